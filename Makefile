@@ -1,0 +1,97 @@
+# ParkGrid: the two commands are `make run` and `make test`; everything else supports them.
+# Everything installs into the project (.venv, .local); nothing is needed beforehand but
+# Python 3.11, Java 17 + Maven, Go and apt (see README).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+INFRA := bash deploy/local/infra.sh
+SERVICE_DIRS := $(wildcard services/*)
+INSTALL_STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install lock infra-up infra-down infra-status infra-logs infra-wipe \
+        run up down test test-unit lint format clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+# ------------------------------------------------------------------ install
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11) on PATH, or PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+
+$(INSTALL_STAMP): $(BIN)/python requirements/lock.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements/lock.txt
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e shared $(addprefix -e ,$(SERVICE_DIRS))
+	touch $@
+
+install: $(INSTALL_STAMP) ## install Python deps (.venv), Kafka jars, FerretDB, kcat
+	bash deploy/local/install.sh all
+
+lock: $(BIN)/python ## re-resolve requirements/main.in into requirements/lock.txt
+	$(BIN)/uv pip compile -q --python-version 3.11 requirements/main.in -o requirements/lock.txt
+
+# ------------------------------------------------------------------ infrastructure
+
+infra-up: install ## start Kafka and FerretDB on loopback and create the declared topics
+	$(INFRA) up
+	$(BIN)/parkgrid topics --ensure >/dev/null
+
+infra-down: ## stop Kafka and FerretDB (no process left behind)
+	$(INFRA) down
+
+infra-status: ## show whether Kafka and FerretDB run
+	$(INFRA) status
+
+infra-logs: ## tail the infrastructure logs (FOLLOW=1 to follow)
+	$(INFRA) logs
+
+infra-wipe: ## stop and delete Kafka's and FerretDB's data (keeps downloads)
+	$(INFRA) wipe
+
+# ------------------------------------------------------------------ the platform
+
+run: infra-up ## install, start infrastructure and every service, seed, print URLs; Ctrl-C stops all
+	bash deploy/local/services.sh run
+
+up: infra-up ## like run, in the background; returns once every service is ready
+	bash deploy/local/services.sh up
+
+down: ## stop the services and the infrastructure
+	bash deploy/local/services.sh down
+	$(INFRA) down
+
+# ------------------------------------------------------------------ checks
+
+test: install ## install, start what the tests need, run the whole suite, stop what it started
+	@started=0; \
+	if ! $(INFRA) status >/dev/null 2>&1; then $(INFRA) up; started=1; fi; \
+	status=0; \
+	$(MAKE) --no-print-directory lint || status=$$?; \
+	if [ $$status -eq 0 ]; then $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; fi; \
+	if [ $$started -eq 1 ]; then $(INFRA) down; fi; \
+	exit $$status
+
+test-unit: $(INSTALL_STAMP) ## the fast tests that need no infrastructure
+	$(BIN)/python -m pytest $(PYTEST_ARGS) shared/tests/test_envelope.py shared/tests/test_events.py shared/tests/test_auth.py
+
+lint: $(INSTALL_STAMP) ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared/src $(addsuffix /src,$(SERVICE_DIRS))
+
+format: $(INSTALL_STAMP) ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: down ## stop everything and delete .venv and .local
+	rm -rf $(VENV) .local

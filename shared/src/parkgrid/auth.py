@@ -1,0 +1,149 @@
+"""Bearer JWT authentication and the roles of DESIGN.md.
+
+Local development signs HS256 tokens with `PARKGRID_JWT_SECRET` (`parkgrid token`
+issues them); production sets `PARKGRID_JWKS_URL` and verifies the OIDC issuer's
+signatures instead. Claims: `role`, and depending on it `member` + `person`
+(a member's organisation and person), `sites` (front-desk staff), `service`
+(a service account).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from pydantic import BaseModel, Field, ValidationError
+
+from parkgrid.http.problems import Forbidden, Unauthorized
+from parkgrid.settings import KitSettings
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    FRONT_DESK = "front_desk"
+    ADMIN = "admin"
+    SERVICE = "service"
+
+
+class Principal(BaseModel):
+    """Who is calling, as the token says."""
+
+    subject: str
+    role: Role
+    member_id: str | None = None
+    person_id: str | None = None
+    sites: list[str] = Field(default_factory=list)
+    service: str | None = None
+    name: str | None = None
+
+    def may_act_for_member(self, member_id: str) -> bool:
+        """Members act for their own organisation; staff and services for anyone (site checks are the caller's)."""
+        return self.role != Role.MEMBER or self.member_id == member_id
+
+    def may_act_at_site(self, site_id: str) -> bool:
+        if self.role in (Role.ADMIN, Role.SERVICE):
+            return True
+        if self.role == Role.FRONT_DESK:
+            return site_id in self.sites
+        return True
+
+
+def issue_token(
+    settings: KitSettings,
+    *,
+    role: Role,
+    subject: str | None = None,
+    member_id: str | None = None,
+    person_id: str | None = None,
+    sites: list[str] | None = None,
+    service: str | None = None,
+    name: str | None = None,
+    ttl: timedelta = timedelta(hours=12),
+) -> str:
+    """A development token signed with the local secret."""
+    if role == Role.MEMBER and not member_id:
+        raise ValueError("a member token needs --member")
+    if role == Role.FRONT_DESK and not sites:
+        raise ValueError("a front_desk token needs at least one --site")
+    if role == Role.SERVICE and not service:
+        raise ValueError("a service token needs --service")
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": subject or person_id or member_id or service or f"{role.value}-dev",
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + ttl,
+        "role": role.value,
+    }
+    for key, value in (("member", member_id), ("person", person_id), ("service", service), ("name", name)):
+        if value:
+            claims[key] = value
+    if sites:
+        claims["sites"] = sites
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+
+
+class TokenVerifier:
+    """Verifies bearer tokens against the local secret or the issuer's JWKS."""
+
+    def __init__(self, settings: KitSettings) -> None:
+        self.settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+
+    def verify(self, token: str) -> Principal:
+        try:
+            if self._jwks is not None:
+                key: Any = self._jwks.get_signing_key_from_jwt(token).key
+                algorithms = ["RS256", "ES256"]
+            else:
+                key = self.settings.jwt_secret.get_secret_value()
+                algorithms = ["HS256"]
+            claims = jwt.decode(
+                token, key, algorithms=algorithms, audience=self.settings.jwt_audience, issuer=self.settings.jwt_issuer
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"the token is not valid: {exc}") from None
+        try:
+            return Principal(
+                subject=claims["sub"],
+                role=claims.get("role"),
+                member_id=claims.get("member"),
+                person_id=claims.get("person"),
+                sites=claims.get("sites", []),
+                service=claims.get("service"),
+                name=claims.get("name"),
+            )
+        except (ValidationError, KeyError) as exc:
+            raise Unauthorized(f"the token's claims are not usable: {exc}") from None
+
+
+def principal_from(request: Request) -> Principal:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("send a bearer token in the Authorization header")
+    return verifier.verify(token.strip())
+
+
+CurrentPrincipal = Annotated[Principal, Depends(principal_from)]
+
+
+def require_roles(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
+    """A dependency that admits only these roles (403 for the others)."""
+
+    async def dependency(request: Request) -> Principal:
+        principal = principal_from(request)
+        if principal.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise Forbidden(f"this needs one of the roles: {allowed}; you are {principal.role.value}")
+        return principal
+
+    return dependency

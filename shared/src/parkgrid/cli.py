@@ -1,0 +1,171 @@
+"""`parkgrid`: the operator's command line (tokens, topics, dead letters).
+
+Exit codes scripts can trust: 0 success, 1 failure, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+from rich.console import Console
+from rich.table import Table
+
+from parkgrid.auth import Role, issue_token
+from parkgrid.contracts.topics import TOPICS
+from parkgrid.deadletters import read_dead_letters, redrive
+from parkgrid.settings import KitSettings
+from parkgrid.topics import ensure_topics, partitions_of
+
+app = typer.Typer(help="ParkGrid operator commands.", no_args_is_help=True, add_completion=False)
+dlq_app = typer.Typer(help="Inspect and re-inject dead letters (<topic>.dlq).", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _settings() -> KitSettings:
+    return KitSettings()
+
+
+@app.command()
+def token(
+    role: Annotated[Role, typer.Option(help="member, front_desk, admin or service")],
+    member: Annotated[str | None, typer.Option(help="The member organisation id (role member).")] = None,
+    person: Annotated[str | None, typer.Option(help="The person id within the organisation.")] = None,
+    site: Annotated[
+        list[str] | None, typer.Option(help="A site the staff member works at; repeat for several.")
+    ] = None,
+    service: Annotated[str | None, typer.Option(help="The service account's name (role service).")] = None,
+    name: Annotated[str | None, typer.Option(help="A display name.")] = None,
+    hours: Annotated[int, typer.Option(help="Validity in hours.")] = 12,
+) -> None:
+    """Print a signed development token (HS256 with PARKGRID_JWT_SECRET)."""
+    from datetime import timedelta
+
+    try:
+        jwt = issue_token(
+            _settings(),
+            role=role,
+            member_id=member,
+            person_id=person,
+            sites=site or [],
+            service=service,
+            name=name,
+            ttl=timedelta(hours=hours),
+        )
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    print(jwt)
+
+
+@app.command()
+def topics(
+    ensure: Annotated[bool, typer.Option("--ensure", help="Create the declared topics that are missing.")] = False,
+) -> None:
+    """List topics with partitions, and each consumer group's lag."""
+    settings = _settings()
+
+    async def run() -> None:
+        if ensure:
+            created = await ensure_topics(
+                settings.kafka_bootstrap_servers,
+                [t.prefixed(settings.topic_prefix) for t in TOPICS],
+                replication_factor=settings.kafka_replication_factor,
+            )
+            console.print(f"created {len(created)} topic(s)" + (": " + ", ".join(created) if created else ""))
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+        await admin.start()
+        await consumer.start()
+        try:
+            names = sorted(t for t in await admin.list_topics() if not t.startswith("__"))
+            table = Table("topic", "partitions", "messages")
+            ends: dict[TopicPartition, int] = {}
+            for name, numbers in sorted((await partitions_of(admin, names)).items()):
+                parts = [TopicPartition(name, p) for p in numbers]
+                end = await consumer.end_offsets(parts)
+                begin = await consumer.beginning_offsets(parts)
+                ends.update(end)
+                table.add_row(name, str(len(parts)), str(sum(end[p] - begin[p] for p in parts)))
+            console.print(table)
+            groups = Table("consumer group", "topic", "lag")
+            for group_id, _ in sorted((g[0], g[1]) for g in await admin.list_consumer_groups()):
+                offsets = await admin.list_consumer_group_offsets(group_id)
+                per_topic: dict[str, int] = {}
+                for tp, meta in offsets.items():
+                    if tp in ends:
+                        per_topic[tp.topic] = per_topic.get(tp.topic, 0) + max(0, ends[tp] - meta.offset)
+                for topic_name, lag in sorted(per_topic.items()):
+                    groups.add_row(group_id, topic_name, str(lag))
+            console.print(groups)
+        finally:
+            await consumer.stop()
+            await admin.close()
+
+    _run(run())
+
+
+@dlq_app.command("list")
+def dlq_list(topic: Annotated[str, typer.Argument(help="The origin topic (or its .dlq).")]) -> None:
+    """One line per dead letter: offset, origin, error."""
+    letters = _run(read_dead_letters(_settings().kafka_bootstrap_servers, topic))
+    table = Table("offset", "origin", "type", "error")
+    for d in letters:
+        origin = f"{d.origin_topic}:{d.header('dlq_origin_partition')}@{d.header('dlq_origin_offset')}"
+        table.add_row(f"{d.partition}:{d.offset}", origin, d.header("ce_type") or "?", (d.error or "")[:120])
+    console.print(table)
+    console.print(f"{len(letters)} dead letter(s)")
+
+
+@dlq_app.command("show")
+def dlq_show(
+    topic: Annotated[str, typer.Argument(help="The origin topic (or its .dlq).")],
+    offset: Annotated[int, typer.Argument(help="The dead letter's offset in the DLQ.")],
+) -> None:
+    """One dead letter in full: headers, key and value."""
+    letters = _run(read_dead_letters(_settings().kafka_bootstrap_servers, topic))
+    match = [d for d in letters if d.offset == offset]
+    if not match:
+        err.print(f"no dead letter at offset {offset}")
+        raise typer.Exit(1)
+    d = match[0]
+    print(
+        json.dumps(
+            {
+                "partition": d.partition,
+                "offset": d.offset,
+                "key": d.key.decode(errors="replace") if d.key else None,
+                "headers": {k: v.decode(errors="replace") for k, v in d.headers},
+                "value": d.value.decode(errors="replace") if d.value else None,
+            },
+            indent=2,
+        )
+    )
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(topic: Annotated[str, typer.Argument(help="The origin topic (or its .dlq).")]) -> None:
+    """Send the dead letters not yet redriven back to their origin topic."""
+    count = _run(redrive(_settings().kafka_bootstrap_servers, topic))
+    console.print(f"redriven {count} message(s)")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(coroutine)
+    except KafkaError as exc:
+        err.print(f"[red]Kafka is not reachable or refused:[/red] {exc!r}")
+        raise typer.Exit(1) from None
+
+
+def main() -> None:
+    app()

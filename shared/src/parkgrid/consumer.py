@@ -1,0 +1,288 @@
+"""The consumer runner: at-least-once delivery made safe, poison made harmless.
+
+Rules it enforces for every consumer in ParkGrid:
+- an offset is committed only after the handler has stored its effect;
+- a transient failure (store or broker unreachable) is retried with backoff, as long
+  as it lasts, without skipping the message;
+- a message that cannot be processed (not an envelope, unknown type or version,
+  invalid data, or a handler that keeps failing) goes to `<topic>.dlq` with its origin
+  and error in headers, and the partition keeps flowing;
+- on shutdown or rebalance, what was processed is committed before letting go.
+Handlers must be idempotent (see `parkgrid.projection`): redelivery happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
+from pymongo.errors import ConnectionFailure
+
+from parkgrid.envelope import Envelope, MalformedMessage
+from parkgrid.events import EventRegistry, IntegrationEvent
+from parkgrid.kafka import make_producer
+from parkgrid.logging import bind_correlation, get_logger
+from parkgrid.topics import DLQ_SUFFIX
+
+log = get_logger(__name__)
+
+
+class TransientError(Exception):
+    """Raise from a handler for a failure that will pass; the message is retried."""
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    TransientError,
+    ConnectionFailure,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    TimeoutError,
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message as a handler sees it."""
+
+    envelope: Envelope
+    event: IntegrationEvent | None
+    topic: str
+    partition: int
+    offset: int
+
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+@dataclass
+class Backoff:
+    initial: float = 0.1
+    maximum: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        base: float = min(self.maximum, self.initial * 2 ** (attempt - 1))
+        return base * random.uniform(0.5, 1.0)
+
+
+class ConsumerRunner:
+    """Runs one consumer group over some topics, feeding a handler one message at a time."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        bootstrap_servers: str,
+        group_id: str,
+        topics: Sequence[str],
+        handler: Handler,
+        registry: EventRegistry | None = None,
+        max_attempts: int = 5,
+        backoff: Backoff | None = None,
+        batch_size: int = 200,
+        auto_offset_reset: str = "earliest",
+    ) -> None:
+        self.name = name
+        self.bootstrap_servers = bootstrap_servers
+        self.group_id = group_id
+        self.topics = list(topics)
+        self.handler = handler
+        self.registry = registry
+        self.max_attempts = max_attempts
+        self.backoff = backoff or Backoff()
+        self.batch_size = batch_size
+        self.auto_offset_reset = auto_offset_reset
+        self._stopping = asyncio.Event()
+        self._processed: dict[TopicPartition, int] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self.connected = False
+        self.processed_count = 0
+        self.dead_lettered_count = 0
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Consume until `stop()`; reconnects by itself when the broker goes away."""
+        attempt = 0
+        while not self._stopping.is_set():
+            try:
+                await self._run_once()
+                attempt = 0
+            except (KafkaError, OSError) as exc:
+                self.connected = False
+                attempt += 1
+                delay = self.backoff.delay(min(attempt, 8))
+                log.warning("consumer.kafka_unavailable", consumer=self.name, error=repr(exc), retry_in=round(delay, 2))
+                await self._sleep(delay)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+    async def _run_once(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            group_id=self.group_id,
+            client_id=f"{self.name}-{self.group_id}",
+            enable_auto_commit=False,
+            auto_offset_reset=self.auto_offset_reset,
+            isolation_level="read_committed",
+            max_poll_interval_ms=600_000,
+        )
+        producer = make_producer(self.bootstrap_servers, client_id=f"{self.name}-dlq")
+        await consumer.start()
+        try:
+            await producer.start()
+            self._consumer = consumer
+            consumer.subscribe(self.topics, listener=_CommitOnRevoke(self))
+            self.connected = True
+            log.info("consumer.started", consumer=self.name, group=self.group_id, topics=self.topics)
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
+                for tp, records in batches.items():
+                    for record in records:
+                        if self._stopping.is_set():
+                            break
+                        if not await self._process(record, producer):
+                            break  # stopping mid-retry: this record stays uncommitted
+                        self._processed[tp] = record.offset + 1
+                    await self._commit(consumer, [tp])
+        finally:
+            self.connected = False
+            try:
+                await self._commit(consumer, list(self._processed))
+            except KafkaError as exc:
+                log.warning("consumer.final_commit_failed", consumer=self.name, error=repr(exc))
+            self._consumer = None
+            await consumer.stop()
+            await producer.stop()
+            log.info("consumer.stopped", consumer=self.name)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> None:
+        offsets = {tp: self._processed.pop(tp) for tp in partitions if tp in self._processed}
+        if offsets:
+            await consumer.commit(offsets)
+
+    # --- one message -----------------------------------------------------------------
+
+    async def _process(self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer) -> bool:
+        """Handle or dead-letter one record; False if told to stop before either happened."""
+        try:
+            envelope = Envelope.from_kafka(record.key, record.value, record.headers)
+            event = self.registry.parse(envelope) if self.registry is not None else None
+        except MalformedMessage as exc:
+            await self._dead_letter(record, producer, exc)
+            return True
+        bind_correlation(envelope.correlationid, envelope.id)
+        delivery = Delivery(envelope, event, record.topic, record.partition, record.offset)
+        try:
+            return await self._handle_with_retries(delivery, record, producer)
+        finally:
+            bind_correlation(None, None)
+
+    async def _handle_with_retries(
+        self, delivery: Delivery, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer
+    ) -> bool:
+        failures = 0
+        transient = 0
+        while not self._stopping.is_set():
+            try:
+                await self.handler(delivery)
+                self.processed_count += 1
+                return True
+            except MalformedMessage as exc:
+                await self._dead_letter(record, producer, exc)
+                return True
+            except TRANSIENT_ERRORS as exc:
+                transient += 1
+                delay = self.backoff.delay(min(transient, 8))
+                log.warning(
+                    "consumer.transient_failure",
+                    consumer=self.name,
+                    topic=record.topic,
+                    offset=record.offset,
+                    error=repr(exc),
+                    retry_in=round(delay, 2),
+                )
+                await self._sleep(delay)
+            except Exception as exc:  # a handler bug must not stall the partition forever
+                failures += 1
+                if failures >= self.max_attempts:
+                    await self._dead_letter(record, producer, exc)
+                    return True
+                delay = self.backoff.delay(failures)
+                log.warning(
+                    "consumer.handler_failed",
+                    consumer=self.name,
+                    topic=record.topic,
+                    offset=record.offset,
+                    attempt=failures,
+                    error=repr(exc),
+                    retry_in=round(delay, 2),
+                )
+                await self._sleep(delay)
+        return False
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer, error: BaseException
+    ) -> None:
+        headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq_")]
+        headers += [
+            ("dlq_origin_topic", record.topic.encode()),
+            ("dlq_origin_partition", str(record.partition).encode()),
+            ("dlq_origin_offset", str(record.offset).encode()),
+            ("dlq_consumer_group", self.group_id.encode()),
+            ("dlq_error_class", type(error).__name__.encode()),
+            ("dlq_error", str(error)[:2000].encode()),
+            ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        attempt = 0
+        while True:
+            try:
+                await producer.send_and_wait(
+                    record.topic + DLQ_SUFFIX, value=record.value, key=record.key, headers=headers
+                )
+                break
+            except TRANSIENT_ERRORS as exc:
+                attempt += 1
+                log.warning("consumer.dlq_publish_retry", consumer=self.name, error=repr(exc))
+                await asyncio.sleep(self.backoff.delay(min(attempt, 8)))
+        self.dead_lettered_count += 1
+        log.error(
+            "consumer.dead_lettered",
+            consumer=self.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error_class=type(error).__name__,
+            error=str(error)[:500],
+        )
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Commit what was processed before partitions move to another member."""
+
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self.runner = runner
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        consumer = self.runner._consumer
+        if consumer is not None:
+            try:
+                await self.runner._commit(consumer, list(revoked))
+            except KafkaError as exc:
+                log.warning("consumer.revoke_commit_failed", consumer=self.runner.name, error=repr(exc))
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        log.info(
+            "consumer.assigned", consumer=self.runner.name, partitions=[f"{tp.topic}:{tp.partition}" for tp in assigned]
+        )

@@ -1,0 +1,1 @@
+"""ParkGrid's published contracts: topics and integration events of every context."""

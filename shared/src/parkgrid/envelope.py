@@ -1,0 +1,140 @@
+"""The one envelope every ParkGrid message travels in, and its Kafka binding.
+
+Attribute names are CloudEvents' (`id`, `type`, `source`, `subject`, `time`,
+`dataschema`, `datacontenttype`, plus the extensions `sequence`, `correlationid`,
+`causationid`), bound to Kafka in *binary* mode: attributes in `ce_*` headers, the
+data as the JSON value, the aggregate id as the message key. Any CloudEvents client
+can therefore read our topics without ParkGrid's code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from parkgrid.logging import causation_id, correlation_id, new_id
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+_HEADER_PREFIX = "ce_"
+_STRING_ATTRIBUTES = ("id", "source", "type", "subject", "dataschema", "correlationid", "causationid")
+
+Headers = list[tuple[str, bytes]]
+
+
+class MalformedMessage(ValueError):
+    """A Kafka record that is not a readable ParkGrid envelope (goes to the DLQ)."""
+
+
+class Envelope(BaseModel):
+    """A CloudEvents 1.0 event with ParkGrid's extensions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(default_factory=new_id)
+    type: str
+    source: str
+    subject: str = Field(description="The aggregate id; also the Kafka message key.")
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    specversion: str = SPEC_VERSION
+    datacontenttype: str = CONTENT_TYPE
+    dataschema: str | None = None
+    sequence: int = Field(ge=0, description="The aggregate's version after this event.")
+    correlationid: str | None = None
+    causationid: str | None = None
+    data: dict[str, Any]
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        type: str,
+        source: str,
+        subject: str,
+        sequence: int,
+        data: dict[str, Any],
+        dataschema: str | None = None,
+    ) -> Envelope:
+        """An envelope stamped with the current correlation and causation ids."""
+        return cls(
+            type=type,
+            source=source,
+            subject=subject,
+            sequence=sequence,
+            data=data,
+            dataschema=dataschema,
+            correlationid=correlation_id.get() or new_id(),
+            causationid=causation_id.get(),
+        )
+
+    # --- Kafka binary-mode binding -------------------------------------------------
+
+    def kafka_key(self) -> bytes:
+        return self.subject.encode()
+
+    def kafka_value(self) -> bytes:
+        return json.dumps(self.data, separators=(",", ":"), default=str).encode()
+
+    def kafka_headers(self) -> Headers:
+        headers: Headers = [
+            ("ce_specversion", self.specversion.encode()),
+            ("ce_time", _rfc3339(self.time).encode()),
+            ("ce_sequence", str(self.sequence).encode()),
+            ("content-type", self.datacontenttype.encode()),
+        ]
+        for name in _STRING_ATTRIBUTES:
+            value = getattr(self, name)
+            if value is not None:
+                headers.append((_HEADER_PREFIX + name, value.encode()))
+        return headers
+
+    @classmethod
+    def from_kafka(cls, key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Envelope:
+        """Read a record written by `kafka_*`; raise MalformedMessage if it is not one."""
+        attributes: dict[str, Any] = {}
+        for name, raw in headers:
+            try:
+                text = raw.decode()
+            except (UnicodeDecodeError, AttributeError) as exc:
+                raise MalformedMessage(f"header {name!r} is not UTF-8") from exc
+            if name.startswith(_HEADER_PREFIX):
+                attributes[name[len(_HEADER_PREFIX) :]] = text
+            elif name == "content-type":
+                attributes["datacontenttype"] = text
+        if value is None:
+            raise MalformedMessage("record has no value (tombstone)")
+        try:
+            data = json.loads(value)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise MalformedMessage(f"value is not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise MalformedMessage("value is JSON but not an object")
+        if "subject" not in attributes and key is not None:
+            attributes["subject"] = key.decode(errors="replace")
+        try:
+            return cls.model_validate({**attributes, "data": data})
+        except ValidationError as exc:
+            missing = ", ".join(".".join(map(str, e["loc"])) + f": {e['msg']}" for e in exc.errors())
+            raise MalformedMessage(f"not a ParkGrid envelope ({missing})") from exc
+
+    # --- storage form (the outbox keeps envelopes as plain documents) --------------
+
+    def to_document(self) -> dict[str, Any]:
+        return self.model_dump(mode="python")
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> Envelope:
+        time = doc.get("time")
+        if isinstance(time, datetime) and time.tzinfo is None:
+            doc = {**doc, "time": time.replace(tzinfo=UTC)}  # BSON dates come back naive
+        return cls.model_validate(doc)
+
+
+def _rfc3339(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat().replace("+00:00", "Z")

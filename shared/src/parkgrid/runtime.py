@@ -1,0 +1,238 @@
+"""What a service process runs besides its routes, and the FastAPI app around it.
+
+`ServiceRuntime` owns the store client, the producer, the outbox relay and the
+consumers. It starts even when Kafka or the store is down: it keeps trying in the
+background, logs why it is not ready, and `/readyz` turns green by itself once both
+answer. `create_app` puts every HTTP convention of DESIGN.md around a service's routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from fastapi import APIRouter, FastAPI
+from pymongo import AsyncMongoClient
+from starlette.types import Scope
+
+from parkgrid.auth import TokenVerifier
+from parkgrid.consumer import ConsumerRunner, Handler
+from parkgrid.events import EventRegistry
+from parkgrid.http import health
+from parkgrid.http.idempotency import IdempotencyMiddleware, IdempotencyRecords
+from parkgrid.http.middleware import BodyLimitMiddleware, CorrelationMiddleware, MetricsMiddleware, header
+from parkgrid.http.problems import install_problem_handlers
+from parkgrid.kafka import EventPublisher, make_producer
+from parkgrid.logging import configure_logging, get_logger
+from parkgrid.outbox import OutboxRelay, default_owner
+from parkgrid.settings import KitSettings
+from parkgrid.store import Collection, Database, Document, connect, ping
+from parkgrid.topics import TopicSpec, ensure_topics
+
+log = get_logger(__name__)
+
+CHECK_TIMEOUT = 2.0
+
+
+class ServiceRuntime:
+    """The long-lived parts of one service process."""
+
+    def __init__(
+        self,
+        settings: KitSettings,
+        *,
+        registry: EventRegistry,
+        topics: Sequence[TopicSpec] = (),
+        relay_lease: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.topics = list(topics)
+        self.mongo: AsyncMongoClient[Document] = connect(settings.mongodb_uri, app_name=settings.service_name)
+        self.db: Database = self.mongo[settings.database]
+        self.idempotency = IdempotencyRecords(self.db["idempotency_keys"])
+        self.publisher: EventPublisher | None = None
+        self.relay_collections: list[Collection] = []
+        self.relay_lease = relay_lease
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[ConsumerRunner] = []
+        self.kafka_ready = asyncio.Event()
+        self._producer: AIOKafkaProducer | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def topic(self, name: str) -> str:
+        return self.settings.topic_prefix + name
+
+    def relay_outbox_of(self, *collections: Collection) -> None:
+        """Publish the outbox entries of these aggregate collections."""
+        self.relay_collections.extend(collections)
+
+    def consume(
+        self, *, name: str, topics: Sequence[str], handler: Handler, group: str | None = None
+    ) -> ConsumerRunner:
+        runner = ConsumerRunner(
+            name=name,
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            group_id=group or f"{self.settings.service_name}.{name}",
+            topics=[self.topic(t) for t in topics],
+            handler=handler,
+            registry=self.registry,
+        )
+        self.consumers.append(runner)
+        return runner
+
+    async def start(self) -> None:
+        self._spawn(self._connect_kafka(), "kafka-connect")
+        self._spawn(self._watch_store(), "store-watch")
+        for runner in self.consumers:
+            self._spawn(runner.run(), f"consumer-{runner.name}")
+
+    async def stop(self) -> None:
+        for runner in self.consumers:
+            await runner.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        # These end only when cancelled (the store watcher always, the Kafka connector while it retries):
+        # waiting for them made every stop take the full 15 s.
+        endless = {"store-watch"} if self.kafka_ready.is_set() else {"store-watch", "kafka-connect"}
+        for task in self._tasks:
+            if task.get_name() in endless:
+                task.cancel()
+        done, pending = await asyncio.wait(self._tasks, timeout=15) if self._tasks else (set(), set())
+        for task in pending:
+            task.cancel()
+        if self._producer is not None:
+            await self._producer.stop()
+        await self.mongo.close()
+
+    def _spawn(self, coroutine: object, name: str) -> None:
+        task = asyncio.create_task(coroutine, name=name)  # type: ignore[arg-type]
+        self._tasks.append(task)
+
+    async def _connect_kafka(self) -> None:
+        attempt = 0
+        while True:
+            producer = make_producer(self.settings.kafka_bootstrap_servers, client_id=self.settings.service_name)
+            try:
+                await producer.start()
+                if self.topics:
+                    await ensure_topics(
+                        self.settings.kafka_bootstrap_servers,
+                        [t.prefixed(self.settings.topic_prefix) for t in self.topics],
+                    )
+                break
+            except (KafkaError, OSError) as exc:
+                attempt += 1
+                delay = min(10.0, 0.5 * 2 ** min(attempt, 5))
+                log.warning(
+                    "kafka.unavailable",
+                    service=self.settings.service_name,
+                    bootstrap=self.settings.kafka_bootstrap_servers,
+                    error=repr(exc),
+                    retry_in=delay,
+                )
+                await producer.stop()
+                await asyncio.sleep(delay)
+            except asyncio.CancelledError:  # stop() while connecting: close what was opened
+                await producer.stop()
+                raise
+        self._producer = producer
+        self.publisher = EventPublisher(producer, self.settings.topic_prefix)
+        self.kafka_ready.set()
+        log.info("kafka.connected", service=self.settings.service_name)
+        if self.relay_collections:
+            self.relay = OutboxRelay(
+                self.relay_collections,
+                self.publisher,
+                owner=default_owner(self.settings.service_name),
+                lease=self.relay_lease,
+            )
+            await self.relay.run()
+
+    async def _watch_store(self) -> None:
+        """Log once when the store is unreachable and once when it comes back."""
+        reachable: bool | None = None
+        while True:
+            try:
+                await asyncio.wait_for(ping(self.mongo), CHECK_TIMEOUT)
+                now = True
+            except Exception as exc:
+                now = False
+                if reachable is not False:
+                    log.warning("store.unavailable", uri=self.settings.mongodb_uri, error=repr(exc))
+            if now and reachable is not True:
+                log.info("store.connected", database=self.settings.database)
+            reachable = now
+            await asyncio.sleep(5 if now else 1)
+
+    def notify_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.notify()
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(ping(self.mongo), CHECK_TIMEOUT)
+            checks["store"] = "ok"
+        except Exception as exc:
+            checks["store"] = f"unreachable: {type(exc).__name__}"
+        if self._producer is None:
+            checks["kafka"] = "unreachable: not connected yet"
+        else:
+            try:
+                await asyncio.wait_for(self._producer.client.fetch_all_metadata(), CHECK_TIMEOUT)
+                checks["kafka"] = "ok"
+            except Exception as exc:
+                checks["kafka"] = f"unreachable: {type(exc).__name__}"
+        for runner in self.consumers:
+            checks[f"consumer:{runner.name}"] = "ok" if runner.connected else "not connected"
+        return checks
+
+
+def create_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    routers: Sequence[APIRouter] = (),
+    version: str = "1.0.0",
+    description: str = "",
+) -> FastAPI:
+    """A FastAPI app with ParkGrid's HTTP conventions around the given routers."""
+    settings = runtime.settings
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.token_verifier = TokenVerifier(settings)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    for router in routers:
+        app.include_router(router)
+
+    verifier: TokenVerifier = app.state.token_verifier
+
+    def caller(scope: Scope) -> str:
+        authorization = header(scope, "authorization") or ""
+        _, _, token = authorization.partition(" ")
+        try:
+            return verifier.verify(token.strip()).subject
+        except Exception:
+            return "anonymous"
+
+    app.add_middleware(IdempotencyMiddleware, records=lambda: runtime.idempotency, caller=caller)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    app.add_middleware(CorrelationMiddleware)
+    return app

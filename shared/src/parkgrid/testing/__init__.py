@@ -1,0 +1,1 @@
+"""Test fixtures for ParkGrid: real infrastructure, isolated per test."""

@@ -1,0 +1,77 @@
+"""pytest plugin (entry point `parkgrid`): fixtures over real infrastructure.
+
+Every test gets its own topic prefix and its own database, so tests never see each
+other's data and can run in any order against one broker and one store.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from parkgrid.store import Database, Document, connect
+from parkgrid.testing.infrastructure import Infrastructure, provide
+from parkgrid.topics import TopicSpec, ensure_topics
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[Infrastructure]:
+    with provide() as infra:
+        yield infra
+
+
+@pytest.fixture
+def kafka_bootstrap(infrastructure: Infrastructure) -> str:
+    return infrastructure.kafka_bootstrap_servers
+
+
+@pytest.fixture
+def mongodb_uri(infrastructure: Infrastructure) -> str:
+    return infrastructure.mongodb_uri
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """A prefix that makes this test's topics its own."""
+    return unique("t") + "."
+
+
+@pytest.fixture
+async def mongo_client(mongodb_uri: str) -> AsyncIterator[AsyncMongoClient[Document]]:
+    client = connect(mongodb_uri, app_name="parkgrid-tests")
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+@pytest.fixture
+async def database(mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[Database]:
+    """A fresh database, dropped after the test."""
+    name = unique("test_")
+    try:
+        yield mongo_client[name]
+    finally:
+        await mongo_client.drop_database(name)
+
+
+CreateTopics = Callable[[Sequence[TopicSpec]], Awaitable[list[str]]]
+
+
+@pytest.fixture
+def create_topics(kafka_bootstrap: str, topic_prefix: str) -> CreateTopics:
+    """Create the given topics (and their DLQs) under this test's prefix; returns their full names."""
+
+    async def create(specs: Sequence[TopicSpec]) -> list[str]:
+        prefixed = [s.prefixed(topic_prefix) for s in specs]
+        await ensure_topics(kafka_bootstrap, prefixed)
+        return [s.name for s in prefixed]
+
+    return create

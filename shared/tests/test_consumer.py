@@ -1,0 +1,236 @@
+"""The consumer runner against the real broker: poison to the DLQ, duplicates harmless."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from kit_samples import COUNTERS, CounterIncremented, project, registry
+from parkgrid.consumer import Backoff, ConsumerRunner, Delivery, Handler, TransientError
+from parkgrid.deadletters import read_dead_letters, redrive
+from parkgrid.envelope import Envelope
+from parkgrid.kafka import make_producer
+from parkgrid.projection import Projection
+from parkgrid.store import Database
+from parkgrid.testing.plugin import CreateTopics
+
+
+def _event(counter_id: str, value: int) -> Envelope:
+    return registry.envelope(
+        CounterIncremented(counter_id=counter_id, value=value), source="test", subject=counter_id, sequence=value
+    )
+
+
+async def _produce(kafka: str, topic: str, records: list[tuple[bytes, bytes | None, list[tuple[str, bytes]]]]) -> None:
+    producer = make_producer(kafka)
+    await producer.start()
+    try:
+        for key, value, headers in records:
+            await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+def _record(env: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    return env.kafka_key(), env.kafka_value(), env.kafka_headers()
+
+
+async def _run_until(runner: ConsumerRunner, done: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
+    task = asyncio.create_task(runner.run())
+    try:
+        async with asyncio.timeout(timeout):
+            while not await done():
+                await asyncio.sleep(0.1)
+    finally:
+        await runner.stop()
+        await task
+
+
+def _runner(kafka: str, topic: str, group: str, handler: Handler, max_attempts: int = 5) -> ConsumerRunner:
+    return ConsumerRunner(
+        name="test",
+        bootstrap_servers=kafka,
+        group_id=group,
+        topics=[topic],
+        handler=handler,
+        registry=registry,
+        backoff=Backoff(0.01, 0.05),
+        max_attempts=max_attempts,
+    )
+
+
+async def test_poison_goes_to_the_dlq_and_the_partition_keeps_flowing(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
+    unknown = Envelope(type="parkgrid.kittest.counter.exploded", source="t", subject="c-1", sequence=9, data={})
+    await _produce(
+        kafka_bootstrap,
+        topic,
+        [
+            _record(_event("c-1", 1)),
+            (b"c-1", b"{this is not json", [("ce_type", b"parkgrid.kittest.counter.incremented")]),
+            _record(unknown),
+            _record(_event("c-1", 2)),
+            _record(_event("c-1", 3)),
+        ],
+    )
+    projection = Projection(database["view"])
+
+    async def handle(delivery: Delivery) -> None:
+        await project(projection, delivery)
+
+    async def caught_up() -> bool:
+        doc = await projection.get("c-1")
+        return doc is not None and doc["value"] == 3
+
+    runner = _runner(kafka_bootstrap, topic, f"{topic_prefix}g", handle)
+    await _run_until(runner, caught_up)
+
+    letters = await read_dead_letters(kafka_bootstrap, topic)
+    assert [(d.origin_topic, d.header("dlq_origin_partition"), d.header("dlq_origin_offset")) for d in letters] == [
+        (topic, "0", "1"),
+        (topic, "0", "2"),
+    ]
+    assert letters[0].header("dlq_error_class") == "MalformedMessage"
+    assert "not JSON" in (letters[0].error or "")
+    assert letters[1].header("dlq_error_class") == "UnknownEventType"
+    assert "exploded" in (letters[1].error or "")
+    assert letters[1].header("dlq_consumer_group") == f"{topic_prefix}g"
+    assert letters[1].header("ce_type") == b"parkgrid.kittest.counter.exploded".decode(), "original headers are kept"
+    assert runner.dead_lettered_count == 2
+
+
+async def test_each_event_delivered_three_times_projects_as_once(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    [topic] = await create_topics([COUNTERS])
+    events = {c: [_event(c, v) for v in range(1, 6)] for c in ("a", "b", "c")}
+    # Three deliveries of everything, replays interleaved with late duplicates of older events.
+    records = []
+    for round_ in range(3):
+        for c, evs in events.items():
+            for env in evs if round_ != 1 else reversed(evs):
+                records.append(_record(env))
+    await _produce(kafka_bootstrap, topic, records)
+
+    once = Projection(database["once"])
+    thrice = Projection(database["thrice"])
+    applied = 0
+
+    async def handle(delivery: Delivery) -> None:
+        nonlocal applied
+        applied += 1
+        await project(thrice, delivery)
+
+    for evs in events.values():
+        for env in evs:
+            assert isinstance(event := registry.parse(env), CounterIncremented)
+            await once.apply_event(env, {"value": event.value})
+
+    runner = _runner(kafka_bootstrap, topic, f"{topic_prefix}g", handle)
+
+    async def all_seen() -> bool:
+        return applied == len(records)
+
+    await _run_until(runner, all_seen)
+    strip = {"_id": 1, "value": 1, "_seq": 1}
+    assert await thrice.collection.find({}, strip).sort("_id").to_list() == (
+        await once.collection.find({}, strip).sort("_id").to_list()
+    )
+
+
+async def test_transient_failures_are_retried_and_bugs_dead_lettered_after_attempts(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
+    await _produce(
+        kafka_bootstrap, topic, [_record(_event("flaky", 1)), _record(_event("buggy", 1)), _record(_event("ok", 1))]
+    )
+    attempts: dict[str, int] = {}
+    done: set[str] = set()
+
+    async def handle(delivery: Delivery) -> None:
+        subject = delivery.envelope.subject
+        attempts[subject] = attempts.get(subject, 0) + 1
+        if subject == "flaky" and attempts[subject] <= 3:
+            raise TransientError("store briefly away")
+        if subject == "buggy":
+            raise KeyError("a bug in the handler")
+        done.add(subject)
+
+    runner = _runner(kafka_bootstrap, topic, f"{topic_prefix}g", handle, max_attempts=3)
+
+    async def finished() -> bool:
+        return "ok" in done
+
+    await _run_until(runner, finished)
+    assert attempts == {"flaky": 4, "buggy": 3, "ok": 1}
+    assert done == {"flaky", "ok"}
+    [letter] = await read_dead_letters(kafka_bootstrap, topic)
+    assert letter.header("dlq_error_class") == "KeyError"
+
+
+async def test_offsets_are_committed_only_after_the_effect_and_a_restart_resumes(
+    kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
+    await _produce(kafka_bootstrap, topic, [_record(_event("x", v)) for v in range(1, 21)])
+    seen: list[int] = []
+    group = f"{topic_prefix}g"
+
+    async def stop_after_ten(delivery: Delivery) -> None:
+        if len(seen) == 10:
+            raise TransientError("the store went away")  # never stored: must be redelivered
+        seen.append(delivery.envelope.sequence)
+
+    first = _runner(kafka_bootstrap, topic, group, stop_after_ten)
+
+    async def ten() -> bool:
+        return len(seen) == 10
+
+    await _run_until(first, ten)
+    resumed: list[int] = []
+
+    async def record(delivery: Delivery) -> None:
+        resumed.append(delivery.envelope.sequence)
+
+    second = _runner(kafka_bootstrap, topic, group, record)
+
+    async def rest() -> bool:
+        return bool(resumed) and resumed[-1] == 20
+
+    await _run_until(second, rest)
+    assert seen == list(range(1, 11))
+    assert resumed == list(range(11, 21)), "the message whose effect was not stored must come again; nothing twice"
+
+
+async def test_redrive_sends_dead_letters_back_once(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
+    await _produce(kafka_bootstrap, topic, [_record(_event("r", 1))])
+    broken = True
+    handled: list[int] = []
+
+    async def handle(delivery: Delivery) -> None:
+        if broken:
+            raise RuntimeError("a bug, fixed later")
+        handled.append(delivery.offset)
+
+    runner = _runner(kafka_bootstrap, topic, f"{topic_prefix}g", handle, max_attempts=1)
+
+    async def dead() -> bool:
+        return runner.dead_lettered_count == 1
+
+    await _run_until(runner, dead)
+    broken = False
+    assert await redrive(kafka_bootstrap, topic) == 1
+    assert await redrive(kafka_bootstrap, topic) == 0, "a dead letter is redriven once"
+    runner = _runner(kafka_bootstrap, topic, f"{topic_prefix}g", handle)
+
+    async def again() -> bool:
+        return len(handled) == 1
+
+    await _run_until(runner, again)
+    assert handled == [1]

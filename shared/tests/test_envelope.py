@@ -1,0 +1,85 @@
+"""The envelope's Kafka binding: CloudEvents attributes in ce_* headers, data as JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from parkgrid.envelope import Envelope, MalformedMessage
+from parkgrid.logging import bind_correlation
+
+
+def _envelope() -> Envelope:
+    return Envelope(
+        type="parkgrid.test.counter.incremented",
+        source="test",
+        subject="counter-1",
+        sequence=7,
+        time=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+        data={"value": 7, "note": "é"},
+        dataschema="urn:parkgrid:schema:parkgrid.test.counter.incremented:v1",
+        correlationid="corr-1",
+        causationid="cause-1",
+    )
+
+
+def test_kafka_binding_round_trips() -> None:
+    env = _envelope()
+    again = Envelope.from_kafka(env.kafka_key(), env.kafka_value(), env.kafka_headers())
+    assert again == env
+
+
+def test_headers_use_cloudevents_names_and_key_is_the_aggregate() -> None:
+    env = _envelope()
+    headers = dict(env.kafka_headers())
+    assert headers["ce_specversion"] == b"1.0"
+    assert headers["ce_type"] == b"parkgrid.test.counter.incremented"
+    assert headers["ce_id"] == env.id.encode()
+    assert headers["ce_subject"] == b"counter-1"
+    assert headers["ce_time"] == b"2026-03-01T09:30:00Z"
+    assert headers["ce_sequence"] == b"7"
+    assert headers["ce_correlationid"] == b"corr-1"
+    assert headers["content-type"] == b"application/json"
+    assert env.kafka_key() == b"counter-1"
+    assert json.loads(env.kafka_value()) == {"value": 7, "note": "é"}
+
+
+def test_new_takes_the_current_correlation() -> None:
+    bind_correlation("corr-9", "cause-9")
+    try:
+        env = Envelope.new(type="t", source="s", subject="a", sequence=1, data={})
+    finally:
+        bind_correlation(None, None)
+    assert (env.correlationid, env.causationid) == ("corr-9", "cause-9")
+
+
+def test_new_without_a_correlation_starts_one() -> None:
+    env = Envelope.new(type="t", source="s", subject="a", sequence=1, data={})
+    assert env.correlationid and env.causationid is None
+
+
+@pytest.mark.parametrize(
+    ("value", "headers", "reason"),
+    [
+        (b"{not json", None, "not JSON"),
+        (b"[1, 2]", None, "not an object"),
+        (None, None, "tombstone"),
+        (b"{}", [("ce_specversion", b"1.0")], "type"),
+        (b"{}", [("ce_type", b"x"), ("ce_source", b"s"), ("ce_sequence", b"minus one")], "sequence"),
+        (b"{}", [("ce_type", b"\xff\xfe")], "UTF-8"),
+    ],
+)
+def test_malformed_records_are_named_for_what_is_wrong(
+    value: bytes | None, headers: list[tuple[str, bytes]] | None, reason: str
+) -> None:
+    good = _envelope().kafka_headers()
+    with pytest.raises(MalformedMessage, match=reason):
+        Envelope.from_kafka(b"k", value, good if headers is None else headers)
+
+
+def test_document_form_survives_naive_datetimes_from_the_store() -> None:
+    env = _envelope()
+    doc = env.to_document()
+    doc["time"] = doc["time"].replace(tzinfo=None)
+    assert Envelope.from_document(doc) == env
