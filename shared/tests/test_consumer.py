@@ -35,10 +35,10 @@ def _record(env: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
     return env.kafka_key(), env.kafka_value(), env.kafka_headers()
 
 
-async def _run_until(runner: ConsumerRunner, done: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
+async def _run_until(runner: ConsumerRunner, done: Callable[[], Awaitable[bool]], limit: float = 60) -> None:
     task = asyncio.create_task(runner.run())
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit):
             while not await done():
                 await asyncio.sleep(0.1)
     finally:
@@ -109,7 +109,7 @@ async def test_each_event_delivered_three_times_projects_as_once(
     # Three deliveries of everything, replays interleaved with late duplicates of older events.
     records = []
     for round_ in range(3):
-        for c, evs in events.items():
+        for evs in events.values():
             for env in evs if round_ != 1 else reversed(evs):
                 records.append(_record(env))
     await _produce(kafka_bootstrap, topic, records)
@@ -125,7 +125,8 @@ async def test_each_event_delivered_three_times_projects_as_once(
 
     for evs in events.values():
         for env in evs:
-            assert isinstance(event := registry.parse(env), CounterIncremented)
+            event = registry.parse(env)
+            assert isinstance(event, CounterIncremented)
             await once.apply_event(env, {"value": event.value})
 
     runner = _runner(kafka_bootstrap, topic, f"{topic_prefix}g", handle)

@@ -56,7 +56,8 @@ def test_new_takes_the_current_correlation() -> None:
 
 def test_new_without_a_correlation_starts_one() -> None:
     env = Envelope.new(type="t", source="s", subject="a", sequence=1, data={})
-    assert env.correlationid and env.causationid is None
+    assert env.correlationid
+    assert env.causationid is None
 
 
 @pytest.mark.parametrize(

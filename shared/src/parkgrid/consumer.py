@@ -14,6 +14,7 @@ Handlers must be idempotent (see `parkgrid.projection`): redelivery happens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -262,10 +263,8 @@ class ConsumerRunner:
         )
 
     async def _sleep(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
 
 class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -14,6 +14,7 @@ Fields the kit reserves on an aggregate document: `_id`, `version`, `outbox`,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 from collections.abc import Sequence
@@ -162,10 +163,8 @@ class OutboxRelay:
                 await self._idle(self.idle_interval)
 
     async def _idle(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
         self._wake.clear()
 
     async def drain_once(self) -> int:

@@ -9,9 +9,10 @@ answer. `create_app` puts every HTTP convention of DESIGN.md around a service's 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -102,16 +103,17 @@ class ServiceRuntime:
         for task in self._tasks:
             if task.get_name() in endless:
                 task.cancel()
-        done, pending = await asyncio.wait(self._tasks, timeout=15) if self._tasks else (set(), set())
+        _, pending = await asyncio.wait(self._tasks, timeout=15) if self._tasks else (set(), set())
         for task in pending:
             task.cancel()
         if self._producer is not None:
             await self._producer.stop()
         await self.mongo.close()
 
-    def _spawn(self, coroutine: object, name: str) -> None:
-        task = asyncio.create_task(coroutine, name=name)  # type: ignore[arg-type]
+    def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(coroutine, name=name)
         self._tasks.append(task)
+        return task
 
     async def _connect_kafka(self) -> None:
         attempt = 0

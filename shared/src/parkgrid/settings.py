@@ -41,7 +41,8 @@ class KitSettings(BaseSettings):
     jwks_url: str | None = Field(
         None,
         validation_alias="PARKGRID_JWKS_URL",
-        description="When set, tokens are verified against this OIDC issuer's keys (RS256/ES256) instead of the local secret.",
+        description="When set, tokens are verified against this OIDC issuer's keys (RS256/ES256), "
+        "not the local secret.",
     )
     max_body_bytes: int = Field(1_000_000, validation_alias="PARKGRID_MAX_BODY_BYTES")
 
