@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 INFRA := bash deploy/local/infra.sh
-SERVICE_DIRS := $(wildcard services/*)
+SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 INSTALL_STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
