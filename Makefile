@@ -44,7 +44,7 @@ lock: $(BIN)/python ## re-resolve requirements/main.in into requirements/lock.tx
 
 infra-up: install ## start Kafka and FerretDB on loopback and create the declared topics
 	$(INFRA) up
-	$(BIN)/parkgrid topics --ensure >/dev/null
+	$(BIN)/parkgrid topics --ensure --quiet
 
 infra-down: ## stop Kafka and FerretDB (no process left behind)
 	$(INFRA) down

@@ -70,6 +70,7 @@ def token(
 @app.command()
 def topics(
     ensure: Annotated[bool, typer.Option("--ensure", help="Create the declared topics that are missing.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print no listing (with --ensure: just create).")] = False,
 ) -> None:
     """List topics with partitions, and each consumer group's lag."""
     settings = _settings()
@@ -82,6 +83,8 @@ def topics(
                 replication_factor=settings.kafka_replication_factor,
             )
             console.print(f"created {len(created)} topic(s)" + (": " + ", ".join(created) if created else ""))
+        if quiet:
+            return
         admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
         consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
         await admin.start()
