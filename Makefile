@@ -13,9 +13,10 @@ UV_VERSION := 0.13.8
 INFRA := bash deploy/local/infra.sh
 SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 INSTALL_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install lock infra-up infra-down infra-status infra-logs infra-wipe \
+.PHONY: help install lock contracts infra-up infra-down infra-status infra-logs infra-wipe \
         run up down test test-unit lint format clean
 
 help: ## list the targets
@@ -34,11 +35,21 @@ $(INSTALL_STAMP): $(BIN)/python requirements/lock.txt shared/pyproject.toml $(wi
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e shared $(addprefix -e ,$(SERVICE_DIRS))
 	touch $@
 
-install: $(INSTALL_STAMP) ## install Python deps (.venv), Kafka jars, FerretDB, kcat
+install: $(INSTALL_STAMP) $(NODE_STAMP) ## install Python deps (.venv), Node tools, Kafka jars, FerretDB, kcat
 	bash deploy/local/install.sh all
+
+# The AsyncAPI CLI (package.json). --ignore-scripts: its postinstall would append shell
+# completion to ~/.bashrc, and a dependency's would phone home; none is needed to run it.
+$(NODE_STAMP): package-lock.json
+	@command -v npm >/dev/null || { echo "need Node.js and npm on PATH (for the AsyncAPI CLI)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
+	touch $@
 
 lock: $(BIN)/python ## re-resolve requirements/main.in into requirements/lock.txt
 	$(BIN)/uv pip compile -q --python-version 3.11 requirements/main.in -o requirements/lock.txt
+
+contracts: $(INSTALL_STAMP) ## regenerate JSON Schemas and the AsyncAPI document
+	$(BIN)/parkgrid contracts generate
 
 # ------------------------------------------------------------------ infrastructure
 
@@ -93,5 +104,5 @@ format: $(INSTALL_STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-clean: down ## stop everything and delete .venv and .local
-	rm -rf $(VENV) .local
+clean: down ## stop everything and delete .venv, .local and node_modules
+	rm -rf $(VENV) .local node_modules

@@ -20,5 +20,5 @@ async def _project(delivery: Delivery) -> None:
     await project(view, delivery)
 
 
-runtime.consume(name="counter-view", topics=[COUNTERS.name], handler=_project)
+runtime.consume(name="counter-view", topics=[COUNTERS], handler=_project)
 app = create_app(runtime, title="example")

@@ -38,7 +38,7 @@ def test_headers_use_cloudevents_names_and_key_is_the_aggregate() -> None:
     assert headers["ce_id"] == env.id.encode()
     assert headers["ce_subject"] == b"counter-1"
     assert headers["ce_time"] == b"2026-03-01T09:30:00Z"
-    assert headers["ce_sequence"] == b"7"
+    assert headers["ce_sequence"] == b"00000000000000000007", "zero-padded: compared as strings"
     assert headers["ce_correlationid"] == b"corr-1"
     assert headers["content-type"] == b"application/json"
     assert env.kafka_key() == b"counter-1"
@@ -67,14 +67,20 @@ def test_new_without_a_correlation_starts_one() -> None:
         (b"[1, 2]", None, "not an object"),
         (None, None, "tombstone"),
         (b"{}", [("ce_specversion", b"1.0")], "type"),
-        (b"{}", [("ce_type", b"x"), ("ce_source", b"s"), ("ce_sequence", b"minus one")], "sequence"),
+        (b"{}", [("ce_type", b"x"), ("ce_source", b"s"), ("ce_sequence", b"1")], "ce_id, ce_specversion, ce_time"),
+        (b"{}", "bad-sequence", "sequence"),
+        (b"{}", "specversion-0.3", "specversion"),
         (b"{}", [("ce_type", b"\xff\xfe")], "UTF-8"),
     ],
 )
 def test_malformed_records_are_named_for_what_is_wrong(
-    value: bytes | None, headers: list[tuple[str, bytes]] | None, reason: str
+    value: bytes | None, headers: list[tuple[str, bytes]] | str | None, reason: str
 ) -> None:
     good = _envelope().kafka_headers()
+    if headers == "bad-sequence":
+        headers = [(k, b"minus one" if k == "ce_sequence" else v) for k, v in good]
+    elif headers == "specversion-0.3":
+        headers = [(k, b"0.3" if k == "ce_specversion" else v) for k, v in good]
     with pytest.raises(MalformedMessage, match=reason):
         Envelope.from_kafka(b"k", value, good if headers is None else headers)
 
@@ -84,3 +90,16 @@ def test_document_form_survives_naive_datetimes_from_the_store() -> None:
     doc = env.to_document()
     doc["time"] = doc["time"].replace(tzinfo=None)
     assert Envelope.from_document(doc) == env
+
+
+def test_header_names_are_read_case_insensitively() -> None:
+    env = _envelope()
+    shouted = [(k.upper(), v) for k, v in env.kafka_headers()]
+    assert Envelope.from_kafka(env.kafka_key(), env.kafka_value(), shouted) == env
+
+
+def test_reading_twice_gives_the_same_id_and_time() -> None:
+    env = _envelope()
+    first = Envelope.from_kafka(env.kafka_key(), env.kafka_value(), env.kafka_headers())
+    second = Envelope.from_kafka(env.kafka_key(), env.kafka_value(), env.kafka_headers())
+    assert (first.id, first.time) == (second.id, second.time) == (env.id, env.time)

@@ -1,4 +1,4 @@
-"""`parkgrid`: the operator's command line (tokens, topics, dead letters).
+"""`parkgrid`: the operator's command line (tokens, topics, dead letters, contracts).
 
 Exit codes scripts can trust: 0 success, 1 failure, 2 bad usage.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -160,6 +161,46 @@ def dlq_redrive(topic: Annotated[str, typer.Argument(help="The origin topic (or 
     """Send the dead letters not yet redriven back to their origin topic."""
     count = _run(redrive(_settings().kafka_bootstrap_servers, topic))
     console.print(f"redriven {count} message(s)")
+
+
+# --------------------------------------------------------------------------- contracts
+
+contracts_app = typer.Typer(help="Published contracts: JSON Schemas and the AsyncAPI document.", no_args_is_help=True)
+app.add_typer(contracts_app, name="contracts")
+RootOption = Annotated[Path | None, typer.Option(help="The repository root (default: this checkout).")]
+
+
+@contracts_app.command("generate")
+def contracts_generate(root: RootOption = None) -> None:
+    """Regenerate shared/contracts/ from the event models and the topic catalogue."""
+    from parkgrid.contracts import generate
+
+    try:
+        changes = generate.write(root)
+    except generate.ContractError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    for change in changes:
+        print(f"{change.action:8} {change.path}")
+    print(f"{len(changes)} file(s) changed" if changes else "contracts are up to date")
+    for event_type in generate.unpublished():
+        err.print(f"[yellow]warning:[/yellow] {event_type} is registered but no topic lists it")
+
+
+@contracts_app.command("check")
+def contracts_check(root: RootOption = None) -> None:
+    """Exit 1 if shared/contracts/ differs from what the event models produce."""
+    from parkgrid.contracts import generate
+
+    try:
+        stale = generate.stale(root)
+    except generate.ContractError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if stale:
+        err.print("stale contract files (run `make contracts`):\n" + "\n".join(f"  {path}" for path in stale))
+        raise typer.Exit(1)
+    print("contracts are up to date")
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:

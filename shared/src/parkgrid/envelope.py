@@ -83,7 +83,8 @@ class Envelope(BaseModel):
         headers: Headers = [
             ("ce_specversion", self.specversion.encode()),
             ("ce_time", _rfc3339(self.time).encode()),
-            ("ce_sequence", str(self.sequence).encode()),
+            # Zero-padded: the CloudEvents sequence extension compares values as strings.
+            ("ce_sequence", f"{self.sequence:020d}".encode()),
             ("content-type", self.datacontenttype.encode()),
         ]
         for name in _STRING_ATTRIBUTES:
@@ -101,9 +102,10 @@ class Envelope(BaseModel):
                 text = raw.decode()
             except (UnicodeDecodeError, AttributeError) as exc:
                 raise MalformedMessage(f"header {name!r} is not UTF-8") from exc
-            if name.startswith(_HEADER_PREFIX):
-                attributes[name[len(_HEADER_PREFIX) :]] = text
-            elif name == "content-type":
+            lowered = name.lower()
+            if lowered.startswith(_HEADER_PREFIX):
+                attributes[lowered[len(_HEADER_PREFIX) :]] = text
+            elif lowered == "content-type":
                 attributes["datacontenttype"] = text
         if value is None:
             raise MalformedMessage("record has no value (tombstone)")
@@ -113,13 +115,22 @@ class Envelope(BaseModel):
             raise MalformedMessage(f"value is not JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise MalformedMessage("value is JSON but not an object")
+        # Defaults are for writing; a record read must carry what CloudEvents requires, or
+        # every read would invent a new id and time for it.
+        missing = [f"ce_{name}" for name in ("id", "source", "type", "specversion", "time") if name not in attributes]
+        if missing:
+            raise MalformedMessage(f"not a CloudEvent: missing header(s) {', '.join(missing)}")
+        if attributes["specversion"] != SPEC_VERSION:
+            raise MalformedMessage(f"unsupported CloudEvents specversion {attributes['specversion']!r}")
+        if "sequence" not in attributes:
+            raise MalformedMessage("missing header ce_sequence (the aggregate's version)")
         if "subject" not in attributes and key is not None:
             attributes["subject"] = key.decode(errors="replace")
         try:
             return cls.model_validate({**attributes, "data": data})
         except ValidationError as exc:
-            missing = ", ".join(".".join(map(str, e["loc"])) + f": {e['msg']}" for e in exc.errors())
-            raise MalformedMessage(f"not a ParkGrid envelope ({missing})") from exc
+            problems = ", ".join(".".join(map(str, e["loc"])) + f": {e['msg']}" for e in exc.errors())
+            raise MalformedMessage(f"not a ParkGrid envelope ({problems})") from exc
 
     # --- storage form (the outbox keeps envelopes as plain documents) --------------
 

@@ -107,17 +107,27 @@ class EventRegistry:
         latest = self.latest_version(envelope.type)
         if version > latest:
             raise UnknownEventType(f"{envelope.type} v{version} is newer than this reader knows (v{latest})")
-        self.model(envelope.type, version)  # the declared version must exist
-        data = dict(envelope.data)
+        declared = self.model(envelope.type, version)
+        try:
+            # Validate as the version it claims to be before upcasting, so a bad old
+            # payload is refused naming its own fields, never crashing an upcaster.
+            parsed = declared.model_validate(envelope.data)
+        except ValidationError as exc:
+            raise InvalidEventData(_describe(exc, envelope.type)) from exc
+        if version == latest:
+            return parsed
+        data = parsed.model_dump(mode="json")
         while version < latest:
             step = self._upcasters.get((envelope.type, version))
             if step is None:
                 raise UnknownEventType(f"no upcaster for {envelope.type} from v{version}")
-            data = step(data)
+            try:
+                data = step(data)
+            except Exception as exc:
+                raise InvalidEventData(f"{envelope.type} v{version} could not be upcast: {exc!r}") from exc
             version += 1
-        model = self.model(envelope.type, latest)
         try:
-            return model.model_validate(data)
+            return self.model(envelope.type, latest).model_validate(data)
         except ValidationError as exc:
             raise InvalidEventData(_describe(exc, envelope.type)) from exc
 

@@ -73,16 +73,18 @@ class ServiceRuntime:
         self.relay_collections.extend(collections)
 
     def consume(
-        self, *, name: str, topics: Sequence[str], handler: Handler, group: str | None = None
+        self, *, name: str, topics: Sequence[TopicSpec], handler: Handler, group: str | None = None
     ) -> ConsumerRunner:
+        """Run `handler` over these topics (created if missing) in the group `<service>.<name>`."""
         runner = ConsumerRunner(
             name=name,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             group_id=group or f"{self.settings.service_name}.{name}",
-            topics=[self.topic(t) for t in topics],
+            topics=[self.topic(t.name) for t in topics],
             handler=handler,
             registry=self.registry,
         )
+        self.topics.extend(t for t in topics if t not in self.topics)
         self.consumers.append(runner)
         return runner
 
@@ -90,7 +92,13 @@ class ServiceRuntime:
         self._spawn(self._connect_kafka(), "kafka-connect")
         self._spawn(self._watch_store(), "store-watch")
         for runner in self.consumers:
-            self._spawn(runner.run(), f"consumer-{runner.name}")
+            self._spawn(self._consume_when_topics_exist(runner), f"consumer-{runner.name}")
+
+    async def _consume_when_topics_exist(self, runner: ConsumerRunner) -> None:
+        # Subscribing before the topics exist would leave the consumer without partitions
+        # until its next metadata refresh.
+        await self.kafka_ready.wait()
+        await runner.run()
 
     async def stop(self) -> None:
         for runner in self.consumers:

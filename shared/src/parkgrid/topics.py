@@ -37,6 +37,8 @@ class TopicSpec(BaseModel):
     retention_ms: int = -1
     """-1 keeps history forever, so every projection can be rebuilt from offset 0."""
     description: str = ""
+    event_types: tuple[str, ...] = ()
+    """The CloudEvents `type`s published to this topic (the AsyncAPI messages)."""
 
     def configs(self) -> dict[str, str]:
         return {"cleanup.policy": self.cleanup_policy, "retention.ms": str(self.retention_ms)}
@@ -47,6 +49,7 @@ class TopicSpec(BaseModel):
             key=self.key,
             partitions=1,
             description=f"Messages from {self.name} that could not be processed.",
+            event_types=self.event_types,
         )
 
     def prefixed(self, prefix: str) -> TopicSpec:

@@ -1,1 +1,12 @@
-"""ParkGrid's published contracts: topics and integration events of every context."""
+"""ParkGrid's published contracts: the topic catalogue and the integration events of
+every context, registered in `parkgrid.events.registry` on import.
+
+Subscribers in Python import this package; others read the generated JSON Schemas and
+AsyncAPI document in `shared/contracts/`.
+"""
+
+from parkgrid.contracts import bookings, catalogue, community, spaces
+from parkgrid.contracts.topics import TOPICS, topic_of
+from parkgrid.events import registry
+
+__all__ = ["TOPICS", "bookings", "catalogue", "community", "registry", "spaces", "topic_of"]

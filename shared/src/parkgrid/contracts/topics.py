@@ -3,23 +3,100 @@
 Facts go to `<service>.<aggregate>`, keyed by aggregate id so each aggregate's events
 stay ordered; requests addressed to a service go to `<service>.commands`. Fact topics
 keep their whole history (retention -1) so any projection can be rebuilt from offset 0.
+This is the single source for creating topics, for producers (`topic_of`) and for the
+AsyncAPI document.
 """
 
 from __future__ import annotations
 
 from parkgrid.topics import TopicSpec
 
+
+def _types(prefix: str, *verbs: str) -> tuple[str, ...]:
+    return tuple(f"parkgrid.{prefix}.{verb}" for verb in verbs)
+
+
 TOPICS: tuple[TopicSpec, ...] = (
-    TopicSpec(name="catalogue.offering", description="Offerings of the service grid: published, updated, withdrawn."),
-    TopicSpec(name="bookings.booking", partitions=6, description="Bookings of offerings and their lifecycle."),
-    TopicSpec(name="bookings.waitlist", description="Waitlist entries of full sessions."),
-    TopicSpec(name="bookings.entitlement", description="Members' entitlements: granted, consumed, restored."),
-    TopicSpec(name="spaces.site", partitions=1, description="Sites of the network."),
-    TopicSpec(name="spaces.space", description="Spaces of each site."),
-    TopicSpec(name="spaces.residency", description="Long-term residencies of member organisations."),
-    TopicSpec(name="spaces.reservation", description="Short-term reservations of spaces."),
-    TopicSpec(name="spaces.commands", description="Requests to spaces: reserve, release.", key="resource or site id"),
-    TopicSpec(name="community.member", description="Member organisations, their people and programme stage."),
-    TopicSpec(name="community.event", description="Community events."),
-    TopicSpec(name="community.registration", description="Registrations to community events."),
+    TopicSpec(
+        name="catalogue.offering",
+        description="Offerings of the service grid: published, updated, withdrawn.",
+        event_types=_types("catalogue.offering", "published", "updated", "withdrawn"),
+    ),
+    TopicSpec(
+        name="bookings.booking",
+        partitions=6,
+        description="Bookings of offerings and their lifecycle.",
+        event_types=_types(
+            "bookings.booking", "requested", "confirmed", "rejected", "cancelled", "checked_in", "completed", "no_show"
+        ),
+    ),
+    TopicSpec(
+        name="bookings.waitlist",
+        description="Waitlist entries of full sessions.",
+        event_types=_types("bookings.waitlist", "joined", "promoted"),
+    ),
+    TopicSpec(
+        name="bookings.entitlement",
+        description="Members' entitlements: granted, consumed, restored.",
+        event_types=_types("bookings.entitlement", "granted", "consumed", "restored"),
+    ),
+    TopicSpec(
+        name="spaces.site",
+        partitions=1,
+        description="Sites of the network.",
+        event_types=_types("spaces.site", "registered", "updated"),
+    ),
+    TopicSpec(
+        name="spaces.space",
+        description="Spaces of each site.",
+        event_types=_types("spaces.space", "added", "updated", "retired"),
+    ),
+    TopicSpec(
+        name="spaces.residency",
+        description="Long-term residencies of member organisations.",
+        event_types=_types("spaces.residency", "started", "extended", "moved", "ended"),
+    ),
+    TopicSpec(
+        name="spaces.reservation",
+        description="Short-term reservations of spaces: the replies to reservation requests.",
+        event_types=_types("spaces.reservation", "confirmed", "refused", "released"),
+    ),
+    TopicSpec(
+        name="spaces.day_pass",
+        description="Day passes to hot-desk areas.",
+        event_types=_types("spaces.day_pass", "issued"),
+    ),
+    TopicSpec(
+        name="spaces.commands",
+        key="site id",
+        description="Requests to spaces: reserve a space, release a reservation. Keyed by site.",
+        event_types=_types("spaces.reservation", "requested", "release_requested"),
+    ),
+    TopicSpec(
+        name="community.member",
+        description="Member organisations, their people and programme stage.",
+        event_types=_types(
+            "community.member", "registered", "updated", "stage_changed", "left", "person_added", "person_removed"
+        ),
+    ),
+    TopicSpec(
+        name="community.event",
+        description="Community events: workshops, pitch sessions, demo days, networking, trainings.",
+        event_types=_types("community.event", "scheduled", "published", "rescheduled", "cancelled", "completed"),
+    ),
+    TopicSpec(
+        name="community.registration",
+        description="Registrations to community events.",
+        event_types=_types("community.registration", "confirmed", "waitlisted", "promoted", "cancelled", "checked_in"),
+    ),
 )
+
+_BY_TYPE = {event_type: spec for spec in TOPICS for event_type in spec.event_types}
+
+
+def topic_of(event_type: str) -> TopicSpec:
+    """The topic an event type is published to."""
+    try:
+        return _BY_TYPE[event_type]
+    except KeyError:
+        raise KeyError(f"{event_type!r} is in no topic of the catalogue") from None

@@ -1,0 +1,176 @@
+"""Events of the bookings context: bookings of offerings, waitlists, entitlements."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field
+
+from parkgrid.contracts.catalogue import OfferingCategory
+from parkgrid.contracts.common import Actor, Contract, Id, LocalizedText, TimeRange, TimeZone
+from parkgrid.events import IntegrationEvent, registry
+
+# --- bookings ------------------------------------------------------------------------
+
+
+class BookingStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+class BookingSnapshot(Contract):
+    """A booking of one session of an offering, as it stands after the event."""
+
+    booking_id: Id
+    offering_id: Id
+    offering_title: LocalizedText
+    category: OfferingCategory
+    site_id: Id | None
+    time_zone: TimeZone
+    session: TimeRange
+    member_id: Id
+    person_id: Id
+    party_size: int = Field(ge=1, le=500)
+    booked_by: Actor
+    status: BookingStatus
+    requested_at: AwareDatetime
+    reservation_request_id: Id | None = Field(None, description="Set when the session needs a space.")
+    space_id: Id | None = None
+    credits: int = Field(0, ge=0, description="Credits this booking consumes.")
+
+
+@registry.register
+class BookingRequested(IntegrationEvent, BookingSnapshot):
+    """A booking was accepted and waits for its space (pending)."""
+
+    event_type = "parkgrid.bookings.booking.requested"
+
+
+@registry.register
+class BookingConfirmed(IntegrationEvent, BookingSnapshot):
+    """The member has the seat (and its space, if any)."""
+
+    event_type = "parkgrid.bookings.booking.confirmed"
+    confirmed_at: AwareDatetime
+
+
+@registry.register
+class BookingRejected(IntegrationEvent, BookingSnapshot):
+    """The booking could not be honoured; nothing is held."""
+
+    event_type = "parkgrid.bookings.booking.rejected"
+    reason: str = Field(pattern=r"^(no_space|full|not_eligible|rules|offering_withdrawn)$")
+    detail: str = Field(max_length=500)
+
+
+@registry.register
+class BookingCancelled(IntegrationEvent, BookingSnapshot):
+    """The booking was cancelled; its seat and space are released."""
+
+    event_type = "parkgrid.bookings.booking.cancelled"
+    cancelled_by: Actor
+    late: bool = Field(description="Cancelled inside the offering's cancellation window.")
+    previous_status: BookingStatus
+
+
+@registry.register
+class BookingCheckedIn(IntegrationEvent, BookingSnapshot):
+    """The member arrived and was checked in."""
+
+    event_type = "parkgrid.bookings.booking.checked_in"
+    checked_in_at: AwareDatetime
+    checked_in_by: Actor
+
+
+@registry.register
+class BookingCompleted(IntegrationEvent, BookingSnapshot):
+    """The session took place with the member."""
+
+    event_type = "parkgrid.bookings.booking.completed"
+
+
+@registry.register
+class BookingNoShow(IntegrationEvent, BookingSnapshot):
+    """The member did not come (not checked in by the end plus the grace period)."""
+
+    event_type = "parkgrid.bookings.booking.no_show"
+
+
+# --- waitlists -----------------------------------------------------------------------
+
+
+class WaitlistEntrySnapshot(Contract):
+    """A member waiting for a seat in a full session."""
+
+    entry_id: Id
+    offering_id: Id
+    session: TimeRange
+    member_id: Id
+    person_id: Id
+    party_size: int = Field(ge=1, le=500)
+    position: int = Field(ge=1)
+    joined_at: AwareDatetime
+    status: str = Field(pattern=r"^(waiting|promoted|left)$")
+
+
+@registry.register
+class WaitlistJoined(IntegrationEvent, WaitlistEntrySnapshot):
+    """A member joined the waitlist of a full session."""
+
+    event_type = "parkgrid.bookings.waitlist.joined"
+
+
+@registry.register
+class WaitlistPromoted(IntegrationEvent, WaitlistEntrySnapshot):
+    """A seat freed up and went to this member, first in line; a booking was made."""
+
+    event_type = "parkgrid.bookings.waitlist.promoted"
+    booking_id: Id
+
+
+# --- entitlements --------------------------------------------------------------------
+
+
+class EntitlementSnapshot(Contract):
+    """A member organisation's allowance of credits for a category over a period."""
+
+    entitlement_id: Id
+    member_id: Id
+    category: OfferingCategory
+    period_start: date
+    period_end: date = Field(description="Last day, inclusive.")
+    allowance: int = Field(ge=0)
+    used: int = Field(ge=0)
+    remaining: int = Field(ge=0)
+
+
+@registry.register
+class EntitlementGranted(IntegrationEvent, EntitlementSnapshot):
+    """An allowance was granted (programme-aware: by stage, per period)."""
+
+    event_type = "parkgrid.bookings.entitlement.granted"
+    reason: str = Field(max_length=200)
+
+
+@registry.register
+class EntitlementConsumed(IntegrationEvent, EntitlementSnapshot):
+    """A booking used credits."""
+
+    event_type = "parkgrid.bookings.entitlement.consumed"
+    booking_id: Id
+    amount: int = Field(ge=1)
+
+
+@registry.register
+class EntitlementRestored(IntegrationEvent, EntitlementSnapshot):
+    """A timely cancellation gave credits back."""
+
+    event_type = "parkgrid.bookings.entitlement.restored"
+    booking_id: Id
+    amount: int = Field(ge=1)

@@ -1,0 +1,262 @@
+"""Events of the community context: member organisations and their people, community
+events, and registrations to them."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field
+
+from parkgrid.contracts.common import (
+    Actor,
+    Contract,
+    Eligibility,
+    Email,
+    Id,
+    Language,
+    LocalizedText,
+    MemberKind,
+    Mode,
+    ProgrammeStage,
+    SpaceRequirement,
+    TimeRange,
+    TimeZone,
+)
+from parkgrid.events import IntegrationEvent, registry
+
+# --- members -------------------------------------------------------------------------
+
+
+class MemberStatus(StrEnum):
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+class Person(Contract):
+    """Someone of a member organisation (a founder, an employee)."""
+
+    person_id: Id
+    name: str = Field(min_length=1, max_length=200)
+    email: Email
+    role: str = Field(max_length=100, description="Their role in the organisation, e.g. CEO.")
+    language: Language = Language.FR
+
+
+class Programme(Contract):
+    """Where the organisation is in the park's programme."""
+
+    stage: ProgrammeStage
+    cohort: str | None = Field(None, max_length=50)
+    started_on: date
+    planned_end_on: date | None = None
+
+
+class MemberSnapshot(Contract):
+    """A member organisation with its people and programme, as it stands after the event."""
+
+    member_id: Id
+    name: str = Field(min_length=1, max_length=200)
+    kind: MemberKind
+    sector: str = Field(max_length=100)
+    home_site_id: Id
+    status: MemberStatus
+    programme: Programme
+    people: list[Person] = Field(default_factory=list, description="Current people (those who left are not listed).")
+
+
+@registry.register
+class MemberRegistered(IntegrationEvent, MemberSnapshot):
+    """An organisation joined a park's programme."""
+
+    event_type = "parkgrid.community.member.registered"
+
+
+@registry.register
+class MemberUpdated(IntegrationEvent, MemberSnapshot):
+    """An organisation's details changed."""
+
+    event_type = "parkgrid.community.member.updated"
+
+
+@registry.register
+class MemberStageChanged(IntegrationEvent, MemberSnapshot):
+    """An organisation moved to another programme stage."""
+
+    event_type = "parkgrid.community.member.stage_changed"
+    previous_stage: ProgrammeStage
+
+
+@registry.register
+class MemberLeft(IntegrationEvent, MemberSnapshot):
+    """An organisation left the programme (recorded, never deleted)."""
+
+    event_type = "parkgrid.community.member.left"
+    left_on: date
+    reason: str | None = Field(None, max_length=500)
+
+
+@registry.register
+class PersonAdded(IntegrationEvent, MemberSnapshot):
+    """Someone joined a member organisation."""
+
+    event_type = "parkgrid.community.member.person_added"
+    person: Person
+
+
+@registry.register
+class PersonRemoved(IntegrationEvent, MemberSnapshot):
+    """Someone left a member organisation."""
+
+    event_type = "parkgrid.community.member.person_removed"
+    person: Person
+
+
+# --- community events ----------------------------------------------------------------
+
+
+class CommunityEventKind(StrEnum):
+    WORKSHOP = "workshop"
+    PITCH_SESSION = "pitch_session"
+    DEMO_DAY = "demo_day"
+    NETWORKING = "networking"
+    TRAINING = "training"
+
+
+class CommunityEventStatus(StrEnum):
+    DRAFT = "draft"
+    VENUE_PENDING = "venue_pending"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class Venue(Contract):
+    """The space reserved for an event."""
+
+    reservation_request_id: Id
+    space_id: Id
+    space_name: str
+
+
+class CommunityEventSnapshot(Contract):
+    """A community event (workshop, pitch session, demo day...) as it stands."""
+
+    event_id: Id
+    site_id: Id | None = Field(None, description="None for an online event.")
+    kind: CommunityEventKind
+    mode: Mode
+    title: LocalizedText
+    description: LocalizedText
+    time: TimeRange
+    time_zone: TimeZone
+    capacity: int = Field(ge=1, le=5000)
+    audience: Eligibility
+    venue_requirement: SpaceRequirement | None = None
+    venue: Venue | None = None
+    venue_refusal: str | None = Field(None, max_length=500, description="Why the last venue request failed.")
+    status: CommunityEventStatus
+    registered: int = Field(0, ge=0)
+    waitlisted: int = Field(0, ge=0)
+
+
+@registry.register
+class CommunityEventScheduled(IntegrationEvent, CommunityEventSnapshot):
+    """An event was created (a draft, or waiting for its venue)."""
+
+    event_type = "parkgrid.community.event.scheduled"
+
+
+@registry.register
+class CommunityEventPublished(IntegrationEvent, CommunityEventSnapshot):
+    """An event opened for registration (its venue, if any, is reserved)."""
+
+    event_type = "parkgrid.community.event.published"
+
+
+@registry.register
+class CommunityEventRescheduled(IntegrationEvent, CommunityEventSnapshot):
+    """An event moved to another time (its new venue reserved before the old one released)."""
+
+    event_type = "parkgrid.community.event.rescheduled"
+    previous_time: TimeRange
+
+
+@registry.register
+class CommunityEventCancelled(IntegrationEvent, CommunityEventSnapshot):
+    """An event was cancelled; its registrations are cancelled and its venue released."""
+
+    event_type = "parkgrid.community.event.cancelled"
+    reason: str = Field(max_length=500)
+
+
+@registry.register
+class CommunityEventCompleted(IntegrationEvent, CommunityEventSnapshot):
+    """An event took place; attendance is final."""
+
+    event_type = "parkgrid.community.event.completed"
+    attended: int = Field(ge=0)
+    no_shows: int = Field(ge=0)
+
+
+# --- registrations -------------------------------------------------------------------
+
+
+class RegistrationStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+
+
+class RegistrationSnapshot(Contract):
+    """A person's registration to a community event."""
+
+    registration_id: Id
+    event_id: Id
+    member_id: Id
+    person_id: Id
+    status: RegistrationStatus
+    waitlist_position: int | None = Field(None, ge=1)
+    registered_at: AwareDatetime
+    registered_by: Actor
+    event_time: TimeRange
+    event_title: LocalizedText
+
+
+@registry.register
+class RegistrationConfirmed(IntegrationEvent, RegistrationSnapshot):
+    """A person has a seat at an event."""
+
+    event_type = "parkgrid.community.registration.confirmed"
+
+
+@registry.register
+class RegistrationWaitlisted(IntegrationEvent, RegistrationSnapshot):
+    """The event was full; the person waits in line."""
+
+    event_type = "parkgrid.community.registration.waitlisted"
+
+
+@registry.register
+class RegistrationPromoted(IntegrationEvent, RegistrationSnapshot):
+    """A seat freed up and went to this person, first in line."""
+
+    event_type = "parkgrid.community.registration.promoted"
+
+
+@registry.register
+class RegistrationCancelled(IntegrationEvent, RegistrationSnapshot):
+    """The registration was cancelled (by the person, staff, or the event's cancellation)."""
+
+    event_type = "parkgrid.community.registration.cancelled"
+    cancelled_by: Actor
+    previous_status: RegistrationStatus
+
+
+@registry.register
+class RegistrationCheckedIn(IntegrationEvent, RegistrationSnapshot):
+    """The person was checked in at the door."""
+
+    event_type = "parkgrid.community.registration.checked_in"
+    checked_in_at: AwareDatetime

@@ -1,0 +1,271 @@
+"""Events of the spaces context: sites, spaces, residencies, reservations, day passes;
+and the commands other services address to it (topic `spaces.commands`).
+
+Reservation commands are keyed by site id, so that spaces decides the requests of one
+site one at a time; their replies (`reservation.confirmed` / `refused`) carry the
+command's `request_id` and the requester's `reference_id`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field
+
+from parkgrid.contracts.common import (
+    Actor,
+    Closure,
+    Contract,
+    Feature,
+    Id,
+    SpaceKind,
+    SpaceRequirement,
+    TimeRange,
+    TimeZone,
+    WeeklyWindow,
+)
+from parkgrid.events import IntegrationEvent, registry
+
+# --- sites ---------------------------------------------------------------------------
+
+
+class SiteStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class SiteSnapshot(Contract):
+    """A site of the network as it stands after the event."""
+
+    site_id: Id
+    name: str = Field(min_length=1, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")
+    time_zone: TimeZone
+    opening_hours: list[WeeklyWindow]
+    closures: list[Closure] = Field(default_factory=list)
+    status: SiteStatus = SiteStatus.OPEN
+
+
+@registry.register
+class SiteRegistered(IntegrationEvent, SiteSnapshot):
+    """A site joined the network."""
+
+    event_type = "parkgrid.spaces.site.registered"
+
+
+@registry.register
+class SiteUpdated(IntegrationEvent, SiteSnapshot):
+    """A site's details, opening hours or closures changed."""
+
+    event_type = "parkgrid.spaces.site.updated"
+
+
+# --- spaces --------------------------------------------------------------------------
+
+
+class SpaceStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class SpaceSnapshot(Contract):
+    """A bookable or allocatable space of a site."""
+
+    space_id: Id
+    site_id: Id
+    name: str = Field(min_length=1, max_length=200)
+    kind: SpaceKind
+    capacity: int = Field(ge=1, le=2000, description="Seats, or places of a hot-desk area.")
+    floor: str | None = Field(None, max_length=20)
+    features: list[Feature] = Field(default_factory=list)
+    buffer_minutes: int = Field(0, ge=0, le=240, description="Kept free between two reservations.")
+    status: SpaceStatus = SpaceStatus.ACTIVE
+
+
+@registry.register
+class SpaceAdded(IntegrationEvent, SpaceSnapshot):
+    """A space was added to a site."""
+
+    event_type = "parkgrid.spaces.space.added"
+
+
+@registry.register
+class SpaceUpdated(IntegrationEvent, SpaceSnapshot):
+    """A space's description, capacity or features changed."""
+
+    event_type = "parkgrid.spaces.space.updated"
+
+
+@registry.register
+class SpaceRetired(IntegrationEvent, SpaceSnapshot):
+    """A space is no longer allocated (its history stays)."""
+
+    event_type = "parkgrid.spaces.space.retired"
+
+
+# --- residencies ---------------------------------------------------------------------
+
+
+class ResidencyStatus(StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class ResidencySnapshot(Contract):
+    """A member organisation's long-term hold on a private office or dedicated desks."""
+
+    residency_id: Id
+    member_id: Id
+    site_id: Id
+    space_id: Id
+    space_kind: SpaceKind
+    seats: int = Field(ge=1, le=200)
+    starts_on: date
+    ends_on: date = Field(description="Last day, inclusive.")
+    status: ResidencyStatus
+    allocated_by: Actor
+
+
+@registry.register
+class ResidencyStarted(IntegrationEvent, ResidencySnapshot):
+    """A member organisation got an office or desks for a period."""
+
+    event_type = "parkgrid.spaces.residency.started"
+
+
+@registry.register
+class ResidencyExtended(IntegrationEvent, ResidencySnapshot):
+    """A residency's end moved later."""
+
+    event_type = "parkgrid.spaces.residency.extended"
+    previous_ends_on: date
+
+
+@registry.register
+class ResidencyMoved(IntegrationEvent, ResidencySnapshot):
+    """A residency moved to another space of the site."""
+
+    event_type = "parkgrid.spaces.residency.moved"
+    previous_space_id: Id
+
+
+@registry.register
+class ResidencyEnded(IntegrationEvent, ResidencySnapshot):
+    """A residency ended, at its planned end or early."""
+
+    event_type = "parkgrid.spaces.residency.ended"
+    ended_early: bool
+    reason: str | None = Field(None, max_length=500)
+
+
+# --- reservations --------------------------------------------------------------------
+
+
+class Requester(StrEnum):
+    BOOKINGS = "bookings"
+    COMMUNITY = "community"
+    STAFF = "staff"
+
+
+class ReservationStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+    RELEASED = "released"
+
+
+class RefusalReason(StrEnum):
+    NO_SPACE_FREE = "no_space_free"
+    NO_SPACE_FITS = "no_space_fits"
+    OUTSIDE_OPENING_HOURS = "outside_opening_hours"
+    SITE_CLOSED = "site_closed"
+    UNKNOWN_SITE = "unknown_site"
+    INVALID_REQUEST = "invalid_request"
+
+
+class ReservationSnapshot(Contract):
+    """A short-term reservation of a space for a time range, and why it exists."""
+
+    reservation_id: Id
+    request_id: Id = Field(description="The id of the command (or API call) that asked for it.")
+    requested_by: Requester
+    reference_id: Id = Field(description="The requester's own id: a booking, a community event.")
+    site_id: Id
+    requirement: SpaceRequirement
+    time: TimeRange
+    member_id: Id | None = None
+    status: ReservationStatus
+    space_id: Id | None = Field(None, description="The space chosen; none when refused.")
+    space_name: str | None = None
+
+
+@registry.register
+class ReservationConfirmed(IntegrationEvent, ReservationSnapshot):
+    """The best-fitting free space was reserved."""
+
+    event_type = "parkgrid.spaces.reservation.confirmed"
+
+
+@registry.register
+class ReservationRefused(IntegrationEvent, ReservationSnapshot):
+    """No space could be reserved; nothing is held."""
+
+    event_type = "parkgrid.spaces.reservation.refused"
+    reason: RefusalReason
+    detail: str = Field(max_length=500)
+
+
+@registry.register
+class ReservationReleased(IntegrationEvent, ReservationSnapshot):
+    """A reservation was given back; its space is free again."""
+
+    event_type = "parkgrid.spaces.reservation.released"
+    released_at: AwareDatetime
+
+
+# --- day passes ----------------------------------------------------------------------
+
+
+@registry.register
+class DayPassIssued(IntegrationEvent):
+    """A member checked in to a hot-desk area for a day."""
+
+    event_type = "parkgrid.spaces.day_pass.issued"
+    day_pass_id: Id
+    site_id: Id
+    space_id: Id
+    member_id: Id
+    person_id: Id
+    day: date
+    places_taken: int = Field(ge=1, description="Places taken in the area that day, this pass included.")
+    capacity: int = Field(ge=1)
+
+
+# --- commands addressed to spaces ----------------------------------------------------
+
+
+@registry.register
+class ReservationRequested(IntegrationEvent):
+    """Command: reserve a space that meets `requirement` at `site_id` for `time`."""
+
+    event_type = "parkgrid.spaces.reservation.requested"
+    request_id: Id
+    requested_by: Requester
+    reference_id: Id
+    site_id: Id
+    requirement: SpaceRequirement
+    time: TimeRange
+    member_id: Id | None = None
+
+
+@registry.register
+class ReleaseRequested(IntegrationEvent):
+    """Command: give back what the reservation request `request_id` obtained (if anything)."""
+
+    event_type = "parkgrid.spaces.reservation.release_requested"
+    request_id: Id = Field(description="The reservation request to undo.")
+    requested_by: Requester
+    reference_id: Id
+    site_id: Id
+    reason: str = Field(max_length=500)
