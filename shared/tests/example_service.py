@@ -4,6 +4,7 @@ a real process: `uvicorn example_service:app`."""
 from __future__ import annotations
 
 from kit_samples import COUNTERS, counter_store, project, registry
+
 from parkgrid.consumer import Delivery
 from parkgrid.projection import Projection
 from parkgrid.runtime import ServiceRuntime, create_app

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from pydantic import SecretStr
+
 from parkgrid.auth import Principal, Role, TokenVerifier, issue_token
 from parkgrid.http.problems import Unauthorized
 from parkgrid.settings import KitSettings
-from pydantic import SecretStr
 
 
 @pytest.fixture

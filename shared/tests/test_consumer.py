@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from kit_samples import COUNTERS, CounterIncremented, project, registry
+
 from parkgrid.consumer import Backoff, ConsumerRunner, Delivery, Handler, TransientError
 from parkgrid.deadletters import read_dead_letters, redrive
 from parkgrid.envelope import Envelope

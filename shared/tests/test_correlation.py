@@ -11,6 +11,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from fastapi import APIRouter, Request
 from kit_samples import COUNTERS, counter_store, increment, registry
+
 from parkgrid.consumer import Delivery
 from parkgrid.envelope import Envelope
 from parkgrid.runtime import ServiceRuntime, create_app

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+
 from parkgrid.envelope import Envelope, MalformedMessage
 from parkgrid.logging import bind_correlation
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import pytest
 from jsonschema import Draft202012Validator
+
 from parkgrid.envelope import Envelope
 from parkgrid.events import EventRegistry, IntegrationEvent, InvalidEventData, UnknownEventType, schema_urn
 

@@ -15,14 +15,15 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from pydantic import BaseModel, Field
+from pymongo import AsyncMongoClient
+
 from parkgrid.auth import CurrentPrincipal, Principal, Role, issue_token, require_roles
 from parkgrid.events import EventRegistry
 from parkgrid.http.problems import Conflict, NotFound
 from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database, Document, ping
-from pydantic import BaseModel, Field
-from pymongo import AsyncMongoClient
 
 MAX_BODY = 2048
 READY_WITHIN = 30.0  # seconds; the broker may be (re)starting while the tests run

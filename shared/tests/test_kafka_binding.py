@@ -9,6 +9,7 @@ import shutil
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 from kit_samples import COUNTERS, CounterIncremented, registry
+
 from parkgrid.envelope import Envelope
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.logging import bind_correlation

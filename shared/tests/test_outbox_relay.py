@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from kit_samples import COUNTERS, counter_store, increment, project, registry
+
 from parkgrid.consumer import Backoff, ConsumerRunner, Delivery
 from parkgrid.outbox import pending_count
 from parkgrid.projection import Projection

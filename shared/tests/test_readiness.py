@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import httpx
+
 from parkgrid.testing.plugin import unique
 
 HERE = Path(__file__).parent

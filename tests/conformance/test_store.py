@@ -26,11 +26,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError, WriteError
+
 from parkgrid.http.idempotency import IdempotencyRecords
 from parkgrid.projection import SEQ_FIELD, Projection
 from parkgrid.store import Collection, Database, Document, connect, is_duplicate_key
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError, WriteError
 
 # ---------------------------------------------------------------------------- helpers
 

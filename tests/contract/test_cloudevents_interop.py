@@ -22,6 +22,7 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from cloudevents.v1 import kafka as legacy_kafka
 from dateutil.parser import isoparse
+
 from parkgrid.envelope import Envelope
 from parkgrid.events import EventRegistry, IntegrationEvent
 from parkgrid.kafka import EventPublisher, make_producer

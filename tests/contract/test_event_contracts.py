@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaError
+
 from parkgrid.contracts import TOPICS, topic_of
 from parkgrid.contracts.catalogue import OfferingPublished, OfferingUpdated
 from parkgrid.contracts.common import Money

@@ -13,11 +13,12 @@ from typing import Any, Literal
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from pydantic import BaseModel, create_model
+
 from parkgrid.contracts import generate  # importing parkgrid.contracts registers every event
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.events import EventRegistry, IntegrationEvent, registry, schema_urn
 from parkgrid.topics import TopicSpec
-from pydantic import BaseModel, create_model
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
+
 from parkgrid.envelope import Envelope
 from parkgrid.events import EventRegistry, IntegrationEvent
 from parkgrid.kafka import EventPublisher, make_producer

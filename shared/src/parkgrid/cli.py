@@ -118,6 +118,39 @@ def topics(
     _run(run())
 
 
+@app.command()
+def seed() -> None:
+    """Load the demo network into every installed service (idempotent) and print the demo logins.
+
+    Each service offers a seeder under the entry-point group `parkgrid.seeders`: an async
+    callable with no arguments that writes through the service's own handlers (so every
+    change is published as events) and returns a one-line summary.
+    """
+    from importlib.metadata import entry_points
+
+    seeders = sorted(entry_points(group="parkgrid.seeders"), key=lambda e: e.name)
+    if not seeders:
+        console.print("no service with a seeder is installed: nothing to seed")
+        return
+    failed = False
+    for entry in seeders:
+        try:
+            summary = asyncio.run(entry.load()())
+            console.print(f"[green]{entry.name}[/green]: {summary}")
+        except Exception as exc:
+            failed = True
+            err.print(f"[red]{entry.name}: seeding failed:[/red] {exc!r}")
+    settings = _settings()
+    console.print("\nDemo logins (development tokens, valid 12 h):")
+    for label, kwargs in (
+        ("admin", {"role": Role.ADMIN}),
+        ("front desk, Casablanca", {"role": Role.FRONT_DESK, "sites": ["site-casablanca"]}),
+    ):
+        console.print(f"  {label}: {issue_token(settings, **kwargs)}")  # type: ignore[arg-type]
+    if failed:
+        raise typer.Exit(1)
+
+
 @dlq_app.command("list")
 def dlq_list(topic: Annotated[str, typer.Argument(help="The origin topic (or its .dlq).")]) -> None:
     """One line per dead letter: offset, origin, error."""
