@@ -98,7 +98,7 @@ test-unit: $(INSTALL_STAMP) ## the fast tests that need no infrastructure
 lint: $(INSTALL_STAMP) ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared/src $(addsuffix /src,$(SERVICE_DIRS))
+	MYPYPATH=$(subst $(eval) ,:,$(strip shared/src $(addsuffix /src,$(SERVICE_DIRS)))) $(BIN)/mypy shared/src $(addsuffix /src,$(SERVICE_DIRS))
 
 format: $(INSTALL_STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -9,7 +9,7 @@ answer. `create_app` puts every HTTP convention of DESIGN.md around a service's 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -62,6 +62,7 @@ class ServiceRuntime:
         self.relay: OutboxRelay | None = None
         self.consumers: list[ConsumerRunner] = []
         self.kafka_ready = asyncio.Event()
+        self._store_setup: list[Callable[[], Awaitable[None]]] = []
         self._producer: AIOKafkaProducer | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -88,7 +89,29 @@ class ServiceRuntime:
         self.consumers.append(runner)
         return runner
 
+    def on_store_ready(self, setup: Callable[[], Awaitable[None]]) -> None:
+        """Run `setup` (e.g. creating indexes) once the store answers, retrying until it succeeds.
+
+        A service must start while its store is down, so this never blocks startup.
+        """
+        self._store_setup.append(setup)
+
+    async def _set_up_store(self) -> None:
+        for setup in self._store_setup:
+            attempt = 0
+            while True:
+                try:
+                    await setup()
+                    break
+                except Exception as exc:
+                    attempt += 1
+                    delay = min(10.0, 0.5 * 2 ** min(attempt, 5))
+                    log.warning("store.setup_failed", step=getattr(setup, "__qualname__", "setup"), error=repr(exc))
+                    await asyncio.sleep(delay)
+
     async def start(self) -> None:
+        if self._store_setup:
+            self._spawn(self._set_up_store(), "store-setup")
         self._spawn(self._connect_kafka(), "kafka-connect")
         self._spawn(self._watch_store(), "store-watch")
         for runner in self.consumers:
@@ -107,7 +130,11 @@ class ServiceRuntime:
             await self.relay.stop()
         # These end only when cancelled (the store watcher always, the Kafka connector while it retries):
         # waiting for them made every stop take the full 15 s.
-        endless = {"store-watch"} if self.kafka_ready.is_set() else {"store-watch", "kafka-connect"}
+        endless = (
+            {"store-watch", "store-setup"}
+            if self.kafka_ready.is_set()
+            else {"store-watch", "store-setup", "kafka-connect"}
+        )
         for task in self._tasks:
             if task.get_name() in endless:
                 task.cancel()
