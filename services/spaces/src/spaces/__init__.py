@@ -1,0 +1,1 @@
+"""ParkGrid spaces: where members work, meet and gather (DESIGN.md, port 8003)."""

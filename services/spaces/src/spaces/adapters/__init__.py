@@ -1,0 +1,1 @@
+"""Stores of sites, spaces, calendars and reservations."""

@@ -1,0 +1,202 @@
+"""The aggregates of spaces in the store, and the space calendars.
+
+Sites, spaces and reservations are aggregates with an embedded outbox
+(`parkgrid.outbox.AggregateStore`). A space's calendar is one document per space with
+its held ranges and a version: a hold is appended only if the calendar is still at the
+version it was read at, so two writers that both saw the range free cannot both take it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+
+from parkgrid.contracts.common import Closure, SpaceKind, WeeklyWindow
+from parkgrid.contracts.spaces import SiteStatus, SpaceStatus
+from parkgrid.events import registry
+from parkgrid.outbox import AggregateStore
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError
+from spaces.domain.model import Calendar, Hold, Site, Space
+
+SOURCE = "spaces"
+
+
+class SpacesStore:
+    """Every collection of the spaces service."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.sites = AggregateStore(db["sites"], registry=registry, source=SOURCE, topic="spaces.site")
+        self.spaces = AggregateStore(db["spaces"], registry=registry, source=SOURCE, topic="spaces.space")
+        self.reservations = AggregateStore(
+            db["reservations"], registry=registry, source=SOURCE, topic="spaces.reservation"
+        )
+        self.calendars = Calendars(db["space_calendars"])
+        self.residencies = AggregateStore(db["residencies"], registry=registry, source=SOURCE, topic="spaces.residency")
+        self.residency_calendars = Calendars(db["residency_calendars"])
+
+    @property
+    def outbox_collections(self) -> list[Any]:
+        return [
+            self.sites.collection,
+            self.spaces.collection,
+            self.reservations.collection,
+            self.residencies.collection,
+        ]
+
+    async def ensure_indexes(self) -> None:
+        for aggregates in (self.sites, self.spaces, self.reservations, self.residencies):
+            await aggregates.ensure_indexes()
+        await self.spaces.collection.create_index([("site_id", ASCENDING)], name="site")
+        await self.reservations.collection.create_index([("site_id", ASCENDING)], name="site")
+
+    async def site(self, site_id: str) -> tuple[Site, int] | None:
+        doc = await self.sites.get(site_id)
+        return (site_from(doc), doc["version"]) if doc else None
+
+    async def space(self, space_id: str) -> tuple[Space, int] | None:
+        doc = await self.spaces.get(space_id)
+        return (space_from(doc), doc["version"]) if doc else None
+
+    async def all_sites(self) -> list[tuple[Site, int]]:
+        docs = await self.sites.collection.find({}, {"outbox": 0}).sort("_id", ASCENDING).to_list()
+        return [(site_from(d), d["version"]) for d in docs]
+
+    async def spaces_of(
+        self,
+        site_id: str,
+        *,
+        kind: SpaceKind | None = None,
+        min_capacity: int | None = None,
+        features: list[str] | None = None,
+        active_only: bool = False,
+    ) -> list[tuple[Space, int]]:
+        query: Document = {"site_id": site_id}
+        if kind is not None:
+            query["kind"] = kind.value
+        if active_only:
+            query["status"] = SpaceStatus.ACTIVE.value
+        docs = await self.spaces.collection.find(query, {"outbox": 0}).sort("_id", ASCENDING).to_list()
+        found = [(space_from(d), d["version"]) for d in docs]
+        return [
+            (s, v)
+            for s, v in found
+            if (min_capacity is None or s.capacity >= min_capacity) and set(features or ()) <= set(s.features)
+        ]
+
+    async def reservations_between(self, site_id: str, starts_at: datetime, ends_at: datetime) -> list[Document]:
+        return await self.reservations.collection.find(
+            {
+                "site_id": site_id,
+                "status": "confirmed",
+                "time.starts_at": {"$lt": ends_at},
+                "time.ends_at": {"$gt": starts_at},
+            },
+            {"outbox": 0},
+        ).to_list()
+
+
+class Calendars:
+    """One document per space: `{_id: space_id, site_id, version, holds: [...]}`.
+
+    Reservations hold time ranges; residencies hold whole days (midnight UTC to the
+    midnight after the last day) on a calendar of their own.
+    """
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    async def open(self, space_id: str, site_id: str) -> None:
+        with contextlib.suppress(DuplicateKeyError):
+            await self.collection.insert_one({"_id": space_id, "site_id": site_id, "version": 0, "holds": []})
+
+    async def get(self, space_id: str, site_id: str) -> Calendar:
+        doc = await self.collection.find_one({"_id": space_id})
+        if doc is None:
+            await self.open(space_id, site_id)
+            doc = await self.collection.find_one({"_id": space_id})
+            assert doc is not None
+        return Calendar(
+            space_id=space_id,
+            version=doc["version"],
+            holds=[Hold(h["reservation_id"], h["starts_at"], h["ends_at"]) for h in doc["holds"]],
+        )
+
+    async def add_hold(self, calendar: Calendar, hold: Hold) -> bool:
+        """Append `hold` if the calendar is still as read; False if another writer got there first."""
+        result = await self.collection.update_one(
+            {"_id": calendar.space_id, "version": calendar.version},
+            {
+                "$push": {
+                    "holds": {
+                        "reservation_id": hold.reservation_id,
+                        "starts_at": hold.starts_at,
+                        "ends_at": hold.ends_at,
+                    }
+                },
+                "$set": {"version": calendar.version + 1},
+            },
+        )
+        return result.matched_count == 1
+
+    async def replace_hold(self, calendar: Calendar, hold: Hold) -> bool:
+        """Change the range `hold.reservation_id` holds if the calendar is still as read."""
+        kept = [_hold_doc(h) for h in calendar.holds if h.reservation_id != hold.reservation_id]
+        result = await self.collection.update_one(
+            {"_id": calendar.space_id, "version": calendar.version},
+            {"$set": {"holds": [*kept, _hold_doc(hold)], "version": calendar.version + 1}},
+        )
+        return result.matched_count == 1
+
+    async def remove_hold(self, space_id: str, site_id: str, reservation_id: str) -> None:
+        """Free the range a reservation held (nothing if it held none); retried until it sticks."""
+        while True:
+            calendar = await self.get(space_id, site_id)
+            if calendar.held_by(reservation_id) is None:
+                return
+            kept = [_hold_doc(h) for h in calendar.holds if h.reservation_id != reservation_id]
+            result = await self.collection.update_one(
+                {"_id": space_id, "version": calendar.version},
+                {"$set": {"holds": kept, "version": calendar.version + 1}},
+            )
+            if result.matched_count == 1:
+                return
+
+    async def holding(self, site_id: str, reservation_id: str) -> str | None:
+        """The space on which this reservation already holds a range, if any."""
+        doc = await self.collection.find_one({"site_id": site_id, "holds.reservation_id": reservation_id}, {"_id": 1})
+        return doc["_id"] if doc else None
+
+
+def site_from(doc: Document) -> Site:
+    return Site(
+        site_id=doc["site_id"],
+        name=doc["name"],
+        city=doc["city"],
+        country=doc["country"],
+        time_zone=doc["time_zone"],
+        opening_hours=[WeeklyWindow.model_validate(w) for w in doc["opening_hours"]],
+        closures=[Closure.model_validate(c) for c in doc.get("closures", [])],
+        status=SiteStatus(doc.get("status", "open")),
+    )
+
+
+def space_from(doc: Document) -> Space:
+    return Space(
+        space_id=doc["space_id"],
+        site_id=doc["site_id"],
+        name=doc["name"],
+        kind=SpaceKind(doc["kind"]),
+        capacity=doc["capacity"],
+        floor=doc.get("floor"),
+        features=list(doc.get("features", [])),
+        buffer_minutes=doc.get("buffer_minutes", 0),
+        status=SpaceStatus(doc.get("status", "active")),
+    )
+
+
+def _hold_doc(hold: Hold) -> Document:
+    return {"reservation_id": hold.reservation_id, "starts_at": hold.starts_at, "ends_at": hold.ends_at}

@@ -1,0 +1,1 @@
+"""Pure rules of sites, spaces and reservations: no I/O."""

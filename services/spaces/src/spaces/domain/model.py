@@ -1,0 +1,169 @@
+"""Sites, spaces and the rules that decide a reservation.
+
+A site states its opening hours in its own local time (IANA zone), so a range given in
+UTC is judged on the site's wall clock: Africa/Casablanca moves from +01 to +00 around
+Ramadan, and 09:00 local is 08:00Z one week and 09:00Z the next. A space's calendar is
+the list of ranges held on it; a new range must keep the space's buffer free on both
+sides of every held one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement, WeeklyWindow
+from parkgrid.contracts.spaces import RefusalReason, SiteStatus, SpaceStatus
+
+LONGEST_RESERVATION = timedelta(days=31)
+"""A reservation is short-term; anything longer is a residency."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: RefusalReason
+    detail: str
+
+
+def _clock(hhmm: str) -> time:
+    hours, minutes = hhmm.split(":")
+    return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True)
+class Site:
+    site_id: str
+    name: str
+    city: str
+    country: str
+    time_zone: str
+    opening_hours: Sequence[WeeklyWindow]
+    closures: Sequence[Closure] = ()
+    status: SiteStatus = SiteStatus.OPEN
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(ZoneInfo(self.time_zone))
+
+    def closure_on(self, day: date) -> Closure | None:
+        return next((c for c in self.closures if c.first_day <= day <= c.last_day), None)
+
+    def refusal_for(self, starts_at: datetime, ends_at: datetime) -> Refusal | None:
+        """Why the site cannot host [starts_at, ends_at), or None if it can."""
+        if self.status != SiteStatus.OPEN:
+            return Refusal(RefusalReason.SITE_CLOSED, f"{self.name} is closed")
+        start, end = self.local(starts_at), self.local(ends_at)
+        last_day = (end - timedelta(microseconds=1)).date()
+        day = start.date()
+        while day <= last_day:
+            closure = self.closure_on(day)
+            if closure is not None:
+                return Refusal(RefusalReason.SITE_CLOSED, f"{self.name} is closed on {day}: {closure.reason}")
+            day += timedelta(days=1)
+        if last_day != start.date():
+            return Refusal(RefusalReason.OUTSIDE_OPENING_HOURS, "a reservation must fit in one opening window")
+        for window in self.opening_hours:
+            if (
+                window.weekday == start.isoweekday()
+                and _clock(window.opens) <= start.time()
+                and end.time() <= _clock(window.closes)
+            ):
+                return None
+        return Refusal(
+            RefusalReason.OUTSIDE_OPENING_HOURS,
+            f"{start:%a %Y-%m-%d %H:%M}-{end:%H:%M} ({self.time_zone}) is outside the opening hours of {self.name}",
+        )
+
+
+@dataclass(frozen=True)
+class Space:
+    space_id: str
+    site_id: str
+    name: str
+    kind: SpaceKind
+    capacity: int
+    floor: str | None = None
+    features: Sequence[str] = ()
+    buffer_minutes: int = 0
+    status: SpaceStatus = SpaceStatus.ACTIVE
+
+    def meets(self, requirement: SpaceRequirement) -> bool:
+        return (
+            self.status == SpaceStatus.ACTIVE
+            and self.kind == requirement.kind
+            and self.capacity >= requirement.seats
+            and set(requirement.features) <= set(self.features)
+        )
+
+    def retired(self) -> Space:
+        return replace(self, status=SpaceStatus.RETIRED)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A range a reservation holds on a space's calendar."""
+
+    reservation_id: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass
+class Calendar:
+    """The held ranges of one space, at a version that guards concurrent changes."""
+
+    space_id: str
+    version: int
+    holds: list[Hold] = field(default_factory=list)
+
+    def held_by(self, reservation_id: str) -> Hold | None:
+        return next((h for h in self.holds if h.reservation_id == reservation_id), None)
+
+    def is_free(
+        self, starts_at: datetime, ends_at: datetime, buffer_minutes: int = 0, *, ignoring: str | None = None
+    ) -> bool:
+        """No held range (but `ignoring`'s own) overlaps [starts_at - buffer, ends_at + buffer)."""
+        buffer = timedelta(minutes=buffer_minutes)
+        return all(
+            not (h.starts_at < ends_at + buffer and starts_at - buffer < h.ends_at)
+            for h in self.holds
+            if h.reservation_id != ignoring
+        )
+
+
+def day_range(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """Whole days as a range on a calendar: midnight UTC to the midnight after the last day."""
+    return (
+        datetime.combine(first_day, time(0), UTC),
+        datetime.combine(last_day + timedelta(days=1), time(0), UTC),
+    )
+
+
+RESIDENCY_KINDS = (SpaceKind.PRIVATE_OFFICE, SpaceKind.DEDICATED_DESK)
+INCUBATION = 18
+"""Months of a residency unless said otherwise."""
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def best_fits(spaces: Iterable[Space], requirement: SpaceRequirement) -> list[Space]:
+    """The spaces that meet the requirement, the smallest first (ties by name, then id)."""
+    return sorted((s for s in spaces if s.meets(requirement)), key=lambda s: (s.capacity, s.name, s.space_id))
+
+
+def invalid_range(starts_at: datetime, ends_at: datetime) -> str | None:
+    if ends_at <= starts_at:
+        return "ends_at must be after starts_at"
+    if ends_at - starts_at > LONGEST_RESERVATION:
+        return f"a reservation lasts at most {LONGEST_RESERVATION.days} days"
+    return None

@@ -1,0 +1,42 @@
+"""Kafka consumer of `spaces.commands`: reservation requests and releases from other services.
+
+The answer goes out through the reservation's outbox (topic `spaces.reservation`), so a
+command is answered exactly when its effect is stored; a redelivered command finds the
+reservation it created and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from parkgrid.consumer import Delivery, Handler
+from parkgrid.contracts.spaces import ReleaseRequested, ReservationRequested
+from parkgrid.logging import get_logger
+from spaces.service_layer.handlers import ReservationRequest, Reservations
+
+log = get_logger(__name__)
+
+
+def command_handler(reservations: Reservations, notify: Callable[[], None]) -> Handler:
+    async def handle(delivery: Delivery) -> None:
+        event = delivery.event
+        if isinstance(event, ReservationRequested):
+            await reservations.reserve(
+                ReservationRequest(
+                    request_id=event.request_id,
+                    requested_by=event.requested_by,
+                    reference_id=event.reference_id,
+                    site_id=event.site_id,
+                    requirement=event.requirement,
+                    time=event.time,
+                    member_id=event.member_id,
+                )
+            )
+        elif isinstance(event, ReleaseRequested):
+            await reservations.release(event.request_id)
+        else:
+            log.info("spaces.command_ignored", type=delivery.envelope.type)
+            return
+        notify()
+
+    return handle

@@ -1,0 +1,1 @@
+"""Commands of the spaces context, over the adapters."""

@@ -1,0 +1,260 @@
+"""Commands of the spaces context: inventory changes and reservations.
+
+Every change is one version-guarded write of an aggregate with its events (the outbox),
+so what is stored and what is published never disagree. A reservation's id is the id
+of the request that asked for it: a request delivered twice finds its first answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from parkgrid.contracts.common import SpaceRequirement, TimeRange
+from parkgrid.contracts.spaces import (
+    RefusalReason,
+    Requester,
+    ReservationConfirmed,
+    ReservationRefused,
+    ReservationReleased,
+    ReservationSnapshot,
+    ReservationStatus,
+    SiteRegistered,
+    SiteSnapshot,
+    SiteUpdated,
+    SpaceAdded,
+    SpaceRetired,
+    SpaceSnapshot,
+    SpaceStatus,
+    SpaceUpdated,
+)
+from parkgrid.outbox import AlreadyExists, VersionConflict
+from parkgrid.store import Document
+from spaces.adapters.stores import SpacesStore, site_from
+from spaces.domain.model import Hold, Refusal, Space, best_fits, invalid_range
+
+
+class UnknownSite(Exception):
+    pass
+
+
+class UnknownSpace(Exception):
+    pass
+
+
+def _state(snapshot: Any) -> Document:
+    state: Document = snapshot.model_dump(mode="json")
+    return state
+
+
+def _reservation_state(snapshot: ReservationSnapshot) -> Document:
+    """The reservation's times stay BSON dates, so the store can compare them."""
+    state = _state(snapshot)
+    state["time"] = {"starts_at": snapshot.time.starts_at, "ends_at": snapshot.time.ends_at}
+    return state
+
+
+class Inventory:
+    """Sites and spaces."""
+
+    def __init__(self, store: SpacesStore, notify: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.notify = notify
+
+    async def register_site(self, site: SiteSnapshot) -> tuple[SiteSnapshot, int]:
+        """Raises AlreadyExists when the id is taken."""
+        version = await self.store.sites.create(site.site_id, _state(site), [SiteRegistered(**site.model_dump())])
+        self.notify()
+        return site, version
+
+    async def update_site(self, site_id: str, expected_version: int, changes: Document) -> tuple[SiteSnapshot, int]:
+        """Raises UnknownSite, or VersionConflict when the site changed since `expected_version`."""
+        doc = await self.store.sites.get(site_id)
+        if doc is None:
+            raise UnknownSite(site_id)
+        if doc["version"] != expected_version:
+            raise VersionConflict(site_id)
+        current = SiteSnapshot.model_validate(doc)
+        updated = SiteSnapshot.model_validate({**current.model_dump(), **changes, "site_id": site_id})
+        version = await self.store.sites.update(
+            site_id, expected_version, _state(updated), [SiteUpdated(**updated.model_dump())]
+        )
+        self.notify()
+        return updated, version
+
+    async def add_space(self, space: SpaceSnapshot) -> tuple[SpaceSnapshot, int]:
+        """Raises UnknownSite, or AlreadyExists when the id is taken."""
+        if await self.store.sites.get(space.site_id) is None:
+            raise UnknownSite(space.site_id)
+        version = await self.store.spaces.create(space.space_id, _state(space), [SpaceAdded(**space.model_dump())])
+        self.notify()
+        return space, version
+
+    async def update_space(self, space_id: str, expected_version: int, changes: Document) -> tuple[SpaceSnapshot, int]:
+        doc = await self.store.spaces.get(space_id)
+        if doc is None:
+            raise UnknownSpace(space_id)
+        if doc["version"] != expected_version:
+            raise VersionConflict(space_id)
+        current = SpaceSnapshot.model_validate(doc)
+        updated = SpaceSnapshot.model_validate(
+            {**current.model_dump(), **changes, "space_id": space_id, "site_id": current.site_id}
+        )
+        event = SpaceRetired if updated.status == SpaceStatus.RETIRED else SpaceUpdated
+        version = await self.store.spaces.update(
+            space_id, expected_version, _state(updated), [event(**updated.model_dump())]
+        )
+        self.notify()
+        return updated, version
+
+    async def retire_space(self, space_id: str) -> tuple[SpaceSnapshot, int]:
+        """Idempotent: a retired space stays as it is."""
+        while True:
+            doc = await self.store.spaces.get(space_id)
+            if doc is None:
+                raise UnknownSpace(space_id)
+            if doc["status"] == SpaceStatus.RETIRED:
+                return SpaceSnapshot.model_validate(doc), doc["version"]
+            try:
+                return await self.update_space(space_id, doc["version"], {"status": SpaceStatus.RETIRED})
+            except VersionConflict:
+                continue
+
+
+@dataclass(frozen=True)
+class ReservationRequest:
+    request_id: str
+    requested_by: Requester
+    reference_id: str
+    site_id: str
+    requirement: SpaceRequirement
+    time: TimeRange
+    member_id: str | None = None
+
+
+class Reservations:
+    """Short-term reservations: the best-fitting free space, never two overlapping on one space."""
+
+    def __init__(self, store: SpacesStore, notify: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.notify = notify
+
+    async def get(self, reservation_id: str) -> Document | None:
+        return await self.store.reservations.get(reservation_id)
+
+    async def reserve(self, request: ReservationRequest) -> Document:
+        """Confirm or refuse `request`; a request seen before gets its first answer."""
+        rid = request.request_id
+        existing = await self.get(rid)
+        if existing is not None:
+            return existing
+        invalid = invalid_range(request.time.starts_at, request.time.ends_at)
+        site_doc = await self.store.sites.get(request.site_id)
+        if site_doc is None:
+            return await self._refuse(request, Refusal(RefusalReason.UNKNOWN_SITE, f"no site {request.site_id}"))
+        if invalid is not None:
+            return await self._refuse(request, Refusal(RefusalReason.INVALID_REQUEST, invalid))
+        site = site_from(site_doc)
+        refusal = site.refusal_for(request.time.starts_at, request.time.ends_at)
+        if refusal is not None:
+            return await self._refuse(request, refusal)
+        spaces = [s for s, _ in await self.store.spaces_of(site.site_id, active_only=True)]
+        fitting = best_fits(spaces, request.requirement)
+        if not fitting:
+            requirement = request.requirement
+            detail = f"no {requirement.kind.value} at {site.name} seats {requirement.seats}"
+            if requirement.features:
+                detail += f" with {', '.join(requirement.features)}"
+            return await self._refuse(request, Refusal(RefusalReason.NO_SPACE_FITS, detail))
+        held = await self._hold(request, fitting)
+        if held is None:
+            return await self._refuse(
+                request, Refusal(RefusalReason.NO_SPACE_FREE, "every fitting space is taken at that time")
+            )
+        snapshot = self._snapshot(request, ReservationStatus.CONFIRMED, held)
+        state = _reservation_state(snapshot)
+        try:
+            version = await self.store.reservations.create(rid, state, [ReservationConfirmed(**snapshot.model_dump())])
+        except AlreadyExists:
+            # A duplicate of this request ran at the same time and answered first.
+            first = await self.get(rid)
+            assert first is not None
+            if first.get("space_id") != held.space_id:
+                await self.store.calendars.remove_hold(held.space_id, held.site_id, rid)
+            return first
+        self.notify()
+        return {**state, "_id": rid, "version": version}
+
+    async def _hold(self, request: ReservationRequest, fitting: list[Space]) -> Space | None:
+        rid = request.request_id
+        start, end = request.time.starts_at, request.time.ends_at
+        if len(fitting) > 1:
+            # After a crash between hold and answer, keep the space held then, not a second one.
+            already = await self.store.calendars.holding(request.site_id, rid)
+            for space in fitting:
+                if space.space_id == already:
+                    return space
+        for space in fitting:
+            while True:
+                calendar = await self.store.calendars.get(space.space_id, space.site_id)
+                if calendar.held_by(rid) is not None:
+                    return space
+                if not calendar.is_free(start, end, space.buffer_minutes):
+                    break
+                if await self.store.calendars.add_hold(calendar, Hold(rid, start, end)):
+                    return space
+                # the calendar changed under us: read it again
+        return None
+
+    def _snapshot(
+        self, request: ReservationRequest, status: ReservationStatus, space: Space | None
+    ) -> ReservationSnapshot:
+        return ReservationSnapshot(
+            reservation_id=request.request_id,
+            request_id=request.request_id,
+            requested_by=request.requested_by,
+            reference_id=request.reference_id,
+            site_id=request.site_id,
+            requirement=request.requirement,
+            time=request.time,
+            member_id=request.member_id,
+            status=status,
+            space_id=space.space_id if space else None,
+            space_name=space.name if space else None,
+        )
+
+    async def _refuse(self, request: ReservationRequest, refusal: Refusal) -> Document:
+        snapshot = self._snapshot(request, ReservationStatus.REFUSED, None)
+        event = ReservationRefused(**snapshot.model_dump(), reason=refusal.reason, detail=refusal.detail[:500])
+        state = {**_reservation_state(snapshot), "reason": refusal.reason.value, "detail": refusal.detail[:500]}
+        try:
+            version = await self.store.reservations.create(request.request_id, state, [event])
+        except AlreadyExists:
+            found = await self.get(request.request_id)
+            assert found is not None
+            return found
+        self.notify()
+        return {**state, "_id": request.request_id, "version": version}
+
+    async def release(self, reservation_id: str) -> Document | None:
+        """Give back what the request obtained; nothing to do for unknown, refused or released ones."""
+        while True:
+            doc = await self.get(reservation_id)
+            if doc is None or doc["status"] != ReservationStatus.CONFIRMED:
+                return doc
+            await self.store.calendars.remove_hold(doc["space_id"], doc["site_id"], reservation_id)
+            snapshot = ReservationSnapshot.model_validate({**doc, "status": ReservationStatus.RELEASED})
+            event = ReservationReleased(**snapshot.model_dump(), released_at=datetime.now(UTC))
+            try:
+                await self.store.reservations.update(
+                    reservation_id, doc["version"], {"status": ReservationStatus.RELEASED.value}, [event]
+                )
+            except VersionConflict:
+                continue
+            self.notify()
+            return await self.get(reservation_id)
+
+
+__all__ = ["Inventory", "ReservationRequest", "Reservations", "UnknownSite", "UnknownSpace"]

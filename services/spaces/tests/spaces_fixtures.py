@@ -1,0 +1,63 @@
+"""Fixtures of the spaces tests (a pytest plugin): the service over the real store and broker, tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from spaces_support import SITE
+
+from parkgrid.auth import Role, issue_token
+from parkgrid.contracts.topics import TOPICS
+from parkgrid.settings import KitSettings
+from parkgrid.store import Database
+from parkgrid.testing.plugin import CreateTopics
+from spaces.bootstrap import build_app
+
+SPACES_TOPICS = [t for t in TOPICS if t.name.startswith("spaces.")]
+
+
+@pytest.fixture
+async def settings(
+    mongodb_uri: str, kafka_bootstrap: str, topic_prefix: str, database: Database, create_topics: CreateTopics
+) -> KitSettings:
+    await create_topics(SPACES_TOPICS)
+    return KitSettings(
+        # A consumer group of its own: tests sharing one would rebalance each other.
+        PARKGRID_SERVICE_NAME="spaces-" + topic_prefix.strip("."),
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        MONGODB_URI=mongodb_uri,
+        PARKGRID_DATABASE=database.name,
+        PARKGRID_TOPIC_PREFIX=topic_prefix,
+        PARKGRID_LOG_JSON=False,
+        PARKGRID_LOG_LEVEL="WARNING",
+    )
+
+
+@pytest.fixture
+async def app(settings: KitSettings) -> AsyncIterator[FastAPI]:
+    application = build_app(settings)
+    async with application.router.lifespan_context(application):
+        runtime = application.state.runtime
+        await asyncio.wait_for(runtime.kafka_ready.wait(), 30)
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://spaces", timeout=60) as http:
+        yield http
+
+
+@pytest.fixture
+def tokens(settings: KitSettings) -> dict[str, str]:
+    return {
+        "admin": issue_token(settings, role=Role.ADMIN, subject="admin-1"),
+        "desk": issue_token(settings, role=Role.FRONT_DESK, subject="desk-1", sites=[SITE, "site-paris"]),
+        "other_desk": issue_token(settings, role=Role.FRONT_DESK, subject="desk-2", sites=["site-elsewhere"]),
+        "member": issue_token(settings, role=Role.MEMBER, member_id="org-1", person_id="person-1"),
+    }

@@ -1,0 +1,88 @@
+"""Helpers of the spaces tests: requests, commands and reading published events."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+from parkgrid.envelope import Envelope
+from parkgrid.events import IntegrationEvent, registry
+from parkgrid.kafka import EventPublisher, make_producer
+from parkgrid.settings import KitSettings
+
+SITE = "site-test"
+WEEK = [{"weekday": d, "opens": "08:30", "closes": "18:30"} for d in range(1, 6)] + [
+    {"weekday": 6, "opens": "09:00", "closes": "13:00"}
+]
+
+
+def bearer(token: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
+def site_body(site_id: str = SITE, zone: str = "Africa/Casablanca", **extra: Any) -> dict[str, Any]:
+    return {
+        "site_id": site_id,
+        "name": f"Site {site_id}",
+        "city": "Casablanca",
+        "country": "MA",
+        "time_zone": zone,
+        "opening_hours": WEEK,
+        **extra,
+    }
+
+
+async def add_site_with_rooms(
+    client: httpx.AsyncClient, admin: str, rooms: Iterable[dict[str, Any]], site_id: str = SITE, **site: Any
+) -> None:
+    response = await client.post("/v1/sites", json=site_body(site_id, **site), headers=bearer(admin))
+    assert response.status_code == 201, response.text
+    for room in rooms:
+        response = await client.post(
+            f"/v1/sites/{site_id}/spaces", json={"kind": "meeting_room", **room}, headers=bearer(admin)
+        )
+        assert response.status_code == 201, response.text
+
+
+async def publish_commands(settings: KitSettings, events: Iterable[IntegrationEvent], subject: str) -> None:
+    producer = make_producer(settings.kafka_bootstrap_servers, client_id="spaces-tests")
+    await producer.start()
+    try:
+        publisher = EventPublisher(producer, settings.topic_prefix)
+        await publisher.publish_many(
+            ("spaces.commands", registry.envelope(e, source="bookings", subject=subject, sequence=1)) for e in events
+        )
+    finally:
+        await producer.stop()
+
+
+async def read_topic(
+    settings: KitSettings, topic: str, *, until: int, within: float = 30.0, types: set[str] | None = None
+) -> list[Envelope]:
+    """The envelopes on a (prefixed) topic, waiting until at least `until` of the given types arrived."""
+    consumer = AIOKafkaConsumer(
+        settings.topic_prefix + topic,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    found: list[Envelope] = []
+    deadline = time.monotonic() + within
+    try:
+        while time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=300)
+            for records in batches.values():
+                for r in records:
+                    envelope = Envelope.from_kafka(r.key, r.value, r.headers)
+                    if types is None or envelope.type in types:
+                        found.append(envelope)
+            if len(found) >= until:
+                break
+    finally:
+        await consumer.stop()
+    return found
