@@ -128,7 +128,12 @@ def seed() -> None:
     """
     from importlib.metadata import entry_points
 
-    seeders = sorted(entry_points(group="parkgrid.seeders"), key=lambda e: e.name)
+    # Upstream contexts first: catalogue checks sites against what spaces published.
+    order = ["spaces", "community", "catalogue", "bookings", "frontdesk"]
+    seeders = sorted(
+        entry_points(group="parkgrid.seeders"),
+        key=lambda e: (order.index(e.name) if e.name in order else len(order), e.name),
+    )
     if not seeders:
         console.print("no service with a seeder is installed: nothing to seed")
         return
@@ -146,7 +151,7 @@ def seed() -> None:
         ("admin", {"role": Role.ADMIN}),
         ("front desk, Casablanca", {"role": Role.FRONT_DESK, "sites": ["site-casablanca"]}),
     ):
-        console.print(f"  {label}: {issue_token(settings, **kwargs)}")  # type: ignore[arg-type]
+        print(f"  {label}: {issue_token(settings, **kwargs)}")  # type: ignore[arg-type]
     if failed:
         raise typer.Exit(1)
 

@@ -1,0 +1,1 @@
+"""The store behind the catalogue: offerings and the sites projection."""

@@ -1,0 +1,67 @@
+"""Wires the catalogue: settings, runtime (store, relay, consumers), handlers and the app.
+
+`uvicorn catalogue.bootstrap:app` serves it on port 8001 (deploy/local/services.tsv).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from catalogue.adapters.offerings import TOPIC, Offerings
+from catalogue.adapters.sites import Sites
+from catalogue.entrypoints import api
+from catalogue.entrypoints.consumers import consume_sites
+from catalogue.service_layer.handlers import Catalogue
+from parkgrid.events import registry
+from parkgrid.logging import get_logger
+from parkgrid.runtime import ServiceRuntime, create_app
+from parkgrid.settings import KitSettings
+
+log = get_logger(__name__)
+
+
+def settings_from_env() -> KitSettings:
+    settings = KitSettings()
+    if "service_name" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"service_name": "catalogue"})
+    return settings
+
+
+def build_runtime(settings: KitSettings, *, sites_consumer: bool = True) -> tuple[ServiceRuntime, Catalogue]:
+    runtime = ServiceRuntime(settings, registry=registry, topics=[TOPIC])
+    offerings = Offerings(runtime.db["offerings"])
+    catalogue = Catalogue(offerings=offerings, sites=Sites(runtime.db["sites"]), written=runtime.notify_relay)
+    runtime.relay_outbox_of(offerings.collection)
+    if sites_consumer:
+        consume_sites(runtime, catalogue)
+    return runtime, catalogue
+
+
+def build_app(settings: KitSettings) -> FastAPI:
+    runtime, catalogue = build_runtime(settings)
+    application = create_app(
+        runtime,
+        title="ParkGrid catalogue",
+        description="The service grid of the network: offerings, eligibility, availability.",
+        routers=[api.router],
+    )
+    application.state.catalogue = catalogue
+    started = application.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with started(app):
+            try:
+                await catalogue.offerings.ensure_indexes()
+            except Exception as exc:  # the store may come later; queries work without indexes
+                log.warning("catalogue.indexes_not_created", error=repr(exc))
+            yield
+
+    application.router.lifespan_context = lifespan
+    return application
+
+
+app = build_app(settings_from_env())

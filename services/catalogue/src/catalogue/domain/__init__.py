@@ -1,0 +1,1 @@
+"""Pure rules of offerings: no I/O."""

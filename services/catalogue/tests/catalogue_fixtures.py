@@ -1,0 +1,123 @@
+"""Fixtures of the catalogue's integration tests: the app over the test's own database and
+topic prefix, tokens, site events published as spaces would, and a reader of the offering topic."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+
+from catalogue.adapters.offerings import TOPIC as OFFERINGS_TOPIC
+from catalogue.bootstrap import build_app
+from catalogue.entrypoints.consumers import SITES_TOPIC
+from catalogue.service_layer.handlers import Catalogue
+from parkgrid.auth import Role, issue_token
+from parkgrid.contracts.spaces import SiteRegistered
+from parkgrid.envelope import Envelope
+from parkgrid.events import registry
+from parkgrid.kafka import EventPublisher, make_producer
+from parkgrid.settings import KitSettings
+from parkgrid.store import Database
+from parkgrid.topics import ensure_topics
+
+CASABLANCA = "Africa/Casablanca"
+TOPICS_USED = [OFFERINGS_TOPIC, SITES_TOPIC]
+
+
+@pytest.fixture
+def settings(mongodb_uri: str, kafka_bootstrap: str, topic_prefix: str, database: Database) -> KitSettings:
+    return KitSettings(
+        PARKGRID_SERVICE_NAME="catalogue",
+        MONGODB_URI=mongodb_uri,
+        PARKGRID_DATABASE=database.name,
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        PARKGRID_TOPIC_PREFIX=topic_prefix,
+        PARKGRID_LOG_JSON=False,
+        PARKGRID_LOG_LEVEL="WARNING",
+    )
+
+
+@pytest.fixture
+async def app(settings: KitSettings) -> AsyncIterator[FastAPI]:
+    application = build_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        yield c
+
+
+def auth(settings: KitSettings, role: Role) -> dict[str, str]:
+    extra: dict[str, Any] = {}
+    if role == Role.MEMBER:
+        extra = {"member_id": "m-1", "person_id": "p-1"}
+    elif role == Role.FRONT_DESK:
+        extra = {"sites": ["site-rabat"]}
+    return {"Authorization": f"Bearer {issue_token(settings, role=role, **extra)}"}
+
+
+def site_event(site_id: str, city: str = "Rabat", sequence: int = 1) -> Envelope:
+    event = SiteRegistered(
+        site_id=site_id,
+        name=f"Technopark {city}",
+        city=city,
+        country="MA",
+        time_zone=CASABLANCA,
+        opening_hours=[{"weekday": d, "opens": "08:00", "closes": "19:00"} for d in range(1, 6)],
+    )
+    return registry.envelope(event, source="spaces", subject=site_id, sequence=sequence)
+
+
+async def register_sites(settings: KitSettings, site_ids: list[str]) -> None:
+    """Publish SiteRegistered events to the test's spaces.site topic, as spaces would."""
+    await ensure_topics(settings.kafka_bootstrap_servers, [t.prefixed(settings.topic_prefix) for t in TOPICS_USED])
+    producer = make_producer(settings.kafka_bootstrap_servers, client_id="test-spaces")
+    await producer.start()
+    try:
+        publisher = EventPublisher(producer, settings.topic_prefix)
+        await publisher.publish_many([("spaces.site", site_event(s)) for s in site_ids])
+    finally:
+        await producer.stop()
+
+
+async def wait_for_sites(catalogue: Catalogue, site_ids: list[str], within: float = 30.0) -> None:
+    deadline = time.monotonic() + within
+    while not set(site_ids) <= await catalogue.sites.known_ids():
+        assert time.monotonic() < deadline, "the sites projection did not catch up"
+        await asyncio.sleep(0.1)
+
+
+async def read_topic(settings: KitSettings, topic: str, count: int, within: float = 20.0) -> list[Envelope]:
+    """Read `count` messages from the start of the prefixed topic (then a little more, to catch extras)."""
+    consumer = AIOKafkaConsumer(
+        settings.topic_prefix + topic,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    envelopes: list[Envelope] = []
+    try:
+        deadline = time.monotonic() + within
+        grace: float | None = None
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                envelopes += [Envelope.from_kafka(r.key, r.value, r.headers) for r in records]
+            if len(envelopes) >= count:
+                grace = grace or time.monotonic() + 1.0
+                if time.monotonic() > grace:
+                    break
+    finally:
+        await consumer.stop()
+    return envelopes

@@ -1,0 +1,244 @@
+"""The catalogue's HTTP API against the real store and broker: lifecycle and its events on
+the topic, If-Match, roles, bad input, the outbox surviving a crash, and the seed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+import pytest
+from catalogue_fixtures import app, auth, client, read_topic, register_sites, settings, site_event, wait_for_sites
+from fastapi import FastAPI
+
+from catalogue.adapters.offerings import Offerings
+from catalogue.adapters.sites import Sites
+from catalogue.bootstrap import build_app
+from catalogue.domain.offering import OfferingDetails
+from catalogue.seed import seed
+from catalogue.seed_data import DEMO_SITES
+from catalogue.service_layer.handlers import Catalogue
+from parkgrid.auth import Role
+from parkgrid.contracts.catalogue import OfferingPublished, OfferingUpdated, OfferingWithdrawn
+from parkgrid.events import registry
+from parkgrid.settings import KitSettings
+from parkgrid.store import Database
+
+__all__ = ["app", "client", "settings"]
+
+PROBLEM = "application/problem+json"
+
+
+def body(**changes: Any) -> dict[str, Any]:
+    return {
+        "site_id": "site-rabat",
+        "category": "legal_clinic",
+        "title": {"fr": "Clinique juridique", "en": "Legal clinic"},
+        "description": {"fr": "Statuts et pacte d'associés", "en": "Articles and shareholders' pact"},
+        "provider": {"name": "Maître Bennani", "kind": "expert", "organisation": "Cabinet Bennani"},
+        "mode": "in_person",
+        "session_minutes": 30,
+        "seats_per_session": 1,
+        "eligibility": {"member_kinds": ["startup"], "stages": ["incubation"]},
+        "price": {"amount_minor": 20000, "currency": "MAD"},
+        "availability": [{"weekday": 3, "opens": "14:00", "closes": "17:00"}],
+        "closures": [{"first_day": "2026-05-26", "last_day": "2026-05-28", "reason": "Aïd al-Adha"}],
+        "space_requirement": {"kind": "meeting_room", "seats": 2},
+        **changes,
+    }
+
+
+@pytest.fixture
+async def rabat(app: FastAPI, settings: KitSettings) -> None:
+    await register_sites(settings, ["site-rabat"])
+    await wait_for_sites(app.state.catalogue, ["site-rabat"])
+
+
+async def test_lifecycle_reaches_the_topic_as_the_contract_says(
+    client: httpx.AsyncClient, settings: KitSettings, rabat: None
+) -> None:
+    admin = auth(settings, Role.ADMIN)
+    created = await client.post("/v1/offerings", json=body(), headers=admin)
+    assert created.status_code == 201, created.text
+    location, tag = created.headers["Location"], created.headers["ETag"]
+    offering_id = created.json()["id"]
+    assert location == f"/v1/offerings/{offering_id}"
+    assert created.json()["status"] == "draft"
+    draft_change = await client.patch(location, json={"seats_per_session": 2}, headers={**admin, "If-Match": tag})
+    assert draft_change.status_code == 200, draft_change.text
+    published = await client.post(f"{location}/publish", headers=admin)
+    assert published.status_code == 200, published.text
+    updated = await client.put(
+        location, json=body(session_minutes=45), headers={**admin, "If-Match": published.headers["ETag"]}
+    )
+    assert updated.status_code == 200, updated.text
+    withdrawn = await client.post(f"{location}/withdraw", headers={**admin, "If-Match": updated.headers["ETag"]})
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert (await client.post(f"{location}/withdraw", headers=admin)).status_code == 409
+
+    envelopes = await read_topic(settings, "catalogue.offering", 3)
+    events = [registry.parse(e) for e in envelopes]
+    assert [type(e) for e in events] == [OfferingPublished, OfferingUpdated, OfferingWithdrawn]
+    assert [e.sequence for e in envelopes] == [3, 4, 5]
+    assert {e.subject for e in envelopes} == {offering_id}
+    assert all(e.dataschema.endswith(":v2") and e.source == "catalogue" for e in envelopes)
+    first, second, third = (e.model_dump(mode="json") for e in events)
+    assert first["seats_per_session"] == 2
+    assert first["status"] == "published"
+    assert first["price"] == {"amount_minor": 20000, "currency": "MAD"}
+    assert first["time_zone"] == "Africa/Casablanca"
+    assert second["session_minutes"] == 45
+    assert second["seats_per_session"] == 1
+    assert third["status"] == "withdrawn"
+    assert third["session_minutes"] == 45
+    # a withdrawn offering keeps its history and is still there for admins
+    again = await client.get(location, headers=admin)
+    assert again.status_code == 200
+    assert again.json()["status"] == "withdrawn"
+    assert again.headers["ETag"] == withdrawn.headers["ETag"]
+
+
+async def test_if_match_is_required_and_checked(client: httpx.AsyncClient, settings: KitSettings, rabat: None) -> None:
+    admin = auth(settings, Role.ADMIN)
+    created = await client.post("/v1/offerings", json=body(), headers=admin)
+    location, tag = created.headers["Location"], created.headers["ETag"]
+    missing = await client.patch(location, json={"seats_per_session": 2}, headers=admin)
+    assert missing.status_code == 428
+    assert missing.headers["content-type"].startswith(PROBLEM)
+    fresh = await client.patch(location, json={"seats_per_session": 2}, headers={**admin, "If-Match": tag})
+    assert fresh.status_code == 200
+    stale = await client.patch(location, json={"seats_per_session": 3}, headers={**admin, "If-Match": tag})
+    assert stale.status_code == 412
+    stale_put = await client.put(location, json=body(), headers={**admin, "If-Match": tag})
+    assert stale_put.status_code == 412
+    stale_publish = await client.post(f"{location}/publish", headers={**admin, "If-Match": tag})
+    assert stale_publish.status_code == 412
+    assert (await client.get(location, headers=admin)).json()["seats_per_session"] == 2
+
+
+async def test_only_admins_write_and_members_see_only_published(
+    client: httpx.AsyncClient, settings: KitSettings, rabat: None
+) -> None:
+    admin, member, desk = (auth(settings, r) for r in (Role.ADMIN, Role.MEMBER, Role.FRONT_DESK))
+    for headers in (member, desk):
+        refused = await client.post("/v1/offerings", json=body(), headers=headers)
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith(PROBLEM)
+    assert (await client.post("/v1/offerings", json=body())).status_code == 401
+    created = await client.post("/v1/offerings", json=body(), headers=admin)
+    location = created.headers["Location"]
+    assert (await client.post(f"{location}/publish", headers=desk)).status_code == 403
+    assert (await client.get(location, headers=member)).status_code == 404
+    assert (await client.get("/v1/offerings", headers=member)).json()["items"] == []
+    assert len((await client.get("/v1/offerings", headers=admin)).json()["items"]) == 1
+    await client.post(f"{location}/publish", headers=admin)
+    assert (await client.get(location, headers=member)).status_code == 200
+    assert [o["id"] for o in (await client.get("/v1/offerings", headers=desk)).json()["items"]] == [
+        created.json()["id"]
+    ]
+
+
+BAD_INPUT: list[tuple[dict[str, Any], str]] = [
+    ({"site_id": "site-atlantis"}, "site_id"),
+    ({"availability": [{"weekday": 1, "opens": "12:00", "closes": "09:00"}]}, "availability.0"),
+    ({"price": {"amount_minor": -100, "currency": "MAD"}}, "price.amount_minor"),
+    ({"seats_per_session": 0}, "seats_per_session"),
+    ({"category": "astrology"}, "category"),
+    ({"eligibility": {"member_kinds": [], "stages": ["graduated"]}}, "eligibility.stages.0"),
+    ({"description": {"fr": "x" * 5000, "en": "ok"}}, "description.fr"),
+    ({"colour": "blue"}, "colour"),
+    ({"provider": {"name": "X", "kind": "expert", "shoe_size": 42}}, "provider.shoe_size"),
+    ({"credits": -1}, "credits"),
+]
+
+
+async def test_bad_input_is_422_naming_the_field(client: httpx.AsyncClient, settings: KitSettings, rabat: None) -> None:
+    for changes, field in BAD_INPUT:
+        response = await client.post("/v1/offerings", json=body(**changes), headers=auth(settings, Role.ADMIN))
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith(PROBLEM)
+        assert field in [e["field"] for e in response.json()["errors"]], response.json()
+    admin = auth(settings, Role.ADMIN)
+    assert (await client.get("/v1/offerings", headers=admin)).json()["items"] == []
+    created = await client.post("/v1/offerings", json=body(), headers=admin)
+    patched = await client.patch(
+        created.headers["Location"],
+        json={"seats_per_session": 0, "colour": "blue"},
+        headers={**admin, "If-Match": created.headers["ETag"]},
+    )
+    assert patched.status_code == 422
+    assert {e["field"] for e in patched.json()["errors"]} == {"seats_per_session", "colour"}
+    backwards = await client.get(
+        "/v1/offerings", params={"available_from": "2026-06-10", "available_to": "2026-06-01"}, headers=admin
+    )
+    assert backwards.status_code == 422
+    assert backwards.json()["errors"][0]["field"] == "available_to"
+
+
+async def test_a_description_of_one_megabyte_is_refused(
+    client: httpx.AsyncClient, settings: KitSettings, rabat: None
+) -> None:
+    huge = body(description={"fr": "x" * 1_000_000, "en": "ok"})
+    response = await client.post("/v1/offerings", json=huge, headers=auth(settings, Role.ADMIN))
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_an_idempotent_retry_creates_one_offering(
+    client: httpx.AsyncClient, settings: KitSettings, rabat: None
+) -> None:
+    headers = {**auth(settings, Role.ADMIN), "Idempotency-Key": "create-legal-clinic"}
+    first = await client.post("/v1/offerings", json=body(), headers=headers)
+    second = await client.post("/v1/offerings", json=body(), headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    listed = await client.get("/v1/offerings", headers=auth(settings, Role.ADMIN))
+    assert len(listed.json()["items"]) == 1
+
+
+async def test_an_event_written_before_a_crash_is_published_once_after_restart(
+    settings: KitSettings, database: Database, create_topics: Any
+) -> None:
+    """The store write happens with no relay running (the process 'dies' before publishing);
+    the next process's relay publishes it, exactly once in content."""
+    offerings, sites = Offerings(database["offerings"]), Sites(database["sites"])
+    await sites.apply(site_event("site-rabat"), registry.parse(site_event("site-rabat")))  # type: ignore[arg-type]
+    before_crash = Catalogue(offerings=offerings, sites=sites)
+    _offering, _ = await before_crash.create_offering("o-crash", OfferingDetails.model_validate(body()))
+    await before_crash.publish_offering("o-crash")
+    assert (await database["offerings"].find_one({"_id": "o-crash"}))["outbox_pending"] is True
+
+    restarted = build_app(settings)
+    async with restarted.router.lifespan_context(restarted):
+        envelopes = await read_topic(settings, "catalogue.offering", 1)
+        deadline = time.monotonic() + 10
+        while (await database["offerings"].find_one({"_id": "o-crash"}))["outbox_pending"]:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.1)
+    assert len(envelopes) == 1
+    event = registry.parse(envelopes[0])
+    assert isinstance(event, OfferingPublished)
+    assert event.offering_id == "o-crash"
+    assert envelopes[0].sequence == 2
+
+
+async def test_seed_publishes_the_demo_grid_idempotently(settings: KitSettings, database: Database) -> None:
+    await register_sites(settings, list(DEMO_SITES))
+    started = time.monotonic()
+    first = await seed(settings, site_wait=30)
+    print("first seed", time.monotonic() - started)
+    started = time.monotonic()
+    assert "skipped" not in first, first
+    count = await database["offerings"].count_documents({"status": "published"})
+    assert count >= 60
+    categories = await database["offerings"].distinct("category")
+    assert len(categories) == 10
+    second = await seed(settings, site_wait=30)
+    print("second seed", time.monotonic() - started)
+    assert "0 created, 0 published now" in second, second
+    assert f"{count} published offerings" in first, first
+    envelopes = await read_topic(settings, "catalogue.offering", count)
+    assert len(envelopes) == count
+    assert all(isinstance(registry.parse(e), OfferingPublished) for e in envelopes)

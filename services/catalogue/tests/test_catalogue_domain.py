@@ -1,0 +1,144 @@
+"""Unit tests of the offering rules and lifecycle, and of local slots across offset changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from catalogue.domain import offering as rules
+from catalogue.domain.availability import local_slots, open_between
+from catalogue.domain.offering import OfferingDetails, OfferingRuleBroken, SiteFacts, WrongState
+from parkgrid.contracts.catalogue import OfferingPublished, OfferingStatus, OfferingUpdated, OfferingWithdrawn
+from parkgrid.contracts.common import Closure, WeeklyWindow
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+RABAT = SiteFacts("site-rabat", "Africa/Casablanca")
+
+
+def details(**changes: Any) -> OfferingDetails:
+    body: dict[str, Any] = {
+        "site_id": "site-rabat",
+        "category": "mentoring",
+        "title": {"fr": "Mentorat", "en": "Mentoring"},
+        "description": {"fr": "Une heure avec un mentor", "en": "One hour with a mentor"},
+        "provider": {"name": "Réseau Entreprendre", "kind": "partner"},
+        "mode": "in_person",
+        "session_minutes": 60,
+        "seats_per_session": 1,
+        "availability": [{"weekday": 2, "opens": "09:00", "closes": "12:00"}],
+    }
+    return OfferingDetails.model_validate({**body, **changes})
+
+
+def test_a_draft_publishes_nothing_and_takes_its_sites_time_zone() -> None:
+    offering = rules.draft("o-1", details(), RABAT, NOW)
+    assert offering.status == OfferingStatus.DRAFT
+    assert offering.time_zone == "Africa/Casablanca"
+    revised, events = rules.revise(offering, details(seats_per_session=3), RABAT, NOW)
+    assert events == []
+    assert revised.details.seats_per_session == 3
+
+
+def test_lifecycle_publishes_full_state_events() -> None:
+    offering = rules.draft("o-1", details(), RABAT, NOW)
+    published, events = rules.publish(offering, RABAT, NOW)
+    assert [type(e) for e in events] == [OfferingPublished]
+    event = events[0]
+    assert isinstance(event, OfferingPublished)
+    assert event.offering_id == "o-1"
+    assert event.status == OfferingStatus.PUBLISHED
+    assert event.title.en == "Mentoring"
+    updated, events = rules.revise(published, details(session_minutes=90), RABAT, NOW)
+    assert [type(e) for e in events] == [OfferingUpdated]
+    withdrawn, events = rules.withdraw(updated, NOW)
+    assert [type(e) for e in events] == [OfferingWithdrawn]
+    assert withdrawn.status == OfferingStatus.WITHDRAWN
+    assert events[0].model_dump()["session_minutes"] == 90
+    republished, events = rules.publish(withdrawn, RABAT, NOW)
+    assert republished.status == OfferingStatus.PUBLISHED
+    assert [type(e) for e in events] == [OfferingPublished]
+
+
+def test_wrong_lifecycle_steps_are_refused() -> None:
+    offering = rules.draft("o-1", details(), RABAT, NOW)
+    with pytest.raises(WrongState):
+        rules.withdraw(offering, NOW)
+    published, _ = rules.publish(offering, RABAT, NOW)
+    with pytest.raises(WrongState):
+        rules.publish(published, RABAT, NOW)
+    with pytest.raises(WrongState):
+        rules.publish(offering, SiteFacts("site-rabat", "Africa/Casablanca", open=False), NOW)
+
+
+@pytest.mark.parametrize(
+    ("changes", "site", "field"),
+    [
+        ({}, None, "site_id"),
+        ({"title": {"fr": "x" * 201, "en": "ok"}}, RABAT, "title.fr"),
+        ({"time_zone": "Europe/Paris"}, RABAT, "time_zone"),
+        ({"site_id": None, "time_zone": "Mars/Olympus"}, None, "time_zone"),
+        ({"mode": "online", "space_requirement": {"kind": "meeting_room", "seats": 2}}, RABAT, "space_requirement"),
+        (
+            {"seats_per_session": 10, "space_requirement": {"kind": "meeting_room", "seats": 4}},
+            RABAT,
+            "space_requirement.seats",
+        ),
+        ({"availability": [{"weekday": 1, "opens": "09:00", "closes": "09:30"}]}, RABAT, "availability.0"),
+        (
+            {
+                "availability": [
+                    {"weekday": 1, "opens": "09:00", "closes": "12:00"},
+                    {"weekday": 1, "opens": "11:00", "closes": "13:00"},
+                ]
+            },
+            RABAT,
+            "availability.1",
+        ),
+    ],
+)
+def test_rules_name_the_offending_field(changes: dict[str, Any], site: SiteFacts | None, field: str) -> None:
+    with pytest.raises(OfferingRuleBroken) as broken:
+        rules.draft("o-1", details(**changes), site, NOW)
+    assert broken.value.field == field
+
+
+def test_a_network_offering_needs_no_site_and_defaults_to_casablanca_time() -> None:
+    offering = rules.draft("o-1", details(site_id=None, mode="online"), None, NOW)
+    assert offering.time_zone == "Africa/Casablanca"
+    assert offering.snapshot()["site_id"] is None
+
+
+def test_window_ending_before_it_starts_is_invalid() -> None:
+    with pytest.raises(ValueError, match="closes must be after opens"):
+        details(availability=[{"weekday": 1, "opens": "12:00", "closes": "09:00"}])
+
+
+def test_local_slots_keep_wall_clock_time_across_the_ramadan_offset_change() -> None:
+    """Morocco leaves +01:00 for +00:00 on 2026-02-15 and returns on 2026-03-22."""
+    windows = [WeeklyWindow(weekday=d, opens="09:00", closes="11:00") for d in range(1, 8)]
+    slots = local_slots(windows, [], "Africa/Casablanca", 60, date(2026, 2, 13), date(2026, 3, 23))
+    by_day = {start.date(): [] for start, _ in slots}
+    for start, end in slots:
+        by_day[start.date()].append((start, end))
+    for day, day_slots in by_day.items():
+        assert [(s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in day_slots] == [
+            ("09:00", "10:00"),
+            ("10:00", "11:00"),
+        ], day
+    utc_start = {day: s[0][0].astimezone(UTC).strftime("%H:%M") for day, s in by_day.items()}
+    assert utc_start[date(2026, 2, 13)] == "08:00"  # +01:00
+    assert utc_start[date(2026, 2, 16)] == "09:00"  # Ramadan: +00:00
+    assert utc_start[date(2026, 3, 20)] == "09:00"
+    assert utc_start[date(2026, 3, 23)] == "08:00"  # back to +01:00
+    assert all(s[0][1] - s[0][0] == timedelta(hours=1) for s in by_day.values())
+
+
+def test_closures_remove_slots_and_availability() -> None:
+    windows = [WeeklyWindow(weekday=2, opens="09:00", closes="10:00")]
+    eid = [Closure(first_day=date(2026, 5, 26), last_day=date(2026, 5, 28), reason="Aïd")]
+    assert local_slots(windows, eid, "Africa/Casablanca", 60, date(2026, 5, 25), date(2026, 5, 31)) == []
+    assert not open_between(windows, eid, date(2026, 5, 26), date(2026, 5, 28))
+    assert open_between(windows, eid, date(2026, 5, 26), date(2026, 6, 2))
+    assert not open_between([], [], date(2026, 5, 1), date(2026, 5, 31))
