@@ -17,7 +17,7 @@ from parkgrid.store import Database
 from parkgrid.testing.plugin import CreateTopics
 from spaces.bootstrap import build_app
 
-SPACES_TOPICS = [t for t in TOPICS if t.name.startswith("spaces.")]
+SPACES_TOPICS = [t for t in TOPICS if t.name.startswith("spaces.") or t.name == "community.member"]
 
 
 @pytest.fixture

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
 
+from parkgrid.contracts.common import MemberKind, ProgrammeStage
+from parkgrid.contracts.community import MemberLeft, MemberRegistered, MemberStatus, Programme
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.settings import KitSettings
+from parkgrid.store import Database
 
 SITE = "site-test"
 WEEK = [{"weekday": d, "opens": "08:30", "closes": "18:30"} for d in range(1, 6)] + [
@@ -86,3 +91,59 @@ async def read_topic(
     finally:
         await consumer.stop()
     return found
+
+
+def member_fields(
+    member_id: str, name: str | None = None, status: MemberStatus = MemberStatus.ACTIVE
+) -> dict[str, Any]:
+    return {
+        "member_id": member_id,
+        "name": name or f"Startup {member_id}",
+        "kind": MemberKind.STARTUP,
+        "sector": "agritech",
+        "home_site_id": SITE,
+        "status": status,
+        "programme": Programme(stage=ProgrammeStage.INCUBATION, started_on=date(2026, 1, 5)),
+    }
+
+
+def registered(member_id: str, name: str | None = None) -> MemberRegistered:
+    return MemberRegistered(**member_fields(member_id, name))
+
+
+def left(member_id: str, name: str | None = None) -> MemberLeft:
+    return MemberLeft(**member_fields(member_id, name, MemberStatus.LEFT), left_on=date(2026, 11, 1))
+
+
+async def publish_members(settings: KitSettings, events: Iterable[tuple[IntegrationEvent, int]]) -> None:
+    """Publish community member events (each with its sequence) as the community service would."""
+    producer = make_producer(settings.kafka_bootstrap_servers, client_id="spaces-tests")
+    await producer.start()
+    try:
+        publisher = EventPublisher(producer, settings.topic_prefix)
+        await publisher.publish_many(
+            (
+                "community.member",
+                registry.envelope(e, source="community", subject=e.member_id, sequence=seq),  # type: ignore[attr-defined]
+            )
+            for e, seq in events
+        )
+    finally:
+        await producer.stop()
+
+
+async def wait_projected(database: Database, members: dict[str, int], within: float = 30.0) -> None:
+    """Wait until spaces projected each member up to the given sequence."""
+    deadline = time.monotonic() + within
+    while True:
+        docs = await database["members"].find({"_id": {"$in": list(members)}}, {"_seq": 1}).to_list()
+        held = {d["_id"]: d["_seq"] for d in docs}
+        if all(held.get(m, 0) >= seq for m, seq in members.items()):
+            return
+        assert time.monotonic() < deadline, f"members not projected: {members} (held {held})"
+        await asyncio.sleep(0.1)
+
+
+async def register_members(settings: KitSettings, database: Database, *member_ids: str) -> None:
+    await publish_members(settings, [(registered(m), 1) for m in member_ids])
+    await wait_projected(database, dict.fromkeys(member_ids, 1))

@@ -7,10 +7,11 @@ import asyncio
 
 import httpx
 from fastapi import FastAPI
-from spaces_support import SITE, add_site_with_rooms, bearer, read_topic
+from spaces_support import SITE, add_site_with_rooms, bearer, read_topic, register_members
 
 from parkgrid.auth import Role, issue_token
 from parkgrid.settings import KitSettings
+from parkgrid.store import Database
 
 pytest_plugins = ["spaces_fixtures"]
 
@@ -25,9 +26,10 @@ def allocation(member: str, **extra: str) -> dict[str, str]:
 
 
 async def test_two_staff_allocating_one_office_at_once(
-    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings
+    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings, database: Database
 ) -> None:
     await add_site_with_rooms(client, tokens["admin"], OFFICES)
+    await register_members(settings, database, *(f"org-{n}" for n in range(10)), "org-late", "org-x", "org-next")
     desk, admin = bearer(tokens["desk"]), bearer(tokens["admin"])
     answers = await asyncio.gather(
         *(
@@ -72,6 +74,7 @@ async def test_two_staff_allocating_one_office_at_once(
     occupancy = await client.get(f"/v1/sites/{SITE}/occupancy", params={"date": "2027-01-15"}, headers=desk)
     office = next(s for s in occupancy.json()["spaces"] if s["space_id"] == "office-1")
     assert (office["state"], office["residency"]["residency_id"]) == ("resident", rid)
+    assert office["residency"]["member_name"] == winner["member_name"] == f"Startup {winner['member_id']}"
 
     events = await read_topic(settings, "spaces.residency", until=4)
     assert sorted(e.type.rsplit(".", 1)[1] for e in events) == ["ended", "started", "started", "started"]
@@ -80,9 +83,10 @@ async def test_two_staff_allocating_one_office_at_once(
 
 
 async def test_residency_bad_input_and_other_organisation(
-    client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings
+    client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings, database: Database
 ) -> None:
     await add_site_with_rooms(client, tokens["admin"], OFFICES)
+    await register_members(settings, database, "org-1")
     desk = bearer(tokens["desk"])
     for body, field in (
         (allocation("org-1", space_id="room-1"), "space_id"),

@@ -10,10 +10,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from catalogue.adapters.members import Members
 from catalogue.adapters.offerings import TOPIC, Offerings
 from catalogue.adapters.sites import Sites
 from catalogue.entrypoints import api
-from catalogue.entrypoints.consumers import consume_sites
+from catalogue.entrypoints.consumers import consume_members, consume_sites
 from catalogue.service_layer.handlers import Catalogue
 from parkgrid.events import registry
 from parkgrid.logging import get_logger
@@ -30,18 +31,23 @@ def settings_from_env() -> KitSettings:
     return settings
 
 
-def build_runtime(settings: KitSettings, *, sites_consumer: bool = True) -> tuple[ServiceRuntime, Catalogue]:
+def build_runtime(
+    settings: KitSettings, *, sites_consumer: bool = True, members_consumer: bool = True
+) -> tuple[ServiceRuntime, Catalogue, Members]:
     runtime = ServiceRuntime(settings, registry=registry, topics=[TOPIC])
     offerings = Offerings(runtime.db["offerings"])
     catalogue = Catalogue(offerings=offerings, sites=Sites(runtime.db["sites"]), written=runtime.notify_relay)
     runtime.relay_outbox_of(offerings.collection)
     if sites_consumer:
         consume_sites(runtime, catalogue)
-    return runtime, catalogue
+    members = Members(runtime.db["members"])
+    if members_consumer:
+        consume_members(runtime, members)
+    return runtime, catalogue, members
 
 
 def build_app(settings: KitSettings) -> FastAPI:
-    runtime, catalogue = build_runtime(settings)
+    runtime, catalogue, members = build_runtime(settings)
     application = create_app(
         runtime,
         title="ParkGrid catalogue",
@@ -49,6 +55,7 @@ def build_app(settings: KitSettings) -> FastAPI:
         routers=[api.router],
     )
     application.state.catalogue = catalogue
+    application.state.members = members
     started = application.router.lifespan_context
 
     @asynccontextmanager

@@ -64,7 +64,7 @@ async def seed_offerings(catalogue: Catalogue, known_sites: set[str]) -> tuple[i
 async def seed(settings: KitSettings | None = None, site_wait: float | None = None) -> str:
     settings = settings or settings_from_env()
     within = site_wait if site_wait is not None else float(os.environ.get("CATALOGUE_SEED_SITE_WAIT", "20"))
-    runtime, catalogue = build_runtime(settings, sites_consumer=False)
+    runtime, catalogue, _members = build_runtime(settings, sites_consumer=False, members_consumer=False)
     consume_sites(runtime, catalogue, group=f"{settings.service_name}.sites-seed-{os.getpid()}")
     await runtime.start()
     try:
@@ -88,7 +88,7 @@ async def seed(settings: KitSettings | None = None, site_wait: float | None = No
 
 
 async def _count(settings: KitSettings) -> int:
-    runtime, catalogue = build_runtime(settings, sites_consumer=False)
+    runtime, catalogue, _members = build_runtime(settings, sites_consumer=False, members_consumer=False)
     try:
         return await catalogue.offerings.collection.count_documents({"status": OfferingStatus.PUBLISHED.value})
     finally:

@@ -10,9 +10,10 @@ from parkgrid.events import registry
 from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import KitSettings
 from spaces.adapters.day_passes import DayPassStore
+from spaces.adapters.members import Members
 from spaces.adapters.stores import SpacesStore
 from spaces.entrypoints.api import build_router
-from spaces.entrypoints.consumers import command_handler
+from spaces.entrypoints.consumers import command_handler, member_handler
 from spaces.service_layer.day_passes import DayPasses
 from spaces.service_layer.handlers import Inventory, Reservations
 from spaces.service_layer.residencies import Residencies
@@ -33,6 +34,12 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
     runtime.on_store_ready(store.ensure_indexes)
     inventory = Inventory(store, runtime.notify_relay)
     reservations = Reservations(store, runtime.notify_relay)
+    members = Members(runtime.db)
+    runtime.consume(
+        name="members",
+        topics=[t for t in TOPICS if t.name == "community.member"],
+        handler=member_handler(members),
+    )
     runtime.consume(
         name="commands",
         topics=[t for t in TOPICS if t.name == "spaces.commands"],
@@ -47,7 +54,8 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
     app.state.spaces_store = store
     app.state.inventory = inventory
     app.state.reservations = reservations
-    app.state.residencies = Residencies(store, runtime.notify_relay)
+    app.state.members = members
+    app.state.residencies = Residencies(store, members, runtime.notify_relay)
     app.state.day_passes = DayPasses(store, day_pass_store, runtime.notify_relay)
     return app
 

@@ -118,6 +118,8 @@ class Search:
     mode: str | None = None
     member_kind: str | None = None
     stage: str | None = None
+    eligible_kind: str | None = None
+    eligible_stage: str | None = None
     text: str | None = None
     available_from: date | None = None
     available_to: date | None = None
@@ -158,14 +160,23 @@ def store_filter(search: Search) -> Document:
     for field, value in (("site", search.site), ("category", search.category), ("mode", search.mode)):
         if value is not None:
             query[field] = value
-    if search.member_kind is not None:
-        query["kinds"] = {"$in": [search.member_kind, ANYONE]}
-    if search.stage is not None:
-        query["stages"] = {"$in": [search.stage, ANYONE]}
+    # A kind (or stage) filter and a member's eligibility may both narrow the same field.
+    eligibility: list[Document] = [
+        {field: {"$in": [value, ANYONE]}}
+        for field, value in (
+            ("kinds", search.member_kind),
+            ("stages", search.stage),
+            ("kinds", search.eligible_kind),
+            ("stages", search.eligible_stage),
+        )
+        if value is not None
+    ]
     if search.text:
         query["search_text"] = {"$regex": _escape(search.text.casefold())}
     if search.available_from is not None and search.available_to is not None:
         query["weekdays"] = {"$in": weekdays_between(search.available_from, search.available_to)}
+    if eligibility:
+        return {"$and": [query, *eligibility]}
     return query
 
 

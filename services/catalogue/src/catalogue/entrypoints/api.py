@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from catalogue.adapters.members import Members
 from catalogue.adapters.offerings import SORTS, BadCursor, Search, find, offering_of
 from catalogue.domain.availability import MAX_RANGE_DAYS
 from catalogue.domain.offering import Offering, OfferingDetails, OfferingRuleBroken, WrongState
@@ -26,6 +27,7 @@ from parkgrid.contracts.common import Id, MemberKind, Mode, ProgrammeStage, Time
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.problems import (
     Conflict,
+    Forbidden,
     InvalidInput,
     NotFound,
     PreconditionFailed,
@@ -127,6 +129,34 @@ Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 def catalogue_of(request: Request) -> Catalogue:
     service: Catalogue = request.app.state.catalogue
     return service
+
+
+def members_of(request: Request) -> Members:
+    members: Members = request.app.state.members
+    return members
+
+
+async def eligibility_of(
+    request: Request, principal: Principal, member_id: str | None, eligible: bool | None
+) -> tuple[str, str] | None:
+    """The (kind, stage) a search is narrowed to, or None; raises for unknown members.
+
+    `member_id` names the organisation; a member asking `eligible=true` means their own.
+    A member who left yields `("", "")`: no offering is eligible for them."""
+    if member_id is None and eligible:
+        if principal.role != Role.MEMBER or principal.member_id is None:
+            raise InvalidInput("eligible=true needs member_id (or a member's token)", field="member_id")
+        member_id = principal.member_id
+    if member_id is None:
+        return None
+    if not principal.may_act_for_member(member_id):
+        raise Forbidden("members see eligibility for their own organisation only", field="member_id")
+    member = await members_of(request).get(member_id)
+    if member is None:
+        raise InvalidInput(f"there is no member organisation {member_id}", field="member_id")
+    if member.left:
+        return ("", "")
+    return (member.kind, member.stage)
 
 
 def etag(version: int) -> str:
@@ -288,6 +318,12 @@ async def list_offerings(
     mode: Mode | None = None,
     member_kind: Annotated[MemberKind | None, Query(description="Only offerings this kind may use.")] = None,
     stage: Annotated[ProgrammeStage | None, Query(description="Only offerings open at this stage.")] = None,
+    member_id: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Only offerings this member organisation may use.")
+    ] = None,
+    eligible: Annotated[
+        bool | None, Query(description="With a member's token: only offerings their organisation may use.")
+    ] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="Free text, fr/en/ar.")] = None,
     available_from: Annotated[date | None, Query(description="Local date; with available_to.")] = None,
     available_to: date | None = None,
@@ -305,6 +341,9 @@ async def list_offerings(
             raise InvalidInput("available_to is before available_from", field="available_to")
         if (available_to - available_from).days > MAX_RANGE_DAYS:
             raise InvalidInput(f"the range spans at most {MAX_RANGE_DAYS} days", field="available_to")
+    eligibility = await eligibility_of(request, principal, member_id, eligible)
+    if eligibility == ("", ""):
+        return {"items": [], "next_cursor": None}
     statuses = visible_statuses(principal)
     if status is not None:
         statuses = tuple(s for s in statuses if s == status)
@@ -315,6 +354,8 @@ async def list_offerings(
         mode=mode.value if mode else None,
         member_kind=member_kind.value if member_kind else None,
         stage=stage.value if stage else None,
+        eligible_kind=eligibility[0] if eligibility else None,
+        eligible_stage=eligibility[1] if eligibility else None,
         text=q,
         available_from=available_from,
         available_to=available_to,

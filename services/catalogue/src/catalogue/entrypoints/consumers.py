@@ -1,13 +1,20 @@
-"""Kafka consumers of the catalogue: the sites projection from spaces."""
+"""Kafka consumers of the catalogue: the sites projection from spaces, the members projection
+from community."""
 
 from __future__ import annotations
 
-from catalogue.service_layer.handlers import Catalogue
+from catalogue.adapters.members import Members
+from catalogue.service_layer.handlers import Catalogue, member_handler
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.runtime import ServiceRuntime
 
 SITES_TOPIC = next(t for t in TOPICS if t.name == "spaces.site")
+MEMBERS_TOPIC = next(t for t in TOPICS if t.name == "community.member")
 
 
 def consume_sites(runtime: ServiceRuntime, catalogue: Catalogue, group: str | None = None) -> None:
     runtime.consume(name="sites", topics=[SITES_TOPIC], handler=catalogue.on_site_event, group=group)
+
+
+def consume_members(runtime: ServiceRuntime, members: Members, group: str | None = None) -> None:
+    runtime.consume(name="members", topics=[MEMBERS_TOPIC], handler=member_handler(members), group=group)

@@ -1,4 +1,4 @@
-"""Command handlers of the catalogue, and the handler that keeps the sites projection.
+"""Command handlers of the catalogue, and the handlers that keep the sites and members projections.
 
 Each command reads one offering, applies a pure domain function and writes the result
 with its events in one version-guarded update (the kit's embedded outbox), so an event
@@ -7,16 +7,18 @@ is published if and only if its change is stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from catalogue.adapters.members import Members
 from catalogue.adapters.offerings import Offerings
 from catalogue.adapters.sites import Sites
 from catalogue.domain import offering as rules
 from catalogue.domain.offering import Offering, OfferingDetails
 from parkgrid.consumer import Delivery
+from parkgrid.contracts.community import MemberSnapshot
 from parkgrid.contracts.spaces import SiteSnapshot
 from parkgrid.events import IntegrationEvent
 from parkgrid.outbox import AlreadyExists, VersionConflict
@@ -110,3 +112,13 @@ class Catalogue:
         """SiteRegistered / SiteUpdated → the local sites projection (idempotent by sequence)."""
         if isinstance(delivery.event, SiteSnapshot):
             await self.sites.apply(delivery.envelope, delivery.event)
+
+
+def member_handler(members: Members) -> Callable[[Delivery], Awaitable[None]]:
+    """Every community.member event carries the member's full state → the members projection."""
+
+    async def on_member_event(delivery: Delivery) -> None:
+        if isinstance(delivery.event, MemberSnapshot):
+            await members.apply(delivery.envelope, delivery.event)
+
+    return on_member_event

@@ -23,6 +23,7 @@ from parkgrid.http.problems import (
 )
 from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.store import Document
+from spaces.adapters.members import Members
 from spaces.adapters.stores import SpacesStore
 from spaces.domain.model import LONGEST_RESERVATION
 from spaces.service_layer.day_passes import CheckIn, DayPasses, DayPassRefused
@@ -382,6 +383,11 @@ def build_router() -> APIRouter:
         service: Residencies = request.app.state.residencies
         return service
 
+    async def residency_body(request: Request, doc: Document) -> dict[str, Any]:
+        members: Members = request.app.state.members
+        member = await members.get(doc["member_id"])
+        return {**_public(doc), "member_name": member.name if member else None}
+
     def refused(exc: ResidencyRefused) -> Exception:
         if exc.taken:
             return Conflict(exc.detail)
@@ -413,7 +419,7 @@ def build_router() -> APIRouter:
         response.headers["Location"] = f"/v1/residencies/{residency_id}"
         if not new:
             response.status_code = 200
-        return _public(doc)
+        return await residency_body(request, doc)
 
     async def residency_for(request: Request, residency_id: str, principal: Principal) -> Document:
         doc = await residencies(request).get(residency_id)
@@ -427,7 +433,7 @@ def build_router() -> APIRouter:
 
     @router.get("/residencies/{residency_id}")
     async def get_residency(residency_id: str, request: Request, principal: Caller) -> dict[str, Any]:
-        return _public(await residency_for(request, residency_id, principal))
+        return await residency_body(request, await residency_for(request, residency_id, principal))
 
     @router.post("/residencies/{residency_id}/extend")
     async def extend_residency(
@@ -435,7 +441,7 @@ def build_router() -> APIRouter:
     ) -> dict[str, Any]:
         await residency_for(request, residency_id, principal)
         try:
-            return _public(await residencies(request).extend(residency_id, body.ends_on))
+            return await residency_body(request, await residencies(request).extend(residency_id, body.ends_on))
         except ResidencyRefused as exc:
             raise refused(exc) from None
 
@@ -443,7 +449,7 @@ def build_router() -> APIRouter:
     async def end_residency(residency_id: str, body: EndIn, request: Request, principal: Staff) -> dict[str, Any]:
         await residency_for(request, residency_id, principal)
         on = body.ends_on or datetime.now(ZoneInfo("Africa/Casablanca")).date()
-        return _public(await residencies(request).end(residency_id, on, body.reason))
+        return await residency_body(request, await residencies(request).end(residency_id, on, body.reason))
 
     # --- day passes ------------------------------------------------------------------
 
@@ -498,12 +504,19 @@ def build_router() -> APIRouter:
                     "member_id": doc.get("member_id"),
                 }
             )
+        resident_docs = await store.residencies.collection.find(
+            {"site_id": site_id, "starts_on": {"$lte": day.isoformat()}, "ends_on": {"$gte": day.isoformat()}},
+            {"outbox": 0},
+        ).to_list()
+        members: Members = request.app.state.members
+        names = await members.names({doc["member_id"] for doc in resident_docs})
         residents = {
-            doc["space_id"]: {"residency_id": doc["residency_id"], "member_id": doc["member_id"]}
-            for doc in await store.residencies.collection.find(
-                {"site_id": site_id, "starts_on": {"$lte": day.isoformat()}, "ends_on": {"$gte": day.isoformat()}},
-                {"outbox": 0},
-            ).to_list()
+            doc["space_id"]: {
+                "residency_id": doc["residency_id"],
+                "member_id": doc["member_id"],
+                "member_name": names.get(doc["member_id"]),
+            }
+            for doc in resident_docs
         }
         spaces = await store.spaces_of(site_id)
 

@@ -23,6 +23,7 @@ from parkgrid.contracts.spaces import (
 )
 from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.store import Document
+from spaces.adapters.members import Members
 from spaces.adapters.stores import SpacesStore
 from spaces.domain.model import INCUBATION, RESIDENCY_KINDS, Hold, add_months, day_range
 
@@ -52,8 +53,9 @@ def _state(snapshot: ResidencySnapshot) -> Document:
 
 
 class Residencies:
-    def __init__(self, store: SpacesStore, notify: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, store: SpacesStore, members: Members, notify: Callable[[], None] = lambda: None) -> None:
         self.store = store
+        self.members = members
         self.notify = notify
 
     async def get(self, residency_id: str) -> Document | None:
@@ -63,6 +65,11 @@ class Residencies:
         existing = await self.get(allocation.residency_id)
         if existing is not None:
             return existing, False
+        member = await self.members.get(allocation.member_id)
+        if member is None:
+            raise ResidencyRefused(f"there is no member {allocation.member_id}", "member_id")
+        if not member.active:
+            raise ResidencyRefused(f"{member.name} has left the programme", "member_id", taken=True)
         found = await self.store.space(allocation.space_id)
         if found is None or found[0].site_id != allocation.site_id:
             raise ResidencyRefused(f"no space {allocation.space_id} at {allocation.site_id}", "space_id")

@@ -1,0 +1,15 @@
+"""What the catalogue knows of a member organisation: enough to decide eligibility locally."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """A member's kind and programme stage as community last said; `left` members use nothing."""
+
+    member_id: str
+    kind: str
+    stage: str
+    left: bool
