@@ -23,7 +23,7 @@ from parkgrid.envelope import Envelope
 from parkgrid.events import registry
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.settings import KitSettings
-from parkgrid.store import Database
+from parkgrid.testing.plugin import ServiceSettings
 from parkgrid.topics import ensure_topics
 
 CASABLANCA = "Africa/Casablanca"
@@ -31,16 +31,8 @@ TOPICS_USED = [OFFERINGS_TOPIC, SITES_TOPIC]
 
 
 @pytest.fixture
-def settings(mongodb_uri: str, kafka_bootstrap: str, topic_prefix: str, database: Database) -> KitSettings:
-    return KitSettings(
-        PARKGRID_SERVICE_NAME="catalogue",
-        MONGODB_URI=mongodb_uri,
-        PARKGRID_DATABASE=database.name,
-        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
-        PARKGRID_TOPIC_PREFIX=topic_prefix,
-        PARKGRID_LOG_JSON=False,
-        PARKGRID_LOG_LEVEL="WARNING",
-    )
+def settings(service_settings: ServiceSettings) -> KitSettings:
+    return service_settings("catalogue")
 
 
 @pytest.fixture

@@ -13,28 +13,16 @@ from spaces_support import SITE
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.settings import KitSettings
-from parkgrid.store import Database
-from parkgrid.testing.plugin import CreateTopics
+from parkgrid.testing.plugin import CreateTopics, ServiceSettings
 from spaces.bootstrap import build_app
 
 SPACES_TOPICS = [t for t in TOPICS if t.name.startswith("spaces.") or t.name == "community.member"]
 
 
 @pytest.fixture
-async def settings(
-    mongodb_uri: str, kafka_bootstrap: str, topic_prefix: str, database: Database, create_topics: CreateTopics
-) -> KitSettings:
+async def settings(service_settings: ServiceSettings, create_topics: CreateTopics) -> KitSettings:
     await create_topics(SPACES_TOPICS)
-    return KitSettings(
-        # A consumer group of its own: tests sharing one would rebalance each other.
-        PARKGRID_SERVICE_NAME="spaces-" + topic_prefix.strip("."),
-        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
-        MONGODB_URI=mongodb_uri,
-        PARKGRID_DATABASE=database.name,
-        PARKGRID_TOPIC_PREFIX=topic_prefix,
-        PARKGRID_LOG_JSON=False,
-        PARKGRID_LOG_LEVEL="WARNING",
-    )
+    return service_settings("spaces")
 
 
 @pytest.fixture

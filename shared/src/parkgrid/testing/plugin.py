@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 import pytest
 from pymongo import AsyncMongoClient
 
+from parkgrid.settings import KitSettings
 from parkgrid.store import Database, Document, connect
 from parkgrid.testing.infrastructure import Infrastructure, provide
 from parkgrid.topics import TopicSpec, ensure_topics
@@ -75,3 +76,28 @@ def create_topics(kafka_bootstrap: str, topic_prefix: str) -> CreateTopics:
         return [s.name for s in prefixed]
 
     return create
+
+
+ServiceSettings = Callable[[str], KitSettings]
+
+
+@pytest.fixture
+def service_settings(mongodb_uri: str, kafka_bootstrap: str, topic_prefix: str, database: Database) -> ServiceSettings:
+    """Settings of a service under test: this test's store, database and topic prefix.
+
+    The service name (and so every consumer group) is unique to the test: tests sharing a
+    group would rebalance each other's consumers.
+    """
+
+    def make(service: str) -> KitSettings:
+        return KitSettings(
+            PARKGRID_SERVICE_NAME=f"{service}-{topic_prefix.strip('.')}",
+            MONGODB_URI=mongodb_uri,
+            PARKGRID_DATABASE=database.name,
+            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+            PARKGRID_TOPIC_PREFIX=topic_prefix,
+            PARKGRID_LOG_JSON=False,
+            PARKGRID_LOG_LEVEL="WARNING",
+        )
+
+    return make

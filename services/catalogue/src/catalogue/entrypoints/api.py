@@ -25,13 +25,13 @@ from parkgrid.contracts import common
 from parkgrid.contracts.catalogue import OfferingCategory, OfferingStatus
 from parkgrid.contracts.common import Id, MemberKind, Mode, ProgrammeStage, TimeZone
 from parkgrid.http.idempotency import command_id
+from parkgrid.http.preconditions import etag, optional_version, required_version
 from parkgrid.http.problems import (
     Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
     PreconditionFailed,
-    PreconditionRequired,
 )
 
 MAX_LIMIT = 100
@@ -159,21 +159,6 @@ async def eligibility_of(
     return (member.kind, member.stage)
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def expected_version(if_match: str | None, *, required: bool) -> int | None:
-    if if_match is None:
-        if required:
-            raise PreconditionRequired("send the offering's ETag in If-Match", field="If-Match")
-        return None
-    value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise PreconditionFailed(f"If-Match {if_match!r} is not an ETag of this offering", field="If-Match")
-    return int(value)
-
-
 def view(offering: Offering, version: int) -> dict[str, Any]:
     return {
         "id": offering.offering_id,
@@ -240,7 +225,7 @@ async def replace_offering(
     principal: Admin,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    version = expected_version(if_match, required=True)
+    version = required_version(if_match)
     assert version is not None
     details = details_of(body.model_dump())
     offering, new_version = await run(catalogue_of(request).revise_offering(offering_id, version, lambda _: details))
@@ -256,7 +241,7 @@ async def change_offering(
     principal: Admin,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    version = expected_version(if_match, required=True)
+    version = required_version(if_match)
     assert version is not None
     changes = body.model_dump(exclude_unset=True)
 
@@ -275,7 +260,7 @@ async def publish_offering(
     principal: Admin,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    version = expected_version(if_match, required=False)
+    version = optional_version(if_match)
     offering, new_version = await run(catalogue_of(request).publish_offering(offering_id, version))
     return answered(response, offering, new_version)
 
@@ -288,7 +273,7 @@ async def withdraw_offering(
     principal: Admin,
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    version = expected_version(if_match, required=False)
+    version = optional_version(if_match)
     offering, new_version = await run(catalogue_of(request).withdraw_offering(offering_id, version))
     return answered(response, offering, new_version)
 

@@ -13,13 +13,13 @@ from parkgrid.auth import Principal, Role, require_roles
 from parkgrid.contracts.common import Actor, Closure, Feature, Id, SpaceKind, SpaceRequirement, TimeRange, WeeklyWindow
 from parkgrid.contracts.spaces import Requester, SiteSnapshot, SiteStatus, SpaceSnapshot
 from parkgrid.http.idempotency import command_id
+from parkgrid.http.preconditions import etag, required_version
 from parkgrid.http.problems import (
     Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
     PreconditionFailed,
-    PreconditionRequired,
 )
 from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.store import Document
@@ -171,18 +171,8 @@ def _reservations(request: Request) -> Reservations:
     return reservations
 
 
-def _expected_version(if_match: str | None) -> int:
-    if if_match is None:
-        raise PreconditionRequired("send If-Match with the ETag you read", field="If-Match")
-    value = if_match.strip().removeprefix("W/").strip('"')
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput("If-Match must be an ETag of this resource", field="If-Match") from None
-
-
 def _etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = f'"{version}"'
+    response.headers["ETag"] = etag(version)
 
 
 def _site_body(site: SiteSnapshot, version: int) -> dict[str, Any]:
@@ -252,7 +242,7 @@ def build_router() -> APIRouter:
         principal: Admin,
         if_match: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        expected = _expected_version(if_match)
+        expected = required_version(if_match)
         try:
             site, version = await _inventory(request).update_site(
                 site_id, expected, body.model_dump(exclude_unset=True)
@@ -315,7 +305,7 @@ def build_router() -> APIRouter:
         principal: Admin,
         if_match: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
-        expected = _expected_version(if_match)
+        expected = required_version(if_match)
         try:
             space, version = await _inventory(request).update_space(
                 space_id, expected, body.model_dump(exclude_unset=True)
