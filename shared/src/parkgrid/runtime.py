@@ -30,6 +30,7 @@ from parkgrid.http.problems import install_problem_handlers
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.logging import configure_logging, get_logger
 from parkgrid.outbox import OutboxRelay, default_owner
+from parkgrid.rebuild import ProjectionSpec
 from parkgrid.settings import KitSettings
 from parkgrid.store import Collection, Database, Document, connect, ping
 from parkgrid.topics import TopicSpec, ensure_topics
@@ -61,6 +62,7 @@ class ServiceRuntime:
         self.relay_lease = relay_lease
         self.relay: OutboxRelay | None = None
         self.consumers: list[ConsumerRunner] = []
+        self.projections: dict[str, ProjectionSpec] = {}
         self.kafka_ready = asyncio.Event()
         self._store_setup: list[Callable[[], Awaitable[None]]] = []
         self._producer: AIOKafkaProducer | None = None
@@ -74,9 +76,19 @@ class ServiceRuntime:
         self.relay_collections.extend(collections)
 
     def consume(
-        self, *, name: str, topics: Sequence[TopicSpec], handler: Handler, group: str | None = None
+        self,
+        *,
+        name: str,
+        topics: Sequence[TopicSpec],
+        handler: Handler,
+        group: str | None = None,
+        projections: Sequence[Collection] = (),
     ) -> ConsumerRunner:
-        """Run `handler` over these topics (created if missing) in the group `<service>.<name>`."""
+        """Run `handler` over these topics (created if missing) in the group `<service>.<name>`.
+
+        `projections` names the collections the handler fills: they make the consumer a
+        projection that `parkgrid rebuild <service> <name>` can drop and replay.
+        """
         runner = ConsumerRunner(
             name=name,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
@@ -87,6 +99,8 @@ class ServiceRuntime:
         )
         self.topics.extend(t for t in topics if t not in self.topics)
         self.consumers.append(runner)
+        if projections:
+            self.projections[name] = ProjectionSpec(name, runner.topics, handler, list(projections))
         return runner
 
     def on_store_ready(self, setup: Callable[[], Awaitable[None]]) -> None:
@@ -160,6 +174,7 @@ class ServiceRuntime:
                     await ensure_topics(
                         self.settings.kafka_bootstrap_servers,
                         [t.prefixed(self.settings.topic_prefix) for t in self.topics],
+                        replication_factor=self.settings.kafka_replication_factor,
                     )
                 break
             except (KafkaError, OSError) as exc:

@@ -111,3 +111,21 @@ async def partitions_of(admin: AIOKafkaAdminClient, names: Iterable[str]) -> dic
     """Partition numbers of each existing topic (a missing topic is left out)."""
     described = await admin.describe_topics(list(names))
     return {t["topic"]: sorted(p["partition"] for p in t["partitions"]) for t in described if t["error_code"] == 0}
+
+
+async def delete_topics_with_prefix(bootstrap_servers: str, prefix: str) -> list[str]:
+    """Delete every topic whose name starts with `prefix` (test clean-up); return their names.
+
+    Refuses an empty prefix: that would be every topic of the cluster.
+    """
+    if not prefix:
+        raise ValueError("refusing to delete topics with an empty prefix")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        doomed = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+        return doomed
+    finally:
+        await admin.close()

@@ -6,6 +6,8 @@ other's data and can run in any order against one broker and one store.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 
@@ -15,7 +17,7 @@ from pymongo import AsyncMongoClient
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database, Document, connect
 from parkgrid.testing.infrastructure import Infrastructure, provide
-from parkgrid.topics import TopicSpec, ensure_topics
+from parkgrid.topics import TopicSpec, delete_topics_with_prefix, ensure_topics
 
 
 def unique(prefix: str) -> str:
@@ -39,9 +41,20 @@ def mongodb_uri(infrastructure: Infrastructure) -> str:
 
 
 @pytest.fixture
-def topic_prefix() -> str:
-    """A prefix that makes this test's topics its own."""
-    return unique("t") + "."
+async def topic_prefix(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A prefix that makes this test's topics its own; they are deleted after the test.
+
+    Without the clean-up a broker that lives across runs gathers thousands of partitions,
+    and its restart then takes minutes.
+    """
+    prefix = unique("t") + "."
+    infra: Infrastructure | None = (
+        request.getfixturevalue("infrastructure") if "infrastructure" in request.fixturenames else None
+    )
+    yield prefix
+    if infra is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(delete_topics_with_prefix(infra.kafka_bootstrap_servers, prefix), timeout=10)
 
 
 @pytest.fixture
