@@ -1,0 +1,303 @@
+"""deploy/k8s, checked without a cluster: every YAML parses; each service of
+deploy/local/services.tsv has a Deployment (probes on /readyz and /healthz, resources, secrets
+by reference), a Service, an HPA on CPU and a PodDisruptionBudget with matching selectors; the
+kustomizations list every file; and the resources validate strictly against the Kubernetes
+JSON Schemas that the `kubernetes-validate` package ships (no download). The production overlay
+is rendered with `kubectl kustomize` when kubectl is on PATH."""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate  # type: ignore[import-untyped]
+import pytest
+import yaml
+
+from parkgrid.contracts.topics import TOPICS
+from parkgrid.settings import KitSettings
+
+REPO = Path(__file__).resolve().parents[2]
+K8S = REPO / "deploy/k8s"
+BASE = K8S / "base"
+OVERLAY = K8S / "overlays/production"
+KUBERNETES_VERSION = "1.33.0"  # the oldest minor still supported upstream when this was written
+
+Resource = dict[str, Any]
+
+
+def listed_services() -> list[tuple[str, int]]:
+    rows = []
+    for line in (REPO / "deploy/local/services.tsv").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, port, _app = line.split("\t")
+            rows.append((name, int(port)))
+    return rows
+
+
+SERVICES = listed_services()
+
+
+def documents(path: Path) -> list[Resource]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+
+
+def manifests(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.name != "kustomization.yaml")
+
+
+@functools.cache
+def base_resources() -> list[Resource]:
+    """Parsed once; tests read it and never change it (copy first, as the schema test does)."""
+    return [d for p in manifests(BASE) for d in documents(p)]
+
+
+def find(resources: list[Resource], kind: str, name: str) -> Resource:
+    matches = [r for r in resources if r["kind"] == kind and r["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected one {kind}/{name}, found {len(matches)}"
+    return matches[0]
+
+
+def container(deployment: Resource) -> Resource:
+    [only] = deployment["spec"]["template"]["spec"]["containers"]
+    result: Resource = only
+    return result
+
+
+def cpu(quantity: str) -> float:
+    return float(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+def memory(quantity: str) -> int:
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+    for suffix, factor in units.items():
+        if quantity.endswith(suffix):
+            return int(quantity[: -len(suffix)]) * factor
+    return int(quantity)
+
+
+def kit_env_names() -> set[str]:
+    return {str(f.validation_alias) for f in KitSettings.model_fields.values() if f.validation_alias}
+
+
+def env_names_read() -> set[str]:
+    """Every variable the code reads: pydantic settings aliases and os.environ look-ups."""
+    pattern = re.compile(r'(?:validation_alias=|os\.environ\.get\(|os\.environ\[)"([A-Z][A-Z0-9_]+)"')
+    sources = [*(REPO / "shared/src").rglob("*.py"), *(REPO / "services").glob("*/src/**/*.py")]
+    return {name for path in sources for name in pattern.findall(path.read_text())}
+
+
+# ------------------------------------------------------------------ files and kustomizations
+
+
+@pytest.mark.parametrize("path", sorted(K8S.rglob("*.yaml")), ids=lambda p: str(p.relative_to(K8S)))
+def test_every_yaml_parses_into_named_resources(path: Path) -> None:
+    docs = documents(path)
+    assert docs
+    for doc in docs:
+        assert doc.get("apiVersion"), path
+        assert doc.get("kind"), path
+        if doc["kind"] != "Kustomization":
+            assert doc["metadata"]["name"], path
+
+
+@pytest.mark.parametrize("directory", [BASE, OVERLAY], ids=["base", "production"])
+def test_kustomization_references_exist(directory: Path) -> None:
+    [kustomization] = documents(directory / "kustomization.yaml")
+    referenced = [*kustomization.get("resources", []), *(p["path"] for p in kustomization.get("patches", []))]
+    for reference in referenced:
+        assert (directory / reference).exists(), f"{directory.name}: {reference} does not exist"
+    listed = {(directory / r).resolve() for r in referenced}
+    for path in manifests(directory):
+        assert path.resolve() in listed, f"{path.name} is not in {directory.name}/kustomization.yaml"
+
+
+def test_base_lists_one_file_per_service() -> None:
+    [kustomization] = documents(BASE / "kustomization.yaml")
+    for name, _ in SERVICES:
+        assert f"{name}.yaml" in kustomization["resources"]
+
+
+def test_overlay_builds_on_base_and_replaces_every_image() -> None:
+    [kustomization] = documents(OVERLAY / "kustomization.yaml")
+    assert "../../base" in kustomization["resources"]
+    images = {i["name"] for i in kustomization["images"]}
+    used = {
+        c["image"]
+        for r in base_resources()
+        if r["kind"] in {"Deployment", "Job"}
+        for c in r["spec"]["template"]["spec"]["containers"]
+    }
+    assert used <= images, f"images the overlay does not pin: {sorted(used - images)}"
+    assert all(i.get("newTag") and i["newTag"] != "latest" for i in kustomization["images"])
+
+
+# ------------------------------------------------------------------ one service
+
+
+@pytest.mark.parametrize(("name", "port"), SERVICES)
+def test_service_file_holds_deployment_service_hpa_and_pdb(name: str, port: int) -> None:
+    kinds = sorted(d["kind"] for d in documents(BASE / f"{name}.yaml"))
+    assert kinds == ["Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service"]
+
+
+@pytest.mark.parametrize(("name", "port"), SERVICES)
+def test_probes_on_the_runtime_endpoints(name: str, port: int) -> None:
+    c = container(find(base_resources(), "Deployment", name))
+    ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+    assert ports == {"http": port}
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert c["startupProbe"]["httpGet"]["path"] == "/healthz", "liveness must not kill a slow start"
+
+
+@pytest.mark.parametrize(("name", "port"), SERVICES)
+def test_resources_requested_and_limited(name: str, port: int) -> None:
+    resources = container(find(base_resources(), "Deployment", name))["resources"]
+    for key in ("cpu", "memory"):
+        assert key in resources["requests"]
+        assert key in resources["limits"]
+    assert cpu(resources["requests"]["cpu"]) <= cpu(resources["limits"]["cpu"])
+    assert memory(resources["requests"]["memory"]) <= memory(resources["limits"]["memory"])
+    assert memory(resources["requests"]["memory"]) >= 128 * 2**20, "a service idles at ~90 MB resident (measured)"
+
+
+@pytest.mark.parametrize(("name", "port"), SERVICES)
+def test_environment_config_map_and_secrets(name: str, port: int) -> None:
+    resources = base_resources()
+    c = container(find(resources, "Deployment", name))
+    env = {e["name"]: e for e in c["env"]}
+    assert env["PARKGRID_SERVICE_NAME"]["value"] == name
+    assert env["UVICORN_PORT"]["value"] == str(port)
+    assert env["MONGODB_URI"]["valueFrom"]["secretKeyRef"] == {"name": "parkgrid-secrets", "key": "mongodb-uri"}
+    assert env["PARKGRID_JWT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "parkgrid-secrets"
+    assert "value" not in env["MONGODB_URI"]
+    assert "value" not in env["PARKGRID_JWT_SECRET"]
+    # POD_NAME: the downward API, for $(POD_NAME) in another variable.
+    assert set(env) - {"UVICORN_PORT", "POD_NAME"} <= env_names_read()
+    ports = dict(SERVICES)
+    for variable in env.values():
+        match = re.fullmatch(r"http://([a-z]+):(\d+)", variable.get("value", ""))
+        if variable["name"].endswith("_URL") and match:
+            assert ports.get(match.group(1)) == int(match.group(2)), variable
+    [source] = c["envFrom"]
+    find(resources, "ConfigMap", source["configMapRef"]["name"])
+
+
+@pytest.mark.parametrize(("name", "port"), SERVICES)
+def test_selectors_match(name: str, port: int) -> None:
+    resources = base_resources()
+    deployment = find(resources, "Deployment", name)
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert selector.items() <= labels.items()
+    service = find(resources, "Service", name)
+    assert service["spec"]["selector"] == selector
+    assert service["spec"]["ports"][0]["port"] == port
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    assert find(resources, "PodDisruptionBudget", name)["spec"]["selector"]["matchLabels"] == selector
+    target = find(resources, "HorizontalPodAutoscaler", name)["spec"]["scaleTargetRef"]
+    assert (target["apiVersion"], target["kind"], target["name"]) == ("apps/v1", "Deployment", name)
+
+
+@pytest.mark.parametrize(("name", "port"), SERVICES)
+def test_autoscaling_on_cpu_and_disruption_budget(name: str, port: int) -> None:
+    resources = base_resources()
+    hpa = find(resources, "HorizontalPodAutoscaler", name)["spec"]
+    assert 2 <= hpa["minReplicas"] <= hpa["maxReplicas"]
+    [metric] = hpa["metrics"]
+    assert metric["resource"]["name"] == "cpu"
+    assert metric["resource"]["target"]["type"] == "Utilization"
+    pdb = find(resources, "PodDisruptionBudget", name)["spec"]
+    # With at least 2 replicas, one may go at a time: a drain never takes the service down.
+    assert pdb.get("maxUnavailable") == 1 or pdb.get("minAvailable", 0) < hpa["minReplicas"]
+    assert find(resources, "Deployment", name)["spec"]["replicas"] == hpa["minReplicas"]
+
+
+@pytest.mark.parametrize(("name", "port"), SERVICES)
+def test_pods_run_unprivileged(name: str, port: int) -> None:
+    deployment = find(base_resources(), "Deployment", name)
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    c = container(deployment)["securityContext"]
+    assert c["allowPrivilegeEscalation"] is False
+    assert c["capabilities"]["drop"] == ["ALL"]
+
+
+def test_config_map_holds_only_settings_the_kit_reads_and_no_secret() -> None:
+    for directory in (BASE, OVERLAY):
+        config = find([d for p in manifests(directory) for d in documents(p)], "ConfigMap", "parkgrid-config")
+        assert set(config["data"]) <= kit_env_names()
+        assert not {"MONGODB_URI", "PARKGRID_JWT_SECRET"} & set(config["data"]), "secrets belong in the Secret"
+
+
+def test_topics_job_runs_before_anything_needs_replicated_topics() -> None:
+    job = find(base_resources(), "Job", "parkgrid-topics")
+    c = job["spec"]["template"]["spec"]["containers"][0]
+    assert c["args"][:2] == ["topics", "--ensure"]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] in {"OnFailure", "Never"}
+
+
+# ------------------------------------------------------------------ schema validation
+
+
+def validate(resource: Resource) -> None:
+    kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("path", manifests(BASE) + manifests(OVERLAY), ids=lambda p: str(p.relative_to(K8S)))
+def test_manifests_validate_against_kubernetes_schemas(path: Path) -> None:
+    for resource in documents(path):
+        if path.parent == OVERLAY and resource["kind"] != "Namespace":
+            continue  # patches are partial; the rendered overlay is validated below
+        validate(resource)
+
+
+def test_the_schema_check_catches_a_misspelt_field() -> None:
+    deployment = find(base_resources(), "Deployment", SERVICES[0][0])
+    broken = yaml.safe_load(yaml.safe_dump(deployment))
+    container(broken)["readinesProbe"] = container(broken).pop("readinessProbe")
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate(broken)
+
+
+@pytest.fixture(scope="module")
+def rendered() -> list[Resource]:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not on PATH (it renders the overlay: kubectl kustomize)")
+    out = subprocess.run(
+        [kubectl, "kustomize", str(OVERLAY)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return [d for d in yaml.safe_load_all(out) if d is not None]
+
+
+def test_rendered_overlay_validates_and_is_complete(rendered: list[Resource]) -> None:
+    for resource in rendered:
+        validate(resource)
+    for name, _ in SERVICES:
+        for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
+            assert find(rendered, kind, name)["metadata"]["namespace"] == "parkgrid"
+
+
+def test_rendered_overlay_points_at_external_infrastructure(rendered: list[Resource]) -> None:
+    config = find(rendered, "ConfigMap", "parkgrid-config")["data"]
+    brokers = config["KAFKA_BOOTSTRAP_SERVERS"].split(",")
+    assert len(brokers) >= 3
+    assert config["KAFKA_REPLICATION_FACTOR"] == "3"
+    assert config["PARKGRID_JWKS_URL"].startswith("https://")
+    for resource in rendered:
+        if resource["kind"] in {"Deployment", "Job"}:
+            for c in resource["spec"]["template"]["spec"]["containers"]:
+                assert c["image"].startswith("registry.example.org/"), c["image"]
+                assert ":" in c["image"], c["image"]
+
+
+def test_bookings_consumers_never_outnumber_partitions(rendered: list[Resource]) -> None:
+    partitions = next(t.partitions for t in TOPICS if t.name == "bookings.booking")
+    assert find(rendered, "HorizontalPodAutoscaler", "bookings")["spec"]["maxReplicas"] <= partitions
