@@ -96,7 +96,7 @@ def envelope_of(event_type: str, version: int, sample: dict[str, Any], data: dic
 
 
 def test_every_registered_type_and_version_has_a_sample() -> None:
-    assert len(PAIRS) == 49
+    assert len(PAIRS) == 54
     missing = [path.name for path in (sample_path(t, v) for t, v in PAIRS) if not path.exists()]
     assert not missing, f"missing samples in {SAMPLES}: {missing}"
     expected = {sample_path(t, v).name for t, v in PAIRS}
@@ -185,6 +185,7 @@ STATUS_AFTER = {
     "parkgrid.spaces.residency.started": "active",
     "parkgrid.spaces.residency.extended": "active",
     "parkgrid.spaces.residency.moved": "active",
+    "parkgrid.spaces.waitlist.joined": "waiting",
     "parkgrid.spaces.site.registered": "open",
     "parkgrid.spaces.site.updated": ("open", "closed"),
     "parkgrid.spaces.space.added": "active",

@@ -147,3 +147,13 @@ async def wait_projected(database: Database, members: dict[str, int], within: fl
 async def register_members(settings: KitSettings, database: Database, *member_ids: str) -> None:
     await publish_members(settings, [(registered(m), 1) for m in member_ids])
     await wait_projected(database, dict.fromkeys(member_ids, 1))
+
+
+async def project_members(database: Database, *member_ids: str) -> None:
+    """Put members straight into spaces' projection (the Kafka path is tested by `register_members`)."""
+    from spaces.adapters.members import Members
+
+    members = Members(database)
+    for member_id in member_ids:
+        event = registered(member_id)
+        await members.apply(registry.envelope(event, source="community", subject=member_id, sequence=1), event)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
 from fastapi import FastAPI
 from pydantic import Field
 
@@ -12,17 +17,51 @@ from parkgrid.settings import KitSettings
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.members import Members
 from spaces.adapters.stores import SpacesStore
+from spaces.adapters.waitlist import WaitlistStore
 from spaces.entrypoints.api import build_router
 from spaces.entrypoints.consumers import command_handler, member_handler
 from spaces.service_layer.day_passes import DayPasses
 from spaces.service_layer.handlers import Inventory, Reservations
+from spaces.service_layer.pruning import HoldPruner
 from spaces.service_layer.residencies import Residencies
+from spaces.service_layer.waitlist import Waitlist
 
-PUBLISHED = ("spaces.site", "spaces.space", "spaces.residency", "spaces.reservation", "spaces.day_pass")
+PUBLISHED = (
+    "spaces.site",
+    "spaces.space",
+    "spaces.residency",
+    "spaces.reservation",
+    "spaces.day_pass",
+    "spaces.waitlist",
+)
 
 
 class SpacesSettings(KitSettings):
     service_name: str = Field("spaces", validation_alias="PARKGRID_SERVICE_NAME")
+    hold_retention_days: int = Field(
+        7, ge=1, validation_alias="SPACES_HOLD_RETENTION_DAYS", description="Days a past reservation hold is kept."
+    )
+    prune_every_seconds: float = Field(
+        3600, gt=0, validation_alias="SPACES_PRUNE_EVERY_SECONDS", description="How often past holds are pruned."
+    )
+
+
+def _pruning_while_running(app: FastAPI, pruner: HoldPruner) -> None:
+    """Run the pruner beside the runtime for as long as the app runs (the kit has no periodic tasks)."""
+    serve = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        async with serve(application):
+            task = asyncio.create_task(pruner.run(), name="prune-holds")
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app.router.lifespan_context = lifespan
 
 
 def build_app(settings: KitSettings | None = None) -> FastAPI:
@@ -30,8 +69,12 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, registry=registry, topics=[t for t in TOPICS if t.name in PUBLISHED])
     store = SpacesStore(runtime.db)
     day_pass_store = DayPassStore(runtime.db)
-    runtime.relay_outbox_of(*store.outbox_collections, day_pass_store.passes.collection)
+    waitlist_store = WaitlistStore(runtime.db)
+    runtime.relay_outbox_of(
+        *store.outbox_collections, day_pass_store.passes.collection, waitlist_store.entries.collection
+    )
     runtime.on_store_ready(store.ensure_indexes)
+    runtime.on_store_ready(waitlist_store.ensure_indexes)
     inventory = Inventory(store, runtime.notify_relay)
     reservations = Reservations(store, runtime.notify_relay)
     members = Members(runtime.db)
@@ -55,8 +98,18 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
     app.state.inventory = inventory
     app.state.reservations = reservations
     app.state.members = members
-    app.state.residencies = Residencies(store, members, runtime.notify_relay)
+    residencies = Residencies(store, members, runtime.notify_relay)
+    app.state.residencies = residencies
     app.state.day_passes = DayPasses(store, day_pass_store, runtime.notify_relay)
+    app.state.day_pass_store = day_pass_store
+    app.state.waitlist = Waitlist(store, waitlist_store, residencies, members, runtime.notify_relay)
+    spaces_settings = settings if isinstance(settings, SpacesSettings) else SpacesSettings()
+    app.state.hold_pruner = HoldPruner(
+        store.calendars,
+        keep=timedelta(days=spaces_settings.hold_retention_days),
+        every=timedelta(seconds=spaces_settings.prune_every_seconds),
+    )
+    _pruning_while_running(app, app.state.hold_pruner)
     return app
 
 

@@ -1,5 +1,5 @@
-"""Events of the spaces context: sites, spaces, residencies, reservations, day passes;
-and the commands other services address to it (topic `spaces.commands`).
+"""Events of the spaces context: sites, spaces, residencies, reservations, day passes and the
+office waitlist; and the commands other services address to it (topic `spaces.commands`).
 
 Reservation commands are keyed by site id, so that spaces decides the requests of one
 site one at a time; their replies (`reservation.confirmed` / `refused`) carry the
@@ -145,10 +145,12 @@ class ResidencyExtended(IntegrationEvent, ResidencySnapshot):
 
 @registry.register
 class ResidencyMoved(IntegrationEvent, ResidencySnapshot):
-    """A residency moved to another space of the site."""
+    """A residency moved to another space, of its site or another, from `moved_on` (space fields are the new ones)."""
 
     event_type = "parkgrid.spaces.residency.moved"
     previous_space_id: Id
+    previous_site_id: Id | None = Field(None, description="The site left, when the move changed site.")
+    moved_on: date | None = Field(None, description="First day in the new space.")
 
 
 @registry.register
@@ -240,6 +242,83 @@ class DayPassIssued(IntegrationEvent):
     day: date
     places_taken: int = Field(ge=1, description="Places taken in the area that day, this pass included.")
     capacity: int = Field(ge=1)
+
+
+# --- office waitlist ------------------------------------------------------------------
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    LEFT = "left"
+
+
+class OfficeOffer(Contract):
+    """An office that freed up, offered to the entry first in line, held for it until answered."""
+
+    space_id: Id
+    space_name: str = Field(min_length=1, max_length=200)
+    capacity: int = Field(ge=1, le=2000)
+    starts_on: date
+    ends_on: date = Field(description="Last day, inclusive.")
+    residency_id: Id = Field(description="The residency that starts if the offer is accepted.")
+    offered_by: Actor
+
+
+class OfficeWaitlistEntrySnapshot(Contract):
+    """A member organisation waiting for a private office of `seats` seats at a site.
+
+    There is one line per site and office size; entries are served in the order they joined.
+    """
+
+    entry_id: Id
+    site_id: Id
+    member_id: Id
+    seats: int = Field(ge=1, le=200, description="The office size waited for.")
+    joined_at: AwareDatetime
+    position: int | None = Field(None, ge=1, description="Place in line when published (1 = next); none once out.")
+    status: WaitlistStatus
+    offer: OfficeOffer | None = None
+    residency_id: Id | None = Field(None, description="The residency started when the offer was accepted.")
+
+
+@registry.register
+class OfficeWaitlistJoined(IntegrationEvent, OfficeWaitlistEntrySnapshot):
+    """A member organisation joined the office waitlist of a site."""
+
+    event_type = "parkgrid.spaces.waitlist.joined"
+
+
+@registry.register
+class OfficeWaitlistOffered(IntegrationEvent, OfficeWaitlistEntrySnapshot):
+    """An office freed up and was offered to this entry, first in line."""
+
+    event_type = "parkgrid.spaces.waitlist.offered"
+
+
+@registry.register
+class OfficeWaitlistAccepted(IntegrationEvent, OfficeWaitlistEntrySnapshot):
+    """Staff confirmed the offer: the residency `residency_id` started."""
+
+    event_type = "parkgrid.spaces.waitlist.accepted"
+
+
+@registry.register
+class OfficeWaitlistDeclined(IntegrationEvent, OfficeWaitlistEntrySnapshot):
+    """The offer was declined; the entry is out of the line and the office goes to the next."""
+
+    event_type = "parkgrid.spaces.waitlist.declined"
+    reason: str | None = Field(None, max_length=500)
+
+
+@registry.register
+class OfficeWaitlistLeft(IntegrationEvent, OfficeWaitlistEntrySnapshot):
+    """The member organisation left the line (an offer it held goes to the next)."""
+
+    event_type = "parkgrid.spaces.waitlist.left"
+    reason: str | None = Field(None, max_length=500)
 
 
 # --- commands addressed to spaces ----------------------------------------------------

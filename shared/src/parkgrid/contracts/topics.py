@@ -67,6 +67,11 @@ TOPICS: tuple[TopicSpec, ...] = (
         event_types=_types("spaces.day_pass", "issued"),
     ),
     TopicSpec(
+        name="spaces.waitlist",
+        description="Office waitlist entries of each site and office size: joined, offered, accepted, declined, left.",
+        event_types=_types("spaces.waitlist", "joined", "offered", "accepted", "declined", "left"),
+    ),
+    TopicSpec(
         name="spaces.commands",
         key="site id",
         description="Requests to spaces: reserve a space, release a reservation. Keyed by site.",

@@ -42,3 +42,12 @@ class DayPassStore:
     async def taken(self, space_id: str, day: date) -> int:
         doc = await self.counts.find_one({"_id": self.count_id(space_id, day)})
         return int(doc["taken"]) if doc else 0
+
+    async def taken_between(self, space_ids: list[str], first: date, last: date) -> dict[tuple[str, date], int]:
+        """Places taken per (area, day) over [first, last]."""
+        if not space_ids:
+            return {}
+        docs = await self.counts.find(
+            {"space_id": {"$in": space_ids}, "day": {"$gte": first.isoformat(), "$lte": last.isoformat()}}
+        ).to_list()
+        return {(d["space_id"], date.fromisoformat(d["day"])): int(d["taken"]) for d in docs}

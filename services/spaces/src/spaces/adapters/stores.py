@@ -9,7 +9,7 @@ version it was read at, so two writers that both saw the range free cannot both 
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import ASCENDING
@@ -20,6 +20,7 @@ from parkgrid.events import registry
 from parkgrid.outbox import AggregateStore
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 from spaces.domain.model import Calendar, Hold, Site, Space
+from spaces.domain.stays import Stay
 
 SOURCE = "spaces"
 
@@ -98,6 +99,32 @@ class SpacesStore:
             {"outbox": 0},
         ).to_list()
 
+    async def residencies_at(self, site_id: str, first: date, last: date) -> list[Document]:
+        """Residencies with a day in [first, last] that were ever at this site (moves included)."""
+        return await self.residencies.collection.find(
+            {
+                "$or": [{"site_id": site_id}, {"sites": site_id}],
+                "starts_on": {"$lte": last.isoformat()},
+                "ends_on": {"$gte": first.isoformat()},
+            },
+            {"outbox": 0},
+        ).to_list()
+
+
+def stays_of(residency: Document) -> list[Stay]:
+    """Where a residency is, day by day (a residency never moved has one stay)."""
+    if residency.get("stays"):
+        return [Stay.from_document(s) for s in residency["stays"]]
+    return [
+        Stay(
+            hold_id=residency["residency_id"],
+            site_id=residency["site_id"],
+            space_id=residency["space_id"],
+            first_day=date.fromisoformat(residency["starts_on"]),
+            last_day=date.fromisoformat(residency["ends_on"]),
+        )
+    ]
+
 
 class Calendars:
     """One document per space: `{_id: space_id, site_id, version, holds: [...]}`.
@@ -122,8 +149,35 @@ class Calendars:
         return Calendar(
             space_id=space_id,
             version=doc["version"],
-            holds=[Hold(h["reservation_id"], h["starts_at"], h["ends_at"]) for h in doc["holds"]],
+            holds=[Hold(h["reservation_id"], _aware(h["starts_at"]), _aware(h["ends_at"])) for h in doc["holds"]],
+            closed_before=_aware(doc["closed_before"]) if doc.get("closed_before") else None,
         )
+
+    async def prune(self, cut: datetime) -> int:
+        """Remove the holds that ended before `cut` from every calendar; how many went.
+
+        Each calendar is rewritten under its version guard with `closed_before` moved to
+        `cut`, so a range reaching before it can no longer be held (a pruned hold could be
+        there): pruning never lets two reservations overlap.
+        """
+        removed = 0
+        docs = await self.collection.find({"holds.ends_at": {"$lt": cut}}, {"_id": 1, "site_id": 1}).to_list()
+        for doc in docs:
+            while True:
+                calendar = await self.get(doc["_id"], doc["site_id"])
+                past = calendar.past_holds(cut)
+                if not past:
+                    break
+                kept = [_hold_doc(h) for h in calendar.holds if h not in past]
+                closed_before = max(cut, calendar.closed_before) if calendar.closed_before else cut
+                result = await self.collection.update_one(
+                    {"_id": calendar.space_id, "version": calendar.version},
+                    {"$set": {"holds": kept, "closed_before": closed_before, "version": calendar.version + 1}},
+                )
+                if result.matched_count == 1:
+                    removed += len(past)
+                    break
+        return removed
 
     async def add_hold(self, calendar: Calendar, hold: Hold) -> bool:
         """Append `hold` if the calendar is still as read; False if another writer got there first."""
@@ -196,6 +250,11 @@ def space_from(doc: Document) -> Space:
         buffer_minutes=doc.get("buffer_minutes", 0),
         status=SpaceStatus(doc.get("status", "active")),
     )
+
+
+def _aware(moment: datetime) -> datetime:
+    """The store gives back naive UTC datetimes unless the client is tz-aware."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _hold_doc(hold: Hold) -> Document:

@@ -49,6 +49,17 @@ class Site:
     def closure_on(self, day: date) -> Closure | None:
         return next((c for c in self.closures if c.first_day <= day <= c.last_day), None)
 
+    def open_hours_on(self, day: date) -> float:
+        """Hours the site is open on this local day (0 on a closure or a day without window)."""
+        if self.status != SiteStatus.OPEN or self.closure_on(day) is not None:
+            return 0.0
+        minutes = 0
+        for window in self.opening_hours:
+            if window.weekday == day.isoweekday():
+                opens, closes = _clock(window.opens), _clock(window.closes)
+                minutes += (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
+        return minutes / 60
+
     def refusal_for(self, starts_at: datetime, ends_at: datetime) -> Refusal | None:
         """Why the site cannot host [starts_at, ends_at), or None if it can."""
         if self.status != SiteStatus.OPEN:
@@ -111,25 +122,41 @@ class Hold:
 
 @dataclass
 class Calendar:
-    """The held ranges of one space, at a version that guards concurrent changes."""
+    """The held ranges of one space, at a version that guards concurrent changes.
+
+    Holds that ended long ago are pruned so the document does not grow forever; what was
+    pruned is summed up by `closed_before`: nothing may be held any more that would reach
+    (buffer included) before that instant, since a pruned hold could be there.
+    """
 
     space_id: str
     version: int
     holds: list[Hold] = field(default_factory=list)
+    closed_before: datetime | None = None
 
     def held_by(self, reservation_id: str) -> Hold | None:
         return next((h for h in self.holds if h.reservation_id == reservation_id), None)
+
+    def is_history(self, starts_at: datetime, buffer_minutes: int = 0) -> bool:
+        """The range reaches back into the pruned past."""
+        return self.closed_before is not None and starts_at - timedelta(minutes=buffer_minutes) < self.closed_before
 
     def is_free(
         self, starts_at: datetime, ends_at: datetime, buffer_minutes: int = 0, *, ignoring: str | None = None
     ) -> bool:
         """No held range (but `ignoring`'s own) overlaps [starts_at - buffer, ends_at + buffer)."""
+        if self.is_history(starts_at, buffer_minutes):
+            return False
         buffer = timedelta(minutes=buffer_minutes)
         return all(
             not (h.starts_at < ends_at + buffer and starts_at - buffer < h.ends_at)
             for h in self.holds
             if h.reservation_id != ignoring
         )
+
+    def past_holds(self, cut: datetime) -> list[Hold]:
+        """The holds that ended before `cut`: what pruning at `cut` removes."""
+        return [h for h in self.holds if h.ends_at < cut]
 
 
 def day_range(first_day: date, last_day: date) -> tuple[datetime, datetime]:

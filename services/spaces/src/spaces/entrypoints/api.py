@@ -1,4 +1,5 @@
-"""HTTP API of spaces: the inventory (admin), staff reservations and a site's occupancy."""
+"""HTTP API of spaces: the inventory (admin), staff reservations, residencies and the office
+waitlist, day passes, and a site's occupancy (a day, or a report over a range of days)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from parkgrid.auth import Principal, Role, require_roles
 from parkgrid.contracts.common import Actor, Closure, Feature, Id, SpaceKind, SpaceRequirement, TimeRange, WeeklyWindow
 from parkgrid.contracts.spaces import Requester, SiteSnapshot, SiteStatus, SpaceSnapshot
 from parkgrid.http.idempotency import command_id
+from parkgrid.http.params import PathId
 from parkgrid.http.preconditions import etag, required_version
 from parkgrid.http.problems import (
     Conflict,
@@ -23,12 +25,19 @@ from parkgrid.http.problems import (
 )
 from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.store import Document
+from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.members import Members
-from spaces.adapters.stores import SpacesStore
+from spaces.adapters.stores import SpacesStore, stays_of
+from spaces.adapters.waitlist import ticket_of
 from spaces.domain.model import LONGEST_RESERVATION
+from spaces.domain.occupancy import invalid_report_range
+from spaces.domain.stays import stay_on
+from spaces.domain.waitlist import WaitlistRefused, position_of
 from spaces.service_layer.day_passes import CheckIn, DayPasses, DayPassRefused
 from spaces.service_layer.handlers import Inventory, ReservationRequest, Reservations, UnknownSite, UnknownSpace
-from spaces.service_layer.residencies import Allocation, Residencies, ResidencyRefused
+from spaces.service_layer.occupancy import site_report
+from spaces.service_layer.residencies import Allocation, Move, Residencies, ResidencyRefused
+from spaces.service_layer.waitlist import Offering, Waitlist
 
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 Staff = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FRONT_DESK))]
@@ -137,6 +146,29 @@ class EndIn(_Strict):
     reason: str | None = Field(None, max_length=500)
 
 
+class MoveIn(_Strict):
+    space_id: Id
+    site_id: Id | None = Field(None, description="The target site; the residency's own by default.")
+    moves_on: date = Field(description="First day in the new space.")
+
+
+class WaitlistJoinIn(_Strict):
+    site_id: Id
+    member_id: Id
+    seats: int = Field(ge=1, le=200, description="The office size waited for.")
+
+
+class OfferIn(_Strict):
+    space_id: Id
+    starts_on: date
+    ends_on: date | None = None
+    seats: int | None = Field(None, ge=1, le=200, description="The line served; the office's size by default.")
+
+
+class AnswerIn(_Strict):
+    reason: str | None = Field(None, max_length=500)
+
+
 class DayPassIn(_Strict):
     site_id: Id
     space_id: Id
@@ -225,7 +257,7 @@ def build_router() -> APIRouter:
         return {"items": [_site_body(SiteSnapshot.model_validate(s.__dict__), v) for s, v in sites]}
 
     @router.get("/sites/{site_id}")
-    async def get_site(site_id: str, request: Request, response: Response, principal: Staff) -> dict[str, Any]:
+    async def get_site(site_id: PathId, request: Request, response: Response, principal: Staff) -> dict[str, Any]:
         found = await _store(request).site(site_id)
         if found is None:
             raise NotFound(f"there is no site {site_id}")
@@ -235,7 +267,7 @@ def build_router() -> APIRouter:
 
     @router.patch("/sites/{site_id}")
     async def update_site(
-        site_id: str,
+        site_id: PathId,
         body: SitePatch,
         request: Request,
         response: Response,
@@ -258,7 +290,7 @@ def build_router() -> APIRouter:
 
     @router.post("/sites/{site_id}/spaces", status_code=201)
     async def add_space(
-        site_id: str, body: SpaceIn, request: Request, response: Response, principal: Admin
+        site_id: PathId, body: SpaceIn, request: Request, response: Response, principal: Admin
     ) -> dict[str, Any]:
         space_id = body.space_id or command_id(principal.subject, request.headers.get("idempotency-key"))
         space = SpaceSnapshot.model_validate({**body.model_dump(), "space_id": space_id, "site_id": site_id})
@@ -274,7 +306,7 @@ def build_router() -> APIRouter:
 
     @router.get("/sites/{site_id}/spaces")
     async def search_spaces(
-        site_id: str,
+        site_id: PathId,
         request: Request,
         principal: Staff,
         kind: SpaceKind | None = None,
@@ -288,7 +320,7 @@ def build_router() -> APIRouter:
         return {"items": [_space_body(SpaceSnapshot.model_validate(s.__dict__), v) for s, v in found]}
 
     @router.get("/spaces/{space_id}")
-    async def get_space(space_id: str, request: Request, response: Response, principal: Staff) -> dict[str, Any]:
+    async def get_space(space_id: PathId, request: Request, response: Response, principal: Staff) -> dict[str, Any]:
         found = await _store(request).space(space_id)
         if found is None:
             raise NotFound(f"there is no space {space_id}")
@@ -298,7 +330,7 @@ def build_router() -> APIRouter:
 
     @router.patch("/spaces/{space_id}")
     async def update_space(
-        space_id: str,
+        space_id: PathId,
         body: SpacePatch,
         request: Request,
         response: Response,
@@ -318,7 +350,7 @@ def build_router() -> APIRouter:
         return _space_body(space, version)
 
     @router.post("/spaces/{space_id}/retire")
-    async def retire_space(space_id: str, request: Request, response: Response, principal: Admin) -> dict[str, Any]:
+    async def retire_space(space_id: PathId, request: Request, response: Response, principal: Admin) -> dict[str, Any]:
         try:
             space, version = await _inventory(request).retire_space(space_id)
         except UnknownSpace:
@@ -351,7 +383,7 @@ def build_router() -> APIRouter:
         return _reservation_body(doc, found[0].time_zone)
 
     @router.get("/reservations/{reservation_id}")
-    async def get_reservation(reservation_id: str, request: Request, principal: Staff) -> dict[str, Any]:
+    async def get_reservation(reservation_id: PathId, request: Request, principal: Staff) -> dict[str, Any]:
         doc = await _reservations(request).get(reservation_id)
         if doc is None or not principal.may_act_at_site(doc["site_id"]):
             raise NotFound(f"there is no reservation {reservation_id}")
@@ -359,7 +391,7 @@ def build_router() -> APIRouter:
         return _reservation_body(doc, found[0].time_zone if found else None)
 
     @router.post("/reservations/{reservation_id}/release")
-    async def release(reservation_id: str, request: Request, principal: Staff) -> dict[str, Any]:
+    async def release(reservation_id: PathId, request: Request, principal: Staff) -> dict[str, Any]:
         doc = await _reservations(request).get(reservation_id)
         if doc is None or not principal.may_act_at_site(doc["site_id"]):
             raise NotFound(f"there is no reservation {reservation_id}")
@@ -411,7 +443,7 @@ def build_router() -> APIRouter:
             response.status_code = 200
         return await residency_body(request, doc)
 
-    async def residency_for(request: Request, residency_id: str, principal: Principal) -> Document:
+    async def residency_for(request: Request, residency_id: PathId, principal: Principal) -> Document:
         doc = await residencies(request).get(residency_id)
         if (
             doc is None
@@ -422,12 +454,12 @@ def build_router() -> APIRouter:
         return doc
 
     @router.get("/residencies/{residency_id}")
-    async def get_residency(residency_id: str, request: Request, principal: Caller) -> dict[str, Any]:
+    async def get_residency(residency_id: PathId, request: Request, principal: Caller) -> dict[str, Any]:
         return await residency_body(request, await residency_for(request, residency_id, principal))
 
     @router.post("/residencies/{residency_id}/extend")
     async def extend_residency(
-        residency_id: str, body: ExtensionIn, request: Request, principal: Staff
+        residency_id: PathId, body: ExtensionIn, request: Request, principal: Staff
     ) -> dict[str, Any]:
         await residency_for(request, residency_id, principal)
         try:
@@ -436,10 +468,160 @@ def build_router() -> APIRouter:
             raise refused(exc) from None
 
     @router.post("/residencies/{residency_id}/end")
-    async def end_residency(residency_id: str, body: EndIn, request: Request, principal: Staff) -> dict[str, Any]:
+    async def end_residency(residency_id: PathId, body: EndIn, request: Request, principal: Staff) -> dict[str, Any]:
         await residency_for(request, residency_id, principal)
         on = body.ends_on or datetime.now(ZoneInfo("Africa/Casablanca")).date()
         return await residency_body(request, await residencies(request).end(residency_id, on, body.reason))
+
+    @router.post("/residencies/{residency_id}/move")
+    async def move_residency(residency_id: PathId, body: MoveIn, request: Request, principal: Staff) -> dict[str, Any]:
+        doc = await residency_for(request, residency_id, principal)
+        site_id = body.site_id or doc["site_id"]
+        if await _store(request).site(site_id) is None:
+            raise InvalidInput(f"there is no site {site_id}", field="site_id")
+        if not principal.may_act_at_site(site_id):
+            raise Forbidden(f"you do not work at {site_id}")
+        try:
+            moved = await residencies(request).move(Move(residency_id, site_id, body.space_id, body.moves_on))
+        except ResidencyRefused as exc:
+            raise refused(exc) from None
+        return await residency_body(request, moved)
+
+    # --- office waitlist -------------------------------------------------------------
+
+    def waitlist(request: Request) -> Waitlist:
+        service: Waitlist = request.app.state.waitlist
+        return service
+
+    def entry_body(doc: Document, position: int | None = None) -> dict[str, Any]:
+        body = {k: v for k, v in _public(doc).items() if k != "ticket"}
+        body["position"] = position
+        return body
+
+    async def placed(request: Request, doc: Document) -> dict[str, Any]:
+        """The entry with its place in its line now."""
+        line = await waitlist(request).waitlist.line(doc["site_id"], doc["seats"])
+        return entry_body(doc, position_of(doc["entry_id"], [ticket_of(d) for d in line]))
+
+    def waitlist_refused(exc: WaitlistRefused) -> Exception:
+        return Conflict(exc.detail) if exc.conflict else InvalidInput(exc.detail, field=exc.field)
+
+    async def entry_for(request: Request, entry_id: PathId, principal: Principal) -> Document:
+        doc = await waitlist(request).get(entry_id)
+        if (
+            doc is None
+            or not principal.may_act_for_member(doc["member_id"])
+            or not principal.may_act_at_site(doc["site_id"])
+        ):
+            raise NotFound(f"there is no waitlist entry {entry_id}")
+        return doc
+
+    @router.post("/office-waitlist", status_code=201)
+    async def join_waitlist(
+        body: WaitlistJoinIn, request: Request, response: Response, principal: Caller
+    ) -> dict[str, Any]:
+        if not principal.may_act_for_member(body.member_id):
+            raise Forbidden("members put only their own organisation in line")
+        if await _store(request).site(body.site_id) is None:
+            raise InvalidInput(f"there is no site {body.site_id}", field="site_id")
+        if not principal.may_act_at_site(body.site_id):
+            raise Forbidden(f"you do not work at {body.site_id}")
+        try:
+            doc, new = await waitlist(request).join(body.site_id, body.member_id, body.seats)
+        except WaitlistRefused as exc:
+            raise waitlist_refused(exc) from None
+        if not new:
+            response.status_code = 200
+        response.headers["Location"] = f"/v1/office-waitlist/{doc['entry_id']}"
+        return await placed(request, doc)
+
+    @router.get("/office-waitlist")
+    async def member_entries(
+        request: Request, principal: Caller, member_id: Annotated[str, Query(min_length=1, max_length=100)]
+    ) -> dict[str, Any]:
+        if not principal.may_act_for_member(member_id):
+            raise Forbidden("members see only their own organisation's entries")
+        docs = await waitlist(request).waitlist.of_member(member_id)
+        return {
+            "items": [await placed(request, d) for d in docs if principal.may_act_at_site(d["site_id"])],
+            "next_cursor": None,
+        }
+
+    @router.get("/office-waitlist/{entry_id}")
+    async def get_entry(entry_id: PathId, request: Request, principal: Caller) -> dict[str, Any]:
+        return await placed(request, await entry_for(request, entry_id, principal))
+
+    @router.get("/sites/{site_id}/office-waitlist")
+    async def site_waitlist(site_id: PathId, request: Request, principal: Staff) -> dict[str, Any]:
+        """The front desk's view: every open entry of the site, line by line (office size), in order."""
+        if await _store(request).site(site_id) is None or not principal.may_act_at_site(site_id):
+            raise NotFound(f"there is no site {site_id}")
+        docs = await waitlist(request).line_of_site(site_id)
+        members: Members = request.app.state.members
+        names = await members.names({d["member_id"] for d in docs})
+        return {
+            "items": [{**entry_body(d, d["position"]), "member_name": names.get(d["member_id"])} for d in docs],
+            "next_cursor": None,
+        }
+
+    @router.post("/sites/{site_id}/office-waitlist/offers", status_code=201)
+    async def offer_office(site_id: PathId, body: OfferIn, request: Request, principal: Staff) -> dict[str, Any]:
+        """An office freed up: offer it to the first in line of its size (or of `seats`)."""
+        if await _store(request).site(site_id) is None or not principal.may_act_at_site(site_id):
+            raise NotFound(f"there is no site {site_id}")
+        try:
+            doc = await waitlist(request).offer(
+                Offering(
+                    site_id=site_id,
+                    space_id=body.space_id,
+                    starts_on=body.starts_on,
+                    ends_on=body.ends_on,
+                    offered_by=Actor(role=principal.role.value, subject=principal.subject),
+                    seats=body.seats,
+                )
+            )
+        except WaitlistRefused as exc:
+            raise waitlist_refused(exc) from None
+        return await placed(request, doc)
+
+    @router.post("/office-waitlist/{entry_id}/accept")
+    async def accept_offer(entry_id: PathId, request: Request, principal: Staff) -> dict[str, Any]:
+        """Staff confirm the offer: the member's residency starts."""
+        await entry_for(request, entry_id, principal)
+        try:
+            entry, residency = await waitlist(request).accept(
+                entry_id, Actor(role=principal.role.value, subject=principal.subject)
+            )
+        except WaitlistRefused as exc:
+            raise waitlist_refused(exc) from None
+        except ResidencyRefused as exc:
+            raise refused(exc) from None
+        return {"entry": entry_body(entry), "residency": await residency_body(request, residency)}
+
+    @router.post("/office-waitlist/{entry_id}/decline")
+    async def decline_offer(entry_id: PathId, body: AnswerIn, request: Request, principal: Caller) -> dict[str, Any]:
+        """The offer is declined (by the member or for them); the office goes to the next in line."""
+        await entry_for(request, entry_id, principal)
+        try:
+            entry, successor = await waitlist(request).decline(entry_id, body.reason)
+        except WaitlistRefused as exc:
+            raise waitlist_refused(exc) from None
+        return {
+            "entry": entry_body(entry),
+            "next_offered": None if successor is None else await placed(request, successor),
+        }
+
+    @router.post("/office-waitlist/{entry_id}/leave")
+    async def leave_waitlist(entry_id: PathId, body: AnswerIn, request: Request, principal: Caller) -> dict[str, Any]:
+        await entry_for(request, entry_id, principal)
+        try:
+            entry, successor = await waitlist(request).leave(entry_id, body.reason)
+        except WaitlistRefused as exc:
+            raise waitlist_refused(exc) from None
+        return {
+            "entry": entry_body(entry),
+            "next_offered": None if successor is None else await placed(request, successor),
+        }
 
     # --- day passes ------------------------------------------------------------------
 
@@ -471,7 +653,7 @@ def build_router() -> APIRouter:
 
     @router.get("/sites/{site_id}/occupancy")
     async def occupancy(
-        site_id: str, request: Request, principal: Staff, day: Annotated[date, Query(alias="date")]
+        site_id: PathId, request: Request, principal: Staff, day: Annotated[date, Query(alias="date")]
     ) -> dict[str, Any]:
         store = _store(request)
         found = await store.site(site_id)
@@ -494,20 +676,18 @@ def build_router() -> APIRouter:
                     "member_id": doc.get("member_id"),
                 }
             )
-        resident_docs = await store.residencies.collection.find(
-            {"site_id": site_id, "starts_on": {"$lte": day.isoformat()}, "ends_on": {"$gte": day.isoformat()}},
-            {"outbox": 0},
-        ).to_list()
+        resident_docs = await store.residencies_at(site_id, day, day)
         members: Members = request.app.state.members
         names = await members.names({doc["member_id"] for doc in resident_docs})
-        residents = {
-            doc["space_id"]: {
-                "residency_id": doc["residency_id"],
-                "member_id": doc["member_id"],
-                "member_name": names.get(doc["member_id"]),
-            }
-            for doc in resident_docs
-        }
+        residents = {}
+        for doc in resident_docs:
+            stay = stay_on(stays_of(doc), day)
+            if stay is not None and stay.site_id == site_id:
+                residents[stay.space_id] = {
+                    "residency_id": doc["residency_id"],
+                    "member_id": doc["member_id"],
+                    "member_name": names.get(doc["member_id"]),
+                }
         spaces = await store.spaces_of(site_id)
 
         def state_of(space_id: str) -> str:
@@ -534,5 +714,24 @@ def build_router() -> APIRouter:
                 for space, _ in spaces
             ],
         }
+
+    @router.get("/sites/{site_id}/occupancy-report")
+    async def occupancy_report(
+        site_id: PathId,
+        request: Request,
+        principal: Staff,
+        first: Annotated[date, Query(alias="from")],
+        last: Annotated[date, Query(alias="to")],
+    ) -> dict[str, Any]:
+        """Turnover of residencies and utilisation by kind of space over the local days from..to."""
+        invalid = invalid_report_range(first, last)
+        if invalid is not None:
+            raise InvalidInput(invalid, field="query.to")
+        store = _store(request)
+        found = await store.site(site_id)
+        if found is None or not principal.may_act_at_site(site_id):
+            raise NotFound(f"there is no site {site_id}")
+        passes: DayPassStore = request.app.state.day_pass_store
+        return await site_report(store, passes, found[0], first, last)
 
     return router

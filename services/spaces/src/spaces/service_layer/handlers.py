@@ -168,7 +168,11 @@ class Reservations:
             if requirement.features:
                 detail += f" with {', '.join(requirement.features)}"
             return await self._refuse(request, Refusal(RefusalReason.NO_SPACE_FITS, detail))
-        held = await self._hold(request, fitting)
+        held, in_the_past = await self._hold(request, fitting)
+        if held is None and in_the_past:
+            return await self._refuse(
+                request, Refusal(RefusalReason.INVALID_REQUEST, "that time is past: it can no longer be reserved")
+            )
         if held is None:
             return await self._refuse(
                 request, Refusal(RefusalReason.NO_SPACE_FREE, "every fitting space is taken at that time")
@@ -187,7 +191,9 @@ class Reservations:
         self.notify()
         return {**state, "_id": rid, "version": version}
 
-    async def _hold(self, request: ReservationRequest, fitting: list[Space]) -> Space | None:
+    async def _hold(self, request: ReservationRequest, fitting: list[Space]) -> tuple[Space | None, bool]:
+        """The space held for the request, if any; and whether a space was refused only because
+        the range reaches into its calendar's pruned past."""
         rid = request.request_id
         start, end = request.time.starts_at, request.time.ends_at
         if len(fitting) > 1:
@@ -195,18 +201,20 @@ class Reservations:
             already = await self.store.calendars.holding(request.site_id, rid)
             for space in fitting:
                 if space.space_id == already:
-                    return space
+                    return space, False
+        in_the_past = False
         for space in fitting:
             while True:
                 calendar = await self.store.calendars.get(space.space_id, space.site_id)
                 if calendar.held_by(rid) is not None:
-                    return space
+                    return space, False
                 if not calendar.is_free(start, end, space.buffer_minutes):
+                    in_the_past = in_the_past or calendar.is_history(start, space.buffer_minutes)
                     break
                 if await self.store.calendars.add_hold(calendar, Hold(rid, start, end)):
-                    return space
+                    return space, False
                 # the calendar changed under us: read it again
-        return None
+        return None, in_the_past
 
     def _snapshot(
         self, request: ReservationRequest, status: ReservationStatus, space: Space | None

@@ -1,8 +1,12 @@
 """Residencies: a member organisation holds an office or dedicated desks for months.
 
-Each space has a residency calendar of whole days; starting, extending or ending a
+Each space has a residency calendar of whole days; starting, extending, moving or ending a
 residency changes its days there with the same version guard as reservations, so two
-staff allocating one office at once cannot both succeed.
+staff allocating one office at once cannot both succeed. A residency that moved has one
+stay per space (`domain.stays`), each holding its own days under its own hold id.
+
+Days are taken before the residency document says so and given back after: a crash in
+between leaves a space held a little too long, never one allocated twice.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from parkgrid.contracts.common import Actor
 from parkgrid.contracts.spaces import (
     ResidencyEnded,
     ResidencyExtended,
+    ResidencyMoved,
     ResidencySnapshot,
     ResidencyStarted,
     ResidencyStatus,
@@ -24,8 +29,9 @@ from parkgrid.contracts.spaces import (
 from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.store import Document
 from spaces.adapters.members import Members
-from spaces.adapters.stores import SpacesStore
-from spaces.domain.model import INCUBATION, RESIDENCY_KINDS, Hold, add_months, day_range
+from spaces.adapters.stores import SpacesStore, stays_of
+from spaces.domain.model import INCUBATION, RESIDENCY_KINDS, Hold, Space, add_months, day_range
+from spaces.domain.stays import Stay, StayRefused, ended, extended, moved
 
 
 class ResidencyRefused(Exception):
@@ -47,9 +53,21 @@ class Allocation:
     allocated_by: Actor
 
 
-def _state(snapshot: ResidencySnapshot) -> Document:
+def _state(snapshot: ResidencySnapshot, stays: list[Stay] | None = None) -> Document:
+    """The published snapshot, and where the residency is day by day (`stays`, `sites`)."""
     state: Document = snapshot.model_dump(mode="json")
+    if stays is not None:
+        state["stays"] = [s.to_document() for s in stays]
+        state["sites"] = sorted({s.site_id for s in stays})
     return state
+
+
+@dataclass(frozen=True)
+class Move:
+    residency_id: str
+    site_id: str
+    space_id: str
+    moves_on: date
 
 
 class Residencies:
@@ -70,12 +88,7 @@ class Residencies:
             raise ResidencyRefused(f"there is no member {allocation.member_id}", "member_id")
         if not member.active:
             raise ResidencyRefused(f"{member.name} has left the programme", "member_id", taken=True)
-        found = await self.store.space(allocation.space_id)
-        if found is None or found[0].site_id != allocation.site_id:
-            raise ResidencyRefused(f"no space {allocation.space_id} at {allocation.site_id}", "space_id")
-        space = found[0]
-        if space.kind not in RESIDENCY_KINDS or space.status != SpaceStatus.ACTIVE:
-            raise ResidencyRefused(f"{space.name} is not an office or desk open to residency", "space_id")
+        space = await self._residency_space(allocation.site_id, allocation.space_id)
         ends_on = allocation.ends_on or add_months(allocation.starts_on, INCUBATION) - timedelta(days=1)
         if ends_on < allocation.starts_on:
             raise ResidencyRefused("ends_on must not be before starts_on", "ends_on")
@@ -104,27 +117,32 @@ class Residencies:
             status=ResidencyStatus.ACTIVE,
             allocated_by=allocation.allocated_by,
         )
+        state = _state(snapshot, [Stay(rid, space.site_id, space.space_id, allocation.starts_on, ends_on)])
         try:
-            version = await self.store.residencies.create(
-                rid, _state(snapshot), [ResidencyStarted(**snapshot.model_dump())]
-            )
+            version = await self.store.residencies.create(rid, state, [ResidencyStarted(**snapshot.model_dump())])
         except AlreadyExists:
             first = await self.get(rid)
             assert first is not None
             return first, False
         self.notify()
-        return {**_state(snapshot), "_id": rid, "version": version}, True
+        return {**state, "_id": rid, "version": version}, True
 
-    async def _change_days(self, doc: Document, ends_on: date) -> None:
-        rid = doc["residency_id"]
-        start, end = day_range(date.fromisoformat(doc["starts_on"]), ends_on)
+    async def _hold_stay(self, stay: Stay) -> None:
+        """Make the stay's space calendar hold exactly the stay's days (refused if taken)."""
+        start, end = day_range(stay.first_day, stay.last_day)
         calendars = self.store.residency_calendars
         while True:
-            calendar = await calendars.get(doc["space_id"], doc["site_id"])
-            if not calendar.is_free(start, end, ignoring=rid):
-                raise ResidencyRefused("the space is allocated to someone else on some of these days", taken=True)
-            if await calendars.replace_hold(calendar, Hold(rid, start, end)):
+            calendar = await calendars.get(stay.space_id, stay.site_id)
+            held = calendar.held_by(stay.hold_id)
+            if held is not None and (held.starts_at, held.ends_at) == (start, end):
                 return
+            if not calendar.is_free(start, end, ignoring=stay.hold_id):
+                raise ResidencyRefused("the space is allocated to someone else on some of these days", taken=True)
+            if await calendars.replace_hold(calendar, Hold(stay.hold_id, start, end)):
+                return
+
+    async def _release_stay(self, stay: Stay) -> None:
+        await self.store.residency_calendars.remove_hold(stay.space_id, stay.site_id, stay.hold_id)
 
     async def extend(self, residency_id: str, ends_on: date) -> Document:
         while True:
@@ -136,11 +154,12 @@ class Residencies:
             previous = date.fromisoformat(doc["ends_on"])
             if ends_on <= previous:
                 raise ResidencyRefused(f"an extension ends after {previous}", "ends_on")
-            await self._change_days(doc, ends_on)
+            stays = extended(stays_of(doc), ends_on)
+            await self._hold_stay(stays[-1])
             snapshot = ResidencySnapshot.model_validate({**doc, "ends_on": ends_on})
             event = ResidencyExtended(**snapshot.model_dump(), previous_ends_on=previous)
-            if await self._save(doc, snapshot, event):
-                return {**doc, **_state(snapshot)}
+            if await self._save(doc, _state(snapshot, stays), event):
+                return {**doc, **_state(snapshot, stays)}
 
     async def end(self, residency_id: str, on: date, reason: str | None) -> Document:
         while True:
@@ -152,15 +171,89 @@ class Residencies:
             planned = date.fromisoformat(doc["ends_on"])
             starts = date.fromisoformat(doc["starts_on"])
             last_day = max(starts, min(on, planned))
-            await self._change_days(doc, last_day)
-            snapshot = ResidencySnapshot.model_validate({**doc, "ends_on": last_day, "status": ResidencyStatus.ENDED})
+            before = stays_of(doc)
+            stays = ended(before, last_day)
+            last = stays[-1]
+            snapshot = ResidencySnapshot.model_validate(
+                {
+                    **doc,
+                    "site_id": last.site_id,
+                    "space_id": last.space_id,
+                    "ends_on": last_day,
+                    "status": ResidencyStatus.ENDED,
+                }
+            )
             event = ResidencyEnded(**snapshot.model_dump(), ended_early=last_day < planned, reason=reason)
-            if await self._save(doc, snapshot, event):
-                return {**doc, **_state(snapshot)}
+            if await self._save(doc, _state(snapshot, stays), event):
+                kept = {s.hold_id for s in stays}
+                for stay in before:
+                    if stay.hold_id not in kept:
+                        await self._release_stay(stay)
+                await self._hold_stay(last)
+                return {**doc, **_state(snapshot, stays)}
 
-    async def _save(self, doc: Document, snapshot: ResidencySnapshot, event: Any) -> bool:
+    async def move(self, move: Move) -> Document:
+        """Move the residency to another office or desk (same site or not) from `moves_on`."""
+        rid = move.residency_id
+        while True:
+            doc = await self.get(rid)
+            if doc is None:
+                raise LookupError(rid)
+            if doc["status"] != ResidencyStatus.ACTIVE:
+                raise ResidencyRefused("the residency has ended", taken=True)
+            target = await self._residency_space(move.site_id, move.space_id)
+            before = stays_of(doc)
+            moves = int(doc.get("moves", 0)) + 1
+            try:
+                stays = moved(
+                    before, site_id=target.site_id, space_id=target.space_id, on=move.moves_on, hold_id=f"{rid}/{moves}"
+                )
+            except StayRefused as refused:
+                raise ResidencyRefused(refused.detail, refused.field) from None
+            new = stays[-1]
+            await self._hold_stay(new)
+            previous = before[-1]
+            snapshot = ResidencySnapshot.model_validate(
+                {
+                    **doc,
+                    "site_id": target.site_id,
+                    "space_id": target.space_id,
+                    "space_kind": target.kind,
+                    "seats": target.capacity,
+                }
+            )
+            event = ResidencyMoved(
+                **snapshot.model_dump(),
+                previous_space_id=previous.space_id,
+                previous_site_id=previous.site_id if previous.site_id != target.site_id else None,
+                moved_on=move.moves_on,
+            )
+            state = {**_state(snapshot, stays), "moves": moves}
+            if not await self._save(doc, state, event):
+                current = await self.get(rid)
+                if current is None or (new.hold_id, new.space_id) not in {
+                    (s.hold_id, s.space_id) for s in stays_of(current)
+                }:
+                    await self._release_stay(new)
+                continue
+            if len(stays) == len(before):  # moved from the first day in the old space
+                await self._release_stay(previous)
+            else:
+                await self._hold_stay(stays[-2])
+            return {**doc, **state}
+
+    async def _residency_space(self, site_id: str, space_id: str) -> Space:
+        found = await self.store.space(space_id)
+        if found is None or found[0].site_id != site_id:
+            raise ResidencyRefused(f"no space {space_id} at {site_id}", "space_id")
+        space = found[0]
+        if space.kind not in RESIDENCY_KINDS or space.status != SpaceStatus.ACTIVE:
+            raise ResidencyRefused(f"{space.name} is not an office or desk open to residency", "space_id")
+        return space
+
+    async def _save(self, doc: Document, state: Document, event: Any) -> bool:
         try:
-            await self.store.residencies.update(doc["_id"], doc["version"], _state(snapshot), [event])
+            await self.store.residencies.update(doc["_id"], doc["version"], state, [event])
         except VersionConflict:
             return False
         self.notify()

@@ -1,0 +1,67 @@
+"""The office waitlist in the store: one aggregate per entry, and a ticket counter per line.
+
+A ticket is taken with `$inc` on the line's counter document, so two members joining at
+once get two different places, in the order the store served them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from pymongo import ASCENDING
+
+from parkgrid.contracts.spaces import WaitlistStatus
+from parkgrid.events import registry
+from parkgrid.outbox import AggregateStore
+from parkgrid.store import Database, Document, DuplicateKeyError
+from spaces.domain.waitlist import OPEN, Ticket
+
+
+def ticket_of(doc: Document) -> Ticket:
+    return Ticket(entry_id=doc["entry_id"], ticket=int(doc["ticket"]), status=WaitlistStatus(doc["status"]))
+
+
+class WaitlistStore:
+    def __init__(self, db: Database) -> None:
+        self.entries = AggregateStore(
+            db["office_waitlist"], registry=registry, source="spaces", topic="spaces.waitlist"
+        )
+        self.lines = db["office_waitlist_lines"]
+
+    async def ensure_indexes(self) -> None:
+        await self.entries.ensure_indexes()
+        await self.entries.collection.create_index([("site_id", ASCENDING), ("seats", ASCENDING)], name="line")
+        await self.entries.collection.create_index([("member_id", ASCENDING)], name="member")
+
+    async def take_ticket(self, site_id: str, seats: int) -> int:
+        line_id = f"{site_id}:{seats}"
+        with contextlib.suppress(DuplicateKeyError):
+            await self.lines.insert_one({"_id": line_id, "site_id": site_id, "seats": seats, "tickets": 0})
+        doc = await self.lines.find_one_and_update({"_id": line_id}, {"$inc": {"tickets": 1}}, return_document=True)
+        assert doc is not None
+        return int(doc["tickets"])
+
+    async def get(self, entry_id: str) -> Document | None:
+        return await self.entries.get(entry_id)
+
+    async def line(self, site_id: str, seats: int) -> list[Document]:
+        """The open entries of one line, first in line first."""
+        return await self._find({"site_id": site_id, "seats": seats, "status": {"$in": [s.value for s in OPEN]}})
+
+    async def of_site(self, site_id: str, *, open_only: bool = True) -> list[Document]:
+        query: Document = {"site_id": site_id}
+        if open_only:
+            query["status"] = {"$in": [s.value for s in OPEN]}
+        return await self._find(query)
+
+    async def of_member(self, member_id: str, site_id: str | None = None, seats: int | None = None) -> list[Document]:
+        query: Document = {"member_id": member_id}
+        if site_id is not None:
+            query["site_id"] = site_id
+        if seats is not None:
+            query["seats"] = seats
+        return await self._find(query)
+
+    async def _find(self, query: Document) -> list[Document]:
+        docs = await self.entries.collection.find(query, {"outbox": 0}).to_list()
+        return sorted(docs, key=lambda d: (d["site_id"], d["seats"], d["ticket"], d["entry_id"]))

@@ -1,0 +1,89 @@
+"""The office waitlist: member organisations waiting for a private office at a site.
+
+There is one line per site and office size (seats). Each entry takes a ticket when it
+joins; the waiting entry with the lowest ticket is first in line. When an office frees up
+it is offered to the first in line; staff confirm the offer (a residency starts) or it is
+declined and goes to the next. An entry out of the line (accepted, declined, left) never
+comes back: joining again takes a new ticket at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from parkgrid.contracts.common import SpaceKind
+from parkgrid.contracts.spaces import SpaceStatus, WaitlistStatus
+
+OPEN = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+"""Entries still in the line (an offered one keeps its place until it answers)."""
+
+
+class WaitlistRefused(ValueError):
+    def __init__(self, detail: str, field: str | None = None, *, conflict: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.conflict = conflict
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """An entry's place in its line: its ticket, then its id to break ties."""
+
+    entry_id: str
+    ticket: int
+    status: WaitlistStatus
+
+
+def line_order(entries: Iterable[Ticket]) -> list[Ticket]:
+    """The open entries, first in line first."""
+    return sorted((e for e in entries if e.status in OPEN), key=lambda e: (e.ticket, e.entry_id))
+
+
+def next_in_line(entries: Iterable[Ticket]) -> Ticket | None:
+    """The first entry still waiting (offered entries are being served already)."""
+    return next((e for e in line_order(entries) if e.status == WaitlistStatus.WAITING), None)
+
+
+def position_of(entry_id: str, entries: Iterable[Ticket]) -> int | None:
+    """1 for the first in line; None for an entry out of the line."""
+    order = [e.entry_id for e in line_order(entries)]
+    return order.index(entry_id) + 1 if entry_id in order else None
+
+
+def entry_id_for(site_id: str, seats: int, member_id: str, earlier_entries: int) -> str:
+    """The id of a member's next entry in a line: the same for two joins racing each other,
+    so only one of them is created, and a new one after the member left the line."""
+    digest = hashlib.sha256(f"{site_id}\n{seats}\n{member_id}\n{earlier_entries}".encode()).hexdigest()
+    return f"owl-{digest[:24]}"
+
+
+def residency_id_for(entry_id: str) -> str:
+    """The residency an accepted offer starts: known from the offer on, so a retried accept
+    finds the residency it started."""
+    return f"res-{entry_id}"
+
+
+def office_refusal(kind: SpaceKind, status: SpaceStatus, capacity: int, seats: int) -> str | None:
+    """Why this space cannot serve a line of `seats`-seat offices, or None."""
+    if kind != SpaceKind.PRIVATE_OFFICE:
+        return "only private offices are offered from the waitlist"
+    if status != SpaceStatus.ACTIVE:
+        return "the office is retired"
+    if capacity < seats:
+        return f"the office has {capacity} seats, the line waits for {seats}"
+    return None
+
+
+def check_transition(status: WaitlistStatus, to: WaitlistStatus) -> None:
+    """Waiting → offered → accepted | declined; waiting or offered → left."""
+    allowed = {
+        WaitlistStatus.OFFERED: (WaitlistStatus.WAITING,),
+        WaitlistStatus.ACCEPTED: (WaitlistStatus.OFFERED,),
+        WaitlistStatus.DECLINED: (WaitlistStatus.OFFERED,),
+        WaitlistStatus.LEFT: OPEN,
+    }[to]
+    if status not in allowed:
+        raise WaitlistRefused(f"the entry is {status.value}: it cannot be {to.value}", conflict=True)

@@ -1,0 +1,307 @@
+"""The office waitlist: join, offer a freed office to the first in line, accept, decline, leave.
+
+An offer holds the office's days on its residency calendar under the id of the residency
+the offer would start, so the office cannot be allocated to anyone else (nor offered
+twice) while the entry answers; accepting starts exactly that residency, declining or
+leaving gives the days back and offers the office to the next in line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from parkgrid.contracts.common import Actor
+from parkgrid.contracts.spaces import (
+    OfficeOffer,
+    OfficeWaitlistAccepted,
+    OfficeWaitlistDeclined,
+    OfficeWaitlistEntrySnapshot,
+    OfficeWaitlistJoined,
+    OfficeWaitlistLeft,
+    OfficeWaitlistOffered,
+    WaitlistStatus,
+)
+from parkgrid.outbox import AlreadyExists, VersionConflict
+from parkgrid.store import Document
+from spaces.adapters.members import Members
+from spaces.adapters.stores import SpacesStore
+from spaces.adapters.waitlist import WaitlistStore, ticket_of
+from spaces.domain.model import INCUBATION, Hold, add_months, day_range
+from spaces.domain.waitlist import (
+    OPEN,
+    WaitlistRefused,
+    check_transition,
+    entry_id_for,
+    next_in_line,
+    office_refusal,
+    position_of,
+    residency_id_for,
+)
+from spaces.service_layer.residencies import Allocation, Residencies
+
+
+@dataclass(frozen=True)
+class Offering:
+    """A freed office to offer to the first in line of `seats` (the office's size by default)."""
+
+    site_id: str
+    space_id: str
+    starts_on: date
+    ends_on: date | None
+    offered_by: Actor
+    seats: int | None = None
+
+
+def _state(snapshot: OfficeWaitlistEntrySnapshot, ticket: int) -> Document:
+    state: Document = snapshot.model_dump(mode="json")
+    state["ticket"] = ticket
+    return state
+
+
+class Waitlist:
+    def __init__(
+        self,
+        store: SpacesStore,
+        waitlist: WaitlistStore,
+        residencies: Residencies,
+        members: Members,
+        notify: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.waitlist = waitlist
+        self.residencies = residencies
+        self.members = members
+        self.notify = notify
+
+    async def get(self, entry_id: str) -> Document | None:
+        return await self.waitlist.get(entry_id)
+
+    async def line_of_site(self, site_id: str) -> list[Document]:
+        """The open entries of every line of the site, each with its current place in its line."""
+        docs = await self.waitlist.of_site(site_id)
+        by_line: dict[int, list[Document]] = {}
+        for doc in docs:
+            by_line.setdefault(doc["seats"], []).append(doc)
+        out = []
+        for seats in sorted(by_line):
+            tickets = [ticket_of(d) for d in by_line[seats]]
+            out += [{**d, "position": position_of(d["entry_id"], tickets)} for d in by_line[seats]]
+        return out
+
+    async def join(self, site_id: str, member_id: str, seats: int) -> tuple[Document, bool]:
+        """The member's entry in the line, and whether it joined now (False: it was in line already)."""
+        member = await self.members.get(member_id)
+        if member is None:
+            raise WaitlistRefused(f"there is no member {member_id}", "member_id")
+        if not member.active:
+            raise WaitlistRefused(f"{member.name} has left the programme", "member_id", conflict=True)
+        while True:
+            mine = await self.waitlist.of_member(member_id, site_id, seats)
+            waiting = next((d for d in mine if d["status"] in OPEN), None)
+            if waiting is not None:
+                return waiting, False
+            entry_id = entry_id_for(site_id, seats, member_id, len(mine))
+            ticket = await self.waitlist.take_ticket(site_id, seats)
+            line = await self.waitlist.line(site_id, seats)
+            snapshot = OfficeWaitlistEntrySnapshot(
+                entry_id=entry_id,
+                site_id=site_id,
+                member_id=member_id,
+                seats=seats,
+                joined_at=datetime.now(UTC),
+                position=len(line) + 1,
+                status=WaitlistStatus.WAITING,
+            )
+            state = _state(snapshot, ticket)
+            try:
+                version = await self.waitlist.entries.create(
+                    entry_id, state, [OfficeWaitlistJoined(**snapshot.model_dump())]
+                )
+            except AlreadyExists:
+                continue  # the same member joining at the same time: the loop finds that entry
+            self.notify()
+            return {**state, "_id": entry_id, "version": version}, True
+
+    async def offer(self, offering: Offering) -> Document:
+        """Offer the office to the first still waiting in its line; the entry as offered.
+
+        Raises WaitlistRefused: bad office or days (422), nobody waiting or the office not
+        free on those days (409).
+        """
+        found = await self.store.space(offering.space_id)
+        if found is None or found[0].site_id != offering.site_id:
+            raise WaitlistRefused(f"no space {offering.space_id} at {offering.site_id}", "space_id")
+        office = found[0]
+        seats = offering.seats or office.capacity
+        refusal = office_refusal(office.kind, office.status, office.capacity, seats)
+        if refusal is not None:
+            raise WaitlistRefused(refusal, "seats" if offering.seats and office.capacity < seats else "space_id")
+        ends_on = offering.ends_on or add_months(offering.starts_on, INCUBATION) - timedelta(days=1)
+        if ends_on < offering.starts_on:
+            raise WaitlistRefused("ends_on must not be before starts_on", "ends_on")
+        if ends_on > offering.starts_on + timedelta(days=366 * 5):
+            raise WaitlistRefused("a residency lasts at most 5 years", "ends_on")
+        start, end = day_range(offering.starts_on, ends_on)
+        calendars = self.store.residency_calendars
+        while True:
+            line = await self.waitlist.line(offering.site_id, seats)
+            first = next_in_line(ticket_of(d) for d in line)
+            if first is None:
+                raise WaitlistRefused(f"nobody waits for a {seats}-seat office at {offering.site_id}", conflict=True)
+            entry = next(d for d in line if d["entry_id"] == first.entry_id)
+            member = await self.members.get(entry["member_id"])
+            if member is None or not member.active:
+                await self._close(entry, WaitlistStatus.LEFT, "the member organisation left the programme")
+                continue
+            rid = residency_id_for(entry["entry_id"])
+            while True:
+                calendar = await calendars.get(office.space_id, office.site_id)
+                if calendar.held_by(rid) is not None:
+                    break
+                if not calendar.is_free(start, end):
+                    raise WaitlistRefused(f"{office.name} is allocated on some of these days", conflict=True)
+                if await calendars.add_hold(calendar, Hold(rid, start, end)):
+                    break
+            offer = OfficeOffer(
+                space_id=office.space_id,
+                space_name=office.name,
+                capacity=office.capacity,
+                starts_on=offering.starts_on,
+                ends_on=ends_on,
+                residency_id=rid,
+                offered_by=offering.offered_by,
+            )
+            position = position_of(entry["entry_id"], [ticket_of(d) for d in line])
+            snapshot = OfficeWaitlistEntrySnapshot.model_validate(
+                {**entry, "status": WaitlistStatus.OFFERED, "offer": offer, "position": position}
+            )
+            try:
+                await self.waitlist.entries.update(
+                    entry["entry_id"],
+                    entry["version"],
+                    _state(snapshot, entry["ticket"]),
+                    [OfficeWaitlistOffered(**snapshot.model_dump())],
+                )
+            except VersionConflict:
+                current = await self.get(entry["entry_id"])
+                if current is not None and (current.get("offer") or {}).get("space_id") == office.space_id:
+                    return current  # the same offer, made at the same time by someone else
+                await calendars.remove_hold(office.space_id, office.site_id, rid)
+                continue
+            self.notify()
+            return {**entry, **_state(snapshot, entry["ticket"])}
+
+    async def accept(self, entry_id: str, accepted_by: Actor) -> tuple[Document, Document]:
+        """Staff confirm the offer: the residency it held starts. The entry and the residency.
+
+        The entry turns accepted first (its version decides between an accept and a decline
+        racing each other), then the residency starts on the days the offer holds; an accept
+        repeated after a crash in between starts it then.
+        """
+        while True:
+            entry = await self._entry(entry_id)
+            status = WaitlistStatus(entry["status"])
+            if status != WaitlistStatus.ACCEPTED:
+                check_transition(status, WaitlistStatus.ACCEPTED)
+            offer = OfficeOffer.model_validate(entry["offer"])
+            if status == WaitlistStatus.OFFERED:
+                member = await self.members.get(entry["member_id"])
+                if member is None or not member.active:
+                    raise WaitlistRefused("the member organisation has left the programme", conflict=True)
+                snapshot = OfficeWaitlistEntrySnapshot.model_validate(
+                    {**entry, "status": WaitlistStatus.ACCEPTED, "position": None, "residency_id": offer.residency_id}
+                )
+                state = _state(snapshot, entry["ticket"])
+                try:
+                    await self.waitlist.entries.update(
+                        entry_id, entry["version"], state, [OfficeWaitlistAccepted(**snapshot.model_dump())]
+                    )
+                except VersionConflict:
+                    continue
+                self.notify()
+                entry = {**entry, **state}
+            residency, _ = await self.residencies.start(
+                Allocation(
+                    residency_id=offer.residency_id,
+                    member_id=entry["member_id"],
+                    site_id=entry["site_id"],
+                    space_id=offer.space_id,
+                    starts_on=offer.starts_on,
+                    ends_on=offer.ends_on,
+                    allocated_by=accepted_by,
+                )
+            )
+            return entry, residency
+
+    async def decline(self, entry_id: str, reason: str | None) -> tuple[Document, Document | None]:
+        """The offer is declined; the office goes to the next in line. The entry, and the next one offered."""
+        return await self._step_out(entry_id, WaitlistStatus.DECLINED, reason)
+
+    async def leave(self, entry_id: str, reason: str | None) -> tuple[Document, Document | None]:
+        """The entry leaves the line; an office it was offered goes to the next in line."""
+        return await self._step_out(entry_id, WaitlistStatus.LEFT, reason)
+
+    async def _step_out(
+        self, entry_id: str, status: WaitlistStatus, reason: str | None
+    ) -> tuple[Document, Document | None]:
+        entry = await self._entry(entry_id)
+        if entry["status"] == status:
+            await self._give_back(entry)  # in case a first attempt stopped short of it
+            return entry, None
+        check_transition(WaitlistStatus(entry["status"]), status)
+        out = await self._close(entry, status, reason)
+        if out.get("offer") is None or entry["status"] != WaitlistStatus.OFFERED:
+            return out, None
+        offer = OfficeOffer.model_validate(out["offer"])
+        try:
+            successor = await self.offer(
+                Offering(
+                    site_id=entry["site_id"],
+                    space_id=offer.space_id,
+                    starts_on=offer.starts_on,
+                    ends_on=offer.ends_on,
+                    offered_by=offer.offered_by,
+                    seats=entry["seats"],
+                )
+            )
+        except WaitlistRefused:
+            successor = None  # nobody else waits, or the office went meanwhile
+        return out, successor
+
+    async def _close(self, entry: Document, status: WaitlistStatus, reason: str | None) -> Document:
+        """Take the entry out of the line, then give back the days an offer held.
+
+        The entry changes first: an accept racing this loses or wins on the entry's version,
+        and the days are given back only once the offer can no longer be accepted.
+        """
+        while True:
+            check_transition(WaitlistStatus(entry["status"]), status)
+            snapshot = OfficeWaitlistEntrySnapshot.model_validate({**entry, "status": status, "position": None})
+            event_type: Any = OfficeWaitlistDeclined if status == WaitlistStatus.DECLINED else OfficeWaitlistLeft
+            state = _state(snapshot, entry["ticket"])
+            try:
+                await self.waitlist.entries.update(
+                    entry["entry_id"], entry["version"], state, [event_type(**snapshot.model_dump(), reason=reason)]
+                )
+            except VersionConflict:
+                entry = await self._entry(entry["entry_id"])
+                continue
+            self.notify()
+            closed = {**entry, **state}
+            await self._give_back(closed)
+            return closed
+
+    async def _give_back(self, entry: Document) -> None:
+        """Free the days an offer held for an entry that can no longer accept it."""
+        if entry.get("offer") and entry["status"] in (WaitlistStatus.DECLINED, WaitlistStatus.LEFT):
+            offer = OfficeOffer.model_validate(entry["offer"])
+            await self.store.residency_calendars.remove_hold(offer.space_id, entry["site_id"], offer.residency_id)
+
+    async def _entry(self, entry_id: str) -> Document:
+        entry = await self.get(entry_id)
+        if entry is None:
+            raise LookupError(entry_id)
+        return entry
