@@ -65,6 +65,7 @@ class ServiceRuntime:
         self.projections: dict[str, ProjectionSpec] = {}
         self.kafka_ready = asyncio.Event()
         self._store_setup: list[Callable[[], Awaitable[None]]] = []
+        self._periodic: list[tuple[str, timedelta, Callable[[], Awaitable[object]]]] = []
         self._producer: AIOKafkaProducer | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -103,6 +104,23 @@ class ServiceRuntime:
             self.projections[name] = ProjectionSpec(name, runner.topics, handler, list(projections))
         return runner
 
+    def every(self, name: str, interval: timedelta, job: Callable[[], Awaitable[object]]) -> None:
+        """Run `job` every `interval` while the service runs, the first time one interval after start.
+
+        For the sweepers a store without TTL indexes needs (no-shows, holds, reminders). A
+        failing run is logged and the next one comes on time; every replica runs its own
+        copy, so jobs must be idempotent (conditional updates), as all writes here are.
+        """
+        self._periodic.append((name, interval, job))
+
+    async def _run_every(self, name: str, interval: timedelta, job: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            await asyncio.sleep(interval.total_seconds())
+            try:
+                await job()
+            except Exception as exc:
+                log.warning("periodic.failed", job=name, error=repr(exc))
+
     def on_store_ready(self, setup: Callable[[], Awaitable[None]]) -> None:
         """Run `setup` (e.g. creating indexes) once the store answers, retrying until it succeeds.
 
@@ -130,6 +148,8 @@ class ServiceRuntime:
         self._spawn(self._watch_store(), "store-watch")
         for runner in self.consumers:
             self._spawn(self._consume_when_topics_exist(runner), f"consumer-{runner.name}")
+        for name, interval, job in self._periodic:
+            self._spawn(self._run_every(name, interval, job), f"every-{name}")
 
     async def _consume_when_topics_exist(self, runner: ConsumerRunner) -> None:
         # Subscribing before the topics exist would leave the consumer without partitions
@@ -150,7 +170,7 @@ class ServiceRuntime:
             else {"store-watch", "store-setup", "kafka-connect"}
         )
         for task in self._tasks:
-            if task.get_name() in endless:
+            if task.get_name() in endless or task.get_name().startswith("every-"):
                 task.cancel()
         _, pending = await asyncio.wait(self._tasks, timeout=15) if self._tasks else (set(), set())
         for task in pending:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -44,24 +41,6 @@ class SpacesSettings(KitSettings):
     prune_every_seconds: float = Field(
         3600, gt=0, validation_alias="SPACES_PRUNE_EVERY_SECONDS", description="How often past holds are pruned."
     )
-
-
-def _pruning_while_running(app: FastAPI, pruner: HoldPruner) -> None:
-    """Run the pruner beside the runtime for as long as the app runs (the kit has no periodic tasks)."""
-    serve = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
-        async with serve(application):
-            task = asyncio.create_task(pruner.run(), name="prune-holds")
-            try:
-                yield
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    app.router.lifespan_context = lifespan
 
 
 def build_app(settings: KitSettings | None = None) -> FastAPI:
@@ -107,9 +86,10 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
     app.state.hold_pruner = HoldPruner(
         store.calendars,
         keep=timedelta(days=spaces_settings.hold_retention_days),
-        every=timedelta(seconds=spaces_settings.prune_every_seconds),
     )
-    _pruning_while_running(app, app.state.hold_pruner)
+    runtime.every(
+        "prune-holds", timedelta(seconds=spaces_settings.prune_every_seconds), app.state.hold_pruner.prune_once
+    )
     return app
 
 

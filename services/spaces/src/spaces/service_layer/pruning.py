@@ -9,7 +9,6 @@ hide in the pruned past). The reservations themselves stay: only the calendars f
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -25,12 +24,10 @@ class HoldPruner:
         calendars: Calendars,
         *,
         keep: timedelta,
-        every: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.calendars = calendars
         self.keep = keep
-        self.every = every
         self.clock = clock
 
     async def prune_once(self) -> int:
@@ -39,12 +36,3 @@ class HoldPruner:
         if removed:
             log.info("spaces.holds_pruned", removed=removed, keep_days=self.keep.days)
         return removed
-
-    async def run(self) -> None:
-        """Prune every `every`, the first time one period after the start; a failure waits for the next."""
-        while True:
-            await asyncio.sleep(self.every.total_seconds())
-            try:
-                await self.prune_once()
-            except Exception as exc:
-                log.warning("spaces.hold_pruning_failed", error=repr(exc))
