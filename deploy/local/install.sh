@@ -3,7 +3,8 @@
 #   kafka     broker classpath from Maven Central (deploy/local/kafka/pom.xml)
 #   ferretdb  MongoDB-wire server built from the Go module proxy (deploy/local/ferretdb)
 #   kcat      Debian package, a non-Python Kafka client for checks
-# Usage: install.sh [kafka|ferretdb|kcat|all]...   (default: all)
+#   chromium  Debian package, the browser the web app's browser tests drive
+# Usage: install.sh [kafka|ferretdb|kcat|chromium|all]...   (default: all)
 # Idempotent and fast when already done: each part is skipped when a stamp holding
 # the hash of its inputs matches, so a changed pom.xml / go.mod re-installs by itself.
 set -euo pipefail
@@ -113,26 +114,35 @@ install_ferretdb() {
     say "ferretdb: built $bin ($ver)"
 }
 
-install_kcat() {
-    if command -v kcat >/dev/null; then
-        say "kcat: present ($(command -v kcat))"
+# apt_install PACKAGE CHECK...: install a Debian package unless CHECK (a command) succeeds.
+apt_install() {
+    local pkg="$1"; shift
+    if "$@" >/dev/null 2>&1; then
+        say "$pkg: present"
         return 0
     fi
     local sudo=()
     if [[ $EUID -ne 0 ]]; then
-        command -v sudo >/dev/null || die "kcat: not root and no sudo; run: apt-get install -y kcat"
+        command -v sudo >/dev/null || die "$pkg: not root and no sudo; run: apt-get install -y $pkg"
         sudo=(sudo)
     fi
-    say "kcat: installing with apt-get"
+    say "$pkg: installing with apt-get"
     # Try without 'apt-get update' first: it is slow and usually not needed.
-    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q kcat >/dev/null 2>&1; then
-        say "kcat: install failed, running apt-get update and retrying"
+    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg" >/dev/null 2>&1; then
+        say "$pkg: install failed, running apt-get update and retrying"
         "${sudo[@]}" apt-get update -q >/dev/null
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q kcat >/dev/null
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg" >/dev/null
     fi
-    command -v kcat >/dev/null || die "kcat: still not found after apt-get install"
-    say "kcat: installed"
+    "$@" >/dev/null 2>&1 || die "$pkg: still not usable after apt-get install"
+    say "$pkg: installed"
 }
+
+install_kcat() { apt_install kcat command -v kcat; }
+
+# Debian's Chromium for the browser tests (Playwright drives it through executable_path;
+# Playwright's own browser download is not reachable here). Checked with dpkg, since some
+# images ship a /usr/bin/chromium launcher without the browser behind it.
+install_chromium() { apt_install chromium dpkg -s chromium; }
 
 main() {
     local parts=("$@")
@@ -148,8 +158,9 @@ main() {
             kafka) install_kafka ;;
             ferretdb) install_ferretdb ;;
             kcat) install_kcat ;;
-            all) install_kafka; install_ferretdb; install_kcat ;;
-            *) die "unknown part '$p' (use kafka|ferretdb|kcat|all)" ;;
+            chromium) install_chromium ;;
+            all) install_kafka; install_ferretdb; install_kcat; install_chromium ;;
+            *) die "unknown part '$p' (use kafka|ferretdb|kcat|chromium|all)" ;;
         esac
     done
 }
