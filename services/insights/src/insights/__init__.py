@@ -1,0 +1,1 @@
+"""ParkGrid insights: KPIs and member notifications, built only from published events."""

@@ -1,0 +1,188 @@
+"""Mail: the notices waiting for recipients, the sent-log, the templates and the SMTP relay.
+
+The sent-log is what makes a mail go out at most once: one document per (notice, recipient)
+— the notice id is the event's id — inserted *before* sending (a duplicate insert means
+someone already owns that mail), claimed by a conditional update (`queued`/`failed` →
+`sending`) so two mailers never send the same row, and marked `sent` after the relay
+accepted it. A row left in `sending` by a crash is never sent again (at most once beats a
+duplicate); a refused or failed send goes back to `failed` with a later `due_at`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from pymongo import ASCENDING
+
+from insights.domain.notices import Notice, local_time
+from parkgrid.store import Collection, Document, DuplicateKeyError
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class Notices:
+    """Notices waiting for their recipients to be known (the member may be projected later)."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+
+    async def add(self, notice: Notice, now: datetime) -> bool:
+        try:
+            await self.collection.insert_one(
+                {
+                    "_id": notice.notice_id,
+                    "kind": notice.kind.value,
+                    "member_id": notice.member_id,
+                    "person_id": notice.person_id,
+                    "context": notice.context,
+                    "status": "pending",
+                    "attempts": 0,
+                    "due_at": now,
+                    "created_at": now,
+                }
+            )
+            return True
+        except DuplicateKeyError:
+            return False
+
+    async def due(self, now: datetime, limit: int = 100) -> list[Document]:
+        cursor = self.collection.find({"status": "pending", "due_at": {"$lte": now}}).sort("due_at", 1).limit(limit)
+        return [d async for d in cursor]
+
+    async def settle(self, notice_id: str, status: str) -> None:
+        await self.collection.update_one({"_id": notice_id}, {"$set": {"status": status}})
+
+    async def postpone(self, notice_id: str, attempts: int, due_at: datetime) -> None:
+        await self.collection.update_one({"_id": notice_id}, {"$set": {"attempts": attempts, "due_at": due_at}})
+
+
+@dataclass(frozen=True)
+class Mail:
+    notice_id: str
+    email: str
+    language: str
+    subject: str
+    body: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.notice_id}|{self.email.lower()}"
+
+
+class SentLog:
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+
+    async def claim(self, mail: Mail, now: datetime) -> bool:
+        """Own this (event, recipient) before anything is sent; False if it is already owned."""
+        try:
+            await self.collection.insert_one(
+                {
+                    "_id": mail.key,
+                    "notice_id": mail.notice_id,
+                    "email": mail.email,
+                    "language": mail.language,
+                    "subject": mail.subject,
+                    "body": mail.body,
+                    "status": "queued",
+                    "attempts": 0,
+                    "due_at": now,
+                    "created_at": now,
+                }
+            )
+            return True
+        except DuplicateKeyError:
+            return False
+
+    async def due(self, now: datetime, limit: int = 50) -> list[Document]:
+        query = {"status": {"$in": ["queued", "failed"]}, "due_at": {"$lte": now}}
+        return [d async for d in self.collection.find(query).sort("due_at", 1).limit(limit)]
+
+    async def start(self, row: Document, now: datetime) -> bool:
+        """Take the row for one sending attempt (a conditional update: one mailer wins)."""
+        guard = {"_id": row["_id"], "status": row["status"], "attempts": row["attempts"]}
+        result = await self.collection.update_one(guard, {"$set": {"status": "sending", "claimed_at": now}})
+        return bool(result.matched_count)
+
+    async def sent(self, key: str, now: datetime) -> None:
+        await self.collection.update_one({"_id": key}, {"$set": {"status": "sent", "sent_at": now}})
+
+    async def failed(self, key: str, attempts: int, error: str, due_at: datetime, give_up: bool) -> None:
+        status = "abandoned" if give_up else "failed"
+        update = {"status": status, "attempts": attempts, "last_error": error[:500], "due_at": due_at}
+        await self.collection.update_one({"_id": key}, {"$set": update})
+
+    async def rows(self, **query: Any) -> list[Document]:
+        return [d async for d in self.collection.find(query)]
+
+
+class Templates:
+    """`templates/<language>/<kind>.txt`: a `Subject:` line, a blank line, the body (jinja2)."""
+
+    def __init__(self, root: Path = TEMPLATES) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(str(root)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, kind: str, language: str, name: str, context: dict[str, Any]) -> tuple[str, str]:
+        def text(value: Any) -> str:
+            if isinstance(value, dict):
+                return str(value.get(language) or value.get("fr") or next(iter(value.values()), ""))
+            return "" if value is None else str(value)
+
+        def when(value: str, time_zone: str | None) -> str:
+            return local_time(value, time_zone, language)
+
+        template = self.env.get_template(f"{language}/{kind}.txt")
+        rendered = template.render(name=name, c=context, text=text, when=when)
+        head, _, body = rendered.partition("\n\n")
+        subject = head.removeprefix("Subject:").strip()
+        return subject, body.strip() + "\n"
+
+
+class MailRefused(Exception):
+    """The relay did not take the mail (refused, unreachable, timed out)."""
+
+
+class SmtpRelay:
+    """Sends through a plain SMTP server (aiosmtpd in development and tests, the park's relay in production)."""
+
+    def __init__(self, host: str, port: int, sender: str, timeout: float) -> None:
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.timeout = timeout
+
+    async def send(self, to: str, subject: str, body: str, message_key: str) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = subject
+        message["Message-ID"] = make_msgid(domain="parkgrid.local")
+        message["X-ParkGrid-Notice"] = message_key
+        message.set_content(body)
+        try:
+            await asyncio.to_thread(self._send, message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise MailRefused(f"{type(exc).__name__}: {exc}") from exc
+
+    def _send(self, message: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(message)

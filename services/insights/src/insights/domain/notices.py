@@ -1,0 +1,184 @@
+"""Which mail a member's people get, and when: pure rules, no I/O.
+
+A notice is "tell this member (or this person of it) that X happened"; the mailer turns
+it into one mail per recipient. Event notices are keyed by the event's id, so a
+redelivered event is the same notice; periodic notices (reminders, residency endings)
+by what they are about and its date, so a rescheduled session or an extended residency
+gets a new one and an unchanged one never a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from insights.domain.facts import day, moment, zone
+
+
+class NoticeKind(StrEnum):
+    BOOKING_CONFIRMED = "booking_confirmed"
+    BOOKING_REJECTED = "booking_rejected"
+    BOOKING_CANCELLED = "booking_cancelled"
+    WAITLIST_PROMOTED = "waitlist_promoted"
+    REGISTRATION_CONFIRMED = "registration_confirmed"
+    REGISTRATION_WAITLISTED = "registration_waitlisted"
+    REGISTRATION_PROMOTED = "registration_promoted"
+    BOOKING_REMINDER = "booking_reminder"
+    EVENT_REMINDER = "event_reminder"
+    RESIDENCY_ENDING = "residency_ending"
+
+
+EVENT_NOTICES: dict[str, NoticeKind] = {
+    "parkgrid.bookings.booking.confirmed": NoticeKind.BOOKING_CONFIRMED,
+    "parkgrid.bookings.booking.rejected": NoticeKind.BOOKING_REJECTED,
+    "parkgrid.bookings.booking.cancelled": NoticeKind.BOOKING_CANCELLED,
+    "parkgrid.bookings.waitlist.promoted": NoticeKind.WAITLIST_PROMOTED,
+    "parkgrid.community.registration.confirmed": NoticeKind.REGISTRATION_CONFIRMED,
+    "parkgrid.community.registration.waitlisted": NoticeKind.REGISTRATION_WAITLISTED,
+    "parkgrid.community.registration.promoted": NoticeKind.REGISTRATION_PROMOTED,
+}
+
+REMINDER_AHEAD = timedelta(hours=24)
+RESIDENCY_NOTICE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Notice:
+    notice_id: str
+    kind: NoticeKind
+    member_id: str
+    person_id: str | None
+    """None: every person of the member organisation."""
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    language: str
+
+
+def notice_for_event(
+    event_id: str, event_type: str, data: Mapping[str, Any], occurred_at: datetime, now: datetime, max_age: timedelta
+) -> Notice | None:
+    """The notice an event implies, or None (not a notifying type, or old history replayed)."""
+    kind = EVENT_NOTICES.get(event_type)
+    if kind is None or now - occurred_at > max_age:
+        return None
+    if event_type.startswith("parkgrid.bookings.booking."):
+        context: dict[str, Any] = {
+            "title": data["offering_title"],
+            "starts_at": data["session"]["starts_at"],
+            "time_zone": data.get("time_zone"),
+            "booking_id": data["booking_id"],
+            "reason": data.get("detail") or data.get("reason"),
+            "late": data.get("late"),
+        }
+    elif event_type == "parkgrid.bookings.waitlist.promoted":
+        context = {
+            "title": None,
+            "starts_at": data["session"]["starts_at"],
+            "time_zone": None,
+            "booking_id": data["booking_id"],
+        }
+    else:
+        context = {
+            "title": data["event_title"],
+            "starts_at": data["event_time"]["starts_at"],
+            "time_zone": None,
+            "position": data.get("waitlist_position"),
+            "event_id": data["event_id"],
+        }
+    return Notice(event_id, kind, data["member_id"], data["person_id"], context)
+
+
+def booking_reminder(booking: Mapping[str, Any], now: datetime) -> Notice | None:
+    """A confirmed booking whose session starts within a day gets one reminder."""
+    starts_at = moment(booking["session"]["starts_at"])
+    if booking["status"] != "confirmed" or not now < starts_at <= now + REMINDER_AHEAD:
+        return None
+    return Notice(
+        f"reminder:{booking['booking_id']}:{starts_at.isoformat()}",
+        NoticeKind.BOOKING_REMINDER,
+        booking["member_id"],
+        booking["person_id"],
+        {
+            "title": booking["offering_title"],
+            "starts_at": booking["session"]["starts_at"],
+            "time_zone": booking.get("time_zone"),
+            "booking_id": booking["booking_id"],
+        },
+    )
+
+
+def event_reminder(registration: Mapping[str, Any], time_zone: str | None, now: datetime) -> Notice | None:
+    """A confirmed registration whose event starts within a day gets one reminder."""
+    starts_at = moment(registration["event_time"]["starts_at"])
+    if registration["status"] != "confirmed" or not now < starts_at <= now + REMINDER_AHEAD:
+        return None
+    return Notice(
+        f"reminder:{registration['registration_id']}:{starts_at.isoformat()}",
+        NoticeKind.EVENT_REMINDER,
+        registration["member_id"],
+        registration["person_id"],
+        {
+            "title": registration["event_title"],
+            "starts_at": registration["event_time"]["starts_at"],
+            "time_zone": time_zone,
+        },
+    )
+
+
+def residency_ending(residency: Mapping[str, Any], today: date) -> Notice | None:
+    """An active residency whose last day is within 30 days: every person of the member is told once."""
+    ends_on = day(residency["ends_on"])
+    if residency["status"] != "active" or not today <= ends_on <= today + timedelta(days=RESIDENCY_NOTICE_DAYS):
+        return None
+    return Notice(
+        f"residency-ending:{residency['residency_id']}:{ends_on.isoformat()}",
+        NoticeKind.RESIDENCY_ENDING,
+        residency["member_id"],
+        None,
+        {
+            "ends_on": ends_on.isoformat(),
+            "site_id": residency["site_id"],
+            "space_id": residency["space_id"],
+            "days_left": (ends_on - today).days,
+        },
+    )
+
+
+def recipients(member: Mapping[str, Any], person_id: str | None) -> list[Recipient]:
+    """Who gets a member's notice: the person it is about, else (or if they left) everyone of the member."""
+    people = [
+        Recipient(p["email"], p["name"], template_language(p.get("language")))
+        for p in member.get("people", [])
+        if person_id is None or p["person_id"] == person_id
+    ]
+    if people or person_id is None:
+        return people
+    return recipients(member, None)
+
+
+def template_language(language: str | None) -> str:
+    """fr and en have templates; anyone else reads French, the network's working language."""
+    return "en" if language == "en" else "fr"
+
+
+def local_time(value: str, time_zone: str | None, language: str) -> str:
+    """A session's start as the member reads it, in the site's zone."""
+    local = moment(value).astimezone(zone(time_zone))
+    label = time_zone or "UTC"
+    if language == "en":
+        return f"{local:%A %d %B %Y, %H:%M} ({label})"
+    days = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+    return f"{days[local.weekday()]} {local:%d/%m/%Y à %H:%M} ({label})"
+
+
+def retry_delay(attempts: int, first: float, ceiling: float = 3600.0) -> timedelta:
+    """Exponential backoff after `attempts` failures."""
+    return timedelta(seconds=min(ceiling, first * 2 ** max(0, attempts - 1)))

@@ -1,0 +1,208 @@
+"""Member notifications: events become notices, notices become one mail per recipient.
+
+Three steps, each safe to repeat:
+1. `on_event` (a Kafka consumer) stores the notice an event implies, keyed by the event's
+   id: a redelivered event is a duplicate insert and adds nothing.
+2. `resolve` finds the recipients in the members projection (a notice whose member is not
+   projected yet waits and retries) and claims one sent-log row per (event, recipient),
+   rendered in the person's language.
+3. `deliver` sends each due row on its own: a refused recipient is retried with
+   exponential backoff and never holds up anyone else's mail.
+`schedule` adds the periodic notices: reminders the day before a session or event, and
+residencies ending within 30 days.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from insights.adapters.mail import Mail, Notices, SentLog, SmtpRelay, Templates
+from insights.adapters.projection import InsightsStore
+from insights.domain.notices import (
+    Notice,
+    NoticeKind,
+    booking_reminder,
+    event_reminder,
+    notice_for_event,
+    recipients,
+    residency_ending,
+    retry_delay,
+)
+from insights.settings import InsightsSettings
+from parkgrid.consumer import Delivery
+from parkgrid.logging import get_logger
+
+log = get_logger(__name__)
+
+RESOLVE_ATTEMPTS = 20
+NOTIFYING_TOPICS = ("bookings.booking", "bookings.waitlist", "community.registration")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Notifications:
+    def __init__(
+        self,
+        *,
+        store: InsightsStore,
+        notices: Notices,
+        sent_log: SentLog,
+        relay: SmtpRelay,
+        settings: InsightsSettings,
+        templates: Templates | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.notices = notices
+        self.sent_log = sent_log
+        self.relay = relay
+        self.settings = settings
+        self.templates = templates or Templates()
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._last_schedule: datetime | None = None
+
+    async def ensure_indexes(self) -> None:
+        await self.notices.ensure_indexes()
+        await self.sent_log.ensure_indexes()
+
+    # --- 1. events → notices -----------------------------------------------------------------
+
+    async def on_event(self, delivery: Delivery) -> None:
+        envelope = delivery.envelope
+        notice = notice_for_event(
+            envelope.id,
+            envelope.type,
+            envelope.data,
+            envelope.time if envelope.time.tzinfo else envelope.time.replace(tzinfo=UTC),
+            self.clock(),
+            timedelta(hours=self.settings.notify_max_age_hours),
+        )
+        if notice is not None and await self.notices.add(notice, self.clock()):
+            self._wake.set()
+
+    async def schedule(self, now: datetime | None = None) -> int:
+        """Add the reminders and residency endings that are due; returns how many were new."""
+        now = now or self.clock()
+        found: list[Notice] = []
+        for booking in await self.store.states("bookings.booking", status="confirmed"):
+            found += [n for n in [booking_reminder(booking, now)] if n]
+        zones: dict[str, str | None] = {}
+        for registration in await self.store.states("community.registration", status="confirmed"):
+            event_id = registration["event_id"]
+            if event_id not in zones:
+                event = await self.store.state("community.event", event_id)
+                zones[event_id] = None if event is None else event.get("time_zone")
+            found += [n for n in [event_reminder(registration, zones[event_id], now)] if n]
+        for residency in await self.store.states("spaces.residency", status="active"):
+            found += [n for n in [residency_ending(residency, now.date())] if n]
+        added = 0
+        for notice in found:
+            added += await self.notices.add(notice, now)
+        if added:
+            self._wake.set()
+        return added
+
+    # --- 2. notices → sent-log rows ----------------------------------------------------------
+
+    async def resolve(self, now: datetime | None = None) -> int:
+        now = now or self.clock()
+        claimed = 0
+        for doc in await self.notices.due(now):
+            try:
+                claimed += await self._resolve_one(doc, now)
+            except Exception as exc:  # one notice that cannot be rendered must not stop the others
+                log.warning("notice.unresolved", notice=doc["_id"], error=repr(exc))
+                await self._retry_later(doc, now, "unresolvable")
+        return claimed
+
+    async def _resolve_one(self, doc: dict[str, Any], now: datetime) -> int:
+        member = await self.store.state("community.member", doc["member_id"])
+        if member is None:
+            await self._retry_later(doc, now, "no_recipient")
+            return 0
+        context = await self._complete(doc["kind"], dict(doc["context"]))
+        people = recipients(member, doc["person_id"])
+        claimed = 0
+        for person in people:
+            subject, body = self.templates.render(doc["kind"], person.language, person.name, context)
+            mail = Mail(doc["_id"], person.email, person.language, subject, body)
+            claimed += await self.sent_log.claim(mail, now)
+        await self.notices.settle(doc["_id"], "resolved" if people else "no_recipient")
+        return claimed
+
+    async def _retry_later(self, doc: dict[str, Any], now: datetime, final_status: str) -> None:
+        attempts = doc["attempts"] + 1
+        if attempts >= RESOLVE_ATTEMPTS:
+            log.warning("notice.given_up", notice=doc["_id"], member=doc["member_id"], status=final_status)
+            await self.notices.settle(doc["_id"], final_status)
+        else:
+            delay = retry_delay(attempts, self.settings.mail_retry_seconds)
+            await self.notices.postpone(doc["_id"], attempts, now + delay)
+
+    async def _complete(self, kind: str, context: dict[str, Any]) -> dict[str, Any]:
+        """What the event did not carry but the projection knows: an event's zone, a promoted booking's title."""
+        if kind == NoticeKind.WAITLIST_PROMOTED and context.get("booking_id"):
+            booking = await self.store.state("bookings.booking", context["booking_id"])
+            if booking is not None:
+                context.update(title=booking["offering_title"], time_zone=booking.get("time_zone"))
+        if context.get("event_id") and not context.get("time_zone"):
+            event = await self.store.state("community.event", context["event_id"])
+            if event is not None:
+                context["time_zone"] = event.get("time_zone")
+        return context
+
+    # --- 3. sent-log rows → SMTP -------------------------------------------------------------
+
+    async def deliver(self, now: datetime | None = None) -> int:
+        now = now or self.clock()
+        sent = 0
+        for row in await self.sent_log.due(now):
+            if not await self.sent_log.start(row, now):
+                continue  # another mailer took it
+            try:
+                await self.relay.send(row["email"], row["subject"], row["body"], row["_id"])
+            except Exception as exc:  # refused, unreachable, or a message the relay cannot take
+                attempts = row["attempts"] + 1
+                give_up = attempts >= self.settings.mail_max_attempts
+                delay = retry_delay(attempts, self.settings.mail_retry_seconds)
+                log.warning("mail.failed", mail=row["_id"], attempt=attempts, give_up=give_up, error=str(exc))
+                await self.sent_log.failed(row["_id"], attempts, str(exc), now + delay, give_up)
+                continue
+            await self.sent_log.sent(row["_id"], self.clock())
+            sent += 1
+        return sent
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    async def tick(self) -> int:
+        now = self.clock()
+        if self._last_schedule is None or (now - self._last_schedule).total_seconds() >= (
+            self.settings.periodic_interval_seconds
+        ):
+            self._last_schedule = now
+            await self.schedule(now)
+        await self.resolve(now)
+        return await self.deliver(now)
+
+    async def run(self) -> None:
+        """Until `stop()`: work whenever woken by a new notice, or every `mailer_interval_seconds`."""
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                await self.tick()
+            except Exception as exc:  # the store may be away; try again next round
+                log.warning("mailer.round_failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.mailer_interval_seconds)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()

@@ -1,0 +1,38 @@
+"""Settings of the insights service: the kit's, plus the SMTP relay and the mailer's pace."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from parkgrid.settings import KitSettings
+
+
+class InsightsSettings(KitSettings):
+    service_name: str = Field("insights", validation_alias="PARKGRID_SERVICE_NAME")
+    kpi_cache_seconds: float = Field(
+        5.0, ge=0, validation_alias="INSIGHTS_KPI_CACHE_SECONDS", description="How long facts read for KPIs are reused."
+    )
+    smtp_host: str = Field("127.0.0.1", validation_alias="INSIGHTS_SMTP_HOST")
+    smtp_port: int = Field(1025, ge=1, le=65535, validation_alias="INSIGHTS_SMTP_PORT")
+    smtp_timeout_seconds: float = Field(10.0, gt=0, validation_alias="INSIGHTS_SMTP_TIMEOUT")
+    mail_from: str = Field("ParkGrid <no-reply@parkgrid.local>", validation_alias="INSIGHTS_MAIL_FROM")
+    mail_enabled: bool = Field(True, validation_alias="INSIGHTS_MAIL_ENABLED")
+    mailer_interval_seconds: float = Field(
+        2.0, gt=0, validation_alias="INSIGHTS_MAILER_INTERVAL", description="How often due mail is looked for."
+    )
+    periodic_interval_seconds: float = Field(
+        300.0,
+        gt=0,
+        validation_alias="INSIGHTS_PERIODIC_INTERVAL",
+        description="How often reminders and residency endings are looked for.",
+    )
+    mail_retry_seconds: float = Field(
+        30.0, gt=0, validation_alias="INSIGHTS_MAIL_RETRY", description="First retry delay; doubles each attempt."
+    )
+    mail_max_attempts: int = Field(8, ge=1, validation_alias="INSIGHTS_MAIL_MAX_ATTEMPTS")
+    notify_max_age_hours: float = Field(
+        48.0,
+        gt=0,
+        validation_alias="INSIGHTS_NOTIFY_MAX_AGE_HOURS",
+        description="Events older than this are history, not news: no mail (a new group replays from offset 0).",
+    )

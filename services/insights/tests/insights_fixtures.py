@@ -1,0 +1,164 @@
+"""Fixtures of the insights tests: the app over the test's store and topic prefix, an SMTP sink
+(aiosmtpd), tokens, contracted events published as the other services would, and waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI
+
+from insights.adapters.projection import topics_of
+from insights.bootstrap import build_app
+from insights.settings import InsightsSettings
+from parkgrid.auth import Role, issue_token
+from parkgrid.envelope import Envelope
+from parkgrid.events import IntegrationEvent, registry
+from parkgrid.kafka import EventPublisher, make_producer
+from parkgrid.runtime import ServiceRuntime
+from parkgrid.testing.plugin import ServiceSettings
+from parkgrid.topics import ensure_topics
+
+
+class Sink:
+    """An aiosmtpd handler keeping what it accepted; it can refuse a recipient a number of times."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refusals: dict[str, int] = {}
+        self.refused: list[str] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.refusals.get(address, 0) > 0:
+            self.refusals[address] -= 1
+            self.refused.append(address)
+            return "451 4.3.0 mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[Sink, int]]:
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def settings(service_settings: ServiceSettings, smtp_sink: tuple[Sink, int]) -> InsightsSettings:
+    kit = service_settings("insights")
+    return InsightsSettings(
+        **{field: getattr(kit, field) for field in type(kit).model_fields},
+        smtp_port=smtp_sink[1],
+        mailer_interval_seconds=0.2,
+        periodic_interval_seconds=3600,
+        mail_retry_seconds=0.2,
+        kpi_cache_seconds=0,  # every answer from the store as it is now
+    )
+
+
+async def topics_ready(settings: InsightsSettings, within: float = 30.0) -> None:
+    """Create the topics and wait until every partition has a leader.
+
+    A consumer that joins while a new topic has no metadata yet leaves it out of its
+    assignment until its next metadata refresh (minutes): on a loaded broker, wait first.
+    """
+    names = [t.prefixed(settings.topic_prefix) for t in topics_of()]
+    await ensure_topics(settings.kafka_bootstrap_servers, names)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + within
+        while True:
+            described = await admin.describe_topics([t.name for t in names])
+            if all(
+                t["error_code"] == 0 and t["partitions"] and all(p["leader"] >= 0 for p in t["partitions"])
+                for t in described
+            ):
+                return
+            assert time.monotonic() < deadline, "the test's topics got no leaders"
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def app(settings: InsightsSettings) -> AsyncIterator[FastAPI]:
+    await topics_ready(settings)
+    application = build_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30) as c:
+        yield c
+
+
+def auth(settings: InsightsSettings, role: Role, sites: list[str] | None = None) -> dict[str, str]:
+    extra: dict[str, Any] = {}
+    if role == Role.MEMBER:
+        extra = {"member_id": "m-1", "person_id": "p-1"}
+    elif role == Role.FRONT_DESK:
+        extra = {"sites": sites or ["site-rabat"]}
+    elif role == Role.SERVICE:
+        extra = {"service": "frontdesk"}
+    return {"Authorization": f"Bearer {issue_token(settings, role=role, **extra)}"}
+
+
+def wrap(event: IntegrationEvent, subject: str, sequence: int, source: str) -> Envelope:
+    return registry.envelope(event, source=source, subject=subject, sequence=sequence)
+
+
+async def publish(settings: InsightsSettings, items: Sequence[tuple[str, Envelope]]) -> None:
+    """Produce with the kit's publisher onto the test's prefixed topics, as the services would."""
+    producer = make_producer(settings.kafka_bootstrap_servers, client_id="insights-tests")
+    await producer.start()
+    try:
+        await EventPublisher(producer, settings.topic_prefix).publish_many(items)
+    finally:
+        await producer.stop()
+
+
+def consumer_named(app: FastAPI, name: str) -> Any:
+    runtime: ServiceRuntime = app.state.runtime
+    return next(c for c in runtime.consumers if c.name == name)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + within
+    while not await asyncio.wait_for(check(), within):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.1)
