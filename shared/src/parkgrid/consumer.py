@@ -132,6 +132,9 @@ class ConsumerRunner:
             auto_offset_reset=self.auto_offset_reset,
             isolation_level="read_committed",
             max_poll_interval_ms=600_000,
+            # A subscribed topic without metadata yet (created a moment later) is picked up
+            # on the next refresh: 15 s rather than aiokafka's default 5 minutes.
+            metadata_max_age_ms=15_000,
         )
         producer = make_producer(self.bootstrap_servers, client_id=f"{self.name}-dlq")
         await consumer.start()

@@ -56,6 +56,16 @@ class ServiceRuntime:
         self.topics = list(topics)
         self.mongo: AsyncMongoClient[Document] = connect(settings.mongodb_uri, app_name=settings.service_name)
         self.db: Database = self.mongo[settings.database]
+        # Health checks use a client of their own, bounded by its own timeouts: cancelling an
+        # operation of the working client (asyncio.wait_for) left its pool lock broken
+        # ("Lock is not acquired") and every later store call hanging.
+        probe_ms = int(CHECK_TIMEOUT * 1000)
+        self._probe: AsyncMongoClient[Document] = connect(
+            settings.mongodb_uri,
+            app_name=f"{settings.service_name}-probe",
+            timeout_ms=probe_ms,
+            socket_timeout_ms=probe_ms,
+        )
         self.idempotency = IdempotencyRecords(self.db["idempotency_keys"])
         self.publisher: EventPublisher | None = None
         self.relay_collections: list[Collection] = []
@@ -178,6 +188,7 @@ class ServiceRuntime:
         if self._producer is not None:
             await self._producer.stop()
         await self.mongo.close()
+        await self._probe.close()
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(coroutine, name=name)
@@ -230,7 +241,7 @@ class ServiceRuntime:
         reachable: bool | None = None
         while True:
             try:
-                await asyncio.wait_for(ping(self.mongo), CHECK_TIMEOUT)
+                await ping(self._probe)
                 now = True
             except Exception as exc:
                 now = False
@@ -248,7 +259,7 @@ class ServiceRuntime:
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}
         try:
-            await asyncio.wait_for(ping(self.mongo), CHECK_TIMEOUT)
+            await ping(self._probe)
             checks["store"] = "ok"
         except Exception as exc:
             checks["store"] = f"unreachable: {type(exc).__name__}"

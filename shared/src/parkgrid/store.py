@@ -30,7 +30,9 @@ __all__ = [
 ]
 
 
-def connect(uri: str, *, app_name: str = "parkgrid", timeout_ms: int = 5_000) -> AsyncMongoClient[Document]:
+def connect(
+    uri: str, *, app_name: str = "parkgrid", timeout_ms: int = 5_000, socket_timeout_ms: int | None = None
+) -> AsyncMongoClient[Document]:
     """A client that connects lazily, so a service can start while the store is down."""
     return AsyncMongoClient(
         uri,
@@ -38,6 +40,7 @@ def connect(uri: str, *, app_name: str = "parkgrid", timeout_ms: int = 5_000) ->
         tz_aware=True,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=socket_timeout_ms,
         retryWrites=False,  # FerretDB has no retryable writes; our writes are idempotent instead
     )
 
