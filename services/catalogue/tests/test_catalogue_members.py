@@ -17,7 +17,7 @@ from catalogue_fixtures import app, auth, client
 from fastapi import FastAPI
 
 from catalogue.adapters.members import Members
-from catalogue.adapters.offerings import Offerings, state_of
+from catalogue.adapters.offerings import Offerings
 from catalogue.domain import offering as rules
 from catalogue.domain.offering import OfferingDetails
 from catalogue.entrypoints.consumers import MEMBERS_TOPIC
@@ -102,7 +102,7 @@ async def wait_for(members: Members, expected: dict[str, tuple[str, str, bool]],
 
 @pytest.fixture
 async def loaded(app: FastAPI) -> list[dict[str, Any]]:
-    """Network-wide offerings with random eligibility, written straight to the store."""
+    """Network-wide offerings with random eligibility, bulk-loaded with their search entries."""
     offerings: Offerings = app.state.catalogue.offerings
     rng = random.Random(6)
     rows = []
@@ -126,8 +126,8 @@ async def loaded(app: FastAPI) -> list[dict[str, Any]]:
         created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=index)
         offering = rules.draft(f"o-{index:03d}", details, None, created)
         offering = rules.Offering(**{**offering.__dict__, "status": rules.OfferingStatus(status)})
-        await offerings.store.create(offering.offering_id, state_of(offering), [])
-        rows.append({"id": offering.offering_id, "details": details, "status": status})
+        rows.append({"id": offering.offering_id, "details": details, "status": status, "offering": offering})
+    await offerings.load([r["offering"] for r in rows])
     return rows
 
 

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +24,7 @@ from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import KitSettings
 
 log = get_logger(__name__)
+CATCH_UP_SECONDS = 30.0
 
 
 def settings_from_env() -> KitSettings:
@@ -35,7 +38,13 @@ def build_runtime(
     settings: KitSettings, *, sites_consumer: bool = True, members_consumer: bool = True
 ) -> tuple[ServiceRuntime, Catalogue, Members]:
     runtime = ServiceRuntime(settings, registry=registry, topics=[TOPIC])
-    offerings = Offerings(runtime.db["offerings"])
+    offerings = Offerings(runtime.db["offerings"], runtime.db["offerings_search"])
+    runtime.on_store_ready(offerings.ensure_indexes)
+
+    async def catch_up() -> None:
+        await offerings.catch_up()
+
+    runtime.on_store_ready(catch_up)
     catalogue = Catalogue(offerings=offerings, sites=Sites(runtime.db["sites"]), written=runtime.notify_relay)
     runtime.relay_outbox_of(offerings.collection)
     if sites_consumer:
@@ -44,6 +53,16 @@ def build_runtime(
     if members_consumer:
         consume_members(runtime, members)
     return runtime, catalogue, members
+
+
+async def keep_search_entries(offerings: Offerings, every: float = CATCH_UP_SECONDS) -> None:
+    """Re-project search entries a failed write left behind (a crash is covered at start)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await offerings.catch_up()
+        except Exception as exc:  # the store may be down for a while; try again later
+            log.warning("catalogue.search_catch_up_failed", error=repr(exc))
 
 
 def build_app(settings: KitSettings) -> FastAPI:
@@ -61,11 +80,13 @@ def build_app(settings: KitSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with started(app):
+            keeper = asyncio.create_task(keep_search_entries(catalogue.offerings), name="catalogue-search-entries")
             try:
-                await catalogue.offerings.ensure_indexes()
-            except Exception as exc:  # the store may come later; queries work without indexes
-                log.warning("catalogue.indexes_not_created", error=repr(exc))
-            yield
+                yield
+            finally:
+                keeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await keeper
 
     application.router.lifespan_context = lifespan
     return application

@@ -1,70 +1,53 @@
-"""Offerings in the store: the aggregate (through the kit's AggregateStore) and its queries.
+"""Offerings in the store: the aggregate (through the kit's AggregateStore) and its search entries.
 
-The aggregate document is also the read model: besides `details` it carries flat fields
-for discovery (site, category, mode, status, eligible kinds and stages with "*" for
-"anyone", weekdays with a window, a lowercase `search_text` in every language, the sort
-keys). FerretDB 1.24 on SQLite evaluates these filters itself (`explain` shows a SCAN with
-`filterPushdown: false` for anything but `_id`), so indexes are declared for MongoDB in
-production and the local store answers by scanning, which stays fast at thousands.
+The aggregate document holds the offering as written (`details`, status, zone, times) and
+its outbox. Discovery reads a separate, compact collection (`offerings_search`, see
+`catalogue.adapters.search`): one small entry per offering with only what searches filter
+and sort on. Small entries are what makes a search cheap on FerretDB, which decodes every
+candidate document; the page's full offerings are then fetched by `_id`.
+
+Keeping the entry in step without transactions: every aggregate write sets
+`search_pending: true` in the same atomic update, then the entry is upserted (guarded by
+the version, so an older write never overwrites a newer entry) and the flag is cleared
+(guarded by the version too). A crash in between leaves the flag set; `catch_up` (run when
+the store is ready and then periodically) projects every flagged offering again.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Sequence
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
+from pymongo.errors import PyMongoError
 
-from catalogue.domain.availability import open_between, weekdays_between
+from catalogue.adapters.search import search_entry
 from catalogue.domain.offering import Offering, OfferingDetails
 from parkgrid.contracts.catalogue import OfferingStatus
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.events import IntegrationEvent, registry
+from parkgrid.logging import get_logger
 from parkgrid.outbox import AggregateStore
-from parkgrid.store import Collection, Document
+from parkgrid.store import Collection, Document, is_duplicate_key
+
+log = get_logger(__name__)
 
 TOPIC = next(t for t in TOPICS if t.name == "catalogue.offering")
-ANYONE = "*"
-NETWORK = "network"
-SORTS: dict[str, tuple[str, int]] = {
-    "title": ("title_sort", ASCENDING),
-    "-title": ("title_sort", DESCENDING),
-    "created": ("created_at", ASCENDING),
-    "-created": ("created_at", DESCENDING),
-}
+PENDING = "search_pending"
 
 
 def offering_store(collection: Collection) -> AggregateStore:
     return AggregateStore(collection, registry=registry, source="catalogue", topic=TOPIC.name)
 
 
-def search_text(details: OfferingDetails) -> str:
-    parts = [details.title.fr, details.title.en, details.title.ar, details.description.fr, details.description.en]
-    parts += [details.description.ar, details.provider.name, details.provider.organisation]
-    return "\n".join(p for p in parts if p).casefold()
-
-
 def state_of(offering: Offering) -> Document:
     """The document fields of an offering (the kit adds `_id`, `version`, `outbox`)."""
-    details = offering.details
     return {
-        "details": details.model_dump(mode="json"),
+        "details": offering.details.model_dump(mode="json"),
         "status": offering.status.value,
         "time_zone": offering.time_zone,
         "created_at": offering.created_at,
         "updated_at": offering.updated_at,
-        "site": details.site_id or NETWORK,
-        "category": details.category.value,
-        "mode": details.mode.value,
-        "kinds": [k.value for k in details.eligibility.member_kinds] or [ANYONE],
-        "stages": [s.value for s in details.eligibility.stages] or [ANYONE],
-        "weekdays": sorted({w.weekday for w in details.availability}),
-        "search_text": search_text(details),
-        "title_sort": details.title.en.casefold(),
+        PENDING: True,
     }
 
 
@@ -80,160 +63,94 @@ def offering_of(doc: Document) -> Offering:
 
 
 class Offerings:
-    """The repository of offerings."""
+    """The repository of offerings and of their search entries."""
 
-    def __init__(self, collection: Collection) -> None:
+    def __init__(self, collection: Collection, search: Collection | None = None) -> None:
         self.collection = collection
+        self.search = search if search is not None else collection.database[f"{collection.name}_search"]
         self.store = offering_store(collection)
 
     async def ensure_indexes(self) -> None:
+        """Indexes for MongoDB; FerretDB 1.24 (SQLite) uses only the `_id` one for queries
+        (see the README: its other filters are evaluated while scanning)."""
         await self.store.ensure_indexes()
-        for fields in (
-            [("status", ASCENDING), ("title_sort", ASCENDING)],
-            [("status", ASCENDING), ("created_at", ASCENDING)],
-            [("site", ASCENDING), ("category", ASCENDING)],
-            [("kinds", ASCENDING)],
-            [("stages", ASCENDING)],
+        await self.collection.create_index([(PENDING, ASCENDING)], name=PENDING)
+        for name, fields in (
+            ("status_title", [("status", ASCENDING), ("title_sort", ASCENDING), ("_id", ASCENDING)]),
+            ("status_created", [("status", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
+            ("site_status_title", [("site", ASCENDING), ("status", ASCENDING), ("title_sort", ASCENDING)]),
+            ("category_status_title", [("category", ASCENDING), ("status", ASCENDING), ("title_sort", ASCENDING)]),
         ):
-            await self.collection.create_index(fields)
+            await self.search.create_index(fields, name=name)
 
     async def get(self, offering_id: str) -> tuple[Offering, int] | None:
         doc = await self.store.get(offering_id)
         return None if doc is None else (offering_of(doc), doc["version"])
 
     async def add(self, offering: Offering, events: list[IntegrationEvent]) -> int:
-        return await self.store.create(offering.offering_id, state_of(offering), events)
+        version = await self.store.create(offering.offering_id, state_of(offering), events)
+        await self._index(offering, version)
+        return version
 
     async def save(self, offering: Offering, expected_version: int, events: list[IntegrationEvent]) -> int:
-        return await self.store.update(offering.offering_id, expected_version, state_of(offering), events)
+        version = await self.store.update(offering.offering_id, expected_version, state_of(offering), events)
+        await self._index(offering, version)
+        return version
 
+    async def _index(self, offering: Offering, version: int) -> None:
+        """Project the stored write into its search entry; a failure is left to `catch_up`."""
+        try:
+            await self._upsert_entries([(offering, version)])
+            await self.collection.update_one(
+                {"_id": offering.offering_id, "version": version}, {"$set": {PENDING: False}}
+            )
+        except PyMongoError as exc:
+            log.warning("catalogue.search_entry_deferred", offering_id=offering.offering_id, error=repr(exc))
 
-@dataclass(frozen=True)
-class Search:
-    """A discovery query; every field narrows the result."""
+    async def _upsert_entries(self, written: Sequence[tuple[Offering, int]]) -> None:
+        """Upsert entries unless a newer version is there already (that upsert then hits `_id`'s
+        unique index, which is the expected outcome, not an error)."""
+        for offering, version in written:
+            try:
+                await self.search.update_one(
+                    {"_id": offering.offering_id, "version": {"$lt": version}},
+                    {"$set": search_entry(offering, version)},
+                    upsert=True,
+                )
+            except PyMongoError as exc:
+                if not is_duplicate_key(exc):
+                    raise
 
-    statuses: tuple[OfferingStatus, ...] = (OfferingStatus.PUBLISHED,)
-    site: str | None = None
-    category: str | None = None
-    mode: str | None = None
-    member_kind: str | None = None
-    stage: str | None = None
-    eligible_kind: str | None = None
-    eligible_stage: str | None = None
-    text: str | None = None
-    available_from: date | None = None
-    available_to: date | None = None
-    sort: str = "title"
-    limit: int = 20
-    cursor: str | None = None
+    async def catch_up(self) -> int:
+        """Project every offering whose search entry may be missing or stale; returns how many."""
+        done = 0
+        async for doc in self.collection.find({PENDING: True}, {"outbox": 0}):
+            await self._index(offering_of(doc), doc["version"])
+            done += 1
+        if done:
+            log.info("catalogue.search_entries_caught_up", count=done)
+        return done
 
+    async def load(self, offerings: Sequence[Offering], batch: int = 500) -> None:
+        """Bulk-insert new offerings that publish nothing (imports, tests) with their entries.
 
-class BadCursor(ValueError):
-    pass
-
-
-def encode_cursor(sort: str, doc: Document) -> str:
-    key, _ = SORTS[sort]
-    value = doc[key]
-    raw = [sort, value.isoformat() if isinstance(value, datetime) else value, doc["_id"]]
-    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
-
-
-def decode_cursor(sort: str, cursor: str) -> tuple[Any, str]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        cursor_sort, value, last_id = raw
-        if cursor_sort != sort or not isinstance(last_id, str):
-            raise BadCursor("the cursor belongs to another sort order")
-        if SORTS[sort][0] == "created_at":
-            value = datetime.fromisoformat(value)
-        return value, last_id
-    except BadCursor:
-        raise
-    except Exception:
-        raise BadCursor("the cursor is not one this service gave") from None
-
-
-def store_filter(search: Search) -> Document:
-    """The part of a search the store evaluates."""
-    query: Document = {"status": {"$in": [s.value for s in search.statuses]}}
-    for field, value in (("site", search.site), ("category", search.category), ("mode", search.mode)):
-        if value is not None:
-            query[field] = value
-    # A kind (or stage) filter and a member's eligibility may both narrow the same field.
-    eligibility: list[Document] = [
-        {field: {"$in": [value, ANYONE]}}
-        for field, value in (
-            ("kinds", search.member_kind),
-            ("stages", search.stage),
-            ("kinds", search.eligible_kind),
-            ("stages", search.eligible_stage),
-        )
-        if value is not None
-    ]
-    if search.text:
-        query["search_text"] = {"$regex": _escape(search.text.casefold())}
-    if search.available_from is not None and search.available_to is not None:
-        query["weekdays"] = {"$in": weekdays_between(search.available_from, search.available_to)}
-    if eligibility:
-        return {"$and": [query, *eligibility]}
-    return query
-
-
-_SPECIAL = set("\\.^$|?*+()[]{}-/")
-
-
-def _escape(text: str) -> str:
-    """Free text matches literally (the store's regex dialect is RE2-like)."""
-    return "".join("\\" + c if c in _SPECIAL else c for c in text)
-
-
-def kept(search: Search) -> Callable[[Document], bool]:
-    """The part of a search checked in Python: closures covering every open day of the range."""
-    first, last = search.available_from, search.available_to
-    if first is None or last is None:
-        return lambda doc: True
-
-    def check(doc: Document) -> bool:
-        details = OfferingDetails.model_validate(doc["details"])
-        return open_between(details.availability, details.closures, first, last)
-
-    return check
-
-
-def _after(key: str, op: str, value: Any, last_id: str) -> Document:
-    return {"$or": [{key: {op: value}}, {key: value, "_id": {op: last_id}}]}
-
-
-async def find(collection: Collection, search: Search) -> tuple[list[Document], str | None]:
-    """One page of the search in sort order, and the cursor of the next page (None at the end)."""
-    key, direction = SORTS[search.sort]
-    query = store_filter(search)
-    if search.cursor:
-        value, last_id = decode_cursor(search.sort, search.cursor)
-        after = "$gt" if direction == ASCENDING else "$lt"
-        query = {"$and": [query, _after(key, after, value, last_id)]}
-    keep = kept(search)
-    filtered_here = search.available_from is not None
-    batch = max(50, search.limit * 2) if filtered_here else search.limit + 1
-    page: list[Document] = []
-    position: Document | None = None
-    while True:
-        paged = query
-        if position is not None:
-            after = "$gt" if direction == ASCENDING else "$lt"
-            paged = {"$and": [query, _after(key, after, position[key], position["_id"])]}
-        docs = (
-            await collection.find(paged, {"outbox": 0})
-            .sort([(key, direction), ("_id", direction)])
-            .limit(batch)
-            .to_list()
-        )
-        for doc in docs:
-            if keep(doc):
-                page.append(doc)
-                if len(page) > search.limit:
-                    return page[: search.limit], encode_cursor(search.sort, page[search.limit - 1])
-        if len(docs) < batch:
-            return page, None
-        position = docs[-1]
+        The documents `add` would write without events (version 1, empty outbox) and the same
+        projection, in batches. Entries go first, so an interrupted load leaves no offering
+        without its entry (an entry whose offering is missing is skipped by searches)."""
+        for start in range(0, len(offerings), batch):
+            chunk = offerings[start : start + batch]
+            await self.search.insert_many([{"_id": o.offering_id, **search_entry(o, 1)} for o in chunk], ordered=False)
+            await self.collection.insert_many(
+                [
+                    {
+                        **state_of(o),
+                        PENDING: False,
+                        "_id": o.offering_id,
+                        "version": 1,
+                        "outbox": [],
+                        "outbox_pending": False,
+                    }
+                    for o in chunk
+                ],
+                ordered=False,
+            )

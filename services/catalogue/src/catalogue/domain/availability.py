@@ -8,7 +8,7 @@ never by adding fixed offsets.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,8 +30,13 @@ def days(first: date, last: date) -> Iterator[date]:
 
 def open_between(availability: Sequence[WeeklyWindow], closures: Sequence[Closure], first: date, last: date) -> bool:
     """True if some day of [first, last] has a window and no closure (local dates)."""
-    weekdays = {w.weekday for w in availability}
-    return any(d.isoweekday() in weekdays and not closed_on(d, closures) for d in days(first, last))
+    closed = [(c.first_day, c.last_day) for c in closures]
+    return open_on_some_day({w.weekday for w in availability}, closed, first, last)
+
+
+def open_on_some_day(weekdays: Collection[int], closed: Sequence[tuple[date, date]], first: date, last: date) -> bool:
+    """True if some day of [first, last] falls on one of `weekdays` (ISO) outside every closed range."""
+    return any(d.isoweekday() in weekdays and not any(a <= d <= b for a, b in closed) for d in days(first, last))
 
 
 def weekdays_between(first: date, last: date) -> list[int]:

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from catalogue.adapters.members import Members
-from catalogue.adapters.offerings import SORTS, BadCursor, Search, find, offering_of
+from catalogue.adapters.offerings import offering_of
+from catalogue.adapters.search import SORTS, BadCursor, Search, find
 from catalogue.domain.availability import MAX_RANGE_DAYS
 from catalogue.domain.offering import Offering, OfferingDetails, OfferingRuleBroken, WrongState
 from catalogue.service_layer.handlers import Catalogue, StaleVersion, UnknownOffering
@@ -349,7 +350,8 @@ async def list_offerings(
         cursor=cursor,
     )
     try:
-        docs, next_cursor = await find(catalogue_of(request).offerings.collection, search)
+        offerings = catalogue_of(request).offerings
+        docs, next_cursor = await find(offerings.collection, offerings.search, search)
     except BadCursor as exc:
         raise InvalidInput(str(exc), field="cursor") from None
     items = [view(offering_of(doc), doc["version"]) for doc in docs]
