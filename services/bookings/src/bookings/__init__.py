@@ -1,0 +1,1 @@
+"""ParkGrid bookings: bookings of offerings, seats, waitlists and entitlements."""

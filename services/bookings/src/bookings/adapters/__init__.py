@@ -1,0 +1,1 @@
+"""The store behind bookings: aggregates, seat counters and projections."""

@@ -1,0 +1,208 @@
+"""Bookings in the store: the aggregate with its outbox, and the queries of the views.
+
+A booking's write carries two kinds of events in its outbox: its facts for
+`bookings.booking`, and the saga's commands for `spaces.commands` (keyed by site, as the
+contract says), in the same atomic update — so a reservation is requested exactly when
+the pending booking is stored, and released exactly when its cancellation is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+
+from bookings.domain.booking import Actor, Booking
+from bookings.domain.slots import session_key
+from parkgrid.contracts.bookings import BookingStatus
+from parkgrid.contracts.spaces import ReleaseRequested, ReservationRequested
+from parkgrid.contracts.topics import topic_of
+from parkgrid.events import IntegrationEvent, registry
+from parkgrid.outbox import AggregateStore
+from parkgrid.store import Collection, Document
+
+
+class RoutedStore(AggregateStore):
+    """An aggregate store whose events go to the topic the catalogue names for their type.
+
+    Commands to spaces are keyed by site (their subject), so that spaces decides one site's
+    requests in order; the facts keep the aggregate id."""
+
+    def _entries(self, aggregate_id: str, first_sequence: int, events: Sequence[IntegrationEvent]) -> list[Document]:
+        entries = []
+        for offset, event in enumerate(events):
+            subject = event.site_id if isinstance(event, ReservationRequested | ReleaseRequested) else aggregate_id
+            envelope = self.registry.envelope(
+                event, source=self.source, subject=subject, sequence=first_sequence + offset
+            )
+            entries.append(
+                {"id": envelope.id, "topic": topic_of(event.event_type).name, "envelope": envelope.to_document()}
+            )
+        return entries
+
+
+def state_of(booking: Booking) -> Document:
+    state = asdict(booking)
+    state["status"] = booking.status.value
+    state["session_key"] = session_key(booking.offering_id, booking.starts_at)
+    return state
+
+
+def booking_of(doc: Document) -> Booking:
+    fields: dict[str, Any] = {k: doc.get(k) for k in Booking.__dataclass_fields__ if k in doc}
+    fields["booked_by"] = Actor(**doc["booked_by"])
+    fields["status"] = BookingStatus(doc["status"])
+    return Booking(**fields)
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(doc: Document) -> str:
+    raw = [doc["starts_at"].isoformat(), doc["_id"]]
+    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        moment, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(moment), str(last_id)
+    except Exception:
+        raise BadCursor("the cursor is not one this service gave") from None
+
+
+class Bookings:
+    """The repository of bookings."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+        self.store = RoutedStore(collection, registry=registry, source="bookings", topic="bookings.booking")
+
+    async def ensure_indexes(self) -> None:
+        await self.store.ensure_indexes()
+        for fields in (
+            [("member_id", ASCENDING), ("starts_at", ASCENDING)],
+            [("site_id", ASCENDING), ("starts_at", ASCENDING)],
+            [("status", ASCENDING), ("ends_at", ASCENDING)],
+            [("session_key", ASCENDING)],
+        ):
+            await self.collection.create_index(fields)
+
+    async def get(self, booking_id: str) -> tuple[Booking, int] | None:
+        doc = await self.store.get(booking_id)
+        return None if doc is None else (booking_of(doc), doc["version"])
+
+    async def add(self, booking: Booking, events: Sequence[IntegrationEvent]) -> int:
+        return await self.store.create(booking.booking_id, state_of(booking), events)
+
+    async def save(self, booking: Booking, expected_version: int, events: Sequence[IntegrationEvent]) -> int:
+        return await self.store.update(booking.booking_id, expected_version, state_of(booking), events)
+
+    async def find(
+        self,
+        *,
+        member_id: str | None = None,
+        site_ids: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
+        first: datetime | None = None,
+        last: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> tuple[list[tuple[Booking, int]], str | None]:
+        query: Document = {}
+        if member_id is not None:
+            query["member_id"] = member_id
+        if site_ids is not None:
+            query["site_id"] = {"$in": list(site_ids)}
+        if statuses:
+            query["status"] = {"$in": list(statuses)}
+        span: Document = {}
+        if first is not None:
+            span["$gte"] = first
+        if last is not None:
+            span["$lt"] = last
+        if span:
+            query["starts_at"] = span
+        direction = DESCENDING if newest_first else ASCENDING
+        if cursor:
+            moment, last_id = decode_cursor(cursor)
+            op = "$lt" if newest_first else "$gt"
+            query = {
+                "$and": [query, {"$or": [{"starts_at": {op: moment}}, {"starts_at": moment, "_id": {op: last_id}}]}]
+            }
+        docs = (
+            await self.collection.find(query, {"outbox": 0})
+            .sort([("starts_at", direction), ("_id", direction)])
+            .limit(limit + 1)
+            .to_list()
+        )
+        page = docs[:limit]
+        next_cursor = encode_cursor(page[-1]) if len(docs) > limit else None
+        return [(booking_of(d), d["version"]) for d in page], next_cursor
+
+    async def count_for_limit(
+        self, member_id: str, offering_id: str, first: datetime, last: datetime, statuses: Sequence[str]
+    ) -> int:
+        return await self.collection.count_documents(
+            {
+                "member_id": member_id,
+                "offering_id": offering_id,
+                "status": {"$in": list(statuses)},
+                "starts_at": {"$gte": first, "$lt": last},
+            }
+        )
+
+    async def due(self, statuses: Sequence[str], ended_before: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
+        docs = (
+            await self.collection.find(
+                {"status": {"$in": list(statuses)}, "ends_at": {"$lt": ended_before}}, {"outbox": 0}
+            )
+            .limit(limit)
+            .to_list()
+        )
+        return [(booking_of(d), d["version"]) for d in docs]
+
+    async def pending_since(self, moment: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
+        docs = (
+            await self.collection.find(
+                {"status": BookingStatus.PENDING.value, "requested_at": {"$lt": moment}}, {"outbox": 0}
+            )
+            .limit(limit)
+            .to_list()
+        )
+        return [(booking_of(d), d["version"]) for d in docs]
+
+    async def exists(self, booking_ids: Sequence[str]) -> set[str]:
+        docs = await self.collection.find({"_id": {"$in": list(booking_ids)}}, {"_id": 1}).to_list()
+        return {d["_id"] for d in docs}
+
+
+def view(booking: Booking, version: int, **extra: Any) -> dict[str, Any]:
+    """A booking as the API shows it."""
+    data: dict[str, Any] = booking.snapshot("json")
+    data.update(
+        {
+            "id": booking.booking_id,
+            "version": version,
+            "starts_at": booking.starts_at.isoformat(),
+            "ends_at": booking.ends_at.isoformat(),
+            "late": booking.late,
+            "confirmed_at": booking.confirmed_at.isoformat() if booking.confirmed_at else None,
+            "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
+            "checked_in_at": booking.checked_in_at.isoformat() if booking.checked_in_at else None,
+            "reason": booking.reason,
+            "replaces": booking.replaces,
+            **extra,
+        }
+    )
+    return data
+
+
+__all__ = ["BadCursor", "Bookings", "RoutedStore", "booking_of", "state_of", "view"]

@@ -1,0 +1,129 @@
+"""Seats of a session and "one booking per member per session", with single-document atomicity.
+
+- `session_seats`: one document per session (`_id` = offering + start), with the seats
+  `taken` and the booking ids `holders` that hold them. A seat is taken by one conditional
+  update: `$inc` only while `taken <= seats - party_size` and only if this booking is not
+  a holder yet, so concurrent requests can never oversell, and a retried command never
+  takes a second seat. Releasing is the reverse, conditional on being a holder.
+- `session_members`: one document per (session, member), `_id` = session + member: the
+  unique `_id` index decides which booking (or waitlist place) of a member a session has.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import PyMongoError
+
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError, is_duplicate_key
+
+
+class SessionSeats:
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("offering_id", ASCENDING), ("starts_at", ASCENDING)])
+
+    def seat_filter(self, key: str, seats: int, party_size: int, booking_id: str) -> Document:
+        """The guard: room for the party, and not already held by this booking."""
+        return {"_id": key, "holders": {"$ne": booking_id}, "taken": {"$lte": seats - party_size}}
+
+    async def take(
+        self,
+        key: str,
+        offering_id: str,
+        starts_at: datetime,
+        seats: int,
+        booking_id: str,
+        party_size: int,
+    ) -> bool:
+        """True if `booking_id` holds its seats in the session (now, or already: a retried command)."""
+        update: Document = {
+            "$inc": {"taken": party_size},
+            "$push": {"holders": booking_id},
+            "$set": {"changed_at": _now()},
+        }
+        guard = self.seat_filter(key, seats, party_size, booking_id)
+        try:
+            # The session's first booking creates its counter (upsert); later ones update it.
+            first = {**update, "$setOnInsert": {"offering_id": offering_id, "starts_at": starts_at}}
+            result = await self.collection.update_one(guard, first, upsert=True)
+            if result.matched_count == 1 or result.upserted_id is not None:
+                return True
+        except PyMongoError as exc:
+            # The counter exists and the guard refused (full, or held already), or a concurrent
+            # first booking created it just now: one plain guarded update decides.
+            if not is_duplicate_key(exc):
+                raise
+        if (await self.collection.update_one(guard, update)).matched_count == 1:
+            return True
+        return await self.collection.find_one({"_id": key, "holders": booking_id}, {"_id": 1}) is not None
+
+    async def release(self, key: str, booking_id: str, party_size: int) -> bool:
+        """Give the seats back (once: only while the booking is a holder)."""
+        result = await self.collection.update_one(
+            {"_id": key, "holders": booking_id},
+            {"$inc": {"taken": -party_size}, "$pullAll": {"holders": [booking_id]}, "$set": {"changed_at": _now()}},
+        )
+        return result.matched_count == 1
+
+    async def next_in_line(self, key: str) -> int:
+        """The session's next waitlist number (1, 2, ...): one atomic `$inc`, no counting."""
+        doc = await self.collection.find_one_and_update(
+            {"_id": key}, {"$inc": {"queued": 1}}, return_document=ReturnDocument.AFTER
+        )
+        return int(doc["queued"]) if doc else 1
+
+    async def taken(self, offering_id: str, first: datetime, last: datetime) -> dict[str, int]:
+        docs = await self.collection.find(
+            {"offering_id": offering_id, "starts_at": {"$gte": first, "$lte": last}}, {"taken": 1}
+        ).to_list()
+        return {d["_id"]: int(d["taken"]) for d in docs}
+
+    async def get(self, key: str) -> Document | None:
+        return await self.collection.find_one({"_id": key})
+
+    async def with_holders_changed_before(self, moment: datetime, limit: int = 200) -> list[Document]:
+        found: list[Document] = (
+            await self.collection.find({"changed_at": {"$lt": moment}, "taken": {"$gt": 0}}).limit(limit).to_list()
+        )
+        return found
+
+
+class SessionMembers:
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    async def claim(self, key: str, member_id: str, booking_id: str) -> tuple[str, bool]:
+        """Make `booking_id` the member's one booking of the session.
+
+        Returns the booking id that has the place, and whether it was claimed just now (a
+        booking id that claims afresh cannot have made anything yet)."""
+        claim_id = f"{key}|{member_id}"
+        try:
+            await self.collection.insert_one({"_id": claim_id, "booking_id": booking_id, "at": _now()})
+            return booking_id, True
+        except DuplicateKeyError:
+            doc = await self.collection.find_one({"_id": claim_id})
+            if doc is None:  # freed meanwhile
+                return await self.claim(key, member_id, booking_id)
+            holder: str = doc["booking_id"]
+            return holder, False
+
+    async def free(self, key: str, member_id: str, booking_id: str) -> None:
+        await self.collection.delete_one({"_id": f"{key}|{member_id}", "booking_id": booking_id})
+
+
+class Seats:
+    """Both guards of a database."""
+
+    def __init__(self, db: Database, seats: Any = SessionSeats) -> None:
+        self.sessions: SessionSeats = seats(db["session_seats"])
+        self.members = SessionMembers(db["session_members"])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,1 @@
+"""Pure rules of bookings: no I/O."""

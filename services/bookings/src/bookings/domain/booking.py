@@ -1,0 +1,322 @@
+"""The booking aggregate: one member's seat(s) in one session of an offering, and its lifecycle.
+
+    pending ──(space reserved)──> confirmed ──> checked_in ──> completed
+       │                              │    └──(end + grace, not checked in)──> no_show
+       └──(space refused)──> rejected └──> cancelled (late inside the cancellation window)
+
+Every function is pure: it takes the booking as it stands and the facts it needs and
+returns the new booking with the events to publish (contract events for subscribers, and
+the commands to spaces for the saga). Seats and "one booking per member per session" are
+decided by the adapters' guarded documents, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from parkgrid.contracts.bookings import (
+    BookingCancelled,
+    BookingCheckedIn,
+    BookingCompleted,
+    BookingConfirmed,
+    BookingNoShow,
+    BookingRejected,
+    BookingRequested,
+    BookingSnapshot,
+    BookingStatus,
+)
+from parkgrid.contracts.catalogue import OfferingSnapshot, OfferingStatus, Period
+from parkgrid.contracts.common import SpaceRequirement, TimeRange
+from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
+from parkgrid.events import IntegrationEvent
+
+NO_SHOW_GRACE = timedelta(minutes=30)
+ACTIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
+"""Statuses that hold a seat."""
+COUNTED = (*ACTIVE, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+"""Statuses that count towards a member's per-period limit."""
+
+
+class BookingRefused(Exception):
+    """A booking command that the rules refuse; `kind` picks the HTTP status at the edge."""
+
+    kind = "invalid"
+
+    def __init__(self, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class InvalidBooking(BookingRefused):
+    """Input that names no bookable thing (unknown offering, not a session, past...): 422."""
+
+
+class NotEligible(BookingRefused):
+    """The member's kind, stage or status excludes them: 403."""
+
+    kind = "forbidden"
+
+
+class Unavailable(BookingRefused):
+    """Full, already booked, limit reached, wrong state: 409."""
+
+    kind = "conflict"
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """What bookings knows of a member organisation, from community's events."""
+
+    member_id: str
+    name: str
+    kind: str
+    stage: str
+    active: bool
+    home_site_id: str | None
+    people: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str
+    subject: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role, "subject": self.subject}
+
+
+@dataclass(frozen=True)
+class Booking:
+    booking_id: str
+    offering_id: str
+    offering_title: dict[str, Any]
+    category: str
+    site_id: str | None
+    time_zone: str
+    starts_at: datetime
+    ends_at: datetime
+    member_id: str
+    person_id: str
+    party_size: int
+    booked_by: Actor
+    status: BookingStatus
+    requested_at: datetime
+    credits: int = 0
+    requirement: dict[str, Any] | None = None
+    attempt: int = 0
+    reservation_request_id: str | None = None
+    space_id: str | None = None
+    confirmed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    late: bool | None = None
+    checked_in_at: datetime | None = None
+    ended_at: datetime | None = None
+    reason: str | None = None
+    waitlist_entry_id: str | None = None
+    replaces: str | None = None
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in ACTIVE
+
+    def snapshot(self, mode: str = "python") -> dict[str, Any]:
+        return BookingSnapshot(
+            booking_id=self.booking_id,
+            offering_id=self.offering_id,
+            offering_title=self.offering_title,  # type: ignore[arg-type]
+            category=self.category,  # type: ignore[arg-type]
+            site_id=self.site_id,
+            time_zone=self.time_zone,
+            session=TimeRange(starts_at=self.starts_at, ends_at=self.ends_at),
+            member_id=self.member_id,
+            person_id=self.person_id,
+            party_size=self.party_size,
+            booked_by=self.booked_by.as_dict(),  # type: ignore[arg-type]
+            status=self.status,
+            requested_at=self.requested_at,
+            reservation_request_id=self.reservation_request_id,
+            space_id=self.space_id,
+            credits=self.credits,
+        ).model_dump(mode=mode)
+
+
+# --- checks before a booking is made -------------------------------------------------
+
+
+def check_eligible(offering: OfferingSnapshot, member: MemberFacts | None, person_id: str | None) -> str:
+    """The person who books (the given one, else the organisation's first); raises if not eligible."""
+    if member is None:
+        raise InvalidBooking("there is no such member organisation", field="member_id")
+    if not member.active:
+        raise NotEligible(f"{member.name} has left the programme", field="member_id")
+    kinds = [k.value for k in offering.eligibility.member_kinds]
+    stages = [s.value for s in offering.eligibility.stages]
+    if kinds and member.kind not in kinds:
+        raise NotEligible(f"this offering is for {', '.join(kinds)}; {member.name} is {member.kind}", field="member_id")
+    if stages and member.stage not in stages:
+        raise NotEligible(
+            f"this offering is for the stages {', '.join(stages)}; {member.name} is at {member.stage}",
+            field="member_id",
+        )
+    if person_id is not None:
+        if member.people and person_id not in member.people:
+            raise InvalidBooking(f"{person_id} is not one of {member.name}'s people", field="person_id")
+        return person_id
+    if not member.people:
+        raise InvalidBooking(f"{member.name} has no people to book for; give person_id", field="person_id")
+    return member.people[0]
+
+
+def check_rules(offering: OfferingSnapshot, starts_at: datetime, party_size: int, now: datetime) -> None:
+    if offering.status != OfferingStatus.PUBLISHED:
+        raise Unavailable(f"offering {offering.offering_id} is {offering.status.value}", field="offering_id")
+    if party_size > offering.seats_per_session:
+        raise InvalidBooking(
+            f"a session has {offering.seats_per_session} seat(s); party_size {party_size} is too many",
+            field="party_size",
+        )
+    if starts_at <= now:
+        raise InvalidBooking("this session has already started", field="starts_at")
+    notice = timedelta(minutes=offering.rules.min_notice_minutes)
+    if starts_at < now + notice:
+        raise InvalidBooking(
+            f"book at least {offering.rules.min_notice_minutes} minutes before the session", field="starts_at"
+        )
+    if starts_at > now + timedelta(days=offering.rules.max_advance_days):
+        raise InvalidBooking(
+            f"sessions open for booking {offering.rules.max_advance_days} days ahead", field="starts_at"
+        )
+
+
+def period_of(period: Period, day: date) -> tuple[date, date]:
+    """The first and last (inclusive) local day of the period that contains `day`."""
+    if period == Period.DAY:
+        return day, day
+    if period == Period.WEEK:
+        first = day - timedelta(days=day.isoweekday() - 1)
+        return first, first + timedelta(days=6)
+    if period == Period.MONTH:
+        first = day.replace(day=1)
+    elif period == Period.QUARTER:
+        first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    else:
+        first = date(day.year, 1, 1)
+    months = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}[period]
+    month = first.month - 1 + months
+    after = date(first.year + month // 12, month % 12 + 1, 1)
+    return first, after - timedelta(days=1)
+
+
+def local_day(moment: datetime, time_zone: str) -> date:
+    return moment.astimezone(ZoneInfo(time_zone)).date()
+
+
+# --- the lifecycle -------------------------------------------------------------------
+
+
+def request_id_of(booking_id: str, attempt: int) -> str:
+    return f"{booking_id}.r{attempt}"
+
+
+def _reservation_request(booking: Booking) -> ReservationRequested:
+    assert booking.requirement is not None
+    assert booking.site_id is not None
+    assert booking.reservation_request_id is not None
+    return ReservationRequested(
+        request_id=booking.reservation_request_id,
+        requested_by=Requester.BOOKINGS,
+        reference_id=booking.booking_id,
+        site_id=booking.site_id,
+        requirement=SpaceRequirement.model_validate(booking.requirement),
+        time=TimeRange(starts_at=booking.starts_at, ends_at=booking.ends_at),
+        member_id=booking.member_id,
+    )
+
+
+def release_request(booking: Booking, request_id: str, reason: str) -> ReleaseRequested:
+    assert booking.site_id is not None
+    return ReleaseRequested(
+        request_id=request_id,
+        requested_by=Requester.BOOKINGS,
+        reference_id=booking.booking_id,
+        site_id=booking.site_id,
+        reason=reason[:500],
+    )
+
+
+def open_booking(booking: Booking, now: datetime) -> tuple[Booking, list[IntegrationEvent]]:
+    """A booking whose seat is secured: confirmed at once, or pending while spaces finds a room."""
+    if booking.requirement is not None and booking.site_id is not None:
+        pending = replace(
+            booking,
+            status=BookingStatus.PENDING,
+            attempt=1,
+            reservation_request_id=request_id_of(booking.booking_id, 1),
+        )
+        return pending, [BookingRequested(**pending.snapshot()), _reservation_request(pending)]
+    confirmed = replace(booking, status=BookingStatus.CONFIRMED, confirmed_at=now)
+    return confirmed, [BookingConfirmed(**confirmed.snapshot(), confirmed_at=now)]
+
+
+def confirm(booking: Booking, space_id: str | None, now: datetime) -> tuple[Booking, list[IntegrationEvent]]:
+    if booking.status != BookingStatus.PENDING:
+        return booking, []
+    confirmed = replace(booking, status=BookingStatus.CONFIRMED, space_id=space_id, confirmed_at=now)
+    return confirmed, [BookingConfirmed(**confirmed.snapshot(), confirmed_at=now)]
+
+
+def reject(booking: Booking, reason: str, detail: str) -> tuple[Booking, list[IntegrationEvent]]:
+    if booking.status != BookingStatus.PENDING:
+        return booking, []
+    rejected = replace(booking, status=BookingStatus.REJECTED, reason=reason)
+    return rejected, [BookingRejected(**rejected.snapshot(), reason=reason, detail=detail[:500])]
+
+
+def is_late(booking: Booking, cancellation_window_minutes: int, now: datetime) -> bool:
+    return now > booking.starts_at - timedelta(minutes=cancellation_window_minutes)
+
+
+def cancel(
+    booking: Booking, actor: Actor, now: datetime, cancellation_window_minutes: int, *, staff_override: bool = False
+) -> tuple[Booking, list[IntegrationEvent]]:
+    """Cancel a booking that holds a seat; inside the window it is late (staff may waive that)."""
+    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+        raise Unavailable(f"a {booking.status.value} booking cannot be cancelled")
+    if booking.starts_at <= now and not staff_override:
+        raise Unavailable("the session has started; ask the front desk")
+    late = is_late(booking, cancellation_window_minutes, now) and not staff_override
+    cancelled = replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, late=late)
+    events: list[IntegrationEvent] = [
+        BookingCancelled(
+            **cancelled.snapshot(), cancelled_by=actor.as_dict(), late=late, previous_status=booking.status
+        )
+    ]
+    if booking.reservation_request_id is not None:
+        events.append(release_request(booking, booking.reservation_request_id, "booking cancelled"))
+    return cancelled, events
+
+
+def check_in(booking: Booking, actor: Actor, now: datetime) -> tuple[Booking, list[IntegrationEvent]]:
+    if booking.status == BookingStatus.CHECKED_IN:
+        return booking, []
+    if booking.status != BookingStatus.CONFIRMED:
+        raise Unavailable(f"a {booking.status.value} booking cannot be checked in")
+    if now < booking.starts_at - timedelta(hours=2) or now > booking.ends_at + NO_SHOW_GRACE:
+        raise Unavailable("check-in opens two hours before the session and closes after its grace period")
+    checked = replace(booking, status=BookingStatus.CHECKED_IN, checked_in_at=now)
+    return checked, [BookingCheckedIn(**checked.snapshot(), checked_in_at=now, checked_in_by=actor.as_dict())]
+
+
+def settle(booking: Booking, now: datetime) -> tuple[Booking, list[IntegrationEvent]]:
+    """After the session: checked in → completed; confirmed and past the grace period → no-show."""
+    if booking.status == BookingStatus.CHECKED_IN and now >= booking.ends_at:
+        done = replace(booking, status=BookingStatus.COMPLETED, ended_at=now)
+        return done, [BookingCompleted(**done.snapshot())]
+    if booking.status == BookingStatus.CONFIRMED and now >= booking.ends_at + NO_SHOW_GRACE:
+        missed = replace(booking, status=BookingStatus.NO_SHOW, ended_at=now)
+        return missed, [BookingNoShow(**missed.snapshot())]
+    return booking, []

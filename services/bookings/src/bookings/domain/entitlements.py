@@ -1,0 +1,90 @@
+"""Programme-aware credits: what a member at a given stage may use per period and category.
+
+A confirmed booking of an offering that costs credits consumes them from the allowance of
+the period its session falls in; a timely cancellation gives them back; a late cancellation
+or a no-show does not. The ledger is derived from booking events only, so it can be
+dropped and rebuilt from the topic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from bookings.domain.booking import period_of
+from parkgrid.contracts.catalogue import Period
+
+# stage -> category -> (credits, period)
+ALLOWANCES: dict[str, dict[str, tuple[int, Period]]] = {
+    "pre_incubation": {"mentoring": (4, Period.QUARTER), "innovation": (4, Period.QUARTER)},
+    "incubation": {
+        "mentoring": (6, Period.QUARTER),
+        "innovation": (4, Period.QUARTER),
+        "market_access": (4, Period.QUARTER),
+        "meeting_room": (10, Period.MONTH),
+    },
+    "acceleration": {
+        "mentoring": (4, Period.QUARTER),
+        "market_access": (6, Period.QUARTER),
+        "meeting_room": (20, Period.MONTH),
+    },
+    "resident": {"meeting_room": (20, Period.MONTH)},
+}
+
+
+def allowance_for(stage: str, category: str) -> tuple[int, Period] | None:
+    return ALLOWANCES.get(stage, {}).get(category)
+
+
+def entitlement_id(member_id: str, category: str, period_start: date) -> str:
+    return f"ent-{member_id}-{category}-{period_start.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """One member's allowance of one category over one period, and the bookings it served."""
+
+    entitlement_id: str
+    member_id: str
+    category: str
+    period_start: date
+    period_end: date
+    allowance: int
+    consumed: tuple[tuple[str, int], ...] = ()
+    restored: tuple[str, ...] = ()
+
+    @property
+    def used(self) -> int:
+        return sum(amount for booking, amount in self.consumed if booking not in self.restored)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.allowance - self.used)
+
+    def consumed_by(self, booking_id: str) -> int:
+        return next((amount for booking, amount in self.consumed if booking == booking_id), 0)
+
+
+def grant(member_id: str, stage: str, category: str, day: date) -> Entitlement | None:
+    """The allowance of the period containing `day`, or None when the stage has none for the category."""
+    found = allowance_for(stage, category)
+    if found is None:
+        return None
+    amount, period = found
+    first, last = period_of(period, day)
+    return Entitlement(entitlement_id(member_id, category, first), member_id, category, first, last, amount)
+
+
+def consume(entitlement: Entitlement, booking_id: str, amount: int) -> Entitlement | None:
+    """The ledger after a booking used `amount`; None if it already did (a redelivered event)."""
+    if entitlement.consumed_by(booking_id):
+        return None
+    return replace(entitlement, consumed=(*entitlement.consumed, (booking_id, amount)))
+
+
+def restore(entitlement: Entitlement, booking_id: str) -> tuple[Entitlement, int] | None:
+    """The ledger after a timely cancellation gave back what the booking used; None if nothing to do."""
+    amount = entitlement.consumed_by(booking_id)
+    if not amount or booking_id in entitlement.restored:
+        return None
+    return replace(entitlement, restored=(*entitlement.restored, booking_id)), amount

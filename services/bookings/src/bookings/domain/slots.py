@@ -1,0 +1,116 @@
+"""Sessions of an offering: weekly windows in the site's local time, minus closures, within the rules.
+
+Windows are wall-clock times in the site's IANA zone, so a 09:00 session stays at 09:00
+local when `Africa/Casablanca` moves from +01:00 to +00:00 for Ramadan and back; only its
+UTC instant moves. Sessions are therefore built per local day with zoneinfo, never by
+adding fixed offsets (the same idea as the catalogue's, over bookings' own projection).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from parkgrid.contracts.catalogue import OfferingSnapshot
+from parkgrid.contracts.common import Closure, WeeklyWindow
+
+MAX_RANGE_DAYS = 62
+
+
+@dataclass(frozen=True)
+class Session:
+    """One bookable occurrence of an offering."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def key(self) -> str:
+        return session_key_time(self.starts_at)
+
+
+def session_key_time(starts_at: datetime) -> str:
+    return starts_at.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+
+
+def session_key(offering_id: str, starts_at: datetime) -> str:
+    """The id of a session: its offering and its start in UTC (one seat counter per session)."""
+    return f"{offering_id}@{session_key_time(starts_at)}"
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _clock(hhmm: str) -> time:
+    hours, minutes = hhmm.split(":")
+    return time(int(hours), int(minutes))
+
+
+def closed_on(day: date, closures: Sequence[Closure]) -> bool:
+    return any(c.first_day <= day <= c.last_day for c in closures)
+
+
+def local_sessions(
+    availability: Sequence[WeeklyWindow],
+    closures: Sequence[Closure],
+    time_zone: str,
+    session_minutes: int,
+    first: date,
+    last: date,
+) -> list[Session]:
+    """Every session in the local days [first, last]: back to back from each window's opening."""
+    zone = ZoneInfo(time_zone)
+    length = timedelta(minutes=session_minutes)
+    sessions: list[Session] = []
+    for day in _days(first, last):
+        if closed_on(day, closures):
+            continue
+        for window in sorted(availability, key=lambda w: w.opens):
+            if window.weekday != day.isoweekday():
+                continue
+            start = datetime.combine(day, _clock(window.opens))
+            closes = datetime.combine(day, _clock(window.closes))
+            while start + length <= closes:
+                # Wall-clock arithmetic, then the zone: the offset is the one in force that day.
+                sessions.append(Session(start.replace(tzinfo=zone), (start + length).replace(tzinfo=zone)))
+                start += length
+    return sessions
+
+
+def bookable_window(offering: OfferingSnapshot, now: datetime) -> tuple[datetime, datetime]:
+    """The earliest and latest start the rules allow at `now` (notice and horizon)."""
+    return (
+        now + timedelta(minutes=offering.rules.min_notice_minutes),
+        now + timedelta(days=offering.rules.max_advance_days),
+    )
+
+
+def sessions_between(
+    offering: OfferingSnapshot, time_zone: str, first: date, last: date, now: datetime
+) -> list[Session]:
+    """The sessions of [first, last] (local days) that the rules let someone book at `now`."""
+    earliest, latest = bookable_window(offering, now)
+    return [
+        s
+        for s in local_sessions(
+            offering.availability, offering.closures, time_zone, offering.session_minutes, first, last
+        )
+        if earliest <= s.starts_at <= latest
+    ]
+
+
+def session_at(offering: OfferingSnapshot, time_zone: str, starts_at: datetime) -> Session | None:
+    """The offering's session that starts exactly at `starts_at`, whatever the rules, or None."""
+    local_day = starts_at.astimezone(ZoneInfo(time_zone)).date()
+    for session in local_sessions(
+        offering.availability, offering.closures, time_zone, offering.session_minutes, local_day, local_day
+    ):
+        if session.starts_at == starts_at:
+            return session
+    return None

@@ -1,0 +1,67 @@
+"""Fixtures of the bookings tests (a pytest plugin): the service over the real store and broker,
+and tokens of every role."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from bookings_support import MEMBER, OTHER_MEMBER, OTHER_SITE, PERSON, SITE, TOPICS_USED
+from fastapi import FastAPI
+
+from bookings.bootstrap import BookingsSettings, build_app
+from bookings.service_layer.handlers import BookingService
+from parkgrid.auth import Role, issue_token
+from parkgrid.store import Database
+from parkgrid.testing.plugin import CreateTopics
+
+
+@pytest.fixture
+async def settings(
+    mongodb_uri: str, kafka_bootstrap: str, topic_prefix: str, database: Database, create_topics: CreateTopics
+) -> BookingsSettings:
+    await create_topics(TOPICS_USED)
+    return BookingsSettings(
+        PARKGRID_SERVICE_NAME=f"bookings-{topic_prefix.strip('.')}",
+        MONGODB_URI=mongodb_uri,
+        PARKGRID_DATABASE=database.name,
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
+        PARKGRID_TOPIC_PREFIX=topic_prefix,
+        PARKGRID_LOG_JSON=False,
+        PARKGRID_LOG_LEVEL="WARNING",
+        BOOKINGS_SWEEP_SECONDS=3600,
+    )
+
+
+@pytest.fixture
+async def app(settings: BookingsSettings) -> AsyncIterator[FastAPI]:
+    application = build_app(settings)
+    async with application.router.lifespan_context(application):
+        await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as http:
+        yield http
+
+
+@pytest.fixture
+def service(app: FastAPI) -> BookingService:
+    found: BookingService = app.state.bookings
+    return found
+
+
+@pytest.fixture
+def tokens(settings: BookingsSettings) -> dict[str, str]:
+    return {
+        "admin": issue_token(settings, role=Role.ADMIN, subject="admin-1"),
+        "desk": issue_token(settings, role=Role.FRONT_DESK, subject="desk-1", sites=[SITE]),
+        "other_desk": issue_token(settings, role=Role.FRONT_DESK, subject="desk-2", sites=[OTHER_SITE]),
+        "member": issue_token(settings, role=Role.MEMBER, member_id=MEMBER, person_id=PERSON),
+        "other_member": issue_token(settings, role=Role.MEMBER, member_id=OTHER_MEMBER, person_id="person-globex-1"),
+    }

@@ -1,0 +1,169 @@
+"""Helpers of the bookings tests: the other contexts' facts (offerings, members, sites) as their
+events say them, publishing and reading topics, times in the site's zone."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiokafka import AIOKafkaConsumer
+
+from bookings.bootstrap import BookingsSettings
+from bookings.entrypoints.consumers import PUBLISHED, topic
+from bookings.service_layer.handlers import BookingService
+from parkgrid.contracts.catalogue import OfferingPublished
+from parkgrid.contracts.common import MemberKind, ProgrammeStage
+from parkgrid.contracts.community import MemberRegistered, MemberStatus, Person, Programme
+from parkgrid.contracts.spaces import SiteRegistered
+from parkgrid.envelope import Envelope
+from parkgrid.events import IntegrationEvent, registry
+from parkgrid.kafka import EventPublisher, make_producer
+
+SITE = "site-test"
+OTHER_SITE = "site-other"
+CASABLANCA = ZoneInfo("Africa/Casablanca")
+MEMBER = "member-acme"
+PERSON = "person-acme-1"
+OTHER_MEMBER = "member-globex"
+TOPICS_USED = [*PUBLISHED, *(topic(n) for n in ("catalogue.offering", "community.member", "spaces.site"))]
+TOPICS_USED.append(topic("spaces.reservation"))
+
+
+def bearer(token: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
+# --- the other contexts' facts --------------------------------------------------------
+
+
+def offering(offering_id: str = "off-test-mentoring", **changes: Any) -> OfferingPublished:
+    """A published offering of the test site: every day 09:00-17:00, sessions of an hour."""
+    data: dict[str, Any] = {
+        "offering_id": offering_id,
+        "site_id": SITE,
+        "category": "mentoring",
+        "title": {"fr": "Mentorat", "en": "Mentoring"},
+        "description": {"fr": "Une heure avec un mentor", "en": "An hour with a mentor"},
+        "provider": {"name": "Mentor", "kind": "expert"},
+        "mode": "in_person",
+        "session_minutes": 60,
+        "seats_per_session": 1,
+        "eligibility": {"member_kinds": [], "stages": []},
+        "credits": None,
+        "rules": {"min_notice_minutes": 60, "max_advance_days": 120, "cancellation_window_minutes": 24 * 60},
+        "time_zone": "Africa/Casablanca",
+        "availability": [{"weekday": d, "opens": "09:00", "closes": "17:00"} for d in range(1, 8)],
+        "closures": [],
+        "space_requirement": None,
+        "status": "published",
+        "price": None,
+    }
+    data.update(changes)
+    return OfferingPublished.model_validate(data)
+
+
+def member(member_id: str = MEMBER, *, kind: str = "startup", stage: str = "incubation", **changes: Any) -> Any:
+    people = changes.pop("people", None) or [
+        Person(
+            person_id=f"person-{member_id.removeprefix('member-')}-1",
+            name="Salma",
+            email="salma@example.ma",
+            role="CEO",
+        )
+    ]
+    return MemberRegistered(
+        member_id=member_id,
+        name=changes.pop("name", f"Startup {member_id}"),
+        kind=MemberKind(kind),
+        sector="agritech",
+        home_site_id=changes.pop("home_site_id", SITE),
+        status=changes.pop("status", MemberStatus.ACTIVE),
+        programme=Programme(stage=ProgrammeStage(stage), started_on=date(2026, 1, 5)),
+        people=people,
+    )
+
+
+def site(site_id: str = SITE, zone: str = "Africa/Casablanca") -> SiteRegistered:
+    return SiteRegistered(
+        site_id=site_id,
+        name=f"Technopark {site_id}",
+        city="Casablanca",
+        country="MA",
+        time_zone=zone,
+        opening_hours=[{"weekday": d, "opens": "08:00", "closes": "20:00"} for d in range(1, 8)],
+    )
+
+
+def envelope(event: IntegrationEvent, subject: str, sequence: int = 1, source: str = "tests") -> Envelope:
+    return registry.envelope(event, source=source, subject=subject, sequence=sequence)
+
+
+async def project(service: BookingService, *events: IntegrationEvent) -> None:
+    """Apply other contexts' events to the projections directly (the consumers are tested apart)."""
+    for event in events:
+        if isinstance(event, OfferingPublished):
+            await service.projections.offerings.apply(envelope(event, event.offering_id), event)
+        elif isinstance(event, MemberRegistered):
+            await service.projections.members.apply(envelope(event, event.member_id), event)
+        elif isinstance(event, SiteRegistered):
+            await service.projections.sites.apply(envelope(event, event.site_id), event)
+
+
+async def publish(settings: BookingsSettings, items: Iterable[tuple[str, Envelope]]) -> None:
+    producer = make_producer(settings.kafka_bootstrap_servers, client_id="bookings-tests")
+    await producer.start()
+    try:
+        await EventPublisher(producer, settings.topic_prefix).publish_many(items)
+    finally:
+        await producer.stop()
+
+
+async def read_topic(
+    settings: BookingsSettings, name: str, *, until: int, within: float = 20.0, types: set[str] | None = None
+) -> list[Envelope]:
+    consumer = AIOKafkaConsumer(
+        settings.topic_prefix + name,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    found: list[Envelope] = []
+    deadline = time.monotonic() + within
+    try:
+        while time.monotonic() < deadline and len(found) < until:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                for r in records:
+                    env = Envelope.from_kafka(r.key, r.value, r.headers)
+                    if types is None or env.type in types:
+                        found.append(env)
+    finally:
+        await consumer.stop()
+    return found
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CASABLANCA)
+
+
+def in_days(days: int, hour: int = 10) -> datetime:
+    """A session start `days` ahead at `hour` local time."""
+    return local(datetime.now(CASABLANCA).date() + timedelta(days=days), hour)
+
+
+async def eventually(check: Any, within: float = 20.0, every: float = 0.1) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(every)
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)

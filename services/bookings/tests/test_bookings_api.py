@@ -1,0 +1,174 @@
+"""The bookings API over the real store and broker: booking, idempotency, bad input, who may do
+what, slots, and the events published."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from bookings_support import (
+    MEMBER,
+    OTHER_MEMBER,
+    PERSON,
+    SITE,
+    bearer,
+    in_days,
+    member,
+    offering,
+    project,
+    read_topic,
+    site,
+)
+
+from bookings.bootstrap import BookingsSettings
+from bookings.service_layer.handlers import BookingService
+
+pytest_plugins = ["bookings_fixtures"]
+
+
+async def ready(service: BookingService) -> None:
+    await project(
+        service,
+        site(),
+        offering(),
+        offering("off-test-clinic", seats_per_session=3, eligibility={"member_kinds": ["tpe"], "stages": []}),
+        member(MEMBER, people=None),
+        member(OTHER_MEMBER, home_site_id="site-other"),
+    )
+
+
+def body(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "offering_id": "off-test-mentoring",
+        "member_id": MEMBER,
+        "starts_at": in_days(3).isoformat(),
+    }
+    data.update(changes)
+    return data
+
+
+async def test_a_member_books_a_seat_once_and_a_retry_gets_the_same_answer(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str], settings: BookingsSettings
+) -> None:
+    await ready(service)
+    headers = bearer(tokens["member"], **{"Idempotency-Key": "k-1"})
+    first = await client.post("/v1/bookings", json=body(), headers=headers)
+    assert first.status_code == 201, first.text
+    booking = first.json()
+    assert booking["status"] == "confirmed"
+    assert booking["person_id"] == PERSON
+    assert first.headers["Location"] == f"/v1/bookings/{booking['id']}"
+    again = await client.post("/v1/bookings", json=body(), headers=headers)
+    assert again.status_code == 201
+    assert again.json()["id"] == booking["id"]
+    assert again.headers.get("idempotent-replayed") == "true"
+    other_body = await client.post("/v1/bookings", json=body(party_size=1, join_waitlist=True), headers=headers)
+    assert other_body.status_code == 422
+    assert other_body.json()["errors"][0]["field"] == "Idempotency-Key"
+    # Another request for the same session: one booking per member per session, and the seat is gone.
+    twice = await client.post("/v1/bookings", json=body(), headers=bearer(tokens["member"]))
+    assert twice.status_code == 409
+    slots = await client.get(
+        "/v1/offerings/off-test-mentoring/slots",
+        params={"from": in_days(3).date().isoformat(), "to": in_days(3).date().isoformat()},
+        headers=bearer(tokens["member"]),
+    )
+    assert slots.status_code == 200
+    by_start = {s["starts_at"]: s for s in slots.json()["items"]}
+    assert by_start[in_days(3).isoformat()]["remaining"] == 0
+    assert by_start[in_days(3, 11).isoformat()] == {
+        "starts_at": in_days(3, 11).isoformat(),
+        "ends_at": in_days(3, 12).isoformat(),
+        "seats": 1,
+        "remaining": 1,
+    }
+    assert len(by_start) == 8
+    events = await read_topic(settings, "bookings.booking", until=1)
+    assert [(e.type, e.subject) for e in events] == [("parkgrid.bookings.booking.confirmed", booking["id"])]
+    assert events[0].data["session"]["starts_at"].startswith(in_days(3).date().isoformat())
+
+
+async def test_bad_input_is_refused_naming_the_problem(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    await ready(service)
+    desk = bearer(tokens["desk"])
+    cases = [
+        (body(offering_id="off-unknown"), 422, "offering_id"),
+        (body(starts_at=in_days(3, 10).replace(minute=30).isoformat()), 422, "starts_at"),
+        (body(starts_at=in_days(-2).isoformat()), 422, "starts_at"),
+        (body(starts_at=in_days(200).isoformat()), 422, "starts_at"),
+        (body(party_size=0), 422, "party_size"),
+        (body(party_size=2), 422, "party_size"),
+        (body(colour="blue"), 422, "colour"),
+        (body(starts_at="tomorrow"), 422, "starts_at"),
+        (body(member_id="member-nobody"), 422, "member_id"),
+        (body(person_id="person-stranger"), 422, "person_id"),
+        (body(offering_id="off-test-clinic"), 403, "member_id"),
+    ]
+    for payload, status, field in cases:
+        response = await client.post("/v1/bookings", json=payload, headers=desk)
+        assert response.status_code == status, (payload, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert field in {e["field"] for e in response.json()["errors"]}, response.json()
+    huge = await client.post(
+        "/v1/bookings",
+        content=b'{"x": "' + b"a" * 2_000_000 + b'"}',
+        headers={**desk, "content-type": "application/json"},
+    )
+    assert huge.status_code == 413
+
+
+async def test_who_may_see_and_do_what(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    await ready(service)
+    made = await client.post("/v1/bookings", json=body(), headers=bearer(tokens["desk"]))
+    assert made.status_code == 201, made.text
+    booking_id = made.json()["id"]
+    assert made.json()["booked_by"] == {"role": "front_desk", "subject": "desk-1"}
+    other = bearer(tokens["other_member"])
+    assert (await client.get(f"/v1/bookings/{booking_id}", headers=other)).status_code == 404
+    assert (await client.post(f"/v1/bookings/{booking_id}/cancel", json={}, headers=other)).status_code == 404
+    assert (await client.post("/v1/bookings", json=body(), headers=other)).status_code == 403
+    assert (await client.get(f"/v1/bookings/{booking_id}", headers=bearer(tokens["member"]))).status_code == 200
+    member = bearer(tokens["member"])
+    assert (await client.post(f"/v1/bookings/{booking_id}/check-in", headers=member)).status_code == 403
+    assert (await client.get(f"/v1/sites/{SITE}/day", headers=member)).status_code == 403
+    elsewhere = bearer(tokens["other_desk"])
+    assert (await client.get(f"/v1/bookings/{booking_id}", headers=elsewhere)).status_code == 403
+    assert (await client.post(f"/v1/bookings/{booking_id}/cancel", json={}, headers=elsewhere)).status_code == 403
+    assert (await client.get(f"/v1/sites/{SITE}/day", headers=elsewhere)).status_code == 403
+    assert (
+        await client.post("/v1/bookings", json=body(starts_at=in_days(4).isoformat()), headers=elsewhere)
+    ).status_code == 403
+    assert (await client.get(f"/v1/members/{MEMBER}/history", headers=other)).status_code == 404
+    listed = await client.get("/v1/bookings", params={"member_id": MEMBER}, headers=other)
+    assert listed.json()["items"] == []
+    mine = await client.get("/v1/bookings", headers=member)
+    assert [b["id"] for b in mine.json()["items"]] == [booking_id]
+    assert (await client.get("/v1/bookings", headers={})).status_code == 401
+    override = await client.post(f"/v1/bookings/{booking_id}/cancel", json={"override": True}, headers=member)
+    assert override.status_code == 403
+
+
+async def test_published_offerings_only_and_the_time_zone_of_the_site(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    await project(service, site(SITE, zone="Europe/Paris"), offering(), offering("off-draft", status="withdrawn"))
+    member = bearer(tokens["member"])
+    day = in_days(5).date().isoformat()
+    slots = await client.get("/v1/offerings/off-test-mentoring/slots", params={"from": day, "to": day}, headers=member)
+    assert slots.json()["time_zone"] == "Europe/Paris"
+    assert slots.json()["items"][0]["starts_at"].startswith(f"{day}T09:00:00+01:00")
+    withdrawn = await client.get("/v1/offerings/off-draft/slots", headers=member)
+    assert withdrawn.json()["items"] == []
+    assert (await client.get("/v1/offerings/off-none/slots", headers=member)).status_code == 404
+    wide = await client.get(
+        "/v1/offerings/off-test-mentoring/slots",
+        params={"from": day, "to": (in_days(5) + timedelta(days=100)).date().isoformat()},
+        headers=member,
+    )
+    assert wide.status_code == 422
+    assert wide.json()["errors"][0]["field"] == "to"

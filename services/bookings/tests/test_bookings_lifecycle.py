@@ -1,0 +1,186 @@
+"""Lifecycle and views over the real store and broker: cancellation (late, staff override),
+waitlist promotion, rescheduling, check-in, the sweeper, entitlements, the site's day, history,
+the iCalendar feed; and the projections fed by real events (v1 offerings upcast)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from bookings_support import (
+    CASABLANCA,
+    MEMBER,
+    SITE,
+    bearer,
+    envelope,
+    eventually,
+    in_days,
+    member,
+    offering,
+    project,
+    publish,
+    read_topic,
+    site,
+)
+
+from bookings.bootstrap import BookingsSettings
+from bookings.service_layer.handlers import BookingService
+from parkgrid.contracts.catalogue import OfferingPublishedV1
+
+pytest_plugins = ["bookings_fixtures"]
+
+
+async def test_cancel_waitlist_promotion_reschedule_and_the_ledger(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str], settings: BookingsSettings
+) -> None:
+    around_the_clock = [{"weekday": d, "opens": "00:00", "closes": "23:59"} for d in range(1, 8)]
+    await project(
+        service, site(), offering(credits=2, availability=around_the_clock), member(MEMBER), member("member-b")
+    )
+    desk, mine = bearer(tokens["desk"]), bearer(tokens["member"])
+    soon = datetime.now(CASABLANCA).replace(minute=0, second=0, microsecond=0) + timedelta(hours=3)
+    if soon.hour == 23:
+        soon += timedelta(hours=1)
+    soon = soon.replace(tzinfo=CASABLANCA)
+    later = in_days(3)
+    # Within the cancellation window: late.
+    first = await client.post(
+        "/v1/bookings",
+        json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": soon.isoformat()},
+        headers=mine,
+    )
+    assert first.status_code == 201, first.text
+    # Member B waits for the same (full) session.
+    waiting = await client.post(
+        "/v1/bookings",
+        json={
+            "offering_id": "off-test-mentoring",
+            "member_id": "member-b",
+            "starts_at": soon.isoformat(),
+            "join_waitlist": True,
+        },
+        headers=desk,
+    )
+    assert waiting.status_code == 201, waiting.text
+    assert waiting.json()["status"] == "waitlisted"
+    assert waiting.json()["position"] == 1
+    cancelled = await client.post(f"/v1/bookings/{first.json()['id']}/cancel", json={"reason": "ill"}, headers=mine)
+    assert cancelled.json()["late"] is True
+    promoted = await client.get(f"/v1/bookings/{waiting.json()['booking_id']}", headers=desk)
+    assert promoted.status_code == 200
+    assert promoted.json()["status"] == "confirmed"
+    assert promoted.json()["member_id"] == "member-b"
+    waitlist = await client.get("/v1/waitlist", params={"member_id": "member-b"}, headers=desk)
+    assert [e["status"] for e in waitlist.json()["items"]] == ["promoted"]
+    # A timely booking, rescheduled: the new seat first, then the old released.
+    timely = await client.post(
+        "/v1/bookings",
+        json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": later.isoformat()},
+        headers=mine,
+    )
+    moved = await client.post(
+        f"/v1/bookings/{timely.json()['id']}/reschedule", json={"starts_at": in_days(3, 14).isoformat()}, headers=mine
+    )
+    assert moved.status_code == 201, moved.text
+    assert moved.json()["replaces"] == timely.json()["id"]
+    old = await client.get(f"/v1/bookings/{timely.json()['id']}", headers=mine)
+    assert (old.json()["status"], old.json()["late"]) == ("cancelled", False)
+    taken = await service.seats.sessions.collection.find({"taken": {"$gt": 0}}, {"_id": 1}).to_list()
+    assert len(taken) == 2  # B's promoted seat and the moved booking
+    # Staff override: no late flag.
+    overridden = await client.post(f"/v1/bookings/{moved.json()['id']}/cancel", json={"override": True}, headers=desk)
+    assert overridden.json()["late"] is False
+
+    # The ledger, from the booking events: 3 bookings of MEMBER confirmed at 2 credits; one late
+    # cancellation (kept), two timely (restored).
+    async def ledger() -> bool:
+        doc = await service.ledger.collection.find_one({"member_id": MEMBER})
+        return doc is not None and len(doc["consumed"]) == 3 and len(doc["restored"]) == 2
+
+    await eventually(ledger)
+    items = (await client.get(f"/v1/members/{MEMBER}/entitlements", headers=mine)).json()["items"]
+    assert items[0]["category"] == "mentoring"
+    assert items[0]["allowance"] == 6
+    assert items[0]["remaining"] == 4
+    history = await client.get(f"/v1/members/{MEMBER}/history", headers=mine)
+    assert [b["status"] for b in history.json()["items"]] == ["cancelled", "cancelled", "cancelled"]
+    events = await read_topic(settings, "bookings.waitlist", until=2)
+    assert [e.type.rsplit(".", 1)[1] for e in events] == ["joined", "promoted"]
+
+
+async def test_check_in_sweeper_site_day_and_calendar_feed(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    await project(service, site(), offering(seats_per_session=5), member(MEMBER), member("member-b"))
+    desk, mine = bearer(tokens["desk"]), bearer(tokens["member"])
+    start = in_days(2, 10)
+    ids = []
+    for who in (MEMBER, "member-b"):
+        made = await client.post(
+            "/v1/bookings",
+            json={"offering_id": "off-test-mentoring", "member_id": who, "starts_at": start.isoformat()},
+            headers=desk,
+        )
+        ids.append(made.json()["id"])
+    too_early = await client.post(f"/v1/bookings/{ids[0]}/check-in", headers=desk)
+    assert too_early.status_code == 409
+    day = await client.get(f"/v1/sites/{SITE}/day", params={"date": start.date().isoformat()}, headers=desk)
+    assert day.status_code == 200
+    assert day.json()["hours"][0]["hour"] == "10:00"
+    assert {b["member_name"] for b in day.json()["hours"][0]["bookings"]} == {f"Startup {MEMBER}", "Startup member-b"}
+    # Time passes: check one in at the session, then the sweeper settles both after it.
+    service.clock = lambda: start.astimezone(UTC) - timedelta(minutes=5)
+    checked = await client.post(f"/v1/bookings/{ids[0]}/check-in", headers=desk)
+    assert checked.json()["status"] == "checked_in"
+    service.clock = lambda: start.astimezone(UTC) + timedelta(hours=2)
+    assert await service.sweep() == 2
+    states = [(await client.get(f"/v1/bookings/{i}", headers=desk)).json()["status"] for i in ids]
+    assert states == ["completed", "no_show"]
+    service.clock = lambda: datetime.now(UTC)
+    # The calendar feed: a secret URL, no token needed, local times in the site's zone.
+    feed = await client.get(f"/v1/members/{MEMBER}/calendar-feed", headers=mine)
+    path = feed.json()["path"]
+    ics = await client.get(path)
+    assert ics.status_code == 200
+    assert ics.headers["content-type"].startswith("text/calendar")
+    assert f"DTSTART;TZID=Africa/Casablanca:{start:%Y%m%dT%H%M%S}" in ics.text
+    assert (await client.get("/v1/calendar/not-a-token.ics")).status_code == 404
+    again = await client.get(f"/v1/members/{MEMBER}/calendar-feed", headers=mine)
+    assert again.json()["path"] == path
+
+
+async def test_projections_from_real_events_including_v1_offerings(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str], settings: BookingsSettings
+) -> None:
+    v2 = offering(seats_per_session=3)
+    v1 = OfferingPublishedV1.model_validate(
+        {**offering("off-old").model_dump(mode="json", exclude={"price"}), "price_mad": 150.0}
+    )
+    await publish(
+        settings,
+        [
+            ("spaces.site", envelope(site(SITE, zone="Africa/Casablanca"), SITE)),
+            ("catalogue.offering", envelope(v2, v2.offering_id)),
+            ("catalogue.offering", envelope(v1, "off-old")),
+            ("community.member", envelope(member(MEMBER), MEMBER, 1)),
+            ("community.member", envelope(member(MEMBER, stage="acceleration"), MEMBER, 2)),
+            ("community.member", envelope(member(MEMBER, stage="alumni"), MEMBER, 1)),  # late duplicate: ignored
+        ],
+    )
+
+    async def projected() -> bool:
+        got = await service.projections.members.get(MEMBER)
+        old = await service.projections.offerings.get("off-old")
+        zone = await service.projections.sites.time_zone(SITE)
+        return got is not None and got.stage == "acceleration" and old is not None and zone is not None
+
+    await eventually(projected, within=30)
+    old = await service.projections.offerings.get("off-old")
+    assert old is not None
+    assert old.price is not None
+    assert (old.price.amount_minor, old.price.currency) == (15000, "MAD")
+    day = in_days(7).date().isoformat()
+    slots = await client.get(
+        "/v1/offerings/off-test-mentoring/slots", params={"from": day, "to": day}, headers=bearer(tokens["member"])
+    )
+    assert [s["remaining"] for s in slots.json()["items"]] == [3] * 8

@@ -1,0 +1,1 @@
+"""ParkGrid community: members, programmes, community events and registrations."""

@@ -1,0 +1,1 @@
+"""The store side of the community context: aggregates, projections, seats, tickets."""

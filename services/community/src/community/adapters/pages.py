@@ -1,0 +1,52 @@
+"""Cursor pagination over one sort key and the id (stable under inserts, no skip/offset)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+
+from parkgrid.store import Collection, Document
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode(key: str, value: Any, last_id: str) -> str:
+    encoded = {"t": "dt", "v": value.isoformat()} if isinstance(value, datetime) else {"t": "raw", "v": value}
+    raw = json.dumps([key, encoded, last_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(key: str, cursor: str) -> tuple[Any, str]:
+    try:
+        cursor_key, encoded, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        value = datetime.fromisoformat(encoded["v"]) if encoded["t"] == "dt" else encoded["v"]
+    except (ValueError, TypeError, KeyError):
+        raise BadCursor("the cursor is not one this service gave") from None
+    if cursor_key != key or not isinstance(last_id, str):
+        raise BadCursor("the cursor belongs to another list")
+    return value, last_id
+
+
+async def page(
+    collection: Collection, query: Document, key: str, limit: int, cursor: str | None
+) -> tuple[list[Document], str | None]:
+    """One page in ascending (key, _id) order and the cursor of the next (None at the end)."""
+    if cursor:
+        value, last_id = decode(key, cursor)
+        query = {"$and": [query, {"$or": [{key: {"$gt": value}}, {key: value, "_id": {"$gt": last_id}}]}]}
+    docs = (
+        await collection.find(query, {"outbox": 0})
+        .sort([(key, ASCENDING), ("_id", ASCENDING)])
+        .limit(limit + 1)
+        .to_list()
+    )
+    if len(docs) <= limit:
+        return docs, None
+    last = docs[limit - 1]
+    return docs[:limit], encode(key, last.get(key), last["_id"])

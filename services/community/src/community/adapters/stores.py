@@ -1,0 +1,269 @@
+"""The aggregates of the community service in the store, and its projections.
+
+Members, community events and registrations are aggregates with an embedded outbox
+(`parkgrid.outbox.AggregateStore`). A community event's outbox also carries its commands
+to spaces (reservation requested / release requested): they go to `spaces.commands`, keyed
+by site, in the same atomic write as the event's state, so the saga never asks for a
+venue it did not record, nor records one it did not ask for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+
+from community.adapters.seats import SeatBook
+from community.domain.events import CommunityEvent
+from community.domain.members import Member
+from community.domain.registrations import Registration
+from parkgrid.contracts.spaces import ReleaseRequested, ReservationRequested, ReservationSnapshot, SiteSnapshot
+from parkgrid.contracts.topics import topic_of
+from parkgrid.envelope import Envelope
+from parkgrid.events import IntegrationEvent, registry
+from parkgrid.outbox import AggregateStore
+from parkgrid.projection import Projection
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError
+
+SOURCE = "community"
+SPACES_COMMANDS = (ReservationRequested, ReleaseRequested)
+
+
+class EventStore(AggregateStore):
+    """Community events: facts to `community.event`, commands to `spaces.commands` keyed by site."""
+
+    def _entries(self, aggregate_id: str, first_sequence: int, events: Sequence[IntegrationEvent]) -> list[Document]:
+        entries = []
+        for offset, event in enumerate(events):
+            if isinstance(event, SPACES_COMMANDS):
+                topic, subject = topic_of(event.event_type).name, event.site_id
+            else:
+                topic, subject = self.topic, aggregate_id
+            envelope = self.registry.envelope(
+                event, source=self.source, subject=subject, sequence=first_sequence + offset
+            )
+            entries.append({"id": envelope.id, "topic": topic, "envelope": envelope.to_document()})
+        return entries
+
+
+def member_state(member: Member) -> Document:
+    """The member's document: its state plus flat fields the front desk searches on."""
+    state: Document = member.model_dump(mode="json")
+    state.update(
+        name_search=member.name.casefold(),
+        name_sort=member.name.casefold(),
+        stage=member.programme.stage.value,
+        cohort=member.programme.cohort,
+        person_ids=[p.person_id for p in member.people],
+        former_person_ids=[f.person.person_id for f in member.former_people],
+        emails=[p.email.casefold() for p in member.people],
+    )
+    return state
+
+
+def event_state(event: CommunityEvent) -> Document:
+    state: Document = event.model_dump(mode="json")
+    state["starts_at"] = event.time.starts_at  # BSON dates, for range queries and sorting
+    state["ends_at"] = event.time.ends_at
+    return state
+
+
+def registration_state(registration: Registration) -> Document:
+    state: Document = registration.model_dump(mode="json")
+    state["registered_at_sort"] = registration.registered_at
+    return state
+
+
+def _clean(doc: Document) -> Document:
+    return {k: v for k, v in doc.items() if not k.startswith("outbox") and k not in ("_id", "version")}
+
+
+def member_of(doc: Document) -> Member:
+    return Member.model_validate(_clean(doc))
+
+
+def event_of(doc: Document) -> CommunityEvent:
+    return CommunityEvent.model_validate(_clean(doc))
+
+
+def registration_of(doc: Document) -> Registration:
+    return Registration.model_validate(_clean(doc))
+
+
+class Sites:
+    """Sites as spaces publishes them (`spaces.site`), for site checks and time zones."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.projection = Projection(collection)
+
+    async def apply(self, envelope: Envelope, site: SiteSnapshot) -> bool:
+        return await self.projection.apply_event(
+            envelope,
+            {"name": site.name, "city": site.city, "time_zone": site.time_zone, "status": site.status.value},
+        )
+
+    async def get(self, site_id: str) -> Document | None:
+        return await self.projection.get(site_id)
+
+    async def known_ids(self) -> set[str]:
+        return {doc["_id"] async for doc in self.projection.collection.find({}, {"_id": 1})}
+
+
+class VenueReservations:
+    """The outcomes of community's reservation requests (`spaces.reservation`), one per request."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.projection = Projection(collection)
+
+    async def apply(self, envelope: Envelope, reservation: ReservationSnapshot, detail: str | None) -> bool:
+        return await self.projection.apply_event(
+            envelope,
+            {
+                "event_id": reservation.reference_id,
+                "site_id": reservation.site_id,
+                "status": reservation.status.value,
+                "space_id": reservation.space_id,
+                "space_name": reservation.space_name,
+                "starts_at": reservation.time.starts_at,
+                "ends_at": reservation.time.ends_at,
+                "detail": detail,
+            },
+        )
+
+    async def of_event(self, event_id: str) -> list[Document]:
+        return await self.projection.collection.find({"event_id": event_id}).sort("_id", ASCENDING).to_list()
+
+
+class Directory:
+    """Who is whose, by `_id` (the only lookups the local store answers without a scan).
+
+    `person:<id>` and `email:<address>` → the member organisation. An entry is written
+    before the member's own write and is only ever a pointer: the member document decides.
+    So a crash in between leaves a pointer nobody trusts, and an email's pointer is taken
+    over when the organisation it names does not list that email (a person belongs to one
+    organisation: the unique `_id` decides between two organisations claiming one email).
+    """
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    async def point(self, person_id: str, member_id: str) -> None:
+        await self.collection.update_one(
+            {"_id": f"person:{person_id}"}, {"$set": {"member_id": member_id}}, upsert=True
+        )
+
+    async def member_id_of(self, person_id: str) -> str | None:
+        doc = await self.collection.find_one({"_id": f"person:{person_id}"})
+        return doc["member_id"] if doc else None
+
+    async def claim_email(self, email: str, member_id: str, owner_lists: Callable[[str, str], Awaitable[bool]]) -> bool:
+        """True if `email` is now `member_id`'s; False if another organisation holds it."""
+        key = f"email:{email.casefold()}"
+        while True:
+            try:
+                await self.collection.insert_one({"_id": key, "member_id": member_id})
+                return True
+            except DuplicateKeyError:
+                pass
+            doc = await self.collection.find_one({"_id": key})
+            if doc is None:
+                continue
+            owner = doc["member_id"]
+            if owner == member_id:
+                return True
+            if await owner_lists(owner, email.casefold()):
+                return False
+            taken = await self.collection.update_one(
+                {"_id": key, "member_id": owner}, {"$set": {"member_id": member_id}}
+            )
+            if taken.modified_count:
+                return True
+
+
+class CommunityStore:
+    """Every collection of the community service."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.members = AggregateStore(db["members"], registry=registry, source=SOURCE, topic="community.member")
+        self.events = EventStore(db["events"], registry=registry, source=SOURCE, topic="community.event")
+        self.registrations = AggregateStore(
+            db["registrations"], registry=registry, source=SOURCE, topic="community.registration"
+        )
+        self.seats = SeatBook(db["seats"])
+        self.sites = Sites(db["sites"])
+        self.venue_reservations = VenueReservations(db["venue_reservations"])
+        self.directory = Directory(db["people"])
+
+    @property
+    def outbox_collections(self) -> list[Collection]:
+        return [self.members.collection, self.events.collection, self.registrations.collection]
+
+    async def ensure_indexes(self) -> None:
+        for aggregates in (self.members, self.events, self.registrations):
+            await aggregates.ensure_indexes()
+        members = self.members.collection
+        await members.create_index([("person_ids", ASCENDING)], name="person")
+        await members.create_index([("name_sort", ASCENDING), ("_id", ASCENDING)], name="name")
+        await members.create_index([("home_site_id", ASCENDING)], name="site")
+        await self.events.collection.create_index([("starts_at", ASCENDING), ("_id", ASCENDING)], name="starts")
+        registrations = self.registrations.collection
+        await registrations.create_index([("event_id", ASCENDING)], name="event")
+        await registrations.create_index([("member_id", ASCENDING)], name="member")
+        await registrations.create_index([("placing", ASCENDING)], name="placing")
+        await self.venue_reservations.projection.ensure_indexes("event_id")
+
+    # --- reads ---------------------------------------------------------------------------
+
+    async def member(self, member_id: str) -> tuple[Member, int] | None:
+        doc = await self.members.get(member_id)
+        return (member_of(doc), doc["version"]) if doc else None
+
+    async def member_of_person(self, person_id: str) -> tuple[Member, int] | None:
+        """The organisation a person belongs to now (None if unknown or left)."""
+        member_id = await self.directory.member_id_of(person_id)
+        found = await self.member(member_id) if member_id else None
+        if found is None or found[0].person(person_id) is None:
+            return None
+        return found
+
+    async def lists_email(self, member_id: str, email: str) -> bool:
+        """Whether the organisation counts someone with this email among its current people."""
+        doc = await self.members.collection.find_one({"_id": member_id}, {"emails": 1})
+        return doc is not None and email.casefold() in doc.get("emails", [])
+
+    async def event(self, event_id: str) -> tuple[CommunityEvent, int] | None:
+        doc = await self.events.get(event_id)
+        return (event_of(doc), doc["version"]) if doc else None
+
+    async def registration(self, registration_id: str) -> tuple[Registration, int] | None:
+        doc = await self.registrations.get(registration_id)
+        return (registration_of(doc), doc["version"]) if doc else None
+
+    async def registrations_of_event(self, event_id: str) -> list[tuple[Registration, int]]:
+        docs = await self.registrations.collection.find({"event_id": event_id}, {"outbox": 0}).to_list()
+        return [(registration_of(d), d["version"]) for d in docs]
+
+    async def placing_since(self, before: datetime, limit: int = 100) -> list[str]:
+        docs = (
+            await self.registrations.collection.find(
+                {"placing": True, "registered_at_sort": {"$lt": before}}, {"_id": 1}
+            )
+            .limit(limit)
+            .to_list()
+        )
+        return [d["_id"] for d in docs]
+
+    async def events_ended_before(self, moment: datetime, limit: int = 100) -> list[str]:
+        docs = (
+            await self.events.collection.find({"status": "published", "ends_at": {"$lt": moment}}, {"_id": 1})
+            .limit(limit)
+            .to_list()
+        )
+        return [d["_id"] for d in docs]
+
+
+def public(doc: Document) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if not k.startswith("outbox") and k not in ("_id", "_seq")}

@@ -1,0 +1,236 @@
+"""Community events and their venue saga: the state machine, without I/O.
+
+An event that needs a venue asks spaces for a reservation (a `ReservationRequested`
+command, sent through the event's own outbox) and waits in `venue_pending`; the answer
+publishes it or sends it back to draft with the refusal. Rescheduling an event that holds
+a venue asks for the new slot first and releases the old one only once the new one is
+confirmed; cancelling releases whatever was asked for. Each request has its own id
+(`<event>.venue.<n>`), so an answer to a request the event no longer wants (late,
+duplicate, for a cancelled event) is recognised and given back, never kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from parkgrid.contracts.common import MemberKind, Mode, ProgrammeStage, TimeRange
+from parkgrid.contracts.community import (
+    CommunityEventCancelled,
+    CommunityEventCompleted,
+    CommunityEventPublished,
+    CommunityEventRescheduled,
+    CommunityEventScheduled,
+    CommunityEventSnapshot,
+    CommunityEventStatus,
+    Venue,
+)
+from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
+from parkgrid.events import IntegrationEvent
+
+Status = CommunityEventStatus
+
+
+class WrongState(Exception):
+    """The event is not in a state that allows this (409)."""
+
+
+class CommunityEvent(CommunityEventSnapshot):
+    """The aggregate: the published snapshot plus the saga's bookkeeping."""
+
+    venue_request_id: str | None = Field(None, description="The reservation request waiting for an answer.")
+    pending_time: TimeRange | None = Field(None, description="The time a reschedule waits a venue for.")
+    requests_made: int = 0
+    cancel_reason: str | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.model_dump(include=set(CommunityEventSnapshot.model_fields))
+
+    @property
+    def needs_venue(self) -> bool:
+        return self.venue_requirement is not None and self.mode != Mode.ONLINE and self.site_id is not None
+
+    @property
+    def open_for_registration(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+
+@dataclass(frozen=True)
+class Seats:
+    """How many are registered and waiting, stamped on every event published."""
+
+    registered: int = 0
+    waitlisted: int = 0
+
+
+Change = tuple[CommunityEvent, list[IntegrationEvent]]
+
+
+def _with(event: CommunityEvent, seats: Seats, **changes: Any) -> CommunityEvent:
+    return event.model_copy(update={**changes, "registered": seats.registered, "waitlisted": seats.waitlisted})
+
+
+def _request(event: CommunityEvent, time: TimeRange) -> tuple[str, ReservationRequested]:
+    assert event.site_id is not None
+    assert event.venue_requirement is not None
+    request_id = f"{event.event_id}.venue.{event.requests_made + 1}"
+    return request_id, ReservationRequested(
+        request_id=request_id,
+        requested_by=Requester.COMMUNITY,
+        reference_id=event.event_id,
+        site_id=event.site_id,
+        requirement=event.venue_requirement,
+        time=time,
+    )
+
+
+def _release(event: CommunityEvent, request_id: str, reason: str) -> ReleaseRequested:
+    assert event.site_id is not None
+    return ReleaseRequested(
+        request_id=request_id,
+        requested_by=Requester.COMMUNITY,
+        reference_id=event.event_id,
+        site_id=event.site_id,
+        reason=reason[:500],
+    )
+
+
+def schedule(event: CommunityEvent) -> Change:
+    """A new event is a draft."""
+    draft = event.model_copy(update={"status": Status.DRAFT})
+    return draft, [CommunityEventScheduled(**draft.snapshot())]
+
+
+def publish(event: CommunityEvent, seats: Seats) -> Change:
+    """Open the event: at once without a venue, else ask spaces for one first."""
+    if event.status == Status.PUBLISHED:
+        return event, []
+    if event.status != Status.DRAFT:
+        raise WrongState(f"a {event.status.value} event cannot be published")
+    if event.needs_venue and event.venue is None:
+        request_id, command = _request(event, event.time)
+        waiting = _with(
+            event,
+            seats,
+            status=Status.VENUE_PENDING,
+            venue_request_id=request_id,
+            requests_made=event.requests_made + 1,
+        )
+        return waiting, [command]
+    published = _with(event, seats, status=Status.PUBLISHED, venue_refusal=None)
+    return published, [CommunityEventPublished(**published.snapshot())]
+
+
+def venue_confirmed(event: CommunityEvent, request_id: str, space_id: str, space_name: str, seats: Seats) -> Change:
+    """Spaces reserved a space for `request_id`."""
+    venue = Venue(reservation_request_id=request_id, space_id=space_id, space_name=space_name)
+    if request_id == event.venue_request_id and event.status == Status.VENUE_PENDING:
+        published = _with(event, seats, status=Status.PUBLISHED, venue=venue, venue_request_id=None, venue_refusal=None)
+        return published, [CommunityEventPublished(**published.snapshot())]
+    if request_id == event.venue_request_id and event.pending_time is not None and event.status == Status.PUBLISHED:
+        previous = event.time
+        moved = _with(
+            event,
+            seats,
+            time=event.pending_time,
+            venue=venue,
+            venue_request_id=None,
+            pending_time=None,
+            venue_refusal=None,
+        )
+        events: list[IntegrationEvent] = [CommunityEventRescheduled(**moved.snapshot(), previous_time=previous)]
+        if event.venue is not None:
+            events.append(_release(event, event.venue.reservation_request_id, "the event moved to another time"))
+        return moved, events
+    if event.venue is not None and event.venue.reservation_request_id == request_id:
+        return event, []  # a duplicate of the answer already applied
+    # An answer the event no longer wants (cancelled, superseded, or never asked): give it back.
+    if event.site_id is None:
+        return event, []
+    return event, [_release(event, request_id, "the event no longer needs this reservation")]
+
+
+def venue_refused(event: CommunityEvent, request_id: str, detail: str, seats: Seats) -> Change:
+    """Spaces could not reserve anything for `request_id`."""
+    if request_id != event.venue_request_id:
+        return event, []
+    if event.status == Status.VENUE_PENDING:
+        draft = _with(event, seats, status=Status.DRAFT, venue_request_id=None, venue_refusal=detail[:500])
+        return draft, [CommunityEventScheduled(**draft.snapshot())]
+    # A reschedule that found no venue: the event keeps its time and venue.
+    kept = _with(event, seats, venue_request_id=None, pending_time=None, venue_refusal=detail[:500])
+    return kept, []
+
+
+def reschedule(event: CommunityEvent, time: TimeRange, seats: Seats) -> Change:
+    """Move the event; one holding a venue asks for the new slot first (the old stays held until then)."""
+    if event.status in (Status.CANCELLED, Status.COMPLETED):
+        raise WrongState(f"a {event.status.value} event cannot be rescheduled")
+    if event.venue_request_id is not None:
+        raise WrongState("the event is waiting for spaces to answer a venue request; try again shortly")
+    if time == event.time:
+        return event, []
+    if event.status == Status.PUBLISHED and event.venue is not None:
+        request_id, command = _request(event, time)
+        waiting = _with(
+            event,
+            seats,
+            pending_time=time,
+            venue_request_id=request_id,
+            requests_made=event.requests_made + 1,
+            venue_refusal=None,
+        )
+        return waiting, [command]
+    previous = event.time
+    moved = _with(event, seats, time=time)
+    if event.status == Status.DRAFT and event.venue is not None:
+        # A draft keeps no venue across a move (cannot happen today, kept safe).
+        moved = moved.model_copy(update={"venue": None})
+    return moved, [CommunityEventRescheduled(**moved.snapshot(), previous_time=previous)]
+
+
+def cancel(event: CommunityEvent, reason: str, seats: Seats) -> Change:
+    """Cancel the event and give back every reservation it holds or asked for; twice changes nothing."""
+    if event.status == Status.CANCELLED:
+        return event, []
+    if event.status == Status.COMPLETED:
+        raise WrongState("a completed event cannot be cancelled")
+    releases = []
+    if event.venue is not None:
+        releases.append(_release(event, event.venue.reservation_request_id, f"event cancelled: {reason}"))
+    if event.venue_request_id is not None:
+        releases.append(_release(event, event.venue_request_id, f"event cancelled: {reason}"))
+    cancelled = _with(
+        event,
+        seats,
+        status=Status.CANCELLED,
+        venue_request_id=None,
+        pending_time=None,
+        cancel_reason=reason,
+    )
+    return cancelled, [CommunityEventCancelled(**cancelled.snapshot(), reason=reason), *releases]
+
+
+def complete(event: CommunityEvent, attended: int, no_shows: int, now: datetime, seats: Seats) -> Change:
+    """After its end, a published event is completed with its attendance; its venue's time is over."""
+    if event.status != Status.PUBLISHED or now < event.time.ends_at:
+        return event, []
+    done = _with(event, seats, status=Status.COMPLETED)
+    return done, [CommunityEventCompleted(**done.snapshot(), attended=attended, no_shows=no_shows)]
+
+
+def refusal_for_audience(
+    event: CommunityEvent, kind: MemberKind, stage: ProgrammeStage, member_name: str
+) -> str | None:
+    """Why this organisation may not register (None when it may)."""
+    audience = event.audience
+    if audience.member_kinds and kind not in audience.member_kinds:
+        kinds = ", ".join(k.value for k in audience.member_kinds)
+        return f"{event.title.en} is for {kinds}; {member_name} is a {kind.value}"
+    if audience.stages and stage not in audience.stages:
+        stages = ", ".join(s.value for s in audience.stages)
+        return f"{event.title.en} is for members at stage {stages}; {member_name} is at {stage.value}"
+    return None

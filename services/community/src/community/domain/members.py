@@ -1,0 +1,191 @@
+"""Member organisations, their people and their programme: the rules, without I/O.
+
+A member is one aggregate: the organisation with its current people and the people who
+left (kept, never deleted), and where it stands in the park's programme. Every change
+returns the new state and the full-state event a subscriber reads.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import Field
+
+from parkgrid.contracts.common import Contract, MemberKind, ProgrammeStage
+from parkgrid.contracts.community import (
+    MemberLeft,
+    MemberRegistered,
+    MemberSnapshot,
+    MemberStageChanged,
+    MemberStatus,
+    MemberUpdated,
+    Person,
+    PersonAdded,
+    PersonRemoved,
+    Programme,
+)
+from parkgrid.events import IntegrationEvent
+
+# How long each stage usually lasts, for a planned end nobody gave (incubation: ~18 months).
+STAGE_MONTHS: dict[ProgrammeStage, int | None] = {
+    ProgrammeStage.PRE_INCUBATION: 6,
+    ProgrammeStage.INCUBATION: 18,
+    ProgrammeStage.ACCELERATION: 12,
+    ProgrammeStage.RESIDENT: 24,
+    ProgrammeStage.ALUMNI: None,
+}
+
+
+class MemberRuleBroken(Exception):
+    """A change the rules refuse; `field` names what the caller should fix (422)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class WrongState(Exception):
+    """The member is not in a state that allows this (409)."""
+
+
+class FormerPerson(Contract):
+    """Someone who left the organisation: recorded, not deleted."""
+
+    person: Person
+    left_on: date
+
+
+class Member(MemberSnapshot):
+    """The aggregate: the published snapshot plus what only the community service keeps."""
+
+    former_people: list[FormerPerson] = Field(default_factory=list)
+    left_on: date | None = None
+    leave_reason: str | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The fields of the published snapshot."""
+        return self.model_dump(include=set(MemberSnapshot.model_fields))
+
+    def person(self, person_id: str) -> Person | None:
+        return next((p for p in self.people if p.person_id == person_id), None)
+
+
+def planned_end(stage: ProgrammeStage, started_on: date) -> date | None:
+    months = STAGE_MONTHS[stage]
+    if months is None:
+        return None
+    year, month = divmod(started_on.month - 1 + months, 12)
+    first_of_month = date(started_on.year + year, month + 1, 1)
+    last_day = (first_of_month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first_of_month.replace(day=min(started_on.day, last_day.day))
+
+
+def programme(stage: ProgrammeStage, cohort: str | None, started_on: date, planned_end_on: date | None) -> Programme:
+    end = planned_end_on if planned_end_on is not None else planned_end(stage, started_on)
+    if end is not None and end < started_on:
+        raise MemberRuleBroken("the planned end is before the start", field="planned_end_on")
+    return Programme(stage=stage, cohort=cohort, started_on=started_on, planned_end_on=end)
+
+
+def _check_people(people: list[Person]) -> None:
+    emails = [p.email.casefold() for p in people]
+    if len(set(emails)) != len(emails):
+        raise MemberRuleBroken("two people of the organisation have the same email", field="people")
+    ids = [p.person_id for p in people]
+    if len(set(ids)) != len(ids):
+        raise MemberRuleBroken("two people of the organisation have the same id", field="people")
+
+
+def register(
+    member_id: str,
+    *,
+    name: str,
+    kind: MemberKind,
+    sector: str,
+    home_site_id: str,
+    programme: Programme,
+    people: list[Person],
+) -> tuple[Member, list[IntegrationEvent]]:
+    _check_people(people)
+    member = Member(
+        member_id=member_id,
+        name=name,
+        kind=kind,
+        sector=sector,
+        home_site_id=home_site_id,
+        status=MemberStatus.ACTIVE,
+        programme=programme,
+        people=people,
+    )
+    return member, [MemberRegistered(**member.snapshot())]
+
+
+def _active(member: Member) -> None:
+    if member.status != MemberStatus.ACTIVE:
+        raise WrongState(f"{member.name} left the programme on {member.left_on}")
+
+
+def update(member: Member, changes: dict[str, Any]) -> tuple[Member, list[IntegrationEvent]]:
+    """Name, kind, sector, home site, cohort or planned end; nothing changed → no event."""
+    _active(member)
+    programme_changes = {k: changes.pop(k) for k in ("cohort", "planned_end_on") if k in changes}
+    current = member.programme
+    if programme_changes:
+        new_programme = Programme.model_validate({**current.model_dump(), **programme_changes})
+        if new_programme.planned_end_on is not None and new_programme.planned_end_on < new_programme.started_on:
+            raise MemberRuleBroken("the planned end is before the start", field="planned_end_on")
+        changes["programme"] = new_programme
+    updated = member.model_copy(update=changes)
+    if updated == member:
+        return member, []
+    updated = Member.model_validate(updated.model_dump())
+    return updated, [MemberUpdated(**updated.snapshot())]
+
+
+def change_stage(
+    member: Member, stage: ProgrammeStage, cohort: str | None, on: date, planned_end_on: date | None = None
+) -> tuple[Member, list[IntegrationEvent]]:
+    """Move to another stage (a new cohort at the same stage counts too); same stage and cohort → no event."""
+    _active(member)
+    previous = member.programme
+    new_cohort = cohort if cohort is not None else previous.cohort
+    if stage == previous.stage and new_cohort == previous.cohort and planned_end_on is None:
+        return member, []
+    moved = member.model_copy(update={"programme": programme(stage, new_cohort, on, planned_end_on)})
+    return moved, [MemberStageChanged(**moved.snapshot(), previous_stage=previous.stage)]
+
+
+def add_person(member: Member, person: Person) -> tuple[Member, list[IntegrationEvent]]:
+    _active(member)
+    if member.person(person.person_id) is not None:
+        return member, []
+    if any(p.email.casefold() == person.email.casefold() for p in member.people):
+        raise MemberRuleBroken(f"{person.email} is already someone of {member.name}", field="email")
+    grown = member.model_copy(update={"people": [*member.people, person]})
+    return grown, [PersonAdded(**grown.snapshot(), person=person)]
+
+
+def remove_person(member: Member, person_id: str, on: date) -> tuple[Member, list[IntegrationEvent]]:
+    """The person leaves the organisation; they stay recorded among its former people."""
+    person = member.person(person_id)
+    if person is None:
+        if any(f.person.person_id == person_id for f in member.former_people):
+            return member, []
+        raise LookupError(person_id)
+    shrunk = member.model_copy(
+        update={
+            "people": [p for p in member.people if p.person_id != person_id],
+            "former_people": [*member.former_people, FormerPerson(person=person, left_on=on)],
+        }
+    )
+    return shrunk, [PersonRemoved(**shrunk.snapshot(), person=person)]
+
+
+def leave(member: Member, on: date, reason: str | None) -> tuple[Member, list[IntegrationEvent]]:
+    """The organisation leaves the programme; a second leave changes nothing."""
+    if member.status == MemberStatus.LEFT:
+        return member, []
+    gone = member.model_copy(update={"status": MemberStatus.LEFT, "left_on": on, "leave_reason": reason})
+    return gone, [MemberLeft(**gone.snapshot(), left_on=on, reason=reason)]

@@ -1,0 +1,109 @@
+"""Registrations to community events: their lifecycle, without I/O.
+
+Seats are decided elsewhere (one seat document per event, changed by conditional atomic
+updates); a registration records the outcome and publishes it. A registration is
+`placing` between its creation and the seat decision: it publishes nothing until then, so
+a crash in between leaves a document that the reconciler completes, never a lost seat.
+Each placing has a `round` (a person may cancel and register again), and its seat is held
+under the key `<registration>:<round>`, so a late release of an old round never frees the
+seat of a newer one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from parkgrid.contracts.common import Actor
+from parkgrid.contracts.community import (
+    RegistrationCancelled,
+    RegistrationCheckedIn,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationSnapshot,
+    RegistrationStatus,
+    RegistrationWaitlisted,
+)
+from parkgrid.events import IntegrationEvent
+
+Status = RegistrationStatus
+ACTIVE = (Status.CONFIRMED, Status.WAITLISTED, Status.CHECKED_IN)
+
+
+class WrongState(Exception):
+    """The registration is not in a state that allows this (409)."""
+
+
+class Registration(RegistrationSnapshot):
+    """The aggregate: the published snapshot, the placing flag and round, the check-in time."""
+
+    placing: bool = False
+    round: int = Field(1, ge=1)
+    arrival: int | None = None
+    checked_in_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.model_dump(include=set(RegistrationSnapshot.model_fields))
+
+    @property
+    def seat_key(self) -> str:
+        return seat_key(self.registration_id, self.round)
+
+
+def seat_key(registration_id: str, round_: int) -> str:
+    return f"{registration_id}:{round_}"
+
+
+def key_parts(key: str) -> tuple[str, int]:
+    registration_id, _, round_ = key.rpartition(":")
+    return registration_id, int(round_)
+
+
+Change = tuple[Registration, list[IntegrationEvent]]
+
+
+def seated(registration: Registration, arrival: int | None) -> Change:
+    placed = registration.model_copy(
+        update={"placing": False, "status": Status.CONFIRMED, "waitlist_position": None, "arrival": arrival}
+    )
+    return placed, [RegistrationConfirmed(**placed.snapshot())]
+
+
+def queued(registration: Registration, arrival: int | None, position: int) -> Change:
+    placed = registration.model_copy(
+        update={"placing": False, "status": Status.WAITLISTED, "waitlist_position": position, "arrival": arrival}
+    )
+    return placed, [RegistrationWaitlisted(**placed.snapshot())]
+
+
+def promoted(registration: Registration) -> Change:
+    """A seat freed up for this waiting person; once only (a confirmed one is left as it is)."""
+    if registration.placing or registration.status != Status.WAITLISTED:
+        return registration, []
+    up = registration.model_copy(update={"status": Status.CONFIRMED, "waitlist_position": None})
+    return up, [RegistrationPromoted(**up.snapshot())]
+
+
+def cancelled(registration: Registration, by: Actor, now: datetime) -> Change:
+    if registration.placing:
+        raise WrongState("the registration is still being placed; try again in a moment")
+    if registration.status == Status.CANCELLED:
+        return registration, []
+    if registration.status == Status.CHECKED_IN:
+        raise WrongState("the person was checked in already; the registration can no longer be cancelled")
+    previous = registration.status
+    gone = registration.model_copy(update={"status": Status.CANCELLED, "waitlist_position": None, "cancelled_at": now})
+    return gone, [RegistrationCancelled(**gone.snapshot(), cancelled_by=by, previous_status=previous)]
+
+
+def checked_in(registration: Registration, now: datetime) -> Change:
+    """At the door; a second check-in changes nothing."""
+    if registration.status == Status.CHECKED_IN:
+        return registration, []
+    if registration.placing or registration.status != Status.CONFIRMED:
+        raise WrongState(f"a {registration.status.value} registration cannot be checked in")
+    inside = registration.model_copy(update={"status": Status.CHECKED_IN, "checked_in_at": now})
+    return inside, [RegistrationCheckedIn(**inside.snapshot(), checked_in_at=now)]

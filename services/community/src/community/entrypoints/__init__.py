@@ -1,0 +1,1 @@
+"""HTTP API and Kafka consumers of the community context."""

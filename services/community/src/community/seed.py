@@ -1,0 +1,125 @@
+"""`parkgrid seed` for community: the demo members and community events, through the service layer.
+
+Sites are spaces' facts: the seeder reads `spaces.site` into the sites projection (its own
+consumer group, from the beginning) for up to `COMMUNITY_SEED_SITE_WAIT` seconds (20), then
+registers the 40 demo organisations of the known sites and schedules and publishes the 12
+events. An event with a venue is published once spaces answers its reservation request,
+which the running community service receives. Idempotent: ids are stable and what exists
+is left as it is. Seed spaces first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from community.bootstrap import Community, CommunitySettings, build_community
+from community.domain.events import CommunityEvent
+from community.entrypoints.consumers import SITES_TOPIC, site_handler
+from community.seed_data import EVENTS, SITES, members
+from parkgrid.contracts.common import Eligibility, LocalizedText, SpaceRequirement, TimeRange
+from parkgrid.contracts.community import CommunityEventStatus, Person
+from parkgrid.outbox import pending_count
+from parkgrid.settings import KitSettings
+
+ZONE = "Africa/Casablanca"
+
+
+def event_time(week: int, weekday: int, start: str, hours: int, today: date) -> TimeRange:
+    """`week` weeks after the coming Monday, at local `start` on `weekday`, in Casablanca time."""
+    monday = today + timedelta(days=7 - today.weekday())
+    day = monday + timedelta(weeks=week - 1, days=weekday - 1)
+    hour, minute = (int(x) for x in start.split(":"))
+    starts = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(ZONE))
+    return TimeRange(starts_at=starts, ends_at=starts + timedelta(hours=hours))
+
+
+def demo_events(today: date) -> list[CommunityEvent]:
+    out = []
+    for slug, site, kind, mode, fr, en, week, weekday, start, hours, capacity, venue, kinds, stages in EVENTS:
+        out.append(
+            CommunityEvent(
+                event_id=f"cevt-{slug}",
+                site_id=site,
+                kind=kind,
+                mode=mode,
+                title=LocalizedText(fr=fr, en=en),
+                description=LocalizedText(fr=f"{fr} — programme du technopark.", en=f"{en} — a technopark programme."),
+                time=event_time(week, weekday, start, hours, today),
+                time_zone=ZONE,
+                capacity=capacity,
+                audience=Eligibility(member_kinds=kinds, stages=stages),
+                venue_requirement=SpaceRequirement.model_validate(venue) if venue else None,
+                status=CommunityEventStatus.DRAFT,
+            )
+        )
+    return out
+
+
+async def _wait_for_sites(community: Community, within: float) -> set[str]:
+    deadline = time.monotonic() + within
+    while True:
+        known = await community.store.sites.known_ids()
+        if set(SITES) <= known or time.monotonic() > deadline:
+            return known
+        await asyncio.sleep(0.5)
+
+
+async def seed_into(community: Community, known_sites: set[str], today: date) -> tuple[int, int, list[str]]:
+    """Create what is missing; returns (members created, events created, skipped sites)."""
+    created_members = created_events = 0
+    skipped: set[str] = set()
+    for body in members():
+        if body["home_site_id"] not in known_sites:
+            skipped.add(body["home_site_id"])
+            continue
+        people = [Person.model_validate(p) for p in body.pop("people")]
+        fields: dict[str, Any] = {k: v for k, v in body.items() if k != "member_id"}
+        _, _, new = await community.members.register(body["member_id"], planned_end_on=None, people=people, **fields)
+        created_members += new
+    for event in demo_events(today):
+        if event.site_id is not None and event.site_id not in known_sites:
+            skipped.add(event.site_id)
+            continue
+        current, _, new = await community.events.schedule(event)
+        created_events += new
+        if current.status == CommunityEventStatus.DRAFT and current.venue_refusal is None:
+            await community.events.publish(event.event_id)
+    return created_members, created_events, sorted(skipped)
+
+
+async def seed(settings: KitSettings | None = None, site_wait: float | None = None) -> str:
+    settings = settings or CommunitySettings()
+    within = site_wait if site_wait is not None else float(os.environ.get("COMMUNITY_SEED_SITE_WAIT", "20"))
+    community = build_community(settings, consumers=False)
+    runtime = community.runtime
+    runtime.consume(
+        name="sites-seed",
+        topics=[SITES_TOPIC],
+        handler=site_handler(community.store),
+        group=f"{settings.service_name}.sites-seed-{os.getpid()}",
+    )
+    await runtime.start()
+    try:
+        await community.store.ensure_indexes()
+        known = await _wait_for_sites(community, within)
+        today = datetime.now(ZoneInfo(ZONE)).date()
+        created_members, created_events, skipped = await seed_into(community, known, today)
+        runtime.notify_relay()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any([await pending_count(c) for c in community.store.outbox_collections]):
+            await asyncio.sleep(0.2)
+        total = await community.store.members.collection.count_documents({})
+    finally:
+        await runtime.stop()
+    summary = (
+        f"{total} member organisations ({created_members} created), {created_events} community events created "
+        "(those with a venue are published once spaces reserves it)"
+    )
+    if skipped:
+        summary += f"; skipped sites not yet registered by spaces: {', '.join(skipped)} (seed again after spaces)"
+    return summary

@@ -1,0 +1,311 @@
+"""Registrations: seats without overbooking, a first-come waitlist, promotion, check-in.
+
+A registration is written `placing` first (nothing published), then its seat is decided
+by one atomic update of the event's seat document, then the outcome is written with its
+event. Every step is idempotent per registration and round, so a retry, a duplicate or
+the reconciler after a crash completes what was begun, never doing it twice. Promotion
+runs on each `RegistrationCancelled` (a Kafka reaction, so a crash only delays it) and in
+the reconciler; it moves one waiting person per free seat, each at most once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from community.adapters.seats import Placed
+from community.adapters.stores import CommunityStore, registration_state
+from community.adapters.tickets import Ticket, TicketRefused, TicketSigner
+from community.domain import registrations as rules
+from community.domain.events import CommunityEvent, refusal_for_audience
+from community.domain.members import Member
+from community.domain.registrations import ACTIVE, Registration, Status, WrongState, key_parts
+from community.service_layer.events import Events
+from parkgrid.contracts.common import Actor
+from parkgrid.contracts.community import MemberStatus
+from parkgrid.events import IntegrationEvent
+from parkgrid.outbox import AlreadyExists, VersionConflict
+
+SYSTEM = Actor(role="system", subject="community")
+_NAMESPACE = uuid.UUID("5b0e7d52-3c55-4d4a-9a57-3f1b8f0f4c21")
+
+Rule = Callable[[Registration], tuple[Registration, list[IntegrationEvent]]]
+
+
+class UnknownRegistration(LookupError):
+    pass
+
+
+class NotOpen(Exception):
+    """The event does not take registrations now (409)."""
+
+
+class NotInAudience(Exception):
+    """The organisation is not among those the event is for (403)."""
+
+
+class CheckInRefused(Exception):
+    def __init__(self, detail: str, *, conflict: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.conflict = conflict
+
+
+def registration_id(event_id: str, person_id: str) -> str:
+    """One registration per person and event: registering again finds (or revives) it."""
+    name = event_id + "\x00" + person_id
+    return "reg-" + uuid.uuid5(_NAMESPACE, name).hex[:20]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Registrations:
+    def __init__(
+        self,
+        store: CommunityStore,
+        events: Events,
+        tickets: TicketSigner,
+        notify: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.store = store
+        self.events = events
+        self.tickets = tickets
+        self.notify = notify
+        self.clock = clock
+
+    async def get(self, rid: str) -> tuple[Registration, int]:
+        found = await self.store.registration(rid)
+        if found is None:
+            raise UnknownRegistration(rid)
+        return found
+
+    async def _write(self, rid: str, version: int, changed: Registration, events: list[IntegrationEvent]) -> int:
+        new_version = await self.store.registrations.update(rid, version, registration_state(changed), events)
+        if events:
+            self.notify()
+        return new_version
+
+    async def _change(self, rid: str, rule: Rule) -> tuple[Registration, int]:
+        while True:
+            registration, version = await self.get(rid)
+            changed, events = rule(registration)
+            if not events:
+                return registration, version
+            try:
+                return changed, await self._write(rid, version, changed, events)
+            except VersionConflict:
+                continue
+
+    # --- registering -----------------------------------------------------------------
+
+    async def register(
+        self, event: CommunityEvent, member: Member, person_id: str, by: Actor
+    ) -> tuple[Registration, int, bool]:
+        """Register a person of `member`: confirmed if a seat is free and nobody waits, else waitlisted.
+
+        Returns (registration, version, created); an active registration of the same
+        person is returned as it is."""
+        if not event.open_for_registration:
+            raise NotOpen(f"the event is {event.status.value}, not open for registration")
+        if event.time.starts_at <= self.clock():
+            raise NotOpen("the event has started; registration is closed")
+        if member.status != MemberStatus.ACTIVE:
+            raise NotOpen(f"{member.name} has left the programme")
+        refusal = refusal_for_audience(event, member.kind, member.programme.stage, member.name)
+        if refusal is not None:
+            raise NotInAudience(refusal)
+        rid = registration_id(event.event_id, person_id)
+        now = self.clock()
+        placing: tuple[Registration, int] | None = None
+        fresh = Registration(
+            registration_id=rid,
+            event_id=event.event_id,
+            member_id=member.member_id,
+            person_id=person_id,
+            status=Status.WAITLISTED,
+            registered_at=now,
+            registered_by=by,
+            event_time=event.time,
+            event_title=event.title,
+            placing=True,
+        )
+        while True:
+            try:  # the common case first: a new registration, no read before the insert
+                placing = fresh, await self.store.registrations.create(rid, registration_state(fresh), [])
+                break
+            except AlreadyExists:
+                found = await self.store.registration(rid)
+            if found is None:
+                continue
+            registration, version = found
+            if not registration.placing and registration.status in ACTIVE:
+                return registration, version, False
+            if registration.placing:
+                break
+            revived = registration.model_copy(
+                update={
+                    "placing": True,
+                    "round": registration.round + 1,
+                    "member_id": member.member_id,
+                    "registered_at": now,
+                    "registered_by": by,
+                    "event_time": event.time,
+                    "event_title": event.title,
+                    "cancelled_at": None,
+                }
+            )
+            try:
+                placing = revived, await self._write(rid, version, revived, [])
+            except VersionConflict:
+                continue
+            break
+        registration, version = await self.complete_placement(rid, placing)
+        return registration, version, True
+
+    async def complete_placement(
+        self, rid: str, read: tuple[Registration, int] | None = None
+    ) -> tuple[Registration, int]:
+        """Decide the seat of a placing registration and publish it (idempotent; the reconciler's too)."""
+        registration, version = read or await self.get(rid)
+        if not registration.placing:
+            return registration, version
+        placement = await self.store.seats.place(registration.event_id, registration.seat_key)
+        if placement.outcome == Placed.CLOSED:
+            await self._abandon(registration, version)
+            raise NotOpen("the event was cancelled; registration is closed")
+        if placement.outcome == Placed.SEATED:
+            changed, events = rules.seated(registration, placement.arrival)
+        else:
+            changed, events = rules.queued(registration, placement.arrival, placement.position or 1)
+        try:
+            version = await self._write(rid, version, changed, events)
+        except VersionConflict:
+            return await self.get(rid)  # completed by another pass meanwhile
+        occupancy = await self.store.seats.occupancy(registration.event_id)
+        if occupancy is not None and occupancy.closed:
+            # The event was cancelled while this seat was being given: follow it.
+            return await self.cancel(rid, SYSTEM)
+        if placement.outcome == Placed.QUEUED and occupancy is not None and occupancy.taken < occupancy.capacity:
+            await self.promote(registration.event_id)
+            return await self.get(rid)
+        return changed, version
+
+    async def _abandon(self, registration: Registration, version: int) -> None:
+        """A placing that can no longer get a seat: a new one goes away, a revived one stays cancelled."""
+        if registration.round == 1:
+            await self.store.registrations.collection.delete_one(
+                {"_id": registration.registration_id, "version": version, "placing": True}
+            )
+            return
+        back = registration.model_copy(update={"placing": False, "status": Status.CANCELLED})
+        with contextlib.suppress(VersionConflict):
+            await self._write(registration.registration_id, version, back, [])
+
+    # --- cancelling and promoting ----------------------------------------------------
+
+    async def cancel(self, rid: str, by: Actor) -> tuple[Registration, int]:
+        """Cancel, then give the seat (or the queue place) back; promotion follows by reaction."""
+        now = self.clock()
+        registration, version = await self._change(rid, lambda r: rules.cancelled(r, by, now))
+        await self.store.seats.release(registration.event_id, registration.seat_key)
+        return registration, version
+
+    async def on_cancelled(self, rid: str) -> None:
+        """Reaction to `RegistrationCancelled`: make sure the seat is free, then promote."""
+        found = await self.store.registration(rid)
+        if found is None:
+            return
+        registration, _ = found
+        if registration.status == Status.CANCELLED and not registration.placing:
+            await self.store.seats.release(registration.event_id, registration.seat_key)
+        await self.store.seats.release_other_rounds(registration.event_id, rid, registration.seat_key)
+        await self.promote(registration.event_id)
+
+    async def promote(self, event_id: str) -> list[str]:
+        """Finish half-done promotions, then seat the first waiting person for each free seat."""
+        promoted: list[str] = []
+        occupancy = await self.store.seats.occupancy(event_id)
+        if occupancy is None:
+            return promoted
+        for key in occupancy.promoting:
+            if await self._tell_promoted(event_id, key):
+                promoted.append(key)
+        while (moved := await self.store.seats.move_head(event_id)) is not None:
+            if await self._tell_promoted(event_id, moved):
+                promoted.append(moved)
+        return promoted
+
+    async def _tell_promoted(self, event_id: str, key: str) -> bool:
+        rid, round_ = key_parts(key)
+        found = await self.store.registration(rid)
+        told = False
+        if found is not None and found[0].round == round_:
+            if found[0].placing:
+                await self.complete_placement(rid)  # it will find its key seated
+            else:
+                before = found[0].status
+                registration, _ = await self._change(rid, rules.promoted)
+                told = before == Status.WAITLISTED and registration.status == Status.CONFIRMED
+        await self.store.seats.promoted(event_id, key)
+        return told
+
+    async def cancel_all(self, event_id: str) -> int:
+        """Reaction to `CommunityEventCancelled`: every registration of the event is cancelled."""
+        cancelled = 0
+        for registration, _ in await self.store.registrations_of_event(event_id):
+            rid = registration.registration_id
+            if registration.placing:
+                try:
+                    registration, _ = await self.complete_placement(rid)
+                except NotOpen:
+                    continue
+            if registration.status in (Status.CONFIRMED, Status.WAITLISTED):
+                await self.cancel(rid, SYSTEM)
+                cancelled += 1
+        return cancelled
+
+    # --- tickets and check-in --------------------------------------------------------
+
+    def ticket(self, registration: Registration) -> str:
+        if registration.placing or registration.status not in (Status.CONFIRMED, Status.CHECKED_IN):
+            raise WrongState(f"a {registration.status.value} registration has no ticket")
+        return self.tickets.issue(
+            Ticket(registration.registration_id, registration.round, registration.event_id),
+            registration.event_time.ends_at,
+        )
+
+    async def check_in(self, event_id: str, token: str) -> tuple[Registration, int]:
+        """Check in the holder of `token` at `event_id`; a second check-in returns the first."""
+        try:
+            ticket = self.tickets.read(token)
+        except TicketRefused as refused:
+            raise CheckInRefused(refused.detail) from None
+        if ticket.event_id != event_id:
+            raise CheckInRefused("this ticket is for another event")
+        found = await self.store.registration(ticket.registration_id)
+        if found is None or found[0].event_id != event_id:
+            raise CheckInRefused("this ticket matches no registration of this event")
+        registration = found[0]
+        if registration.round != ticket.round:
+            raise CheckInRefused("this ticket was replaced by a newer registration", conflict=True)
+        now = self.clock()
+        try:
+            return await self._change(ticket.registration_id, lambda r: rules.checked_in(r, now))
+        except WrongState as exc:
+            raise CheckInRefused(str(exc), conflict=True) from None
+
+    # --- the reconciler --------------------------------------------------------------
+
+    async def reconcile(self, settle: timedelta = timedelta(seconds=10)) -> None:
+        """What a crash may have left half-done: placings, promotions, ended events."""
+        for rid in await self.store.placing_since(self.clock() - settle):
+            with contextlib.suppress(NotOpen, UnknownRegistration):
+                await self.complete_placement(rid)
+        for event_id in await self.store.seats.events_to_promote():
+            await self.promote(event_id)
+        await self.events.complete_ended()
