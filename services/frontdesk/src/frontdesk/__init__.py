@@ -1,0 +1,1 @@
+"""ParkGrid front desk: server-rendered pages for front-desk staff and members."""

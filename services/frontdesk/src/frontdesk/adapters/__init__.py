@@ -1,0 +1,1 @@
+"""Clients of the four services and the frontdesk's one projection."""

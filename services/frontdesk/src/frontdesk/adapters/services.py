@@ -1,0 +1,209 @@
+"""HTTP clients of the four services, calling with the signed-in user's own token.
+
+The web app decides nothing itself: each service checks the token and its own rules.
+A service that does not answer raises `Unavailable` (the page shows that panel as
+unavailable and renders the rest); a refusal raises `ServiceProblem` with the
+problem+json body, so the page can show it next to the field that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import httpx
+
+from parkgrid.logging import get_logger
+
+log = get_logger(__name__)
+
+Json = dict[str, Any]
+
+
+class Unavailable(Exception):
+    """The service did not answer (down, timing out, or failing with 5xx)."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"{service} is unavailable: {reason}")
+        self.service = service
+        self.reason = reason
+
+
+class ServiceProblem(Exception):
+    """The service refused the request (4xx) with a problem+json body."""
+
+    def __init__(self, service: str, status: int, problem: Json) -> None:
+        self.service = service
+        self.status = status
+        self.problem = problem
+        self.detail = str(problem.get("detail") or problem.get("title") or f"HTTP {status}")
+        super().__init__(f"{service} {status}: {self.detail}")
+
+    @property
+    def field(self) -> str | None:
+        errors = self.problem.get("errors") or []
+        if errors and isinstance(errors[0], Mapping):
+            return errors[0].get("field")
+        field = self.problem.get("field")
+        return str(field) if field else None
+
+
+class ServiceClient:
+    """One service's base URL and connection pool; every call carries the caller's bearer token."""
+
+    def __init__(
+        self, name: str, base_url: str, *, timeout: float = 5.0, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.name = name
+        self.http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        try:
+            response = await self.http.request(method, path, params=query, json=body, headers=sent)
+        except httpx.TransportError as exc:
+            log.warning("frontdesk.service_unavailable", service=self.name, path=path, error=repr(exc))
+            raise Unavailable(self.name, type(exc).__name__) from None
+        if response.status_code >= 500:
+            log.warning("frontdesk.service_failed", service=self.name, path=path, status=response.status_code)
+            raise Unavailable(self.name, f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {"detail": response.text[:300] or response.reason_phrase}
+            if not isinstance(problem, dict):
+                problem = {"detail": str(problem)}
+            raise ServiceProblem(self.name, response.status_code, problem)
+        return response
+
+    async def get(self, path: str, token: str | None, **params: Any) -> Json:
+        answer: Json = (await self.call("GET", path, token, params=params)).json()
+        return answer
+
+    async def post(self, path: str, token: str | None, body: Mapping[str, Any] | None = None) -> Json:
+        response = await self.call("POST", path, token, body=body if body is not None else {})
+        answer: Json = response.json() if response.content else {}
+        return answer
+
+
+class Catalogue(ServiceClient):
+    async def offerings(self, token: str, **filters: Any) -> Json:
+        return await self.get("/v1/offerings", token, **filters)
+
+    async def offering(self, token: str, offering_id: str) -> Json:
+        return await self.get(f"/v1/offerings/{offering_id}", token)
+
+
+class Bookings(ServiceClient):
+    async def slots(self, token: str, offering_id: str, start: date, end: date) -> Json:
+        return await self.get(
+            f"/v1/offerings/{offering_id}/slots", token, **{"from": start.isoformat(), "to": end.isoformat()}
+        )
+
+    async def book(self, token: str, request: Mapping[str, Any]) -> httpx.Response:
+        return await self.call("POST", "/v1/bookings", token, body=request)
+
+    async def booking(self, token: str, booking_id: str) -> Json:
+        return await self.get(f"/v1/bookings/{booking_id}", token)
+
+    async def bookings(self, token: str, **filters: Any) -> Json:
+        return await self.get("/v1/bookings", token, **filters)
+
+    async def cancel(self, token: str, booking_id: str) -> Json:
+        return await self.post(f"/v1/bookings/{booking_id}/cancel", token, {})
+
+    async def check_in(self, token: str, booking_id: str) -> Json:
+        return await self.post(f"/v1/bookings/{booking_id}/check-in", token, {})
+
+    async def day(self, token: str, site_id: str, day: date) -> Json:
+        return await self.get(f"/v1/sites/{site_id}/day", token, date=day.isoformat())
+
+    async def entitlements(self, token: str, member_id: str) -> Json:
+        return await self.get(f"/v1/members/{member_id}/entitlements", token)
+
+    async def calendar_feed(self, token: str, member_id: str) -> Json:
+        return await self.get(f"/v1/members/{member_id}/calendar-feed", token)
+
+    async def waitlist(self, token: str, member_id: str) -> Json:
+        return await self.get("/v1/waitlist", token, member_id=member_id)
+
+
+class Spaces(ServiceClient):
+    async def sites(self, token: str) -> Json:
+        return await self.get("/v1/sites", token)
+
+    async def site(self, token: str, site_id: str) -> Json:
+        return await self.get(f"/v1/sites/{site_id}", token)
+
+    async def spaces(self, token: str, site_id: str, kind: str | None = None) -> Json:
+        return await self.get(f"/v1/sites/{site_id}/spaces", token, kind=kind)
+
+    async def occupancy(self, token: str, site_id: str, day: date) -> Json:
+        return await self.get(f"/v1/sites/{site_id}/occupancy", token, date=day.isoformat())
+
+    async def start_residency(self, token: str, request: Mapping[str, Any]) -> Json:
+        return await self.post("/v1/residencies", token, request)
+
+    async def end_residency(self, token: str, residency_id: str) -> Json:
+        return await self.post(f"/v1/residencies/{residency_id}/end", token, {})
+
+    async def office_waitlist(self, token: str, site_id: str) -> Json:
+        return await self.get(f"/v1/sites/{site_id}/office-waitlist", token)
+
+    async def accept_office_offer(self, token: str, entry_id: str) -> Json:
+        return await self.post(f"/v1/office-waitlist/{entry_id}/accept", token, {})
+
+
+class Community(ServiceClient):
+    async def members(self, token: str, **filters: Any) -> Json:
+        return await self.get("/v1/members", token, **filters)
+
+    async def member(self, token: str, member_id: str) -> Json:
+        return await self.get(f"/v1/members/{member_id}", token)
+
+    async def events(self, token: str, **filters: Any) -> Json:
+        return await self.get("/v1/events", token, **filters)
+
+    async def register(self, token: str, event_id: str, person_id: str, member_id: str | None) -> Json:
+        body = {"person_id": person_id} | ({"member_id": member_id} if member_id else {})
+        return await self.post(f"/v1/events/{event_id}/registrations", token, body)
+
+    async def registrations(self, token: str, **filters: Any) -> Json:
+        return await self.get("/v1/registrations", token, **filters)
+
+    async def ticket(self, token: str, registration_id: str) -> Json:
+        return await self.get(f"/v1/registrations/{registration_id}/ticket", token)
+
+    async def check_in(self, token: str, event_id: str, ticket: str) -> Json:
+        return await self.post(f"/v1/events/{event_id}/check-ins", token, {"token": ticket})
+
+
+class Services:
+    """The four clients the pages use."""
+
+    def __init__(self, catalogue: Catalogue, bookings: Bookings, spaces: Spaces, community: Community) -> None:
+        self.catalogue = catalogue
+        self.bookings = bookings
+        self.spaces = spaces
+        self.community = community
+
+    async def close(self) -> None:
+        for client in (self.catalogue, self.bookings, self.spaces, self.community):
+            await client.close()

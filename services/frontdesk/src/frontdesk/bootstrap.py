@@ -1,0 +1,93 @@
+"""Wires the web app: settings, the service clients, the live feed and its consumer, pages.
+
+`uvicorn frontdesk.bootstrap:app` serves it on port 8000 (deploy/local/services.tsv).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from frontdesk.adapters.event_sites import EventSites
+from frontdesk.adapters.services import Bookings, Catalogue, Community, Services, Spaces
+from frontdesk.entrypoints import live, members, signin, staff
+from frontdesk.entrypoints.web import NotAllowed, SignInRequired, page, see_other
+from frontdesk.service_layer.live import LiveFeed
+from frontdesk.settings import FrontdeskSettings
+from parkgrid.events import registry
+from parkgrid.runtime import ServiceRuntime, create_app
+
+HERE = Path(__file__).resolve().parent
+
+
+def htmx_dir(settings: FrontdeskSettings) -> Path:
+    """htmx comes from the npm registry (the repository's package.json), never copied into the code:
+    the nearest `node_modules/htmx.org/dist` above this package, or FRONTDESK_HTMX_DIR."""
+    if settings.htmx_dir:
+        return Path(settings.htmx_dir)
+    for parent in (HERE, *HERE.parents, Path.cwd()):
+        candidate = parent / "node_modules" / "htmx.org" / "dist"
+        if candidate.is_dir():
+            return candidate
+    return Path.cwd() / "node_modules" / "htmx.org" / "dist"
+
+
+def build_services(settings: FrontdeskSettings) -> Services:
+    timeout = settings.service_timeout
+    return Services(
+        catalogue=Catalogue("catalogue", settings.catalogue_url, timeout=timeout),
+        bookings=Bookings("bookings", settings.bookings_url, timeout=timeout),
+        spaces=Spaces("spaces", settings.spaces_url, timeout=timeout),
+        community=Community("community", settings.community_url, timeout=timeout),
+    )
+
+
+def build_app(settings: FrontdeskSettings | None = None) -> FastAPI:
+    settings = settings or FrontdeskSettings()
+    runtime = ServiceRuntime(settings, registry=registry)
+    feed = LiveFeed()
+    event_sites = EventSites(runtime.db["event_sites"])
+    live.consume_site_news(runtime, settings, feed, event_sites)
+    app = create_app(
+        runtime,
+        title="ParkGrid front desk",
+        description="The web app of front-desk staff and members.",
+        routers=[signin.router, staff.router, live.router, members.router],
+    )
+    services = build_services(settings)
+    app.state.settings = settings
+    app.state.services = services
+    app.state.live_feed = feed
+    app.mount("/static/vendor", StaticFiles(directory=htmx_dir(settings), check_dir=False), name="vendor")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/sign-in"})
+        return see_other("/sign-in")
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed) -> HTMLResponse:
+        return page(request, "not_allowed.html", None, status_code=403, detail=exc.detail)
+
+    started = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        async with started(application):
+            try:
+                yield
+            finally:
+                await services.close()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+app = build_app()

@@ -1,0 +1,1 @@
+"""Pure rules of the web app: messages, the day grid, eligibility reasons, problems to fields."""

@@ -1,0 +1,1 @@
+"""Pages, the live stream and the Kafka consumer."""

@@ -1,0 +1,241 @@
+"""Member pages: the service grid they may use, free slots, booking (pending turns into
+confirmed on the page by itself), cancelling, waitlists, community events, entitlements
+and the calendar feed link."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from frontdesk.adapters.services import ServiceProblem, Unavailable
+from frontdesk.domain.eligibility import ineligibility, open_to
+from frontdesk.domain.forms import FormErrors
+from frontdesk.entrypoints.web import (
+    DEFAULT_TIME_ZONE,
+    Panel,
+    Visitor,
+    attempt,
+    form_of,
+    gather,
+    member_visitor,
+    page,
+    problem_errors,
+    see_other,
+    services_of,
+)
+
+router = APIRouter(prefix="/member")
+
+BOOK_FIELDS = ["starts_at", "party_size", "offering_id", "member_id", "person_id"]
+SLOT_DAYS = 7
+
+
+def own(visitor: Visitor) -> tuple[str, str | None]:
+    member_id = visitor.principal.member_id
+    assert member_id is not None
+    return member_id, visitor.principal.person_id
+
+
+@router.get("", response_class=HTMLResponse)
+async def home(request: Request) -> HTMLResponse:
+    visitor = member_visitor(request)
+    member_id, person_id = own(visitor)
+    services = services_of(request)
+    query = request.query_params.get("q", "").strip()
+    now = datetime.now(ZoneInfo(DEFAULT_TIME_ZONE))
+    member, grid, bookings, waitlist, entitlements, events, registrations, feed = await gather(
+        services.community.member(visitor.token, member_id),
+        services.catalogue.offerings(visitor.token, member_id=member_id, eligible="true", q=query or None, limit=50),
+        services.bookings.bookings(visitor.token, member_id=member_id, limit=20),
+        services.bookings.waitlist(visitor.token, member_id),
+        services.bookings.entitlements(visitor.token, member_id),
+        services.community.events(visitor.token, status="published", **{"from": now.isoformat()}, limit=20),
+        services.community.registrations(visitor.token, member_id=member_id),
+        services.bookings.calendar_feed(visitor.token, member_id),
+    )
+    registered = {
+        r.get("event_id"): r for r in (registrations.data or {}).get("items", []) if r.get("status") != "cancelled"
+    }
+    return page(
+        request,
+        "member_home.html",
+        visitor,
+        member=member,
+        grid=grid,
+        bookings=bookings,
+        waitlist=waitlist,
+        entitlements=entitlements,
+        events=events,
+        registered=registered,
+        feed=feed,
+        query=query,
+        person_id=person_id,
+    )
+
+
+def from_day(request: Request) -> date:
+    raw = request.query_params.get("from")
+    try:
+        return date.fromisoformat(raw) if raw else date.today()
+    except ValueError:
+        return date.today()
+
+
+async def offering_page(
+    request: Request,
+    visitor: Visitor,
+    offering_id: str,
+    *,
+    errors: FormErrors | None = None,
+    form: dict[str, str] | None = None,
+    full: bool = False,
+    status_code: int = 200,
+) -> HTMLResponse:
+    member_id, _ = own(visitor)
+    services = services_of(request)
+    start = from_day(request)
+    offering, member, slots = await gather(
+        services.catalogue.offering(visitor.token, offering_id),
+        services.community.member(visitor.token, member_id),
+        services.bookings.slots(visitor.token, offering_id, start, start + timedelta(days=SLOT_DAYS)),
+    )
+    reason = None
+    if offering.data is not None and member.data is not None:
+        reason = ineligibility(offering.data, member.data, visitor.t)
+    elif offering.data is not None:
+        reason = await listed_for_member(request, visitor, offering.data)
+    free = [s for s in (slots.data or {}).get("items", []) if s.get("remaining", 1) > 0 or full]
+    return page(
+        request,
+        "offering.html",
+        visitor,
+        status_code=status_code,
+        offering_id=offering_id,
+        offering=offering,
+        slots=slots,
+        free=free,
+        ineligible=reason,
+        errors=errors or FormErrors(),
+        form=form or {},
+        full=full,
+        start=start,
+        next_start=start + timedelta(days=SLOT_DAYS),
+    )
+
+
+async def listed_for_member(request: Request, visitor: Visitor, offering: dict[str, Any]) -> str | None:
+    """Without the member's record (community down), catalogue's own eligible list still tells."""
+    member_id, _ = own(visitor)
+    site = offering.get("site_id") or "network"
+    listed = await attempt(
+        services_of(request).catalogue.offerings(visitor.token, member_id=member_id, site=site, limit=100)
+    )
+    if listed.data is None or any(o.get("id") == offering.get("id") for o in listed.data.get("items", [])):
+        return None
+    return visitor.t("ineligible.rules", who=open_to(offering, visitor.t))
+
+
+@router.get("/offerings/{offering_id}", response_class=HTMLResponse)
+async def offering_detail(request: Request, offering_id: str) -> HTMLResponse:
+    return await offering_page(request, member_visitor(request), offering_id)
+
+
+@router.post("/bookings")
+async def book(request: Request) -> Response:
+    visitor = member_visitor(request)
+    member_id, person_id = own(visitor)
+    form = await form_of(request)
+    offering_id = form.get("offering_id", "")
+    body: dict[str, Any] = {
+        "offering_id": offering_id,
+        "member_id": member_id,
+        "starts_at": form.get("starts_at", ""),
+        "party_size": int(form["party_size"]) if form.get("party_size", "").isdigit() else 1,
+        "join_waitlist": form.get("join_waitlist") == "true",
+    }
+    if person_id:
+        body["person_id"] = person_id
+    try:
+        response = await services_of(request).bookings.book(visitor.token, body)
+    except ServiceProblem as exc:
+        full = exc.status == 409
+        if full:
+            errors = FormErrors(fields={"starts_at": f"{visitor.t('book.full')} ({exc.detail})"})
+        else:
+            errors = problem_errors(exc, BOOK_FIELDS)
+        if exc.status == 403:
+            errors.general = [visitor.t("book.not_eligible", reason=exc.detail)]
+        return await offering_page(
+            request, visitor, offering_id, errors=errors, form=form, full=full, status_code=exc.status
+        )
+    except Unavailable as exc:
+        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
+        return await offering_page(request, visitor, offering_id, errors=errors, form=form, status_code=503)
+    answer = response.json()
+    if answer.get("status") != "waitlisted" and answer.get("booking_id"):
+        return see_other(f"/member/bookings/{answer['booking_id']}")
+    notice = visitor.t("status.waitlisted")
+    return see_other(f"/member?notice={quote(notice)}#waitlist")
+
+
+async def booking_panel(request: Request, visitor: Visitor, booking_id: str) -> Panel[Any]:
+    return await attempt(services_of(request).bookings.booking(visitor.token, booking_id))
+
+
+@router.get("/bookings/{booking_id}", response_class=HTMLResponse)
+async def booking_detail(request: Request, booking_id: str) -> HTMLResponse:
+    visitor = member_visitor(request)
+    booking = await booking_panel(request, visitor, booking_id)
+    return page(request, "booking.html", visitor, booking_id=booking_id, booking=booking)
+
+
+@router.get("/bookings/{booking_id}/status", response_class=HTMLResponse)
+async def booking_status(request: Request, booking_id: str) -> HTMLResponse:
+    """The status line alone: the booking page polls it while the booking is pending."""
+    visitor = member_visitor(request)
+    booking = await booking_panel(request, visitor, booking_id)
+    return page(request, "partials/booking_status.html", visitor, booking_id=booking_id, booking=booking)
+
+
+@router.post("/bookings/{booking_id}/cancel")
+async def cancel(request: Request, booking_id: str) -> Response:
+    visitor = member_visitor(request)
+    try:
+        await services_of(request).bookings.cancel(visitor.token, booking_id)
+        notice = visitor.t("status.cancelled")
+    except ServiceProblem as exc:
+        notice = exc.detail
+    except Unavailable as exc:
+        notice = visitor.t("unavailable", service=exc.service)
+    return see_other(f"/member/bookings/{booking_id}?notice={quote(notice)}")
+
+
+@router.post("/events/{event_id}/registrations")
+async def register(request: Request, event_id: str) -> Response:
+    visitor = member_visitor(request)
+    member_id, person_id = own(visitor)
+    try:
+        answer = await services_of(request).community.register(visitor.token, event_id, person_id or "", member_id)
+        notice = visitor.t("home.registered", status=visitor.t(f"status.{answer.get('status', 'confirmed')}"))
+    except ServiceProblem as exc:
+        notice = exc.detail
+    except Unavailable as exc:
+        notice = visitor.t("unavailable", service=exc.service)
+    return see_other(f"/member?notice={quote(notice)}#events")
+
+
+@router.get("/registrations/{registration_id}/ticket", response_class=HTMLResponse)
+async def ticket(request: Request, registration_id: str) -> HTMLResponse:
+    """The QR code to show at the door (community signs the token; the desk scans or types it)."""
+    visitor = member_visitor(request)
+    found = await attempt(services_of(request).community.ticket(visitor.token, registration_id))
+    image = None
+    if found.data and found.data.get("qr_svg"):
+        image = "data:image/svg+xml;base64," + base64.b64encode(str(found.data["qr_svg"]).encode()).decode()
+    return page(request, "ticket.html", visitor, ticket=found, image=image)

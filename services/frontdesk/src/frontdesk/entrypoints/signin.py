@@ -1,0 +1,205 @@
+"""Signing in and out, and the language switch.
+
+The token lives in an HttpOnly, SameSite=Lax cookie: scripts cannot read it and other
+sites cannot post forms with it. In development (`PARKGRID_ENV=development`) the page
+also issues demo tokens with the local key, as `parkgrid token` would; in production
+the visitor pastes a token from the organisation's OIDC sign-in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from frontdesk.adapters.services import ServiceProblem, Unavailable
+from frontdesk.domain.forms import FormErrors
+from frontdesk.domain.messages import LANGUAGES, translator
+from frontdesk.entrypoints.web import (
+    LANGUAGE_COOKIE,
+    TOKEN_COOKIE,
+    SignInRequired,
+    attempt,
+    form_of,
+    language_of,
+    page,
+    principal_of,
+    see_other,
+    services_of,
+    visitor_of,
+)
+from frontdesk.settings import FrontdeskSettings
+from parkgrid.auth import Principal, Role, issue_token
+from parkgrid.http.problems import NotFound, Problem
+
+router = APIRouter()
+
+DEMO_SITES = ["site-casablanca", "site-rabat", "site-agadir", "site-tanger", "site-fes"]
+
+
+def settings_of(request: Request) -> FrontdeskSettings:
+    settings: FrontdeskSettings = request.app.state.settings
+    return settings
+
+
+def home_of(principal: Principal) -> str:
+    if principal.role == Role.MEMBER:
+        return "/member"
+    if principal.role == Role.FRONT_DESK and len(principal.sites) == 1:
+        return f"/staff/sites/{principal.sites[0]}/today"
+    return "/staff/sites"
+
+
+def signed_in(request: Request, token: str) -> Response:
+    response = see_other(home_of(principal_of(request, token)))
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings_of(request).cookie_secure,
+        max_age=12 * 3600,
+    )
+    return response
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    return Response(status_code=204)
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    try:
+        visitor = visitor_of(request)
+    except SignInRequired:
+        return see_other("/sign-in")
+    return see_other(home_of(visitor.principal))
+
+
+def demo_admin(request: Request) -> str:
+    return issue_token(settings_of(request), role=Role.ADMIN, subject="frontdesk-demo")
+
+
+async def demo_members(request: Request) -> tuple[list[dict[str, Any]], str | None]:
+    """A few member organisations to sign in as (read with an admin development token)."""
+    found = await attempt(services_of(request).community.members(demo_admin(request), limit=8))
+    return ((found.data or {}).get("items") or []), found.unavailable
+
+
+async def demo_sites(request: Request) -> list[str]:
+    """The sites spaces knows, or the demo network's when spaces does not answer."""
+    found = await attempt(services_of(request).spaces.sites(demo_admin(request)))
+    return [s["site_id"] for s in (found.data or {}).get("items", [])] or DEMO_SITES
+
+
+async def sign_in_page(
+    request: Request, errors: FormErrors | None = None, status_code: int = 200, form: dict[str, str] | None = None
+) -> HTMLResponse:
+    settings = settings_of(request)
+    members: list[dict[str, Any]] = []
+    sites: list[str] = []
+    unavailable = None
+    if settings.development:
+        members, unavailable = await demo_members(request)
+        sites = await demo_sites(request)
+    return page(
+        request,
+        "sign_in.html",
+        None,
+        status_code=status_code,
+        development=settings.development,
+        demo_sites=sites,
+        demo_members=members,
+        community_unavailable=unavailable,
+        errors=errors or FormErrors(),
+        form=form or {},
+    )
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_form(request: Request) -> HTMLResponse:
+    return await sign_in_page(request)
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    form = await form_of(request)
+    token = form.get("token", "").strip()
+    t = translator(language_of(request))
+    try:
+        principal_of(request, token)
+    except Problem as exc:
+        errors = FormErrors(fields={"token": t("signin.invalid", reason=exc.detail)})
+        return await sign_in_page(request, errors, status_code=422)
+    return signed_in(request, token)
+
+
+async def demo_token(request: Request, values: dict[str, str]) -> str | FormErrors:
+    """A development token for the demo login asked for, or the errors to show."""
+    settings = settings_of(request)
+    t = translator(language_of(request))
+    role = values.get("role")
+    if role == Role.FRONT_DESK.value:
+        site = values.get("site_id", "").strip()
+        if not site:
+            return FormErrors(fields={"site_id": t("signin.site_id")})
+        return issue_token(settings, role=Role.FRONT_DESK, sites=[site], subject=f"desk-{site}", name=f"Desk {site}")
+    if role == Role.MEMBER.value:
+        member_id = values.get("member_id", "").strip()
+        person_id = values.get("person_id", "").strip()
+        if not member_id:
+            members, _ = await demo_members(request)
+            if not members:
+                return FormErrors(fields={"member_id": t("signin.no_demo_member")})
+            member_id = str(members[0]["member_id"])
+        if not person_id:
+            try:
+                member = await services_of(request).community.member(demo_admin(request), member_id)
+            except (Unavailable, ServiceProblem) as exc:
+                return FormErrors(fields={"member_id": str(exc)})
+            people = member.get("people") or []
+            person_id = str(people[0]["person_id"]) if people else f"{member_id}-person"
+        return issue_token(settings, role=Role.MEMBER, member_id=member_id, person_id=person_id)
+    if role == Role.ADMIN.value:
+        return issue_token(settings, role=Role.ADMIN, subject="admin-demo")
+    return FormErrors(general=["role?"])
+
+
+async def demo_sign_in(request: Request, values: dict[str, str]) -> Response:
+    if not settings_of(request).development:
+        raise NotFound("demo logins exist only in development")
+    outcome = await demo_token(request, values)
+    if isinstance(outcome, FormErrors):
+        return await sign_in_page(request, outcome, status_code=422, form=values)
+    return signed_in(request, outcome)
+
+
+@router.post("/sign-in/demo")
+async def demo_sign_in_form(request: Request) -> Response:
+    return await demo_sign_in(request, await form_of(request))
+
+
+@router.get("/sign-in/demo")
+async def demo_sign_in_link(request: Request) -> Response:
+    """The links `make run` prints: one click and the demo user is in (development only)."""
+    return await demo_sign_in(request, dict(request.query_params))
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request) -> Response:
+    response = see_other("/sign-in")
+    response.delete_cookie(TOKEN_COOKIE)
+    return response
+
+
+@router.post("/language")
+async def choose_language(request: Request) -> Response:
+    form = await form_of(request)
+    chosen = form.get("lang", "")
+    back = form.get("back", "/")
+    response = see_other(back if back.startswith("/") and not back.startswith("//") else "/")
+    if chosen in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, chosen, samesite="lax", max_age=365 * 24 * 3600)
+    return response

@@ -1,0 +1,161 @@
+"""What every page needs: who is visiting (token cookie), in which language, the service
+clients, templates, and panels that survive a service being down."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
+from frontdesk.domain.forms import FormErrors, errors_from_problem
+from frontdesk.domain.messages import LANGUAGES, Translate, localized, pick_language, translator
+from frontdesk.domain.today import local_time
+from parkgrid.auth import Principal, Role, TokenVerifier
+from parkgrid.http.problems import Problem
+
+TOKEN_COOKIE = "parkgrid_token"
+LANGUAGE_COOKIE = "parkgrid_lang"
+DEFAULT_TIME_ZONE = "Africa/Casablanca"
+STAFF_ROLES = (Role.FRONT_DESK, Role.ADMIN)
+
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+templates.env.globals["localized"] = localized
+templates.env.globals["local_time"] = local_time
+templates.env.globals["LANGUAGES"] = LANGUAGES
+
+T = TypeVar("T")
+
+
+class SignInRequired(Exception):
+    """No usable token: the visitor goes to the sign-in page."""
+
+
+class NotAllowed(Exception):
+    """Signed in, but this page is for another role or site."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass
+class Visitor:
+    """The person at the keyboard: their token (forwarded to the services), principal and language."""
+
+    token: str
+    principal: Principal
+    language: str
+    t: Translate
+
+    @property
+    def is_staff(self) -> bool:
+        return self.principal.role in STAFF_ROLES
+
+
+@dataclass
+class Panel(Generic[T]):
+    """A part of a page fed by one service: its data, or why it has none."""
+
+    data: T | None = None
+    unavailable: str | None = None
+    problem: ServiceProblem | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None
+
+
+async def attempt(call: Awaitable[T]) -> Panel[T]:
+    """Run one service call; a service down or refusing becomes the panel's notice, not an error page."""
+    try:
+        return Panel(data=await call)
+    except Unavailable as exc:
+        return Panel(unavailable=exc.service)
+    except ServiceProblem as exc:
+        return Panel(problem=exc)
+
+
+async def gather(*calls: Awaitable[Any]) -> list[Panel[Any]]:
+    return list(await asyncio.gather(*(attempt(c) for c in calls)))
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def language_of(request: Request) -> str:
+    return pick_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+
+
+def principal_of(request: Request, token: str) -> Principal:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier.verify(token)
+
+
+def visitor_of(request: Request) -> Visitor:
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        raise SignInRequired()
+    try:
+        principal = principal_of(request, token)
+    except Problem:
+        raise SignInRequired() from None
+    language = language_of(request)
+    return Visitor(token=token, principal=principal, language=language, t=translator(language))
+
+
+def staff_at(request: Request, site_id: str) -> Visitor:
+    visitor = visitor_of(request)
+    if not visitor.is_staff:
+        raise NotAllowed("front-desk pages are for front-desk staff")
+    if not visitor.principal.may_act_at_site(site_id):
+        raise NotAllowed(f"you do not work at {site_id}")
+    return visitor
+
+
+def member_visitor(request: Request) -> Visitor:
+    visitor = visitor_of(request)
+    if visitor.principal.role != Role.MEMBER or not visitor.principal.member_id:
+        raise NotAllowed("these pages are for members")
+    return visitor
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """An urlencoded form body (what browsers and htmx send) as a plain dict."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return dict(parse_qsl(body, keep_blank_values=True))
+
+
+def page(
+    request: Request, template: str, visitor: Visitor | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    language = visitor.language if visitor else language_of(request)
+    base: dict[str, Any] = {
+        "visitor": visitor,
+        "lang": language,
+        "t": visitor.t if visitor else translator(language),
+        "notice": request.query_params.get("notice"),
+        "errors": FormErrors(),
+        "form": {},
+    }
+    return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+
+
+def see_other(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+def problem_errors(problem: ServiceProblem, fields: Mapping[str, Any] | list[str]) -> FormErrors:
+    errors = errors_from_problem(problem.problem, list(fields))
+    if not errors:
+        errors.general.append(problem.detail)
+    return errors

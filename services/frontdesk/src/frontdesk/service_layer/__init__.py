@@ -1,0 +1,1 @@
+"""What the pages do: the live feed of a site."""

@@ -1,0 +1,313 @@
+"""The front desk's test stack (the `stack` fixture of frontdesk_fixtures runs it once per session).
+
+The five real apps (spaces, catalogue, community, bookings and the web app), each served by
+uvicorn on a random port over the real store and broker, with demo data written through the
+services' own APIs. A second web app, `degraded`, reaches catalogue and spaces but not
+bookings or community (a port where nothing listens): its panels must say so while the
+rest of every page works. Tests keep to their own ids, so one stack serves them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from bookings.bootstrap import build_app as build_bookings
+from catalogue.bootstrap import build_app as build_catalogue
+from community.bootstrap import build_app as build_community
+from frontdesk.bootstrap import build_app as build_frontdesk
+from frontdesk.settings import FrontdeskSettings
+from parkgrid.auth import Role, issue_token
+from parkgrid.events import IntegrationEvent, registry
+from parkgrid.kafka import EventPublisher, make_producer
+from parkgrid.settings import KitSettings
+from parkgrid.store import connect
+from parkgrid.testing.infrastructure import Infrastructure
+from spaces.bootstrap import build_app as build_spaces
+
+SITE = "site-fd"
+STARTUP = "m-fd-startup"
+FOUNDER = "p-fd-founder"
+TPE = "m-fd-tpe"
+MENTORING = "off-fd-mentoring"
+ROOM = "off-fd-room"
+TPE_ONLY = "off-fd-tpe-clinic"
+FOUNDER_BODY = {"person_id": FOUNDER, "name": "Salma Benali", "email": "salma@example.ma", "role": "CEO"}
+WEEK = [{"weekday": d, "opens": "08:00", "closes": "19:00"} for d in range(1, 8)]
+
+
+@dataclass
+class Stack:
+    """Where each app answers; `degraded` is a second web app that cannot reach bookings or community."""
+
+    frontdesk: str
+    degraded: str
+    spaces: str
+    catalogue: str
+    bookings: str
+    community: str
+    settings: FrontdeskSettings
+    kafka: KitSettings
+    offerings: dict[str, str]
+    event_id: str = ""
+
+    def token(self, role: Role, **claims: Any) -> str:
+        return issue_token(self.settings, role=role, **claims)
+
+    @property
+    def staff(self) -> str:
+        return self.token(Role.FRONT_DESK, sites=[SITE])
+
+    @property
+    def member(self) -> str:
+        return self.token(Role.MEMBER, member_id=STARTUP, person_id=FOUNDER)
+
+    @property
+    def admin(self) -> str:
+        return self.token(Role.ADMIN)
+
+    def browser(self, token: str | None, *, degraded: bool = False, **options: Any) -> httpx.AsyncClient:
+        """A client that visits the web app the way a browser does: the token in its cookie."""
+        cookies = {"parkgrid_token": token} if token else {}
+        base = self.degraded if degraded else self.frontdesk
+        return httpx.AsyncClient(base_url=base, cookies=cookies, timeout=30, **options)
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    """Run the app under uvicorn on a random loopback port in this event loop; yield its URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def kit_settings(infrastructure: Infrastructure, service: str, run: str, prefix: str) -> dict[str, Any]:
+    return {
+        "PARKGRID_SERVICE_NAME": f"{service}-{run}",
+        "MONGODB_URI": infrastructure.mongodb_uri,
+        "PARKGRID_DATABASE": f"test_{run}_{service}",
+        "KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka_bootstrap_servers,
+        "PARKGRID_TOPIC_PREFIX": prefix,
+        "PARKGRID_LOG_JSON": False,
+        "PARKGRID_LOG_LEVEL": "WARNING",
+    }
+
+
+async def publish(settings: KitSettings, topic: str, events: Iterable[tuple[IntegrationEvent, str, int]]) -> None:
+    """Publish contract events (event, subject, sequence) as their owning service would."""
+    producer = make_producer(settings.kafka_bootstrap_servers, client_id="frontdesk-tests")
+    await producer.start()
+    try:
+        publisher = EventPublisher(producer, settings.topic_prefix)
+        source = topic.split(".")[0]
+        await publisher.publish_many(
+            (topic, registry.envelope(e, source=source, subject=subject, sequence=seq)) for e, subject, seq in events
+        )
+    finally:
+        await producer.stop()
+
+
+async def eventually(check: Any, what: str, within: float = 30.0) -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.1)
+
+
+def offering_body(title: str, category: str, kinds: list[str], space: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "site_id": SITE,
+        "category": category,
+        "title": {"fr": f"{title} (fr)", "en": title},
+        "description": {"fr": "Une séance.", "en": "A session."},
+        "provider": {"name": "Réseau des mentors", "kind": "partner"},
+        "mode": "in_person",
+        "session_minutes": 60,
+        "seats_per_session": 1,
+        "eligibility": {"member_kinds": kinds, "stages": []},
+        "availability": WEEK,
+    }
+    if space:
+        body["space_requirement"] = space
+    return body
+
+
+OFFERINGS = {
+    MENTORING: offering_body("Strategy mentoring", "mentoring", ["startup"]),
+    ROOM: offering_body("Meeting room for four", "meeting_room", [], {"kind": "meeting_room", "seats": 4}),
+    TPE_ONLY: offering_body("TPE bookkeeping clinic", "expert_clinic", ["tpe"]),
+}
+
+
+async def until_accepted(http: httpx.AsyncClient, url: str, body: dict[str, Any], **headers: str) -> httpx.Response:
+    """POST until the service has projected what the body refers to (a site, a member): 2xx, or the last answer."""
+    deadline = time.monotonic() + 60
+    while True:
+        response = await http.post(url, json=body, headers=headers)
+        if response.status_code < 300 or time.monotonic() > deadline:
+            return response
+        await asyncio.sleep(0.3)
+
+
+async def seed_stack(stack: Stack) -> None:
+    """A site with a meeting room and an office (spaces), two member organisations (community),
+    three offerings (catalogue) and a published event today, written through the services' APIs."""
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
+        site = {
+            "site_id": SITE,
+            "name": "Technopark Test",
+            "city": "Casablanca",
+            "country": "MA",
+            "time_zone": "Africa/Casablanca",
+            "opening_hours": WEEK,
+        }
+        assert (await http.post(f"{stack.spaces}/v1/sites", json=site)).status_code == 201
+        for space in (
+            {"space_id": "sp-atlas", "name": "Salle Atlas", "kind": "meeting_room", "capacity": 6},
+            {"space_id": "sp-office-12", "name": "Bureau 12", "kind": "private_office", "capacity": 4},
+        ):
+            response = await http.post(f"{stack.spaces}/v1/sites/{SITE}/spaces", json=space)
+            assert response.status_code == 201, response.text
+        for member_id, name, kind, people in (
+            (STARTUP, "Argan Labs", "startup", [FOUNDER_BODY]),
+            (TPE, "Atelier Tiznit", "tpe", []),
+        ):
+            member = {
+                "member_id": member_id,
+                "name": name,
+                "kind": kind,
+                "sector": "agritech",
+                "home_site_id": SITE,
+                "stage": "incubation",
+                "started_on": "2026-01-05",
+                "people": people,
+            }
+            response = await until_accepted(http, f"{stack.community}/v1/members", member)
+            assert response.status_code == 201, response.text
+        for key, body in OFFERINGS.items():
+            created = await until_accepted(http, f"{stack.catalogue}/v1/offerings", body, **{"Idempotency-Key": key})
+            assert created.status_code == 201, created.text
+            stack.offerings[key] = created.json()["id"]
+            published = await http.post(f"{stack.catalogue}/v1/offerings/{stack.offerings[key]}/publish")
+            assert published.status_code == 200, published.text
+        today = datetime.now(ZoneInfo("Africa/Casablanca")).date().isoformat()
+        event = {
+            "site_id": SITE,
+            "kind": "workshop",
+            "title": {"fr": "Atelier pitch", "en": "Pitch workshop"},
+            "description": {"fr": "Un atelier.", "en": "A workshop."},
+            "time": {"starts_at": f"{today}T18:00:00+01:00", "ends_at": f"{today}T19:00:00+01:00"},
+            "capacity": 20,
+            "publish": True,
+        }
+        created = await until_accepted(http, f"{stack.community}/v1/events", event)
+        assert created.status_code == 201, created.text
+        stack.event_id = created.json()["event_id"]
+
+        async def bookable() -> bool:
+            for offering_id in stack.offerings.values():
+                slots = await http.get(f"{stack.bookings}/v1/offerings/{offering_id}/slots")
+                if slots.status_code != 200 or not slots.json()["items"]:
+                    return False
+            return True
+
+        async def members_known() -> bool:
+            found = await http.get(f"{stack.catalogue}/v1/offerings", params={"member_id": TPE})
+            return found.status_code == 200
+
+        await eventually(bookable, "bookings to learn the offerings")
+        await eventually(members_known, "catalogue to learn the members")
+
+
+async def _ready(url: str) -> bool:
+    async with httpx.AsyncClient(base_url=url, timeout=5) as http:
+        return (await http.get("/readyz")).status_code == 200
+
+
+@asynccontextmanager
+async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
+    """The five apps over a fresh prefix and databases, seeded; dropped afterwards."""
+    run = uuid.uuid4().hex[:10]
+    prefix = f"t{run}."
+    kafka = KitSettings(**kit_settings(infrastructure, "tests", run, prefix))
+    mongo = connect(infrastructure.mongodb_uri, app_name="frontdesk-tests")
+    try:
+        async with AsyncExitStack() as apps:
+            urls: dict[str, str] = {}
+            for service, build in (
+                ("spaces", build_spaces),
+                ("catalogue", build_catalogue),
+                ("community", build_community),
+                ("bookings", build_bookings),
+            ):
+                urls[service] = await apps.enter_async_context(
+                    serve(build(KitSettings(**kit_settings(infrastructure, service, run, prefix))))
+                )
+            nowhere = f"http://127.0.0.1:{closed_port()}"
+            for name, bookings, community in (
+                ("frontdesk", urls["bookings"], urls["community"]),
+                ("degraded", nowhere, nowhere),
+            ):
+                settings = FrontdeskSettings(
+                    **kit_settings(infrastructure, name, run, prefix),
+                    FRONTDESK_CATALOGUE_URL=urls["catalogue"],
+                    FRONTDESK_SPACES_URL=urls["spaces"],
+                    FRONTDESK_BOOKINGS_URL=bookings,
+                    FRONTDESK_COMMUNITY_URL=community,
+                    FRONTDESK_LIVE_HEARTBEAT=0.5,
+                    PARKGRID_ENV="development",
+                )
+                urls[name] = await apps.enter_async_context(serve(build_frontdesk(settings)))
+                if name == "frontdesk":
+                    frontdesk_settings = settings
+            for url in urls.values():
+                await eventually(lambda url=url: _ready(url), f"{url} to be ready (store, Kafka, consumers)", 60)
+            stack = Stack(
+                frontdesk=urls["frontdesk"],
+                degraded=urls["degraded"],
+                spaces=urls["spaces"],
+                catalogue=urls["catalogue"],
+                bookings=urls["bookings"],
+                community=urls["community"],
+                settings=frontdesk_settings,
+                kafka=kafka,
+                offerings={},
+            )
+            await seed_stack(stack)
+            yield stack
+    finally:
+        for service in ("spaces", "catalogue", "community", "bookings", "frontdesk", "degraded"):
+            await mongo.drop_database(f"test_{run}_{service}")
+        await mongo.close()

@@ -1,0 +1,123 @@
+"""The web app's pure rules: language, messages, the day by hour, problems to fields,
+eligibility reasons, and the live feed's fan-out by site."""
+
+from __future__ import annotations
+
+import asyncio
+
+from frontdesk.domain.eligibility import ineligibility, open_to
+from frontdesk.domain.forms import errors_from_problem
+from frontdesk.domain.messages import MESSAGES, localized, pick_language, translator
+from frontdesk.domain.today import bookings_of_day, by_hour, local_time
+from frontdesk.service_layer.live import LiveFeed, update_of
+from parkgrid.envelope import Envelope
+
+
+def test_language_from_cookie_then_browser_then_french() -> None:
+    assert pick_language("en", "fr-FR") == "en"
+    assert pick_language(None, "de-DE,en-GB;q=0.8,fr;q=0.5") == "en"
+    assert pick_language("xx", "en;q=0.2, fr;q=0.9") == "fr"
+    assert pick_language(None, "de, ar;q=0.5") == "fr"
+    assert pick_language(None, None) == "fr"
+
+
+def test_every_message_has_both_languages_and_falls_back() -> None:
+    for key, texts in MESSAGES.items():
+        assert set(texts) >= {"en", "fr"}, key
+        assert all(texts.values()), key
+    t = translator("fr")
+    assert t("unavailable", service="bookings").startswith("bookings est indisponible")
+    assert t("no.such.key") == "no.such.key"
+    assert translator("en", {"only.en": {"en": "hello"}})("only.en") == "hello"
+    assert localized({"fr": "Atelier", "en": "Workshop"}, "en") == "Workshop"
+    assert localized({"fr": "Atelier", "en": "Workshop", "ar": None}, "ar") == "Workshop"
+    assert localized(None, "fr") == ""
+
+
+def test_the_day_is_grouped_by_the_sites_hour_across_offsets() -> None:
+    answer = {
+        "hours": [
+            {"hour": 9, "bookings": [{"booking_id": "b2", "session": {"starts_at": "2026-03-02T09:30:00+00:00"}}]},
+            {"hour": 8, "items": [{"booking_id": "b1", "session": {"starts_at": "2026-03-02T08:00:00+00:00"}}]},
+        ]
+    }
+    bookings = bookings_of_day(answer)
+    assert [b["booking_id"] for b in bookings] == ["b2", "b1"]
+    # Casablanca is UTC+1 outside Ramadan, UTC+0 during it (2026-02-18 .. 2026-03-22)
+    hours = by_hour(bookings, "Africa/Casablanca")
+    assert [(h.label, [b["local_start"] for b in h.bookings]) for h in hours] == [
+        ("08:00", ["08:00"]),
+        ("09:00", ["09:30"]),
+    ]
+    later = by_hour([{"booking_id": "b3", "starts_at": "2026-04-01T08:00:00+00:00"}], "Africa/Casablanca")
+    assert later[0].label == "09:00"
+    assert bookings_of_day({"items": [{"booking_id": "x"}]}) == [{"booking_id": "x"}]
+    assert by_hour([{"booking_id": "no-time"}], "UTC") == []
+    assert local_time("2026-04-01T08:00:00+00:00", "Africa/Casablanca") == "09:00"
+    assert local_time(None, "UTC") == ""
+
+
+def test_a_problem_lands_next_to_the_field_it_names() -> None:
+    problem = {
+        "status": 422,
+        "detail": "starts_at: not a slot; body.party_size: too many",
+        "errors": [
+            {"field": "starts_at", "message": "not a slot"},
+            {"field": "body.party_size", "message": "too many"},
+            {"field": "requirement.seats", "message": "odd"},
+        ],
+    }
+    errors = errors_from_problem(problem, ["starts_at", "party_size"])
+    assert errors.of("starts_at") == "not a slot"
+    assert errors.of("party_size") == "too many"
+    assert errors.general == ["odd"]
+    conflict = errors_from_problem({"status": 409, "detail": "the session is full"}, ["starts_at"])
+    assert conflict.fields == {}
+    assert conflict.general == ["the session is full"]
+    assert not errors_from_problem({"errors": []}, [])
+
+
+def test_ineligibility_names_the_rule_that_fails() -> None:
+    t = translator("en")
+    offering = {"eligibility": {"member_kinds": ["startup"], "stages": ["incubation"]}}
+    startup = {"kind": "startup", "status": "active", "programme": {"stage": "incubation"}}
+    assert ineligibility(offering, startup, t) is None
+    assert ineligibility(offering, {**startup, "kind": "tpe"}, t) == "it is for startup; your organisation is a tpe"
+    assert "alumni" in (ineligibility(offering, {**startup, "programme": {"stage": "alumni"}}, t) or "")
+    assert ineligibility(offering, {**startup, "status": "left"}, t) == "your organisation has left the programme"
+    assert ineligibility({"eligibility": {}}, startup, t) is None
+    assert open_to(offering, t) == "startup (incubation)"
+    assert open_to({}, t) == "anyone"
+
+
+def envelope(type_: str, subject: str, data: dict[str, object]) -> Envelope:
+    return Envelope(type=type_, source="test", subject=subject, sequence=1, data=data)
+
+
+async def test_the_live_feed_reaches_only_the_pages_of_the_events_site() -> None:
+    feed = LiveFeed()
+    booking = update_of(
+        "bookings.booking", envelope("parkgrid.bookings.booking.confirmed", "b1", {"site_id": "s1", "status": "x"})
+    )
+    assert booking is not None
+    assert booking.panel == "bookings"
+    assert booking.status == "x"
+    during_ramadan = update_of(
+        "bookings.booking",
+        envelope("t", "b2", {"site_id": "s1", "session": {"starts_at": "2026-03-02T09:30:00+00:00"}}),
+    )
+    assert during_ramadan is not None
+    assert during_ramadan.as_json("Africa/Casablanca")["local_start"] == "09:30"
+    assert during_ramadan.as_json("Europe/Paris")["local_start"] == "10:30"
+    assert "local_start" not in booking.as_json("Africa/Casablanca")
+    assert update_of("catalogue.offering", envelope("parkgrid.catalogue.offering.published", "o", {})) is None
+    async with feed.subscribe("s1") as first, feed.subscribe("s1") as second, feed.subscribe("s2") as other:
+        assert feed.watchers("s1") == 2
+        assert feed.publish("s1", booking) == 2
+        assert (await asyncio.wait_for(first.get(), 1)).subject == "b1"
+        assert (await asyncio.wait_for(second.get(), 1)).subject == "b1"
+        assert other.empty()
+        for _ in range(150):  # a page that does not read loses updates; the others keep theirs
+            feed.publish("s2", booking)
+        assert other.qsize() == 100
+    assert feed.watchers("s1") == 0

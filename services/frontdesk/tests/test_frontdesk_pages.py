@@ -1,0 +1,244 @@
+"""The web app over the real services (uvicorn, real store and broker): pages render, a web
+app that cannot reach bookings and community says so panel by panel, refusals land next to
+their field, and Kafka events reach a connected Today page live."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time as clock
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from frontdesk_support import (
+    FOUNDER,
+    MENTORING,
+    SITE,
+    STARTUP,
+    TPE_ONLY,
+    Stack,
+    publish,
+)
+
+from parkgrid.contracts.bookings import BookingConfirmed
+from parkgrid.contracts.common import Actor, LocalizedText, Mode, TimeRange
+from parkgrid.contracts.community import (
+    CommunityEventKind,
+    CommunityEventPublished,
+    CommunityEventStatus,
+    RegistrationCheckedIn,
+    RegistrationStatus,
+)
+
+pytest_plugins = ["frontdesk_fixtures"]
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_today_shows_rooms_events_and_bookings(stack: Stack) -> None:
+    async with stack.browser(stack.staff, headers={"Accept-Language": "en"}) as browser:
+        page = await browser.get(f"/staff/sites/{SITE}/today")
+    assert page.status_code == 200
+    assert "Salle Atlas" in page.text
+    assert "Pitch workshop" in page.text
+    assert "unavailable" not in page.text
+
+
+async def test_today_shows_rooms_and_says_which_services_are_down(stack: Stack) -> None:
+    async with stack.browser(stack.staff, degraded=True, headers={"Accept-Language": "en-GB,en;q=0.9"}) as browser:
+        page = await browser.get(f"/staff/sites/{SITE}/today")
+    assert page.status_code == 200
+    html = page.text
+    assert "Today at Technopark Test" in html
+    assert "Salle Atlas" in html
+    assert "Bureau 12" in html
+    assert "bookings is unavailable right now" in html
+    assert "community is unavailable right now" in html
+    assert f'data-live="/staff/sites/{SITE}/live"' in html
+
+
+async def test_french_by_default_and_by_choice(stack: Stack) -> None:
+    async with stack.browser(stack.staff) as browser:
+        french = await browser.get(f"/staff/sites/{SITE}/today")
+        assert "Aujourd&#39;hui à Technopark Test" in french.text
+        chosen = await browser.post("/language", data={"lang": "en", "back": f"/staff/sites/{SITE}/today"})
+        assert chosen.status_code == 303
+        english = await browser.get(chosen.headers["location"])
+    assert "Today at Technopark Test" in english.text
+
+
+async def test_signing_in_and_guarding_pages(stack: Stack) -> None:
+    async with stack.browser(None) as browser:
+        assert (await browser.get("/")).headers["location"] == "/sign-in"
+        assert (await browser.get(f"/staff/sites/{SITE}/today")).headers["location"] == "/sign-in"
+        refused = await browser.post("/sign-in", data={"token": "not-a-token"})
+        assert refused.status_code == 422
+        assert 'id="token-error"' in refused.text
+        assert "This token is not valid" not in refused.text
+        assert "Ce jeton n&#39;est pas valide" in refused.text
+        demo = await browser.post("/sign-in/demo", data={"role": "front_desk", "site_id": SITE})
+        assert demo.status_code == 303
+        assert demo.headers["location"] == f"/staff/sites/{SITE}/today"
+        cookie = demo.headers["set-cookie"]
+        assert "httponly" in cookie.lower()
+        assert "samesite=lax" in cookie.lower()
+        assert (await browser.get(f"/staff/sites/{SITE}/today")).status_code == 200
+        assert (await browser.get("/staff/sites/site-elsewhere/today")).status_code == 403
+        assert (await browser.get("/static/vendor/htmx.min.js")).status_code == 200
+    async with stack.browser(stack.member) as member:
+        assert (await member.get(f"/staff/sites/{SITE}/today")).status_code == 403
+
+
+async def test_member_grid_keeps_what_they_may_use_while_bookings_is_down(stack: Stack) -> None:
+    async with stack.browser(stack.member, degraded=True, headers={"Accept-Language": "en"}) as browser:
+        home = await browser.get("/member")
+        assert home.status_code == 200
+        assert "Strategy mentoring" in home.text
+        assert "TPE bookkeeping clinic" not in home.text
+        assert "bookings is unavailable right now" in home.text
+        assert "community is unavailable right now" in home.text
+        offering = await browser.get(f"/member/offerings/{stack.offerings[MENTORING]}")
+        assert offering.status_code == 200
+        assert "Strategy mentoring" in offering.text
+        assert "bookings is unavailable right now" in offering.text
+        booked = await browser.post(
+            "/member/bookings",
+            data={"offering_id": stack.offerings[MENTORING], "starts_at": "2026-12-01T09:00:00+01:00"},
+        )
+        assert booked.status_code == 503
+        assert "bookings is unavailable right now" in booked.text
+
+
+async def test_a_refusal_is_shown_next_to_its_field(stack: Stack) -> None:
+    async with stack.browser(stack.staff, headers={"Accept-Language": "en"}) as browser:
+        member = await browser.get(f"/staff/sites/{SITE}/members/{STARTUP}")
+        assert member.status_code == 200
+        assert "Bureau 12" in member.text
+        assert "Argan Labs" in member.text
+        refused = await browser.post(
+            f"/staff/sites/{SITE}/members/{STARTUP}/residencies",
+            data={"space_id": "sp-office-12", "starts_on": "2027-01-10", "ends_on": "2027-01-01"},
+        )
+        assert refused.status_code == 422
+        # spaces answered 422 problem+json on `ends_on`: the message sits under that input
+        field = refused.text.split('id="ends_on"', 1)[1]
+        assert 'aria-invalid="true"' in field.split(">", 1)[0]
+        assert '<p class="field-error" id="ends_on-error" role="alert">ends_on must not be before starts_on</p>' in (
+            field
+        )
+        allocated = await browser.post(
+            f"/staff/sites/{SITE}/members/{STARTUP}/residencies",
+            data={"space_id": "sp-office-12", "starts_on": "2026-01-10", "ends_on": "2030-01-01"},
+        )
+        assert allocated.status_code == 303
+        after = await browser.get(allocated.headers["location"])
+        assert "allocated" in after.text
+        assert "End this residency" in after.text
+
+
+async def test_an_ineligible_offering_says_why(stack: Stack) -> None:
+    async with stack.browser(stack.member, headers={"Accept-Language": "en"}) as browser:
+        page = await browser.get(f"/member/offerings/{stack.offerings[TPE_ONLY]}")
+        eligible = await browser.get(f"/member/offerings/{stack.offerings[MENTORING]}")
+    assert page.status_code == 200
+    assert "You cannot book this: it is for tpe; your organisation is a startup" in page.text
+    assert 'id="ineligible"' not in eligible.text
+    async with stack.browser(stack.member, degraded=True, headers={"Accept-Language": "en"}) as browser:
+        without_community = await browser.get(f"/member/offerings/{stack.offerings[TPE_ONLY]}")
+    # without the member's record, catalogue's eligible list still tells
+    assert "the catalogue does not list it for your organisation; it is open to tpe" in without_community.text
+
+
+async def read_updates(lines: AsyncIterator[str], count: int, within: float) -> list[dict[str, object]]:
+    """The next `count` updates of an event stream (its `data:` lines)."""
+    updates: list[dict[str, object]] = []
+    deadline = clock.monotonic() + within
+    while len(updates) < count:
+        line = await asyncio.wait_for(anext(lines), max(0.1, deadline - clock.monotonic()))
+        if line.startswith("data: "):
+            updates.append(json.loads(line[6:]))
+    return updates
+
+
+async def test_events_on_kafka_reach_a_connected_today_page(stack: Stack) -> None:
+    """A reservation made in spaces, a booking and a registration published on Kafka: each reaches the site's page."""
+    day = datetime.now(UTC).date() + timedelta(days=2)
+    start = datetime.combine(day, time(10, 0), ZoneInfo("Africa/Casablanca"))  # inside the site's hours
+    async with (
+        stack.browser(stack.staff) as browser,
+        browser.stream("GET", f"/staff/sites/{SITE}/live") as live,
+    ):
+        assert live.status_code == 200
+        assert live.headers["content-type"].startswith("text/event-stream")
+        lines = live.aiter_lines()
+        async with httpx.AsyncClient(base_url=stack.spaces, headers={"Authorization": f"Bearer {stack.staff}"}) as sp:
+            reserved = await sp.post(
+                "/v1/reservations",
+                json={
+                    "site_id": SITE,
+                    "requirement": {"kind": "meeting_room", "seats": 4},
+                    "time": {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()},
+                },
+            )
+        assert reserved.status_code == 201, reserved.text
+        [reservation] = await read_updates(lines, 1, within=20)
+        assert reservation["panel"] == "rooms"
+        assert reservation["type"] == "parkgrid.spaces.reservation.confirmed"
+        assert reservation["summary"]["space_name"] == "Salle Atlas"  # type: ignore[index]
+        assert reservation["local_start"] == "10:00"  # on the site's clock
+
+        session = TimeRange(starts_at=start, ends_at=start + timedelta(hours=1))
+        booking = BookingConfirmed(
+            booking_id="bk-live-1",
+            offering_id="off-fd-mentoring",
+            offering_title=LocalizedText(fr="Mentorat", en="Mentoring"),
+            category="mentoring",
+            site_id=SITE,
+            time_zone="Africa/Casablanca",
+            session=session,
+            member_id=STARTUP,
+            person_id=FOUNDER,
+            party_size=1,
+            booked_by=Actor(role="member", subject=FOUNDER),
+            status="confirmed",
+            requested_at=start - timedelta(days=2),
+            confirmed_at=start - timedelta(days=2),
+        )
+        event = CommunityEventPublished(
+            event_id="ev-live-1",
+            site_id=SITE,
+            kind=CommunityEventKind.WORKSHOP,
+            mode=Mode.IN_PERSON,
+            title=LocalizedText(fr="Atelier pitch", en="Pitch workshop"),
+            description=LocalizedText(fr="Atelier.", en="Workshop."),
+            time=session,
+            time_zone="Africa/Casablanca",
+            capacity=20,
+            audience={},
+            status=CommunityEventStatus.PUBLISHED,
+        )
+        checked_in = RegistrationCheckedIn(
+            registration_id="rg-live-1",
+            event_id="ev-live-1",
+            member_id=STARTUP,
+            person_id=FOUNDER,
+            status=RegistrationStatus.CHECKED_IN,
+            registered_at=start - timedelta(days=3),
+            registered_by=Actor(role="member", subject=FOUNDER),
+            event_time=session,
+            event_title=event.title,
+            checked_in_at=start,
+        )
+        await publish(stack.kafka, "bookings.booking", [(booking, "bk-live-1", 2)])
+        await publish(stack.kafka, "community.event", [(event, "ev-live-1", 2)])
+        await publish(stack.kafka, "community.registration", [(checked_in, "rg-live-1", 3)])
+        updates = await read_updates(lines, 3, within=20)
+    by_type = {u["type"]: u for u in updates}
+    assert by_type["parkgrid.bookings.booking.confirmed"]["panel"] == "bookings"
+    assert by_type["parkgrid.bookings.booking.confirmed"]["subject"] == "bk-live-1"
+    assert by_type["parkgrid.community.event.published"]["panel"] == "events"
+    # a registration names no site: the web app found it through the event's projection
+    assert by_type["parkgrid.community.registration.checked_in"]["subject"] == "rg-live-1"
