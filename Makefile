@@ -15,9 +15,10 @@ SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.to
 INSTALL_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: help install lock contracts infra-up infra-down infra-status infra-logs infra-wipe \
-        run up down test test-unit lint format clean
+        run up down test test-unit bench chaos lint format clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -89,6 +90,29 @@ test: install ## install, start what the tests need, run the whole suite, stop w
 	status=0; \
 	$(MAKE) --no-print-directory lint || status=$$?; \
 	if [ $$status -eq 0 ]; then $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; fi; \
+	if [ $$started -eq 1 ]; then $(INFRA) down; fi; \
+	exit $$status
+
+# Stops the infrastructure afterwards only if neither part was running (nor starting) before.
+bench: install ## benchmarks vs raw baselines on the local stack (QUICK=1: short); writes bench/results/
+	@started=0; \
+	if ! $(INFRA) status >/dev/null 2>&1; then \
+	  started=1; \
+	  for f in $${PARKGRID_LOCAL:-.local}/run/*.pid; do \
+	    if [ -f "$$f" ] && kill -0 "$$(cat "$$f")" 2>/dev/null; then started=0; fi; \
+	  done; \
+	  $(INFRA) up; \
+	fi; \
+	status=0; \
+	$(BIN)/python -m bench $(if $(QUICK),--quick) $(BENCH_ARGS) || status=$$?; \
+	if [ $$started -eq 1 ]; then $(INFRA) down; fi; \
+	exit $$status
+
+chaos: install ## the long fault-injection runs (kill -9 of services, store and broker; three brokers)
+	@started=0; \
+	if ! $(INFRA) status >/dev/null 2>&1; then $(INFRA) up; started=1; fi; \
+	status=0; \
+	$(BIN)/python -m pytest -m chaos $(PYTEST_ARGS) tests/reliability || status=$$?; \
 	if [ $$started -eq 1 ]; then $(INFRA) down; fi; \
 	exit $$status
 

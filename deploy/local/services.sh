@@ -32,8 +32,18 @@ installed() {
 
 alive() { [[ -f "$RUN/$1.pid" ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
+# A development mail sink for the notifications insights sends (every mail lands in
+# $LOGS/mail.log): real SMTP, nothing leaves the machine.
+start_mail_sink() {
+    if alive mail; then return 0; fi
+    setsid nohup "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:${INSIGHTS_SMTP_PORT:-1025}" >>"$LOGS/mail.log" 2>&1 &
+    echo $! >"$RUN/mail.pid"
+    say "mail sink on 127.0.0.1:${INSIGHTS_SMTP_PORT:-1025} (mail in $LOGS/mail.log)"
+}
+
 start_all() {
     local name port app
+    start_mail_sink
     while read -r name port app; do
         if alive "$name"; then say "$name already running (pid $(cat "$RUN/$name.pid"))"; continue; fi
         PARKGRID_SERVICE_NAME="$name" setsid nohup "$BIN/uvicorn" "$app" --host 127.0.0.1 --port "$port" \
@@ -72,12 +82,20 @@ stop_all() {
 
 seed() {
     if [[ -z "$(installed)" ]]; then return 0; fi
-    "$BIN/parkgrid" seed || say "seeding failed; see the output above"
+    # Seeders run the services' consumers briefly: keep their info logs out of the way.
+    PARKGRID_LOG_LEVEL="${PARKGRID_LOG_LEVEL:-WARNING}" "$BIN/parkgrid" seed || say "seeding failed; see the output above"
 }
 
 summary() {
     local name port app any=0
     echo
+    if alive frontdesk; then
+        local web="http://127.0.0.1:${FRONTDESK_PORT:-8000}"
+        echo "Open the web app: $web/"
+        echo "  sign in as front desk (Casablanca): $web/sign-in/demo?role=front_desk&site_id=site-casablanca"
+        echo "  sign in as a member:                $web/sign-in/demo?role=member"
+        echo
+    fi
     echo "ParkGrid is running:"
     while read -r name port app; do
         any=1

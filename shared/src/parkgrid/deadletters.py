@@ -84,10 +84,23 @@ async def read_dead_letters(bootstrap_servers: str, topic: str, *, limit: int = 
 
 
 async def redrive(bootstrap_servers: str, topic: str) -> int:
-    """Send every not-yet-redriven dead letter of `topic` back to its origin; returns the count."""
+    """Send every not-yet-redriven dead letter of `topic` back to its origin; returns the count.
+
+    The partitions are assigned, not subscribed: the redrive group only stores offsets and
+    never rebalances, so redrives of different topics (one group for all) can run at once.
+    It sends what the DLQ held when it started; what arrives meanwhile waits for the next run.
+    """
     name = dlq_name(topic)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        numbers = (await partitions_of(admin, [name])).get(name, [])
+    finally:
+        await admin.close()
+    if not numbers:
+        return 0
+    partitions = [TopicPartition(name, p) for p in numbers]
     consumer = AIOKafkaConsumer(
-        name,
         bootstrap_servers=bootstrap_servers,
         group_id=REDRIVE_GROUP,
         enable_auto_commit=False,
@@ -98,11 +111,13 @@ async def redrive(bootstrap_servers: str, topic: str) -> int:
     await producer.start()
     count = 0
     try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=2000, max_records=500)
-            if not batch:
-                break
+        consumer.assign(partitions)
+        end = await consumer.end_offsets(partitions)
+        pending = [tp for tp in partitions if await consumer.position(tp) < end[tp]]
+        while pending:
+            batch = await consumer.getmany(*pending, timeout_ms=2000, max_records=500)
             for tp, records in batch.items():
+                records = [r for r in records if r.offset < end[tp]]
                 for r in records:
                     letter = DeadLetter(r.partition, r.offset, r.key, r.value, list(r.headers or ()))
                     origin = letter.origin_topic or name.removesuffix(DLQ_SUFFIX)
@@ -110,7 +125,9 @@ async def redrive(bootstrap_servers: str, topic: str) -> int:
                         origin, value=r.value, key=r.key, headers=[*letter.original_headers(), ("dlq_redriven", b"1")]
                     )
                     count += 1
-                await consumer.commit({tp: records[-1].offset + 1})
+                if records:
+                    await consumer.commit({tp: records[-1].offset + 1})
+            pending = [tp for tp in pending if await consumer.position(tp) < end[tp]]
         return count
     finally:
         await consumer.stop()
