@@ -163,10 +163,10 @@ def rebuild(
 ) -> None:
     """Drop a service's projection and rebuild it from its topics, from offset 0, with progress and rate.
 
-    Each service offers its runtime under the entry-point group `parkgrid.runtimes` (a
-    callable taking the settings); its consumers declared with `projections=` are what
-    can be rebuilt. Safe while the service runs: projections ignore events older than
-    what they hold.
+    Each service offers its wiring under the entry-point group `parkgrid.runtimes` (a
+    callable taking the settings and returning its runtime or its app); its consumers
+    declared with `projections=` are what can be rebuilt. Safe while the service runs:
+    projections ignore events older than what they hold.
     """
     from importlib.metadata import entry_points
 
@@ -179,7 +179,8 @@ def rebuild(
         err.print(f"[red]no installed service is called {service!r}[/red]")
         raise typer.Exit(2)
     settings = _settings().model_copy(update={"service_name": service})
-    runtime = found[0].load()(settings)
+    built = found[0].load()(settings)  # a runtime, or an app whose state holds it
+    runtime = getattr(getattr(built, "state", None), "runtime", built)
     if projection is None or projection not in runtime.projections:
         names = ", ".join(sorted(runtime.projections)) or "(none)"
         if projection is not None:

@@ -61,6 +61,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
         name="members",
         topics=[t for t in TOPICS if t.name == "community.member"],
         handler=member_handler(members),
+        projections=[members.projection.collection],
     )
     runtime.consume(
         name="commands",

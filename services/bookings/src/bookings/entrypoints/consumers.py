@@ -23,7 +23,7 @@ def consume_projections(runtime: ServiceRuntime, service: BookingService, group_
         ("sites", "spaces.site", service.on_site),
     ):
         group = f"{runtime.settings.service_name}.{name}{group_suffix}" if group_suffix else None
-        runtime.consume(name=name, topics=[topic(source)], handler=handler, group=group)
+        runtime.consume(name=name, topics=[topic(source)], handler=handler, group=group, projections=[runtime.db[name]])
 
 
 def consume_saga(runtime: ServiceRuntime, service: BookingService) -> None:
@@ -31,5 +31,10 @@ def consume_saga(runtime: ServiceRuntime, service: BookingService) -> None:
 
 
 def consume_ledger(runtime: ServiceRuntime, service: BookingService) -> None:
-    """The entitlements ledger is derived from booking events (rebuild: drop it, reset this group)."""
-    runtime.consume(name="entitlements", topics=[topic("bookings.booking")], handler=service.on_booking_event)
+    """The entitlements ledger is derived from booking events (`parkgrid rebuild bookings entitlements`)."""
+    runtime.consume(
+        name="entitlements",
+        topics=[topic("bookings.booking")],
+        handler=service.on_booking_event,
+        projections=[runtime.db["entitlements"]],
+    )

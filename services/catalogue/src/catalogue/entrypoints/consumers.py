@@ -13,8 +13,20 @@ MEMBERS_TOPIC = next(t for t in TOPICS if t.name == "community.member")
 
 
 def consume_sites(runtime: ServiceRuntime, catalogue: Catalogue, group: str | None = None) -> None:
-    runtime.consume(name="sites", topics=[SITES_TOPIC], handler=catalogue.on_site_event, group=group)
+    runtime.consume(
+        name="sites",
+        topics=[SITES_TOPIC],
+        handler=catalogue.on_site_event,
+        group=group,
+        projections=[runtime.db["sites"]],
+    )
 
 
 def consume_members(runtime: ServiceRuntime, members: Members, group: str | None = None) -> None:
-    runtime.consume(name="members", topics=[MEMBERS_TOPIC], handler=member_handler(members), group=group)
+    runtime.consume(
+        name="members",
+        topics=[MEMBERS_TOPIC],
+        handler=member_handler(members),
+        group=group,
+        projections=[members.projection.collection],
+    )

@@ -51,6 +51,6 @@ def reaction_handler(registrations: Registrations) -> Handler:
 
 
 def consume(runtime: ServiceRuntime, store: CommunityStore, events: Events, registrations: Registrations) -> None:
-    runtime.consume(name="sites", topics=[SITES_TOPIC], handler=site_handler(store))
+    runtime.consume(name="sites", topics=[SITES_TOPIC], handler=site_handler(store), projections=[runtime.db["sites"]])
     runtime.consume(name="venues", topics=[RESERVATIONS_TOPIC], handler=reservation_handler(events))
     runtime.consume(name="reactions", topics=OWN_TOPICS, handler=reaction_handler(registrations))
