@@ -7,12 +7,17 @@ with everything it had accepted.
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from e2e_fixtures import eventually, site_body
+from pymongo import AsyncMongoClient
 
 from parkgrid.auth import Role
 from parkgrid.testing.infrastructure import Infrastructure
@@ -70,6 +75,41 @@ async def test_a_site_registered_in_spaces_is_known_to_the_catalogue_over_kafka(
         again = await http.get(f"{stack.url('catalogue')}/v1/offerings/{offering_id}", headers=admin)
         assert again.status_code == 200, again.text
         assert again.json()["site_id"] == "site-e2e"
+
+
+async def test_a_projection_is_rebuilt_from_offset_0_by_the_operator_command(stack: Stack) -> None:
+    admin = stack.headers(Role.ADMIN)
+    async with httpx.AsyncClient(timeout=10) as http:
+        site = await http.post(f"{stack.url('spaces')}/v1/sites", json=site_body("site-rebuild"), headers=admin)
+        assert site.status_code == 201, site.text
+
+        async def known() -> bool:
+            answer = await http.post(
+                f"{stack.url('catalogue')}/v1/offerings", json=offering_body("site-rebuild"), headers=admin
+            )
+            return answer.status_code == 201
+
+        await eventually(known, what="the catalogue knows the site")
+
+    env = {**stack.environment("catalogue"), "PARKGRID_LOG_LEVEL": "WARNING"}
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [str(Path(sys.executable).with_name("parkgrid")), "rebuild", "catalogue", "sites"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "catalogue.sites:" in done.stdout, done.stdout
+    assert "events applied" in done.stdout, done.stdout
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_uri)
+    try:
+        sites = {doc["_id"] async for doc in mongo[stack.database("catalogue")]["sites"].find({}, {"_id": 1})}
+    finally:
+        await mongo.close()
+    assert "site-rebuild" in sites  # dropped, then replayed from the topic
 
 
 async def test_every_service_of_the_stack_answers_health_and_readiness(stack: Stack) -> None:
