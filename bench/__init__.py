@@ -1,0 +1,1 @@
+"""ParkGrid benchmarks: `make bench` (see bench/README.md)."""
