@@ -10,8 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiokafka import AIOKafkaConsumer
-
 from bookings.bootstrap import BookingsSettings
 from bookings.entrypoints.consumers import PUBLISHED, topic
 from bookings.service_layer.handlers import BookingService
@@ -120,30 +118,6 @@ async def publish(settings: BookingsSettings, items: Iterable[tuple[str, Envelop
         await EventPublisher(producer, settings.topic_prefix).publish_many(items)
     finally:
         await producer.stop()
-
-
-async def read_topic(
-    settings: BookingsSettings, name: str, *, until: int, within: float = 20.0, types: set[str] | None = None
-) -> list[Envelope]:
-    consumer = AIOKafkaConsumer(
-        settings.topic_prefix + name,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=None,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    found: list[Envelope] = []
-    deadline = time.monotonic() + within
-    try:
-        while time.monotonic() < deadline and len(found) < until:
-            for records in (await consumer.getmany(timeout_ms=200)).values():
-                for r in records:
-                    env = Envelope.from_kafka(r.key, r.value, r.headers)
-                    if types is None or env.type in types:
-                        found.append(env)
-    finally:
-        await consumer.stop()
-    return found
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:

@@ -17,12 +17,12 @@ from bookings_support import (
     member,
     offering,
     project,
-    read_topic,
     site,
 )
 
-from bookings.bootstrap import BookingsSettings
+from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.handlers import BookingService
+from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["bookings_fixtures"]
 
@@ -172,3 +172,23 @@ async def test_published_offerings_only_and_the_time_zone_of_the_site(
     )
     assert wide.status_code == 422
     assert wide.json()["errors"][0]["field"] == "to"
+
+
+async def test_a_member_sending_too_many_booking_commands_gets_429_with_retry_after(
+    settings: BookingsSettings, tokens: dict[str, str]
+) -> None:
+    limited = settings.model_copy(update={"self_booking_per_minute": 1.0, "self_booking_burst": 2})
+    application = build_app(limited)
+    member = {"Authorization": f"Bearer {tokens['member']}"}
+    body = {"offering_id": "no-such-offering", "member_id": MEMBER, "starts_at": "2030-01-07T10:00:00+01:00"}
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="http://bookings") as http,
+    ):
+        answers = [await http.post("/v1/bookings", json=body, headers=member) for _ in range(3)]
+        staff = await http.post("/v1/bookings", json=body, headers={"Authorization": f"Bearer {tokens['desk']}"})
+    assert [a.status_code != 429 for a in answers] == [True, True, False], [a.text for a in answers]
+    assert int(answers[2].headers["Retry-After"]) >= 1
+    assert answers[2].headers["content-type"] == "application/problem+json"
+    assert staff.status_code != 429

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from bookings_support import bearer, in_days, member, offering, project, read_topic, site
+from bookings_support import bearer, in_days, member, offering, project, site
 from fastapi import FastAPI
 
 from bookings.adapters.sessions import SessionSeats
@@ -21,6 +21,7 @@ from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.handlers import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.store import Document
+from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["bookings_fixtures"]
 

@@ -19,13 +19,13 @@ from bookings_support import (
     offering,
     project,
     publish,
-    read_topic,
     site,
 )
 
 from bookings.bootstrap import BookingsSettings
 from bookings.service_layer.handlers import BookingService
 from parkgrid.contracts.catalogue import OfferingPublishedV1
+from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["bookings_fixtures"]
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
 from catalogue.adapters.offerings import TOPIC as OFFERINGS_TOPIC
@@ -24,6 +23,7 @@ from parkgrid.events import registry
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.settings import KitSettings
 from parkgrid.testing.plugin import ServiceSettings
+from parkgrid.testing.topics import read_topic as read_prefixed_topic
 from parkgrid.topics import ensure_topics
 
 CASABLANCA = "Africa/Casablanca"
@@ -89,27 +89,5 @@ async def wait_for_sites(catalogue: Catalogue, site_ids: list[str], within: floa
 
 
 async def read_topic(settings: KitSettings, topic: str, count: int, within: float = 20.0) -> list[Envelope]:
-    """Read `count` messages from the start of the prefixed topic (then a little more, to catch extras)."""
-    consumer = AIOKafkaConsumer(
-        settings.topic_prefix + topic,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    envelopes: list[Envelope] = []
-    try:
-        deadline = time.monotonic() + within
-        grace: float | None = None
-        while time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=200)
-            for records in batch.values():
-                envelopes += [Envelope.from_kafka(r.key, r.value, r.headers) for r in records]
-            if len(envelopes) >= count:
-                grace = grace or time.monotonic() + 1.0
-                if time.monotonic() > grace:
-                    break
-    finally:
-        await consumer.stop()
-    return envelopes
+    """Read `count` messages from the start of the prefixed topic (then a second more, to catch extras)."""
+    return await read_prefixed_topic(settings, topic, count, within=within, grace=1.0)

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
 from community.bootstrap import Community, build_app
@@ -19,6 +18,7 @@ from parkgrid.envelope import Envelope
 from parkgrid.events import registry
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.settings import KitSettings
+from parkgrid.testing.topics import read_topic as read_prefixed_topic
 from spaces.bootstrap import build_app as build_spaces
 from spaces.seed import SITES as SPACES_SITES
 from spaces.seed import seed_into
@@ -167,29 +167,5 @@ async def wait_for(
 async def read_topic(
     settings: KitSettings, topic: str, *, until: int = 0, within: float = 40.0, types: set[str] | None = None
 ) -> list[Envelope]:
-    """Envelopes on a prefixed topic from the start; waits for `until` of them, then 0.5 s more for extras."""
-    consumer = AIOKafkaConsumer(
-        settings.topic_prefix + topic,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    found: list[Envelope] = []
-    deadline = time.monotonic() + within
-    grace: float | None = None
-    try:
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=200)).values():
-                for r in records:
-                    envelope = Envelope.from_kafka(r.key, r.value, r.headers)
-                    if types is None or envelope.type in types:
-                        found.append(envelope)
-            if len(found) >= until:
-                grace = grace or time.monotonic() + 0.5
-                if time.monotonic() > grace:
-                    break
-    finally:
-        await consumer.stop()
-    return found
+    """The kit's reader, with half a second more after `until` to see extras (duplicates)."""
+    return await read_prefixed_topic(settings, topic, until, within=within, types=types, grace=0.5)

@@ -9,11 +9,9 @@ from datetime import date
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
 
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
 from parkgrid.contracts.community import MemberLeft, MemberRegistered, MemberStatus, Programme
-from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.settings import KitSettings
@@ -63,34 +61,6 @@ async def publish_commands(settings: KitSettings, events: Iterable[IntegrationEv
         )
     finally:
         await producer.stop()
-
-
-async def read_topic(
-    settings: KitSettings, topic: str, *, until: int, within: float = 30.0, types: set[str] | None = None
-) -> list[Envelope]:
-    """The envelopes on a (prefixed) topic, waiting until at least `until` of the given types arrived."""
-    consumer = AIOKafkaConsumer(
-        settings.topic_prefix + topic,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=None,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    found: list[Envelope] = []
-    deadline = time.monotonic() + within
-    try:
-        while time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=300)
-            for records in batches.values():
-                for r in records:
-                    envelope = Envelope.from_kafka(r.key, r.value, r.headers)
-                    if types is None or envelope.type in types:
-                        found.append(envelope)
-            if len(found) >= until:
-                break
-    finally:
-        await consumer.stop()
-    return found
 
 
 def member_fields(

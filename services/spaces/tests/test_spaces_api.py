@@ -7,11 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
-from spaces_support import SITE, add_site_with_rooms, bearer, publish_commands, read_topic, site_body
+from spaces_support import SITE, add_site_with_rooms, bearer, publish_commands, site_body
 
 from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
 from parkgrid.settings import KitSettings
+from parkgrid.testing.topics import read_topic
 from spaces.seed import SITES, seed
 
 pytest_plugins = ["spaces_fixtures"]

@@ -17,11 +17,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from spaces_support import SITE, add_site_with_rooms, bearer, publish_commands, read_topic
+from spaces_support import SITE, add_site_with_rooms, bearer, publish_commands
 
 from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import Requester, ReservationRequested
 from parkgrid.settings import KitSettings
+from parkgrid.testing.topics import read_topic
 from spaces.service_layer.handlers import ReservationRequest, Reservations
 
 pytest_plugins = ["spaces_fixtures"]

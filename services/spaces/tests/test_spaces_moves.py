@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
-from spaces_support import SITE, add_site_with_rooms, bearer, project_members, read_topic
+from spaces_support import SITE, add_site_with_rooms, bearer, project_members
 
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
+from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["spaces_fixtures"]
 

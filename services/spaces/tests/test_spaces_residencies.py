@@ -7,11 +7,12 @@ import asyncio
 
 import httpx
 from fastapi import FastAPI
-from spaces_support import SITE, add_site_with_rooms, bearer, read_topic, register_members
+from spaces_support import SITE, add_site_with_rooms, bearer, register_members
 
 from parkgrid.auth import Role, issue_token
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
+from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["spaces_fixtures"]
 

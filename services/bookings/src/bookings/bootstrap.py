@@ -5,11 +5,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI
 from pydantic import Field
@@ -22,6 +19,7 @@ from bookings.entrypoints import api
 from bookings.entrypoints.consumers import PUBLISHED, consume_ledger, consume_projections, consume_saga
 from bookings.service_layer.handlers import BookingService
 from parkgrid.events import registry
+from parkgrid.http.ratelimit import TokenBuckets, rate_limit
 from parkgrid.logging import get_logger
 from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import KitSettings
@@ -33,6 +31,15 @@ class BookingsSettings(KitSettings):
     service_name: str = Field("bookings", validation_alias="PARKGRID_SERVICE_NAME")
     sweep_seconds: float = Field(
         30.0, gt=0, validation_alias="BOOKINGS_SWEEP_SECONDS", description="How often finished sessions are settled."
+    )
+    self_booking_per_minute: float = Field(
+        60.0,
+        gt=0,
+        validation_alias="BOOKINGS_SELF_BOOKING_PER_MINUTE",
+        description="A member's sustained rate of booking commands (staff are not limited).",
+    )
+    self_booking_burst: int = Field(
+        30, ge=1, validation_alias="BOOKINGS_SELF_BOOKING_BURST", description="How many a member may send at once."
     )
 
 
@@ -70,16 +77,6 @@ def build_runtime(settings: KitSettings, *, consumers: bool = True, seats: type[
     return Wiring(runtime, service)
 
 
-async def sweep_forever(service: BookingService, every: float) -> None:
-    """The periodic sweeper (the store has no TTL): completed / no-show, waitlists left behind."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await service.sweep()
-        except Exception as exc:  # store away: next round
-            log.warning("bookings.sweep_failed", error=repr(exc))
-
-
 def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] = SessionSeats) -> FastAPI:
     settings = settings or BookingsSettings()
     wiring = build_runtime(settings, seats=seats)
@@ -91,21 +88,13 @@ def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] 
     )
     application.state.bookings = wiring.service
     application.state.calendar_feeds = CalendarFeeds(wiring.runtime.db["calendar_feeds"])
+    limits = settings if isinstance(settings, BookingsSettings) else BookingsSettings()
+    application.state.self_booking_limit = rate_limit(
+        TokenBuckets(per_minute=limits.self_booking_per_minute, burst=limits.self_booking_burst)
+    )
+    # The store has no TTL: completed / no-show and waitlists left behind are swept.
     every = settings.sweep_seconds if isinstance(settings, BookingsSettings) else 30.0
-    started = application.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with started(app):
-            sweeper = asyncio.create_task(sweep_forever(wiring.service, every), name="bookings-sweeper")
-            try:
-                yield
-            finally:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
-
-    application.router.lifespan_context = lifespan
+    wiring.runtime.every("sweep", timedelta(seconds=every), wiring.service.sweep)
     return application
 
 

@@ -5,10 +5,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -55,16 +52,6 @@ def build_runtime(
     return runtime, catalogue, members
 
 
-async def keep_search_entries(offerings: Offerings, every: float = CATCH_UP_SECONDS) -> None:
-    """Re-project search entries a failed write left behind (a crash is covered at start)."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await offerings.catch_up()
-        except Exception as exc:  # the store may be down for a while; try again later
-            log.warning("catalogue.search_catch_up_failed", error=repr(exc))
-
-
 def build_app(settings: KitSettings) -> FastAPI:
     runtime, catalogue, members = build_runtime(settings)
     application = create_app(
@@ -75,20 +62,8 @@ def build_app(settings: KitSettings) -> FastAPI:
     )
     application.state.catalogue = catalogue
     application.state.members = members
-    started = application.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with started(app):
-            keeper = asyncio.create_task(keep_search_entries(catalogue.offerings), name="catalogue-search-entries")
-            try:
-                yield
-            finally:
-                keeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await keeper
-
-    application.router.lifespan_context = lifespan
+    # Re-project search entries a failed write left behind (a crash is covered at start).
+    runtime.every("search-entries", timedelta(seconds=CATCH_UP_SECONDS), catalogue.offerings.catch_up)
     return application
 
 

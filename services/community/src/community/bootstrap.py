@@ -5,11 +5,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI
 from pydantic import Field
@@ -63,16 +60,6 @@ def build_community(settings: KitSettings, *, consumers: bool = True) -> Communi
     return Community(runtime, store, Members(store, notify), events, registrations)
 
 
-async def reconcile_forever(registrations: Registrations, every: float) -> None:
-    """Finish what a crash left half-done (placings, promotions) and complete ended events."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await registrations.reconcile()
-        except Exception as exc:  # the store may be away: try again next time
-            log.warning("community.reconcile_failed", error=repr(exc))
-
-
 def build_app(settings: KitSettings | None = None) -> FastAPI:
     settings = settings or CommunitySettings()
     community = build_community(settings)
@@ -88,20 +75,8 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
     application.state.events = community.events
     application.state.registrations = community.registrations
     every = settings.reconcile_seconds if isinstance(settings, CommunitySettings) else 5.0
-    started = application.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with started(app):
-            task = asyncio.create_task(reconcile_forever(community.registrations, every), name="community-reconcile")
-            try:
-                yield
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    application.router.lifespan_context = lifespan
+    # Finish what a crash left half-done (placings, promotions) and complete ended events.
+    community.runtime.every("reconcile", timedelta(seconds=every), community.registrations.reconcile)
     return application
 
 

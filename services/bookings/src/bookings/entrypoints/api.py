@@ -178,7 +178,14 @@ async def slots(
     return {"items": items, "next_cursor": None, "time_zone": zone, "offering_id": offering.offering_id}
 
 
-@router.post("/bookings", status_code=201)
+async def self_booking_limit(request: Request) -> None:
+    """Members' booking commands are rate-limited per caller (429 + Retry-After); staff are not."""
+    limit = getattr(request.app.state, "self_booking_limit", None)
+    if limit is not None:
+        await limit(request)
+
+
+@router.post("/bookings", status_code=201, dependencies=[Depends(self_booking_limit)])
 async def book(
     body: BookingIn,
     request: Request,
