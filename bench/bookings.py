@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import itertools
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -126,6 +127,7 @@ class BookingsBench:
         }
         self.admin = {"Authorization": "Bearer " + issue_token(self.settings, role=Role.ADMIN)}
         self.starts = slot_starts(2000)
+        self.desk_counter = itertools.count()
         self.processes: list[UvicornProcess] = []
 
     async def set_up(self) -> None:
@@ -200,6 +202,13 @@ class BookingsBench:
                         raise RuntimeError(f"bookings did not learn offering {offering_id} within {within:.0f} s")
                     await asyncio.sleep(0.2)
 
+    def desk_body(self) -> dict[str, Any]:
+        """A (member, session) pair never used before in this run: the Poster numbers the
+        closed and the open loop from 0 each, and a member holds one place per session
+        (the same pair twice is a 409)."""
+        n = next(self.desk_counter)
+        return self.body(DESK, n, self.starts[(n // MEMBERS) % 400])
+
     def body(self, offering_id: str, i: int, start: datetime) -> dict[str, Any]:
         return {
             "offering_id": offering_id,
@@ -226,7 +235,7 @@ class BookingsBench:
             poster = Poster(
                 client,
                 url,
-                lambda i: self.body(DESK, i, self.starts[i % 400]),
+                lambda i: self.desk_body(),
                 headers=lambda i: self.desk_token,
                 expected=(201,),
                 idempotency_keys=True,
@@ -272,11 +281,15 @@ class BookingsBench:
             out["saga_cost"] = cost(m, sagas.count)
             # 3. hot slot: all at once for one session with few seats
             hot_start = self.starts[9 * r + 4]  # another day each round, well within max_advance_days
-            statuses: list[int] = []
+            statuses: list[int | str] = []
 
             def hot(i: int) -> Callable[[], Awaitable[bool]]:
                 async def go() -> bool:
-                    response = await client.post(url, json=self.body(HOT, i, hot_start), headers=self.desk_token)
+                    try:
+                        response = await client.post(url, json=self.body(HOT, i, hot_start), headers=self.desk_token)
+                    except httpx.HTTPError as exc:  # counted, so that a lost answer shows in the check
+                        statuses.append(type(exc).__name__)
+                        return False
                     statuses.append(response.status_code)
                     return response.status_code == 201
 

@@ -3,7 +3,8 @@
 The stream is `members x 5` contracted community.member events (registered, updated, person
 added, stage changed, updated), produced once per run to `<prefix>community.member`. Each
 round then
-- replays it with a raw consumer and ordered batched upserts (the baseline), and
+- replays it with a raw consumer and per-batch upserts of each member's newest state,
+  16 in flight (the baseline), and
 - starts the catalogue service itself (uvicorn, its own consumer group and database) and
   times its members consumer — the kit's ConsumerRunner and the service's handler — from
   its first committed offset to the end of the topic, by the group's committed offsets.
@@ -21,7 +22,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from pymongo import UpdateOne
 
 from bench.baselines import Env, _assigned_consumer
 from bench.samples import LIFE, MemberEvents
@@ -64,9 +64,15 @@ async def produce_stream(env: Env, members: int) -> dict[str, Any]:
 
 
 async def raw_catchup(env: Env, db: Database, total: int) -> dict[str, Any]:
-    """Consume from offset 0; per fetched batch, one bulk write upserting each member's newest state."""
+    """Consume from offset 0; per fetched batch, upsert each member's newest state (16 in flight)."""
     collection = db["raw_members"]
     consumer: AIOKafkaConsumer = await _assigned_consumer(env.bootstrap, topic(env), from_end=False)
+    gate = asyncio.Semaphore(16)
+
+    async def upsert(key: str, fields: dict[str, Any]) -> None:
+        async with gate:
+            await collection.update_one({"_id": key}, {"$set": fields}, upsert=True)
+
     seen = 0
     batches = 0
     began = time.perf_counter()
@@ -90,10 +96,12 @@ async def raw_catchup(env: Env, db: Database, total: int) -> dict[str, Any]:
                         "_seq": sequence,
                     }
             if latest:
-                # One upsert per member per batch: FerretDB 1.24 hung (>30 s, then wedged) on an
-                # ordered bulk of 500 upserts naming 100 ids 5 times each.
-                ops = [UpdateOne({"_id": k}, {"$set": v}, upsert=True) for k, v in latest.items()]
-                await collection.bulk_write(ops, ordered=False)
+                # One upsert per member per batch, 16 in flight. Not `bulk_write`: FerretDB
+                # 1.24 (SQLite) wedged -- every later write and listDatabases hanging until a
+                # restart -- on an ordered bulk of 500 upserts naming 100 ids 5 times each,
+                # and again (2026-11-27, 3 times) on unordered bulks of 500 distinct ids while
+                # other clients wrote to other databases.
+                await asyncio.gather(*(upsert(k, v) for k, v in latest.items()))
                 seen += count
                 batches += 1
         elapsed = time.perf_counter() - began
@@ -156,7 +164,8 @@ async def service_catchup(
         },
         log_dir,
     )
-    group = f"{service_name}.members"
+    # The kit prefixes group ids with the topic prefix (runs sharing a broker stay apart).
+    group = f"{env.prefix}{service_name}.members"
     admin = AIOKafkaAdminClient(bootstrap_servers=env.bootstrap)
     await admin.start()
     spawned = time.perf_counter()

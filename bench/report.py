@@ -89,6 +89,14 @@ def markdown(result: dict[str, Any]) -> str:
         lines += ["", "## Resident memory after the run (target < 150 MB each)", ""]
         lines += ["| process | MB |", "|---|---|"]
         lines += [f"| {k} | {_fmt(v, 1)} |" for k, v in result["resident_mb"].items()]
+    if result.get("scaling"):
+        lines += ["", "## Scaling: bookings processes behind a round robin (one run each)", ""]
+        lines += ["| processes | bookings/s | requests/s | p50 ms | p95 ms |", "|---|---|---|---|---|"]
+        for n, f in result["scaling"].items():
+            lines.append(
+                f"| {n} | {_fmt(f.get('bookings_per_s'), 1)} | {_fmt(f.get('requests_per_s'), 1)} "
+                f"| {_fmt(f.get('p50_ms'))} | {_fmt(f.get('p95_ms'))} |"
+            )
     if result.get("skipped"):
         lines += ["", "## Skipped", ""] + [f"- {k}: {v}" for k, v in result["skipped"].items()]
     failed = [c for c in result["checks"] if not c["ok"]]

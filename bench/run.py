@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -85,6 +86,7 @@ class Bench:
         self.checks: list[dict[str, Any]] = []
         self.errors: list[str] = []
         self.skipped: dict[str, str] = {}
+        self.scaling_figures: dict[str, dict[str, Any]] = {}
         self.rounds: list[dict[str, Any]] = []
         self.latencies: dict[str, list[float]] = {}
         self.processes: list[UvicornProcess] = []
@@ -181,6 +183,7 @@ class Bench:
             bookings_bench.stop()
         for process in self.processes:
             process.stop()
+        await self.scaling()
         load_after = os.getloadavg()
         result = self.result(load_before, load_after, stream)
         for path in write(result, self.latencies, RESULTS):
@@ -188,6 +191,51 @@ class Bench:
         print((RESULTS / f"{self.stamp}.md").read_text())
         failed = [c for c in self.checks if not c["ok"]]
         return 1 if failed or self.errors else 0
+
+    async def scaling(self) -> None:
+        """Horizontal scaling, the "large size": bookings/s with 1, 2, 3 bookings processes.
+
+        Uses `tests/scaling/scaling_workload.measure` (its own stack, prefix and databases,
+        removed afterwards), once per count after the rounds. On 2 shared cores more
+        processes mostly share the same CPUs: the figure shows the cost of scaling out
+        (and that the invariants hold), not a speed-up the box cannot give.
+        """
+        reason = "skipped: --skip-scaling" if self.args.skip_scaling else bookings.unavailable(self.args.skip_bookings)
+        spec = importlib.util.spec_from_file_location(
+            "bench_scaling_workload", ROOT / "tests" / "scaling" / "scaling_workload.py"
+        )
+        if reason is None and (spec is None or spec.loader is None):
+            reason = "skipped: tests/scaling/scaling_workload.py not present"
+        if reason is not None or spec is None or spec.loader is None:
+            self.skipped["scaling (bookings x1, x2, x3)"] = reason or "skipped"
+            return
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        seconds = self.profile.window_s * 2
+        for n in (1, 2, 3):
+            began = time.perf_counter()
+            try:
+                figures = await module.measure(
+                    n, seconds, kafka_bootstrap=self.env.bootstrap, mongodb_uri=self.env.mongodb_uri
+                )
+            except Exception as exc:
+                self.errors.append(f"scaling x{n}: {exc!r}")
+                traceback.print_exc()
+                return
+            self.scaling_figures[str(n)] = {
+                k: figures.get(k) for k in ("bookings_per_s", "requests_per_s", "p50_ms", "p95_ms", "violations")
+            }
+            self.check(
+                0,
+                f"scaling x{n}: no invariant violations",
+                not figures.get("violations"),
+                str(figures.get("violations")),
+            )
+            print(
+                f"  scaling x{n}: {figures.get('bookings_per_s')} bookings/s, {time.perf_counter() - began:.1f} s",
+                flush=True,
+            )
 
     async def round(
         self,
@@ -392,6 +440,7 @@ class Bench:
             "resident_mb": self.resident,
             "rounds": self.rounds,
             "checks": self.checks,
+            "scaling": self.scaling_figures,
             "skipped": self.skipped,
             "errors": self.errors,
         }
@@ -437,6 +486,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="short windows, 10k catch-up events, 2 rounds")
     parser.add_argument("--rounds", type=int, default=0, help="override the number of rounds")
     parser.add_argument("--skip-bookings", action="store_true", help="record the bookings scenarios as skipped")
+    parser.add_argument("--skip-scaling", action="store_true", help="skip bookings x1, x2, x3 (scaling workload)")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases and topics")
     return parser.parse_args(argv)
 

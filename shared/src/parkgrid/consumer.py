@@ -71,7 +71,13 @@ class Backoff:
 
 
 class ConsumerRunner:
-    """Runs one consumer group over some topics, feeding a handler one message at a time."""
+    """Runs one consumer group over some topics, feeding a handler one message at a time.
+
+    With `concurrency` > 1, the records of a fetched batch that have different keys are
+    handled concurrently (at most that many keys at once), those of one key still one at a
+    time in offset order; the batch is committed once all are handled. For handlers whose
+    effects per key are independent of other keys (projections keyed by aggregate id).
+    """
 
     def __init__(
         self,
@@ -86,6 +92,7 @@ class ConsumerRunner:
         backoff: Backoff | None = None,
         batch_size: int = 200,
         auto_offset_reset: str = "earliest",
+        concurrency: int = 1,
     ) -> None:
         self.name = name
         self.bootstrap_servers = bootstrap_servers
@@ -97,6 +104,7 @@ class ConsumerRunner:
         self.backoff = backoff or Backoff()
         self.batch_size = batch_size
         self.auto_offset_reset = auto_offset_reset
+        self.concurrency = max(1, concurrency)
         self._stopping = asyncio.Event()
         self._processed: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
@@ -147,12 +155,15 @@ class ConsumerRunner:
             while not self._stopping.is_set():
                 batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
                 for tp, records in batches.items():
-                    for record in records:
-                        if self._stopping.is_set():
-                            break
-                        if not await self._process(record, producer):
-                            break  # stopping mid-retry: this record stays uncommitted
-                        self._processed[tp] = record.offset + 1
+                    if self.concurrency > 1:
+                        await self._process_by_key(tp, records, producer)
+                    else:
+                        for record in records:
+                            if self._stopping.is_set():
+                                break
+                            if not await self._process(record, producer):
+                                break  # stopping mid-retry: this record stays uncommitted
+                            self._processed[tp] = record.offset + 1
                     await self._commit(consumer, [tp])
         finally:
             self.connected = False
@@ -169,6 +180,34 @@ class ConsumerRunner:
         offsets = {tp: self._processed.pop(tp) for tp in partitions if tp in self._processed}
         if offsets:
             await consumer.commit(offsets)
+
+    async def _process_by_key(
+        self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]], producer: AIOKafkaProducer
+    ) -> None:
+        """Up to `concurrency` keys at once, each key's records in offset order.
+
+        What is committed is the longest prefix of the batch whose records were all handled
+        (or dead-lettered): a record left undone by a stop keeps itself and everything after
+        it uncommitted, so later records that did run are redelivered (handlers are idempotent).
+        """
+        by_key: dict[bytes | None, list[ConsumerRecord[bytes, bytes]]] = {}
+        for record in records:
+            by_key.setdefault(record.key, []).append(record)
+        done: set[int] = set()
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def run_key(chain: list[ConsumerRecord[bytes, bytes]]) -> None:
+            async with gate:
+                for record in chain:
+                    if self._stopping.is_set() or not await self._process(record, producer):
+                        return
+                    done.add(record.offset)
+
+        await asyncio.gather(*(run_key(chain) for chain in by_key.values()))
+        for record in records:
+            if record.offset not in done:
+                break
+            self._processed[tp] = record.offset + 1
 
     # --- one message -----------------------------------------------------------------
 

@@ -30,17 +30,20 @@ class Projection:
             await self.collection.create_index([(field, ASCENDING)])
 
     async def apply(self, aggregate_id: str, sequence: int, fields: Document) -> bool:
-        """Set `fields` on the aggregate's document if `sequence` is newer; True if applied."""
+        """Set `fields` on the aggregate's document if `sequence` is newer; True if applied.
+
+        One round trip in the common cases (a new aggregate, a newer event): a guarded
+        upsert. When the document exists at this sequence or a newer one, the filter misses
+        and the upsert's insert collides on `_id` (FerretDB 1.24 and MongoDB alike); the
+        document may also have been inserted by a concurrent writer with an older sequence
+        just now, so one more guarded update (no upsert) decides.
+        """
         update: dict[str, Any] = {"$set": {**fields, SEQ_FIELD: sequence}}
         guard = {"_id": aggregate_id, SEQ_FIELD: {"$lt": sequence}}
-        if (await self.collection.update_one(guard, update)).matched_count:
-            return True
         try:
-            await self.collection.insert_one({"_id": aggregate_id, **fields, SEQ_FIELD: sequence})
+            await self.collection.update_one(guard, update, upsert=True)
             return True
         except DuplicateKeyError:
-            # It exists: either it is already at this sequence or newer (stale event), or
-            # a concurrent writer inserted it just now; one more guarded update decides.
             return bool((await self.collection.update_one(guard, update)).matched_count)
 
     async def apply_event(self, envelope: Envelope, fields: Document) -> bool:

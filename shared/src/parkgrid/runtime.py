@@ -94,19 +94,24 @@ class ServiceRuntime:
         handler: Handler,
         group: str | None = None,
         projections: Sequence[Collection] = (),
+        concurrency: int = 1,
     ) -> ConsumerRunner:
-        """Run `handler` over these topics (created if missing) in the group `<service>.<name>`.
+        """Run `handler` over these topics (created if missing) in the group `<prefix><service>.<name>`.
 
         `projections` names the collections the handler fills: they make the consumer a
         projection that `parkgrid rebuild <service> <name>` can drop and replay.
+        `concurrency` > 1 handles that many keys of a batch at once (see `ConsumerRunner`).
         """
         runner = ConsumerRunner(
             name=name,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
-            group_id=group or f"{self.settings.service_name}.{name}",
+            # The topic prefix isolates test runs sharing one broker; their groups must be
+            # theirs too, or runs rebalance each other's consumers without end.
+            group_id=self.settings.topic_prefix + (group or f"{self.settings.service_name}.{name}"),
             topics=[self.topic(t.name) for t in topics],
             handler=handler,
             registry=self.registry,
+            concurrency=concurrency,
         )
         self.topics.extend(t for t in topics if t not in self.topics)
         self.consumers.append(runner)

@@ -29,4 +29,7 @@ def consume_members(runtime: ServiceRuntime, members: Members, group: str | None
         handler=member_handler(members),
         group=group,
         projections=[members.projection.collection],
+        # Each member's events are full-state and guarded by sequence: members are
+        # independent, so a catch-up applies several at once (each member in order).
+        concurrency=16,
     )
