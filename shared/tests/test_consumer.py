@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import pytest
 from kit_samples import COUNTERS, CounterIncremented, project, registry
 
 from parkgrid.consumer import Backoff, ConsumerRunner, Delivery, Handler, TransientError
@@ -47,7 +48,9 @@ async def _run_until(runner: ConsumerRunner, done: Callable[[], Awaitable[bool]]
         await task
 
 
-def _runner(kafka: str, topic: str, group: str, handler: Handler, max_attempts: int = 5) -> ConsumerRunner:
+def _runner(
+    kafka: str, topic: str, group: str, handler: Handler, max_attempts: int = 5, concurrency: int = 1
+) -> ConsumerRunner:
     return ConsumerRunner(
         name="test",
         bootstrap_servers=kafka,
@@ -57,6 +60,7 @@ def _runner(kafka: str, topic: str, group: str, handler: Handler, max_attempts: 
         registry=registry,
         backoff=Backoff(0.01, 0.05),
         max_attempts=max_attempts,
+        concurrency=concurrency,
     )
 
 
@@ -102,8 +106,9 @@ async def test_poison_goes_to_the_dlq_and_the_partition_keeps_flowing(
     assert runner.dead_lettered_count == 2
 
 
+@pytest.mark.parametrize("concurrency", [1, 8], ids=["one-at-a-time", "8-keys-at-once"])
 async def test_each_event_delivered_three_times_projects_as_once(
-    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics, concurrency: int
 ) -> None:
     [topic] = await create_topics([COUNTERS])
     events = {c: [_event(c, v) for v in range(1, 6)] for c in ("a", "b", "c")}
@@ -130,7 +135,7 @@ async def test_each_event_delivered_three_times_projects_as_once(
             assert isinstance(event, CounterIncremented)
             await once.apply_event(env, {"value": event.value})
 
-    runner = _runner(kafka_bootstrap, topic, f"{topic_prefix}g", handle)
+    runner = _runner(kafka_bootstrap, topic, f"{topic_prefix}g", handle, concurrency=concurrency)
 
     async def all_seen() -> bool:
         return applied == len(records)
