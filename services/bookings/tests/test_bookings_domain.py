@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from bookings_support import offering
 
@@ -158,3 +159,24 @@ def test_icalendar_lists_the_zone_changes_and_local_times() -> None:
     assert "DTSTART;TZID=Africa/Casablanca:20270211T090000" in text
     assert "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000" in text
     assert "SUMMARY:Mentorat\\; stratégie\\, plan" in text
+
+
+def test_the_feed_parses_with_icalendar_and_keeps_local_times_across_the_ramadan_change() -> None:
+    zone = ZoneInfo(ZONE)
+    entries = [
+        ical.CalendarEntry(
+            uid=f"b-{day}@parkgrid",
+            summary="Mentorat",
+            starts_at=datetime(2027, 2, day, 9, 0, tzinfo=zone),
+            ends_at=datetime(2027, 2, day, 10, 0, tzinfo=zone),
+            time_zone=ZONE,
+            status="CONFIRMED",
+            sequence=0,
+        )
+        for day in (4, 11)
+    ]
+    calendar = icalendar.Calendar.from_ical(ical.render("ParkGrid", entries, NOW))
+    starts = sorted(event.decoded("DTSTART") for event in calendar.walk("VEVENT"))
+    assert [(s.hour, s.minute) for s in starts] == [(9, 0), (9, 0)]  # 09:00 on the wall both weeks
+    assert [s.astimezone(ZoneInfo("UTC")).hour for s in starts] == [8, 9]  # UTC+1 before Ramadan, UTC+0 during it
+    assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == ["b-4@parkgrid", "b-11@parkgrid"]
