@@ -184,3 +184,28 @@ def test_front_desk_acts_only_at_their_sites() -> None:
 def test_admins_services_and_members_are_not_bound_to_sites(principal: Principal) -> None:
     assert principal.may_act_at_site("rabat")
     assert principal.may_act_at_site("tangier")
+
+
+def test_unsigned_alg_none_token_is_unauthorized(settings: KitSettings) -> None:
+    """The classic forgery: a valid admin payload with `alg: none` and no signature."""
+    now = datetime.now(UTC)
+    claims = {
+        "sub": "intruder",
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+        "role": "admin",
+    }
+    token = jwt.encode(claims, None, algorithm="none")
+    assert token.endswith(".")  # header.payload. with an empty signature
+    with pytest.raises(Unauthorized):
+        TokenVerifier(settings).verify(token)
+
+
+def test_token_signed_with_another_algorithm_is_unauthorized(settings: KitSettings) -> None:
+    """HS512 with the right key is still refused: only the configured algorithm is accepted."""
+    claims = {"sub": "x", "iss": settings.jwt_issuer, "aud": settings.jwt_audience, "role": "admin"}
+    token = jwt.encode(claims, settings.jwt_secret.get_secret_value() * 2, algorithm="HS512")
+    with pytest.raises(Unauthorized):
+        TokenVerifier(settings).verify(token)
