@@ -23,7 +23,7 @@ async def main(uri: str, database: str, collection: str, kafka: str, prefix: str
         EventPublisher(producer, prefix),
         owner=default_owner("relay-worker"),
         lease=timedelta(seconds=lease),
-        idle_interval=0.05,
+        sweep_interval=0.05,
     )
     print("relay ready", flush=True)
     await relay.run()

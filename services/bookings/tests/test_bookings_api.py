@@ -13,6 +13,7 @@ from bookings_support import (
     PERSON,
     SITE,
     bearer,
+    envelope,
     in_days,
     member,
     offering,
@@ -172,6 +173,13 @@ async def test_published_offerings_only_and_the_time_zone_of_the_site(
     )
     assert wide.status_code == 422
     assert wide.json()["errors"][0]["field"] == "to"
+    # What this process just read is kept a moment, but a change it applies is seen at once.
+    moved = site(SITE, zone="Africa/Casablanca")
+    await service.projections.sites.apply(envelope(moved, SITE, sequence=2), moved)
+    closed = offering(status="withdrawn")
+    await service.projections.offerings.apply(envelope(closed, closed.offering_id, sequence=2), closed)
+    after = await client.get("/v1/offerings/off-test-mentoring/slots", params={"from": day, "to": day}, headers=member)
+    assert (after.json()["time_zone"], after.json()["items"]) == ("Africa/Casablanca", [])
 
 
 async def test_a_member_sending_too_many_booking_commands_gets_429_with_retry_after(

@@ -82,6 +82,8 @@ class AggregateStore:
             await self.collection.insert_one(doc)
         except DuplicateKeyError:
             raise AlreadyExists(aggregate_id) from None
+        if events:
+            _written_here.add(_key(self.collection), aggregate_id)
         return version
 
     async def update(
@@ -97,6 +99,8 @@ class AggregateStore:
         result = await self.collection.update_one({"_id": aggregate_id, "version": expected_version}, update)
         if result.matched_count != 1:
             raise VersionConflict(f"{aggregate_id} is not at version {expected_version}")
+        if events:
+            _written_here.add(_key(self.collection), aggregate_id)
         return version
 
 
@@ -110,13 +114,59 @@ def default_owner(service: str) -> str:
     return f"{service}@{socket.gethostname()}:{os.getpid()}"
 
 
+class _WrittenHere:
+    """Aggregates this process wrote with events since its relay last looked: a hint, never the truth.
+
+    Searching every outbox collection for `outbox_pending` on each write cost a query per
+    collection per write, and FerretDB answers it by scanning the collection: it was most of
+    the store's work in a saga. With the ids at hand the relay claims them directly; its
+    periodic sweep still finds whatever a hint missed (another process's writes, a crash).
+    Only collections a running relay watches are recorded, so nothing grows without a reader.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], set[str]] = {}
+        self._watchers: dict[tuple[str, str], int] = {}
+
+    def watch(self, key: tuple[str, str]) -> None:
+        self._watchers[key] = self._watchers.get(key, 0) + 1
+        self._ids.setdefault(key, set())
+
+    def unwatch(self, key: tuple[str, str]) -> None:
+        self._watchers[key] -= 1
+        if not self._watchers[key]:
+            del self._watchers[key]
+            self._ids.pop(key, None)
+
+    def add(self, key: tuple[str, str], aggregate_id: str) -> None:
+        ids = self._ids.get(key)
+        if ids is not None:
+            ids.add(aggregate_id)
+
+    def take(self, key: tuple[str, str]) -> list[str]:
+        ids = self._ids.get(key)
+        if not ids:
+            return []
+        taken = list(ids)
+        ids.clear()
+        return taken
+
+
+_written_here = _WrittenHere()
+
+
+def _key(collection: Collection) -> tuple[str, str]:
+    return (collection.database.name, collection.name)
+
+
 class OutboxRelay:
     """Publishes and removes outbox entries; safe with many relays on the same documents.
 
     A relay leases a document before publishing its entries, so two relays never work
     on the same aggregate at once, and a relay that dies mid-way leaves a lease that
-    expires. Polling for pending documents is also the sweep: whatever a crash left
-    behind is found on the next pass.
+    expires. Writes of this process are claimed by id as soon as `notify` wakes the relay;
+    every `sweep_interval` seconds it also searches for pending documents, which is how
+    whatever a crash or another process left behind is found.
     """
 
     def __init__(
@@ -127,20 +177,20 @@ class OutboxRelay:
         owner: str,
         lease: timedelta = timedelta(seconds=30),
         batch_size: int = 100,
-        idle_interval: float = 0.25,
+        sweep_interval: float = 1.0,
     ) -> None:
         self.collections = list(collections)
         self.publisher = publisher
         self.owner = owner
         self.lease = lease
         self.batch_size = batch_size
-        self.idle_interval = idle_interval
+        self.sweep_interval = sweep_interval
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self.published_count = 0
 
     def notify(self) -> None:
-        """Tell the relay a write just added events, so it need not wait for its next poll."""
+        """Tell the relay a write just added events, so it need not wait for its next sweep."""
         self._wake.set()
 
     async def stop(self) -> None:
@@ -148,41 +198,68 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
+        keys = [_key(c) for c in self.collections]
+        for key in keys:
+            _written_here.watch(key)
+        try:
+            await self._run()
+        finally:
+            for key in keys:
+                _written_here.unwatch(key)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         failures = 0
+        sweep = True
+        last_sweep = loop.time()
         while not self._stopping.is_set():
             try:
-                published = await self.drain_once()
+                published = await self.drain_once(sweep=sweep)
                 failures = 0
             except Exception as exc:  # store or broker away: keep the entries, try again
                 failures += 1
-                published = 0
                 log.warning("outbox.relay_failed", owner=self.owner, error=repr(exc), attempt=failures)
                 await self._idle(min(10.0, 0.2 * 2**failures))
+                sweep = True  # the hints taken by the failed pass are found again by searching
                 continue
-            if not published:
-                await self._idle(self.idle_interval)
+            if sweep:
+                last_sweep = loop.time()
+            if published:
+                continue  # a sweep that found work sweeps again: a batch may have been full
+            woken = await self._idle(max(0.0, last_sweep + self.sweep_interval - loop.time()))
+            sweep = not woken or loop.time() - last_sweep >= self.sweep_interval
 
-    async def _idle(self, seconds: float) -> None:
+    async def _idle(self, seconds: float) -> bool:
+        """Wait for `notify` or `seconds`; whether it was `notify`."""
+        woken = False
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+            woken = True
         self._wake.clear()
+        return woken
 
-    async def drain_once(self) -> int:
-        """One pass over every collection: claim, publish, remove. Returns events published."""
+    async def drain_once(self, *, sweep: bool = True) -> int:
+        """One pass over every collection: claim, publish, remove. Returns events published.
+
+        Without `sweep`, only the aggregates this process wrote since the last pass.
+        """
         total = 0
         for collection in self.collections:
-            total += await self._drain(collection)
+            total += await self._drain(collection, sweep=sweep)
         self.published_count += total
         return total
 
-    async def _drain(self, collection: Collection) -> int:
+    async def _drain(self, collection: Collection, *, sweep: bool) -> int:
         now = datetime.now(UTC)
-        candidates = await collection.find({"outbox_pending": True}, {"_id": 1}).limit(self.batch_size).to_list()
+        ids = _written_here.take(_key(collection))
+        if sweep:
+            found = await collection.find({"outbox_pending": True}, {"_id": 1}).limit(self.batch_size).to_list()
+            ids = list(dict.fromkeys([*ids, *(doc["_id"] for doc in found)]))
         claimed: list[Document] = []
-        for candidate in candidates:
+        for aggregate_id in ids:
             doc = await collection.find_one_and_update(
                 {
-                    "_id": candidate["_id"],
+                    "_id": aggregate_id,
                     "outbox_pending": True,
                     "$or": [
                         {"outbox_lease_until": None},
@@ -204,18 +281,28 @@ class OutboxRelay:
         ]
         await self.publisher.publish_many(items)
         for doc in claimed:
-            # $pullAll with the entries exactly as read: FerretDB's $pull ignores conditions.
-            await collection.update_one(
-                {"_id": doc["_id"], "outbox_lease_owner": self.owner},
-                {
-                    "$pullAll": {"outbox": doc.get("outbox", [])},
-                    "$unset": {"outbox_lease_owner": "", "outbox_lease_until": ""},
-                },
-            )
-            await collection.update_one(
-                {"_id": doc["_id"], "outbox": {"$size": 0}}, {"$set": {"outbox_pending": False}}
-            )
+            await self._remove_published(collection, doc)
         return len(items)
+
+    async def _remove_published(self, collection: Collection, doc: Document) -> None:
+        """Remove the entries just published, and the lease; clear `outbox_pending` if none is left."""
+        entries = doc.get("outbox", [])
+        lease = {"outbox_lease_owner": "", "outbox_lease_until": ""}
+        # Entries are only ever appended, and removed only by the lease holder: while the
+        # lease is ours, an outbox of the size we read holds exactly what we published.
+        emptied = await collection.update_one(
+            {"_id": doc["_id"], "outbox_lease_owner": self.owner, "outbox": {"$size": len(entries)}},
+            {"$set": {"outbox": [], "outbox_pending": False}, "$unset": lease},
+        )
+        if emptied.matched_count:
+            return
+        # Events were appended meanwhile: remove ours only ($pullAll with the entries exactly as
+        # read: FerretDB's $pull ignores conditions); the next pass publishes the rest.
+        await collection.update_one(
+            {"_id": doc["_id"], "outbox_lease_owner": self.owner},
+            {"$pullAll": {"outbox": entries}, "$unset": lease},
+        )
+        await collection.update_one({"_id": doc["_id"], "outbox": {"$size": 0}}, {"$set": {"outbox_pending": False}})
 
 
 async def pending_count(collection: Collection) -> int:

@@ -17,6 +17,7 @@ from bookings.adapters.projections import Projections
 from bookings.adapters.sessions import Seats, SessionSeats
 from bookings.entrypoints import api
 from bookings.entrypoints.consumers import PUBLISHED, consume_ledger, consume_projections, consume_saga
+from bookings.service_layer.changes import BookingChanges
 from bookings.service_layer.handlers import BookingService
 from parkgrid.events import registry
 from parkgrid.http.ratelimit import TokenBuckets, rate_limit
@@ -47,11 +48,13 @@ class BookingsSettings(KitSettings):
 class Wiring:
     runtime: ServiceRuntime
     service: BookingService
+    changes: BookingChanges
 
 
 def build_runtime(settings: KitSettings, *, consumers: bool = True, seats: type[SessionSeats] = SessionSeats) -> Wiring:
     runtime = ServiceRuntime(settings, registry=registry, topics=PUBLISHED)
     db = runtime.db
+    changes = BookingChanges()
     service = BookingService(
         bookings=Bookings(db["bookings"]),
         seats=Seats(db, seats),
@@ -59,6 +62,7 @@ def build_runtime(settings: KitSettings, *, consumers: bool = True, seats: type[
         projections=Projections(db),
         ledger=Ledger(db["entitlements"]),
         written=runtime.notify_relay,
+        changed=changes.changed,
     )
     runtime.relay_outbox_of(service.bookings.collection, service.waitlist.collection, service.ledger.collection)
 
@@ -74,7 +78,7 @@ def build_runtime(settings: KitSettings, *, consumers: bool = True, seats: type[
         consume_projections(runtime, service)
         consume_saga(runtime, service)
         consume_ledger(runtime, service)
-    return Wiring(runtime, service)
+    return Wiring(runtime, service, changes)
 
 
 def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] = SessionSeats) -> FastAPI:
@@ -87,6 +91,7 @@ def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] 
         routers=[api.router],
     )
     application.state.bookings = wiring.service
+    application.state.booking_changes = wiring.changes
     application.state.calendar_feeds = CalendarFeeds(wiring.runtime.db["calendar_feeds"])
     limits = settings if isinstance(settings, BookingsSettings) else BookingsSettings()
     application.state.self_booking_limit = rate_limit(

@@ -8,7 +8,6 @@ do everything. `POST` honours `Idempotency-Key` (the booking id derives from it)
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time as clock
 from collections import defaultdict
@@ -24,6 +23,7 @@ from bookings.adapters.bookings import BadCursor, view
 from bookings.adapters.ledgers import CalendarFeeds, entry_view
 from bookings.domain import calendar as ical
 from bookings.domain.booking import Actor, Booking, BookingRefused
+from bookings.service_layer.changes import BookingChanges
 from bookings.service_layer.handlers import BookCommand, BookingService, Outcome, UnknownBooking
 from parkgrid.auth import CurrentPrincipal, Principal, Role, require_roles
 from parkgrid.contracts.bookings import BookingStatus
@@ -59,6 +59,11 @@ class RescheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     starts_at: AwareDatetime
+
+
+def changes_of(request: Request) -> BookingChanges:
+    changes: BookingChanges = request.app.state.booking_changes
+    return changes
 
 
 def service_of(request: Request) -> BookingService:
@@ -141,11 +146,11 @@ async def answer(
     wait = wait_seconds(prefer)
     if booking.status == BookingStatus.PENDING and wait:
         deadline = clock.monotonic() + wait
-        while clock.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        with changes_of(request).watch(booking.booking_id) as watch:
             booking, version = await service_of(request).get(booking.booking_id)
-            if booking.status != BookingStatus.PENDING:
-                break
+            while booking.status == BookingStatus.PENDING and (left := deadline - clock.monotonic()) > 0:
+                await watch.wait(left)
+                booking, version = await service_of(request).get(booking.booking_id)
         response.headers["Preference-Applied"] = f"wait={wait:g}"
     location = f"/v1/bookings/{booking.booking_id}"
     response.headers["Location"] = location

@@ -99,6 +99,7 @@ class BookingService:
     ledger: Ledger
     clock: Callable[[], datetime] = _now
     written: Callable[[], None] = field(default=lambda: None)
+    changed: Callable[[str], None] = field(default=lambda booking_id: None)  # wakes `Prefer: wait` requests
 
     # --- reading ---------------------------------------------------------------------
 
@@ -450,6 +451,7 @@ class BookingService:
         except VersionConflict:
             raise TransientError(f"booking {booking.booking_id} changed meanwhile; handle again") from None
         self.written()
+        self.changed(booking.booking_id)
 
     # --- projections ----------------------------------------------------------------
 

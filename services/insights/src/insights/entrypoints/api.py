@@ -43,7 +43,7 @@ def parse_as_of(value: str | None) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def scope_of(
+async def scope_of(
     principal: Staff,
     site_id: Annotated[Id | None, Query(description="One site; the whole network when absent.")] = None,
     first: Annotated[date | None, Query(alias="from", description="First local date, inclusive.")] = None,
