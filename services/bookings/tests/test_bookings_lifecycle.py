@@ -23,6 +23,7 @@ from bookings_support import (
 )
 
 from bookings.bootstrap import BookingsSettings
+from bookings.domain.slots import session_key
 from bookings.service_layer.handlers import BookingService
 from parkgrid.contracts.catalogue import OfferingPublishedV1
 from parkgrid.testing.topics import read_topic
@@ -184,3 +185,45 @@ async def test_projections_from_real_events_including_v1_offerings(
         "/v1/offerings/off-test-mentoring/slots", params={"from": day, "to": day}, headers=bearer(tokens["member"])
     )
     assert [s["remaining"] for s in slots.json()["items"]] == [3] * 8
+
+
+async def test_seats_of_a_booking_never_stored_are_given_back_when_no_retry_comes(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    """A process died between taking the seats and writing the booking, and the command was
+    never retried: once the session has been quiet long enough, the sweeper gives them back."""
+    await project(service, site(), offering(seats_per_session=2), member(MEMBER), member("member-b"))
+    desk = bearer(tokens["desk"])
+    start = in_days(3, 11)
+    kept = await client.post(
+        "/v1/bookings",
+        json={"offering_id": "off-test-mentoring", "member_id": "member-b", "starts_at": start.isoformat()},
+        headers=desk,
+    )
+    assert kept.status_code == 201
+    # What the dead process left: MEMBER's place and two seats for "bk-lost", no booking.
+    booked, _ = await service.offering("off-test-mentoring")
+    key = session_key(booked.offering_id, start)
+    assert (await service.seats.members.claim(key, MEMBER, "bk-lost"))[1]
+    assert await service.seats.sessions.take(key, booked.offering_id, start.astimezone(UTC), 2, "bk-lost", 1)
+    full = await client.post(
+        "/v1/bookings",
+        json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": start.isoformat()},
+        headers=desk,
+    )
+    assert full.status_code == 409
+
+    assert await service.sweep() == 0  # too soon: a retry of the command may still come
+    service.clock = lambda: datetime.now(UTC) + timedelta(minutes=11)
+    assert await service.sweep() == 1
+    assert await service.sweep() == 0  # once
+    service.clock = lambda: datetime.now(UTC)
+    seats = await service.seats.sessions.get(key)
+    assert seats is not None
+    assert (seats["taken"], seats["holders"]) == (1, [kept.json()["id"]])
+    again = await client.post(
+        "/v1/bookings",
+        json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": start.isoformat()},
+        headers=desk,
+    )
+    assert again.status_code == 201

@@ -159,6 +159,11 @@ class Bookings:
             }
         )
 
+    async def stored(self, booking_ids: Sequence[str]) -> set[str]:
+        """Which of these booking ids have a booking document."""
+        docs = await self.collection.find({"_id": {"$in": list(booking_ids)}}, {"_id": 1}).to_list()
+        return {str(d["_id"]) for d in docs}
+
     async def due(self, statuses: Sequence[str], ended_before: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
         docs = (
             await self.collection.find(

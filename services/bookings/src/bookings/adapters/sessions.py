@@ -1,10 +1,10 @@
 """Seats of a session and "one booking per member per session", with single-document atomicity.
 
 - `session_seats`: one document per session (`_id` = offering + start), with the seats
-  `taken` and the booking ids `holders` that hold them. A seat is taken by one conditional
-  update: `$inc` only while `taken <= seats - party_size` and only if this booking is not
-  a holder yet, so concurrent requests can never oversell, and a retried command never
-  takes a second seat. Releasing is the reverse, conditional on being a holder.
+  `taken`, the booking ids `holders` that hold them and each one's party size (`parties`).
+  A seat is taken by one conditional update: `$inc` only while `taken <= seats - party_size`
+  and only if this booking is not a holder yet, so concurrent requests can never oversell,
+  and a retried command never takes a second seat. Releasing is the reverse, conditional on being a holder.
 - `session_members`: one document per (session, member), `_id` = session + member: the
   unique `_id` index decides which booking (or waitlist place) of a member a session has.
 """
@@ -44,7 +44,7 @@ class SessionSeats:
         update: Document = {
             "$inc": {"taken": party_size},
             "$push": {"holders": booking_id},
-            "$set": {"changed_at": _now()},
+            "$set": {"changed_at": _now(), f"parties.{booking_id}": party_size, "audited": False},
         }
         guard = self.seat_filter(key, seats, party_size, booking_id)
         try:
@@ -66,7 +66,12 @@ class SessionSeats:
         """Give the seats back (once: only while the booking is a holder)."""
         result = await self.collection.update_one(
             {"_id": key, "holders": booking_id},
-            {"$inc": {"taken": -party_size}, "$pullAll": {"holders": [booking_id]}, "$set": {"changed_at": _now()}},
+            {
+                "$inc": {"taken": -party_size},
+                "$pullAll": {"holders": [booking_id]},
+                "$set": {"changed_at": _now()},
+                "$unset": {f"parties.{booking_id}": ""},
+            },
         )
         return result.matched_count == 1
 
@@ -86,11 +91,24 @@ class SessionSeats:
     async def get(self, key: str) -> Document | None:
         return await self.collection.find_one({"_id": key})
 
-    async def with_holders_changed_before(self, moment: datetime, limit: int = 200) -> list[Document]:
+    async def unaudited_quiet_since(
+        self, moment: datetime, upcoming_from: datetime, limit: int = 200
+    ) -> list[Document]:
+        """Upcoming sessions whose seats last changed before `moment` and were not audited since."""
         found: list[Document] = (
-            await self.collection.find({"changed_at": {"$lt": moment}, "taken": {"$gt": 0}}).limit(limit).to_list()
+            await self.collection.find(
+                {"starts_at": {"$gte": upcoming_from}, "changed_at": {"$lt": moment}, "audited": {"$ne": True}}
+            )
+            .limit(limit)
+            .to_list()
         )
         return found
+
+    async def mark_audited(self, session: Document) -> None:
+        """Audited as it was read: a seat taken or released since then keeps it for the next audit."""
+        await self.collection.update_one(
+            {"_id": session["_id"], "changed_at": session["changed_at"]}, {"$set": {"audited": True}}
+        )
 
 
 class SessionMembers:
@@ -115,6 +133,10 @@ class SessionMembers:
 
     async def free(self, key: str, member_id: str, booking_id: str) -> None:
         await self.collection.delete_one({"_id": f"{key}|{member_id}", "booking_id": booking_id})
+
+    async def free_booking(self, booking_id: str) -> None:
+        """Free the place a booking id claimed, member unknown (a booking id claims one place)."""
+        await self.collection.delete_many({"booking_id": booking_id})
 
 
 class Seats:

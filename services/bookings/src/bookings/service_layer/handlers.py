@@ -90,6 +90,9 @@ class Outcome:
     entry: Document | None = None
 
 
+LOST_SEAT_AFTER = timedelta(minutes=10)
+
+
 @dataclass
 class BookingService:
     bookings: Bookings
@@ -410,11 +413,41 @@ class BookingService:
                 changed += 1
             except VersionConflict:
                 continue
+        changed += await self.reclaim_lost_seats(now)
         for key in await self.waitlist.sessions_waiting():
             changed += await self.promote(key)
         if changed:
             self.written()
         return changed
+
+    async def reclaim_lost_seats(self, now: datetime) -> int:
+        """Give back seats held by a booking that was never stored.
+
+        A command takes the member's place and the seats before it writes the booking; a
+        process dying in between leaves them held by a booking id with no booking. A retry of
+        the command (same Idempotency-Key, same id) finishes the work; when none comes, the
+        seats are given back once the session has been quiet for `LOST_SEAT_AFTER`, far
+        longer than a request lives or an idempotency key waits before another may take it over.
+        """
+        reclaimed = 0
+        for session in await self.seats.sessions.unaudited_quiet_since(now - LOST_SEAT_AFTER, upcoming_from=now):
+            given_back = 0
+            holders = [str(h) for h in session.get("holders", [])]
+            stored = await self.bookings.stored(holders) if holders else set()
+            for booking_id in holders:
+                party = (session.get("parties") or {}).get(booking_id)
+                if booking_id in stored or party is None:  # no party size: held before it was recorded
+                    continue
+                if await self.seats.sessions.release(session["_id"], booking_id, int(party)):
+                    await self.seats.members.free_booking(booking_id)
+                    given_back += 1
+                    log.warning("bookings.lost_seat_reclaimed", session=session["_id"], booking=booking_id, seats=party)
+            reclaimed += given_back
+            if given_back:
+                await self.promote(session["_id"])
+            else:
+                await self.seats.sessions.mark_audited(session)
+        return reclaimed
 
     # --- the saga: spaces' answers ------------------------------------------------------
 
