@@ -462,5 +462,13 @@ async def waitlist(
         await may_see_member(request, principal, member_id)
     elif principal.role == Role.FRONT_DESK and offering_id is None:
         raise InvalidInput("front desk: give member_id or offering_id", field="member_id")
+    elif principal.role == Role.FRONT_DESK and offering_id is not None:
+        # Who waits for another site's offering is that site's desk's business.
+        try:
+            offering, _ = await service_of(request).offering(offering_id)
+        except BookingRefused:
+            raise NotFound(f"there is no offering {offering_id}") from None
+        if offering.site_id is not None and not principal.may_act_at_site(offering.site_id):
+            raise Forbidden(f"offering {offering_id} is at {offering.site_id}, not at one of your sites")
     docs = await service_of(request).waitlist.find(member_id, offering_id)
     return {"items": [entry_view(d) for d in docs], "next_cursor": None}

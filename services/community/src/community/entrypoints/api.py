@@ -669,6 +669,8 @@ def build_router() -> APIRouter:
             member_id = principal.member_id
         if member_id is None and person_id is None and event_id is None:
             raise InvalidInput("give member_id, person_id or event_id", field="member_id")
+        if principal.role == Role.FRONT_DESK:  # as for one registration: their sites' only
+            await staff_scope(request, principal, member_id, person_id, event_id)
         query: Document = {"placing": False}
         for field, value in (("member_id", member_id), ("person_id", person_id), ("event_id", event_id)):
             if value is not None:
@@ -681,6 +683,23 @@ def build_router() -> APIRouter:
         items = [await registration_view(request, registration_of(d), d["version"]) for d in docs]
         return {"items": items, "next_cursor": next_cursor}
 
+    async def staff_scope(
+        request: Request, principal: Principal, member_id: str | None, person_id: str | None, event_id: str | None
+    ) -> None:
+        """Front desk lists an event of their sites, or an organisation at home at one of them."""
+        if event_id is not None:
+            await staff_event(request, event_id, principal)
+            return
+        if member_id is not None:
+            member, _ = await _member_for(request, member_id, principal)
+        else:
+            assert person_id is not None
+            found = await _store(request).member_of_person(person_id)
+            if found is None:
+                return  # nobody: an empty list tells nothing
+            member = found[0]
+        _staff_at(principal, member.home_site_id)
+
     async def registration_for(request: Request, rid: str, principal: Principal) -> tuple[Registration, int]:
         try:
             registration, version = await _registrations(request).get(rid)
@@ -688,6 +707,12 @@ def build_router() -> APIRouter:
             raise NotFound(f"there is no registration {rid}") from None
         if not principal.may_act_for_member(registration.member_id):
             raise NotFound(f"there is no registration {rid}")
+        if principal.role == Role.FRONT_DESK:  # staff act for members at their own sites' events
+            try:
+                event, _ = await _events(request).get(registration.event_id)
+            except UnknownEvent:
+                raise NotFound(f"there is no registration {rid}") from None
+            _staff_at(principal, event.site_id)
         return registration, version
 
     @router.get("/registrations/{registration_id}", tags=["registrations"])

@@ -657,7 +657,8 @@ def build_router() -> APIRouter:
     ) -> dict[str, Any]:
         store = _store(request)
         found = await store.site(site_id)
-        if found is None:
+        # Another site's day (who resides where, whose reservations) is not for this desk.
+        if found is None or not principal.may_act_at_site(site_id):
             raise NotFound(f"there is no site {site_id}")
         site = found[0]
         tz = ZoneInfo(site.time_zone)
