@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from parkgrid.auth import Principal, Role, TokenVerifier, issue_token
 from parkgrid.http.problems import Unauthorized
@@ -209,3 +210,15 @@ def test_token_signed_with_another_algorithm_is_unauthorized(settings: KitSettin
     token = jwt.encode(claims, settings.jwt_secret.get_secret_value() * 2, algorithm="HS512")
     with pytest.raises(Unauthorized):
         TokenVerifier(settings).verify(token)
+
+
+def test_a_verified_token_is_remembered_until_it_expires(settings: KitSettings) -> None:
+    verifier = TokenVerifier(settings)
+    token = issue_token(settings, role=Role.ADMIN, ttl=timedelta(seconds=2))
+    first = verifier.verify(token)
+    assert verifier.verify(token) is first  # not decoded again
+    with pytest.raises(ValidationError):
+        first.role = Role.MEMBER  # type: ignore[misc]  # shared between requests: frozen
+    time.sleep(2.2)
+    with pytest.raises(Unauthorized, match="expired"):
+        verifier.verify(token)

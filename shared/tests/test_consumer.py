@@ -49,7 +49,13 @@ async def _run_until(runner: ConsumerRunner, done: Callable[[], Awaitable[bool]]
 
 
 def _runner(
-    kafka: str, topic: str, group: str, handler: Handler, max_attempts: int = 5, concurrency: int = 1
+    kafka: str,
+    topic: str,
+    group: str,
+    handler: Handler,
+    max_attempts: int = 5,
+    concurrency: int = 1,
+    newest_per_key: bool = False,
 ) -> ConsumerRunner:
     return ConsumerRunner(
         name="test",
@@ -61,6 +67,7 @@ def _runner(
         backoff=Backoff(0.01, 0.05),
         max_attempts=max_attempts,
         concurrency=concurrency,
+        newest_per_key=newest_per_key,
     )
 
 
@@ -145,6 +152,33 @@ async def test_each_event_delivered_three_times_projects_as_once(
     assert await thrice.collection.find({}, strip).sort("_id").to_list() == (
         await once.collection.find({}, strip).sort("_id").to_list()
     )
+
+
+async def test_newest_per_key_applies_each_key_once_per_batch_and_still_dead_letters_poison(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
+    records = [_record(_event(c, v)) for v in range(1, 6) for c in ("a", "b")]
+    records.insert(3, (b"a", b"{this is not json", [("ce_type", b"parkgrid.kittest.counter.incremented")]))
+    records.append(_record(_event("a", 2)))  # a late older event: newest means highest sequence
+    await _produce(kafka_bootstrap, topic, records)  # all there before the consumer's first fetch
+    projection = Projection(database["view"])
+    handled: list[tuple[str, int]] = []
+
+    async def handle(delivery: Delivery) -> None:
+        handled.append((delivery.envelope.subject, delivery.envelope.sequence))
+        await project(projection, delivery)
+
+    async def caught_up() -> bool:
+        docs = await projection.collection.find({}, {"value": 1}).to_list()
+        return sorted((d["_id"], d["value"]) for d in docs) == [("a", 5), ("b", 5)]
+
+    runner = _runner(kafka_bootstrap, topic, f"{topic_prefix}g", handle, concurrency=4, newest_per_key=True)
+    await _run_until(runner, caught_up)
+    assert handled == [("a", 5), ("b", 5)] or handled == [("b", 5), ("a", 5)], handled  # one batch
+    assert runner.superseded_count == 9
+    letters = await read_dead_letters(kafka_bootstrap, topic)
+    assert [d.header("dlq_origin_offset") for d in letters] == ["3"]
 
 
 async def test_transient_failures_are_retried_and_bugs_dead_lettered_after_attempts(

@@ -9,6 +9,7 @@ signatures instead. Claims: `role`, and depending on it `member` + `person`
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -16,7 +17,7 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from parkgrid.http.problems import Forbidden, Unauthorized
 from parkgrid.settings import KitSettings
@@ -31,6 +32,8 @@ class Role(StrEnum):
 
 class Principal(BaseModel):
     """Who is calling, as the token says."""
+
+    model_config = ConfigDict(frozen=True)  # shared between the requests of one token (see TokenVerifier)
 
     subject: str
     role: Role
@@ -89,13 +92,34 @@ def issue_token(
 
 
 class TokenVerifier:
-    """Verifies bearer tokens against the local secret or the issuer's JWKS."""
+    """Verifies bearer tokens against the local secret or the issuer's JWKS.
+
+    A request's token was verified twice (the idempotency middleware needs the caller, then
+    the route) and a client sends the same token for many requests: verifying was a tenth
+    of a booking's CPU. So a verified token's principal is kept until the token expires, at
+    most `REMEMBER_SECONDS` (a rotated key or JWKS takes effect within that).
+    """
+
+    REMEMBER_SECONDS = 60.0
+    REMEMBERED = 4096
 
     def __init__(self, settings: KitSettings) -> None:
         self.settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def verify(self, token: str) -> Principal:
+        now = time.time()
+        remembered = self._verified.get(token)
+        if remembered is not None and now < remembered[1]:
+            return remembered[0]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= self.REMEMBERED:
+            self._verified.clear()
+        self._verified[token] = (principal, min(expires, now + self.REMEMBER_SECONDS))
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
@@ -111,7 +135,7 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"the token is not valid: {exc}") from None
         try:
-            return Principal(
+            principal = Principal(
                 subject=claims["sub"],
                 role=claims.get("role"),
                 member_id=claims.get("member"),
@@ -122,6 +146,8 @@ class TokenVerifier:
             )
         except (ValidationError, KeyError) as exc:
             raise Unauthorized(f"the token's claims are not usable: {exc}") from None
+        expires = claims.get("exp")
+        return principal, float(expires) if isinstance(expires, int | float) else time.time()
 
 
 def verified_principal(request: Request) -> Principal:

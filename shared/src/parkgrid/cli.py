@@ -9,7 +9,7 @@ import asyncio
 import json
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -21,8 +21,12 @@ from rich.table import Table
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.deadletters import read_dead_letters, redrive
+from parkgrid.kafka import client_options
 from parkgrid.settings import KitSettings
 from parkgrid.topics import ensure_topics, partitions_of
+
+if TYPE_CHECKING:
+    from parkgrid.runtime import ServiceRuntime
 
 app = typer.Typer(help="ParkGrid operator commands.", no_args_is_help=True, add_completion=False)
 dlq_app = typer.Typer(help="Inspect and re-inject dead letters (<topic>.dlq).", no_args_is_help=True)
@@ -86,8 +90,8 @@ def topics(
             console.print(f"created {len(created)} topic(s)" + (": " + ", ".join(created) if created else ""))
         if quiet:
             return
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-        consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+        admin = AIOKafkaAdminClient(**client_options(settings.kafka_bootstrap_servers, settings))
+        consumer = AIOKafkaConsumer(**client_options(settings.kafka_bootstrap_servers, settings))
         await admin.start()
         await consumer.start()
         try:
@@ -168,19 +172,12 @@ def rebuild(
     declared with `projections=` are what can be rebuilt. Safe while the service runs:
     projections ignore events older than what they hold.
     """
-    from importlib.metadata import entry_points
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from parkgrid.rebuild import rebuild as replay
 
-    found = [e for e in entry_points(group="parkgrid.runtimes") if e.name == service]
-    if not found:
-        err.print(f"[red]no installed service is called {service!r}[/red]")
-        raise typer.Exit(2)
     settings = _settings().model_copy(update={"service_name": service})
-    built = found[0].load()(settings)  # a runtime, or an app whose state holds it
-    runtime = getattr(getattr(built, "state", None), "runtime", built)
+    runtime = _runtime_of(service, settings)
     if projection is None or projection not in runtime.projections:
         names = ", ".join(sorted(runtime.projections)) or "(none)"
         if projection is not None:
@@ -213,9 +210,54 @@ def rebuild(
     _run(run())
 
 
+@app.command()
+def relay(service: Annotated[str, typer.Argument(help="The service, e.g. bookings.")]) -> None:
+    """Run only the outbox relay of a service, until SIGTERM or Ctrl-C.
+
+    Deploys the relay apart from the service's instances (start those with PARKGRID_RELAY=off):
+    it can then be scaled, restarted or killed on its own, and the chaos tests kill it
+    independently. Built from the service's `parkgrid.runtimes` entry point, like `rebuild`,
+    with the same environment as the service (store, database, Kafka, topic prefix).
+    """
+    import signal
+
+    runtime = _runtime_of(service, _settings().model_copy(update={"service_name": service}))
+    if not runtime.relay_collections:
+        err.print(f"[red]{service} has no outbox to relay[/red]")
+        raise typer.Exit(2)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, stop.set)
+        serving = asyncio.create_task(runtime.serve_relay(stop))
+        connected = asyncio.create_task(runtime.kafka_ready.wait())
+        await asyncio.wait({serving, connected}, return_when=asyncio.FIRST_COMPLETED)
+        if connected.done():
+            console.print(f"relay of {service} running", highlight=False)
+        await serving
+        connected.cancel()
+
+    _run(run())
+
+
+def _runtime_of(service: str, settings: KitSettings) -> ServiceRuntime:
+    """The service's runtime, built through its `parkgrid.runtimes` entry point (exit 2 if none)."""
+    from importlib.metadata import entry_points
+
+    found = [e for e in entry_points(group="parkgrid.runtimes") if e.name == service]
+    if not found:
+        err.print(f"[red]no installed service is called {service!r}[/red]")
+        raise typer.Exit(2)
+    built = found[0].load()(settings)  # a runtime, or an app whose state holds it
+    runtime: ServiceRuntime = getattr(getattr(built, "state", None), "runtime", built)
+    return runtime
+
+
 @dlq_app.command("list")
 def dlq_list(topic: Annotated[str, typer.Argument(help="The origin topic (or its .dlq).")]) -> None:
-    """One line per dead letter: offset, origin, error."""
+    """One line per dead letter: offset, origin, error (a failure written twice shows once)."""
     letters = _run(read_dead_letters(_settings().kafka_bootstrap_servers, topic))
     table = Table("offset", "origin", "type", "error")
     for d in letters:
@@ -231,7 +273,7 @@ def dlq_show(
     offset: Annotated[int, typer.Argument(help="The dead letter's offset in the DLQ.")],
 ) -> None:
     """One dead letter in full: headers, key and value."""
-    letters = _run(read_dead_letters(_settings().kafka_bootstrap_servers, topic))
+    letters = _run(read_dead_letters(_settings().kafka_bootstrap_servers, topic, copies=True))
     match = [d for d in letters if d.offset == offset]
     if not match:
         err.print(f"no dead letter at offset {offset}")

@@ -26,9 +26,10 @@ from pymongo.errors import ConnectionFailure
 
 from parkgrid.envelope import Envelope, MalformedMessage
 from parkgrid.events import EventRegistry, IntegrationEvent
-from parkgrid.kafka import make_producer
+from parkgrid.kafka import client_options, make_producer
 from parkgrid.logging import bind_correlation, get_logger
-from parkgrid.topics import DLQ_SUFFIX
+from parkgrid.settings import KitSettings
+from parkgrid.topics import DLQ_SUFFIX, dead_letter_id
 
 log = get_logger(__name__)
 
@@ -77,6 +78,11 @@ class ConsumerRunner:
     handled concurrently (at most that many keys at once), those of one key still one at a
     time in offset order; the batch is committed once all are handled. For handlers whose
     effects per key are independent of other keys (projections keyed by aggregate id).
+
+    With `newest_per_key` too, only the newest valid record of each key in a batch is handled:
+    the others are checked (malformed ones still go to the DLQ) and committed unhandled. Only
+    for projections of full-state events, where the newest state is all the others would lead
+    to: a catch-up from offset 0 then writes each aggregate once per batch, not once per event.
     """
 
     def __init__(
@@ -93,9 +99,12 @@ class ConsumerRunner:
         batch_size: int = 200,
         auto_offset_reset: str = "earliest",
         concurrency: int = 1,
+        newest_per_key: bool = False,
+        settings: KitSettings | None = None,
     ) -> None:
         self.name = name
         self.bootstrap_servers = bootstrap_servers
+        self.settings = settings  # Kafka security; this process's environment when None
         self.group_id = group_id
         self.topics = list(topics)
         self.handler = handler
@@ -105,6 +114,8 @@ class ConsumerRunner:
         self.batch_size = batch_size
         self.auto_offset_reset = auto_offset_reset
         self.concurrency = max(1, concurrency)
+        self.newest_per_key = newest_per_key
+        self.superseded_count = 0
         self._stopping = asyncio.Event()
         self._processed: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
@@ -133,7 +144,7 @@ class ConsumerRunner:
 
     async def _run_once(self) -> None:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers,
+            **client_options(self.bootstrap_servers, self.settings),
             group_id=self.group_id,
             client_id=f"{self.name}-{self.group_id}",
             enable_auto_commit=False,
@@ -144,7 +155,7 @@ class ConsumerRunner:
             # on the next refresh: 15 s rather than aiokafka's default 5 minutes.
             metadata_max_age_ms=15_000,
         )
-        producer = make_producer(self.bootstrap_servers, client_id=f"{self.name}-dlq")
+        producer = make_producer(self.bootstrap_servers, client_id=f"{self.name}-dlq", settings=self.settings)
         await consumer.start()
         try:
             await producer.start()
@@ -198,6 +209,8 @@ class ConsumerRunner:
 
         async def run_key(chain: list[ConsumerRecord[bytes, bytes]]) -> None:
             async with gate:
+                if self.newest_per_key and len(chain) > 1:
+                    chain = await self._newest_valid(chain, producer, done)
                 for record in chain:
                     if self._stopping.is_set() or not await self._process(record, producer):
                         return
@@ -208,6 +221,35 @@ class ConsumerRunner:
             if record.offset not in done:
                 break
             self._processed[tp] = record.offset + 1
+
+    async def _newest_valid(
+        self, chain: list[ConsumerRecord[bytes, bytes]], producer: AIOKafkaProducer, done: set[int]
+    ) -> list[ConsumerRecord[bytes, bytes]]:
+        """Of one key's records, the newest state that parses (as a one-record chain); the others
+        are marked done: the malformed after going to the DLQ, the valid as superseded.
+
+        Newest by the envelope's sequence (the aggregate's version), not by offset: a late or
+        replayed older event may come after a newer one.
+        """
+        newest: tuple[int, ConsumerRecord[bytes, bytes]] | None = None
+        valid = 0
+        for record in chain:
+            try:
+                envelope = Envelope.from_kafka(record.key, record.value, record.headers)
+                if self.registry is not None:
+                    self.registry.parse(envelope)
+            except MalformedMessage as exc:
+                await self._dead_letter(record, producer, exc)
+                done.add(record.offset)
+                continue
+            valid += 1
+            if newest is None or envelope.sequence >= newest[0]:
+                newest = (envelope.sequence, record)
+        for record in chain:
+            if newest is not None and record is not newest[1]:
+                done.add(record.offset)
+        self.superseded_count += max(0, valid - 1)
+        return [] if newest is None else [newest[1]]
 
     # --- one message -----------------------------------------------------------------
 
@@ -278,6 +320,9 @@ class ConsumerRunner:
             ("dlq_origin_partition", str(record.partition).encode()),
             ("dlq_origin_offset", str(record.offset).encode()),
             ("dlq_consumer_group", self.group_id.encode()),
+            # Deterministic: killed between this write and the offset commit, the consumer
+            # dead-letters the same record again with the same id; readers count it once.
+            ("dlq_id", dead_letter_id(record.topic, record.partition, record.offset, self.group_id).encode()),
             ("dlq_error_class", type(error).__name__.encode()),
             ("dlq_error", str(error)[:2000].encode()),
             ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),

@@ -9,16 +9,50 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.helpers import create_ssl_context
 from aiokafka.structs import RecordMetadata
 
 from parkgrid.envelope import Envelope
+from parkgrid.settings import KitSettings
 
 
-def make_producer(bootstrap_servers: str, *, client_id: str = "parkgrid", linger_ms: int = 5) -> AIOKafkaProducer:
+def client_options(bootstrap_servers: str, settings: KitSettings | None = None) -> dict[str, Any]:
+    """The connection arguments of every aiokafka client the kit builds (producer, consumer, admin).
+
+    The one place that turns `KAFKA_SECURITY_PROTOCOL`, `KAFKA_SASL_*` and `KAFKA_SSL_CAFILE`
+    into aiokafka's arguments, so that no client can be left connecting in plaintext to a
+    SASL/SCRAM cluster (deploy/production). `settings` defaults to this process's environment,
+    which is where a deployed service's settings come from. PLAINTEXT adds nothing.
+    """
+    settings = settings if settings is not None else KitSettings()
+    options: dict[str, Any] = {"bootstrap_servers": bootstrap_servers}
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return options
+    options["security_protocol"] = protocol
+    if protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(cafile=settings.kafka_ssl_cafile)
+    if protocol.startswith("SASL_"):
+        if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
+            raise ValueError(f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka_sasl_username
+        options["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+    return options
+
+
+def make_producer(
+    bootstrap_servers: str,
+    *,
+    client_id: str = "parkgrid",
+    linger_ms: int = 5,
+    settings: KitSettings | None = None,
+) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **client_options(bootstrap_servers, settings),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,

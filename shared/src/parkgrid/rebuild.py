@@ -24,6 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from parkgrid.consumer import Delivery, Handler
 from parkgrid.envelope import Envelope, MalformedMessage
 from parkgrid.events import EventRegistry
+from parkgrid.kafka import client_options
 from parkgrid.store import Collection
 from parkgrid.topics import partitions_of
 
@@ -66,13 +67,13 @@ async def rebuild(
     """Drop `spec`'s collections (unless `drop` is false) and replay its topics into it."""
     started = time.perf_counter()
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **client_options(bootstrap_servers),
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
         client_id=f"rebuild-{spec.name}",
     )
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers))
     await admin.start()
     try:
         numbers = await partitions_of(admin, spec.topics)

@@ -66,11 +66,18 @@ class ServiceRuntime:
             timeout_ms=probe_ms,
             socket_timeout_ms=probe_ms,
         )
-        self.idempotency = IdempotencyRecords(self.db["idempotency_keys"])
+        self.idempotency = IdempotencyRecords(
+            self.db["idempotency_keys"], stale_after=timedelta(seconds=settings.idempotency_takeover_seconds)
+        )
         self.publisher: EventPublisher | None = None
         self.relay_collections: list[Collection] = []
         self.relay_lease = relay_lease
         self.relay: OutboxRelay | None = None
+        # PARKGRID_RELAY=off: the relay runs elsewhere (`parkgrid relay <service>`, `serve_relay`).
+        self.runs_relay = settings.relay == "on"
+        # In a service, `notify_relay` names each write to its relay, so sweeping is only for
+        # what other processes left; a relay of its own process hears of nothing and sweeps often.
+        self.relay_sweep_interval = 1.0
         self.consumers: list[ConsumerRunner] = []
         self.projections: dict[str, ProjectionSpec] = {}
         self.kafka_ready = asyncio.Event()
@@ -95,16 +102,19 @@ class ServiceRuntime:
         group: str | None = None,
         projections: Sequence[Collection] = (),
         concurrency: int = 1,
+        newest_per_key: bool = False,
     ) -> ConsumerRunner:
         """Run `handler` over these topics (created if missing) in the group `<prefix><service>.<name>`.
 
         `projections` names the collections the handler fills: they make the consumer a
         projection that `parkgrid rebuild <service> <name>` can drop and replay.
-        `concurrency` > 1 handles that many keys of a batch at once (see `ConsumerRunner`).
+        `concurrency` > 1 handles that many keys of a batch at once, and `newest_per_key` only
+        the newest event of each key in a batch, for full-state projections (see `ConsumerRunner`).
         """
         runner = ConsumerRunner(
             name=name,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            settings=self.settings,
             # The topic prefix isolates test runs sharing one broker; their groups must be
             # theirs too, or runs rebalance each other's consumers without end.
             group_id=self.settings.topic_prefix + (group or f"{self.settings.service_name}.{name}"),
@@ -112,6 +122,7 @@ class ServiceRuntime:
             handler=handler,
             registry=self.registry,
             concurrency=concurrency,
+            newest_per_key=newest_per_key,
         )
         self.topics.extend(t for t in topics if t not in self.topics)
         self.consumers.append(runner)
@@ -203,7 +214,9 @@ class ServiceRuntime:
     async def _connect_kafka(self) -> None:
         attempt = 0
         while True:
-            producer = make_producer(self.settings.kafka_bootstrap_servers, client_id=self.settings.service_name)
+            producer = make_producer(
+                self.settings.kafka_bootstrap_servers, client_id=self.settings.service_name, settings=self.settings
+            )
             try:
                 await producer.start()
                 if self.topics:
@@ -232,14 +245,33 @@ class ServiceRuntime:
         self.publisher = EventPublisher(producer, self.settings.topic_prefix)
         self.kafka_ready.set()
         log.info("kafka.connected", service=self.settings.service_name)
-        if self.relay_collections:
+        if self.relay_collections and self.runs_relay:
             self.relay = OutboxRelay(
                 self.relay_collections,
                 self.publisher,
                 owner=default_owner(self.settings.service_name),
                 lease=self.relay_lease,
+                sweep_interval=self.relay_sweep_interval,
             )
             await self.relay.run()
+
+    async def serve_relay(self, stop: asyncio.Event) -> None:
+        """Run only this service's outbox relay (no API, consumers or jobs) until `stop` is set.
+
+        What `parkgrid relay <service>` runs: the relay deployed as a process of its own,
+        beside instances started with PARKGRID_RELAY=off, so it can be scaled, restarted and
+        killed apart from them (the chaos tests kill it at random). Leases keep several
+        relays, in-process or not, from working on one aggregate at once.
+        """
+        if not self.relay_collections:
+            raise ValueError(f"{self.settings.service_name} has no outbox to relay")
+        self.runs_relay = True
+        self.relay_sweep_interval = 0.25
+        self._spawn(self._connect_kafka(), "kafka-connect")
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()
 
     async def _watch_store(self) -> None:
         """Log once when the store is unreachable and once when it comes back."""

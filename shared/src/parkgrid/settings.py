@@ -6,6 +6,8 @@ infrastructure, testcontainers, or a production cluster without changes.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,6 +20,20 @@ class KitSettings(BaseSettings):
     service_name: str = Field("parkgrid", validation_alias="PARKGRID_SERVICE_NAME")
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")
     kafka_replication_factor: int = Field(1, ge=1, validation_alias="KAFKA_REPLICATION_FACTOR")
+    # How clients authenticate to the brokers (deploy/production: SASL/SCRAM-SHA-512 over TLS,
+    # one user per service); the local broker is PLAINTEXT. `parkgrid.kafka.client_options`
+    # turns these into aiokafka's arguments, for every client the kit builds.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", validation_alias="KAFKA_SECURITY_PROTOCOL"
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM"
+    )
+    kafka_sasl_username: str | None = Field(None, validation_alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: SecretStr | None = Field(None, validation_alias="KAFKA_SASL_PASSWORD")
+    kafka_ssl_cafile: str | None = Field(
+        None, validation_alias="KAFKA_SSL_CAFILE", description="CA bundle of the brokers' TLS; system CAs when unset."
+    )
     mongodb_uri: str = Field("mongodb://127.0.0.1:27017/", validation_alias="MONGODB_URI")
     database_name: str | None = Field(
         None,
@@ -45,6 +61,21 @@ class KitSettings(BaseSettings):
         "not the local secret.",
     )
     max_body_bytes: int = Field(1_000_000, validation_alias="PARKGRID_MAX_BODY_BYTES")
+    idempotency_takeover_seconds: float = Field(
+        60.0,
+        gt=0,
+        validation_alias="PARKGRID_IDEMPOTENCY_TAKEOVER_SECONDS",
+        description="How long a keyed command may stay in progress before a retry with its key "
+        "takes it over (its process presumably died). Longer than any request lives.",
+    )
+
+    # --- the outbox relay's placement (`parkgrid relay <service>` runs it as a process of its own)
+    relay: Literal["on", "off"] = Field(
+        "on",
+        validation_alias="PARKGRID_RELAY",
+        description="off: this process writes outbox entries but publishes none; a separate "
+        "`parkgrid relay <service>` process does, so it can be deployed, scaled and killed apart.",
+    )
 
     @property
     def database(self) -> str:

@@ -14,11 +14,21 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from pydantic import BaseModel, ConfigDict
 
+from parkgrid.kafka import client_options
 from parkgrid.logging import get_logger
 
 log = get_logger(__name__)
 
 DLQ_SUFFIX = ".dlq"
+
+
+def dead_letter_id(topic: str, partition: int, offset: int, group: str) -> str:
+    """The identity of a dead letter: the source record and the consumer group that gave up on it.
+
+    A consumer killed after writing a dead letter but before committing the offset writes it
+    again on restart; both copies carry this id, so `parkgrid dlq` lists and redrives it once.
+    """
+    return f"{topic}/{partition}@{offset}#{group}"
 
 
 class TopicCreationFailed(RuntimeError):
@@ -74,7 +84,7 @@ async def ensure_topics(
     single local broker, 3 for a cluster.
     """
     wanted = with_dead_letters(specs)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -120,7 +130,7 @@ async def delete_topics_with_prefix(bootstrap_servers: str, prefix: str) -> list
     """
     if not prefix:
         raise ValueError("refusing to delete topics with an empty prefix")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers))
     await admin.start()
     try:
         doomed = [name for name in await admin.list_topics() if name.startswith(prefix)]

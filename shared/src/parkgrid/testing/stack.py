@@ -7,7 +7,9 @@ suite share one broker and one store without seeing each other. Services talk to
 other only over Kafka, as in production; the frontdesk is pointed at the others' URLs.
 
 It can kill a process with SIGKILL and start it again (chaos), or start a second
-instance of a service (scaling).
+instance of a service (scaling). For the services named in `relays`, the outbox relay is
+a process of its own (`parkgrid relay <service>`, started as `relay_of(service)`) and the
+service's instances run with PARKGRID_RELAY=off, so the relay can be killed apart.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ class ServiceEntry:
     app: str
 
 
+RELAY_SUFFIX = ".relay"
+
+
+def relay_of(service: str) -> str:
+    """The stack's name for the relay process of `service` (to `start`, `kill`, `restart` it)."""
+    return service + RELAY_SUFFIX
+
+
 def declared_services(path: Path = SERVICES_TSV) -> list[ServiceEntry]:
     """The services `make run` starts, in file order."""
     entries = []
@@ -65,15 +75,18 @@ def free_port() -> int:
 
 @dataclass
 class Instance:
-    """One running process of a service."""
+    """One running process of a service (or of its relay, which has no port)."""
 
     service: str
-    port: int
+    port: int | None
     process: subprocess.Popen[bytes]
     log: Path
+    since: int = 0  # where this process's output starts in its log (logs are appended to)
 
     @property
     def url(self) -> str:
+        if self.port is None:
+            raise ValueError(f"{self.service} serves no HTTP")
         return f"http://127.0.0.1:{self.port}"
 
     def alive(self) -> bool:
@@ -90,6 +103,7 @@ class Stack:
     run_id: str = field(default_factory=lambda: "s" + uuid.uuid4().hex[:8])
     jwt_secret: str = "parkgrid-stack-secret-" + uuid.uuid4().hex
     extra_env: dict[str, str] = field(default_factory=dict)
+    relays: frozenset[str] = frozenset()  # services whose relay is its own process
     instances: dict[str, list[Instance]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
 
@@ -147,10 +161,17 @@ class Stack:
         for other in declared_services():
             env[f"FRONTDESK_{other.name.upper()}_URL"] = f"http://127.0.0.1:{self.port_of(other.name)}"
         env.update(self.extra_env)
+        if service in self.relays:
+            env["PARKGRID_RELAY"] = "off"
         return env
 
     def start(self, service: str, *, port: int | None = None, wait: float = 60.0) -> Instance:
-        """Start one process of `service` (on its stack port unless told) and wait until it is ready."""
+        """Start one process of `service` (on its stack port unless told) and wait until it is ready.
+
+        `relay_of(name)` starts the relay process of a service named in `relays`.
+        """
+        if service.endswith(RELAY_SUFFIX):
+            return self._start_relay(service.removesuffix(RELAY_SUFFIX), wait=wait)
         entry = next((s for s in declared_services() if s.name == service), None)
         if entry is None:
             raise ValueError(f"{service!r} is not in {SERVICES_TSV}")
@@ -171,17 +192,49 @@ class Stack:
         self.wait_ready(instance, timeout=wait)
         return instance
 
+    def _start_relay(self, service: str, *, wait: float) -> Instance:
+        if service not in self.relays:
+            raise ValueError(f"{service}'s relay runs inside its instances: name it in `relays`")
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = self.logs / f"{self.run_id}-{relay_of(service)}.log"
+        env = {**self.environment(service), "PARKGRID_RELAY": "on"}
+        since = log.stat().st_size if log.exists() else 0
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-c", "from parkgrid.cli import main; main()", "relay", service],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+                start_new_session=True,
+            )
+        instance = Instance(relay_of(service), None, process, log, since)
+        self.instances.setdefault(instance.service, []).append(instance)
+        self.wait_ready(instance, timeout=wait)
+        return instance
+
     def start_all(self, services: Iterable[str] | None = None, *, wait: float = 90.0) -> None:
+        """Start these services (default: every installed one), each followed by its relay if in `relays`."""
         names = list(services) if services is not None else [s.name for s in installed_services()]
         for name in names:
             self.start(name, wait=wait)
+            if name in self.relays:
+                self.start(relay_of(name), wait=wait)
 
     def wait_ready(self, instance: Instance, *, timeout: float = 60.0) -> None:
+        """Until /readyz answers 200 (a relay process: until it says it runs, connected to Kafka)."""
         deadline = time.monotonic() + timeout
         last = "no answer"
         while time.monotonic() < deadline:
             if not instance.alive():
                 raise RuntimeError(f"{instance.service} exited: {self.tail(instance)}")
+            if instance.port is None:
+                with contextlib.suppress(OSError), instance.log.open("rb") as out:
+                    out.seek(instance.since)
+                    if b" running" in out.read():
+                        return
+                time.sleep(0.3)
+                continue
             try:
                 answer = httpx.get(f"{instance.url}/readyz", timeout=2.0)
                 if answer.status_code == 200:

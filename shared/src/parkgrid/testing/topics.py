@@ -7,6 +7,7 @@ import time
 from aiokafka import AIOKafkaConsumer
 
 from parkgrid.envelope import Envelope
+from parkgrid.kafka import client_options
 from parkgrid.settings import KitSettings
 
 
@@ -27,7 +28,7 @@ async def read_topic(
     """
     consumer = AIOKafkaConsumer(
         settings.topic_prefix + topic,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_options(settings.kafka_bootstrap_servers, settings),
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,

@@ -29,6 +29,7 @@ from insights.domain.facts import Fact
 from insights.domain.kpis import Scope, compute
 from parkgrid.envelope import Envelope, MalformedMessage
 from parkgrid.events import registry
+from parkgrid.kafka import client_options
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database, connect
 from parkgrid.topics import partitions_of
@@ -94,7 +95,7 @@ def differences(live: dict[str, dict[str, Any]], rebuilt: dict[str, dict[str, An
 async def replay(settings: KitSettings, store: InsightsStore, on_progress: Progress | None = None) -> tuple[int, int]:
     """Store every record of the projected topics, offset 0 to the end; returns (stored, skipped)."""
     names = [settings.topic_prefix + t for t in PROJECTED_TOPICS]
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(settings.kafka_bootstrap_servers, settings))
     await admin.start()
     try:
         partitions = await partitions_of(admin, names)
@@ -102,7 +103,7 @@ async def replay(settings: KitSettings, store: InsightsStore, on_progress: Progr
         await admin.close()
     assigned = [TopicPartition(topic, p) for topic, ps in partitions.items() for p in ps]
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **client_options(settings.kafka_bootstrap_servers, settings),
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
