@@ -40,6 +40,7 @@ from parkgrid.testing.stack import Stack
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "deploy" / "local" / "infra.sh"
 SERVICES = ("spaces", "catalogue", "community", "bookings")
+INFRA_PARTS = ("ferretdb", "kafka")
 SITE = "site-chaos"
 WEEK = [{"weekday": d, "opens": "08:00", "closes": "19:00"} for d in range(1, 8)]
 ROOMS = (("sp-chaos-atlas", 6), ("sp-chaos-rif", 4))
@@ -339,7 +340,11 @@ class Workload:
 
 @dataclass
 class Controller:
-    """Kills one target at a time, at seeded random moments, and brings it back."""
+    """Kills one target at a time, at seeded random moments, and brings it back.
+
+    Targets are the stack's `processes` (services, or relay processes named `relay_of(service)`)
+    and, when `local` is given, the infrastructure's parts.
+    """
 
     stack: Stack
     rng: random.Random
@@ -347,10 +352,13 @@ class Controller:
     env: dict[str, str]
     kills: Counter[str] = field(default_factory=Counter)
     log: list[dict[str, Any]] = field(default_factory=list)
+    processes: tuple[str, ...] = SERVICES
+    pause_s: tuple[float, float] = (2.0, 8.0)  # between the return of one victim and the next kill
+    down_s: tuple[float, float] = (0.5, 4.0)  # how long a victim stays down
 
     def targets(self) -> list[str]:
-        infra = [p for p in ("ferretdb", "kafka") if self.local and (self.local / "run" / f"{p}.pid").exists()]
-        return [*SERVICES, *infra]
+        infra = [p for p in INFRA_PARTS if self.local and (self.local / "run" / f"{p}.pid").exists()]
+        return [*self.processes, *infra]
 
     def kill_infra(self, part: str) -> None:
         assert self.local is not None
@@ -372,14 +380,14 @@ class Controller:
 
     def strike(self, target: str, down_s: float) -> None:
         began = time.monotonic()
-        if target in SERVICES:
-            self.stack.kill(target)
-            time.sleep(down_s)
-            self.stack.start(target, wait=240)
-        else:
+        if target in INFRA_PARTS:
             self.kill_infra(target)
             time.sleep(down_s)
             self.start_infra(target)
+        else:
+            self.stack.kill(target)
+            time.sleep(down_s)
+            self.stack.start(target, wait=240)
         self.kills[target] += 1
         back = round(time.monotonic() - began, 1)
         self.log.append({"target": target, "down_s": round(down_s, 1), "back_after_s": back})
@@ -393,7 +401,7 @@ class Controller:
         end = time.monotonic() + seconds
         order: list[str] = []
         while not stop.is_set() and time.monotonic() < end:
-            await asyncio.sleep(self.rng.uniform(2.0, 8.0))
+            await asyncio.sleep(self.rng.uniform(*self.pause_s))
             if stop.is_set() or time.monotonic() >= end:
                 break
             if not order:
@@ -401,7 +409,7 @@ class Controller:
                 self.rng.shuffle(order)
             target = order.pop()
             print(f"[chaos] t={seconds - (end - time.monotonic()):.0f}s kill -9 {target}", flush=True)
-            await asyncio.to_thread(self.strike, target, self.rng.uniform(0.5, 4.0))
+            await asyncio.to_thread(self.strike, target, self.rng.uniform(*self.down_s))
 
 
 async def inject_poison(stack: Stack, count: int = 3) -> set[str]:

@@ -118,10 +118,12 @@ async def _post_until_created(
     """POST until 201: the other services learn the site over Kafka, a moment after spaces has it."""
     answer: dict[str, Any] = {}
     last: list[str] = []
+    sent = dict(headers)
+    tries = itertools.count(1)
 
     async def created() -> bool:
         try:
-            response = await http.post(url, json=body, headers=headers)
+            response = await http.post(url, json=body, headers=sent)
         except httpx.TimeoutException as exc:  # a busy shared store: the same request again
             last[:] = [repr(exc)]
             return False
@@ -130,6 +132,9 @@ async def _post_until_created(
             answer.update(response.json())
             return True
         unknown_site = response.status_code == 422 and "site" in response.text
+        if unknown_site and "Idempotency-Key" in headers:
+            # That attempt made nothing, and its key now replays its 422: the next needs a key of its own.
+            sent["Idempotency-Key"] = f"{headers['Idempotency-Key']}-{next(tries)}"
         if not unknown_site and response.status_code not in (409, 503):
             raise AssertionError(f"{what}: {response.status_code} {response.text[:300]}")
         return False
@@ -606,7 +611,13 @@ def group(stack: Stack, service: str, consumer: str) -> str:
     return f"{stack.topic_prefix}{service}.{consumer}"
 
 
+# A request cut off by a kill leaves its Idempotency-Key in progress: the client's retries
+# wait this long before taking it over (60 s by default; most of these runs' length).
+TAKEOVER_ENV = {"PARKGRID_IDEMPOTENCY_TAKEOVER_SECONDS": "15"}
+
+
 def new_stack(kafka_bootstrap: str, mongodb_uri: str, **kwargs: Any) -> Stack:
+    kwargs["extra_env"] = {**TAKEOVER_ENV, **kwargs.get("extra_env", {})}
     return Stack(kafka_bootstrap, mongodb_uri, logs=REPO / ".local" / "logs" / "stack", **kwargs)
 
 
