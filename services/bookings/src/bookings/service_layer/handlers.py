@@ -16,6 +16,7 @@ waitlist is promoted.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,14 +148,16 @@ class BookingService:
 
     async def book(self, command: BookCommand) -> Outcome:
         now = self.clock()
-        offering, zone = await self.offering(command.offering_id)
+        # Independent reads, at once: every booking command makes them.
+        (offering, zone), member = await asyncio.gather(
+            self.offering(command.offering_id), self.projections.members.get(command.member_id)
+        )
         session = session_at(offering, zone, command.starts_at)
         if session is None:
             raise InvalidBooking(
                 f"{command.starts_at.isoformat()} is not the start of a session of this offering", field="starts_at"
             )
         rules.check_rules(offering, session.starts_at, command.party_size, now)
-        member = await self.projections.members.get(command.member_id)
         person_id = rules.check_eligible(offering, member, command.person_id)
         assert member is not None
         if command.replaces is None:

@@ -30,6 +30,8 @@ def consume_members(runtime: ServiceRuntime, members: Members, group: str | None
         group=group,
         projections=[members.projection.collection],
         # Each member's events are full-state and guarded by sequence: members are
-        # independent, so a catch-up applies several at once (each member in order).
+        # independent, so a catch-up applies several at once (each member in order), and
+        # only each member's newest event of a batch (the others would be overwritten).
         concurrency=16,
+        newest_per_key=True,
     )

@@ -7,6 +7,7 @@ of the request that asked for it: a request delivered twice finds its first answ
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -147,11 +148,16 @@ class Reservations:
     async def reserve(self, request: ReservationRequest) -> Document:
         """Confirm or refuse `request`; a request seen before gets its first answer."""
         rid = request.request_id
-        existing = await self.get(rid)
+        # Independent reads, at once: this runs inside every room booking's saga.
+        existing, site_doc, listed, already = await asyncio.gather(
+            self.get(rid),
+            self.store.sites.get(request.site_id),
+            self.store.spaces_of(request.site_id, active_only=True),
+            self.store.calendars.holding(request.site_id, rid),
+        )
         if existing is not None:
             return existing
         invalid = invalid_range(request.time.starts_at, request.time.ends_at)
-        site_doc = await self.store.sites.get(request.site_id)
         if site_doc is None:
             return await self._refuse(request, Refusal(RefusalReason.UNKNOWN_SITE, f"no site {request.site_id}"))
         if invalid is not None:
@@ -160,7 +166,7 @@ class Reservations:
         refusal = site.refusal_for(request.time.starts_at, request.time.ends_at)
         if refusal is not None:
             return await self._refuse(request, refusal)
-        spaces = [s for s, _ in await self.store.spaces_of(site.site_id, active_only=True)]
+        spaces = [s for s, _ in listed]
         fitting = best_fits(spaces, request.requirement)
         if not fitting:
             requirement = request.requirement
@@ -168,7 +174,7 @@ class Reservations:
             if requirement.features:
                 detail += f" with {', '.join(requirement.features)}"
             return await self._refuse(request, Refusal(RefusalReason.NO_SPACE_FITS, detail))
-        held, in_the_past = await self._hold(request, fitting)
+        held, in_the_past = await self._hold(request, fitting, already)
         if held is None and in_the_past:
             return await self._refuse(
                 request, Refusal(RefusalReason.INVALID_REQUEST, "that time is past: it can no longer be reserved")
@@ -191,14 +197,15 @@ class Reservations:
         self.notify()
         return {**state, "_id": rid, "version": version}
 
-    async def _hold(self, request: ReservationRequest, fitting: list[Space]) -> tuple[Space | None, bool]:
+    async def _hold(
+        self, request: ReservationRequest, fitting: list[Space], already: str | None
+    ) -> tuple[Space | None, bool]:
         """The space held for the request, if any; and whether a space was refused only because
-        the range reaches into its calendar's pruned past."""
+        the range reaches into its calendar's pruned past. `already`: the space on which the
+        request holds a range (a crash came between hold and answer): kept, not a second one."""
         rid = request.request_id
         start, end = request.time.starts_at, request.time.ends_at
-        if len(fitting) > 1:
-            # After a crash between hold and answer, keep the space held then, not a second one.
-            already = await self.store.calendars.holding(request.site_id, rid)
+        if already is not None:
             for space in fitting:
                 if space.space_id == already:
                     return space, False
