@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bench.baselines import Env
-from bench.catchup import backlog, end_offsets
+from bench.catchup import end_offsets
 from bench.http_write import Poster, client_for, throughput_then_latency
 from bench.loadgen import Summary, open_loop, timed_batch
 from bench.samples import SAMPLES
@@ -42,6 +42,7 @@ from parkgrid.envelope import Envelope
 from parkgrid.events import registry
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.settings import KitSettings
+from parkgrid.testing.topics import consumer_lag
 from parkgrid.topics import ensure_topics
 
 SITE = "site-bench"
@@ -217,7 +218,7 @@ class BookingsBench:
                 db = self.mongo[database]
                 for name in await db.list_collection_names():
                     pending += await db[name].count_documents({"outbox_pending": True})
-            if not pending and not await backlog(self.env.bootstrap, self.env.prefix):
+            if not pending and not any((await consumer_lag(self.env.bootstrap, group_prefix=self.env.prefix)).values()):
                 break
             await asyncio.sleep(0.5)
         return round(time.monotonic() - began, 2)

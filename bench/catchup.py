@@ -126,26 +126,6 @@ async def _committed(admin: AIOKafkaAdminClient, group: str) -> int:
     return sum(max(0, o.offset) for tp, o in offsets.items() if tp.topic.endswith(MEMBERS_TOPIC.name))
 
 
-async def backlog(bootstrap: str, group_prefix: str) -> int:
-    """Messages the consumer groups named `group_prefix...` have yet to commit, over their topics."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await admin.start()
-    await consumer.start()
-    try:
-        groups = [g[0] for g in await admin.list_consumer_groups() if str(g[0]).startswith(group_prefix)]
-        behind = 0
-        for group in groups:
-            committed = {tp: meta.offset for tp, meta in (await admin.list_consumer_group_offsets(group)).items()}
-            ends = await consumer.end_offsets(list(committed)) if committed else {}
-            behind += sum(max(0, end - max(0, committed[tp])) for tp, end in ends.items())
-        return behind
-    finally:
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer.stop()
-        await admin.close()
-
-
 async def end_offsets(bootstrap: str, *names: str) -> int:
     """The sum of the end offsets of these topics (missing ones count 0): messages ever written."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)

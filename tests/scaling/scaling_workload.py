@@ -32,7 +32,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 from pymongo import AsyncMongoClient
@@ -41,6 +40,7 @@ from parkgrid.auth import Role
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.http.idempotency import command_id
 from parkgrid.testing.stack import REPO, Instance, Stack, declared_services, free_port
+from parkgrid.testing.topics import consumer_lag
 from parkgrid.topics import delete_topics_with_prefix, ensure_topics
 
 SITE = "site-scale"
@@ -453,27 +453,7 @@ async def settle_sagas(stack: Stack, *, within: float = 60.0) -> None:
 
 async def group_lag(stack: Stack, groups: Sequence[str]) -> dict[str, int]:
     """Each group's lag over the stack's topics: end offsets minus committed offsets."""
-    admin_client = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, group_id=None)
-    await admin_client.start()
-    await consumer.start()
-    try:
-        lags: dict[str, int] = {}
-        for group in groups:
-            committed = await admin_client.list_consumer_group_offsets(group)
-            mine = {tp: meta.offset for tp, meta in committed.items() if tp.topic.startswith(stack.topic_prefix)}
-            subscribed = {tp.topic for tp in mine}
-            tps = [TopicPartition(t, p) for t in subscribed for p in (consumer.partitions_for_topic(t) or ())]
-            if not tps:
-                with contextlib.suppress(Exception):
-                    await consumer._client.force_metadata_update()
-                tps = [TopicPartition(t, p) for t in subscribed for p in (consumer.partitions_for_topic(t) or ())]
-            ends = await consumer.end_offsets(tps) if tps else {}
-            lags[group] = sum(max(0, end - max(0, mine.get(tp, 0))) for tp, end in ends.items())
-        return lags
-    finally:
-        await consumer.stop()
-        await admin_client.close()
+    return await consumer_lag(stack.kafka_bootstrap, groups)
 
 
 async def drained(stack: Stack, groups: Sequence[str], *, within: float = 60.0) -> dict[str, int]:

@@ -1,10 +1,15 @@
-"""Reading what a test's services published: the envelopes on a prefixed topic, from the start."""
+"""Reading what a test's services published (the envelopes on a prefixed topic, from the start)
+and how far their consumer groups are behind."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import Sequence
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from parkgrid.envelope import Envelope
 from parkgrid.kafka import client_options
@@ -51,3 +56,34 @@ async def read_topic(
     finally:
         await consumer.stop()
     return found
+
+
+async def consumer_lag(
+    bootstrap: str, groups: Sequence[str] = (), *, group_prefix: str | None = None
+) -> dict[str, int]:
+    """Each consumer group's lag: messages on its topics it has not committed yet.
+
+    The groups named, and those whose id starts with `group_prefix`. Every partition of a
+    topic the group committed on counts, those it never committed on from offset 0.
+    """
+    admin = AIOKafkaAdminClient(**client_options(bootstrap))
+    consumer = AIOKafkaConsumer(**client_options(bootstrap), group_id=None)
+    await admin.start()
+    await consumer.start()
+    try:
+        named = list(groups)
+        if group_prefix is not None:
+            named += [str(g[0]) for g in await admin.list_consumer_groups() if str(g[0]).startswith(group_prefix)]
+        await consumer._client.force_metadata_update()
+        lags: dict[str, int] = {}
+        for group in dict.fromkeys(named):
+            committed = {tp: meta.offset for tp, meta in (await admin.list_consumer_group_offsets(group)).items()}
+            topics = {tp.topic for tp in committed}
+            partitions = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())]
+            ends = await consumer.end_offsets(partitions) if partitions else {}
+            lags[group] = sum(max(0, end - max(0, committed.get(tp, 0))) for tp, end in ends.items())
+        return lags
+    finally:
+        with contextlib.suppress(asyncio.CancelledError):  # aiokafka may raise it from a group-less stop
+            await consumer.stop()
+        await admin.close()
