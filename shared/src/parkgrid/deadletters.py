@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from parkgrid.kafka import client_options, make_producer
+from parkgrid.kafka import client_options, make_producer, rewind
 from parkgrid.topics import DLQ_SUFFIX, dead_letter_id, partitions_of
 
 REDRIVE_GROUP = "parkgrid.dlq-redrive"
@@ -113,7 +113,7 @@ async def read_dead_letters(
     await consumer.start()
     try:
         consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        await rewind(consumer, partitions)
         end = await consumer.end_offsets(partitions)
         letters: list[DeadLetter] = []
 
@@ -166,7 +166,7 @@ async def redrive(bootstrap_servers: str, topic: str) -> int:
         consumer.assign(partitions)
         end = await consumer.end_offsets(partitions)
         done_up_to = {tp: await consumer.committed(tp) or 0 for tp in partitions}
-        await consumer.seek_to_beginning(*partitions)
+        await rewind(consumer, partitions)
         redriven: set[str] = set()
         waiting: list[DeadLetter] = []
         pending = [tp for tp in partitions if end[tp] > 0]

@@ -24,7 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from parkgrid.consumer import Delivery, Handler
 from parkgrid.envelope import Envelope, MalformedMessage
 from parkgrid.events import EventRegistry
-from parkgrid.kafka import client_options
+from parkgrid.kafka import client_options, rewind
 from parkgrid.store import Collection
 from parkgrid.topics import partitions_of
 
@@ -94,7 +94,7 @@ async def rebuild(
             progress(0, total)
         if todo:
             consumer.assign(list(todo))
-            await consumer.seek_to_beginning(*todo)
+            await rewind(consumer, todo)
         while todo:
             batches = await consumer.getmany(*todo, timeout_ms=1000, max_records=batch_size)
             for tp, records in batches.items():

@@ -29,7 +29,7 @@ from insights.domain.facts import Fact
 from insights.domain.kpis import Scope, compute
 from parkgrid.envelope import Envelope, MalformedMessage
 from parkgrid.events import registry
-from parkgrid.kafka import client_options
+from parkgrid.kafka import client_options, rewind
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database, connect
 from parkgrid.topics import partitions_of
@@ -119,7 +119,7 @@ async def replay(settings: KitSettings, store: InsightsStore, on_progress: Progr
         end = await consumer.end_offsets(assigned)
         total = sum(end[tp] - start[tp] for tp in assigned)
         remaining = {tp for tp in assigned if end[tp] > start[tp]}
-        await consumer.seek_to_beginning(*assigned)
+        await rewind(consumer, assigned)
         if on_progress:
             on_progress(0, total)
         idle_since = time.monotonic()
