@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from parkgrid.consumer import Delivery
 from parkgrid.events import EventRegistry, IntegrationEvent
-from parkgrid.outbox import AggregateStore, AlreadyExists, VersionConflict
+from parkgrid.outbox import AlreadyExists, MongoAggregateStore, VersionConflict
 from parkgrid.projection import Projection
 from parkgrid.store import Collection
 from parkgrid.topics import TopicSpec
@@ -25,11 +25,11 @@ class CounterIncremented(IntegrationEvent):
     value: int
 
 
-def counter_store(collection: Collection) -> AggregateStore:
-    return AggregateStore(collection, registry=registry, source="kittest", topic=COUNTERS.name)
+def counter_store(collection: Collection) -> MongoAggregateStore:
+    return MongoAggregateStore(collection, registry=registry, source="kittest", topic=COUNTERS.name)
 
 
-async def increment(store: AggregateStore, counter_id: str) -> int:
+async def increment(store: MongoAggregateStore, counter_id: str) -> int:
     """Add one to a counter (creating it at 1), retrying on a concurrent write."""
     while True:
         doc = await store.get(counter_id)

@@ -2,7 +2,7 @@
 
 What is shown, with the kit's real code on the real store (a few seconds, so in `make test`):
 
-- **Outbox write removed.** Members are written by `parkgrid.outbox.AggregateStore` (the
+- **Outbox write removed.** Members are written by `parkgrid.outbox.MongoAggregateStore` (the
   owner, community), published by the real `OutboxRelay` (to an in-memory publisher standing
   for Kafka) and applied by the real `Projection` (spaces' members projection). With the
   store as it is, the checker finds nothing. With a store whose writes drop the events (the
@@ -30,7 +30,7 @@ from reliability_chaos_check import Accepted, Snapshot, check
 
 from parkgrid.envelope import Envelope
 from parkgrid.events import EventRegistry, IntegrationEvent
-from parkgrid.outbox import AggregateStore, OutboxRelay
+from parkgrid.outbox import MongoAggregateStore, OutboxRelay
 from parkgrid.projection import SEQ_FIELD, Projection
 from parkgrid.store import Database, Document
 
@@ -54,7 +54,7 @@ class MemoryPublisher:
         self.published.extend(envelope for _, envelope in items)
 
 
-class OutboxWriteRemoved(AggregateStore):
+class OutboxWriteRemoved(MongoAggregateStore):
     """The bug: the state change is written, its events are not pushed to the outbox."""
 
     async def create(self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent]) -> int:
@@ -86,7 +86,11 @@ async def snapshot_of(database: Database) -> Snapshot:
 
 
 async def run_member_flow(
-    database: Database, store_class: type[AggregateStore], projection_class: type[Projection], *, relay: bool = True
+    database: Database,
+    store_class: type[MongoAggregateStore],
+    projection_class: type[Projection],
+    *,
+    relay: bool = True,
 ) -> list[str]:
     """Register a member and let it leave (owner), relay, project with one redelivery; the checker's verdict."""
     store = store_class(database["members"], registry=registry, source="community", topic="community.member")
@@ -106,7 +110,7 @@ async def run_member_flow(
 
 
 async def test_the_kit_as_it_is_passes_the_checker(database: Database) -> None:
-    assert await run_member_flow(database, AggregateStore, Projection) == []
+    assert await run_member_flow(database, MongoAggregateStore, Projection) == []
 
 
 async def test_the_checker_fails_when_the_outbox_write_is_removed(database: Database) -> None:
@@ -115,13 +119,13 @@ async def test_the_checker_fails_when_the_outbox_write_is_removed(database: Data
 
 
 async def test_the_checker_fails_when_the_outbox_is_left_undrained(database: Database) -> None:
-    violations = await run_member_flow(database, AggregateStore, Projection, relay=False)
+    violations = await run_member_flow(database, MongoAggregateStore, Projection, relay=False)
     assert "outbox: community.members m-guard-1 still holds 2 event(s)" in violations, violations
     assert "member m-guard-1: missing from the spaces.members projection" in violations, violations
 
 
 async def test_the_checker_fails_when_the_version_guard_is_removed(database: Database) -> None:
-    violations = await run_member_flow(database, AggregateStore, GuardRemoved)
+    violations = await run_member_flow(database, MongoAggregateStore, GuardRemoved)
     assert violations == [
         "member m-guard-1: spaces.members holds status 'active' at seq 1, the owner 'left' at version 2"
     ], violations

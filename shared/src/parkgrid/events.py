@@ -38,10 +38,20 @@ class IntegrationEvent(BaseModel):
 
     event_type: ClassVar[str]
     version: ClassVar[int] = 1
+    addressed_to: ClassVar[str | None] = None
+    """A command's topic (e.g. `spaces.commands`); None for a fact, which goes to its aggregate's topic."""
 
     @classmethod
     def dataschema(cls) -> str:
         return schema_urn(cls.event_type, cls.version)
+
+    def partition_key(self, aggregate_id: str) -> str:
+        """The message key, so the events that must stay in order share a partition.
+
+        A fact is keyed by its aggregate; a command overrides this with what its receiver
+        decides one at a time (a reservation request: its site).
+        """
+        return aggregate_id
 
 
 def schema_urn(event_type: str, version: int) -> str:

@@ -43,8 +43,12 @@ class AlreadyExists(Exception):
     """An aggregate with this id exists already."""
 
 
-class AggregateStore:
-    """Version-guarded reads and writes of one kind of aggregate, with its events."""
+class MongoAggregateStore:
+    """Version-guarded reads and writes of one kind of aggregate, with its events, in MongoDB.
+
+    The store the services run on; `parkgrid.aggregates.InMemoryAggregateStore` is its fake,
+    and `parkgrid.testing.aggregate_contract` the one suite both pass.
+    """
 
     def __init__(self, collection: Collection, *, registry: EventRegistry, source: str, topic: str) -> None:
         self.collection = collection
@@ -58,18 +62,17 @@ class AggregateStore:
     async def get(self, aggregate_id: str) -> Document | None:
         return await self.collection.find_one({"_id": aggregate_id}, {"outbox": 0})
 
+    async def outbox(self, aggregate_id: str) -> list[Document]:
+        """The aggregate's entries not yet published (a test's view of what it will say)."""
+        doc = await self.collection.find_one({"_id": aggregate_id}, {"outbox": 1})
+        return list(doc.get("outbox", [])) if doc else []
+
     def _entries(self, aggregate_id: str, first_sequence: int, events: Sequence[IntegrationEvent]) -> list[Document]:
-        entries = []
-        for offset, event in enumerate(events):
-            envelope = self.registry.envelope(
-                event, source=self.source, subject=aggregate_id, sequence=first_sequence + offset
-            )
-            entries.append({"id": envelope.id, "topic": self.topic, "envelope": envelope.to_document()})
-        return entries
+        return outbox_entries(self.registry, self.source, self.topic, aggregate_id, first_sequence, events)
 
     async def create(self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent]) -> int:
         """Insert a new aggregate at version len(events); each event gets its own sequence."""
-        _check_state(state)
+        check_state(state)
         version = max(len(events), 1)
         doc = {
             **state,
@@ -90,7 +93,7 @@ class AggregateStore:
         self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[IntegrationEvent]
     ) -> int:
         """Replace the aggregate's state if still at `expected_version`, appending its events."""
-        _check_state(state)
+        check_state(state)
         version = expected_version + max(len(events), 1)
         update: dict[str, Any] = {"$set": {**state, "version": version}}
         if events:
@@ -104,7 +107,26 @@ class AggregateStore:
         return version
 
 
-def _check_state(state: Document) -> None:
+def outbox_entries(
+    registry: EventRegistry,
+    source: str,
+    topic: str,
+    aggregate_id: str,
+    first_sequence: int,
+    events: Sequence[IntegrationEvent],
+) -> list[Document]:
+    """Outbox entries: facts to the aggregate's `topic`, commands to the topic they are addressed to,
+    each keyed as the event declares (`IntegrationEvent.partition_key`), numbered from `first_sequence`."""
+    entries = []
+    for offset, event in enumerate(events):
+        envelope = registry.envelope(
+            event, source=source, subject=event.partition_key(aggregate_id), sequence=first_sequence + offset
+        )
+        entries.append({"id": envelope.id, "topic": event.addressed_to or topic, "envelope": envelope.to_document()})
+    return entries
+
+
+def check_state(state: Document) -> None:
     clash = RESERVED_FIELDS.intersection(state)
     if clash:
         raise ValueError(f"aggregate state may not set reserved fields {sorted(clash)}")
@@ -314,8 +336,8 @@ async def pending_count(collection: Collection) -> int:
 
 
 __all__ = [
-    "AggregateStore",
     "AlreadyExists",
+    "MongoAggregateStore",
     "OutboxRelay",
     "PyMongoError",
     "VersionConflict",

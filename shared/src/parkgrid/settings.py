@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from parkgrid.zones import NETWORK_TIME_ZONE, TimeZone
+
 
 class KitSettings(BaseSettings):
     """What the kit itself needs; each service extends it with its own fields."""
@@ -44,6 +46,11 @@ class KitSettings(BaseSettings):
         "",
         validation_alias="PARKGRID_TOPIC_PREFIX",
         description="Prepended to every topic name; tests use it to isolate runs.",
+    )
+    default_time_zone: TimeZone = Field(
+        NETWORK_TIME_ZONE,
+        validation_alias="PARKGRID_DEFAULT_TIME_ZONE",
+        description="The zone of a site this service has no zone for yet (its site event not seen).",
     )
     log_level: str = Field("INFO", validation_alias="PARKGRID_LOG_LEVEL")
     log_json: bool = Field(True, validation_alias="PARKGRID_LOG_JSON")

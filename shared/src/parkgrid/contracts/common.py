@@ -13,10 +13,13 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from parkgrid.zones import NETWORK_TIME_ZONE as NETWORK_TIME_ZONE
+from parkgrid.zones import TimeZone as TimeZone
+from parkgrid.zones import iana_zone as iana_zone
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$"
 Id = Annotated[str, Field(min_length=1, max_length=100, pattern=ID_PATTERN)]
 LocalTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Local wall-clock time, HH:MM.")]
-TimeZone = Annotated[str, Field(min_length=3, max_length=64, description="IANA time zone, e.g. Africa/Casablanca.")]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Feature = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
 

@@ -329,6 +329,7 @@ class ReservationRequested(IntegrationEvent):
     """Command: reserve a space that meets `requirement` at `site_id` for `time`."""
 
     event_type = "parkgrid.spaces.reservation.requested"
+    addressed_to = "spaces.commands"
     request_id: Id
     requested_by: Requester
     reference_id: Id
@@ -337,14 +338,21 @@ class ReservationRequested(IntegrationEvent):
     time: TimeRange
     member_id: Id | None = None
 
+    def partition_key(self, aggregate_id: str) -> str:
+        return self.site_id
+
 
 @registry.register
 class ReleaseRequested(IntegrationEvent):
     """Command: give back what the reservation request `request_id` obtained (if anything)."""
 
     event_type = "parkgrid.spaces.reservation.release_requested"
+    addressed_to = "spaces.commands"
     request_id: Id = Field(description="The reservation request to undo.")
     requested_by: Requester
     reference_id: Id
     site_id: Id
     reason: str = Field(max_length=500)
+
+    def partition_key(self, aggregate_id: str) -> str:
+        return self.site_id

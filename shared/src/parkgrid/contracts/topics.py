@@ -105,3 +105,19 @@ def topic_of(event_type: str) -> TopicSpec:
         return _BY_TYPE[event_type]
     except KeyError:
         raise KeyError(f"{event_type!r} is in no topic of the catalogue") from None
+
+
+_BY_NAME = {spec.name: spec for spec in TOPICS}
+
+
+def topic(name: str) -> TopicSpec:
+    """The declared topic called `name` (e.g. `spaces.site`)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is no topic of the catalogue") from None
+
+
+def topics(*names: str) -> list[TopicSpec]:
+    """The declared topics called `names`, in that order."""
+    return [topic(name) for name in names]

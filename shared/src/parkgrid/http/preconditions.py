@@ -1,7 +1,7 @@
 """ETags and `If-Match` (DESIGN.md: updates carry If-Match; stale → 412, missing → 428).
 
 An aggregate's ETag is its version, so `If-Match` hands the handler the version to guard
-its write with (`AggregateStore.update(..., expected_version, ...)`).
+its write with (`MongoAggregateStore.update(..., expected_version, ...)`).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parkgrid.logging import get_logger
+from parkgrid.refusals import Refusal, Refused
 
 log = get_logger(__name__)
 
@@ -96,6 +97,21 @@ class ServiceUnavailable(Problem):
     status, type_name, title = 503, "unavailable", "Service unavailable"
 
 
+_BY_REFUSAL: dict[Refusal, type[Problem]] = {
+    Refusal.INVALID: InvalidInput,
+    Refusal.NOT_FOUND: NotFound,
+    Refusal.FORBIDDEN: Forbidden,
+    Refusal.CONFLICT: Conflict,
+    Refusal.STALE: PreconditionFailed,
+}
+
+
+def as_problem(refused: Refused) -> Problem:
+    """The problem a refusal of the domain or service layer answers with."""
+    kind = _BY_REFUSAL[refused.kind]
+    return kind(refused.detail, field=refused.field)
+
+
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
     return JSONResponse(
         problem.body(str(request.url.path) if request else None),
@@ -116,6 +132,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc, request)
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> JSONResponse:
+        return problem_response(as_problem(exc), request)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

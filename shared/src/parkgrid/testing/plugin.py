@@ -20,6 +20,35 @@ from parkgrid.testing.infrastructure import Infrastructure, provide
 from parkgrid.topics import TopicSpec, delete_topics_with_prefix, ensure_topics
 
 
+INFRASTRUCTURE_FIXTURES = frozenset({"infrastructure"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--unit",
+        action="store_true",
+        help="run only the tests that need no infrastructure (no broker, no store, no service process)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --unit, deselect every test whose fixtures reach the real broker or store.
+
+    A test needs infrastructure exactly when its fixture closure includes `infrastructure`
+    (every Kafka, store and stack fixture depends on it), so nothing has to be marked by hand
+    and a new integration test cannot slip into the fast tier.
+    """
+    if not config.getoption("--unit"):
+        return
+    unit, infra = [], []
+    for item in items:
+        needs = INFRASTRUCTURE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        (infra if needs else unit).append(item)
+    if infra:
+        config.hook.pytest_deselected(items=infra)
+        items[:] = unit
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 

@@ -20,30 +20,9 @@ from pymongo import ASCENDING, DESCENDING
 from bookings.domain.booking import Actor, Booking
 from bookings.domain.slots import session_key
 from parkgrid.contracts.bookings import BookingStatus
-from parkgrid.contracts.spaces import ReleaseRequested, ReservationRequested
-from parkgrid.contracts.topics import topic_of
 from parkgrid.events import IntegrationEvent, registry
-from parkgrid.outbox import AggregateStore
+from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Collection, Document
-
-
-class RoutedStore(AggregateStore):
-    """An aggregate store whose events go to the topic the catalogue names for their type.
-
-    Commands to spaces are keyed by site (their subject), so that spaces decides one site's
-    requests in order; the facts keep the aggregate id."""
-
-    def _entries(self, aggregate_id: str, first_sequence: int, events: Sequence[IntegrationEvent]) -> list[Document]:
-        entries = []
-        for offset, event in enumerate(events):
-            subject = event.site_id if isinstance(event, ReservationRequested | ReleaseRequested) else aggregate_id
-            envelope = self.registry.envelope(
-                event, source=self.source, subject=subject, sequence=first_sequence + offset
-            )
-            entries.append(
-                {"id": envelope.id, "topic": topic_of(event.event_type).name, "envelope": envelope.to_document()}
-            )
-        return entries
 
 
 def state_of(booking: Booking) -> Document:
@@ -82,7 +61,7 @@ class Bookings:
 
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
-        self.store = RoutedStore(collection, registry=registry, source="bookings", topic="bookings.booking")
+        self.store = MongoAggregateStore(collection, registry=registry, source="bookings", topic="bookings.booking")
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
@@ -210,4 +189,4 @@ def view(booking: Booking, version: int, **extra: Any) -> dict[str, Any]:
     return data
 
 
-__all__ = ["BadCursor", "Bookings", "RoutedStore", "booking_of", "state_of", "view"]
+__all__ = ["BadCursor", "Bookings", "booking_of", "state_of", "view"]

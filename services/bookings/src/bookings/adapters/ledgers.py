@@ -11,7 +11,7 @@ from pymongo import ASCENDING
 from bookings.domain.entitlements import Entitlement
 from parkgrid.contracts.bookings import WaitlistEntrySnapshot
 from parkgrid.events import registry
-from parkgrid.outbox import AggregateStore
+from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Collection, Document, DuplicateKeyError
 
 WAITING = "waiting"
@@ -23,7 +23,7 @@ class Waitlist:
 
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
-        self.store = AggregateStore(collection, registry=registry, source="bookings", topic="bookings.waitlist")
+        self.store = MongoAggregateStore(collection, registry=registry, source="bookings", topic="bookings.waitlist")
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
@@ -80,7 +80,7 @@ class Ledger:
 
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
-        self.store = AggregateStore(collection, registry=registry, source="bookings", topic="bookings.entitlement")
+        self.store = MongoAggregateStore(collection, registry=registry, source="bookings", topic="bookings.entitlement")
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()

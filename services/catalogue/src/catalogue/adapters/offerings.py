@@ -1,4 +1,4 @@
-"""Offerings in the store: the aggregate (through the kit's AggregateStore) and its search entries.
+"""Offerings in the store: the aggregate (through the kit's MongoAggregateStore) and its search entries.
 
 The aggregate document holds the offering as written (`details`, status, zone, times) and
 its outbox. Discovery reads a separate, compact collection (`offerings_search`, see
@@ -26,7 +26,7 @@ from parkgrid.contracts.catalogue import OfferingStatus
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.logging import get_logger
-from parkgrid.outbox import AggregateStore
+from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Collection, Document, is_duplicate_key
 
 log = get_logger(__name__)
@@ -35,8 +35,8 @@ TOPIC = next(t for t in TOPICS if t.name == "catalogue.offering")
 PENDING = "search_pending"
 
 
-def offering_store(collection: Collection) -> AggregateStore:
-    return AggregateStore(collection, registry=registry, source="catalogue", topic=TOPIC.name)
+def offering_store(collection: Collection) -> MongoAggregateStore:
+    return MongoAggregateStore(collection, registry=registry, source="catalogue", topic=TOPIC.name)
 
 
 def state_of(offering: Offering) -> Document:

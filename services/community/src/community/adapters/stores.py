@@ -1,7 +1,7 @@
 """The aggregates of the community service in the store, and its projections.
 
 Members, community events and registrations are aggregates with an embedded outbox
-(`parkgrid.outbox.AggregateStore`). A community event's outbox also carries its commands
+(`parkgrid.outbox.MongoAggregateStore`). A community event's outbox also carries its commands
 to spaces (reservation requested / release requested): they go to `spaces.commands`, keyed
 by site, in the same atomic write as the event's state, so the saga never asks for a
 venue it did not record, nor records one it did not ask for.
@@ -9,7 +9,7 @@ venue it did not record, nor records one it did not ask for.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,33 +19,14 @@ from community.adapters.seats import SeatBook
 from community.domain.events import CommunityEvent
 from community.domain.members import Member
 from community.domain.registrations import Registration
-from parkgrid.contracts.spaces import ReleaseRequested, ReservationRequested, ReservationSnapshot, SiteSnapshot
-from parkgrid.contracts.topics import topic_of
+from parkgrid.contracts.spaces import ReservationSnapshot, SiteSnapshot
 from parkgrid.envelope import Envelope
-from parkgrid.events import IntegrationEvent, registry
-from parkgrid.outbox import AggregateStore
+from parkgrid.events import registry
+from parkgrid.outbox import MongoAggregateStore
 from parkgrid.projection import Projection
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 
 SOURCE = "community"
-SPACES_COMMANDS = (ReservationRequested, ReleaseRequested)
-
-
-class EventStore(AggregateStore):
-    """Community events: facts to `community.event`, commands to `spaces.commands` keyed by site."""
-
-    def _entries(self, aggregate_id: str, first_sequence: int, events: Sequence[IntegrationEvent]) -> list[Document]:
-        entries = []
-        for offset, event in enumerate(events):
-            if isinstance(event, SPACES_COMMANDS):
-                topic, subject = topic_of(event.event_type).name, event.site_id
-            else:
-                topic, subject = self.topic, aggregate_id
-            envelope = self.registry.envelope(
-                event, source=self.source, subject=subject, sequence=first_sequence + offset
-            )
-            entries.append({"id": envelope.id, "topic": topic, "envelope": envelope.to_document()})
-        return entries
 
 
 def member_state(member: Member) -> Document:
@@ -187,9 +168,9 @@ class CommunityStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.members = AggregateStore(db["members"], registry=registry, source=SOURCE, topic="community.member")
-        self.events = EventStore(db["events"], registry=registry, source=SOURCE, topic="community.event")
-        self.registrations = AggregateStore(
+        self.members = MongoAggregateStore(db["members"], registry=registry, source=SOURCE, topic="community.member")
+        self.events = MongoAggregateStore(db["events"], registry=registry, source=SOURCE, topic="community.event")
+        self.registrations = MongoAggregateStore(
             db["registrations"], registry=registry, source=SOURCE, topic="community.registration"
         )
         self.seats = SeatBook(db["seats"])

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from community.adapters import pages
 from community.adapters.stores import CommunityStore, event_of, member_of, registration_of
 from community.adapters.tickets import qr_svg
 from community.domain import events as event_rules
@@ -33,6 +32,7 @@ from community.service_layer.registrations import (
     Registrations,
     UnknownRegistration,
 )
+from parkgrid import paging
 from parkgrid.auth import Principal, Role, require_roles
 from parkgrid.contracts import common
 from parkgrid.contracts.common import Actor, Email, Id, Language, MemberKind, Mode, ProgrammeStage, TimeRange
@@ -238,8 +238,8 @@ async def _page(
     collection: Collection, query: Document, key: str, limit: int, cursor: str | None
 ) -> tuple[list[Document], str | None]:
     try:
-        return await pages.page(collection, query, key, max(1, min(limit, MAX_LIMIT)), cursor)
-    except pages.BadCursor as exc:
+        return await paging.page(collection, query, key, max(1, min(limit, MAX_LIMIT)), cursor)
+    except paging.BadCursor as exc:
         raise InvalidInput(str(exc), field="cursor") from None
 
 

@@ -11,13 +11,13 @@ import contextlib
 from datetime import date
 
 from parkgrid.events import registry
-from parkgrid.outbox import AggregateStore
+from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Database, DuplicateKeyError
 
 
 class DayPassStore:
     def __init__(self, db: Database) -> None:
-        self.passes = AggregateStore(db["day_passes"], registry=registry, source="spaces", topic="spaces.day_pass")
+        self.passes = MongoAggregateStore(db["day_passes"], registry=registry, source="spaces", topic="spaces.day_pass")
         self.counts = db["day_pass_counts"]
 
     @staticmethod

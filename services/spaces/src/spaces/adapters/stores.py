@@ -1,7 +1,7 @@
 """The aggregates of spaces in the store, and the space calendars.
 
 Sites, spaces and reservations are aggregates with an embedded outbox
-(`parkgrid.outbox.AggregateStore`). A space's calendar is one document per space with
+(`parkgrid.outbox.MongoAggregateStore`). A space's calendar is one document per space with
 its held ranges and a version: a hold is appended only if the calendar is still at the
 version it was read at, so two writers that both saw the range free cannot both take it.
 """
@@ -17,7 +17,7 @@ from pymongo import ASCENDING
 from parkgrid.contracts.common import Closure, SpaceKind, WeeklyWindow
 from parkgrid.contracts.spaces import SiteStatus, SpaceStatus
 from parkgrid.events import registry
-from parkgrid.outbox import AggregateStore
+from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 from spaces.domain.model import Calendar, Hold, Site, Space
 from spaces.domain.stays import Stay
@@ -30,13 +30,15 @@ class SpacesStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.sites = AggregateStore(db["sites"], registry=registry, source=SOURCE, topic="spaces.site")
-        self.spaces = AggregateStore(db["spaces"], registry=registry, source=SOURCE, topic="spaces.space")
-        self.reservations = AggregateStore(
+        self.sites = MongoAggregateStore(db["sites"], registry=registry, source=SOURCE, topic="spaces.site")
+        self.spaces = MongoAggregateStore(db["spaces"], registry=registry, source=SOURCE, topic="spaces.space")
+        self.reservations = MongoAggregateStore(
             db["reservations"], registry=registry, source=SOURCE, topic="spaces.reservation"
         )
         self.calendars = Calendars(db["space_calendars"])
-        self.residencies = AggregateStore(db["residencies"], registry=registry, source=SOURCE, topic="spaces.residency")
+        self.residencies = MongoAggregateStore(
+            db["residencies"], registry=registry, source=SOURCE, topic="spaces.residency"
+        )
         self.residency_calendars = Calendars(db["residency_calendars"])
 
     @property

@@ -12,7 +12,7 @@ from pymongo import ASCENDING
 
 from parkgrid.contracts.spaces import WaitlistStatus
 from parkgrid.events import registry
-from parkgrid.outbox import AggregateStore
+from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Database, Document, DuplicateKeyError
 from spaces.domain.waitlist import OPEN, Ticket
 
@@ -23,7 +23,7 @@ def ticket_of(doc: Document) -> Ticket:
 
 class WaitlistStore:
     def __init__(self, db: Database) -> None:
-        self.entries = AggregateStore(
+        self.entries = MongoAggregateStore(
             db["office_waitlist"], registry=registry, source="spaces", topic="spaces.waitlist"
         )
         self.lines = db["office_waitlist_lines"]

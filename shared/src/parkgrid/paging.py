@@ -1,4 +1,8 @@
-"""Cursor pagination over one sort key and the id (stable under inserts, no skip/offset)."""
+"""Cursor pagination over one sort key and the id (stable under inserts, no skip/offset).
+
+The cursor is opaque to clients: the list's sort key, the last value and the last id,
+base64url'd. A cursor of another list, or one this service never gave, is a 422 on `cursor`.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,13 @@ from typing import Any
 
 from pymongo import ASCENDING
 
+from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Collection, Document
 
 
-class BadCursor(ValueError):
-    pass
+class BadCursor(Refused):
+    def __init__(self, detail: str) -> None:
+        super().__init__(Refusal.INVALID, detail, field="cursor")
 
 
 def encode(key: str, value: Any, last_id: str) -> str:
@@ -33,20 +39,31 @@ def decode(key: str, cursor: str) -> tuple[Any, str]:
     return value, last_id
 
 
+def after(query: Document, key: str, cursor: str | None) -> Document:
+    """`query` narrowed to what comes after the cursor in ascending (key, _id) order."""
+    if not cursor:
+        return query
+    value, last_id = decode(key, cursor)
+    return {"$and": [query, {"$or": [{key: {"$gt": value}}, {key: value, "_id": {"$gt": last_id}}]}]}
+
+
+def next_cursor(docs: list[Document], key: str, limit: int) -> tuple[list[Document], str | None]:
+    """The page (at most `limit` of `docs`, fetched with limit + 1) and the cursor of the next, if any."""
+    if len(docs) <= limit:
+        return docs, None
+    last = docs[limit - 1]
+    return docs[:limit], encode(key, last.get(key), last["_id"])
+
+
 async def page(
     collection: Collection, query: Document, key: str, limit: int, cursor: str | None
 ) -> tuple[list[Document], str | None]:
     """One page in ascending (key, _id) order and the cursor of the next (None at the end)."""
-    if cursor:
-        value, last_id = decode(key, cursor)
-        query = {"$and": [query, {"$or": [{key: {"$gt": value}}, {key: value, "_id": {"$gt": last_id}}]}]}
+    query = after(query, key, cursor)
     docs = (
         await collection.find(query, {"outbox": 0})
         .sort([(key, ASCENDING), ("_id", ASCENDING)])
         .limit(limit + 1)
         .to_list()
     )
-    if len(docs) <= limit:
-        return docs, None
-    last = docs[limit - 1]
-    return docs[:limit], encode(key, last.get(key), last["_id"])
+    return next_cursor(docs, key, limit)

@@ -1,0 +1,127 @@
+"""What every service knows of the network's sites and member organisations, from their events.
+
+Spaces publishes sites (`spaces.site`), community member organisations (`community.member`);
+catalogue, bookings, spaces, community and the front desk each keep the same few facts of
+them to check a site, a time zone, a member's kind or status, or show a name. These are
+those projections, once: one document per aggregate under the kit's version guard, so a
+duplicate or a replay changes nothing and `parkgrid rebuild` can drop and refill them.
+Each service turns a document into its own domain's facts.
+
+Reads that run on every command (a site's zone) are remembered for `RECENT_SECONDS` and
+forgotten as soon as a change to that aggregate is applied here: staleness of the same order
+as the projection's own (events arrive seconds after the fact at worst).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Generic, TypeVar
+
+from parkgrid.contracts.community import MemberSnapshot, MemberStatus
+from parkgrid.contracts.spaces import SiteSnapshot, SiteStatus
+from parkgrid.envelope import Envelope
+from parkgrid.projection import Projection
+from parkgrid.store import Collection, Document
+
+RECENT_SECONDS = 2.0
+T = TypeVar("T")
+
+
+class Recent(Generic[T]):
+    """What was read lately, by id, for `RECENT_SECONDS`; at most `size` entries."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._entries: dict[str, tuple[float, T]] = {}
+
+    def get(self, key: str) -> T | None:
+        found = self._entries.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: str, value: T) -> T:
+        if len(self._entries) >= self.size:
+            self._entries.clear()  # rare: a fresh start costs one read per id
+        self._entries[key] = (time.monotonic() + RECENT_SECONDS, value)
+        return value
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+
+class KnownSites:
+    """Sites as spaces publishes them: name, city, IANA time zone, status."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.projection = Projection(collection)
+        self.zones: Recent[str] = Recent()
+
+    async def apply(self, envelope: Envelope, site: SiteSnapshot) -> bool:
+        try:
+            return await self.projection.apply_event(
+                envelope,
+                {"name": site.name, "city": site.city, "time_zone": site.time_zone, "status": site.status.value},
+            )
+        finally:
+            self.zones.forget(site.site_id)
+
+    async def get(self, site_id: str) -> Document | None:
+        return await self.projection.get(site_id)
+
+    async def is_open(self, site_id: str) -> bool:
+        doc = await self.get(site_id)
+        return doc is not None and doc["status"] == SiteStatus.OPEN.value
+
+    async def time_zone(self, site_id: str | None) -> str | None:
+        """The site's IANA time zone, read at most `RECENT_SECONDS` ago; None for a site not known."""
+        if site_id is None:
+            return None
+        recent = self.zones.get(site_id)
+        if recent is not None:
+            return recent
+        doc = await self.projection.get(site_id)
+        return None if doc is None else self.zones.put(site_id, str(doc["time_zone"]))
+
+    async def name(self, site_id: str | None) -> str | None:
+        if site_id is None:
+            return None
+        doc = await self.projection.get(site_id)
+        return None if doc is None else str(doc["name"])
+
+    async def known_ids(self) -> set[str]:
+        return {doc["_id"] async for doc in self.projection.collection.find({}, {"_id": 1})}
+
+
+class KnownMembers:
+    """Member organisations as community publishes them: name, kind, stage, status, home site, people."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.projection = Projection(collection)
+
+    async def apply(self, envelope: Envelope, member: MemberSnapshot) -> bool:
+        return await self.projection.apply_event(
+            envelope,
+            {
+                "member_id": member.member_id,
+                "name": member.name,
+                "kind": member.kind.value,
+                "stage": member.programme.stage.value,
+                "status": member.status.value,
+                "home_site_id": member.home_site_id,
+                "people": [p.person_id for p in member.people],
+            },
+        )
+
+    async def get(self, member_id: str) -> Document | None:
+        return await self.projection.get(member_id)
+
+    async def active(self) -> list[Document]:
+        return await self.projection.collection.find({"status": MemberStatus.ACTIVE.value}).sort("_id", 1).to_list()
+
+    async def names(self, member_ids: set[str]) -> dict[str, str]:
+        """The names of these members (those not known are left out)."""
+        if not member_ids:
+            return {}
+        docs = await self.projection.collection.find({"_id": {"$in": sorted(member_ids)}}, {"name": 1}).to_list()
+        return {d["_id"]: d["name"] for d in docs}
