@@ -19,7 +19,6 @@ from parkgrid.store import Database, Document, connect
 from parkgrid.testing.infrastructure import Infrastructure, provide
 from parkgrid.topics import TopicSpec, delete_topics_with_prefix, ensure_topics
 
-
 INFRASTRUCTURE_FIXTURES = frozenset({"infrastructure"})
 
 
@@ -40,7 +39,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """
     if not config.getoption("--unit"):
         return
-    unit, infra = [], []
+    unit: list[pytest.Item] = []
+    infra: list[pytest.Item] = []
     for item in items:
         needs = INFRASTRUCTURE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
         (infra if needs else unit).append(item)
