@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +39,24 @@ from parkgrid.topics import TopicSpec, ensure_topics
 log = get_logger(__name__)
 
 CHECK_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One consumer of a service: what it reads, what handles it, and what it fills.
+
+    A service declares its consumers as a list of these in `bootstrap.py`; `ServiceRuntime.
+    subscribe` runs them. `projections` makes the consumer a rebuildable projection
+    (`parkgrid rebuild <service> <name>`); see `ServiceRuntime.consume` for the rest.
+    """
+
+    name: str
+    topics: Sequence[TopicSpec]
+    handler: Handler
+    projections: Sequence[Collection] = ()
+    concurrency: int = 1
+    newest_per_key: bool = False
+    group: str | None = None
 
 
 class ServiceRuntime:
@@ -129,6 +148,21 @@ class ServiceRuntime:
         if projections:
             self.projections[name] = ProjectionSpec(name, runner.topics, handler, list(projections))
         return runner
+
+    def subscribe(self, *subscriptions: Subscription) -> list[ConsumerRunner]:
+        """Run each subscription's handler in a consumer of its own (see `consume`)."""
+        return [
+            self.consume(
+                name=s.name,
+                topics=s.topics,
+                handler=s.handler,
+                group=s.group,
+                projections=s.projections,
+                concurrency=s.concurrency,
+                newest_per_key=s.newest_per_key,
+            )
+            for s in subscriptions
+        ]
 
     def every(self, name: str, interval: timedelta, job: Callable[[], Awaitable[object]]) -> None:
         """Run `job` every `interval` while the service runs, the first time one interval after start.
