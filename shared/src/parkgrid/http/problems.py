@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parkgrid.logging import get_logger
@@ -110,6 +111,52 @@ def as_problem(refused: Refused) -> Problem:
     """The problem a refusal of the domain or service layer answers with."""
     kind = _BY_REFUSAL[refused.kind]
     return kind(refused.detail, field=refused.field)
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ProblemBody(BaseModel):
+    """An error as RFC 9457 problem details, with the offending fields."""
+
+    model_config = ConfigDict(extra="allow")  # a problem may add members (RFC 9457 §3.2)
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+_MEANING = {
+    400: "The request is malformed.",
+    401: "No usable bearer token.",
+    403: "Seen, but not the caller's to do.",
+    404: "Nothing the caller may see by that id.",
+    409: "A conflict: full, overlapping, or in the wrong state.",
+    412: "The If-Match version is no longer current.",
+    413: "The body is too large.",
+    422: "Invalid input; `errors` names each offending field.",
+    428: "This update needs If-Match.",
+    429: "Rate-limited; see Retry-After.",
+    503: "A dependency is unavailable; retry later.",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` documenting these error statuses as problem+json (401 and 422 always)."""
+    documented = sorted({401, 422, *statuses})
+    return {
+        status: {
+            "model": ProblemBody,
+            "description": _MEANING.get(status, "An error."),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemBody"}}},
+        }
+        for status in documented
+    }
 
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
