@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,10 +17,12 @@ from fastapi.staticfiles import StaticFiles
 from frontdesk.adapters.event_sites import EventSites
 from frontdesk.adapters.services import Bookings, Catalogue, Community, Services, Spaces
 from frontdesk.entrypoints import live, members, signin, staff
+from frontdesk.entrypoints.consumers import subscriptions
 from frontdesk.entrypoints.web import NotAllowed, SignInRequired, page, see_other
 from frontdesk.service_layer.live import LiveFeed
 from frontdesk.settings import FrontdeskSettings
 from parkgrid.events import registry
+from parkgrid.http.access import provide
 from parkgrid.runtime import ServiceRuntime, create_app
 
 HERE = Path(__file__).resolve().parent
@@ -44,25 +47,37 @@ def build_services(settings: FrontdeskSettings) -> Services:
         bookings=Bookings("bookings", settings.bookings_url, timeout=timeout),
         spaces=Spaces("spaces", settings.spaces_url, timeout=timeout),
         community=Community("community", settings.community_url, timeout=timeout),
+        default_time_zone=settings.default_time_zone,
     )
+
+
+@dataclass
+class Frontdesk:
+    """The web app's parts: the runtime (store, consumer), the service clients, the live feed."""
+
+    runtime: ServiceRuntime
+    services: Services
+    feed: LiveFeed
+
+
+def build(settings: FrontdeskSettings) -> Frontdesk:
+    runtime = ServiceRuntime(settings, registry=registry)
+    feed = LiveFeed()
+    runtime.subscribe(*subscriptions(settings, feed, EventSites(runtime.db["event_sites"])))
+    return Frontdesk(runtime, build_services(settings), feed)
 
 
 def build_app(settings: FrontdeskSettings | None = None) -> FastAPI:
     settings = settings or FrontdeskSettings()
-    runtime = ServiceRuntime(settings, registry=registry)
-    feed = LiveFeed()
-    event_sites = EventSites(runtime.db["event_sites"])
-    live.consume_site_news(runtime, settings, feed, event_sites)
+    frontdesk = build(settings)
+    services = frontdesk.services
     app = create_app(
-        runtime,
+        frontdesk.runtime,
         title="ParkGrid front desk",
         description="The web app of front-desk staff and members.",
         routers=[signin.router, staff.router, live.router, members.router],
     )
-    services = build_services(settings)
-    app.state.settings = settings
-    app.state.services = services
-    app.state.live_feed = feed
+    provide(app, settings, services, frontdesk.feed)
     app.mount("/static/vendor", StaticFiles(directory=htmx_dir(settings), check_dir=False), name="vendor")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

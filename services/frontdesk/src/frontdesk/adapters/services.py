@@ -196,13 +196,23 @@ class Community(ServiceClient):
 
 
 class Services:
-    """The four clients the pages use."""
+    """The four clients the pages use, and the zone of a site spaces cannot tell (it is down):
+    the network's default (`PARKGRID_DEFAULT_TIME_ZONE`)."""
 
-    def __init__(self, catalogue: Catalogue, bookings: Bookings, spaces: Spaces, community: Community) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        bookings: Bookings,
+        spaces: Spaces,
+        community: Community,
+        *,
+        default_time_zone: str,
+    ) -> None:
         self.catalogue = catalogue
         self.bookings = bookings
         self.spaces = spaces
         self.community = community
+        self.default_time_zone = default_time_zone
 
     async def close(self) -> None:
         for client in (self.catalogue, self.bookings, self.spaces, self.community):

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters.services import ServiceProblem, Unavailable
+from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.eligibility import ineligibility, open_to
 from frontdesk.domain.forms import FormErrors
 from frontdesk.entrypoints.web import (
-    DEFAULT_TIME_ZONE,
+    Clients,
     Panel,
     Visitor,
     attempt,
@@ -27,7 +27,6 @@ from frontdesk.entrypoints.web import (
     page,
     problem_errors,
     see_other,
-    services_of,
 )
 
 router = APIRouter(prefix="/member")
@@ -43,12 +42,11 @@ def own(visitor: Visitor) -> tuple[str, str | None]:
 
 
 @router.get("", response_class=HTMLResponse)
-async def home(request: Request) -> HTMLResponse:
+async def home(request: Request, services: Clients) -> HTMLResponse:
     visitor = member_visitor(request)
     member_id, person_id = own(visitor)
-    services = services_of(request)
     query = request.query_params.get("q", "").strip()
-    now = datetime.now(ZoneInfo(DEFAULT_TIME_ZONE))
+    now = datetime.now(ZoneInfo(services.default_time_zone))
     member, grid, bookings, waitlist, entitlements, events, registrations, feed = await gather(
         services.community.member(visitor.token, member_id),
         services.catalogue.offerings(visitor.token, member_id=member_id, eligible="true", q=query or None, limit=50),
@@ -89,6 +87,7 @@ def from_day(request: Request) -> date:
 
 async def offering_page(
     request: Request,
+    services: Services,
     visitor: Visitor,
     offering_id: str,
     *,
@@ -98,7 +97,6 @@ async def offering_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     member_id, _ = own(visitor)
-    services = services_of(request)
     start = from_day(request)
     offering, member, slots = await gather(
         services.catalogue.offering(visitor.token, offering_id),
@@ -109,7 +107,7 @@ async def offering_page(
     if offering.data is not None and member.data is not None:
         reason = ineligibility(offering.data, member.data, visitor.t)
     elif offering.data is not None:
-        reason = await listed_for_member(request, visitor, offering.data)
+        reason = await listed_for_member(services, visitor, offering.data)
     free = [s for s in (slots.data or {}).get("items", []) if s.get("remaining", 1) > 0 or full]
     return page(
         request,
@@ -118,6 +116,7 @@ async def offering_page(
         status_code=status_code,
         offering_id=offering_id,
         offering=offering,
+        time_zone=(offering.data or {}).get("time_zone") or services.default_time_zone,
         slots=slots,
         free=free,
         ineligible=reason,
@@ -129,25 +128,23 @@ async def offering_page(
     )
 
 
-async def listed_for_member(request: Request, visitor: Visitor, offering: dict[str, Any]) -> str | None:
+async def listed_for_member(services: Services, visitor: Visitor, offering: dict[str, Any]) -> str | None:
     """Without the member's record (community down), catalogue's own eligible list still tells."""
     member_id, _ = own(visitor)
     site = offering.get("site_id") or "network"
-    listed = await attempt(
-        services_of(request).catalogue.offerings(visitor.token, member_id=member_id, site=site, limit=100)
-    )
+    listed = await attempt(services.catalogue.offerings(visitor.token, member_id=member_id, site=site, limit=100))
     if listed.data is None or any(o.get("id") == offering.get("id") for o in listed.data.get("items", [])):
         return None
     return visitor.t("ineligible.rules", who=open_to(offering, visitor.t))
 
 
 @router.get("/offerings/{offering_id}", response_class=HTMLResponse)
-async def offering_detail(request: Request, offering_id: str) -> HTMLResponse:
-    return await offering_page(request, member_visitor(request), offering_id)
+async def offering_detail(request: Request, services: Clients, offering_id: str) -> HTMLResponse:
+    return await offering_page(request, services, member_visitor(request), offering_id)
 
 
 @router.post("/bookings")
-async def book(request: Request) -> Response:
+async def book(request: Request, services: Clients) -> Response:
     visitor = member_visitor(request)
     member_id, person_id = own(visitor)
     form = await form_of(request)
@@ -162,7 +159,7 @@ async def book(request: Request) -> Response:
     if person_id:
         body["person_id"] = person_id
     try:
-        response = await services_of(request).bookings.book(visitor.token, body)
+        response = await services.bookings.book(visitor.token, body)
     except ServiceProblem as exc:
         full = exc.status == 409
         if full:
@@ -172,11 +169,11 @@ async def book(request: Request) -> Response:
         if exc.status == 403:
             errors.general = [visitor.t("book.not_eligible", reason=exc.detail)]
         return await offering_page(
-            request, visitor, offering_id, errors=errors, form=form, full=full, status_code=exc.status
+            request, services, visitor, offering_id, errors=errors, form=form, full=full, status_code=exc.status
         )
     except Unavailable as exc:
         errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
-        return await offering_page(request, visitor, offering_id, errors=errors, form=form, status_code=503)
+        return await offering_page(request, services, visitor, offering_id, errors=errors, form=form, status_code=503)
     answer = response.json()
     if answer.get("status") != "waitlisted" and answer.get("booking_id"):
         return see_other(f"/member/bookings/{answer['booking_id']}")
@@ -184,30 +181,30 @@ async def book(request: Request) -> Response:
     return see_other(f"/member?notice={quote(notice)}#waitlist")
 
 
-async def booking_panel(request: Request, visitor: Visitor, booking_id: str) -> Panel[Any]:
-    return await attempt(services_of(request).bookings.booking(visitor.token, booking_id))
+async def booking_panel(services: Services, visitor: Visitor, booking_id: str) -> Panel[Any]:
+    return await attempt(services.bookings.booking(visitor.token, booking_id))
 
 
 @router.get("/bookings/{booking_id}", response_class=HTMLResponse)
-async def booking_detail(request: Request, booking_id: str) -> HTMLResponse:
+async def booking_detail(request: Request, services: Clients, booking_id: str) -> HTMLResponse:
     visitor = member_visitor(request)
-    booking = await booking_panel(request, visitor, booking_id)
+    booking = await booking_panel(services, visitor, booking_id)
     return page(request, "booking.html", visitor, booking_id=booking_id, booking=booking)
 
 
 @router.get("/bookings/{booking_id}/status", response_class=HTMLResponse)
-async def booking_status(request: Request, booking_id: str) -> HTMLResponse:
+async def booking_status(request: Request, services: Clients, booking_id: str) -> HTMLResponse:
     """The status line alone: the booking page polls it while the booking is pending."""
     visitor = member_visitor(request)
-    booking = await booking_panel(request, visitor, booking_id)
+    booking = await booking_panel(services, visitor, booking_id)
     return page(request, "partials/booking_status.html", visitor, booking_id=booking_id, booking=booking)
 
 
 @router.post("/bookings/{booking_id}/cancel")
-async def cancel(request: Request, booking_id: str) -> Response:
+async def cancel(request: Request, services: Clients, booking_id: str) -> Response:
     visitor = member_visitor(request)
     try:
-        await services_of(request).bookings.cancel(visitor.token, booking_id)
+        await services.bookings.cancel(visitor.token, booking_id)
         notice = visitor.t("status.cancelled")
     except ServiceProblem as exc:
         notice = exc.detail
@@ -217,11 +214,11 @@ async def cancel(request: Request, booking_id: str) -> Response:
 
 
 @router.post("/events/{event_id}/registrations")
-async def register(request: Request, event_id: str) -> Response:
+async def register(request: Request, services: Clients, event_id: str) -> Response:
     visitor = member_visitor(request)
     member_id, person_id = own(visitor)
     try:
-        answer = await services_of(request).community.register(visitor.token, event_id, person_id or "", member_id)
+        answer = await services.community.register(visitor.token, event_id, person_id or "", member_id)
         notice = visitor.t("home.registered", status=visitor.t(f"status.{answer.get('status', 'confirmed')}"))
     except ServiceProblem as exc:
         notice = exc.detail
@@ -231,10 +228,10 @@ async def register(request: Request, event_id: str) -> Response:
 
 
 @router.get("/registrations/{registration_id}/ticket", response_class=HTMLResponse)
-async def ticket(request: Request, registration_id: str) -> HTMLResponse:
+async def ticket(request: Request, services: Clients, registration_id: str) -> HTMLResponse:
     """The QR code to show at the door (community signs the token; the desk scans or types it)."""
     visitor = member_visitor(request)
-    found = await attempt(services_of(request).community.ticket(visitor.token, registration_id))
+    found = await attempt(services.community.ticket(visitor.token, registration_id))
     image = None
     if found.data and found.data.get("qr_svg"):
         image = "data:image/svg+xml;base64," + base64.b64encode(str(found.data["qr_svg"]).encode()).decode()

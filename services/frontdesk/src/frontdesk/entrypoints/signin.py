@@ -13,12 +13,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters.services import ServiceProblem, Unavailable
+from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.messages import LANGUAGES, translator
 from frontdesk.entrypoints.web import (
     LANGUAGE_COOKIE,
     TOKEN_COOKIE,
+    Clients,
+    Settings,
     SignInRequired,
     attempt,
     form_of,
@@ -26,7 +28,6 @@ from frontdesk.entrypoints.web import (
     page,
     principal_of,
     see_other,
-    services_of,
     visitor_of,
 )
 from frontdesk.settings import FrontdeskSettings
@@ -38,11 +39,6 @@ router = APIRouter()
 DEMO_SITES = ["site-casablanca", "site-rabat", "site-agadir", "site-tanger", "site-fes"]
 
 
-def settings_of(request: Request) -> FrontdeskSettings:
-    settings: FrontdeskSettings = request.app.state.settings
-    return settings
-
-
 def home_of(principal: Principal) -> str:
     if principal.role == Role.MEMBER:
         return "/member"
@@ -51,14 +47,14 @@ def home_of(principal: Principal) -> str:
     return "/staff/sites"
 
 
-def signed_in(request: Request, token: str) -> Response:
+def signed_in(request: Request, settings: FrontdeskSettings, token: str) -> Response:
     response = see_other(home_of(principal_of(request, token)))
     response.set_cookie(
         TOKEN_COOKIE,
         token,
         httponly=True,
         samesite="lax",
-        secure=settings_of(request).cookie_secure,
+        secure=settings.cookie_secure,
         max_age=12 * 3600,
     )
     return response
@@ -78,32 +74,36 @@ async def home(request: Request) -> Response:
     return see_other(home_of(visitor.principal))
 
 
-def demo_admin(request: Request) -> str:
-    return issue_token(settings_of(request), role=Role.ADMIN, subject="frontdesk-demo")
+def demo_admin(settings: FrontdeskSettings) -> str:
+    return issue_token(settings, role=Role.ADMIN, subject="frontdesk-demo")
 
 
-async def demo_members(request: Request) -> tuple[list[dict[str, Any]], str | None]:
+async def demo_members(services: Services, settings: FrontdeskSettings) -> tuple[list[dict[str, Any]], str | None]:
     """A few member organisations to sign in as (read with an admin development token)."""
-    found = await attempt(services_of(request).community.members(demo_admin(request), limit=8))
+    found = await attempt(services.community.members(demo_admin(settings), limit=8))
     return ((found.data or {}).get("items") or []), found.unavailable
 
 
-async def demo_sites(request: Request) -> list[str]:
+async def demo_sites(services: Services, settings: FrontdeskSettings) -> list[str]:
     """The sites spaces knows, or the demo network's when spaces does not answer."""
-    found = await attempt(services_of(request).spaces.sites(demo_admin(request)))
+    found = await attempt(services.spaces.sites(demo_admin(settings)))
     return [s["site_id"] for s in (found.data or {}).get("items", [])] or DEMO_SITES
 
 
 async def sign_in_page(
-    request: Request, errors: FormErrors | None = None, status_code: int = 200, form: dict[str, str] | None = None
+    request: Request,
+    services: Services,
+    settings: FrontdeskSettings,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    settings = settings_of(request)
     members: list[dict[str, Any]] = []
     sites: list[str] = []
     unavailable = None
     if settings.development:
-        members, unavailable = await demo_members(request)
-        sites = await demo_sites(request)
+        members, unavailable = await demo_members(services, settings)
+        sites = await demo_sites(services, settings)
     return page(
         request,
         "sign_in.html",
@@ -119,12 +119,12 @@ async def sign_in_page(
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-async def sign_in_form(request: Request) -> HTMLResponse:
-    return await sign_in_page(request)
+async def sign_in_form(request: Request, services: Clients, settings: Settings) -> HTMLResponse:
+    return await sign_in_page(request, services, settings)
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request) -> Response:
+async def sign_in(request: Request, services: Clients, settings: Settings) -> Response:
     form = await form_of(request)
     token = form.get("token", "").strip()
     t = translator(language_of(request))
@@ -132,13 +132,14 @@ async def sign_in(request: Request) -> Response:
         principal_of(request, token)
     except Problem as exc:
         errors = FormErrors(fields={"token": t("signin.invalid", reason=exc.detail)})
-        return await sign_in_page(request, errors, status_code=422)
-    return signed_in(request, token)
+        return await sign_in_page(request, services, settings, errors, status_code=422)
+    return signed_in(request, settings, token)
 
 
-async def demo_token(request: Request, values: dict[str, str]) -> str | FormErrors:
+async def demo_token(
+    request: Request, services: Services, settings: FrontdeskSettings, values: dict[str, str]
+) -> str | FormErrors:
     """A development token for the demo login asked for, or the errors to show."""
-    settings = settings_of(request)
     t = translator(language_of(request))
     role = values.get("role")
     if role == Role.FRONT_DESK.value:
@@ -150,13 +151,13 @@ async def demo_token(request: Request, values: dict[str, str]) -> str | FormErro
         member_id = values.get("member_id", "").strip()
         person_id = values.get("person_id", "").strip()
         if not member_id:
-            members, _ = await demo_members(request)
+            members, _ = await demo_members(services, settings)
             if not members:
                 return FormErrors(fields={"member_id": t("signin.no_demo_member")})
             member_id = str(members[0]["member_id"])
         if not person_id:
             try:
-                member = await services_of(request).community.member(demo_admin(request), member_id)
+                member = await services.community.member(demo_admin(settings), member_id)
             except (Unavailable, ServiceProblem) as exc:
                 return FormErrors(fields={"member_id": str(exc)})
             people = member.get("people") or []
@@ -167,24 +168,26 @@ async def demo_token(request: Request, values: dict[str, str]) -> str | FormErro
     return FormErrors(general=["role?"])
 
 
-async def demo_sign_in(request: Request, values: dict[str, str]) -> Response:
-    if not settings_of(request).development:
+async def demo_sign_in(
+    request: Request, services: Services, settings: FrontdeskSettings, values: dict[str, str]
+) -> Response:
+    if not settings.development:
         raise NotFound("demo logins exist only in development")
-    outcome = await demo_token(request, values)
+    outcome = await demo_token(request, services, settings, values)
     if isinstance(outcome, FormErrors):
-        return await sign_in_page(request, outcome, status_code=422, form=values)
-    return signed_in(request, outcome)
+        return await sign_in_page(request, services, settings, outcome, status_code=422, form=values)
+    return signed_in(request, settings, outcome)
 
 
 @router.post("/sign-in/demo")
-async def demo_sign_in_form(request: Request) -> Response:
-    return await demo_sign_in(request, await form_of(request))
+async def demo_sign_in_form(request: Request, services: Clients, settings: Settings) -> Response:
+    return await demo_sign_in(request, services, settings, await form_of(request))
 
 
 @router.get("/sign-in/demo")
-async def demo_sign_in_link(request: Request) -> Response:
+async def demo_sign_in_link(request: Request, services: Clients, settings: Settings) -> Response:
     """The links `make run` prints: one click and the demo user is in (development only)."""
-    return await demo_sign_in(request, dict(request.query_params))
+    return await demo_sign_in(request, services, settings, dict(request.query_params))
 
 
 @router.post("/sign-out")

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -18,12 +18,14 @@ from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.forms import FormErrors, errors_from_problem
 from frontdesk.domain.messages import LANGUAGES, Translate, localized, pick_language, translator
 from frontdesk.domain.today import local_time
+from frontdesk.service_layer.live import LiveFeed
+from frontdesk.settings import FrontdeskSettings
 from parkgrid.auth import Principal, Role, TokenVerifier
+from parkgrid.http.access import component
 from parkgrid.http.problems import Problem
 
 TOKEN_COOKIE = "parkgrid_token"
 LANGUAGE_COOKIE = "parkgrid_lang"
-DEFAULT_TIME_ZONE = "Africa/Casablanca"
 STAFF_ROLES = (Role.FRONT_DESK, Role.ADMIN)
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
@@ -32,6 +34,11 @@ templates.env.globals["local_time"] = local_time
 templates.env.globals["LANGUAGES"] = LANGUAGES
 
 T = TypeVar("T")
+
+Clients = Annotated[Services, component(Services)]
+"""The four service clients, as a route dependency (`bootstrap` provides them)."""
+Settings = Annotated[FrontdeskSettings, component(FrontdeskSettings)]
+Feed = Annotated[LiveFeed, component(LiveFeed)]
 
 
 class SignInRequired(Exception):
@@ -85,11 +92,6 @@ async def attempt(call: Awaitable[T]) -> Panel[T]:
 
 async def gather(*calls: Awaitable[Any]) -> list[Panel[Any]]:
     return list(await asyncio.gather(*(attempt(c) for c in calls)))
-
-
-def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
 
 
 def language_of(request: Request) -> str:
