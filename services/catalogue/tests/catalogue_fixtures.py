@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -14,20 +14,21 @@ from fastapi import FastAPI
 
 from catalogue.adapters.offerings import TOPIC as OFFERINGS_TOPIC
 from catalogue.bootstrap import build_app
-from catalogue.entrypoints.consumers import SITES_TOPIC
-from catalogue.service_layer.handlers import Catalogue
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.spaces import SiteRegistered
+from parkgrid.contracts.topics import topic
 from parkgrid.envelope import Envelope
 from parkgrid.events import registry
 from parkgrid.kafka import EventPublisher, make_producer
+from parkgrid.known import KnownSites
 from parkgrid.settings import KitSettings
 from parkgrid.testing.plugin import ServiceSettings
 from parkgrid.testing.topics import read_topic as read_prefixed_topic
 from parkgrid.topics import ensure_topics
 
 CASABLANCA = "Africa/Casablanca"
-TOPICS_USED = [OFFERINGS_TOPIC, SITES_TOPIC]
+T = TypeVar("T")
+TOPICS_USED = [OFFERINGS_TOPIC, topic("spaces.site")]
 
 
 @pytest.fixture
@@ -81,9 +82,16 @@ async def register_sites(settings: KitSettings, site_ids: list[str]) -> None:
         await producer.stop()
 
 
-async def wait_for_sites(catalogue: Catalogue, site_ids: list[str], within: float = 30.0) -> None:
+def part(app: FastAPI, kind: type[T]) -> T:
+    """The part of the app `bootstrap.build_app` provided as `kind` (what routes get by `component`)."""
+    found: T = app.state.components[kind]
+    return found
+
+
+async def wait_for_sites(app: FastAPI, site_ids: list[str], within: float = 30.0) -> None:
+    sites = part(app, KnownSites)
     deadline = time.monotonic() + within
-    while not set(site_ids) <= await catalogue.sites.known_ids():
+    while not set(site_ids) <= await sites.known_ids():
         assert time.monotonic() < deadline, "the sites projection did not catch up"
         await asyncio.sleep(0.1)
 

@@ -12,8 +12,8 @@ import pytest
 from catalogue_fixtures import app, auth, client, read_topic, register_sites, settings, site_event, wait_for_sites
 from fastapi import FastAPI
 
+from catalogue.adapters.known import site_lookup
 from catalogue.adapters.offerings import Offerings
-from catalogue.adapters.sites import Sites
 from catalogue.bootstrap import build_app
 from catalogue.domain.offering import OfferingDetails
 from catalogue.seed import seed
@@ -22,6 +22,7 @@ from catalogue.service_layer.handlers import Catalogue
 from parkgrid.auth import Role
 from parkgrid.contracts.catalogue import OfferingPublished, OfferingUpdated, OfferingWithdrawn
 from parkgrid.events import registry
+from parkgrid.known import KnownSites
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
 
@@ -52,7 +53,7 @@ def body(**changes: Any) -> dict[str, Any]:
 @pytest.fixture
 async def rabat(app: FastAPI, settings: KitSettings) -> None:
     await register_sites(settings, ["site-rabat"])
-    await wait_for_sites(app.state.catalogue, ["site-rabat"])
+    await wait_for_sites(app, ["site-rabat"])
 
 
 async def test_lifecycle_reaches_the_topic_as_the_contract_says(
@@ -203,9 +204,9 @@ async def test_an_event_written_before_a_crash_is_published_once_after_restart(
 ) -> None:
     """The store write happens with no relay running (the process 'dies' before publishing);
     the next process's relay publishes it, exactly once in content."""
-    offerings, sites = Offerings(database["offerings"]), Sites(database["sites"])
+    offerings, sites = Offerings(database["offerings"]), KnownSites(database["sites"])
     await sites.apply(site_event("site-rabat"), registry.parse(site_event("site-rabat")))  # type: ignore[arg-type]
-    before_crash = Catalogue(offerings=offerings, sites=sites)
+    before_crash = Catalogue(offerings=offerings, site_facts=site_lookup(sites))
     _offering, _ = await before_crash.create_offering("o-crash", OfferingDetails.model_validate(body()))
     await before_crash.publish_offering("o-crash")
     assert (await database["offerings"].find_one({"_id": "o-crash"}))["outbox_pending"] is True

@@ -13,14 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
-from catalogue_fixtures import app, auth, client
+from catalogue_fixtures import app, auth, client, part
 from fastapi import FastAPI
 
-from catalogue.adapters.members import Members
+from catalogue.adapters.known import member_facts
 from catalogue.adapters.offerings import Offerings
 from catalogue.domain import offering as rules
 from catalogue.domain.offering import OfferingDetails
-from catalogue.entrypoints.consumers import MEMBERS_TOPIC
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.catalogue import OfferingCategory
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
@@ -31,12 +30,16 @@ from parkgrid.contracts.community import (
     MemberUpdated,
     PersonAdded,
 )
+from parkgrid.contracts.topics import topic
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.kafka import EventPublisher, make_producer
+from parkgrid.known import KnownMembers
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
 from parkgrid.topics import ensure_topics
+
+MEMBERS_TOPIC = topic("community.member")
 
 __all__ = ["app", "client"]
 
@@ -89,11 +92,11 @@ async def publisher(settings: KitSettings) -> AsyncIterator[EventPublisher]:
         await producer.stop()
 
 
-async def wait_for(members: Members, expected: dict[str, tuple[str, str, bool]], within: float = 30.0) -> None:
+async def wait_for(members: KnownMembers, expected: dict[str, tuple[str, str, bool]], within: float = 30.0) -> None:
     """Until every member is projected as (kind, stage, left)."""
     deadline = time.monotonic() + within
     while True:
-        facts = {m: await members.get(m) for m in expected}
+        facts = {m: member_facts(await members.get(m)) for m in expected}
         if all(f is not None and (f.kind, f.stage, f.left) == expected[m] for m, f in facts.items()):
             return
         assert time.monotonic() < deadline, f"the members projection did not catch up: {facts}"
@@ -103,7 +106,7 @@ async def wait_for(members: Members, expected: dict[str, tuple[str, str, bool]],
 @pytest.fixture
 async def loaded(app: FastAPI) -> list[dict[str, Any]]:
     """Network-wide offerings with random eligibility, bulk-loaded with their search entries."""
-    offerings: Offerings = app.state.catalogue.offerings
+    offerings = part(app, Offerings)
     rng = random.Random(6)
     rows = []
     for index in range(80):
@@ -184,7 +187,7 @@ async def test_member_eligibility_matches_a_brute_force_filter(
         ]
     )
     await wait_for(
-        app.state.members,
+        part(app, KnownMembers),
         {**{m: (k, s, False) for m, (k, s) in members.items()}, "m-gone": ("startup", "incubation", True)},
     )
     admin = auth(settings, Role.ADMIN)
@@ -226,7 +229,7 @@ async def test_stage_changes_refilter_and_stale_events_leave_the_newest_state(
 ) -> None:
     admin = auth(settings, Role.ADMIN)
     await publisher.publish(MEMBERS_TOPIC.name, registered("m-1", "startup", "incubation"))
-    await wait_for(app.state.members, {"m-1": ("startup", "incubation", False)})
+    await wait_for(part(app, KnownMembers), {"m-1": ("startup", "incubation", False)})
     before = await ids(client, admin, member_id="m-1")
     assert before == expected(loaded, "startup", "incubation")
 
@@ -235,7 +238,7 @@ async def test_stage_changes_refilter_and_stale_events_leave_the_newest_state(
         return wrap(event, "m-1", sequence)
 
     await publisher.publish(MEMBERS_TOPIC.name, changed("acceleration", "incubation", 2))
-    await wait_for(app.state.members, {"m-1": ("startup", "acceleration", False)})
+    await wait_for(part(app, KnownMembers), {"m-1": ("startup", "acceleration", False)})
     after = await ids(client, admin, member_id="m-1")
     assert after == expected(loaded, "startup", "acceleration")
     assert after != before
@@ -263,6 +266,6 @@ async def test_stage_changes_refilter_and_stale_events_leave_the_newest_state(
         partition=partition,
     )
     await wait_for(
-        app.state.members, {"m-sentinel": ("partner", "alumni", False), "m-1": ("tpe", "acceleration", False)}
+        part(app, KnownMembers), {"m-sentinel": ("partner", "alumni", False), "m-1": ("tpe", "acceleration", False)}
     )
     assert await ids(client, admin, member_id="m-1") == expected(loaded, "tpe", "acceleration")

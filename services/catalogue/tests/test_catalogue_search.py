@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from catalogue_fixtures import app, auth, client, settings
+from catalogue_fixtures import app, auth, client, part, settings
 from fastapi import FastAPI
 
 from catalogue.adapters.offerings import Offerings
@@ -131,7 +131,7 @@ def generated_rows() -> list[dict[str, Any]]:
 @pytest.fixture
 async def loaded(generated_rows: list[dict[str, Any]], app: FastAPI) -> list[dict[str, Any]]:
     """The offerings bulk-loaded with their search entries (no events: this is about reading)."""
-    offerings: Offerings = app.state.catalogue.offerings
+    offerings = part(app, Offerings)
     started = time.monotonic()
     await offerings.load([r["offering"] for r in generated_rows])
     print(f"loaded {COUNT} offerings in {time.monotonic() - started:.1f} s")
@@ -211,7 +211,7 @@ async def test_searches_over_5000_offerings_match_a_brute_force_filter_and_use_t
     assert mixed.status_code == 422
 
     # `explain` of the two queries of a page: choosing the entries, then reading the offerings
-    offerings: Offerings = app.state.catalogue.offerings
+    offerings = part(app, Offerings)
     entries = offerings.search.find(store_filter(Search(site="site-rabat", category="mentoring", text="clinique")))
     choose = await entries.sort([("title_sort", 1), ("_id", 1)]).limit(21).explain()
     read = await offerings.collection.find({"_id": {"$in": ["o-00001", "o-00002"]}}).explain()

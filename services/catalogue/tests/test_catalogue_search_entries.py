@@ -51,12 +51,12 @@ async def test_an_offering_written_without_its_entry_is_caught_up(database: Data
 async def test_an_older_projection_never_overwrites_a_newer_entry(database: Database) -> None:
     offerings = Offerings(database["offerings"], database["offerings_search"])
     first = published("o-1", "Export clinic")
-    version = await offerings.add(first, [])
+    version = await offerings.create(first.offering_id, state_of(first), [])
     details = OfferingDetails.model_validate(
         {**first.details.model_dump(), "title": {"fr": "Atelier export", "en": "Export workshop"}}
     )
     renamed = rules.Offering(**{**first.__dict__, "details": details})
-    newer = await offerings.save(renamed, version, [])
+    newer = await offerings.update(renamed.offering_id, version, state_of(renamed), [])
     await offerings._upsert_entries([(first, version)])  # a late retry of the first projection
     entry = await offerings.search.find_one({"_id": "o-1"})
     assert entry["version"] == newer

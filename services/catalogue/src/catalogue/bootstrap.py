@@ -1,39 +1,66 @@
 """Wires the catalogue: settings, runtime (store, relay, consumers), handlers and the app.
 
 `uvicorn catalogue.bootstrap:app` serves it on port 8001 (deploy/local/services.tsv).
+`build(settings)` makes the parts; `build_app(settings)` puts them behind the routers,
+each part available to routes by its type (`parkgrid.http.access.provide`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import FastAPI
 
-from catalogue.adapters.members import Members
+from catalogue.adapters.known import site_lookup
 from catalogue.adapters.offerings import TOPIC, Offerings
-from catalogue.adapters.sites import Sites
-from catalogue.entrypoints import api
-from catalogue.entrypoints.consumers import consume_members, consume_sites
-from catalogue.service_layer.handlers import Catalogue
+from catalogue.entrypoints.http import routers
+from catalogue.service_layer.handlers import Catalogue, member_handler, site_handler
+from catalogue.settings import CatalogueSettings, catalogue_settings
+from parkgrid.contracts.topics import topic
 from parkgrid.events import registry
-from parkgrid.logging import get_logger
-from parkgrid.runtime import ServiceRuntime, create_app
+from parkgrid.http.access import provide
+from parkgrid.known import KnownMembers, KnownSites
+from parkgrid.runtime import ServiceRuntime, Subscription, create_app
 from parkgrid.settings import KitSettings
 
-log = get_logger(__name__)
-CATCH_UP_SECONDS = 30.0
+
+@dataclass
+class CatalogueParts:
+    """What `build` wires: the runtime, the command handlers and the stores they and the routes use."""
+
+    runtime: ServiceRuntime
+    catalogue: Catalogue
+    offerings: Offerings
+    sites: KnownSites
+    members: KnownMembers
 
 
-def settings_from_env() -> KitSettings:
-    settings = KitSettings()
-    if "service_name" not in settings.model_fields_set:
-        settings = settings.model_copy(update={"service_name": "catalogue"})
-    return settings
+def subscriptions(sites: KnownSites, members: KnownMembers) -> list[Subscription]:
+    """The catalogue's consumers: the sites projection from spaces, the members projection from community."""
+    return [
+        Subscription(
+            name="sites",
+            topics=[topic("spaces.site")],
+            handler=site_handler(sites),
+            projections=[sites.projection.collection],
+        ),
+        Subscription(
+            name="members",
+            topics=[topic("community.member")],
+            handler=member_handler(members),
+            projections=[members.projection.collection],
+            # Each member's events are full-state and guarded by sequence: members are
+            # independent, so a catch-up applies several at once (each member in order), and
+            # only each member's newest event of a batch (the others would be overwritten).
+            concurrency=16,
+            newest_per_key=True,
+        ),
+    ]
 
 
-def build_runtime(
-    settings: KitSettings, *, sites_consumer: bool = True, members_consumer: bool = True
-) -> tuple[ServiceRuntime, Catalogue, Members]:
+def build(settings: CatalogueSettings, *, consumers: bool = True) -> CatalogueParts:
+    """The catalogue's parts; without `consumers` nothing is subscribed (the seeder subscribes its own)."""
     runtime = ServiceRuntime(settings, registry=registry, topics=[TOPIC])
     offerings = Offerings(runtime.db["offerings"], runtime.db["offerings_search"])
     runtime.on_store_ready(offerings.ensure_indexes)
@@ -42,29 +69,27 @@ def build_runtime(
         await offerings.catch_up()
 
     runtime.on_store_ready(catch_up)
-    catalogue = Catalogue(offerings=offerings, sites=Sites(runtime.db["sites"]), written=runtime.notify_relay)
+    sites, members = KnownSites(runtime.db["sites"]), KnownMembers(runtime.db["members"])
+    catalogue = Catalogue(offerings=offerings, site_facts=site_lookup(sites), written=runtime.notify_relay)
     runtime.relay_outbox_of(offerings.collection)
-    if sites_consumer:
-        consume_sites(runtime, catalogue)
-    members = Members(runtime.db["members"])
-    if members_consumer:
-        consume_members(runtime, members)
-    return runtime, catalogue, members
+    if consumers:
+        runtime.subscribe(*subscriptions(sites, members))
+    return CatalogueParts(runtime, catalogue, offerings, sites, members)
 
 
-def build_app(settings: KitSettings) -> FastAPI:
-    runtime, catalogue, members = build_runtime(settings)
+def build_app(settings: KitSettings | None = None) -> FastAPI:
+    config = catalogue_settings(settings)
+    parts = build(config)
     application = create_app(
-        runtime,
+        parts.runtime,
         title="ParkGrid catalogue",
         description="The service grid of the network: offerings, eligibility, availability.",
-        routers=[api.router],
+        routers=routers,
     )
-    application.state.catalogue = catalogue
-    application.state.members = members
+    provide(application, parts.catalogue, parts.offerings, parts.sites, parts.members)
     # Re-project search entries a failed write left behind (a crash is covered at start).
-    runtime.every("search-entries", timedelta(seconds=CATCH_UP_SECONDS), catalogue.offerings.catch_up)
+    parts.runtime.every("search-entries", timedelta(seconds=config.search_catch_up_seconds), parts.offerings.catch_up)
     return application
 
 
-app = build_app(settings_from_env())
+app = build_app()

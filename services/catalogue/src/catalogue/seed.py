@@ -15,30 +15,31 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from dataclasses import replace
 from typing import Any
 
-from catalogue.bootstrap import build_runtime, settings_from_env
+from catalogue.bootstrap import CatalogueParts, build, subscriptions
 from catalogue.domain.offering import OfferingDetails
-from catalogue.entrypoints.consumers import consume_sites
 from catalogue.seed_data import DEMO_SITES, demo_offerings
-from catalogue.service_layer.handlers import Catalogue
+from catalogue.settings import catalogue_settings
 from parkgrid.contracts.catalogue import OfferingStatus
+from parkgrid.known import KnownSites
 from parkgrid.outbox import pending_count
 from parkgrid.settings import KitSettings
 
 SEED_CONCURRENCY = 4
 
 
-async def _wait_for_sites(catalogue: Catalogue, within: float) -> set[str]:
+async def _wait_for_sites(sites: KnownSites, within: float) -> set[str]:
     deadline = time.monotonic() + within
     while True:
-        known = await catalogue.sites.known_ids()
+        known = await sites.known_ids()
         if set(DEMO_SITES) <= known or time.monotonic() > deadline:
             return known
         await asyncio.sleep(0.5)
 
 
-async def seed_offerings(catalogue: Catalogue, known_sites: set[str]) -> tuple[int, int, list[str]]:
+async def seed_offerings(parts: CatalogueParts, known_sites: set[str]) -> tuple[int, int, list[str]]:
     """Create and publish what is missing; returns (created, published, skipped sites)."""
     skipped = sorted({b["site_id"] for _, b in demo_offerings() if b.get("site_id") not in (None, *known_sites)})
     wanted = [(i, b) for i, b in demo_offerings() if b.get("site_id") is None or b["site_id"] in known_sites]
@@ -48,12 +49,12 @@ async def seed_offerings(catalogue: Catalogue, known_sites: set[str]) -> tuple[i
     async def one(offering_id: str, body: dict[str, Any]) -> None:
         async with gate:
             created = published = False
-            found = await catalogue.offerings.get(offering_id)
+            found = await parts.offerings.get(offering_id)
             if found is None:
-                await catalogue.create_offering(offering_id, OfferingDetails.model_validate(body), publish=True)
+                await parts.catalogue.create_offering(offering_id, OfferingDetails.model_validate(body), publish=True)
                 created = published = True
-            elif found[0].status == OfferingStatus.DRAFT:
-                await catalogue.publish_offering(offering_id)
+            elif found["status"] == OfferingStatus.DRAFT.value:
+                await parts.catalogue.publish_offering(offering_id)
                 published = True
             done.append((created, published))
 
@@ -62,23 +63,25 @@ async def seed_offerings(catalogue: Catalogue, known_sites: set[str]) -> tuple[i
 
 
 async def seed(settings: KitSettings | None = None, site_wait: float | None = None) -> str:
-    settings = settings or settings_from_env()
+    config = catalogue_settings(settings)
     within = site_wait if site_wait is not None else float(os.environ.get("CATALOGUE_SEED_SITE_WAIT", "20"))
-    runtime, catalogue, _members = build_runtime(settings, sites_consumer=False, members_consumer=False)
-    consume_sites(runtime, catalogue, group=f"{settings.service_name}.sites-seed-{os.getpid()}")
+    parts = build(config, consumers=False)
+    runtime = parts.runtime
+    sites_subscription = subscriptions(parts.sites, parts.members)[0]
+    runtime.subscribe(replace(sites_subscription, group=f"{config.service_name}.sites-seed-{os.getpid()}"))
     await runtime.start()
     try:
-        await catalogue.offerings.ensure_indexes()
-        known = await _wait_for_sites(catalogue, within)
-        created, published, skipped = await seed_offerings(catalogue, known)
+        await parts.offerings.ensure_indexes()
+        known = await _wait_for_sites(parts.sites, within)
+        created, published, skipped = await seed_offerings(parts, known)
         runtime.notify_relay()
         deadline = time.monotonic() + 60
-        while await pending_count(catalogue.offerings.collection) and time.monotonic() < deadline:
+        while await pending_count(parts.offerings.collection) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
-        waiting = await pending_count(catalogue.offerings.collection)
+        waiting = await pending_count(parts.offerings.collection)
     finally:
         await runtime.stop()
-    total = await _count(settings)
+    total = await _count(config)
     summary = f"{total} published offerings ({created} created, {published} published now)"
     if waiting:
         summary += f"; {waiting} events still in the outbox (the service's relay will send them)"
@@ -88,8 +91,8 @@ async def seed(settings: KitSettings | None = None, site_wait: float | None = No
 
 
 async def _count(settings: KitSettings) -> int:
-    runtime, catalogue, _members = build_runtime(settings, sites_consumer=False, members_consumer=False)
+    parts = build(catalogue_settings(settings), consumers=False)
     try:
-        return await catalogue.offerings.collection.count_documents({"status": OfferingStatus.PUBLISHED.value})
+        return await parts.offerings.collection.count_documents({"status": OfferingStatus.PUBLISHED.value})
     finally:
-        await runtime.mongo.close()
+        await parts.runtime.mongo.close()

@@ -1,1 +1,1 @@
-"""The store behind the catalogue: offerings and the sites projection."""
+"""The store behind the catalogue: offerings and their search entries, the kit's sites and members."""

@@ -1,5 +1,8 @@
 """Offerings in the store: the aggregate (through the kit's MongoAggregateStore) and its search entries.
 
+`Offerings` is an `AggregateStore` (parkgrid.aggregates): the service layer changes an
+offering with the kit's `change`, and each write also refreshes the offering's search entry.
+
 The aggregate document holds the offering as written (`details`, status, zone, times) and
 its outbox. Discovery reads a separate, compact collection (`offerings_search`, see
 `catalogue.adapters.search`): one small entry per offering with only what searches filter
@@ -23,7 +26,7 @@ from pymongo.errors import PyMongoError
 from catalogue.adapters.search import search_entry
 from catalogue.domain.offering import Offering, OfferingDetails
 from parkgrid.contracts.catalogue import OfferingStatus
-from parkgrid.contracts.topics import TOPICS
+from parkgrid.contracts.topics import topic
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.logging import get_logger
 from parkgrid.outbox import MongoAggregateStore
@@ -31,7 +34,7 @@ from parkgrid.store import Collection, Document, is_duplicate_key
 
 log = get_logger(__name__)
 
-TOPIC = next(t for t in TOPICS if t.name == "catalogue.offering")
+TOPIC = topic("catalogue.offering")
 PENDING = "search_pending"
 
 
@@ -83,19 +86,23 @@ class Offerings:
         ):
             await self.search.create_index(fields, name=name)
 
-    async def get(self, offering_id: str) -> tuple[Offering, int] | None:
-        doc = await self.store.get(offering_id)
-        return None if doc is None else (offering_of(doc), doc["version"])
+    async def get(self, aggregate_id: str) -> Document | None:
+        return await self.store.get(aggregate_id)
 
-    async def add(self, offering: Offering, events: list[IntegrationEvent]) -> int:
-        version = await self.store.create(offering.offering_id, state_of(offering), events)
-        await self._index(offering, version)
+    async def create(self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent]) -> int:
+        version = await self.store.create(aggregate_id, state, events)
+        await self._index(offering_of({**state, "_id": aggregate_id}), version)
         return version
 
-    async def save(self, offering: Offering, expected_version: int, events: list[IntegrationEvent]) -> int:
-        version = await self.store.update(offering.offering_id, expected_version, state_of(offering), events)
-        await self._index(offering, version)
+    async def update(
+        self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[IntegrationEvent]
+    ) -> int:
+        version = await self.store.update(aggregate_id, expected_version, state, events)
+        await self._index(offering_of({**state, "_id": aggregate_id}), version)
         return version
+
+    async def outbox(self, aggregate_id: str) -> list[Document]:
+        return await self.store.outbox(aggregate_id)
 
     async def _index(self, offering: Offering, version: int) -> None:
         """Project the stored write into its search entry; a failure is left to `catch_up`."""

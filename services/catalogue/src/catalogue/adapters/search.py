@@ -19,8 +19,6 @@ A page is chosen on entries, then its offerings are read by `_id` (`$in`, indexe
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +30,7 @@ from catalogue.domain.availability import open_on_some_day, weekdays_between
 from catalogue.domain.offering import Offering, OfferingDetails
 from parkgrid.contracts.catalogue import OfferingStatus
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
+from parkgrid.paging import BadCursor, decode, encode
 from parkgrid.store import Collection, Document
 
 NETWORK = "network"
@@ -98,30 +97,17 @@ class Search:
     cursor: str | None = None
 
 
-class BadCursor(ValueError):
-    pass
-
-
 def encode_cursor(sort: str, entry: Document) -> str:
-    key, _ = SORTS[sort]
-    value = entry[key]
-    raw = [sort, value.isoformat() if isinstance(value, datetime) else value, entry["_id"]]
-    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+    """The kit's opaque cursor (parkgrid.paging), bound to the sort order it continues."""
+    return encode(sort, entry[SORTS[sort][0]], entry["_id"])
 
 
 def decode_cursor(sort: str, cursor: str) -> tuple[Any, str]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        cursor_sort, value, last_id = raw
-        if cursor_sort != sort or not isinstance(last_id, str):
-            raise BadCursor("the cursor belongs to another sort order")
-        if SORTS[sort][0] == "created_at":
-            value = datetime.fromisoformat(value)
-        return value, last_id
-    except BadCursor:
-        raise
-    except Exception:
-        raise BadCursor("the cursor is not one this service gave") from None
+    """(last sort value, last id); `parkgrid.paging.BadCursor` (422 on `cursor`) for another sort's or a forged one."""
+    value, last_id = decode(sort, cursor)
+    if not isinstance(value, str | datetime):  # a forged value must not become a query operator
+        raise BadCursor("the cursor is not one this service gave")
+    return value, last_id
 
 
 def store_filter(search: Search) -> Document:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +27,7 @@ from parkgrid.contracts.catalogue import (
     Provider,
 )
 from parkgrid.contracts.common import (
+    NETWORK_TIME_ZONE,
     Closure,
     Eligibility,
     Id,
@@ -39,23 +39,25 @@ from parkgrid.contracts.common import (
     WeeklyWindow,
 )
 from parkgrid.events import IntegrationEvent
+from parkgrid.refusals import Refusal, Refused
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 4000
-NETWORK_TIME_ZONE = "Africa/Casablanca"
 
 
-class OfferingRuleBroken(ValueError):
-    """Details that break a rule of the catalogue; `field` names the offending one."""
+class OfferingRuleBroken(Refused):
+    """Details that break a rule of the catalogue (invalid input); `field` names the offending one."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(Refusal.INVALID, message, field=field)
         self.message = message
 
 
-class WrongState(Exception):
-    """The lifecycle step does not apply to the offering's current status."""
+class WrongState(Refused):
+    """The lifecycle step does not apply to the offering's current status (a conflict)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(Refusal.CONFLICT, detail)
 
 
 @dataclass(frozen=True)
@@ -134,10 +136,6 @@ def check(details: OfferingDetails, site: SiteFacts | None) -> str:
         time_zone = site.time_zone
     else:
         time_zone = details.time_zone or NETWORK_TIME_ZONE
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise OfferingRuleBroken("time_zone", f"{time_zone!r} is not an IANA time zone") from None
     if details.mode == Mode.ONLINE and details.space_requirement is not None:
         raise OfferingRuleBroken("space_requirement", "an online offering needs no space")
     if details.space_requirement is not None and details.space_requirement.seats < details.seats_per_session:

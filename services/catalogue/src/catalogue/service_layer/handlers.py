@@ -1,35 +1,66 @@
 """Command handlers of the catalogue, and the handlers that keep the sites and members projections.
 
-Each command reads one offering, applies a pure domain function and writes the result
-with its events in one version-guarded update (the kit's embedded outbox), so an event
-is published if and only if its change is stored.
+Each command is load → decide → save through the kit's `change`: the domain's pure rule
+decides on the offering as stored, and the result is written with its events in one
+version-guarded update (the embedded outbox), so an event is published if and only if its
+change is stored. Refusals are the domain's `Refused` kinds; the kit turns them into problems.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
-from catalogue.adapters.members import Members
-from catalogue.adapters.offerings import Offerings
-from catalogue.adapters.sites import Sites
+from catalogue.adapters.known import SiteLookup
+from catalogue.adapters.offerings import offering_of, state_of
 from catalogue.domain import offering as rules
-from catalogue.domain.offering import Offering, OfferingDetails
+from catalogue.domain.offering import Offering, OfferingDetails, SiteFacts
+from parkgrid.aggregates import AggregateStore, change
 from parkgrid.consumer import Delivery
 from parkgrid.contracts.community import MemberSnapshot
 from parkgrid.contracts.spaces import SiteSnapshot
 from parkgrid.events import IntegrationEvent
-from parkgrid.outbox import AlreadyExists, VersionConflict
+from parkgrid.known import KnownMembers, KnownSites
+from parkgrid.outbox import AlreadyExists
+from parkgrid.refusals import Refusal, Refused, StaleVersion
+from parkgrid.store import Document
+
+Step = Callable[[Offering, "Sites"], tuple[Offering, list[IntegrationEvent]]]
+"""A pure lifecycle step: the offering as stored and the sites it names → the new offering and its events."""
 
 
-class UnknownOffering(LookupError):
-    pass
+class UnknownOffering(Refused):
+    def __init__(self, offering_id: str) -> None:
+        super().__init__(Refusal.NOT_FOUND, f"there is no offering {offering_id}")
 
 
-class StaleVersion(Exception):
-    """The offering changed since the version the caller saw."""
+class StaleOffering(StaleVersion):
+    """An If-Match that lost (412), named on its header as the catalogue has always answered."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.field = "If-Match"
+
+
+class _SiteNeeded(Exception):
+    def __init__(self, site_id: str) -> None:
+        super().__init__(site_id)
+        self.site_id = site_id
+
+
+class Sites:
+    """The sites a step may name, as read before it ran; one it names unread makes the handler read it and rerun."""
+
+    def __init__(self, known: dict[str, SiteFacts | None]) -> None:
+        self.known = known
+
+    def of(self, site_id: str | None) -> SiteFacts | None:
+        if site_id is None:
+            return None
+        if site_id not in self.known:
+            raise _SiteNeeded(site_id)
+        return self.known[site_id]
 
 
 def _now() -> datetime:
@@ -38,10 +69,10 @@ def _now() -> datetime:
 
 @dataclass
 class Catalogue:
-    """What the command handlers need: the repositories, a clock, and a nudge for the relay."""
+    """What the command handlers need: the offerings' store, the sites lookup, a clock, and a nudge for the relay."""
 
-    offerings: Offerings
-    sites: Sites
+    offerings: AggregateStore
+    site_facts: SiteLookup
     clock: Callable[[], datetime] = _now
     written: Callable[[], None] = field(default=lambda: None)
 
@@ -51,70 +82,78 @@ class Catalogue:
         """A new draft (or, with `publish`, a draft published in the same write).
 
         A retried command with the same id finds the first run's offering."""
-        site = await self.sites.get(details.site_id) if details.site_id else None
+        site = await self.site_facts(details.site_id) if details.site_id else None
         offering = rules.draft(offering_id, details, site, self.clock())
         events: list[IntegrationEvent] = []
         if publish:
             offering, events = rules.publish(offering, site, self.clock())
         try:
-            version = await self.offerings.add(offering, events)
+            version = await self.offerings.create(offering_id, state_of(offering), events)
         except AlreadyExists:
-            found = await self.offerings.get(offering_id)
-            if found is None:  # pragma: no cover - created and gone at once
-                raise
-            return found
+            return await self.get(offering_id)
         if events:
             self.written()
         return offering, version
 
     async def get(self, offering_id: str) -> tuple[Offering, int]:
-        found = await self.offerings.get(offering_id)
-        if found is None:
+        doc = await self.offerings.get(offering_id)
+        if doc is None:
             raise UnknownOffering(offering_id)
-        return found
+        return offering_of(doc), int(doc["version"])
 
     async def revise_offering(
-        self, offering_id: str, expected_version: int, change: Callable[[OfferingDetails], OfferingDetails]
+        self, offering_id: str, expected_version: int, revision: Callable[[OfferingDetails], OfferingDetails]
     ) -> tuple[Offering, int]:
-        offering, version = await self.get(offering_id)
-        if version != expected_version:
-            raise StaleVersion(f"offering {offering_id} is at version {version}, not {expected_version}")
-        details = change(offering.details)
-        site = await self.sites.get(details.site_id) if details.site_id else None
-        revised, events = rules.revise(offering, details, site, self.clock())
-        return revised, await self._save(revised, version, events)
+        def step(offering: Offering, sites: Sites) -> tuple[Offering, list[IntegrationEvent]]:
+            details = revision(offering.details)
+            return rules.revise(offering, details, sites.of(details.site_id), self.clock())
+
+        return await self._change(offering_id, expected_version, step)
 
     async def publish_offering(self, offering_id: str, expected_version: int | None = None) -> tuple[Offering, int]:
-        offering, version = await self.get(offering_id)
-        if expected_version is not None and version != expected_version:
-            raise StaleVersion(f"offering {offering_id} is at version {version}, not {expected_version}")
-        site_id = offering.details.site_id
-        site = await self.sites.get(site_id) if site_id else None
-        published, events = rules.publish(offering, site, self.clock())
-        return published, await self._save(published, version, events)
+        def step(offering: Offering, sites: Sites) -> tuple[Offering, list[IntegrationEvent]]:
+            return rules.publish(offering, sites.of(offering.details.site_id), self.clock())
+
+        return await self._change(offering_id, expected_version, step)
 
     async def withdraw_offering(self, offering_id: str, expected_version: int | None = None) -> tuple[Offering, int]:
-        offering, version = await self.get(offering_id)
-        if expected_version is not None and version != expected_version:
-            raise StaleVersion(f"offering {offering_id} is at version {version}, not {expected_version}")
-        withdrawn, events = rules.withdraw(offering, self.clock())
-        return withdrawn, await self._save(withdrawn, version, events)
+        def step(offering: Offering, sites: Sites) -> tuple[Offering, list[IntegrationEvent]]:
+            return rules.withdraw(offering, self.clock())
 
-    async def _save(self, offering: Offering, version: int, events: list[Any]) -> int:
-        try:
-            new_version = await self.offerings.save(offering, version, events)
-        except VersionConflict:
-            raise StaleVersion(f"offering {offering.offering_id} changed meanwhile") from None
-        self.written()
-        return new_version
+        return await self._change(offering_id, expected_version, step)
 
-    async def on_site_event(self, delivery: Delivery) -> None:
-        """SiteRegistered / SiteUpdated → the local sites projection (idempotent by sequence)."""
+    async def _change(self, offering_id: str, expected_version: int | None, step: Step) -> tuple[Offering, int]:
+        known: dict[str, SiteFacts | None] = {}
+
+        def rule(doc: Document) -> tuple[Document, Sequence[IntegrationEvent]]:
+            changed, events = step(offering_of(doc), Sites(known))
+            return state_of(changed), events
+
+        while True:
+            try:
+                doc, version = await change(
+                    self.offerings, offering_id, rule, expected_version=expected_version, what="offering"
+                )
+            except _SiteNeeded as needed:
+                known[needed.site_id] = await self.site_facts(needed.site_id)
+                continue
+            except StaleVersion as stale:
+                raise StaleOffering(stale.detail) from None
+            self.written()
+            return offering_of(doc), version
+
+
+def site_handler(sites: KnownSites) -> Callable[[Delivery], Awaitable[None]]:
+    """SiteRegistered / SiteUpdated → the sites projection (idempotent by sequence)."""
+
+    async def on_site_event(delivery: Delivery) -> None:
         if isinstance(delivery.event, SiteSnapshot):
-            await self.sites.apply(delivery.envelope, delivery.event)
+            await sites.apply(delivery.envelope, delivery.event)
+
+    return on_site_event
 
 
-def member_handler(members: Members) -> Callable[[Delivery], Awaitable[None]]:
+def member_handler(members: KnownMembers) -> Callable[[Delivery], Awaitable[None]]:
     """Every community.member event carries the member's full state → the members projection."""
 
     async def on_member_event(delivery: Delivery) -> None:

@@ -1,0 +1,112 @@
+"""Finding offerings: filters, a member's eligibility, availability in a range of local dates, cursor pages.
+
+Members and staff find published offerings only; admins find every status (`status=`
+narrows). `member_id` (or `eligible=true` with a member's token) keeps what that member
+organisation's kind and stage may use; a member asks only for their own organisation.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from catalogue.adapters.known import member_facts
+from catalogue.adapters.search import SORTS, Search
+from catalogue.domain.availability import MAX_RANGE_DAYS
+from catalogue.entrypoints.http.deps import Members, OfferingStore
+from catalogue.entrypoints.http.offerings import visible_statuses
+from catalogue.views import NO_OFFERINGS, offering_page
+from parkgrid.api.catalogue import OfferingPage
+from parkgrid.auth import CurrentPrincipal, Principal, Role
+from parkgrid.contracts.catalogue import OfferingCategory, OfferingStatus
+from parkgrid.contracts.common import MemberKind, Mode, ProgrammeStage
+from parkgrid.http.problems import InvalidInput, problems
+from parkgrid.refusals import Refusal, Refused
+
+MAX_LIMIT = 100
+router = APIRouter(prefix="/v1", tags=["offerings"])
+
+
+async def eligibility_of(
+    members: Members, principal: Principal, member_id: str | None, eligible: bool | None
+) -> tuple[str, str] | None:
+    """The (kind, stage) a search is narrowed to, or None; raises for unknown members.
+
+    `member_id` names the organisation; a member asking `eligible=true` means their own.
+    A member who left yields `("", "")`: no offering is eligible for them."""
+    if member_id is None and eligible:
+        if principal.role != Role.MEMBER or principal.member_id is None:
+            raise Refused.invalid("eligible=true needs member_id (or a member's token)", field="member_id")
+        member_id = principal.member_id
+    if member_id is None:
+        return None
+    if not principal.may_act_for_member(member_id):
+        raise Refused(Refusal.FORBIDDEN, "members see eligibility for their own organisation only", field="member_id")
+    member = member_facts(await members.get(member_id))
+    if member is None:
+        raise Refused.invalid(f"there is no member organisation {member_id}", field="member_id")
+    if member.left:
+        return ("", "")
+    return (member.kind, member.stage)
+
+
+def check_range(available_from: date | None, available_to: date | None) -> None:
+    if (available_from is None) != (available_to is None):
+        field = "available_to" if available_to is None else "available_from"
+        raise InvalidInput("give both available_from and available_to", field=field)
+    if available_from is not None and available_to is not None:
+        if available_to < available_from:
+            raise InvalidInput("available_to is before available_from", field="available_to")
+        if (available_to - available_from).days > MAX_RANGE_DAYS:
+            raise InvalidInput(f"the range spans at most {MAX_RANGE_DAYS} days", field="available_to")
+
+
+@router.get("/offerings", response_model=OfferingPage, responses=problems(403))
+async def list_offerings(
+    principal: CurrentPrincipal,
+    offerings: OfferingStore,
+    members: Members,
+    site: Annotated[str | None, Query(description="A site id, or `network` for network-wide offerings.")] = None,
+    category: OfferingCategory | None = None,
+    mode: Mode | None = None,
+    member_kind: Annotated[MemberKind | None, Query(description="Only offerings this kind may use.")] = None,
+    stage: Annotated[ProgrammeStage | None, Query(description="Only offerings open at this stage.")] = None,
+    member_id: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Only offerings this member organisation may use.")
+    ] = None,
+    eligible: Annotated[
+        bool | None, Query(description="With a member's token: only offerings their organisation may use.")
+    ] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Free text, fr/en/ar.")] = None,
+    available_from: Annotated[date | None, Query(description="Local date; with available_to.")] = None,
+    available_to: date | None = None,
+    status: Annotated[OfferingStatus | None, Query(description="Admins only: drafts and withdrawn too.")] = None,
+    sort: Literal["title", "-title", "created", "-created"] = "title",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    cursor: str | None = None,
+) -> OfferingPage:
+    """Find offerings; `next_cursor` continues the same search (same filters and sort)."""
+    check_range(available_from, available_to)
+    eligibility = await eligibility_of(members, principal, member_id, eligible)
+    if eligibility == ("", ""):
+        return NO_OFFERINGS
+    statuses = tuple(s for s in visible_statuses(principal) if status is None or s == status)
+    search = Search(
+        statuses=statuses,
+        site=site,
+        category=category.value if category else None,
+        mode=mode.value if mode else None,
+        member_kind=member_kind.value if member_kind else None,
+        stage=stage.value if stage else None,
+        eligible_kind=eligibility[0] if eligibility else None,
+        eligible_stage=eligibility[1] if eligibility else None,
+        text=q,
+        available_from=available_from,
+        available_to=available_to,
+        sort=sort if sort in SORTS else "title",
+        limit=limit,
+        cursor=cursor,
+    )
+    return await offering_page(offerings, search)
