@@ -121,9 +121,9 @@ async def register_members(settings: KitSettings, database: Database, *member_id
 
 async def project_members(database: Database, *member_ids: str) -> None:
     """Put members straight into spaces' projection (the Kafka path is tested by `register_members`)."""
-    from spaces.adapters.members import Members
+    from parkgrid.known import KnownMembers
 
-    members = Members(database)
+    members = KnownMembers(database["members"])
     for member_id in member_ids:
         event = registered(member_id)
         await members.apply(registry.envelope(event, source="community", subject=member_id, sequence=1), event)

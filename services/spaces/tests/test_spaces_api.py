@@ -13,6 +13,7 @@ from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
 from parkgrid.settings import KitSettings
 from parkgrid.testing.topics import read_topic
+from spaces.adapters.stores import SpacesStore
 from spaces.seed import SITES, seed
 
 pytest_plugins = ["spaces_fixtures"]
@@ -286,7 +287,7 @@ async def test_seed_is_idempotent_and_published(
     summary = await seed()
     assert summary.startswith(f"{len(SITES)} sites and ")
     assert (await seed()).startswith("0 sites and 0 spaces")
-    store = app.state.spaces_store
+    store = app.state.components[SpacesStore]
     for site_id, _, _, size in SITES:
         kinds = {s.kind for s, _ in await store.spaces_of(site_id)}
         assert {"meeting_room", "private_office", "hot_desk_area", "dedicated_desk"} <= kinds

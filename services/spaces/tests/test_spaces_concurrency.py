@@ -23,6 +23,8 @@ from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import Requester, ReservationRequested
 from parkgrid.settings import KitSettings
 from parkgrid.testing.topics import read_topic
+from spaces.adapters.day_passes import DayPassStore
+from spaces.adapters.stores import SpacesStore
 from spaces.service_layer.handlers import ReservationRequest, Reservations
 
 pytest_plugins = ["spaces_fixtures"]
@@ -95,7 +97,7 @@ async def test_two_hundred_racing_requests_never_overlap(
     assert {f"kafka-{i}" for i in range(len(commands))} <= set(answered)
     assert {a["request_id"] for a in http_answers} <= set(answered)
 
-    stored = await app.state.spaces_store.reservations.collection.find({}).to_list()
+    stored = await app.state.components[SpacesStore].reservations.collection.find({}).to_list()
     assert len(stored) == REQUESTS
     confirmed = sorted(
         (d["time"]["starts_at"], d["time"]["ends_at"], d["_id"]) for d in stored if d["status"] == "confirmed"
@@ -106,7 +108,7 @@ async def test_two_hundred_racing_requests_never_overlap(
         for b in confirmed[i + 1 :]
         if b[0] < a[1] + timedelta(minutes=5) and a[0] - timedelta(minutes=5) < b[1]
     ]
-    calendar = await app.state.spaces_store.calendars.collection.find_one({"_id": "room-a"})
+    calendar = await app.state.components[SpacesStore].calendars.collection.find_one({"_id": "room-a"})
     print(
         f"\n{REQUESTS} requests in {elapsed:.1f}s (API half {http_done:.1f}s): {len(confirmed)} confirmed, "
         f"{REQUESTS - len(confirmed)} refused, {len(overlaps)} overlapping pairs, "
@@ -125,7 +127,7 @@ async def test_the_same_request_racing_itself_gives_one_reservation(
         tokens["admin"],
         [{"space_id": f"room-{n}", "name": f"Room {n}", "capacity": 6} for n in range(3)],
     )
-    reservations: Reservations = app.state.reservations
+    reservations: Reservations = app.state.components[Reservations]
     request = ReservationRequest(
         request_id="dup-1",
         requested_by=Requester.COMMUNITY,
@@ -137,9 +139,10 @@ async def test_the_same_request_racing_itself_gives_one_reservation(
     answers = await asyncio.gather(*(reservations.reserve(request) for _ in range(10)))
     assert {a["space_id"] for a in answers} == {answers[0]["space_id"]}
     assert {a["status"] for a in answers} == {"confirmed"}
-    holds = [h async for calendar in app.state.spaces_store.calendars.collection.find({}) for h in calendar["holds"]]
+    calendars = app.state.components[SpacesStore].calendars.collection
+    holds = [h async for calendar in calendars.find({}) for h in calendar["holds"]]
     assert [h["reservation_id"] for h in holds] == ["dup-1"]
-    assert await app.state.spaces_store.reservations.collection.count_documents({}) == 1
+    assert await app.state.components[SpacesStore].reservations.collection.count_documents({}) == 1
 
 
 async def test_fifty_check_ins_to_an_area_of_twenty_give_twenty_passes(
@@ -167,7 +170,7 @@ async def test_fifty_check_ins_to_an_area_of_twenty_give_twenty_passes(
     assert sorted(statuses).count(409) == 30
     issued = [s for s in statuses if s == 201]
     assert len(issued) == 20
-    passes = app.state.day_passes.store
+    passes = app.state.components[DayPassStore]
     assert await passes.passes.collection.count_documents({}) == 20
     assert await passes.taken("coworking", datetime(2026, 12, 1).date()) == 20
     # A person who has a pass gets it again; a Sunday or an office is refused naming the field.

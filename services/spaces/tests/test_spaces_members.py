@@ -17,9 +17,10 @@ from spaces_support import (
 
 from parkgrid.contracts.community import MemberUpdated
 from parkgrid.events import registry
+from parkgrid.known import KnownMembers
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
-from spaces.adapters.members import Members
+from spaces.domain.members import member_from
 
 OFFICES = [
     {"space_id": "office-1", "name": "Bureau 101", "kind": "private_office", "capacity": 4},
@@ -65,17 +66,17 @@ async def test_residency_only_for_a_known_active_member(
 
 
 async def test_member_projection_keeps_the_newest_event(database: Database) -> None:
-    members = Members(database)
+    members = KnownMembers(database["members"])
     renamed = MemberUpdated(**member_fields("org-b", "Newer name"))
     first = registered("org-b", "First name")
     assert await members.apply(registry.envelope(renamed, source="community", subject="org-b", sequence=2), renamed)
     assert not await members.apply(registry.envelope(first, source="community", subject="org-b", sequence=1), first)
     assert not await members.apply(registry.envelope(renamed, source="community", subject="org-b", sequence=2), renamed)
-    member = await members.get("org-b")
+    member = member_from(await members.get("org-b"))
     assert member is not None
     assert (member.name, member.active) == ("Newer name", True)
     gone = left("org-b", "Newer name")
     assert await members.apply(registry.envelope(gone, source="community", subject="org-b", sequence=3), gone)
-    member = await members.get("org-b")
+    member = member_from(await members.get("org-b"))
     assert member is not None
     assert not member.active

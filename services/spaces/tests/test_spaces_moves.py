@@ -11,6 +11,7 @@ from spaces_support import SITE, add_site_with_rooms, bearer, project_members
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
 from parkgrid.testing.topics import read_topic
+from spaces.adapters.stores import SpacesStore
 
 pytest_plugins = ["spaces_fixtures"]
 
@@ -111,7 +112,8 @@ async def test_moving_a_residency_within_and_across_sites(
         ("office-2", "2027-06-30"),
     ]
     assert ended.json()["space_id"] == "office-2"
-    paris_calendar = await app.state.spaces_store.residency_calendars.collection.find_one({"_id": "paris-office"})
+    calendars = app.state.components[SpacesStore].residency_calendars.collection
+    paris_calendar = await calendars.find_one({"_id": "paris-office"})
     assert paris_calendar["holds"] == []
     assert (await move({"space_id": "office-3", "moves_on": "2027-03-01"})).status_code == 409  # ended
 

@@ -18,8 +18,10 @@ from spaces_support import SITE, add_site_with_rooms, bearer
 from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import Requester, SiteSnapshot, SpaceSnapshot
 from parkgrid.settings import KitSettings
+from spaces.adapters.stores import SpacesStore
 from spaces.bootstrap import build_app
-from spaces.service_layer.handlers import ReservationRequest
+from spaces.service_layer.handlers import Inventory, ReservationRequest, Reservations
+from spaces.service_layer.pruning import HoldPruner
 
 pytest_plugins = ["spaces_fixtures"]
 
@@ -55,14 +57,14 @@ async def test_past_holds_are_pruned_and_the_past_stays_closed(
         answer = await client.post("/v1/reservations", json=reservation(day, hour), headers=desk)
         assert answer.json()["status"] == "confirmed", answer.text
         ids.append(answer.json()["reservation_id"])
-    calendars = app.state.spaces_store.calendars.collection
+    calendars = app.state.components[SpacesStore].calendars.collection
     assert len((await calendars.find_one({"_id": "room-1"}))["holds"]) == 3
 
-    assert await app.state.hold_pruner.prune_once() == 2  # kept: 7 days
+    assert await app.state.components[HoldPruner].prune_once() == 2  # kept: 7 days
     calendar = await calendars.find_one({"_id": "room-1"})
     assert [h["reservation_id"] for h in calendar["holds"]] == [ids[2]]
     assert calendar["closed_before"] is not None
-    assert await app.state.hold_pruner.prune_once() == 0
+    assert await app.state.components[HoldPruner].prune_once() == 0
 
     # The reservations themselves are history, not gone; releasing one still works.
     assert (await client.get(f"/v1/reservations/{ids[0]}", headers=desk)).json()["status"] == "confirmed"
@@ -83,7 +85,7 @@ async def test_the_running_service_prunes_by_itself(settings: KitSettings, monke
     monkeypatch.setenv("SPACES_HOLD_RETENTION_DAYS", "1")
     application = build_app(settings)
     async with application.router.lifespan_context(application):
-        await application.state.inventory.register_site(
+        await application.state.components[Inventory].register_site(
             SiteSnapshot.model_validate(
                 {
                     "site_id": SITE,
@@ -95,10 +97,10 @@ async def test_the_running_service_prunes_by_itself(settings: KitSettings, monke
                 }
             )
         )
-        await application.state.inventory.add_space(
+        await application.state.components[Inventory].add_space(
             SpaceSnapshot(space_id="room-1", site_id=SITE, name="Atlas", kind=SpaceKind.MEETING_ROOM, capacity=8)
         )
-        answer = await application.state.reservations.reserve(
+        answer = await application.state.components[Reservations].reserve(
             ReservationRequest(
                 request_id="req-past",
                 requested_by=Requester.STAFF,
@@ -109,7 +111,7 @@ async def test_the_running_service_prunes_by_itself(settings: KitSettings, monke
             )
         )
         assert answer["status"] == "confirmed"
-        calendars = application.state.spaces_store.calendars.collection
+        calendars = application.state.components[SpacesStore].calendars.collection
         deadline = time.monotonic() + 10
         while (await calendars.find_one({"_id": "room-1"}))["holds"]:
             assert time.monotonic() < deadline, "the past hold was never pruned"

@@ -15,6 +15,7 @@ from parkgrid.auth import Role, issue_token
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
 from parkgrid.testing.topics import read_topic
+from spaces.adapters.stores import SpacesStore
 
 pytest_plugins = ["spaces_fixtures"]
 
@@ -193,5 +194,5 @@ async def test_offers_and_joins_racing_each_other(
         "office-6",
     ]
     for space in ("office-4a", "office-4b", "office-6"):
-        calendar = await app.state.spaces_store.residency_calendars.collection.find_one({"_id": space})
+        calendar = await app.state.components[SpacesStore].residency_calendars.collection.find_one({"_id": space})
         assert len(calendar["holds"]) == 1, calendar

@@ -1,22 +1,28 @@
-"""Wires the spaces service: settings, runtime, stores, handlers, routes and consumers."""
+"""Wires the spaces service: settings, stores, handlers, consumers and routes.
+
+`build(settings)` makes the parts (no I/O until the runtime starts); `build_app(settings)`
+puts them behind the HTTP routers, each route asking for the part it needs by type.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import FastAPI
 from pydantic import Field
 
-from parkgrid.contracts.topics import TOPICS
+from parkgrid.contracts.topics import topic, topics
 from parkgrid.events import registry
-from parkgrid.runtime import ServiceRuntime, create_app
+from parkgrid.http.access import provide
+from parkgrid.known import KnownMembers
+from parkgrid.runtime import ServiceRuntime, Subscription, create_app
 from parkgrid.settings import KitSettings
 from spaces.adapters.day_passes import DayPassStore
-from spaces.adapters.members import Members
 from spaces.adapters.stores import SpacesStore
 from spaces.adapters.waitlist import WaitlistStore
-from spaces.entrypoints.api import build_router
 from spaces.entrypoints.consumers import command_handler, member_handler
+from spaces.entrypoints.http import routers
 from spaces.service_layer.day_passes import DayPasses
 from spaces.service_layer.handlers import Inventory, Reservations
 from spaces.service_layer.pruning import HoldPruner
@@ -43,9 +49,17 @@ class SpacesSettings(KitSettings):
     )
 
 
-def build_app(settings: KitSettings | None = None) -> FastAPI:
-    settings = settings or SpacesSettings()
-    runtime = ServiceRuntime(settings, registry=registry, topics=[t for t in TOPICS if t.name in PUBLISHED])
+@dataclass(frozen=True)
+class Service:
+    """The runtime and the parts routes are given (`provide`)."""
+
+    runtime: ServiceRuntime
+    components: tuple[object, ...]
+
+
+def build(settings: KitSettings) -> Service:
+    own = settings if isinstance(settings, SpacesSettings) else SpacesSettings()
+    runtime = ServiceRuntime(settings, registry=registry, topics=topics(*PUBLISHED))
     store = SpacesStore(runtime.db)
     day_pass_store = DayPassStore(runtime.db)
     waitlist_store = WaitlistStore(runtime.db)
@@ -54,43 +68,34 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
     )
     runtime.on_store_ready(store.ensure_indexes)
     runtime.on_store_ready(waitlist_store.ensure_indexes)
-    inventory = Inventory(store, runtime.notify_relay)
-    reservations = Reservations(store, runtime.notify_relay)
-    members = Members(runtime.db)
-    runtime.consume(
-        name="members",
-        topics=[t for t in TOPICS if t.name == "community.member"],
-        handler=member_handler(members),
-        projections=[members.projection.collection],
+    notify = runtime.notify_relay
+    members = KnownMembers(runtime.db["members"])
+    inventory = Inventory(store, notify)
+    reservations = Reservations(store, notify)
+    residencies = Residencies(store, members, notify, default_time_zone=settings.default_time_zone)
+    day_passes = DayPasses(store, day_pass_store, notify)
+    waitlist = Waitlist(store, waitlist_store, residencies, members, notify)
+    pruner = HoldPruner(store.calendars, keep=timedelta(days=own.hold_retention_days))
+    runtime.subscribe(
+        Subscription(
+            "members", [topic("community.member")], member_handler(members), projections=[members.projection.collection]
+        ),
+        Subscription("commands", [topic("spaces.commands")], command_handler(reservations, notify)),
     )
-    runtime.consume(
-        name="commands",
-        topics=[t for t in TOPICS if t.name == "spaces.commands"],
-        handler=command_handler(reservations, runtime.notify_relay),
-    )
+    runtime.every("prune-holds", timedelta(seconds=own.prune_every_seconds), pruner.prune_once)
+    parts = (store, day_pass_store, members, inventory, reservations, residencies, day_passes, waitlist, pruner)
+    return Service(runtime, parts)
+
+
+def build_app(settings: KitSettings | None = None) -> FastAPI:
+    service = build(settings or SpacesSettings())
     app = create_app(
-        runtime,
+        service.runtime,
         title="ParkGrid spaces",
-        routers=[build_router()],
+        routers=routers,
         description="Sites, spaces, reservations and occupancy of the coworking network.",
     )
-    app.state.spaces_store = store
-    app.state.inventory = inventory
-    app.state.reservations = reservations
-    app.state.members = members
-    residencies = Residencies(store, members, runtime.notify_relay)
-    app.state.residencies = residencies
-    app.state.day_passes = DayPasses(store, day_pass_store, runtime.notify_relay)
-    app.state.day_pass_store = day_pass_store
-    app.state.waitlist = Waitlist(store, waitlist_store, residencies, members, runtime.notify_relay)
-    spaces_settings = settings if isinstance(settings, SpacesSettings) else SpacesSettings()
-    app.state.hold_pruner = HoldPruner(
-        store.calendars,
-        keep=timedelta(days=spaces_settings.hold_retention_days),
-    )
-    runtime.every(
-        "prune-holds", timedelta(seconds=spaces_settings.prune_every_seconds), app.state.hold_pruner.prune_once
-    )
+    provide(app, *service.components)
     return app
 
 

@@ -12,11 +12,10 @@ from typing import Any
 
 from parkgrid.contracts.common import SpaceKind, WeeklyWindow
 from parkgrid.contracts.spaces import SiteSnapshot, SpaceSnapshot
-from parkgrid.outbox import AlreadyExists
 from parkgrid.settings import KitSettings
 from parkgrid.store import connect
 from spaces.adapters.stores import SpacesStore
-from spaces.service_layer.handlers import Inventory
+from spaces.service_layer.handlers import AlreadyRegistered, Inventory
 
 OPENING_HOURS = [WeeklyWindow(weekday=d, opens="08:30", closes="18:30") for d in range(1, 6)] + [
     WeeklyWindow(weekday=6, opens="09:00", closes="13:00")
@@ -102,13 +101,13 @@ async def seed_into(
                 )
             )
             sites += 1
-        except AlreadyExists:
+        except AlreadyRegistered:
             pass
         for space in spaces_of(site_id, size):
             try:
                 await inventory.add_space(SpaceSnapshot.model_validate(space))
                 spaces += 1
-            except AlreadyExists:
+            except AlreadyRegistered:
                 pass
     return sites, spaces
 

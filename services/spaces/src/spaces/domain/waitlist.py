@@ -15,17 +15,17 @@ from dataclasses import dataclass
 
 from parkgrid.contracts.common import SpaceKind
 from parkgrid.contracts.spaces import SpaceStatus, WaitlistStatus
+from parkgrid.refusals import Refusal, Refused
 
 OPEN = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
 """Entries still in the line (an offered one keeps its place until it answers)."""
 
 
-class WaitlistRefused(ValueError):
+class WaitlistRefused(Refused, ValueError):
+    """Invalid input (422, naming `field`), or a `conflict` with the line's state (409)."""
+
     def __init__(self, detail: str, field: str | None = None, *, conflict: bool = False) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
-        self.conflict = conflict
+        super().__init__(Refusal.CONFLICT if conflict else Refusal.INVALID, detail, field=None if conflict else field)
 
 
 @dataclass(frozen=True)

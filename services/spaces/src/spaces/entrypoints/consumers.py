@@ -13,8 +13,8 @@ from collections.abc import Callable
 from parkgrid.consumer import Delivery, Handler
 from parkgrid.contracts.community import MemberSnapshot
 from parkgrid.contracts.spaces import ReleaseRequested, ReservationRequested
+from parkgrid.known import KnownMembers
 from parkgrid.logging import get_logger
-from spaces.adapters.members import Members
 from spaces.service_layer.handlers import ReservationRequest, Reservations
 
 log = get_logger(__name__)
@@ -45,7 +45,7 @@ def command_handler(reservations: Reservations, notify: Callable[[], None]) -> H
     return handle
 
 
-def member_handler(members: Members) -> Handler:
+def member_handler(members: KnownMembers) -> Handler:
     """Project `community.member`: every member event carries the member's full state."""
 
     async def handle(delivery: Delivery) -> None:

@@ -13,16 +13,17 @@ from datetime import date
 from parkgrid.contracts.common import SpaceKind
 from parkgrid.contracts.spaces import DayPassIssued, SpaceStatus
 from parkgrid.outbox import AlreadyExists
+from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Document
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.stores import SpacesStore
 
 
-class DayPassRefused(Exception):
+class DayPassRefused(Refused):
+    """Invalid input (422, naming `field`), or the area is `full` that day (409)."""
+
     def __init__(self, detail: str, field: str | None = None, *, full: bool = False) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
+        super().__init__(Refusal.CONFLICT if full else Refusal.INVALID, detail, field=None if full else field)
         self.full = full
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from parkgrid.aggregates import AggregateStore, Decision, Rule, change
 from parkgrid.contracts.common import SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import (
     RefusalReason,
@@ -32,17 +33,27 @@ from parkgrid.contracts.spaces import (
     SpaceUpdated,
 )
 from parkgrid.outbox import AlreadyExists, VersionConflict
+from parkgrid.refusals import Refused, StaleVersion
 from parkgrid.store import Document
 from spaces.adapters.stores import SpacesStore, site_from
 from spaces.domain.model import Hold, Refusal, Space, best_fits, invalid_range
 
 
-class UnknownSite(Exception):
-    pass
+class UnknownSite(Refused):
+    def __init__(self, site_id: str) -> None:
+        super().__init__("not_found", f"there is no site {site_id}")
 
 
-class UnknownSpace(Exception):
-    pass
+class UnknownSpace(Refused):
+    def __init__(self, space_id: str) -> None:
+        super().__init__("not_found", f"there is no space {space_id}")
+
+
+class AlreadyRegistered(Refused):
+    """The id of a new site or space is taken (409, naming the id's field)."""
+
+    def __init__(self, what: str, aggregate_id: str) -> None:
+        super().__init__("conflict", f"there is already a {what} {aggregate_id}", field=f"{what}_id")
 
 
 def _state(snapshot: Any) -> Document:
@@ -58,70 +69,72 @@ def _reservation_state(snapshot: ReservationSnapshot) -> Document:
 
 
 class Inventory:
-    """Sites and spaces."""
+    """Sites and spaces: registered and changed by admins, one version-guarded write each."""
 
     def __init__(self, store: SpacesStore, notify: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self.notify = notify
 
     async def register_site(self, site: SiteSnapshot) -> tuple[SiteSnapshot, int]:
-        """Raises AlreadyExists when the id is taken."""
-        version = await self.store.sites.create(site.site_id, _state(site), [SiteRegistered(**site.model_dump())])
+        try:
+            version = await self.store.sites.create(site.site_id, _state(site), [SiteRegistered(**site.model_dump())])
+        except AlreadyExists:
+            raise AlreadyRegistered("site", site.site_id) from None
         self.notify()
         return site, version
 
     async def update_site(self, site_id: str, expected_version: int, changes: Document) -> tuple[SiteSnapshot, int]:
-        """Raises UnknownSite, or VersionConflict when the site changed since `expected_version`."""
-        doc = await self.store.sites.get(site_id)
-        if doc is None:
-            raise UnknownSite(site_id)
-        if doc["version"] != expected_version:
-            raise VersionConflict(site_id)
-        current = SiteSnapshot.model_validate(doc)
-        updated = SiteSnapshot.model_validate({**current.model_dump(), **changes, "site_id": site_id})
-        version = await self.store.sites.update(
-            site_id, expected_version, _state(updated), [SiteUpdated(**updated.model_dump())]
-        )
-        self.notify()
-        return updated, version
+        """Refused: not found, or stale when the site changed since `expected_version`."""
+
+        def rule(doc: Document) -> Decision:
+            current = SiteSnapshot.model_validate(doc)
+            updated = SiteSnapshot.model_validate({**current.model_dump(), **changes, "site_id": site_id})
+            return _state(updated), [SiteUpdated(**updated.model_dump())]
+
+        doc, version = await self._change(self.store.sites, site_id, rule, expected_version, "site")
+        return SiteSnapshot.model_validate(doc), version
 
     async def add_space(self, space: SpaceSnapshot) -> tuple[SpaceSnapshot, int]:
-        """Raises UnknownSite, or AlreadyExists when the id is taken."""
         if await self.store.sites.get(space.site_id) is None:
             raise UnknownSite(space.site_id)
-        version = await self.store.spaces.create(space.space_id, _state(space), [SpaceAdded(**space.model_dump())])
+        try:
+            version = await self.store.spaces.create(space.space_id, _state(space), [SpaceAdded(**space.model_dump())])
+        except AlreadyExists:
+            raise AlreadyRegistered("space", space.space_id) from None
         self.notify()
         return space, version
 
-    async def update_space(self, space_id: str, expected_version: int, changes: Document) -> tuple[SpaceSnapshot, int]:
-        doc = await self.store.spaces.get(space_id)
-        if doc is None:
-            raise UnknownSpace(space_id)
-        if doc["version"] != expected_version:
-            raise VersionConflict(space_id)
-        current = SpaceSnapshot.model_validate(doc)
-        updated = SpaceSnapshot.model_validate(
-            {**current.model_dump(), **changes, "space_id": space_id, "site_id": current.site_id}
-        )
-        event = SpaceRetired if updated.status == SpaceStatus.RETIRED else SpaceUpdated
-        version = await self.store.spaces.update(
-            space_id, expected_version, _state(updated), [event(**updated.model_dump())]
-        )
-        self.notify()
-        return updated, version
+    async def update_space(
+        self, space_id: str, expected_version: int | None, changes: Document
+    ) -> tuple[SpaceSnapshot, int]:
+        """Refused: not found, or stale when the space changed since `expected_version` (if given)."""
+
+        def rule(doc: Document) -> Decision | None:
+            current = SpaceSnapshot.model_validate(doc)
+            updated = SpaceSnapshot.model_validate(
+                {**current.model_dump(), **changes, "space_id": space_id, "site_id": current.site_id}
+            )
+            if expected_version is None and updated == current:
+                return None
+            event = SpaceRetired if updated.status == SpaceStatus.RETIRED else SpaceUpdated
+            return _state(updated), [event(**updated.model_dump())]
+
+        doc, version = await self._change(self.store.spaces, space_id, rule, expected_version, "space")
+        return SpaceSnapshot.model_validate(doc), version
 
     async def retire_space(self, space_id: str) -> tuple[SpaceSnapshot, int]:
         """Idempotent: a retired space stays as it is."""
-        while True:
-            doc = await self.store.spaces.get(space_id)
-            if doc is None:
-                raise UnknownSpace(space_id)
-            if doc["status"] == SpaceStatus.RETIRED:
-                return SpaceSnapshot.model_validate(doc), doc["version"]
-            try:
-                return await self.update_space(space_id, doc["version"], {"status": SpaceStatus.RETIRED})
-            except VersionConflict:
-                continue
+        return await self.update_space(space_id, None, {"status": SpaceStatus.RETIRED})
+
+    async def _change(
+        self, store: AggregateStore, aggregate_id: str, rule: Rule, expected_version: int | None, what: str
+    ) -> tuple[Document, int]:
+        try:
+            doc, version = await change(store, aggregate_id, rule, expected_version=expected_version, what=what)
+        except StaleVersion:
+            raise StaleVersion(f"the {what} changed since you read it; read it again") from None
+        self.notify()  # nothing to relay when the rule changed nothing: a wasted wake-up at worst
+        return doc, version
 
 
 @dataclass(frozen=True)
@@ -272,4 +285,4 @@ class Reservations:
             return await self.get(reservation_id)
 
 
-__all__ = ["Inventory", "ReservationRequest", "Reservations", "UnknownSite", "UnknownSpace"]
+__all__ = ["AlreadyRegistered", "Inventory", "ReservationRequest", "Reservations", "UnknownSite", "UnknownSpace"]

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from parkgrid.contracts.common import Actor
 from parkgrid.contracts.spaces import (
@@ -26,19 +27,22 @@ from parkgrid.contracts.spaces import (
     ResidencyStatus,
     SpaceStatus,
 )
+from parkgrid.known import KnownMembers
 from parkgrid.outbox import AlreadyExists, VersionConflict
+from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Document
-from spaces.adapters.members import Members
+from parkgrid.zones import NETWORK_TIME_ZONE
 from spaces.adapters.stores import SpacesStore, stays_of
+from spaces.domain.members import member_from
 from spaces.domain.model import INCUBATION, RESIDENCY_KINDS, Hold, Space, add_months, day_range
 from spaces.domain.stays import Stay, StayRefused, ended, extended, moved
 
 
-class ResidencyRefused(Exception):
+class ResidencyRefused(Refused):
+    """Invalid input (422, naming `field`), or `taken`: the space or the member is not available (409)."""
+
     def __init__(self, detail: str, field: str | None = None, *, taken: bool = False) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
+        super().__init__(Refusal.CONFLICT if taken else Refusal.INVALID, detail, field=None if taken else field)
         self.taken = taken
 
 
@@ -71,9 +75,17 @@ class Move:
 
 
 class Residencies:
-    def __init__(self, store: SpacesStore, members: Members, notify: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        store: SpacesStore,
+        members: KnownMembers,
+        notify: Callable[[], None] = lambda: None,
+        *,
+        default_time_zone: str = NETWORK_TIME_ZONE,
+    ) -> None:
         self.store = store
         self.members = members
+        self.default_time_zone = default_time_zone
         self.notify = notify
 
     async def get(self, residency_id: str) -> Document | None:
@@ -83,7 +95,7 @@ class Residencies:
         existing = await self.get(allocation.residency_id)
         if existing is not None:
             return existing, False
-        member = await self.members.get(allocation.member_id)
+        member = member_from(await self.members.get(allocation.member_id))
         if member is None:
             raise ResidencyRefused(f"there is no member {allocation.member_id}", "member_id")
         if not member.active:
@@ -161,13 +173,22 @@ class Residencies:
             if await self._save(doc, _state(snapshot, stays), event):
                 return {**doc, **_state(snapshot, stays)}
 
-    async def end(self, residency_id: str, on: date, reason: str | None) -> Document:
+    async def today_at(self, site_id: str) -> date:
+        """Today on the site's wall clock (the default zone for a site not known)."""
+        found = await self.store.site(site_id)
+        zone = found[0].time_zone if found else self.default_time_zone
+        return datetime.now(ZoneInfo(zone)).date()
+
+    async def end(self, residency_id: str, on: date | None, reason: str | None) -> Document:
+        """End the residency on `on` (today at its site by default); an ended one stays as it is."""
         while True:
             doc = await self.get(residency_id)
             if doc is None:
                 raise LookupError(residency_id)
             if doc["status"] != ResidencyStatus.ACTIVE:
                 return doc
+            if on is None:
+                on = await self.today_at(doc["site_id"])
             planned = date.fromisoformat(doc["ends_on"])
             starts = date.fromisoformat(doc["starts_on"])
             last_day = max(starts, min(on, planned))

@@ -24,11 +24,12 @@ from parkgrid.contracts.spaces import (
     OfficeWaitlistOffered,
     WaitlistStatus,
 )
+from parkgrid.known import KnownMembers
 from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.store import Document
-from spaces.adapters.members import Members
 from spaces.adapters.stores import SpacesStore
 from spaces.adapters.waitlist import WaitlistStore, ticket_of
+from spaces.domain.members import member_from
 from spaces.domain.model import INCUBATION, Hold, add_months, day_range
 from spaces.domain.waitlist import (
     OPEN,
@@ -67,7 +68,7 @@ class Waitlist:
         store: SpacesStore,
         waitlist: WaitlistStore,
         residencies: Residencies,
-        members: Members,
+        members: KnownMembers,
         notify: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
@@ -93,7 +94,7 @@ class Waitlist:
 
     async def join(self, site_id: str, member_id: str, seats: int) -> tuple[Document, bool]:
         """The member's entry in the line, and whether it joined now (False: it was in line already)."""
-        member = await self.members.get(member_id)
+        member = member_from(await self.members.get(member_id))
         if member is None:
             raise WaitlistRefused(f"there is no member {member_id}", "member_id")
         if not member.active:
@@ -152,7 +153,7 @@ class Waitlist:
             if first is None:
                 raise WaitlistRefused(f"nobody waits for a {seats}-seat office at {offering.site_id}", conflict=True)
             entry = next(d for d in line if d["entry_id"] == first.entry_id)
-            member = await self.members.get(entry["member_id"])
+            member = member_from(await self.members.get(entry["member_id"]))
             if member is None or not member.active:
                 await self._close(entry, WaitlistStatus.LEFT, "the member organisation left the programme")
                 continue
@@ -208,7 +209,7 @@ class Waitlist:
                 check_transition(status, WaitlistStatus.ACCEPTED)
             offer = OfficeOffer.model_validate(entry["offer"])
             if status == WaitlistStatus.OFFERED:
-                member = await self.members.get(entry["member_id"])
+                member = member_from(await self.members.get(entry["member_id"]))
                 if member is None or not member.active:
                     raise WaitlistRefused("the member organisation has left the programme", conflict=True)
                 snapshot = OfficeWaitlistEntrySnapshot.model_validate(

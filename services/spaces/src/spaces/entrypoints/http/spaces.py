@@ -1,0 +1,103 @@
+"""Spaces of a site: added, changed and retired by admins, searched and read by staff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import Field
+
+from parkgrid.api.spaces import SpaceList, SpaceRead
+from parkgrid.contracts.common import Feature, Id, SpaceKind
+from parkgrid.contracts.spaces import SpaceSnapshot
+from parkgrid.http.access import Admin, Staff
+from parkgrid.http.idempotency import command_id
+from parkgrid.http.models import RequestModel
+from parkgrid.http.params import PathId
+from parkgrid.http.preconditions import etag, required_version
+from parkgrid.http.problems import problems
+from parkgrid.refusals import Refused
+from spaces.entrypoints.http.deps import InventoryPart, Store
+from spaces.views import space_body
+
+router = APIRouter(prefix="/v1", tags=["spaces"])
+
+
+class SpaceIn(RequestModel):
+    space_id: Id | None = None
+    name: str = Field(min_length=1, max_length=200)
+    kind: SpaceKind
+    capacity: int = Field(ge=1, le=2000)
+    floor: str | None = Field(None, max_length=20)
+    features: list[Feature] = Field(default_factory=list, max_length=30)
+    buffer_minutes: int = Field(0, ge=0, le=240)
+
+
+class SpacePatch(RequestModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    capacity: int | None = Field(None, ge=1, le=2000)
+    floor: str | None = Field(None, max_length=20)
+    features: list[Feature] | None = Field(None, max_length=30)
+    buffer_minutes: int | None = Field(None, ge=0, le=240)
+
+
+@router.post("/sites/{site_id}/spaces", status_code=201, response_model=SpaceRead, responses=problems(403, 404, 409))
+async def add_space(
+    site_id: PathId, body: SpaceIn, request: Request, response: Response, principal: Admin, inventory: InventoryPart
+) -> dict[str, object]:
+    space_id = body.space_id or command_id(principal.subject, request.headers.get("idempotency-key"))
+    space, version = await inventory.add_space(
+        SpaceSnapshot.model_validate({**body.model_dump(), "space_id": space_id, "site_id": site_id})
+    )
+    response.headers["Location"] = f"/v1/spaces/{space_id}"
+    response.headers["ETag"] = etag(version)
+    return space_body(space, version)
+
+
+@router.get("/sites/{site_id}/spaces", response_model=SpaceList, responses=problems(403, 404))
+async def search_spaces(
+    site_id: PathId,
+    principal: Staff,
+    store: Store,
+    kind: SpaceKind | None = None,
+    min_capacity: Annotated[int | None, Query(ge=1, le=2000)] = None,
+    feature: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, object]:
+    if await store.site(site_id) is None:
+        raise Refused.not_found(f"there is no site {site_id}")
+    found = await store.spaces_of(site_id, kind=kind, min_capacity=min_capacity, features=feature)
+    return {"items": [space_body(s, v) for s, v in found]}
+
+
+@router.get("/spaces/{space_id}", response_model=SpaceRead, responses=problems(403, 404))
+async def get_space(space_id: PathId, response: Response, principal: Staff, store: Store) -> dict[str, object]:
+    found = await store.space(space_id)
+    if found is None:
+        raise Refused.not_found(f"there is no space {space_id}")
+    response.headers["ETag"] = etag(found[1])
+    return space_body(*found)
+
+
+@router.patch("/spaces/{space_id}", response_model=SpaceRead, responses=problems(403, 404, 412, 428))
+async def update_space(
+    space_id: PathId,
+    body: SpacePatch,
+    response: Response,
+    principal: Admin,
+    inventory: InventoryPart,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, object]:
+    space, version = await inventory.update_space(
+        space_id, required_version(if_match), body.model_dump(exclude_unset=True)
+    )
+    response.headers["ETag"] = etag(version)
+    return space_body(space, version)
+
+
+@router.post("/spaces/{space_id}/retire", response_model=SpaceRead, responses=problems(403, 404))
+async def retire_space(
+    space_id: PathId, response: Response, principal: Admin, inventory: InventoryPart
+) -> dict[str, object]:
+    space, version = await inventory.retire_space(space_id)
+    response.headers["ETag"] = etag(version)
+    return space_body(space, version)
