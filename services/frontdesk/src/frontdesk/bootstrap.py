@@ -16,9 +16,19 @@ from fastapi.staticfiles import StaticFiles
 
 from frontdesk.adapters.event_sites import EventSites
 from frontdesk.adapters.services import Bookings, Catalogue, Community, Services, Spaces
-from frontdesk.entrypoints import live, members, signin, staff
 from frontdesk.entrypoints.consumers import subscriptions
-from frontdesk.entrypoints.web import NotAllowed, SignInRequired, page, see_other
+from frontdesk.entrypoints.http import (
+    demo,
+    live,
+    member_bookings,
+    member_home,
+    signin,
+    staff_members,
+    staff_sites,
+    staff_today,
+    staff_waitlist,
+)
+from frontdesk.entrypoints.http.pages import NotAllowed, SignInRequired, page, see_other
 from frontdesk.service_layer.live import LiveFeed
 from frontdesk.settings import FrontdeskSettings
 from parkgrid.events import registry
@@ -75,7 +85,20 @@ def build_app(settings: FrontdeskSettings | None = None) -> FastAPI:
         frontdesk.runtime,
         title="ParkGrid front desk",
         description="The web app of front-desk staff and members.",
-        routers=[signin.router, staff.router, live.router, members.router],
+        routers=[
+            r.router
+            for r in (
+                signin,
+                demo,
+                staff_sites,
+                staff_today,
+                staff_members,
+                staff_waitlist,
+                live,
+                member_home,
+                member_bookings,
+            )
+        ],
     )
     provide(app, settings, services, frontdesk.feed)
     app.mount("/static/vendor", StaticFiles(directory=htmx_dir(settings), check_dir=False), name="vendor")

@@ -28,7 +28,7 @@ TOKEN_COOKIE = "parkgrid_token"
 LANGUAGE_COOKIE = "parkgrid_lang"
 STAFF_ROLES = (Role.FRONT_DESK, Role.ADMIN)
 
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[2] / "templates"))
 templates.env.globals["localized"] = localized
 templates.env.globals["local_time"] = local_time
 templates.env.globals["LANGUAGES"] = LANGUAGES
@@ -129,6 +129,13 @@ def member_visitor(request: Request) -> Visitor:
     if visitor.principal.role != Role.MEMBER or not visitor.principal.member_id:
         raise NotAllowed("these pages are for members")
     return visitor
+
+
+def own(visitor: Visitor) -> tuple[str, str | None]:
+    """The member organisation and person a member visitor acts as."""
+    member_id = visitor.principal.member_id
+    assert member_id is not None
+    return member_id, visitor.principal.person_id
 
 
 async def form_of(request: Request) -> dict[str, str]:

@@ -1,14 +1,11 @@
-"""Member pages: the service grid they may use, free slots, booking (pending turns into
-confirmed on the page by itself), cancelling, waitlists, community events, entitlements
-and the calendar feed link."""
+"""A member books: an offering's free slots, booking (pending turns into confirmed on the
+page by itself, htmx polling the status line), cancelling."""
 
 from __future__ import annotations
 
-import base64
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.eligibility import ineligibility, open_to
 from frontdesk.domain.forms import FormErrors
-from frontdesk.entrypoints.web import (
+from frontdesk.entrypoints.http.pages import (
     Clients,
     Panel,
     Visitor,
@@ -24,6 +21,7 @@ from frontdesk.entrypoints.web import (
     form_of,
     gather,
     member_visitor,
+    own,
     page,
     problem_errors,
     see_other,
@@ -33,48 +31,6 @@ router = APIRouter(prefix="/member")
 
 BOOK_FIELDS = ["starts_at", "party_size", "offering_id", "member_id", "person_id"]
 SLOT_DAYS = 7
-
-
-def own(visitor: Visitor) -> tuple[str, str | None]:
-    member_id = visitor.principal.member_id
-    assert member_id is not None
-    return member_id, visitor.principal.person_id
-
-
-@router.get("", response_class=HTMLResponse)
-async def home(request: Request, services: Clients) -> HTMLResponse:
-    visitor = member_visitor(request)
-    member_id, person_id = own(visitor)
-    query = request.query_params.get("q", "").strip()
-    now = datetime.now(ZoneInfo(services.default_time_zone))
-    member, grid, bookings, waitlist, entitlements, events, registrations, feed = await gather(
-        services.community.member(visitor.token, member_id),
-        services.catalogue.offerings(visitor.token, member_id=member_id, eligible="true", q=query or None, limit=50),
-        services.bookings.bookings(visitor.token, member_id=member_id, limit=20),
-        services.bookings.waitlist(visitor.token, member_id),
-        services.bookings.entitlements(visitor.token, member_id),
-        services.community.events(visitor.token, status="published", **{"from": now.isoformat()}, limit=20),
-        services.community.registrations(visitor.token, member_id=member_id),
-        services.bookings.calendar_feed(visitor.token, member_id),
-    )
-    registered = {
-        r.get("event_id"): r for r in (registrations.data or {}).get("items", []) if r.get("status") != "cancelled"
-    }
-    return page(
-        request,
-        "member_home.html",
-        visitor,
-        member=member,
-        grid=grid,
-        bookings=bookings,
-        waitlist=waitlist,
-        entitlements=entitlements,
-        events=events,
-        registered=registered,
-        feed=feed,
-        query=query,
-        person_id=person_id,
-    )
 
 
 def from_day(request: Request) -> date:
@@ -211,28 +167,3 @@ async def cancel(request: Request, services: Clients, booking_id: str) -> Respon
     except Unavailable as exc:
         notice = visitor.t("unavailable", service=exc.service)
     return see_other(f"/member/bookings/{booking_id}?notice={quote(notice)}")
-
-
-@router.post("/events/{event_id}/registrations")
-async def register(request: Request, services: Clients, event_id: str) -> Response:
-    visitor = member_visitor(request)
-    member_id, person_id = own(visitor)
-    try:
-        answer = await services.community.register(visitor.token, event_id, person_id or "", member_id)
-        notice = visitor.t("home.registered", status=visitor.t(f"status.{answer.get('status', 'confirmed')}"))
-    except ServiceProblem as exc:
-        notice = exc.detail
-    except Unavailable as exc:
-        notice = visitor.t("unavailable", service=exc.service)
-    return see_other(f"/member?notice={quote(notice)}#events")
-
-
-@router.get("/registrations/{registration_id}/ticket", response_class=HTMLResponse)
-async def ticket(request: Request, services: Clients, registration_id: str) -> HTMLResponse:
-    """The QR code to show at the door (community signs the token; the desk scans or types it)."""
-    visitor = member_visitor(request)
-    found = await attempt(services.community.ticket(visitor.token, registration_id))
-    image = None
-    if found.data and found.data.get("qr_svg"):
-        image = "data:image/svg+xml;base64," + base64.b64encode(str(found.data["qr_svg"]).encode()).decode()
-    return page(request, "ticket.html", visitor, ticket=found, image=image)

@@ -1,0 +1,86 @@
+"""A member's home: the service grid they may use, their bookings, waitlists, entitlements,
+the calendar feed link, community events to register for, and their tickets."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from frontdesk.adapters.services import ServiceProblem, Unavailable
+from frontdesk.entrypoints.http.pages import (
+    Clients,
+    attempt,
+    gather,
+    member_visitor,
+    own,
+    page,
+    see_other,
+)
+
+router = APIRouter(prefix="/member")
+
+
+@router.get("", response_class=HTMLResponse)
+async def home(request: Request, services: Clients) -> HTMLResponse:
+    visitor = member_visitor(request)
+    member_id, person_id = own(visitor)
+    query = request.query_params.get("q", "").strip()
+    now = datetime.now(ZoneInfo(services.default_time_zone))
+    member, grid, bookings, waitlist, entitlements, events, registrations, feed = await gather(
+        services.community.member(visitor.token, member_id),
+        services.catalogue.offerings(visitor.token, member_id=member_id, eligible="true", q=query or None, limit=50),
+        services.bookings.bookings(visitor.token, member_id=member_id, limit=20),
+        services.bookings.waitlist(visitor.token, member_id),
+        services.bookings.entitlements(visitor.token, member_id),
+        services.community.events(visitor.token, status="published", **{"from": now.isoformat()}, limit=20),
+        services.community.registrations(visitor.token, member_id=member_id),
+        services.bookings.calendar_feed(visitor.token, member_id),
+    )
+    registered = {
+        r.get("event_id"): r for r in (registrations.data or {}).get("items", []) if r.get("status") != "cancelled"
+    }
+    return page(
+        request,
+        "member_home.html",
+        visitor,
+        member=member,
+        grid=grid,
+        bookings=bookings,
+        waitlist=waitlist,
+        entitlements=entitlements,
+        events=events,
+        registered=registered,
+        feed=feed,
+        query=query,
+        person_id=person_id,
+    )
+
+
+@router.post("/events/{event_id}/registrations")
+async def register(request: Request, services: Clients, event_id: str) -> Response:
+    visitor = member_visitor(request)
+    member_id, person_id = own(visitor)
+    try:
+        answer = await services.community.register(visitor.token, event_id, person_id or "", member_id)
+        notice = visitor.t("home.registered", status=visitor.t(f"status.{answer.get('status', 'confirmed')}"))
+    except ServiceProblem as exc:
+        notice = exc.detail
+    except Unavailable as exc:
+        notice = visitor.t("unavailable", service=exc.service)
+    return see_other(f"/member?notice={quote(notice)}#events")
+
+
+@router.get("/registrations/{registration_id}/ticket", response_class=HTMLResponse)
+async def ticket(request: Request, services: Clients, registration_id: str) -> HTMLResponse:
+    """The QR code to show at the door (community signs the token; the desk scans or types it)."""
+    visitor = member_visitor(request)
+    found = await attempt(services.community.ticket(visitor.token, registration_id))
+    image = None
+    if found.data and found.data.get("qr_svg"):
+        image = "data:image/svg+xml;base64," + base64.b64encode(str(found.data["qr_svg"]).encode()).decode()
+    return page(request, "ticket.html", visitor, ticket=found, image=image)

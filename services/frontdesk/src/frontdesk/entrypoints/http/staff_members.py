@@ -1,0 +1,177 @@
+"""A member organisation at the front desk: find it, book on its behalf, allocate or end a
+residency. A service's refusal is shown next to the form field it names."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
+from frontdesk.domain.forms import FormErrors
+from frontdesk.entrypoints.http.pages import (
+    Clients,
+    Panel,
+    Visitor,
+    attempt,
+    form_of,
+    gather,
+    page,
+    problem_errors,
+    see_other,
+    staff_at,
+)
+from frontdesk.entrypoints.http.staff_sites import site_context
+
+router = APIRouter(prefix="/staff")
+
+BOOK_FIELDS = ["offering_id", "person_id", "starts_at", "party_size", "member_id"]
+RESIDENCY_FIELDS = ["space_id", "starts_on", "ends_on", "member_id", "site_id"]
+OFFICE_KINDS = ("private_office", "dedicated_desk")
+
+
+@router.get("/sites/{site_id}/members", response_class=HTMLResponse)
+async def find_member(request: Request, services: Clients, site_id: str) -> HTMLResponse:
+    visitor = staff_at(request, site_id)
+    query = request.query_params.get("q", "").strip()
+    found: Panel[Any] = Panel()
+    if query:
+        found = await attempt(services.community.members(visitor.token, q=query, limit=25))
+    site = await site_context(services, visitor, site_id)
+    return page(request, "members.html", visitor, **site, query=query, found=found)
+
+
+async def member_page(
+    request: Request,
+    services: Services,
+    site_id: str,
+    member_id: str,
+    visitor: Visitor,
+    *,
+    errors: FormErrors | None = None,
+    residency_errors: FormErrors | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    site = await site_context(services, visitor, site_id)
+    form = form or {}
+    offering_id = form.get("offering_id") or request.query_params.get("offering_id") or ""
+    today_local = datetime.now(ZoneInfo(site["time_zone"])).date()
+    member, offerings, bookings, occupancy = await gather(
+        services.community.member(visitor.token, member_id),
+        services.catalogue.offerings(visitor.token, member_id=member_id, site=site_id, limit=100),
+        services.bookings.bookings(visitor.token, member_id=member_id, limit=20),
+        services.spaces.occupancy(visitor.token, site_id, today_local),
+    )
+    slots: Panel[Any] = Panel()
+    if offering_id:
+        slots = await attempt(
+            services.bookings.slots(visitor.token, offering_id, today_local, today_local + timedelta(days=7))
+        )
+    rooms = (occupancy.data or {}).get("spaces", [])
+    offices = [s for s in rooms if s.get("kind") in OFFICE_KINDS]
+    residencies = [s for s in rooms if (s.get("residency") or {}).get("member_id") == member_id]
+    return page(
+        request,
+        "staff_member.html",
+        visitor,
+        status_code=status_code,
+        **site,
+        member_id=member_id,
+        member=member,
+        offerings=offerings,
+        bookings=bookings,
+        occupancy=occupancy,
+        offices=offices,
+        residencies=residencies,
+        offering_id=offering_id,
+        slots=slots,
+        today=today_local,
+        errors=errors or FormErrors(),
+        residency_errors=residency_errors or FormErrors(),
+        form=form,
+    )
+
+
+@router.get("/sites/{site_id}/members/{member_id}", response_class=HTMLResponse)
+async def member_detail(request: Request, services: Clients, site_id: str, member_id: str) -> HTMLResponse:
+    return await member_page(request, services, site_id, member_id, staff_at(request, site_id))
+
+
+@router.post("/sites/{site_id}/members/{member_id}/bookings")
+async def book_on_behalf(request: Request, services: Clients, site_id: str, member_id: str) -> Response:
+    visitor = staff_at(request, site_id)
+    form = await form_of(request)
+    body: dict[str, Any] = {
+        "offering_id": form.get("offering_id", ""),
+        "member_id": member_id,
+        "starts_at": form.get("starts_at", ""),
+        "party_size": int(form["party_size"]) if form.get("party_size", "").isdigit() else 1,
+        "join_waitlist": form.get("join_waitlist") == "true",
+    }
+    if form.get("person_id"):
+        body["person_id"] = form["person_id"]
+    try:
+        response = await services.bookings.book(visitor.token, body)
+    except ServiceProblem as exc:
+        errors = problem_errors(exc, BOOK_FIELDS)
+        return await member_page(
+            request, services, site_id, member_id, visitor, errors=errors, form=form, status_code=422
+        )
+    except Unavailable as exc:
+        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
+        return await member_page(
+            request, services, site_id, member_id, visitor, errors=errors, form=form, status_code=503
+        )
+    booking = response.json()
+    status = visitor.t(f"status.{booking.get('status', 'pending')}")
+    notice = f"{visitor.t('booking.title')} {booking.get('booking_id', '')}: {status}"
+    return see_other(f"/staff/sites/{site_id}/members/{member_id}?notice={quote(notice)}")
+
+
+@router.post("/sites/{site_id}/members/{member_id}/residencies")
+async def allocate_residency(request: Request, services: Clients, site_id: str, member_id: str) -> Response:
+    visitor = staff_at(request, site_id)
+    form = await form_of(request)
+    body: dict[str, Any] = {
+        "member_id": member_id,
+        "site_id": site_id,
+        "space_id": form.get("space_id", ""),
+        "starts_on": form.get("starts_on", ""),
+    }
+    if form.get("ends_on"):
+        body["ends_on"] = form["ends_on"]
+    try:
+        answer = await services.spaces.start_residency(visitor.token, body)
+    except ServiceProblem as exc:
+        errors = problem_errors(exc, RESIDENCY_FIELDS)
+        return await member_page(
+            request, services, site_id, member_id, visitor, residency_errors=errors, form=form, status_code=422
+        )
+    except Unavailable as exc:
+        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
+        return await member_page(
+            request, services, site_id, member_id, visitor, residency_errors=errors, form=form, status_code=503
+        )
+    notice = visitor.t("residency.allocated", id=answer.get("residency_id", ""))
+    return see_other(f"/staff/sites/{site_id}/members/{member_id}?notice={quote(notice)}")
+
+
+@router.post("/sites/{site_id}/residencies/{residency_id}/end")
+async def end_residency(request: Request, services: Clients, site_id: str, residency_id: str) -> Response:
+    visitor = staff_at(request, site_id)
+    form = await form_of(request)
+    member_id = form.get("member_id", "")
+    try:
+        await services.spaces.end_residency(visitor.token, residency_id)
+        notice = visitor.t("residency.ended", id=residency_id)
+    except ServiceProblem as exc:
+        notice = exc.detail
+    except Unavailable as exc:
+        notice = visitor.t("unavailable", service=exc.service)
+    back = f"/staff/sites/{site_id}/members/{quote(member_id)}" if member_id else f"/staff/sites/{site_id}/today"
+    return see_other(f"{back}?notice={quote(notice)}")

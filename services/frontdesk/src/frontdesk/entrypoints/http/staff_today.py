@@ -1,0 +1,152 @@
+"""Today at a site: bookings by hour, events, rooms, and checking people in.
+
+Every panel comes from one service through `attempt`, so a service that is down costs
+its panel only; each panel is also served alone (`/today/{panel}`), which the page
+re-fetches when the live feed says it changed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
+from frontdesk.domain.forms import FormErrors
+from frontdesk.domain.messages import localized
+from frontdesk.domain.today import bookings_of_day, by_hour
+from frontdesk.entrypoints.http.pages import (
+    Clients,
+    Panel,
+    Visitor,
+    attempt,
+    form_of,
+    page,
+    problem_errors,
+    see_other,
+    staff_at,
+)
+from frontdesk.entrypoints.http.staff_sites import chosen_day, day_bounds, site_context
+
+router = APIRouter(prefix="/staff")
+
+CHECK_IN_FIELDS = ["event_id", "token"]
+
+
+async def bookings_panel(services: Services, visitor: Visitor, site_id: str, day: date, zone: str) -> Panel[Any]:
+    answer = await attempt(services.bookings.day(visitor.token, site_id, day))
+    if answer.data is None:
+        return answer
+    return Panel(data=by_hour(bookings_of_day(answer.data), answer.data.get("time_zone") or zone))
+
+
+async def events_panel(services: Services, visitor: Visitor, site_id: str, day: date, zone: str) -> Panel[Any]:
+    start, end = day_bounds(day, zone)
+    answer = await attempt(services.community.events(visitor.token, site_id=site_id, **{"from": start, "to": end}))
+    if answer.data is None:
+        return answer
+    return Panel(data=answer.data.get("items", []))
+
+
+async def rooms_panel(services: Services, visitor: Visitor, site_id: str, day: date) -> Panel[Any]:
+    answer = await attempt(services.spaces.occupancy(visitor.token, site_id, day))
+    if answer.data is None:
+        return answer
+    return Panel(data=answer.data.get("spaces", []))
+
+
+async def today_page(
+    request: Request,
+    services: Services,
+    site_id: str,
+    visitor: Visitor,
+    *,
+    errors: FormErrors | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    site = await site_context(services, visitor, site_id)
+    day = chosen_day(request, site["time_zone"])
+    bookings, events, rooms = await asyncio.gather(
+        bookings_panel(services, visitor, site_id, day, site["time_zone"]),
+        events_panel(services, visitor, site_id, day, site["time_zone"]),
+        rooms_panel(services, visitor, site_id, day),
+    )
+    return page(
+        request,
+        "today.html",
+        visitor,
+        status_code=status_code,
+        **site,
+        day=day,
+        bookings_panel=bookings,
+        events_panel=events,
+        rooms_panel=rooms,
+        errors=errors or FormErrors(),
+        form=form or {},
+    )
+
+
+@router.get("/sites/{site_id}/today", response_class=HTMLResponse)
+async def today(request: Request, services: Clients, site_id: str) -> HTMLResponse:
+    return await today_page(request, services, site_id, staff_at(request, site_id))
+
+
+@router.get("/sites/{site_id}/today/{panel}", response_class=HTMLResponse)
+async def today_fragment(request: Request, services: Clients, site_id: str, panel: str) -> HTMLResponse:
+    """One panel of Today, re-fetched when the live feed says it changed."""
+    visitor = staff_at(request, site_id)
+    site = await site_context(services, visitor, site_id)
+    day = chosen_day(request, site["time_zone"])
+    context: dict[str, Any] = {**site, "day": day}
+    if panel == "bookings":
+        context["bookings_panel"] = await bookings_panel(services, visitor, site_id, day, site["time_zone"])
+    elif panel == "events":
+        context["events_panel"] = await events_panel(services, visitor, site_id, day, site["time_zone"])
+    elif panel == "rooms":
+        context["rooms_panel"] = await rooms_panel(services, visitor, site_id, day)
+    else:
+        return HTMLResponse("", status_code=404)
+    return page(request, f"partials/{panel}.html", visitor, **context)
+
+
+@router.post("/sites/{site_id}/check-ins")
+async def check_in_registration(request: Request, services: Clients, site_id: str) -> Response:
+    """Check an event registration in by the token read from its QR code."""
+    visitor = staff_at(request, site_id)
+    form = await form_of(request)
+    event_id, ticket = form.get("event_id", ""), form.get("token", "").strip()
+    try:
+        answer = await services.community.check_in(visitor.token, event_id, ticket)
+    except ServiceProblem as exc:
+        return await today_page(
+            request, services, site_id, visitor, errors=problem_errors(exc, CHECK_IN_FIELDS), form=form, status_code=422
+        )
+    except Unavailable as exc:
+        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
+        return await today_page(request, services, site_id, visitor, errors=errors, form=form, status_code=503)
+    who = answer.get("person_name") or answer.get("person_id") or answer.get("registration_id") or ticket
+    title = localized(answer.get("event_title"), visitor.language)
+    who = f"{who} ({title})" if title else who
+    notice = visitor.t("checkin.done", name=who)
+    return see_other(f"/staff/sites/{site_id}/today?notice={quote(notice)}")
+
+
+@router.post("/sites/{site_id}/bookings/{booking_id}/check-in")
+async def check_in_booking(request: Request, services: Clients, site_id: str, booking_id: str) -> Response:
+    visitor = staff_at(request, site_id)
+    form = await form_of(request)
+    back = form.get("back", f"/staff/sites/{site_id}/today")
+    back = back if back.startswith("/staff/") else f"/staff/sites/{site_id}/today"
+    try:
+        await services.bookings.check_in(visitor.token, booking_id)
+        notice = visitor.t("status.checked_in")
+    except ServiceProblem as exc:
+        notice = exc.detail
+    except Unavailable as exc:
+        notice = visitor.t("unavailable", service=exc.service)
+    joiner = "&" if "?" in back else "?"
+    return see_other(f"{back}{joiner}notice={quote(notice)}")

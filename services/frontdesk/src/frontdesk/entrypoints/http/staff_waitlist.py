@@ -1,0 +1,45 @@
+"""The office waitlist of a site, and confirming an office offered to the first in line."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from frontdesk.adapters.services import ServiceProblem, Unavailable
+from frontdesk.entrypoints.http.pages import (
+    Clients,
+    attempt,
+    page,
+    see_other,
+    staff_at,
+)
+from frontdesk.entrypoints.http.staff_sites import site_context
+
+router = APIRouter(prefix="/staff")
+
+
+@router.get("/sites/{site_id}/waitlist", response_class=HTMLResponse)
+async def office_waitlist(request: Request, services: Clients, site_id: str) -> HTMLResponse:
+    visitor = staff_at(request, site_id)
+    site = await site_context(services, visitor, site_id)
+    waitlist = await attempt(services.spaces.office_waitlist(visitor.token, site_id))
+    missing_route = waitlist.problem is not None and (
+        waitlist.problem.status == 405 or (waitlist.problem.status == 404 and waitlist.problem.detail == "Not Found")
+    )
+    return page(request, "waitlist.html", visitor, **site, waitlist=waitlist, not_built=missing_route)
+
+
+@router.post("/sites/{site_id}/office-waitlist/{entry_id}/accept")
+async def accept_office_offer(request: Request, services: Clients, site_id: str, entry_id: str) -> Response:
+    """Staff confirm an office offered to the first in line: spaces starts the residency."""
+    visitor = staff_at(request, site_id)
+    try:
+        await services.spaces.accept_office_offer(visitor.token, entry_id)
+        notice = visitor.t("waitlist.accepted")
+    except ServiceProblem as exc:
+        notice = exc.detail
+    except Unavailable as exc:
+        notice = visitor.t("unavailable", service=exc.service)
+    return see_other(f"/staff/sites/{site_id}/waitlist?notice={quote(notice)}")
