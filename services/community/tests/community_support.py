@@ -51,8 +51,16 @@ async def running_spaces(settings: KitSettings, sites: Iterable[str] = ()) -> As
         await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
         wanted = [s for s in SPACES_SITES if s[0] in set(sites)]
         if wanted:
-            await seed_into(application.state.inventory, wanted)
+            await seed_into(part_of(application, "inventory", "Inventory"), wanted)
         yield application
+
+
+def part_of(spaces: FastAPI, attribute: str, kind: str) -> Any:
+    """A part of the spaces app by its class name (`provide`), or its old `app.state` attribute."""
+    found = getattr(spaces.state, attribute, None)
+    if found is None:
+        found = next(c for c in spaces.state.components.values() if type(c).__name__ == kind)
+    return found
 
 
 async def reactions_processed(community: Community, at_least: int, within: float = 60.0) -> None:

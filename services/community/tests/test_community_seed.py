@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from community_support import publish_sites, read_topic
 
-from community.bootstrap import build_community
+from community.bootstrap import build
 from community.seed import seed
 from community.seed_data import SITES
 from parkgrid.contracts.topics import TOPICS
@@ -22,7 +22,7 @@ async def test_seed_is_idempotent_and_published(service_settings: ServiceSetting
     again = await seed(settings, site_wait=30)
     assert again.startswith("40 member organisations (0 created), 0 community events created"), again
 
-    community = build_community(settings, consumers=False)
+    community = build(settings, consumers=False)
     try:
         events = await community.store.events.collection.find({}, {"status": 1, "site_id": 1}).to_list()
         statuses = sorted(e["status"] for e in events)

@@ -22,6 +22,7 @@ from community_support import (
     created,
     event_body,
     member_body,
+    part_of,
     read_topic,
     running_service,
     running_spaces,
@@ -55,7 +56,7 @@ async def wait_status(community: Community, event_id: str, status: str, within: 
 
 
 async def reservations_of(spaces: Any, event_id: str) -> list[Document]:
-    collection = spaces.state.spaces_store.reservations.collection
+    collection = part_of(spaces, "spaces_store", "SpacesStore").reservations.collection
     docs: list[Document] = await collection.find({"reference_id": event_id}).sort("_id").to_list()
     return docs
 

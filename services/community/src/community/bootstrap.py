@@ -1,4 +1,4 @@
-"""Wires the community service: settings, runtime, store, handlers, routes, consumers, reconciler.
+"""Wires the community service: settings, runtime, store, service layer, routes, consumers, reconciler.
 
 `uvicorn community.bootstrap:app` serves it on port 8004 (deploy/local/services.tsv).
 """
@@ -13,20 +13,18 @@ from pydantic import Field
 
 from community.adapters.stores import CommunityStore
 from community.adapters.tickets import TicketSigner
-from community.entrypoints.api import build_router
-from community.entrypoints.consumers import consume
+from community.entrypoints.consumers import subscriptions
+from community.entrypoints.http import ROUTERS
 from community.service_layer.events import Events
 from community.service_layer.members import Members
 from community.service_layer.registrations import Registrations
-from parkgrid.contracts.topics import TOPICS
+from parkgrid.contracts.topics import topics
 from parkgrid.events import registry
-from parkgrid.logging import get_logger
+from parkgrid.http.access import provide
 from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import KitSettings
 
-log = get_logger(__name__)
-
-PUBLISHED = ("community.member", "community.event", "community.registration", "spaces.commands")
+PUBLISHED = topics("community.member", "community.event", "community.registration", "spaces.commands")
 
 
 class CommunitySettings(KitSettings):
@@ -47,33 +45,32 @@ class Community:
     registrations: Registrations
 
 
-def build_community(settings: KitSettings, *, consumers: bool = True) -> Community:
-    runtime = ServiceRuntime(settings, registry=registry, topics=[t for t in TOPICS if t.name in PUBLISHED])
+def build(settings: KitSettings, *, consumers: bool = True) -> Community:
+    """The service's parts over `settings`; `consumers` False for one-off processes (the seeder)."""
+    runtime = ServiceRuntime(settings, registry=registry, topics=PUBLISHED)
     store = CommunityStore(runtime.db)
     runtime.relay_outbox_of(*store.outbox_collections)
     runtime.on_store_ready(store.ensure_indexes)
-    notify = runtime.notify_relay
-    events = Events(store, notify)
+    notify, zone = runtime.notify_relay, settings.default_time_zone
+    events = Events(store.events, store.seats, notify, default_zone=zone)
+    members = Members(store, notify, default_zone=zone)
     registrations = Registrations(store, events, TicketSigner(settings.jwt_secret.get_secret_value()), notify)
     if consumers:
-        consume(runtime, store, events, registrations)
-    return Community(runtime, store, Members(store, notify), events, registrations)
+        runtime.subscribe(*subscriptions(store, events, registrations))
+    return Community(runtime, store, members, events, registrations)
 
 
 def build_app(settings: KitSettings | None = None) -> FastAPI:
     settings = settings or CommunitySettings()
-    community = build_community(settings)
+    community = build(settings)
     application = create_app(
         community.runtime,
         title="ParkGrid community",
-        routers=[build_router()],
+        routers=ROUTERS,
         description="Member organisations, programmes, community events, registrations and check-in.",
     )
     application.state.community = community
-    application.state.community_store = community.store
-    application.state.members = community.members
-    application.state.events = community.events
-    application.state.registrations = community.registrations
+    provide(application, community.store, community.members, community.events, community.registrations)
     every = settings.reconcile_seconds if isinstance(settings, CommunitySettings) else 5.0
     # Finish what a crash left half-done (placings, promotions) and complete ended events.
     community.runtime.every("reconcile", timedelta(seconds=every), community.registrations.reconcile)

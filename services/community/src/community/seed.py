@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from community.bootstrap import Community, CommunitySettings, build_community
+from community.bootstrap import Community, CommunitySettings, build
 from community.domain.events import CommunityEvent
 from community.entrypoints.consumers import SITES_TOPIC, site_handler
 from community.seed_data import EVENTS, SITES, members
@@ -95,7 +95,7 @@ async def seed_into(community: Community, known_sites: set[str], today: date) ->
 async def seed(settings: KitSettings | None = None, site_wait: float | None = None) -> str:
     settings = settings or CommunitySettings()
     within = site_wait if site_wait is not None else float(os.environ.get("COMMUNITY_SEED_SITE_WAIT", "20"))
-    community = build_community(settings, consumers=False)
+    community = build(settings, consumers=False)
     runtime = community.runtime
     runtime.consume(
         name="sites-seed",

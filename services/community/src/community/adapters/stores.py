@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 from pymongo import ASCENDING
 
@@ -19,9 +18,10 @@ from community.adapters.seats import SeatBook
 from community.domain.events import CommunityEvent
 from community.domain.members import Member
 from community.domain.registrations import Registration
-from parkgrid.contracts.spaces import ReservationSnapshot, SiteSnapshot
+from parkgrid.contracts.spaces import ReservationSnapshot
 from parkgrid.envelope import Envelope
 from parkgrid.events import registry
+from parkgrid.known import KnownSites
 from parkgrid.outbox import MongoAggregateStore
 from parkgrid.projection import Projection
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
@@ -71,25 +71,6 @@ def event_of(doc: Document) -> CommunityEvent:
 
 def registration_of(doc: Document) -> Registration:
     return Registration.model_validate(_clean(doc))
-
-
-class Sites:
-    """Sites as spaces publishes them (`spaces.site`), for site checks and time zones."""
-
-    def __init__(self, collection: Collection) -> None:
-        self.projection = Projection(collection)
-
-    async def apply(self, envelope: Envelope, site: SiteSnapshot) -> bool:
-        return await self.projection.apply_event(
-            envelope,
-            {"name": site.name, "city": site.city, "time_zone": site.time_zone, "status": site.status.value},
-        )
-
-    async def get(self, site_id: str) -> Document | None:
-        return await self.projection.get(site_id)
-
-    async def known_ids(self) -> set[str]:
-        return {doc["_id"] async for doc in self.projection.collection.find({}, {"_id": 1})}
 
 
 class VenueReservations:
@@ -174,7 +155,7 @@ class CommunityStore:
             db["registrations"], registry=registry, source=SOURCE, topic="community.registration"
         )
         self.seats = SeatBook(db["seats"])
-        self.sites = Sites(db["sites"])
+        self.sites = KnownSites(db["sites"])
         self.venue_reservations = VenueReservations(db["venue_reservations"])
         self.directory = Directory(db["people"])
 
@@ -244,7 +225,3 @@ class CommunityStore:
             .to_list()
         )
         return [d["_id"] for d in docs]
-
-
-def public(doc: Document) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if not k.startswith("outbox") and k not in ("_id", "_seq")}

@@ -30,12 +30,16 @@ from parkgrid.contracts.community import (
 )
 from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
 from parkgrid.events import IntegrationEvent
+from parkgrid.refusals import Refusal, Refused
 
 Status = CommunityEventStatus
 
 
-class WrongState(Exception):
+class WrongState(Refused):
     """The event is not in a state that allows this (409)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(Refusal.CONFLICT, detail)
 
 
 class CommunityEvent(CommunityEventSnapshot):

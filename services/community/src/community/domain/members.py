@@ -26,6 +26,7 @@ from parkgrid.contracts.community import (
     Programme,
 )
 from parkgrid.events import IntegrationEvent
+from parkgrid.refusals import Refusal, Refused
 
 # How long each stage usually lasts, for a planned end nobody gave (incubation: ~18 months).
 STAGE_MONTHS: dict[ProgrammeStage, int | None] = {
@@ -37,17 +38,19 @@ STAGE_MONTHS: dict[ProgrammeStage, int | None] = {
 }
 
 
-class MemberRuleBroken(Exception):
+class MemberRuleBroken(Refused):
     """A change the rules refuse; `field` names what the caller should fix (422)."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(Refusal.INVALID, message, field=field)
         self.message = message
-        self.field = field
 
 
-class WrongState(Exception):
+class WrongState(Refused):
     """The member is not in a state that allows this (409)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(Refusal.CONFLICT, detail)
 
 
 class FormerPerson(Contract):

@@ -27,13 +27,17 @@ from parkgrid.contracts.community import (
     RegistrationWaitlisted,
 )
 from parkgrid.events import IntegrationEvent
+from parkgrid.refusals import Refusal, Refused
 
 Status = RegistrationStatus
 ACTIVE = (Status.CONFIRMED, Status.WAITLISTED, Status.CHECKED_IN)
 
 
-class WrongState(Exception):
+class WrongState(Refused):
     """The registration is not in a state that allows this (409)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(Refusal.CONFLICT, detail)
 
 
 class Registration(RegistrationSnapshot):

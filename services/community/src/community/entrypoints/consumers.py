@@ -1,4 +1,4 @@
-"""Kafka consumers of the community service.
+"""Kafka consumers of the community service, declared as `Subscription`s (bootstrap runs them).
 
 - `sites`: spaces' sites (`spaces.site`) → the sites projection (site checks, time zones);
 - `venues`: spaces' answers (`spaces.reservation`) → the venue outcomes projection and the saga;
@@ -14,13 +14,11 @@ from community.service_layer.events import Events
 from community.service_layer.registrations import Registrations
 from parkgrid.consumer import Delivery, Handler
 from parkgrid.contracts.community import CommunityEventCancelled, RegistrationCancelled
-from parkgrid.contracts.spaces import ReservationSnapshot, SiteSnapshot
-from parkgrid.contracts.topics import TOPICS
-from parkgrid.runtime import ServiceRuntime
+from parkgrid.contracts.spaces import Requester, ReservationRefused, ReservationSnapshot, SiteSnapshot
+from parkgrid.contracts.topics import topic, topics
+from parkgrid.runtime import Subscription
 
-SITES_TOPIC = next(t for t in TOPICS if t.name == "spaces.site")
-RESERVATIONS_TOPIC = next(t for t in TOPICS if t.name == "spaces.reservation")
-OWN_TOPICS = [t for t in TOPICS if t.name in ("community.registration", "community.event")]
+SITES_TOPIC = topic("spaces.site")
 
 
 def site_handler(store: CommunityStore) -> Handler:
@@ -31,10 +29,15 @@ def site_handler(store: CommunityStore) -> Handler:
     return handle
 
 
-def reservation_handler(events: Events) -> Handler:
+def reservation_handler(store: CommunityStore, events: Events) -> Handler:
+    """Keep spaces' answer in the outcomes projection, then move the saga on."""
+
     async def handle(delivery: Delivery) -> None:
-        if isinstance(delivery.event, ReservationSnapshot):
-            await events.on_reservation(delivery.envelope, delivery.event)
+        reservation = delivery.event
+        if isinstance(reservation, ReservationSnapshot) and reservation.requested_by == Requester.COMMUNITY:
+            detail = reservation.detail if isinstance(reservation, ReservationRefused) else None
+            await store.venue_reservations.apply(delivery.envelope, reservation, detail)
+            await events.on_reservation(reservation)
 
     return handle
 
@@ -50,7 +53,9 @@ def reaction_handler(registrations: Registrations) -> Handler:
     return handle
 
 
-def consume(runtime: ServiceRuntime, store: CommunityStore, events: Events, registrations: Registrations) -> None:
-    runtime.consume(name="sites", topics=[SITES_TOPIC], handler=site_handler(store), projections=[runtime.db["sites"]])
-    runtime.consume(name="venues", topics=[RESERVATIONS_TOPIC], handler=reservation_handler(events))
-    runtime.consume(name="reactions", topics=OWN_TOPICS, handler=reaction_handler(registrations))
+def subscriptions(store: CommunityStore, events: Events, registrations: Registrations) -> list[Subscription]:
+    return [
+        Subscription("sites", [SITES_TOPIC], site_handler(store), projections=[store.sites.projection.collection]),
+        Subscription("venues", topics("spaces.reservation"), reservation_handler(store, events)),
+        Subscription("reactions", topics("community.registration", "community.event"), reaction_handler(registrations)),
+    ]

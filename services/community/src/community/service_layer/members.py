@@ -11,33 +11,33 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from community.adapters.stores import CommunityStore, member_state
+from community.adapters.stores import CommunityStore, member_of, member_state
 from community.domain import members as rules
 from community.domain.members import Member, MemberRuleBroken
+from community.service_layer.versioned import Versioned
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
 from parkgrid.contracts.community import Person, Programme
 from parkgrid.events import IntegrationEvent
-from parkgrid.outbox import AlreadyExists, VersionConflict
-
-DEFAULT_ZONE = "Africa/Casablanca"
+from parkgrid.outbox import AlreadyExists
+from parkgrid.refusals import Refusal, Refused
+from parkgrid.zones import NETWORK_TIME_ZONE
 
 Rule = Callable[[Member, date], tuple[Member, list[IntegrationEvent]]]
 
 
-class UnknownMember(LookupError):
-    pass
+class UnknownMember(Refused):
+    def __init__(self, member_id: str) -> None:
+        super().__init__(Refusal.NOT_FOUND, f"there is no member {member_id}")
 
 
-class UnknownPerson(LookupError):
-    pass
+class UnknownPerson(Refused):
+    def __init__(self, person_id: str) -> None:
+        super().__init__(Refusal.NOT_FOUND, f"there is no person {person_id} in this organisation")
 
 
-class UnknownSite(LookupError):
-    pass
-
-
-class StaleVersion(Exception):
-    """The member changed since the version the caller read."""
+class UnknownSite(Refused):
+    def __init__(self, site_id: str, field: str = "home_site_id") -> None:
+        super().__init__(Refusal.INVALID, f"there is no site {site_id}", field=field)
 
 
 def _now() -> datetime:
@@ -46,16 +46,21 @@ def _now() -> datetime:
 
 class Members:
     def __init__(
-        self, store: CommunityStore, notify: Callable[[], None] = lambda: None, clock: Callable[[], datetime] = _now
+        self,
+        store: CommunityStore,
+        notify: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = _now,
+        default_zone: str = NETWORK_TIME_ZONE,
     ) -> None:
         self.store = store
-        self.notify = notify
+        self.members = Versioned(store.members, load=member_of, state=member_state, what="member", notify=notify)
         self.clock = clock
+        self.default_zone = default_zone
 
     async def today_at(self, site_id: str) -> date:
         """Today in the site's time zone (the network spans zones)."""
-        site = await self.store.sites.get(site_id)
-        return self.clock().astimezone(ZoneInfo(site["time_zone"] if site else DEFAULT_ZONE)).date()
+        zone = await self.store.sites.time_zone(site_id) or self.default_zone
+        return self.clock().astimezone(ZoneInfo(zone)).date()
 
     async def _check_site(self, site_id: str) -> None:
         if await self.store.sites.get(site_id) is None:
@@ -84,7 +89,7 @@ class Members:
         people: list[Person],
     ) -> tuple[Member, int, bool]:
         """A new member (its id taken → the existing one, `created` False)."""
-        existing = await self.store.member(member_id)
+        existing = await self.members.find(member_id)
         if existing is not None:
             return existing[0], existing[1], False
         await self._check_site(home_site_id)
@@ -102,34 +107,21 @@ class Members:
         try:
             version = await self.store.members.create(member_id, member_state(member), events)
         except AlreadyExists:
-            found = await self.store.member(member_id)
-            assert found is not None
-            return found[0], found[1], False
-        self.notify()
+            return (*await self.get(member_id), False)
+        self.members.notify()
         return member, version, True
 
     async def get(self, member_id: str) -> tuple[Member, int]:
-        found = await self.store.member(member_id)
+        found = await self.members.find(member_id)
         if found is None:
             raise UnknownMember(member_id)
         return found
 
     async def _change(self, member_id: str, rule: Rule, expected_version: int | None = None) -> tuple[Member, int]:
-        while True:
-            member, version = await self.get(member_id)
-            if expected_version is not None and version != expected_version:
-                raise StaleVersion(f"member {member_id} is at version {version}, not {expected_version}")
-            changed, events = rule(member, await self.today_at(member.home_site_id))
-            if not events:
-                return member, version
-            try:
-                new_version = await self.store.members.update(member_id, version, member_state(changed), events)
-            except VersionConflict:
-                if expected_version is not None:
-                    raise StaleVersion(f"member {member_id} changed meanwhile") from None
-                continue
-            self.notify()
-            return changed, new_version
+        """`rule` with today at the member's home site (read first: the rule is pure)."""
+        member, _ = await self.get(member_id)
+        today = await self.today_at(member.home_site_id)
+        return await self.members.change(member_id, lambda m: rule(m, today), expected_version)
 
     async def update(
         self, member_id: str, changes: dict[str, object], expected_version: int | None
@@ -162,11 +154,4 @@ class Members:
         return await self._change(member_id, lambda m, today: rules.leave(m, on or today, reason))
 
 
-__all__ = [
-    "Members",
-    "Programme",
-    "StaleVersion",
-    "UnknownMember",
-    "UnknownPerson",
-    "UnknownSite",
-]
+__all__ = ["Members", "Programme", "UnknownMember", "UnknownPerson", "UnknownSite"]

@@ -16,41 +16,51 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from community.adapters.seats import Placed
-from community.adapters.stores import CommunityStore, registration_state
+from community.adapters.stores import CommunityStore, registration_of, registration_state
 from community.adapters.tickets import Ticket, TicketRefused, TicketSigner
 from community.domain import registrations as rules
 from community.domain.events import CommunityEvent, refusal_for_audience
 from community.domain.members import Member
 from community.domain.registrations import ACTIVE, Registration, Status, WrongState, key_parts
 from community.service_layer.events import Events
+from community.service_layer.versioned import Versioned
 from parkgrid.contracts.common import Actor
 from parkgrid.contracts.community import MemberStatus
 from parkgrid.events import IntegrationEvent
 from parkgrid.outbox import AlreadyExists, VersionConflict
+from parkgrid.refusals import Refusal, Refused
 
 SYSTEM = Actor(role="system", subject="community")
 _NAMESPACE = uuid.UUID("5b0e7d52-3c55-4d4a-9a57-3f1b8f0f4c21")
 
-Rule = Callable[[Registration], tuple[Registration, list[IntegrationEvent]]]
+
+class UnknownRegistration(Refused):
+    def __init__(self, registration_id: str) -> None:
+        super().__init__(Refusal.NOT_FOUND, f"there is no registration {registration_id}")
 
 
-class UnknownRegistration(LookupError):
-    pass
-
-
-class NotOpen(Exception):
+class NotOpen(Refused):
     """The event does not take registrations now (409)."""
 
+    def __init__(self, detail: str) -> None:
+        super().__init__(Refusal.CONFLICT, detail)
 
-class NotInAudience(Exception):
+
+class NotInAudience(Refused):
     """The organisation is not among those the event is for (403)."""
 
+    def __init__(self, detail: str) -> None:
+        super().__init__(Refusal.FORBIDDEN, detail)
 
-class CheckInRefused(Exception):
+
+class CheckInRefused(Refused):
+    """A ticket that does not admit: 422 on `token` (forged, expired, elsewhere), or 409 (replaced, wrong state)."""
+
     def __init__(self, detail: str, *, conflict: bool = False) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.conflict = conflict
+        if conflict:
+            super().__init__(Refusal.CONFLICT, detail)
+        else:
+            super().__init__(Refusal.INVALID, detail, field="token")
 
 
 def registration_id(event_id: str, person_id: str) -> str:
@@ -77,9 +87,12 @@ class Registrations:
         self.tickets = tickets
         self.notify = notify
         self.clock = clock
+        self.registrations = Versioned(
+            store.registrations, load=registration_of, state=registration_state, what="registration", notify=notify
+        )
 
     async def get(self, rid: str) -> tuple[Registration, int]:
-        found = await self.store.registration(rid)
+        found = await self.registrations.find(rid)
         if found is None:
             raise UnknownRegistration(rid)
         return found
@@ -90,16 +103,8 @@ class Registrations:
             self.notify()
         return new_version
 
-    async def _change(self, rid: str, rule: Rule) -> tuple[Registration, int]:
-        while True:
-            registration, version = await self.get(rid)
-            changed, events = rule(registration)
-            if not events:
-                return registration, version
-            try:
-                return changed, await self._write(rid, version, changed, events)
-            except VersionConflict:
-                continue
+    async def _change(self, rid: str, rule: Callable[[Registration], rules.Change]) -> tuple[Registration, int]:
+        return await self.registrations.change(rid, rule)
 
     # --- registering -----------------------------------------------------------------
 
@@ -308,4 +313,15 @@ class Registrations:
                 await self.complete_placement(rid)
         for event_id in await self.store.seats.events_to_promote():
             await self.promote(event_id)
-        await self.events.complete_ended()
+        await self.complete_ended()
+
+    async def complete_ended(self) -> int:
+        """Complete the published events that are over, with their attendance."""
+        done = 0
+        for event_id in await self.store.events_ended_before(self.clock()):
+            registrations = await self.store.registrations_of_event(event_id)
+            attended = sum(1 for r, _ in registrations if r.status == Status.CHECKED_IN)
+            no_shows = sum(1 for r, _ in registrations if r.status == Status.CONFIRMED and not r.placing)
+            await self.events.complete(event_id, attended, no_shows)
+            done += 1
+        return done

@@ -1,0 +1,182 @@
+"""Registrations to community events: a member registers its people, staff anyone's; lists; cancel.
+
+A registration is confirmed when a seat is free and nobody waits, else waitlisted; registering
+a person registered already answers 200 with the existing one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from community import views
+from community.entrypoints.http.scope import (
+    MAX_LIMIT,
+    EventsService,
+    MembersService,
+    RegistrationsService,
+    Store,
+    actor,
+    at_event_site,
+    event_for,
+    member_for,
+    registration_for,
+    staff_event,
+    tag,
+)
+from community.views import registration_read
+from parkgrid.api.community import RegistrationPage, RegistrationRead
+from parkgrid.auth import Principal, Role
+from parkgrid.contracts.common import Id
+from parkgrid.contracts.community import RegistrationStatus
+from parkgrid.http.access import CallerOrService, Staff, at_site
+from parkgrid.http.models import RequestModel
+from parkgrid.http.problems import Conflict, Forbidden, problems
+from parkgrid.refusals import Refused
+
+router = APIRouter(prefix="/v1", tags=["registrations"])
+
+FOUND: dict[int | str, dict[str, Any]] = {200: {"model": RegistrationRead, "description": "Registered already."}}
+Cursor = Annotated[str | None, Query(max_length=1000)]
+
+
+class RegistrationIn(RequestModel):
+    person_id: Id
+    member_id: Id | None = None
+
+
+@router.post(
+    "/events/{event_id}/registrations",
+    status_code=201,
+    response_model=RegistrationRead,
+    responses={**problems(403, 404, 409), **FOUND},
+)
+async def register(
+    event_id: str,
+    body: RegistrationIn,
+    response: Response,
+    principal: CallerOrService,
+    store: Store,
+    events: EventsService,
+    registrations: RegistrationsService,
+) -> RegistrationRead:
+    """A member registers a person of their organisation; staff register anyone on their behalf."""
+    event, _ = await event_for(events, event_id, principal)
+    if principal.role == Role.SERVICE:
+        raise Forbidden("services do not register people")
+    if principal.role == Role.MEMBER and body.member_id is not None and body.member_id != principal.member_id:
+        raise Forbidden("members register people of their own organisation only", field="member_id")
+    found = await store.member_of_person(body.person_id)
+    if found is None:
+        raise Refused.invalid(f"there is no person {body.person_id} in any organisation", field="person_id")
+    member, _ = found
+    if body.member_id is not None and body.member_id != member.member_id:
+        raise Refused.invalid(f"{body.person_id} is not someone of {body.member_id}", field="member_id")
+    if not principal.may_act_for_member(member.member_id):
+        raise Forbidden("members register people of their own organisation only", field="person_id")
+    if principal.role == Role.FRONT_DESK:
+        at_event_site(principal, event)
+    registration, version, created = await registrations.register(event, member, body.person_id, actor(principal))
+    if not created:
+        response.status_code = 200
+    response.headers["Location"] = f"/v1/registrations/{registration.registration_id}"
+    tag(response, version)
+    return await registration_read(store, registration, version, live=not created)
+
+
+@router.get("/events/{event_id}/registrations", response_model=RegistrationPage, responses=problems(403, 404))
+async def event_registrations(
+    event_id: str,
+    principal: Staff,
+    store: Store,
+    events: EventsService,
+    status: RegistrationStatus | None = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> RegistrationPage:
+    """The event's list at the door: in order of registration."""
+    await staff_event(events, event_id, principal)
+    return await views.registrations(store, event_id=event_id, status=status, cursor=cursor, limit=limit)
+
+
+@router.get("/registrations", response_model=RegistrationPage, responses=problems(403, 404))
+async def find_registrations(
+    principal: CallerOrService,
+    store: Store,
+    members: MembersService,
+    events: EventsService,
+    member_id: Annotated[str | None, Query(max_length=100)] = None,
+    person_id: Annotated[str | None, Query(max_length=100)] = None,
+    event_id: Annotated[str | None, Query(max_length=100)] = None,
+    status: RegistrationStatus | None = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+) -> RegistrationPage:
+    if principal.role == Role.MEMBER:
+        if member_id is not None and member_id != principal.member_id:
+            raise Forbidden("members see their own organisation's registrations only", field="member_id")
+        member_id = principal.member_id
+    if member_id is None and person_id is None and event_id is None:
+        raise Refused.invalid("give member_id, person_id or event_id", field="member_id")
+    if principal.role == Role.FRONT_DESK:  # as for one registration: their sites' only
+        await desk_scope(principal, store, members, events, member_id, person_id, event_id)
+    return await views.registrations(
+        store, member_id=member_id, person_id=person_id, event_id=event_id, status=status, cursor=cursor, limit=limit
+    )
+
+
+async def desk_scope(
+    principal: Principal,
+    store: Store,
+    members: MembersService,
+    events: EventsService,
+    member_id: str | None,
+    person_id: str | None,
+    event_id: str | None,
+) -> None:
+    """Front desk lists an event of their sites, or an organisation at home at one of them."""
+    if event_id is not None:
+        await staff_event(events, event_id, principal)
+        return
+    if member_id is not None:
+        member, _ = await member_for(members, member_id, principal)
+    else:
+        assert person_id is not None
+        found = await store.member_of_person(person_id)
+        if found is None:
+            return  # nobody: an empty list tells nothing
+        member = found[0]
+    at_site(principal, member.home_site_id)
+
+
+@router.get("/registrations/{registration_id}", response_model=RegistrationRead, responses=problems(403, 404))
+async def get_registration(
+    registration_id: str,
+    response: Response,
+    principal: CallerOrService,
+    store: Store,
+    registrations: RegistrationsService,
+) -> RegistrationRead:
+    registration, version = await registration_for(registrations, registration_id, principal)
+    tag(response, version)
+    return await registration_read(store, registration, version)
+
+
+@router.post(
+    "/registrations/{registration_id}/cancel", response_model=RegistrationRead, responses=problems(403, 404, 409)
+)
+async def cancel_registration(
+    registration_id: str,
+    response: Response,
+    principal: CallerOrService,
+    store: Store,
+    registrations: RegistrationsService,
+) -> RegistrationRead:
+    """Before the event: the seat goes to the first waiting person."""
+    registration, _ = await registration_for(registrations, registration_id, principal)
+    if registration.event_time.starts_at <= registrations.clock() and principal.role == Role.MEMBER:
+        raise Conflict("the event has started; the registration can no longer be cancelled")
+    registration, version = await registrations.cancel(registration_id, actor(principal))
+    tag(response, version)
+    return await registration_read(store, registration, version)

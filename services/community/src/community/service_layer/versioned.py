@@ -1,0 +1,75 @@
+"""Community's aggregates as domain models over the kit's `AggregateStore` and its `change`.
+
+A rule of the domain takes the model and answers the changed model and its events; this
+turns it into the kit's rule over documents, so every command is one load → decide → save
+with the version retry, and a stale `If-Match` is a 412 on `If-Match`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from parkgrid.aggregates import AggregateStore, Decision, change
+from parkgrid.events import IntegrationEvent
+from parkgrid.refusals import Refused, StaleVersion
+from parkgrid.store import Document
+
+M = TypeVar("M", bound=BaseModel)
+
+Decide = Callable[[M], tuple[M, Sequence[IntegrationEvent]]]
+
+
+class Versioned(Generic[M]):
+    """One kind of aggregate: read as `M`, changed by pure rules under the version guard."""
+
+    def __init__(
+        self,
+        store: AggregateStore,
+        *,
+        load: Callable[[Document], M],
+        state: Callable[[M], Document],
+        what: str,
+        notify: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.load = load
+        self.state = state
+        self.what = what
+        self.notify = notify
+
+    async def find(self, aggregate_id: str) -> tuple[M, int] | None:
+        doc = await self.store.get(aggregate_id)
+        return None if doc is None else (self.load(doc), int(doc["version"]))
+
+    async def get(self, aggregate_id: str) -> tuple[M, int]:
+        found = await self.find(aggregate_id)
+        if found is None:
+            raise Refused.not_found(f"there is no {self.what} {aggregate_id}")
+        return found
+
+    async def change(self, aggregate_id: str, decide: Decide[M], expected_version: int | None = None) -> tuple[M, int]:
+        """Apply `decide`; no events and no change writes nothing. Tells the relay when events were written."""
+        published: list[bool] = []
+
+        def rule(doc: Document) -> Decision | None:
+            published.clear()  # the decision of this attempt only, not of one that lost a race
+            current = self.load(doc)
+            changed, events = decide(current)
+            if not events and changed == current:
+                return None
+            published.append(bool(events))
+            return self.state(changed), list(events)
+
+        try:
+            doc, version = await change(
+                self.store, aggregate_id, rule, expected_version=expected_version, what=self.what
+            )
+        except StaleVersion as stale:
+            stale.field = "If-Match"  # the header the caller should read again
+            raise
+        if any(published):
+            self.notify()
+        return self.load(doc), version
