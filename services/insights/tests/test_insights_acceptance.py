@@ -20,7 +20,7 @@ from insights_fixtures import Sink, app, auth, client, consumer_named, eventuall
 from insights_scenario import build
 
 from insights.adapters.projection import InsightsStore
-from insights.service_layer.rebuild import rebuild
+from insights.service_layer.rebuilt import rebuild_and_compare
 from insights.settings import InsightsSettings
 from parkgrid.auth import Role
 
@@ -59,7 +59,7 @@ async def test_kpis_from_the_topics_twice_delivered_and_rebuilt(
 ) -> None:
     scenario = build()
     count = len(scenario.items)
-    store: InsightsStore = app.state.insights_store
+    store: InsightsStore = app.state.components[InsightsStore]
     projection = consumer_named(app, "projection")
     headers = auth(settings, Role.ADMIN)
 
@@ -88,7 +88,7 @@ async def test_kpis_from_the_topics_twice_delivered_and_rebuilt(
     assert smtp_sink[0].messages == []  # September's events are history, not news: no mail
 
     # Drop and rebuild from offset 0 (the topics now hold every event twice).
-    report = await asyncio.wait_for(rebuild(settings), 90)
+    report = await asyncio.wait_for(rebuild_and_compare(settings), 90)
     with capsys.disabled():  # the rate belongs in every run's output, captured or not
         print(
             f"\nrebuild: {report.events} events from offset 0 in {report.seconds:.2f} s = {report.rate:,.0f} events/s"

@@ -24,7 +24,7 @@ SEPTEMBER = {"from": "2026-09-01", "to": "2026-09-30"}
 async def test_kpis_as_json_csv_and_svg_for_staff_only_and_bad_ranges_refused(
     app: FastAPI, client: httpx.AsyncClient, settings: InsightsSettings
 ) -> None:
-    store: InsightsStore = app.state.insights_store
+    store: InsightsStore = app.state.components[InsightsStore]
     await store.record_many(build().envelopes)
     admin = auth(settings, Role.ADMIN)
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from insights_fixtures import Sink, app, eventually, publish, settings, smtp_sink, wrap
 
 from insights.adapters.mail import SentLog
+from insights.adapters.projection import InsightsStore
 from insights.service_layer.notifications import Notifications
 from insights.settings import InsightsSettings
 from parkgrid.contracts import bookings as b
@@ -118,7 +119,7 @@ async def test_each_mail_once_in_the_persons_language_and_a_refusing_mailbox_nev
         return bool(sink.to("late@example.ma"))
 
     await eventually(late_mail, within=20, what="the mail of a member projected later")
-    notifications: Notifications = app.state.notifications
+    notifications: Notifications = app.state.components[Notifications]
     await notifications.tick()  # one more round: nothing is due twice
 
     assert [m["Subject"] for m in sink.to("salma@example.ma")] == ["Réservation confirmée : Clinique juridique"]
@@ -176,13 +177,13 @@ async def test_reminders_the_day_before_and_residencies_ending_are_sent_once(
     ]
     items = [(topic, envelope.model_copy(update={"time": old})) for topic, envelope in items]
     await publish(settings, items)
-    store = app.state.insights_store
+    store = app.state.components[InsightsStore]
 
     async def projected() -> bool:
         return bool(await store.facts.count_documents({}) == len(items))
 
     await eventually(projected, within=30, what="the projection")
-    notifications: Notifications = app.state.notifications
+    notifications: Notifications = app.state.components[Notifications]
     assert await notifications.schedule() == 2  # bk-soon's reminder, res-1's ending
     assert await notifications.schedule() == 0
 

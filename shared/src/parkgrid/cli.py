@@ -200,6 +200,7 @@ def rebuild(
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 registry=runtime.registry,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                settings=settings,
             )
         await runtime.mongo.close()
         console.print(

@@ -10,12 +10,15 @@ It is safe while the service runs: projections apply an event only when it is ne
 than what they hold (`parkgrid.projection`), so the live consumer and the rebuild can
 interleave. Messages that cannot be parsed are counted and skipped (the live consumer
 dead-lettered them already).
+
+A projection may apply a whole fetched batch at once (`apply_batch`, e.g. one bulk insert
+instead of one write per event) and recreate its indexes right after the drop (`after_drop`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -25,6 +28,7 @@ from parkgrid.consumer import Delivery, Handler
 from parkgrid.envelope import Envelope, MalformedMessage
 from parkgrid.events import EventRegistry
 from parkgrid.kafka import client_options, rewind
+from parkgrid.settings import KitSettings
 from parkgrid.store import Collection
 from parkgrid.topics import partitions_of
 
@@ -40,6 +44,10 @@ class ProjectionSpec:
     topics: Sequence[str]
     handler: Handler
     collections: Sequence[Collection]
+    apply_batch: Callable[[Sequence[Delivery]], Awaitable[None]] | None = None
+    """Applies a fetched batch in one go, instead of `handler` per message (same outcome, faster)."""
+    after_drop: Callable[[], Awaitable[None]] | None = None
+    """Run once the collections are dropped, before the replay (e.g. create their indexes)."""
 
 
 @dataclass(frozen=True)
@@ -63,17 +71,20 @@ async def rebuild(
     progress: Progress | None = None,
     drop: bool = True,
     batch_size: int = 1000,
+    settings: KitSettings | None = None,
 ) -> RebuildReport:
-    """Drop `spec`'s collections (unless `drop` is false) and replay its topics into it."""
+    """Drop `spec`'s collections (unless `drop` is false) and replay its topics into it.
+
+    `settings` are the Kafka client's (security); default: this process's environment."""
     started = time.perf_counter()
     consumer = AIOKafkaConsumer(
-        **client_options(bootstrap_servers),
+        **client_options(bootstrap_servers, settings),
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
         client_id=f"rebuild-{spec.name}",
     )
-    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers))
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers, settings))
     await admin.start()
     try:
         numbers = await partitions_of(admin, spec.topics)
@@ -89,6 +100,8 @@ async def rebuild(
         if drop:
             for collection in spec.collections:
                 await collection.drop()
+            if spec.after_drop is not None:
+                await spec.after_drop()
         applied = skipped = 0
         if progress:
             progress(0, total)
@@ -97,6 +110,7 @@ async def rebuild(
             await rewind(consumer, todo)
         while todo:
             batches = await consumer.getmany(*todo, timeout_ms=1000, max_records=batch_size)
+            batch: list[Delivery] = []
             for tp, records in batches.items():
                 for record in records:
                     if tp not in todo or record.offset >= todo[tp]:
@@ -107,8 +121,14 @@ async def rebuild(
                     except MalformedMessage:
                         skipped += 1
                         continue
-                    await spec.handler(Delivery(envelope, event, record.topic, record.partition, record.offset))
+                    delivery = Delivery(envelope, event, record.topic, record.partition, record.offset)
+                    if spec.apply_batch is None:
+                        await spec.handler(delivery)
+                    else:
+                        batch.append(delivery)
                     applied += 1
+            if spec.apply_batch is not None and batch:
+                await spec.apply_batch(batch)
             for tp in list(todo):
                 if await consumer.position(tp) >= todo[tp]:
                     del todo[tp]

@@ -1,7 +1,9 @@
 """Wires insights: settings, runtime (store, consumers), the mailer, and the app.
 
 `uvicorn insights.bootstrap:app --port 8005`. Insights publishes nothing and reads no other
-service's database: everything it knows comes from the contracted topics.
+service's database: everything it knows comes from the contracted topics. `build(settings)`
+makes the parts; `build_app(settings)` puts them behind the routers (`provide`) and runs the
+mailer with the app.
 """
 
 from __future__ import annotations
@@ -15,25 +17,43 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from insights.adapters.mail import Notices, SentLog, SmtpRelay
-from insights.adapters.projection import InsightsStore
-from insights.entrypoints import api
-from insights.entrypoints.consumers import consume_facts, consume_notifying_events
+from insights.adapters.projection import PROJECTED_TOPICS, InsightsStore, topics_of
+from insights.entrypoints.http import routers
 from insights.service_layer.kpis import Kpis
-from insights.service_layer.notifications import Notifications
-from insights.service_layer.projection import Projector
-from insights.settings import InsightsSettings
+from insights.service_layer.notifications import NOTIFYING_TOPICS, Notifications
+from insights.service_layer.projection import PROJECTION, Projector, projection_spec
+from insights.settings import InsightsSettings, insights_settings
 from parkgrid.events import registry
-from parkgrid.runtime import ServiceRuntime, create_app
+from parkgrid.http.access import provide
+from parkgrid.runtime import ServiceRuntime, Subscription, create_app
+from parkgrid.settings import KitSettings
 
 
 @dataclass
-class Insights:
+class InsightsParts:
+    """What `build` wires: the runtime, the projection's store and projector, the KPI queries, the mailer."""
+
     runtime: ServiceRuntime
     store: InsightsStore
+    projector: Projector
+    kpis: Kpis
     notifications: Notifications
 
 
-def build(settings: InsightsSettings) -> Insights:
+def subscriptions(parts: InsightsParts) -> list[Subscription]:
+    """The projection (every fact topic) and the notifications, in two groups so that neither holds up the other."""
+    return [
+        Subscription(
+            name=PROJECTION,
+            topics=topics_of(PROJECTED_TOPICS),
+            handler=parts.projector.on_event,
+            projections=[parts.store.facts, parts.store.aggregates],
+        ),
+        Subscription(name="notifications", topics=topics_of(NOTIFYING_TOPICS), handler=parts.notifications.on_event),
+    ]
+
+
+def build(settings: InsightsSettings) -> InsightsParts:
     runtime = ServiceRuntime(settings, registry=registry)
     store = InsightsStore(runtime.db)
     notifications = Notifications(
@@ -45,33 +65,34 @@ def build(settings: InsightsSettings) -> Insights:
     )
     runtime.on_store_ready(store.ensure_indexes)
     runtime.on_store_ready(notifications.ensure_indexes)
-    consume_facts(runtime, Projector(store))
-    consume_notifying_events(runtime, notifications)
-    return Insights(runtime, store, notifications)
+    parts = InsightsParts(runtime, store, Projector(store), Kpis(store, ttl=settings.kpi_cache_seconds), notifications)
+    runtime.subscribe(*subscriptions(parts))
+    # `parkgrid rebuild insights projection` replays in batches, as `python -m insights rebuild` does.
+    spec = runtime.projections[PROJECTION]
+    runtime.projections[PROJECTION] = projection_spec(parts.projector, spec.topics)
+    return parts
 
 
-def build_app(settings: InsightsSettings | None = None) -> FastAPI:
-    settings = settings or InsightsSettings()
-    insights = build(settings)
+def build_app(settings: KitSettings | None = None) -> FastAPI:
+    config = insights_settings(settings)
+    parts = build(config)
     application = create_app(
-        insights.runtime,
+        parts.runtime,
         title="ParkGrid insights",
         description="KPIs of the network and member notifications, built only from published events.",
-        routers=[api.router],
+        routers=routers,
     )
-    application.state.insights_store = insights.store
-    application.state.kpis = Kpis(insights.store, ttl=settings.kpi_cache_seconds)
-    application.state.notifications = insights.notifications
+    provide(application, parts.store, parts.kpis, parts.notifications)
     started = application.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with started(app):
-            mailer = asyncio.create_task(insights.notifications.run(), name="mailer") if settings.mail_enabled else None
+            mailer = asyncio.create_task(parts.notifications.run(), name="mailer") if config.mail_enabled else None
             try:
                 yield
             finally:
-                insights.notifications.stop()
+                parts.notifications.stop()
                 if mailer is not None:
                     with contextlib.suppress(asyncio.CancelledError):
                         await mailer

@@ -18,7 +18,7 @@ from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError
 
 from insights.domain.facts import Fact, aggregate_of
-from parkgrid.contracts.topics import TOPICS
+from parkgrid.contracts.topics import topics
 from parkgrid.envelope import Envelope
 from parkgrid.projection import SEQ_FIELD, Projection
 from parkgrid.store import Database, Document, DuplicateKeyError
@@ -155,5 +155,4 @@ class InsightsStore:
 
 
 def topics_of(names: Iterable[str] = PROJECTED_TOPICS) -> list[TopicSpec]:
-    wanted = set(names)
-    return [t for t in TOPICS if t.name in wanted]
+    return topics(*names)

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.table import Table
 from rich.text import Text
 
-from insights.service_layer.rebuild import RebuildReport, rebuild
+from insights.service_layer.rebuilt import RebuildReport, rebuild_and_compare
 from insights.settings import InsightsSettings
 
 app = typer.Typer(help="ParkGrid insights: operator commands.", no_args_is_help=True, add_completion=False)
@@ -63,7 +63,7 @@ def rebuild_command(
                 if done >= total:
                     bar.stop_task(task)
 
-            return await rebuild(settings, on_progress=progress)
+            return await rebuild_and_compare(settings, on_progress=progress)
 
     report = asyncio.run(run())
     console.print(

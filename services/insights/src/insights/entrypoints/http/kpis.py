@@ -13,21 +13,25 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from insights.domain import charts
 from insights.domain.facts import end_of_day
 from insights.domain.kpis import BY_NAME, DEFINITIONS, Scope, rows
 from insights.service_layer.kpis import Kpis
+from parkgrid.api.insights import KpiReport
 from parkgrid.auth import Principal, Role, require_roles
 from parkgrid.contracts.common import Id
-from parkgrid.http.problems import Forbidden, InvalidInput, NotFound
+from parkgrid.http.access import component
+from parkgrid.http.problems import Forbidden, InvalidInput, NotFound, problems
 
 MAX_RANGE_DAYS = 3660
 DEFAULT_RANGE_DAYS = 30
 
 router = APIRouter(prefix="/v1", tags=["kpis"])
 Staff = Annotated[Principal, Depends(require_roles(Role.FRONT_DESK, Role.ADMIN, Role.SERVICE))]
+"""Staff or a service account (the kit's `Staff` admits no services)."""
+KpiQueries = Annotated[Kpis, component(Kpis)]
 
 
 def parse_as_of(value: str | None) -> datetime:
@@ -64,11 +68,6 @@ async def scope_of(
 ScopeQuery = Annotated[Scope, Depends(scope_of)]
 
 
-async def kpis_for(request: Request, scope: Scope) -> dict[str, Any]:
-    kpis: Kpis = request.app.state.kpis
-    return await kpis.for_scope(scope)
-
-
 def describe(scope: Scope) -> dict[str, Any]:
     return {
         "site_id": scope.site_id,
@@ -78,10 +77,10 @@ def describe(scope: Scope) -> dict[str, Any]:
     }
 
 
-@router.get("/kpis")
-async def get_kpis(request: Request, scope: ScopeQuery) -> dict[str, Any]:
+@router.get("/kpis", response_model=KpiReport, responses=problems(403))
+async def get_kpis(scope: ScopeQuery, queries: KpiQueries) -> dict[str, Any]:
     """Every KPI for the scope, with the units the charts use."""
-    kpis = await kpis_for(request, scope)
+    kpis = await queries.for_scope(scope)
     return {
         **describe(scope),
         "kpis": kpis,
@@ -91,10 +90,14 @@ async def get_kpis(request: Request, scope: ScopeQuery) -> dict[str, Any]:
     }
 
 
-@router.get("/kpis.csv", response_class=Response)
-async def get_kpis_csv(request: Request, scope: ScopeQuery) -> Response:
+@router.get(
+    "/kpis.csv",
+    response_class=Response,
+    responses={**problems(403), 200: {"content": {"text/csv": {}}, "description": "One row per KPI value."}},
+)
+async def get_kpis_csv(scope: ScopeQuery, queries: KpiQueries) -> Response:
     """One row per KPI (and per breakdown key): site_id, from, to, as_of, kpi, dimension, value."""
-    kpis = await kpis_for(request, scope)
+    kpis = await queries.for_scope(scope)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["site_id", "from", "to", "as_of", "kpi", "dimension", "value"])
@@ -110,12 +113,16 @@ async def get_kpis_csv(request: Request, scope: ScopeQuery) -> Response:
     )
 
 
-@router.get("/kpis/{kpi}.svg", response_class=Response)
-async def get_kpi_chart(request: Request, kpi: str, scope: ScopeQuery) -> Response:
+@router.get(
+    "/kpis/{kpi}.svg",
+    response_class=Response,
+    responses={**problems(403, 404), 200: {"content": {"image/svg+xml": {}}, "description": "An SVG bar chart."}},
+)
+async def get_kpi_chart(kpi: str, scope: ScopeQuery, queries: KpiQueries) -> Response:
     """One KPI as an SVG bar chart, to embed with <img src=...>."""
     if kpi not in BY_NAME:
         raise NotFound(f"no KPI named {kpi!r}; known: {', '.join(BY_NAME)}", field="kpi")
-    kpis = await kpis_for(request, scope)
+    kpis = await queries.for_scope(scope)
     subtitle = f"{scope.site_id or 'network'} · {scope.first} → {scope.last} · as of {scope.as_of:%Y-%m-%d %H:%M} UTC"
     return Response(
         charts.render(kpi, kpis[kpi], subtitle),

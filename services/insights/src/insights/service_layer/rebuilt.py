@@ -1,12 +1,10 @@
-"""Rebuild the insights projection from offset 0 and prove it equals the live one.
+"""Rebuild the insights projection through the kit's `parkgrid.rebuild`, and prove it equals the live one.
 
 1. Fingerprint the live projection (facts, every aggregate's sequence) and compute its
    KPIs as of now, for the network and for every known site, over a range wide enough to
    hold every session.
-2. Drop it, read every projected topic from its first offset to the end offsets taken at
-   the start (no consumer group: nothing is committed, the live consumers are untouched),
-   and store the records in batches (one unordered insert of facts, each aggregate once
-   at its newest event).
+2. Drop it and replay every projected topic from offset 0 (`parkgrid.rebuild.rebuild`: no
+   consumer group, up to the end offsets taken at the start, in batches).
 3. Recompute, compare, report the rate.
 While it runs the API serves a partial projection; the live consumer may keep writing to
 it, which is harmless (facts are keyed by event id, aggregates are version-guarded).
@@ -15,28 +13,18 @@ it, which is harmless (facts are keyed by event id, aggregates are version-guard
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-
 from insights.adapters.projection import PROJECTED_TOPICS, InsightsStore
 from insights.domain.facts import Fact
 from insights.domain.kpis import Scope, compute
-from parkgrid.envelope import Envelope, MalformedMessage
+from insights.service_layer.projection import Projector, projection_spec
 from parkgrid.events import registry
-from parkgrid.kafka import client_options, rewind
+from parkgrid.rebuild import Progress, rebuild
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database, connect
-from parkgrid.topics import partitions_of
-
-Progress = Callable[[int, int], None]
-BATCH = 500
-STALL_SECONDS = 60.0
 
 
 @dataclass
@@ -92,67 +80,7 @@ def differences(live: dict[str, dict[str, Any]], rebuilt: dict[str, dict[str, An
     return out
 
 
-async def replay(settings: KitSettings, store: InsightsStore, on_progress: Progress | None = None) -> tuple[int, int]:
-    """Store every record of the projected topics, offset 0 to the end; returns (stored, skipped)."""
-    names = [settings.topic_prefix + t for t in PROJECTED_TOPICS]
-    admin = AIOKafkaAdminClient(**client_options(settings.kafka_bootstrap_servers, settings))
-    await admin.start()
-    try:
-        partitions = await partitions_of(admin, names)
-    finally:
-        await admin.close()
-    assigned = [TopicPartition(topic, p) for topic, ps in partitions.items() for p in ps]
-    consumer = AIOKafkaConsumer(
-        **client_options(settings.kafka_bootstrap_servers, settings),
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        client_id=f"{settings.service_name}-rebuild",
-    )
-    await consumer.start()
-    stored = skipped = 0
-    try:
-        if not assigned:
-            return 0, 0
-        consumer.assign(assigned)
-        start = await consumer.beginning_offsets(assigned)
-        end = await consumer.end_offsets(assigned)
-        total = sum(end[tp] - start[tp] for tp in assigned)
-        remaining = {tp for tp in assigned if end[tp] > start[tp]}
-        await rewind(consumer, assigned)
-        if on_progress:
-            on_progress(0, total)
-        idle_since = time.monotonic()
-        while remaining:
-            batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=BATCH)
-            envelopes: list[Envelope] = []
-            for tp, records in batches.items():
-                for record in records:
-                    if record.offset >= end[tp]:
-                        continue
-                    try:
-                        envelope = Envelope.from_kafka(record.key, record.value, record.headers)
-                        registry.parse(envelope)  # what the live consumer dead-letters is not projected
-                        envelopes.append(envelope)
-                    except MalformedMessage:
-                        skipped += 1
-            for tp in list(remaining):
-                if await consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
-            if batches:
-                idle_since = time.monotonic()
-            elif time.monotonic() - idle_since > STALL_SECONDS:
-                raise TimeoutError(f"no records for {STALL_SECONDS} s from {sorted(map(str, remaining))}")
-            await store.record_many(envelopes)
-            stored += len(envelopes)
-            if on_progress:
-                on_progress(stored + skipped, total)
-    finally:
-        await consumer.stop()
-    return stored, skipped
-
-
-async def rebuild(
+async def rebuild_and_compare(
     settings: KitSettings, *, db: Database | None = None, on_progress: Progress | None = None
 ) -> RebuildReport:
     client = None
@@ -166,18 +94,21 @@ async def rebuild(
         scopes = comparison_scopes(live_facts, as_of)
         live = {name: compute(live_facts, scope) for name, scope in scopes.items()}
         facts_before, seqs_before = await store.fingerprint()
-        await store.drop()
-        await store.ensure_indexes()
-        started = time.perf_counter()
-        stored, skipped = await replay(settings, store, on_progress)
-        seconds = time.perf_counter() - started
+        spec = projection_spec(Projector(store), [settings.topic_prefix + t for t in PROJECTED_TOPICS])
+        replayed = await rebuild(
+            spec,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            registry=registry,
+            progress=on_progress,
+            settings=settings,
+        )
         rebuilt_facts = await store.facts_until(as_of)
         rebuilt = {name: compute(rebuilt_facts, scope) for name, scope in scopes.items()}
         facts_after, seqs_after = await store.fingerprint()
         report = RebuildReport(
-            events=stored,
-            skipped=skipped,
-            seconds=seconds,
+            events=replayed.applied,
+            skipped=replayed.skipped,
+            seconds=replayed.seconds,
             as_of=as_of,
             live=live,
             rebuilt=rebuilt,

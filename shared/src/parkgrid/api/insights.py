@@ -1,0 +1,84 @@
+"""What the insights service's routes answer: the KPIs of a scope (JSON; CSV and SVG are not models).
+
+Every KPI of `insights.domain.kpis.DEFINITIONS`, by name: counts are integers, rates are
+0..1 or null when there is nothing to divide by, breakdowns map a key to a count.
+"""
+
+from __future__ import annotations
+
+from pydantic import ConfigDict, Field
+
+from parkgrid.http.models import ReadModel
+
+
+class TimeToConfirmation(ReadModel):
+    count: int
+    median_minutes: float | None = None
+    mean_minutes: float | None = None
+
+
+class Occupancy(ReadModel):
+    """One kind of space: capacity and use in `unit` (hours, seat_days or place_days)."""
+
+    unit: str
+    capacity: float
+    used: float
+    rate: float | None = None
+
+
+class Kpis(ReadModel):
+    """Every KPI of the scope; a KPI added later appears here too (unknown names are kept)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    bookings: int
+    bookings_by_category: dict[str, int]
+    bookings_by_site: dict[str, int]
+    confirmation_rate: float | None
+    rejection_rate: float | None
+    cancellation_rate: float | None
+    late_cancellation_rate: float | None
+    no_show_rate: float | None
+    time_to_confirmation: TimeToConfirmation
+    waitlist_joined: int
+    waitlist_promoted: int
+    waitlist_conversion_rate: float | None
+    events: int
+    events_completed: int
+    events_cancelled: int
+    event_registrations: int
+    event_fill_rate: float | None
+    event_attendance_rate: float | None
+    event_attendees: int
+    event_waitlist_conversion_rate: float | None
+    occupancy: dict[str, Occupancy]
+    residents: int
+    residencies_started: int
+    residencies_ended: int
+    residency_turnover_rate: float | None
+    members: int
+    members_by_stage: dict[str, int]
+
+
+class Title(ReadModel):
+    en: str
+    fr: str
+
+
+class KpiDefinition(ReadModel):
+    name: str
+    unit: str = Field(description="count, rate (0..1), counts (a breakdown), minutes or occupancy (per kind).")
+    title: Title
+
+
+class KpiReport(ReadModel):
+    """The KPIs of one scope: a site (null = the network), inclusive local dates, and the moment they stood at."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    site_id: str | None
+    first: str = Field(alias="from", description="First local date, inclusive (YYYY-MM-DD).")
+    last: str = Field(alias="to", description="Last local date, inclusive (YYYY-MM-DD).")
+    as_of: str = Field(description="The instant the KPIs stood at (ISO-8601 with its offset).")
+    kpis: Kpis
+    definitions: list[KpiDefinition]
