@@ -12,7 +12,7 @@ from bookings_support import MEMBER, OTHER_MEMBER, OTHER_SITE, PERSON, SITE, TOP
 from fastapi import FastAPI
 
 from bookings.bootstrap import BookingsSettings, build_app
-from bookings.service_layer.handlers import BookingService
+from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.store import Database
 from parkgrid.testing.plugin import CreateTopics
@@ -52,7 +52,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def service(app: FastAPI) -> BookingService:
-    found: BookingService = app.state.bookings
+    found: BookingService = app.state.components[BookingService]
     return found
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bookings.bootstrap import BookingsSettings
 from bookings.entrypoints.consumers import PUBLISHED, topic
-from bookings.service_layer.handlers import BookingService
+from bookings.service_layer.service import BookingService
 from parkgrid.contracts.catalogue import OfferingPublished
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
 from parkgrid.contracts.community import MemberRegistered, MemberStatus, Person, Programme

@@ -22,7 +22,7 @@ from bookings_support import (
 )
 
 from bookings.bootstrap import BookingsSettings, build_app
-from bookings.service_layer.handlers import BookingService
+from bookings.service_layer.service import BookingService
 from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["bookings_fixtures"]

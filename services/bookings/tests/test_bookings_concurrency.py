@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from bookings.adapters.sessions import SessionSeats
 from bookings.bootstrap import BookingsSettings, build_app
-from bookings.service_layer.handlers import BookingService
+from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.store import Document
 from parkgrid.testing.topics import read_topic
@@ -56,7 +56,7 @@ async def assert_never_oversold(service: BookingService, statuses: list[int], ke
 
 @pytest.mark.parametrize("racing_app", [True, False], ids=["guarded", "guard-off"], indirect=True)
 async def test_five_hundred_racing_bookings_for_ten_seats(racing_app: FastAPI, settings: BookingsSettings) -> None:
-    service: BookingService = racing_app.state.bookings
+    service: BookingService = racing_app.state.components[BookingService]
     guarded = not isinstance(service.seats.sessions, UnguardedSeats)
     attempts = 500 if guarded else 30
     members = [f"member-{n:03d}" for n in range(attempts)]

@@ -24,7 +24,7 @@ from bookings_support import (
 
 from bookings.bootstrap import BookingsSettings
 from bookings.domain.slots import session_key
-from bookings.service_layer.handlers import BookingService
+from bookings.service_layer.service import BookingService
 from parkgrid.contracts.catalogue import OfferingPublishedV1
 from parkgrid.testing.topics import read_topic
 
@@ -170,7 +170,7 @@ async def test_projections_from_real_events_including_v1_offerings(
     )
 
     async def projected() -> bool:
-        got = await service.projections.members.get(MEMBER)
+        got = await service.projections.member(MEMBER)
         old = await service.projections.offerings.get("off-old")
         zone = await service.projections.sites.time_zone(SITE)
         return got is not None and got.stage == "acceleration" and old is not None and zone is not None

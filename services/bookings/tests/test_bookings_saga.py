@@ -18,13 +18,15 @@ from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
 from bookings.bootstrap import BookingsSettings, build_app
-from bookings.service_layer.handlers import BookingService
+from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.common import SpaceKind, WeeklyWindow
 from parkgrid.contracts.spaces import SiteSnapshot, SpaceSnapshot
 from parkgrid.settings import KitSettings
 from parkgrid.store import Document
+from spaces.adapters.stores import SpacesStore
 from spaces.bootstrap import build_app as build_spaces
+from spaces.service_layer.handlers import Inventory, Reservations
 
 pytest_plugins = ["bookings_fixtures"]
 
@@ -56,7 +58,7 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
 
 
 async def open_site(spaces: FastAPI, rooms: int) -> None:
-    inventory = spaces.state.inventory
+    inventory = spaces.state.components[Inventory]
     await inventory.register_site(
         SiteSnapshot(
             site_id=SITE,
@@ -86,7 +88,7 @@ async def settled(service: BookingService, booking_id: str) -> dict[str, Any]:
 
 async def test_the_saga_confirms_rejects_and_releases(settings: BookingsSettings, spaces_settings: KitSettings) -> None:
     async with running(build_app(settings)) as app, running(build_spaces(spaces_settings)) as spaces:
-        service: BookingService = app.state.bookings
+        service: BookingService = app.state.components[BookingService]
         await open_site(spaces, rooms=1)
         await project(
             service,
@@ -118,7 +120,7 @@ async def test_the_saga_confirms_rejects_and_releases(settings: BookingsSettings
             assert cancelled.json()["status"] == "cancelled"
 
             async def released() -> bool:
-                doc = await spaces.state.reservations.get(first.json()["reservation_request_id"])
+                doc = await spaces.state.components[Reservations].get(first.json()["reservation_request_id"])
                 return doc is not None and doc["status"] == "released"
 
             await eventually(released)
@@ -128,11 +130,11 @@ async def test_the_saga_confirms_rejects_and_releases(settings: BookingsSettings
             await client.post(f"/v1/bookings/{late.json()['id']}/cancel", json={}, headers=admin)
 
             async def given_back() -> bool:
-                doc = await spaces.state.reservations.get(late.json()["reservation_request_id"])
+                doc = await spaces.state.components[Reservations].get(late.json()["reservation_request_id"])
                 return doc is not None and doc["status"] in ("released", "refused")
 
             await eventually(given_back)
-            calendars = await spaces.state.spaces_store.calendars.collection.find({}).to_list()
+            calendars = await spaces.state.components[SpacesStore].calendars.collection.find({}).to_list()
             assert [h for c in calendars for h in c["holds"]] == []
 
 
@@ -170,7 +172,7 @@ async def test_restarts_mid_saga_end_consistent(settings: BookingsSettings, spac
     await start("bookings")
     await start("spaces")
     await open_site(apps["spaces"], rooms=2)
-    service: BookingService = apps["bookings"].state.bookings
+    service: BookingService = apps["bookings"].state.components[BookingService]
     await project(service, offering(space_requirement=ROOM, seats_per_session=40), *(member(m) for m in members))
     answers: dict[str, str] = {}
 
@@ -207,7 +209,7 @@ async def test_restarts_mid_saga_end_consistent(settings: BookingsSettings, spac
 
     try:
         await asyncio.gather(*(book(n) for n in range(count)), faults())
-        service = apps["bookings"].state.bookings
+        service = apps["bookings"].state.components[BookingService]
         assert len(answers) == count
 
         async def none_pending() -> bool:
@@ -215,7 +217,9 @@ async def test_restarts_mid_saga_end_consistent(settings: BookingsSettings, spac
 
         await eventually(none_pending, within=60)
         bookings = await service.bookings.collection.find({}, {"outbox": 0}).to_list()
-        reservations = await apps["spaces"].state.spaces_store.reservations.collection.find({}, {"outbox": 0}).to_list()
+        reservations = (
+            await apps["spaces"].state.components[SpacesStore].reservations.collection.find({}, {"outbox": 0}).to_list()
+        )
         held = {r["reference_id"] for r in reservations if r["status"] == "confirmed"}
         confirmed = {b["_id"] for b in bookings if b["status"] == "confirmed"}
         by_request = {r["request_id"]: r for r in reservations}

@@ -1,6 +1,8 @@
 """Wires bookings: settings, runtime (store, relay, consumers), the service, the sweeper and the app.
 
-`uvicorn bookings.bootstrap:app` serves it on port 8002 (deploy/local/services.tsv).
+`build(settings)` makes the long-lived parts (what the seeder and the app share);
+`build_app(settings)` puts the routes around them. `uvicorn bookings.bootstrap:app` serves
+it on port 8002 (deploy/local/services.tsv).
 """
 
 from __future__ import annotations
@@ -15,17 +17,16 @@ from bookings.adapters.bookings import Bookings
 from bookings.adapters.ledgers import CalendarFeeds, Ledger, Waitlist
 from bookings.adapters.projections import Projections
 from bookings.adapters.sessions import Seats, SessionSeats
-from bookings.entrypoints import api
-from bookings.entrypoints.consumers import PUBLISHED, consume_ledger, consume_projections, consume_saga
+from bookings.entrypoints.consumers import PUBLISHED, subscriptions
+from bookings.entrypoints.http import routers
+from bookings.entrypoints.http.common import SelfBookingLimit, Zones
 from bookings.service_layer.changes import BookingChanges
-from bookings.service_layer.handlers import BookingService
+from bookings.service_layer.service import BookingService
 from parkgrid.events import registry
+from parkgrid.http.access import provide
 from parkgrid.http.ratelimit import TokenBuckets, rate_limit
-from parkgrid.logging import get_logger
 from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import KitSettings
-
-log = get_logger(__name__)
 
 
 class BookingsSettings(KitSettings):
@@ -51,7 +52,8 @@ class Wiring:
     changes: BookingChanges
 
 
-def build_runtime(settings: KitSettings, *, consumers: bool = True, seats: type[SessionSeats] = SessionSeats) -> Wiring:
+def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionSeats] = SessionSeats) -> Wiring:
+    """The runtime and the service over its store; `consumers=False` for a tool that picks its own."""
     runtime = ServiceRuntime(settings, registry=registry, topics=PUBLISHED)
     db = runtime.db
     changes = BookingChanges()
@@ -75,31 +77,31 @@ def build_runtime(settings: KitSettings, *, consumers: bool = True, seats: type[
 
     runtime.on_store_ready(indexes)
     if consumers:
-        consume_projections(runtime, service)
-        consume_saga(runtime, service)
-        consume_ledger(runtime, service)
+        runtime.subscribe(*subscriptions(settings, db, service))
     return Wiring(runtime, service, changes)
 
 
 def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] = SessionSeats) -> FastAPI:
     settings = settings or BookingsSettings()
-    wiring = build_runtime(settings, seats=seats)
+    own = settings if isinstance(settings, BookingsSettings) else BookingsSettings()
+    wiring = build(settings, seats=seats)
     application = create_app(
         wiring.runtime,
         title="ParkGrid bookings",
         description="Bookings of offerings: slots, seats, the spaces saga, waitlists, lifecycle, entitlements.",
-        routers=[api.router],
+        routers=routers,
     )
-    application.state.bookings = wiring.service
-    application.state.booking_changes = wiring.changes
-    application.state.calendar_feeds = CalendarFeeds(wiring.runtime.db["calendar_feeds"])
-    limits = settings if isinstance(settings, BookingsSettings) else BookingsSettings()
-    application.state.self_booking_limit = rate_limit(
-        TokenBuckets(per_minute=limits.self_booking_per_minute, burst=limits.self_booking_burst)
+    buckets = TokenBuckets(per_minute=own.self_booking_per_minute, burst=own.self_booking_burst)
+    provide(
+        application,
+        wiring.service,
+        wiring.changes,
+        CalendarFeeds(wiring.runtime.db["calendar_feeds"]),
+        SelfBookingLimit(rate_limit(buckets)),
+        Zones(settings.default_time_zone),
     )
     # The store has no TTL: completed / no-show and waitlists left behind are swept.
-    every = settings.sweep_seconds if isinstance(settings, BookingsSettings) else 30.0
-    wiring.runtime.every("sweep", timedelta(seconds=every), wiring.service.sweep)
+    wiring.runtime.every("sweep", timedelta(seconds=own.sweep_seconds), wiring.service.sweep)
     return application
 
 

@@ -16,11 +16,12 @@ import os
 import time
 from datetime import UTC, datetime, timedelta
 
-from bookings.bootstrap import BookingsSettings, build_runtime
+from bookings.bootstrap import BookingsSettings, build
 from bookings.domain.booking import Actor, BookingRefused, MemberFacts, check_eligible
 from bookings.domain.slots import sessions_between
-from bookings.entrypoints.consumers import consume_projections
-from bookings.service_layer.handlers import BookCommand, BookingService
+from bookings.entrypoints.consumers import projections
+from bookings.service_layer.commands import BookCommand
+from bookings.service_layer.service import BookingService
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.outbox import pending_count
 from parkgrid.settings import KitSettings
@@ -36,7 +37,7 @@ async def _wait_for_facts(service: BookingService, within: float) -> tuple[list[
     steady_since = time.monotonic()
     while True:
         offerings = await service.projections.offerings.published()
-        members = await service.projections.members.active()
+        members = await service.projections.active_members()
         now = (len(offerings), len(members))
         if now != last:
             last, steady_since = now, time.monotonic()
@@ -89,8 +90,10 @@ async def seed_bookings(service: BookingService, offerings: list[OfferingSnapsho
 async def seed(settings: KitSettings | None = None, wait: float | None = None) -> str:
     settings = settings or BookingsSettings()
     within = wait if wait is not None else float(os.environ.get("BOOKINGS_SEED_WAIT", "20"))
-    wiring = build_runtime(settings, consumers=False)
-    consume_projections(wiring.runtime, wiring.service, group_suffix=f"-seed-{os.getpid()}")
+    wiring = build(settings, consumers=False)
+    wiring.runtime.subscribe(
+        *projections(settings, wiring.runtime.db, wiring.service, group_suffix=f"-seed-{os.getpid()}")
+    )
     await wiring.runtime.start()
     service = wiring.service
     try:

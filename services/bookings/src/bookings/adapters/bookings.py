@@ -8,8 +8,6 @@ the pending booking is stored, and released exactly when its cancellation is.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -19,6 +17,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from bookings.domain.booking import Actor, Booking
 from bookings.domain.slots import session_key
+from parkgrid import paging
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.outbox import MongoAggregateStore
@@ -39,21 +38,16 @@ def booking_of(doc: Document) -> Booking:
     return Booking(**fields)
 
 
-class BadCursor(ValueError):
-    pass
+LIST_KEY = "starts_at"
+NEWEST_FIRST_KEY = "-starts_at"  # a cursor of the newest-first list is no cursor of the other
 
 
-def encode_cursor(doc: Document) -> str:
-    raw = [doc["starts_at"].isoformat(), doc["_id"]]
-    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        moment, last_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(moment), str(last_id)
-    except Exception:
-        raise BadCursor("the cursor is not one this service gave") from None
+def _before(query: Document, cursor: str | None) -> Document:
+    """`query` narrowed to what comes after the cursor in descending (starts_at, _id) order."""
+    if not cursor:
+        return query
+    moment, last_id = paging.decode(NEWEST_FIRST_KEY, cursor)
+    return {"$and": [query, {"$or": [{LIST_KEY: {"$lt": moment}}, {LIST_KEY: moment, "_id": {"$lt": last_id}}]}]}
 
 
 class Bookings:
@@ -110,20 +104,16 @@ class Bookings:
         if span:
             query["starts_at"] = span
         direction = DESCENDING if newest_first else ASCENDING
-        if cursor:
-            moment, last_id = decode_cursor(cursor)
-            op = "$lt" if newest_first else "$gt"
-            query = {
-                "$and": [query, {"$or": [{"starts_at": {op: moment}}, {"starts_at": moment, "_id": {op: last_id}}]}]
-            }
+        query = _before(query, cursor) if newest_first else paging.after(query, LIST_KEY, cursor)
         docs = (
             await self.collection.find(query, {"outbox": 0})
-            .sort([("starts_at", direction), ("_id", direction)])
+            .sort([(LIST_KEY, direction), ("_id", direction)])
             .limit(limit + 1)
             .to_list()
         )
-        page = docs[:limit]
-        next_cursor = encode_cursor(page[-1]) if len(docs) > limit else None
+        page, next_cursor = paging.next_cursor(docs, LIST_KEY, limit)
+        if next_cursor is not None and newest_first:
+            next_cursor = paging.encode(NEWEST_FIRST_KEY, page[-1][LIST_KEY], page[-1]["_id"])
         return [(booking_of(d), d["version"]) for d in page], next_cursor
 
     async def count_for_limit(
@@ -189,4 +179,4 @@ def view(booking: Booking, version: int, **extra: Any) -> dict[str, Any]:
     return data
 
 
-__all__ = ["BadCursor", "Bookings", "booking_of", "state_of", "view"]
+__all__ = ["Bookings", "booking_of", "state_of", "view"]

@@ -32,6 +32,7 @@ from parkgrid.contracts.catalogue import OfferingSnapshot, OfferingStatus, Perio
 from parkgrid.contracts.common import SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
 from parkgrid.events import IntegrationEvent
+from parkgrid.refusals import Refusal, Refused
 
 NO_SHOW_GRACE = timedelta(minutes=30)
 ACTIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
@@ -40,15 +41,13 @@ COUNTED = (*ACTIVE, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 """Statuses that count towards a member's per-period limit."""
 
 
-class BookingRefused(Exception):
-    """A booking command that the rules refuse; `kind` picks the HTTP status at the edge."""
+class BookingRefused(Refused):
+    """A booking command that the rules refuse; its `refusal` picks the HTTP status at the edge."""
 
-    kind = "invalid"
+    refusal = Refusal.INVALID
 
     def __init__(self, detail: str, field: str | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
+        super().__init__(self.refusal, detail, field=field)
 
 
 class InvalidBooking(BookingRefused):
@@ -58,13 +57,13 @@ class InvalidBooking(BookingRefused):
 class NotEligible(BookingRefused):
     """The member's kind, stage or status excludes them: 403."""
 
-    kind = "forbidden"
+    refusal = Refusal.FORBIDDEN
 
 
 class Unavailable(BookingRefused):
     """Full, already booked, limit reached, wrong state: 409."""
 
-    kind = "conflict"
+    refusal = Refusal.CONFLICT
 
 
 @dataclass(frozen=True)

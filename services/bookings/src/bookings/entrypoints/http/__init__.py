@@ -1,0 +1,28 @@
+"""The bookings HTTP API under /v1, one router per feature (routes agreed with the other contexts).
+
+- `bookings`: book, see, list, cancel, reschedule, check in;
+- `slots`: an offering's bookable sessions;
+- `sites`: a site's day for its front desk;
+- `members`: a member organisation's entitlements and history;
+- `calendar`: the iCalendar feed and its secret URL;
+- `waitlist`: who waits for a seat.
+
+`common` holds what they share: their components, and who may see what.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from bookings.entrypoints.http import bookings, calendar, members, sites, slots, waitlist
+
+routers: list[APIRouter] = [
+    slots.router,
+    bookings.router,
+    sites.router,
+    members.router,
+    calendar.router,
+    waitlist.router,
+]
+
+__all__ = ["routers"]

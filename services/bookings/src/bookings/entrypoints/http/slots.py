@@ -1,0 +1,27 @@
+"""Bookable sessions of an offering with the seats left, in its site's time zone."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from bookings import views
+from bookings.entrypoints.http.common import Service
+from parkgrid.api.bookings import SlotPage
+from parkgrid.http.access import CallerOrService
+from parkgrid.http.problems import problems
+
+router = APIRouter(prefix="/v1", tags=["bookings"])
+
+
+@router.get("/offerings/{offering_id}/slots", response_model=SlotPage, responses=problems(404))
+async def slots(
+    offering_id: str,
+    principal: CallerOrService,
+    service: Service,
+    first: Annotated[str | None, Query(alias="from", description="Local date (or date-time).")] = None,
+    last: Annotated[str | None, Query(alias="to", description="Local date (or date-time), inclusive.")] = None,
+) -> Any:
+    """Bookable sessions with the seats left, in the site's time zone."""
+    return await views.slots(service, offering_id, first, last)

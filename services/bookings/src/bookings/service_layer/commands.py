@@ -1,0 +1,177 @@
+"""Making a booking (or a waitlist place) and moving one to another session.
+
+Without multi-document transactions, a booking is made in steps that are each atomic
+on one document and each idempotent for the booking's id, in an order that never lets
+a seat be sold twice:
+
+1. claim the member's place in the session (`session_members`, unique `_id`),
+2. take the seats (`session_seats`, conditional `$inc`),
+3. store the booking with its events (and, if a space is needed, the reservation
+   request to spaces) in one write (`Seating.open`).
+
+A retried command (same Idempotency-Key, hence same booking id) finds each step done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bookings.domain import booking as rules
+from bookings.domain import entitlements as credits
+from bookings.domain.booking import COUNTED, Actor, Booking, InvalidBooking, Unavailable
+from bookings.domain.slots import session_at, session_key
+from bookings.service_layer.lifecycle import Lifecycle
+from bookings.service_layer.parts import Parts
+from bookings.service_layer.seating import Seating, pending_booking
+from parkgrid.contracts.bookings import BookingStatus
+from parkgrid.contracts.catalogue import OfferingSnapshot
+from parkgrid.store import Document
+
+
+@dataclass(frozen=True)
+class BookCommand:
+    booking_id: str
+    offering_id: str
+    member_id: str
+    person_id: str | None
+    starts_at: datetime
+    party_size: int
+    join_waitlist: bool
+    actor: Actor
+    replaces: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a booking command produced: a booking (with its version) or a waitlist place."""
+
+    booking: Booking | None = None
+    version: int = 0
+    entry: Document | None = None
+
+
+class Booker:
+    def __init__(self, parts: Parts, seating: Seating, lifecycle: Lifecycle) -> None:
+        self.parts = parts
+        self.seating = seating
+        self.lifecycle = lifecycle
+
+    async def book(self, command: BookCommand) -> Outcome:
+        parts = self.parts
+        now = parts.now()
+        # Independent reads, at once: every booking command makes them.
+        (offering, zone), member = await asyncio.gather(
+            parts.offering(command.offering_id), parts.projections.member(command.member_id)
+        )
+        session = session_at(offering, zone, command.starts_at)
+        if session is None:
+            raise InvalidBooking(
+                f"{command.starts_at.isoformat()} is not the start of a session of this offering", field="starts_at"
+            )
+        rules.check_rules(offering, session.starts_at, command.party_size, now)
+        person_id = rules.check_eligible(offering, member, command.person_id)
+        assert member is not None
+        if command.replaces is None:
+            await self._check_limits(offering, zone, member.member_id, member.stage, session.starts_at)
+        key = session_key(offering.offering_id, session.starts_at)
+        holder, fresh = await parts.seats.members.claim(key, member.member_id, command.booking_id)
+        if holder != command.booking_id:
+            raise Unavailable(
+                f"{member.name} already has a booking or a waitlist place for this session ({holder})",
+                field="starts_at",
+            )
+        if not fresh:  # a retried command: the first run's answer, or finish what it started
+            found = await parts.bookings.get(command.booking_id)
+            if found is not None:
+                return Outcome(found[0], found[1])
+            entry = await parts.waitlist.get(f"wl-{command.booking_id}")
+            if entry is not None:
+                return Outcome(entry=entry)
+        booking = pending_booking(
+            offering,
+            zone,
+            now,
+            booking_id=command.booking_id,
+            starts_at=session.starts_at.astimezone(UTC),
+            ends_at=session.ends_at.astimezone(UTC),
+            member_id=member.member_id,
+            person_id=person_id,
+            party_size=command.party_size,
+            booked_by=command.actor,
+            replaces=command.replaces,
+        )
+        try:
+            took = await parts.seats.sessions.take(
+                key, offering.offering_id, booking.starts_at, offering.seats_per_session, booking.booking_id,
+                booking.party_size,
+            )  # fmt: skip
+        except Exception:
+            await parts.seats.members.free(key, member.member_id, command.booking_id)
+            raise
+        if took:
+            opened, version, stored_now = await self.seating.open(booking, key)
+            if stored_now and opened.status == BookingStatus.CONFIRMED and opened.replaces:
+                await self.lifecycle.retire_replaced(opened)
+            return Outcome(opened, version)
+        if command.join_waitlist:
+            return Outcome(entry=await self.seating.join_waitlist(booking, key, now))
+        await parts.seats.members.free(key, member.member_id, command.booking_id)
+        raise Unavailable("this session is full", field="starts_at")
+
+    async def _check_limits(
+        self, offering: OfferingSnapshot, zone: str, member_id: str, stage: str, starts_at: datetime
+    ) -> None:
+        day = rules.local_day(starts_at, zone)
+        limit = offering.rules.per_member_limit
+        if limit is not None:
+            first, last = rules.period_of(limit.period, day)
+            tz = ZoneInfo(zone)
+            count = await self.parts.bookings.count_for_limit(
+                member_id,
+                offering.offering_id,
+                datetime.combine(first, time(0), tz),
+                datetime.combine(last + timedelta(days=1), time(0), tz),
+                [s.value for s in COUNTED],
+            )
+            if count >= limit.count:
+                raise Unavailable(
+                    f"at most {limit.count} booking(s) of this offering per {limit.period.value}", field="starts_at"
+                )
+        cost = offering.credits or 0
+        allowance = credits.grant(member_id, stage, offering.category.value, day)
+        if cost and allowance is not None:
+            held = await self.parts.ledger.get(allowance.entitlement_id)
+            remaining = held[0].remaining if held else allowance.remaining
+            if remaining < cost:
+                raise Unavailable(
+                    f"{remaining} {offering.category.value} credit(s) left this period; this costs {cost}",
+                    field="offering_id",
+                )
+
+    async def reschedule(
+        self, booking_id: str, starts_at: datetime, actor: Actor, new_booking_id: str
+    ) -> tuple[Booking, int]:
+        """A new booking for the new session, made first; the old one is cancelled once it is confirmed."""
+        booking, _ = await self.parts.get(booking_id)
+        if booking.status != BookingStatus.CONFIRMED:
+            raise Unavailable(f"a {booking.status.value} booking cannot be rescheduled")
+        if starts_at == booking.starts_at:
+            raise InvalidBooking("the booking is already at that time", field="starts_at")
+        outcome = await self.book(
+            BookCommand(
+                booking_id=new_booking_id,
+                offering_id=booking.offering_id,
+                member_id=booking.member_id,
+                person_id=booking.person_id,
+                starts_at=starts_at,
+                party_size=booking.party_size,
+                join_waitlist=False,
+                actor=actor,
+                replaces=booking.booking_id,
+            )
+        )
+        assert outcome.booking is not None
+        return outcome.booking, outcome.version

@@ -1,0 +1,63 @@
+"""What every part of bookings' service layer stands on: the stores, the clock and two signals.
+
+The service layer is split by responsibility (commands, lifecycle, seating, saga, ledger,
+sweepers); each part takes this one object rather than six arguments, so a test can swap
+the clock for all of them at once (`BookingService.clock`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bookings.adapters.bookings import Bookings
+from bookings.adapters.ledgers import Ledger, Waitlist
+from bookings.adapters.projections import Projections
+from bookings.adapters.sessions import Seats
+from bookings.domain.booking import Actor, Booking, InvalidBooking
+from parkgrid.contracts.catalogue import OfferingSnapshot
+from parkgrid.refusals import Refusal, Refused
+
+SYSTEM = Actor("system", "bookings")
+
+
+class UnknownBooking(Refused):
+    """No booking by that id (404)."""
+
+    def __init__(self, booking_id: str) -> None:
+        super().__init__(Refusal.NOT_FOUND, f"there is no booking {booking_id}")
+        self.booking_id = booking_id
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Parts:
+    bookings: Bookings
+    seats: Seats
+    waitlist: Waitlist
+    projections: Projections
+    ledger: Ledger
+    clock: Callable[[], datetime] = _now
+    written: Callable[[], None] = field(default=lambda: None)  # wakes the outbox relay
+    changed: Callable[[str], None] = field(default=lambda booking_id: None)  # wakes `Prefer: wait` requests
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def offering(self, offering_id: str) -> tuple[OfferingSnapshot, str]:
+        """The offering as projected and the time zone its sessions live in (its site's)."""
+        offering = await self.projections.offerings.get(offering_id)
+        if offering is None:
+            raise InvalidBooking(f"there is no offering {offering_id}", field="offering_id")
+        zone = await self.projections.sites.time_zone(offering.site_id) or offering.time_zone
+        return offering, zone
+
+    async def get(self, booking_id: str) -> tuple[Booking, int]:
+        found = await self.bookings.get(booking_id)
+        if found is None:
+            raise UnknownBooking(booking_id)
+        return found
