@@ -2,17 +2,18 @@
 
 Windows are wall-clock times in the site's IANA zone, so a 09:00 session stays at 09:00
 local when `Africa/Casablanca` moves from +01:00 to +00:00 for Ramadan and back; only its
-UTC instant moves. Sessions are therefore built per local day with zoneinfo, never by
-adding fixed offsets (the same idea as the catalogue's, over bookings' own projection).
+UTC instant moves. The sessions themselves come from the kit's `parkgrid.weekly` (the same
+generator as the catalogue's); this module adds bookings' rules (notice, horizon) and ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from parkgrid import weekly
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.contracts.common import Closure, WeeklyWindow
 
@@ -40,22 +41,6 @@ def session_key(offering_id: str, starts_at: datetime) -> str:
     return f"{offering_id}@{session_key_time(starts_at)}"
 
 
-def _days(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
-
-
-def _clock(hhmm: str) -> time:
-    hours, minutes = hhmm.split(":")
-    return time(int(hours), int(minutes))
-
-
-def closed_on(day: date, closures: Sequence[Closure]) -> bool:
-    return any(c.first_day <= day <= c.last_day for c in closures)
-
-
 def local_sessions(
     availability: Sequence[WeeklyWindow],
     closures: Sequence[Closure],
@@ -65,22 +50,10 @@ def local_sessions(
     last: date,
 ) -> list[Session]:
     """Every session in the local days [first, last]: back to back from each window's opening."""
-    zone = ZoneInfo(time_zone)
-    length = timedelta(minutes=session_minutes)
-    sessions: list[Session] = []
-    for day in _days(first, last):
-        if closed_on(day, closures):
-            continue
-        for window in sorted(availability, key=lambda w: w.opens):
-            if window.weekday != day.isoweekday():
-                continue
-            start = datetime.combine(day, _clock(window.opens))
-            closes = datetime.combine(day, _clock(window.closes))
-            while start + length <= closes:
-                # Wall-clock arithmetic, then the zone: the offset is the one in force that day.
-                sessions.append(Session(start.replace(tzinfo=zone), (start + length).replace(tzinfo=zone)))
-                start += length
-    return sessions
+    return [
+        Session(starts, ends)
+        for starts, ends in weekly.sessions(availability, closures, time_zone, session_minutes, first, last)
+    ]
 
 
 def bookable_window(offering: OfferingSnapshot, now: datetime) -> tuple[datetime, datetime]:

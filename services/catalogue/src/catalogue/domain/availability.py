@@ -2,30 +2,20 @@
 
 Windows are wall-clock times in the offering's IANA time zone, so a 09:00 session stays
 at 09:00 local when `Africa/Casablanca` moves from +01:00 to +00:00 for Ramadan and back;
-only its UTC instant moves. Slots are therefore computed per local day with zoneinfo,
-never by adding fixed offsets.
+only its UTC instant moves. The slots come from the kit's `parkgrid.weekly` (the generator
+bookings uses too); this module adds what the catalogue's search asks of a range of days.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from parkgrid import weekly
 from parkgrid.contracts.common import Closure, WeeklyWindow
+from parkgrid.weekly import days
 
 MAX_RANGE_DAYS = 366
-
-
-def closed_on(day: date, closures: Sequence[Closure]) -> bool:
-    return any(c.first_day <= day <= c.last_day for c in closures)
-
-
-def days(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
 
 
 def open_between(availability: Sequence[WeeklyWindow], closures: Sequence[Closure], first: date, last: date) -> bool:
@@ -55,20 +45,6 @@ def local_slots(
     """Every session start and end in [first, last], as aware datetimes in the local zone.
 
     Sessions follow each other back to back from the window's opening; one that would end
-    after the window closes is not offered.
+    after the window closes is not offered (`parkgrid.weekly`).
     """
-    zone = ZoneInfo(time_zone)
-    slots: list[tuple[datetime, datetime]] = []
-    length = timedelta(minutes=session_minutes)
-    for day in days(first, last):
-        if closed_on(day, closures):
-            continue
-        for window in sorted(availability, key=lambda w: w.opens):
-            if window.weekday != day.isoweekday():
-                continue
-            start = datetime.combine(day, datetime.strptime(window.opens, "%H:%M").time())
-            closes = datetime.combine(day, datetime.strptime(window.closes, "%H:%M").time())
-            while start + length <= closes:
-                slots.append((start.replace(tzinfo=zone), (start + length).replace(tzinfo=zone)))
-                start += length
-    return slots
+    return weekly.sessions(availability, closures, time_zone, session_minutes, first, last)
