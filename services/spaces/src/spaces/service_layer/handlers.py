@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from parkgrid.aggregates import AggregateStore, Decision, Rule, change
 from parkgrid.contracts.common import SpaceRequirement, TimeRange
@@ -44,11 +44,6 @@ class UnknownSite(Refused):
         super().__init__("not_found", f"there is no site {site_id}")
 
 
-class UnknownSpace(Refused):
-    def __init__(self, space_id: str) -> None:
-        super().__init__("not_found", f"there is no space {space_id}")
-
-
 class AlreadyRegistered(Refused):
     """The id of a new site or space is taken (409, naming the id's field)."""
 
@@ -68,10 +63,20 @@ def _reservation_state(snapshot: ReservationSnapshot) -> Document:
     return state
 
 
+class SitesAndSpaces(Protocol):
+    """What the inventory writes: sites and spaces as aggregates (`SpacesStore`, or in-memory fakes)."""
+
+    @property
+    def sites(self) -> AggregateStore: ...
+
+    @property
+    def spaces(self) -> AggregateStore: ...
+
+
 class Inventory:
     """Sites and spaces: registered and changed by admins, one version-guarded write each."""
 
-    def __init__(self, store: SpacesStore, notify: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, store: SitesAndSpaces, notify: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self.notify = notify
 
@@ -285,4 +290,4 @@ class Reservations:
             return await self.get(reservation_id)
 
 
-__all__ = ["AlreadyRegistered", "Inventory", "ReservationRequest", "Reservations", "UnknownSite", "UnknownSpace"]
+__all__ = ["AlreadyRegistered", "Inventory", "ReservationRequest", "Reservations", "UnknownSite"]

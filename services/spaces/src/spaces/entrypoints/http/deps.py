@@ -9,6 +9,7 @@ from parkgrid.auth import Principal
 from parkgrid.http.access import at_site, component
 from parkgrid.known import KnownMembers
 from parkgrid.refusals import Refused
+from parkgrid.store import Document
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.stores import SpacesStore
 from spaces.domain.model import Site
@@ -43,3 +44,12 @@ async def visible_site(store: SpacesStore, principal: Principal, site_id: str) -
         raise Refused.not_found(f"there is no site {site_id}")
     at_site(principal, site_id, hidden=True)
     return found[0]
+
+
+def members_own(doc: Document | None, principal: Principal, what: str, aggregate_id: str) -> Document:
+    """A member organisation's thing (residency, waitlist entry), if the caller may see it: theirs, at their site."""
+    if doc is None or not (
+        principal.may_act_for_member(doc["member_id"]) and principal.may_act_at_site(doc["site_id"])
+    ):
+        raise Refused.not_found(f"there is no {what} {aggregate_id}")
+    return doc

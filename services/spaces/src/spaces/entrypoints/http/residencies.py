@@ -15,9 +15,8 @@ from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
 from parkgrid.http.params import PathId
 from parkgrid.http.problems import problems
-from parkgrid.refusals import Refused
 from parkgrid.store import Document
-from spaces.entrypoints.http.deps import Members, ResidenciesPart, Store, named_site
+from spaces.entrypoints.http.deps import Members, ResidenciesPart, Store, members_own, named_site
 from spaces.service_layer.residencies import Allocation, Move, Residencies
 from spaces.views import residency_body
 
@@ -49,14 +48,7 @@ class MoveIn(RequestModel):
 
 async def residency_for(residencies: Residencies, residency_id: str, principal: Principal) -> Document:
     """The residency, if the caller may see it (their organisation's, at their site)."""
-    doc = await residencies.get(residency_id)
-    if (
-        doc is None
-        or not principal.may_act_for_member(doc["member_id"])
-        or not principal.may_act_at_site(doc["site_id"])
-    ):
-        raise Refused.not_found(f"there is no residency {residency_id}")
-    return doc
+    return members_own(await residencies.get(residency_id), principal, "residency", residency_id)
 
 
 @router.post("/residencies", status_code=201, response_model=ResidencyRead, responses=problems(403, 409))

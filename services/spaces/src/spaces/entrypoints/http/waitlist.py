@@ -15,9 +15,8 @@ from parkgrid.http.access import Caller, Staff, acts_for
 from parkgrid.http.models import RequestModel
 from parkgrid.http.params import PathId
 from parkgrid.http.problems import problems
-from parkgrid.refusals import Refused
 from parkgrid.store import Document
-from spaces.entrypoints.http.deps import Members, Store, WaitlistPart, named_site, visible_site
+from spaces.entrypoints.http.deps import Members, Store, WaitlistPart, members_own, named_site, visible_site
 from spaces.service_layer.waitlist import Offering, Waitlist
 from spaces.views import entry_body, placed, residency_body, site_waitlist
 
@@ -43,14 +42,7 @@ class AnswerIn(RequestModel):
 
 async def entry_for(waitlist: Waitlist, entry_id: str, principal: Principal) -> Document:
     """The entry, if the caller may see it (their organisation's, at their site)."""
-    doc = await waitlist.get(entry_id)
-    if (
-        doc is None
-        or not principal.may_act_for_member(doc["member_id"])
-        or not principal.may_act_at_site(doc["site_id"])
-    ):
-        raise Refused.not_found(f"there is no waitlist entry {entry_id}")
-    return doc
+    return members_own(await waitlist.get(entry_id), principal, "waitlist entry", entry_id)
 
 
 async def stepped_out(waitlist: Waitlist, entry: Document, successor: Document | None) -> dict[str, object]:
