@@ -166,3 +166,17 @@ async def test_refusals_say_their_kind(events: Events, seating: FakeSeating) -> 
         await events.publish("cevt-1")
     assert wrong.value.kind == Refusal.CONFLICT
     assert wrong.value.detail == "a cancelled event cannot be published"
+
+
+def test_the_read_models_answer_every_field_the_aggregates_have() -> None:
+    """A response model filters what it does not declare: a field added to an aggregate must be added here too."""
+    from community.domain.members import Member
+    from community.domain.registrations import Registration
+    from parkgrid.api.community import EventRead, MemberRead, RegistrationRead
+
+    assert set(Member.model_fields) | {"version"} == set(MemberRead.model_fields)
+    assert set(CommunityEvent.model_fields) - {"requests_made"} | {"version", "local_time"} == set(
+        EventRead.model_fields
+    )
+    internal = {"placing", "round", "arrival"}
+    assert set(Registration.model_fields) - internal | {"version"} == set(RegistrationRead.model_fields)
