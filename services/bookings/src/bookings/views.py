@@ -8,7 +8,6 @@ declare. Nothing here writes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -81,29 +80,12 @@ async def slots(service: BookingService, offering_id: str, first: str | None, la
     return {"items": items, "next_cursor": None, "time_zone": zone, "offering_id": offering.offering_id}
 
 
-async def booking_page(
-    service: BookingService,
-    *,
-    member_id: str | None = None,
-    site_ids: Sequence[str] | None = None,
-    statuses: Sequence[str] | None = None,
-    first: datetime | None = None,
-    last: datetime | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-    newest_first: bool = False,
-) -> dict[str, Any]:
-    """One page of bookings and the opaque cursor of the next (a foreign cursor is a 422 on `cursor`)."""
-    found, next_cursor = await service.bookings.find(
-        member_id=member_id,
-        site_ids=site_ids,
-        statuses=statuses,
-        first=first,
-        last=last,
-        limit=limit,
-        cursor=cursor,
-        newest_first=newest_first,
-    )
+async def booking_page(service: BookingService, **query: Any) -> dict[str, Any]:
+    """One page of bookings (`query`: what `Bookings.find` takes) and the opaque cursor of the next.
+
+    A cursor this list did not give is a 422 on `cursor` (`parkgrid.paging.BadCursor`).
+    """
+    found, next_cursor = await service.bookings.find(**query)
     return {"items": [view(b, v) for b, v in found], "next_cursor": next_cursor}
 
 
