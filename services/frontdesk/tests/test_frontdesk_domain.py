@@ -4,12 +4,17 @@ eligibility reasons, and the live feed's fan-out by site."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
-from frontdesk.domain.eligibility import ineligibility, open_to
+from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import errors_from_problem
 from frontdesk.domain.messages import MESSAGES, localized, pick_language, translator
-from frontdesk.domain.today import bookings_of_day, by_hour, local_time
+from frontdesk.domain.today import hours_of, local_time
 from frontdesk.service_layer.live import LiveFeed, update_of
+from parkgrid.api.bookings import SiteDay, SiteDayBooking, SiteHour
+from parkgrid.contracts.bookings import BookingStatus
+from parkgrid.contracts.common import Eligibility, LocalizedText, MemberKind, ProgrammeStage
 from parkgrid.envelope import Envelope
 
 
@@ -32,28 +37,49 @@ def test_every_message_has_both_languages_and_falls_back() -> None:
     assert localized({"fr": "Atelier", "en": "Workshop"}, "en") == "Workshop"
     assert localized({"fr": "Atelier", "en": "Workshop", "ar": None}, "ar") == "Workshop"
     assert localized(None, "fr") == ""
+    assert localized(LocalizedText(fr="Atelier", en="Workshop"), "fr") == "Atelier"
 
 
-def test_the_day_is_grouped_by_the_sites_hour_across_offsets() -> None:
-    answer = {
-        "hours": [
-            {"hour": 9, "bookings": [{"booking_id": "b2", "session": {"starts_at": "2026-03-02T09:30:00+00:00"}}]},
-            {"hour": 8, "items": [{"booking_id": "b1", "session": {"starts_at": "2026-03-02T08:00:00+00:00"}}]},
-        ]
-    }
-    bookings = bookings_of_day(answer)
-    assert [b["booking_id"] for b in bookings] == ["b2", "b1"]
+def day_booking(booking_id: str, starts_at: str) -> SiteDayBooking:
+    return SiteDayBooking(
+        booking_id=booking_id,
+        offering_id="o",
+        title=LocalizedText(fr="Atelier", en="Workshop"),
+        starts_at=starts_at,
+        ends_at=starts_at,
+        member_id="m",
+        member_name=None,
+        person_id="p",
+        party_size=1,
+        status=BookingStatus.CONFIRMED,
+        space_id=None,
+    )
+
+
+def test_the_day_shows_the_hours_bookings_gives_on_the_sites_clock() -> None:
     # Casablanca is UTC+1 outside Ramadan, UTC+0 during it (2026-02-18 .. 2026-03-22)
-    hours = by_hour(bookings, "Africa/Casablanca")
-    assert [(h.label, [b["local_start"] for b in h.bookings]) for h in hours] == [
-        ("08:00", ["08:00"]),
-        ("09:00", ["09:30"]),
+    day = SiteDay(
+        site_id="s",
+        date=date(2026, 3, 2),
+        time_zone="Africa/Casablanca",
+        total=3,
+        hours=[
+            SiteHour(
+                hour="09:00",
+                bookings=[day_booking("b3", "2026-03-02T09:30:00+00:00"), day_booking("b2", "2026-03-02T09:30:00Z")],
+            ),
+            SiteHour(hour="10:00", bookings=[]),
+            SiteHour(hour="08:00", bookings=[day_booking("b1", "2026-03-02T08:00:00+00:00")]),
+        ],
+    )
+    hours = hours_of(day)
+    assert [(h.label, [(e.local_start, e.booking.booking_id) for e in h.bookings]) for h in hours] == [
+        ("08:00", [("08:00", "b1")]),
+        ("09:00", [("09:30", "b2"), ("09:30", "b3")]),
     ]
-    later = by_hour([{"booking_id": "b3", "starts_at": "2026-04-01T08:00:00+00:00"}], "Africa/Casablanca")
-    assert later[0].label == "09:00"
-    assert bookings_of_day({"items": [{"booking_id": "x"}]}) == [{"booking_id": "x"}]
-    assert by_hour([{"booking_id": "no-time"}], "UTC") == []
+    assert hours_of(day.model_copy(update={"hours": []})) == []
     assert local_time("2026-04-01T08:00:00+00:00", "Africa/Casablanca") == "09:00"
+    assert local_time(datetime(2026, 4, 1, 8, tzinfo=UTC), "Africa/Casablanca") == "09:00"
     assert local_time(None, "UTC") == ""
 
 
@@ -79,15 +105,15 @@ def test_a_problem_lands_next_to_the_field_it_names() -> None:
 
 def test_ineligibility_names_the_rule_that_fails() -> None:
     t = translator("en")
-    offering = {"eligibility": {"member_kinds": ["startup"], "stages": ["incubation"]}}
-    startup = {"kind": "startup", "status": "active", "programme": {"stage": "incubation"}}
-    assert ineligibility(offering, startup, t) is None
-    assert ineligibility(offering, {**startup, "kind": "tpe"}, t) == "it is for startup; your organisation is a tpe"
-    assert "alumni" in (ineligibility(offering, {**startup, "programme": {"stage": "alumni"}}, t) or "")
-    assert ineligibility(offering, {**startup, "status": "left"}, t) == "your organisation has left the programme"
-    assert ineligibility({"eligibility": {}}, startup, t) is None
-    assert open_to(offering, t) == "startup (incubation)"
-    assert open_to({}, t) == "anyone"
+    rules = Eligibility(member_kinds=[MemberKind.STARTUP], stages=[ProgrammeStage.INCUBATION])
+    startup = Standing(kind="startup", stage="incubation")
+    assert ineligibility(rules, startup, t) is None
+    assert ineligibility(rules, replace(startup, kind="tpe"), t) == "it is for startup; your organisation is a tpe"
+    assert "alumni" in (ineligibility(rules, replace(startup, stage="alumni"), t) or "")
+    assert ineligibility(rules, replace(startup, left=True), t) == "your organisation has left the programme"
+    assert ineligibility(Eligibility(), startup, t) is None
+    assert open_to(rules, t) == "startup (incubation)"
+    assert open_to(Eligibility(), t) == "anyone"
 
 
 def envelope(type_: str, subject: str, data: dict[str, object]) -> Envelope:

@@ -4,21 +4,40 @@ The web app decides nothing itself: each service checks the token and its own ru
 A service that does not answer raises `Unavailable` (the page shows that panel as
 unavailable and renders the rest); a refusal raises `ServiceProblem` with the
 problem+json body, so the page can show it next to the field that caused it.
+
+Answers are parsed into the services' published read models (`parkgrid.api`): the pages
+read attributes, never guess shapes. An answer its model refuses is the service breaking
+its contract: logged as an error, and that panel shows the service as unavailable.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
+from parkgrid.api.bookings import (
+    BookingPage,
+    BookingRead,
+    CalendarFeedLink,
+    EntitlementPage,
+    SiteDay,
+    SlotPage,
+    WaitlistPage,
+    WaitlistPlaceRead,
+)
+from parkgrid.api.catalogue import OfferingPage, OfferingRead
+from parkgrid.api.community import EventPage, MemberPage, MemberRead, RegistrationPage, RegistrationRead, TicketRead
+from parkgrid.api.spaces import AcceptedOffer, OccupancyDay, ResidencyRead, SiteList, SiteRead, SiteWaitlist
 from parkgrid.logging import get_logger
 
 log = get_logger(__name__)
 
 Json = dict[str, Any]
+M = TypeVar("M", bound=BaseModel)
 
 
 class Unavailable(Exception):
@@ -102,97 +121,118 @@ class ServiceClient:
         answer: Json = response.json() if response.content else {}
         return answer
 
+    def parse(self, model: type[M], answer: Any, path: str) -> M:
+        """The answer as its read model; one that does not fit is the service's bug, shown as unavailable."""
+        try:
+            return model.model_validate(answer)
+        except ValidationError as exc:
+            log.error(
+                "frontdesk.unreadable_answer", service=self.name, path=path, model=model.__name__, errors=str(exc)
+            )
+            raise Unavailable(self.name, f"an answer that is not a {model.__name__}") from None
+
+    async def read(self, model: type[M], path: str, token: str | None, **params: Any) -> M:
+        return self.parse(model, await self.get(path, token, **params), path)
+
+    async def send(self, model: type[M], path: str, token: str | None, body: Mapping[str, Any] | None = None) -> M:
+        return self.parse(model, await self.post(path, token, body), path)
+
 
 class Catalogue(ServiceClient):
-    async def offerings(self, token: str, **filters: Any) -> Json:
-        return await self.get("/v1/offerings", token, **filters)
+    async def offerings(self, token: str, **filters: Any) -> OfferingPage:
+        return await self.read(OfferingPage, "/v1/offerings", token, **filters)
 
-    async def offering(self, token: str, offering_id: str) -> Json:
-        return await self.get(f"/v1/offerings/{offering_id}", token)
+    async def offering(self, token: str, offering_id: str) -> OfferingRead:
+        return await self.read(OfferingRead, f"/v1/offerings/{offering_id}", token)
 
 
 class Bookings(ServiceClient):
-    async def slots(self, token: str, offering_id: str, start: date, end: date) -> Json:
-        return await self.get(
-            f"/v1/offerings/{offering_id}/slots", token, **{"from": start.isoformat(), "to": end.isoformat()}
+    async def slots(self, token: str, offering_id: str, start: date, end: date) -> SlotPage:
+        return await self.read(
+            SlotPage,
+            f"/v1/offerings/{offering_id}/slots",
+            token,
+            **{"from": start.isoformat(), "to": end.isoformat()},
         )
 
-    async def book(self, token: str, request: Mapping[str, Any]) -> httpx.Response:
-        return await self.call("POST", "/v1/bookings", token, body=request)
+    async def book(self, token: str, request: Mapping[str, Any]) -> BookingRead | WaitlistPlaceRead:
+        """The booking, or its place in line when the session was full and the request asked to wait."""
+        path = "/v1/bookings"
+        answer = await self.post(path, token, request)
+        if answer.get("status") == "waitlisted":
+            return self.parse(WaitlistPlaceRead, answer, path)
+        return self.parse(BookingRead, answer, path)
 
-    async def booking(self, token: str, booking_id: str) -> Json:
-        return await self.get(f"/v1/bookings/{booking_id}", token)
+    async def booking(self, token: str, booking_id: str) -> BookingRead:
+        return await self.read(BookingRead, f"/v1/bookings/{booking_id}", token)
 
-    async def bookings(self, token: str, **filters: Any) -> Json:
-        return await self.get("/v1/bookings", token, **filters)
+    async def bookings(self, token: str, **filters: Any) -> BookingPage:
+        return await self.read(BookingPage, "/v1/bookings", token, **filters)
 
-    async def cancel(self, token: str, booking_id: str) -> Json:
-        return await self.post(f"/v1/bookings/{booking_id}/cancel", token, {})
+    async def cancel(self, token: str, booking_id: str) -> BookingRead:
+        return await self.send(BookingRead, f"/v1/bookings/{booking_id}/cancel", token)
 
-    async def check_in(self, token: str, booking_id: str) -> Json:
-        return await self.post(f"/v1/bookings/{booking_id}/check-in", token, {})
+    async def check_in(self, token: str, booking_id: str) -> BookingRead:
+        return await self.send(BookingRead, f"/v1/bookings/{booking_id}/check-in", token)
 
-    async def day(self, token: str, site_id: str, day: date) -> Json:
-        return await self.get(f"/v1/sites/{site_id}/day", token, date=day.isoformat())
+    async def day(self, token: str, site_id: str, day: date) -> SiteDay:
+        return await self.read(SiteDay, f"/v1/sites/{site_id}/day", token, date=day.isoformat())
 
-    async def entitlements(self, token: str, member_id: str) -> Json:
-        return await self.get(f"/v1/members/{member_id}/entitlements", token)
+    async def entitlements(self, token: str, member_id: str) -> EntitlementPage:
+        return await self.read(EntitlementPage, f"/v1/members/{member_id}/entitlements", token)
 
-    async def calendar_feed(self, token: str, member_id: str) -> Json:
-        return await self.get(f"/v1/members/{member_id}/calendar-feed", token)
+    async def calendar_feed(self, token: str, member_id: str) -> CalendarFeedLink:
+        return await self.read(CalendarFeedLink, f"/v1/members/{member_id}/calendar-feed", token)
 
-    async def waitlist(self, token: str, member_id: str) -> Json:
-        return await self.get("/v1/waitlist", token, member_id=member_id)
+    async def waitlist(self, token: str, member_id: str) -> WaitlistPage:
+        return await self.read(WaitlistPage, "/v1/waitlist", token, member_id=member_id)
 
 
 class Spaces(ServiceClient):
-    async def sites(self, token: str) -> Json:
-        return await self.get("/v1/sites", token)
+    async def sites(self, token: str) -> SiteList:
+        return await self.read(SiteList, "/v1/sites", token)
 
-    async def site(self, token: str, site_id: str) -> Json:
-        return await self.get(f"/v1/sites/{site_id}", token)
+    async def site(self, token: str, site_id: str) -> SiteRead:
+        return await self.read(SiteRead, f"/v1/sites/{site_id}", token)
 
-    async def spaces(self, token: str, site_id: str, kind: str | None = None) -> Json:
-        return await self.get(f"/v1/sites/{site_id}/spaces", token, kind=kind)
+    async def occupancy(self, token: str, site_id: str, day: date) -> OccupancyDay:
+        return await self.read(OccupancyDay, f"/v1/sites/{site_id}/occupancy", token, date=day.isoformat())
 
-    async def occupancy(self, token: str, site_id: str, day: date) -> Json:
-        return await self.get(f"/v1/sites/{site_id}/occupancy", token, date=day.isoformat())
+    async def start_residency(self, token: str, request: Mapping[str, Any]) -> ResidencyRead:
+        return await self.send(ResidencyRead, "/v1/residencies", token, request)
 
-    async def start_residency(self, token: str, request: Mapping[str, Any]) -> Json:
-        return await self.post("/v1/residencies", token, request)
+    async def end_residency(self, token: str, residency_id: str) -> ResidencyRead:
+        return await self.send(ResidencyRead, f"/v1/residencies/{residency_id}/end", token)
 
-    async def end_residency(self, token: str, residency_id: str) -> Json:
-        return await self.post(f"/v1/residencies/{residency_id}/end", token, {})
+    async def office_waitlist(self, token: str, site_id: str) -> SiteWaitlist:
+        return await self.read(SiteWaitlist, f"/v1/sites/{site_id}/office-waitlist", token)
 
-    async def office_waitlist(self, token: str, site_id: str) -> Json:
-        return await self.get(f"/v1/sites/{site_id}/office-waitlist", token)
-
-    async def accept_office_offer(self, token: str, entry_id: str) -> Json:
-        return await self.post(f"/v1/office-waitlist/{entry_id}/accept", token, {})
+    async def accept_office_offer(self, token: str, entry_id: str) -> AcceptedOffer:
+        return await self.send(AcceptedOffer, f"/v1/office-waitlist/{entry_id}/accept", token)
 
 
 class Community(ServiceClient):
-    async def members(self, token: str, **filters: Any) -> Json:
-        return await self.get("/v1/members", token, **filters)
+    async def members(self, token: str, **filters: Any) -> MemberPage:
+        return await self.read(MemberPage, "/v1/members", token, **filters)
 
-    async def member(self, token: str, member_id: str) -> Json:
-        return await self.get(f"/v1/members/{member_id}", token)
+    async def member(self, token: str, member_id: str) -> MemberRead:
+        return await self.read(MemberRead, f"/v1/members/{member_id}", token)
 
-    async def events(self, token: str, **filters: Any) -> Json:
-        return await self.get("/v1/events", token, **filters)
+    async def events(self, token: str, **filters: Any) -> EventPage:
+        return await self.read(EventPage, "/v1/events", token, **filters)
 
-    async def register(self, token: str, event_id: str, person_id: str, member_id: str | None) -> Json:
+    async def register(self, token: str, event_id: str, person_id: str, member_id: str | None) -> RegistrationRead:
         body = {"person_id": person_id} | ({"member_id": member_id} if member_id else {})
-        return await self.post(f"/v1/events/{event_id}/registrations", token, body)
+        return await self.send(RegistrationRead, f"/v1/events/{event_id}/registrations", token, body)
 
-    async def registrations(self, token: str, **filters: Any) -> Json:
-        return await self.get("/v1/registrations", token, **filters)
+    async def registrations(self, token: str, **filters: Any) -> RegistrationPage:
+        return await self.read(RegistrationPage, "/v1/registrations", token, **filters)
 
-    async def ticket(self, token: str, registration_id: str) -> Json:
-        return await self.get(f"/v1/registrations/{registration_id}/ticket", token)
+    async def ticket(self, token: str, registration_id: str) -> TicketRead:
+        return await self.read(TicketRead, f"/v1/registrations/{registration_id}/ticket", token)
 
-    async def check_in(self, token: str, event_id: str, ticket: str) -> Json:
-        return await self.post(f"/v1/events/{event_id}/check-ins", token, {"token": ticket})
+    async def check_in(self, token: str, event_id: str, ticket: str) -> RegistrationRead:
+        return await self.send(RegistrationRead, f"/v1/events/{event_id}/check-ins", token, {"token": ticket})
 
 
 class Services:

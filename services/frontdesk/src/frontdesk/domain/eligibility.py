@@ -6,31 +6,36 @@ the member sees the reason before bookings refuses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 
 from frontdesk.domain.messages import Translate
+from parkgrid.contracts.common import Eligibility
 
 
-def ineligibility(offering: Mapping[str, Any], member: Mapping[str, Any], t: Translate) -> str | None:
-    """None if the member may use the offering, else the reason (kind first, then stage)."""
-    if member.get("status") == "left":
+@dataclass(frozen=True)
+class Standing:
+    """What eligibility looks at in a member organisation: its kind, programme stage, and whether it left."""
+
+    kind: str | None
+    stage: str | None
+    left: bool = False
+
+
+def ineligibility(rules: Eligibility, member: Standing, t: Translate) -> str | None:
+    """None if the member may use an offering with these rules, else the reason (kind first, then stage)."""
+    if member.left:
         return t("ineligible.left")
-    rules = offering.get("eligibility") or {}
-    kinds = list(rules.get("member_kinds") or [])
-    stages = list(rules.get("stages") or [])
-    kind = member.get("kind")
-    stage = (member.get("programme") or {}).get("stage")
-    if kinds and kind not in kinds:
-        return t("ineligible.kind", kinds=", ".join(kinds), kind=kind or "?")
-    if stages and stage not in stages:
-        return t("ineligible.stage", stages=", ".join(stages), stage=stage or "?")
+    kinds = [str(k) for k in rules.member_kinds]
+    stages = [str(s) for s in rules.stages]
+    if kinds and member.kind not in kinds:
+        return t("ineligible.kind", kinds=", ".join(kinds), kind=member.kind or "?")
+    if stages and member.stage not in stages:
+        return t("ineligible.stage", stages=", ".join(stages), stage=member.stage or "?")
     return None
 
 
-def open_to(offering: Mapping[str, Any], t: Translate) -> str:
+def open_to(rules: Eligibility, t: Translate) -> str:
     """Who an offering is for, e.g. `startup, project_holder (incubation)`."""
-    rules = offering.get("eligibility") or {}
-    kinds = ", ".join(rules.get("member_kinds") or []) or t("offering.anyone")
-    stages = ", ".join(rules.get("stages") or [])
+    kinds = ", ".join(str(k) for k in rules.member_kinds) or t("offering.anyone")
+    stages = ", ".join(str(s) for s in rules.stages)
     return f"{kinds} ({stages})" if stages else kinds

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from parkgrid.contracts.common import LocalizedText
+
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
@@ -206,10 +208,12 @@ def translator(language: str, catalogue: Mapping[str, Mapping[str, str]] = MESSA
     return t
 
 
-def localized(text: Mapping[str, str | None] | str | None, language: str) -> str:
+def localized(text: LocalizedText | Mapping[str, str | None] | str | None, language: str) -> str:
     """A LocalizedText ({fr, en, ar}) in the reader's language, or whatever there is."""
     if isinstance(text, str):
         return text
+    if isinstance(text, LocalizedText):
+        text = text.model_dump()
     if not isinstance(text, Mapping):
         return ""
     return text.get(language) or text.get("en") or text.get("fr") or next((v for v in text.values() if v), "")

@@ -1,18 +1,25 @@
-"""A site's day as the front desk reads it: bookings grouped by local hour.
+"""A site's day as the front desk shows it: the bookings of each local hour, earliest first.
 
-The bookings service answers `/v1/sites/{id}/day` with the day's bookings; whether it
-groups them itself or not, the page shows them per hour of the site's own clock.
+Bookings answers `/v1/sites/{id}/day` already grouped by the hour of the site's own clock
+(`parkgrid.api.bookings.SiteDay`); the page adds each booking's local start time and keeps
+the hours that have bookings, in order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-ACTIVE_BOOKING = ("pending", "confirmed", "checked_in", "completed", "no_show")
+from parkgrid.api.bookings import SiteDay, SiteDayBooking
+
+
+@dataclass(frozen=True)
+class HourBooking:
+    """A booking of the hour and when it starts on the site's clock (`HH:MM`)."""
+
+    local_start: str
+    booking: SiteDayBooking
 
 
 @dataclass
@@ -20,54 +27,26 @@ class Hour:
     """One hour of the day and the bookings starting in it."""
 
     label: str
-    bookings: list[dict[str, Any]] = field(default_factory=list)
+    bookings: list[HourBooking] = field(default_factory=list)
 
 
-def bookings_of_day(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every booking in a day answer, whether it came flat (`items`/`bookings`) or by hour (`hours`)."""
-    for key in ("items", "bookings"):
-        if isinstance(answer.get(key), list):
-            return [dict(b) for b in answer[key]]
-    found: list[dict[str, Any]] = []
-    for hour in answer.get("hours") or []:
-        for key in ("items", "bookings"):
-            found += [dict(b) for b in hour.get(key) or []]
-    return found
+def hours_of(day: SiteDay) -> list[Hour]:
+    """The day's hours that have bookings, earliest first; in each, bookings by start then id."""
+    hours = []
+    for hour in sorted(day.hours, key=lambda h: h.hour):
+        entries = [HourBooking(local_time(b.starts_at, day.time_zone), b) for b in hour.bookings]
+        if entries:
+            entries.sort(key=lambda e: (e.local_start, e.booking.booking_id))
+            hours.append(Hour(label=hour.hour, bookings=entries))
+    return hours
 
 
-def starts_of(booking: Mapping[str, Any]) -> datetime | None:
-    session = booking.get("session") or {}
-    raw = session.get("starts_at") or booking.get("starts_at")
-    if not raw:
-        return None
-    try:
-        return datetime.fromisoformat(str(raw))
-    except ValueError:
-        return None
-
-
-def by_hour(bookings: Iterable[Mapping[str, Any]], time_zone: str) -> list[Hour]:
-    """Bookings grouped by the local hour they start in, earliest first; each one gains `local_start`."""
-    zone = ZoneInfo(time_zone)
-    hours: dict[int, Hour] = {}
-    for booking in bookings:
-        starts = starts_of(booking)
-        if starts is None:
-            continue
-        local = starts.astimezone(zone)
-        entry = {**booking, "local_start": local.strftime("%H:%M")}
-        hour = hours.setdefault(local.hour, Hour(label=f"{local.hour:02d}:00"))
-        hour.bookings.append(entry)
-    for hour in hours.values():
-        hour.bookings.sort(key=lambda b: (b["local_start"], str(b.get("booking_id", ""))))
-    return [hours[h] for h in sorted(hours)]
-
-
-def local_time(value: str | None, time_zone: str, fmt: str = "%H:%M") -> str:
-    """An RFC 3339 instant shown on the site's clock ('' when absent or unreadable)."""
+def local_time(value: datetime | str | None, time_zone: str, fmt: str = "%H:%M") -> str:
+    """An instant (or its RFC 3339 text) shown on the site's clock ('' when absent; the text when unreadable)."""
     if not value:
         return ""
     try:
-        return datetime.fromisoformat(value).astimezone(ZoneInfo(time_zone)).strftime(fmt)
+        instant = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        return instant.astimezone(ZoneInfo(time_zone)).strftime(fmt)
     except (ValueError, KeyError):
-        return value
+        return str(value)

@@ -41,14 +41,13 @@ async def demo_token(
             members, _ = await demo_members(services, settings)
             if not members:
                 return FormErrors(fields={"member_id": t("signin.no_demo_member")})
-            member_id = str(members[0]["member_id"])
+            member_id = members[0].member_id
         if not person_id:
             try:
                 member = await services.community.member(demo_admin(settings), member_id)
             except (Unavailable, ServiceProblem) as exc:
                 return FormErrors(fields={"member_id": str(exc)})
-            people = member.get("people") or []
-            person_id = str(people[0]["person_id"]) if people else f"{member_id}-person"
+            person_id = member.people[0].person_id if member.people else f"{member_id}-person"
         return issue_token(settings, role=Role.MEMBER, member_id=member_id, person_id=person_id)
     if role == Role.ADMIN.value:
         return issue_token(settings, role=Role.ADMIN, subject="admin-demo")

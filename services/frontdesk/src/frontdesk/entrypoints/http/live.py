@@ -24,7 +24,7 @@ def message(update: SiteUpdate, time_zone: str) -> str:
 async def live(request: Request, services: Clients, settings: Settings, feed: Feed, site_id: str) -> StreamingResponse:
     """`text/event-stream` of the site's updates; a comment every few seconds keeps proxies from closing it."""
     visitor = staff_at(request, site_id)
-    time_zone = (await site_context(services, visitor, site_id))["time_zone"]
+    time_zone = (await site_context(services, visitor, site_id)).time_zone
 
     async def stream() -> AsyncIterator[str]:
         async with feed.subscribe(site_id) as queue:

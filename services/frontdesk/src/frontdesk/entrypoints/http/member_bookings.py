@@ -3,6 +3,7 @@ page by itself, htmx polling the status line), cancelling."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
-from frontdesk.domain.eligibility import ineligibility, open_to
+from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import FormErrors
 from frontdesk.entrypoints.http.pages import (
     Clients,
@@ -19,13 +20,16 @@ from frontdesk.entrypoints.http.pages import (
     Visitor,
     attempt,
     form_of,
-    gather,
     member_visitor,
     own,
     page,
     problem_errors,
     see_other,
 )
+from parkgrid.api.bookings import BookingRead
+from parkgrid.api.catalogue import OfferingRead
+from parkgrid.api.community import MemberRead
+from parkgrid.contracts.community import MemberStatus
 
 router = APIRouter(prefix="/member")
 
@@ -54,17 +58,17 @@ async def offering_page(
 ) -> HTMLResponse:
     member_id, _ = own(visitor)
     start = from_day(request)
-    offering, member, slots = await gather(
-        services.catalogue.offering(visitor.token, offering_id),
-        services.community.member(visitor.token, member_id),
-        services.bookings.slots(visitor.token, offering_id, start, start + timedelta(days=SLOT_DAYS)),
+    offering, member, slots = await asyncio.gather(
+        attempt(services.catalogue.offering(visitor.token, offering_id)),
+        attempt(services.community.member(visitor.token, member_id)),
+        attempt(services.bookings.slots(visitor.token, offering_id, start, start + timedelta(days=SLOT_DAYS))),
     )
     reason = None
     if offering.data is not None and member.data is not None:
-        reason = ineligibility(offering.data, member.data, visitor.t)
+        reason = ineligibility(offering.data.eligibility, standing_of(member.data), visitor.t)
     elif offering.data is not None:
         reason = await listed_for_member(services, visitor, offering.data)
-    free = [s for s in (slots.data or {}).get("items", []) if s.get("remaining", 1) > 0 or full]
+    free = [s for s in slots.data.items if s.remaining > 0 or full] if slots.data else []
     return page(
         request,
         "offering.html",
@@ -72,7 +76,7 @@ async def offering_page(
         status_code=status_code,
         offering_id=offering_id,
         offering=offering,
-        time_zone=(offering.data or {}).get("time_zone") or services.default_time_zone,
+        time_zone=offering.data.time_zone if offering.data else services.default_time_zone,
         slots=slots,
         free=free,
         ineligible=reason,
@@ -84,14 +88,18 @@ async def offering_page(
     )
 
 
-async def listed_for_member(services: Services, visitor: Visitor, offering: dict[str, Any]) -> str | None:
+def standing_of(member: MemberRead) -> Standing:
+    return Standing(kind=member.kind, stage=member.programme.stage, left=member.status == MemberStatus.LEFT)
+
+
+async def listed_for_member(services: Services, visitor: Visitor, offering: OfferingRead) -> str | None:
     """Without the member's record (community down), catalogue's own eligible list still tells."""
     member_id, _ = own(visitor)
-    site = offering.get("site_id") or "network"
+    site = offering.site_id or "network"
     listed = await attempt(services.catalogue.offerings(visitor.token, member_id=member_id, site=site, limit=100))
-    if listed.data is None or any(o.get("id") == offering.get("id") for o in listed.data.get("items", [])):
+    if listed.data is None or any(o.id == offering.id for o in listed.data.items):
         return None
-    return visitor.t("ineligible.rules", who=open_to(offering, visitor.t))
+    return visitor.t("ineligible.rules", who=open_to(offering.eligibility, visitor.t))
 
 
 @router.get("/offerings/{offering_id}", response_class=HTMLResponse)
@@ -115,7 +123,7 @@ async def book(request: Request, services: Clients) -> Response:
     if person_id:
         body["person_id"] = person_id
     try:
-        response = await services.bookings.book(visitor.token, body)
+        answer = await services.bookings.book(visitor.token, body)
     except ServiceProblem as exc:
         full = exc.status == 409
         if full:
@@ -130,14 +138,13 @@ async def book(request: Request, services: Clients) -> Response:
     except Unavailable as exc:
         errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
         return await offering_page(request, services, visitor, offering_id, errors=errors, form=form, status_code=503)
-    answer = response.json()
-    if answer.get("status") != "waitlisted" and answer.get("booking_id"):
-        return see_other(f"/member/bookings/{answer['booking_id']}")
+    if isinstance(answer, BookingRead):
+        return see_other(f"/member/bookings/{answer.booking_id}")
     notice = visitor.t("status.waitlisted")
     return see_other(f"/member?notice={quote(notice)}#waitlist")
 
 
-async def booking_panel(services: Services, visitor: Visitor, booking_id: str) -> Panel[Any]:
+async def booking_panel(services: Services, visitor: Visitor, booking_id: str) -> Panel[BookingRead]:
     return await attempt(services.bookings.booking(visitor.token, booking_id))
 
 

@@ -41,9 +41,9 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         services.community.registrations(visitor.token, member_id=member_id),
         services.bookings.calendar_feed(visitor.token, member_id),
     )
-    registered = {
-        r.get("event_id"): r for r in (registrations.data or {}).get("items", []) if r.get("status") != "cancelled"
-    }
+    registered = (
+        {r.event_id: r for r in registrations.data.items if r.status != "cancelled"} if registrations.data else {}
+    )
     return page(
         request,
         "member_home.html",
@@ -67,7 +67,7 @@ async def register(request: Request, services: Clients, event_id: str) -> Respon
     member_id, person_id = own(visitor)
     try:
         answer = await services.community.register(visitor.token, event_id, person_id or "", member_id)
-        notice = visitor.t("home.registered", status=visitor.t(f"status.{answer.get('status', 'confirmed')}"))
+        notice = visitor.t("home.registered", status=visitor.t(f"status.{answer.status}"))
     except ServiceProblem as exc:
         notice = exc.detail
     except Unavailable as exc:
@@ -81,6 +81,6 @@ async def ticket(request: Request, services: Clients, registration_id: str) -> H
     visitor = member_visitor(request)
     found = await attempt(services.community.ticket(visitor.token, registration_id))
     image = None
-    if found.data and found.data.get("qr_svg"):
-        image = "data:image/svg+xml;base64," + base64.b64encode(str(found.data["qr_svg"]).encode()).decode()
+    if found.data and found.data.qr_svg:
+        image = "data:image/svg+xml;base64," + base64.b64encode(found.data.qr_svg.encode()).decode()
     return page(request, "ticket.html", visitor, ticket=found, image=image)

@@ -4,7 +4,7 @@ clients, templates, and panels that survive a service being down."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
@@ -34,6 +34,7 @@ templates.env.globals["local_time"] = local_time
 templates.env.globals["LANGUAGES"] = LANGUAGES
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 Clients = Annotated[Services, component(Services)]
 """The four service clients, as a route dependency (`bootstrap` provides them)."""
@@ -78,6 +79,12 @@ class Panel(Generic[T]):
     @property
     def ok(self) -> bool:
         return self.data is not None
+
+    def map(self, convert: Callable[[T], U]) -> Panel[U]:
+        """The same panel with its data converted (or the same notice)."""
+        if self.data is None:
+            return Panel(unavailable=self.unavailable, problem=self.problem)
+        return Panel(data=convert(self.data))
 
 
 async def attempt(call: Awaitable[T]) -> Panel[T]:

@@ -8,8 +8,6 @@ the visitor pastes a token from the organisation's OIDC sign-in.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -31,6 +29,7 @@ from frontdesk.entrypoints.http.pages import (
     visitor_of,
 )
 from frontdesk.settings import FrontdeskSettings
+from parkgrid.api.community import MemberRead
 from parkgrid.auth import Principal, Role, issue_token
 from parkgrid.http.problems import Problem
 
@@ -78,16 +77,16 @@ def demo_admin(settings: FrontdeskSettings) -> str:
     return issue_token(settings, role=Role.ADMIN, subject="frontdesk-demo")
 
 
-async def demo_members(services: Services, settings: FrontdeskSettings) -> tuple[list[dict[str, Any]], str | None]:
+async def demo_members(services: Services, settings: FrontdeskSettings) -> tuple[list[MemberRead], str | None]:
     """A few member organisations to sign in as (read with an admin development token)."""
     found = await attempt(services.community.members(demo_admin(settings), limit=8))
-    return ((found.data or {}).get("items") or []), found.unavailable
+    return (found.data.items if found.data else []), found.unavailable
 
 
 async def demo_sites(services: Services, settings: FrontdeskSettings) -> list[str]:
     """The sites spaces knows, or the demo network's when spaces does not answer."""
     found = await attempt(services.spaces.sites(demo_admin(settings)))
-    return [s["site_id"] for s in (found.data or {}).get("items", [])] or DEMO_SITES
+    return [s.site_id for s in found.data.items] if found.data and found.data.items else DEMO_SITES
 
 
 async def sign_in_page(
@@ -98,7 +97,7 @@ async def sign_in_page(
     status_code: int = 200,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    members: list[dict[str, Any]] = []
+    members: list[MemberRead] = []
     sites: list[str] = []
     unavailable = None
     if settings.development:

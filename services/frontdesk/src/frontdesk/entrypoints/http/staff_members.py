@@ -3,6 +3,7 @@ residency. A service's refusal is shown next to the form field it names."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -19,30 +20,32 @@ from frontdesk.entrypoints.http.pages import (
     Visitor,
     attempt,
     form_of,
-    gather,
     page,
     problem_errors,
     see_other,
     staff_at,
 )
 from frontdesk.entrypoints.http.staff_sites import site_context
+from parkgrid.api.bookings import SlotPage
+from parkgrid.api.community import MemberPage
+from parkgrid.contracts.common import SpaceKind
 
 router = APIRouter(prefix="/staff")
 
 BOOK_FIELDS = ["offering_id", "person_id", "starts_at", "party_size", "member_id"]
 RESIDENCY_FIELDS = ["space_id", "starts_on", "ends_on", "member_id", "site_id"]
-OFFICE_KINDS = ("private_office", "dedicated_desk")
+OFFICE_KINDS = (SpaceKind.PRIVATE_OFFICE, SpaceKind.DEDICATED_DESK)
 
 
 @router.get("/sites/{site_id}/members", response_class=HTMLResponse)
 async def find_member(request: Request, services: Clients, site_id: str) -> HTMLResponse:
     visitor = staff_at(request, site_id)
     query = request.query_params.get("q", "").strip()
-    found: Panel[Any] = Panel()
+    found: Panel[MemberPage] = Panel()
     if query:
         found = await attempt(services.community.members(visitor.token, q=query, limit=25))
     site = await site_context(services, visitor, site_id)
-    return page(request, "members.html", visitor, **site, query=query, found=found)
+    return page(request, "members.html", visitor, **site.context(), query=query, found=found)
 
 
 async def member_page(
@@ -60,27 +63,27 @@ async def member_page(
     site = await site_context(services, visitor, site_id)
     form = form or {}
     offering_id = form.get("offering_id") or request.query_params.get("offering_id") or ""
-    today_local = datetime.now(ZoneInfo(site["time_zone"])).date()
-    member, offerings, bookings, occupancy = await gather(
-        services.community.member(visitor.token, member_id),
-        services.catalogue.offerings(visitor.token, member_id=member_id, site=site_id, limit=100),
-        services.bookings.bookings(visitor.token, member_id=member_id, limit=20),
-        services.spaces.occupancy(visitor.token, site_id, today_local),
+    today_local = datetime.now(ZoneInfo(site.time_zone)).date()
+    member, offerings, bookings, occupancy = await asyncio.gather(
+        attempt(services.community.member(visitor.token, member_id)),
+        attempt(services.catalogue.offerings(visitor.token, member_id=member_id, site=site_id, limit=100)),
+        attempt(services.bookings.bookings(visitor.token, member_id=member_id, limit=20)),
+        attempt(services.spaces.occupancy(visitor.token, site_id, today_local)),
     )
-    slots: Panel[Any] = Panel()
+    slots: Panel[SlotPage] = Panel()
     if offering_id:
         slots = await attempt(
             services.bookings.slots(visitor.token, offering_id, today_local, today_local + timedelta(days=7))
         )
-    rooms = (occupancy.data or {}).get("spaces", [])
-    offices = [s for s in rooms if s.get("kind") in OFFICE_KINDS]
-    residencies = [s for s in rooms if (s.get("residency") or {}).get("member_id") == member_id]
+    rooms = occupancy.data.spaces if occupancy.data else []
+    offices = [s for s in rooms if s.kind in OFFICE_KINDS]
+    residencies = [s for s in rooms if s.residency and s.residency.member_id == member_id]
     return page(
         request,
         "staff_member.html",
         visitor,
         status_code=status_code,
-        **site,
+        **site.context(),
         member_id=member_id,
         member=member,
         offerings=offerings,
@@ -116,7 +119,7 @@ async def book_on_behalf(request: Request, services: Clients, site_id: str, memb
     if form.get("person_id"):
         body["person_id"] = form["person_id"]
     try:
-        response = await services.bookings.book(visitor.token, body)
+        booking = await services.bookings.book(visitor.token, body)
     except ServiceProblem as exc:
         errors = problem_errors(exc, BOOK_FIELDS)
         return await member_page(
@@ -127,9 +130,8 @@ async def book_on_behalf(request: Request, services: Clients, site_id: str, memb
         return await member_page(
             request, services, site_id, member_id, visitor, errors=errors, form=form, status_code=503
         )
-    booking = response.json()
-    status = visitor.t(f"status.{booking.get('status', 'pending')}")
-    notice = f"{visitor.t('booking.title')} {booking.get('booking_id', '')}: {status}"
+    status = visitor.t(f"status.{booking.status}")
+    notice = f"{visitor.t('booking.title')} {booking.booking_id}: {status}"
     return see_other(f"/staff/sites/{site_id}/members/{member_id}?notice={quote(notice)}")
 
 
@@ -157,7 +159,7 @@ async def allocate_residency(request: Request, services: Clients, site_id: str, 
         return await member_page(
             request, services, site_id, member_id, visitor, residency_errors=errors, form=form, status_code=503
         )
-    notice = visitor.t("residency.allocated", id=answer.get("residency_id", ""))
+    notice = visitor.t("residency.allocated", id=answer.residency_id)
     return see_other(f"/staff/sites/{site_id}/members/{member_id}?notice={quote(notice)}")
 
 

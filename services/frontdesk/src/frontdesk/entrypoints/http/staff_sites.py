@@ -3,6 +3,7 @@ time zone, the day shown)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,15 +31,24 @@ def day_bounds(day: date, time_zone: str) -> tuple[str, str]:
     return start.isoformat(), datetime.combine(day + timedelta(days=1), time(0), zone).isoformat()
 
 
-async def site_context(services: Services, visitor: Visitor, site_id: str) -> dict[str, Any]:
-    """The site's name and time zone (from spaces; the network's default zone if spaces is down)."""
+@dataclass(frozen=True)
+class DeskSite:
+    """The site a staff page is about, as every such page shows it."""
+
+    site_id: str
+    name: str
+    time_zone: str
+
+    def context(self) -> dict[str, Any]:
+        return {"site_id": self.site_id, "site_name": self.name, "time_zone": self.time_zone}
+
+
+async def site_context(services: Services, visitor: Visitor, site_id: str) -> DeskSite:
+    """The site's name and time zone (from spaces; its id and the network's default zone if spaces is down)."""
     site = await attempt(services.spaces.site(visitor.token, site_id))
-    data = site.data or {}
-    return {
-        "site_id": site_id,
-        "site_name": data.get("name") or site_id,
-        "time_zone": data.get("time_zone") or services.default_time_zone,
-    }
+    if site.data is None:
+        return DeskSite(site_id, site_id, services.default_time_zone)
+    return DeskSite(site_id, site.data.name, site.data.time_zone)
 
 
 def chosen_day(request: Request, time_zone: str) -> date:
@@ -57,9 +67,9 @@ async def pick_site(request: Request, services: Clients) -> Response:
     if not visitor.is_staff:
         return see_other("/member")
     sites = await attempt(services.spaces.sites(visitor.token))
-    known = {s["site_id"]: s for s in (sites.data or {}).get("items", [])}
+    known = {s.site_id: s.name for s in sites.data.items} if sites.data else {}
     if visitor.principal.role == Role.ADMIN:
-        choices = list(known.values())
+        choices = list(known.items())
     else:
-        choices = [known.get(s, {"site_id": s, "name": s}) for s in visitor.principal.sites]
+        choices = [(s, known.get(s, s)) for s in visitor.principal.sites]
     return page(request, "staff_sites.html", visitor, sites=choices, spaces_panel=sites)

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.messages import localized
-from frontdesk.domain.today import bookings_of_day, by_hour
+from frontdesk.domain.today import Hour, hours_of
 from frontdesk.entrypoints.http.pages import (
     Clients,
     Panel,
@@ -30,32 +30,28 @@ from frontdesk.entrypoints.http.pages import (
     staff_at,
 )
 from frontdesk.entrypoints.http.staff_sites import chosen_day, day_bounds, site_context
+from parkgrid.api.community import EventRead
+from parkgrid.api.spaces import SpaceOccupancy
 
 router = APIRouter(prefix="/staff")
 
 CHECK_IN_FIELDS = ["event_id", "token"]
 
 
-async def bookings_panel(services: Services, visitor: Visitor, site_id: str, day: date, zone: str) -> Panel[Any]:
-    answer = await attempt(services.bookings.day(visitor.token, site_id, day))
-    if answer.data is None:
-        return answer
-    return Panel(data=by_hour(bookings_of_day(answer.data), answer.data.get("time_zone") or zone))
+async def bookings_panel(services: Services, visitor: Visitor, site_id: str, day: date) -> Panel[list[Hour]]:
+    return (await attempt(services.bookings.day(visitor.token, site_id, day))).map(hours_of)
 
 
-async def events_panel(services: Services, visitor: Visitor, site_id: str, day: date, zone: str) -> Panel[Any]:
+async def events_panel(
+    services: Services, visitor: Visitor, site_id: str, day: date, zone: str
+) -> Panel[list[EventRead]]:
     start, end = day_bounds(day, zone)
-    answer = await attempt(services.community.events(visitor.token, site_id=site_id, **{"from": start, "to": end}))
-    if answer.data is None:
-        return answer
-    return Panel(data=answer.data.get("items", []))
+    found = await attempt(services.community.events(visitor.token, site_id=site_id, **{"from": start, "to": end}))
+    return found.map(lambda page: page.items)
 
 
-async def rooms_panel(services: Services, visitor: Visitor, site_id: str, day: date) -> Panel[Any]:
-    answer = await attempt(services.spaces.occupancy(visitor.token, site_id, day))
-    if answer.data is None:
-        return answer
-    return Panel(data=answer.data.get("spaces", []))
+async def rooms_panel(services: Services, visitor: Visitor, site_id: str, day: date) -> Panel[list[SpaceOccupancy]]:
+    return (await attempt(services.spaces.occupancy(visitor.token, site_id, day))).map(lambda d: d.spaces)
 
 
 async def today_page(
@@ -69,10 +65,10 @@ async def today_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     site = await site_context(services, visitor, site_id)
-    day = chosen_day(request, site["time_zone"])
+    day = chosen_day(request, site.time_zone)
     bookings, events, rooms = await asyncio.gather(
-        bookings_panel(services, visitor, site_id, day, site["time_zone"]),
-        events_panel(services, visitor, site_id, day, site["time_zone"]),
+        bookings_panel(services, visitor, site_id, day),
+        events_panel(services, visitor, site_id, day, site.time_zone),
         rooms_panel(services, visitor, site_id, day),
     )
     return page(
@@ -80,7 +76,7 @@ async def today_page(
         "today.html",
         visitor,
         status_code=status_code,
-        **site,
+        **site.context(),
         day=day,
         bookings_panel=bookings,
         events_panel=events,
@@ -100,12 +96,12 @@ async def today_fragment(request: Request, services: Clients, site_id: str, pane
     """One panel of Today, re-fetched when the live feed says it changed."""
     visitor = staff_at(request, site_id)
     site = await site_context(services, visitor, site_id)
-    day = chosen_day(request, site["time_zone"])
-    context: dict[str, Any] = {**site, "day": day}
+    day = chosen_day(request, site.time_zone)
+    context: dict[str, Any] = {**site.context(), "day": day}
     if panel == "bookings":
-        context["bookings_panel"] = await bookings_panel(services, visitor, site_id, day, site["time_zone"])
+        context["bookings_panel"] = await bookings_panel(services, visitor, site_id, day)
     elif panel == "events":
-        context["events_panel"] = await events_panel(services, visitor, site_id, day, site["time_zone"])
+        context["events_panel"] = await events_panel(services, visitor, site_id, day, site.time_zone)
     elif panel == "rooms":
         context["rooms_panel"] = await rooms_panel(services, visitor, site_id, day)
     else:
@@ -128,9 +124,7 @@ async def check_in_registration(request: Request, services: Clients, site_id: st
     except Unavailable as exc:
         errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
         return await today_page(request, services, site_id, visitor, errors=errors, form=form, status_code=503)
-    who = answer.get("person_name") or answer.get("person_id") or answer.get("registration_id") or ticket
-    title = localized(answer.get("event_title"), visitor.language)
-    who = f"{who} ({title})" if title else who
+    who = f"{answer.person_id} ({localized(answer.event_title, visitor.language)})"
     notice = visitor.t("checkin.done", name=who)
     return see_other(f"/staff/sites/{site_id}/today?notice={quote(notice)}")
 

@@ -28,7 +28,7 @@ async def office_waitlist(request: Request, services: Clients, site_id: str) -> 
     missing_route = waitlist.problem is not None and (
         waitlist.problem.status == 405 or (waitlist.problem.status == 404 and waitlist.problem.detail == "Not Found")
     )
-    return page(request, "waitlist.html", visitor, **site, waitlist=waitlist, not_built=missing_route)
+    return page(request, "waitlist.html", visitor, **site.context(), waitlist=waitlist, not_built=missing_route)
 
 
 @router.post("/sites/{site_id}/office-waitlist/{entry_id}/accept")
