@@ -21,6 +21,7 @@ from frontdesk.entrypoints.http.pages import (
     attempt,
     form_of,
     member_visitor,
+    notice_after,
     own,
     page,
     problem_errors,
@@ -166,11 +167,7 @@ async def booking_status(request: Request, services: Clients, booking_id: str) -
 @router.post("/bookings/{booking_id}/cancel")
 async def cancel(request: Request, services: Clients, booking_id: str) -> Response:
     visitor = member_visitor(request)
-    try:
-        await services.bookings.cancel(visitor.token, booking_id)
-        notice = visitor.t("status.cancelled")
-    except ServiceProblem as exc:
-        notice = exc.detail
-    except Unavailable as exc:
-        notice = visitor.t("unavailable", service=exc.service)
+    notice = await notice_after(
+        services.bookings.cancel(visitor.token, booking_id), visitor, visitor.t("status.cancelled")
+    )
     return see_other(f"/member/bookings/{booking_id}?notice={quote(notice)}")

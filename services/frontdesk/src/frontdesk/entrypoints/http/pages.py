@@ -97,6 +97,17 @@ async def attempt(call: Awaitable[T]) -> Panel[T]:
         return Panel(problem=exc)
 
 
+async def notice_after(call: Awaitable[object], visitor: Visitor, done: str) -> str:
+    """The line to show after a command: `done`, the service's refusal, or that it did not answer."""
+    try:
+        await call
+    except ServiceProblem as exc:
+        return exc.detail
+    except Unavailable as exc:
+        return visitor.t("unavailable", service=exc.service)
+    return done
+
+
 async def gather(*calls: Awaitable[Any]) -> list[Panel[Any]]:
     return list(await asyncio.gather(*(attempt(c) for c in calls)))
 

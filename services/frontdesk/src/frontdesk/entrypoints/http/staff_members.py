@@ -20,6 +20,7 @@ from frontdesk.entrypoints.http.pages import (
     Visitor,
     attempt,
     form_of,
+    notice_after,
     page,
     problem_errors,
     see_other,
@@ -168,12 +169,7 @@ async def end_residency(request: Request, services: Clients, site_id: str, resid
     visitor = staff_at(request, site_id)
     form = await form_of(request)
     member_id = form.get("member_id", "")
-    try:
-        await services.spaces.end_residency(visitor.token, residency_id)
-        notice = visitor.t("residency.ended", id=residency_id)
-    except ServiceProblem as exc:
-        notice = exc.detail
-    except Unavailable as exc:
-        notice = visitor.t("unavailable", service=exc.service)
+    ended = visitor.t("residency.ended", id=residency_id)
+    notice = await notice_after(services.spaces.end_residency(visitor.token, residency_id), visitor, ended)
     back = f"/staff/sites/{site_id}/members/{quote(member_id)}" if member_id else f"/staff/sites/{site_id}/today"
     return see_other(f"{back}?notice={quote(notice)}")

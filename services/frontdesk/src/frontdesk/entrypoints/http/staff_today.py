@@ -24,6 +24,7 @@ from frontdesk.entrypoints.http.pages import (
     Visitor,
     attempt,
     form_of,
+    notice_after,
     page,
     problem_errors,
     see_other,
@@ -135,12 +136,7 @@ async def check_in_booking(request: Request, services: Clients, site_id: str, bo
     form = await form_of(request)
     back = form.get("back", f"/staff/sites/{site_id}/today")
     back = back if back.startswith("/staff/") else f"/staff/sites/{site_id}/today"
-    try:
-        await services.bookings.check_in(visitor.token, booking_id)
-        notice = visitor.t("status.checked_in")
-    except ServiceProblem as exc:
-        notice = exc.detail
-    except Unavailable as exc:
-        notice = visitor.t("unavailable", service=exc.service)
+    checked_in = visitor.t("status.checked_in")
+    notice = await notice_after(services.bookings.check_in(visitor.token, booking_id), visitor, checked_in)
     joiner = "&" if "?" in back else "?"
     return see_other(f"{back}{joiner}notice={quote(notice)}")

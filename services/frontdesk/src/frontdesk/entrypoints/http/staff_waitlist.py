@@ -7,10 +7,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters.services import ServiceProblem, Unavailable
 from frontdesk.entrypoints.http.pages import (
     Clients,
     attempt,
+    notice_after,
     page,
     see_other,
     staff_at,
@@ -35,11 +35,6 @@ async def office_waitlist(request: Request, services: Clients, site_id: str) -> 
 async def accept_office_offer(request: Request, services: Clients, site_id: str, entry_id: str) -> Response:
     """Staff confirm an office offered to the first in line: spaces starts the residency."""
     visitor = staff_at(request, site_id)
-    try:
-        await services.spaces.accept_office_offer(visitor.token, entry_id)
-        notice = visitor.t("waitlist.accepted")
-    except ServiceProblem as exc:
-        notice = exc.detail
-    except Unavailable as exc:
-        notice = visitor.t("unavailable", service=exc.service)
+    accepted = visitor.t("waitlist.accepted")
+    notice = await notice_after(services.spaces.accept_office_offer(visitor.token, entry_id), visitor, accepted)
     return see_other(f"/staff/sites/{site_id}/waitlist?notice={quote(notice)}")
