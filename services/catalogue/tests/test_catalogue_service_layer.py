@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from catalogue.domain.offering import OfferingDetails, OfferingRuleBroken, SiteFacts, WrongState
-from catalogue.service_layer.handlers import Catalogue, StaleOffering, UnknownOffering
+from catalogue.service_layer.handlers import Catalogue, UnknownOffering
 from parkgrid.aggregates import InMemoryAggregateStore
 from parkgrid.contracts.catalogue import OfferingStatus
 from parkgrid.events import registry
-from parkgrid.refusals import Refusal, Refused
+from parkgrid.refusals import Refusal, Refused, StaleVersion
 
 NOW = datetime(2026, 5, 4, 9, tzinfo=UTC)
 SITES = {
@@ -87,7 +87,7 @@ async def test_a_retried_create_finds_the_first_offering(catalogue: Catalogue) -
 async def test_a_stale_if_match_is_412_on_if_match(catalogue: Catalogue) -> None:
     _, version = await catalogue.create_offering("o-1", details())
     await catalogue.revise_offering("o-1", version, lambda d: d)
-    with pytest.raises(StaleOffering) as stale:
+    with pytest.raises(StaleVersion) as stale:
         await catalogue.publish_offering("o-1", version)
     assert (stale.value.kind, stale.value.field) == (Refusal.STALE, "If-Match")
     assert stale.value.detail == "offering o-1 is at version 2, not 1"

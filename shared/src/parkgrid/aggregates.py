@@ -106,12 +106,14 @@ async def change(
     *,
     expected_version: int | None = None,
     what: str = "aggregate",
+    stale: str | None = None,
     attempts: int = 100,
 ) -> tuple[Document, int]:
     """Load the aggregate, apply `rule`, save under the version guard; reload and retry if it moved.
 
     With `expected_version` (an If-Match) a moved aggregate is not retried: the caller read
-    something else than what is there now, so `StaleVersion` (412). A missing aggregate is
+    something else than what is there now, so `StaleVersion` (412, its detail `stale` when
+    given). A missing aggregate is
     `Refused.not_found` naming `what`. Returns the document as saved and its version.
     """
     for _ in range(attempts):
@@ -120,7 +122,7 @@ async def change(
             raise Refused.not_found(f"there is no {what} {aggregate_id}")
         version = int(doc["version"])
         if expected_version is not None and version != expected_version:
-            raise StaleVersion(f"{what} {aggregate_id} is at version {version}, not {expected_version}")
+            raise StaleVersion(stale or f"{what} {aggregate_id} is at version {version}, not {expected_version}")
         decision = rule(doc)
         if decision is None:
             return doc, version
@@ -129,7 +131,7 @@ async def change(
             saved = await store.update(aggregate_id, version, state, events)
         except VersionConflict:
             if expected_version is not None:
-                raise StaleVersion(f"{what} {aggregate_id} changed meanwhile") from None
+                raise StaleVersion(stale or f"{what} {aggregate_id} changed meanwhile") from None
             continue
         return {**doc, **state, "version": saved}, saved
     raise VersionConflict(f"{what} {aggregate_id} kept changing; gave up after {attempts} attempts")

@@ -51,7 +51,9 @@ class Refused(Exception):
 
 
 class StaleVersion(Refused):
-    """The aggregate is no longer at the version the caller read (an If-Match that lost)."""
+    """The aggregate is no longer at the version the caller read (an If-Match that lost).
+
+    Named on the `If-Match` header: that is what the caller must read again and resend."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__(Refusal.STALE, detail)
+        super().__init__(Refusal.STALE, detail, field="If-Match")

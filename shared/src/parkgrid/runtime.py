@@ -9,6 +9,7 @@ answer. `create_app` puts every HTTP convention of DESIGN.md around a service's 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pymongo import AsyncMongoClient
 from starlette.types import Scope
 
 from parkgrid.auth import TokenVerifier
-from parkgrid.consumer import ConsumerRunner, Handler
+from parkgrid.consumer import ConsumerRunner, Delivery, Handler
 from parkgrid.events import EventRegistry
 from parkgrid.http import health
 from parkgrid.http.idempotency import IdempotencyMiddleware, IdempotencyRecords
@@ -57,6 +58,10 @@ class Subscription:
     concurrency: int = 1
     newest_per_key: bool = False
     group: str | None = None
+    apply_batch: Callable[[Sequence[Delivery]], Awaitable[None]] | None = None
+    """For a projection: how `parkgrid rebuild` applies a fetched batch at once (see ProjectionSpec)."""
+    after_drop: Callable[[], Awaitable[None]] | None = None
+    """For a projection: what `parkgrid rebuild` runs right after dropping it (e.g. create its indexes)."""
 
 
 class ServiceRuntime:
@@ -151,8 +156,9 @@ class ServiceRuntime:
 
     def subscribe(self, *subscriptions: Subscription) -> list[ConsumerRunner]:
         """Run each subscription's handler in a consumer of its own (see `consume`)."""
-        return [
-            self.consume(
+        runners = []
+        for s in subscriptions:
+            runner = self.consume(
                 name=s.name,
                 topics=s.topics,
                 handler=s.handler,
@@ -161,8 +167,11 @@ class ServiceRuntime:
                 concurrency=s.concurrency,
                 newest_per_key=s.newest_per_key,
             )
-            for s in subscriptions
-        ]
+            if s.projections and (s.apply_batch or s.after_drop):
+                spec = self.projections[s.name]
+                self.projections[s.name] = dataclasses.replace(spec, apply_batch=s.apply_batch, after_drop=s.after_drop)
+            runners.append(runner)
+        return runners
 
     def every(self, name: str, interval: timedelta, job: Callable[[], Awaitable[object]]) -> None:
         """Run `job` every `interval` while the service runs, the first time one interval after start.

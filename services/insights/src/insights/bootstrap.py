@@ -21,7 +21,7 @@ from insights.adapters.projection import PROJECTED_TOPICS, InsightsStore, topics
 from insights.entrypoints.http import routers
 from insights.service_layer.kpis import Kpis
 from insights.service_layer.notifications import NOTIFYING_TOPICS, Notifications
-from insights.service_layer.projection import PROJECTION, Projector, projection_spec
+from insights.service_layer.projection import PROJECTION, Projector
 from insights.settings import InsightsSettings, insights_settings
 from parkgrid.events import registry
 from parkgrid.http.access import provide
@@ -48,6 +48,9 @@ def subscriptions(parts: InsightsParts) -> list[Subscription]:
             topics=topics_of(PROJECTED_TOPICS),
             handler=parts.projector.on_event,
             projections=[parts.store.facts, parts.store.aggregates],
+            # `parkgrid rebuild insights projection` replays in batches, its indexes back right after the drop.
+            apply_batch=parts.projector.on_batch,
+            after_drop=parts.projector.after_drop,
         ),
         Subscription(name="notifications", topics=topics_of(NOTIFYING_TOPICS), handler=parts.notifications.on_event),
     ]
@@ -67,9 +70,6 @@ def build(settings: InsightsSettings) -> InsightsParts:
     runtime.on_store_ready(notifications.ensure_indexes)
     parts = InsightsParts(runtime, store, Projector(store), Kpis(store, ttl=settings.kpi_cache_seconds), notifications)
     runtime.subscribe(*subscriptions(parts))
-    # `parkgrid rebuild insights projection` replays in batches, as `python -m insights rebuild` does.
-    spec = runtime.projections[PROJECTION]
-    runtime.projections[PROJECTION] = projection_spec(parts.projector, spec.topics)
     return parts
 
 

@@ -22,21 +22,30 @@ Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 Staff = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FRONT_DESK))]
 Caller = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FRONT_DESK, Role.MEMBER))]
 """A person: staff, or a member acting for their organisation."""
+StaffOrService = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FRONT_DESK, Role.SERVICE))]
+"""Staff, or another system reading on their behalf (KPIs, reports)."""
 CallerOrService = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.FRONT_DESK, Role.MEMBER, Role.SERVICE))]
 
 
-def at_site(principal: Principal, site_id: str, *, hidden: bool = False) -> None:
-    """Refuse a front desk of another site: 404 when `hidden` (the site's data is not theirs to see), else 403."""
-    if not principal.may_act_at_site(site_id):
+def at_site(principal: Principal, site_id: str | None, *, hidden: bool = False, detail: str | None = None) -> None:
+    """Refuse a front desk of another site: 404 when `hidden` (the site's data is not theirs to see), else 403.
+
+    No site (an online event, a network-wide offering) is everyone's."""
+    if site_id is not None and not principal.may_act_at_site(site_id):
         if hidden:
-            raise NotFound(f"there is no site {site_id}")
-        raise Forbidden(f"you do not work at {site_id}")
+            raise NotFound(detail or f"there is no site {site_id}")
+        raise Forbidden(detail or f"you do not work at {site_id}")
 
 
-def acts_for(principal: Principal, member_id: str, detail: str = "members act only for their own organisation") -> None:
-    """Refuse a member acting for another organisation (403)."""
+def acts_for(
+    principal: Principal,
+    member_id: str,
+    detail: str = "members act only for their own organisation",
+    field: str | None = None,
+) -> None:
+    """Refuse a member acting for another organisation (403, naming `field` when the body chose it)."""
     if not principal.may_act_for_member(member_id):
-        raise Forbidden(detail)
+        raise Forbidden(detail, field=field)
 
 
 def provide(app: FastAPI, *components: object) -> None:

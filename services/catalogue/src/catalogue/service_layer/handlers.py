@@ -23,7 +23,7 @@ from parkgrid.contracts.spaces import SiteSnapshot
 from parkgrid.events import IntegrationEvent
 from parkgrid.known import KnownMembers, KnownSites
 from parkgrid.outbox import AlreadyExists
-from parkgrid.refusals import Refusal, Refused, StaleVersion
+from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Document
 
 Step = Callable[[Offering, "Sites"], tuple[Offering, list[IntegrationEvent]]]
@@ -33,14 +33,6 @@ Step = Callable[[Offering, "Sites"], tuple[Offering, list[IntegrationEvent]]]
 class UnknownOffering(Refused):
     def __init__(self, offering_id: str) -> None:
         super().__init__(Refusal.NOT_FOUND, f"there is no offering {offering_id}")
-
-
-class StaleOffering(StaleVersion):
-    """An If-Match that lost (412), named on its header as the catalogue has always answered."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.field = "If-Match"
 
 
 class _SiteNeeded(Exception):
@@ -137,8 +129,6 @@ class Catalogue:
             except _SiteNeeded as needed:
                 known[needed.site_id] = await self.site_facts(needed.site_id)
                 continue
-            except StaleVersion as stale:
-                raise StaleOffering(stale.detail) from None
             self.written()
             return offering_of(doc), version
 

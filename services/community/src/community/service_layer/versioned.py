@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from parkgrid.aggregates import AggregateStore, Decision, change
 from parkgrid.events import IntegrationEvent
-from parkgrid.refusals import Refused, StaleVersion
+from parkgrid.refusals import Refused
 from parkgrid.store import Document
 
 M = TypeVar("M", bound=BaseModel)
@@ -63,13 +63,7 @@ class Versioned(Generic[M]):
             published.append(bool(events))
             return self.state(changed), list(events)
 
-        try:
-            doc, version = await change(
-                self.store, aggregate_id, rule, expected_version=expected_version, what=self.what
-            )
-        except StaleVersion as stale:
-            stale.field = "If-Match"  # the header the caller should read again
-            raise
+        doc, version = await change(self.store, aggregate_id, rule, expected_version=expected_version, what=self.what)
         if any(published):
             self.notify()
         return self.load(doc), version

@@ -33,7 +33,7 @@ from parkgrid.contracts.spaces import (
     SpaceUpdated,
 )
 from parkgrid.outbox import AlreadyExists, VersionConflict
-from parkgrid.refusals import Refused, StaleVersion
+from parkgrid.refusals import Refused
 from parkgrid.store import Document
 from spaces.adapters.stores import SpacesStore, site_from
 from spaces.domain.model import Hold, Refusal, Space, best_fits, invalid_range
@@ -134,10 +134,14 @@ class Inventory:
     async def _change(
         self, store: AggregateStore, aggregate_id: str, rule: Rule, expected_version: int | None, what: str
     ) -> tuple[Document, int]:
-        try:
-            doc, version = await change(store, aggregate_id, rule, expected_version=expected_version, what=what)
-        except StaleVersion:
-            raise StaleVersion(f"the {what} changed since you read it; read it again") from None
+        doc, version = await change(
+            store,
+            aggregate_id,
+            rule,
+            expected_version=expected_version,
+            what=what,
+            stale=f"the {what} changed since you read it; read it again",
+        )
         self.notify()  # nothing to relay when the rule changed nothing: a wasted wake-up at worst
         return doc, version
 

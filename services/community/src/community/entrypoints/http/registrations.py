@@ -18,7 +18,6 @@ from community.entrypoints.http.scope import (
     RegistrationsService,
     Store,
     actor,
-    at_event_site,
     event_for,
     member_for,
     registration_for,
@@ -76,7 +75,7 @@ async def register(
     if not principal.may_act_for_member(member.member_id):
         raise Forbidden("members register people of their own organisation only", field="person_id")
     if principal.role == Role.FRONT_DESK:
-        at_event_site(principal, event)
+        at_site(principal, event.site_id)
     registration, version, created = await registrations.register(event, member, body.person_id, actor(principal))
     if not created:
         response.status_code = 200

@@ -42,12 +42,6 @@ def tag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-def at_event_site(principal: Principal, event: CommunityEvent) -> None:
-    """A front desk acts at its own sites' events (an online event has no site)."""
-    if event.site_id is not None:
-        at_site(principal, event.site_id)
-
-
 async def member_for(members: Members, member_id: str, principal: Principal) -> tuple[Member, int]:
     """The member as this caller may see it: another organisation's is 404 to a member."""
     if not principal.may_act_for_member(member_id):
@@ -71,7 +65,7 @@ async def event_for(events: Events, event_id: str, principal: Principal) -> tupl
 
 async def staff_event(events: Events, event_id: str, principal: Principal) -> CommunityEvent:
     event, _ = await event_for(events, event_id, principal)
-    at_event_site(principal, event)
+    at_site(principal, event.site_id)
     return event
 
 
@@ -84,5 +78,5 @@ async def registration_for(registrations: Registrations, rid: str, principal: Pr
         found = await registrations.events.find(registration.event_id)
         if found is None:
             raise NotFound(f"there is no registration {rid}")
-        at_event_site(principal, found[0])
+        at_site(principal, found[0].site_id)
     return registration, version

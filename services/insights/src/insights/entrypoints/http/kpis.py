@@ -20,17 +20,15 @@ from insights.domain.facts import end_of_day
 from insights.domain.kpis import BY_NAME, DEFINITIONS, Scope, rows
 from insights.service_layer.kpis import Kpis
 from parkgrid.api.insights import KpiReport
-from parkgrid.auth import Principal, Role, require_roles
+from parkgrid.auth import Role
 from parkgrid.contracts.common import Id
-from parkgrid.http.access import component
+from parkgrid.http.access import StaffOrService, component
 from parkgrid.http.problems import Forbidden, InvalidInput, NotFound, problems
 
 MAX_RANGE_DAYS = 3660
 DEFAULT_RANGE_DAYS = 30
 
 router = APIRouter(prefix="/v1", tags=["kpis"])
-Staff = Annotated[Principal, Depends(require_roles(Role.FRONT_DESK, Role.ADMIN, Role.SERVICE))]
-"""Staff or a service account (the kit's `Staff` admits no services)."""
 KpiQueries = Annotated[Kpis, component(Kpis)]
 
 
@@ -48,7 +46,7 @@ def parse_as_of(value: str | None) -> datetime:
 
 
 async def scope_of(
-    principal: Staff,
+    principal: StaffOrService,
     site_id: Annotated[Id | None, Query(description="One site; the whole network when absent.")] = None,
     first: Annotated[date | None, Query(alias="from", description="First local date, inclusive.")] = None,
     last: Annotated[date | None, Query(alias="to", description="Last local date, inclusive.")] = None,
