@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from parkgrid.auth import Principal, Role
 from parkgrid.consumer import Delivery
 from parkgrid.contracts.common import WeeklyWindow
 from parkgrid.contracts.topics import topic, topics
 from parkgrid.events import registry
-from parkgrid.http.access import acts_for, at_site, component, provide
+from parkgrid.http.access import Scope, acts_for, at_site, component, provide
 from parkgrid.http.models import strict
 from parkgrid.http.problems import Forbidden, NotFound, install_problem_handlers
+from parkgrid.inputs import Day, Instant, LongText, Text
 from parkgrid.refusals import Refused, StaleVersion
 from parkgrid.runtime import ServiceRuntime, Subscription
 from parkgrid.settings import KitSettings
@@ -128,3 +130,53 @@ def test_a_strict_body_refuses_unknown_fields_and_is_made_once() -> None:
     with pytest.raises(ValidationError, match="extra"):
         window_in.model_validate({"weekday": 1, "opens": "09:00", "closes": "12:00", "colour": "red"})
     WeeklyWindow.model_validate({"weekday": 1, "opens": "09:00", "closes": "12:00", "colour": "red"})
+
+
+def test_the_scope_shows_staff_their_sites_members_their_organisation_and_admins_everything() -> None:
+    admin = Scope(Principal(subject="a", role=Role.ADMIN))
+    desk = Scope(DESK_RABAT)
+    member = Scope(MEMBER)
+    assert admin.sees(site_id="site-fes", member_id="m-9")
+    assert desk.sees(site_id="site-rabat", member_id="m-9")
+    assert not desk.sees(site_id="site-fes", member_id="m-1")
+    assert not desk.sees(member_id="m-1")  # no site: nothing places it at theirs
+    assert member.sees(site_id="site-fes", member_id="m-1")
+    assert not member.sees(site_id="site-rabat", member_id="m-2")
+    with pytest.raises(NotFound, match="there is no member m-2"):
+        member.require("member m-2", member_id="m-2")
+    assert admin.query() == {}
+    assert desk.query(site_field="home_site_id") == {"home_site_id": {"$in": ["site-rabat"]}}
+    assert member.query(member_field="_id") == {"_id": "m-1"}
+    assert desk.query(site_field=None) == {"_id": {"$in": []}}
+
+
+class Named(BaseModel):
+    name: Annotated[Text, Field(min_length=1, max_length=20)]
+    note: LongText = ""
+    on: Day | None = None
+    at: Instant | None = None
+
+
+def test_text_is_trimmed_and_control_characters_are_refused_in_words() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/named")
+    async def named(body: Named) -> Named:
+        return body
+
+    client = TestClient(app)
+    ok = client.post("/named", json={"name": "  Fès MedTech ", "note": "line 1\nline 2"})
+    assert ok.json()["name"] == "Fès MedTech"
+    assert ok.json()["note"] == "line 1\nline 2"
+    refused = client.post("/named", json={"name": "\u0000\u0001"}).json()
+    assert refused["errors"] == [{"field": "name", "message": "control characters are not allowed here"}]
+    assert client.post("/named", json={"name": "   "}).status_code == 422
+    for field, value in (
+        ("on", "9999-12-31"),
+        ("at", "9999-12-31T23:00:00-05:00"),
+        ("at", "0001-01-01T00:00:00+05:00"),
+    ):
+        answer = client.post("/named", json={"name": "x", field: value})
+        assert answer.status_code == 422, (field, value)
+        assert answer.json()["errors"][0]["field"] == field

@@ -9,11 +9,12 @@ act, so the rules of DESIGN.md read the same in every service:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 
-from parkgrid.auth import Principal, Role, require_roles
+from parkgrid.auth import Principal, Role, require_roles, verified_principal
 from parkgrid.http.problems import Forbidden, NotFound
 
 T = TypeVar("T")
@@ -46,6 +47,49 @@ def acts_for(
     """Refuse a member acting for another organisation (403, naming `field` when the body chose it)."""
     if not principal.may_act_for_member(member_id):
         raise Forbidden(detail, field=field)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may see of the park's private data, the one rule every service reads by.
+
+    Admins and service accounts see everything; a front desk sees what is at its own sites;
+    a member sees what belongs to its own organisation. What the caller may not see does not
+    exist for them (404, DESIGN.md), and lists are narrowed to it (`query`).
+    """
+
+    principal: Principal
+
+    def sees(self, *, site_id: str | None = None, member_id: str | None = None) -> bool:
+        """Whether a thing at `site_id` (if it has one) belonging to `member_id` (if any) is the caller's to see."""
+        role = self.principal.role
+        if role in (Role.ADMIN, Role.SERVICE):
+            return True
+        if role == Role.FRONT_DESK:
+            return site_id is not None and site_id in self.principal.sites
+        return member_id is not None and member_id == self.principal.member_id
+
+    def require(self, what: str, *, site_id: str | None = None, member_id: str | None = None) -> None:
+        """404 `there is no <what>` unless the caller sees it."""
+        if not self.sees(site_id=site_id, member_id=member_id):
+            raise NotFound(f"there is no {what}")
+
+    def query(self, *, site_field: str | None = "site_id", member_field: str | None = "member_id") -> dict[str, Any]:
+        """A store filter narrowing a list to what the caller sees (a field None: that side cannot match)."""
+        role = self.principal.role
+        if role in (Role.ADMIN, Role.SERVICE):
+            return {}
+        if role == Role.FRONT_DESK:
+            return {site_field: {"$in": list(self.principal.sites)}} if site_field else {"_id": {"$in": []}}
+        return {member_field: self.principal.member_id} if member_field else {"_id": {"$in": []}}
+
+
+async def scope_of(request: Request) -> Scope:
+    return Scope(verified_principal(request))
+
+
+Scoped = Annotated[Scope, Depends(scope_of)]
+"""The caller's scope, as a dependency: `scope: Scoped`."""
 
 
 def provide(app: FastAPI, *components: object) -> None:

@@ -15,12 +15,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from parkgrid.inputs import MULTI_LINE, SINGLE_LINE
 from parkgrid.logging import get_logger
 from parkgrid.refusals import Refusal, Refused
 
 log = get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+TEXT_PATTERNS = (SINGLE_LINE, MULTI_LINE)
 _TYPE_BASE = "urn:parkgrid:problem:"
 
 
@@ -175,6 +177,13 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "(body)"
 
 
+def _message_of(error: Any) -> str:
+    """Pydantic's message, but in words for the kit's own text patterns (a regex says nothing to a person)."""
+    if error.get("type") == "string_pattern_mismatch" and (error.get("ctx") or {}).get("pattern") in TEXT_PATTERNS:
+        return "control characters are not allowed here"
+    return str(error["msg"])
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -186,7 +195,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_of(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        errors = [{"field": _field_of(e["loc"]), "message": _message_of(e)} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse(
             {

@@ -1,0 +1,68 @@
+"""What a client may send: dates and instants within the network's calendar, and clean text.
+
+Python's dates end at 9999-12-31 and its arithmetic overflows near both ends: a date such
+as 9999-12-31 with an offset, or one a service adds a day to, raised `OverflowError` deep in
+a handler (a 500, and the connection closed). Every date and instant a request carries is
+one of these types instead, so it is checked once, at the edge, and refused with a 422
+naming the field. The window (2000-01-01 to 2199-12-31) is far wider than anything a park
+books, and far enough from Python's limits that any arithmetic a rule does stays valid;
+how far ahead a booking may be made is each service's own rule, on top.
+
+Text a person types is trimmed, and control characters (a NUL, an escape) are refused: they
+are never meant, break exports and terminals, and hide names from search. Multi-line text
+keeps its line breaks and tabs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2199, 12, 31)
+_RANGE = f"between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+
+
+def in_calendar(value: date) -> date:
+    """`value` if within the network's calendar; a ValueError (a 422 at the edge) otherwise."""
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"a date must be {_RANGE}")
+    return value
+
+
+def in_calendar_instant(value: datetime) -> datetime:
+    """`value` if its instant (in UTC) is within the network's calendar."""
+    try:
+        day = value.astimezone(UTC).date()
+    except OverflowError:
+        raise ValueError(f"an instant must be {_RANGE}") from None
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"an instant must be {_RANGE}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(in_calendar), Field(description=f"A date {_RANGE}.")]
+"""A calendar date a client sends (a query's `date`, a residency's `starts_on`)."""
+
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(in_calendar_instant),
+    Field(description=f"An RFC 3339 date-time with its offset, {_RANGE}."),
+]
+"""A moment a client sends, always with its UTC offset."""
+
+
+SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
+"""No control character at all (Unicode category Cc)."""
+MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+"""No control character but line feed, carriage return and tab."""
+
+# As string constraints (not a validator function), so that a use site's own
+# `Field(min_length=..., max_length=...)` joins them in one check, on the trimmed text.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SINGLE_LINE)]
+"""One line a person types (a name, a title, a reason): trimmed, no control characters."""
+
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, pattern=MULTI_LINE)]
+"""Text a person types over several lines (a description, a note): trimmed, line breaks kept."""
