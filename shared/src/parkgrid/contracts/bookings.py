@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from parkgrid.contracts.catalogue import OfferingCategory
 from parkgrid.contracts.common import Actor, Contract, Id, LocalizedText, TimeRange, TimeZone
 from parkgrid.events import IntegrationEvent, registry
+from parkgrid.inputs import Day, Instant
 
 # --- bookings ------------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ class BookingSnapshot(Contract):
     party_size: int = Field(ge=1, le=500)
     booked_by: Actor
     status: BookingStatus
-    requested_at: AwareDatetime
+    requested_at: Instant
     reservation_request_id: Id | None = Field(None, description="Set when the session needs a space.")
     space_id: Id | None = None
     credits: int = Field(0, ge=0, description="Credits this booking consumes.")
@@ -57,7 +57,7 @@ class BookingConfirmed(IntegrationEvent, BookingSnapshot):
     """The member has the seat (and its space, if any)."""
 
     event_type = "parkgrid.bookings.booking.confirmed"
-    confirmed_at: AwareDatetime
+    confirmed_at: Instant
 
 
 @registry.register
@@ -84,7 +84,7 @@ class BookingCheckedIn(IntegrationEvent, BookingSnapshot):
     """The member arrived and was checked in."""
 
     event_type = "parkgrid.bookings.booking.checked_in"
-    checked_in_at: AwareDatetime
+    checked_in_at: Instant
     checked_in_by: Actor
 
 
@@ -115,7 +115,7 @@ class WaitlistEntrySnapshot(Contract):
     person_id: Id
     party_size: int = Field(ge=1, le=500)
     position: int = Field(ge=1)
-    joined_at: AwareDatetime
+    joined_at: Instant
     status: str = Field(pattern=r"^(waiting|promoted|left)$")
 
 
@@ -143,8 +143,8 @@ class EntitlementSnapshot(Contract):
     entitlement_id: Id
     member_id: Id
     category: OfferingCategory
-    period_start: date
-    period_end: date = Field(description="Last day, inclusive.")
+    period_start: Day
+    period_end: Day = Field(description="Last day, inclusive.")
     allowance: int = Field(ge=0)
     used: int = Field(ge=0)
     remaining: int = Field(ge=0)

@@ -7,12 +7,12 @@ They are contract types (what is published), not any service's domain model.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from parkgrid.inputs import Day, Instant
 from parkgrid.zones import NETWORK_TIME_ZONE as NETWORK_TIME_ZONE
 from parkgrid.zones import TimeZone as TimeZone
 from parkgrid.zones import iana_zone as iana_zone
@@ -97,8 +97,8 @@ class WeeklyWindow(Contract):
 class Closure(Contract):
     """Days when something is closed (holidays, works), inclusive, in local dates."""
 
-    first_day: date
-    last_day: date
+    first_day: Day
+    last_day: Day
     reason: str = Field(max_length=200)
 
     @model_validator(mode="after")
@@ -126,8 +126,8 @@ class SpaceRequirement(Contract):
 class TimeRange(Contract):
     """A span of time with offsets (RFC 3339); ends after it starts."""
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> TimeRange:

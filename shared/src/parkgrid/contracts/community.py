@@ -3,10 +3,9 @@ events, and registrations to them."""
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from parkgrid.contracts.common import (
     Actor,
@@ -24,6 +23,7 @@ from parkgrid.contracts.common import (
     TimeZone,
 )
 from parkgrid.events import IntegrationEvent, registry
+from parkgrid.inputs import Day, Instant
 
 # --- members -------------------------------------------------------------------------
 
@@ -48,8 +48,8 @@ class Programme(Contract):
 
     stage: ProgrammeStage
     cohort: str | None = Field(None, max_length=50)
-    started_on: date
-    planned_end_on: date | None = None
+    started_on: Day
+    planned_end_on: Day | None = None
 
 
 class MemberSnapshot(Contract):
@@ -92,7 +92,7 @@ class MemberLeft(IntegrationEvent, MemberSnapshot):
     """An organisation left the programme (recorded, never deleted)."""
 
     event_type = "parkgrid.community.member.left"
-    left_on: date
+    left_on: Day
     reason: str | None = Field(None, max_length=500)
 
 
@@ -218,7 +218,7 @@ class RegistrationSnapshot(Contract):
     person_id: Id
     status: RegistrationStatus
     waitlist_position: int | None = Field(None, ge=1)
-    registered_at: AwareDatetime
+    registered_at: Instant
     registered_by: Actor
     event_time: TimeRange
     event_title: LocalizedText
@@ -259,4 +259,4 @@ class RegistrationCheckedIn(IntegrationEvent, RegistrationSnapshot):
     """The person was checked in at the door."""
 
     event_type = "parkgrid.community.registration.checked_in"
-    checked_in_at: AwareDatetime
+    checked_in_at: Instant

@@ -8,10 +8,9 @@ command's `request_id` and the requester's `reference_id`.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from parkgrid.contracts.common import (
     Actor,
@@ -26,6 +25,7 @@ from parkgrid.contracts.common import (
     WeeklyWindow,
 )
 from parkgrid.events import IntegrationEvent, registry
+from parkgrid.inputs import Day, Instant
 
 # --- sites ---------------------------------------------------------------------------
 
@@ -122,8 +122,8 @@ class ResidencySnapshot(Contract):
     space_id: Id
     space_kind: SpaceKind
     seats: int = Field(ge=1, le=200)
-    starts_on: date
-    ends_on: date = Field(description="Last day, inclusive.")
+    starts_on: Day
+    ends_on: Day = Field(description="Last day, inclusive.")
     status: ResidencyStatus
     allocated_by: Actor
 
@@ -140,7 +140,7 @@ class ResidencyExtended(IntegrationEvent, ResidencySnapshot):
     """A residency's end moved later."""
 
     event_type = "parkgrid.spaces.residency.extended"
-    previous_ends_on: date
+    previous_ends_on: Day
 
 
 @registry.register
@@ -150,7 +150,7 @@ class ResidencyMoved(IntegrationEvent, ResidencySnapshot):
     event_type = "parkgrid.spaces.residency.moved"
     previous_space_id: Id
     previous_site_id: Id | None = Field(None, description="The site left, when the move changed site.")
-    moved_on: date | None = Field(None, description="First day in the new space.")
+    moved_on: Day | None = Field(None, description="First day in the new space.")
 
 
 @registry.register
@@ -223,7 +223,7 @@ class ReservationReleased(IntegrationEvent, ReservationSnapshot):
     """A reservation was given back; its space is free again."""
 
     event_type = "parkgrid.spaces.reservation.released"
-    released_at: AwareDatetime
+    released_at: Instant
 
 
 # --- day passes ----------------------------------------------------------------------
@@ -239,7 +239,7 @@ class DayPassIssued(IntegrationEvent):
     space_id: Id
     member_id: Id
     person_id: Id
-    day: date
+    day: Day
     places_taken: int = Field(ge=1, description="Places taken in the area that day, this pass included.")
     capacity: int = Field(ge=1)
 
@@ -261,8 +261,8 @@ class OfficeOffer(Contract):
     space_id: Id
     space_name: str = Field(min_length=1, max_length=200)
     capacity: int = Field(ge=1, le=2000)
-    starts_on: date
-    ends_on: date = Field(description="Last day, inclusive.")
+    starts_on: Day
+    ends_on: Day = Field(description="Last day, inclusive.")
     residency_id: Id = Field(description="The residency that starts if the offer is accepted.")
     offered_by: Actor
 
@@ -277,7 +277,7 @@ class OfficeWaitlistEntrySnapshot(Contract):
     site_id: Id
     member_id: Id
     seats: int = Field(ge=1, le=200, description="The office size waited for.")
-    joined_at: AwareDatetime
+    joined_at: Instant
     position: int | None = Field(None, ge=1, description="Place in line when published (1 = next); none once out.")
     status: WaitlistStatus
     offer: OfficeOffer | None = None
