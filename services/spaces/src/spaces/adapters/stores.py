@@ -64,8 +64,9 @@ class SpacesStore:
         doc = await self.spaces.get(space_id)
         return (space_from(doc), doc["version"]) if doc else None
 
-    async def all_sites(self) -> list[tuple[Site, int]]:
-        docs = await self.sites.collection.find({}, {"outbox": 0}).sort("_id", ASCENDING).to_list()
+    async def all_sites(self, where: Document | None = None) -> list[tuple[Site, int]]:
+        """Every site, or those matching `where` (a caller's scope)."""
+        docs = await self.sites.collection.find(where or {}, {"outbox": 0}).sort("_id", ASCENDING).to_list()
         return [(site_from(d), d["version"]) for d in docs]
 
     async def spaces_of(

@@ -54,8 +54,11 @@ class WaitlistStore:
             query["status"] = {"$in": [s.value for s in OPEN]}
         return await self._find(query)
 
-    async def of_member(self, member_id: str, site_id: str | None = None, seats: int | None = None) -> list[Document]:
-        query: Document = {"member_id": member_id}
+    async def of_member(
+        self, member_id: str, site_id: str | None = None, seats: int | None = None, *, within: Document | None = None
+    ) -> list[Document]:
+        """The member's entries (of one site and line, if given), among those matching `within` (a caller's scope)."""
+        query: Document = {"$and": [within, {"member_id": member_id}]} if within else {"member_id": member_id}
         if site_id is not None:
             query["site_id"] = site_id
         if seats is not None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement, WeeklyWindow
 from parkgrid.contracts.spaces import RefusalReason, SiteStatus, SpaceStatus
+from parkgrid.inputs import LATEST
 
 LONGEST_RESERVATION = timedelta(days=31)
 """A reservation is short-term; anything longer is a residency."""
@@ -181,6 +182,23 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise ValueError(day)
+
+
+LONGEST_RESIDENCY = timedelta(days=366 * 5)
+
+
+def residency_term(starts_on: date, ends_on: date | None) -> tuple[date, str | None]:
+    """A residency's last day (18 months from `starts_on` unless `ends_on`), and what is wrong with it, if anything.
+
+    Within the network's calendar: a default end past its last day is refused, not published."""
+    last_day = ends_on or add_months(starts_on, INCUBATION) - timedelta(days=1)
+    if last_day < starts_on:
+        return last_day, "ends_on must not be before starts_on"
+    if last_day - starts_on > LONGEST_RESIDENCY:
+        return last_day, "a residency lasts at most 5 years"
+    if last_day > LATEST:
+        return last_day, f"a residency ends by {LATEST.isoformat()}: give its ends_on"
+    return last_day, None
 
 
 def best_fits(spaces: Iterable[Space], requirement: SpaceRequirement) -> list[Space]:

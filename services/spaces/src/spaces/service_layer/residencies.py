@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ from parkgrid.store import Document
 from parkgrid.zones import NETWORK_TIME_ZONE
 from spaces.adapters.stores import SpacesStore, stays_of
 from spaces.domain.members import member_from
-from spaces.domain.model import INCUBATION, RESIDENCY_KINDS, Hold, Space, add_months, day_range
+from spaces.domain.model import RESIDENCY_KINDS, Hold, Space, day_range, residency_term
 from spaces.domain.stays import Stay, StayRefused, ended, extended, moved
 
 
@@ -101,11 +101,9 @@ class Residencies:
         if not member.active:
             raise ResidencyRefused(f"{member.name} has left the programme", "member_id", taken=True)
         space = await self._residency_space(allocation.site_id, allocation.space_id)
-        ends_on = allocation.ends_on or add_months(allocation.starts_on, INCUBATION) - timedelta(days=1)
-        if ends_on < allocation.starts_on:
-            raise ResidencyRefused("ends_on must not be before starts_on", "ends_on")
-        if ends_on > allocation.starts_on + timedelta(days=366 * 5):
-            raise ResidencyRefused("a residency lasts at most 5 years", "ends_on")
+        ends_on, wrong = residency_term(allocation.starts_on, allocation.ends_on)
+        if wrong is not None:
+            raise ResidencyRefused(wrong, "ends_on")
         rid = allocation.residency_id
         start, end = day_range(allocation.starts_on, ends_on)
         calendars = self.store.residency_calendars

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from parkgrid.contracts.common import Actor
@@ -30,7 +30,7 @@ from parkgrid.store import Document
 from spaces.adapters.stores import SpacesStore
 from spaces.adapters.waitlist import WaitlistStore, ticket_of
 from spaces.domain.members import member_from
-from spaces.domain.model import INCUBATION, Hold, add_months, day_range
+from spaces.domain.model import Hold, day_range, residency_term
 from spaces.domain.waitlist import (
     OPEN,
     WaitlistRefused,
@@ -140,11 +140,9 @@ class Waitlist:
         refusal = office_refusal(office.kind, office.status, office.capacity, seats)
         if refusal is not None:
             raise WaitlistRefused(refusal, "seats" if offering.seats and office.capacity < seats else "space_id")
-        ends_on = offering.ends_on or add_months(offering.starts_on, INCUBATION) - timedelta(days=1)
-        if ends_on < offering.starts_on:
-            raise WaitlistRefused("ends_on must not be before starts_on", "ends_on")
-        if ends_on > offering.starts_on + timedelta(days=366 * 5):
-            raise WaitlistRefused("a residency lasts at most 5 years", "ends_on")
+        ends_on, wrong = residency_term(offering.starts_on, offering.ends_on)
+        if wrong is not None:
+            raise WaitlistRefused(wrong, "ends_on")
         start, end = day_range(offering.starts_on, ends_on)
         calendars = self.store.residency_calendars
         while True:

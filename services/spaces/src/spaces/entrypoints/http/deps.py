@@ -1,12 +1,14 @@
-"""What routes are given: the service's parts by type (`provide` in bootstrap), and site look-ups
-that answer the way DESIGN.md says (a site named in a body: 422; a path of another site: 404)."""
+"""What routes are given: the service's parts by type (`provide` in bootstrap), and look-ups that
+answer by the kit's one rule of what a caller sees (`parkgrid.http.access.Scope`, DESIGN.md):
+a site named in a body is unknown (422) or another desk's (403); a site in a path, or a thing
+of another site or organisation, is not found (404)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from parkgrid.auth import Principal
-from parkgrid.http.access import at_site, component
+from parkgrid.http.access import Scope, at_site, component
 from parkgrid.known import KnownMembers
 from parkgrid.refusals import Refused
 from parkgrid.store import Document
@@ -37,19 +39,18 @@ async def named_site(store: SpacesStore, principal: Principal, site_id: str) -> 
     return found[0]
 
 
-async def visible_site(store: SpacesStore, principal: Principal, site_id: str) -> Site:
-    """The site of a path: unknown, or another desk's, is not found (404)."""
+async def site_in_scope(store: SpacesStore, principal: Principal, site_id: str) -> tuple[Site, int]:
+    """The site of a path, and its version: unknown, or not the caller's to see, is not found (404)."""
+    Scope(principal).require(f"site {site_id}", site_id=site_id)
     found = await store.site(site_id)
     if found is None:
         raise Refused.not_found(f"there is no site {site_id}")
-    at_site(principal, site_id, hidden=True)
-    return found[0]
+    return found
 
 
-def members_own(doc: Document | None, principal: Principal, what: str, aggregate_id: str) -> Document:
-    """A member organisation's thing (residency, waitlist entry), if the caller may see it: theirs, at their site."""
-    if doc is None or not (
-        principal.may_act_for_member(doc["member_id"]) and principal.may_act_at_site(doc["site_id"])
-    ):
-        raise Refused.not_found(f"there is no {what} {aggregate_id}")
+def in_scope(doc: Document | None, principal: Principal, what: str) -> Document:
+    """A stored thing of a site (and of a member organisation, if it has one), if the caller sees it; else 404."""
+    if doc is None:
+        raise Refused.not_found(f"there is no {what}")
+    Scope(principal).require(what, site_id=doc["site_id"], member_id=doc.get("member_id"))
     return doc

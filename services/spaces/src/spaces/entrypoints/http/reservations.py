@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from parkgrid.api.spaces import ReservationRead
 from parkgrid.contracts.common import Feature, Id, SpaceKind, SpaceRequirement, TimeRange
@@ -13,9 +13,9 @@ from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
 from parkgrid.http.params import PathId
 from parkgrid.http.problems import problems
-from parkgrid.refusals import Refused
+from parkgrid.inputs import Instant
 from spaces.domain.model import LONGEST_RESERVATION
-from spaces.entrypoints.http.deps import ReservationsPart, Store, named_site
+from spaces.entrypoints.http.deps import ReservationsPart, Store, in_scope, named_site
 from spaces.service_layer.handlers import ReservationRequest
 from spaces.views import reservation_body
 
@@ -29,8 +29,8 @@ class RequirementIn(RequestModel):
 
 
 class TimeRangeIn(RequestModel):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
 
     @model_validator(mode="after")
     def _sensible(self) -> TimeRangeIn:
@@ -80,9 +80,7 @@ async def reserve(
 async def get_reservation(
     reservation_id: PathId, principal: Staff, store: Store, reservations: ReservationsPart
 ) -> dict[str, object]:
-    doc = await reservations.get(reservation_id)
-    if doc is None or not principal.may_act_at_site(doc["site_id"]):
-        raise Refused.not_found(f"there is no reservation {reservation_id}")
+    doc = in_scope(await reservations.get(reservation_id), principal, f"reservation {reservation_id}")
     found = await store.site(doc["site_id"])
     return reservation_body(doc, found[0].time_zone if found else None)
 
@@ -90,9 +88,7 @@ async def get_reservation(
 @router.post("/reservations/{reservation_id}/release", response_model=ReservationRead, responses=problems(403, 404))
 async def release(reservation_id: PathId, principal: Staff, reservations: ReservationsPart) -> dict[str, object]:
     """Give the space back; a refused or released reservation stays as it is."""
-    doc = await reservations.get(reservation_id)
-    if doc is None or not principal.may_act_at_site(doc["site_id"]):
-        raise Refused.not_found(f"there is no reservation {reservation_id}")
+    in_scope(await reservations.get(reservation_id), principal, f"reservation {reservation_id}")
     released = await reservations.release(reservation_id)
     assert released is not None
     return reservation_body(released)

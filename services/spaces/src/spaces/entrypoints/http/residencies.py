@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
@@ -15,8 +15,9 @@ from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
 from parkgrid.http.params import PathId
 from parkgrid.http.problems import problems
+from parkgrid.inputs import Day, Text
 from parkgrid.store import Document
-from spaces.entrypoints.http.deps import Members, ResidenciesPart, Store, members_own, named_site
+from spaces.entrypoints.http.deps import Members, ResidenciesPart, Store, in_scope, named_site
 from spaces.service_layer.residencies import Allocation, Move, Residencies
 from spaces.views import residency_body
 
@@ -27,28 +28,28 @@ class ResidencyIn(RequestModel):
     member_id: Id
     site_id: Id
     space_id: Id
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: Day
+    ends_on: Day | None = None
 
 
 class ExtensionIn(RequestModel):
-    ends_on: date
+    ends_on: Day
 
 
 class EndIn(RequestModel):
-    ends_on: date | None = None
-    reason: str | None = Field(None, max_length=500)
+    ends_on: Day | None = None
+    reason: Annotated[Text, Field(max_length=500)] | None = None
 
 
 class MoveIn(RequestModel):
     space_id: Id
     site_id: Id | None = Field(None, description="The target site; the residency's own by default.")
-    moves_on: date = Field(description="First day in the new space.")
+    moves_on: Day = Field(description="First day in the new space.")
 
 
 async def residency_for(residencies: Residencies, residency_id: str, principal: Principal) -> Document:
-    """The residency, if the caller may see it (their organisation's, at their site)."""
-    return members_own(await residencies.get(residency_id), principal, "residency", residency_id)
+    """The residency, if the caller may see it (their organisation's, or at their site)."""
+    return in_scope(await residencies.get(residency_id), principal, f"residency {residency_id}")
 
 
 @router.post("/residencies", status_code=201, response_model=ResidencyRead, responses=problems(403, 409))

@@ -10,26 +10,33 @@ from pydantic import Field
 from parkgrid.api.spaces import SiteList, SiteRead
 from parkgrid.contracts.common import Closure, Id, TimeZone, WeeklyWindow
 from parkgrid.contracts.spaces import SiteSnapshot, SiteStatus
-from parkgrid.http.access import Admin, Staff
+from parkgrid.http.access import Admin, Scope, Staff
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel, strict
 from parkgrid.http.params import PathId
 from parkgrid.http.preconditions import etag, required_version
 from parkgrid.http.problems import problems
-from parkgrid.refusals import Refused
-from spaces.entrypoints.http.deps import InventoryPart, Store
+from parkgrid.inputs import Text
+from spaces.entrypoints.http.deps import InventoryPart, Store, site_in_scope
 from spaces.views import site_body
 
 router = APIRouter(prefix="/v1", tags=["sites"])
 
 WindowIn = strict(WeeklyWindow)
-ClosureIn = strict(Closure)
+Name = Annotated[Text, Field(min_length=1, max_length=200)]
+City = Annotated[Text, Field(min_length=1, max_length=100)]
+
+
+class ClosureIn(strict(Closure)):  # type: ignore[misc]
+    """A closure as sent: its reason one line of text."""
+
+    reason: Annotated[Text, Field(max_length=200)]
 
 
 class SiteIn(RequestModel):
     site_id: Id | None = None
-    name: str = Field(min_length=1, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
+    name: Name
+    city: City
     country: str = Field(pattern=r"^[A-Z]{2}$")
     time_zone: TimeZone
     opening_hours: list[WindowIn] = Field(max_length=50)  # type: ignore[valid-type]
@@ -37,8 +44,8 @@ class SiteIn(RequestModel):
 
 
 class SitePatch(RequestModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    city: str | None = Field(None, min_length=1, max_length=100)
+    name: Name | None = None
+    city: City | None = None
     time_zone: TimeZone | None = None
     opening_hours: list[WindowIn] | None = Field(None, max_length=50)  # type: ignore[valid-type]
     closures: list[ClosureIn] | None = Field(None, max_length=500)  # type: ignore[valid-type]
@@ -60,14 +67,13 @@ async def register_site(
 
 @router.get("/sites", response_model=SiteList, responses=problems(403))
 async def list_sites(principal: Staff, store: Store) -> dict[str, object]:
-    return {"items": [site_body(s, v) for s, v in await store.all_sites()]}
+    """The caller's sites (every site for an admin)."""
+    return {"items": [site_body(s, v) for s, v in await store.all_sites(Scope(principal).query(member_field=None))]}
 
 
 @router.get("/sites/{site_id}", response_model=SiteRead, responses=problems(403, 404))
 async def get_site(site_id: PathId, response: Response, principal: Staff, store: Store) -> dict[str, object]:
-    found = await store.site(site_id)
-    if found is None:
-        raise Refused.not_found(f"there is no site {site_id}")
+    found = await site_in_scope(store, principal, site_id)
     response.headers["ETag"] = etag(found[1])
     return site_body(*found)
 

@@ -10,33 +10,37 @@ from pydantic import Field
 from parkgrid.api.spaces import SpaceList, SpaceRead
 from parkgrid.contracts.common import Feature, Id, SpaceKind
 from parkgrid.contracts.spaces import SpaceSnapshot
-from parkgrid.http.access import Admin, Staff
+from parkgrid.http.access import Admin, Scope, Staff
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
 from parkgrid.http.params import PathId
 from parkgrid.http.preconditions import etag, required_version
 from parkgrid.http.problems import problems
+from parkgrid.inputs import Text
 from parkgrid.refusals import Refused
-from spaces.entrypoints.http.deps import InventoryPart, Store
+from spaces.entrypoints.http.deps import InventoryPart, Store, site_in_scope
 from spaces.views import space_body
 
 router = APIRouter(prefix="/v1", tags=["spaces"])
 
+Name = Annotated[Text, Field(min_length=1, max_length=200)]
+Floor = Annotated[Text, Field(max_length=20)]
+
 
 class SpaceIn(RequestModel):
     space_id: Id | None = None
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: SpaceKind
     capacity: int = Field(ge=1, le=2000)
-    floor: str | None = Field(None, max_length=20)
+    floor: Floor | None = None
     features: list[Feature] = Field(default_factory=list, max_length=30)
     buffer_minutes: int = Field(0, ge=0, le=240)
 
 
 class SpacePatch(RequestModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = None
     capacity: int | None = Field(None, ge=1, le=2000)
-    floor: str | None = Field(None, max_length=20)
+    floor: Floor | None = None
     features: list[Feature] | None = Field(None, max_length=30)
     buffer_minutes: int | None = Field(None, ge=0, le=240)
 
@@ -61,10 +65,10 @@ async def search_spaces(
     store: Store,
     kind: SpaceKind | None = None,
     min_capacity: Annotated[int | None, Query(ge=1, le=2000)] = None,
-    feature: Annotated[list[str] | None, Query()] = None,
+    feature: Annotated[list[Feature] | None, Query(max_length=30)] = None,
 ) -> dict[str, object]:
-    if await store.site(site_id) is None:
-        raise Refused.not_found(f"there is no site {site_id}")
+    """The site's spaces; another desk's site is not found (404)."""
+    await site_in_scope(store, principal, site_id)
     found = await store.spaces_of(site_id, kind=kind, min_capacity=min_capacity, features=feature)
     return {"items": [space_body(s, v) for s, v in found]}
 
@@ -74,6 +78,7 @@ async def get_space(space_id: PathId, response: Response, principal: Staff, stor
     found = await store.space(space_id)
     if found is None:
         raise Refused.not_found(f"there is no space {space_id}")
+    Scope(principal).require(f"space {space_id}", site_id=found[0].site_id)
     response.headers["ETag"] = etag(found[1])
     return space_body(*found)
 

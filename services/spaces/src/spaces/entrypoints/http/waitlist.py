@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -10,13 +9,14 @@ from pydantic import Field
 
 from parkgrid.api.spaces import AcceptedOffer, SiteWaitlist, SteppedOut, WaitlistEntryList, WaitlistEntryRead
 from parkgrid.auth import Principal
-from parkgrid.contracts.common import Actor, Id
-from parkgrid.http.access import Caller, Staff, acts_for
+from parkgrid.contracts.common import ID_PATTERN, Actor, Id
+from parkgrid.http.access import Caller, Scope, Staff, acts_for
 from parkgrid.http.models import RequestModel
 from parkgrid.http.params import PathId
 from parkgrid.http.problems import problems
+from parkgrid.inputs import Day, Text
 from parkgrid.store import Document
-from spaces.entrypoints.http.deps import Members, Store, WaitlistPart, members_own, named_site, visible_site
+from spaces.entrypoints.http.deps import Members, Store, WaitlistPart, in_scope, named_site, site_in_scope
 from spaces.service_layer.waitlist import Offering, Waitlist
 from spaces.views import entry_body, placed, residency_body, site_waitlist
 
@@ -31,18 +31,18 @@ class WaitlistJoinIn(RequestModel):
 
 class OfferIn(RequestModel):
     space_id: Id
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: Day
+    ends_on: Day | None = None
     seats: int | None = Field(None, ge=1, le=200, description="The line served; the office's size by default.")
 
 
 class AnswerIn(RequestModel):
-    reason: str | None = Field(None, max_length=500)
+    reason: Annotated[Text, Field(max_length=500)] | None = None
 
 
 async def entry_for(waitlist: Waitlist, entry_id: str, principal: Principal) -> Document:
-    """The entry, if the caller may see it (their organisation's, at their site)."""
-    return members_own(await waitlist.get(entry_id), principal, "waitlist entry", entry_id)
+    """The entry, if the caller may see it (their organisation's, or at their site)."""
+    return in_scope(await waitlist.get(entry_id), principal, f"waitlist entry {entry_id}")
 
 
 async def stepped_out(waitlist: Waitlist, entry: Document, successor: Document | None) -> dict[str, object]:
@@ -68,14 +68,14 @@ async def join_waitlist(
 
 @router.get("/office-waitlist", response_model=WaitlistEntryList, responses=problems(403))
 async def member_entries(
-    principal: Caller, waitlist: WaitlistPart, member_id: Annotated[str, Query(min_length=1, max_length=100)]
+    principal: Caller,
+    waitlist: WaitlistPart,
+    member_id: Annotated[str, Query(min_length=1, max_length=100, pattern=ID_PATTERN)],
 ) -> dict[str, object]:
-    acts_for(principal, member_id, "members see only their own organisation's entries")
-    docs = await waitlist.waitlist.of_member(member_id)
-    return {
-        "items": [await placed(waitlist, d) for d in docs if principal.may_act_at_site(d["site_id"])],
-        "next_cursor": None,
-    }
+    """The organisation's entries the caller sees: a front desk, those at its sites."""
+    acts_for(principal, member_id, "members see only their own organisation's entries", field="query.member_id")
+    docs = await waitlist.waitlist.of_member(member_id, within=Scope(principal).query())
+    return {"items": [await placed(waitlist, d) for d in docs], "next_cursor": None}
 
 
 @router.get("/office-waitlist/{entry_id}", response_model=WaitlistEntryRead, responses=problems(403, 404))
@@ -88,7 +88,7 @@ async def line_of_site(
     site_id: PathId, principal: Staff, store: Store, waitlist: WaitlistPart, members: Members
 ) -> dict[str, object]:
     """The front desk's view: every open entry of the site, line by line (office size), in order."""
-    await visible_site(store, principal, site_id)
+    await site_in_scope(store, principal, site_id)
     return await site_waitlist(waitlist, members, site_id)
 
 
@@ -102,7 +102,7 @@ async def offer_office(
     site_id: PathId, body: OfferIn, principal: Staff, store: Store, waitlist: WaitlistPart
 ) -> dict[str, object]:
     """An office freed up: offer it to the first in line of its size (or of `seats`)."""
-    await visible_site(store, principal, site_id)
+    await site_in_scope(store, principal, site_id)
     doc = await waitlist.offer(
         Offering(
             site_id=site_id,
