@@ -243,3 +243,83 @@ async def test_seed_publishes_the_demo_grid_idempotently(settings: KitSettings, 
     envelopes = await read_topic(settings, "catalogue.offering", count)
     assert len(envelopes) == count
     assert all(isinstance(registry.parse(e), OfferingPublished) for e in envelopes)
+
+
+EDGE_DAYS = ["9999-12-31", "0001-01-01", "1999-12-31", "2200-01-01"]
+EDGE_INSTANTS = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"]
+CONTROL = "Clinique\u0000\u0001"
+
+
+def closure_on(day: str) -> dict[str, Any]:
+    return {"closures": [{"first_day": day, "last_day": day, "reason": "Fermé"}]}
+
+
+BODY_EDGES: list[tuple[dict[str, Any], str]] = [
+    *[(closure_on(day), "closures.0.first_day") for day in EDGE_DAYS],
+    *[(closure_on(moment), "closures.0.first_day") for moment in EDGE_INSTANTS],
+    ({"title": {"fr": CONTROL, "en": "Legal clinic"}}, "title.fr"),
+    ({"title": {"fr": "Clinique", "en": "Legal\nclinic"}}, "title.en"),
+    ({"title": {"fr": "Clinique", "en": "Legal clinic", "ar": "\u001b[31m"}}, "title.ar"),
+    ({"description": {"fr": "Statuts", "en": "Pact\u0007"}}, "description.en"),
+    ({"provider": {"name": "\u0000\u0001", "kind": "expert"}}, "provider.name"),
+    ({"provider": {"name": "   ", "kind": "expert"}}, "provider.name"),
+    ({"provider": {"name": "X", "kind": "expert", "organisation": "Cabi\u0085net"}}, "provider.organisation"),
+    ({"closures": [{"first_day": "2026-05-26", "last_day": "2026-05-26", "reason": "A\tB"}]}, "closures.0.reason"),
+]
+
+
+async def test_edge_dates_and_control_characters_are_422_naming_the_field(
+    client: httpx.AsyncClient, settings: KitSettings, rabat: None
+) -> None:
+    """Dates outside the network's calendar and control characters are refused at the edge,
+    in every body (POST, PUT, PATCH) and in the search's query, never a 5xx."""
+    admin = auth(settings, Role.ADMIN)
+    created = await client.post("/v1/offerings", json=body(), headers=admin)
+    location, tag = created.headers["Location"], created.headers["ETag"]
+    for changes, field in BODY_EDGES:
+        writes = [
+            client.post("/v1/offerings", json=body(**changes), headers=admin),
+            client.put(location, json=body(**changes), headers={**admin, "If-Match": tag}),
+            client.patch(location, json=changes, headers={**admin, "If-Match": tag}),
+        ]
+        for response in await asyncio.gather(*writes):
+            assert response.status_code == 422, (changes, response.request.method, response.text)
+            assert response.headers["content-type"].startswith(PROBLEM)
+            assert field in [e["field"] for e in response.json()["errors"]], response.json()
+    control = await client.post("/v1/offerings", json=body(title={"fr": CONTROL, "en": "x"}), headers=admin)
+    assert control.json()["errors"][0]["message"] == "control characters are not allowed here"
+
+    queries: list[tuple[dict[str, str], str]] = [
+        *[({"available_from": day, "available_to": "2026-06-01"}, "available_from") for day in EDGE_DAYS],
+        *[({"available_from": "2026-06-01", "available_to": day}, "available_to") for day in EDGE_DAYS],
+        *[({"available_from": m, "available_to": m}, "available_from") for m in EDGE_INSTANTS],
+        ({"q": "clinique\u0000"}, "q"),
+        ({"q": "\u0001\u0002"}, "q"),
+        ({"q": "   "}, "q"),
+        ({"site": "site-rabat\u0000"}, "site"),
+        ({"member_id": "m-1\u001b"}, "member_id"),
+    ]
+    for member in (admin, auth(settings, Role.MEMBER), auth(settings, Role.FRONT_DESK)):
+        for params, field in queries:
+            response = await client.get("/v1/offerings", params=params, headers=member)
+            assert response.status_code == 422, (params, response.text)
+            assert response.headers["content-type"].startswith(PROBLEM)
+            assert f"query.{field}" in [e["field"] for e in response.json()["errors"]], response.json()
+    # the edges of the calendar itself are fine, and text is trimmed
+    widest = await client.get(
+        "/v1/offerings", params={"available_from": "2199-12-01", "available_to": "2199-12-31"}, headers=admin
+    )
+    assert widest.status_code == 200, widest.text
+    earliest = await client.get(
+        "/v1/offerings", params={"available_from": "2000-01-01", "available_to": "2000-01-31"}, headers=admin
+    )
+    assert earliest.status_code == 200, earliest.text
+    trimmed = await client.post(
+        "/v1/offerings", json=body(title={"fr": "  Clinique ", "en": "Legal\tclinic"}), headers=admin
+    )
+    assert trimmed.status_code == 422  # a tab is a control character in a one-line title
+    spaced = await client.post("/v1/offerings", json=body(title={"fr": "  Clinique ", "en": " Legal "}), headers=admin)
+    assert spaced.status_code == 201, spaced.text
+    assert spaced.json()["title"] == {"fr": "Clinique", "en": "Legal", "ar": None}
+    multi = body(description={"fr": "Statuts\net pacte", "en": "Articles\r\n\tpact"})
+    assert (await client.post("/v1/offerings", json=multi, headers=admin)).status_code == 201

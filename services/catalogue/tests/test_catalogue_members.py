@@ -215,6 +215,15 @@ async def test_member_eligibility_matches_a_brute_force_filter(
         "/v1/offerings", params={"member_id": "m-tpe"}, headers=member_token(settings, "m-startup")
     )
     assert other.status_code == 403
+    # a front desk asks about the members of its own sites; another site's member is not there for it
+    rabat_desk = auth(settings, Role.FRONT_DESK)
+    assert await ids(client, rabat_desk, member_id="m-startup") == expected(loaded, "startup", "incubation")
+    casablanca = issue_token(settings, role=Role.FRONT_DESK, sites=["site-casablanca"])
+    elsewhere = await client.get(
+        "/v1/offerings", params={"member_id": "m-startup"}, headers={"Authorization": f"Bearer {casablanca}"}
+    )
+    assert elsewhere.status_code == 404, elsewhere.text
+    assert elsewhere.json()["detail"] == "there is no member organisation m-startup"
     # without eligible, a member sees every published offering as before
     everyone = {r["id"] for r in loaded if r["status"] == "published"}
     assert await ids(client, member_token(settings, "m-startup")) == everyone

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -33,7 +34,6 @@ async def test_kpis_as_json_csv_and_svg_for_staff_only_and_bad_ranges_refused(
     assert member.status_code == 403
     assert member.headers["content-type"].startswith("application/problem+json")
     desk = auth(settings, Role.FRONT_DESK, sites=["site-rabat"])
-    assert (await client.get("/v1/kpis", params=SEPTEMBER, headers=desk)).status_code == 403
     other_site = {**SEPTEMBER, "site_id": "site-casa"}
     assert (await client.get("/v1/kpis.csv", params=other_site, headers=desk)).status_code == 403
     own = await client.get("/v1/kpis", params={**SEPTEMBER, "site_id": "site-rabat"}, headers=desk)
@@ -69,7 +69,7 @@ async def test_kpis_as_json_csv_and_svg_for_staff_only_and_bad_ranges_refused(
     rate = await client.get("/v1/kpis/no_show_rate.svg", params=SEPTEMBER, headers=admin)
     assert f"{kpis['no_show_rate'] * 100:.1f} %" in rate.text
     assert (await client.get("/v1/kpis/nonsense.svg", params=SEPTEMBER, headers=admin)).status_code == 404
-    assert (await client.get("/v1/kpis/no_show_rate.svg", params=SEPTEMBER, headers=desk)).status_code == 403
+    assert (await client.get("/v1/kpis/no_show_rate.svg", params=other_site, headers=desk)).status_code == 403
 
     earlier = await client.get("/v1/kpis", params={**SEPTEMBER, "as_of": "2026-09-12"}, headers=admin)
     assert earlier.json()["as_of"] == "2026-09-12T23:59:59.999999+00:00"
@@ -88,3 +88,76 @@ async def test_kpis_as_json_csv_and_svg_for_staff_only_and_bad_ranges_refused(
         assert response.headers["content-type"].startswith("application/problem+json")
         assert field in response.text
     assert (await client.get("/v1/kpis", headers=admin)).status_code == 200  # the last 30 days by default
+
+
+EDGE_DAYS = ["9999-12-31", "0001-01-01", "1999-12-31", "2200-01-01"]
+EDGE_INSTANTS = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "9999-12-31T23:59:59"]
+ROUTES = ["/v1/kpis", "/v1/kpis.csv", "/v1/kpis/bookings.svg"]
+
+
+async def test_a_front_desk_sees_the_kpis_of_its_own_sites_only(
+    app: FastAPI, client: httpx.AsyncClient, settings: InsightsSettings
+) -> None:
+    store: InsightsStore = app.state.components[InsightsStore]
+    await store.record_many(build().envelopes)
+    admin = auth(settings, Role.ADMIN)
+    rabat_desk = auth(settings, Role.FRONT_DESK, sites=["site-rabat"])
+    both_desk = auth(settings, Role.FRONT_DESK, sites=["site-rabat", "site-casa"])
+
+    async def kpis(headers: dict[str, str], **params: str) -> dict[str, Any]:
+        response = await client.get("/v1/kpis", params={**SEPTEMBER, **params}, headers=headers)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    for route in ROUTES:  # another site, named: forbidden, in every form
+        refused = await client.get(route, params={**SEPTEMBER, "site_id": "site-casa"}, headers=rabat_desk)
+        assert refused.status_code == 403, (route, refused.text)
+        assert refused.json()["errors"][0]["field"] == "site_id"
+    # no site named: the desk's own sites, not the network
+    rabat, casa, network = (
+        await kpis(admin, site_id="site-rabat"),
+        await kpis(admin, site_id="site-casa"),
+        await kpis(admin),
+    )
+    own = await kpis(rabat_desk)
+    assert (own["site_id"], own["sites"]) == (None, ["site-rabat"])
+    assert own["kpis"] == rabat["kpis"]
+    assert network["kpis"]["bookings"] > rabat["kpis"]["bookings"] > 0
+    together = await kpis(both_desk)
+    assert together["sites"] == ["site-casa", "site-rabat"]
+    assert together["kpis"]["bookings"] == rabat["kpis"]["bookings"] + casa["kpis"]["bookings"]
+    assert set(together["kpis"]["bookings_by_site"]) <= {"site-rabat", "site-casa"}
+    assert together["kpis"]["bookings"] < network["kpis"]["bookings"]
+    exported = await client.get("/v1/kpis.csv", params=SEPTEMBER, headers=rabat_desk)
+    assert {row["site_id"] for row in csv.DictReader(io.StringIO(exported.text))} == {"site-rabat"}
+    chart = await client.get("/v1/kpis/bookings.svg", params=SEPTEMBER, headers=both_desk)
+    assert chart.status_code == 200
+    assert "site-casa+site-rabat" in chart.text
+    assert (await kpis(auth(settings, Role.SERVICE)))["sites"] is None
+
+
+async def test_dates_at_the_edges_of_the_calendar_are_422_never_5xx(
+    client: httpx.AsyncClient, settings: InsightsSettings
+) -> None:
+    admin = auth(settings, Role.ADMIN)
+    cases: list[tuple[dict[str, str], str]] = [
+        *[({"from": day, "to": "2026-09-30"}, "from") for day in EDGE_DAYS],
+        *[({"from": "2026-09-01", "to": day}, "to") for day in EDGE_DAYS],
+        *[({"to": day}, "to") for day in EDGE_DAYS],
+        *[({"from": moment}, "from") for moment in EDGE_INSTANTS],
+        *[({**SEPTEMBER, "as_of": value}, "as_of") for value in EDGE_DAYS + EDGE_INSTANTS],
+        ({**SEPTEMBER, "site_id": "site\u0000rabat"}, "site_id"),
+    ]
+    for route in ROUTES:
+        for params, field in cases:
+            response = await client.get(route, params=params, headers=admin)
+            assert response.status_code == 422, (route, params, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+            fields = [e["field"] for e in response.json()["errors"]]
+            assert field in fields or f"query.{field}" in fields, (params, fields)
+    # the calendar's own edges are answered
+    for params in ({"from": "2000-01-01", "to": "2000-01-31"}, {"from": "2199-12-01", "to": "2199-12-31"}):
+        answered = await client.get("/v1/kpis", params={**params, "as_of": params["to"]}, headers=admin)
+        assert answered.status_code == 200, answered.text
+    assert (await client.get("/v1/kpis", params={"to": "2000-01-01"}, headers=admin)).status_code == 200

@@ -72,11 +72,14 @@ class KpiDefinition(ReadModel):
 
 
 class KpiReport(ReadModel):
-    """The KPIs of one scope: a site (null = the network), inclusive local dates, and the moment they stood at."""
+    """The KPIs of one scope (a site, a desk's sites, or the network), inclusive local dates, and when."""
 
     model_config = ConfigDict(populate_by_name=True)
 
-    site_id: str | None
+    site_id: str | None = Field(description="The site asked for; null for the network or a front desk's sites.")
+    sites: list[str] | None = Field(
+        None, description="The sites measured together when none was named (a front desk's own); null otherwise."
+    )
     first: str = Field(alias="from", description="First local date, inclusive (YYYY-MM-DD).")
     last: str = Field(alias="to", description="Last local date, inclusive (YYYY-MM-DD).")
     as_of: str = Field(description="The instant the KPIs stood at (ISO-8601 with its offset).")

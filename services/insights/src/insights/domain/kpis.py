@@ -81,12 +81,14 @@ BY_NAME = {d.name: d for d in DEFINITIONS}
 
 @dataclass(frozen=True)
 class Scope:
-    """What to measure: a site (None = the network), inclusive local dates, and when."""
+    """What to measure: a site, some sites (a front desk's), or the network; inclusive local dates; and when."""
 
     first: date
     last: date
     as_of: datetime
     site_id: str | None = None
+    sites: frozenset[str] | None = None
+    """Several sites at once (with `site_id` None); None with no `site_id`: the whole network."""
 
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
@@ -95,7 +97,16 @@ class Scope:
         return self.first <= when <= self.last
 
     def at(self, site_id: str | None) -> bool:
-        return self.site_id is None or site_id == self.site_id
+        if self.site_id is not None:
+            return site_id == self.site_id
+        return self.sites is None or site_id in self.sites
+
+    @property
+    def label(self) -> str:
+        """The site, the sites joined by `+`, or `network`, as exports and charts name the scope."""
+        if self.site_id is not None:
+            return self.site_id
+        return "network" if self.sites is None else "+".join(sorted(self.sites)) or "no-site"
 
 
 def ratio(part: float, whole: float) -> float | None:

@@ -1,39 +1,80 @@
-"""Request bodies of the offering routes: the contract's value types, refusing unknown fields."""
+"""Request bodies of the offering routes: the contract's value types, refusing unknown fields,
+with the text a person types checked as such (trimmed, no control characters).
+
+Titles, a provider's name and a closure's reason are one line (`Text`); descriptions may run
+over several lines (`LongText`); each language of a localized text is checked alone, with the
+contract's bounds. Closures' days are the contract's `Day`s (within the network's calendar).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from parkgrid.contracts import catalogue as contract
 from parkgrid.contracts import common
 from parkgrid.contracts.catalogue import OfferingCategory
 from parkgrid.contracts.common import Id, Mode, TimeZone
 from parkgrid.http.models import RequestModel, strict
+from parkgrid.inputs import LongText, Text
+
+Line = Annotated[Text, Field(min_length=1, max_length=4000)]
+Lines = Annotated[LongText, Field(min_length=1, max_length=4000)]
+Name = Annotated[Text, Field(min_length=1, max_length=200)]
+Words = Annotated[Text, Field(max_length=200)]
+STRICT = ConfigDict(frozen=True, extra="forbid")
+
+
+class TitleIn(common.LocalizedText):
+    """A title in each language: one line each."""
+
+    model_config = STRICT
+
+    fr: Line
+    en: Line
+    ar: Annotated[Text, Field(max_length=4000)] | None = None
+
+
+class DescriptionIn(common.LocalizedText):
+    """A description in each language: line breaks kept."""
+
+    model_config = STRICT
+
+    fr: Lines
+    en: Lines
+    ar: Annotated[LongText, Field(max_length=4000)] | None = None
+
+
+class ProviderIn(contract.Provider):
+    model_config = STRICT
+
+    name: Name
+    organisation: Words | None = None
+
+
+class ClosureIn(common.Closure):
+    model_config = STRICT
+
+    reason: Words
+
 
 if TYPE_CHECKING:  # to the type checker the strict copies are the contract types they copy
-    TextIn = common.LocalizedText
-    ProviderIn = contract.Provider
     MoneyIn = common.Money
     EligibilityIn = common.Eligibility
     LimitIn = contract.PerMemberLimit
     WindowIn = common.WeeklyWindow
-    ClosureIn = common.Closure
     SpaceIn = common.SpaceRequirement
 else:
-    TextIn = strict(common.LocalizedText, "TextIn")
-    ProviderIn = strict(contract.Provider, "ProviderIn")
     MoneyIn = strict(common.Money, "MoneyIn")
     EligibilityIn = strict(common.Eligibility, "EligibilityIn")
     LimitIn = strict(contract.PerMemberLimit, "LimitIn")
     WindowIn = strict(common.WeeklyWindow, "WindowIn")
-    ClosureIn = strict(common.Closure, "ClosureIn")
     SpaceIn = strict(common.SpaceRequirement, "SpaceIn")
 
 
 class RulesIn(contract.BookingRules):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = STRICT
 
     per_member_limit: LimitIn | None = None
 
@@ -43,8 +84,8 @@ class OfferingIn(RequestModel):
 
     site_id: Id | None = None
     category: OfferingCategory
-    title: TextIn
-    description: TextIn
+    title: TitleIn
+    description: DescriptionIn
     provider: ProviderIn
     mode: Mode
     session_minutes: int = Field(ge=5, le=24 * 60)
@@ -59,22 +100,19 @@ class OfferingIn(RequestModel):
     space_requirement: SpaceIn | None = None
 
 
-class OfferingPatch(RequestModel):
-    """Some fields of an offering (PATCH): each given field replaces the current one."""
+def all_optional(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
+    """`model` with every field optional (absent = unchanged), each keeping its own checks."""
+    fields: dict[str, Any] = {
+        field: (Optional[info.rebuild_annotation()], None)  # noqa: UP045 - a runtime annotation object
+        for field, info in model.model_fields.items()
+    }
+    made: type[BaseModel] = create_model(name, __base__=RequestModel, __doc__=doc, __module__=__name__, **fields)
+    return made
 
-    site_id: Id | None = None
-    category: OfferingCategory | None = None
-    title: TextIn | None = None
-    description: TextIn | None = None
-    provider: ProviderIn | None = None
-    mode: Mode | None = None
-    session_minutes: int | None = Field(None, ge=5, le=24 * 60)
-    seats_per_session: int | None = Field(None, ge=1, le=2000)
-    eligibility: EligibilityIn | None = None
-    price: MoneyIn | None = None
-    credits: int | None = Field(None, ge=0)
-    rules: RulesIn | None = None
-    time_zone: TimeZone | None = None
-    availability: list[WindowIn] | None = Field(None, max_length=70)
-    closures: list[ClosureIn] | None = Field(None, max_length=400)
-    space_requirement: SpaceIn | None = None
+
+if TYPE_CHECKING:  # routes only dump it: to the type checker it is the full body
+    OfferingPatch = OfferingIn
+else:
+    OfferingPatch = all_optional(
+        OfferingIn, "OfferingPatch", "Some fields of an offering (PATCH): each given field replaces the current one."
+    )

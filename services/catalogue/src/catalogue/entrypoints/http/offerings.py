@@ -9,14 +9,17 @@ service layer are `Refused` and become problems in the kit's one handler.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Depends, Header, Response
 from pydantic import ValidationError
 
 from catalogue.domain.offering import Offering, OfferingDetails
 from catalogue.entrypoints.http.bodies import OfferingIn, OfferingPatch
 from catalogue.entrypoints.http.deps import CatalogueHandlers
+from catalogue.service_layer.handlers import Catalogue
 from catalogue.views import offering_read
 from parkgrid.api.catalogue import OfferingRead
 from parkgrid.auth import CurrentPrincipal, Principal, Role
@@ -64,58 +67,68 @@ async def create_offering(
     return answered(response, offering, version)
 
 
+Write = Callable[[str, Any], Awaitable[tuple[Offering, int]]]
+"""A command of `Catalogue` on one offering: (offering id, expected version) -> (offering, version)."""
+
+
+@dataclass(frozen=True)
+class Revising:
+    """An admin's change of one offering: the store, its If-Match, and the response to tag."""
+
+    offering_id: str
+    response: Response
+    catalogue: Catalogue
+    if_match: str | None
+
+    async def answer(self, write: Write, *, version_required: bool) -> OfferingRead:
+        version = required_version(self.if_match) if version_required else optional_version(self.if_match)
+        offering, new_version = await write(self.offering_id, version)
+        return answered(self.response, offering, new_version)
+
+
+async def revising(
+    offering_id: str, response: Response, principal: Admin, catalogue: CatalogueHandlers, if_match: IfMatch = None
+) -> Revising:
+    return Revising(offering_id, response, catalogue, if_match)
+
+
+Revision = Annotated[Revising, Depends(revising)]
+
+
 @router.put("/offerings/{offering_id}", response_model=OfferingRead, responses=problems(403, 404, 412, 428))
-async def replace_offering(
-    offering_id: str,
-    body: OfferingIn,
-    response: Response,
-    principal: Admin,
-    catalogue: CatalogueHandlers,
-    if_match: IfMatch = None,
-) -> OfferingRead:
+async def replace_offering(body: OfferingIn, change: Revision) -> OfferingRead:
     """Replace every detail of an offering (published in full unless it is a draft)."""
-    version = required_version(if_match)
     details = details_of(body.model_dump())
-    offering, new_version = await catalogue.revise_offering(offering_id, version, lambda _: details)
-    return answered(response, offering, new_version)
+    return await change.answer(
+        lambda offering_id, version: change.catalogue.revise_offering(offering_id, version, lambda _: details),
+        version_required=True,
+    )
 
 
 @router.patch("/offerings/{offering_id}", response_model=OfferingRead, responses=problems(403, 404, 412, 428))
-async def change_offering(
-    offering_id: str,
-    body: OfferingPatch,
-    response: Response,
-    principal: Admin,
-    catalogue: CatalogueHandlers,
-    if_match: IfMatch = None,
-) -> OfferingRead:
+async def change_offering(body: OfferingPatch, change: Revision) -> OfferingRead:
     """Replace the given fields of an offering."""
-    version = required_version(if_match)
     changes = body.model_dump(exclude_unset=True)
 
     def revision(current: OfferingDetails) -> OfferingDetails:
         return details_of({**current.model_dump(), **changes})
 
-    offering, new_version = await catalogue.revise_offering(offering_id, version, revision)
-    return answered(response, offering, new_version)
+    return await change.answer(
+        lambda offering_id, version: change.catalogue.revise_offering(offering_id, version, revision),
+        version_required=True,
+    )
 
 
 @router.post("/offerings/{offering_id}/publish", response_model=OfferingRead, responses=problems(403, 404, 409, 412))
-async def publish_offering(
-    offering_id: str, response: Response, principal: Admin, catalogue: CatalogueHandlers, if_match: IfMatch = None
-) -> OfferingRead:
+async def publish_offering(change: Revision) -> OfferingRead:
     """Make the offering bookable (a withdrawn one too); its site must be known and open."""
-    offering, new_version = await catalogue.publish_offering(offering_id, optional_version(if_match))
-    return answered(response, offering, new_version)
+    return await change.answer(change.catalogue.publish_offering, version_required=False)
 
 
 @router.post("/offerings/{offering_id}/withdraw", response_model=OfferingRead, responses=problems(403, 404, 409, 412))
-async def withdraw_offering(
-    offering_id: str, response: Response, principal: Admin, catalogue: CatalogueHandlers, if_match: IfMatch = None
-) -> OfferingRead:
+async def withdraw_offering(change: Revision) -> OfferingRead:
     """Stop bookings of a published offering; its history stays."""
-    offering, new_version = await catalogue.withdraw_offering(offering_id, optional_version(if_match))
-    return answered(response, offering, new_version)
+    return await change.answer(change.catalogue.withdraw_offering, version_required=False)
 
 
 @router.get("/offerings/{offering_id}", response_model=OfferingRead, responses=problems(404))

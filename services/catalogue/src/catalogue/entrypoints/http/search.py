@@ -2,7 +2,9 @@
 
 Members and staff find published offerings only; admins find every status (`status=`
 narrows). `member_id` (or `eligible=true` with a member's token) keeps what that member
-organisation's kind and stage may use; a member asks only for their own organisation.
+organisation's kind and stage may use; a member asks only for their own organisation, a
+front desk about the members of its own sites (`parkgrid.http.access.Scope`). Dates are
+`Day`s and `q` is `Text`: out of the network's calendar, or with control characters, is 422.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from catalogue.views import NO_OFFERINGS, offering_page
 from parkgrid.api.catalogue import OfferingPage
 from parkgrid.auth import CurrentPrincipal, Principal, Role
 from parkgrid.contracts.catalogue import OfferingCategory, OfferingStatus
-from parkgrid.contracts.common import MemberKind, Mode, ProgrammeStage
+from parkgrid.contracts.common import Id, MemberKind, Mode, ProgrammeStage
+from parkgrid.http.access import Scope
 from parkgrid.http.problems import InvalidInput, problems
+from parkgrid.inputs import Day, Text
 from parkgrid.refusals import Refusal, Refused
 
 MAX_LIMIT = 100
@@ -35,18 +39,24 @@ async def eligibility_of(
     """The (kind, stage) a search is narrowed to, or None; raises for unknown members.
 
     `member_id` names the organisation; a member asking `eligible=true` means their own.
-    A member who left yields `("", "")`: no offering is eligible for them."""
+    Who the caller may ask about is `Scope`'s rule: a member names only its own organisation
+    (403 otherwise); to a front desk a member of another site is not there (404: its kind and
+    stage are that site's business). An unknown member is 422 on `member_id`. A member who
+    left yields `("", "")`: no offering is eligible for them."""
     if member_id is None and eligible:
         if principal.role != Role.MEMBER or principal.member_id is None:
             raise Refused.invalid("eligible=true needs member_id (or a member's token)", field="member_id")
         member_id = principal.member_id
     if member_id is None:
         return None
-    if not principal.may_act_for_member(member_id):
+    scope = Scope(principal)
+    if principal.role == Role.MEMBER and not scope.sees(member_id=member_id):
         raise Refused(Refusal.FORBIDDEN, "members see eligibility for their own organisation only", field="member_id")
-    member = member_facts(await members.get(member_id))
-    if member is None:
+    known = await members.get(member_id)
+    member = member_facts(known)
+    if known is None or member is None:
         raise Refused.invalid(f"there is no member organisation {member_id}", field="member_id")
+    scope.require(f"member organisation {member_id}", site_id=known.get("home_site_id"), member_id=member_id)
     if member.left:
         return ("", "")
     return (member.kind, member.stage)
@@ -63,25 +73,23 @@ def check_range(available_from: date | None, available_to: date | None) -> None:
             raise InvalidInput(f"the range spans at most {MAX_RANGE_DAYS} days", field="available_to")
 
 
-@router.get("/offerings", response_model=OfferingPage, responses=problems(403))
+@router.get("/offerings", response_model=OfferingPage, responses=problems(403, 404))
 async def list_offerings(
     principal: CurrentPrincipal,
     offerings: OfferingStore,
     members: Members,
-    site: Annotated[str | None, Query(description="A site id, or `network` for network-wide offerings.")] = None,
+    site: Annotated[Id | None, Query(description="A site id, or `network` for network-wide offerings.")] = None,
     category: OfferingCategory | None = None,
     mode: Mode | None = None,
     member_kind: Annotated[MemberKind | None, Query(description="Only offerings this kind may use.")] = None,
     stage: Annotated[ProgrammeStage | None, Query(description="Only offerings open at this stage.")] = None,
-    member_id: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Only offerings this member organisation may use.")
-    ] = None,
+    member_id: Annotated[Id | None, Query(description="Only offerings this member organisation may use.")] = None,
     eligible: Annotated[
         bool | None, Query(description="With a member's token: only offerings their organisation may use.")
     ] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Free text, fr/en/ar.")] = None,
-    available_from: Annotated[date | None, Query(description="Local date; with available_to.")] = None,
-    available_to: date | None = None,
+    q: Annotated[Text | None, Query(min_length=1, max_length=200, description="Free text, fr/en/ar.")] = None,
+    available_from: Annotated[Day | None, Query(description="Local date; with available_to.")] = None,
+    available_to: Annotated[Day | None, Query(description="Local date, inclusive; with available_from.")] = None,
     status: Annotated[OfferingStatus | None, Query(description="Admins only: drafts and withdrawn too.")] = None,
     sort: Literal["title", "-title", "created", "-created"] = "title",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,

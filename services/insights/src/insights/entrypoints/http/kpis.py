@@ -2,8 +2,9 @@
 
 `from`/`to` are inclusive local dates (default: the last 30 days to today); `as_of` (a date
 = the end of that day in UTC, or an RFC 3339 instant) shows the KPIs as they stood then;
-`site_id` narrows to one site (default: the whole network). Admins and services see every
-site and the network; front-desk staff only their own sites (403 otherwise); members 403.
+`site_id` narrows to one site. KPIs are site data, seen by the kit's one rule (`Scope`):
+admins and services see every site and, naming none, the network; a front desk its own
+sites only (another `site_id` is 403; naming none, its sites together); members 403.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from insights.domain.facts import end_of_day
 from insights.domain.kpis import BY_NAME, DEFINITIONS, Scope, rows
 from insights.service_layer.kpis import Kpis
 from parkgrid.api.insights import KpiReport
-from parkgrid.auth import Role
 from parkgrid.contracts.common import Id
-from parkgrid.http.access import StaffOrService, component
+from parkgrid.http import access
+from parkgrid.http.access import Scoped, StaffOrService, component
 from parkgrid.http.problems import Forbidden, InvalidInput, NotFound, problems
+from parkgrid.inputs import Day, in_calendar, in_calendar_instant
 
 MAX_RANGE_DAYS = 3660
 DEFAULT_RANGE_DAYS = 30
@@ -33,34 +35,56 @@ KpiQueries = Annotated[Kpis, component(Kpis)]
 
 
 def parse_as_of(value: str | None) -> datetime:
+    """`as_of` as an instant: a date is the end of that day (UTC), a date-time without offset is UTC.
+
+    Either must lie within the network's calendar (`parkgrid.inputs`), like every date a client sends."""
     if value is None or not value.strip():
         return datetime.now(UTC)
     text = value.strip().replace(" ", "+")  # an unencoded "+01:00" arrives as " 01:00"
     try:
         if len(text) == 10:
-            return end_of_day(date.fromisoformat(text))
-        moment: datetime = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("as_of must be a date (YYYY-MM-DD) or an RFC 3339 date-time", field="as_of") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+            return end_of_day(in_calendar(date.fromisoformat(text)))
+        moment = datetime.fromisoformat(text)
+        return in_calendar_instant(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+    except ValueError as exc:
+        problem = str(exc) if str(exc).startswith(("a date", "an instant")) else AS_OF_FORMAT
+        raise InvalidInput(f"as_of: {problem}", field="as_of") from None
+
+
+AS_OF_FORMAT = "as_of must be a date (YYYY-MM-DD) or an RFC 3339 date-time"
+
+
+def sites_seen(caller: access.Scope, site_id: str | None) -> tuple[str | None, frozenset[str] | None]:
+    """The site (or sites) the caller's KPIs cover, by the kit's one rule of what a caller sees.
+
+    A named site must be one the caller sees (403 otherwise: KPIs are the site's data); with
+    none named, those who see everything get the network, a front desk its own sites."""
+    if site_id is not None:
+        if not caller.sees(site_id=site_id):
+            raise Forbidden(f"you see the KPIs of your own sites only, not of {site_id}", field="site_id")
+        return site_id, None
+    narrowed = caller.query(site_field="site_id", member_field=None)
+    if not narrowed:
+        return None, None
+    return None, frozenset(narrowed.get("site_id", {}).get("$in", []))
 
 
 async def scope_of(
     principal: StaffOrService,
-    site_id: Annotated[Id | None, Query(description="One site; the whole network when absent.")] = None,
-    first: Annotated[date | None, Query(alias="from", description="First local date, inclusive.")] = None,
-    last: Annotated[date | None, Query(alias="to", description="Last local date, inclusive.")] = None,
+    caller: Scoped,
+    site_id: Annotated[Id | None, Query(description="One site; else the network, or a desk's sites.")] = None,
+    first: Annotated[Day | None, Query(alias="from", description="First local date, inclusive.")] = None,
+    last: Annotated[Day | None, Query(alias="to", description="Last local date, inclusive.")] = None,
     as_of: Annotated[str | None, Query(description="The KPIs as they stood then (date or date-time).")] = None,
 ) -> Scope:
-    if principal.role == Role.FRONT_DESK and (site_id is None or not principal.may_act_at_site(site_id)):
-        raise Forbidden("front-desk staff see the KPIs of their own sites: name one in site_id", field="site_id")
+    site_id, sites = sites_seen(caller, site_id)
     last = last or datetime.now(UTC).date()
     first = first or last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if first > last:
         raise InvalidInput("from must not be after to", field="from")
     if (last - first).days >= MAX_RANGE_DAYS:
         raise InvalidInput(f"a range covers at most {MAX_RANGE_DAYS} days", field="to")
-    return Scope(first=first, last=last, as_of=parse_as_of(as_of), site_id=site_id)
+    return Scope(first=first, last=last, as_of=parse_as_of(as_of), site_id=site_id, sites=sites)
 
 
 ScopeQuery = Annotated[Scope, Depends(scope_of)]
@@ -69,6 +93,7 @@ ScopeQuery = Annotated[Scope, Depends(scope_of)]
 def describe(scope: Scope) -> dict[str, Any]:
     return {
         "site_id": scope.site_id,
+        "sites": sorted(scope.sites) if scope.sites is not None else None,
         "from": scope.first.isoformat(),
         "to": scope.last.isoformat(),
         "as_of": scope.as_of.isoformat(),
@@ -99,11 +124,11 @@ async def get_kpis_csv(scope: ScopeQuery, queries: KpiQueries) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["site_id", "from", "to", "as_of", "kpi", "dimension", "value"])
-    head = [scope.site_id or "network", scope.first.isoformat(), scope.last.isoformat(), scope.as_of.isoformat()]
+    head = [scope.label, scope.first.isoformat(), scope.last.isoformat(), scope.as_of.isoformat()]
     for kpi, dimension, value in rows(kpis):
         shown = "" if value is None else round(value, 6) if isinstance(value, float) else value
         writer.writerow([*head, kpi, dimension, shown])
-    filename = f"kpis-{scope.site_id or 'network'}-{scope.first}-{scope.last}.csv"
+    filename = f"kpis-{scope.label}-{scope.first}-{scope.last}.csv"
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -121,7 +146,7 @@ async def get_kpi_chart(kpi: str, scope: ScopeQuery, queries: KpiQueries) -> Res
     if kpi not in BY_NAME:
         raise NotFound(f"no KPI named {kpi!r}; known: {', '.join(BY_NAME)}", field="kpi")
     kpis = await queries.for_scope(scope)
-    subtitle = f"{scope.site_id or 'network'} · {scope.first} → {scope.last} · as of {scope.as_of:%Y-%m-%d %H:%M} UTC"
+    subtitle = f"{scope.label} · {scope.first} → {scope.last} · as of {scope.as_of:%Y-%m-%d %H:%M} UTC"
     return Response(
         charts.render(kpi, kpis[kpi], subtitle),
         media_type="image/svg+xml",
