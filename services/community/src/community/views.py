@@ -63,9 +63,16 @@ def _escape(text: str) -> str:
     return "".join("\\" + c if c in r".^$*+?()[]{}|\/" else c for c in text)
 
 
+def _matching(within: Document, **fields: object) -> Document:
+    """The query of the fields given (None: any), narrowed to `within` (what the caller sees)."""
+    query: Document = {field: value for field, value in fields.items() if value is not None}
+    return {"$and": [query, within]} if within else query
+
+
 async def search_members(
     store: CommunityStore,
     *,
+    within: Document,
     q: str | None = None,
     site_id: str | None = None,
     stage: ProgrammeStage | None = None,
@@ -76,14 +83,15 @@ async def search_members(
     limit: int = 20,
 ) -> MemberPage:
     """The front desk's search: by name (any part, any case), site, stage, cohort, kind, status."""
-    query: Document = {}
-    if q:
-        query["name_search"] = {"$regex": _escape(q.casefold())}
-    for field, value in (("home_site_id", site_id), ("stage", stage), ("cohort", cohort), ("kind", kind)):
-        if value:
-            query[field] = str(value)
-    if status:
-        query["status"] = status
+    query = _matching(
+        within,
+        name_search={"$regex": _escape(q.casefold())} if q else None,
+        home_site_id=site_id,
+        stage=stage and stage.value,
+        cohort=cohort,
+        kind=kind and kind.value,
+        status=status,
+    )
     docs, next_cursor = await paging.page(store.members.collection, query, "name_sort", limit, cursor)
     return MemberPage(items=[member_read(member_of(d), d["version"]) for d in docs], next_cursor=next_cursor)
 
@@ -91,6 +99,7 @@ async def search_members(
 async def list_events(
     store: CommunityStore,
     *,
+    within: Document,
     published_only: bool,
     site_id: str | None = None,
     start: datetime | None = None,
@@ -100,22 +109,13 @@ async def list_events(
     limit: int = 20,
 ) -> EventPage:
     """Events by start time in [start, end); `published_only` leaves out drafts and venue waits."""
-    query: Document = {}
-    if site_id:
-        query["site_id"] = site_id
-    if start is not None or end is not None:
-        window: Document = {}
-        if start is not None:
-            window["$gte"] = start
-        if end is not None:
-            window["$lt"] = end
-        query["starts_at"] = window
-    if status is not None:
-        if published_only and status in HIDDEN_FROM_MEMBERS:
-            return EventPage(items=[], next_cursor=None)
-        query["status"] = status.value
-    elif published_only:
-        query["status"] = {"$nin": sorted(s.value for s in HIDDEN_FROM_MEMBERS)}
+    window = {op: at for op, at in (("$gte", start), ("$lt", end)) if at is not None}
+    if published_only and status in HIDDEN_FROM_MEMBERS:
+        return EventPage(items=[], next_cursor=None)
+    shown = {"$nin": sorted(s.value for s in HIDDEN_FROM_MEMBERS)} if published_only else None
+    query = _matching(
+        within, site_id=site_id, starts_at=window or None, status=status.value if status is not None else shown
+    )
     docs, next_cursor = await paging.page(store.events.collection, query, "starts_at", limit, cursor)
     return EventPage(items=[event_read(event_of(d), d["version"]) for d in docs], next_cursor=next_cursor)
 
@@ -123,6 +123,7 @@ async def list_events(
 async def registrations(
     store: CommunityStore,
     *,
+    within: Document,
     member_id: str | None = None,
     person_id: str | None = None,
     event_id: str | None = None,
@@ -131,12 +132,14 @@ async def registrations(
     limit: int = 20,
 ) -> RegistrationPage:
     """Registrations in order of arrival (the list at the door), placed ones only."""
-    query: Document = {"placing": False}
-    for field, value in (("member_id", member_id), ("person_id", person_id), ("event_id", event_id)):
-        if value is not None:
-            query[field] = value
-    if status:
-        query["status"] = status.value
+    query = _matching(
+        within,
+        placing=False,
+        member_id=member_id,
+        person_id=person_id,
+        event_id=event_id,
+        status=status and status.value,
+    )
     docs, next_cursor = await paging.page(store.registrations.collection, query, "registered_at_sort", limit, cursor)
     items = [await registration_read(store, registration_of(d), d["version"]) for d in docs]
     return RegistrationPage(items=items, next_cursor=next_cursor)

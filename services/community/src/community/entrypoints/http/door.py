@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from community.adapters.tickets import qr_svg
-from community.entrypoints.http.scope import EventsService, RegistrationsService, Store, registration_for, staff_event
+from community.entrypoints.http.scope import EventsService, RegistrationsService, Store, event_for, registration_for
 from community.views import registration_read
 from parkgrid.api.community import RegistrationRead, TicketRead
 from parkgrid.http.access import CallerOrService, Staff
@@ -21,9 +21,11 @@ class CheckInIn(RequestModel):
 
 
 @router.get("/registrations/{registration_id}/ticket", response_model=TicketRead, responses=problems(403, 404, 409))
-async def ticket(registration_id: str, principal: CallerOrService, registrations: RegistrationsService) -> TicketRead:
+async def ticket(
+    registration_id: str, principal: CallerOrService, store: Store, registrations: RegistrationsService
+) -> TicketRead:
     """The signed check-in token and its QR code (SVG), to show at the door."""
-    registration, _ = await registration_for(registrations, registration_id, principal)
+    registration, _ = await registration_for(store, registrations, registration_id, principal)
     token = registrations.ticket(registration)
     return TicketRead(
         registration_id=registration_id, event_id=registration.event_id, token=token, qr_svg=qr_svg(token)
@@ -40,6 +42,6 @@ async def check_in(
     registrations: RegistrationsService,
 ) -> RegistrationRead:
     """At the door: the ticket's token; a forged, expired or other event's ticket is refused (422 on `token`)."""
-    await staff_event(events, event_id, principal)
+    await event_for(events, event_id, principal)
     registration, version = await registrations.check_in(event_id, body.token)
     return await registration_read(store, registration, version)

@@ -6,30 +6,30 @@ spaces is asked for it (the venue saga, `domain/events.py`), 200 once final.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from community import views
 from community.domain.events import CommunityEvent
-from community.entrypoints.http.scope import MAX_LIMIT, EventsService, Store, event_for, staff_event, tag
+from community.entrypoints.http.inputs import DescriptionIn, Reason, TitleIn
+from community.entrypoints.http.scope import MAX_LIMIT, EventsService, Store, event_for, events_seen, tag
 from community.views import event_read
 from parkgrid.api.community import EventPage, EventRead
 from parkgrid.auth import Role
-from parkgrid.contracts.common import Eligibility, Id, LocalizedText, Mode, SpaceRequirement, TimeRange, TimeZone
+from parkgrid.contracts.common import Eligibility, Id, Mode, SpaceRequirement, TimeRange, TimeZone
 from parkgrid.contracts.community import CommunityEventKind, CommunityEventStatus
 from parkgrid.http.access import CallerOrService, Staff, at_site
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel, strict
 from parkgrid.http.preconditions import optional_version
 from parkgrid.http.problems import Conflict, problems
+from parkgrid.inputs import Instant
 from parkgrid.refusals import Refused
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
-TextIn = strict(LocalizedText)
 EligibilityIn = strict(Eligibility)
 RequirementIn = strict(SpaceRequirement)
 
@@ -37,12 +37,12 @@ WAITING: dict[int | str, dict[str, Any]] = {202: {"model": EventRead, "descripti
 
 
 class TimeRangeIn(RequestModel):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
 
     @field_validator("ends_at")
     @classmethod
-    def _after_start(cls, ends_at: datetime, info: ValidationInfo) -> datetime:
+    def _after_start(cls, ends_at: Instant, info: ValidationInfo) -> Instant:
         starts_at = info.data.get("starts_at")
         if starts_at is not None:
             if ends_at <= starts_at:
@@ -57,8 +57,8 @@ class EventIn(RequestModel):
     site_id: Id | None = None
     kind: CommunityEventKind
     mode: Mode = Mode.IN_PERSON
-    title: TextIn  # type: ignore[valid-type]
-    description: TextIn  # type: ignore[valid-type]
+    title: TitleIn
+    description: DescriptionIn
     time: TimeRangeIn
     time_zone: TimeZone | None = Field(None, description="Online events without a site; else the site's.")
     capacity: int = Field(ge=1, le=5000)
@@ -68,7 +68,7 @@ class EventIn(RequestModel):
 
 
 class CancelIn(RequestModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 def answered(response: Response, event: CommunityEvent, version: int) -> EventRead:
@@ -120,18 +120,22 @@ async def schedule_event(
 async def list_events(
     principal: CallerOrService,
     store: Store,
-    site_id: Annotated[str | None, Query(max_length=100)] = None,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    site_id: Annotated[Id | None, Query()] = None,
+    start: Annotated[Instant | None, Query(alias="from")] = None,
+    end: Annotated[Instant | None, Query(alias="to")] = None,
     status: CommunityEventStatus | None = None,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> EventPage:
-    """Events by start time; members see what is published (and what was, cancelled or completed)."""
+    """Events by start time; members see what is published (and what was, cancelled or completed);
+    a front desk its sites' events and the online ones (naming another site is 403)."""
+    if site_id is not None:
+        at_site(principal, site_id)
     if start is not None and end is not None and end < start:
         raise Refused.invalid("to is before from", field="to")
     return await views.list_events(
         store,
+        within=events_seen(principal),
         published_only=principal.role == Role.MEMBER,
         site_id=site_id,
         start=start,
@@ -160,7 +164,7 @@ async def publish_event(
     if_match: Annotated[str | None, Header()] = None,
 ) -> EventRead:
     """Published at once (200), or waiting for spaces to reserve its venue (202, poll the Location)."""
-    await staff_event(events, event_id, principal)
+    await event_for(events, event_id, principal)
     event, version = await events.publish(event_id, optional_version(if_match))
     return answered(response, event, version)
 
@@ -177,7 +181,7 @@ async def reschedule_event(
     if_match: Annotated[str | None, Header()] = None,
 ) -> EventRead:
     """Moved at once (200), or waiting for the new venue, the old one kept meanwhile (202)."""
-    await staff_event(events, event_id, principal)
+    await event_for(events, event_id, principal)
     time = TimeRange(starts_at=body.starts_at, ends_at=body.ends_at)
     event, version = await events.reschedule(event_id, time, optional_version(if_match))
     return answered(response, event, version)
@@ -187,7 +191,7 @@ async def reschedule_event(
 async def cancel_event(
     event_id: str, body: CancelIn, response: Response, principal: Staff, events: EventsService
 ) -> EventRead:
-    await staff_event(events, event_id, principal)
+    await event_for(events, event_id, principal)
     event, version = await events.cancel(event_id, body.reason)
     tag(response, version)
     return event_read(event, version)

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import Field
 
 from community import views
+from community.adapters.stores import CommunityStore
+from community.entrypoints.http.inputs import Cohort, Label, Name, Reason
 from community.entrypoints.http.people import PersonIn
-from community.entrypoints.http.scope import MAX_LIMIT, MembersService, Store, member_for, staff_member, tag
+from community.entrypoints.http.scope import MAX_LIMIT, MembersService, Store, member_for, members_seen, tag
 from community.views import member_read
 from parkgrid.api.community import MemberPage, MemberRead
+from parkgrid.auth import Principal
 from parkgrid.contracts.common import Id, MemberKind, ProgrammeStage
 from parkgrid.http.access import CallerOrService, Staff, at_site
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
 from parkgrid.http.preconditions import required_version
 from parkgrid.http.problems import Conflict, problems
+from parkgrid.inputs import Day
 from parkgrid.refusals import Refused
 
 router = APIRouter(prefix="/v1", tags=["members"])
@@ -26,44 +29,49 @@ router = APIRouter(prefix="/v1", tags=["members"])
 
 class MemberIn(RequestModel):
     member_id: Id | None = None
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     kind: MemberKind
-    sector: str = Field(min_length=1, max_length=100)
+    sector: Label
     home_site_id: Id
     stage: ProgrammeStage = ProgrammeStage.PRE_INCUBATION
-    cohort: str | None = Field(None, max_length=50)
-    started_on: date | None = None
-    planned_end_on: date | None = None
+    cohort: Cohort | None = None
+    started_on: Day | None = None
+    planned_end_on: Day | None = None
     people: list[PersonIn] = Field(default_factory=list, max_length=100)
 
 
 class MemberPatch(RequestModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = None
     kind: MemberKind | None = None
-    sector: str | None = Field(None, min_length=1, max_length=100)
+    sector: Label | None = None
     home_site_id: Id | None = None
-    cohort: str | None = Field(None, max_length=50)
-    planned_end_on: date | None = None
+    cohort: Cohort | None = None
+    planned_end_on: Day | None = None
 
 
 class StageIn(RequestModel):
     stage: ProgrammeStage
-    cohort: str | None = Field(None, max_length=50)
-    planned_end_on: date | None = None
+    cohort: Cohort | None = None
+    planned_end_on: Day | None = None
 
 
 class LeaveIn(RequestModel):
-    reason: str | None = Field(None, max_length=500)
-    on: date | None = None
+    reason: Reason | None = None
+    on: Day | None = None
+
+
+async def home_site(store: CommunityStore, principal: Principal, site_id: str) -> None:
+    """A home site the store knows (422 on `home_site_id`) and the front desk works at (403)."""
+    if await store.sites.get(site_id) is None:
+        raise Refused.invalid(f"there is no site {site_id}", field="home_site_id")
+    at_site(principal, site_id)
 
 
 @router.post("/members", status_code=201, response_model=MemberRead, responses=problems(403, 409))
 async def register_member(
     body: MemberIn, request: Request, response: Response, principal: Staff, store: Store, members: MembersService
 ) -> MemberRead:
-    if await store.sites.get(body.home_site_id) is None:
-        raise Refused.invalid(f"there is no site {body.home_site_id}", field="home_site_id")
-    at_site(principal, body.home_site_id)
+    await home_site(store, principal, body.home_site_id)
     key = request.headers.get("idempotency-key")
     member_id = body.member_id or "member-" + command_id(f"community.member:{principal.subject}", key)[:18]
     people = [
@@ -87,18 +95,30 @@ async def register_member(
 async def search_members(
     principal: Staff,
     store: Store,
-    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    site_id: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[Name | None, Query()] = None,
+    site_id: Annotated[Id | None, Query()] = None,
     stage: ProgrammeStage | None = None,
-    cohort: Annotated[str | None, Query(max_length=50)] = None,
+    cohort: Annotated[Cohort | None, Query()] = None,
     kind: MemberKind | None = None,
     status: Annotated[str | None, Query(pattern="^(active|left)$")] = None,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> MemberPage:
-    """The front desk's search: by name (any part, any case), site, stage, cohort, kind."""
+    """The front desk's search: by name (any part, any case), site, stage, cohort, kind; a front
+    desk finds the organisations at home at its sites (naming another site is 403)."""
+    if site_id is not None:
+        at_site(principal, site_id)
     return await views.search_members(
-        store, q=q, site_id=site_id, stage=stage, cohort=cohort, kind=kind, status=status, cursor=cursor, limit=limit
+        store,
+        within=members_seen(principal),
+        q=q,
+        site_id=site_id,
+        stage=stage,
+        cohort=cohort,
+        kind=kind,
+        status=status,
+        cursor=cursor,
+        limit=limit,
     )
 
 
@@ -117,11 +137,14 @@ async def update_member(
     body: MemberPatch,
     response: Response,
     principal: Staff,
+    store: Store,
     members: MembersService,
     if_match: Annotated[str | None, Header()] = None,
 ) -> MemberRead:
     expected = required_version(if_match)
-    await staff_member(members, member_id, principal)
+    await member_for(members, member_id, principal)
+    if body.home_site_id is not None:
+        await home_site(store, principal, body.home_site_id)
     member, version = await members.update(member_id, body.model_dump(exclude_unset=True), expected)
     tag(response, version)
     return member_read(member, version)
@@ -131,7 +154,7 @@ async def update_member(
 async def change_stage(
     member_id: str, body: StageIn, response: Response, principal: Staff, members: MembersService
 ) -> MemberRead:
-    await staff_member(members, member_id, principal)
+    await member_for(members, member_id, principal)
     member, version = await members.change_stage(member_id, body.stage, body.cohort, body.planned_end_on)
     tag(response, version)
     return member_read(member, version)
@@ -141,7 +164,7 @@ async def change_stage(
 async def member_leaves(
     member_id: str, response: Response, principal: Staff, members: MembersService, body: LeaveIn | None = None
 ) -> MemberRead:
-    await staff_member(members, member_id, principal)
+    await member_for(members, member_id, principal)
     body = body or LeaveIn()
     member, version = await members.leave(member_id, body.reason, body.on)
     tag(response, version)

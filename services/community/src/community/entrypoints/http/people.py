@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from pydantic import Field
 
-from community.entrypoints.http.scope import MembersService, staff_member, tag
+from community.entrypoints.http.inputs import Label, Name
+from community.entrypoints.http.scope import MembersService, member_for, tag
 from community.views import member_read
 from parkgrid.api.community import MemberRead, MemberWithPersonRead
 from parkgrid.contracts.common import Email, Id, Language
@@ -20,9 +20,9 @@ router = APIRouter(prefix="/v1", tags=["members"])
 
 class PersonIn(RequestModel):
     person_id: Id | None = None
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     email: Email
-    role: str = Field(min_length=1, max_length=100)
+    role: Label
     language: Language = Language.FR
 
     def person(self, default_id: str) -> Person:
@@ -44,7 +44,7 @@ class PersonIn(RequestModel):
 async def add_person(
     member_id: str, body: PersonIn, request: Request, response: Response, principal: Staff, members: MembersService
 ) -> MemberWithPersonRead:
-    await staff_member(members, member_id, principal)
+    await member_for(members, member_id, principal)
     key = request.headers.get("idempotency-key")
     person = body.person("person-" + command_id(f"{member_id}:{body.email}", key)[:18])
     member, version = await members.add_person(member_id, person)
@@ -59,7 +59,7 @@ async def add_person(
 async def person_leaves(
     member_id: str, person_id: str, response: Response, principal: Staff, members: MembersService
 ) -> MemberRead:
-    await staff_member(members, member_id, principal)
+    await member_for(members, member_id, principal)
     member, version = await members.remove_person(member_id, person_id)
     tag(response, version)
     return member_read(member, version)

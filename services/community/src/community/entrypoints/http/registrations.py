@@ -21,15 +21,16 @@ from community.entrypoints.http.scope import (
     event_for,
     member_for,
     registration_for,
-    staff_event,
+    registrations_seen,
+    sees_member,
     tag,
 )
 from community.views import registration_read
 from parkgrid.api.community import RegistrationPage, RegistrationRead
-from parkgrid.auth import Principal, Role
+from parkgrid.auth import Role
 from parkgrid.contracts.common import Id
 from parkgrid.contracts.community import RegistrationStatus
-from parkgrid.http.access import CallerOrService, Staff, at_site
+from parkgrid.http.access import CallerOrService, Staff
 from parkgrid.http.models import RequestModel
 from parkgrid.http.problems import Conflict, Forbidden, problems
 from parkgrid.refusals import Refused
@@ -60,22 +61,20 @@ async def register(
     events: EventsService,
     registrations: RegistrationsService,
 ) -> RegistrationRead:
-    """A member registers a person of their organisation; staff register anyone on their behalf."""
+    """A member registers a person of their organisation; staff register anyone they see on their behalf."""
     event, _ = await event_for(events, event_id, principal)
     if principal.role == Role.SERVICE:
         raise Forbidden("services do not register people")
     if principal.role == Role.MEMBER and body.member_id is not None and body.member_id != principal.member_id:
         raise Forbidden("members register people of their own organisation only", field="member_id")
     found = await store.member_of_person(body.person_id)
-    if found is None:
+    if found is None or (principal.role == Role.FRONT_DESK and not sees_member(principal, found[0])):
         raise Refused.invalid(f"there is no person {body.person_id} in any organisation", field="person_id")
     member, _ = found
     if body.member_id is not None and body.member_id != member.member_id:
         raise Refused.invalid(f"{body.person_id} is not someone of {body.member_id}", field="member_id")
     if not principal.may_act_for_member(member.member_id):
         raise Forbidden("members register people of their own organisation only", field="person_id")
-    if principal.role == Role.FRONT_DESK:
-        at_site(principal, event.site_id)
     registration, version, created = await registrations.register(event, member, body.person_id, actor(principal))
     if not created:
         response.status_code = 200
@@ -94,9 +93,10 @@ async def event_registrations(
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> RegistrationPage:
-    """The event's list at the door: in order of registration."""
-    await staff_event(events, event_id, principal)
-    return await views.registrations(store, event_id=event_id, status=status, cursor=cursor, limit=limit)
+    """The event's list at the door: in order of registration (of an online event, a front desk's organisations')."""
+    await event_for(events, event_id, principal)
+    within = await registrations_seen(store, principal)
+    return await views.registrations(store, within=within, event_id=event_id, status=status, cursor=cursor, limit=limit)
 
 
 @router.get("/registrations", response_model=RegistrationPage, responses=problems(403, 404))
@@ -105,48 +105,36 @@ async def find_registrations(
     store: Store,
     members: MembersService,
     events: EventsService,
-    member_id: Annotated[str | None, Query(max_length=100)] = None,
-    person_id: Annotated[str | None, Query(max_length=100)] = None,
-    event_id: Annotated[str | None, Query(max_length=100)] = None,
+    member_id: Annotated[Id | None, Query()] = None,
+    person_id: Annotated[Id | None, Query()] = None,
+    event_id: Annotated[Id | None, Query()] = None,
     status: RegistrationStatus | None = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> RegistrationPage:
+    """By organisation, person or event, narrowed to what the caller sees; an organisation or an
+    event the caller does not see is 404 (a member naming another organisation, 403)."""
     if principal.role == Role.MEMBER:
         if member_id is not None and member_id != principal.member_id:
             raise Forbidden("members see their own organisation's registrations only", field="member_id")
         member_id = principal.member_id
     if member_id is None and person_id is None and event_id is None:
         raise Refused.invalid("give member_id, person_id or event_id", field="member_id")
-    if principal.role == Role.FRONT_DESK:  # as for one registration: their sites' only
-        await desk_scope(principal, store, members, events, member_id, person_id, event_id)
-    return await views.registrations(
-        store, member_id=member_id, person_id=person_id, event_id=event_id, status=status, cursor=cursor, limit=limit
-    )
-
-
-async def desk_scope(
-    principal: Principal,
-    store: Store,
-    members: MembersService,
-    events: EventsService,
-    member_id: str | None,
-    person_id: str | None,
-    event_id: str | None,
-) -> None:
-    """Front desk lists an event of their sites, or an organisation at home at one of them."""
     if event_id is not None:
-        await staff_event(events, event_id, principal)
-        return
+        await event_for(events, event_id, principal)
     if member_id is not None:
-        member, _ = await member_for(members, member_id, principal)
-    else:
-        assert person_id is not None
-        found = await store.member_of_person(person_id)
-        if found is None:
-            return  # nobody: an empty list tells nothing
-        member = found[0]
-    at_site(principal, member.home_site_id)
+        await member_for(members, member_id, principal)
+    within = await registrations_seen(store, principal)
+    return await views.registrations(
+        store,
+        within=within,
+        member_id=member_id,
+        person_id=person_id,
+        event_id=event_id,
+        status=status,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationRead, responses=problems(403, 404))
@@ -157,7 +145,7 @@ async def get_registration(
     store: Store,
     registrations: RegistrationsService,
 ) -> RegistrationRead:
-    registration, version = await registration_for(registrations, registration_id, principal)
+    registration, version = await registration_for(store, registrations, registration_id, principal)
     tag(response, version)
     return await registration_read(store, registration, version)
 
@@ -173,7 +161,7 @@ async def cancel_registration(
     registrations: RegistrationsService,
 ) -> RegistrationRead:
     """Before the event: the seat goes to the first waiting person."""
-    registration, _ = await registration_for(registrations, registration_id, principal)
+    registration, _ = await registration_for(store, registrations, registration_id, principal)
     if registration.event_time.starts_at <= registrations.clock() and principal.role == Role.MEMBER:
         raise Conflict("the event has started; the registration can no longer be cancelled")
     registration, version = await registrations.cancel(registration_id, actor(principal))

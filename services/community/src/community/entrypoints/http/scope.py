@@ -1,8 +1,17 @@
 """What a caller may see and do, shared by the routers: the service's parts as dependencies,
 and the look-ups that answer 404 for what is not the caller's to see.
 
-- a member sees its own organisation only, and no draft event (404 for the rest);
-- a front desk acts at its own sites only (403, as `parkgrid.http.access.at_site`).
+One rule, the kit's `parkgrid.http.access.Scope` (admins and services everything, a front
+desk its own sites, a member its own organisation), read for each kind of thing:
+- a member organisation is at its `home_site_id` and belongs to itself: a front desk sees
+  the organisations at home at its sites, a member its own (404 for the rest);
+- an event is at its site; an online event (no site) is everyone's; members see no draft
+  and no event waiting for its venue (404);
+- a registration (and its ticket) is seen by the desk of its event's site and by the desk
+  of its organisation's home site (the list at the door, and the organisation's record);
+  a member sees its own organisation's.
+A front desk that names another site itself (a filter, a body) is refused with 403
+(`parkgrid.http.access.at_site`).
 """
 
 from __future__ import annotations
@@ -16,14 +25,14 @@ from community.domain.events import CommunityEvent
 from community.domain.members import Member
 from community.domain.registrations import Registration
 from community.service_layer.events import Events, UnknownEvent
-from community.service_layer.members import Members
-from community.service_layer.registrations import Registrations
+from community.service_layer.members import Members, UnknownMember
+from community.service_layer.registrations import Registrations, UnknownRegistration
 from community.views import HIDDEN_FROM_MEMBERS
 from parkgrid.auth import Principal, Role
 from parkgrid.contracts.common import Actor
-from parkgrid.http.access import at_site, component
+from parkgrid.http.access import Scope, component
 from parkgrid.http.preconditions import etag
-from parkgrid.http.problems import NotFound
+from parkgrid.store import Collection, Document
 
 Store = Annotated[CommunityStore, component(CommunityStore)]
 MembersService = Annotated[Members, component(Members)]
@@ -42,41 +51,84 @@ def tag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
+# --- members --------------------------------------------------------------------------
+
+
+def sees_member(principal: Principal, member: Member) -> bool:
+    return Scope(principal).sees(site_id=member.home_site_id, member_id=member.member_id)
+
+
+def members_seen(principal: Principal) -> Document:
+    """The filter of the member documents the caller sees."""
+    return Scope(principal).query(site_field="home_site_id", member_field="_id")
+
+
 async def member_for(members: Members, member_id: str, principal: Principal) -> tuple[Member, int]:
-    """The member as this caller may see it: another organisation's is 404 to a member."""
-    if not principal.may_act_for_member(member_id):
-        raise NotFound(f"there is no member {member_id}")
-    return await members.get(member_id)
+    """The member as this caller may see it: another site's or organisation's is 404."""
+    member, version = await members.get(member_id)
+    if not sees_member(principal, member):
+        raise UnknownMember(member_id)
+    return member, version
 
 
-async def staff_member(members: Members, member_id: str, principal: Principal) -> Member:
-    member, _ = await member_for(members, member_id, principal)
-    at_site(principal, member.home_site_id)
-    return member
+# --- events ---------------------------------------------------------------------------
+
+
+def sees_event(principal: Principal, event: CommunityEvent) -> bool:
+    if principal.role == Role.MEMBER:
+        return event.status not in HIDDEN_FROM_MEMBERS
+    return event.site_id is None or Scope(principal).sees(site_id=event.site_id)
+
+
+def events_seen(principal: Principal) -> Document:
+    """The filter of the event documents the caller sees (a member's status rule is the view's)."""
+    if principal.role != Role.FRONT_DESK:
+        return {}
+    return {"site_id": {"$in": [*principal.sites, None]}}
 
 
 async def event_for(events: Events, event_id: str, principal: Principal) -> tuple[CommunityEvent, int]:
-    """Drafts are the staff's: to members they are 404."""
+    """The event as this caller may see it: another site's (to a front desk) and drafts (to members) are 404."""
     event, version = await events.get(event_id)
-    if principal.role == Role.MEMBER and event.status in HIDDEN_FROM_MEMBERS:
+    if not sees_event(principal, event):
         raise UnknownEvent(event_id)
     return event, version
 
 
-async def staff_event(events: Events, event_id: str, principal: Principal) -> CommunityEvent:
-    event, _ = await event_for(events, event_id, principal)
-    at_site(principal, event.site_id)
-    return event
+# --- registrations --------------------------------------------------------------------
 
 
-async def registration_for(registrations: Registrations, rid: str, principal: Principal) -> tuple[Registration, int]:
-    """Another organisation's registration is 404; a front desk's is at its own sites' events."""
+async def sees_registration(store: CommunityStore, principal: Principal, registration: Registration) -> bool:
+    if principal.role != Role.FRONT_DESK:
+        return Scope(principal).sees(member_id=registration.member_id)
+    scope = Scope(principal)
+    event = await store.event(registration.event_id)
+    if event is not None and event[0].site_id is not None and scope.sees(site_id=event[0].site_id):
+        return True
+    member = await store.member(registration.member_id)
+    return member is not None and sees_member(principal, member[0])
+
+
+async def registrations_seen(store: CommunityStore, principal: Principal) -> Document:
+    """The filter of the registrations the caller sees: a front desk's are those at its sites'
+    events and those of the organisations at home at its sites."""
+    if principal.role != Role.FRONT_DESK:
+        return Scope(principal).query(site_field=None, member_field="member_id")
+    member_ids = await _ids(store.members.collection, members_seen(principal))
+    event_ids = await _ids(store.events.collection, Scope(principal).query(site_field="site_id", member_field=None))
+    return {"$or": [{"member_id": {"$in": member_ids}}, {"event_id": {"$in": event_ids}}]}
+
+
+async def _ids(collection: Collection, query: Document) -> list[str]:
+    docs = await collection.find(query, {"_id": 1}).to_list()
+    return [str(d["_id"]) for d in docs]
+
+
+async def registration_for(
+    store: CommunityStore, registrations: Registrations, rid: str, principal: Principal
+) -> tuple[Registration, int]:
+    """The registration as this caller may see it: anything else is 404."""
     registration, version = await registrations.get(rid)
-    if not principal.may_act_for_member(registration.member_id):
-        raise NotFound(f"there is no registration {rid}")
-    if principal.role == Role.FRONT_DESK:
-        found = await registrations.events.find(registration.event_id)
-        if found is None:
-            raise NotFound(f"there is no registration {rid}")
-        at_site(principal, found[0].site_id)
+    if not await sees_registration(store, principal, registration):
+        raise UnknownRegistration(rid)
     return registration, version
