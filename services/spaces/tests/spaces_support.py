@@ -27,6 +27,13 @@ def bearer(token: str, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **extra}
 
 
+def fields_of(response: httpx.Response) -> list[str]:
+    """The fields a 422 problem names."""
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return [e["field"] for e in response.json()["errors"]]
+
+
 def site_body(site_id: str = SITE, zone: str = "Africa/Casablanca", **extra: Any) -> dict[str, Any]:
     return {
         "site_id": site_id,

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from spaces_support import SITE, add_site_with_rooms, bearer, publish_commands, site_body
+from spaces_support import SITE, add_site_with_rooms, bearer, fields_of, publish_commands, site_body
 
 from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
@@ -32,12 +32,6 @@ def reservation(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-
-
-def fields_of(response: httpx.Response) -> list[str]:
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return [e["field"] for e in response.json()["errors"]]
 
 
 async def test_inventory_lifecycle_and_events(

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from spaces_support import SITE, add_site_with_rooms, bearer, project_members
+from spaces_support import SITE, add_site_with_rooms, bearer, fields_of, project_members
 
 from parkgrid.auth import Role, issue_token
 from parkgrid.settings import KitSettings
@@ -246,12 +246,6 @@ async def test_a_member_sees_its_own_organisation_only(
     assert (await client.get(f"/v1/reservations/{world.reservation_id}", headers=org1)).status_code == 403
 
 
-def refused_field(response: httpx.Response) -> list[str]:
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return [e["field"] for e in response.json()["errors"]]
-
-
 async def test_dates_at_the_edges_are_invalid_input_naming_the_field(
     client: httpx.AsyncClient, tokens: dict[str, str], world: World
 ) -> None:
@@ -263,7 +257,7 @@ async def test_dates_at_the_edges_are_invalid_input_naming_the_field(
             (f"/v1/sites/{SITE}/occupancy-report", {"from": "2026-12-01", "to": day}, "query.to"),
         ]
         for path, query, field in queries:
-            assert field in refused_field(await client.get(path, params=query, headers=desk)), (path, day)
+            assert field in fields_of(await client.get(path, params=query, headers=desk)), (path, day)
         bodies = [
             (
                 "/v1/residencies",
@@ -297,25 +291,25 @@ async def test_dates_at_the_edges_are_invalid_input_naming_the_field(
             ),
         ]
         for path, body, field in bodies:
-            assert field in refused_field(await client.post(path, json=body, headers=desk)), (path, day)
+            assert field in fields_of(await client.post(path, json=body, headers=desk)), (path, day)
         closure = {"first_day": day, "last_day": "2026-12-31", "reason": "works"}
         site = await client.get(f"/v1/sites/{SITE}", headers=admin)
         response = await client.patch(
             f"/v1/sites/{SITE}", json={"closures": [closure]}, headers={**admin, "If-Match": site.headers["ETag"]}
         )
-        assert "closures.0.first_day" in refused_field(response)
+        assert "closures.0.first_day" in fields_of(response)
     for instant in INSTANT_EDGES:
         for end in ("starts_at", "ends_at"):
             time = {**RESERVATION_TIME, end: instant}
             body = {"site_id": SITE, "requirement": {"kind": "meeting_room", "seats": 3}, "time": time}
             response = await client.post("/v1/reservations", json=body, headers=desk)
-            assert f"time.{end}" in refused_field(response), (instant, end)
+            assert f"time.{end}" in fields_of(response), (instant, end)
 
     # A default term (18 months) running past the calendar: refused, not a failure to publish.
     late = {"member_id": "org-2", "site_id": SITE, "space_id": "office-3", "starts_on": "2199-12-01"}
-    assert refused_field(await client.post("/v1/residencies", json=late, headers=desk)) == ["ends_on"]
+    assert fields_of(await client.post("/v1/residencies", json=late, headers=desk)) == ["ends_on"]
     offer = {"space_id": "office-1", "starts_on": "2199-12-01"}
-    assert refused_field(await client.post(f"/v1/sites/{SITE}/office-waitlist/offers", json=offer, headers=desk)) == [
+    assert fields_of(await client.post(f"/v1/sites/{SITE}/office-waitlist/offers", json=offer, headers=desk)) == [
         "ends_on"
     ]
     # The last days of the calendar are still fine when said so.
@@ -339,35 +333,35 @@ async def test_text_is_one_clean_line_within_its_bounds(
     for text in CONTROL:
         for field in ("name", "city"):
             response = await client.post("/v1/sites", json={**site, field: text}, headers=admin)
-            assert refused_field(response) == [field]
+            assert fields_of(response) == [field]
             assert response.json()["errors"][0]["message"] == "control characters are not allowed here"
         closure = {"first_day": "2026-12-24", "last_day": "2026-12-26", "reason": text}
-        assert refused_field(await client.post("/v1/sites", json={**site, "closures": [closure]}, headers=admin)) == [
+        assert fields_of(await client.post("/v1/sites", json={**site, "closures": [closure]}, headers=admin)) == [
             "closures.0.reason"
         ]
         for field in ("name", "floor"):
             response = await client.post(f"/v1/sites/{SITE}/spaces", json={**space, field: text}, headers=admin)
-            assert refused_field(response) == [field]
+            assert fields_of(response) == [field]
         current = await client.get("/v1/spaces/office-3", headers=admin)
         response = await client.patch(
             "/v1/spaces/office-3", json={"name": text}, headers={**admin, "If-Match": current.headers["ETag"]}
         )
-        assert refused_field(response) == ["name"]
+        assert fields_of(response) == ["name"]
         current = await client.get(f"/v1/sites/{SITE}", headers=admin)
         response = await client.patch(
             f"/v1/sites/{SITE}", json={"city": text}, headers={**admin, "If-Match": current.headers["ETag"]}
         )
-        assert refused_field(response) == ["city"]
+        assert fields_of(response) == ["city"]
         for path in (
             f"/v1/residencies/{world.theirs}/end",
             f"/v1/office-waitlist/{world.their_entry}/decline",
             f"/v1/office-waitlist/{world.their_entry}/leave",
         ):
-            assert refused_field(await client.post(path, json={"reason": text}, headers=desk)) == ["reason"], path
+            assert fields_of(await client.post(path, json={"reason": text}, headers=desk)) == ["reason"], path
 
     # Bounds hold on the trimmed text: blank is empty, and spaces around a name are dropped.
-    assert refused_field(await client.post("/v1/sites", json={**site, "name": "   "}, headers=admin)) == ["name"]
-    assert refused_field(await client.post("/v1/sites", json={**site, "city": "x" * 101}, headers=admin)) == ["city"]
+    assert fields_of(await client.post("/v1/sites", json={**site, "name": "   "}, headers=admin)) == ["name"]
+    assert fields_of(await client.post("/v1/sites", json={**site, "city": "x" * 101}, headers=admin)) == ["city"]
     added = await client.post(f"/v1/sites/{SITE}/spaces", json={**space, "name": "  Bureau 104 "}, headers=admin)
     assert added.status_code == 201, added.text
     assert added.json()["name"] == "Bureau 104"

@@ -9,20 +9,36 @@ version it was read at, so two writers that both saw the range free cannot both 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo import ASCENDING
 
+from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.common import Closure, SpaceKind, WeeklyWindow
 from parkgrid.contracts.spaces import SiteStatus, SpaceStatus
-from parkgrid.events import registry
-from parkgrid.outbox import MongoAggregateStore
+from parkgrid.events import IntegrationEvent, registry
+from parkgrid.outbox import AlreadyExists, MongoAggregateStore
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 from spaces.domain.model import Calendar, Hold, Site, Space
 from spaces.domain.stays import Stay
 
 SOURCE = "spaces"
+
+
+async def create_once(
+    aggregates: AggregateStore, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent]
+) -> tuple[Document, bool]:
+    """Create the aggregate with its events, and True; or, when a duplicate of the same request
+    created it first, that aggregate as stored, and False."""
+    try:
+        version = await aggregates.create(aggregate_id, state, events)
+    except AlreadyExists:
+        first = await aggregates.get(aggregate_id)
+        assert first is not None
+        return first, False
+    return {**state, "_id": aggregate_id, "version": version}, True
 
 
 class SpacesStore:
@@ -198,6 +214,17 @@ class Calendars:
             },
         )
         return result.matched_count == 1
+
+    async def take_days(self, space_id: str, site_id: str, hold: Hold) -> bool:
+        """Hold `hold`'s days on the space (already held by it: done); False when someone else holds some of them."""
+        while True:
+            calendar = await self.get(space_id, site_id)
+            if calendar.held_by(hold.reservation_id) is not None:
+                return True
+            if not calendar.is_free(hold.starts_at, hold.ends_at):
+                return False
+            if await self.add_hold(calendar, hold):
+                return True
 
     async def replace_hold(self, calendar: Calendar, hold: Hold) -> bool:
         """Change the range `hold.reservation_id` holds if the calendar is still as read."""

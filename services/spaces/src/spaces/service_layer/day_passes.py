@@ -12,11 +12,10 @@ from datetime import date
 
 from parkgrid.contracts.common import SpaceKind
 from parkgrid.contracts.spaces import DayPassIssued, SpaceStatus
-from parkgrid.outbox import AlreadyExists
 from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Document
 from spaces.adapters.day_passes import DayPassStore
-from spaces.adapters.stores import SpacesStore
+from spaces.adapters.stores import SpacesStore, create_once
 
 
 class DayPassRefused(Refused):
@@ -72,14 +71,9 @@ class DayPasses:
             places_taken=taken,
             capacity=area.capacity,
         )
-        state: Document = event.model_dump(mode="json")
-        try:
-            version = await self.store.passes.create(pass_id, state, [event])
-        except AlreadyExists:
-            # The same person checking in twice at once: keep one place.
+        doc, new = await create_once(self.store.passes, pass_id, event.model_dump(mode="json"), [event])
+        if not new:  # the same person checking in twice at once: keep one place
             await self.store.give_back(area.space_id, check_in.day)
-            first = await self.store.passes.get(pass_id)
-            assert first is not None
-            return first, False
+            return doc, False
         self.notify()
-        return {**state, "_id": pass_id, "version": version}, True
+        return doc, True

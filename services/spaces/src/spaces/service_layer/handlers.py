@@ -35,7 +35,7 @@ from parkgrid.contracts.spaces import (
 from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.refusals import Refused
 from parkgrid.store import Document
-from spaces.adapters.stores import SpacesStore, site_from
+from spaces.adapters.stores import SpacesStore, create_once, site_from
 from spaces.domain.model import Hold, Refusal, Space, best_fits, invalid_range
 
 
@@ -80,13 +80,20 @@ class Inventory:
         self.store = store
         self.notify = notify
 
-    async def register_site(self, site: SiteSnapshot) -> tuple[SiteSnapshot, int]:
+    async def _register(
+        self, aggregates: AggregateStore, what: str, aggregate_id: str, snapshot: Any, event: Any
+    ) -> int:
+        """Create a new site or space (its snapshot, published as `event`); its id taken is a 409."""
         try:
-            version = await self.store.sites.create(site.site_id, _state(site), [SiteRegistered(**site.model_dump())])
+            version = await aggregates.create(aggregate_id, _state(snapshot), [event])
         except AlreadyExists:
-            raise AlreadyRegistered("site", site.site_id) from None
+            raise AlreadyRegistered(what, aggregate_id) from None
         self.notify()
-        return site, version
+        return version
+
+    async def register_site(self, site: SiteSnapshot) -> tuple[SiteSnapshot, int]:
+        event = SiteRegistered(**site.model_dump())
+        return site, await self._register(self.store.sites, "site", site.site_id, site, event)
 
     async def update_site(self, site_id: str, expected_version: int, changes: Document) -> tuple[SiteSnapshot, int]:
         """Refused: not found, or stale when the site changed since `expected_version`."""
@@ -102,12 +109,8 @@ class Inventory:
     async def add_space(self, space: SpaceSnapshot) -> tuple[SpaceSnapshot, int]:
         if await self.store.sites.get(space.site_id) is None:
             raise UnknownSite(space.site_id)
-        try:
-            version = await self.store.spaces.create(space.space_id, _state(space), [SpaceAdded(**space.model_dump())])
-        except AlreadyExists:
-            raise AlreadyRegistered("space", space.space_id) from None
-        self.notify()
-        return space, version
+        event = SpaceAdded(**space.model_dump())
+        return space, await self._register(self.store.spaces, "space", space.space_id, space, event)
 
     async def update_space(
         self, space_id: str, expected_version: int | None, changes: Document
@@ -206,18 +209,14 @@ class Reservations:
                 request, Refusal(RefusalReason.NO_SPACE_FREE, "every fitting space is taken at that time")
             )
         snapshot = self._snapshot(request, ReservationStatus.CONFIRMED, held)
-        state = _reservation_state(snapshot)
-        try:
-            version = await self.store.reservations.create(rid, state, [ReservationConfirmed(**snapshot.model_dump())])
-        except AlreadyExists:
-            # A duplicate of this request ran at the same time and answered first.
-            first = await self.get(rid)
-            assert first is not None
-            if first.get("space_id") != held.space_id:
-                await self.store.calendars.remove_hold(held.space_id, held.site_id, rid)
-            return first
-        self.notify()
-        return {**state, "_id": rid, "version": version}
+        events = [ReservationConfirmed(**snapshot.model_dump())]
+        doc, new = await create_once(self.store.reservations, rid, _reservation_state(snapshot), events)
+        if not new and doc.get("space_id") != held.space_id:
+            # A duplicate of this request ran at the same time, answered first, on another space.
+            await self.store.calendars.remove_hold(held.space_id, held.site_id, rid)
+        if new:
+            self.notify()
+        return doc
 
     async def _hold(
         self, request: ReservationRequest, fitting: list[Space], already: str | None
@@ -266,14 +265,10 @@ class Reservations:
         snapshot = self._snapshot(request, ReservationStatus.REFUSED, None)
         event = ReservationRefused(**snapshot.model_dump(), reason=refusal.reason, detail=refusal.detail[:500])
         state = {**_reservation_state(snapshot), "reason": refusal.reason.value, "detail": refusal.detail[:500]}
-        try:
-            version = await self.store.reservations.create(request.request_id, state, [event])
-        except AlreadyExists:
-            found = await self.get(request.request_id)
-            assert found is not None
-            return found
-        self.notify()
-        return {**state, "_id": request.request_id, "version": version}
+        doc, new = await create_once(self.store.reservations, request.request_id, state, [event])
+        if new:
+            self.notify()
+        return doc
 
     async def release(self, reservation_id: str) -> Document | None:
         """Give back what the request obtained; nothing to do for unknown, refused or released ones."""

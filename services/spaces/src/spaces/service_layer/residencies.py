@@ -28,11 +28,11 @@ from parkgrid.contracts.spaces import (
     SpaceStatus,
 )
 from parkgrid.known import KnownMembers
-from parkgrid.outbox import AlreadyExists, VersionConflict
+from parkgrid.outbox import VersionConflict
 from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Document
 from parkgrid.zones import NETWORK_TIME_ZONE
-from spaces.adapters.stores import SpacesStore, stays_of
+from spaces.adapters.stores import SpacesStore, create_once, stays_of
 from spaces.domain.members import member_from
 from spaces.domain.model import RESIDENCY_KINDS, Hold, Space, day_range, residency_term
 from spaces.domain.stays import Stay, StayRefused, ended, extended, moved
@@ -106,15 +106,8 @@ class Residencies:
             raise ResidencyRefused(wrong, "ends_on")
         rid = allocation.residency_id
         start, end = day_range(allocation.starts_on, ends_on)
-        calendars = self.store.residency_calendars
-        while True:
-            calendar = await calendars.get(space.space_id, space.site_id)
-            if calendar.held_by(rid) is not None:
-                break
-            if not calendar.is_free(start, end):
-                raise ResidencyRefused(f"{space.name} is allocated on some of these days", taken=True)
-            if await calendars.add_hold(calendar, Hold(rid, start, end)):
-                break
+        if not await self.store.residency_calendars.take_days(space.space_id, space.site_id, Hold(rid, start, end)):
+            raise ResidencyRefused(f"{space.name} is allocated on some of these days", taken=True)
         snapshot = ResidencySnapshot(
             residency_id=rid,
             member_id=allocation.member_id,
@@ -128,14 +121,10 @@ class Residencies:
             allocated_by=allocation.allocated_by,
         )
         state = _state(snapshot, [Stay(rid, space.site_id, space.space_id, allocation.starts_on, ends_on)])
-        try:
-            version = await self.store.residencies.create(rid, state, [ResidencyStarted(**snapshot.model_dump())])
-        except AlreadyExists:
-            first = await self.get(rid)
-            assert first is not None
-            return first, False
-        self.notify()
-        return {**state, "_id": rid, "version": version}, True
+        doc, new = await create_once(self.store.residencies, rid, state, [ResidencyStarted(**snapshot.model_dump())])
+        if new:
+            self.notify()
+        return doc, new
 
     async def _hold_stay(self, stay: Stay) -> None:
         """Make the stay's space calendar hold exactly the stay's days (refused if taken)."""

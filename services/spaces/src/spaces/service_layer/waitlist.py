@@ -156,14 +156,8 @@ class Waitlist:
                 await self._close(entry, WaitlistStatus.LEFT, "the member organisation left the programme")
                 continue
             rid = residency_id_for(entry["entry_id"])
-            while True:
-                calendar = await calendars.get(office.space_id, office.site_id)
-                if calendar.held_by(rid) is not None:
-                    break
-                if not calendar.is_free(start, end):
-                    raise WaitlistRefused(f"{office.name} is allocated on some of these days", conflict=True)
-                if await calendars.add_hold(calendar, Hold(rid, start, end)):
-                    break
+            if not await calendars.take_days(office.space_id, office.site_id, Hold(rid, start, end)):
+                raise WaitlistRefused(f"{office.name} is allocated on some of these days", conflict=True)
             offer = OfficeOffer(
                 space_id=office.space_id,
                 space_name=office.name,
