@@ -58,3 +58,58 @@ def test_days_and_exists() -> None:
     zone = ZoneInfo(CASABLANCA)
     assert not exists(datetime(2026, 3, 22, 2, 30, tzinfo=zone))
     assert exists(datetime(2026, 3, 22, 3, 30, tzinfo=zone))
+
+
+PARIS = "Europe/Paris"
+NIGHT = [window(7, "01:00", "04:00")]  # a Sunday night window of half-hour sessions, around the change
+
+
+def starts(found: list[tuple[datetime, datetime]]) -> list[str]:
+    return [s.isoformat(timespec="minutes") for s, _ in found]
+
+
+def test_paris_spring_forward_offers_no_time_the_clocks_skip_and_no_instant_twice() -> None:
+    # 2027-03-28, a Sunday: Paris goes from 02:00 +01:00 to 03:00 +02:00.
+    found = sessions(NIGHT, [], PARIS, 30, date(2027, 3, 28), date(2027, 3, 28))
+    assert starts(found) == [
+        "2027-03-28T01:00+01:00",
+        "2027-03-28T01:30+01:00",
+        "2027-03-28T03:00+02:00",
+        "2027-03-28T03:30+02:00",
+    ]
+    instants = [s.astimezone(UTC) for s, _ in found]
+    assert len(set(instants)) == len(instants)
+
+
+def test_paris_fall_back_means_the_first_occurrence_of_the_repeated_hour() -> None:
+    # 2027-10-31, a Sunday: Paris goes back from 03:00 +02:00 to 02:00 +01:00; 02:00-02:59 occurs twice.
+    found = sessions(NIGHT, [], PARIS, 30, date(2027, 10, 31), date(2027, 10, 31))
+    assert starts(found) == [
+        "2027-10-31T01:00+02:00",
+        "2027-10-31T01:30+02:00",
+        "2027-10-31T02:00+02:00",  # the first 02:00 (fold=0), summer time; not 02:00+01:00 an hour later
+        "2027-10-31T02:30+02:00",
+        "2027-10-31T03:00+01:00",
+        "2027-10-31T03:30+01:00",
+    ]
+    instants = [s.astimezone(UTC) for s, _ in found]
+    assert instants == sorted(set(instants))
+
+
+def test_casablanca_2027_ramadan_keeps_sessions_at_their_wall_clock_times() -> None:
+    # zoneinfo: Casablanca goes to +00:00 on Sunday 2027-02-07 (03:00 -> 02:00) and back to
+    # +01:00 on Sunday 2027-03-14 (02:00 -> 03:00).
+    every_day = [window(d, "09:00", "11:00") for d in range(1, 8)]
+    found = sessions(every_day, [], CASABLANCA, 60, date(2027, 2, 1), date(2027, 3, 21))
+    assert {s.strftime("%H:%M") for s, _ in found} == {"09:00", "10:00"}
+    assert len(found) == 2 * 49
+    nine_utc = {s.date(): s.astimezone(UTC).strftime("%H:%M") for s, _ in found if s.hour == 9}
+    assert (nine_utc[date(2027, 2, 6)], nine_utc[date(2027, 2, 7)]) == ("08:00", "09:00")
+    assert (nine_utc[date(2027, 3, 13)], nine_utc[date(2027, 3, 14)]) == ("09:00", "08:00")
+    # The nights of the changes themselves: the repeated hour once (its first occurrence), the skipped one not at all.
+    back = sessions(NIGHT, [], CASABLANCA, 60, date(2027, 2, 7), date(2027, 2, 7))
+    assert starts(back) == ["2027-02-07T01:00+01:00", "2027-02-07T02:00+01:00", "2027-02-07T03:00+00:00"]
+    forward = sessions(NIGHT, [], CASABLANCA, 60, date(2027, 3, 14), date(2027, 3, 14))
+    assert starts(forward) == ["2027-03-14T01:00+00:00", "2027-03-14T03:00+01:00"]
+    for night in (back, forward):
+        assert len({s.astimezone(UTC) for s, _ in night}) == len(night)

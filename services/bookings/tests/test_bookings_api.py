@@ -138,7 +138,7 @@ async def test_who_may_see_and_do_what(
     assert (await client.post(f"/v1/bookings/{booking_id}/check-in", headers=member)).status_code == 403
     assert (await client.get(f"/v1/sites/{SITE}/day", headers=member)).status_code == 403
     elsewhere = bearer(tokens["other_desk"])
-    assert (await client.get(f"/v1/bookings/{booking_id}", headers=elsewhere)).status_code == 403
+    assert (await client.get(f"/v1/bookings/{booking_id}", headers=elsewhere)).status_code == 404
     assert (await client.post(f"/v1/bookings/{booking_id}/cancel", json={}, headers=elsewhere)).status_code == 403
     assert (await client.get(f"/v1/sites/{SITE}/day", headers=elsewhere)).status_code == 403
     assert (

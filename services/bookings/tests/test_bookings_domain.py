@@ -52,6 +52,19 @@ def test_closures_notice_and_horizon_narrow_the_sessions() -> None:
     assert session_key("o", datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo(ZONE))) == "o@20261202T0800Z"
 
 
+def test_a_booking_names_an_offered_session_in_a_dst_night() -> None:
+    # 2027-03-28 in Paris: 02:00-02:59 does not exist, so no session starts then.
+    night = offering(availability=[{"weekday": 7, "opens": "01:00", "closes": "04:00"}], session_minutes=30)
+    paris = "Europe/Paris"
+    assert session_at(night, paris, datetime.fromisoformat("2027-03-28T02:15:00+01:00")) is None  # 03:15+02:00
+    assert session_at(night, paris, datetime(2027, 3, 28, 0, 45, tzinfo=UTC)) is None  # 01:45 local: not a start
+    offered = session_at(night, paris, datetime.fromisoformat("2027-03-28T03:00:00+02:00"))
+    assert offered is not None
+    assert offered.starts_at.utcoffset() == timedelta(hours=2)
+    # "02:00+01:00" is no other session: it is the instant of 03:00+02:00, the session offered.
+    assert session_at(night, paris, datetime.fromisoformat("2027-03-28T02:00:00+01:00")) == offered
+
+
 def test_rules_name_the_offending_field() -> None:
     offer = offering(seats_per_session=4)
     with pytest.raises(InvalidBooking) as party:

@@ -32,32 +32,25 @@ async def known_offering(service: BookingService, offering_id: str) -> tuple[Off
         raise Refused.not_found(f"there is no offering {offering_id}") from None
 
 
-def parse_day(value: str | None, field: str) -> date | None:
-    """A local day from a date, or from the date of a date-time; None when not given."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        raise Refused.invalid(f"{value!r} is not a date (YYYY-MM-DD)", field=field) from None
+def day_of(value: date | None) -> date | None:
+    """The local day of a `Day`, or of an `Instant` as the client wrote it (its own offset's date)."""
+    return value.date() if isinstance(value, datetime) else value
 
 
-def parse_moment(value: str | None, field: str) -> datetime | None:
-    """An instant from an RFC 3339 date-time (UTC when it has no offset) or a date; None when not given."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise Refused.invalid(f"{value!r} is not an RFC 3339 date-time or a date", field=field) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def moment(value: date | None) -> datetime | None:
+    """The instant of an `Instant`, or of a `Day`'s midnight in UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(0), UTC)
 
 
-async def slots(service: BookingService, offering_id: str, first: str | None, last: str | None) -> dict[str, Any]:
-    """Bookable sessions of [first, last] (local days; a week from today by default) with the seats left."""
+async def slots(service: BookingService, offering_id: str, first: date | None, last: date | None) -> dict[str, Any]:
+    """Bookable sessions of [first, last] (local days; a week from today by default) with the seats left.
+
+    `first` and `last` are `Day`s (or `Instant`s: their dates), so a week past either is still a date."""
     offering, zone = await known_offering(service, offering_id)
-    start = parse_day(first, "from") or datetime.now(ZoneInfo(zone)).date()
-    end = parse_day(last, "to") or start + timedelta(days=7)
+    start = day_of(first) or datetime.now(ZoneInfo(zone)).date()
+    end = day_of(last) or start + timedelta(days=7)
     items: list[dict[str, Any]] = []
     if offering.status == OfferingStatus.PUBLISHED:
         if end < start:

@@ -88,7 +88,9 @@ class Bookings:
         limit: int = 50,
         cursor: str | None = None,
         newest_first: bool = False,
+        within: Document | None = None,
     ) -> tuple[list[tuple[Booking, int]], str | None]:
+        """A page of bookings matching the criteria, inside `within` (the caller's scope, a store filter)."""
         query: Document = {}
         if member_id is not None:
             query["member_id"] = member_id
@@ -103,6 +105,8 @@ class Bookings:
             span["$lt"] = last
         if span:
             query["starts_at"] = span
+        if within:
+            query = {"$and": [query, within]} if query else within
         direction = DESCENDING if newest_first else ASCENDING
         query = _before(query, cursor) if newest_first else paging.after(query, LIST_KEY, cursor)
         docs = (

@@ -44,12 +44,17 @@ class Waitlist:
         docs = await self.collection.find({"status": WAITING}, {"session_key": 1}).limit(limit).to_list()
         return sorted({d["session_key"] for d in docs})
 
-    async def find(self, member_id: str | None, offering_id: str | None, limit: int = 100) -> list[Document]:
+    async def find(
+        self, member_id: str | None, offering_id: str | None, within: Document | None = None, limit: int = 100
+    ) -> list[Document]:
+        """Waitlist places of the member and/or offering, inside `within` (the caller's scope)."""
         query: Document = {}
         if member_id:
             query["member_id"] = member_id
         if offering_id:
             query["offering_id"] = offering_id
+        if within:
+            query = {"$and": [query, within]} if query else within
         found: list[Document] = (
             await self.collection.find(query, {"outbox": 0}).sort([("joined_at", ASCENDING)]).limit(limit).to_list()
         )

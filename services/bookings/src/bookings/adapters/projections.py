@@ -13,6 +13,8 @@ it): two store reads fewer per command, for staleness of the same order as the p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bookings.domain.booking import MemberFacts
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.contracts.community import MemberStatus
@@ -48,6 +50,11 @@ class Offerings:
         doc = await self.projection.get(offering_id)
         return None if doc is None else self.recent.put(offering_id, OfferingSnapshot.model_validate(doc["snapshot"]))
 
+    async def at_sites(self, site_ids: Sequence[str | None]) -> list[str]:
+        """The ids of the offerings at these sites (None: the offerings of no site, online)."""
+        docs = await self.projection.collection.find({"site_id": {"$in": list(site_ids)}}, {"_id": 1}).to_list()
+        return [str(d["_id"]) for d in docs]
+
     async def published(self) -> list[OfferingSnapshot]:
         docs = await self.projection.collection.find({"status": "published"}).sort("_id", 1).to_list()
         return [OfferingSnapshot.model_validate(d["snapshot"]) for d in docs]
@@ -77,6 +84,11 @@ class Projections:
     async def member(self, member_id: str) -> MemberFacts | None:
         doc = await self.members.get(member_id)
         return None if doc is None else member_facts(doc)
+
+    async def members_at(self, site_ids: Sequence[str]) -> list[str]:
+        """The ids of the member organisations whose home is one of these sites."""
+        found = self.members.projection.collection.find({"home_site_id": {"$in": list(site_ids)}}, {"_id": 1})
+        return [str(d["_id"]) for d in await found.to_list()]
 
     async def active_members(self) -> list[MemberFacts]:
         return [member_facts(d) for d in await self.members.active()]

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import time as clock
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from bookings import views
 from bookings.adapters.bookings import view
@@ -21,24 +22,32 @@ from bookings.adapters.ledgers import entry_view
 from bookings.entrypoints.http.common import (
     MAX_LIMIT,
     Changes,
+    DayOrInstant,
     Service,
     actor_of,
+    bookings_seen,
+    may_act_on,
+    may_name_member,
     may_see,
-    may_see_member,
     self_booking_limit,
     site_of_member,
 )
+from bookings.service_layer.changes import BookingChanges
 from bookings.service_layer.commands import BookCommand, Outcome
+from bookings.service_layer.service import BookingService
 from parkgrid.api.bookings import BookingPage, BookingRead, WaitlistPlaceRead
 from parkgrid.auth import Role
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.common import Id
-from parkgrid.http.access import CallerOrService, Staff
+from parkgrid.http.access import CallerOrService, Scope, Scoped, Staff, acts_for
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
 from parkgrid.http.problems import Forbidden, problems
+from parkgrid.inputs import Instant, Text
 
 MAX_WAIT = 30.0
+FROM = "Sessions starting at or after this instant (a date: its midnight, UTC)."
+TO = "Sessions starting before this instant (a date: its midnight, UTC)."
 PENDING: dict[int | str, dict[str, Any]] = {202: {"model": BookingRead, "description": "Pending: its space is sought."}}
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
@@ -48,18 +57,18 @@ class BookingIn(RequestModel):
     offering_id: Id
     member_id: Id
     person_id: Id | None = None
-    starts_at: AwareDatetime
+    starts_at: Instant
     party_size: int = Field(1, ge=1, le=500)
     join_waitlist: bool = False
 
 
 class CancelIn(RequestModel):
-    reason: str | None = Field(None, max_length=500)
+    reason: Annotated[Text, Field(max_length=500)] | None = None
     override: bool = Field(False, description="Staff only: waive the late flag, or cancel a started session.")
 
 
 class RescheduleIn(RequestModel):
-    starts_at: AwareDatetime
+    starts_at: Instant
 
 
 def wait_seconds(prefer: str | None) -> float:
@@ -67,28 +76,45 @@ def wait_seconds(prefer: str | None) -> float:
     return min(MAX_WAIT, float(match[1])) if match else 0.0
 
 
-async def answer(
-    service: Service, changes: Changes, response: Response, outcome: Outcome, prefer: str | None
-) -> dict[str, Any]:
-    """201 when the outcome is final (or a waitlist place), 202 + Location while the space is sought."""
-    if outcome.entry is not None:
-        response.status_code = 201
-        return {**entry_view(outcome.entry), "status": "waitlisted", "waitlist_status": outcome.entry["status"]}
-    assert outcome.booking is not None
-    booking, version = outcome.booking, outcome.version
-    wait = wait_seconds(prefer)
-    if booking.status == BookingStatus.PENDING and wait:
-        deadline = clock.monotonic() + wait
-        with changes.watch(booking.booking_id) as watch:
-            booking, version = await service.get(booking.booking_id)
-            while booking.status == BookingStatus.PENDING and (left := deadline - clock.monotonic()) > 0:
-                await watch.wait(left)
-                booking, version = await service.get(booking.booking_id)
-        response.headers["Preference-Applied"] = f"wait={wait:g}"
-    response.headers["Location"] = f"/v1/bookings/{booking.booking_id}"
-    response.headers["ETag"] = f'"{version}"'
-    response.status_code = 202 if booking.status == BookingStatus.PENDING else 201
-    return view(booking, version)
+@dataclass(frozen=True)
+class Reply:
+    """How a booking command answers: 201 when the outcome is final (or a waitlist place), 202 +
+    Location while the space is sought, held up to `Prefer: wait=N` seconds for the saga to settle it."""
+
+    service: BookingService
+    changes: BookingChanges
+    response: Response
+    wait: float
+
+    async def __call__(self, outcome: Outcome) -> dict[str, Any]:
+        response = self.response
+        if outcome.entry is not None:
+            response.status_code = 201
+            return {**entry_view(outcome.entry), "status": "waitlisted", "waitlist_status": outcome.entry["status"]}
+        assert outcome.booking is not None
+        booking, version = outcome.booking, outcome.version
+        if booking.status == BookingStatus.PENDING and self.wait:
+            deadline = clock.monotonic() + self.wait
+            with self.changes.watch(booking.booking_id) as watch:
+                booking, version = await self.service.get(booking.booking_id)
+                while booking.status == BookingStatus.PENDING and (left := deadline - clock.monotonic()) > 0:
+                    await watch.wait(left)
+                    booking, version = await self.service.get(booking.booking_id)
+            response.headers["Preference-Applied"] = f"wait={self.wait:g}"
+        response.headers["Location"] = f"/v1/bookings/{booking.booking_id}"
+        response.headers["ETag"] = f'"{version}"'
+        response.status_code = 202 if booking.status == BookingStatus.PENDING else 201
+        return view(booking, version)
+
+
+async def reply(
+    service: Service, changes: Changes, response: Response, prefer: Annotated[str | None, Header()] = None
+) -> Reply:
+    return Reply(service, changes, response, wait_seconds(prefer))
+
+
+Replying = Annotated[Reply, Depends(reply)]
+IdempotencyKey = Annotated[str | None, Header()]
 
 
 @router.post(
@@ -100,20 +126,19 @@ async def answer(
 )
 async def book(
     body: BookingIn,
-    response: Response,
     principal: CallerOrService,
     service: Service,
-    changes: Changes,
-    idempotency_key: Annotated[str | None, Header()] = None,
-    prefer: Annotated[str | None, Header()] = None,
+    reply: Replying,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    if principal.role == Role.MEMBER:
-        if principal.member_id != body.member_id:
-            raise Forbidden("members book for their own organisation only", field="member_id")
-    elif principal.role == Role.FRONT_DESK:
+    """A member books for its own organisation; a front desk for members, at its own sites (a
+    booking is at its offering's site, an online one at the member's home site): naming another
+    is 403, as is any booking the caller could not see afterwards."""
+    acts_for(principal, body.member_id, "members book for their own organisation only", field="member_id")
+    if principal.role == Role.FRONT_DESK:
         offering, _ = await service.offering(body.offering_id)
         site = offering.site_id or await site_of_member(service, body.member_id)
-        if site is None or not principal.may_act_at_site(site):
+        if not Scope(principal).sees(site_id=site):
             raise Forbidden(f"you are not front desk at {site}", field="offering_id")
     person_id = body.person_id
     if principal.role == Role.MEMBER and person_id is None:
@@ -128,7 +153,7 @@ async def book(
         join_waitlist=body.join_waitlist,
         actor=actor_of(principal),
     )
-    return await answer(service, changes, response, await service.book(command), prefer)
+    return await reply(await service.book(command))
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingRead, responses=problems(403, 404))
@@ -141,35 +166,29 @@ async def get_booking(booking_id: str, response: Response, principal: CallerOrSe
 
 @router.get("/bookings", response_model=BookingPage, responses=problems(403, 404))
 async def list_bookings(
+    scope: Scoped,
     principal: CallerOrService,
     service: Service,
     member_id: str | None = None,
     status: BookingStatus | None = None,
-    first: Annotated[str | None, Query(alias="from")] = None,
-    last: Annotated[str | None, Query(alias="to")] = None,
+    first: Annotated[DayOrInstant | None, Query(alias="from", description=FROM)] = None,
+    last: Annotated[DayOrInstant | None, Query(alias="to", description=TO)] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> Any:
-    """My bookings (members: their organisation's), or staff: bookings at their sites."""
-    site_ids: list[str] | None = None
-    if principal.role == Role.MEMBER:
-        if member_id is not None and member_id != principal.member_id:
-            return {"items": [], "next_cursor": None}
-        member_id = principal.member_id
-    elif principal.role == Role.FRONT_DESK:
-        if member_id is not None:
-            await may_see_member(service, principal, member_id)
-        else:
-            site_ids = principal.sites
+    """Bookings the caller sees (members: their organisation's; front desk: those at their sites),
+    of one member organisation if `member_id` is given (front desk: one of their sites' members)."""
+    if member_id is not None:
+        await may_name_member(service, principal, member_id)
     return await views.booking_page(
         service,
         member_id=member_id,
-        site_ids=site_ids,
         statuses=[status.value] if status else None,
-        first=views.parse_moment(first, "from"),
-        last=views.parse_moment(last, "to"),
+        first=views.moment(first),
+        last=views.moment(last),
         limit=limit,
         cursor=cursor,
+        within=await bookings_seen(service, scope),
     )
 
 
@@ -179,7 +198,7 @@ async def cancel(
 ) -> Any:
     body = body or CancelIn()
     booking, _ = await service.get(booking_id)
-    await may_see(service, principal, booking)
+    await may_act_on(service, principal, booking)
     if body.override and principal.role not in (Role.ADMIN, Role.FRONT_DESK):
         raise Forbidden("only staff may override the cancellation rules", field="override")
     cancelled, version = await service.cancel(booking_id, actor_of(principal), staff_override=body.override)
@@ -195,26 +214,24 @@ async def cancel(
 async def reschedule(
     booking_id: str,
     body: RescheduleIn,
-    response: Response,
     principal: CallerOrService,
     service: Service,
-    changes: Changes,
-    idempotency_key: Annotated[str | None, Header()] = None,
-    prefer: Annotated[str | None, Header()] = None,
+    reply: Replying,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """The new session is booked first (a new booking, `replaces` the old); the old one is released
     once the new one is confirmed."""
     booking, _ = await service.get(booking_id)
-    await may_see(service, principal, booking)
+    await may_act_on(service, principal, booking)
     new_id = command_id(f"bookings.reschedule:{principal.subject}:{booking_id}", idempotency_key)
     moved, version = await service.reschedule(booking_id, body.starts_at, actor_of(principal), new_id)
-    return await answer(service, changes, response, Outcome(moved, version), prefer)
+    return await reply(Outcome(moved, version))
 
 
 @router.post("/bookings/{booking_id}/check-in", response_model=BookingRead, responses=problems(403, 404, 409))
 async def check_in(booking_id: str, response: Response, principal: Staff, service: Service) -> Any:
     booking, _ = await service.get(booking_id)
-    await may_see(service, principal, booking)
+    await may_act_on(service, principal, booking)
     checked, version = await service.check_in(booking_id, actor_of(principal))
     response.headers["ETag"] = f'"{version}"'
     return view(checked, version)

@@ -1,28 +1,57 @@
 """What every bookings route shares: its components, who the caller acts as, and who may see what.
 
-Who may do what: a member books, sees and cancels their own organisation's bookings
-(another organisation's are 404 to them); front-desk staff act on behalf of members at
-their sites (another site is 403) and alone check people in and see a site's day; admins
-do everything.
+Who sees what is the kit's `Scope`: a member its own organisation's bookings, a front desk
+the bookings at its sites (a booking is at its offering's site; one of an online offering at
+its member's home site), admins and services everything. What a caller does not see is 404
+(a booking, a member's entitlements, history, feed); lists are narrowed to what it sees.
+A front desk naming another site's booking in a command, or another site's member in a list
+filter, is 403 (DESIGN.md: it named it); front desks alone check people in and see a site's day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from fastapi import Request
+from pydantic import PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
 
 from bookings.adapters.ledgers import CalendarFeeds
 from bookings.domain.booking import Actor, Booking
 from bookings.service_layer.changes import BookingChanges
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Principal, Role
-from parkgrid.http.access import component
-from parkgrid.http.problems import Forbidden, NotFound
+from parkgrid.http.access import Scope, component
+from parkgrid.http.problems import Forbidden
+from parkgrid.inputs import EARLIEST, LATEST, Day, Instant
+from parkgrid.store import Document
 
 MAX_LIMIT = 100
+RANGE = f"between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
+
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
+_DAY: TypeAdapter[date] = TypeAdapter(Day)
+
+
+def day_or_instant(value: Any) -> date:
+    """A kit `Instant` (a date-time with its offset), else a kit `Day`; one refusal in words if neither."""
+    for kind in (_INSTANT, _DAY):  # Instant first: a date-time at midnight keeps its offset
+        try:
+            return kind.validate_python(value)
+        except ValidationError:
+            continue
+    raise ValueError(f"give a date (YYYY-MM-DD) or a date-time with its offset, {RANGE}")
+
+
+DayOrInstant = Annotated[
+    date,
+    PlainValidator(day_or_instant),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}),
+]
+"""A query's day or instant (`Day | Instant`) refused under its own name: a union would name
+its members (`from.function-after[...]`) instead of the field."""
 
 
 @dataclass(frozen=True)
@@ -59,21 +88,47 @@ async def site_of_member(service: BookingService, member_id: str) -> str | None:
     return member.home_site_id if member else None
 
 
+async def site_of_booking(service: BookingService, booking: Booking) -> str | None:
+    """A booking is at its offering's site; one of an online offering (no site), at its member's home site."""
+    return booking.site_id or await site_of_member(service, booking.member_id)
+
+
 async def may_see(service: BookingService, principal: Principal, booking: Booking) -> None:
-    """404 for a member of another organisation, 403 for staff of another site."""
-    if principal.role == Role.MEMBER and principal.member_id != booking.member_id:
-        raise NotFound(f"there is no booking {booking.booking_id}")
-    if principal.role == Role.FRONT_DESK:
-        site = booking.site_id or await site_of_member(service, booking.member_id)
-        if site is None or not principal.may_act_at_site(site):
-            raise Forbidden(f"booking {booking.booking_id} is at {site}, not at one of your sites")
+    """404 unless the caller sees the booking (the kit's `Scope`: its organisation's, or at its sites)."""
+    site = await site_of_booking(service, booking)
+    Scope(principal).require(f"booking {booking.booking_id}", site_id=site, member_id=booking.member_id)
+
+
+async def may_act_on(service: BookingService, principal: Principal, booking: Booking) -> None:
+    """A command on a booking: 404 to a member of another organisation (as `may_see`), 403 to a
+    front desk of another site (DESIGN.md: it named another site's thing in a command)."""
+    site = await site_of_booking(service, booking)
+    if principal.role == Role.FRONT_DESK and not Scope(principal).sees(site_id=site):
+        raise Forbidden(f"booking {booking.booking_id} is at {site}, not at one of your sites")
+    Scope(principal).require(f"booking {booking.booking_id}", site_id=site, member_id=booking.member_id)
 
 
 async def may_see_member(service: BookingService, principal: Principal, member_id: str) -> None:
-    """404 for a member of another organisation, 403 for staff of a site that is not the member's."""
-    if principal.role == Role.MEMBER and principal.member_id != member_id:
-        raise NotFound(f"there is no member {member_id} you may see")
-    if principal.role == Role.FRONT_DESK:
-        site = await site_of_member(service, member_id)
-        if site is None or not principal.may_act_at_site(site):
-            raise Forbidden(f"member {member_id} is not at one of your sites")
+    """404 unless the caller sees the member organisation (its own; a front desk: its sites' members)."""
+    site = await site_of_member(service, member_id)
+    Scope(principal).require(f"member {member_id}", site_id=site, member_id=member_id)
+
+
+async def may_name_member(service: BookingService, principal: Principal, member_id: str) -> None:
+    """A front desk filtering a list by a member of another site: 403 (DESIGN.md: naming another
+    site in a list filter). A member naming another organisation just finds nothing (`bookings_seen`)."""
+    if principal.role == Role.FRONT_DESK and not Scope(principal).sees(
+        site_id=await site_of_member(service, member_id)
+    ):
+        raise Forbidden(f"member {member_id} is not at one of your sites", field="member_id")
+
+
+async def bookings_seen(service: BookingService, scope: Scope) -> Document:
+    """A filter narrowing bookings to the caller's scope (the kit's `Scope.query`): a member's to
+    its organisation's, a front desk's to those at its sites, online ones (no site) included
+    when they are its sites' members' (`site_of_booking`)."""
+    seen = scope.query(site_field="site_id", member_field="member_id")
+    if scope.principal.role != Role.FRONT_DESK:
+        return seen
+    members = await service.projections.members_at(scope.principal.sites)
+    return {"$or": [seen, {"site_id": None, "member_id": {"$in": members}}]}

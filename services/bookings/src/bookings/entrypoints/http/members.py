@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from bookings import views
-from bookings.entrypoints.http.common import MAX_LIMIT, Service, may_see_member
+from bookings.entrypoints.http.common import MAX_LIMIT, Service, bookings_seen, may_see_member
 from parkgrid.api.bookings import BookingPage, EntitlementPage
-from parkgrid.http.access import CallerOrService
+from parkgrid.http.access import CallerOrService, Scoped
 from parkgrid.http.problems import problems
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
@@ -25,10 +25,15 @@ async def entitlements(member_id: str, principal: CallerOrService, service: Serv
 async def history(
     member_id: str,
     principal: CallerOrService,
+    scope: Scoped,
     service: Service,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Any:
-    """Every booking of the organisation, newest session first, whatever its state."""
+    """Every booking of the organisation the caller sees (a front desk: at its sites),
+    newest session first, whatever its state."""
     await may_see_member(service, principal, member_id)
-    return await views.booking_page(service, member_id=member_id, limit=limit, cursor=cursor, newest_first=True)
+    within = await bookings_seen(service, scope)
+    return await views.booking_page(
+        service, member_id=member_id, limit=limit, cursor=cursor, newest_first=True, within=within
+    )

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from bookings import views
 from bookings.entrypoints.http.common import DefaultZone, Service
 from parkgrid.api.bookings import SiteDay
-from parkgrid.http.access import Staff
-from parkgrid.http.problems import Forbidden, problems
+from parkgrid.http.access import Staff, at_site
+from parkgrid.http.problems import problems
+from parkgrid.inputs import Day
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 
@@ -21,9 +22,10 @@ async def site_day(
     principal: Staff,
     service: Service,
     zones: DefaultZone,
-    day: Annotated[str | None, Query(alias="date")] = None,
+    day: Annotated[Day | None, Query(alias="date", description="The site's local day (today by default).")] = None,
 ) -> Any:
-    """Every booking at the site on a local day, by hour, with the member and the state."""
-    if not principal.may_act_at_site(site_id):
-        raise Forbidden(f"you are not front desk at {site_id}")
-    return await views.site_day(service, site_id, views.parse_day(day, "date"), zones.default)
+    """Every booking at the site on a local day, by hour, with the member and the state.
+
+    A front desk names the site: another site's is 403 (the kit's `at_site`)."""
+    at_site(principal, site_id, detail=f"you are not front desk at {site_id}")
+    return await views.site_day(service, site_id, day, zones.default)

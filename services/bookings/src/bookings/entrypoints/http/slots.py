@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from bookings import views
-from bookings.entrypoints.http.common import Service
+from bookings.entrypoints.http.common import DayOrInstant, Service
 from parkgrid.api.bookings import SlotPage
 from parkgrid.http.access import CallerOrService
 from parkgrid.http.problems import problems
@@ -20,8 +20,8 @@ async def slots(
     offering_id: str,
     principal: CallerOrService,
     service: Service,
-    first: Annotated[str | None, Query(alias="from", description="Local date (or date-time).")] = None,
-    last: Annotated[str | None, Query(alias="to", description="Local date (or date-time), inclusive.")] = None,
+    first: Annotated[DayOrInstant | None, Query(alias="from", description="Local date (or date-time).")] = None,
+    last: Annotated[DayOrInstant | None, Query(alias="to", description="Local date (or date-time), inclusive.")] = None,
 ) -> Any:
     """Bookable sessions with the seats left, in the site's time zone."""
     return await views.slots(service, offering_id, first, last)

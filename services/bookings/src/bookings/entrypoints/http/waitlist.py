@@ -1,4 +1,4 @@
-"""Who waits for a seat: a member's own places, or (front desk) an offering's line at their site."""
+"""Who waits for a seat: the places the caller sees (a member its own, a front desk its sites')."""
 
 from __future__ import annotations
 
@@ -8,31 +8,46 @@ from fastapi import APIRouter
 
 from bookings import views
 from bookings.adapters.ledgers import entry_view
-from bookings.entrypoints.http.common import Service, may_see_member
+from bookings.entrypoints.http.common import Service, may_name_member
+from bookings.service_layer.service import BookingService
 from parkgrid.api.bookings import WaitlistPage
 from parkgrid.auth import Role
-from parkgrid.http.access import CallerOrService
-from parkgrid.http.problems import Forbidden, InvalidInput, problems
+from parkgrid.http.access import CallerOrService, Scope, Scoped
+from parkgrid.http.problems import Forbidden, problems
+from parkgrid.store import Document
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 
 
 @router.get("/waitlist", response_model=WaitlistPage, responses=problems(403, 404))
 async def waitlist(
-    principal: CallerOrService, service: Service, member_id: str | None = None, offering_id: str | None = None
+    principal: CallerOrService,
+    scope: Scoped,
+    service: Service,
+    member_id: str | None = None,
+    offering_id: str | None = None,
 ) -> Any:
-    if principal.role == Role.MEMBER:
-        if member_id is not None and member_id != principal.member_id:
-            return {"items": [], "next_cursor": None}
-        member_id = principal.member_id
-    elif principal.role == Role.FRONT_DESK and member_id is not None:
-        await may_see_member(service, principal, member_id)
-    elif principal.role == Role.FRONT_DESK and offering_id is None:
-        raise InvalidInput("front desk: give member_id or offering_id", field="member_id")
-    elif principal.role == Role.FRONT_DESK and offering_id is not None:
+    """Waitlist places the caller sees (a member: its organisation's; a front desk: those for
+    offerings at its sites), of a member and/or an offering; naming another site's is 403."""
+    if member_id is not None:
+        await may_name_member(service, principal, member_id)
+    if principal.role == Role.FRONT_DESK and offering_id is not None:
         # Who waits for another site's offering is that site's desk's business.
         offering, _ = await views.known_offering(service, offering_id)
-        if offering.site_id is not None and not principal.may_act_at_site(offering.site_id):
+        if offering.site_id is not None and not scope.sees(site_id=offering.site_id):
             raise Forbidden(f"offering {offering_id} is at {offering.site_id}, not at one of your sites")
-    docs = await service.waitlist.find(member_id, offering_id)
+    within = await places_seen(service, scope)
+    docs = await service.waitlist.find(member_id, offering_id, within)
     return {"items": [entry_view(d) for d in docs], "next_cursor": None}
+
+
+async def places_seen(service: BookingService, scope: Scope) -> Document:
+    """A filter narrowing waitlist places to the caller's scope, as `bookings_seen`: a place is at
+    its offering's site (places name no site: their offering does), an online one at its
+    member's home site; a member sees its organisation's (`Scope.query`)."""
+    if scope.principal.role != Role.FRONT_DESK:
+        return scope.query(site_field=None, member_field="member_id")
+    sites, offerings = scope.principal.sites, service.projections.offerings
+    here, online = await offerings.at_sites(sites), await offerings.at_sites([None])
+    members = await service.projections.members_at(sites)
+    return {"$or": [{"offering_id": {"$in": here}}, {"offering_id": {"$in": online}, "member_id": {"$in": members}}]}
