@@ -2,7 +2,7 @@
 every object a member owns, made through the real services' APIs (facts cross over Kafka).
 
 Organisation A lives at site X and owns: a booking, an event registration (with a ticket), a
-residency, an office-waitlist entry, entitlements and a calendar feed. Organisation B lives at
+residency, an office-waitlist entry, a day pass, entitlements and a calendar feed. Organisation B lives at
 site Y and owns nothing that matters; front-desk staff exist at X and at Y. The tests then send
 B and Y's staff against A's objects.
 """
@@ -255,6 +255,28 @@ def build_world(stack: Stack) -> World:
             ),
             201,
         )
+        desk = expect(
+            http.post(
+                f"{spaces}/v1/sites/{SITE_X}/spaces",
+                json={"space_id": "desk-sec-x", "name": "Open space", "kind": "hot_desk_area", "capacity": 20},
+                headers=admin,
+            ),
+            201,
+        )
+        day_pass = expect(
+            http.post(
+                f"{spaces}/v1/day-passes",
+                json={
+                    "site_id": SITE_X,
+                    "space_id": desk["space_id"],
+                    "member_id": MEMBER_A,
+                    "person_id": PERSON_A,
+                    "day": (date.today() + timedelta(days=1)).isoformat(),
+                },
+                headers=owner,
+            ),
+            201,
+        )
         feed = expect(http.get(f"{bookings}/v1/members/{MEMBER_A}/calendar-feed", headers=owner), 200)
         b_feed = expect(
             http.get(f"{bookings}/v1/members/{MEMBER_B}/calendar-feed", headers=world.headers("member_b")), 200
@@ -263,6 +285,7 @@ def build_world(stack: Stack) -> World:
     world.ids = {
         "site_id": SITE_X,
         "member_id": MEMBER_A,
+        "member_name": member_body(MEMBER_A, PERSON_A, SITE_X)["name"],
         "person_id": PERSON_A,
         "offering_id": offering["id"],
         "booking_id": booking["id"],
@@ -272,12 +295,14 @@ def build_world(stack: Stack) -> World:
         "entry_id": entry["entry_id"],
         "space_id": room["space_id"],
         "reservation_id": reservation["reservation_id"],
+        "day_pass_id": day_pass["day_pass_id"],
         "feed": feed["path"].rsplit("/", 1)[1],
         "feed_near_miss": near_miss(feed["path"].rsplit("/", 1)[1]),
         "kpi": "bookings",
         # Not path parameters: values the matrix's bodies need.
         "office_id": office["space_id"],
         "starts_at": slot["starts_at"],
+        "booking_day": slot["starts_at"][:10],
         "later": (now + timedelta(days=6)).isoformat(),
         "later_end": (now + timedelta(days=6, hours=1)).isoformat(),
         "day": (date.today() + timedelta(days=3)).isoformat(),
