@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import errors_from_problem
+from frontdesk.domain.inputs import Typed, day_typed, search_typed, whole_number
 from frontdesk.domain.messages import MESSAGES, localized, pick_language, translator
 from frontdesk.domain.today import hours_of, local_time
 from frontdesk.service_layer.live import LiveFeed, update_of
@@ -147,3 +148,22 @@ async def test_the_live_feed_reaches_only_the_pages_of_the_events_site() -> None
             feed.publish("s2", booking)
         assert other.qsize() == 100
     assert feed.watchers("s1") == 0
+
+
+def test_dates_and_searches_a_person_types_are_read_safely() -> None:
+    fallback = date(2026, 9, 1)
+    assert day_typed("2026-09-15", fallback) == Typed(date(2026, 9, 15))
+    assert day_typed(" 2199-12-31 ", fallback) == Typed(date(2199, 12, 31))
+    assert day_typed(None, fallback) == day_typed("", fallback) == Typed(fallback)
+    for typed in ("9999-12-31", "0001-01-01", "1999-12-31", "2200-01-01", "garbage", "2026-02-30"):
+        assert day_typed(typed, fallback) == Typed(fallback, refused=typed), typed
+    assert day_typed("2026-01-01\x00\x1b", fallback).refused == "2026-01-01\ufffd\ufffd"
+    assert search_typed("  Argan Labs ") == Typed("Argan Labs")
+    assert search_typed(None) == Typed("")
+    assert search_typed("\x00\x01") == Typed("", refused="\ufffd\ufffd")
+    assert search_typed("a" * 201).refused == "a" * 39 + "…"
+    assert whole_number("3", default=1) == 3
+    assert whole_number(" ", default=1) == 1
+    assert whole_number("²", default=1) == "²"
+    assert whole_number("9" * 5000, default=1) == "9" * 5000
+    assert whole_number("-1", default=1) == "-1"

@@ -139,6 +139,76 @@ async def test_a_refusal_is_shown_next_to_its_field(stack: Stack) -> None:
         assert "End this residency" in after.text
 
 
+async def test_today_at_a_date_the_park_cannot_show_is_a_page_that_says_so(stack: Stack) -> None:
+    """`?date=9999-12-31` once overflowed into a 500 that closed the connection: now Today of
+    the site's today, a 422 and the reason above it, with or without the services."""
+    today = datetime.now(ZoneInfo("Africa/Casablanca")).date().isoformat()
+    for degraded in (False, True):
+        async with stack.browser(stack.staff, degraded=degraded, headers={"Accept-Language": "en"}) as browser:
+            for typed in ("9999-12-31", "0001-01-01", "not-a-date", "2026-02-30", "2026-01-01\u0000"):
+                shown = await browser.get(f"/staff/sites/{SITE}/today", params={"date": typed})
+                assert shown.status_code == 422, (typed, degraded, shown.text[-500:])
+                assert "Today at Technopark Test" in shown.text
+                assert 'id="input-error"' in shown.text
+                assert "is not a date the park can show (from 2000-01-01 to 2199-12-31)" in shown.text
+                assert f'name="date" value="{today}"' in shown.text
+                fragment = await browser.get(f"/staff/sites/{SITE}/today/rooms", params={"date": typed})
+                assert fragment.status_code == 422, (typed, degraded)
+            assert "“9999-12-31”" in (await browser.get(f"/staff/sites/{SITE}/today?date=9999-12-31")).text
+            garbage = await browser.get(f"/staff/sites/{SITE}/today?date=%00%1B%5B31m")
+            assert garbage.status_code == 422
+            assert "\u0000" not in garbage.text
+            assert "\u001b" not in garbage.text
+            assert "“\ufffd\ufffd[31m”" in garbage.text
+            edge = await browser.get(f"/staff/sites/{SITE}/today", params={"date": "2199-12-31"})
+            assert edge.status_code == 200
+            assert 'id="input-error"' not in edge.text
+
+
+async def test_a_search_with_control_characters_is_a_page_that_says_so(stack: Stack) -> None:
+    async with stack.browser(stack.staff, headers={"Accept-Language": "en"}) as browser:
+        refused = await browser.get(f"/staff/sites/{SITE}/members", params={"q": "Argan\u0000\u0001"})
+        assert refused.status_code == 422
+        assert "“Argan\ufffd\ufffd” cannot be searched: control characters are not allowed" in refused.text
+        too_long = await browser.get(f"/staff/sites/{SITE}/members", params={"q": "a" * 201})
+        assert too_long.status_code == 422
+        found = await browser.get(f"/staff/sites/{SITE}/members", params={"q": "  Argan  "})
+        assert found.status_code == 200
+        assert "Argan Labs" in found.text
+    async with stack.browser(stack.member, headers={"Accept-Language": "en"}) as browser:
+        home = await browser.get("/member", params={"q": "\u0007mentor"})
+        assert home.status_code == 422
+        assert 'id="input-error"' in home.text
+
+
+async def test_a_member_page_at_a_date_the_park_cannot_show_and_odd_forms_never_fail(stack: Stack) -> None:
+    offering = f"/member/offerings/{stack.offerings[MENTORING]}"
+    async with stack.browser(stack.member, headers={"Accept-Language": "en"}) as browser:
+        for typed in ("9999-12-31", "0001-01-01", "yesterday"):
+            page = await browser.get(offering, params={"from": typed})
+            assert page.status_code == 422, (typed, page.text[-500:])
+            assert "is not a date the park can show" in page.text
+        for party_size in ("²", "9" * 5000, "-1", "two"):
+            booked = await browser.post(
+                "/member/bookings",
+                data={
+                    "offering_id": stack.offerings[MENTORING],
+                    "starts_at": "2027-03-03T10:00:00+01:00",
+                    "party_size": party_size,
+                },
+            )
+            assert booked.status_code < 500, (party_size, booked.text[-500:])
+            assert booked.status_code == 422
+    async with stack.browser(stack.staff, headers={"Accept-Language": "en"}) as browser:
+        for starts_on in ("9999-12-31", "0001-01-01", "2026-01-01\u0000"):
+            refused = await browser.post(
+                f"/staff/sites/{SITE}/members/{STARTUP}/residencies",
+                data={"space_id": "sp-office-12", "starts_on": starts_on},
+            )
+            assert refused.status_code == 422, (starts_on, refused.text[-500:])
+            assert 'id="starts_on-error"' in refused.text
+
+
 async def test_an_ineligible_offering_says_why(stack: Stack) -> None:
     async with stack.browser(stack.member, headers={"Accept-Language": "en"}) as browser:
         page = await browser.get(f"/member/offerings/{stack.offerings[TPE_ONLY]}")

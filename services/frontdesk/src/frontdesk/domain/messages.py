@@ -33,6 +33,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{service} does not offer this yet.",
         "fr": "{service} ne propose pas encore ceci.",
     },
+    "input.day": {
+        "en": "“{value}” is not a date the park can show (from {earliest} to {latest}); showing {shown} instead.",
+        "fr": "« {value} » n'est pas une date possible (du {earliest} au {latest}) ; voici le {shown}.",
+    },
+    "input.text": {
+        "en": "“{value}” cannot be searched: control characters are not allowed, at most {limit} characters.",
+        "fr": "« {value} » ne peut pas être cherché : pas de caractères de contrôle, {limit} caractères au plus.",
+    },
     "signin.title": {"en": "Sign in", "fr": "Connexion"},
     "signin.token": {"en": "Access token", "fr": "Jeton d'accès"},
     "signin.token_hint": {

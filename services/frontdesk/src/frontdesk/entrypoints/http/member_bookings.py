@@ -14,11 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import FormErrors
+from frontdesk.domain.inputs import whole_number
 from frontdesk.entrypoints.http.pages import (
     Clients,
     Panel,
     Visitor,
+    asked_status,
     attempt,
+    day_asked,
     form_of,
     member_visitor,
     notice_after,
@@ -38,14 +41,6 @@ BOOK_FIELDS = ["starts_at", "party_size", "offering_id", "member_id", "person_id
 SLOT_DAYS = 7
 
 
-def from_day(request: Request) -> date:
-    raw = request.query_params.get("from")
-    try:
-        return date.fromisoformat(raw) if raw else date.today()
-    except ValueError:
-        return date.today()
-
-
 async def offering_page(
     request: Request,
     services: Services,
@@ -58,7 +53,8 @@ async def offering_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     member_id, _ = own(visitor)
-    start = from_day(request)
+    asked = day_asked(request, visitor, "from", date.today())
+    start = asked.value
     offering, member, slots = await asyncio.gather(
         attempt(services.catalogue.offering(visitor.token, offering_id)),
         attempt(services.community.member(visitor.token, member_id)),
@@ -74,7 +70,8 @@ async def offering_page(
         request,
         "offering.html",
         visitor,
-        status_code=status_code,
+        status_code=max(status_code, asked_status(asked)),
+        input_error=asked.error,
         offering_id=offering_id,
         offering=offering,
         time_zone=offering.data.time_zone if offering.data else services.default_time_zone,
@@ -118,7 +115,7 @@ async def book(request: Request, services: Clients) -> Response:
         "offering_id": offering_id,
         "member_id": member_id,
         "starts_at": form.get("starts_at", ""),
-        "party_size": int(form["party_size"]) if form.get("party_size", "").isdigit() else 1,
+        "party_size": whole_number(form.get("party_size"), default=1),
         "join_waitlist": form.get("join_waitlist") == "true",
     }
     if person_id:

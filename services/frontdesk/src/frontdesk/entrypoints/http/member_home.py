@@ -14,11 +14,13 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters.services import ServiceProblem, Unavailable
 from frontdesk.entrypoints.http.pages import (
     Clients,
+    asked_status,
     attempt,
     gather,
     member_visitor,
     own,
     page,
+    search_asked,
     see_other,
 )
 
@@ -29,7 +31,8 @@ router = APIRouter(prefix="/member")
 async def home(request: Request, services: Clients) -> HTMLResponse:
     visitor = member_visitor(request)
     member_id, person_id = own(visitor)
-    query = request.query_params.get("q", "").strip()
+    asked = search_asked(request, visitor)
+    query = asked.value
     now = datetime.now(ZoneInfo(services.default_time_zone))
     member, grid, bookings, waitlist, entitlements, events, registrations, feed = await gather(
         services.community.member(visitor.token, member_id),
@@ -58,6 +61,8 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         feed=feed,
         query=query,
         person_id=person_id,
+        status_code=asked_status(asked),
+        input_error=asked.error,
     )
 
 

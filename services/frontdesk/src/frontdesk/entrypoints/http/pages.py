@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import parse_qsl
@@ -16,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.forms import FormErrors, errors_from_problem
+from frontdesk.domain.inputs import CALENDAR, SEARCH_LIMIT, day_typed, search_typed
 from frontdesk.domain.messages import LANGUAGES, Translate, localized, pick_language, translator
 from frontdesk.domain.today import local_time
 from frontdesk.service_layer.live import LiveFeed
@@ -172,9 +174,40 @@ def page(
         "t": visitor.t if visitor else translator(language),
         "notice": request.query_params.get("notice"),
         "errors": FormErrors(),
+        "input_error": None,
         "form": {},
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+
+
+@dataclass(frozen=True)
+class Asked(Generic[T]):
+    """A value a URL asked for, and the message for the page when what was typed is refused."""
+
+    value: T
+    error: str | None = None
+
+
+def day_asked(request: Request, visitor: Visitor, name: str, default: date) -> Asked[date]:
+    """The date in `?<name>=` (within the network's calendar), else `default` with a message saying so."""
+    typed = day_typed(request.query_params.get(name), default)
+    if typed.refused is None:
+        return Asked(typed.value)
+    message = visitor.t("input.day", value=typed.refused, shown=typed.value.isoformat(), **CALENDAR)
+    return Asked(typed.value, message)
+
+
+def search_asked(request: Request, visitor: Visitor, name: str = "q") -> Asked[str]:
+    """The text to search for in `?<name>=` (one line, no control characters), else '' with a message."""
+    typed = search_typed(request.query_params.get(name))
+    if typed.refused is None:
+        return Asked(typed.value)
+    return Asked("", visitor.t("input.text", value=typed.refused, limit=SEARCH_LIMIT))
+
+
+def asked_status(*asked: Asked[Any]) -> int:
+    """422 when the page answers something other than what the URL asked for, else 200."""
+    return 422 if any(a.error for a in asked) else 200
 
 
 def see_other(url: str) -> Response:

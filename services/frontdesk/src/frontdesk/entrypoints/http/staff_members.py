@@ -14,15 +14,18 @@ from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.forms import FormErrors
+from frontdesk.domain.inputs import whole_number
 from frontdesk.entrypoints.http.pages import (
     Clients,
     Panel,
     Visitor,
+    asked_status,
     attempt,
     form_of,
     notice_after,
     page,
     problem_errors,
+    search_asked,
     see_other,
     staff_at,
 )
@@ -41,12 +44,21 @@ OFFICE_KINDS = (SpaceKind.PRIVATE_OFFICE, SpaceKind.DEDICATED_DESK)
 @router.get("/sites/{site_id}/members", response_class=HTMLResponse)
 async def find_member(request: Request, services: Clients, site_id: str) -> HTMLResponse:
     visitor = staff_at(request, site_id)
-    query = request.query_params.get("q", "").strip()
+    asked = search_asked(request, visitor)
     found: Panel[MemberPage] = Panel()
-    if query:
-        found = await attempt(services.community.members(visitor.token, q=query, limit=25))
+    if asked.value:
+        found = await attempt(services.community.members(visitor.token, q=asked.value, limit=25))
     site = await site_context(services, visitor, site_id)
-    return page(request, "members.html", visitor, **site.context(), query=query, found=found)
+    return page(
+        request,
+        "members.html",
+        visitor,
+        status_code=asked_status(asked),
+        **site.context(),
+        query=asked.value,
+        found=found,
+        input_error=asked.error,
+    )
 
 
 async def member_page(
@@ -114,7 +126,7 @@ async def book_on_behalf(request: Request, services: Clients, site_id: str, memb
         "offering_id": form.get("offering_id", ""),
         "member_id": member_id,
         "starts_at": form.get("starts_at", ""),
-        "party_size": int(form["party_size"]) if form.get("party_size", "").isdigit() else 1,
+        "party_size": whole_number(form.get("party_size"), default=1),
         "join_waitlist": form.get("join_waitlist") == "true",
     }
     if form.get("person_id"):

@@ -13,9 +13,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters.services import Services
 from frontdesk.entrypoints.http.pages import (
+    Asked,
     Clients,
     Visitor,
     attempt,
+    day_asked,
     page,
     see_other,
     visitor_of,
@@ -51,14 +53,9 @@ async def site_context(services: Services, visitor: Visitor, site_id: str) -> De
     return DeskSite(site_id, site.data.name, site.data.time_zone)
 
 
-def chosen_day(request: Request, time_zone: str) -> date:
-    raw = request.query_params.get("date")
-    if raw:
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            pass
-    return datetime.now(ZoneInfo(time_zone)).date()
+def chosen_day(request: Request, visitor: Visitor, time_zone: str) -> Asked[date]:
+    """The day in `?date=` (the site's today when absent, or refused with a message)."""
+    return day_asked(request, visitor, "date", datetime.now(ZoneInfo(time_zone)).date())
 
 
 @router.get("/sites", response_class=HTMLResponse)

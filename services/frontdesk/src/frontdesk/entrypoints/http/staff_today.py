@@ -22,6 +22,7 @@ from frontdesk.entrypoints.http.pages import (
     Clients,
     Panel,
     Visitor,
+    asked_status,
     attempt,
     form_of,
     notice_after,
@@ -66,7 +67,8 @@ async def today_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     site = await site_context(services, visitor, site_id)
-    day = chosen_day(request, site.time_zone)
+    asked = chosen_day(request, visitor, site.time_zone)
+    day = asked.value
     bookings, events, rooms = await asyncio.gather(
         bookings_panel(services, visitor, site_id, day),
         events_panel(services, visitor, site_id, day, site.time_zone),
@@ -76,9 +78,10 @@ async def today_page(
         request,
         "today.html",
         visitor,
-        status_code=status_code,
+        status_code=max(status_code, asked_status(asked)),
         **site.context(),
         day=day,
+        input_error=asked.error,
         bookings_panel=bookings,
         events_panel=events,
         rooms_panel=rooms,
@@ -97,7 +100,8 @@ async def today_fragment(request: Request, services: Clients, site_id: str, pane
     """One panel of Today, re-fetched when the live feed says it changed."""
     visitor = staff_at(request, site_id)
     site = await site_context(services, visitor, site_id)
-    day = chosen_day(request, site.time_zone)
+    asked = chosen_day(request, visitor, site.time_zone)
+    day = asked.value
     context: dict[str, Any] = {**site.context(), "day": day}
     if panel == "bookings":
         context["bookings_panel"] = await bookings_panel(services, visitor, site_id, day)
@@ -107,7 +111,7 @@ async def today_fragment(request: Request, services: Clients, site_id: str, pane
         context["rooms_panel"] = await rooms_panel(services, visitor, site_id, day)
     else:
         return HTMLResponse("", status_code=404)
-    return page(request, f"partials/{panel}.html", visitor, **context)
+    return page(request, f"partials/{panel}.html", visitor, status_code=asked_status(asked), **context)
 
 
 @router.post("/sites/{site_id}/check-ins")
