@@ -28,8 +28,9 @@ from parkgrid.store import Collection, Document, DuplicateKeyError
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-class Notices:
-    """Notices waiting for their recipients to be known (the member may be projected later)."""
+class DueRows:
+    """A collection of rows each sent or resolved when due: written once by id (a redelivery is
+    a duplicate), with a `status`, its `attempts` and the moment it is `due_at` next."""
 
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
@@ -37,28 +38,34 @@ class Notices:
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
 
-    async def add(self, notice: Notice, now: datetime) -> bool:
+    async def insert_once(self, row: Document, status: str, now: datetime) -> bool:
+        """Insert the row due now; False if a row of that id is already there."""
         try:
-            await self.collection.insert_one(
-                {
-                    "_id": notice.notice_id,
-                    "kind": notice.kind.value,
-                    "member_id": notice.member_id,
-                    "person_id": notice.person_id,
-                    "context": notice.context,
-                    "status": "pending",
-                    "attempts": 0,
-                    "due_at": now,
-                    "created_at": now,
-                }
-            )
-            return True
+            await self.collection.insert_one({**row, "status": status, "attempts": 0, "due_at": now, "created_at": now})
         except DuplicateKeyError:
             return False
+        return True
+
+    async def due_in(self, statuses: list[str], now: datetime, limit: int) -> list[Document]:
+        query = {"status": {"$in": statuses}, "due_at": {"$lte": now}}
+        return [d async for d in self.collection.find(query).sort("due_at", 1).limit(limit)]
+
+
+class Notices(DueRows):
+    """Notices waiting for their recipients to be known (the member may be projected later)."""
+
+    async def add(self, notice: Notice, now: datetime) -> bool:
+        row = {
+            "_id": notice.notice_id,
+            "kind": notice.kind.value,
+            "member_id": notice.member_id,
+            "person_id": notice.person_id,
+            "context": notice.context,
+        }
+        return await self.insert_once(row, "pending", now)
 
     async def due(self, now: datetime, limit: int = 100) -> list[Document]:
-        cursor = self.collection.find({"status": "pending", "due_at": {"$lte": now}}).sort("due_at", 1).limit(limit)
-        return [d async for d in cursor]
+        return await self.due_in(["pending"], now, limit)
 
     async def settle(self, notice_id: str, status: str) -> None:
         await self.collection.update_one({"_id": notice_id}, {"$set": {"status": status}})
@@ -80,37 +87,23 @@ class Mail:
         return f"{self.notice_id}|{self.email.lower()}"
 
 
-class SentLog:
-    def __init__(self, collection: Collection) -> None:
-        self.collection = collection
-
-    async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+class SentLog(DueRows):
+    """Each mail (a notice to one address), owned before it is sent, and its sending attempts."""
 
     async def claim(self, mail: Mail, now: datetime) -> bool:
         """Own this (event, recipient) before anything is sent; False if it is already owned."""
-        try:
-            await self.collection.insert_one(
-                {
-                    "_id": mail.key,
-                    "notice_id": mail.notice_id,
-                    "email": mail.email,
-                    "language": mail.language,
-                    "subject": mail.subject,
-                    "body": mail.body,
-                    "status": "queued",
-                    "attempts": 0,
-                    "due_at": now,
-                    "created_at": now,
-                }
-            )
-            return True
-        except DuplicateKeyError:
-            return False
+        row = {
+            "_id": mail.key,
+            "notice_id": mail.notice_id,
+            "email": mail.email,
+            "language": mail.language,
+            "subject": mail.subject,
+            "body": mail.body,
+        }
+        return await self.insert_once(row, "queued", now)
 
     async def due(self, now: datetime, limit: int = 50) -> list[Document]:
-        query = {"status": {"$in": ["queued", "failed"]}, "due_at": {"$lte": now}}
-        return [d async for d in self.collection.find(query).sort("due_at", 1).limit(limit)]
+        return await self.due_in(["queued", "failed"], now, limit)
 
     async def start(self, row: Document, now: datetime) -> bool:
         """Take the row for one sending attempt (a conditional update: one mailer wins)."""

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from catalogue.domain.offering import OfferingDetails
 from parkgrid.contracts import catalogue as contract
 from parkgrid.contracts import common
-from parkgrid.contracts.catalogue import OfferingCategory
-from parkgrid.contracts.common import Id, Mode, TimeZone
 from parkgrid.http.models import RequestModel, strict
 from parkgrid.inputs import LongText, Text
 
@@ -53,19 +52,20 @@ class ProviderIn(contract.Provider):
     organisation: Words | None = None
 
 
-class ClosureIn(common.Closure):
-    model_config = STRICT
-
-    reason: Words
-
-
 if TYPE_CHECKING:  # to the type checker the strict copies are the contract types they copy
+    ClosureIn = common.Closure  # lists are invariant: a list of the subclass is not one of the contract's
     MoneyIn = common.Money
     EligibilityIn = common.Eligibility
     LimitIn = contract.PerMemberLimit
     WindowIn = common.WeeklyWindow
     SpaceIn = common.SpaceRequirement
 else:
+
+    class ClosureIn(common.Closure):
+        model_config = STRICT
+
+        reason: Words
+
     MoneyIn = strict(common.Money, "MoneyIn")
     EligibilityIn = strict(common.Eligibility, "EligibilityIn")
     LimitIn = strict(contract.PerMemberLimit, "LimitIn")
@@ -79,22 +79,16 @@ class RulesIn(contract.BookingRules):
     per_member_limit: LimitIn | None = None
 
 
-class OfferingIn(RequestModel):
-    """An offering as an administrator writes it (POST and PUT)."""
+class OfferingIn(OfferingDetails):
+    """An offering as an administrator writes it (POST and PUT): the domain's details, whose
+    nested values refuse unknown fields and whose text is checked as a person's."""
 
-    site_id: Id | None = None
-    category: OfferingCategory
     title: TitleIn
     description: DescriptionIn
     provider: ProviderIn
-    mode: Mode
-    session_minutes: int = Field(ge=5, le=24 * 60)
-    seats_per_session: int = Field(ge=1, le=2000)
     eligibility: EligibilityIn = Field(default_factory=EligibilityIn)
     price: MoneyIn | None = None
-    credits: int | None = Field(None, ge=0)
     rules: RulesIn = Field(default_factory=RulesIn)
-    time_zone: TimeZone | None = None
     availability: list[WindowIn] = Field(default_factory=list, max_length=70)
     closures: list[ClosureIn] = Field(default_factory=list, max_length=400)
     space_requirement: SpaceIn | None = None
