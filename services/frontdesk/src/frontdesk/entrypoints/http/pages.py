@@ -110,6 +110,26 @@ async def notice_after(call: Awaitable[object], visitor: Visitor, done: str) -> 
     return done
 
 
+@dataclass
+class Submitted(Generic[T]):
+    """What a form's command came to: the service's answer, or the errors to show with the form
+    again and the page's status (422 refused, 503 not answering)."""
+
+    answer: T | None = None
+    errors: FormErrors | None = None
+    status: int = 200
+
+
+async def submitted(call: Awaitable[T], visitor: Visitor, fields: list[str]) -> Submitted[T]:
+    """Run a form's command; a refusal lands next to the `fields` it names, a service down on the form."""
+    try:
+        return Submitted(answer=await call)
+    except ServiceProblem as exc:
+        return Submitted(errors=problem_errors(exc, fields), status=422)
+    except Unavailable as exc:
+        return Submitted(errors=FormErrors(general=[visitor.t("unavailable", service=exc.service)]), status=503)
+
+
 async def gather(*calls: Awaitable[Any]) -> list[Panel[Any]]:
     return list(await asyncio.gather(*(attempt(c) for c in calls)))
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
+from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.inputs import whole_number
 from frontdesk.entrypoints.http.pages import (
@@ -24,10 +24,10 @@ from frontdesk.entrypoints.http.pages import (
     form_of,
     notice_after,
     page,
-    problem_errors,
     search_asked,
     see_other,
     staff_at,
+    submitted,
 )
 from frontdesk.entrypoints.http.staff_sites import site_context
 from parkgrid.api.bookings import SlotPage
@@ -131,17 +131,11 @@ async def book_on_behalf(request: Request, services: Clients, site_id: str, memb
     }
     if form.get("person_id"):
         body["person_id"] = form["person_id"]
-    try:
-        booking = await services.bookings.book(visitor.token, body)
-    except ServiceProblem as exc:
-        errors = problem_errors(exc, BOOK_FIELDS)
+    done = await submitted(services.bookings.book(visitor.token, body), visitor, BOOK_FIELDS)
+    booking = done.answer
+    if booking is None:
         return await member_page(
-            request, services, site_id, member_id, visitor, errors=errors, form=form, status_code=422
-        )
-    except Unavailable as exc:
-        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
-        return await member_page(
-            request, services, site_id, member_id, visitor, errors=errors, form=form, status_code=503
+            request, services, site_id, member_id, visitor, errors=done.errors, form=form, status_code=done.status
         )
     status = visitor.t(f"status.{booking.status}")
     notice = f"{visitor.t('booking.title')} {booking.booking_id}: {status}"
@@ -160,19 +154,19 @@ async def allocate_residency(request: Request, services: Clients, site_id: str, 
     }
     if form.get("ends_on"):
         body["ends_on"] = form["ends_on"]
-    try:
-        answer = await services.spaces.start_residency(visitor.token, body)
-    except ServiceProblem as exc:
-        errors = problem_errors(exc, RESIDENCY_FIELDS)
+    done = await submitted(services.spaces.start_residency(visitor.token, body), visitor, RESIDENCY_FIELDS)
+    if done.answer is None:
         return await member_page(
-            request, services, site_id, member_id, visitor, residency_errors=errors, form=form, status_code=422
+            request,
+            services,
+            site_id,
+            member_id,
+            visitor,
+            residency_errors=done.errors,
+            form=form,
+            status_code=done.status,
         )
-    except Unavailable as exc:
-        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
-        return await member_page(
-            request, services, site_id, member_id, visitor, residency_errors=errors, form=form, status_code=503
-        )
-    notice = visitor.t("residency.allocated", id=answer.residency_id)
+    notice = visitor.t("residency.allocated", id=done.answer.residency_id)
     return see_other(f"/staff/sites/{site_id}/members/{member_id}?notice={quote(notice)}")
 
 

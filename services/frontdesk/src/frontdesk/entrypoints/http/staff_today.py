@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
+from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.messages import localized
 from frontdesk.domain.today import Hour, hours_of
@@ -27,9 +27,9 @@ from frontdesk.entrypoints.http.pages import (
     form_of,
     notice_after,
     page,
-    problem_errors,
     see_other,
     staff_at,
+    submitted,
 )
 from frontdesk.entrypoints.http.staff_sites import chosen_day, day_bounds, site_context
 from parkgrid.api.community import EventRead
@@ -120,15 +120,12 @@ async def check_in_registration(request: Request, services: Clients, site_id: st
     visitor = staff_at(request, site_id)
     form = await form_of(request)
     event_id, ticket = form.get("event_id", ""), form.get("token", "").strip()
-    try:
-        answer = await services.community.check_in(visitor.token, event_id, ticket)
-    except ServiceProblem as exc:
+    done = await submitted(services.community.check_in(visitor.token, event_id, ticket), visitor, CHECK_IN_FIELDS)
+    answer = done.answer
+    if answer is None:
         return await today_page(
-            request, services, site_id, visitor, errors=problem_errors(exc, CHECK_IN_FIELDS), form=form, status_code=422
+            request, services, site_id, visitor, errors=done.errors, form=form, status_code=done.status
         )
-    except Unavailable as exc:
-        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
-        return await today_page(request, services, site_id, visitor, errors=errors, form=form, status_code=503)
     who = f"{answer.person_id} ({localized(answer.event_title, visitor.language)})"
     notice = visitor.t("checkin.done", name=who)
     return see_other(f"/staff/sites/{site_id}/today?notice={quote(notice)}")
