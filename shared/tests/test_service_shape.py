@@ -180,3 +180,9 @@ def test_text_is_trimmed_and_control_characters_are_refused_in_words() -> None:
         answer = client.post("/named", json={"name": "x", field: value})
         assert answer.status_code == 422, (field, value)
         assert answer.json()["errors"][0]["field"] == field
+
+
+def test_a_scope_names_the_sites_it_is_limited_to() -> None:
+    assert Scope(DESK_RABAT).sites == frozenset({"site-rabat"})
+    assert Scope(MEMBER).sites is None
+    assert Scope(Principal(subject="a", role=Role.ADMIN)).sites is None

@@ -16,9 +16,9 @@ keeps its line breaks and tabs.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, PlainValidator, StringConstraints, WithJsonSchema
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2199, 12, 31)
@@ -49,6 +49,46 @@ Day = Annotated[date, AfterValidator(in_calendar)]
 
 Instant = Annotated[AwareDatetime, AfterValidator(in_calendar_instant)]
 """A moment a client sends, always with its UTC offset."""
+
+
+def day_or_instant(value: Any) -> date:
+    """A date-time with its offset (an `Instant`) if the text has a time part, else a date (a `Day`).
+
+    Decided by the text's shape, never by trying one then the other: a date-time refused as an
+    instant (`2000-01-01T00:00:00+14:00` is 1999 in UTC) must not slip through as a date."""
+    if isinstance(value, datetime):
+        return in_calendar_instant(_aware(value))
+    if isinstance(value, date):
+        return in_calendar(value)
+    if not isinstance(value, str):
+        raise ValueError("give a date (YYYY-MM-DD) or a date-time with its offset")
+    if "T" in value.upper() or " " in value.strip():
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an RFC 3339 date-time") from None
+        return in_calendar_instant(_aware(moment))
+    try:
+        return in_calendar(date.fromisoformat(value.strip()))
+    except ValueError as exc:
+        if "calendar" in str(exc) or "must be" in str(exc):
+            raise
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("a date-time needs its UTC offset (e.g. +01:00 or Z)")
+    return moment
+
+
+DayOrInstant = Annotated[
+    date,
+    PlainValidator(day_or_instant),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}),
+]
+"""A query's day or moment (`from=2027-03-28` or `from=2027-03-28T09:00:00+01:00`), refused under
+the field's own name (a union would name its members instead). A date-time stays a datetime."""
 
 
 SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"

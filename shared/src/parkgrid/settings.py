@@ -6,12 +6,14 @@ infrastructure, testcontainers, or a production cluster without changes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from parkgrid.zones import NETWORK_TIME_ZONE, TimeZone
+
+S = TypeVar("S", bound="KitSettings")
 
 
 class KitSettings(BaseSettings):
@@ -83,6 +85,17 @@ class KitSettings(BaseSettings):
         description="off: this process writes outbox entries but publishes none; a separate "
         "`parkgrid relay <service>` process does, so it can be deployed, scaled and killed apart.",
     )
+
+    @classmethod
+    def of(cls: type[S], settings: KitSettings | None = None) -> S:
+        """`settings` as this service's: the kit's fields as given, the service's own from the environment.
+
+        The operator command and the test stack build any service from the kit's settings alone."""
+        if isinstance(settings, cls):
+            return settings
+        if settings is None:
+            return cls()
+        return cls().model_copy(update=settings.model_dump())
 
     @property
     def database(self) -> str:

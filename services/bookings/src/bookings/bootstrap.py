@@ -83,7 +83,7 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
 
 def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] = SessionSeats) -> FastAPI:
     settings = settings or BookingsSettings()
-    own = settings if isinstance(settings, BookingsSettings) else BookingsSettings()
+    own = BookingsSettings.of(settings)
     wiring = build(settings, seats=seats)
     application = create_app(
         wiring.runtime,

@@ -16,7 +16,7 @@ from catalogue.adapters.known import site_lookup
 from catalogue.adapters.offerings import TOPIC, Offerings
 from catalogue.entrypoints.http import routers
 from catalogue.service_layer.handlers import Catalogue, member_handler, site_handler
-from catalogue.settings import CatalogueSettings, catalogue_settings
+from catalogue.settings import CatalogueSettings
 from parkgrid.contracts.topics import topic
 from parkgrid.events import registry
 from parkgrid.http.access import provide
@@ -78,7 +78,7 @@ def build(settings: CatalogueSettings, *, consumers: bool = True) -> CataloguePa
 
 
 def build_app(settings: KitSettings | None = None) -> FastAPI:
-    config = catalogue_settings(settings)
+    config = CatalogueSettings.of(settings)
     parts = build(config)
     application = create_app(
         parts.runtime,

@@ -21,7 +21,7 @@ from typing import Any
 from catalogue.bootstrap import CatalogueParts, build, subscriptions
 from catalogue.domain.offering import OfferingDetails
 from catalogue.seed_data import DEMO_SITES, demo_offerings
-from catalogue.settings import catalogue_settings
+from catalogue.settings import CatalogueSettings
 from parkgrid.contracts.catalogue import OfferingStatus
 from parkgrid.known import KnownSites
 from parkgrid.outbox import pending_count
@@ -63,7 +63,7 @@ async def seed_offerings(parts: CatalogueParts, known_sites: set[str]) -> tuple[
 
 
 async def seed(settings: KitSettings | None = None, site_wait: float | None = None) -> str:
-    config = catalogue_settings(settings)
+    config = CatalogueSettings.of(settings)
     within = site_wait if site_wait is not None else float(os.environ.get("CATALOGUE_SEED_SITE_WAIT", "20"))
     parts = build(config, consumers=False)
     runtime = parts.runtime
@@ -91,7 +91,7 @@ async def seed(settings: KitSettings | None = None, site_wait: float | None = No
 
 
 async def _count(settings: KitSettings) -> int:
-    parts = build(catalogue_settings(settings), consumers=False)
+    parts = build(CatalogueSettings.of(settings), consumers=False)
     try:
         return await parts.offerings.collection.count_documents({"status": OfferingStatus.PUBLISHED.value})
     finally:

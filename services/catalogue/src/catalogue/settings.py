@@ -15,12 +15,3 @@ class CatalogueSettings(KitSettings):
         validation_alias="CATALOGUE_SEARCH_CATCH_UP_SECONDS",
         description="How often search entries a failed write left behind are projected again.",
     )
-
-
-def catalogue_settings(settings: KitSettings | None = None) -> CatalogueSettings:
-    """These settings as the catalogue's (the operator CLI hands the kit's)."""
-    if isinstance(settings, CatalogueSettings):
-        return settings
-    if settings is None:
-        return CatalogueSettings()
-    return CatalogueSettings().model_copy(update=settings.model_dump())

@@ -71,7 +71,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
     )
     application.state.community = community
     provide(application, community.store, community.members, community.events, community.registrations)
-    every = settings.reconcile_seconds if isinstance(settings, CommunitySettings) else 5.0
+    every = CommunitySettings.of(settings).reconcile_seconds
     # Finish what a crash left half-done (placings, promotions) and complete ended events.
     community.runtime.every("reconcile", timedelta(seconds=every), community.registrations.reconcile)
     return application

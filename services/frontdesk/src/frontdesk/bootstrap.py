@@ -34,6 +34,7 @@ from frontdesk.settings import FrontdeskSettings
 from parkgrid.events import registry
 from parkgrid.http.access import provide
 from parkgrid.runtime import ServiceRuntime, create_app
+from parkgrid.settings import KitSettings
 
 HERE = Path(__file__).resolve().parent
 
@@ -77,8 +78,8 @@ def build(settings: FrontdeskSettings) -> Frontdesk:
     return Frontdesk(runtime, build_services(settings), feed)
 
 
-def build_app(settings: FrontdeskSettings | None = None) -> FastAPI:
-    settings = settings or FrontdeskSettings()
+def build_app(settings: KitSettings | None = None) -> FastAPI:
+    settings = FrontdeskSettings.of(settings)
     frontdesk = build(settings)
     services = frontdesk.services
     app = create_app(

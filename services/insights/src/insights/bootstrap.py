@@ -22,7 +22,7 @@ from insights.entrypoints.http import routers
 from insights.service_layer.kpis import Kpis
 from insights.service_layer.notifications import NOTIFYING_TOPICS, Notifications
 from insights.service_layer.projection import PROJECTION, Projector
-from insights.settings import InsightsSettings, insights_settings
+from insights.settings import InsightsSettings
 from parkgrid.events import registry
 from parkgrid.http.access import provide
 from parkgrid.runtime import ServiceRuntime, Subscription, create_app
@@ -74,7 +74,7 @@ def build(settings: InsightsSettings) -> InsightsParts:
 
 
 def build_app(settings: KitSettings | None = None) -> FastAPI:
-    config = insights_settings(settings)
+    config = InsightsSettings.of(settings)
     parts = build(config)
     application = create_app(
         parts.runtime,

@@ -36,12 +36,3 @@ class InsightsSettings(KitSettings):
         validation_alias="INSIGHTS_NOTIFY_MAX_AGE_HOURS",
         description="Events older than this are history, not news: no mail (a new group replays from offset 0).",
     )
-
-
-def insights_settings(settings: KitSettings | None = None) -> InsightsSettings:
-    """These settings as insights' (the operator CLI hands the kit's; the rest come from the environment)."""
-    if isinstance(settings, InsightsSettings):
-        return settings
-    if settings is None:
-        return InsightsSettings()
-    return InsightsSettings().model_copy(update=settings.model_dump())

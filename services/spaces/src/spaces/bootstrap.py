@@ -58,7 +58,7 @@ class Service:
 
 
 def build(settings: KitSettings) -> Service:
-    own = settings if isinstance(settings, SpacesSettings) else SpacesSettings()
+    own = SpacesSettings.of(settings)
     runtime = ServiceRuntime(settings, registry=registry, topics=topics(*PUBLISHED))
     store = SpacesStore(runtime.db)
     day_pass_store = DayPassStore(runtime.db)

@@ -60,6 +60,11 @@ class Scope:
 
     principal: Principal
 
+    @property
+    def sites(self) -> frozenset[str] | None:
+        """The sites a front desk is limited to; None for a caller not limited by site."""
+        return frozenset(self.principal.sites) if self.principal.role == Role.FRONT_DESK else None
+
     def sees(self, *, site_id: str | None = None, member_id: str | None = None) -> bool:
         """Whether a thing at `site_id` (if it has one) belonging to `member_id` (if any) is the caller's to see."""
         role = self.principal.role

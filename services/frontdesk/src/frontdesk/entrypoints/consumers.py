@@ -26,5 +26,8 @@ def subscriptions(settings: FrontdeskSettings, feed: LiveFeed, event_sites: Even
                 site_of_event=event_sites.site_of,
             ),
             group=settings.live_group,
+            # The sites of community events are this consumer's projection: `parkgrid rebuild
+            # frontdesk live` drops and replays it (the pages it feeds meanwhile are this process's).
+            projections=[event_sites.projection.collection],
         )
     ]

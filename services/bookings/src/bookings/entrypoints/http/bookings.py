@@ -22,7 +22,6 @@ from bookings.adapters.ledgers import entry_view
 from bookings.entrypoints.http.common import (
     MAX_LIMIT,
     Changes,
-    DayOrInstant,
     Service,
     actor_of,
     bookings_seen,
@@ -43,7 +42,7 @@ from parkgrid.http.access import CallerOrService, Scope, Scoped, Staff, acts_for
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
 from parkgrid.http.problems import Forbidden, problems
-from parkgrid.inputs import Instant, Text
+from parkgrid.inputs import DayOrInstant, Instant, Text
 
 MAX_WAIT = 30.0
 FROM = "Sessions starting at or after this instant (a date: its midnight, UTC)."

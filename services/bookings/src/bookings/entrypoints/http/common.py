@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Request
-from pydantic import PlainValidator, TypeAdapter, ValidationError, WithJsonSchema
 
 from bookings.adapters.ledgers import CalendarFeeds
 from bookings.domain.booking import Actor, Booking
@@ -25,33 +23,9 @@ from bookings.service_layer.service import BookingService
 from parkgrid.auth import Principal, Role
 from parkgrid.http.access import Scope, component
 from parkgrid.http.problems import Forbidden
-from parkgrid.inputs import EARLIEST, LATEST, Day, Instant
 from parkgrid.store import Document
 
 MAX_LIMIT = 100
-RANGE = f"between {EARLIEST.isoformat()} and {LATEST.isoformat()}"
-
-_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
-_DAY: TypeAdapter[date] = TypeAdapter(Day)
-
-
-def day_or_instant(value: Any) -> date:
-    """A kit `Instant` (a date-time with its offset), else a kit `Day`; one refusal in words if neither."""
-    for kind in (_INSTANT, _DAY):  # Instant first: a date-time at midnight keeps its offset
-        try:
-            return kind.validate_python(value)
-        except ValidationError:
-            continue
-    raise ValueError(f"give a date (YYYY-MM-DD) or a date-time with its offset, {RANGE}")
-
-
-DayOrInstant = Annotated[
-    date,
-    PlainValidator(day_or_instant),
-    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}),
-]
-"""A query's day or instant (`Day | Instant`) refused under its own name: a union would name
-its members (`from.function-after[...]`) instead of the field."""
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from bookings import views
-from bookings.entrypoints.http.common import DayOrInstant, Service
+from bookings.entrypoints.http.common import Service
 from parkgrid.api.bookings import SlotPage
 from parkgrid.http.access import CallerOrService
 from parkgrid.http.problems import problems
+from parkgrid.inputs import DayOrInstant
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 

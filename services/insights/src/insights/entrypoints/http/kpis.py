@@ -63,10 +63,7 @@ def sites_seen(caller: access.Scope, site_id: str | None) -> tuple[str | None, f
         if not caller.sees(site_id=site_id):
             raise Forbidden(f"you see the KPIs of your own sites only, not of {site_id}", field="site_id")
         return site_id, None
-    narrowed = caller.query(site_field="site_id", member_field=None)
-    if not narrowed:
-        return None, None
-    return None, frozenset(narrowed.get("site_id", {}).get("$in", []))
+    return None, caller.sites
 
 
 async def scope_of(
