@@ -23,7 +23,6 @@ from community.service_layer.versioned import Versioned
 from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.common import TimeRange
 from parkgrid.contracts.spaces import Requester, ReservationRefused, ReservationSnapshot, ReservationStatus
-from parkgrid.outbox import AlreadyExists
 from parkgrid.refusals import Refusal, Refused
 from parkgrid.zones import NETWORK_TIME_ZONE
 
@@ -76,12 +75,7 @@ class Events:
             return existing[0], existing[1], False
         await self.seating.open(event.event_id, event.capacity)
         draft, events = rules.schedule(event)
-        try:
-            version = await self.events.store.create(event.event_id, event_state(draft), events)
-        except AlreadyExists:
-            return (*await self.get(event.event_id), False)
-        self.events.notify()
-        return draft, version, True
+        return await self.events.create(event.event_id, draft, events)
 
     async def find(self, event_id: str) -> tuple[CommunityEvent, int] | None:
         return await self.events.find(event_id)

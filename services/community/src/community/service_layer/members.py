@@ -18,7 +18,6 @@ from community.service_layer.versioned import Versioned
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
 from parkgrid.contracts.community import Person, Programme
 from parkgrid.events import IntegrationEvent
-from parkgrid.outbox import AlreadyExists
 from parkgrid.refusals import Refusal, Refused
 from parkgrid.zones import NETWORK_TIME_ZONE
 
@@ -104,12 +103,7 @@ class Members:
             programme=rules.programme(stage, cohort, start, planned_end_on),
             people=people,
         )
-        try:
-            version = await self.store.members.create(member_id, member_state(member), events)
-        except AlreadyExists:
-            return (*await self.get(member_id), False)
-        self.members.notify()
-        return member, version, True
+        return await self.members.create(member_id, member, events)
 
     async def get(self, member_id: str) -> tuple[Member, int]:
         found = await self.members.find(member_id)

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from parkgrid.aggregates import AggregateStore, Decision, change
 from parkgrid.events import IntegrationEvent
+from parkgrid.outbox import AlreadyExists
 from parkgrid.refusals import Refused
 from parkgrid.store import Document
 
@@ -49,6 +50,15 @@ class Versioned(Generic[M]):
         if found is None:
             raise Refused.not_found(f"there is no {self.what} {aggregate_id}")
         return found
+
+    async def create(self, aggregate_id: str, model: M, events: Sequence[IntegrationEvent]) -> tuple[M, int, bool]:
+        """Create the aggregate, and True; a retry of the same command finds the first one, and False."""
+        try:
+            version = await self.store.create(aggregate_id, self.state(model), events)
+        except AlreadyExists:
+            return (*await self.get(aggregate_id), False)
+        self.notify()
+        return model, version, True
 
     async def change(self, aggregate_id: str, decide: Decide[M], expected_version: int | None = None) -> tuple[M, int]:
         """Apply `decide`; no events and no change writes nothing. Tells the relay when events were written."""
