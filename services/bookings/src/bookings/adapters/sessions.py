@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import PyMongoError
 
+from parkgrid.clock import utc_now
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError, is_duplicate_key
 
 
@@ -44,7 +45,7 @@ class SessionSeats:
         update: Document = {
             "$inc": {"taken": party_size},
             "$push": {"holders": booking_id},
-            "$set": {"changed_at": _now(), f"parties.{booking_id}": party_size, "audited": False},
+            "$set": {"changed_at": utc_now(), f"parties.{booking_id}": party_size, "audited": False},
         }
         guard = self.seat_filter(key, seats, party_size, booking_id)
         try:
@@ -69,7 +70,7 @@ class SessionSeats:
             {
                 "$inc": {"taken": -party_size},
                 "$pullAll": {"holders": [booking_id]},
-                "$set": {"changed_at": _now()},
+                "$set": {"changed_at": utc_now()},
                 "$unset": {f"parties.{booking_id}": ""},
             },
         )
@@ -122,7 +123,7 @@ class SessionMembers:
         booking id that claims afresh cannot have made anything yet)."""
         claim_id = f"{key}|{member_id}"
         try:
-            await self.collection.insert_one({"_id": claim_id, "booking_id": booking_id, "at": _now()})
+            await self.collection.insert_one({"_id": claim_id, "booking_id": booking_id, "at": utc_now()})
             return booking_id, True
         except DuplicateKeyError:
             doc = await self.collection.find_one({"_id": claim_id})
@@ -145,7 +146,3 @@ class Seats:
     def __init__(self, db: Database, seats: Any = SessionSeats) -> None:
         self.sessions: SessionSeats = seats(db["session_seats"])
         self.members = SessionMembers(db["session_members"])
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bookings.adapters.bookings import Bookings
 from bookings.adapters.ledgers import Ledger, Waitlist
 from bookings.adapters.projections import Projections
 from bookings.adapters.sessions import Seats
 from bookings.domain.booking import Actor, Booking, InvalidBooking
+from parkgrid.clock import utc_now
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.refusals import Refusal, Refused
 
@@ -30,10 +31,6 @@ class UnknownBooking(Refused):
         self.booking_id = booking_id
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Parts:
     bookings: Bookings
@@ -41,7 +38,7 @@ class Parts:
     waitlist: Waitlist
     projections: Projections
     ledger: Ledger
-    clock: Callable[[], datetime] = _now
+    clock: Callable[[], datetime] = utc_now
     written: Callable[[], None] = field(default=lambda: None)  # wakes the outbox relay
     changed: Callable[[str], None] = field(default=lambda booking_id: None)  # wakes `Prefer: wait` requests
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from catalogue.adapters.known import SiteLookup
 from catalogue.adapters.offerings import offering_of, state_of
 from catalogue.domain import offering as rules
 from catalogue.domain.offering import Offering, OfferingDetails, SiteFacts
 from parkgrid.aggregates import AggregateStore, change
+from parkgrid.clock import utc_now
 from parkgrid.consumer import Delivery
 from parkgrid.contracts.community import MemberSnapshot
 from parkgrid.contracts.spaces import SiteSnapshot
@@ -55,17 +56,13 @@ class Sites:
         return self.known[site_id]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Catalogue:
     """What the command handlers need: the offerings' store, the sites lookup, a clock, and a nudge for the relay."""
 
     offerings: AggregateStore
     site_facts: SiteLookup
-    clock: Callable[[], datetime] = _now
+    clock: Callable[[], datetime] = utc_now
     written: Callable[[], None] = field(default=lambda: None)
 
     async def create_offering(

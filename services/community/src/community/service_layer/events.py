@@ -12,7 +12,7 @@ rules run on `InMemoryAggregateStore` in the fast tests.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from community.adapters.seats import Occupancy
@@ -21,6 +21,7 @@ from community.domain import events as rules
 from community.domain.events import CommunityEvent, Seats
 from community.service_layer.versioned import Versioned
 from parkgrid.aggregates import AggregateStore
+from parkgrid.clock import utc_now
 from parkgrid.contracts.common import TimeRange
 from parkgrid.contracts.spaces import Requester, ReservationRefused, ReservationSnapshot, ReservationStatus
 from parkgrid.refusals import Refusal, Refused
@@ -43,17 +44,13 @@ class Seating(Protocol):
     async def occupancy(self, event_id: str) -> Occupancy | None: ...
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Events:
     def __init__(
         self,
         aggregates: AggregateStore,
         seating: Seating,
         notify: Callable[[], None] = lambda: None,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
         default_zone: str = NETWORK_TIME_ZONE,
     ) -> None:
         self.events = Versioned(aggregates, load=event_of, state=event_state, what="event", notify=notify)

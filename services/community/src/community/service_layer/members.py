@@ -8,13 +8,14 @@ conflict is simply retried on the fresh state; with one it is the caller's 412.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from community.adapters.stores import CommunityStore, member_of, member_state
 from community.domain import members as rules
 from community.domain.members import Member, MemberRuleBroken
 from community.service_layer.versioned import Versioned
+from parkgrid.clock import utc_now
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
 from parkgrid.contracts.community import Person, Programme
 from parkgrid.events import IntegrationEvent
@@ -39,16 +40,12 @@ class UnknownSite(Refused):
         super().__init__(Refusal.INVALID, f"there is no site {site_id}", field=field)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Members:
     def __init__(
         self,
         store: CommunityStore,
         notify: Callable[[], None] = lambda: None,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
         default_zone: str = NETWORK_TIME_ZONE,
     ) -> None:
         self.store = store

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from community.adapters.seats import Placed
 from community.adapters.stores import CommunityStore, registration_of, registration_state
@@ -24,6 +24,7 @@ from community.domain.members import Member
 from community.domain.registrations import ACTIVE, Registration, Status, WrongState, key_parts
 from community.service_layer.events import Events
 from community.service_layer.versioned import Versioned
+from parkgrid.clock import utc_now
 from parkgrid.contracts.common import Actor
 from parkgrid.contracts.community import MemberStatus
 from parkgrid.events import IntegrationEvent
@@ -69,10 +70,6 @@ def registration_id(event_id: str, person_id: str) -> str:
     return "reg-" + uuid.uuid5(_NAMESPACE, name).hex[:20]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Registrations:
     def __init__(
         self,
@@ -80,7 +77,7 @@ class Registrations:
         events: Events,
         tickets: TicketSigner,
         notify: Callable[[], None] = lambda: None,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.store = store
         self.events = events

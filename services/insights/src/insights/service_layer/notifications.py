@@ -33,6 +33,7 @@ from insights.domain.notices import (
     retry_delay,
 )
 from insights.settings import InsightsSettings
+from parkgrid.clock import utc_now
 from parkgrid.consumer import Delivery
 from parkgrid.logging import get_logger
 
@@ -40,10 +41,6 @@ log = get_logger(__name__)
 
 RESOLVE_ATTEMPTS = 20
 NOTIFYING_TOPICS = ("bookings.booking", "bookings.waitlist", "community.registration")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Notifications:
@@ -56,7 +53,7 @@ class Notifications:
         relay: SmtpRelay,
         settings: InsightsSettings,
         templates: Templates | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.store = store
         self.notices = notices

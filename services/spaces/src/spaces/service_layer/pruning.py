@@ -10,8 +10,9 @@ hide in the pruned past). The reservations themselves stay: only the calendars f
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from parkgrid.clock import utc_now
 from parkgrid.logging import get_logger
 from spaces.adapters.stores import Calendars
 
@@ -24,7 +25,7 @@ class HoldPruner:
         calendars: Calendars,
         *,
         keep: timedelta,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.calendars = calendars
         self.keep = keep
