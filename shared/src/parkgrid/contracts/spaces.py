@@ -27,6 +27,31 @@ from parkgrid.contracts.common import (
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.inputs import Day, Instant
 
+# --- the vocabulary of space features ---------------------------------------------------
+
+
+class SpaceFeature(StrEnum):
+    """What a space can offer, in one vocabulary owned by spaces.
+
+    A space declares its features from this list, and an offering's space requirement asks
+    for features from the same list, so a requirement can always be met by some room (two
+    vocabularies once made "video" rooms unable to satisfy "video_conferencing"). Events
+    keep `features` as strings (`Feature`): a subscriber tolerates a feature added here
+    later; commands that declare features are validated against this list.
+    """
+
+    SCREEN = "screen"
+    PROJECTOR = "projector"
+    WHITEBOARD = "whiteboard"
+    VIDEO_CONFERENCING = "video_conferencing"
+    SOUND_SYSTEM = "sound_system"
+    WIFI = "wifi"
+    ACCESSIBILITY = "accessibility"
+    NATURAL_LIGHT = "natural_light"
+    LOCKERS = "lockers"
+    KITCHENETTE = "kitchenette"
+
+
 # --- sites ---------------------------------------------------------------------------
 
 
