@@ -10,8 +10,9 @@ from pydantic import ValidationError
 
 from catalogue.domain import offering as rules
 from catalogue.domain.availability import local_slots, open_between
+from catalogue.domain.happened import DraftRevised, OfferingDrafted, OfferingOpened, OfferingRevised, OfferingWithdrawn
 from catalogue.domain.offering import OfferingDetails, OfferingRuleBroken, SiteFacts, WrongState
-from parkgrid.contracts.catalogue import OfferingPublished, OfferingStatus, OfferingUpdated, OfferingWithdrawn
+from parkgrid.contracts.catalogue import OfferingStatus
 from parkgrid.contracts.common import Closure, WeeklyWindow
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -39,37 +40,35 @@ def test_a_time_zone_the_iana_database_does_not_know_is_refused_as_input() -> No
     assert "is not an IANA time zone" in str(refused.value)
 
 
-def test_a_draft_publishes_nothing_and_takes_its_sites_time_zone() -> None:
-    offering = rules.draft("o-1", details(), RABAT, NOW)
+def test_a_draft_stays_the_catalogues_own_and_takes_its_sites_time_zone() -> None:
+    offering, happened = rules.draft("o-1", details(), RABAT, NOW)
     assert offering.status == OfferingStatus.DRAFT
     assert offering.time_zone == "Africa/Casablanca"
-    revised, events = rules.revise(offering, details(seats_per_session=3), RABAT, NOW)
-    assert events == []
+    assert happened == [OfferingDrafted(offering)]
+    revised, happened = rules.revise(offering, details(seats_per_session=3), RABAT, NOW)
+    assert happened == [DraftRevised(revised)]
     assert revised.details.seats_per_session == 3
 
 
-def test_lifecycle_publishes_full_state_events() -> None:
-    offering = rules.draft("o-1", details(), RABAT, NOW)
-    published, events = rules.publish(offering, RABAT, NOW)
-    assert [type(e) for e in events] == [OfferingPublished]
-    event = events[0]
-    assert isinstance(event, OfferingPublished)
-    assert event.offering_id == "o-1"
-    assert event.status == OfferingStatus.PUBLISHED
-    assert event.title.en == "Mentoring"
-    updated, events = rules.revise(published, details(session_minutes=90), RABAT, NOW)
-    assert [type(e) for e in events] == [OfferingUpdated]
-    withdrawn, events = rules.withdraw(updated, NOW)
-    assert [type(e) for e in events] == [OfferingWithdrawn]
-    assert withdrawn.status == OfferingStatus.WITHDRAWN
-    assert events[0].model_dump()["session_minutes"] == 90
-    republished, events = rules.publish(withdrawn, RABAT, NOW)
+def test_the_lifecycle_says_what_happened_with_the_offering_as_it_stands() -> None:
+    offering, _ = rules.draft("o-1", details(), RABAT, NOW)
+    published, happened = rules.publish(offering, RABAT, NOW)
+    assert happened == [OfferingOpened(published)]
+    assert published.status == OfferingStatus.PUBLISHED
+    updated, happened = rules.revise(published, details(session_minutes=90), RABAT, NOW)
+    assert happened == [OfferingRevised(updated)]
+    withdrawn, happened = rules.withdraw(updated, NOW)
+    assert happened == [OfferingWithdrawn(withdrawn)]
+    assert (withdrawn.status, withdrawn.details.session_minutes) == (OfferingStatus.WITHDRAWN, 90)
+    revised, happened = rules.revise(withdrawn, details(seats_per_session=2), RABAT, NOW)
+    assert happened == [OfferingRevised(revised)]
+    republished, happened = rules.publish(revised, RABAT, NOW)
     assert republished.status == OfferingStatus.PUBLISHED
-    assert [type(e) for e in events] == [OfferingPublished]
+    assert happened == [OfferingOpened(republished)]
 
 
 def test_wrong_lifecycle_steps_are_refused() -> None:
-    offering = rules.draft("o-1", details(), RABAT, NOW)
+    offering, _ = rules.draft("o-1", details(), RABAT, NOW)
     with pytest.raises(WrongState):
         rules.withdraw(offering, NOW)
     published, _ = rules.publish(offering, RABAT, NOW)
@@ -111,9 +110,9 @@ def test_rules_name_the_offending_field(changes: dict[str, Any], site: SiteFacts
 
 
 def test_a_network_offering_needs_no_site_and_defaults_to_casablanca_time() -> None:
-    offering = rules.draft("o-1", details(site_id=None, mode="online"), None, NOW)
+    offering, _ = rules.draft("o-1", details(site_id=None, mode="online"), None, NOW)
     assert offering.time_zone == "Africa/Casablanca"
-    assert offering.snapshot()["site_id"] is None
+    assert offering.details.site_id is None
 
 
 def test_window_ending_before_it_starts_is_invalid() -> None:

@@ -8,6 +8,7 @@ import random
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -127,8 +128,8 @@ async def loaded(app: FastAPI) -> list[dict[str, Any]]:
         )
         status = rng.choice(["draft", "published", "published"])
         created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=index)
-        offering = rules.draft(f"o-{index:03d}", details, None, created)
-        offering = rules.Offering(**{**offering.__dict__, "status": rules.OfferingStatus(status)})
+        drafted, _ = rules.draft(f"o-{index:03d}", details, None, created)
+        offering = replace(drafted, status=rules.OfferingStatus(status))
         rows.append({"id": offering.offering_id, "details": details, "status": status, "offering": offering})
     await offerings.load([r["offering"] for r in rows])
     return rows

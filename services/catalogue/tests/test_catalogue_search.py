@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -122,8 +123,8 @@ def generated_rows() -> list[dict[str, Any]]:
     rows = []
     for index in range(COUNT):
         details, status, created_at = generated(index, rng)
-        offering = rules.draft(f"o-{index:05d}", details, facts.get(details.site_id or ""), created_at)
-        offering = rules.Offering(**{**offering.__dict__, "status": rules.OfferingStatus(status)})
+        drafted, _ = rules.draft(f"o-{index:05d}", details, facts.get(details.site_id or ""), created_at)
+        offering = replace(drafted, status=rules.OfferingStatus(status))
         rows.append({"id": offering.offering_id, "details": details, "status": status, "offering": offering})
     return rows
 

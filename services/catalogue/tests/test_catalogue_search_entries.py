@@ -3,6 +3,7 @@ is caught up, and an older projection never overwrites a newer entry."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from catalogue.adapters.offerings import Offerings, state_of
@@ -28,8 +29,8 @@ def published(offering_id: str, title: str) -> rules.Offering:
             "eligibility": {"member_kinds": ["startup"], "stages": []},
         }
     )
-    draft = rules.draft(offering_id, details, None, NOW)
-    return rules.Offering(**{**draft.__dict__, "status": OfferingStatus.PUBLISHED})
+    drafted, _ = rules.draft(offering_id, details, None, NOW)
+    return replace(drafted, status=OfferingStatus.PUBLISHED)
 
 
 async def test_an_offering_written_without_its_entry_is_caught_up(database: Database) -> None:
@@ -55,7 +56,7 @@ async def test_an_older_projection_never_overwrites_a_newer_entry(database: Data
     details = OfferingDetails.model_validate(
         {**first.details.model_dump(), "title": {"fr": "Atelier export", "en": "Export workshop"}}
     )
-    renamed = rules.Offering(**{**first.__dict__, "details": details})
+    renamed = replace(first, details=details)
     newer = await offerings.update(renamed.offering_id, version, state_of(renamed), [])
     await offerings._upsert_entries([(first, version)])  # a late retry of the first projection
     entry = await offerings.search.find_one({"_id": "o-1"})

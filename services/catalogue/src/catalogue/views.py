@@ -9,6 +9,7 @@ from __future__ import annotations
 from catalogue.adapters.offerings import Offerings, offering_of
 from catalogue.adapters.search import Search, find
 from catalogue.domain.offering import Offering
+from catalogue.service_layer.publication import snapshot
 from parkgrid.api.catalogue import OfferingPage, OfferingRead
 
 
@@ -17,7 +18,7 @@ def offering_read(offering: Offering, version: int) -> OfferingRead:
         {
             "id": offering.offering_id,
             "version": version,
-            **offering.snapshot(),
+            **snapshot(offering),
             "created_at": offering.created_at.isoformat(),
             "updated_at": offering.updated_at.isoformat(),
         }

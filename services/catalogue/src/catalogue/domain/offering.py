@@ -1,10 +1,12 @@
 """The offering aggregate: what a park offers, and its lifecycle draft → published → withdrawn.
 
-Every function here is pure: it takes the offering as it stands and the facts it needs
+Every transition here is pure: it takes the offering as it stands and the facts it needs
 (such as what the sites projection knows about a site) and returns the new offering with
-the contract events to publish. Drafts publish nothing: subscribers only care about what
-can be booked or was bookable, so the first event of an offering is `OfferingPublished`;
-afterwards every change (updates included, also while withdrawn) is published in full.
+what happened to it (`catalogue.domain.happened`). A draft is the catalogue's own: what
+happens to it is a `OfferingDrafted` or `DraftRevised`, which subscribers never hear of;
+once opened, every change (revisions included, also while withdrawn) is an event about an
+offering members have seen. Which public events those become is the publication's
+business (`catalogue.service_layer.publication`), not the domain's.
 """
 
 from __future__ import annotations
@@ -12,20 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from parkgrid.contracts.catalogue import (
-    BookingRules,
-    OfferingCategory,
-    OfferingPublished,
-    OfferingSnapshot,
-    OfferingStatus,
-    OfferingUpdated,
-    OfferingWithdrawn,
-    Provider,
-)
+from catalogue.domain.happened import DraftRevised, OfferingDrafted, OfferingOpened, OfferingRevised, OfferingWithdrawn
+from parkgrid.contracts.catalogue import BookingRules, OfferingCategory, OfferingStatus, Provider
 from parkgrid.contracts.common import (
     NETWORK_TIME_ZONE,
     Closure,
@@ -38,7 +31,7 @@ from parkgrid.contracts.common import (
     TimeZone,
     WeeklyWindow,
 )
-from parkgrid.events import IntegrationEvent
+from parkgrid.domain import DomainEvent
 from parkgrid.refusals import Refusal, Refused
 
 TITLE_MAX = 200
@@ -94,19 +87,14 @@ class OfferingDetails(BaseModel):
 
 @dataclass(frozen=True)
 class Offering:
+    """An offering as the catalogue keeps it: what was written, where it stands, in which zone it runs."""
+
     offering_id: str
     details: OfferingDetails
     status: OfferingStatus
     time_zone: str
     created_at: datetime
     updated_at: datetime
-
-    def snapshot(self) -> dict[str, Any]:
-        """The offering as the v2 contract describes it."""
-        data = self.details.model_dump(exclude={"time_zone"})
-        return OfferingSnapshot(
-            **data, offering_id=self.offering_id, status=self.status, time_zone=self.time_zone
-        ).model_dump(mode="json")
 
 
 def _minutes(hhmm: str) -> int:
@@ -154,24 +142,27 @@ def check(details: OfferingDetails, site: SiteFacts | None) -> str:
     return time_zone
 
 
-def draft(offering_id: str, details: OfferingDetails, site: SiteFacts | None, now: datetime) -> Offering:
-    """A new offering, not yet visible to members; a draft publishes no event."""
+def draft(
+    offering_id: str, details: OfferingDetails, site: SiteFacts | None, now: datetime
+) -> tuple[Offering, list[DomainEvent]]:
+    """A new offering, not yet visible to members."""
     time_zone = check(details, site)
-    return Offering(offering_id, details, OfferingStatus.DRAFT, time_zone, now, now)
+    drafted = Offering(offering_id, details, OfferingStatus.DRAFT, time_zone, now, now)
+    return drafted, [OfferingDrafted(drafted)]
 
 
 def revise(
     offering: Offering, details: OfferingDetails, site: SiteFacts | None, now: datetime
-) -> tuple[Offering, list[IntegrationEvent]]:
-    """New details; published in full unless the offering is still a draft."""
+) -> tuple[Offering, list[DomainEvent]]:
+    """New details; revising a draft stays the catalogue's own, revising a seen offering does not."""
     time_zone = check(details, site)
     revised = replace(offering, details=details, time_zone=time_zone, updated_at=now)
     if offering.status == OfferingStatus.DRAFT:
-        return revised, []
-    return revised, [OfferingUpdated(**revised.snapshot())]
+        return revised, [DraftRevised(revised)]
+    return revised, [OfferingRevised(revised)]
 
 
-def publish(offering: Offering, site: SiteFacts | None, now: datetime) -> tuple[Offering, list[IntegrationEvent]]:
+def publish(offering: Offering, site: SiteFacts | None, now: datetime) -> tuple[Offering, list[DomainEvent]]:
     """Make the offering bookable (also a withdrawn one again). Its site must still be known and open."""
     if offering.status == OfferingStatus.PUBLISHED:
         raise WrongState(f"offering {offering.offering_id} is already published")
@@ -179,12 +170,12 @@ def publish(offering: Offering, site: SiteFacts | None, now: datetime) -> tuple[
     if site is not None and not site.open:
         raise WrongState(f"site {site.site_id} is closed: its offerings cannot be published")
     published = replace(offering, status=OfferingStatus.PUBLISHED, updated_at=now)
-    return published, [OfferingPublished(**published.snapshot())]
+    return published, [OfferingOpened(published)]
 
 
-def withdraw(offering: Offering, now: datetime) -> tuple[Offering, list[IntegrationEvent]]:
+def withdraw(offering: Offering, now: datetime) -> tuple[Offering, list[DomainEvent]]:
     """Stop bookings of a published offering; its history stays."""
     if offering.status != OfferingStatus.PUBLISHED:
         raise WrongState(f"only a published offering can be withdrawn; {offering.offering_id} is {offering.status}")
     withdrawn = replace(offering, status=OfferingStatus.WITHDRAWN, updated_at=now)
-    return withdrawn, [OfferingWithdrawn(**withdrawn.snapshot())]
+    return withdrawn, [OfferingWithdrawn(withdrawn)]

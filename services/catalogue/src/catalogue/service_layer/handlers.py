@@ -1,9 +1,10 @@
 """Command handlers of the catalogue, and the handlers that keep the sites and members projections.
 
 Each command is load → decide → save through the kit's `change`: the domain's pure rule
-decides on the offering as stored, and the result is written with its events in one
-version-guarded update (the embedded outbox), so an event is published if and only if its
-change is stored. Refusals are the domain's `Refused` kinds; the kit turns them into problems.
+decides on the offering as stored and says what happened, the publication turns that into
+the public events, and the result is written with them in one version-guarded update (the
+embedded outbox), so an event is published if and only if its change is stored. Refusals
+are the domain's `Refused` kinds; the kit turns them into problems.
 """
 
 from __future__ import annotations
@@ -16,19 +17,21 @@ from catalogue.adapters.known import SiteLookup
 from catalogue.adapters.offerings import offering_of, state_of
 from catalogue.domain import offering as rules
 from catalogue.domain.offering import Offering, OfferingDetails, SiteFacts
+from catalogue.service_layer.publication import publication
 from parkgrid.aggregates import AggregateStore, change
 from parkgrid.clock import utc_now
 from parkgrid.consumer import Delivery
 from parkgrid.contracts.community import MemberSnapshot
 from parkgrid.contracts.spaces import SiteSnapshot
+from parkgrid.domain import DomainEvent
 from parkgrid.events import IntegrationEvent
 from parkgrid.known import KnownMembers, KnownSites
 from parkgrid.outbox import AlreadyExists
 from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Document
 
-Step = Callable[[Offering, "Sites"], tuple[Offering, list[IntegrationEvent]]]
-"""A pure lifecycle step: the offering as stored and the sites it names → the new offering and its events."""
+Step = Callable[[Offering, "Sites"], tuple[Offering, list[DomainEvent]]]
+"""A pure lifecycle step: the offering as stored and the sites it names → the new offering and what happened."""
 
 
 class UnknownOffering(Refused):
@@ -72,10 +75,11 @@ class Catalogue:
 
         A retried command with the same id finds the first run's offering."""
         site = await self.site_facts(details.site_id) if details.site_id else None
-        offering = rules.draft(offering_id, details, site, self.clock())
-        events: list[IntegrationEvent] = []
+        offering, happened = rules.draft(offering_id, details, site, self.clock())
         if publish:
-            offering, events = rules.publish(offering, site, self.clock())
+            offering, opened = rules.publish(offering, site, self.clock())
+            happened = [*happened, *opened]
+        events = publication(happened)
         try:
             version = await self.offerings.create(offering_id, state_of(offering), events)
         except AlreadyExists:
@@ -93,20 +97,20 @@ class Catalogue:
     async def revise_offering(
         self, offering_id: str, expected_version: int, revision: Callable[[OfferingDetails], OfferingDetails]
     ) -> tuple[Offering, int]:
-        def step(offering: Offering, sites: Sites) -> tuple[Offering, list[IntegrationEvent]]:
+        def step(offering: Offering, sites: Sites) -> tuple[Offering, list[DomainEvent]]:
             details = revision(offering.details)
             return rules.revise(offering, details, sites.of(details.site_id), self.clock())
 
         return await self._change(offering_id, expected_version, step)
 
     async def publish_offering(self, offering_id: str, expected_version: int | None = None) -> tuple[Offering, int]:
-        def step(offering: Offering, sites: Sites) -> tuple[Offering, list[IntegrationEvent]]:
+        def step(offering: Offering, sites: Sites) -> tuple[Offering, list[DomainEvent]]:
             return rules.publish(offering, sites.of(offering.details.site_id), self.clock())
 
         return await self._change(offering_id, expected_version, step)
 
     async def withdraw_offering(self, offering_id: str, expected_version: int | None = None) -> tuple[Offering, int]:
-        def step(offering: Offering, sites: Sites) -> tuple[Offering, list[IntegrationEvent]]:
+        def step(offering: Offering, sites: Sites) -> tuple[Offering, list[DomainEvent]]:
             return rules.withdraw(offering, self.clock())
 
         return await self._change(offering_id, expected_version, step)
@@ -115,8 +119,8 @@ class Catalogue:
         known: dict[str, SiteFacts | None] = {}
 
         def rule(doc: Document) -> tuple[Document, Sequence[IntegrationEvent]]:
-            changed, events = step(offering_of(doc), Sites(known))
-            return state_of(changed), events
+            changed, happened = step(offering_of(doc), Sites(known))
+            return state_of(changed), publication(happened)
 
         while True:
             try:
