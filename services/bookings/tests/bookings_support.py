@@ -11,8 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookings.bootstrap import BookingsSettings
+from bookings.domain.booking import Actor, Booking
 from bookings.entrypoints.consumers import PUBLISHED, topic
 from bookings.service_layer.service import BookingService
+from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingPublished
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
 from parkgrid.contracts.community import MemberRegistered, MemberStatus, Person, Programme
@@ -94,6 +96,28 @@ def site(site_id: str = SITE, zone: str = "Africa/Casablanca") -> SiteRegistered
         time_zone=zone,
         opening_hours=[{"weekday": d, "opens": "08:00", "closes": "20:00"} for d in range(1, 8)],
     )
+
+
+def a_booking(starts_at: datetime, requested_at: datetime, **changes: Any) -> Booking:
+    """A pending booking of an hour's mentoring at the test site, for rules that need no store."""
+    fields: dict[str, Any] = {
+        "booking_id": "b-1",
+        "offering_id": "o-1",
+        "offering_title": {"fr": "Mentorat", "en": "Mentoring"},
+        "category": "mentoring",
+        "site_id": SITE,
+        "time_zone": "Africa/Casablanca",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=1),
+        "member_id": "m-1",
+        "person_id": "p-1",
+        "party_size": 1,
+        "booked_by": Actor("member", "p-1"),
+        "status": BookingStatus.PENDING,
+        "requested_at": requested_at,
+    }
+    fields.update(changes)
+    return Booking(**fields)
 
 
 def envelope(event: IntegrationEvent, subject: str, sequence: int = 1, source: str = "tests") -> Envelope:

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from bookings_support import offering
+from bookings_support import a_booking, offering
 
 from bookings.domain import booking as rules
 from bookings.domain import calendar as ical
 from bookings.domain import entitlements as credits
 from bookings.domain.booking import Actor, Booking, InvalidBooking, Unavailable
+from bookings.domain.happened import BookingCalledOff, BookingOpened, SpaceGivenUp, SpaceSought
 from bookings.domain.slots import local_sessions, session_at, session_key, sessions_between
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import Period
@@ -86,24 +87,7 @@ def test_periods() -> None:
 
 
 def _booking(starts_at: datetime, **changes: object) -> Booking:
-    fields: dict[str, object] = {
-        "booking_id": "b-1",
-        "offering_id": "o-1",
-        "offering_title": {"fr": "Mentorat", "en": "Mentoring"},
-        "category": "mentoring",
-        "site_id": "site-test",
-        "time_zone": ZONE,
-        "starts_at": starts_at,
-        "ends_at": starts_at + timedelta(hours=1),
-        "member_id": "m-1",
-        "person_id": "p-1",
-        "party_size": 1,
-        "booked_by": Actor("member", "p-1"),
-        "status": BookingStatus.PENDING,
-        "requested_at": NOW,
-    }
-    fields.update(changes)
-    return Booking(**fields)  # type: ignore[arg-type]
+    return a_booking(starts_at, NOW, **changes)
 
 
 def test_lifecycle_late_cancellation_check_in_and_settling() -> None:
@@ -112,7 +96,7 @@ def test_lifecycle_late_cancellation_check_in_and_settling() -> None:
     assert soon.status == BookingStatus.CONFIRMED
     cancelled, events = rules.cancel(soon, member, NOW, 24 * 60)
     assert cancelled.late is True
-    assert events[0].late is True  # type: ignore[attr-defined]
+    assert events == [BookingCalledOff(cancelled, member, BookingStatus.CONFIRMED)]
     waived, _ = rules.cancel(soon, Actor("front_desk", "d"), NOW, 24 * 60, staff_override=True)
     assert waived.late is False
     with pytest.raises(Unavailable):
@@ -127,12 +111,9 @@ def test_a_booking_needing_a_space_is_pending_with_its_request_and_cancelling_re
     needing = _booking(NOW + timedelta(days=3), requirement={"kind": "meeting_room", "seats": 2, "features": []})
     pending, events = rules.open_booking(needing, NOW)
     assert pending.status == BookingStatus.PENDING
-    assert [e.event_type for e in events] == [
-        "parkgrid.bookings.booking.requested",
-        "parkgrid.spaces.reservation.requested",
-    ]
+    assert events == [BookingOpened(pending), SpaceSought(pending)]
     _, cancelling = rules.cancel(pending, Actor("member", "p-1"), NOW, 60)
-    assert cancelling[-1].event_type == "parkgrid.spaces.reservation.release_requested"
+    assert cancelling[-1] == SpaceGivenUp(pending, "b-1.r1", "booking cancelled")
     assert rules.confirm(rules.reject(pending, "no_space", "none")[0], "room", NOW)[1] == []
 
 

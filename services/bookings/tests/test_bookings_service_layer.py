@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bookings_support import a_booking
+
 from bookings.adapters.ledgers import entitlement_of
 from bookings.domain import booking as rules
 from bookings.domain.booking import Actor, Booking, MemberFacts
 from bookings.domain.entitlements import Entitlement
 from bookings.service_layer.ledger import Credits
+from bookings.service_layer.publication import publication
 from parkgrid.aggregates import InMemoryAggregateStore
 from parkgrid.consumer import Delivery
-from parkgrid.contracts.bookings import BookingConfirmed, BookingStatus
+from parkgrid.contracts.bookings import BookingConfirmed
 from parkgrid.events import IntegrationEvent, registry
 
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
@@ -47,26 +50,8 @@ def ledger() -> tuple[Credits, FakeEntitlements]:
 
 
 def booking(booking_id: str = "b-1", credits: int = 2, **changes: object) -> Booking:
-    starts_at = NOW + timedelta(days=3)
-    fields: dict[str, object] = {
-        "booking_id": booking_id,
-        "offering_id": "o-1",
-        "offering_title": {"fr": "Mentorat", "en": "Mentoring"},
-        "category": "mentoring",
-        "site_id": "site-test",
-        "time_zone": "Africa/Casablanca",
-        "starts_at": starts_at,
-        "ends_at": starts_at + timedelta(hours=1),
-        "member_id": MEMBER.member_id,
-        "person_id": "p-1",
-        "party_size": 1,
-        "booked_by": Actor("member", "p-1"),
-        "status": BookingStatus.PENDING,
-        "requested_at": NOW,
-        "credits": credits,
-    }
-    fields.update(changes)
-    return Booking(**fields)  # type: ignore[arg-type]
+    fields = {"booking_id": booking_id, "credits": credits, "member_id": MEMBER.member_id, **changes}
+    return a_booking(NOW + timedelta(days=3), NOW, **fields)
 
 
 def delivered(event: IntegrationEvent, subject: str) -> Delivery:
@@ -74,14 +59,15 @@ def delivered(event: IntegrationEvent, subject: str) -> Delivery:
 
 
 def confirmed(made: Booking) -> tuple[Booking, IntegrationEvent]:
-    done, events = rules.open_booking(made, NOW)
+    done, happened = rules.open_booking(made, NOW)
+    events = publication(happened)
     assert isinstance(events[0], BookingConfirmed)
     return done, events[0]
 
 
 def cancelled(made: Booking, at: datetime) -> IntegrationEvent:
-    _, events = rules.cancel(made, Actor("member", "p-1"), at, 24 * 60)
-    return events[0]
+    _, happened = rules.cancel(made, Actor("member", "p-1"), at, 24 * 60)
+    return publication(happened)[0]
 
 
 async def test_a_confirmed_booking_consumes_its_credits_once() -> None:

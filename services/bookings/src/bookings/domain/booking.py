@@ -5,9 +5,9 @@
        └──(space refused)──> rejected └──> cancelled (late inside the cancellation window)
 
 Every function is pure: it takes the booking as it stands and the facts it needs and
-returns the new booking with the events to publish (contract events for subscribers, and
-the commands to spaces for the saga). Seats and "one booking per member per session" are
-decided by the adapters' guarded documents, not here.
+returns the new booking with the domain events (`domain.happened`) that say what happened;
+`service_layer.publication` turns them into the public events and the saga's commands.
+Seats and "one booking per member per session" are decided by the adapters' guarded documents, not here.
 """
 
 from __future__ import annotations
@@ -17,21 +17,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from parkgrid.contracts.bookings import (
-    BookingCancelled,
-    BookingCheckedIn,
-    BookingCompleted,
-    BookingConfirmed,
-    BookingNoShow,
-    BookingRejected,
-    BookingRequested,
-    BookingSnapshot,
-    BookingStatus,
+from bookings.domain.happened import (
+    BookingCalledOff,
+    BookingOpened,
+    BookingSecured,
+    BookingTurnedDown,
+    MemberArrived,
+    SessionAttended,
+    SessionMissed,
+    SpaceGivenUp,
+    SpaceSought,
 )
+from parkgrid.contracts.bookings import BookingSnapshot, BookingStatus
 from parkgrid.contracts.catalogue import OfferingSnapshot, OfferingStatus, Period
-from parkgrid.contracts.common import SpaceRequirement, TimeRange
-from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
-from parkgrid.events import IntegrationEvent
+from parkgrid.contracts.common import TimeRange
+from parkgrid.domain import DomainEvent
 from parkgrid.refusals import Refusal, Refused
 
 NO_SHOW_GRACE = timedelta(minutes=30)
@@ -221,33 +221,12 @@ def request_id_of(booking_id: str, attempt: int) -> str:
     return f"{booking_id}.r{attempt}"
 
 
-def _reservation_request(booking: Booking) -> ReservationRequested:
-    assert booking.requirement is not None
-    assert booking.site_id is not None
-    assert booking.reservation_request_id is not None
-    return ReservationRequested(
-        request_id=booking.reservation_request_id,
-        requested_by=Requester.BOOKINGS,
-        reference_id=booking.booking_id,
-        site_id=booking.site_id,
-        requirement=SpaceRequirement.model_validate(booking.requirement),
-        time=TimeRange(starts_at=booking.starts_at, ends_at=booking.ends_at),
-        member_id=booking.member_id,
-    )
+def release(booking: Booking, request_id: str, reason: str) -> SpaceGivenUp:
+    """The booking lets go of the space of `request_id` (its own, or one answered too late)."""
+    return SpaceGivenUp(booking, request_id, reason)
 
 
-def release_request(booking: Booking, request_id: str, reason: str) -> ReleaseRequested:
-    assert booking.site_id is not None
-    return ReleaseRequested(
-        request_id=request_id,
-        requested_by=Requester.BOOKINGS,
-        reference_id=booking.booking_id,
-        site_id=booking.site_id,
-        reason=reason[:500],
-    )
-
-
-def open_booking(booking: Booking, now: datetime) -> tuple[Booking, list[IntegrationEvent]]:
+def open_booking(booking: Booking, now: datetime) -> tuple[Booking, list[DomainEvent]]:
     """A booking whose seat is secured: confirmed at once, or pending while spaces finds a room."""
     if booking.requirement is not None and booking.site_id is not None:
         pending = replace(
@@ -256,23 +235,23 @@ def open_booking(booking: Booking, now: datetime) -> tuple[Booking, list[Integra
             attempt=1,
             reservation_request_id=request_id_of(booking.booking_id, 1),
         )
-        return pending, [BookingRequested(**pending.snapshot()), _reservation_request(pending)]
+        return pending, [BookingOpened(pending), SpaceSought(pending)]
     confirmed = replace(booking, status=BookingStatus.CONFIRMED, confirmed_at=now)
-    return confirmed, [BookingConfirmed(**confirmed.snapshot(), confirmed_at=now)]
+    return confirmed, [BookingSecured(confirmed)]
 
 
-def confirm(booking: Booking, space_id: str | None, now: datetime) -> tuple[Booking, list[IntegrationEvent]]:
+def confirm(booking: Booking, space_id: str | None, now: datetime) -> tuple[Booking, list[DomainEvent]]:
     if booking.status != BookingStatus.PENDING:
         return booking, []
     confirmed = replace(booking, status=BookingStatus.CONFIRMED, space_id=space_id, confirmed_at=now)
-    return confirmed, [BookingConfirmed(**confirmed.snapshot(), confirmed_at=now)]
+    return confirmed, [BookingSecured(confirmed)]
 
 
-def reject(booking: Booking, reason: str, detail: str) -> tuple[Booking, list[IntegrationEvent]]:
+def reject(booking: Booking, reason: str, detail: str) -> tuple[Booking, list[DomainEvent]]:
     if booking.status != BookingStatus.PENDING:
         return booking, []
     rejected = replace(booking, status=BookingStatus.REJECTED, reason=reason)
-    return rejected, [BookingRejected(**rejected.snapshot(), reason=reason, detail=detail[:500])]
+    return rejected, [BookingTurnedDown(rejected, detail)]
 
 
 def is_late(booking: Booking, cancellation_window_minutes: int, now: datetime) -> bool:
@@ -281,7 +260,7 @@ def is_late(booking: Booking, cancellation_window_minutes: int, now: datetime) -
 
 def cancel(
     booking: Booking, actor: Actor, now: datetime, cancellation_window_minutes: int, *, staff_override: bool = False
-) -> tuple[Booking, list[IntegrationEvent]]:
+) -> tuple[Booking, list[DomainEvent]]:
     """Cancel a booking that holds a seat; inside the window it is late (staff may waive that)."""
     if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
         raise Unavailable(f"a {booking.status.value} booking cannot be cancelled")
@@ -289,17 +268,13 @@ def cancel(
         raise Unavailable("the session has started; ask the front desk")
     late = is_late(booking, cancellation_window_minutes, now) and not staff_override
     cancelled = replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, late=late)
-    events: list[IntegrationEvent] = [
-        BookingCancelled(
-            **cancelled.snapshot(), cancelled_by=actor.as_dict(), late=late, previous_status=booking.status
-        )
-    ]
+    happened: list[DomainEvent] = [BookingCalledOff(cancelled, actor, booking.status)]
     if booking.reservation_request_id is not None:
-        events.append(release_request(booking, booking.reservation_request_id, "booking cancelled"))
-    return cancelled, events
+        happened.append(release(booking, booking.reservation_request_id, "booking cancelled"))
+    return cancelled, happened
 
 
-def check_in(booking: Booking, actor: Actor, now: datetime) -> tuple[Booking, list[IntegrationEvent]]:
+def check_in(booking: Booking, actor: Actor, now: datetime) -> tuple[Booking, list[DomainEvent]]:
     if booking.status == BookingStatus.CHECKED_IN:
         return booking, []
     if booking.status != BookingStatus.CONFIRMED:
@@ -307,15 +282,15 @@ def check_in(booking: Booking, actor: Actor, now: datetime) -> tuple[Booking, li
     if now < booking.starts_at - timedelta(hours=2) or now > booking.ends_at + NO_SHOW_GRACE:
         raise Unavailable("check-in opens two hours before the session and closes after its grace period")
     checked = replace(booking, status=BookingStatus.CHECKED_IN, checked_in_at=now)
-    return checked, [BookingCheckedIn(**checked.snapshot(), checked_in_at=now, checked_in_by=actor.as_dict())]
+    return checked, [MemberArrived(checked, actor)]
 
 
-def settle(booking: Booking, now: datetime) -> tuple[Booking, list[IntegrationEvent]]:
+def settle(booking: Booking, now: datetime) -> tuple[Booking, list[DomainEvent]]:
     """After the session: checked in → completed; confirmed and past the grace period → no-show."""
     if booking.status == BookingStatus.CHECKED_IN and now >= booking.ends_at:
         done = replace(booking, status=BookingStatus.COMPLETED, ended_at=now)
-        return done, [BookingCompleted(**done.snapshot())]
+        return done, [SessionAttended(done)]
     if booking.status == BookingStatus.CONFIRMED and now >= booking.ends_at + NO_SHOW_GRACE:
         missed = replace(booking, status=BookingStatus.NO_SHOW, ended_at=now)
-        return missed, [BookingNoShow(**missed.snapshot())]
+        return missed, [SessionMissed(missed)]
     return booking, []

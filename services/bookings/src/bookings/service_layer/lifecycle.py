@@ -11,6 +11,7 @@ from bookings.adapters.bookings import booking_of, state_of
 from bookings.domain import booking as rules
 from bookings.domain.booking import Actor, Booking, Unavailable
 from bookings.service_layer.parts import SYSTEM, Parts, UnknownBooking
+from bookings.service_layer.publication import publication
 from bookings.service_layer.seating import Seating
 from parkgrid.aggregates import Decision, Rule, change
 from parkgrid.logging import get_logger
@@ -33,8 +34,8 @@ class Lifecycle:
 
         def rule(doc: Document) -> Decision:
             now = self.parts.now()
-            cancelled, events = rules.cancel(booking_of(doc), actor, now, window, staff_override=staff_override)
-            return state_of(cancelled), events
+            cancelled, happened = rules.cancel(booking_of(doc), actor, now, window, staff_override=staff_override)
+            return state_of(cancelled), publication(happened)
 
         cancelled, version = await self._change(booking_id, rule)
         self.parts.written()
@@ -46,9 +47,9 @@ class Lifecycle:
 
         def rule(doc: Document) -> Decision | None:
             nonlocal saved
-            checked, events = rules.check_in(booking_of(doc), actor, self.parts.now())
-            saved = bool(events)
-            return (state_of(checked), events) if events else None
+            checked, happened = rules.check_in(booking_of(doc), actor, self.parts.now())
+            saved = bool(happened)
+            return (state_of(checked), publication(happened)) if happened else None
 
         checked, version = await self._change(booking_id, rule)
         if saved:

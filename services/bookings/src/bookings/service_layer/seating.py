@@ -19,6 +19,7 @@ from bookings.domain import booking as rules
 from bookings.domain.booking import Actor, Booking
 from bookings.domain.slots import session_key
 from bookings.service_layer.parts import Parts
+from bookings.service_layer.publication import publication
 from parkgrid.contracts.bookings import BookingStatus, WaitlistJoined, WaitlistPromoted
 from parkgrid.contracts.catalogue import OfferingSnapshot, OfferingStatus
 from parkgrid.outbox import AlreadyExists, VersionConflict
@@ -48,9 +49,9 @@ class Seating:
     async def open(self, booking: Booking, key: str) -> tuple[Booking, int, bool]:
         """Store the booking whose seats are held; True if stored now (False: a retry found it)."""
         parts = self.parts
-        opened, events = rules.open_booking(booking, parts.now())
+        opened, happened = rules.open_booking(booking, parts.now())
         try:
-            version = await parts.bookings.add(opened, events)
+            version = await parts.bookings.add(opened, publication(happened))
         except AlreadyExists:
             # A retry of a command whose booking exists: keep nothing for it beyond what it holds.
             existing, version = await parts.get(booking.booking_id)

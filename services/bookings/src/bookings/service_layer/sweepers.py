@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bookings.domain import booking as rules
 from bookings.service_layer.parts import Parts
+from bookings.service_layer.publication import publication
 from bookings.service_layer.seating import Seating
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.logging import get_logger
@@ -35,11 +36,13 @@ class Sweepers:
             [BookingStatus.CONFIRMED.value, BookingStatus.CHECKED_IN.value], ended_before=now
         )
         for booking, version in due:
-            settled, events = rules.settle(booking, now)
-            if not events:
+            settled, happened = rules.settle(booking, now)
+            if not happened:
                 continue
-            try:  # one pass: a booking that moved meanwhile is settled by the next sweep
-                await parts.bookings.save(settled, version, events)
+            # One pass, from the listing: no reload, no retry. A booking that moved meanwhile
+            # is settled by the next sweep (kit `change` would re-read every due booking).
+            try:
+                await parts.bookings.save(settled, version, publication(happened))
                 changed += 1
             except VersionConflict:
                 continue

@@ -1,0 +1,86 @@
+"""What happens to a booking, in bookings' own words (the domain events of `domain.booking`).
+
+Each carries the booking as it stands after the fact, plus what else the fact needs (who
+did it, the state it left, a reason). None is published as is: `service_layer.publication`
+turns them into the public events of `bookings.booking` and the saga's commands to spaces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from parkgrid.contracts.bookings import BookingStatus
+from parkgrid.domain import DomainEvent
+
+if TYPE_CHECKING:
+    from bookings.domain.booking import Actor, Booking
+
+
+@dataclass(frozen=True)
+class BookingOpened(DomainEvent):
+    """The seats are held and the booking waits for its space (pending)."""
+
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class SpaceSought(DomainEvent):
+    """The booking asked spaces for a room, under its current request id."""
+
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class BookingSecured(DomainEvent):
+    """The member has the seat, and the space if one was needed (confirmed)."""
+
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class BookingTurnedDown(DomainEvent):
+    """Spaces found no room: the booking holds nothing any more (rejected)."""
+
+    booking: Booking
+    detail: str
+
+
+@dataclass(frozen=True)
+class BookingCalledOff(DomainEvent):
+    """The booking was cancelled by `by`, from `previous_status`; `booking.late` says if inside the window."""
+
+    booking: Booking
+    by: Actor
+    previous_status: BookingStatus
+
+
+@dataclass(frozen=True)
+class SpaceGivenUp(DomainEvent):
+    """The booking no longer wants the space of request `request_id` (cancelled, or a late answer)."""
+
+    booking: Booking
+    request_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MemberArrived(DomainEvent):
+    """The member was checked in by `by`."""
+
+    booking: Booking
+    by: Actor
+
+
+@dataclass(frozen=True)
+class SessionAttended(DomainEvent):
+    """The session ended with the member checked in (completed)."""
+
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class SessionMissed(DomainEvent):
+    """The member never came: not checked in by the end plus the grace period (no-show)."""
+
+    booking: Booking

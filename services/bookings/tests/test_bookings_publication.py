@@ -1,0 +1,137 @@
+"""Bookings' publication: every domain event is published, as exactly the public events it always was.
+
+The expected events are written out field by field, as the domain built them before it
+recorded domain events, so a mapping that drifts from the contract fails here (no I/O).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bookings_support import SITE, a_booking
+
+import bookings.domain.happened
+from bookings.domain import booking as rules
+from bookings.domain.booking import Actor
+from bookings.service_layer.publication import publication
+from bookings.service_layer.saga import answer
+from parkgrid.contracts.bookings import (
+    BookingCancelled,
+    BookingCheckedIn,
+    BookingCompleted,
+    BookingConfirmed,
+    BookingNoShow,
+    BookingRejected,
+    BookingRequested,
+    BookingStatus,
+)
+from parkgrid.contracts.common import SpaceRequirement, TimeRange
+from parkgrid.contracts.spaces import (
+    ReleaseRequested,
+    Requester,
+    ReservationConfirmed,
+    ReservationRequested,
+    ReservationStatus,
+)
+from parkgrid.events import IntegrationEvent
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+MEMBER = Actor("member", "p-1")
+DESK = Actor("front_desk", "desk-1")
+ROOM = {"kind": "meeting_room", "seats": 2, "features": []}
+
+
+def dumped(events: list[IntegrationEvent]) -> list[tuple[str, dict[str, object]]]:
+    return [(e.event_type, e.model_dump(mode="json")) for e in events]
+
+
+def test_every_domain_event_of_bookings_is_published() -> None:
+    assert publication.unmapped(bookings.domain.happened) == []
+
+
+def test_a_booking_needing_a_room_is_requested_with_its_reservation_request() -> None:
+    pending, happened = rules.open_booking(a_booking(NOW + timedelta(days=3), NOW, requirement=ROOM), NOW)
+    assert dumped(publication(happened)) == dumped(
+        [
+            BookingRequested(**pending.snapshot()),
+            ReservationRequested(
+                request_id="b-1.r1",
+                requested_by=Requester.BOOKINGS,
+                reference_id="b-1",
+                site_id=SITE,
+                requirement=SpaceRequirement.model_validate(ROOM),
+                time=TimeRange(starts_at=pending.starts_at, ends_at=pending.ends_at),
+                member_id="m-1",
+            ),
+        ]
+    )
+    rejected, refused = rules.reject(pending, "no_space", "x" * 600)
+    assert dumped(publication(refused)) == dumped(
+        [BookingRejected(**rejected.snapshot(), reason="no_space", detail="x" * 500)]
+    )
+
+
+def test_confirming_cancelling_and_releasing_publish_what_they_always_did() -> None:
+    pending, _ = rules.open_booking(a_booking(NOW + timedelta(hours=3), NOW, requirement=ROOM), NOW)
+    confirmed, secured = rules.confirm(pending, "room-1", NOW)
+    assert dumped(publication(secured)) == dumped([BookingConfirmed(**confirmed.snapshot(), confirmed_at=NOW)])
+    cancelled, called_off = rules.cancel(confirmed, MEMBER, NOW, 24 * 60)
+    assert dumped(publication(called_off)) == dumped(
+        [
+            BookingCancelled(
+                **cancelled.snapshot(),
+                cancelled_by=MEMBER.as_dict(),
+                late=True,
+                previous_status=BookingStatus.CONFIRMED,
+            ),
+            ReleaseRequested(
+                request_id="b-1.r1",
+                requested_by=Requester.BOOKINGS,
+                reference_id="b-1",
+                site_id=SITE,
+                reason="booking cancelled",
+            ),
+        ]
+    )
+
+
+def test_a_late_confirmation_of_a_cancelled_booking_is_released() -> None:
+    pending, _ = rules.open_booking(a_booking(NOW + timedelta(days=3), NOW, requirement=ROOM), NOW)
+    cancelled, _ = rules.cancel(pending, MEMBER, NOW, 60)
+    late = ReservationConfirmed(
+        reservation_id="res-1",
+        request_id="b-1.r1",
+        requested_by=Requester.BOOKINGS,
+        reference_id="b-1",
+        site_id=SITE,
+        space_id="room-1",
+        requirement=SpaceRequirement.model_validate(ROOM),
+        time=TimeRange(starts_at=pending.starts_at, ends_at=pending.ends_at),
+        member_id="m-1",
+        status=ReservationStatus.CONFIRMED,
+    )
+    unchanged, happened = answer(cancelled, late, NOW)
+    assert unchanged == cancelled
+    assert dumped(publication(happened)) == dumped(
+        [
+            ReleaseRequested(
+                request_id="b-1.r1",
+                requested_by=Requester.BOOKINGS,
+                reference_id="b-1",
+                site_id=SITE,
+                reason="booking cancelled",
+            )
+        ]
+    )
+
+
+def test_checking_in_and_settling_publish_what_they_always_did() -> None:
+    confirmed, _ = rules.open_booking(a_booking(NOW + timedelta(hours=1), NOW), NOW)
+    checked, arrived = rules.check_in(confirmed, DESK, NOW)
+    assert dumped(publication(arrived)) == dumped(
+        [BookingCheckedIn(**checked.snapshot(), checked_in_at=NOW, checked_in_by=DESK.as_dict())]
+    )
+    done, attended = rules.settle(checked, NOW + timedelta(hours=2))
+    assert dumped(publication(attended)) == dumped([BookingCompleted(**done.snapshot())])
+    missed, no_show = rules.settle(confirmed, NOW + timedelta(hours=3))
+    assert dumped(publication(no_show)) == dumped([BookingNoShow(**missed.snapshot())])
