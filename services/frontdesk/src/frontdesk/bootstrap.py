@@ -28,7 +28,8 @@ from frontdesk.entrypoints.http import (
     staff_today,
     staff_waitlist,
 )
-from frontdesk.entrypoints.http.pages import NotAllowed, SignInRequired, page, see_other
+from frontdesk.entrypoints.http.pages import page, see_other
+from frontdesk.entrypoints.http.visitors import NotAllowed, SignInRequired
 from frontdesk.service_layer.live import LiveFeed
 from frontdesk.settings import FrontdeskSettings
 from parkgrid.events import registry

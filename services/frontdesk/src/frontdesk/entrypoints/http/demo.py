@@ -9,13 +9,9 @@ from fastapi.responses import Response
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.messages import translator
-from frontdesk.entrypoints.http.pages import (
-    Clients,
-    Settings,
-    form_of,
-    language_of,
-)
+from frontdesk.entrypoints.http.pages import Clients, Settings, form_of
 from frontdesk.entrypoints.http.signin import demo_admin, demo_members, sign_in_page, signed_in
+from frontdesk.entrypoints.http.visitors import language_of
 from frontdesk.settings import FrontdeskSettings
 from parkgrid.auth import Role, issue_token
 from parkgrid.http.problems import NotFound

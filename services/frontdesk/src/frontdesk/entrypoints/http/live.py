@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from frontdesk.entrypoints.http.pages import Clients, Feed, Settings, staff_at
+from frontdesk.entrypoints.http.pages import Clients, Feed, Settings
 from frontdesk.entrypoints.http.staff_sites import site_context
+from frontdesk.entrypoints.http.visitors import staff_at
 from frontdesk.service_layer.live import SiteUpdate
 
 router = APIRouter(prefix="/staff")

@@ -15,21 +15,10 @@ from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.inputs import whole_number
-from frontdesk.entrypoints.http.pages import (
-    Clients,
-    Panel,
-    Visitor,
-    asked_status,
-    attempt,
-    day_asked,
-    form_of,
-    member_visitor,
-    notice_after,
-    own,
-    page,
-    problem_errors,
-    see_other,
-)
+from frontdesk.entrypoints.http.asked import asked_status, day_asked
+from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
+from frontdesk.entrypoints.http.panels import Panel, attempt, notice_after, problem_errors
+from frontdesk.entrypoints.http.visitors import Visitor, member_visitor, own
 from parkgrid.api.bookings import BookingRead
 from parkgrid.api.catalogue import OfferingRead
 from parkgrid.api.community import MemberRead

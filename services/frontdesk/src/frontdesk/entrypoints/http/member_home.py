@@ -12,17 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters.services import ServiceProblem, Unavailable
-from frontdesk.entrypoints.http.pages import (
-    Clients,
-    asked_status,
-    attempt,
-    gather,
-    member_visitor,
-    own,
-    page,
-    search_asked,
-    see_other,
-)
+from frontdesk.entrypoints.http.asked import asked_status, search_asked
+from frontdesk.entrypoints.http.pages import Clients, page, see_other
+from frontdesk.entrypoints.http.panels import attempt, gather
+from frontdesk.entrypoints.http.visitors import member_visitor, own
 
 router = APIRouter(prefix="/member")
 

@@ -14,18 +14,14 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.messages import LANGUAGES, translator
-from frontdesk.entrypoints.http.pages import (
+from frontdesk.entrypoints.http.pages import Clients, Settings, form_of, page, see_other
+from frontdesk.entrypoints.http.panels import attempt
+from frontdesk.entrypoints.http.visitors import (
     LANGUAGE_COOKIE,
     TOKEN_COOKIE,
-    Clients,
-    Settings,
     SignInRequired,
-    attempt,
-    form_of,
     language_of,
-    page,
     principal_of,
-    see_other,
     visitor_of,
 )
 from frontdesk.settings import FrontdeskSettings

@@ -15,21 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.inputs import whole_number
-from frontdesk.entrypoints.http.pages import (
-    Clients,
-    Panel,
-    Visitor,
-    asked_status,
-    attempt,
-    form_of,
-    notice_after,
-    page,
-    search_asked,
-    see_other,
-    staff_at,
-    submitted,
-)
+from frontdesk.entrypoints.http.asked import asked_status, search_asked
+from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
+from frontdesk.entrypoints.http.panels import Panel, attempt, notice_after, submitted
 from frontdesk.entrypoints.http.staff_sites import site_context
+from frontdesk.entrypoints.http.visitors import Visitor, staff_at
 from parkgrid.api.bookings import SlotPage
 from parkgrid.api.community import MemberPage
 from parkgrid.contracts.common import SpaceKind

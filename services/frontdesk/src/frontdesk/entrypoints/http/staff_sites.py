@@ -12,16 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters.services import Services
-from frontdesk.entrypoints.http.pages import (
-    Asked,
-    Clients,
-    Visitor,
-    attempt,
-    day_asked,
-    page,
-    see_other,
-    visitor_of,
-)
+from frontdesk.entrypoints.http.asked import Asked, day_asked
+from frontdesk.entrypoints.http.pages import Clients, page, see_other
+from frontdesk.entrypoints.http.panels import attempt
+from frontdesk.entrypoints.http.visitors import Visitor, visitor_of
 from parkgrid.auth import Role
 
 router = APIRouter(prefix="/staff")

@@ -18,20 +18,11 @@ from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.messages import localized
 from frontdesk.domain.today import Hour, hours_of
-from frontdesk.entrypoints.http.pages import (
-    Clients,
-    Panel,
-    Visitor,
-    asked_status,
-    attempt,
-    form_of,
-    notice_after,
-    page,
-    see_other,
-    staff_at,
-    submitted,
-)
+from frontdesk.entrypoints.http.asked import asked_status
+from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
+from frontdesk.entrypoints.http.panels import Panel, attempt, notice_after, submitted
 from frontdesk.entrypoints.http.staff_sites import chosen_day, day_bounds, site_context
+from frontdesk.entrypoints.http.visitors import Visitor, staff_at
 from parkgrid.api.community import EventRead
 from parkgrid.api.spaces import SpaceOccupancy
 

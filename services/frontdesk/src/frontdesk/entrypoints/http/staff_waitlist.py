@@ -7,15 +7,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.entrypoints.http.pages import (
-    Clients,
-    attempt,
-    notice_after,
-    page,
-    see_other,
-    staff_at,
-)
+from frontdesk.entrypoints.http.pages import Clients, page, see_other
+from frontdesk.entrypoints.http.panels import attempt, notice_after
 from frontdesk.entrypoints.http.staff_sites import site_context
+from frontdesk.entrypoints.http.visitors import staff_at
 
 router = APIRouter(prefix="/staff")
 
