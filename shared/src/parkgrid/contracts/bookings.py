@@ -62,11 +62,29 @@ class BookingConfirmed(IntegrationEvent, BookingSnapshot):
 
 @registry.register
 class BookingRejected(IntegrationEvent, BookingSnapshot):
-    """The booking could not be honoured; nothing is held."""
+    """The booking could not be honoured; nothing is held (v2: also when its hold expired undecided)."""
+
+    # v2 adds the reason `hold_expired`: a pending booking nobody decided in time (spaces never
+    # answered, or its request was dead-lettered) is rejected instead of holding its seat
+    # forever. A v1 payload is read as v2 unchanged.
 
     event_type = "parkgrid.bookings.booking.rejected"
+    version = 2
+    reason: str = Field(pattern=r"^(no_space|full|not_eligible|rules|offering_withdrawn|hold_expired)$")
+    detail: str = Field(max_length=500)
+
+
+@registry.register
+class BookingRejectedV1(IntegrationEvent, BookingSnapshot):
+    """Deprecated v1 of booking.rejected (no `hold_expired` reason)."""
+
+    event_type = "parkgrid.bookings.booking.rejected"
+    version = 1
     reason: str = Field(pattern=r"^(no_space|full|not_eligible|rules|offering_withdrawn)$")
     detail: str = Field(max_length=500)
+
+
+registry.upcaster(BookingRejected.event_type, from_version=1)(dict)
 
 
 @registry.register
@@ -132,6 +150,14 @@ class WaitlistPromoted(IntegrationEvent, WaitlistEntrySnapshot):
 
     event_type = "parkgrid.bookings.waitlist.promoted"
     booking_id: Id
+
+
+@registry.register
+class WaitlistLeft(IntegrationEvent, WaitlistEntrySnapshot):
+    """A member is out of a session's waitlist without a seat: they left, or the session began."""
+
+    event_type = "parkgrid.bookings.waitlist.left"
+    reason: str = Field(pattern=r"^(left|session_started|no_longer_eligible)$")
 
 
 # --- entitlements --------------------------------------------------------------------

@@ -183,6 +183,16 @@ class CommunityEventRescheduled(IntegrationEvent, CommunityEventSnapshot):
 
 
 @registry.register
+class CommunityEventRevised(IntegrationEvent, CommunityEventSnapshot):
+    """Staff changed an event's title, description, capacity or audience (its time: `rescheduled`)."""
+
+    event_type = "parkgrid.community.event.revised"
+    changed: list[str] = Field(
+        min_length=1, description="The snapshot fields that changed: title, description, capacity, audience."
+    )
+
+
+@registry.register
 class CommunityEventCancelled(IntegrationEvent, CommunityEventSnapshot):
     """An event was cancelled; its registrations are cancelled and its venue released."""
 

@@ -346,6 +346,14 @@ class OfficeWaitlistLeft(IntegrationEvent, OfficeWaitlistEntrySnapshot):
     reason: str | None = Field(None, max_length=500)
 
 
+@registry.register
+class OfficeWaitlistOfferLapsed(IntegrationEvent, OfficeWaitlistEntrySnapshot):
+    """Nobody answered the offer in time: the entry is out of the line and the office goes to the next."""
+
+    event_type = "parkgrid.spaces.waitlist.offer_lapsed"
+    lapsed_at: Instant
+
+
 # --- commands addressed to spaces ----------------------------------------------------
 
 

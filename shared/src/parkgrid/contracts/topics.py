@@ -33,7 +33,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(
         name="bookings.waitlist",
         description="Waitlist entries of full sessions.",
-        event_types=_types("bookings.waitlist", "joined", "promoted"),
+        event_types=_types("bookings.waitlist", "joined", "promoted", "left"),
     ),
     TopicSpec(
         name="bookings.entitlement",
@@ -68,8 +68,11 @@ TOPICS: tuple[TopicSpec, ...] = (
     ),
     TopicSpec(
         name="spaces.waitlist",
-        description="Office waitlist entries of each site and office size: joined, offered, accepted, declined, left.",
-        event_types=_types("spaces.waitlist", "joined", "offered", "accepted", "declined", "left"),
+        description=(
+            "Office waitlist entries of each site and office size: joined, offered, accepted, declined, left, "
+            "offer lapsed."
+        ),
+        event_types=_types("spaces.waitlist", "joined", "offered", "accepted", "declined", "left", "offer_lapsed"),
     ),
     TopicSpec(
         name="spaces.commands",
@@ -87,7 +90,9 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(
         name="community.event",
         description="Community events: workshops, pitch sessions, demo days, networking, trainings.",
-        event_types=_types("community.event", "scheduled", "published", "rescheduled", "cancelled", "completed"),
+        event_types=_types(
+            "community.event", "scheduled", "published", "revised", "rescheduled", "cancelled", "completed"
+        ),
     ),
     TopicSpec(
         name="community.registration",
