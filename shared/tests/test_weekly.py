@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from parkgrid.contracts.common import Closure, WeeklyWindow
-from parkgrid.weekly import days, exists, sessions
+import pytest
+
+from parkgrid.contracts.common import Closure, Eligibility, MemberKind, ProgrammeStage, WeeklyWindow
+from parkgrid.weekly import days, exists, sessions, site_refusal
 
 CASABLANCA = "Africa/Casablanca"
 
@@ -113,3 +115,56 @@ def test_casablanca_2027_ramadan_keeps_sessions_at_their_wall_clock_times() -> N
     assert starts(forward) == ["2027-03-14T01:00+00:00", "2027-03-14T03:00+01:00"]
     for night in (back, forward):
         assert len({s.astimezone(UTC) for s, _ in night}) == len(night)
+
+
+# --- a site's calendar --------------------------------------------------------------------
+
+CASA = "Africa/Casablanca"
+WEEKDAYS_8_30_TO_18 = [WeeklyWindow(weekday=d, opens="08:30", closes="18:00") for d in range(1, 6)]
+
+
+def _at(day: str, hhmm: str) -> datetime:
+    return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=ZoneInfo(CASA))
+
+
+def test_a_range_inside_an_opening_window_is_hosted() -> None:
+    assert (
+        site_refusal(WEEKDAYS_8_30_TO_18, [], True, CASA, _at("2026-12-07", "09:00"), _at("2026-12-07", "10:00"))
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "why"),
+    [
+        ("08:00", "09:00", "outside the site's opening hours"),  # before it opens
+        ("17:30", "18:30", "outside the site's opening hours"),  # after it closes
+    ],
+)
+def test_a_range_outside_the_opening_hours_is_refused(starts: str, ends: str, why: str) -> None:
+    refusal = site_refusal(WEEKDAYS_8_30_TO_18, [], True, CASA, _at("2026-12-07", starts), _at("2026-12-07", ends))
+    assert refusal is not None
+    assert why in refusal
+
+
+def test_a_weekend_a_closure_and_a_closed_site_are_refused() -> None:
+    saturday = (_at("2026-12-05", "09:00"), _at("2026-12-05", "10:00"))
+    assert site_refusal(WEEKDAYS_8_30_TO_18, [], True, CASA, *saturday) is not None
+    holiday = [Closure(first_day=date(2026, 12, 7), last_day=date(2026, 12, 7), reason="Fête")]
+    monday = (_at("2026-12-07", "09:00"), _at("2026-12-07", "10:00"))
+    assert "closed on 2026-12-07: Fête" in (site_refusal(WEEKDAYS_8_30_TO_18, holiday, True, CASA, *monday) or "")
+    assert site_refusal(WEEKDAYS_8_30_TO_18, [], False, CASA, *monday) == "the site is closed"
+
+
+def test_an_unknown_calendar_applies_only_status_and_closures() -> None:
+    assert site_refusal([], [], True, CASA, _at("2026-12-05", "07:00"), _at("2026-12-05", "08:00")) is None
+
+
+def test_eligibility_names_the_first_criterion_unmet() -> None:
+    rules = Eligibility(member_kinds=[MemberKind.STARTUP], stages=[ProgrammeStage.INCUBATION], cohorts=["2026-A"])
+    assert rules.unmet("startup", "incubation", "2026-A") is None
+    assert rules.unmet("tpe", "incubation", "2026-A") == "kind"
+    assert rules.unmet("startup", "alumni", "2026-A") == "stage"
+    assert rules.unmet("startup", "incubation", "2025-B") == "cohort"
+    assert rules.unmet("startup", "incubation", None) == "cohort"
+    assert Eligibility().unmet(None, None, None) is None

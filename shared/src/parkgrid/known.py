@@ -15,13 +15,16 @@ as the projection's own (events arrive seconds after the fact at worst).
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Generic, TypeVar
 
+from parkgrid.contracts.common import Closure, WeeklyWindow
 from parkgrid.contracts.community import MemberSnapshot, MemberStatus
 from parkgrid.contracts.spaces import SiteSnapshot, SiteStatus
 from parkgrid.envelope import Envelope
 from parkgrid.projection import Projection
 from parkgrid.store import Collection, Document
+from parkgrid.weekly import site_refusal
 
 RECENT_SECONDS = 2.0
 T = TypeVar("T")
@@ -51,7 +54,7 @@ class Recent(Generic[T]):
 
 
 class KnownSites:
-    """Sites as spaces publishes them: name, city, IANA time zone, status."""
+    """Sites as spaces publishes them: name, city, IANA time zone, status, opening hours and closures."""
 
     def __init__(self, collection: Collection) -> None:
         self.projection = Projection(collection)
@@ -61,7 +64,14 @@ class KnownSites:
         try:
             return await self.projection.apply_event(
                 envelope,
-                {"name": site.name, "city": site.city, "time_zone": site.time_zone, "status": site.status.value},
+                {
+                    "name": site.name,
+                    "city": site.city,
+                    "time_zone": site.time_zone,
+                    "status": site.status.value,
+                    "opening_hours": [w.model_dump(mode="json") for w in site.opening_hours],
+                    "closures": [c.model_dump(mode="json") for c in site.closures],
+                },
             )
         finally:
             self.zones.forget(site.site_id)
@@ -82,6 +92,24 @@ class KnownSites:
             return recent
         doc = await self.projection.get(site_id)
         return None if doc is None else self.zones.put(site_id, str(doc["time_zone"]))
+
+    async def refusal_for(self, site_id: str, starts_at: datetime, ends_at: datetime) -> str | None:
+        """Why the site's calendar (status, closures, opening hours) cannot host the range; None if it can.
+
+        A site not known here is not refused (the service that owns the site decides): its
+        events may simply not have arrived yet.
+        """
+        doc = await self.get(site_id)
+        if doc is None:
+            return None
+        return site_refusal(
+            [WeeklyWindow.model_validate(w) for w in doc.get("opening_hours", [])],
+            [Closure.model_validate(c) for c in doc.get("closures", [])],
+            doc["status"] == SiteStatus.OPEN.value,
+            str(doc["time_zone"]),
+            starts_at,
+            ends_at,
+        )
 
     async def name(self, site_id: str | None) -> str | None:
         if site_id is None:
@@ -107,6 +135,7 @@ class KnownMembers:
                 "name": member.name,
                 "kind": member.kind.value,
                 "stage": member.programme.stage.value,
+                "cohort": member.programme.cohort,
                 "status": member.status.value,
                 "home_site_id": member.home_site_id,
                 "people": [p.person_id for p in member.people],

@@ -81,4 +81,42 @@ def sessions(
     return found
 
 
-__all__ = ["Session", "closed_on", "days", "exists", "sessions", "wall_clock"]
+def site_refusal(
+    opening_hours: Sequence[WeeklyWindow],
+    closures: Sequence[Closure],
+    open_: bool,
+    time_zone: str,
+    starts_at: datetime,
+    ends_at: datetime,
+) -> str | None:
+    """Why a site cannot host [starts_at, ends_at) by its calendar, or None if it can.
+
+    The one rule of a site's calendar (spaces for rooms, bookings for every offering): the
+    site is open, no local day of the range is a closure, and the range fits inside one
+    opening window of its local day. An empty `opening_hours` means the calendar is not known
+    (a site published before its hours were): only status and closures apply then.
+    """
+    if not open_:
+        return "the site is closed"
+    zone = ZoneInfo(time_zone)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    last_day = (end - timedelta(microseconds=1)).date()
+    for day in days(start.date(), last_day):
+        if closed_on(day, closures):
+            reason = next(c.reason for c in closures if c.first_day <= day <= c.last_day)
+            return f"the site is closed on {day}: {reason}"
+    if not opening_hours:
+        return None
+    if last_day != start.date():
+        return "it must fit in one opening window of the site"
+    for window in opening_hours:
+        if (
+            window.weekday == start.isoweekday()
+            and wall_clock(window.opens) <= start.time()
+            and end.time() <= wall_clock(window.closes)
+        ):
+            return None
+    return f"{start:%a %Y-%m-%d %H:%M}-{end:%H:%M} ({time_zone}) is outside the site's opening hours"
+
+
+__all__ = ["Session", "closed_on", "days", "exists", "sessions", "site_refusal", "wall_clock"]

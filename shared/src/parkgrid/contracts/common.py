@@ -109,10 +109,28 @@ class Closure(Contract):
 
 
 class Eligibility(Contract):
-    """Who may use something: member kinds and programme stages (empty = anyone)."""
+    """Who may use something: member kinds, programme stages and cohorts (empty = anyone)."""
 
     member_kinds: list[MemberKind] = Field(default_factory=list)
     stages: list[ProgrammeStage] = Field(default_factory=list)
+    cohorts: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        default_factory=list, description="Programme cohorts (e.g. `2026-A`) admitted; empty = any cohort."
+    )
+
+    def unmet(self, kind: str | None, stage: str | None, cohort: str | None) -> str | None:
+        """The first criterion a member organisation does not meet: `kind`, `stage`, `cohort`; None if it may.
+
+        The one rule of eligibility (bookings, community and the front desk each phrase the
+        answer in their own words): an empty list admits anyone, a member whose kind, stage or
+        cohort is not known is not admitted by a list that names some.
+        """
+        if self.member_kinds and kind not in {k.value for k in self.member_kinds}:
+            return "kind"
+        if self.stages and stage not in {s.value for s in self.stages}:
+            return "stage"
+        if self.cohorts and cohort not in self.cohorts:
+            return "cohort"
+        return None
 
 
 class SpaceRequirement(Contract):
