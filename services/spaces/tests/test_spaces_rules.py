@@ -11,7 +11,7 @@ from parkgrid.contracts.common import SpaceKind, WeeklyWindow
 from parkgrid.contracts.spaces import SpaceStatus, WaitlistStatus
 from spaces.domain.model import Calendar, Hold, Site, Space
 from spaces.domain.occupancy import Booked, ResidencyFacts, invalid_report_range, turnover, utilisation
-from spaces.domain.stays import Stay, StayRefused, ended, extended, moved, stay_on
+from spaces.domain.stays import ResidencyRefused, Stay, ended, extended, moved, stay_on
 from spaces.domain.waitlist import (
     Ticket,
     WaitlistRefused,
@@ -61,7 +61,7 @@ def test_a_move_from_the_first_day_replaces_the_stay() -> None:
     ],
 )
 def test_moves_that_make_no_sense_are_refused(space: str, on: str, field: str) -> None:
-    with pytest.raises(StayRefused) as refused:
+    with pytest.raises(ResidencyRefused) as refused:
         moved([stay("r", "office-1", "2026-12-01", "2028-05-31")], site_id="a", space_id=space, on=D(on), hold_id="x")
     assert refused.value.field == field
 

@@ -15,11 +15,11 @@ from parkgrid.contracts.spaces import SiteSnapshot, SpaceSnapshot
 from parkgrid.known import KnownMembers
 from parkgrid.store import Document
 from spaces.adapters.day_passes import DayPassStore
-from spaces.adapters.stores import SpacesStore, stays_of
+from spaces.adapters.stores import SpacesStore
 from spaces.adapters.waitlist import ticket_of
 from spaces.domain.model import Site, Space
 from spaces.domain.occupancy import Booked, ResidencyFacts, turnover, utilisation
-from spaces.domain.stays import stay_on
+from spaces.domain.stays import stay_on, stays_of
 from spaces.domain.waitlist import position_of
 from spaces.service_layer.waitlist import Waitlist
 

@@ -22,7 +22,6 @@ from parkgrid.events import IntegrationEvent, registry
 from parkgrid.outbox import AlreadyExists, MongoAggregateStore
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 from spaces.domain.model import Calendar, Hold, Site, Space
-from spaces.domain.stays import Stay
 
 SOURCE = "spaces"
 
@@ -128,21 +127,6 @@ class SpacesStore:
             },
             {"outbox": 0},
         ).to_list()
-
-
-def stays_of(residency: Document) -> list[Stay]:
-    """Where a residency is, day by day (a residency never moved has one stay)."""
-    if residency.get("stays"):
-        return [Stay.from_document(s) for s in residency["stays"]]
-    return [
-        Stay(
-            hold_id=residency["residency_id"],
-            site_id=residency["site_id"],
-            space_id=residency["space_id"],
-            first_day=date.fromisoformat(residency["starts_on"]),
-            last_day=date.fromisoformat(residency["ends_on"]),
-        )
-    ]
 
 
 class Calendars:

@@ -1,4 +1,4 @@
-"""Sites, spaces and the rules that decide a reservation.
+"""Sites, spaces, reservations and day passes, and the rules that decide a reservation.
 
 A site states its opening hours in its own local time (IANA zone), so a range given in
 UTC is judged on the site's wall clock: Africa/Casablanca moves from +01 to +00 around
@@ -15,15 +15,38 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement, WeeklyWindow
-from parkgrid.contracts.spaces import RefusalReason, SiteStatus, SpaceStatus
+from parkgrid.contracts.spaces import RefusalReason, ReservationStatus, SiteStatus, SpaceStatus
 from parkgrid.inputs import LATEST
+from parkgrid.refusals import Refused
+from spaces.domain.happened import (
+    Change,
+    DayPassGranted,
+    Document,
+    ReservationGivenBack,
+    ReservationHeld,
+    ReservationTurnedDown,
+    SiteJoined,
+    SiteRevised,
+    SpaceOpened,
+    SpaceRevised,
+    SpaceWithdrawn,
+)
 
 LONGEST_RESERVATION = timedelta(days=31)
 """A reservation is short-term; anything longer is a residency."""
 
 
+class SpacesRefused(Refused):
+    """Invalid input (422, naming `field`), or a `conflict` with what the spaces hold (409)."""
+
+    def __init__(self, detail: str, field: str | None = None, *, conflict: bool = False) -> None:
+        super().__init__("conflict" if conflict else "invalid", detail, field=None if conflict else field)
+
+
 @dataclass(frozen=True)
 class Refusal:
+    """Why a reservation request is answered no (published with the refusal)."""
+
     reason: RefusalReason
     detail: str
 
@@ -212,3 +235,45 @@ def invalid_range(starts_at: datetime, ends_at: datetime) -> str | None:
     if ends_at - starts_at > LONGEST_RESERVATION:
         return f"a reservation lasts at most {LONGEST_RESERVATION.days} days"
     return None
+
+
+def site_joined(site: Document) -> Change:
+    return site, [SiteJoined(site)]
+
+
+def site_revised(site: Document) -> Change:
+    return site, [SiteRevised(site)]
+
+
+def space_opened(space: Document) -> Change:
+    return space, [SpaceOpened(space)]
+
+
+def space_revised(current: Document, revised: Document, *, asked: bool) -> Change | None:
+    """The space as revised; None when nothing changes and no version was `asked` for (retiring twice)."""
+    if not asked and revised == current:
+        return None
+    happened = SpaceWithdrawn if revised["status"] == SpaceStatus.RETIRED else SpaceRevised
+    return revised, [happened(revised)]
+
+
+def reservation_held(reservation: Document) -> Change:
+    return reservation, [ReservationHeld(reservation)]
+
+
+def reservation_turned_down(reservation: Document, refusal: Refusal) -> Change:
+    """The refused reservation keeps why (its detail cut to what the contract carries)."""
+    refused = {**reservation, "reason": refusal.reason.value, "detail": refusal.detail[:500]}
+    return refused, [ReservationTurnedDown(refused)]
+
+
+def reservation_given_back(reservation: Document, at: datetime) -> Change | None:
+    """Only a confirmed reservation has a range to give back; None for a refused or released one."""
+    if reservation["status"] != ReservationStatus.CONFIRMED:
+        return None
+    changes: Document = {"status": ReservationStatus.RELEASED.value}
+    return changes, [ReservationGivenBack({**reservation, **changes}, at)]
+
+
+def day_pass_granted(day_pass: Document) -> Change:
+    return day_pass, [DayPassGranted(day_pass)]

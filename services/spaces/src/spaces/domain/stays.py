@@ -1,4 +1,4 @@
-"""The stays of a residency: which space it holds on which days.
+"""A residency and its stays: which space it holds on which days.
 
 A residency starts in one space; a move ends that stay the day before the move and opens
 a new one (same site or another) up to the residency's last day. Each stay holds its days
@@ -11,14 +11,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from parkgrid.contracts.spaces import ResidencyStatus
+from spaces.domain.happened import (
+    Change,
+    Document,
+    ResidencyBegun,
+    ResidencyClosed,
+    ResidencyProlonged,
+    ResidencyRelocated,
+)
+from spaces.domain.model import SpacesRefused
+
+if TYPE_CHECKING:
+    from spaces.domain.model import Space
 
 
-class StayRefused(ValueError):
-    def __init__(self, detail: str, field: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
+class ResidencyRefused(SpacesRefused):
+    """Invalid input (422, naming `field`), or a `conflict`: the space or the member is not available (409)."""
 
 
 @dataclass(frozen=True)
@@ -63,13 +74,13 @@ def moved(stays: Sequence[Stay], *, site_id: str, space_id: str, on: date, hold_
     """
     current = stays[-1]
     if space_id == current.space_id:
-        raise StayRefused("the residency is already in this space", "space_id")
+        raise ResidencyRefused("the residency is already in this space", "space_id")
     if on < current.first_day:
-        raise StayRefused(
+        raise ResidencyRefused(
             f"a move starts on or after {current.first_day}, the first day in the current space", "moves_on"
         )
     if on > current.last_day:
-        raise StayRefused(f"the residency ends on {current.last_day}", "moves_on")
+        raise ResidencyRefused(f"the residency ends on {current.last_day}", "moves_on")
     new = Stay(hold_id, site_id, space_id, on, current.last_day)
     if on == current.first_day:
         return [*stays[:-1], new]
@@ -89,3 +100,80 @@ def extended(stays: Sequence[Stay], last_day: date) -> list[Stay]:
 
 def stay_on(stays: Sequence[Stay], day: date) -> Stay | None:
     return next((s for s in stays if s.covers(day)), None)
+
+
+def stays_of(residency: Document) -> list[Stay]:
+    """Where a residency is, day by day (a residency never moved has one stay)."""
+    if residency.get("stays"):
+        return [Stay.from_document(s) for s in residency["stays"]]
+    return [
+        Stay(
+            hold_id=residency["residency_id"],
+            site_id=residency["site_id"],
+            space_id=residency["space_id"],
+            first_day=date.fromisoformat(residency["starts_on"]),
+            last_day=date.fromisoformat(residency["ends_on"]),
+        )
+    ]
+
+
+def _where(stays: Sequence[Stay]) -> Document:
+    """The stays as stored, and every site the residency was ever at (for a site's reports)."""
+    return {"stays": [s.to_document() for s in stays], "sites": sorted({s.site_id for s in stays})}
+
+
+def ongoing(residency: Document, refusal: ResidencyRefused) -> None:
+    """`refusal` when the residency has ended already."""
+    if residency["status"] != ResidencyStatus.ACTIVE:
+        raise refusal
+
+
+def residency_begun(residency: Document) -> Change:
+    """A new residency, in one stay from its first day to its last."""
+    begun = {**residency, **_where(stays_of(residency))}
+    return begun, [ResidencyBegun(begun)]
+
+
+def residency_prolonged(residency: Document, ends_on: date) -> Change:
+    """The residency's last day moved to `ends_on` (a later day), its last stay with it."""
+    ongoing(residency, ResidencyRefused("the residency has ended", "ends_on"))
+    previous = date.fromisoformat(residency["ends_on"])
+    if ends_on <= previous:
+        raise ResidencyRefused(f"an extension ends after {previous}", "ends_on")
+    changes = {"ends_on": ends_on.isoformat(), **_where(extended(stays_of(residency), ends_on))}
+    return changes, [ResidencyProlonged({**residency, **changes}, previous_ends_on=previous)]
+
+
+def residency_relocated(residency: Document, target: Space, on: date) -> Change:
+    """The residency in `target` from `on`; the new stay holds its days under the move's own hold id."""
+    ongoing(residency, ResidencyRefused("the residency has ended", conflict=True))
+    before = stays_of(residency)
+    moves = int(residency.get("moves", 0)) + 1
+    hold_id = f"{residency['residency_id']}/{moves}"
+    stays = moved(before, site_id=target.site_id, space_id=target.space_id, on=on, hold_id=hold_id)
+    changes = {
+        "site_id": target.site_id,
+        "space_id": target.space_id,
+        "space_kind": target.kind.value,
+        "seats": target.capacity,
+        **_where(stays),
+        "moves": moves,
+    }
+    return changes, [ResidencyRelocated({**residency, **changes}, left=before[-1], moved_on=on)]
+
+
+def residency_closed(residency: Document, on: date, reason: str | None) -> Change | None:
+    """The residency ended on `on` (within its term); None when it has ended already."""
+    if residency["status"] != ResidencyStatus.ACTIVE:
+        return None
+    planned = date.fromisoformat(residency["ends_on"])
+    last_day = max(date.fromisoformat(residency["starts_on"]), min(on, planned))
+    stays = ended(stays_of(residency), last_day)
+    changes = {
+        "site_id": stays[-1].site_id,
+        "space_id": stays[-1].space_id,
+        "ends_on": last_day.isoformat(),
+        "status": ResidencyStatus.ENDED.value,
+        **_where(stays),
+    }
+    return changes, [ResidencyClosed({**residency, **changes}, ended_early=last_day < planned, reason=reason)]

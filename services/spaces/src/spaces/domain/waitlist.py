@@ -15,17 +15,23 @@ from dataclasses import dataclass
 
 from parkgrid.contracts.common import SpaceKind
 from parkgrid.contracts.spaces import SpaceStatus, WaitlistStatus
-from parkgrid.refusals import Refusal, Refused
+from spaces.domain.happened import (
+    Change,
+    Document,
+    LineJoined,
+    LineLeft,
+    OfferTaken,
+    OfferTurnedDown,
+    OfficeOffered,
+)
+from spaces.domain.model import SpacesRefused
 
 OPEN = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
 """Entries still in the line (an offered one keeps its place until it answers)."""
 
 
-class WaitlistRefused(Refused, ValueError):
+class WaitlistRefused(SpacesRefused, ValueError):
     """Invalid input (422, naming `field`), or a `conflict` with the line's state (409)."""
-
-    def __init__(self, detail: str, field: str | None = None, *, conflict: bool = False) -> None:
-        super().__init__(Refusal.CONFLICT if conflict else Refusal.INVALID, detail, field=None if conflict else field)
 
 
 @dataclass(frozen=True)
@@ -87,3 +93,36 @@ def check_transition(status: WaitlistStatus, to: WaitlistStatus) -> None:
     }[to]
     if status not in allowed:
         raise WaitlistRefused(f"the entry is {status.value}: it cannot be {to.value}", conflict=True)
+
+
+def line_joined(entry: Document) -> Change:
+    return entry, [LineJoined(entry)]
+
+
+def office_offered(entry: Document, offer: Document, position: int | None) -> Change:
+    """The entry holds `offer` (an office, as stored) until it answers; it keeps its place meanwhile."""
+    changes: Document = {"status": WaitlistStatus.OFFERED.value, "offer": offer, "position": position}
+    return changes, [OfficeOffered({**entry, **changes})]
+
+
+def offer_taken(entry: Document) -> Change | None:
+    """The entry accepted, out of the line, naming the residency its offer starts; None if accepted already."""
+    status = WaitlistStatus(entry["status"])
+    if status == WaitlistStatus.ACCEPTED:
+        return None
+    check_transition(status, WaitlistStatus.ACCEPTED)
+    changes: Document = {
+        "status": WaitlistStatus.ACCEPTED.value,
+        "position": None,
+        "residency_id": entry["offer"]["residency_id"],
+    }
+    return changes, [OfferTaken({**entry, **changes})]
+
+
+def stepped_out(entry: Document, status: WaitlistStatus, reason: str | None) -> Change:
+    """The entry out of the line, `status` declined or left."""
+    check_transition(WaitlistStatus(entry["status"]), status)
+    changes: Document = {"status": status.value, "position": None}
+    out = {**entry, **changes}
+    happened = OfferTurnedDown(out, reason) if status == WaitlistStatus.DECLINED else LineLeft(out, reason)
+    return changes, [happened]

@@ -11,19 +11,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from parkgrid.contracts.common import SpaceKind
-from parkgrid.contracts.spaces import DayPassIssued, SpaceStatus
-from parkgrid.refusals import Refusal, Refused
+from parkgrid.contracts.spaces import SpaceStatus
 from parkgrid.store import Document
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.stores import SpacesStore, create_once
+from spaces.domain.model import SpacesRefused, day_pass_granted
+from spaces.service_layer.publication import publication
 
 
-class DayPassRefused(Refused):
-    """Invalid input (422, naming `field`), or the area is `full` that day (409)."""
-
-    def __init__(self, detail: str, field: str | None = None, *, full: bool = False) -> None:
-        super().__init__(Refusal.CONFLICT if full else Refusal.INVALID, detail, field=None if full else field)
-        self.full = full
+class DayPassRefused(SpacesRefused):
+    """Invalid input (422, naming `field`), or a `conflict`: the area is full that day (409)."""
 
 
 @dataclass(frozen=True)
@@ -60,18 +57,20 @@ class DayPasses:
             return existing, False
         taken = await self.store.take_place(area.space_id, check_in.day, area.capacity)
         if taken is None:
-            raise DayPassRefused(f"{area.name} is full on {check_in.day}", full=True)
-        event = DayPassIssued(
-            day_pass_id=pass_id,
-            site_id=check_in.site_id,
-            space_id=area.space_id,
-            member_id=check_in.member_id,
-            person_id=check_in.person_id,
-            day=check_in.day,
-            places_taken=taken,
-            capacity=area.capacity,
+            raise DayPassRefused(f"{area.name} is full on {check_in.day}", conflict=True)
+        state, happened = day_pass_granted(
+            {
+                "day_pass_id": pass_id,
+                "site_id": check_in.site_id,
+                "space_id": area.space_id,
+                "member_id": check_in.member_id,
+                "person_id": check_in.person_id,
+                "day": check_in.day.isoformat(),
+                "places_taken": taken,
+                "capacity": area.capacity,
+            }
         )
-        doc, new = await create_once(self.store.passes, pass_id, event.model_dump(mode="json"), [event])
+        doc, new = await create_once(self.store.passes, pass_id, state, publication(happened))
         if not new:  # the same person checking in twice at once: keep one place
             await self.store.give_back(area.space_id, check_in.day)
             return doc, False

@@ -18,25 +18,32 @@ from parkgrid.contracts.common import SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import (
     RefusalReason,
     Requester,
-    ReservationConfirmed,
-    ReservationRefused,
-    ReservationReleased,
     ReservationSnapshot,
     ReservationStatus,
-    SiteRegistered,
     SiteSnapshot,
-    SiteUpdated,
-    SpaceAdded,
-    SpaceRetired,
     SpaceSnapshot,
     SpaceStatus,
-    SpaceUpdated,
 )
-from parkgrid.outbox import AlreadyExists, VersionConflict
+from parkgrid.outbox import AlreadyExists
 from parkgrid.refusals import Refused
 from parkgrid.store import Document
 from spaces.adapters.stores import SpacesStore, create_once, site_from
-from spaces.domain.model import Hold, Refusal, Space, best_fits, invalid_range
+from spaces.domain.happened import Change
+from spaces.domain.model import (
+    Hold,
+    Refusal,
+    Space,
+    best_fits,
+    invalid_range,
+    reservation_given_back,
+    reservation_held,
+    reservation_turned_down,
+    site_joined,
+    site_revised,
+    space_opened,
+    space_revised,
+)
+from spaces.service_layer.publication import publication, published
 
 
 class UnknownSite(Refused):
@@ -80,28 +87,26 @@ class Inventory:
         self.store = store
         self.notify = notify
 
-    async def _register(
-        self, aggregates: AggregateStore, what: str, aggregate_id: str, snapshot: Any, event: Any
-    ) -> int:
-        """Create a new site or space (its snapshot, published as `event`); its id taken is a 409."""
+    async def _register(self, aggregates: AggregateStore, what: str, aggregate_id: str, registered: Change) -> int:
+        """Create a new site or space (as the domain `registered` it); its id taken is a 409."""
+        state, happened = registered
         try:
-            version = await aggregates.create(aggregate_id, _state(snapshot), [event])
+            version = await aggregates.create(aggregate_id, state, publication(happened))
         except AlreadyExists:
             raise AlreadyRegistered(what, aggregate_id) from None
         self.notify()
         return version
 
     async def register_site(self, site: SiteSnapshot) -> tuple[SiteSnapshot, int]:
-        event = SiteRegistered(**site.model_dump())
-        return site, await self._register(self.store.sites, "site", site.site_id, site, event)
+        return site, await self._register(self.store.sites, "site", site.site_id, site_joined(_state(site)))
 
     async def update_site(self, site_id: str, expected_version: int, changes: Document) -> tuple[SiteSnapshot, int]:
         """Refused: not found, or stale when the site changed since `expected_version`."""
 
-        def rule(doc: Document) -> Decision:
+        def rule(doc: Document) -> Decision | None:
             current = SiteSnapshot.model_validate(doc)
             updated = SiteSnapshot.model_validate({**current.model_dump(), **changes, "site_id": site_id})
-            return _state(updated), [SiteUpdated(**updated.model_dump())]
+            return published(site_revised(_state(updated)))
 
         doc, version = await self._change(self.store.sites, site_id, rule, expected_version, "site")
         return SiteSnapshot.model_validate(doc), version
@@ -109,8 +114,7 @@ class Inventory:
     async def add_space(self, space: SpaceSnapshot) -> tuple[SpaceSnapshot, int]:
         if await self.store.sites.get(space.site_id) is None:
             raise UnknownSite(space.site_id)
-        event = SpaceAdded(**space.model_dump())
-        return space, await self._register(self.store.spaces, "space", space.space_id, space, event)
+        return space, await self._register(self.store.spaces, "space", space.space_id, space_opened(_state(space)))
 
     async def update_space(
         self, space_id: str, expected_version: int | None, changes: Document
@@ -122,10 +126,7 @@ class Inventory:
             updated = SpaceSnapshot.model_validate(
                 {**current.model_dump(), **changes, "space_id": space_id, "site_id": current.site_id}
             )
-            if expected_version is None and updated == current:
-                return None
-            event = SpaceRetired if updated.status == SpaceStatus.RETIRED else SpaceUpdated
-            return _state(updated), [event(**updated.model_dump())]
+            return published(space_revised(_state(current), _state(updated), asked=expected_version is not None))
 
         doc, version = await self._change(self.store.spaces, space_id, rule, expected_version, "space")
         return SpaceSnapshot.model_validate(doc), version
@@ -208,9 +209,10 @@ class Reservations:
             return await self._refuse(
                 request, Refusal(RefusalReason.NO_SPACE_FREE, "every fitting space is taken at that time")
             )
-        snapshot = self._snapshot(request, ReservationStatus.CONFIRMED, held)
-        events = [ReservationConfirmed(**snapshot.model_dump())]
-        doc, new = await create_once(self.store.reservations, rid, _reservation_state(snapshot), events)
+        state, happened = reservation_held(
+            _reservation_state(self._snapshot(request, ReservationStatus.CONFIRMED, held))
+        )
+        doc, new = await create_once(self.store.reservations, rid, state, publication(happened))
         if not new and doc.get("space_id") != held.space_id:
             # A duplicate of this request ran at the same time, answered first, on another space.
             await self.store.calendars.remove_hold(held.space_id, held.site_id, rid)
@@ -262,31 +264,33 @@ class Reservations:
         )
 
     async def _refuse(self, request: ReservationRequest, refusal: Refusal) -> Document:
-        snapshot = self._snapshot(request, ReservationStatus.REFUSED, None)
-        event = ReservationRefused(**snapshot.model_dump(), reason=refusal.reason, detail=refusal.detail[:500])
-        state = {**_reservation_state(snapshot), "reason": refusal.reason.value, "detail": refusal.detail[:500]}
-        doc, new = await create_once(self.store.reservations, request.request_id, state, [event])
+        refused = _reservation_state(self._snapshot(request, ReservationStatus.REFUSED, None))
+        state, happened = reservation_turned_down(refused, refusal)
+        doc, new = await create_once(self.store.reservations, request.request_id, state, publication(happened))
         if new:
             self.notify()
         return doc
 
     async def release(self, reservation_id: str) -> Document | None:
-        """Give back what the request obtained; nothing to do for unknown, refused or released ones."""
-        while True:
-            doc = await self.get(reservation_id)
-            if doc is None or doc["status"] != ReservationStatus.CONFIRMED:
-                return doc
-            await self.store.calendars.remove_hold(doc["space_id"], doc["site_id"], reservation_id)
-            snapshot = ReservationSnapshot.model_validate({**doc, "status": ReservationStatus.RELEASED})
-            event = ReservationReleased(**snapshot.model_dump(), released_at=datetime.now(UTC))
-            try:
-                await self.store.reservations.update(
-                    reservation_id, doc["version"], {"status": ReservationStatus.RELEASED.value}, [event]
-                )
-            except VersionConflict:
-                continue
+        """Give back what the request obtained; nothing to do for unknown, refused or released ones.
+
+        The range is freed before the reservation says so: a crash in between leaves a
+        confirmed reservation whose release, asked again, finishes the job.
+        """
+        doc = await self.get(reservation_id)
+        if doc is None or doc["status"] != ReservationStatus.CONFIRMED:
+            return doc
+        await self.store.calendars.remove_hold(doc["space_id"], doc["site_id"], reservation_id)
+        released_at = datetime.now(UTC)
+        released, version = await change(
+            self.store.reservations,
+            reservation_id,
+            lambda current: published(reservation_given_back(current, released_at)),
+            what="reservation",
+        )
+        if version != doc["version"]:
             self.notify()
-            return await self.get(reservation_id)
+        return released
 
 
 __all__ = ["AlreadyRegistered", "Inventory", "ReservationRequest", "Reservations", "UnknownSite"]

@@ -14,36 +14,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from parkgrid.aggregates import Decision, change
 from parkgrid.contracts.common import Actor
-from parkgrid.contracts.spaces import (
-    ResidencyEnded,
-    ResidencyExtended,
-    ResidencyMoved,
-    ResidencySnapshot,
-    ResidencyStarted,
-    ResidencyStatus,
-    SpaceStatus,
-)
+from parkgrid.contracts.spaces import ResidencySnapshot, ResidencyStatus, SpaceStatus
 from parkgrid.known import KnownMembers
 from parkgrid.outbox import VersionConflict
-from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Document
 from parkgrid.zones import NETWORK_TIME_ZONE
-from spaces.adapters.stores import SpacesStore, create_once, stays_of
+from spaces.adapters.stores import SpacesStore, create_once
+from spaces.domain.happened import Change
 from spaces.domain.members import member_from
 from spaces.domain.model import RESIDENCY_KINDS, Hold, Space, day_range, residency_term
-from spaces.domain.stays import Stay, StayRefused, ended, extended, moved
-
-
-class ResidencyRefused(Refused):
-    """Invalid input (422, naming `field`), or `taken`: the space or the member is not available (409)."""
-
-    def __init__(self, detail: str, field: str | None = None, *, taken: bool = False) -> None:
-        super().__init__(Refusal.CONFLICT if taken else Refusal.INVALID, detail, field=None if taken else field)
-        self.taken = taken
+from spaces.domain.stays import (
+    ResidencyRefused,
+    Stay,
+    ongoing,
+    residency_begun,
+    residency_closed,
+    residency_prolonged,
+    residency_relocated,
+    stays_of,
+)
+from spaces.service_layer.publication import publication, published
 
 
 @dataclass(frozen=True)
@@ -55,15 +49,6 @@ class Allocation:
     starts_on: date
     ends_on: date | None
     allocated_by: Actor
-
-
-def _state(snapshot: ResidencySnapshot, stays: list[Stay] | None = None) -> Document:
-    """The published snapshot, and where the residency is day by day (`stays`, `sites`)."""
-    state: Document = snapshot.model_dump(mode="json")
-    if stays is not None:
-        state["stays"] = [s.to_document() for s in stays]
-        state["sites"] = sorted({s.site_id for s in stays})
-    return state
 
 
 @dataclass(frozen=True)
@@ -99,7 +84,7 @@ class Residencies:
         if member is None:
             raise ResidencyRefused(f"there is no member {allocation.member_id}", "member_id")
         if not member.active:
-            raise ResidencyRefused(f"{member.name} has left the programme", "member_id", taken=True)
+            raise ResidencyRefused(f"{member.name} has left the programme", "member_id", conflict=True)
         space = await self._residency_space(allocation.site_id, allocation.space_id)
         ends_on, wrong = residency_term(allocation.starts_on, allocation.ends_on)
         if wrong is not None:
@@ -107,7 +92,7 @@ class Residencies:
         rid = allocation.residency_id
         start, end = day_range(allocation.starts_on, ends_on)
         if not await self.store.residency_calendars.take_days(space.space_id, space.site_id, Hold(rid, start, end)):
-            raise ResidencyRefused(f"{space.name} is allocated on some of these days", taken=True)
+            raise ResidencyRefused(f"{space.name} is allocated on some of these days", conflict=True)
         snapshot = ResidencySnapshot(
             residency_id=rid,
             member_id=allocation.member_id,
@@ -120,8 +105,8 @@ class Residencies:
             status=ResidencyStatus.ACTIVE,
             allocated_by=allocation.allocated_by,
         )
-        state = _state(snapshot, [Stay(rid, space.site_id, space.space_id, allocation.starts_on, ends_on)])
-        doc, new = await create_once(self.store.residencies, rid, state, [ResidencyStarted(**snapshot.model_dump())])
+        state, happened = residency_begun(snapshot.model_dump(mode="json"))
+        doc, new = await create_once(self.store.residencies, rid, state, publication(happened))
         if new:
             self.notify()
         return doc, new
@@ -136,7 +121,7 @@ class Residencies:
             if held is not None and (held.starts_at, held.ends_at) == (start, end):
                 return
             if not calendar.is_free(start, end, ignoring=stay.hold_id):
-                raise ResidencyRefused("the space is allocated to someone else on some of these days", taken=True)
+                raise ResidencyRefused("the space is allocated to someone else on some of these days", conflict=True)
             if await calendars.replace_hold(calendar, Hold(stay.hold_id, start, end)):
                 return
 
@@ -145,20 +130,12 @@ class Residencies:
 
     async def extend(self, residency_id: str, ends_on: date) -> Document:
         while True:
-            doc = await self.get(residency_id)
-            if doc is None:
-                raise LookupError(residency_id)
-            if doc["status"] != ResidencyStatus.ACTIVE:
-                raise ResidencyRefused("the residency has ended", "ends_on")
-            previous = date.fromisoformat(doc["ends_on"])
-            if ends_on <= previous:
-                raise ResidencyRefused(f"an extension ends after {previous}", "ends_on")
-            stays = extended(stays_of(doc), ends_on)
-            await self._hold_stay(stays[-1])
-            snapshot = ResidencySnapshot.model_validate({**doc, "ends_on": ends_on})
-            event = ResidencyExtended(**snapshot.model_dump(), previous_ends_on=previous)
-            if await self._save(doc, _state(snapshot, stays), event):
-                return {**doc, **_state(snapshot, stays)}
+            doc = await self._residency(residency_id)
+            prolonged = residency_prolonged(doc, ends_on)
+            await self._hold_stay(stays_of(prolonged[0])[-1])
+            saved = await self._save(doc, prolonged)
+            if saved is not None:
+                return saved
 
     async def today_at(self, site_id: str) -> date:
         """Today on the site's wall clock (the default zone for a site not known)."""
@@ -167,88 +144,56 @@ class Residencies:
         return datetime.now(ZoneInfo(zone)).date()
 
     async def end(self, residency_id: str, on: date | None, reason: str | None) -> Document:
-        """End the residency on `on` (today at its site by default); an ended one stays as it is."""
-        while True:
-            doc = await self.get(residency_id)
-            if doc is None:
-                raise LookupError(residency_id)
-            if doc["status"] != ResidencyStatus.ACTIVE:
-                return doc
-            if on is None:
-                on = await self.today_at(doc["site_id"])
-            planned = date.fromisoformat(doc["ends_on"])
-            starts = date.fromisoformat(doc["starts_on"])
-            last_day = max(starts, min(on, planned))
-            before = stays_of(doc)
-            stays = ended(before, last_day)
-            last = stays[-1]
-            snapshot = ResidencySnapshot.model_validate(
-                {
-                    **doc,
-                    "site_id": last.site_id,
-                    "space_id": last.space_id,
-                    "ends_on": last_day,
-                    "status": ResidencyStatus.ENDED,
-                }
-            )
-            event = ResidencyEnded(**snapshot.model_dump(), ended_early=last_day < planned, reason=reason)
-            if await self._save(doc, _state(snapshot, stays), event):
-                kept = {s.hold_id for s in stays}
-                for stay in before:
-                    if stay.hold_id not in kept:
-                        await self._release_stay(stay)
-                await self._hold_stay(last)
-                return {**doc, **_state(snapshot, stays)}
+        """End the residency on `on` (today at its site by default); an ended one stays as it is.
+
+        The days after the end are given back once the residency says it ended.
+        """
+        doc = await self._residency(residency_id)
+        if doc["status"] != ResidencyStatus.ACTIVE:
+            return doc
+        day = on or await self.today_at(doc["site_id"])
+        decided: list[tuple[list[Stay], list[Stay]]] = []  # the stays before and after, as last decided
+
+        def rule(current: Document) -> Decision | None:
+            closed = residency_closed(current, day, reason)
+            decided[:] = [] if closed is None else [(stays_of(current), stays_of({**current, **closed[0]}))]
+            return published(closed)
+
+        saved, _ = await change(self.store.residencies, residency_id, rule, what="residency")
+        if not decided:
+            return saved
+        self.notify()
+        before, stays = decided[0]
+        kept = {s.hold_id for s in stays}
+        for stay in before:
+            if stay.hold_id not in kept:
+                await self._release_stay(stay)
+        await self._hold_stay(stays[-1])
+        return saved
 
     async def move(self, move: Move) -> Document:
         """Move the residency to another office or desk (same site or not) from `moves_on`."""
-        rid = move.residency_id
         while True:
-            doc = await self.get(rid)
-            if doc is None:
-                raise LookupError(rid)
-            if doc["status"] != ResidencyStatus.ACTIVE:
-                raise ResidencyRefused("the residency has ended", taken=True)
+            doc = await self._residency(move.residency_id)
+            ongoing(doc, ResidencyRefused("the residency has ended", conflict=True))
             target = await self._residency_space(move.site_id, move.space_id)
-            before = stays_of(doc)
-            moves = int(doc.get("moves", 0)) + 1
-            try:
-                stays = moved(
-                    before, site_id=target.site_id, space_id=target.space_id, on=move.moves_on, hold_id=f"{rid}/{moves}"
-                )
-            except StayRefused as refused:
-                raise ResidencyRefused(refused.detail, refused.field) from None
+            relocated = residency_relocated(doc, target, move.moves_on)
+            before, stays = stays_of(doc), stays_of(relocated[0])
             new = stays[-1]
             await self._hold_stay(new)
-            previous = before[-1]
-            snapshot = ResidencySnapshot.model_validate(
-                {
-                    **doc,
-                    "site_id": target.site_id,
-                    "space_id": target.space_id,
-                    "space_kind": target.kind,
-                    "seats": target.capacity,
-                }
-            )
-            event = ResidencyMoved(
-                **snapshot.model_dump(),
-                previous_space_id=previous.space_id,
-                previous_site_id=previous.site_id if previous.site_id != target.site_id else None,
-                moved_on=move.moves_on,
-            )
-            state = {**_state(snapshot, stays), "moves": moves}
-            if not await self._save(doc, state, event):
-                current = await self.get(rid)
+            saved = await self._save(doc, relocated)
+            if saved is None:
+                current = await self.get(move.residency_id)
                 if current is None or (new.hold_id, new.space_id) not in {
                     (s.hold_id, s.space_id) for s in stays_of(current)
                 }:
                     await self._release_stay(new)
                 continue
             if len(stays) == len(before):  # moved from the first day in the old space
-                await self._release_stay(previous)
+                await self._release_stay(before[-1])
             else:
                 await self._hold_stay(stays[-2])
-            return {**doc, **state}
+            return saved
 
     async def _residency_space(self, site_id: str, space_id: str) -> Space:
         found = await self.store.space(space_id)
@@ -259,10 +204,22 @@ class Residencies:
             raise ResidencyRefused(f"{space.name} is not an office or desk open to residency", "space_id")
         return space
 
-    async def _save(self, doc: Document, state: Document, event: Any) -> bool:
+    async def _residency(self, residency_id: str) -> Document:
+        doc = await self.get(residency_id)
+        if doc is None:
+            raise LookupError(residency_id)
+        return doc
+
+    async def _save(self, doc: Document, changed: Change) -> Document | None:
+        """Save what the domain decided on `doc`; None when the residency moved meanwhile.
+
+        Not the kit's `change`: extending and moving take the new days on the calendar before
+        the residency says so, so a moved residency is decided and held again by the caller.
+        """
+        state, happened = changed
         try:
-            await self.store.residencies.update(doc["_id"], doc["version"], state, [event])
+            await self.store.residencies.update(doc["_id"], doc["version"], state, publication(happened))
         except VersionConflict:
-            return False
+            return None
         self.notify()
-        return True
+        return {**doc, **state}

@@ -11,19 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
+from parkgrid.aggregates import change
 from parkgrid.contracts.common import Actor
-from parkgrid.contracts.spaces import (
-    OfficeOffer,
-    OfficeWaitlistAccepted,
-    OfficeWaitlistDeclined,
-    OfficeWaitlistEntrySnapshot,
-    OfficeWaitlistJoined,
-    OfficeWaitlistLeft,
-    OfficeWaitlistOffered,
-    WaitlistStatus,
-)
+from parkgrid.contracts.spaces import OfficeOffer, OfficeWaitlistEntrySnapshot, WaitlistStatus
 from parkgrid.known import KnownMembers
 from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.store import Document
@@ -36,11 +27,16 @@ from spaces.domain.waitlist import (
     WaitlistRefused,
     check_transition,
     entry_id_for,
+    line_joined,
     next_in_line,
+    offer_taken,
+    office_offered,
     office_refusal,
     position_of,
     residency_id_for,
+    stepped_out,
 )
+from spaces.service_layer.publication import publication, published
 from spaces.service_layer.residencies import Allocation, Residencies
 
 
@@ -54,12 +50,6 @@ class Offering:
     ends_on: date | None
     offered_by: Actor
     seats: int | None = None
-
-
-def _state(snapshot: OfficeWaitlistEntrySnapshot, ticket: int) -> Document:
-    state: Document = snapshot.model_dump(mode="json")
-    state["ticket"] = ticket
-    return state
 
 
 class Waitlist:
@@ -116,11 +106,9 @@ class Waitlist:
                 position=len(line) + 1,
                 status=WaitlistStatus.WAITING,
             )
-            state = _state(snapshot, ticket)
+            state, happened = line_joined({**snapshot.model_dump(mode="json"), "ticket": ticket})
             try:
-                version = await self.waitlist.entries.create(
-                    entry_id, state, [OfficeWaitlistJoined(**snapshot.model_dump())]
-                )
+                version = await self.waitlist.entries.create(entry_id, state, publication(happened))
             except AlreadyExists:
                 continue  # the same member joining at the same time: the loop finds that entry
             self.notify()
@@ -168,16 +156,11 @@ class Waitlist:
                 offered_by=offering.offered_by,
             )
             position = position_of(entry["entry_id"], [ticket_of(d) for d in line])
-            snapshot = OfficeWaitlistEntrySnapshot.model_validate(
-                {**entry, "status": WaitlistStatus.OFFERED, "offer": offer, "position": position}
-            )
+            state, happened = office_offered(entry, offer.model_dump(mode="json"), position)
+            # Not the kit's `change`: the office's days are held before the entry says so, and a
+            # lost race gives them back unless the winner made this very offer.
             try:
-                await self.waitlist.entries.update(
-                    entry["entry_id"],
-                    entry["version"],
-                    _state(snapshot, entry["ticket"]),
-                    [OfficeWaitlistOffered(**snapshot.model_dump())],
-                )
+                await self.waitlist.entries.update(entry["entry_id"], entry["version"], state, publication(happened))
             except VersionConflict:
                 current = await self.get(entry["entry_id"])
                 if current is not None and (current.get("offer") or {}).get("space_id") == office.space_id:
@@ -185,7 +168,7 @@ class Waitlist:
                 await calendars.remove_hold(office.space_id, office.site_id, rid)
                 continue
             self.notify()
-            return {**entry, **_state(snapshot, entry["ticket"])}
+            return {**entry, **state}
 
     async def accept(self, entry_id: str, accepted_by: Actor) -> tuple[Document, Document]:
         """Staff confirm the offer: the residency it held starts. The entry and the residency.
@@ -194,40 +177,30 @@ class Waitlist:
         racing each other), then the residency starts on the days the offer holds; an accept
         repeated after a crash in between starts it then.
         """
-        while True:
-            entry = await self._entry(entry_id)
-            status = WaitlistStatus(entry["status"])
-            if status != WaitlistStatus.ACCEPTED:
-                check_transition(status, WaitlistStatus.ACCEPTED)
-            offer = OfficeOffer.model_validate(entry["offer"])
-            if status == WaitlistStatus.OFFERED:
-                member = member_from(await self.members.get(entry["member_id"]))
-                if member is None or not member.active:
-                    raise WaitlistRefused("the member organisation has left the programme", conflict=True)
-                snapshot = OfficeWaitlistEntrySnapshot.model_validate(
-                    {**entry, "status": WaitlistStatus.ACCEPTED, "position": None, "residency_id": offer.residency_id}
-                )
-                state = _state(snapshot, entry["ticket"])
-                try:
-                    await self.waitlist.entries.update(
-                        entry_id, entry["version"], state, [OfficeWaitlistAccepted(**snapshot.model_dump())]
-                    )
-                except VersionConflict:
-                    continue
-                self.notify()
-                entry = {**entry, **state}
-            residency, _ = await self.residencies.start(
-                Allocation(
-                    residency_id=offer.residency_id,
-                    member_id=entry["member_id"],
-                    site_id=entry["site_id"],
-                    space_id=offer.space_id,
-                    starts_on=offer.starts_on,
-                    ends_on=offer.ends_on,
-                    allocated_by=accepted_by,
-                )
+        entry = await self._entry(entry_id)
+        status = WaitlistStatus(entry["status"])
+        if status != WaitlistStatus.ACCEPTED:
+            check_transition(status, WaitlistStatus.ACCEPTED)
+            member = member_from(await self.members.get(entry["member_id"]))
+            if member is None or not member.active:
+                raise WaitlistRefused("the member organisation has left the programme", conflict=True)
+            entry, _ = await change(
+                self.waitlist.entries, entry_id, lambda current: published(offer_taken(current)), what="entry"
             )
-            return entry, residency
+            self.notify()
+        offer = OfficeOffer.model_validate(entry["offer"])
+        residency, _ = await self.residencies.start(
+            Allocation(
+                residency_id=offer.residency_id,
+                member_id=entry["member_id"],
+                site_id=entry["site_id"],
+                space_id=offer.space_id,
+                starts_on=offer.starts_on,
+                ends_on=offer.ends_on,
+                allocated_by=accepted_by,
+            )
+        )
+        return entry, residency
 
     async def decline(self, entry_id: str, reason: str | None) -> tuple[Document, Document | None]:
         """The offer is declined; the office goes to the next in line. The entry, and the next one offered."""
@@ -270,22 +243,15 @@ class Waitlist:
         The entry changes first: an accept racing this loses or wins on the entry's version,
         and the days are given back only once the offer can no longer be accepted.
         """
-        while True:
-            check_transition(WaitlistStatus(entry["status"]), status)
-            snapshot = OfficeWaitlistEntrySnapshot.model_validate({**entry, "status": status, "position": None})
-            event_type: Any = OfficeWaitlistDeclined if status == WaitlistStatus.DECLINED else OfficeWaitlistLeft
-            state = _state(snapshot, entry["ticket"])
-            try:
-                await self.waitlist.entries.update(
-                    entry["entry_id"], entry["version"], state, [event_type(**snapshot.model_dump(), reason=reason)]
-                )
-            except VersionConflict:
-                entry = await self._entry(entry["entry_id"])
-                continue
-            self.notify()
-            closed = {**entry, **state}
-            await self._give_back(closed)
-            return closed
+        closed, _ = await change(
+            self.waitlist.entries,
+            entry["entry_id"],
+            lambda current: published(stepped_out(current, status, reason)),
+            what="entry",
+        )
+        self.notify()
+        await self._give_back(closed)
+        return closed
 
     async def _give_back(self, entry: Document) -> None:
         """Free the days an offer held for an entry that can no longer accept it."""
