@@ -4,6 +4,7 @@ panels that survive a service being down in `panels`, what a URL asks for in `as
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -39,17 +40,25 @@ async def form_of(request: Request) -> dict[str, str]:
 
 
 def page(
-    request: Request, template: str, visitor: Visitor | None, status_code: int = 200, **context: Any
+    request: Request,
+    template: str,
+    visitor: Visitor | None,
+    status_code: int = 200,
+    *,
+    errors: FormErrors | None = None,
+    form: Mapping[str, str] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
+    """The page, with what every template reads; a form shown again brings its `errors` and typed `form`."""
     language = visitor.language if visitor else language_of(request)
     base: dict[str, Any] = {
         "visitor": visitor,
         "lang": language,
         "t": visitor.t if visitor else translator(language),
         "notice": request.query_params.get("notice"),
-        "errors": FormErrors(),
+        "errors": errors or FormErrors(),
         "input_error": None,
-        "form": {},
+        "form": form or {},
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
 

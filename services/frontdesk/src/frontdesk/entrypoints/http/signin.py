@@ -8,6 +8,8 @@ the visitor pastes a token from the organisation's OIDC sign-in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -85,6 +87,23 @@ async def demo_sites(services: Services, settings: FrontdeskSettings) -> list[st
     return [s.site_id for s in found.data.items] if found.data and found.data.items else DEMO_SITES
 
 
+@dataclass(frozen=True)
+class DemoLogins:
+    """What the sign-in page offers in development: the sites' desks and a few member organisations."""
+
+    sites: list[str]
+    members: list[MemberRead]
+    community_unavailable: str | None
+
+
+async def demo_logins(services: Services, settings: FrontdeskSettings) -> DemoLogins | None:
+    """The demo logins to offer, or None outside development."""
+    if not settings.development:
+        return None
+    members, unavailable = await demo_members(services, settings)
+    return DemoLogins(await demo_sites(services, settings), members, unavailable)
+
+
 async def sign_in_page(
     request: Request,
     services: Services,
@@ -93,24 +112,8 @@ async def sign_in_page(
     status_code: int = 200,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    members: list[MemberRead] = []
-    sites: list[str] = []
-    unavailable = None
-    if settings.development:
-        members, unavailable = await demo_members(services, settings)
-        sites = await demo_sites(services, settings)
-    return page(
-        request,
-        "sign_in.html",
-        None,
-        status_code=status_code,
-        development=settings.development,
-        demo_sites=sites,
-        demo_members=members,
-        community_unavailable=unavailable,
-        errors=errors or FormErrors(),
-        form=form or {},
-    )
+    demo = await demo_logins(services, settings)
+    return page(request, "sign_in.html", None, status_code, demo=demo, errors=errors, form=form)
 
 
 @router.get("/sign-in", response_class=HTMLResponse)

@@ -97,7 +97,7 @@ async def member_page(
         offering_id=offering_id,
         slots=slots,
         today=today_local,
-        errors=errors or FormErrors(),
+        errors=errors,
         residency_errors=residency_errors or FormErrors(),
         form=form,
     )

@@ -76,8 +76,8 @@ async def today_page(
         bookings_panel=bookings,
         events_panel=events,
         rooms_panel=rooms,
-        errors=errors or FormErrors(),
-        form=form or {},
+        errors=errors,
+        form=form,
     )
 
 
