@@ -1,7 +1,7 @@
 """Community events and their venue saga: the state machine, without I/O.
 
-An event that needs a venue asks spaces for a reservation (a `ReservationRequested`
-command, sent through the event's own outbox) and waits in `venue_pending`; the answer
+An event that needs a venue asks spaces for a reservation (`VenueAskedFor`, published as
+spaces' `ReservationRequested` command through the event's own outbox) and waits in `venue_pending`; the answer
 publishes it or sends it back to draft with the refusal. Rescheduling an event that holds
 a venue asks for the new slot first and releases the old one only once the new one is
 confirmed; cancelling releases whatever was asked for. Each request has its own id
@@ -17,19 +17,30 @@ from typing import Any
 
 from pydantic import Field
 
-from parkgrid.contracts.common import MemberKind, Mode, ProgrammeStage, TimeRange
-from parkgrid.contracts.community import (
-    CommunityEventCancelled,
-    CommunityEventCompleted,
-    CommunityEventPublished,
-    CommunityEventRescheduled,
-    CommunityEventScheduled,
-    CommunityEventSnapshot,
-    CommunityEventStatus,
-    Venue,
+from community.domain.happened import (
+    EventBackToDraft,
+    EventCalledOff,
+    EventDrafted,
+    EventHeld,
+    EventMoved,
+    EventOpened,
+    VenueAskedFor,
+    VenueGivenBack,
 )
-from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
-from parkgrid.events import IntegrationEvent
+from community.domain.kept import Kept
+from parkgrid.contracts.common import (
+    Eligibility,
+    Id,
+    LocalizedText,
+    MemberKind,
+    Mode,
+    ProgrammeStage,
+    SpaceRequirement,
+    TimeRange,
+    TimeZone,
+)
+from parkgrid.contracts.community import CommunityEventKind, CommunityEventStatus, Venue
+from parkgrid.domain import DomainEvent
 from parkgrid.refusals import Refusal, Refused
 
 Status = CommunityEventStatus
@@ -42,16 +53,29 @@ class WrongState(Refused):
         super().__init__(Refusal.CONFLICT, detail)
 
 
-class CommunityEvent(CommunityEventSnapshot):
-    """The aggregate: the published snapshot plus the saga's bookkeeping."""
+class CommunityEvent(Kept):
+    """The aggregate: the event as it stands, its seat counts, and the venue saga's bookkeeping."""
 
+    event_id: Id
+    site_id: Id | None = Field(None, description="None for an online event.")
+    kind: CommunityEventKind
+    mode: Mode
+    title: LocalizedText
+    description: LocalizedText
+    time: TimeRange
+    time_zone: TimeZone
+    capacity: int = Field(ge=1, le=5000)
+    audience: Eligibility
+    venue_requirement: SpaceRequirement | None = None
+    venue: Venue | None = None
+    venue_refusal: str | None = Field(None, max_length=500, description="Why the last venue request failed.")
+    status: CommunityEventStatus
+    registered: int = Field(0, ge=0)
+    waitlisted: int = Field(0, ge=0)
     venue_request_id: str | None = Field(None, description="The reservation request waiting for an answer.")
     pending_time: TimeRange | None = Field(None, description="The time a reschedule waits a venue for.")
     requests_made: int = 0
     cancel_reason: str | None = None
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.model_dump(include=set(CommunityEventSnapshot.model_fields))
 
     @property
     def needs_venue(self) -> bool:
@@ -70,42 +94,35 @@ class Seats:
     waitlisted: int = 0
 
 
-Change = tuple[CommunityEvent, list[IntegrationEvent]]
+Change = tuple[CommunityEvent, list[DomainEvent]]
 
 
 def _with(event: CommunityEvent, seats: Seats, **changes: Any) -> CommunityEvent:
     return event.model_copy(update={**changes, "registered": seats.registered, "waitlisted": seats.waitlisted})
 
 
-def _request(event: CommunityEvent, time: TimeRange) -> tuple[str, ReservationRequested]:
-    assert event.site_id is not None
-    assert event.venue_requirement is not None
-    request_id = f"{event.event_id}.venue.{event.requests_made + 1}"
-    return request_id, ReservationRequested(
-        request_id=request_id,
-        requested_by=Requester.COMMUNITY,
-        reference_id=event.event_id,
-        site_id=event.site_id,
-        requirement=event.venue_requirement,
-        time=time,
+def _next_request(event: CommunityEvent) -> str:
+    return f"{event.event_id}.venue.{event.requests_made + 1}"
+
+
+def _asked(waiting: CommunityEvent, request_id: str, time: TimeRange) -> VenueAskedFor:
+    """`waiting` asks spaces for its venue at `time` (only an event that needs a venue asks)."""
+    assert waiting.site_id is not None
+    assert waiting.venue_requirement is not None
+    return VenueAskedFor(
+        waiting, request_id=request_id, site_id=waiting.site_id, requirement=waiting.venue_requirement, time=time
     )
 
 
-def _release(event: CommunityEvent, request_id: str, reason: str) -> ReleaseRequested:
+def _given_back(event: CommunityEvent, request_id: str, reason: str) -> VenueGivenBack:
     assert event.site_id is not None
-    return ReleaseRequested(
-        request_id=request_id,
-        requested_by=Requester.COMMUNITY,
-        reference_id=event.event_id,
-        site_id=event.site_id,
-        reason=reason[:500],
-    )
+    return VenueGivenBack(event, request_id=request_id, site_id=event.site_id, reason=reason[:500])
 
 
 def schedule(event: CommunityEvent) -> Change:
     """A new event is a draft."""
     draft = event.model_copy(update={"status": Status.DRAFT})
-    return draft, [CommunityEventScheduled(**draft.snapshot())]
+    return draft, [EventDrafted(draft)]
 
 
 def publish(event: CommunityEvent, seats: Seats) -> Change:
@@ -115,7 +132,7 @@ def publish(event: CommunityEvent, seats: Seats) -> Change:
     if event.status != Status.DRAFT:
         raise WrongState(f"a {event.status.value} event cannot be published")
     if event.needs_venue and event.venue is None:
-        request_id, command = _request(event, event.time)
+        request_id = _next_request(event)
         waiting = _with(
             event,
             seats,
@@ -123,9 +140,9 @@ def publish(event: CommunityEvent, seats: Seats) -> Change:
             venue_request_id=request_id,
             requests_made=event.requests_made + 1,
         )
-        return waiting, [command]
+        return waiting, [_asked(waiting, request_id, event.time)]
     published = _with(event, seats, status=Status.PUBLISHED, venue_refusal=None)
-    return published, [CommunityEventPublished(**published.snapshot())]
+    return published, [EventOpened(published)]
 
 
 def venue_confirmed(event: CommunityEvent, request_id: str, space_id: str, space_name: str, seats: Seats) -> Change:
@@ -133,9 +150,8 @@ def venue_confirmed(event: CommunityEvent, request_id: str, space_id: str, space
     venue = Venue(reservation_request_id=request_id, space_id=space_id, space_name=space_name)
     if request_id == event.venue_request_id and event.status == Status.VENUE_PENDING:
         published = _with(event, seats, status=Status.PUBLISHED, venue=venue, venue_request_id=None, venue_refusal=None)
-        return published, [CommunityEventPublished(**published.snapshot())]
+        return published, [EventOpened(published)]
     if request_id == event.venue_request_id and event.pending_time is not None and event.status == Status.PUBLISHED:
-        previous = event.time
         moved = _with(
             event,
             seats,
@@ -145,16 +161,16 @@ def venue_confirmed(event: CommunityEvent, request_id: str, space_id: str, space
             pending_time=None,
             venue_refusal=None,
         )
-        events: list[IntegrationEvent] = [CommunityEventRescheduled(**moved.snapshot(), previous_time=previous)]
+        happened: list[DomainEvent] = [EventMoved(moved, previous_time=event.time)]
         if event.venue is not None:
-            events.append(_release(event, event.venue.reservation_request_id, "the event moved to another time"))
-        return moved, events
+            happened.append(_given_back(moved, event.venue.reservation_request_id, "the event moved to another time"))
+        return moved, happened
     if event.venue is not None and event.venue.reservation_request_id == request_id:
         return event, []  # a duplicate of the answer already applied
     # An answer the event no longer wants (cancelled, superseded, or never asked): give it back.
     if event.site_id is None:
         return event, []
-    return event, [_release(event, request_id, "the event no longer needs this reservation")]
+    return event, [_given_back(event, request_id, "the event no longer needs this reservation")]
 
 
 def venue_refused(event: CommunityEvent, request_id: str, detail: str, seats: Seats) -> Change:
@@ -163,7 +179,7 @@ def venue_refused(event: CommunityEvent, request_id: str, detail: str, seats: Se
         return event, []
     if event.status == Status.VENUE_PENDING:
         draft = _with(event, seats, status=Status.DRAFT, venue_request_id=None, venue_refusal=detail[:500])
-        return draft, [CommunityEventScheduled(**draft.snapshot())]
+        return draft, [EventBackToDraft(draft)]
     # A reschedule that found no venue: the event keeps its time and venue.
     kept = _with(event, seats, venue_request_id=None, pending_time=None, venue_refusal=detail[:500])
     return kept, []
@@ -178,7 +194,7 @@ def reschedule(event: CommunityEvent, time: TimeRange, seats: Seats) -> Change:
     if time == event.time:
         return event, []
     if event.status == Status.PUBLISHED and event.venue is not None:
-        request_id, command = _request(event, time)
+        request_id = _next_request(event)
         waiting = _with(
             event,
             seats,
@@ -187,13 +203,12 @@ def reschedule(event: CommunityEvent, time: TimeRange, seats: Seats) -> Change:
             requests_made=event.requests_made + 1,
             venue_refusal=None,
         )
-        return waiting, [command]
-    previous = event.time
+        return waiting, [_asked(waiting, request_id, time)]
     moved = _with(event, seats, time=time)
     if event.status == Status.DRAFT and event.venue is not None:
         # A draft keeps no venue across a move (cannot happen today, kept safe).
         moved = moved.model_copy(update={"venue": None})
-    return moved, [CommunityEventRescheduled(**moved.snapshot(), previous_time=previous)]
+    return moved, [EventMoved(moved, previous_time=event.time)]
 
 
 def cancel(event: CommunityEvent, reason: str, seats: Seats) -> Change:
@@ -202,11 +217,6 @@ def cancel(event: CommunityEvent, reason: str, seats: Seats) -> Change:
         return event, []
     if event.status == Status.COMPLETED:
         raise WrongState("a completed event cannot be cancelled")
-    releases = []
-    if event.venue is not None:
-        releases.append(_release(event, event.venue.reservation_request_id, f"event cancelled: {reason}"))
-    if event.venue_request_id is not None:
-        releases.append(_release(event, event.venue_request_id, f"event cancelled: {reason}"))
     cancelled = _with(
         event,
         seats,
@@ -215,7 +225,10 @@ def cancel(event: CommunityEvent, reason: str, seats: Seats) -> Change:
         pending_time=None,
         cancel_reason=reason,
     )
-    return cancelled, [CommunityEventCancelled(**cancelled.snapshot(), reason=reason), *releases]
+    held = [event.venue.reservation_request_id] if event.venue is not None else []
+    asked = [event.venue_request_id] if event.venue_request_id is not None else []
+    releases = [_given_back(cancelled, request_id, f"event cancelled: {reason}") for request_id in held + asked]
+    return cancelled, [EventCalledOff(cancelled, reason=reason), *releases]
 
 
 def complete(event: CommunityEvent, attended: int, no_shows: int, now: datetime, seats: Seats) -> Change:
@@ -223,7 +236,7 @@ def complete(event: CommunityEvent, attended: int, no_shows: int, now: datetime,
     if event.status != Status.PUBLISHED or now < event.time.ends_at:
         return event, []
     done = _with(event, seats, status=Status.COMPLETED)
-    return done, [CommunityEventCompleted(**done.snapshot(), attended=attended, no_shows=no_shows)]
+    return done, [EventHeld(done, attended=attended, no_shows=no_shows)]
 
 
 def refusal_for_audience(

@@ -2,7 +2,8 @@
 
 A member is one aggregate: the organisation with its current people and the people who
 left (kept, never deleted), and where it stands in the park's programme. Every change
-returns the new state and the full-state event a subscriber reads.
+returns the new state and what happened (`community.domain.happened`); the service layer's
+publication turns that into the full-state events subscribers read.
 """
 
 from __future__ import annotations
@@ -12,20 +13,18 @@ from typing import Any
 
 from pydantic import Field
 
-from parkgrid.contracts.common import Contract, MemberKind, ProgrammeStage
-from parkgrid.contracts.community import (
-    MemberLeft,
-    MemberRegistered,
-    MemberSnapshot,
-    MemberStageChanged,
-    MemberStatus,
-    MemberUpdated,
-    Person,
-    PersonAdded,
-    PersonRemoved,
-    Programme,
+from community.domain.happened import (
+    MemberDetailsChanged,
+    MemberJoined,
+    MemberLeftProgramme,
+    MemberMovedStage,
+    PersonJoined,
+    PersonLeft,
 )
-from parkgrid.events import IntegrationEvent
+from community.domain.kept import Kept
+from parkgrid.contracts.common import Id, MemberKind, ProgrammeStage
+from parkgrid.contracts.community import MemberStatus, Person, Programme
+from parkgrid.domain import DomainEvent
 from parkgrid.refusals import Refusal, Refused
 
 # How long each stage usually lasts, for a planned end nobody gave (incubation: ~18 months).
@@ -53,23 +52,27 @@ class WrongState(Refused):
         super().__init__(Refusal.CONFLICT, detail)
 
 
-class FormerPerson(Contract):
+class FormerPerson(Kept):
     """Someone who left the organisation: recorded, not deleted."""
 
     person: Person
     left_on: date
 
 
-class Member(MemberSnapshot):
-    """The aggregate: the published snapshot plus what only the community service keeps."""
+class Member(Kept):
+    """The aggregate: the organisation, its people (current and former) and its programme."""
 
+    member_id: Id
+    name: str = Field(min_length=1, max_length=200)
+    kind: MemberKind
+    sector: str = Field(max_length=100)
+    home_site_id: Id
+    status: MemberStatus
+    programme: Programme
+    people: list[Person] = Field(default_factory=list, description="Current people.")
     former_people: list[FormerPerson] = Field(default_factory=list)
     left_on: date | None = None
     leave_reason: str | None = None
-
-    def snapshot(self) -> dict[str, Any]:
-        """The fields of the published snapshot."""
-        return self.model_dump(include=set(MemberSnapshot.model_fields))
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.person_id == person_id), None)
@@ -110,7 +113,7 @@ def register(
     home_site_id: str,
     programme: Programme,
     people: list[Person],
-) -> tuple[Member, list[IntegrationEvent]]:
+) -> tuple[Member, list[DomainEvent]]:
     _check_people(people)
     member = Member(
         member_id=member_id,
@@ -122,7 +125,7 @@ def register(
         programme=programme,
         people=people,
     )
-    return member, [MemberRegistered(**member.snapshot())]
+    return member, [MemberJoined(member)]
 
 
 def _active(member: Member) -> None:
@@ -130,7 +133,7 @@ def _active(member: Member) -> None:
         raise WrongState(f"{member.name} left the programme on {member.left_on}")
 
 
-def update(member: Member, changes: dict[str, Any]) -> tuple[Member, list[IntegrationEvent]]:
+def update(member: Member, changes: dict[str, Any]) -> tuple[Member, list[DomainEvent]]:
     """Name, kind, sector, home site, cohort or planned end; nothing changed → no event."""
     _active(member)
     programme_changes = {k: changes.pop(k) for k in ("cohort", "planned_end_on") if k in changes}
@@ -144,12 +147,12 @@ def update(member: Member, changes: dict[str, Any]) -> tuple[Member, list[Integr
     if updated == member:
         return member, []
     updated = Member.model_validate(updated.model_dump())
-    return updated, [MemberUpdated(**updated.snapshot())]
+    return updated, [MemberDetailsChanged(updated)]
 
 
 def change_stage(
     member: Member, stage: ProgrammeStage, cohort: str | None, on: date, planned_end_on: date | None = None
-) -> tuple[Member, list[IntegrationEvent]]:
+) -> tuple[Member, list[DomainEvent]]:
     """Move to another stage (a new cohort at the same stage counts too); same stage and cohort → no event."""
     _active(member)
     previous = member.programme
@@ -157,20 +160,20 @@ def change_stage(
     if stage == previous.stage and new_cohort == previous.cohort and planned_end_on is None:
         return member, []
     moved = member.model_copy(update={"programme": programme(stage, new_cohort, on, planned_end_on)})
-    return moved, [MemberStageChanged(**moved.snapshot(), previous_stage=previous.stage)]
+    return moved, [MemberMovedStage(moved, previous_stage=previous.stage)]
 
 
-def add_person(member: Member, person: Person) -> tuple[Member, list[IntegrationEvent]]:
+def add_person(member: Member, person: Person) -> tuple[Member, list[DomainEvent]]:
     _active(member)
     if member.person(person.person_id) is not None:
         return member, []
     if any(p.email.casefold() == person.email.casefold() for p in member.people):
         raise MemberRuleBroken(f"{person.email} is already someone of {member.name}", field="email")
     grown = member.model_copy(update={"people": [*member.people, person]})
-    return grown, [PersonAdded(**grown.snapshot(), person=person)]
+    return grown, [PersonJoined(grown, person)]
 
 
-def remove_person(member: Member, person_id: str, on: date) -> tuple[Member, list[IntegrationEvent]]:
+def remove_person(member: Member, person_id: str, on: date) -> tuple[Member, list[DomainEvent]]:
     """The person leaves the organisation; they stay recorded among its former people."""
     person = member.person(person_id)
     if person is None:
@@ -183,12 +186,12 @@ def remove_person(member: Member, person_id: str, on: date) -> tuple[Member, lis
             "former_people": [*member.former_people, FormerPerson(person=person, left_on=on)],
         }
     )
-    return shrunk, [PersonRemoved(**shrunk.snapshot(), person=person)]
+    return shrunk, [PersonLeft(shrunk, person)]
 
 
-def leave(member: Member, on: date, reason: str | None) -> tuple[Member, list[IntegrationEvent]]:
+def leave(member: Member, on: date, reason: str | None) -> tuple[Member, list[DomainEvent]]:
     """The organisation leaves the programme; a second leave changes nothing."""
     if member.status == MemberStatus.LEFT:
         return member, []
     gone = member.model_copy(update={"status": MemberStatus.LEFT, "left_on": on, "leave_reason": reason})
-    return gone, [MemberLeft(**gone.snapshot(), left_on=on, reason=reason)]
+    return gone, [MemberLeftProgramme(gone, on=on, reason=reason)]

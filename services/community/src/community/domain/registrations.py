@@ -12,21 +12,15 @@ seat of a newer one.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 
-from parkgrid.contracts.common import Actor
-from parkgrid.contracts.community import (
-    RegistrationCancelled,
-    RegistrationCheckedIn,
-    RegistrationConfirmed,
-    RegistrationPromoted,
-    RegistrationSnapshot,
-    RegistrationStatus,
-    RegistrationWaitlisted,
-)
-from parkgrid.events import IntegrationEvent
+from community.domain.happened import PersonArrived, PlaceInLineTaken, RegistrationWithdrawn, SeatFreedUpFor, SeatTaken
+from community.domain.kept import Kept
+from parkgrid.contracts.common import Actor, Id, LocalizedText, TimeRange
+from parkgrid.contracts.community import RegistrationStatus
+from parkgrid.domain import DomainEvent
+from parkgrid.inputs import Instant
 from parkgrid.refusals import Refusal, Refused
 
 Status = RegistrationStatus
@@ -40,17 +34,24 @@ class WrongState(Refused):
         super().__init__(Refusal.CONFLICT, detail)
 
 
-class Registration(RegistrationSnapshot):
-    """The aggregate: the published snapshot, the placing flag and round, the check-in time."""
+class Registration(Kept):
+    """The aggregate: a person's registration, its placing flag and round, the check-in time."""
 
+    registration_id: Id
+    event_id: Id
+    member_id: Id
+    person_id: Id
+    status: RegistrationStatus
+    waitlist_position: int | None = Field(None, ge=1)
+    registered_at: Instant
+    registered_by: Actor
+    event_time: TimeRange
+    event_title: LocalizedText
     placing: bool = False
     round: int = Field(1, ge=1)
     arrival: int | None = None
     checked_in_at: datetime | None = None
     cancelled_at: datetime | None = None
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.model_dump(include=set(RegistrationSnapshot.model_fields))
 
     @property
     def seat_key(self) -> str:
@@ -66,21 +67,49 @@ def key_parts(key: str) -> tuple[str, int]:
     return registration_id, int(round_)
 
 
-Change = tuple[Registration, list[IntegrationEvent]]
+Change = tuple[Registration, list[DomainEvent]]
+
+
+def placed_again(
+    registration: Registration,
+    member_id: str,
+    by: Actor,
+    now: datetime,
+    event_time: TimeRange,
+    event_title: LocalizedText,
+) -> Change:
+    """A cancelled registration is placed again, in a new round (nothing published until its seat is decided).
+
+    An active or placing one is left as it is: registering twice finds the first."""
+    if registration.placing or registration.status in ACTIVE:
+        return registration, []
+    revived = registration.model_copy(
+        update={
+            "placing": True,
+            "round": registration.round + 1,
+            "member_id": member_id,
+            "registered_at": now,
+            "registered_by": by,
+            "event_time": event_time,
+            "event_title": event_title,
+            "cancelled_at": None,
+        }
+    )
+    return revived, []
 
 
 def seated(registration: Registration, arrival: int | None) -> Change:
     placed = registration.model_copy(
         update={"placing": False, "status": Status.CONFIRMED, "waitlist_position": None, "arrival": arrival}
     )
-    return placed, [RegistrationConfirmed(**placed.snapshot())]
+    return placed, [SeatTaken(placed)]
 
 
 def queued(registration: Registration, arrival: int | None, position: int) -> Change:
     placed = registration.model_copy(
         update={"placing": False, "status": Status.WAITLISTED, "waitlist_position": position, "arrival": arrival}
     )
-    return placed, [RegistrationWaitlisted(**placed.snapshot())]
+    return placed, [PlaceInLineTaken(placed)]
 
 
 def promoted(registration: Registration) -> Change:
@@ -88,7 +117,7 @@ def promoted(registration: Registration) -> Change:
     if registration.placing or registration.status != Status.WAITLISTED:
         return registration, []
     up = registration.model_copy(update={"status": Status.CONFIRMED, "waitlist_position": None})
-    return up, [RegistrationPromoted(**up.snapshot())]
+    return up, [SeatFreedUpFor(up)]
 
 
 def cancelled(registration: Registration, by: Actor, now: datetime) -> Change:
@@ -100,7 +129,7 @@ def cancelled(registration: Registration, by: Actor, now: datetime) -> Change:
         raise WrongState("the person was checked in already; the registration can no longer be cancelled")
     previous = registration.status
     gone = registration.model_copy(update={"status": Status.CANCELLED, "waitlist_position": None, "cancelled_at": now})
-    return gone, [RegistrationCancelled(**gone.snapshot(), cancelled_by=by, previous_status=previous)]
+    return gone, [RegistrationWithdrawn(gone, by=by, previous_status=previous)]
 
 
 def checked_in(registration: Registration, now: datetime) -> Change:
@@ -110,4 +139,4 @@ def checked_in(registration: Registration, now: datetime) -> Change:
     if registration.placing or registration.status != Status.CONFIRMED:
         raise WrongState(f"a {registration.status.value} registration cannot be checked in")
     inside = registration.model_copy(update={"status": Status.CHECKED_IN, "checked_in_at": now})
-    return inside, [RegistrationCheckedIn(**inside.snapshot(), checked_in_at=now)]
+    return inside, [PersonArrived(inside, at=now)]

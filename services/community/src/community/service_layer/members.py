@@ -18,11 +18,11 @@ from community.service_layer.versioned import Versioned
 from parkgrid.clock import utc_now
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
 from parkgrid.contracts.community import Person, Programme
-from parkgrid.events import IntegrationEvent
+from parkgrid.domain import DomainEvent
 from parkgrid.refusals import Refusal, Refused
 from parkgrid.zones import NETWORK_TIME_ZONE
 
-Rule = Callable[[Member, date], tuple[Member, list[IntegrationEvent]]]
+Rule = Callable[[Member, date], tuple[Member, list[DomainEvent]]]
 
 
 class UnknownMember(Refused):
@@ -133,7 +133,7 @@ class Members:
         return await self._change(member_id, lambda m, _: rules.add_person(m, person))
 
     async def remove_person(self, member_id: str, person_id: str) -> tuple[Member, int]:
-        def rule(member: Member, today: date) -> tuple[Member, list[IntegrationEvent]]:
+        def rule(member: Member, today: date) -> tuple[Member, list[DomainEvent]]:
             try:
                 return rules.remove_person(member, person_id, today)
             except LookupError:

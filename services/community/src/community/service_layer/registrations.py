@@ -23,11 +23,12 @@ from community.domain.events import CommunityEvent, refusal_for_audience
 from community.domain.members import Member
 from community.domain.registrations import ACTIVE, Registration, Status, WrongState, key_parts
 from community.service_layer.events import Events
+from community.service_layer.publication import publication
 from community.service_layer.versioned import Versioned
 from parkgrid.clock import utc_now
 from parkgrid.contracts.common import Actor
 from parkgrid.contracts.community import MemberStatus
-from parkgrid.events import IntegrationEvent
+from parkgrid.domain import DomainEvent
 from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.refusals import Refusal, Refused
 
@@ -94,7 +95,9 @@ class Registrations:
             raise UnknownRegistration(rid)
         return found
 
-    async def _write(self, rid: str, version: int, changed: Registration, events: list[IntegrationEvent]) -> int:
+    async def _write(self, rid: str, version: int, changed: Registration, happened: list[DomainEvent]) -> int:
+        """One write at `version`, for the steps where a moved version means another pass did the work."""
+        events = publication(happened)
         new_version = await self.store.registrations.update(rid, version, registration_state(changed), events)
         if events:
             self.notify()
@@ -123,7 +126,6 @@ class Registrations:
             raise NotInAudience(refusal)
         rid = registration_id(event.event_id, person_id)
         now = self.clock()
-        placing: tuple[Registration, int] | None = None
         fresh = Registration(
             registration_id=rid,
             event_id=event.event_id,
@@ -136,35 +138,25 @@ class Registrations:
             event_title=event.title,
             placing=True,
         )
+
+        def revive(registration: Registration) -> rules.Change:
+            return rules.placed_again(registration, member.member_id, by, now, event.time, event.title)
+
         while True:
             try:  # the common case first: a new registration, no read before the insert
                 placing = fresh, await self.store.registrations.create(rid, registration_state(fresh), [])
                 break
             except AlreadyExists:
-                found = await self.store.registration(rid)
-            if found is None:
-                continue
-            registration, version = found
+                pass
+            try:
+                placing = await self.registrations.change(rid, revive)
+            except Refused as refused:
+                if refused.kind != Refusal.NOT_FOUND:
+                    raise
+                continue  # an abandoned first placing was removed meanwhile: create it again
+            registration, version = placing
             if not registration.placing and registration.status in ACTIVE:
                 return registration, version, False
-            if registration.placing:
-                break
-            revived = registration.model_copy(
-                update={
-                    "placing": True,
-                    "round": registration.round + 1,
-                    "member_id": member.member_id,
-                    "registered_at": now,
-                    "registered_by": by,
-                    "event_time": event.time,
-                    "event_title": event.title,
-                    "cancelled_at": None,
-                }
-            )
-            try:
-                placing = revived, await self._write(rid, version, revived, [])
-            except VersionConflict:
-                continue
             break
         registration, version = await self.complete_placement(rid, placing)
         return registration, version, True
@@ -181,13 +173,15 @@ class Registrations:
             await self._abandon(registration, version)
             raise NotOpen("the event was cancelled; registration is closed")
         if placement.outcome == Placed.SEATED:
-            changed, events = rules.seated(registration, placement.arrival)
+            changed, happened = rules.seated(registration, placement.arrival)
         else:
-            changed, events = rules.queued(registration, placement.arrival, placement.position or 1)
+            changed, happened = rules.queued(registration, placement.arrival, placement.position or 1)
         try:
-            version = await self._write(rid, version, changed, events)
+            version = await self._write(rid, version, changed, happened)
         except VersionConflict:
-            return await self.get(rid)  # completed by another pass meanwhile
+            # Not retried: the seat was decided for this round's key, so a moved version means
+            # another pass (a retry, the reconciler) wrote the outcome and owns its follow-ups.
+            return await self.get(rid)
         occupancy = await self.store.seats.occupancy(registration.event_id)
         if occupancy is not None and occupancy.closed:
             # The event was cancelled while this seat was being given: follow it.
@@ -205,6 +199,8 @@ class Registrations:
             )
             return
         back = registration.model_copy(update={"placing": False, "status": Status.CANCELLED})
+        # Best effort, not retried: a moved version means the registration was placed again or
+        # settled meanwhile, and that newer state must not be overwritten with this cancellation.
         with contextlib.suppress(VersionConflict):
             await self._write(registration.registration_id, version, back, [])
 

@@ -1,7 +1,8 @@
 """Community's aggregates as domain models over the kit's `AggregateStore` and its `change`.
 
-A rule of the domain takes the model and answers the changed model and its events; this
-turns it into the kit's rule over documents, so every command is one load → decide → save
+A rule of the domain takes the model and answers the changed model and what happened; this
+turns it into the kit's rule over documents, the facts into their public events (through
+`publication`, where the aggregate is saved), so every command is one load → decide → save
 with the version retry, and a stale `If-Match` is a 412 on `If-Match`.
 """
 
@@ -12,15 +13,16 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
+from community.service_layer.publication import publication
 from parkgrid.aggregates import AggregateStore, Decision, change
-from parkgrid.events import IntegrationEvent
+from parkgrid.domain import DomainEvent
 from parkgrid.outbox import AlreadyExists
 from parkgrid.refusals import Refused
 from parkgrid.store import Document
 
 M = TypeVar("M", bound=BaseModel)
 
-Decide = Callable[[M], tuple[M, Sequence[IntegrationEvent]]]
+Decide = Callable[[M], tuple[M, Sequence[DomainEvent]]]
 
 
 class Versioned(Generic[M]):
@@ -51,10 +53,10 @@ class Versioned(Generic[M]):
             raise Refused.not_found(f"there is no {self.what} {aggregate_id}")
         return found
 
-    async def create(self, aggregate_id: str, model: M, events: Sequence[IntegrationEvent]) -> tuple[M, int, bool]:
+    async def create(self, aggregate_id: str, model: M, happened: Sequence[DomainEvent]) -> tuple[M, int, bool]:
         """Create the aggregate, and True; a retry of the same command finds the first one, and False."""
         try:
-            version = await self.store.create(aggregate_id, self.state(model), events)
+            version = await self.store.create(aggregate_id, self.state(model), publication(happened))
         except AlreadyExists:
             return (*await self.get(aggregate_id), False)
         self.notify()
@@ -67,11 +69,12 @@ class Versioned(Generic[M]):
         def rule(doc: Document) -> Decision | None:
             published.clear()  # the decision of this attempt only, not of one that lost a race
             current = self.load(doc)
-            changed, events = decide(current)
-            if not events and changed == current:
+            changed, happened = decide(current)
+            if not happened and changed == current:
                 return None
+            events = publication(happened)
             published.append(bool(events))
-            return self.state(changed), list(events)
+            return self.state(changed), events
 
         doc, version = await change(self.store, aggregate_id, rule, expected_version=expected_version, what=self.what)
         if any(published):
