@@ -41,6 +41,22 @@ PROMOTED = "parkgrid.community.registration.promoted"
 CANCELLED = "parkgrid.community.registration.cancelled"
 
 
+async def register_startup(community: Community, member_id: str, name: str, people: list[Person]) -> None:
+    """An incubated software startup of Rabat with `people`, as the load tests need them."""
+    await community.members.register(
+        member_id,
+        name=name,
+        kind=MemberKind.STARTUP,
+        sector="software",
+        home_site_id="site-rabat",
+        stage=ProgrammeStage.INCUBATION,
+        cohort=None,
+        started_on=None,
+        planned_end_on=None,
+        people=people,
+    )
+
+
 async def seed_people(community: Community) -> list[str]:
     people = []
     for m in range(ORGANISATIONS):
@@ -49,18 +65,7 @@ async def seed_people(community: Community) -> list[str]:
             Person(person_id=f"{member_id}-p{p}", name=f"P{p}", email=f"p{p}@{member_id}.ma", role="dev")
             for p in range(PEOPLE)
         ]
-        await community.members.register(
-            member_id,
-            name=f"Load {m}",
-            kind=MemberKind.STARTUP,
-            sector="software",
-            home_site_id="site-rabat",
-            stage=ProgrammeStage.INCUBATION,
-            cohort=None,
-            started_on=None,
-            planned_end_on=None,
-            people=staff,
-        )
+        await register_startup(community, member_id, f"Load {m}", staff)
         people += [p.person_id for p in staff]
     return people
 
@@ -168,18 +173,8 @@ async def test_restart_redelivers_everything_and_promotes_nobody_twice(
 
 
 async def seed_people_small(community: Community) -> None:
-    await community.members.register(
-        "member-s",
-        name="Small",
-        kind=MemberKind.STARTUP,
-        sector="software",
-        home_site_id="site-rabat",
-        stage=ProgrammeStage.INCUBATION,
-        cohort=None,
-        started_on=None,
-        planned_end_on=None,
-        people=[Person(person_id=f"member-s-p{i}", name=f"P{i}", email=f"p{i}@s.ma", role="dev") for i in range(4)],
-    )
+    people = [Person(person_id=f"member-s-p{i}", name=f"P{i}", email=f"p{i}@s.ma", role="dev") for i in range(4)]
+    await register_startup(community, "member-s", "Small", people)
 
 
 async def test_reconciler_finishes_what_a_crash_left(

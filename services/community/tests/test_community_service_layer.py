@@ -10,13 +10,14 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from community_examples import event as workshop
 
 from community.adapters.seats import Occupancy
 from community.domain.events import CommunityEvent
 from community.service_layer.events import Events
 from parkgrid.aggregates import InMemoryAggregateStore
-from parkgrid.contracts.common import Eligibility, LocalizedText, Mode, SpaceRequirement, TimeRange
-from parkgrid.contracts.community import CommunityEventKind, CommunityEventStatus
+from parkgrid.contracts.common import Eligibility, SpaceRequirement, TimeRange
+from parkgrid.contracts.community import CommunityEventStatus
 from parkgrid.contracts.spaces import ReservationConfirmed, ReservationRefused, ReservationStatus
 from parkgrid.events import registry
 from parkgrid.refusals import Refusal, Refused, StaleVersion
@@ -63,20 +64,7 @@ def events(store: InMemoryAggregateStore, seating: FakeSeating) -> Events:
 
 
 def draft(event_id: str = "cevt-1", venue: SpaceRequirement | None = None) -> CommunityEvent:
-    return CommunityEvent(
-        event_id=event_id,
-        site_id="site-rabat",
-        kind=CommunityEventKind.WORKSHOP,
-        mode=Mode.IN_PERSON,
-        title=LocalizedText(fr="Atelier", en="Workshop"),
-        description=LocalizedText(fr="Pratique", en="Hands-on"),
-        time=TIME,
-        time_zone="Africa/Casablanca",
-        capacity=40,
-        audience=Eligibility(),
-        venue_requirement=venue,
-        status=CommunityEventStatus.DRAFT,
-    )
+    return workshop(event_id=event_id, time=TIME, capacity=40, audience=Eligibility(), venue_requirement=venue)
 
 
 async def published_types(store: InMemoryAggregateStore, event_id: str) -> list[tuple[str, str]]:
