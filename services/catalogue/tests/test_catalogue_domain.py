@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
+from catalogue_samples import NOW, RABAT, details
 from pydantic import ValidationError
 
 from catalogue.domain import offering as rules
 from catalogue.domain.availability import local_slots, open_between
 from catalogue.domain.happened import DraftRevised, OfferingDrafted, OfferingOpened, OfferingRevised, OfferingWithdrawn
-from catalogue.domain.offering import OfferingDetails, OfferingRuleBroken, SiteFacts, WrongState
+from catalogue.domain.offering import OfferingRuleBroken, SiteFacts, WrongState
 from parkgrid.contracts.catalogue import OfferingStatus
 from parkgrid.contracts.common import Closure, WeeklyWindow
-
-NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-RABAT = SiteFacts("site-rabat", "Africa/Casablanca")
-
-
-def details(**changes: Any) -> OfferingDetails:
-    body: dict[str, Any] = {
-        "site_id": "site-rabat",
-        "category": "mentoring",
-        "title": {"fr": "Mentorat", "en": "Mentoring"},
-        "description": {"fr": "Une heure avec un mentor", "en": "One hour with a mentor"},
-        "provider": {"name": "Réseau Entreprendre", "kind": "partner"},
-        "mode": "in_person",
-        "session_minutes": 60,
-        "seats_per_session": 1,
-        "availability": [{"weekday": 2, "opens": "09:00", "closes": "12:00"}],
-    }
-    return OfferingDetails.model_validate({**body, **changes})
 
 
 def test_a_time_zone_the_iana_database_does_not_know_is_refused_as_input() -> None:

@@ -8,7 +8,7 @@ import random
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -159,18 +159,35 @@ async def ids(client: httpx.AsyncClient, headers: dict[str, str], **params: Any)
     return {item["id"] for item in response.json()["items"]}
 
 
-def member_token(settings: KitSettings, member_id: str) -> dict[str, str]:
-    token = issue_token(settings, role=Role.MEMBER, member_id=member_id, person_id="p-1")
-    return {"Authorization": f"Bearer {token}"}
+@dataclass
+class Grid:
+    """The app's side (a client, its members projection, the loaded offerings) and community's (a publisher)."""
+
+    client: httpx.AsyncClient
+    settings: KitSettings
+    publisher: EventPublisher
+    members: KnownMembers
+    loaded: list[dict[str, Any]]
 
 
-async def test_member_eligibility_matches_a_brute_force_filter(
+@pytest.fixture
+def grid(
     app: FastAPI,
     client: httpx.AsyncClient,
     settings: KitSettings,
     publisher: EventPublisher,
     loaded: list[dict[str, Any]],
-) -> None:
+) -> Grid:
+    return Grid(client, settings, publisher, part(app, KnownMembers), loaded)
+
+
+def member_token(settings: KitSettings, member_id: str) -> dict[str, str]:
+    token = issue_token(settings, role=Role.MEMBER, member_id=member_id, person_id="p-1")
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_member_eligibility_matches_a_brute_force_filter(grid: Grid) -> None:
+    client, settings, publisher, loaded = grid.client, grid.settings, grid.publisher, grid.loaded
     members = {
         "m-startup": ("startup", "incubation"),
         "m-tpe": ("tpe", "acceleration"),
@@ -188,7 +205,7 @@ async def test_member_eligibility_matches_a_brute_force_filter(
         ]
     )
     await wait_for(
-        part(app, KnownMembers),
+        grid.members,
         {**{m: (k, s, False) for m, (k, s) in members.items()}, "m-gone": ("startup", "incubation", True)},
     )
     admin = auth(settings, Role.ADMIN)
@@ -230,16 +247,11 @@ async def test_member_eligibility_matches_a_brute_force_filter(
     assert await ids(client, member_token(settings, "m-startup")) == everyone
 
 
-async def test_stage_changes_refilter_and_stale_events_leave_the_newest_state(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    settings: KitSettings,
-    publisher: EventPublisher,
-    loaded: list[dict[str, Any]],
-) -> None:
+async def test_stage_changes_refilter_and_stale_events_leave_the_newest_state(grid: Grid) -> None:
+    client, settings, publisher, loaded = grid.client, grid.settings, grid.publisher, grid.loaded
     admin = auth(settings, Role.ADMIN)
     await publisher.publish(MEMBERS_TOPIC.name, registered("m-1", "startup", "incubation"))
-    await wait_for(part(app, KnownMembers), {"m-1": ("startup", "incubation", False)})
+    await wait_for(grid.members, {"m-1": ("startup", "incubation", False)})
     before = await ids(client, admin, member_id="m-1")
     assert before == expected(loaded, "startup", "incubation")
 
@@ -248,7 +260,7 @@ async def test_stage_changes_refilter_and_stale_events_leave_the_newest_state(
         return wrap(event, "m-1", sequence)
 
     await publisher.publish(MEMBERS_TOPIC.name, changed("acceleration", "incubation", 2))
-    await wait_for(part(app, KnownMembers), {"m-1": ("startup", "acceleration", False)})
+    await wait_for(grid.members, {"m-1": ("startup", "acceleration", False)})
     after = await ids(client, admin, member_id="m-1")
     assert after == expected(loaded, "startup", "acceleration")
     assert after != before
@@ -275,7 +287,5 @@ async def test_stage_changes_refilter_and_stale_events_leave_the_newest_state(
         headers=sentinel.kafka_headers(),
         partition=partition,
     )
-    await wait_for(
-        part(app, KnownMembers), {"m-sentinel": ("partner", "alumni", False), "m-1": ("tpe", "acceleration", False)}
-    )
+    await wait_for(grid.members, {"m-sentinel": ("partner", "alumni", False), "m-1": ("tpe", "acceleration", False)})
     assert await ids(client, admin, member_id="m-1") == expected(loaded, "tpe", "acceleration")

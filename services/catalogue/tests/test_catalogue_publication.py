@@ -7,31 +7,16 @@ events with the offering's full snapshot.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
+
+from catalogue_samples import NOW, RABAT, details
 
 import catalogue.domain.happened
 from catalogue.domain import offering as rules
-from catalogue.domain.offering import OfferingDetails, SiteFacts
 from catalogue.service_layer.publication import publication
 from parkgrid.contracts.catalogue import OfferingPublished, OfferingUpdated, OfferingWithdrawn
 
-NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-RABAT = SiteFacts("site-rabat", "Africa/Casablanca")
-DETAILS = OfferingDetails.model_validate(
-    {
-        "site_id": "site-rabat",
-        "category": "mentoring",
-        "title": {"fr": "Mentorat", "en": "Mentoring"},
-        "description": {"fr": "Une heure avec un mentor", "en": "One hour with a mentor"},
-        "provider": {"name": "Réseau Entreprendre", "kind": "partner"},
-        "mode": "in_person",
-        "session_minutes": 60,
-        "seats_per_session": 1,
-        "credits": 2,
-        "availability": [{"weekday": 2, "opens": "09:00", "closes": "12:00"}],
-    }
-)
+DETAILS = details(credits=2)
 
 
 def payload(status: str, **changes: Any) -> dict[str, Any]:
@@ -46,7 +31,7 @@ def payload(status: str, **changes: Any) -> dict[str, Any]:
         "mode": "in_person",
         "session_minutes": 60,
         "seats_per_session": 1,
-        "eligibility": {"member_kinds": [], "stages": []},
+        "eligibility": {"member_kinds": [], "stages": [], "cohorts": []},
         "credits": 2,
         "rules": {
             "min_notice_minutes": 0,

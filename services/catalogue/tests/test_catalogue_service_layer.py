@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from catalogue_samples import details
 
-from catalogue.domain.offering import OfferingDetails, OfferingRuleBroken, SiteFacts, WrongState
+from catalogue.domain.offering import OfferingRuleBroken, SiteFacts, WrongState
 from catalogue.service_layer.handlers import Catalogue, UnknownOffering
 from parkgrid.aggregates import InMemoryAggregateStore
 from parkgrid.contracts.catalogue import OfferingStatus
@@ -23,23 +24,6 @@ SITES = {
     "site-rabat": SiteFacts("site-rabat", "Africa/Casablanca"),
     "site-closed": SiteFacts("site-closed", "Africa/Casablanca", open=False),
 }
-
-
-def details(**changes: Any) -> OfferingDetails:
-    return OfferingDetails.model_validate(
-        {
-            "site_id": "site-rabat",
-            "category": "legal_clinic",
-            "title": {"fr": "Clinique juridique", "en": "Legal clinic"},
-            "description": {"fr": "Statuts", "en": "Articles"},
-            "provider": {"name": "Maître Bennani", "kind": "expert"},
-            "mode": "in_person",
-            "session_minutes": 30,
-            "seats_per_session": 1,
-            "availability": [{"weekday": 3, "opens": "14:00", "closes": "17:00"}],
-            **changes,
-        }
-    )
 
 
 @pytest.fixture
