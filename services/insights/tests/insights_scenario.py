@@ -43,6 +43,21 @@ def text(en: str) -> dict[str, str]:
 
 ACTOR = {"role": "front_desk", "subject": "staff-1"}
 
+Scope = tuple[date, date, datetime, str | None]
+"""(first day, last day, as of, site or None for the network): what the KPIs are asked for."""
+
+
+def kpi_scopes(now: datetime) -> list[Scope]:
+    """The scopes the KPIs are checked over: September, one site, a range past the scenario's
+    ends, as of moments inside it (events after them must not count)."""
+    return [
+        (date(2026, 9, 1), date(2026, 9, 30), now, None),
+        (date(2026, 9, 1), date(2026, 9, 30), now, "site-rabat"),
+        (date(2026, 8, 25), date(2026, 10, 10), now, "site-casa"),
+        (date(2026, 9, 1), date(2026, 9, 30), datetime(2026, 9, 12, tzinfo=UTC), None),
+        (date(2026, 9, 10), date(2026, 9, 20), datetime(2026, 9, 14, 12, tzinfo=UTC), "site-rabat"),
+    ]
+
 
 @dataclass
 class Scenario:

@@ -9,7 +9,7 @@ topics as the other services would, projected by the running service, asked over
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from insights_brute_force import assert_same, kpis
 from insights_fixtures import Sink, app, auth, client, consumer_named, eventually, publish, settings, smtp_sink
-from insights_scenario import build
+from insights_scenario import Scope, build, kpi_scopes
 
 from insights.adapters.projection import InsightsStore
 from insights.service_layer.rebuilt import rebuild_and_compare
@@ -26,19 +26,10 @@ from parkgrid.auth import Role
 
 __all__ = ["app", "client", "settings", "smtp_sink"]
 
-AS_OF_NOW = datetime.now(UTC)
-SCOPES = [
-    (date(2026, 9, 1), date(2026, 9, 30), AS_OF_NOW, None),
-    (date(2026, 9, 1), date(2026, 9, 30), AS_OF_NOW, "site-rabat"),
-    (date(2026, 8, 25), date(2026, 10, 10), AS_OF_NOW, "site-casa"),
-    (date(2026, 9, 1), date(2026, 9, 30), datetime(2026, 9, 12, tzinfo=UTC), None),
-    (date(2026, 9, 10), date(2026, 9, 20), datetime(2026, 9, 14, 12, tzinfo=UTC), "site-rabat"),
-]
+SCOPES = kpi_scopes(datetime.now(UTC))
 
 
-async def ask(
-    client: httpx.AsyncClient, headers: dict[str, str], scopes: list[tuple[date, date, datetime, str | None]] = SCOPES
-) -> list[dict[str, Any]]:
+async def ask(client: httpx.AsyncClient, headers: dict[str, str], scopes: list[Scope] = SCOPES) -> list[dict[str, Any]]:
     answers = []
     for first, last, as_of, site in scopes:
         params = {"from": first.isoformat(), "to": last.isoformat(), "as_of": as_of.isoformat()}

@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from insights_fixtures import app, auth, client, settings, smtp_sink
 from insights_scenario import build
@@ -22,11 +23,17 @@ __all__ = ["app", "client", "settings", "smtp_sink"]
 SEPTEMBER = {"from": "2026-09-01", "to": "2026-09-30"}
 
 
-async def test_kpis_as_json_csv_and_svg_for_staff_only_and_bad_ranges_refused(
-    app: FastAPI, client: httpx.AsyncClient, settings: InsightsSettings
-) -> None:
+@pytest.fixture
+async def september(app: FastAPI) -> None:
+    """The scenario's September recorded in the app's store, as if its consumers had read it."""
     store: InsightsStore = app.state.components[InsightsStore]
     await store.record_many(build().envelopes)
+
+
+@pytest.mark.usefixtures("september")
+async def test_kpis_as_json_csv_and_svg_for_staff_only_and_bad_ranges_refused(
+    client: httpx.AsyncClient, settings: InsightsSettings
+) -> None:
     admin = auth(settings, Role.ADMIN)
 
     assert (await client.get("/v1/kpis", params=SEPTEMBER)).status_code == 401
@@ -95,11 +102,10 @@ EDGE_INSTANTS = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "9999
 ROUTES = ["/v1/kpis", "/v1/kpis.csv", "/v1/kpis/bookings.svg"]
 
 
+@pytest.mark.usefixtures("september")
 async def test_a_front_desk_sees_the_kpis_of_its_own_sites_only(
-    app: FastAPI, client: httpx.AsyncClient, settings: InsightsSettings
+    client: httpx.AsyncClient, settings: InsightsSettings
 ) -> None:
-    store: InsightsStore = app.state.components[InsightsStore]
-    await store.record_many(build().envelopes)
     admin = auth(settings, Role.ADMIN)
     rabat_desk = auth(settings, Role.FRONT_DESK, sites=["site-rabat"])
     both_desk = auth(settings, Role.FRONT_DESK, sites=["site-rabat", "site-casa"])

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from insights_brute_force import assert_same, kpis
-from insights_scenario import build, local
+from insights_scenario import build, kpi_scopes, local
 
 from insights.domain import charts
 from insights.domain.facts import Fact
@@ -22,14 +22,7 @@ def facts_of(envelopes: list[Envelope]) -> list[Fact]:
     return [Fact(e.id, e.type, e.subject, e.sequence, e.time, e.data) for e in envelopes]
 
 
-SCOPES = [
-    (date(2026, 9, 1), date(2026, 9, 30), NOW, None),
-    (date(2026, 9, 1), date(2026, 9, 30), NOW, "site-rabat"),
-    (date(2026, 8, 25), date(2026, 10, 10), NOW, "site-casa"),
-    (date(2026, 9, 1), date(2026, 9, 30), datetime(2026, 9, 12, tzinfo=UTC), None),
-    (date(2026, 9, 10), date(2026, 9, 20), datetime(2026, 9, 14, 12, tzinfo=UTC), "site-rabat"),
-    (date(2026, 9, 3), date(2026, 9, 3), NOW, None),
-]
+SCOPES = [*kpi_scopes(NOW), (date(2026, 9, 3), date(2026, 9, 3), NOW, None)]
 
 
 @pytest.mark.parametrize(("first", "last", "as_of", "site"), SCOPES)
