@@ -24,17 +24,7 @@ def command_handler(reservations: Reservations, notify: Callable[[], None]) -> H
     async def handle(delivery: Delivery) -> None:
         event = delivery.event
         if isinstance(event, ReservationRequested):
-            await reservations.reserve(
-                ReservationRequest(
-                    request_id=event.request_id,
-                    requested_by=event.requested_by,
-                    reference_id=event.reference_id,
-                    site_id=event.site_id,
-                    requirement=event.requirement,
-                    time=event.time,
-                    member_id=event.member_id,
-                )
-            )
+            await reservations.reserve(ReservationRequest.of(event))
         elif isinstance(event, ReleaseRequested):
             await reservations.release(event.request_id)
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ from parkgrid.contracts.common import SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import (
     RefusalReason,
     Requester,
+    ReservationRequested,
     ReservationSnapshot,
     ReservationStatus,
     SiteSnapshot,
@@ -160,6 +161,11 @@ class ReservationRequest:
     time: TimeRange
     member_id: str | None = None
 
+    @classmethod
+    def of(cls, command: ReservationRequested) -> ReservationRequest:
+        """The request a `spaces.commands` message makes (its fields are the request's)."""
+        return cls(**{f.name: getattr(command, f.name) for f in fields(cls)})
+
 
 class Reservations:
     """Short-term reservations: the best-fitting free space, never two overlapping on one space."""
@@ -251,13 +257,7 @@ class Reservations:
     ) -> ReservationSnapshot:
         return ReservationSnapshot(
             reservation_id=request.request_id,
-            request_id=request.request_id,
-            requested_by=request.requested_by,
-            reference_id=request.reference_id,
-            site_id=request.site_id,
-            requirement=request.requirement,
-            time=request.time,
-            member_id=request.member_id,
+            **asdict(request),
             status=status,
             space_id=space.space_id if space else None,
             space_name=space.name if space else None,

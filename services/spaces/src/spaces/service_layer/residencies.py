@@ -12,7 +12,7 @@ between leaves a space held a little too long, never one allocated twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -94,16 +94,10 @@ class Residencies:
         if not await self.store.residency_calendars.take_days(space.space_id, space.site_id, Hold(rid, start, end)):
             raise ResidencyRefused(f"{space.name} is allocated on some of these days", conflict=True)
         snapshot = ResidencySnapshot(
-            residency_id=rid,
-            member_id=allocation.member_id,
-            site_id=allocation.site_id,
-            space_id=space.space_id,
+            **{**asdict(allocation), "space_id": space.space_id, "ends_on": ends_on},
             space_kind=space.kind,
             seats=space.capacity,
-            starts_on=allocation.starts_on,
-            ends_on=ends_on,
             status=ResidencyStatus.ACTIVE,
-            allocated_by=allocation.allocated_by,
         )
         state, happened = residency_begun(snapshot.model_dump(mode="json"))
         doc, new = await create_once(self.store.residencies, rid, state, publication(happened))

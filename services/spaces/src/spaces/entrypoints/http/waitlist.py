@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -45,7 +46,16 @@ async def entry_for(waitlist: Waitlist, entry_id: str, principal: Principal) -> 
     return in_scope(await waitlist.get(entry_id), principal, f"waitlist entry {entry_id}")
 
 
-async def stepped_out(waitlist: Waitlist, entry: Document, successor: Document | None) -> dict[str, object]:
+async def _answered(
+    waitlist: Waitlist,
+    entry_id: str,
+    principal: Principal,
+    step_out: Callable[[str, str | None], Awaitable[tuple[Document, Document | None]]],
+    reason: str | None,
+) -> dict[str, object]:
+    """The entry out of the line (declined or left, as `step_out` does), and the entry offered its office next."""
+    await entry_for(waitlist, entry_id, principal)
+    entry, successor = await step_out(entry_id, reason)
     return {
         "entry": entry_body(entry),
         "next_offered": None if successor is None else await placed(waitlist, successor),
@@ -131,8 +141,7 @@ async def decline_offer(
     entry_id: PathId, body: AnswerIn, principal: Caller, waitlist: WaitlistPart
 ) -> dict[str, object]:
     """The offer is declined (by the member or for them); the office goes to the next in line."""
-    await entry_for(waitlist, entry_id, principal)
-    return await stepped_out(waitlist, *await waitlist.decline(entry_id, body.reason))
+    return await _answered(waitlist, entry_id, principal, waitlist.decline, body.reason)
 
 
 @router.post("/office-waitlist/{entry_id}/leave", response_model=SteppedOut, responses=problems(403, 404, 409))
@@ -140,5 +149,4 @@ async def leave_waitlist(
     entry_id: PathId, body: AnswerIn, principal: Caller, waitlist: WaitlistPart
 ) -> dict[str, object]:
     """The organisation leaves the line; an office it was offered goes to the next in line."""
-    await entry_for(waitlist, entry_id, principal)
-    return await stepped_out(waitlist, *await waitlist.leave(entry_id, body.reason))
+    return await _answered(waitlist, entry_id, principal, waitlist.leave, body.reason)
