@@ -11,15 +11,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bookings_fakes import InMemoryLedger
 from bookings_support import a_booking
 
-from bookings.adapters.ledgers import entitlement_of
 from bookings.domain import booking as rules
 from bookings.domain.booking import Actor, Booking, MemberFacts
-from bookings.domain.entitlements import Entitlement
 from bookings.service_layer.ledger import Credits
 from bookings.service_layer.publication import publication
-from parkgrid.aggregates import InMemoryAggregateStore
 from parkgrid.consumer import Delivery
 from parkgrid.contracts.bookings import BookingConfirmed
 from parkgrid.events import IntegrationEvent, registry
@@ -29,23 +27,12 @@ MEMBER = MemberFacts("m-1", "Acme", "startup", "incubation", True, "site-test", 
 ALLOWANCE = 6  # incubation, mentoring, per quarter
 
 
-class FakeEntitlements:
-    """The ledger's store in memory, with the one query `Credits` makes of it."""
-
-    def __init__(self) -> None:
-        self.store = InMemoryAggregateStore(registry=registry, source="bookings", topic="bookings.entitlement")
-
-    async def of_member(self, member_id: str) -> list[Entitlement]:
-        docs = [d for d in self.store.documents.values() if d["member_id"] == member_id]
-        return [entitlement_of(d) for d in sorted(docs, key=lambda d: d["period_start"])]
-
-
 async def known(member_id: str) -> MemberFacts | None:
     return MEMBER if member_id == MEMBER.member_id else None
 
 
-def ledger() -> tuple[Credits, FakeEntitlements]:
-    entitlements = FakeEntitlements()
+def ledger() -> tuple[Credits, InMemoryLedger]:
+    entitlements = InMemoryLedger()
     return Credits(entitlements, known), entitlements
 
 

@@ -18,6 +18,7 @@ from pymongo import ASCENDING, DESCENDING
 from bookings.domain.booking import Actor, Booking
 from bookings.domain.slots import session_key
 from parkgrid import paging
+from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.outbox import MongoAggregateStore
@@ -50,22 +51,11 @@ def _before(query: Document, cursor: str | None) -> Document:
     return {"$and": [query, {"$or": [{LIST_KEY: {"$lt": moment}}, {LIST_KEY: moment, "_id": {"$lt": last_id}}]}]}
 
 
-class Bookings:
-    """The repository of bookings."""
+class BookingAggregates:
+    """Bookings read and written as `Booking`s over any `AggregateStore` (MongoDB's, or the kit's in-memory one)."""
 
-    def __init__(self, collection: Collection) -> None:
-        self.collection = collection
-        self.store = MongoAggregateStore(collection, registry=registry, source="bookings", topic="bookings.booking")
-
-    async def ensure_indexes(self) -> None:
-        await self.store.ensure_indexes()
-        for fields in (
-            [("member_id", ASCENDING), ("starts_at", ASCENDING)],
-            [("site_id", ASCENDING), ("starts_at", ASCENDING)],
-            [("status", ASCENDING), ("ends_at", ASCENDING)],
-            [("session_key", ASCENDING)],
-        ):
-            await self.collection.create_index(fields)
+    def __init__(self, store: AggregateStore) -> None:
+        self.store = store
 
     async def get(self, booking_id: str) -> tuple[Booking, int] | None:
         doc = await self.store.get(booking_id)
@@ -76,6 +66,25 @@ class Bookings:
 
     async def save(self, booking: Booking, expected_version: int, events: Sequence[IntegrationEvent]) -> int:
         return await self.store.update(booking.booking_id, expected_version, state_of(booking), events)
+
+
+class Bookings(BookingAggregates):
+    """The repository of bookings."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+        self.mongo = MongoAggregateStore(collection, registry=registry, source="bookings", topic="bookings.booking")
+        super().__init__(self.mongo)
+
+    async def ensure_indexes(self) -> None:
+        await self.mongo.ensure_indexes()
+        for fields in (
+            [("member_id", ASCENDING), ("starts_at", ASCENDING)],
+            [("site_id", ASCENDING), ("starts_at", ASCENDING)],
+            [("status", ASCENDING), ("ends_at", ASCENDING)],
+            [("session_key", ASCENDING)],
+        ):
+            await self.collection.create_index(fields)
 
     async def find(
         self,
@@ -183,4 +192,4 @@ def view(booking: Booking, version: int, **extra: Any) -> dict[str, Any]:
     return data
 
 
-__all__ = ["Bookings", "booking_of", "state_of", "view"]
+__all__ = ["BookingAggregates", "Bookings", "booking_of", "state_of", "view"]

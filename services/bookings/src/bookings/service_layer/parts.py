@@ -2,7 +2,9 @@
 
 The service layer is split by responsibility (commands, lifecycle, seating, saga, ledger,
 sweepers); each part takes this one object rather than six arguments, so a test can swap
-the clock for all of them at once (`BookingService.clock`).
+the clock for all of them at once (`BookingService.clock`). The stores are ports
+(`ports`, `adapters.guards`): the real adapters in `BookingService`, in-memory ones in the
+fast tests.
 """
 
 from __future__ import annotations
@@ -11,11 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bookings.adapters.bookings import Bookings
-from bookings.adapters.ledgers import Ledger, Waitlist
-from bookings.adapters.projections import Projections
-from bookings.adapters.sessions import Seats
+from bookings.adapters.guards import SeatGuards
 from bookings.domain.booking import Actor, Booking, InvalidBooking
+from bookings.service_layer.ports import BookingRecords, CreditsHeld, Known, WaitingLines
 from parkgrid.clock import utc_now
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.refusals import Refusal, Refused
@@ -33,11 +33,11 @@ class UnknownBooking(Refused):
 
 @dataclass
 class Parts:
-    bookings: Bookings
-    seats: Seats
-    waitlist: Waitlist
-    projections: Projections
-    ledger: Ledger
+    bookings: BookingRecords
+    seats: SeatGuards
+    waitlist: WaitingLines
+    projections: Known
+    ledger: CreditsHeld
     clock: Callable[[], datetime] = utc_now
     written: Callable[[], None] = field(default=lambda: None)  # wakes the outbox relay
     changed: Callable[[str], None] = field(default=lambda booking_id: None)  # wakes `Prefer: wait` requests

@@ -1,8 +1,8 @@
 """`BookingService`: the service layer's parts as one object, for the routes, consumers and tests.
 
 Each responsibility lives in its own module (`commands`, `lifecycle`, `seating`, `saga`,
-`ledger`, `sweepers`); this only builds them over one `Parts` and names their entry points,
-so the wiring (bootstrap) and the routes depend on one thing.
+`ledger`, `sweepers`); `BookingOffice` only builds them over one `Parts` and names their
+entry points, so the wiring (bootstrap) and the routes depend on one thing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bookings.adapters.projections import Projections
 from bookings.adapters.sessions import Seats
 from bookings.domain.booking import Booking
 from bookings.service_layer.commands import BookCommand, Booker, Outcome
-from bookings.service_layer.ledger import Credits
+from bookings.service_layer.ledger import Credits, Entitlements
 from bookings.service_layer.lifecycle import Lifecycle
 from bookings.service_layer.parts import Parts, UnknownBooking
 from bookings.service_layer.saga import Saga
@@ -28,7 +28,46 @@ from parkgrid.contracts.community import MemberSnapshot
 from parkgrid.contracts.spaces import SiteSnapshot
 
 
-class BookingService:
+class BookingOffice:
+    """The service layer over its ports: every command and consumer of bookings' write side.
+
+    It takes `Parts` (stores as ports) and the ledger's `Entitlements`, so the fast tests run
+    it whole on in-memory stores; `BookingService` is the same over the real adapters.
+    """
+
+    def __init__(self, parts: Parts, entitlements: Entitlements) -> None:
+        self.parts = parts
+        self.seating = Seating(parts)
+        self.lifecycle = Lifecycle(parts, self.seating)
+        self.commands = Booker(parts, self.seating, self.lifecycle)
+        self.saga = Saga(parts, self.seating, self.lifecycle)
+        self.credits = Credits(entitlements, parts.projections.member, parts.written)
+        self.sweepers = Sweepers(parts, self.seating)
+        # Entry points, by name.
+        self.book = self.commands.book
+        self.reschedule = self.commands.reschedule
+        self.cancel = self.lifecycle.cancel
+        self.check_in = self.lifecycle.check_in
+        self.promote = self.seating.promote
+        self.sweep = self.sweepers.sweep
+        self.reclaim_lost_seats = self.sweepers.reclaim_lost_seats
+        self.on_reservation = self.saga.on_reservation
+        self.on_booking_event = self.credits.on_booking_event
+        self.offering = parts.offering
+        self.get = parts.get
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.parts.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime]) -> None:
+        self.parts.clock = clock
+
+
+class BookingService(BookingOffice):
+    """`BookingOffice` over the real stores, which the views and the projections' consumers read too."""
+
     def __init__(
         self,
         *,
@@ -40,55 +79,14 @@ class BookingService:
         written: Callable[[], None] = lambda: None,
         changed: Callable[[str], None] = lambda booking_id: None,
     ) -> None:
-        self.parts = Parts(bookings, seats, waitlist, projections, ledger, written=written, changed=changed)
-        self.seating = Seating(self.parts)
-        self.lifecycle = Lifecycle(self.parts, self.seating)
-        self.commands = Booker(self.parts, self.seating, self.lifecycle)
-        self.saga = Saga(self.parts, self.seating, self.lifecycle)
-        self.credits = Credits(ledger, projections.member, written)
-        self.sweepers = Sweepers(self.parts, self.seating)
-        # Entry points, by name.
-        self.book = self.commands.book
-        self.reschedule = self.commands.reschedule
-        self.cancel = self.lifecycle.cancel
-        self.check_in = self.lifecycle.check_in
-        self.promote = self.seating.promote
-        self.sweep = self.sweepers.sweep
-        self.reclaim_lost_seats = self.sweepers.reclaim_lost_seats
-        self.on_reservation = self.saga.on_reservation
-        self.on_booking_event = self.credits.on_booking_event
-        self.offering = self.parts.offering
-        self.get = self.parts.get
-
-    # The stores, as the read side and the tests see them.
-
-    @property
-    def bookings(self) -> Bookings:
-        return self.parts.bookings
-
-    @property
-    def seats(self) -> Seats:
-        return self.parts.seats
-
-    @property
-    def waitlist(self) -> Waitlist:
-        return self.parts.waitlist
-
-    @property
-    def projections(self) -> Projections:
-        return self.parts.projections
-
-    @property
-    def ledger(self) -> Ledger:
-        return self.parts.ledger
-
-    @property
-    def clock(self) -> Callable[[], datetime]:
-        return self.parts.clock
-
-    @clock.setter
-    def clock(self, clock: Callable[[], datetime]) -> None:
-        self.parts.clock = clock
+        super().__init__(
+            Parts(bookings, seats, waitlist, projections, ledger, written=written, changed=changed), ledger
+        )
+        self.bookings = bookings
+        self.seats = seats
+        self.waitlist = waitlist
+        self.projections = projections
+        self.ledger = ledger
 
     # --- what bookings learns of the other contexts --------------------------------------
 
@@ -105,4 +103,4 @@ class BookingService:
             await self.projections.sites.apply(delivery.envelope, delivery.event)
 
 
-__all__ = ["BookCommand", "Booking", "BookingService", "Outcome", "UnknownBooking"]
+__all__ = ["BookCommand", "Booking", "BookingOffice", "BookingService", "Outcome", "UnknownBooking"]

@@ -1,0 +1,82 @@
+"""What the service layer needs of its stores, as ports: the adapters are one implementation,
+in-memory fakes (tests) another, so booking, cancelling and checking in are tested without
+a broker or a store. The seat guards' port is `adapters.guards.SeatGuards`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bookings.domain.booking import Booking, MemberFacts
+from bookings.domain.entitlements import Entitlement
+from parkgrid.aggregates import AggregateStore
+from parkgrid.contracts.catalogue import OfferingSnapshot
+from parkgrid.events import IntegrationEvent
+from parkgrid.store import Document
+
+
+class BookingRecords(Protocol):
+    """The bookings aggregate (`adapters.bookings.Bookings`), and the queries the commands and sweepers make."""
+
+    @property
+    def store(self) -> AggregateStore: ...
+
+    async def get(self, booking_id: str) -> tuple[Booking, int] | None: ...
+
+    async def add(self, booking: Booking, events: Sequence[IntegrationEvent]) -> int: ...
+
+    async def save(self, booking: Booking, expected_version: int, events: Sequence[IntegrationEvent]) -> int: ...
+
+    async def count_for_limit(
+        self, member_id: str, offering_id: str, first: datetime, last: datetime, statuses: Sequence[str]
+    ) -> int: ...
+
+    async def stored(self, booking_ids: Sequence[str]) -> set[str]: ...
+
+    async def due(
+        self, statuses: Sequence[str], ended_before: datetime, limit: int = 200
+    ) -> list[tuple[Booking, int]]: ...
+
+
+class WaitingLines(Protocol):
+    """Waitlist entries (`adapters.ledgers.Waitlist`): the aggregate and who waits for which session."""
+
+    @property
+    def store(self) -> AggregateStore: ...
+
+    async def get(self, entry_id: str) -> Document | None: ...
+
+    async def waiting(self, session_key: str) -> list[Document]: ...
+
+    async def sessions_waiting(self, limit: int = 100) -> list[str]: ...
+
+
+class CreditsHeld(Protocol):
+    """The entitlements a booking command checks its credits against (`adapters.ledgers.Ledger`)."""
+
+    async def get(self, entitlement_id: str) -> tuple[Entitlement, int] | None: ...
+
+
+class KnownOfferings(Protocol):
+    async def get(self, offering_id: str) -> OfferingSnapshot | None: ...
+
+
+class KnownZones(Protocol):
+    async def time_zone(self, site_id: str | None) -> str | None: ...
+
+
+class Known(Protocol):
+    """What bookings knows of the other contexts (`adapters.projections.Projections`)."""
+
+    @property
+    def offerings(self) -> KnownOfferings: ...
+
+    @property
+    def sites(self) -> KnownZones: ...
+
+    async def member(self, member_id: str) -> MemberFacts | None: ...
+
+
+__all__ = ["BookingRecords", "CreditsHeld", "Known", "KnownOfferings", "KnownZones", "WaitingLines"]

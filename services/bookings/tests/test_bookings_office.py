@@ -1,0 +1,147 @@
+"""Booking, cancelling and checking in through the service layer, on in-memory stores and guards.
+
+No broker, no store (`make test-unit`): the same `BookingOffice` as in production, over the
+fakes of `bookings_fakes`. What the real stores add (indexes, FerretDB, the 500-request race
+over HTTP) is covered by `test_bookings_api`, `test_bookings_lifecycle` and
+`test_bookings_concurrency`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from bookings_fakes import InMemoryOffice, KnownFacts
+from bookings_support import SITE, local, offering
+
+from bookings.domain.booking import Actor, MemberFacts, Unavailable
+from bookings.domain.slots import session_key
+from bookings.service_layer.commands import BookCommand
+from parkgrid.contracts.bookings import BookingStatus
+
+NOW = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+SESSION = local(NOW.date() + timedelta(days=3), 10)
+MENTORING = "off-mentoring"
+ROOM = "off-room"
+MEMBERS = [MemberFacts(f"m-{n}", f"Startup {n}", "startup", "incubation", True, SITE, (f"p-{n}",)) for n in range(12)]
+DESK = Actor("front_desk", "desk-1")
+
+
+def office(seats: int = 1) -> InMemoryOffice:
+    room = {"kind": "meeting_room", "seats": 2, "features": []}
+    known = KnownFacts(
+        [offering(MENTORING, seats_per_session=seats), offering(ROOM, space_requirement=room)],
+        MEMBERS,
+        {SITE: "Africa/Casablanca"},
+    )
+    return InMemoryOffice(known, NOW)
+
+
+def command(n: int, offering_id: str = MENTORING, **changes: object) -> BookCommand:
+    fields: dict[str, object] = {
+        "booking_id": f"b-{n}",
+        "offering_id": offering_id,
+        "member_id": f"m-{n}",
+        "person_id": None,
+        "starts_at": SESSION,
+        "party_size": 1,
+        "join_waitlist": False,
+        "actor": Actor("member", f"p-{n}"),
+    }
+    fields.update(changes)
+    return BookCommand(**fields)  # type: ignore[arg-type]
+
+
+async def taken(desk: InMemoryOffice, offering_id: str = MENTORING) -> int:
+    session = await desk.seats.sessions.get(session_key(offering_id, SESSION))
+    return 0 if session is None else int(session["taken"])
+
+
+async def test_a_booking_is_confirmed_at_once_and_a_retry_finds_it() -> None:
+    desk = office()
+    made = await desk.book(command(1))
+    assert made.booking is not None
+    assert (made.booking.status, made.booking.person_id, made.version) == (BookingStatus.CONFIRMED, "p-1", 1)
+    again = await desk.book(command(1))  # the same Idempotency-Key
+    assert (again.booking, again.version) == (made.booking, 1)
+    assert await taken(desk) == 1
+    assert await desk.published("b-1") == ["confirmed"]
+
+
+async def test_a_full_session_refuses_or_waitlists_and_a_cancellation_promotes() -> None:
+    desk = office()
+    await desk.book(command(1))
+    with pytest.raises(Unavailable, match="full"):
+        await desk.book(command(2))
+    waiting = await desk.book(command(3, join_waitlist=True))
+    assert waiting.entry is not None
+    assert (waiting.entry["position"], waiting.entry["status"]) == (1, "waiting")
+
+    cancelled, _ = await desk.cancel("b-1", Actor("member", "p-1"))
+    assert (cancelled.status, cancelled.late) == (BookingStatus.CANCELLED, False)
+    assert await desk.published("b-1") == ["confirmed", "cancelled"]
+    promoted, _ = await desk.get("b-3")
+    assert (promoted.status, promoted.waitlist_entry_id) == (BookingStatus.CONFIRMED, "wl-b-3")
+    assert await taken(desk) == 1
+    assert (await desk.waitlist.store.outbox("wl-b-3"))[-1]["envelope"]["type"].endswith(".promoted")
+
+
+async def test_a_member_books_a_session_once() -> None:
+    desk = office(seats=3)
+    await desk.book(command(1))
+    with pytest.raises(Unavailable, match="already has a booking"):
+        await desk.book(command(1, booking_id="b-1-again"))
+    assert await taken(desk) == 1
+
+
+async def test_racing_members_never_get_more_seats_than_there_are() -> None:
+    desk = office(seats=3)
+    outcomes = await asyncio.gather(*(desk.book(command(n)) for n in range(12)), return_exceptions=True)
+    booked = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(booked) == 3
+    assert all(isinstance(o, Unavailable) for o in outcomes if isinstance(o, BaseException))
+    assert await taken(desk) == 3
+
+
+async def test_a_late_cancellation_is_late_unless_staff_waive_it() -> None:
+    desk = office(seats=2)
+    await desk.book(command(1))
+    await desk.book(command(2))
+    desk.at(SESSION - timedelta(hours=2))
+    late, _ = await desk.cancel("b-1", Actor("member", "p-1"))
+    waived, _ = await desk.cancel("b-2", DESK, staff_override=True)
+    assert (late.late, waived.late) == (True, False)
+    with pytest.raises(Unavailable, match="cannot be cancelled"):
+        await desk.cancel("b-1", Actor("member", "p-1"))
+    assert await taken(desk) == 0
+
+
+async def test_cancelling_a_booking_waiting_for_its_room_releases_the_request() -> None:
+    desk = office()
+    pending = await desk.book(command(1, ROOM))
+    assert pending.booking is not None
+    assert pending.booking.status == BookingStatus.PENDING
+    await desk.cancel("b-1", Actor("member", "p-1"))
+    outbox = await desk.bookings.memory.outbox("b-1")
+    assert [(e["topic"], e["envelope"]["type"].rsplit(".", 1)[-1]) for e in outbox] == [
+        ("bookings.booking", "requested"),
+        ("spaces.commands", "requested"),
+        ("bookings.booking", "cancelled"),
+        ("spaces.commands", "release_requested"),
+    ]
+    assert await taken(desk, ROOM) == 0
+
+
+async def test_check_in_opens_two_hours_before_and_happens_once() -> None:
+    desk = office()
+    await desk.book(command(1))
+    with pytest.raises(Unavailable, match="check-in opens"):
+        await desk.check_in("b-1", DESK)
+    desk.at(SESSION - timedelta(minutes=30))
+    checked, version = await desk.check_in("b-1", DESK)
+    again, same = await desk.check_in("b-1", DESK)
+    assert (checked.status, again.status, version, same) == (BookingStatus.CHECKED_IN, BookingStatus.CHECKED_IN, 2, 2)
+    assert await desk.published("b-1") == ["confirmed", "checked_in"]
+    with pytest.raises(Unavailable, match="cannot be cancelled"):
+        await desk.cancel("b-1", DESK)
