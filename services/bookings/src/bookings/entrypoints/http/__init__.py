@@ -1,6 +1,7 @@
 """The bookings HTTP API under /v1, one router per feature (routes agreed with the other contexts).
 
-- `bookings`: book, see, list, cancel, reschedule, check in;
+- `bookings`: book, cancel, reschedule, check in;
+- `booking_reads`: a booking, and the bookings the caller sees;
 - `slots`: an offering's bookable sessions;
 - `sites`: a site's day for its front desk;
 - `members`: a member organisation's entitlements and history;
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bookings.entrypoints.http import bookings, calendar, members, sites, slots, waitlist
+from bookings.entrypoints.http import booking_reads, bookings, calendar, members, sites, slots, waitlist
 
 routers: list[APIRouter] = [
     slots.router,
     bookings.router,
+    booking_reads.router,
     sites.router,
     members.router,
     calendar.router,

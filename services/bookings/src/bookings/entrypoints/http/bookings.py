@@ -1,4 +1,4 @@
-"""Booking commands and reads: book, see, list, cancel, reschedule, check in.
+"""Booking commands: book, cancel, reschedule, check in (the reads are `booking_reads`).
 
 `POST` honours `Idempotency-Key` (the booking id derives from it). A booking that waits
 for its space answers 202 with its Location; `Prefer: wait=N` holds the answer up to N
@@ -13,40 +13,26 @@ import time as clock
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Response
 from pydantic import Field
 
-from bookings import views
 from bookings.adapters.bookings import view
 from bookings.adapters.ledgers import entry_view
-from bookings.entrypoints.http.common import (
-    MAX_LIMIT,
-    Changes,
-    Service,
-    actor_of,
-    bookings_seen,
-    may_act_on,
-    may_name_member,
-    may_see,
-    self_booking_limit,
-    site_of_member,
-)
+from bookings.entrypoints.http.common import Changes, Service, actor_of, may_act_on, self_booking_limit, site_of_member
 from bookings.service_layer.changes import BookingChanges
 from bookings.service_layer.commands import BookCommand, Outcome
 from bookings.service_layer.service import BookingService
-from parkgrid.api.bookings import BookingPage, BookingRead, WaitlistPlaceRead
+from parkgrid.api.bookings import BookingRead, WaitlistPlaceRead
 from parkgrid.auth import Role
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.common import Id
-from parkgrid.http.access import CallerOrService, Scope, Scoped, Staff, acts_for
+from parkgrid.http.access import CallerOrService, Scope, Staff, acts_for
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
 from parkgrid.http.problems import Forbidden, problems
-from parkgrid.inputs import DayOrInstant, Instant, Text
+from parkgrid.inputs import Instant, Text
 
 MAX_WAIT = 30.0
-FROM = "Sessions starting at or after this instant (a date: its midnight, UTC)."
-TO = "Sessions starting before this instant (a date: its midnight, UTC)."
 PENDING: dict[int | str, dict[str, Any]] = {202: {"model": BookingRead, "description": "Pending: its space is sought."}}
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
@@ -153,42 +139,6 @@ async def book(
         actor=actor_of(principal),
     )
     return await reply(await service.book(command))
-
-
-@router.get("/bookings/{booking_id}", response_model=BookingRead, responses=problems(403, 404))
-async def get_booking(booking_id: str, response: Response, principal: CallerOrService, service: Service) -> Any:
-    booking, version = await service.get(booking_id)
-    await may_see(service, principal, booking)
-    response.headers["ETag"] = f'"{version}"'
-    return view(booking, version)
-
-
-@router.get("/bookings", response_model=BookingPage, responses=problems(403, 404))
-async def list_bookings(
-    scope: Scoped,
-    principal: CallerOrService,
-    service: Service,
-    member_id: str | None = None,
-    status: BookingStatus | None = None,
-    first: Annotated[DayOrInstant | None, Query(alias="from", description=FROM)] = None,
-    last: Annotated[DayOrInstant | None, Query(alias="to", description=TO)] = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-) -> Any:
-    """Bookings the caller sees (members: their organisation's; front desk: those at their sites),
-    of one member organisation if `member_id` is given (front desk: one of their sites' members)."""
-    if member_id is not None:
-        await may_name_member(service, principal, member_id)
-    return await views.booking_page(
-        service,
-        member_id=member_id,
-        statuses=[status.value] if status else None,
-        first=views.moment(first),
-        last=views.moment(last),
-        limit=limit,
-        cursor=cursor,
-        within=await bookings_seen(service, scope),
-    )
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingRead, responses=problems(403, 404, 409))
