@@ -132,12 +132,13 @@ def test_entitlements_consume_once_and_restore_once() -> None:
     assert credits.grant("m-1", "alumni", "mentoring", date(2026, 11, 27)) is None
 
 
-def test_icalendar_lists_the_zone_changes_and_local_times() -> None:
+def _around_ramadan(summary: str) -> list[ical.CalendarEntry]:
+    """09:00 sessions on the Thursdays before (+01) and during (+00) Ramadan 2027."""
     zone = ZoneInfo(ZONE)
-    entries = [
+    return [
         ical.CalendarEntry(
             uid=f"b-{day}@parkgrid",
-            summary="Mentorat; stratégie, plan",
+            summary=summary,
             starts_at=datetime(2027, 2, day, 9, 0, tzinfo=zone),
             ends_at=datetime(2027, 2, day, 10, 0, tzinfo=zone),
             time_zone=ZONE,
@@ -146,6 +147,10 @@ def test_icalendar_lists_the_zone_changes_and_local_times() -> None:
         )
         for day in (4, 11)
     ]
+
+
+def test_icalendar_lists_the_zone_changes_and_local_times() -> None:
+    entries = _around_ramadan("Mentorat; stratégie, plan")
     text = ical.render("ParkGrid " + "x" * 100, entries, NOW)
     assert text.startswith("BEGIN:VCALENDAR\r\n")
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
@@ -156,19 +161,7 @@ def test_icalendar_lists_the_zone_changes_and_local_times() -> None:
 
 
 def test_the_feed_parses_with_icalendar_and_keeps_local_times_across_the_ramadan_change() -> None:
-    zone = ZoneInfo(ZONE)
-    entries = [
-        ical.CalendarEntry(
-            uid=f"b-{day}@parkgrid",
-            summary="Mentorat",
-            starts_at=datetime(2027, 2, day, 9, 0, tzinfo=zone),
-            ends_at=datetime(2027, 2, day, 10, 0, tzinfo=zone),
-            time_zone=ZONE,
-            status="CONFIRMED",
-            sequence=0,
-        )
-        for day in (4, 11)
-    ]
+    entries = _around_ramadan("Mentorat")
     calendar = icalendar.Calendar.from_ical(ical.render("ParkGrid", entries, NOW))
     starts = sorted(event.decoded("DTSTART") for event in calendar.walk("VEVENT"))
     assert [(s.hour, s.minute) for s in starts] == [(9, 0), (9, 0)]  # 09:00 on the wall both weeks

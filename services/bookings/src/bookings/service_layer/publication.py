@@ -7,17 +7,10 @@ events (`domain.happened`) may change shape; these mappings keep the contracts a
 
 from __future__ import annotations
 
-from bookings.domain.happened import (
-    BookingCalledOff,
-    BookingOpened,
-    BookingSecured,
-    BookingTurnedDown,
-    MemberArrived,
-    SessionAttended,
-    SessionMissed,
-    SpaceGivenUp,
-    SpaceSought,
-)
+from typing import Any
+
+from bookings.domain import happened
+from bookings.domain.booking import Booking
 from parkgrid.contracts.bookings import (
     BookingCancelled,
     BookingCheckedIn,
@@ -38,23 +31,30 @@ DETAIL_LENGTH = 500
 """The longest reason or detail a contract carries."""
 
 
-@publication.maps(BookingOpened)
-def _requested(event: BookingOpened) -> list[IntegrationEvent]:
+def _addressed(booking: Booking, request_id: str) -> dict[str, Any]:
+    """What every command of bookings to spaces says: which request, whose, for which booking, where."""
+    assert booking.site_id is not None
+    return {
+        "request_id": request_id,
+        "requested_by": Requester.BOOKINGS,
+        "reference_id": booking.booking_id,
+        "site_id": booking.site_id,
+    }
+
+
+@publication.maps(happened.BookingOpened)
+def _requested(event: happened.BookingOpened) -> list[IntegrationEvent]:
     return [BookingRequested(**event.booking.snapshot())]
 
 
-@publication.maps(SpaceSought)
-def _reservation(event: SpaceSought) -> list[IntegrationEvent]:
+@publication.maps(happened.SpaceSought)
+def _reservation(event: happened.SpaceSought) -> list[IntegrationEvent]:
     booking = event.booking
     assert booking.requirement is not None
-    assert booking.site_id is not None
     assert booking.reservation_request_id is not None
     return [
         ReservationRequested(
-            request_id=booking.reservation_request_id,
-            requested_by=Requester.BOOKINGS,
-            reference_id=booking.booking_id,
-            site_id=booking.site_id,
+            **_addressed(booking, booking.reservation_request_id),
             requirement=SpaceRequirement.model_validate(booking.requirement),
             time=TimeRange(starts_at=booking.starts_at, ends_at=booking.ends_at),
             member_id=booking.member_id,
@@ -62,19 +62,19 @@ def _reservation(event: SpaceSought) -> list[IntegrationEvent]:
     ]
 
 
-@publication.maps(BookingSecured)
-def _confirmed(event: BookingSecured) -> list[IntegrationEvent]:
+@publication.maps(happened.BookingSecured)
+def _confirmed(event: happened.BookingSecured) -> list[IntegrationEvent]:
     return [BookingConfirmed(**event.booking.snapshot(), confirmed_at=event.booking.confirmed_at)]
 
 
-@publication.maps(BookingTurnedDown)
-def _rejected(event: BookingTurnedDown) -> list[IntegrationEvent]:
+@publication.maps(happened.BookingTurnedDown)
+def _rejected(event: happened.BookingTurnedDown) -> list[IntegrationEvent]:
     booking = event.booking
     return [BookingRejected(**booking.snapshot(), reason=booking.reason, detail=event.detail[:DETAIL_LENGTH])]
 
 
-@publication.maps(BookingCalledOff)
-def _cancelled(event: BookingCalledOff) -> list[IntegrationEvent]:
+@publication.maps(happened.BookingCalledOff)
+def _cancelled(event: happened.BookingCalledOff) -> list[IntegrationEvent]:
     booking = event.booking
     return [
         BookingCancelled(
@@ -86,36 +86,26 @@ def _cancelled(event: BookingCalledOff) -> list[IntegrationEvent]:
     ]
 
 
-@publication.maps(SpaceGivenUp)
-def _release(event: SpaceGivenUp) -> list[IntegrationEvent]:
-    booking = event.booking
-    assert booking.site_id is not None
-    return [
-        ReleaseRequested(
-            request_id=event.request_id,
-            requested_by=Requester.BOOKINGS,
-            reference_id=booking.booking_id,
-            site_id=booking.site_id,
-            reason=event.reason[:DETAIL_LENGTH],
-        )
-    ]
+@publication.maps(happened.SpaceGivenUp)
+def _release(event: happened.SpaceGivenUp) -> list[IntegrationEvent]:
+    return [ReleaseRequested(**_addressed(event.booking, event.request_id), reason=event.reason[:DETAIL_LENGTH])]
 
 
-@publication.maps(MemberArrived)
-def _checked_in(event: MemberArrived) -> list[IntegrationEvent]:
+@publication.maps(happened.MemberArrived)
+def _checked_in(event: happened.MemberArrived) -> list[IntegrationEvent]:
     booking = event.booking
     return [
         BookingCheckedIn(**booking.snapshot(), checked_in_at=booking.checked_in_at, checked_in_by=event.by.as_dict())
     ]
 
 
-@publication.maps(SessionAttended)
-def _completed(event: SessionAttended) -> list[IntegrationEvent]:
+@publication.maps(happened.SessionAttended)
+def _completed(event: happened.SessionAttended) -> list[IntegrationEvent]:
     return [BookingCompleted(**event.booking.snapshot())]
 
 
-@publication.maps(SessionMissed)
-def _no_show(event: SessionMissed) -> list[IntegrationEvent]:
+@publication.maps(happened.SessionMissed)
+def _no_show(event: happened.SessionMissed) -> list[IntegrationEvent]:
     return [BookingNoShow(**event.booking.snapshot())]
 
 
