@@ -14,7 +14,15 @@ from bookings.domain import booking as rules
 from bookings.domain import calendar as ical
 from bookings.domain import entitlements as credits
 from bookings.domain.booking import Actor, Booking, InvalidBooking, Unavailable
-from bookings.domain.happened import BookingCalledOff, BookingOpened, SpaceGivenUp, SpaceSought
+from bookings.domain.happened import (
+    BookingCalledOff,
+    BookingOpened,
+    CreditsGivenBack,
+    CreditsGranted,
+    CreditsUsed,
+    SpaceGivenUp,
+    SpaceSought,
+)
 from bookings.domain.slots import local_sessions, session_at, session_key, sessions_between
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import Period
@@ -121,14 +129,18 @@ def test_entitlements_consume_once_and_restore_once() -> None:
     granted = credits.grant("m-1", "incubation", "mentoring", date(2026, 11, 27))
     assert granted is not None
     assert (granted.period_start, granted.allowance) == (date(2026, 10, 1), 6)
-    used = credits.consume(granted, "b-1", 2)
-    assert used is not None
+    consumed = credits.consume(granted, "b-1", 2)
+    assert consumed is not None
+    used, happened = consumed
+    assert happened == [CreditsUsed(used, "b-1", 2)]
     assert credits.consume(used, "b-1", 2) is None
     assert (used.used, used.remaining) == (2, 4)
     restored = credits.restore(used, "b-1")
     assert restored is not None
-    assert restored[0].remaining == 6
-    assert credits.restore(restored[0], "b-1") is None
+    back, happened = restored
+    assert (back.remaining, happened) == (6, [CreditsGivenBack(back, "b-1", 2)])
+    assert credits.restore(back, "b-1") is None
+    assert credits.opened(granted, "incubation") == CreditsGranted(granted, "incubation allowance for mentoring")
     assert credits.grant("m-1", "alumni", "mentoring", date(2026, 11, 27)) is None
 
 

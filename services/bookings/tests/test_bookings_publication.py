@@ -6,13 +6,15 @@ recorded domain events, so a mapping that drifts from the contract fails here (n
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bookings_support import SITE, a_booking
 
 import bookings.domain.happened
 from bookings.domain import booking as rules
+from bookings.domain import entitlements as credits
 from bookings.domain.booking import Actor
+from bookings.domain.entitlements import Entitlement
 from bookings.service_layer.publication import publication
 from bookings.service_layer.saga import answer
 from parkgrid.contracts import bookings as contract
@@ -114,3 +116,35 @@ def test_checking_in_and_settling_publish_what_they_always_did() -> None:
     assert dumped(publication(attended)) == dumped([contract.BookingCompleted(**done.snapshot())])
     missed, no_show = rules.settle(confirmed, NOW + timedelta(hours=3))
     assert dumped(publication(no_show)) == dumped([contract.BookingNoShow(**missed.snapshot())])
+
+
+def test_the_ledger_publishes_what_it_always_did() -> None:
+    granted = credits.grant("m-1", "incubation", "mentoring", NOW.date())
+    assert granted is not None
+    consumed = credits.consume(granted, "b-1", 2)
+    assert consumed is not None
+    used, using = consumed
+    restored = credits.restore(used, "b-1")
+    assert restored is not None
+    back, giving_back = restored
+
+    def fields(entitlement: Entitlement) -> dict[str, object]:
+        return {
+            "entitlement_id": "ent-m-1-mentoring-2026-10-01",
+            "member_id": "m-1",
+            "category": "mentoring",
+            "period_start": date(2026, 10, 1),
+            "period_end": date(2026, 12, 31),
+            "allowance": 6,
+            "used": entitlement.used,
+            "remaining": entitlement.remaining,
+        }
+
+    assert dumped(publication([credits.opened(granted, "incubation"), *using, *giving_back])) == dumped(
+        [
+            contract.EntitlementGranted(**fields(granted), reason="incubation allowance for mentoring"),
+            contract.EntitlementConsumed(**fields(used), booking_id="b-1", amount=2),
+            contract.EntitlementRestored(**fields(back), booking_id="b-1", amount=2),
+        ]
+    )
+    assert (used.used, back.used) == (2, 0)

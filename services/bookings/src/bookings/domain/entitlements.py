@@ -3,7 +3,8 @@
 A confirmed booking of an offering that costs credits consumes them from the allowance of
 the period its session falls in; a timely cancellation gives them back; a late cancellation
 or a no-show does not. The ledger is derived from booking events only, so it can be
-dropped and rebuilt from the topic.
+dropped and rebuilt from the topic. Each change returns the ledger after it and the domain
+events (`domain.happened`) that say what happened.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from bookings.domain.booking import period_of
+from bookings.domain.happened import CreditsGivenBack, CreditsGranted, CreditsUsed
 from parkgrid.contracts.catalogue import Period
+from parkgrid.domain import DomainEvent
 
 # stage -> category -> (credits, period)
 ALLOWANCES: dict[str, dict[str, tuple[int, Period]]] = {
@@ -75,16 +78,23 @@ def grant(member_id: str, stage: str, category: str, day: date) -> Entitlement |
     return Entitlement(entitlement_id(member_id, category, first), member_id, category, first, last, amount)
 
 
-def consume(entitlement: Entitlement, booking_id: str, amount: int) -> Entitlement | None:
+def opened(entitlement: Entitlement, stage: str) -> CreditsGranted:
+    """The fact of a newly granted allowance, recorded with its first use."""
+    return CreditsGranted(entitlement, f"{stage} allowance for {entitlement.category}")
+
+
+def consume(entitlement: Entitlement, booking_id: str, amount: int) -> tuple[Entitlement, list[DomainEvent]] | None:
     """The ledger after a booking used `amount`; None if it already did (a redelivered event)."""
     if entitlement.consumed_by(booking_id):
         return None
-    return replace(entitlement, consumed=(*entitlement.consumed, (booking_id, amount)))
+    after = replace(entitlement, consumed=(*entitlement.consumed, (booking_id, amount)))
+    return after, [CreditsUsed(after, booking_id, amount)]
 
 
-def restore(entitlement: Entitlement, booking_id: str) -> tuple[Entitlement, int] | None:
+def restore(entitlement: Entitlement, booking_id: str) -> tuple[Entitlement, list[DomainEvent]] | None:
     """The ledger after a timely cancellation gave back what the booking used; None if nothing to do."""
     amount = entitlement.consumed_by(booking_id)
     if not amount or booking_id in entitlement.restored:
         return None
-    return replace(entitlement, restored=(*entitlement.restored, booking_id)), amount
+    after = replace(entitlement, restored=(*entitlement.restored, booking_id))
+    return after, [CreditsGivenBack(after, booking_id, amount)]

@@ -1,8 +1,9 @@
-"""What happens to a booking, in bookings' own words (the domain events of `domain.booking`).
+"""What happens to a booking and to a member's credits, in bookings' own words.
 
-Each carries the booking as it stands after the fact, plus what else the fact needs (who
-did it, the state it left, a reason). None is published as is: `service_layer.publication`
-turns them into the public events of `bookings.booking` and the saga's commands to spaces.
+The domain events of `domain.booking` and `domain.entitlements`. Each carries the aggregate
+as it stands after the fact, plus what else the fact needs (who did it, the state it left,
+a reason). None is published as is: `service_layer.publication` turns them into the public
+events of `bookings.booking` and `bookings.entitlement`, and the saga's commands to spaces.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from parkgrid.domain import DomainEvent
 
 if TYPE_CHECKING:
     from bookings.domain.booking import Actor, Booking
+    from bookings.domain.entitlements import Entitlement
 
 
 @dataclass(frozen=True)
@@ -84,3 +86,29 @@ class SessionMissed(DomainEvent):
     """The member never came: not checked in by the end plus the grace period (no-show)."""
 
     booking: Booking
+
+
+@dataclass(frozen=True)
+class CreditsGranted(DomainEvent):
+    """A member's allowance of a category for a period opened (with its first use)."""
+
+    entitlement: Entitlement
+    reason: str
+
+
+@dataclass(frozen=True)
+class CreditsUsed(DomainEvent):
+    """A confirmed booking used `amount` credits of the allowance."""
+
+    entitlement: Entitlement
+    booking_id: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class CreditsGivenBack(DomainEvent):
+    """A timely cancellation gave back the `amount` its booking used."""
+
+    entitlement: Entitlement
+    booking_id: str
+    amount: int

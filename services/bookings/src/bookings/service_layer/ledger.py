@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from bookings.adapters.ledgers import entitlement_of, entitlement_state
 from bookings.domain import booking as rules
 from bookings.domain import entitlements as credits
 from bookings.domain.booking import MemberFacts
+from bookings.service_layer.publication import publication
 from parkgrid.aggregates import AggregateStore, Decision, change
 from parkgrid.consumer import Delivery
-from parkgrid.contracts.bookings import (
-    BookingCancelled,
-    BookingConfirmed,
-    EntitlementConsumed,
-    EntitlementGranted,
-    EntitlementRestored,
-)
+from parkgrid.contracts.bookings import BookingCancelled, BookingConfirmed
+from parkgrid.domain import DomainEvent
 from parkgrid.outbox import AlreadyExists
 from parkgrid.store import Document
 
@@ -69,23 +65,18 @@ class Credits:
             return
         store = self.entitlements.store
         if await store.get(granted.entitlement_id) is None:
-            after = credits.consume(granted, booking_id, amount)
-            if after is None:
+            used = credits.consume(granted, booking_id, amount)
+            if used is None:
                 return
-            grant = EntitlementGranted(**_event_fields(granted), reason=f"{member.stage} allowance for {category}")
-            consumed = EntitlementConsumed(**_event_fields(after), booking_id=booking_id, amount=amount)
+            after, happened = used
+            events = publication([credits.opened(granted, member.stage), *happened])
             with contextlib.suppress(AlreadyExists):  # granted meanwhile: consume from what is there
-                await store.create(after.entitlement_id, entitlement_state(after), [grant, consumed])
+                await store.create(after.entitlement_id, entitlement_state(after), events)
                 self.written()
                 return
 
         def rule(doc: Document) -> Decision | None:
-            after = credits.consume(entitlement_of(doc), booking_id, amount)
-            if after is None:
-                return None
-            return entitlement_state(after), [
-                EntitlementConsumed(**_event_fields(after), booking_id=booking_id, amount=amount)
-            ]
+            return _decision(credits.consume(entitlement_of(doc), booking_id, amount))
 
         await change(store, granted.entitlement_id, rule, what="entitlement")
         self.written()
@@ -97,27 +88,16 @@ class Credits:
                 continue
 
             def rule(doc: Document) -> Decision | None:
-                done = credits.restore(entitlement_of(doc), booking_id)
-                if done is None:
-                    return None
-                after, amount = done
-                return entitlement_state(after), [
-                    EntitlementRestored(**_event_fields(after), booking_id=booking_id, amount=amount)
-                ]
+                return _decision(credits.restore(entitlement_of(doc), booking_id))
 
             await change(self.entitlements.store, entitlement.entitlement_id, rule, what="entitlement")
             self.written()
             return
 
 
-def _event_fields(entitlement: credits.Entitlement) -> dict[str, Any]:
-    return {
-        "entitlement_id": entitlement.entitlement_id,
-        "member_id": entitlement.member_id,
-        "category": entitlement.category,
-        "period_start": entitlement.period_start,
-        "period_end": entitlement.period_end,
-        "allowance": entitlement.allowance,
-        "used": entitlement.used,
-        "remaining": entitlement.remaining,
-    }
+def _decision(done: tuple[credits.Entitlement, list[DomainEvent]] | None) -> Decision | None:
+    """A ledger rule's answer as the store takes it: the new state and its public events."""
+    if done is None:
+        return None
+    after, happened = done
+    return entitlement_state(after), publication(happened)

@@ -1,8 +1,9 @@
-"""The one place bookings turns what happened to a booking into what it publishes.
+"""The one place bookings turns what happened to a booking or to credits into what it publishes.
 
-Facts go to `bookings.booking` as contract events built from the booking's snapshot; the
-saga's commands (`ReservationRequested`, `ReleaseRequested`) go to spaces. The domain's
-events (`domain.happened`) may change shape; these mappings keep the contracts as they are.
+Facts go to `bookings.booking` as contract events built from the booking's snapshot, and to
+`bookings.entitlement` from the ledger's entitlement; the saga's commands
+(`ReservationRequested`, `ReleaseRequested`) go to spaces. The domain's events
+(`domain.happened`) may change shape; these mappings keep the contracts as they are.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from bookings.domain import happened
 from bookings.domain.booking import Booking
+from bookings.domain.entitlements import Entitlement
 from parkgrid.contracts.bookings import (
     BookingCancelled,
     BookingCheckedIn,
@@ -19,6 +21,9 @@ from parkgrid.contracts.bookings import (
     BookingNoShow,
     BookingRejected,
     BookingRequested,
+    EntitlementConsumed,
+    EntitlementGranted,
+    EntitlementRestored,
 )
 from parkgrid.contracts.common import SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
@@ -107,6 +112,35 @@ def _completed(event: happened.SessionAttended) -> list[IntegrationEvent]:
 @publication.maps(happened.SessionMissed)
 def _no_show(event: happened.SessionMissed) -> list[IntegrationEvent]:
     return [BookingNoShow(**event.booking.snapshot())]
+
+
+def _ledger(entitlement: Entitlement) -> dict[str, Any]:
+    """An entitlement as every event of `bookings.entitlement` states it."""
+    return {
+        "entitlement_id": entitlement.entitlement_id,
+        "member_id": entitlement.member_id,
+        "category": entitlement.category,
+        "period_start": entitlement.period_start,
+        "period_end": entitlement.period_end,
+        "allowance": entitlement.allowance,
+        "used": entitlement.used,
+        "remaining": entitlement.remaining,
+    }
+
+
+@publication.maps(happened.CreditsGranted)
+def _granted(event: happened.CreditsGranted) -> list[IntegrationEvent]:
+    return [EntitlementGranted(**_ledger(event.entitlement), reason=event.reason)]
+
+
+@publication.maps(happened.CreditsUsed)
+def _consumed(event: happened.CreditsUsed) -> list[IntegrationEvent]:
+    return [EntitlementConsumed(**_ledger(event.entitlement), booking_id=event.booking_id, amount=event.amount)]
+
+
+@publication.maps(happened.CreditsGivenBack)
+def _restored(event: happened.CreditsGivenBack) -> list[IntegrationEvent]:
+    return [EntitlementRestored(**_ledger(event.entitlement), booking_id=event.booking_id, amount=event.amount)]
 
 
 __all__ = ["publication"]
