@@ -112,7 +112,7 @@ async def test_moving_a_residency_within_and_across_sites(
         ("office-2", "2027-06-30"),
     ]
     assert ended.json()["space_id"] == "office-2"
-    calendars = app.state.components[SpacesStore].residency_calendars.collection
+    calendars = app.state.components[SpacesStore].calendars.collection
     paris_calendar = await calendars.find_one({"_id": "paris-office"})
     assert paris_calendar["holds"] == []
     assert (await move({"space_id": "office-3", "moves_on": "2027-03-01"})).status_code == 409  # ended

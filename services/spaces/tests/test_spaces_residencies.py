@@ -43,7 +43,7 @@ async def test_two_staff_allocating_one_office_at_once(
     assert statuses == [201] + [409] * 9, [a.text for a in answers]
     winner = next(a.json() for a in answers if a.status_code == 201)
     assert (winner["starts_on"], winner["ends_on"]) == ("2026-12-01", "2028-05-31")  # 18 months
-    holds = await app.state.components[SpacesStore].residency_calendars.collection.find_one({"_id": "office-1"})
+    holds = await app.state.components[SpacesStore].calendars.collection.find_one({"_id": "office-1"})
     assert len(holds["holds"]) == 1
 
     # The day after the residency's last day is free; the last day is not.

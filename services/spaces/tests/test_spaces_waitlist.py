@@ -194,5 +194,5 @@ async def test_offers_and_joins_racing_each_other(
         "office-6",
     ]
     for space in ("office-4a", "office-4b", "office-6"):
-        calendar = await app.state.components[SpacesStore].residency_calendars.collection.find_one({"_id": space})
+        calendar = await app.state.components[SpacesStore].calendars.collection.find_one({"_id": space})
         assert len(calendar["holds"]) == 1, calendar

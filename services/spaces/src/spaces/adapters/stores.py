@@ -54,7 +54,7 @@ class SpacesStore:
         self.residencies = MongoAggregateStore(
             db["residencies"], registry=registry, source=SOURCE, topic="spaces.residency"
         )
-        self.residency_calendars = Calendars(db["residency_calendars"])
+        self.former_residency_calendars = db["residency_calendars"]
 
     @property
     def outbox_collections(self) -> list[Any]:
@@ -70,6 +70,7 @@ class SpacesStore:
             await aggregates.ensure_indexes()
         await self.spaces.collection.create_index([("site_id", ASCENDING)], name="site")
         await self.reservations.collection.create_index([("site_id", ASCENDING)], name="site")
+        await self.calendars.absorb(self.former_residency_calendars)
 
     async def site(self, site_id: str) -> tuple[Site, int] | None:
         doc = await self.sites.get(site_id)
@@ -132,8 +133,9 @@ class SpacesStore:
 class Calendars:
     """One document per space: `{_id: space_id, site_id, version, holds: [...]}`.
 
-    Reservations hold time ranges; residencies hold whole days (midnight UTC to the
-    midnight after the last day) on a calendar of their own.
+    Reservations hold time ranges; residencies (and office offers) hold whole days (midnight
+    UTC to the midnight after the last day, `residency: true`) on the same document, so a
+    reservation and a residency racing for one office are decided by one conditional write.
     """
 
     def __init__(self, collection: Collection) -> None:
@@ -152,7 +154,10 @@ class Calendars:
         return Calendar(
             space_id=space_id,
             version=doc["version"],
-            holds=[Hold(h["reservation_id"], _aware(h["starts_at"]), _aware(h["ends_at"])) for h in doc["holds"]],
+            holds=[
+                Hold(h["reservation_id"], _aware(h["starts_at"]), _aware(h["ends_at"]), bool(h.get("residency")))
+                for h in doc["holds"]
+            ],
             closed_before=_aware(doc["closed_before"]) if doc.get("closed_before") else None,
         )
 
@@ -186,29 +191,38 @@ class Calendars:
         """Append `hold` if the calendar is still as read; False if another writer got there first."""
         result = await self.collection.update_one(
             {"_id": calendar.space_id, "version": calendar.version},
-            {
-                "$push": {
-                    "holds": {
-                        "reservation_id": hold.reservation_id,
-                        "starts_at": hold.starts_at,
-                        "ends_at": hold.ends_at,
-                    }
-                },
-                "$set": {"version": calendar.version + 1},
-            },
+            {"$push": {"holds": _hold_doc(hold)}, "$set": {"version": calendar.version + 1}},
         )
         return result.matched_count == 1
 
     async def take_days(self, space_id: str, site_id: str, hold: Hold) -> bool:
-        """Hold `hold`'s days on the space (already held by it: done); False when someone else holds some of them."""
+        """Hold `hold`'s days on the space (already held by it: done); False when a residency, an
+        offer or a reservation holds some of them."""
         while True:
             calendar = await self.get(space_id, site_id)
             if calendar.held_by(hold.reservation_id) is not None:
                 return True
-            if not calendar.is_free(hold.starts_at, hold.ends_at):
+            if not calendar.days_free(hold.starts_at, hold.ends_at):
                 return False
             if await self.add_hold(calendar, hold):
                 return True
+
+    async def absorb(self, former: Collection) -> int:
+        """Move the holds of residencies' former calendars (a collection of their own, which
+        reservations never read) onto these; once per former calendar. How many moved."""
+        moved = 0
+        for doc in await former.find({"absorbed": {"$ne": True}}).to_list():
+            for h in doc["holds"]:
+                hold = Hold(h["reservation_id"], _aware(h["starts_at"]), _aware(h["ends_at"]), residency=True)
+                while True:
+                    calendar = await self.get(doc["_id"], doc["site_id"])
+                    if calendar.held_by(hold.reservation_id) is not None:
+                        break
+                    if await self.add_hold(calendar, hold):
+                        moved += 1
+                        break
+            await former.update_one({"_id": doc["_id"]}, {"$set": {"absorbed": True}})
+        return moved
 
     async def replace_hold(self, calendar: Calendar, hold: Hold) -> bool:
         """Change the range `hold.reservation_id` holds if the calendar is still as read."""
@@ -272,4 +286,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _hold_doc(hold: Hold) -> Document:
-    return {"reservation_id": hold.reservation_id, "starts_at": hold.starts_at, "ends_at": hold.ends_at}
+    doc: Document = {"reservation_id": hold.reservation_id, "starts_at": hold.starts_at, "ends_at": hold.ends_at}
+    if hold.residency:
+        doc["residency"] = True
+    return doc

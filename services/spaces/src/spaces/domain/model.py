@@ -137,11 +137,17 @@ class Space:
 
 @dataclass(frozen=True)
 class Hold:
-    """A range a reservation holds on a space's calendar."""
+    """A range held on a space's calendar: a reservation's, or a residency's whole days.
+
+    `reservation_id` is the holder's id (a reservation, or a residency's stay or offer).
+    Residencies and reservations hold on the same calendar, so one version-guarded write
+    decides between them; a residency's holds are never pruned (a handful per office).
+    """
 
     reservation_id: str
     starts_at: datetime
     ends_at: datetime
+    residency: bool = False
 
 
 @dataclass
@@ -178,9 +184,20 @@ class Calendar:
             if h.reservation_id != ignoring
         )
 
+    def days_free(self, starts_at: datetime, ends_at: datetime, *, ignoring: str | None = None) -> bool:
+        """No held range (reservation or residency, but `ignoring`'s own) overlaps [starts_at, ends_at).
+
+        The residencies' rule: unlike `is_free`, a range reaching before `closed_before` is not
+        refused for that: residency holds are never pruned, so between residencies it is exact;
+        what pruning forgot are reservations that ended, which days taken now cannot undo.
+        """
+        return all(
+            not (h.starts_at < ends_at and starts_at < h.ends_at) for h in self.holds if h.reservation_id != ignoring
+        )
+
     def past_holds(self, cut: datetime) -> list[Hold]:
-        """The holds that ended before `cut`: what pruning at `cut` removes."""
-        return [h for h in self.holds if h.ends_at < cut]
+        """The reservation holds that ended before `cut`: what pruning at `cut` removes."""
+        return [h for h in self.holds if h.ends_at < cut and not h.residency]
 
 
 def day_range(first_day: date, last_day: date) -> tuple[datetime, datetime]:

@@ -91,8 +91,10 @@ class Residencies:
             raise ResidencyRefused(wrong, "ends_on")
         rid = allocation.residency_id
         start, end = day_range(allocation.starts_on, ends_on)
-        if not await self.store.residency_calendars.take_days(space.space_id, space.site_id, Hold(rid, start, end)):
-            raise ResidencyRefused(f"{space.name} is allocated on some of these days", conflict=True)
+        if not await self.store.calendars.take_days(
+            space.space_id, space.site_id, Hold(rid, start, end, residency=True)
+        ):
+            raise ResidencyRefused(f"{space.name} is allocated or reserved on some of these days", conflict=True)
         snapshot = ResidencySnapshot(
             **{**asdict(allocation), "space_id": space.space_id, "ends_on": ends_on},
             space_kind=space.kind,
@@ -108,19 +110,21 @@ class Residencies:
     async def _hold_stay(self, stay: Stay) -> None:
         """Make the stay's space calendar hold exactly the stay's days (refused if taken)."""
         start, end = day_range(stay.first_day, stay.last_day)
-        calendars = self.store.residency_calendars
+        calendars = self.store.calendars
         while True:
             calendar = await calendars.get(stay.space_id, stay.site_id)
             held = calendar.held_by(stay.hold_id)
             if held is not None and (held.starts_at, held.ends_at) == (start, end):
                 return
-            if not calendar.is_free(start, end, ignoring=stay.hold_id):
-                raise ResidencyRefused("the space is allocated to someone else on some of these days", conflict=True)
-            if await calendars.replace_hold(calendar, Hold(stay.hold_id, start, end)):
+            if not calendar.days_free(start, end, ignoring=stay.hold_id):
+                raise ResidencyRefused(
+                    "the space is allocated to someone else or reserved on some of these days", conflict=True
+                )
+            if await calendars.replace_hold(calendar, Hold(stay.hold_id, start, end, residency=True)):
                 return
 
     async def _release_stay(self, stay: Stay) -> None:
-        await self.store.residency_calendars.remove_hold(stay.space_id, stay.site_id, stay.hold_id)
+        await self.store.calendars.remove_hold(stay.space_id, stay.site_id, stay.hold_id)
 
     async def extend(self, residency_id: str, ends_on: date) -> Document:
         while True:

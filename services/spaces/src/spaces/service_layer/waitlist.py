@@ -132,7 +132,7 @@ class Waitlist:
         if wrong is not None:
             raise WaitlistRefused(wrong, "ends_on")
         start, end = day_range(offering.starts_on, ends_on)
-        calendars = self.store.residency_calendars
+        calendars = self.store.calendars
         while True:
             line = await self.waitlist.line(offering.site_id, seats)
             first = next_in_line(ticket_of(d) for d in line)
@@ -144,7 +144,7 @@ class Waitlist:
                 await self._close(entry, WaitlistStatus.LEFT, "the member organisation left the programme")
                 continue
             rid = residency_id_for(entry["entry_id"])
-            if not await calendars.take_days(office.space_id, office.site_id, Hold(rid, start, end)):
+            if not await calendars.take_days(office.space_id, office.site_id, Hold(rid, start, end, residency=True)):
                 raise WaitlistRefused(f"{office.name} is allocated on some of these days", conflict=True)
             offer = OfficeOffer(
                 space_id=office.space_id,
@@ -257,7 +257,7 @@ class Waitlist:
         """Free the days an offer held for an entry that can no longer accept it."""
         if entry.get("offer") and entry["status"] in (WaitlistStatus.DECLINED, WaitlistStatus.LEFT):
             offer = OfficeOffer.model_validate(entry["offer"])
-            await self.store.residency_calendars.remove_hold(offer.space_id, entry["site_id"], offer.residency_id)
+            await self.store.calendars.remove_hold(offer.space_id, entry["site_id"], offer.residency_id)
 
     async def _entry(self, entry_id: str) -> Document:
         entry = await self.get(entry_id)
