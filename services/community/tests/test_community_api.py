@@ -3,10 +3,11 @@ events without a venue, registrations and tickets, bad input, roles, published e
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from community_support import SITE, bearer, created, event_body, member_body, member_token, read_topic, text
+from community_support import SITE, STARTS, bearer, created, event_body, member_body, member_token, read_topic, text
 
 from community.bootstrap import Community
 from parkgrid.settings import KitSettings
@@ -160,12 +161,17 @@ async def test_registration_ticket_and_check_in(
         await client.post("/v1/events/cevt-1/check-ins", json={"token": token}, headers=member_a)
     ).status_code == 403
 
+    # Days before the event, the door is not open yet.
+    early = await client.post("/v1/events/cevt-1/check-ins", json={"token": token}, headers=desk)
+    assert early.status_code == 409, early.text
+    assert early.json()["detail"] == "check-in opens at 12/01/2027 09:00"
+    community.registrations.clock = lambda: datetime.fromisoformat(STARTS) - timedelta(minutes=20)
     first = await client.post("/v1/events/cevt-1/check-ins", json={"token": token}, headers=desk)
     assert first.status_code == 200, first.text
     assert first.json()["status"] == "checked_in"
     second = await client.post("/v1/events/cevt-1/check-ins", json={"token": token}, headers=desk)
-    assert second.status_code == 200
-    assert second.json()["checked_in_at"] == first.json()["checked_in_at"]
+    assert second.status_code == 409
+    assert second.json()["detail"] == "already checked in at 09:40"
     assert (
         await client.post(f"/v1/registrations/{mine['registration_id']}/cancel", headers=member_a)
     ).status_code == 409

@@ -194,7 +194,7 @@ async def test_reconciler_finishes_what_a_crash_left(
     seats = community.store.seats
     # The seat is given up and the next in line seated, but the process dies before telling them.
     await seats.release("cevt-crash", f"{first['registration_id']}:1")
-    assert await seats.move_head("cevt-crash") == f"{second['registration_id']}:1"
+    assert await seats.move_head("cevt-crash", community.registrations.clock()) == f"{second['registration_id']}:1"
     # And a registration is written, its seat not yet decided, when the process dies.
     registration, _ = await community.registrations.get(second["registration_id"])
     stray = registration.model_copy(

@@ -14,10 +14,11 @@ from community.domain import members as rules
 from community.domain import registrations as lifecycle
 from community.domain.events import Seats, WrongState
 from community.domain.members import MemberRuleBroken
-from parkgrid.contracts.common import Actor, MemberKind, Mode, ProgrammeStage
+from parkgrid.contracts.common import Actor, Eligibility, LocalizedText, MemberKind, Mode, ProgrammeStage
 from parkgrid.contracts.community import CommunityEventStatus, Person, RegistrationStatus
 
 NONE = Seats()
+DOOR = lifecycle.Door(START - timedelta(hours=1), TIME.ends_at, "Africa/Casablanca")
 
 
 def test_a_member_is_registered_with_its_planned_end() -> None:
@@ -124,8 +125,42 @@ def test_cancel_releases_what_is_held_and_what_was_asked() -> None:
 
 
 def test_audience() -> None:
-    assert saga.refusal_for_audience(event(), MemberKind.STARTUP, ProgrammeStage.ALUMNI, "Org") is None
-    assert "tpe" in (saga.refusal_for_audience(event(), MemberKind.TPE, ProgrammeStage.ALUMNI, "Org") or "")
+    assert saga.refusal_for_audience(event(), MemberKind.STARTUP, ProgrammeStage.ALUMNI, None, "Org") is None
+    assert "tpe" in (saga.refusal_for_audience(event(), MemberKind.TPE, ProgrammeStage.ALUMNI, None, "Org") or "")
+
+
+def test_the_audience_may_name_cohorts() -> None:
+    """The kit's one eligibility rule (`Eligibility.unmet`), cohort included; the refusal names the cohorts."""
+    cohort_a = event(audience=Eligibility(member_kinds=[MemberKind.STARTUP], cohorts=["2026-A"]))
+    assert saga.refusal_for_audience(cohort_a, MemberKind.STARTUP, ProgrammeStage.INCUBATION, "2026-A", "Org") is None
+    other = saga.refusal_for_audience(cohort_a, MemberKind.STARTUP, ProgrammeStage.INCUBATION, "2025-B", "Org")
+    assert other == "Workshop is for members of cohort 2026-A; Org is in cohort 2025-B"
+    none = saga.refusal_for_audience(cohort_a, MemberKind.STARTUP, ProgrammeStage.INCUBATION, None, "Org")
+    assert none == "Workshop is for members of cohort 2026-A; Org is in no cohort"
+
+
+def test_events_are_planned_neither_in_the_past_nor_beyond_two_years() -> None:
+    assert saga.refusal_for_time(TIME, START - timedelta(days=30)) is None
+    assert saga.refusal_for_time(TIME, START) == "an event cannot start in the past"
+    assert (
+        saga.refusal_for_time(TIME, START - timedelta(days=731)) == "an event cannot be planned more than 2 years ahead"
+    )
+
+
+def test_an_event_is_revised_with_what_changed() -> None:
+    published, _ = saga.publish(event(mode=Mode.ONLINE, site_id=None, venue_requirement=None), NONE)
+    title = LocalizedText(fr="Atelier IA", en="AI workshop")
+    revised, events = saga.revise(
+        published, {"title": title, "capacity": 30, "audience": published.audience}, Seats(5, 2)
+    )
+    assert (revised.title, revised.capacity, revised.registered) == (title, 30, 5)
+    assert events == [happened.EventRevised(revised, changed=("title", "capacity"))]
+    assert saga.revise(revised, {"title": title}, NONE)[1] == []
+    with pytest.raises(saga.BelowRegistrations, match="capacity 4 is below the 5 confirmed registrations"):
+        saga.revise(published, {"capacity": 4}, Seats(5, 0))
+    cancelled, _ = saga.cancel(published, "ill", NONE)
+    with pytest.raises(WrongState, match="a cancelled event cannot be edited"):
+        saga.revise(cancelled, {"capacity": 30}, NONE)
 
 
 def test_registration_lifecycle() -> None:
@@ -135,13 +170,24 @@ def test_registration_lifecycle() -> None:
     assert events == [happened.SeatFreedUpFor(up)]
     assert up.waitlist_position is None
     assert lifecycle.promoted(up)[1] == []  # once only
-    inside, events = lifecycle.checked_in(up, START)
-    assert lifecycle.checked_in(inside, START + timedelta(minutes=5))[1] == []
+    inside, events = lifecycle.checked_in(up, START, DOOR)
+    with pytest.raises(lifecycle.WrongState, match="already checked in at 10:00"):
+        lifecycle.checked_in(inside, START + timedelta(minutes=5), DOOR)
     with pytest.raises(lifecycle.WrongState):
         lifecycle.cancelled(inside, Actor(role="member", subject="p1"), START)
     with pytest.raises(lifecycle.WrongState):
-        lifecycle.checked_in(queued, START)
+        lifecycle.checked_in(queued, START, DOOR)
     assert lifecycle.key_parts(queued.seat_key) == ("r-1", 1)
+
+
+def test_the_door_takes_tickets_from_an_hour_before_the_start_to_the_end() -> None:
+    up, _ = lifecycle.promoted(lifecycle.queued(registration(), 7, 3)[0])
+    with pytest.raises(lifecycle.WrongState, match="check-in opens at 12/01/2027 09:00"):
+        lifecycle.checked_in(up, START - timedelta(hours=1, seconds=1), DOOR)
+    assert lifecycle.checked_in(up, START - timedelta(hours=1), DOOR)[0].status == RegistrationStatus.CHECKED_IN
+    assert lifecycle.checked_in(up, TIME.ends_at - timedelta(seconds=1), DOOR)[1] != []
+    with pytest.raises(lifecycle.WrongState, match="check-in closed at 12/01/2027 12:00: the event is over"):
+        lifecycle.checked_in(up, TIME.ends_at, DOOR)
 
 
 def test_tickets_are_bound_signed_and_expire() -> None:

@@ -34,9 +34,21 @@ class FakeSeating:
         self.capacity: dict[str, int] = {}
         self.taken: dict[str, int] = {}
         self.closed: set[str] = set()
+        self.starts: dict[str, datetime] = {}
 
-    async def open(self, event_id: str, capacity: int) -> None:
+    async def open(self, event_id: str, capacity: int, starts_at: datetime) -> None:
         self.capacity.setdefault(event_id, capacity)
+        self.starts.setdefault(event_id, starts_at)
+
+    async def retime(self, event_id: str, starts_at: datetime) -> None:
+        self.starts[event_id] = starts_at
+
+    async def resize(self, event_id: str, capacity: int) -> int | None:
+        taken = self.taken.get(event_id, 0)
+        if taken > capacity:
+            return taken
+        self.capacity[event_id] = capacity
+        return None
 
     async def close(self, event_id: str) -> None:
         self.closed.add(event_id)

@@ -32,6 +32,13 @@ class CommunitySettings(KitSettings):
     reconcile_seconds: float = Field(
         5.0, gt=0, validation_alias="COMMUNITY_RECONCILE_SECONDS", description="How often crash leftovers are finished."
     )
+    check_in_opens_minutes: int = Field(
+        60,
+        ge=0,
+        le=24 * 60,
+        validation_alias="COMMUNITY_CHECK_IN_OPENS_MINUTES",
+        description="How long before an event's start its door takes tickets (it closes at the end).",
+    )
 
 
 @dataclass
@@ -54,7 +61,9 @@ def build(settings: KitSettings, *, consumers: bool = True) -> Community:
     notify, zone = runtime.notify_relay, settings.default_time_zone
     events = Events(store.events, store.seats, notify, default_zone=zone)
     members = Members(store, notify, default_zone=zone)
-    registrations = Registrations(store, events, TicketSigner(settings.jwt_secret.get_secret_value()), notify)
+    signer = TicketSigner(settings.jwt_secret.get_secret_value())
+    door = timedelta(minutes=CommunitySettings.of(settings).check_in_opens_minutes)
+    registrations = Registrations(store, events, signer, notify, door_opens_before=door)
     if consumers:
         runtime.subscribe(*subscriptions(store, events, registrations))
     return Community(runtime, store, members, events, registrations)

@@ -117,7 +117,14 @@ async def list_events(
         within, site_id=site_id, starts_at=window or None, status=status.value if status is not None else shown
     )
     docs, next_cursor = await paging.page(store.events.collection, query, "starts_at", limit, cursor)
-    return EventPage(items=[event_read(event_of(d), d["version"]) for d in docs], next_cursor=next_cursor)
+    seats = await store.seats.occupancies(d["_id"] for d in docs)
+    items = []
+    for doc in docs:
+        event, occupancy = event_of(doc), seats.get(doc["_id"])
+        if occupancy is not None:  # the counts as they are now, not as of the event's last change
+            event = event.model_copy(update={"registered": occupancy.taken, "waitlisted": occupancy.waiting})
+        items.append(event_read(event, doc["version"]))
+    return EventPage(items=items, next_cursor=next_cursor)
 
 
 async def registrations(

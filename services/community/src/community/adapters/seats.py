@@ -1,22 +1,28 @@
 """The seats of each community event: one document per event, changed only atomically.
 
 `{_id: event_id, capacity, taken, waiting, next_arrival, seated: [key], queue: [key],
-promoting: [key], closed}`. A seat is taken by one conditional update (`taken < capacity`
+promoting: [key], closed, starts_at}`. A seat is taken by one conditional update (`taken < capacity`
 and nobody waiting, the key not there yet), else the key joins the end of the queue, in
 the same order as the updates are applied: that order *is* the arrival order. Keys are
 `<registration>:<round>`, so every operation is idempotent per key: a retried or
 duplicated call finds its key where the first call put it. Promotion moves the head of
 the queue to a free seat and records it in `promoting` in the same update, so a crash
-before the registration is told leaves a trace that the next pass finishes.
+before the registration is told leaves a trace that the next pass finishes. Nobody is
+promoted once the event has started (`starts_at` is in the moving update's condition), and
+a capacity never goes below the seats taken (`resize`'s condition). The document of a
+cancelled or completed event is `closed`: the reconciler's scan (by the `{closed, _id}`
+index, in bounded batches) never reads it again.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from pymongo import ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 
 from parkgrid.store import Collection, Document, DuplicateKeyError
 
@@ -51,7 +57,10 @@ class SeatBook:
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
 
-    async def open(self, event_id: str, capacity: int) -> None:
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("closed", ASCENDING), ("_id", ASCENDING)], name="open")
+
+    async def open(self, event_id: str, capacity: int, starts_at: datetime) -> None:
         """Create the event's seats (nothing if they exist)."""
         with contextlib.suppress(DuplicateKeyError):
             await self.collection.insert_one(
@@ -65,12 +74,36 @@ class SeatBook:
                     "queue": [],
                     "promoting": [],
                     "closed": False,
+                    "starts_at": starts_at,
                 }
             )
 
     async def occupancy(self, event_id: str) -> Occupancy | None:
         doc = await self.collection.find_one({"_id": event_id})
         return _occupancy(doc) if doc else None
+
+    async def occupancies(self, event_ids: Iterable[str]) -> dict[str, Occupancy]:
+        """The seats of several events at once (a page of events), by event id."""
+        ids = list(event_ids)
+        if not ids:
+            return {}
+        return {doc["_id"]: _occupancy(doc) async for doc in self.collection.find({"_id": {"$in": ids}})}
+
+    async def retime(self, event_id: str, starts_at: datetime) -> None:
+        """The event moved: promotion stops at its new start."""
+        await self.collection.update_one({"_id": event_id}, {"$set": {"starts_at": starts_at}})
+
+    async def resize(self, event_id: str, capacity: int) -> int | None:
+        """Set the capacity if no more seats than that are taken (one conditional update); else the seats taken."""
+        resized = await self.collection.update_one(
+            {"_id": event_id, "closed": False, "taken": {"$lte": capacity}}, {"$set": {"capacity": capacity}}
+        )
+        if resized.matched_count:
+            return None
+        doc = await self.collection.find_one({"_id": event_id}, {"taken": 1, "closed": 1})
+        if doc is None or doc["closed"]:
+            return 0
+        return int(doc["taken"])
 
     async def place(self, event_id: str, key: str) -> Placement:
         """A seat if one is free and nobody waits, else a place at the end of the queue."""
@@ -135,15 +168,22 @@ class SeatBook:
             return Placed.SEATED
         return Placed.QUEUED if key in doc["queue"] else None
 
-    async def move_head(self, event_id: str) -> str | None:
-        """Seat the first in the queue if a seat is free; the key moved, or None."""
+    async def move_head(self, event_id: str, now: datetime) -> str | None:
+        """Seat the first in the queue if a seat is free and the event has not started; the key moved, or None."""
         while True:
             doc = await self.collection.find_one({"_id": event_id})
             if doc is None or doc["closed"] or not doc["queue"] or doc["taken"] >= doc["capacity"]:
                 return None
             head: str = doc["queue"][0]
             moved = await self.collection.update_one(
-                {"_id": event_id, "queue": head, "capacity": doc["capacity"], "taken": {"$lt": doc["capacity"]}},
+                {
+                    "_id": event_id,
+                    "queue": head,
+                    "capacity": doc["capacity"],
+                    "taken": {"$lt": doc["capacity"]},
+                    "starts_at": {"$gt": now},
+                    "closed": False,
+                },
                 {
                     "$inc": {"taken": 1, "waiting": -1},
                     "$pullAll": {"queue": [head]},
@@ -152,24 +192,39 @@ class SeatBook:
             )
             if moved.modified_count:
                 return head
+            if not await self.collection.count_documents({"_id": event_id, "starts_at": {"$gt": now}}):
+                return None  # started (or no start known): the queue stays as it is
 
     async def promoted(self, event_id: str, key: str) -> None:
         """The registration of `key` was told of its seat."""
         await self.collection.update_one({"_id": event_id}, {"$pullAll": {"promoting": [key]}})
 
     async def close(self, event_id: str) -> None:
-        """No more seats are given (the event is cancelled); those held are released one by one."""
-        await self.collection.update_one({"_id": event_id}, {"$set": {"closed": True}})
+        """No more seats are given (the event is cancelled or over); those held are released one by one."""
+        await self.collection.update_one({"_id": event_id, "closed": False}, {"$set": {"closed": True}})
 
-    async def events_to_promote(self) -> list[str]:
-        """Events where a promotion is half-done or a seat is free while people wait."""
-        found = []
-        async for doc in self.collection.find(
-            {"closed": False}, {"taken": 1, "capacity": 1, "waiting": 1, "promoting": 1}
-        ):
-            if doc["promoting"] or (doc["waiting"] > 0 and doc["taken"] < doc["capacity"]):
-                found.append(doc["_id"])
-        return found
+    async def events_to_promote(self, batch: int = 200) -> list[str]:
+        """Events where a promotion is half-done or a seat is free while people wait.
+
+        Only open documents are read, by the `{closed, _id}` index, `batch` at a time."""
+        found: list[str] = []
+        after = ""
+        while True:
+            docs = (
+                await self.collection.find(
+                    {"closed": False, "_id": {"$gt": after}},
+                    {"taken": 1, "capacity": 1, "waiting": 1, "promoting": 1},
+                )
+                .sort([("closed", ASCENDING), ("_id", ASCENDING)])
+                .limit(batch)
+                .to_list()
+            )
+            for doc in docs:
+                if doc["promoting"] or (doc["waiting"] > 0 and doc["taken"] < doc["capacity"]):
+                    found.append(doc["_id"])
+            if len(docs) < batch:
+                return found
+            after = docs[-1]["_id"]
 
 
 def _occupancy(doc: Document) -> Occupancy:

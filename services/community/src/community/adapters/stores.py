@@ -176,6 +176,7 @@ class CommunityStore:
         await registrations.create_index([("member_id", ASCENDING)], name="member")
         await registrations.create_index([("placing", ASCENDING)], name="placing")
         await self.venue_reservations.projection.ensure_indexes("event_id")
+        await self.seats.ensure_indexes()
 
     # --- reads ---------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ duplicate, for a cancelled event) is recognised and given back, never kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import Field
@@ -24,6 +24,7 @@ from community.domain.happened import (
     EventHeld,
     EventMoved,
     EventOpened,
+    EventRevised,
     VenueAskedFor,
     VenueGivenBack,
 )
@@ -44,6 +45,8 @@ from parkgrid.domain import DomainEvent
 from parkgrid.refusals import Refusal, Refused
 
 Status = CommunityEventStatus
+HORIZON = timedelta(days=2 * 365)
+"""How far ahead an event may be planned."""
 
 
 class WrongState(Refused):
@@ -84,6 +87,17 @@ class CommunityEvent(Kept):
     @property
     def open_for_registration(self) -> bool:
         return self.status == Status.PUBLISHED
+
+
+class BelowRegistrations(Refused):
+    """A capacity smaller than the seats already given (409 on `capacity`)."""
+
+    def __init__(self, capacity: int, registered: int) -> None:
+        super().__init__(
+            Refusal.CONFLICT,
+            f"capacity {capacity} is below the {registered} confirmed registrations",
+            field="capacity",
+        )
 
 
 @dataclass(frozen=True)
@@ -211,6 +225,28 @@ def reschedule(event: CommunityEvent, time: TimeRange, seats: Seats) -> Change:
     return moved, [EventMoved(moved, previous_time=event.time)]
 
 
+REVISABLE = ("title", "description", "capacity", "audience")
+
+
+def revise(event: CommunityEvent, changes: dict[str, Any], seats: Seats) -> Change:
+    """Staff change the title, description, capacity or audience; the same values change nothing.
+
+    The capacity may not go below the seats given (`seats.registered`); the seat book's own
+    conditional resize is the guard (`adapters.seats.SeatBook.resize`), this says it first."""
+    if event.status in (Status.CANCELLED, Status.COMPLETED):
+        raise WrongState(f"a {event.status.value} event cannot be edited")
+    unknown = set(changes) - set(REVISABLE)
+    assert not unknown, unknown
+    changed = tuple(name for name in REVISABLE if name in changes and changes[name] != getattr(event, name))
+    if not changed:
+        return event, []
+    capacity = changes.get("capacity", event.capacity)
+    if "capacity" in changed and capacity < seats.registered:
+        raise BelowRegistrations(capacity, seats.registered)
+    revised = _with(event, seats, **{name: changes[name] for name in changed})
+    return revised, [EventRevised(revised, changed=changed)]
+
+
 def cancel(event: CommunityEvent, reason: str, seats: Seats) -> Change:
     """Cancel the event and give back every reservation it holds or asked for; twice changes nothing."""
     if event.status == Status.CANCELLED:
@@ -240,14 +276,28 @@ def complete(event: CommunityEvent, attended: int, no_shows: int, now: datetime,
 
 
 def refusal_for_audience(
-    event: CommunityEvent, kind: MemberKind, stage: ProgrammeStage, member_name: str
+    event: CommunityEvent, kind: MemberKind, stage: ProgrammeStage, cohort: str | None, member_name: str
 ) -> str | None:
-    """Why this organisation may not register (None when it may)."""
+    """Why this organisation may not register (None when it may): the kit's one eligibility rule, in our words."""
     audience = event.audience
-    if audience.member_kinds and kind not in audience.member_kinds:
+    unmet = audience.unmet(kind.value, stage.value, cohort)
+    if unmet == "kind":
         kinds = ", ".join(k.value for k in audience.member_kinds)
         return f"{event.title.en} is for {kinds}; {member_name} is a {kind.value}"
-    if audience.stages and stage not in audience.stages:
+    if unmet == "stage":
         stages = ", ".join(s.value for s in audience.stages)
         return f"{event.title.en} is for members at stage {stages}; {member_name} is at {stage.value}"
+    if unmet == "cohort":
+        cohorts = ", ".join(audience.cohorts)
+        its = f"in cohort {cohort}" if cohort else "in no cohort"
+        return f"{event.title.en} is for members of cohort {cohorts}; {member_name} is {its}"
+    return None
+
+
+def refusal_for_time(time: TimeRange, now: datetime, horizon: timedelta = HORIZON) -> str | None:
+    """Why an event may not be planned at `time` (None when it may): not in the past, not beyond the horizon."""
+    if time.starts_at <= now:
+        return "an event cannot start in the past"
+    if time.starts_at > now + horizon:
+        return f"an event cannot be planned more than {horizon.days // 365} years ahead"
     return None

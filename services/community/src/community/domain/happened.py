@@ -123,6 +123,14 @@ class EventMoved(DomainEvent):
 
 
 @dataclass(frozen=True)
+class EventRevised(DomainEvent):
+    """Staff changed what the event is (its title, description, capacity or audience): `changed` names them."""
+
+    event: CommunityEvent
+    changed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class EventCalledOff(DomainEvent):
     """The event was cancelled."""
 

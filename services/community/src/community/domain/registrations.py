@@ -11,7 +11,9 @@ seat of a newer one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -68,6 +70,21 @@ def key_parts(key: str) -> tuple[str, int]:
 
 
 Change = tuple[Registration, list[DomainEvent]]
+
+
+@dataclass(frozen=True)
+class Door:
+    """When the door of an event takes tickets: from `opens_at` until `closes_at`, told in `zone`."""
+
+    opens_at: datetime
+    closes_at: datetime
+    zone: str
+
+    def local(self, moment: datetime) -> str:
+        return moment.astimezone(ZoneInfo(self.zone)).strftime("%H:%M")
+
+    def day_and_time(self, moment: datetime) -> str:
+        return moment.astimezone(ZoneInfo(self.zone)).strftime("%d/%m/%Y %H:%M")
 
 
 def placed_again(
@@ -132,11 +149,16 @@ def cancelled(registration: Registration, by: Actor, now: datetime) -> Change:
     return gone, [RegistrationWithdrawn(gone, by=by, previous_status=previous)]
 
 
-def checked_in(registration: Registration, now: datetime) -> Change:
-    """At the door; a second check-in changes nothing."""
+def checked_in(registration: Registration, now: datetime, door: Door) -> Change:
+    """At the door, while it is open; a second scan is refused with the time of the first."""
     if registration.status == Status.CHECKED_IN:
-        return registration, []
+        at = registration.checked_in_at
+        raise WrongState("already checked in" + (f" at {door.local(at)}" if at is not None else ""))
     if registration.placing or registration.status != Status.CONFIRMED:
         raise WrongState(f"a {registration.status.value} registration cannot be checked in")
+    if now < door.opens_at:
+        raise WrongState(f"check-in opens at {door.day_and_time(door.opens_at)}")
+    if now >= door.closes_at:
+        raise WrongState(f"check-in closed at {door.day_and_time(door.closes_at)}: the event is over")
     inside = registration.model_copy(update={"status": Status.CHECKED_IN, "checked_in_at": now})
     return inside, [PersonArrived(inside, at=now)]

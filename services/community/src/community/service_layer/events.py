@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from community.adapters.seats import Occupancy
 from community.adapters.stores import event_of, event_state
@@ -37,11 +37,20 @@ class UnknownEvent(Refused):
 class Seating(Protocol):
     """What the events need of the seat book (`adapters.seats.SeatBook`)."""
 
-    async def open(self, event_id: str, capacity: int) -> None: ...
+    async def open(self, event_id: str, capacity: int, starts_at: datetime) -> None: ...
 
     async def close(self, event_id: str) -> None: ...
 
     async def occupancy(self, event_id: str) -> Occupancy | None: ...
+
+    async def retime(self, event_id: str, starts_at: datetime) -> None: ...
+
+    async def resize(self, event_id: str, capacity: int) -> int | None: ...
+
+
+def counted(event: CommunityEvent, seats: Seats) -> CommunityEvent:
+    """The event with the seat book's counts."""
+    return event.model_copy(update={"registered": seats.registered, "waitlisted": seats.waitlisted})
 
 
 class Events:
@@ -70,15 +79,20 @@ class Events:
         existing = await self.events.find(event.event_id)
         if existing is not None:
             return existing[0], existing[1], False
-        await self.seating.open(event.event_id, event.capacity)
+        await self.seating.open(event.event_id, event.capacity, event.time.starts_at)
         draft, events = rules.schedule(event)
         return await self.events.create(event.event_id, draft, events)
 
     async def find(self, event_id: str) -> tuple[CommunityEvent, int] | None:
-        return await self.events.find(event_id)
+        """The event with its seat counts as they are now (the stored ones are those of its last change)."""
+        found = await self.events.find(event_id)
+        if found is None:
+            return None
+        event, version = found
+        return counted(event, await self.seats(event_id)), version
 
     async def get(self, event_id: str) -> tuple[CommunityEvent, int]:
-        found = await self.events.find(event_id)
+        found = await self.find(event_id)
         if found is None:
             raise UnknownEvent(event_id)
         return found
@@ -87,7 +101,18 @@ class Events:
         self, event_id: str, rule: Callable[[CommunityEvent, Seats], rules.Change], expected_version: int | None = None
     ) -> tuple[CommunityEvent, int]:
         seats = await self.seats(event_id)
-        return await self.events.change(event_id, lambda event: rule(event, seats), expected_version)
+        moved_from: list[datetime] = []
+
+        def decide(event: CommunityEvent) -> rules.Change:
+            moved_from[:] = [event.time.starts_at]
+            return rule(event, seats)
+
+        event, version = await self.events.change(event_id, decide, expected_version)
+        if moved_from and moved_from[0] != event.time.starts_at:
+            await self.seating.retime(event_id, event.time.starts_at)
+        if event.status in (rules.Status.COMPLETED, rules.Status.CANCELLED):
+            await self.seating.close(event_id)  # what is over is closed: the reconciler's scan skips it
+        return event, version
 
     async def publish(self, event_id: str, expected_version: int | None = None) -> tuple[CommunityEvent, int]:
         return await self._change(event_id, rules.publish, expected_version)
@@ -96,6 +121,29 @@ class Events:
         self, event_id: str, time: TimeRange, expected_version: int | None = None
     ) -> tuple[CommunityEvent, int]:
         return await self._change(event_id, lambda e, s: rules.reschedule(e, time, s), expected_version)
+
+    async def revise(
+        self, event_id: str, changes: dict[str, Any], expected_version: int | None = None
+    ) -> tuple[CommunityEvent, int]:
+        """Title, description, capacity, audience; a new capacity is set in the seat book first, by its guard.
+
+        The seat book's conditional resize decides against the seats taken at that instant (a
+        registration racing with a smaller capacity either got its seat first, and the edit is
+        409, or finds the smaller capacity); the event then records the capacity the seats have."""
+        event, _ = await self.get(event_id)
+        rules.revise(event, changes, await self.seats(event_id))  # refuse early what the rule refuses
+        capacity = changes.get("capacity")
+        if capacity is not None and capacity != event.capacity:
+            taken = await self.seating.resize(event_id, capacity)
+            if taken is not None:
+                raise rules.BelowRegistrations(capacity, taken)
+        try:
+            return await self._change(event_id, lambda e, s: rules.revise(e, changes, s), expected_version)
+        except Exception:
+            if capacity is not None:
+                current, _ = await self.get(event_id)  # the event did not take it: the seats follow the event
+                await self.seating.resize(event_id, current.capacity)
+            raise
 
     async def cancel(self, event_id: str, reason: str) -> tuple[CommunityEvent, int]:
         """Close the seats first (no registration gets one after this), then cancel and release the venue.

@@ -20,6 +20,7 @@ from parkgrid.contracts.community import (
     CommunityEventCompleted,
     CommunityEventPublished,
     CommunityEventRescheduled,
+    CommunityEventRevised,
     CommunityEventScheduled,
     CommunityEventSnapshot,
     MemberLeft,
@@ -105,6 +106,11 @@ def _(fact: happened.EventOpened) -> list[IntegrationEvent]:
 def _(fact: happened.EventMoved) -> list[IntegrationEvent]:
     event = snapshot(fact.event, CommunityEventSnapshot)
     return [CommunityEventRescheduled(**event, previous_time=fact.previous_time)]
+
+
+@publication.maps(happened.EventRevised)
+def _(fact: happened.EventRevised) -> list[IntegrationEvent]:
+    return [CommunityEventRevised(**snapshot(fact.event, CommunityEventSnapshot), changed=list(fact.changed))]
 
 
 @publication.maps(happened.EventCalledOff)

@@ -21,7 +21,7 @@ from community.adapters.tickets import Ticket, TicketRefused, TicketSigner
 from community.domain import registrations as rules
 from community.domain.events import CommunityEvent, refusal_for_audience
 from community.domain.members import Member
-from community.domain.registrations import ACTIVE, Registration, Status, WrongState, key_parts
+from community.domain.registrations import ACTIVE, Door, Registration, Status, WrongState, key_parts
 from community.service_layer.events import Events
 from community.service_layer.publication import publication
 from community.service_layer.versioned import Versioned
@@ -79,12 +79,15 @@ class Registrations:
         tickets: TicketSigner,
         notify: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utc_now,
+        door_opens_before: timedelta = timedelta(minutes=60),
     ) -> None:
         self.store = store
         self.events = events
         self.tickets = tickets
         self.notify = notify
         self.clock = clock
+        self.door_opens_before = door_opens_before
+        """Check-in opens this long before the event's start and closes at its end."""
         self.registrations = Versioned(
             store.registrations, load=registration_of, state=registration_state, what="registration", notify=notify
         )
@@ -121,7 +124,8 @@ class Registrations:
             raise NotOpen("the event has started; registration is closed")
         if member.status != MemberStatus.ACTIVE:
             raise NotOpen(f"{member.name} has left the programme")
-        refusal = refusal_for_audience(event, member.kind, member.programme.stage, member.name)
+        programme = member.programme
+        refusal = refusal_for_audience(event, member.kind, programme.stage, programme.cohort, member.name)
         if refusal is not None:
             raise NotInAudience(refusal)
         rid = registration_id(event.event_id, person_id)
@@ -233,7 +237,7 @@ class Registrations:
         for key in occupancy.promoting:
             if await self._tell_promoted(event_id, key):
                 promoted.append(key)
-        while (moved := await self.store.seats.move_head(event_id)) is not None:
+        while (moved := await self.store.seats.move_head(event_id, self.clock())) is not None:
             if await self._tell_promoted(event_id, moved):
                 promoted.append(moved)
         return promoted
@@ -278,7 +282,10 @@ class Registrations:
         )
 
     async def check_in(self, event_id: str, token: str) -> tuple[Registration, int]:
-        """Check in the holder of `token` at `event_id`; a second check-in returns the first."""
+        """Check in the holder of `token` at `event_id` while the door is open; a second scan is 409.
+
+        The check-in is one version-guarded write decided on the registration it read: of two
+        simultaneous scans, one writes, the other's write fails, re-reads `checked_in` and is refused."""
         try:
             ticket = self.tickets.read(token)
         except TicketRefused as refused:
@@ -291,9 +298,11 @@ class Registrations:
         registration = found[0]
         if registration.round != ticket.round:
             raise CheckInRefused("this ticket was replaced by a newer registration", conflict=True)
+        event, _ = await self.events.get(event_id)
+        door = Door(event.time.starts_at - self.door_opens_before, event.time.ends_at, event.time_zone)
         now = self.clock()
         try:
-            return await self._change(ticket.registration_id, lambda r: rules.checked_in(r, now))
+            return await self._change(ticket.registration_id, lambda r: rules.checked_in(r, now, door))
         except WrongState as exc:
             raise CheckInRefused(str(exc), conflict=True) from None
 

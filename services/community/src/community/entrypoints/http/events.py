@@ -12,13 +12,21 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import Field, ValidationInfo, field_validator
 
 from community import views
-from community.domain.events import CommunityEvent
+from community.domain.events import CommunityEvent, refusal_for_time
 from community.entrypoints.http.inputs import DescriptionIn, Reason, TitleIn
-from community.entrypoints.http.scope import MAX_LIMIT, EventsService, Store, event_for, events_seen, tag
+from community.entrypoints.http.scope import (
+    MAX_LIMIT,
+    EventsService,
+    RegistrationsService,
+    Store,
+    event_for,
+    events_seen,
+    tag,
+)
 from community.views import event_read
 from parkgrid.api.community import EventPage, EventRead
 from parkgrid.auth import Role
-from parkgrid.contracts.common import Eligibility, Id, Mode, SpaceRequirement, TimeRange, TimeZone
+from parkgrid.contracts.common import Eligibility, Id, LocalizedText, Mode, SpaceRequirement, TimeRange, TimeZone
 from parkgrid.contracts.community import CommunityEventKind, CommunityEventStatus
 from parkgrid.http.access import CallerOrService, Staff, at_site
 from parkgrid.http.idempotency import command_id
@@ -71,6 +79,22 @@ class CancelIn(RequestModel):
     reason: Reason
 
 
+class EventChangesIn(RequestModel):
+    """What staff may change of an event (its time: `reschedule`); the fields left out stay as they are."""
+
+    title: TitleIn | None = None
+    description: DescriptionIn | None = None
+    capacity: int | None = Field(None, ge=1, le=5000)
+    audience: EligibilityIn | None = None  # type: ignore[valid-type]
+
+
+def plannable(time: TimeRange, events: EventsService, field: str) -> None:
+    """Not in the past, not beyond the horizon: 422 naming `field`."""
+    refusal = refusal_for_time(time, events.clock())
+    if refusal is not None:
+        raise Refused.invalid(refusal, field=field)
+
+
 def answered(response: Response, event: CommunityEvent, version: int) -> EventRead:
     """200 when final; 202 with the event's `Location` while a venue request waits for spaces."""
     tag(response, version)
@@ -89,6 +113,8 @@ async def schedule_event(
     requirement = body.venue_requirement
     if requirement is not None and body.mode == Mode.IN_PERSON and requirement.seats < body.capacity:
         raise Refused.invalid("the venue must seat the event's capacity", field="venue_requirement.seats")
+    time = TimeRange(starts_at=body.time.starts_at, ends_at=body.time.ends_at)
+    plannable(time, events, "time.starts_at")
     zone = body.time_zone or events.default_zone
     if body.site_id is not None:
         site = await store.sites.get(body.site_id)
@@ -101,7 +127,7 @@ async def schedule_event(
     event = CommunityEvent(
         **body.model_dump(include={"site_id", "kind", "mode", "title", "description", "capacity", "audience"}),
         event_id=event_id,
-        time=TimeRange(starts_at=body.time.starts_at, ends_at=body.time.ends_at),
+        time=time,
         time_zone=zone,
         venue_requirement=requirement,
         status=CommunityEventStatus.DRAFT,
@@ -183,8 +209,43 @@ async def reschedule_event(
     """Moved at once (200), or waiting for the new venue, the old one kept meanwhile (202)."""
     await event_for(events, event_id, principal)
     time = TimeRange(starts_at=body.starts_at, ends_at=body.ends_at)
+    plannable(time, events, "starts_at")
     event, version = await events.reschedule(event_id, time, optional_version(if_match))
     return answered(response, event, version)
+
+
+@router.patch("/events/{event_id}", response_model=EventRead, responses=problems(403, 404, 409, 412))
+async def revise_event(
+    event_id: str,
+    body: EventChangesIn,
+    response: Response,
+    principal: Staff,
+    events: EventsService,
+    registrations: RegistrationsService,
+    if_match: Annotated[str | None, Header()] = None,
+) -> EventRead:
+    """Title, description, capacity, audience (`CommunityEventRevised` names what changed).
+
+    A capacity below the confirmed registrations is 409; a larger one seats the waitlist in
+    order; a cancelled or completed event is 409."""
+    before, _ = await event_for(events, event_id, principal)
+    changes: dict[str, Any] = {}
+    if body.title is not None:
+        changes["title"] = LocalizedText.model_validate(body.title.model_dump())
+    if body.description is not None:
+        changes["description"] = LocalizedText.model_validate(body.description.model_dump())
+    if body.capacity is not None:
+        changes["capacity"] = body.capacity
+    if body.audience is not None:
+        changes["audience"] = Eligibility.model_validate(body.audience.model_dump())
+    if not changes:
+        raise Refused.invalid("name at least one of title, description, capacity, audience", field="body")
+    event, version = await events.revise(event_id, changes, optional_version(if_match))
+    if event.capacity > before.capacity:
+        await registrations.promote(event_id)
+        event, version = await events.get(event_id)
+    tag(response, version)
+    return event_read(event, version)
 
 
 @router.post("/events/{event_id}/cancel", response_model=EventRead, responses=problems(403, 404, 409))
