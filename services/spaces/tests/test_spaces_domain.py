@@ -149,10 +149,27 @@ def test_seed_gives_every_site_a_realistic_mix() -> None:
         kinds = [s["kind"] for s in spaces]
         rooms = [s for s in spaces if s["kind"] == SpaceKind.MEETING_ROOM]
         assert {SpaceKind.HOT_DESK_AREA, SpaceKind.PRIVATE_OFFICE, SpaceKind.DEDICATED_DESK} <= set(kinds)
-        assert all(4 <= r["capacity"] <= 12 and "screen" in r["features"] for r in rooms)
-        assert any("video" in r["features"] for r in rooms)
+        assert all({"screen", "whiteboard", "wifi"} <= set(r["features"]) for r in rooms)
+        assert all(("video_conferencing" in r["features"]) is (r["capacity"] >= 8) for r in rooms)
+        training = [r for r in rooms if r["capacity"] == 20]
+        assert len(training) == (size != "small")
+        assert all({"projector", "video_conferencing"} <= set(r["features"]) for r in training)
         assert (SpaceKind.EVENT_HALL in kinds) is (size == "large")
         assert len({s["space_id"] for s in spaces}) == len(spaces)
+    ids = [s["space_id"] for s in spaces_of("site-rabat", "large")]
+    assert ids[:11] == [  # as seeded before the training room was appended
+        "rabat-meeting-room-1",
+        "rabat-meeting-room-2",
+        "rabat-hot-desk-area-3",
+        "rabat-private-office-4",
+        "rabat-private-office-5",
+        "rabat-dedicated-desk-6",
+        "rabat-dedicated-desk-7",
+        "rabat-meeting-room-8",
+        "rabat-private-office-9",
+        "rabat-meeting-room-10",
+        "rabat-event-hall-11",
+    ]
 
 
 def test_months_and_day_ranges() -> None:

@@ -2,7 +2,8 @@
 
 Written through the service layer, so each site and space is published (the catalogue
 projects sites from `spaces.site`) by the relay of the running service. Idempotent:
-what exists already is left as it is.
+what exists already is left as it is, but for a seeded space's features, which are brought
+to the vocabulary (`SpaceFeature`) if an older seed declared others.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from parkgrid.contracts.common import SpaceKind, WeeklyWindow
-from parkgrid.contracts.spaces import SiteSnapshot, SpaceSnapshot
+from parkgrid.contracts.spaces import SiteSnapshot, SpaceFeature, SpaceSnapshot
 from parkgrid.settings import KitSettings
 from parkgrid.store import connect
 from spaces.adapters.stores import SpacesStore
@@ -34,12 +35,38 @@ SITES = [
 ]
 
 
+ROOM = [SpaceFeature.SCREEN, SpaceFeature.WHITEBOARD, SpaceFeature.WIFI]
+"""Every meeting room; rooms of 8 seats or more add video conferencing."""
+TRAINING_ROOM = [*ROOM, SpaceFeature.PROJECTOR, SpaceFeature.VIDEO_CONFERENCING]
+HALL = [
+    SpaceFeature.SCREEN,
+    SpaceFeature.PROJECTOR,
+    SpaceFeature.VIDEO_CONFERENCING,
+    SpaceFeature.SOUND_SYSTEM,
+    SpaceFeature.ACCESSIBILITY,
+    SpaceFeature.WIFI,
+]
+WORKPLACE = {
+    SpaceKind.HOT_DESK_AREA: [SpaceFeature.WIFI, SpaceFeature.LOCKERS],
+    SpaceKind.PRIVATE_OFFICE: [SpaceFeature.WIFI],
+    SpaceKind.DEDICATED_DESK: [SpaceFeature.WIFI],
+}
+
+
+def _room(name: str, capacity: int, features: list[SpaceFeature] | None = None) -> dict[str, Any]:
+    declared = features or ([*ROOM, SpaceFeature.VIDEO_CONFERENCING] if capacity >= 8 else ROOM)
+    return {"name": name, "kind": SpaceKind.MEETING_ROOM, "capacity": capacity, "features": declared}
+
+
 def spaces_of(site_id: str, size: str) -> list[dict[str, Any]]:
-    """A realistic mix: meeting rooms of 4 to 12 seats, offices, desks, a hot-desk area, a hall."""
+    """A realistic mix: meeting rooms of 4 to 12 seats, offices, desks, a hot-desk area, a hall;
+    medium and large sites also have a training room of 20. Features from `SpaceFeature` only.
+
+    Ids are numbered in this order: new spaces are appended, so the ids of existing ones stay."""
     short = site_id.removeprefix("site-")
     rooms: list[dict[str, Any]] = [
-        {"name": "Salle Atlas", "kind": SpaceKind.MEETING_ROOM, "capacity": 4, "features": ["screen"]},
-        {"name": "Salle Argane", "kind": SpaceKind.MEETING_ROOM, "capacity": 8, "features": ["screen", "video"]},
+        _room("Salle Atlas", 4),
+        _room("Salle Argane", 8),
         {"name": "Espace coworking", "kind": SpaceKind.HOT_DESK_AREA, "capacity": 30 if size != "small" else 16},
         {"name": "Bureau 101", "kind": SpaceKind.PRIVATE_OFFICE, "capacity": 4},
         {"name": "Bureau 102", "kind": SpaceKind.PRIVATE_OFFICE, "capacity": 6},
@@ -48,26 +75,28 @@ def spaces_of(site_id: str, size: str) -> list[dict[str, Any]]:
     ]
     if size in ("medium", "large"):
         rooms += [
-            {"name": "Salle Toubkal", "kind": SpaceKind.MEETING_ROOM, "capacity": 12, "features": ["screen", "video"]},
+            _room("Salle Toubkal", 12),
             {"name": "Bureau 201", "kind": SpaceKind.PRIVATE_OFFICE, "capacity": 8},
         ]
     if size == "large":
         rooms += [
-            {"name": "Salle Oasis", "kind": SpaceKind.MEETING_ROOM, "capacity": 6, "features": ["screen", "video"]},
+            _room("Salle Oasis", 6),
             {
                 "name": "Auditorium",
                 "kind": SpaceKind.EVENT_HALL,
                 "capacity": 120,
-                "features": ["screen", "video", "sound", "accessibility"],
+                "features": HALL,
                 "buffer_minutes": 60,
             },
         ]
+    if size in ("medium", "large"):
+        rooms.append(_room("Salle Ifrane", 20, TRAINING_ROOM))
     out = []
     for number, room in enumerate(rooms, start=1):
         kind = room["kind"]
         buffer = room.pop("buffer_minutes", 15 if kind == SpaceKind.MEETING_ROOM else 0)
         floor = "0" if kind in (SpaceKind.HOT_DESK_AREA, SpaceKind.EVENT_HALL) else str(1 + number % 2)
-        features = room.pop("features", [])
+        features = [str(f) for f in room.pop("features", WORKPLACE.get(kind, []))]
         if kind != SpaceKind.DEDICATED_DESK and "accessibility" not in features and floor == "0":
             features = [*features, "accessibility"]
         out.append(
@@ -108,8 +137,15 @@ async def seed_into(
                 await inventory.add_space(SpaceSnapshot.model_validate(space))
                 spaces += 1
             except AlreadyRegistered:
-                pass
+                await _declare_features(inventory, space)
     return sites, spaces
+
+
+async def _declare_features(inventory: Inventory, space: dict[str, Any]) -> None:
+    """A seeded space keeps its other fields; its features become the seed's if they differ."""
+    found = await inventory.store.spaces.get(space["space_id"])
+    if found is not None and sorted(found.get("features", [])) != sorted(space["features"]):
+        await inventory.update_space(space["space_id"], None, {"features": space["features"]})
 
 
 async def seed() -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from parkgrid.api.spaces import SpaceList, SpaceRead
 from parkgrid.contracts.common import Feature, Id, SpaceKind
-from parkgrid.contracts.spaces import SpaceSnapshot
+from parkgrid.contracts.spaces import SpaceFeature, SpaceSnapshot
 from parkgrid.http.access import Admin, Scope, Staff
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
@@ -25,6 +25,17 @@ router = APIRouter(prefix="/v1", tags=["spaces"])
 
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
 Floor = Annotated[Text, Field(max_length=20)]
+FEATURES = "From the one vocabulary of space features (`SpaceFeature`); anything else is a 422."
+
+
+def _in_vocabulary(value: object) -> object:
+    """The problem names the feature that is not in the vocabulary, and the vocabulary."""
+    if isinstance(value, str) and value not in SpaceFeature.__members__.values():
+        raise ValueError(f"{value!r} is not a space feature: one of {', '.join(SpaceFeature)}")
+    return value
+
+
+DeclaredFeature = Annotated[SpaceFeature, BeforeValidator(_in_vocabulary)]
 
 
 class SpaceIn(RequestModel):
@@ -33,7 +44,7 @@ class SpaceIn(RequestModel):
     kind: SpaceKind
     capacity: int = Field(ge=1, le=2000)
     floor: Floor | None = None
-    features: list[Feature] = Field(default_factory=list, max_length=30)
+    features: list[DeclaredFeature] = Field(default_factory=list, max_length=30, description=FEATURES)
     buffer_minutes: int = Field(0, ge=0, le=240)
 
 
@@ -41,7 +52,7 @@ class SpacePatch(RequestModel):
     name: Name | None = None
     capacity: int | None = Field(None, ge=1, le=2000)
     floor: Floor | None = None
-    features: list[Feature] | None = Field(None, max_length=30)
+    features: list[DeclaredFeature] | None = Field(None, max_length=30, description=FEATURES)
     buffer_minutes: int | None = Field(None, ge=0, le=240)
 
 
