@@ -16,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -183,7 +183,7 @@ async def until_accepted(http: httpx.AsyncClient, url: str, body: dict[str, Any]
 
 async def seed_stack(stack: Stack) -> None:
     """A site with a meeting room and an office (spaces), two member organisations (community),
-    three offerings (catalogue) and a published event today, written through the services' APIs."""
+    three offerings (catalogue) and a published event starting in half an hour, written through the services' APIs."""
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
         site = {
             "site_id": SITE,
@@ -222,13 +222,15 @@ async def seed_stack(stack: Stack) -> None:
             stack.offerings[key] = created.json()["id"]
             published = await http.post(f"{stack.catalogue}/v1/offerings/{stack.offerings[key]}/publish")
             assert published.status_code == 200, published.text
-        today = datetime.now(ZoneInfo("Africa/Casablanca")).date().isoformat()
+        # Soon, so its door is open (community takes tickets from an hour before the start) and
+        # it is still ahead (an event in the past is refused); today, unless the tests run at midnight.
+        starts = (datetime.now(ZoneInfo("Africa/Casablanca")) + timedelta(minutes=30)).replace(second=0, microsecond=0)
         event = {
             "site_id": SITE,
             "kind": "workshop",
             "title": {"fr": "Atelier pitch", "en": "Pitch workshop"},
             "description": {"fr": "Un atelier.", "en": "A workshop."},
-            "time": {"starts_at": f"{today}T18:00:00+01:00", "ends_at": f"{today}T19:00:00+01:00"},
+            "time": {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()},
             "capacity": 20,
             "publish": True,
         }

@@ -1,20 +1,27 @@
-"""The web app's pure rules: language, messages, the day by hour, problems to fields,
-eligibility reasons, and the live feed's fan-out by site."""
+"""The web app's pure rules: language, messages, why a booking was refused, the day by hour
+and a site's date, problems to fields, eligibility reasons, an event's edit, and the live
+feed's fan-out by site."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
+from frontdesk.adapters.services import Unavailable
 from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import errors_from_problem
 from frontdesk.domain.inputs import Typed, day_typed, search_typed, whole_number
 from frontdesk.domain.messages import MESSAGES, localized, pick_language, translator
-from frontdesk.domain.today import hours_of, local_time
+from frontdesk.domain.rejections import REASONS, why_rejected
+from frontdesk.domain.today import hours_of, local_date, local_time
+from frontdesk.entrypoints.http.member_day import member_today
+from frontdesk.entrypoints.http.panels import Panel
+from frontdesk.entrypoints.http.staff_events import changes_of
 from frontdesk.service_layer.live import LiveFeed, update_of
 from parkgrid.api.bookings import SiteDay, SiteDayBooking, SiteHour
-from parkgrid.contracts.bookings import BookingStatus
+from parkgrid.contracts.bookings import BookingRejected, BookingStatus
 from parkgrid.contracts.common import Eligibility, LocalizedText, MemberKind, ProgrammeStage
 from parkgrid.envelope import Envelope
 
@@ -23,7 +30,8 @@ def test_language_from_cookie_then_browser_then_french() -> None:
     assert pick_language("en", "fr-FR") == "en"
     assert pick_language(None, "de-DE,en-GB;q=0.8,fr;q=0.5") == "en"
     assert pick_language("xx", "en;q=0.2, fr;q=0.9") == "fr"
-    assert pick_language(None, "de, ar;q=0.5") == "fr"
+    assert pick_language(None, "de, ar;q=0.5") == "ar"
+    assert pick_language(None, "de, es;q=0.5") == "fr"
     assert pick_language(None, None) == "fr"
 
 
@@ -167,3 +175,62 @@ def test_dates_and_searches_a_person_types_are_read_safely() -> None:
     assert whole_number("²", default=1) == "²"
     assert whole_number("9" * 5000, default=1) == "9" * 5000
     assert whole_number("-1", default=1) == "-1"
+
+
+def test_a_refused_booking_says_why_in_french_english_and_arabic() -> None:
+    """Every reason bookings publishes (BookingRejected v2) has a sentence in the three languages."""
+    published = BookingRejected.model_fields["reason"].metadata[0].pattern
+    assert set(published.strip("^$()").split("|")) == set(REASONS)
+    for reason in REASONS:
+        assert set(MESSAGES[f"rejected.{reason}"]) == {"fr", "en", "ar"}, reason
+    assert why_rejected("hold_expired", translator("en")) == "it was not confirmed in time, so its seat was released"
+    assert why_rejected("no_space", translator("fr")).startswith("aucune salle")
+    assert why_rejected("full", translator("ar")) == "كانت الحصة ممتلئة"
+    assert why_rejected("a_new_reason", translator("en")) == "refused (a_new_reason)"
+    assert why_rejected(None, translator("en")) == "refused (?)"
+
+
+def test_arabic_falls_back_to_french_then_english() -> None:
+    t = translator("ar")
+    assert t("waitlist.leave") == "مغادرة قائمة الانتظار"
+    assert t("nav.today") == "Aujourd'hui"
+    assert translator("ar", {"only.en": {"en": "hello"}})("only.en") == "hello"
+
+
+def test_a_sites_today_is_its_own_date_not_the_servers() -> None:
+    late_evening_utc = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
+    assert local_date(late_evening_utc, "Africa/Casablanca") == date(2026, 12, 4)
+    assert local_date(late_evening_utc, "America/New_York") == date(2026, 12, 3)
+
+
+async def test_a_members_today_is_the_date_at_their_home_site() -> None:
+    """Another zone than the server's: the member's home site (spaces) gives it; spaces down, the default."""
+
+    class Spaces:
+        def __init__(self, zone: str | None) -> None:
+            self.zone = zone
+
+        async def site(self, token: str, site_id: str) -> SimpleNamespace:
+            if self.zone is None:
+                raise Unavailable("spaces", "down")
+            return SimpleNamespace(time_zone=self.zone)
+
+    visitor = SimpleNamespace(token="t")
+    member = Panel(data=SimpleNamespace(home_site_id="site-tokyo"))
+    clock = lambda: datetime(2026, 12, 3, 16, 0, tzinfo=UTC)  # noqa: E731
+    tokyo = SimpleNamespace(spaces=Spaces("Asia/Tokyo"), clock=clock, default_time_zone="Africa/Casablanca")
+    assert await member_today(tokyo, visitor, member) == date(2026, 12, 4)  # type: ignore[arg-type]
+    down = SimpleNamespace(spaces=Spaces(None), clock=clock, default_time_zone="Africa/Casablanca")
+    assert await member_today(down, visitor, member) == date(2026, 12, 3)  # type: ignore[arg-type]
+    assert await member_today(tokyo, visitor, Panel()) == date(2026, 12, 3)  # type: ignore[arg-type]
+
+
+def test_an_events_edit_sends_only_what_changed() -> None:
+    event = SimpleNamespace(title=LocalizedText(fr="Atelier", en="Workshop", ar="ورشة"), capacity=20)
+    same = {"title.fr": "Atelier", "title.en": "Workshop", "capacity": "20"}
+    assert changes_of(event, same) == {}  # type: ignore[arg-type]
+    assert changes_of(event, same | {"capacity": "5"}) == {"capacity": 5}  # type: ignore[arg-type]
+    assert changes_of(event, same | {"capacity": "five"}) == {"capacity": "five"}  # type: ignore[arg-type]
+    assert changes_of(event, same | {"title.en": "Pitch"}) == {  # type: ignore[arg-type]
+        "title": {"fr": "Atelier", "en": "Pitch", "ar": "ورشة"}
+    }

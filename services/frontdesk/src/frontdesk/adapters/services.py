@@ -12,8 +12,8 @@ its contract: logged as an error, and that panel shows the service as unavailabl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -26,12 +26,22 @@ from parkgrid.api.bookings import (
     EntitlementPage,
     SiteDay,
     SlotPage,
+    WaitlistEntryRead,
     WaitlistPage,
     WaitlistPlaceRead,
 )
 from parkgrid.api.catalogue import OfferingPage, OfferingRead
-from parkgrid.api.community import EventPage, MemberPage, MemberRead, RegistrationPage, RegistrationRead, TicketRead
+from parkgrid.api.community import (
+    EventPage,
+    EventRead,
+    MemberPage,
+    MemberRead,
+    RegistrationPage,
+    RegistrationRead,
+    TicketRead,
+)
 from parkgrid.api.spaces import AcceptedOffer, OccupancyDay, ResidencyRead, SiteList, SiteRead, SiteWaitlist
+from parkgrid.clock import utc_now
 from parkgrid.logging import get_logger
 
 log = get_logger(__name__)
@@ -121,6 +131,10 @@ class ServiceClient:
         answer: Json = response.json() if response.content else {}
         return answer
 
+    async def patch(self, path: str, token: str | None, body: Mapping[str, Any]) -> Json:
+        answer: Json = (await self.call("PATCH", path, token, body=body)).json()
+        return answer
+
     def parse(self, model: type[M], answer: Any, path: str) -> M:
         """The answer as its read model; one that does not fit is the service's bug, shown as unavailable."""
         try:
@@ -187,6 +201,14 @@ class Bookings(ServiceClient):
     async def waitlist(self, token: str, member_id: str) -> WaitlistPage:
         return await self.read(WaitlistPage, "/v1/waitlist", token, member_id=member_id)
 
+    async def waitlist_seen(self, token: str) -> WaitlistPage:
+        """Every waitlist place the caller sees (a front desk: those of its sites)."""
+        return await self.read(WaitlistPage, "/v1/waitlist", token)
+
+    async def leave_waitlist(self, token: str, entry_id: str) -> WaitlistEntryRead:
+        """The place given up (`left`); 409 when it is no longer waiting."""
+        return await self.send(WaitlistEntryRead, f"/v1/waitlist/{entry_id}/leave", token)
+
 
 class Spaces(ServiceClient):
     async def sites(self, token: str) -> SiteList:
@@ -221,6 +243,14 @@ class Community(ServiceClient):
     async def events(self, token: str, **filters: Any) -> EventPage:
         return await self.read(EventPage, "/v1/events", token, **filters)
 
+    async def event(self, token: str, event_id: str) -> EventRead:
+        return await self.read(EventRead, f"/v1/events/{event_id}", token)
+
+    async def revise_event(self, token: str, event_id: str, changes: Mapping[str, Any]) -> EventRead:
+        """Title, description, capacity, audience; 409 when the capacity is below the confirmed seats."""
+        path = f"/v1/events/{event_id}"
+        return self.parse(EventRead, await self.patch(path, token, changes), path)
+
     async def register(self, token: str, event_id: str, person_id: str, member_id: str | None) -> RegistrationRead:
         body = {"person_id": person_id} | ({"member_id": member_id} if member_id else {})
         return await self.send(RegistrationRead, f"/v1/events/{event_id}/registrations", token, body)
@@ -236,8 +266,9 @@ class Community(ServiceClient):
 
 
 class Services:
-    """The four clients the pages use, and the zone of a site spaces cannot tell (it is down):
-    the network's default (`PARKGRID_DEFAULT_TIME_ZONE`)."""
+    """The four clients the pages use, the zone of a site spaces cannot tell (it is down): the
+    network's default (`PARKGRID_DEFAULT_TIME_ZONE`), and the clock a page's "today" is read
+    from (tests pass a fixed one)."""
 
     def __init__(
         self,
@@ -247,12 +278,14 @@ class Services:
         community: Community,
         *,
         default_time_zone: str,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.catalogue = catalogue
         self.bookings = bookings
         self.spaces = spaces
         self.community = community
         self.default_time_zone = default_time_zone
+        self.clock = clock
 
     async def close(self) -> None:
         for client in (self.catalogue, self.bookings, self.spaces, self.community):

@@ -1,7 +1,8 @@
-"""The web app's words in French and English, and which language a visitor reads.
+"""The web app's words in French and English (Arabic where written), and which language a visitor reads.
 
 A tiny catalogue rather than gettext: the app has a few dozen strings, and a missing
-translation must show the English text, never a key. The texts are data, in
+translation must show another language's text, never a key: Arabic falls back to French
+(the network's common language), then English; French and English to English. The texts are data, in
 `messages.toml` beside this module (shipped with the package), read once at import.
 """
 
@@ -13,8 +14,11 @@ from importlib.resources import files
 
 from parkgrid.contracts.common import LocalizedText
 
-LANGUAGES = ("fr", "en")
+LANGUAGES = ("fr", "en", "ar")
 DEFAULT_LANGUAGE = "fr"
+RIGHT_TO_LEFT = frozenset({"ar"})
+FALLBACK = {"ar": ("fr", "en")}
+"""Where a language's missing text is looked for next (else English)."""
 
 Translate = Callable[..., str]
 
@@ -44,13 +48,14 @@ def pick_language(cookie: str | None, accept_language: str | None) -> str:
 
 
 def translator(language: str, catalogue: Mapping[str, Mapping[str, str]] = MESSAGES) -> Translate:
-    """`t(key, **values)` in `language`, falling back to English, then to the key."""
+    """`t(key, **values)` in `language`, falling back (`FALLBACK`, else English), then to the key."""
+    order = (language, *FALLBACK.get(language, ("en",)))
 
     def t(key: str, **values: object) -> str:
         entry = catalogue.get(key)
         if entry is None:
             return key
-        text = entry.get(language) or entry.get("en") or key
+        text = next((entry[code] for code in order if entry.get(code)), key)
         return text.format(**values) if values else text
 
     return t

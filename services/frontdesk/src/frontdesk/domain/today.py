@@ -8,7 +8,7 @@ the hours that have bookings, in order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from parkgrid.api.bookings import SiteDay, SiteDayBooking
@@ -50,3 +50,9 @@ def local_time(value: datetime | str | None, time_zone: str, fmt: str = "%H:%M")
         return instant.astimezone(ZoneInfo(time_zone)).strftime(fmt)
     except (ValueError, KeyError):
         return str(value)
+
+
+def local_date(now: datetime, time_zone: str) -> date:
+    """The date on a site's clock at the instant `now` (not the server's: a Casablanca morning is
+    still the evening before in New York)."""
+    return now.astimezone(ZoneInfo(time_zone)).date()

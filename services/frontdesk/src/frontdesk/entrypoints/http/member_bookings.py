@@ -4,7 +4,7 @@ page by itself, htmx polling the status line), cancelling."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +16,7 @@ from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.inputs import whole_number
 from frontdesk.entrypoints.http.asked import asked_status, day_asked
+from frontdesk.entrypoints.http.member_day import member_today
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import Panel, attempt, notice_after, problem_errors
 from frontdesk.entrypoints.http.visitors import Visitor, member_visitor, own
@@ -42,11 +43,11 @@ async def offering_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     member_id, _ = own(visitor)
-    asked = day_asked(request, visitor, "from", date.today())
+    member = await attempt(services.community.member(visitor.token, member_id))
+    asked = day_asked(request, visitor, "from", await member_today(services, visitor, member))
     start = asked.value
-    offering, member, slots = await asyncio.gather(
+    offering, slots = await asyncio.gather(
         attempt(services.catalogue.offering(visitor.token, offering_id)),
-        attempt(services.community.member(visitor.token, member_id)),
         attempt(services.bookings.slots(visitor.token, offering_id, start, start + timedelta(days=SLOT_DAYS))),
     )
     reason = None

@@ -1,12 +1,11 @@
-"""A member's home: the service grid they may use, their bookings, waitlists, entitlements,
-the calendar feed link, community events to register for, and their tickets."""
+"""A member's home: the service grid they may use, their bookings (a refused one says why),
+waitlists (and leaving one), entitlements, the calendar feed link, community events to
+register for, and their tickets."""
 
 from __future__ import annotations
 
 import base64
-from datetime import datetime
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters.services import ServiceProblem, Unavailable
 from frontdesk.entrypoints.http.asked import asked_status, search_asked
 from frontdesk.entrypoints.http.pages import Clients, page, see_other
-from frontdesk.entrypoints.http.panels import attempt, gather
+from frontdesk.entrypoints.http.panels import attempt, gather, notice_after
 from frontdesk.entrypoints.http.visitors import member_visitor, own
 
 router = APIRouter(prefix="/member")
@@ -26,7 +25,7 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
     member_id, person_id = own(visitor)
     asked = search_asked(request, visitor)
     query = asked.value
-    now = datetime.now(ZoneInfo(services.default_time_zone))
+    now = services.clock()
     member, grid, bookings, waitlist, entitlements, events, registrations, feed = await gather(
         services.community.member(visitor.token, member_id),
         services.catalogue.offerings(visitor.token, member_id=member_id, eligible="true", q=query or None, limit=50),
@@ -82,3 +81,12 @@ async def ticket(request: Request, services: Clients, registration_id: str) -> H
     if found.data and found.data.qr_svg:
         image = "data:image/svg+xml;base64," + base64.b64encode(found.data.qr_svg.encode()).decode()
     return page(request, "ticket.html", visitor, ticket=found, image=image)
+
+
+@router.post("/waitlist/{entry_id}/leave")
+async def leave_waitlist(request: Request, services: Clients, entry_id: str) -> Response:
+    """Give up a place in line (bookings says no, 409, once it is no longer waiting)."""
+    visitor = member_visitor(request)
+    left = visitor.t("waitlist.left")
+    notice = await notice_after(services.bookings.leave_waitlist(visitor.token, entry_id), visitor, left)
+    return see_other(f"/member?notice={quote(notice)}#waitlist")

@@ -15,7 +15,8 @@ from fastapi.templating import Jinja2Templates
 
 from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
-from frontdesk.domain.messages import LANGUAGES, localized, translator
+from frontdesk.domain.messages import LANGUAGES, RIGHT_TO_LEFT, localized, translator
+from frontdesk.domain.rejections import why_rejected
 from frontdesk.domain.today import local_time
 from frontdesk.entrypoints.http.visitors import Visitor, language_of
 from frontdesk.service_layer.live import LiveFeed
@@ -26,6 +27,8 @@ templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[2] / 
 templates.env.globals["localized"] = localized
 templates.env.globals["local_time"] = local_time
 templates.env.globals["LANGUAGES"] = LANGUAGES
+templates.env.globals["RIGHT_TO_LEFT"] = RIGHT_TO_LEFT
+templates.env.globals["why_rejected"] = why_rejected
 
 Clients = Annotated[Services, component(Services)]
 """The four service clients, as a route dependency (`bootstrap` provides them)."""

@@ -68,6 +68,8 @@ class Submitted(Generic[T]):
     answer: T | None = None
     errors: FormErrors | None = None
     status: int = 200
+    conflict: str | None = None
+    """The detail of a 409 (the state forbids it: already done, not yet open), for a flash line."""
 
 
 async def submitted(call: Awaitable[T], visitor: Visitor, fields: list[str]) -> Submitted[T]:
@@ -75,7 +77,8 @@ async def submitted(call: Awaitable[T], visitor: Visitor, fields: list[str]) -> 
     try:
         return Submitted(answer=await call)
     except ServiceProblem as exc:
-        return Submitted(errors=problem_errors(exc, fields), status=422)
+        conflict = exc.detail if exc.status == 409 else None
+        return Submitted(errors=problem_errors(exc, fields), status=422, conflict=conflict)
     except Unavailable as exc:
         return Submitted(errors=FormErrors(general=[visitor.t("unavailable", service=exc.service)]), status=503)
 

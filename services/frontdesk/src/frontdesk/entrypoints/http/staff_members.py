@@ -4,10 +4,9 @@ residency. A service's refusal is shown next to the form field it names."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -66,7 +65,7 @@ async def member_page(
     site = await site_context(services, visitor, site_id)
     form = form or {}
     offering_id = form.get("offering_id") or request.query_params.get("offering_id") or ""
-    today_local = datetime.now(ZoneInfo(site.time_zone)).date()
+    today_local = site.today
     member, offerings, bookings, occupancy = await asyncio.gather(
         attempt(services.community.member(visitor.token, member_id)),
         attempt(services.catalogue.offerings(visitor.token, member_id=member_id, site=site_id, limit=100)),

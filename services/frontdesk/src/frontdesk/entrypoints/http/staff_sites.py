@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters.services import Services
+from frontdesk.domain.today import local_date
 from frontdesk.entrypoints.http.asked import Asked, day_asked
 from frontdesk.entrypoints.http.pages import Clients, page, see_other
 from frontdesk.entrypoints.http.panels import attempt
@@ -34,6 +35,8 @@ class DeskSite:
     site_id: str
     name: str
     time_zone: str
+    today: date
+    """The date on the site's clock now (the service clients' clock)."""
 
     def context(self) -> dict[str, Any]:
         return {"site_id": self.site_id, "site_name": self.name, "time_zone": self.time_zone}
@@ -42,14 +45,13 @@ class DeskSite:
 async def site_context(services: Services, visitor: Visitor, site_id: str) -> DeskSite:
     """The site's name and time zone (from spaces; its id and the network's default zone if spaces is down)."""
     site = await attempt(services.spaces.site(visitor.token, site_id))
-    if site.data is None:
-        return DeskSite(site_id, site_id, services.default_time_zone)
-    return DeskSite(site_id, site.data.name, site.data.time_zone)
+    name, zone = (site.data.name, site.data.time_zone) if site.data else (site_id, services.default_time_zone)
+    return DeskSite(site_id, name, zone, local_date(services.clock(), zone))
 
 
-def chosen_day(request: Request, visitor: Visitor, time_zone: str) -> Asked[date]:
+def chosen_day(request: Request, visitor: Visitor, site: DeskSite) -> Asked[date]:
     """The day in `?date=` (the site's today when absent, or refused with a message)."""
-    return day_asked(request, visitor, "date", datetime.now(ZoneInfo(time_zone)).date())
+    return day_asked(request, visitor, "date", site.today)
 
 
 @router.get("/sites", response_class=HTMLResponse)

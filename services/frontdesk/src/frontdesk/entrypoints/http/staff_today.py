@@ -58,7 +58,7 @@ async def today_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     site = await site_context(services, visitor, site_id)
-    asked = chosen_day(request, visitor, site.time_zone)
+    asked = chosen_day(request, visitor, site)
     day = asked.value
     bookings, events, rooms = await asyncio.gather(
         bookings_panel(services, visitor, site_id, day),
@@ -91,7 +91,7 @@ async def today_fragment(request: Request, services: Clients, site_id: str, pane
     """One panel of Today, re-fetched when the live feed says it changed."""
     visitor = staff_at(request, site_id)
     site = await site_context(services, visitor, site_id)
-    asked = chosen_day(request, visitor, site.time_zone)
+    asked = chosen_day(request, visitor, site)
     day = asked.value
     context: dict[str, Any] = {**site.context(), "day": day}
     if panel == "bookings":
@@ -107,12 +107,16 @@ async def today_fragment(request: Request, services: Clients, site_id: str, pane
 
 @router.post("/sites/{site_id}/check-ins")
 async def check_in_registration(request: Request, services: Clients, site_id: str) -> Response:
-    """Check an event registration in by the token read from its QR code."""
+    """Check an event registration in by the token read from its QR code. A ticket refused as it
+    stands (already checked in at 09:12, the door not open yet: 409) is a line above the page,
+    like a booking's check-in; a token or event refused (422, 404) is shown next to its field."""
     visitor = staff_at(request, site_id)
     form = await form_of(request)
     event_id, ticket = form.get("event_id", ""), form.get("token", "").strip()
     done = await submitted(services.community.check_in(visitor.token, event_id, ticket), visitor, CHECK_IN_FIELDS)
     answer = done.answer
+    if done.conflict is not None:
+        return see_other(f"/staff/sites/{site_id}/today?notice={quote(done.conflict)}")
     if answer is None:
         return await today_page(
             request, services, site_id, visitor, errors=done.errors, form=form, status_code=done.status

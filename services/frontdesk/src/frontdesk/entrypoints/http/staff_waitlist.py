@@ -1,4 +1,5 @@
-"""The office waitlist of a site, and confirming an office offered to the first in line."""
+"""A site's waitlists: the office waitlist (spaces) and confirming an office offered to the first
+in line; the sessions' waitlists (bookings) and taking someone off one."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.entrypoints.http.pages import Clients, page, see_other
-from frontdesk.entrypoints.http.panels import attempt, notice_after
+from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
+from frontdesk.entrypoints.http.panels import gather, notice_after
 from frontdesk.entrypoints.http.staff_sites import site_context
 from frontdesk.entrypoints.http.visitors import staff_at
 
@@ -19,11 +20,22 @@ router = APIRouter(prefix="/staff")
 async def office_waitlist(request: Request, services: Clients, site_id: str) -> HTMLResponse:
     visitor = staff_at(request, site_id)
     site = await site_context(services, visitor, site_id)
-    waitlist = await attempt(services.spaces.office_waitlist(visitor.token, site_id))
+    waitlist, sessions = await gather(
+        services.spaces.office_waitlist(visitor.token, site_id), services.bookings.waitlist_seen(visitor.token)
+    )
     missing_route = waitlist.problem is not None and (
         waitlist.problem.status == 405 or (waitlist.problem.status == 404 and waitlist.problem.detail == "Not Found")
     )
-    return page(request, "waitlist.html", visitor, **site.context(), waitlist=waitlist, not_built=missing_route)
+    waiting = sessions.map(lambda found: [w for w in found.items if w.status == "waiting"])
+    return page(
+        request,
+        "waitlist.html",
+        visitor,
+        **site.context(),
+        waitlist=waitlist,
+        not_built=missing_route,
+        sessions=waiting,
+    )
 
 
 @router.post("/sites/{site_id}/office-waitlist/{entry_id}/accept")
@@ -33,3 +45,13 @@ async def accept_office_offer(request: Request, services: Clients, site_id: str,
     accepted = visitor.t("waitlist.accepted")
     notice = await notice_after(services.spaces.accept_office_offer(visitor.token, entry_id), visitor, accepted)
     return see_other(f"/staff/sites/{site_id}/waitlist?notice={quote(notice)}")
+
+
+@router.post("/sites/{site_id}/waitlist/{entry_id}/leave")
+async def leave_session_waitlist(request: Request, services: Clients, site_id: str, entry_id: str) -> Response:
+    """Staff take a member off a session's waitlist (bookings checks the place is at their sites)."""
+    visitor = staff_at(request, site_id)
+    form = await form_of(request)
+    left = visitor.t("waitlist.left_staff", member=form.get("member") or entry_id)
+    notice = await notice_after(services.bookings.leave_waitlist(visitor.token, entry_id), visitor, left)
+    return see_other(f"/staff/sites/{site_id}/waitlist?notice={quote(notice)}#sessions")
