@@ -110,6 +110,8 @@ def test_lifecycle_late_cancellation_check_in_and_settling() -> None:
     with pytest.raises(Unavailable):
         rules.cancel(cancelled, member, NOW, 60)
     checked, _ = rules.check_in(soon, Actor("front_desk", "d"), NOW + timedelta(hours=2, minutes=50))
+    with pytest.raises(Unavailable, match="already checked in"):
+        rules.check_in(checked, Actor("front_desk", "d"), NOW + timedelta(hours=2, minutes=55))
     assert rules.settle(checked, NOW + timedelta(hours=4))[0].status == BookingStatus.COMPLETED
     assert rules.settle(soon, NOW + timedelta(hours=4))[0].status == BookingStatus.CONFIRMED  # grace
     assert rules.settle(soon, NOW + timedelta(hours=5))[0].status == BookingStatus.NO_SHOW

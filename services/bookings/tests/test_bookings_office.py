@@ -133,15 +133,23 @@ async def test_cancelling_a_booking_waiting_for_its_room_releases_the_request() 
     assert await taken(desk, ROOM) == 0
 
 
-async def test_check_in_opens_two_hours_before_and_happens_once() -> None:
-    desk = office()
+async def test_check_in_opens_an_hour_before_closes_at_the_end_and_happens_once() -> None:
+    desk = office(seats=2)
     await desk.book(command(1))
-    with pytest.raises(Unavailable, match="check-in opens"):
+    await desk.book(command(2))
+    with pytest.raises(Unavailable, match="check-in opens at 09:00 on 2026-11-13"):
+        await desk.check_in("b-1", DESK)
+    desk.at(SESSION - timedelta(minutes=61))
+    with pytest.raises(Unavailable, match="check-in opens at 09:00"):
         await desk.check_in("b-1", DESK)
     desk.at(SESSION - timedelta(minutes=30))
     checked, version = await desk.check_in("b-1", DESK)
-    again, same = await desk.check_in("b-1", DESK)
-    assert (checked.status, again.status, version, same) == (BookingStatus.CHECKED_IN, BookingStatus.CHECKED_IN, 2, 2)
+    assert (checked.status, version) == (BookingStatus.CHECKED_IN, 2)
+    with pytest.raises(Unavailable, match=r"^already checked in at 09:30$"):
+        await desk.check_in("b-1", DESK)
     assert await desk.published("b-1") == ["confirmed", "checked_in"]
+    desk.at(SESSION + timedelta(hours=1))
+    with pytest.raises(Unavailable, match="check-in closed at 11:00 on 2026-11-13"):
+        await desk.check_in("b-2", DESK)
     with pytest.raises(Unavailable, match="cannot be cancelled"):
         await desk.cancel("b-1", DESK)

@@ -7,6 +7,7 @@ it on port 8002 (deploy/local/services.tsv).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from bookings.entrypoints.consumers import PUBLISHED, subscriptions
 from bookings.entrypoints.http import routers
 from bookings.entrypoints.http.common import SelfBookingLimit, Zones
 from bookings.service_layer.changes import BookingChanges
+from bookings.service_layer.parts import Timing
 from bookings.service_layer.service import BookingService
 from parkgrid.events import registry
 from parkgrid.http.access import provide
@@ -33,6 +35,27 @@ class BookingsSettings(KitSettings):
     service_name: str = Field("bookings", validation_alias="PARKGRID_SERVICE_NAME")
     sweep_seconds: float = Field(
         30.0, gt=0, validation_alias="BOOKINGS_SWEEP_SECONDS", description="How often finished sessions are settled."
+    )
+    hold_minutes: float = Field(
+        15.0,
+        gt=0,
+        validation_alias="BOOKINGS_HOLD_MINUTES",
+        description="How long a pending booking may wait for its space before it is rejected (hold_expired).",
+    )
+    check_in_opens_minutes: float = Field(
+        60.0,
+        ge=0,
+        validation_alias="BOOKINGS_CHECK_IN_OPENS_MINUTES",
+        description="How long before a session's start check-in opens (it closes at the session's end).",
+    )
+    idempotency_ttl_hours: float = Field(
+        24.0,
+        gt=0,
+        validation_alias="BOOKINGS_IDEMPOTENCY_TTL_HOURS",
+        description="How long an Idempotency-Key's answer is kept for replays; older records are swept.",
+    )
+    idempotency_sweep_seconds: float = Field(
+        3600.0, gt=0, validation_alias="BOOKINGS_IDEMPOTENCY_SWEEP_SECONDS", description="How often they are swept."
     )
     self_booking_per_minute: float = Field(
         60.0,
@@ -52,6 +75,13 @@ class Wiring:
     changes: BookingChanges
 
 
+def timing_of(settings: KitSettings) -> Timing:
+    own = BookingsSettings.of(settings)
+    return Timing(
+        hold=timedelta(minutes=own.hold_minutes), check_in_opens=timedelta(minutes=own.check_in_opens_minutes)
+    )
+
+
 def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionSeats] = SessionSeats) -> Wiring:
     """The runtime and the service over its store; `consumers=False` for a tool that picks its own."""
     runtime = ServiceRuntime(settings, registry=registry, topics=PUBLISHED)
@@ -65,6 +95,7 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
         ledger=Ledger(db["entitlements"]),
         written=runtime.notify_relay,
         changed=changes.changed,
+        timing=timing_of(settings),
     )
     runtime.relay_outbox_of(service.bookings.collection, service.waitlist.collection, service.ledger.collection)
 
@@ -79,6 +110,16 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
     if consumers:
         runtime.subscribe(*subscriptions(settings, db, service))
     return Wiring(runtime, service, changes)
+
+
+def forget_idempotency(runtime: ServiceRuntime, own: BookingsSettings) -> Callable[[], Awaitable[int]]:
+    """The job that deletes `Idempotency-Key` records older than their TTL (the store has no TTL index)."""
+    ttl = timedelta(hours=own.idempotency_ttl_hours)
+
+    async def sweep() -> int:
+        return await runtime.idempotency.sweep(ttl)
+
+    return sweep
 
 
 def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] = SessionSeats) -> FastAPI:
@@ -100,8 +141,12 @@ def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] 
         SelfBookingLimit(rate_limit(buckets)),
         Zones(settings.default_time_zone),
     )
-    # The store has no TTL: completed / no-show and waitlists left behind are swept.
+    # The store has no TTL: completed / no-show, expired holds, waitlists left behind and old
+    # idempotency records are swept.
     wiring.runtime.every("sweep", timedelta(seconds=own.sweep_seconds), wiring.service.sweep)
+    wiring.runtime.every(
+        "idempotency-keys", timedelta(seconds=own.idempotency_sweep_seconds), forget_idempotency(wiring.runtime, own)
+    )
     return application
 
 

@@ -82,6 +82,7 @@ class Bookings(BookingAggregates):
             [("member_id", ASCENDING), ("starts_at", ASCENDING)],
             [("site_id", ASCENDING), ("starts_at", ASCENDING)],
             [("status", ASCENDING), ("ends_at", ASCENDING)],
+            [("status", ASCENDING), ("requested_at", ASCENDING)],
             [("session_key", ASCENDING)],
         ):
             await self.collection.create_index(fields)
@@ -157,10 +158,12 @@ class Bookings(BookingAggregates):
         return [(booking_of(d), d["version"]) for d in docs]
 
     async def pending_since(self, moment: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
+        """Bookings pending since before `moment`, oldest first (index status + requested_at)."""
         docs = (
             await self.collection.find(
                 {"status": BookingStatus.PENDING.value, "requested_at": {"$lt": moment}}, {"outbox": 0}
             )
+            .sort([("requested_at", ASCENDING), ("_id", ASCENDING)])
             .limit(limit)
             .to_list()
         )

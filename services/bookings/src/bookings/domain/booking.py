@@ -2,7 +2,8 @@
 
     pending ──(space reserved)──> confirmed ──> checked_in ──> completed
        │                              │    └──(end + grace, not checked in)──> no_show
-       └──(space refused)──> rejected └──> cancelled (late inside the cancellation window)
+       │                              └──> cancelled (late inside the cancellation window)
+       └──(space refused, or not decided in time: hold expired)──> rejected
 
 Every function is pure: it takes the booking as it stands and the facts it needs and
 returns the new booking with the domain events (`domain.happened`) that say what happened;
@@ -35,6 +36,8 @@ from parkgrid.domain import DomainEvent
 from parkgrid.refusals import Refusal, Refused
 
 NO_SHOW_GRACE = timedelta(minutes=30)
+CHECK_IN_OPENS = timedelta(minutes=60)
+"""How long before the start check-in opens, unless the service is told otherwise (settings)."""
 ACTIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
 """Statuses that hold a seat."""
 COUNTED = (*ACTIVE, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
@@ -247,6 +250,18 @@ def confirm(booking: Booking, space_id: str | None, now: datetime) -> tuple[Book
     return confirmed, [BookingSecured(confirmed)]
 
 
+def expire_hold(booking: Booking, hold: timedelta, now: datetime) -> tuple[Booking, list[DomainEvent]]:
+    """A booking still pending `hold` after it was requested is rejected (`hold_expired`) and lets
+    go of its space request, so a confirmation arriving later is released; nothing otherwise."""
+    if booking.status != BookingStatus.PENDING or now < booking.requested_at + hold:
+        return booking, []
+    minutes = int(hold.total_seconds() // 60)
+    rejected, happened = reject(booking, "hold_expired", f"no space was confirmed within {minutes} minutes")
+    if booking.reservation_request_id is not None:
+        happened.append(release(booking, booking.reservation_request_id, "hold expired"))
+    return rejected, happened
+
+
 def reject(booking: Booking, reason: str, detail: str) -> tuple[Booking, list[DomainEvent]]:
     if booking.status != BookingStatus.PENDING:
         return booking, []
@@ -274,15 +289,31 @@ def cancel(
     return cancelled, happened
 
 
-def check_in(booking: Booking, actor: Actor, now: datetime) -> tuple[Booking, list[DomainEvent]]:
-    if booking.status == BookingStatus.CHECKED_IN:
-        return booking, []
+def check_in(
+    booking: Booking, actor: Actor, now: datetime, opens_before: timedelta = CHECK_IN_OPENS
+) -> tuple[Booking, list[DomainEvent]]:
+    """Check the member in, from `opens_before` the start until the session ends; once.
+
+    A refusal names the local time (the site's zone) at which check-in opens, closed, or
+    happened, so a front desk can say it at the door.
+    """
+    if booking.status == BookingStatus.CHECKED_IN and booking.checked_in_at is not None:
+        raise Unavailable(f"already checked in at {_local_time(booking, booking.checked_in_at)}")
     if booking.status != BookingStatus.CONFIRMED:
         raise Unavailable(f"a {booking.status.value} booking cannot be checked in")
-    if now < booking.starts_at - timedelta(hours=2) or now > booking.ends_at + NO_SHOW_GRACE:
-        raise Unavailable("check-in opens two hours before the session and closes after its grace period")
+    opens = booking.starts_at - opens_before
+    if now < opens:
+        raise Unavailable(f"check-in opens at {_local_time(booking, opens, with_day=True)}")
+    if now >= booking.ends_at:
+        raise Unavailable(f"check-in closed at {_local_time(booking, booking.ends_at, with_day=True)}")
     checked = replace(booking, status=BookingStatus.CHECKED_IN, checked_in_at=now)
     return checked, [MemberArrived(checked, actor)]
+
+
+def _local_time(booking: Booking, moment: datetime, *, with_day: bool = False) -> str:
+    """`HH:MM` (and the day, when asked) of `moment` in the booking's zone, the site's."""
+    local = moment.astimezone(ZoneInfo(booking.time_zone))
+    return f"{local:%H:%M} on {local:%Y-%m-%d}" if with_day else f"{local:%H:%M}"
 
 
 def settle(booking: Booking, now: datetime) -> tuple[Booking, list[DomainEvent]]:

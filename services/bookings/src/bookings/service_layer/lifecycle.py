@@ -43,17 +43,17 @@ class Lifecycle:
         return cancelled, version
 
     async def check_in(self, booking_id: str, actor: Actor) -> tuple[Booking, int]:
-        saved = False
+        """Check in inside the window; a second check-in is refused naming the first (409): the
+        version guard lets exactly one of two concurrent scans save, the other is decided again."""
 
-        def rule(doc: Document) -> Decision | None:
-            nonlocal saved
-            checked, happened = rules.check_in(booking_of(doc), actor, self.parts.now())
-            saved = bool(happened)
-            return (state_of(checked), publication(happened)) if happened else None
+        def rule(doc: Document) -> Decision:
+            checked, happened = rules.check_in(
+                booking_of(doc), actor, self.parts.now(), self.parts.timing.check_in_opens
+            )
+            return state_of(checked), publication(happened)
 
         checked, version = await self._change(booking_id, rule)
-        if saved:
-            self.parts.written()
+        self.parts.written()
         return checked, version
 
     async def retire_replaced(self, new: Booking) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bookings.adapters.guards import SeatGuards
 from bookings.domain.booking import Actor, Booking, InvalidBooking
@@ -21,6 +21,14 @@ from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.refusals import Refusal, Refused
 
 SYSTEM = Actor("system", "bookings")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long things wait, from the settings: a pending booking's hold, check-in's opening."""
+
+    hold: timedelta = timedelta(minutes=15)
+    check_in_opens: timedelta = timedelta(minutes=60)
 
 
 class UnknownBooking(Refused):
@@ -41,6 +49,7 @@ class Parts:
     clock: Callable[[], datetime] = utc_now
     written: Callable[[], None] = field(default=lambda: None)  # wakes the outbox relay
     changed: Callable[[str], None] = field(default=lambda booking_id: None)  # wakes `Prefer: wait` requests
+    timing: Timing = field(default_factory=Timing)
 
     def now(self) -> datetime:
         return self.clock()

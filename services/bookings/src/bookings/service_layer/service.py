@@ -18,10 +18,10 @@ from bookings.domain.booking import Booking
 from bookings.service_layer.commands import BookCommand, Booker, Outcome
 from bookings.service_layer.ledger import Credits, Entitlements
 from bookings.service_layer.lifecycle import Lifecycle
-from bookings.service_layer.parts import Parts, UnknownBooking
+from bookings.service_layer.parts import Parts, Timing, UnknownBooking
 from bookings.service_layer.saga import Saga
 from bookings.service_layer.seating import Seating
-from bookings.service_layer.sweepers import Sweepers
+from bookings.service_layer.sweepers import PendingHolds, Sweepers
 from parkgrid.consumer import Delivery
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.contracts.community import MemberSnapshot
@@ -35,14 +35,14 @@ class BookingOffice:
     it whole on in-memory stores; `BookingService` is the same over the real adapters.
     """
 
-    def __init__(self, parts: Parts, entitlements: Entitlements) -> None:
+    def __init__(self, parts: Parts, entitlements: Entitlements, *, holds: PendingHolds | None = None) -> None:
         self.parts = parts
         self.seating = Seating(parts)
         self.lifecycle = Lifecycle(parts, self.seating)
         self.commands = Booker(parts, self.seating, self.lifecycle)
         self.saga = Saga(parts, self.seating, self.lifecycle)
         self.credits = Credits(entitlements, parts.projections.member, parts.written)
-        self.sweepers = Sweepers(parts, self.seating)
+        self.sweepers = Sweepers(parts, self.seating, holds)
         # Entry points, by name.
         self.book = self.commands.book
         self.reschedule = self.commands.reschedule
@@ -51,6 +51,7 @@ class BookingOffice:
         self.promote = self.seating.promote
         self.sweep = self.sweepers.sweep
         self.reclaim_lost_seats = self.sweepers.reclaim_lost_seats
+        self.expire_holds = self.sweepers.expire_holds
         self.on_reservation = self.saga.on_reservation
         self.on_booking_event = self.credits.on_booking_event
         self.offering = parts.offering
@@ -78,10 +79,12 @@ class BookingService(BookingOffice):
         ledger: Ledger,
         written: Callable[[], None] = lambda: None,
         changed: Callable[[str], None] = lambda booking_id: None,
+        timing: Timing | None = None,
     ) -> None:
-        super().__init__(
-            Parts(bookings, seats, waitlist, projections, ledger, written=written, changed=changed), ledger
+        parts = Parts(
+            bookings, seats, waitlist, projections, ledger, written=written, changed=changed, timing=timing or Timing()
         )
+        super().__init__(parts, ledger, holds=bookings)
         self.bookings = bookings
         self.seats = seats
         self.waitlist = waitlist

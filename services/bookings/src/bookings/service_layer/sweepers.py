@@ -1,31 +1,44 @@
 """What the store's lack of TTLs and transactions leaves to a periodic job (`sweep`).
 
 Every replica runs its own sweeper, so each step is a conditional write: settling a finished
-session (completed / no-show) saves under the version guard, reclaiming a lost seat is a
-release conditional on the holder, promoting is `Seating.promote`.
+session (completed / no-show) saves under the version guard, expiring a hold is the domain's
+`expire_hold` applied by the kit's `change` (so it and spaces' answer cannot both win),
+reclaiming a lost seat is a release conditional on the holder, promoting is `Seating.promote`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
+from bookings.adapters.bookings import booking_of, state_of
 from bookings.domain import booking as rules
+from bookings.domain.booking import Booking
 from bookings.service_layer.parts import Parts
 from bookings.service_layer.publication import publication
 from bookings.service_layer.seating import Seating
+from parkgrid.aggregates import Decision, change
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.logging import get_logger
 from parkgrid.outbox import VersionConflict
+from parkgrid.store import Document
 
 log = get_logger(__name__)
 
 LOST_SEAT_AFTER = timedelta(minutes=10)
 
 
+class PendingHolds(Protocol):
+    """Pending bookings requested before a moment, oldest first (`adapters.bookings.Bookings`)."""
+
+    async def pending_since(self, moment: datetime, limit: int = 200) -> list[tuple[Booking, int]]: ...
+
+
 class Sweepers:
-    def __init__(self, parts: Parts, seating: Seating) -> None:
+    def __init__(self, parts: Parts, seating: Seating, holds: PendingHolds | None = None) -> None:
         self.parts = parts
         self.seating = seating
+        self.holds = holds
 
     async def sweep(self) -> int:
         """Settle finished sessions (completed / no-show) and promote waiting entries left behind."""
@@ -46,12 +59,49 @@ class Sweepers:
                 changed += 1
             except VersionConflict:
                 continue
+        changed += await self.expire_holds(now)
         changed += await self.reclaim_lost_seats(now)
         for key in await parts.waitlist.sessions_waiting():
             changed += await self.seating.promote(key)
         if changed:
             parts.written()
         return changed
+
+    async def expire_holds(self, now: datetime) -> int:
+        """Reject the bookings pending longer than the hold (`hold_expired`): seats and place back,
+        the space request released; credits come back through the ledger, which reads the rejection.
+
+        Spaces never answered, or the request was dead-lettered: either way the booking stops
+        holding its seat. Each is decided again on its current document under the version guard,
+        so concurrent sweeps expire it once, and a confirmation saved first wins (the sweep
+        then finds it confirmed); one saved after is answered with a release by the saga.
+        """
+        if self.holds is None:
+            return 0
+        hold = self.parts.timing.hold
+        expired = 0
+        for pending, _ in await self.holds.pending_since(now - hold):
+            decided = False
+
+            def rule(doc: Document) -> Decision | None:
+                nonlocal decided
+                booking, happened = rules.expire_hold(booking_of(doc), hold, now)
+                decided = bool(happened)
+                return (state_of(booking), publication(happened)) if happened else None
+
+            try:
+                doc, _ = await change(self.parts.bookings.store, pending.booking_id, rule, what="booking")
+            except VersionConflict:
+                continue  # kept moving: the next sweep decides it
+            booking = booking_of(doc)
+            if decided:
+                expired += 1
+                log.info("bookings.hold_expired", booking=booking.booking_id)
+                self.parts.written()
+                self.parts.changed(booking.booking_id)
+            if booking.status == BookingStatus.REJECTED:
+                await self.seating.free(booking)  # idempotent: also finishes what a crash left
+        return expired
 
     async def reclaim_lost_seats(self, now: datetime) -> int:
         """Give back seats held by a booking that was never stored.
