@@ -7,6 +7,8 @@ the few queries the commands make, answered here from those documents.
 
 from __future__ import annotations
 
+import asyncio
+import copy
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -14,7 +16,7 @@ from bookings.adapters.bookings import BookingAggregates
 from bookings.adapters.guards import InMemorySeats
 from bookings.adapters.ledgers import WAITING, entitlement_of
 from bookings.domain.booking import Booking, MemberFacts
-from bookings.domain.entitlements import Entitlement
+from bookings.domain.entitlements import Allowance, Entitlement
 from bookings.service_layer.parts import Parts
 from bookings.service_layer.service import BookingOffice
 from parkgrid.aggregates import InMemoryAggregateStore
@@ -71,11 +73,58 @@ class InMemoryWaitlist:
         return sorted({d["session_key"] for d in self.store.documents.values() if d["status"] == WAITING})[:limit]
 
 
+class InMemoryAllowances:
+    """`Allowances` in a dict: the same guard as `MemberAllowances.allowance_filter`, checked and
+    applied with no await in between (`test_bookings_allowances_contract` holds both to one suite)."""
+
+    def __init__(self) -> None:
+        self.allowances: dict[str, Document] = {}
+
+    async def reserve(self, allowance: Allowance, booking_id: str, replaces: str | None = None) -> bool:
+        await asyncio.sleep(0)  # a real store's round trip: concurrent reservations interleave here too
+        if allowance.amount > allowance.limit:
+            return False
+        doc = self.allowances.setdefault(
+            allowance.allowance_id,
+            {
+                "_id": allowance.allowance_id,
+                "member_id": allowance.member_id,
+                "kind": allowance.kind,
+                "limit": allowance.limit,
+                "used": 0,
+                "held": {},
+            },
+        )
+        if booking_id in doc["held"]:
+            return True
+        room = doc["used"] <= allowance.limit - allowance.amount
+        lent = replaces is not None and replaces in doc["held"] and doc["used"] <= allowance.limit
+        if not (room or lent):
+            return False
+        doc["used"] += allowance.amount
+        doc["held"][booking_id] = allowance.amount
+        return True
+
+    async def give_back(self, member_id: str, booking_id: str, kinds: Sequence[str]) -> int:
+        await asyncio.sleep(0)
+        given = 0
+        for doc in self.allowances.values():
+            if doc["member_id"] == member_id and doc["kind"] in kinds and booking_id in doc["held"]:
+                doc["used"] -= doc["held"].pop(booking_id)
+                given += 1
+        return given
+
+    async def get(self, allowance_id: str) -> Document | None:
+        doc = self.allowances.get(allowance_id)
+        return None if doc is None else copy.deepcopy(doc)
+
+
 class InMemoryLedger:
-    """Entitlements: what the ledger writes (`Entitlements`) and what a booking command checks (`CreditsHeld`)."""
+    """Entitlements: what the ledger writes (`Entitlements`) and what a booking command reserves (`CreditsHeld`)."""
 
     def __init__(self) -> None:
         self.store = _store("bookings.entitlement")
+        self.allowances = InMemoryAllowances()
 
     async def get(self, entitlement_id: str) -> tuple[Entitlement, int] | None:
         doc = await self.store.get(entitlement_id)
@@ -95,11 +144,17 @@ class KnownOfferings:
 
 
 class KnownZones:
+    """Sites' zones; `closed` names the sites whose calendar refuses everything, and why."""
+
     def __init__(self, zones: dict[str, str]) -> None:
         self.zones = zones
+        self.closed: dict[str, str] = {}
 
     async def time_zone(self, site_id: str | None) -> str | None:
         return self.zones.get(site_id) if site_id else None
+
+    async def refusal_for(self, site_id: str, starts_at: datetime, ends_at: datetime) -> str | None:
+        return self.closed.get(site_id)
 
 
 class KnownFacts:

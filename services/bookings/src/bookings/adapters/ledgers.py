@@ -8,6 +8,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
+from bookings.adapters.sessions import MemberAllowances
 from bookings.domain.entitlements import Entitlement
 from parkgrid.contracts.bookings import WaitlistEntrySnapshot
 from parkgrid.events import registry
@@ -81,14 +82,18 @@ def entry_view(doc: Document) -> dict[str, Any]:
 
 
 class Ledger:
-    """Entitlements (aggregate, topic `bookings.entitlement`), one per member, category and period."""
+    """Entitlements (aggregate, topic `bookings.entitlement`), one per member, category and period;
+    and the allowances a booking reserves when requested (`allowances`, same database), which
+    the ledger's consumer gives back too."""
 
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
         self.store = MongoAggregateStore(collection, registry=registry, source="bookings", topic="bookings.entitlement")
+        self.allowances = MemberAllowances(collection.database["allowances"])
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
+        await self.allowances.ensure_indexes()
         await self.collection.create_index([("member_id", ASCENDING), ("period_start", ASCENDING)])
 
     async def get(self, entitlement_id: str) -> tuple[Entitlement, int] | None:

@@ -70,6 +70,7 @@ def member_facts(doc: Document) -> MemberFacts:
         active=doc["status"] == MemberStatus.ACTIVE.value,
         home_site_id=str(doc["home_site_id"]) if doc.get("home_site_id") else None,
         people=tuple(str(p) for p in doc.get("people") or []),
+        cohort=str(doc["cohort"]) if doc.get("cohort") else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""Seats of a session and "one booking per member per session", with single-document atomicity.
+"""Seats of a session, "one booking per member per session" and a member's allowances, with single-document atomicity.
 
 - `session_seats`: one document per session (`_id` = offering + start), with the seats
   `taken`, the booking ids `holders` that hold them and each one's party size (`parties`).
@@ -7,16 +7,20 @@
   and a retried command never takes a second seat. Releasing is the reverse, conditional on being a holder.
 - `session_members`: one document per (session, member), `_id` = session + member: the
   unique `_id` index decides which booking (or waitlist place) of a member a session has.
+- `allowances`: one document per member allowance (bookings of an offering per period,
+  credits of a category per period), reserved the way seats are taken (`MemberAllowances`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import PyMongoError
 
+from bookings.domain.entitlements import Allowance
 from parkgrid.clock import utc_now
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError, is_duplicate_key
 
@@ -146,3 +150,70 @@ class Seats:
     def __init__(self, db: Database, seats: Any = SessionSeats) -> None:
         self.sessions: SessionSeats = seats(db["session_seats"])
         self.members = SessionMembers(db["session_members"])
+
+
+class MemberAllowances:
+    """A member's per-period counters that a booking reserves when it is requested (`allowances`).
+
+    One document per allowance (`_id` = `Allowance.allowance_id`): `used`, and `held`, the amount
+    each booking holds. A booking reserves by one conditional update that names it: `$inc` only
+    while `used <= limit - amount` and only if the booking holds nothing yet, so concurrent
+    requests never pass the limit and a retried command never counts twice; it gives back the
+    same way, conditional on what it holds. The allowance's first booking creates it by an insert
+    (the unique `_id` decides; a duplicate key then means: update under the guard).
+    """
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("member_id", ASCENDING)])
+
+    def allowance_filter(self, allowance: Allowance, booking_id: str, replaces: str | None) -> Document:
+        """The guard: room for the amount (the booking this one replaces lends its own), not held yet."""
+        room: Document = {"used": {"$lte": allowance.limit - allowance.amount}}
+        if replaces is not None:
+            lent = {f"held.{replaces}": {"$exists": True}, "used": {"$lte": allowance.limit}}
+            room = {"$or": [room, lent]}
+        return {"_id": allowance.allowance_id, f"held.{booking_id}": {"$exists": False}, **room}
+
+    async def reserve(self, allowance: Allowance, booking_id: str, replaces: str | None = None) -> bool:
+        """True if `booking_id` holds its amount of the allowance (now, or already: a retried command)."""
+        if allowance.amount > allowance.limit:
+            return False
+        try:
+            await self.collection.insert_one(
+                {
+                    "_id": allowance.allowance_id,
+                    "member_id": allowance.member_id,
+                    "kind": allowance.kind,
+                    "limit": allowance.limit,
+                    "used": allowance.amount,
+                    "held": {booking_id: allowance.amount},
+                }
+            )
+            return True
+        except DuplicateKeyError:
+            pass
+        guard = self.allowance_filter(allowance, booking_id, replaces)
+        update = {"$inc": {"used": allowance.amount}, "$set": {f"held.{booking_id}": allowance.amount}}
+        if (await self.collection.update_one(guard, update)).matched_count == 1:
+            return True
+        held = {"_id": allowance.allowance_id, f"held.{booking_id}": {"$exists": True}}
+        return await self.collection.find_one(held, {"_id": 1}) is not None
+
+    async def give_back(self, member_id: str, booking_id: str, kinds: Sequence[str]) -> int:
+        """Give back what the booking holds of the member's allowances of these kinds (once each)."""
+        given = 0
+        holding = {"member_id": member_id, "kind": {"$in": list(kinds)}, f"held.{booking_id}": {"$exists": True}}
+        for doc in await self.collection.find(holding).to_list():
+            amount = doc["held"][booking_id]
+            result = await self.collection.update_one(
+                {"_id": doc["_id"], f"held.{booking_id}": amount},
+                {"$inc": {"used": -amount}, "$unset": {f"held.{booking_id}": ""}},
+            )
+            given += result.matched_count
+        return given
+
+    async def get(self, allowance_id: str) -> Document | None:
+        return await self.collection.find_one({"_id": allowance_id})

@@ -80,6 +80,7 @@ class MemberFacts:
     active: bool
     home_site_id: str | None
     people: tuple[str, ...]
+    cohort: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,13 +156,20 @@ def check_eligible(offering: OfferingSnapshot, member: MemberFacts | None, perso
         raise InvalidBooking("there is no such member organisation", field="member_id")
     if not member.active:
         raise NotEligible(f"{member.name} has left the programme", field="member_id")
-    kinds = [k.value for k in offering.eligibility.member_kinds]
-    stages = [s.value for s in offering.eligibility.stages]
-    if kinds and member.kind not in kinds:
-        raise NotEligible(f"this offering is for {', '.join(kinds)}; {member.name} is {member.kind}", field="member_id")
-    if stages and member.stage not in stages:
+    eligibility = offering.eligibility
+    unmet = eligibility.unmet(member.kind, member.stage, member.cohort)
+    if unmet == "kind":
+        kinds = ", ".join(k.value for k in eligibility.member_kinds)
+        raise NotEligible(f"this offering is for {kinds}; {member.name} is {member.kind}", field="member_id")
+    if unmet == "stage":
+        stages = ", ".join(s.value for s in eligibility.stages)
         raise NotEligible(
-            f"this offering is for the stages {', '.join(stages)}; {member.name} is at {member.stage}",
+            f"this offering is for the stages {stages}; {member.name} is at {member.stage}", field="member_id"
+        )
+    if unmet == "cohort":
+        raise NotEligible(
+            f"this offering is for the cohorts {', '.join(eligibility.cohorts)}; "
+            f"{member.name} is in {member.cohort or 'no cohort'}",
             field="member_id",
         )
     if person_id is not None:

@@ -14,7 +14,8 @@ from datetime import date
 
 from bookings.domain.booking import period_of
 from bookings.domain.happened import CreditsGivenBack, CreditsGranted, CreditsUsed
-from parkgrid.contracts.catalogue import Period
+from parkgrid.contracts.bookings import BookingStatus
+from parkgrid.contracts.catalogue import OfferingSnapshot, Period
 from parkgrid.domain import DomainEvent
 
 # stage -> category -> (credits, period)
@@ -62,7 +63,8 @@ class Entitlement:
 
     @property
     def remaining(self) -> int:
-        return max(0, self.allowance - self.used)
+        """Never clamped: an overdraft shows (the reservation guard leaves none to show)."""
+        return self.allowance - self.used
 
     def consumed_by(self, booking_id: str) -> int:
         return next((amount for booking, amount in self.consumed if booking == booking_id), 0)
@@ -98,3 +100,50 @@ def restore(entitlement: Entitlement, booking_id: str) -> tuple[Entitlement, lis
         return None
     after = replace(entitlement, restored=(*entitlement.restored, booking_id))
     return after, [CreditsGivenBack(after, booking_id, amount)]
+
+
+# --- what a booking reserves when it is requested ---------------------------------------
+
+LIMIT = "limit"
+CREDITS = "credits"
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A counter one booking reserves `amount` of, up to `limit`: the member's bookings of an
+    offering per period (`limit`), or its credits of a category per period (`credits`).
+
+    Reserved by one conditional write naming the booking (`adapters.sessions.MemberAllowances`),
+    so concurrent requests never pass `limit` and a retry never counts twice."""
+
+    allowance_id: str
+    member_id: str
+    kind: str
+    limit: int
+    amount: int
+
+
+def allowances_for(offering: OfferingSnapshot, member_id: str, stage: str, day: date) -> list[Allowance]:
+    """What a booking of `offering` on the local `day` reserves: its place in the per-member limit, its credits."""
+    found: list[Allowance] = []
+    limit = offering.rules.per_member_limit
+    if limit is not None:
+        first, _ = period_of(limit.period, day)
+        allowance_id = f"lim-{member_id}-{offering.offering_id}-{limit.period.value}-{first.isoformat()}"
+        found.append(Allowance(allowance_id, member_id, LIMIT, limit.count, 1))
+    cost = offering.credits or 0
+    granted = grant(member_id, stage, offering.category.value, day)
+    if cost and granted is not None:
+        found.append(Allowance(f"cr-{granted.entitlement_id}", member_id, CREDITS, granted.allowance, cost))
+    return found
+
+
+def given_back(status: BookingStatus, late: bool | None) -> tuple[str, ...]:
+    """What a booking in `status` no longer holds: a rejected or timely cancelled one returns its
+    credits and its place in the limit; a late cancellation keeps the credits (the offering's
+    policy) but counts no more towards the limit; any other status keeps both."""
+    if status == BookingStatus.REJECTED or (status == BookingStatus.CANCELLED and not late):
+        return (LIMIT, CREDITS)
+    if status == BookingStatus.CANCELLED:
+        return (LIMIT,)
+    return ()

@@ -4,30 +4,33 @@ Without multi-document transactions, a booking is made in steps that are each at
 on one document and each idempotent for the booking's id, in an order that never lets
 a seat be sold twice:
 
+0. refuse what the rules or the site's calendar refuse (`admission.check_site`),
 1. claim the member's place in the session (`session_members`, unique `_id`),
-2. take the seats (`session_seats`, conditional `$inc`),
-3. store the booking with its events (and, if a space is needed, the reservation
+2. reserve the member's allowances: per-member limit and credits (`allowances`,
+   conditional `$inc` naming the booking, `admission.reserve`),
+3. take the seats (`session_seats`, conditional `$inc`),
+4. store the booking with its events (and, if a space is needed, the reservation
    request to spaces) in one write (`Seating.open`).
 
-A retried command (same Idempotency-Key, hence same booking id) finds each step done.
+A retried command (same Idempotency-Key, hence same booking id) finds each step done; a
+step that fails gives back what the earlier ones took. A reschedule is a booking like any
+other: it reserves too, the booking it replaces lending its own share until it is retired.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from bookings.domain import booking as rules
-from bookings.domain import entitlements as credits
-from bookings.domain.booking import COUNTED, Actor, Booking, InvalidBooking, Unavailable
+from bookings.domain.booking import Actor, Booking, InvalidBooking, Unavailable
 from bookings.domain.slots import session_at, session_key
+from bookings.service_layer import admission
 from bookings.service_layer.lifecycle import Lifecycle
 from bookings.service_layer.parts import Parts
 from bookings.service_layer.seating import Seating, pending_booking
 from parkgrid.contracts.bookings import BookingStatus
-from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.store import Document
 
 
@@ -74,8 +77,7 @@ class Booker:
         rules.check_rules(offering, session.starts_at, command.party_size, now)
         person_id = rules.check_eligible(offering, member, command.person_id)
         assert member is not None
-        if command.replaces is None:
-            await self._check_limits(offering, zone, member.member_id, member.stage, session.starts_at)
+        await admission.check_site(parts, offering, session.starts_at, session.ends_at)
         key = session_key(offering.offering_id, session.starts_at)
         holder, fresh = await parts.seats.members.claim(key, member.member_id, command.booking_id)
         if holder != command.booking_id:
@@ -104,11 +106,19 @@ class Booker:
             replaces=command.replaces,
         )
         try:
+            await admission.reserve(
+                parts, offering, zone, member, booking.booking_id, booking.starts_at, command.replaces
+            )
+        except Exception:
+            await parts.seats.members.free(key, member.member_id, command.booking_id)
+            raise
+        try:
             took = await parts.seats.sessions.take(
                 key, offering.offering_id, booking.starts_at, offering.seats_per_session, booking.booking_id,
                 booking.party_size,
             )  # fmt: skip
         except Exception:
+            await admission.give_back(parts, member.member_id, command.booking_id)
             await parts.seats.members.free(key, member.member_id, command.booking_id)
             raise
         if took:
@@ -116,40 +126,11 @@ class Booker:
             if stored_now and opened.status == BookingStatus.CONFIRMED and opened.replaces:
                 await self.lifecycle.retire_replaced(opened)
             return Outcome(opened, version)
+        await admission.give_back(parts, member.member_id, command.booking_id)  # a waitlist place holds none
         if command.join_waitlist:
             return Outcome(entry=await self.seating.join_waitlist(booking, key, now))
         await parts.seats.members.free(key, member.member_id, command.booking_id)
         raise Unavailable("this session is full", field="starts_at")
-
-    async def _check_limits(
-        self, offering: OfferingSnapshot, zone: str, member_id: str, stage: str, starts_at: datetime
-    ) -> None:
-        day = rules.local_day(starts_at, zone)
-        limit = offering.rules.per_member_limit
-        if limit is not None:
-            first, last = rules.period_of(limit.period, day)
-            tz = ZoneInfo(zone)
-            count = await self.parts.bookings.count_for_limit(
-                member_id,
-                offering.offering_id,
-                datetime.combine(first, time(0), tz),
-                datetime.combine(last + timedelta(days=1), time(0), tz),
-                [s.value for s in COUNTED],
-            )
-            if count >= limit.count:
-                raise Unavailable(
-                    f"at most {limit.count} booking(s) of this offering per {limit.period.value}", field="starts_at"
-                )
-        cost = offering.credits or 0
-        allowance = credits.grant(member_id, stage, offering.category.value, day)
-        if cost and allowance is not None:
-            held = await self.parts.ledger.get(allowance.entitlement_id)
-            remaining = held[0].remaining if held else allowance.remaining
-            if remaining < cost:
-                raise Unavailable(
-                    f"{remaining} {offering.category.value} credit(s) left this period; this costs {cost}",
-                    field="offering_id",
-                )
 
     async def reschedule(
         self, booking_id: str, starts_at: datetime, actor: Actor, new_booking_id: str

@@ -1,5 +1,9 @@
 """The entitlements ledger: credits consumed by confirmed bookings, restored by timely cancellations.
 
+What a booking may use is decided when it is requested, by reserving its allowances
+(`admission`); this ledger is the published account of what was consumed and restored,
+and keeps the meaning of its events (`entitlement.consumed` / `restored`).
+
 It is derived from bookings' own events (`bookings.booking`), so it can be rebuilt
 (`parkgrid rebuild bookings entitlements`) and a redelivered event changes nothing: each
 entitlement records which booking consumed and which restored, and the pure rules of
@@ -17,20 +21,26 @@ from bookings.adapters.ledgers import entitlement_of, entitlement_state
 from bookings.domain import booking as rules
 from bookings.domain import entitlements as credits
 from bookings.domain.booking import MemberFacts
+from bookings.service_layer.ports import Allowances
 from bookings.service_layer.publication import publication
 from parkgrid.aggregates import AggregateStore, Decision, change
 from parkgrid.consumer import Delivery
-from parkgrid.contracts.bookings import BookingCancelled, BookingConfirmed
+from parkgrid.contracts.bookings import BookingCancelled, BookingConfirmed, BookingRejected
 from parkgrid.domain import DomainEvent
 from parkgrid.outbox import AlreadyExists
 from parkgrid.store import Document
 
 
 class Entitlements(Protocol):
-    """What the ledger needs of its store: the aggregate store, and a member's entitlements."""
+    """What the ledger needs of its store: the aggregate store, a member's entitlements, and the
+    allowances bookings reserve (given back here too, after a crash between a booking's end and
+    its `Seating.free`)."""
 
     @property
     def store(self) -> AggregateStore: ...
+
+    @property
+    def allowances(self) -> Allowances: ...
 
     async def of_member(self, member_id: str) -> list[credits.Entitlement]: ...
 
@@ -48,6 +58,11 @@ class Credits:
 
     async def on_booking_event(self, delivery: Delivery) -> None:
         event = delivery.event
+        if isinstance(event, (BookingRejected, BookingCancelled)):
+            # Idempotent: what the booking still holds of its allowances goes back, once.
+            late = event.late if isinstance(event, BookingCancelled) else None
+            kinds = credits.given_back(event.status, late)
+            await self.entitlements.allowances.give_back(event.member_id, event.booking_id, kinds)
         if isinstance(event, BookingConfirmed) and event.credits > 0:
             await self.consume(event)
         elif isinstance(event, BookingCancelled) and not event.late and event.credits > 0:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bookings.domain.booking import Booking, MemberFacts
-from bookings.domain.entitlements import Entitlement
+from bookings.domain.entitlements import Allowance, Entitlement
 from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.events import IntegrationEvent
@@ -53,8 +53,28 @@ class WaitingLines(Protocol):
     async def sessions_waiting(self, limit: int = 100) -> list[str]: ...
 
 
+class Allowances(Protocol):
+    """A member's allowances (per-member limits, credits), reserved by a booking when it is requested.
+
+    `reserve` is one conditional write that names the booking: it succeeds only while the
+    allowance has room for the amount (the booking `replaces` names lends its own) and counts a
+    booking once, whatever the retries; `give_back` returns what the booking holds, once. The
+    real one is `adapters.sessions.MemberAllowances`, the in-memory one `bookings_fakes`'s;
+    `tests/test_bookings_allowances_contract.py` runs one suite against both.
+    """
+
+    async def reserve(self, allowance: Allowance, booking_id: str, replaces: str | None = None) -> bool: ...
+
+    async def give_back(self, member_id: str, booking_id: str, kinds: Sequence[str]) -> int: ...
+
+    async def get(self, allowance_id: str) -> Document | None: ...
+
+
 class CreditsHeld(Protocol):
-    """The entitlements a booking command checks its credits against (`adapters.ledgers.Ledger`)."""
+    """The entitlements ledger (`adapters.ledgers.Ledger`) and the allowances a booking reserves."""
+
+    @property
+    def allowances(self) -> Allowances: ...
 
     async def get(self, entitlement_id: str) -> tuple[Entitlement, int] | None: ...
 
@@ -64,7 +84,11 @@ class KnownOfferings(Protocol):
 
 
 class KnownZones(Protocol):
+    """Sites' zones and calendars (the kit's `KnownSites`)."""
+
     async def time_zone(self, site_id: str | None) -> str | None: ...
+
+    async def refusal_for(self, site_id: str, starts_at: datetime, ends_at: datetime) -> str | None: ...
 
 
 class Known(Protocol):
@@ -79,4 +103,4 @@ class Known(Protocol):
     async def member(self, member_id: str) -> MemberFacts | None: ...
 
 
-__all__ = ["BookingRecords", "CreditsHeld", "Known", "KnownOfferings", "KnownZones", "WaitingLines"]
+__all__ = ["Allowances", "BookingRecords", "CreditsHeld", "Known", "KnownOfferings", "KnownZones", "WaitingLines"]
