@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from catalogue.adapters.offerings import TOPIC as OFFERINGS_TOPIC
 from catalogue.bootstrap import build_app
 from parkgrid.auth import Role, issue_token
-from parkgrid.contracts.spaces import SiteRegistered
+from parkgrid.contracts.spaces import SiteRegistered, SpaceAdded, SpaceRetired, SpaceUpdated
 from parkgrid.contracts.topics import topic
 from parkgrid.envelope import Envelope
 from parkgrid.events import registry
@@ -28,7 +28,8 @@ from parkgrid.topics import ensure_topics
 
 CASABLANCA = "Africa/Casablanca"
 T = TypeVar("T")
-TOPICS_USED = [OFFERINGS_TOPIC, topic("spaces.site")]
+TOPICS_USED = [OFFERINGS_TOPIC, topic("spaces.site"), topic("spaces.space")]
+SPACE_EVENTS = {"added": SpaceAdded, "updated": SpaceUpdated, "retired": SpaceRetired}
 
 
 @pytest.fixture
@@ -78,6 +79,42 @@ async def register_sites(settings: KitSettings, site_ids: list[str]) -> None:
     try:
         publisher = EventPublisher(producer, settings.topic_prefix)
         await publisher.publish_many([("spaces.site", site_event(s)) for s in site_ids])
+    finally:
+        await producer.stop()
+
+
+def space_event(
+    space_id: str,
+    site_id: str,
+    kind: str,
+    capacity: int,
+    features: list[str],
+    *,
+    what: str = "added",
+    sequence: int = 1,
+) -> Envelope:
+    """A space of a site as spaces publishes it (`what`: added, updated or retired)."""
+    event = SPACE_EVENTS[what].model_validate(
+        {
+            "space_id": space_id,
+            "site_id": site_id,
+            "name": space_id,
+            "kind": kind,
+            "capacity": capacity,
+            "features": features,
+            "status": "retired" if what == "retired" else "active",
+        }
+    )
+    return registry.envelope(event, source="spaces", subject=space_id, sequence=sequence)
+
+
+async def publish_spaces(settings: KitSettings, envelopes: list[Envelope]) -> None:
+    """Publish space events to the test's spaces.space topic, as spaces would."""
+    await ensure_topics(settings.kafka_bootstrap_servers, [t.prefixed(settings.topic_prefix) for t in TOPICS_USED])
+    producer = make_producer(settings.kafka_bootstrap_servers, client_id="test-spaces")
+    await producer.start()
+    try:
+        await EventPublisher(producer, settings.topic_prefix).publish_many([("spaces.space", e) for e in envelopes])
     finally:
         await producer.stop()
 

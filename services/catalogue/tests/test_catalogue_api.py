@@ -9,11 +9,23 @@ from typing import Any
 
 import httpx
 import pytest
-from catalogue_fixtures import app, auth, client, read_topic, register_sites, settings, site_event, wait_for_sites
+from catalogue_fixtures import (
+    app,
+    auth,
+    client,
+    publish_spaces,
+    read_topic,
+    register_sites,
+    settings,
+    site_event,
+    space_event,
+    wait_for_sites,
+)
 from fastapi import FastAPI
 
 from catalogue.adapters.known import site_lookup
 from catalogue.adapters.offerings import Offerings
+from catalogue.adapters.spaces import KnownSpaces
 from catalogue.bootstrap import build_app
 from catalogue.domain.offering import OfferingDetails
 from catalogue.seed import seed
@@ -21,6 +33,7 @@ from catalogue.seed_data import DEMO_SITES
 from catalogue.service_layer.handlers import Catalogue
 from parkgrid.auth import Role
 from parkgrid.contracts.catalogue import OfferingPublished, OfferingUpdated, OfferingWithdrawn
+from parkgrid.envelope import Envelope
 from parkgrid.events import registry
 from parkgrid.known import KnownSites
 from parkgrid.settings import KitSettings
@@ -206,7 +219,7 @@ async def test_an_event_written_before_a_crash_is_published_once_after_restart(
     the next process's relay publishes it, exactly once in content."""
     offerings, sites = Offerings(database["offerings"]), KnownSites(database["sites"])
     await sites.apply(site_event("site-rabat"), registry.parse(site_event("site-rabat")))  # type: ignore[arg-type]
-    before_crash = Catalogue(offerings=offerings, site_facts=site_lookup(sites))
+    before_crash = Catalogue(offerings=offerings, site_facts=site_lookup(sites, KnownSpaces(database["spaces"])))
     _offering, _ = await before_crash.create_offering("o-crash", OfferingDetails.model_validate(body()))
     await before_crash.publish_offering("o-crash")
     assert (await database["offerings"].find_one({"_id": "o-crash"}))["outbox_pending"] is True
@@ -225,15 +238,37 @@ async def test_an_event_written_before_a_crash_is_published_once_after_restart(
     assert envelopes[0].sequence == 2
 
 
+LARGE_SITES = {"site-rabat", "site-casablanca", "site-tanger"}
+SMALL_SITES = {"site-oujda", "site-tiznit"}
+
+
+def demo_spaces(site_id: str) -> list[Envelope]:
+    """The spaces of the spaces seed (issue 23's vocabulary), by the site's size."""
+    room, video = ["screen", "whiteboard", "wifi"], ["screen", "whiteboard", "wifi", "video_conferencing"]
+    spaces: list[tuple[str, int, list[str]]] = [
+        ("meeting_room", 4, room),
+        ("meeting_room", 8, video),
+        ("hot_desk_area", 16, ["wifi", "lockers"]),
+    ]
+    if site_id not in SMALL_SITES:
+        spaces += [("meeting_room", 12, video), ("meeting_room", 20, ["projector", *video])]
+    if site_id in LARGE_SITES:
+        hall = ["screen", "projector", "video_conferencing", "sound_system", "accessibility", "wifi"]
+        spaces += [("meeting_room", 6, room), ("event_hall", 120, hall)]
+    return [space_event(f"{site_id}-{n}", site_id, kind, seats, f) for n, (kind, seats, f) in enumerate(spaces)]
+
+
 async def test_seed_publishes_the_demo_grid_idempotently(settings: KitSettings, database: Database) -> None:
     await register_sites(settings, list(DEMO_SITES))
+    await publish_spaces(settings, [e for site in DEMO_SITES for e in demo_spaces(site)])
     started = time.monotonic()
     first = await seed(settings, site_wait=30)
     print("first seed", time.monotonic() - started)
     started = time.monotonic()
     assert "skipped" not in first, first
+    assert "drafts" not in first, first
     count = await database["offerings"].count_documents({"status": "published"})
-    assert count >= 60
+    assert count == 64
     categories = await database["offerings_search"].distinct("category")
     assert len(categories) == 10
     second = await seed(settings, site_wait=30)

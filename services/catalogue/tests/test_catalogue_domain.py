@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, timedelta
 from typing import Any
 
@@ -12,7 +13,8 @@ from pydantic import ValidationError
 from catalogue.domain import offering as rules
 from catalogue.domain.availability import local_slots, open_between
 from catalogue.domain.happened import DraftRevised, OfferingDrafted, OfferingOpened, OfferingRevised, OfferingWithdrawn
-from catalogue.domain.offering import OfferingRuleBroken, SiteFacts, WrongState
+from catalogue.domain.offering import NoSpaceFor, OfferingRuleBroken, SiteFacts, WrongState
+from catalogue.domain.spaces import SpaceFacts
 from parkgrid.contracts.catalogue import OfferingStatus
 from parkgrid.contracts.common import Closure, WeeklyWindow
 
@@ -73,6 +75,11 @@ def test_wrong_lifecycle_steps_are_refused() -> None:
             RABAT,
             "space_requirement.seats",
         ),
+        (
+            {"space_requirement": {"kind": "meeting_room", "seats": 2, "features": ["screen", "video"]}},
+            RABAT,
+            "space_requirement.features.1",
+        ),
         ({"availability": [{"weekday": 1, "opens": "09:00", "closes": "09:30"}]}, RABAT, "availability.0"),
         (
             {
@@ -130,3 +137,31 @@ def test_closures_remove_slots_and_availability() -> None:
     assert not open_between(windows, eid, date(2026, 5, 26), date(2026, 5, 28))
     assert open_between(windows, eid, date(2026, 5, 26), date(2026, 6, 2))
     assert not open_between([], [], date(2026, 5, 1), date(2026, 5, 31))
+
+
+def room(seats: int, *features: str, kind: str = "meeting_room") -> SpaceFacts:
+    return SpaceFacts(f"room-{kind}-{seats}", kind, seats, frozenset(features))
+
+
+def test_an_offering_no_active_space_of_its_site_can_host_is_not_published() -> None:
+    need = {"kind": "meeting_room", "seats": 20, "features": ["projector"]}
+    offering, _ = rules.draft("o-1", details(seats_per_session=20, space_requirement=need), RABAT, NOW)
+    casablanca = SiteFacts("site-casablanca", "Africa/Casablanca", name="Technopark Casablanca")
+    for spaces in [
+        (),  # every space retired
+        (room(12, "projector"), room(20, "screen")),  # too small; no projector
+        (room(30, "projector", kind="event_hall"),),  # not a meeting room
+    ]:
+        with pytest.raises(NoSpaceFor) as refused:
+            rules.publish(offering, replace(casablanca, spaces=spaces), NOW)
+        assert refused.value.detail == "no active meeting room at Technopark Casablanca has 20 seats with projector"
+        assert (refused.value.kind, refused.value.field) == ("conflict", "space_requirement")
+    published, _ = rules.publish(offering, replace(casablanca, spaces=(room(20, "projector", "wifi"),)), NOW)
+    assert published.status == OfferingStatus.PUBLISHED
+    # a site whose spaces the catalogue has not heard of yet is not refused (their events may lag)
+    assert rules.publish(offering, casablanca, NOW)[0].status == OfferingStatus.PUBLISHED
+    # revising a published offering beyond what its site hosts is refused too; a draft may be anything
+    hosting = replace(casablanca, spaces=(room(20, "projector"),))
+    with pytest.raises(NoSpaceFor):
+        rules.revise(published, details(seats_per_session=30, space_requirement={**need, "seats": 30}), hosting, NOW)
+    assert rules.revise(offering, details(seats_per_session=30, space_requirement={**need, "seats": 30}), hosting, NOW)

@@ -27,8 +27,8 @@ def test_a_sites_copy_takes_the_sites_city_name_rules_and_holidays() -> None:
     assert body["rules"]["per_member_limit"] == {"count": 4, "period": "month"}
     desk = dict(demo_offerings())["off-rabat-poste-coworking"]
     assert [(w["weekday"], w["opens"]) for w in desk["availability"]] == [
-        *((d, "08:00") for d in range(1, 6)),
-        *((d, "13:00") for d in range(1, 6)),
+        *((d, "08:30") for d in range(1, 6)),
+        *((d, "13:30") for d in range(1, 6)),
     ]
 
 

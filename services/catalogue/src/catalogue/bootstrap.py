@@ -14,8 +14,9 @@ from fastapi import FastAPI
 
 from catalogue.adapters.known import site_lookup
 from catalogue.adapters.offerings import TOPIC, Offerings
+from catalogue.adapters.spaces import KnownSpaces
 from catalogue.entrypoints.http import routers
-from catalogue.service_layer.handlers import Catalogue, member_handler, site_handler
+from catalogue.service_layer.handlers import Catalogue, member_handler, site_handler, space_handler
 from catalogue.settings import CatalogueSettings
 from parkgrid.contracts.topics import topic
 from parkgrid.events import registry
@@ -34,16 +35,27 @@ class CatalogueParts:
     offerings: Offerings
     sites: KnownSites
     members: KnownMembers
+    spaces: KnownSpaces
 
 
-def subscriptions(sites: KnownSites, members: KnownMembers) -> list[Subscription]:
-    """The catalogue's consumers: the sites projection from spaces, the members projection from community."""
+def subscriptions(sites: KnownSites, members: KnownMembers, spaces: KnownSpaces) -> list[Subscription]:
+    """The catalogue's consumers: sites and spaces projections from spaces, the members projection from community."""
     return [
         Subscription(
             name="sites",
             topics=[topic("spaces.site")],
             handler=site_handler(sites),
             projections=[sites.projection.collection],
+        ),
+        Subscription(
+            name="spaces",
+            topics=[topic("spaces.space")],
+            handler=space_handler(spaces),
+            projections=[spaces.projection.collection],
+            after_drop=spaces.ensure_indexes,
+            # Full-state events guarded by sequence, spaces independent of each other (as members).
+            concurrency=8,
+            newest_per_key=True,
         ),
         Subscription(
             name="members",
@@ -66,15 +78,18 @@ def build(settings: CatalogueSettings, *, consumers: bool = True) -> CataloguePa
     runtime.on_store_ready(offerings.ensure_indexes)
 
     async def catch_up() -> None:
+        await offerings.add_cohorts()
         await offerings.catch_up()
 
     runtime.on_store_ready(catch_up)
     sites, members = KnownSites(runtime.db["sites"]), KnownMembers(runtime.db["members"])
-    catalogue = Catalogue(offerings=offerings, site_facts=site_lookup(sites), written=runtime.notify_relay)
+    spaces = KnownSpaces(runtime.db["spaces"])
+    runtime.on_store_ready(spaces.ensure_indexes)
+    catalogue = Catalogue(offerings=offerings, site_facts=site_lookup(sites, spaces), written=runtime.notify_relay)
     runtime.relay_outbox_of(offerings.collection)
     if consumers:
-        runtime.subscribe(*subscriptions(sites, members))
-    return CatalogueParts(runtime, catalogue, offerings, sites, members)
+        runtime.subscribe(*subscriptions(sites, members, spaces))
+    return CatalogueParts(runtime, catalogue, offerings, sites, members, spaces)
 
 
 def build_app(settings: KitSettings | None = None) -> FastAPI:
@@ -86,7 +101,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
         description="The service grid of the network: offerings, eligibility, availability.",
         routers=routers,
     )
-    provide(application, parts.catalogue, parts.offerings, parts.sites, parts.members)
+    provide(application, parts.catalogue, parts.offerings, parts.sites, parts.members, parts.spaces)
     # Re-project search entries a failed write left behind (a crash is covered at start).
     parts.runtime.every("search-entries", timedelta(seconds=config.search_catch_up_seconds), parts.offerings.catch_up)
     return application

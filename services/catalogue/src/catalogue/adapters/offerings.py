@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pymongo import ASCENDING
 from pymongo.errors import PyMongoError
 
-from catalogue.adapters.search import search_entry
+from catalogue.adapters.search import ANY_COHORT, search_entry
 from catalogue.domain.offering import Offering, OfferingDetails
 from parkgrid.contracts.catalogue import OfferingStatus
 from parkgrid.contracts.topics import topic
@@ -136,6 +136,21 @@ class Offerings:
             done += 1
         if done:
             log.info("catalogue.search_entries_caught_up", count=done)
+        return done
+
+    async def add_cohorts(self) -> int:
+        """Give entries projected before cohorts were searched their `cohorts` (run when the store is ready).
+
+        `catch_up` cannot: an entry is upserted only from a newer version. Each entry lacking
+        the field gets its offering's cohorts, set only while still lacking (a newer entry wins)."""
+        done = 0
+        async for entry in self.search.find({"cohorts": {"$exists": False}}, {"_id": 1}):
+            doc = await self.collection.find_one({"_id": entry["_id"]}, {"details.eligibility": 1})
+            cohorts = (doc or {}).get("details", {}).get("eligibility", {}).get("cohorts") or [ANY_COHORT]
+            await self.search.update_one(
+                {"_id": entry["_id"], "cohorts": {"$exists": False}}, {"$set": {"cohorts": sorted(cohorts)}}
+            )
+            done += 1
         return done
 
     async def load(self, offerings: Sequence[Offering], batch: int = 500) -> None:

@@ -3,7 +3,8 @@
 An entry (collection `offerings_search`) holds only what searches filter and sort on:
 `status`, `site` (`network` for network-wide), `category`, `mode`, one boolean per member
 kind (`for_<kind>`) and programme stage (`at_<stage>`) that may use the offering (all true
-when the eligibility names none), the `weekdays` with a window and the `closed` day ranges,
+when the eligibility names none), the `cohorts` admitted (`["*"]` for any), the `weekdays`
+with a window and the `closed` day ranges,
 a casefolded `search_text` (titles and descriptions in every language, the provider), the
 sort keys `title_sort` and `created_at`, and the `version` it was projected from.
 
@@ -34,6 +35,8 @@ from parkgrid.paging import BadCursor, decode, encode
 from parkgrid.store import Collection, Document
 
 NETWORK = "network"
+ANY_COHORT = "*"
+"""The `cohorts` of an entry whose eligibility names none: any cohort (and a member with none) may use it."""
 SORTS: dict[str, tuple[str, int]] = {
     "title": ("title_sort", ASCENDING),
     "-title": ("title_sort", DESCENDING),
@@ -69,6 +72,7 @@ def search_entry(offering: Offering, version: int) -> Document:
         "mode": details.mode.value,
         **{kind_field(k.value): k.value in kinds for k in MemberKind},
         **{stage_field(s.value): s.value in stages for s in ProgrammeStage},
+        "cohorts": sorted(details.eligibility.cohorts) or [ANY_COHORT],
         "weekdays": sorted({w.weekday for w in details.availability}),
         "closed": [f"{c.first_day}/{c.last_day}" for c in details.closures],
         "search_text": search_text(details),
@@ -89,6 +93,8 @@ class Search:
     stage: str | None = None
     eligible_kind: str | None = None
     eligible_stage: str | None = None
+    eligible_cohort: str | None = None
+    """With `eligible_kind`: the member's cohort (None: a member in no cohort)."""
     text: str | None = None
     available_from: date | None = None
     available_to: date | None = None
@@ -128,6 +134,9 @@ def store_filter(search: Search) -> Document:
     for stage in (search.stage, search.eligible_stage):
         if stage is not None:
             query[stage_field(stage)] = True
+    if search.eligible_kind is not None:  # a member's eligibility: its cohort is admitted too
+        cohort = search.eligible_cohort
+        query["cohorts"] = ANY_COHORT if cohort is None else {"$in": [ANY_COHORT, cohort]}
     if search.text:
         query["search_text"] = {"$regex": _escape(search.text.casefold())}
     if search.available_from is not None and search.available_to is not None:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class MemberFacts:
-    """A member's kind and programme stage as community last said; `left` members use nothing."""
+    """A member's kind, programme stage and cohort as community last said; `left` members use nothing."""
 
     member_id: str
     kind: str
     stage: str
     left: bool
+    cohort: str | None = None

@@ -18,6 +18,7 @@ from itertools import pairwise
 from pydantic import BaseModel, ConfigDict, Field
 
 from catalogue.domain.happened import DraftRevised, OfferingDrafted, OfferingOpened, OfferingRevised, OfferingWithdrawn
+from catalogue.domain.spaces import SpaceFacts, unknown_features, unmet
 from parkgrid.contracts.catalogue import BookingRules, OfferingCategory, OfferingStatus, Provider
 from parkgrid.contracts.common import (
     NETWORK_TIME_ZONE,
@@ -53,13 +54,26 @@ class WrongState(Refused):
         super().__init__(Refusal.CONFLICT, detail)
 
 
+class NoSpaceFor(Refused):
+    """No active space of the offering's site can host its space requirement (a conflict with the site)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(Refusal.CONFLICT, detail, field="space_requirement")
+
+
 @dataclass(frozen=True)
 class SiteFacts:
-    """What the catalogue knows about a site, from the spaces events."""
+    """What the catalogue knows about a site, from the spaces events.
+
+    `spaces` are its active spaces; None when the catalogue knows no space of the site at
+    all (its events may not have arrived yet: the requirement is then not refused here,
+    as the kit's `KnownSites.refusal_for` does not refuse a site it does not know)."""
 
     site_id: str
     time_zone: str
     open: bool = True
+    name: str = ""
+    spaces: tuple[SpaceFacts, ...] | None = None
 
 
 class OfferingDetails(BaseModel):
@@ -126,6 +140,13 @@ def check(details: OfferingDetails, site: SiteFacts | None) -> str:
         time_zone = details.time_zone or NETWORK_TIME_ZONE
     if details.mode == Mode.ONLINE and details.space_requirement is not None:
         raise OfferingRuleBroken("space_requirement", "an online offering needs no space")
+    if details.space_requirement is not None:
+        unknown = unknown_features(details.space_requirement.features)
+        if unknown:
+            index, feature = unknown[0]
+            raise OfferingRuleBroken(
+                f"space_requirement.features.{index}", f"{feature!r} is not a feature a space can offer"
+            )
     if details.space_requirement is not None and details.space_requirement.seats < details.seats_per_session:
         raise OfferingRuleBroken("space_requirement.seats", "the space must seat every seat of a session")
     by_day: dict[int, list[tuple[int, int, int]]] = {}
@@ -140,6 +161,15 @@ def check(details: OfferingDetails, site: SiteFacts | None) -> str:
             if opens < closes:
                 raise OfferingRuleBroken(f"availability.{index}", "windows of the same day overlap")
     return time_zone
+
+
+def hosted(details: OfferingDetails, site: SiteFacts | None) -> None:
+    """Refuse a bookable offering whose space requirement no active space of its site can meet."""
+    if details.space_requirement is None or site is None or site.spaces is None:
+        return
+    why = unmet(details.space_requirement, site.name or site.site_id, site.spaces)
+    if why is not None:
+        raise NoSpaceFor(why)
 
 
 def draft(
@@ -159,6 +189,8 @@ def revise(
     revised = replace(offering, details=details, time_zone=time_zone, updated_at=now)
     if offering.status == OfferingStatus.DRAFT:
         return revised, [DraftRevised(revised)]
+    if offering.status == OfferingStatus.PUBLISHED:
+        hosted(details, site)
     return revised, [OfferingRevised(revised)]
 
 
@@ -169,6 +201,7 @@ def publish(offering: Offering, site: SiteFacts | None, now: datetime) -> tuple[
     check(offering.details, site)
     if site is not None and not site.open:
         raise WrongState(f"site {site.site_id} is closed: its offerings cannot be published")
+    hosted(offering.details, site)
     published = replace(offering, status=OfferingStatus.PUBLISHED, updated_at=now)
     return published, [OfferingOpened(published)]
 

@@ -1,4 +1,4 @@
-"""Command handlers of the catalogue, and the handlers that keep the sites and members projections.
+"""Command handlers of the catalogue, and the handlers that keep the sites, spaces and members projections.
 
 Each command is load → decide → save through the kit's `change`: the domain's pure rule
 decides on the offering as stored and says what happened, the publication turns that into
@@ -15,6 +15,7 @@ from datetime import datetime
 
 from catalogue.adapters.known import SiteLookup
 from catalogue.adapters.offerings import offering_of, state_of
+from catalogue.adapters.spaces import KnownSpaces
 from catalogue.domain import offering as rules
 from catalogue.domain.offering import Offering, OfferingDetails, SiteFacts
 from catalogue.service_layer.publication import publication
@@ -22,7 +23,7 @@ from parkgrid.aggregates import AggregateStore, change
 from parkgrid.clock import utc_now
 from parkgrid.consumer import Delivery
 from parkgrid.contracts.community import MemberSnapshot
-from parkgrid.contracts.spaces import SiteSnapshot
+from parkgrid.contracts.spaces import SiteSnapshot, SpaceSnapshot
 from parkgrid.domain import DomainEvent
 from parkgrid.events import IntegrationEvent
 from parkgrid.known import KnownMembers, KnownSites
@@ -142,6 +143,16 @@ def site_handler(sites: KnownSites) -> Callable[[Delivery], Awaitable[None]]:
             await sites.apply(delivery.envelope, delivery.event)
 
     return on_site_event
+
+
+def space_handler(spaces: KnownSpaces) -> Callable[[Delivery], Awaitable[None]]:
+    """SpaceAdded / SpaceUpdated / SpaceRetired (each the space's full state) → the spaces projection."""
+
+    async def on_space_event(delivery: Delivery) -> None:
+        if isinstance(delivery.event, SpaceSnapshot):
+            await spaces.apply(delivery.envelope, delivery.event)
+
+    return on_space_event
 
 
 def member_handler(members: KnownMembers) -> Callable[[Delivery], Awaitable[None]]:

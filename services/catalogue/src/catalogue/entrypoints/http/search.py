@@ -2,8 +2,9 @@
 
 Members and staff find published offerings only; admins find every status (`status=`
 narrows). `member_id` (or `eligible=true` with a member's token) keeps what that member
-organisation's kind and stage may use; a member asks only for their own organisation, a
-front desk about the members of its own sites (`parkgrid.http.access.Scope`). Dates are
+organisation's kind, stage and cohort may use (`Eligibility.unmet`'s rule); a member asks
+only for their own organisation, a front desk about the members of its own sites
+(`parkgrid.http.access.Scope`). Dates are
 `Day`s and `q` is `Text`: out of the network's calendar, or with control characters, is 422.
 """
 
@@ -35,14 +36,14 @@ router = APIRouter(prefix="/v1", tags=["offerings"])
 
 async def eligibility_of(
     members: Members, principal: Principal, member_id: str | None, eligible: bool | None
-) -> tuple[str, str] | None:
-    """The (kind, stage) a search is narrowed to, or None; raises for unknown members.
+) -> tuple[str, str, str | None] | None:
+    """The (kind, stage, cohort) a search is narrowed to, or None; raises for unknown members.
 
     `member_id` names the organisation; a member asking `eligible=true` means their own.
     Who the caller may ask about is `Scope`'s rule: a member names only its own organisation
     (403 otherwise); to a front desk a member of another site is not there (404: its kind and
     stage are that site's business). An unknown member is 422 on `member_id`. A member who
-    left yields `("", "")`: no offering is eligible for them."""
+    left yields `("", "", None)`: no offering is eligible for them."""
     if member_id is None and eligible:
         if principal.role != Role.MEMBER or principal.member_id is None:
             raise Refused.invalid("eligible=true needs member_id (or a member's token)", field="member_id")
@@ -58,8 +59,8 @@ async def eligibility_of(
         raise Refused.invalid(f"there is no member organisation {member_id}", field="member_id")
     scope.require(f"member organisation {member_id}", site_id=known.get("home_site_id"), member_id=member_id)
     if member.left:
-        return ("", "")
-    return (member.kind, member.stage)
+        return ("", "", None)
+    return (member.kind, member.stage, member.cohort)
 
 
 def check_range(available_from: date | None, available_to: date | None) -> None:
@@ -98,7 +99,7 @@ async def list_offerings(
     """Find offerings; `next_cursor` continues the same search (same filters and sort)."""
     check_range(available_from, available_to)
     eligibility = await eligibility_of(members, principal, member_id, eligible)
-    if eligibility == ("", ""):
+    if eligibility is not None and eligibility[0] == "":
         return NO_OFFERINGS
     statuses = tuple(s for s in visible_statuses(principal) if status is None or s == status)
     search = Search(
@@ -110,6 +111,7 @@ async def list_offerings(
         stage=stage.value if stage else None,
         eligible_kind=eligibility[0] if eligibility else None,
         eligible_stage=eligibility[1] if eligibility else None,
+        eligible_cohort=eligibility[2] if eligibility else None,
         text=q,
         available_from=available_from,
         available_to=available_to,
