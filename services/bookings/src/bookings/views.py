@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bookings.adapters.bookings import view
 from bookings.domain import calendar as ical
 from bookings.domain.booking import Booking, InvalidBooking
-from bookings.domain.slots import MAX_RANGE_DAYS, session_key, sessions_between
+from bookings.domain.slots import MAX_RANGE_DAYS, SiteCalendar, session_key, sessions_between
 from bookings.service_layer.service import BookingService
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingSnapshot, OfferingStatus
@@ -49,7 +49,7 @@ async def slots(service: BookingService, offering_id: str, first: date | None, l
 
     `first` and `last` are `Day`s (or `Instant`s: their dates), so a week past either is still a date."""
     offering, zone = await known_offering(service, offering_id)
-    start = day_of(first) or datetime.now(ZoneInfo(zone)).date()
+    start = day_of(first) or service.clock().astimezone(ZoneInfo(zone)).date()
     end = day_of(last) or start + timedelta(days=7)
     items: list[dict[str, Any]] = []
     if offering.status == OfferingStatus.PUBLISHED:
@@ -58,6 +58,9 @@ async def slots(service: BookingService, offering_id: str, first: date | None, l
         if (end - start).days > MAX_RANGE_DAYS:
             raise InvalidBooking(f"ask for at most {MAX_RANGE_DAYS} days at a time", field="to")
         sessions = sessions_between(offering, zone, start, end, service.clock())
+        site = await service.projections.sites.get(offering.site_id) if offering.site_id else None
+        if site is not None:  # the site's calendar applies to every offering it runs
+            sessions = SiteCalendar.of(site).hosts(sessions)
         if sessions:
             taken = await service.seats.sessions.taken(offering_id, sessions[0].starts_at, sessions[-1].starts_at)
             seats = offering.seats_per_session

@@ -3,19 +3,22 @@
 Windows are wall-clock times in the site's IANA zone, so a 09:00 session stays at 09:00
 local when `Africa/Casablanca` moves from +01:00 to +00:00 for Ramadan and back; only its
 UTC instant moves. The sessions themselves come from the kit's `parkgrid.weekly` (the same
-generator as the catalogue's); this module adds bookings' rules (notice, horizon) and ids.
+generator as the catalogue's); this module adds bookings' rules (notice, horizon), the site's
+calendar (`SiteCalendar`: the kit's `site_refusal`, for every offering with a site) and ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from parkgrid import weekly
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.contracts.common import Closure, WeeklyWindow
+from parkgrid.contracts.spaces import SiteStatus
 
 MAX_RANGE_DAYS = 62
 
@@ -54,6 +57,35 @@ def local_sessions(
         Session(starts, ends)
         for starts, ends in weekly.sessions(availability, closures, time_zone, session_minutes, first, last)
     ]
+
+
+@dataclass(frozen=True)
+class SiteCalendar:
+    """When a site can host a session: its status, opening hours and closures, in its zone."""
+
+    open: bool
+    opening_hours: tuple[WeeklyWindow, ...]
+    closures: tuple[Closure, ...]
+    time_zone: str
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> SiteCalendar:
+        """The calendar of a site as projected (the kit's `KnownSites` document)."""
+        return cls(
+            open=doc["status"] == SiteStatus.OPEN.value,
+            opening_hours=tuple(WeeklyWindow.model_validate(w) for w in doc.get("opening_hours") or []),
+            closures=tuple(Closure.model_validate(c) for c in doc.get("closures") or []),
+            time_zone=str(doc["time_zone"]),
+        )
+
+    def refusal(self, session: Session) -> str | None:
+        """Why the site cannot host the session (closed, a closure, outside its hours), or None."""
+        return weekly.site_refusal(
+            self.opening_hours, self.closures, self.open, self.time_zone, session.starts_at, session.ends_at
+        )
+
+    def hosts(self, sessions: Sequence[Session]) -> list[Session]:
+        return [s for s in sessions if self.refusal(s) is None]
 
 
 def bookable_window(offering: OfferingSnapshot, now: datetime) -> tuple[datetime, datetime]:
