@@ -15,9 +15,10 @@ from fastapi import FastAPI
 from pydantic import Field
 
 from bookings.adapters.bookings import Bookings
-from bookings.adapters.ledgers import CalendarFeeds, Ledger, Waitlist
+from bookings.adapters.ledgers import CalendarFeeds, Ledger
 from bookings.adapters.projections import Projections
 from bookings.adapters.sessions import Seats, SessionSeats
+from bookings.adapters.waitlists import WaitingLines
 from bookings.entrypoints.consumers import PUBLISHED, subscriptions
 from bookings.entrypoints.http import routers
 from bookings.entrypoints.http.common import SelfBookingLimit, Zones
@@ -90,7 +91,7 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
     service = BookingService(
         bookings=Bookings(db["bookings"]),
         seats=Seats(db, seats),
-        waitlist=Waitlist(db["waitlist"]),
+        waitlist=WaitingLines(db["waitlist"]),
         projections=Projections(db),
         ledger=Ledger(db["entitlements"]),
         written=runtime.notify_relay,

@@ -8,8 +8,9 @@ events of `bookings.booking` and `bookings.entitlement`, and the saga's commands
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.domain import DomainEvent
@@ -86,6 +87,14 @@ class SessionMissed(DomainEvent):
     """The member never came: not checked in by the end plus the grace period (no-show)."""
 
     booking: Booking
+
+
+@dataclass(frozen=True)
+class PlaceLeft(DomainEvent):
+    """A waitlist place ended without a seat (`reason`: left, session_started, no_longer_eligible)."""
+
+    place: Mapping[str, Any]
+    reason: str
 
 
 @dataclass(frozen=True)

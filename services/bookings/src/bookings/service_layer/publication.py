@@ -24,6 +24,7 @@ from parkgrid.contracts.bookings import (
     EntitlementConsumed,
     EntitlementGranted,
     EntitlementRestored,
+    WaitlistLeft,
 )
 from parkgrid.contracts.common import SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
@@ -112,6 +113,16 @@ def _completed(event: happened.SessionAttended) -> list[IntegrationEvent]:
 @publication.maps(happened.SessionMissed)
 def _no_show(event: happened.SessionMissed) -> list[IntegrationEvent]:
     return [BookingNoShow(**event.booking.snapshot())]
+
+
+@publication.maps(happened.PlaceLeft)
+def _left(event: happened.PlaceLeft) -> list[IntegrationEvent]:
+    place = event.place
+    return [
+        WaitlistLeft.model_validate(
+            {**place, "session": {"starts_at": place["starts_at"], "ends_at": place["ends_at"]}, "reason": event.reason}
+        )
+    ]
 
 
 def _ledger(entitlement: Entitlement) -> dict[str, Any]:

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bookings.adapters.bookings import Bookings
-from bookings.adapters.ledgers import Ledger, Waitlist
+from bookings.adapters.ledgers import Ledger
 from bookings.adapters.projections import Projections
 from bookings.adapters.sessions import Seats
+from bookings.adapters.waitlists import WaitingLines
 from bookings.domain.booking import Booking
 from bookings.service_layer.commands import BookCommand, Booker, Outcome
 from bookings.service_layer.ledger import Credits, Entitlements
@@ -22,6 +23,7 @@ from bookings.service_layer.parts import Parts, Timing, UnknownBooking
 from bookings.service_layer.saga import Saga
 from bookings.service_layer.seating import Seating
 from bookings.service_layer.sweepers import PendingHolds, Sweepers
+from bookings.service_layer.waitlist import Leaving, StartedPlaces
 from parkgrid.consumer import Delivery
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.contracts.community import MemberSnapshot
@@ -35,14 +37,22 @@ class BookingOffice:
     it whole on in-memory stores; `BookingService` is the same over the real adapters.
     """
 
-    def __init__(self, parts: Parts, entitlements: Entitlements, *, holds: PendingHolds | None = None) -> None:
+    def __init__(
+        self,
+        parts: Parts,
+        entitlements: Entitlements,
+        *,
+        holds: PendingHolds | None = None,
+        started: StartedPlaces | None = None,
+    ) -> None:
         self.parts = parts
         self.seating = Seating(parts)
         self.lifecycle = Lifecycle(parts, self.seating)
         self.commands = Booker(parts, self.seating, self.lifecycle)
         self.saga = Saga(parts, self.seating, self.lifecycle)
         self.credits = Credits(entitlements, parts.projections.member, parts.written)
-        self.sweepers = Sweepers(parts, self.seating, holds)
+        self.leaving = Leaving(parts, started)
+        self.sweepers = Sweepers(parts, self.seating, holds, self.leaving)
         # Entry points, by name.
         self.book = self.commands.book
         self.reschedule = self.commands.reschedule
@@ -52,6 +62,8 @@ class BookingOffice:
         self.sweep = self.sweepers.sweep
         self.reclaim_lost_seats = self.sweepers.reclaim_lost_seats
         self.expire_holds = self.sweepers.expire_holds
+        self.leave_waitlist = self.leaving.leave
+        self.expire_started_places = self.leaving.expire_started
         self.on_reservation = self.saga.on_reservation
         self.on_booking_event = self.credits.on_booking_event
         self.offering = parts.offering
@@ -74,7 +86,7 @@ class BookingService(BookingOffice):
         *,
         bookings: Bookings,
         seats: Seats,
-        waitlist: Waitlist,
+        waitlist: WaitingLines,
         projections: Projections,
         ledger: Ledger,
         written: Callable[[], None] = lambda: None,
@@ -84,7 +96,7 @@ class BookingService(BookingOffice):
         parts = Parts(
             bookings, seats, waitlist, projections, ledger, written=written, changed=changed, timing=timing or Timing()
         )
-        super().__init__(parts, ledger, holds=bookings)
+        super().__init__(parts, ledger, holds=bookings, started=waitlist)
         self.bookings = bookings
         self.seats = seats
         self.waitlist = waitlist

@@ -17,6 +17,7 @@ from bookings.domain.booking import Booking
 from bookings.service_layer.parts import Parts
 from bookings.service_layer.publication import publication
 from bookings.service_layer.seating import Seating
+from bookings.service_layer.waitlist import Leaving
 from parkgrid.aggregates import Decision, change
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.logging import get_logger
@@ -35,13 +36,17 @@ class PendingHolds(Protocol):
 
 
 class Sweepers:
-    def __init__(self, parts: Parts, seating: Seating, holds: PendingHolds | None = None) -> None:
+    def __init__(
+        self, parts: Parts, seating: Seating, holds: PendingHolds | None = None, leaving: Leaving | None = None
+    ) -> None:
         self.parts = parts
         self.seating = seating
         self.holds = holds
+        self.leaving = leaving
 
     async def sweep(self) -> int:
-        """Settle finished sessions (completed / no-show) and promote waiting entries left behind."""
+        """Settle finished sessions (completed / no-show), expire holds, give back lost seats, take
+        places of begun sessions out of line, and promote waiting entries left behind."""
         parts = self.parts
         now = parts.now()
         changed = 0
@@ -61,6 +66,8 @@ class Sweepers:
                 continue
         changed += await self.expire_holds(now)
         changed += await self.reclaim_lost_seats(now)
+        if self.leaving is not None:
+            changed += await self.leaving.expire_started(now)
         for key in await parts.waitlist.sessions_waiting():
             changed += await self.seating.promote(key)
         if changed:

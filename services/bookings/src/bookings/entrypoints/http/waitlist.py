@@ -1,4 +1,5 @@
-"""Who waits for a seat: the places the caller sees (a member its own, a front desk its sites')."""
+"""Who waits for a seat: the places the caller sees (a member its own, a front desk its sites'),
+and leaving one (`POST /waitlist/{entry_id}/leave`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from fastapi import APIRouter
 
 from bookings import views
 from bookings.adapters.ledgers import entry_view
-from bookings.entrypoints.http.common import Service, may_name_member
+from bookings.entrypoints.http.common import Service, may_name_member, site_of_member
 from bookings.service_layer.service import BookingService
-from parkgrid.api.bookings import WaitlistPage
+from parkgrid.api.bookings import WaitlistEntryRead, WaitlistPage
 from parkgrid.auth import Role
 from parkgrid.http.access import CallerOrService, Scope, Scoped
 from parkgrid.http.problems import Forbidden, problems
+from parkgrid.refusals import Refused
 from parkgrid.store import Document
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
@@ -39,6 +41,22 @@ async def waitlist(
     within = await places_seen(service, scope)
     docs = await service.waitlist.find(member_id, offering_id, within)
     return {"items": [entry_view(d) for d in docs], "next_cursor": None}
+
+
+@router.post("/waitlist/{entry_id}/leave", response_model=WaitlistEntryRead, responses=problems(403, 404, 409))
+async def leave(entry_id: str, principal: CallerOrService, service: Service) -> Any:
+    """Leave a session's waitlist (`WaitlistLeft`, reason `left`): a member its own organisation's
+    places, a front desk those of its sites (another site's: 403); unknown or not seen: 404; a
+    place no longer waiting (promoted, left): 409."""
+    place = await service.waitlist.get(entry_id)
+    if place is None:
+        raise Refused.not_found(f"there is no waitlist place {entry_id}")
+    offering = await service.projections.offerings.get(place["offering_id"])
+    site = (offering.site_id if offering else None) or await site_of_member(service, place["member_id"])
+    if principal.role == Role.FRONT_DESK and not Scope(principal).sees(site_id=site):
+        raise Forbidden(f"waitlist place {entry_id} is at {site}, not at one of your sites")
+    Scope(principal).require(f"waitlist place {entry_id}", site_id=site, member_id=place["member_id"])
+    return entry_view(await service.leave_waitlist(entry_id))
 
 
 async def places_seen(service: BookingService, scope: Scope) -> Document:

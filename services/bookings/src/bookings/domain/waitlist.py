@@ -1,0 +1,37 @@
+"""A place on a full session's waitlist: waiting, then promoted (it became a booking) or left.
+
+Places are kept as the documents `service_layer.seating` writes (`entry_id`, `session_key`,
+`position`, `status`, ...); these rules are pure over that state and return it changed with
+the domain events (`domain.happened`) that say what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from bookings.domain.booking import Unavailable
+from bookings.domain.happened import PlaceLeft
+from parkgrid.domain import DomainEvent
+
+WAITING = "waiting"
+LEFT = "left"
+REASONS = ("left", "session_started", "no_longer_eligible")
+
+
+def leave(place: Mapping[str, Any], reason: str, now: datetime) -> tuple[dict[str, Any], list[DomainEvent]]:
+    """Out of the line without a seat; only a waiting place can leave (409 otherwise).
+
+    Returns what changes on the place (its status, when and why) and the event, which carries
+    the place as it stands after."""
+    assert reason in REASONS
+    if place["status"] != WAITING:
+        raise Unavailable(f"this waitlist place is {place['status']}, not waiting", field="entry_id")
+    changes = {"status": LEFT, "left_at": now, "reason": reason}
+    return changes, [PlaceLeft({**place, **changes}, reason)]
+
+
+def started(place: Mapping[str, Any], now: datetime) -> bool:
+    """The session of a waiting place has begun: nobody will be promoted into it any more."""
+    return bool(place["status"] == WAITING and place["starts_at"] <= now)

@@ -1,0 +1,88 @@
+"""Leaving a waitlist over the HTTP app and the real store: who may (a member its own places, a
+desk its sites'), ten concurrent leaves of one place give one success and nine 409 (one
+`WaitlistLeft`), and the sweeper takes places of begun sessions out of line (`session_started`).
+The outbox relay is off, so each place's outbox is exactly what it said."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from bookings_support import MEMBER, bearer, in_days, member, offering, project, site
+
+from bookings.bootstrap import BookingsSettings
+from bookings.service_layer.service import BookingService
+
+pytest_plugins = ["bookings_fixtures"]
+
+
+@pytest.fixture
+def settings(settings: BookingsSettings) -> BookingsSettings:
+    return settings.model_copy(update={"relay": "off"})
+
+
+async def full_with_one_waiting(client: httpx.AsyncClient, tokens: dict[str, str], starts_at: datetime) -> str:
+    desk = bearer(tokens["desk"])
+    for who, waits in ((MEMBER, False), ("member-b", True)):
+        made = await client.post(
+            "/v1/bookings",
+            json={
+                "offering_id": "off-test-mentoring",
+                "member_id": who,
+                "starts_at": starts_at.isoformat(),
+                "join_waitlist": waits,
+            },
+            headers=desk,
+        )
+        assert made.status_code == 201, made.text
+    assert made.json()["status"] == "waitlisted"
+    return str(made.json()["entry_id"])
+
+
+async def said(service: BookingService, entry_id: str) -> list[str]:
+    return [e["envelope"]["type"].rsplit(".", 1)[-1] for e in await service.waitlist.store.outbox(entry_id)]
+
+
+async def test_leaving_a_waitlist_once_by_whoever_may(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    await project(service, site(), offering(), member(MEMBER), member("member-b"))
+    entry_id = await full_with_one_waiting(client, tokens, in_days(2, 10))
+    assert (await client.post("/v1/waitlist/wl-nope/leave", headers=bearer(tokens["desk"]))).status_code == 404
+    assert (await client.post(f"/v1/waitlist/{entry_id}/leave", headers=bearer(tokens["member"]))).status_code == 404
+    assert (
+        await client.post(f"/v1/waitlist/{entry_id}/leave", headers=bearer(tokens["other_desk"]))
+    ).status_code == 403
+
+    leaves = await asyncio.gather(
+        *(client.post(f"/v1/waitlist/{entry_id}/leave", headers=bearer(tokens["desk"])) for _ in range(10))
+    )
+
+    assert sorted(r.status_code for r in leaves) == [200] + [409] * 9
+    assert next(r for r in leaves if r.status_code == 200).json()["status"] == "left"
+    refused = next(r for r in leaves if r.status_code == 409)
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["detail"] == "this waitlist place is left, not waiting"
+    assert await said(service, entry_id) == ["joined", "left"]
+    listed = await client.get("/v1/waitlist", params={"member_id": "member-b"}, headers=bearer(tokens["desk"]))
+    assert [(e["entry_id"], e["status"]) for e in listed.json()["items"]] == [(entry_id, "left")]
+
+
+async def test_places_of_begun_sessions_leave_the_line(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    await project(service, site(), offering(), member(MEMBER), member("member-b"))
+    start = in_days(2, 11)
+    entry_id = await full_with_one_waiting(client, tokens, start)
+    service.clock = lambda: start.astimezone(UTC) + timedelta(minutes=1)
+    await asyncio.gather(*(service.sweep() for _ in range(4)))
+    await service.sweep()
+    service.clock = lambda: datetime.now(UTC)
+    place = await service.waitlist.get(entry_id)
+    assert place is not None
+    assert (place["status"], place["reason"]) == ("left", "session_started")
+    assert await said(service, entry_id) == ["joined", "left"]
+    left = (await service.waitlist.store.outbox(entry_id))[-1]["envelope"]["data"]
+    assert left["reason"] == "session_started"
