@@ -11,6 +11,7 @@ from insights.domain.notices import (
     booking_reminder,
     notice_for_event,
     recipients,
+    registrant_notices,
     residency_ending,
     retry_delay,
     template_language,
@@ -96,6 +97,10 @@ def test_every_kind_renders_in_french_and_english() -> None:
         "site_id": "site-rabat",
         "space_id": "office-1",
         "days_left": 23,
+        "previous_starts_at": "2026-11-30T09:30:00+00:00",
+        "seats": 4,
+        "space_name": "Bureau 101",
+        "starts_on": "2027-01-01",
     }
     for kind in NoticeKind:
         french = templates.render(kind.value, "fr", "Salma", context)
@@ -107,3 +112,75 @@ def test_every_kind_renders_in_french_and_english() -> None:
     subject, body = templates.render("booking_confirmed", "fr", "Salma", context)
     assert subject == "Réservation confirmée : Atelier"
     assert "mardi 01/12/2026 à 10:30 (Africa/Casablanca)" in body
+
+
+EVENT = {
+    "event_id": "evt-1",
+    "title": {"fr": "Demo day", "en": "Demo day"},
+    "time": {"starts_at": "2026-12-09T15:00:00+00:00", "ends_at": "2026-12-09T18:00:00+00:00"},
+    "previous_time": {"starts_at": "2026-12-08T15:00:00+00:00", "ends_at": "2026-12-08T18:00:00+00:00"},
+    "time_zone": "Africa/Casablanca",
+    "reason": "Intempéries",
+}
+
+
+def registration(registration_id: str, status: str, event_id: str = "evt-1") -> dict[str, object]:
+    return {
+        "registration_id": registration_id,
+        "event_id": event_id,
+        "member_id": "m-1",
+        "person_id": "p-1",
+        "status": status,
+    }
+
+
+def test_registrants_holding_a_place_are_told_of_a_cancelled_rescheduled_or_retitled_event() -> None:
+    held = [registration("r-1", "confirmed"), registration("r-2", "waitlisted")]
+    others = [registration("r-3", "cancelled"), registration("r-4", "confirmed", event_id="evt-2")]
+    for event_type, kind in [
+        ("parkgrid.community.event.cancelled", NoticeKind.EVENT_CANCELLED),
+        ("parkgrid.community.event.rescheduled", NoticeKind.EVENT_RESCHEDULED),
+    ]:
+        notices = registrant_notices("ev-9", event_type, EVENT, [*held, *others], NOW, NOW, DAY)
+        assert [(n.notice_id, n.kind) for n in notices] == [("ev-9:r-1", kind), ("ev-9:r-2", kind)]
+    retitled = {**EVENT, "changed": ["title", "capacity"]}
+    assert len(registrant_notices("ev-9", "parkgrid.community.event.revised", retitled, held, NOW, NOW, DAY)) == 2
+    bigger = {**EVENT, "changed": ["capacity", "description"]}
+    assert registrant_notices("ev-9", "parkgrid.community.event.revised", bigger, held, NOW, NOW, DAY) == []
+    old = NOW - timedelta(days=3)
+    assert registrant_notices("ev-9", "parkgrid.community.event.cancelled", EVENT, held, old, NOW, DAY) == []
+
+
+def test_office_offers_expired_holds_and_cancelled_registrations_are_notices() -> None:
+    entry = {
+        "entry_id": "w-1",
+        "site_id": "site-rabat",
+        "member_id": "m-1",
+        "seats": 4,
+        "offer": {"space_name": "Bureau 101", "starts_on": "2027-01-01"},
+    }
+    offered = notice_for_event("ev-1", "parkgrid.spaces.waitlist.offered", entry, NOW, NOW, DAY)
+    lapsed = notice_for_event("ev-2", "parkgrid.spaces.waitlist.offer_lapsed", entry, NOW, NOW, DAY)
+    assert offered is not None
+    assert lapsed is not None
+    assert (offered.kind, offered.person_id) == (NoticeKind.OFFICE_OFFERED, None)  # the whole organisation
+    assert lapsed.kind == NoticeKind.OFFICE_OFFER_LAPSED
+    expired = {**booking(NOW + timedelta(days=2)), "reason": "hold_expired"}
+    hold = notice_for_event("ev-3", "parkgrid.bookings.booking.rejected", expired, NOW, NOW, DAY)
+    assert hold is not None
+    assert hold.kind == NoticeKind.BOOKING_HOLD_EXPIRED
+    other = {**expired, "reason": "no_space"}
+    rejected = notice_for_event("ev-4", "parkgrid.bookings.booking.rejected", other, NOW, NOW, DAY)
+    assert rejected is not None
+    assert rejected.kind == NoticeKind.BOOKING_REJECTED
+    cancelled = {**registration("r-1", "cancelled"), "event_title": EVENT["title"], "event_time": EVENT["time"]}
+    told = notice_for_event("ev-5", "parkgrid.community.registration.cancelled", cancelled, NOW, NOW, DAY)
+    assert told is not None
+    assert told.kind == NoticeKind.REGISTRATION_CANCELLED
+
+
+def test_a_rescheduled_event_names_both_times_in_the_sites_zone() -> None:
+    context = {**EVENT, "starts_at": EVENT["time"]["starts_at"], "previous_starts_at": "2026-12-08T15:00:00+00:00"}
+    _, body = Templates().render("event_rescheduled", "fr", "Salma", context)
+    assert "mercredi 09/12/2026 à 16:00" in body
+    assert "mardi 08/12/2026 à 16:00" in body

@@ -9,7 +9,7 @@ gets a new one and an unchanged one never a second.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -29,6 +29,13 @@ class NoticeKind(StrEnum):
     BOOKING_REMINDER = "booking_reminder"
     EVENT_REMINDER = "event_reminder"
     RESIDENCY_ENDING = "residency_ending"
+    BOOKING_HOLD_EXPIRED = "booking_hold_expired"
+    REGISTRATION_CANCELLED = "registration_cancelled"
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_RESCHEDULED = "event_rescheduled"
+    EVENT_REVISED = "event_revised"
+    OFFICE_OFFERED = "office_offered"
+    OFFICE_OFFER_LAPSED = "office_offer_lapsed"
 
 
 EVENT_NOTICES: dict[str, NoticeKind] = {
@@ -39,7 +46,21 @@ EVENT_NOTICES: dict[str, NoticeKind] = {
     "parkgrid.community.registration.confirmed": NoticeKind.REGISTRATION_CONFIRMED,
     "parkgrid.community.registration.waitlisted": NoticeKind.REGISTRATION_WAITLISTED,
     "parkgrid.community.registration.promoted": NoticeKind.REGISTRATION_PROMOTED,
+    "parkgrid.community.registration.cancelled": NoticeKind.REGISTRATION_CANCELLED,
+    "parkgrid.spaces.waitlist.offered": NoticeKind.OFFICE_OFFERED,
+    "parkgrid.spaces.waitlist.offer_lapsed": NoticeKind.OFFICE_OFFER_LAPSED,
 }
+
+REGISTRANT_NOTICES: dict[str, NoticeKind] = {
+    "parkgrid.community.event.cancelled": NoticeKind.EVENT_CANCELLED,
+    "parkgrid.community.event.rescheduled": NoticeKind.EVENT_RESCHEDULED,
+    "parkgrid.community.event.revised": NoticeKind.EVENT_REVISED,
+}
+"""Events about a community event that every registrant (confirmed or waitlisted) is told of."""
+
+REVISIONS_TOLD = frozenset({"title"})
+"""A revision registrants are told of: a new title (time changes come as `rescheduled`;
+a new description, capacity or audience changes nothing they must act on)."""
 
 REMINDER_AHEAD = timedelta(hours=24)
 RESIDENCY_NOTICE_DAYS = 30
@@ -69,6 +90,17 @@ def notice_for_event(
     kind = EVENT_NOTICES.get(event_type)
     if kind is None or now - occurred_at > max_age:
         return None
+    if event_type == "parkgrid.bookings.booking.rejected" and data.get("reason") == "hold_expired":
+        kind = NoticeKind.BOOKING_HOLD_EXPIRED
+    if event_type.startswith("parkgrid.spaces.waitlist."):
+        offer = data.get("offer") or {}
+        context_: dict[str, Any] = {
+            "site_id": data["site_id"],
+            "seats": data["seats"],
+            "space_name": offer.get("space_name"),
+            "starts_on": offer.get("starts_on"),
+        }
+        return Notice(event_id, kind, data["member_id"], None, context_)
     if event_type.startswith("parkgrid.bookings.booking."):
         context: dict[str, Any] = {
             "title": data["offering_title"],
@@ -94,6 +126,38 @@ def notice_for_event(
             "event_id": data["event_id"],
         }
     return Notice(event_id, kind, data["member_id"], data["person_id"], context)
+
+
+def registrant_notices(
+    event_id: str,
+    event_type: str,
+    data: Mapping[str, Any],
+    registrations: Sequence[Mapping[str, Any]],
+    occurred_at: datetime,
+    now: datetime,
+    max_age: timedelta,
+) -> list[Notice]:
+    """One notice per registrant still holding a place (confirmed or waitlisted) of a cancelled,
+    rescheduled or retitled event; keyed by the event's id and the registration, so a
+    redelivered event adds nothing."""
+    kind = REGISTRANT_NOTICES.get(event_type)
+    if kind is None or now - occurred_at > max_age:
+        return []
+    if kind == NoticeKind.EVENT_REVISED and not REVISIONS_TOLD & set(data.get("changed", [])):
+        return []
+    context: dict[str, Any] = {
+        "title": data["title"],
+        "starts_at": data["time"]["starts_at"],
+        "time_zone": data.get("time_zone"),
+        "event_id": data["event_id"],
+        "reason": data.get("reason"),
+        "previous_starts_at": (data.get("previous_time") or {}).get("starts_at"),
+    }
+    return [
+        Notice(f"{event_id}:{r['registration_id']}", kind, r["member_id"], r["person_id"], context)
+        for r in registrations
+        if r["event_id"] == data["event_id"] and r["status"] in ("confirmed", "waitlisted")
+    ]
 
 
 def booking_reminder(booking: Mapping[str, Any], now: datetime) -> Notice | None:

@@ -23,12 +23,14 @@ from typing import Any
 from insights.adapters.mail import Mail, Notices, SentLog, SmtpRelay, Templates
 from insights.adapters.projection import InsightsStore
 from insights.domain.notices import (
+    REGISTRANT_NOTICES,
     Notice,
     NoticeKind,
     booking_reminder,
     event_reminder,
     notice_for_event,
     recipients,
+    registrant_notices,
     residency_ending,
     retry_delay,
 )
@@ -40,7 +42,13 @@ from parkgrid.logging import get_logger
 log = get_logger(__name__)
 
 RESOLVE_ATTEMPTS = 20
-NOTIFYING_TOPICS = ("bookings.booking", "bookings.waitlist", "community.registration")
+NOTIFYING_TOPICS = (
+    "bookings.booking",
+    "bookings.waitlist",
+    "community.registration",
+    "community.event",
+    "spaces.waitlist",
+)
 
 
 class Notifications:
@@ -74,15 +82,20 @@ class Notifications:
 
     async def on_event(self, delivery: Delivery) -> None:
         envelope = delivery.envelope
-        notice = notice_for_event(
-            envelope.id,
-            envelope.type,
-            envelope.data,
-            envelope.time if envelope.time.tzinfo else envelope.time.replace(tzinfo=UTC),
-            self.clock(),
-            timedelta(hours=self.settings.notify_max_age_hours),
-        )
-        if notice is not None and await self.notices.add(notice, self.clock()):
+        occurred_at = envelope.time if envelope.time.tzinfo else envelope.time.replace(tzinfo=UTC)
+        max_age = timedelta(hours=self.settings.notify_max_age_hours)
+        notices = [notice_for_event(envelope.id, envelope.type, envelope.data, occurred_at, self.clock(), max_age)]
+        if envelope.type in REGISTRANT_NOTICES:
+            # the registrants as the projection holds them (registrations precede what happens to their event)
+            registrations = await self.store.states("community.registration")
+            notices += registrant_notices(
+                envelope.id, envelope.type, envelope.data, registrations, occurred_at, self.clock(), max_age
+            )
+        added = 0
+        for notice in notices:
+            if notice is not None:
+                added += await self.notices.add(notice, self.clock())
+        if added:
             self._wake.set()
 
     async def schedule(self, now: datetime | None = None) -> int:
