@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from spaces_support import SITE
+from spaces_support import SITE, Clock
 
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.topics import TOPICS
@@ -26,8 +26,14 @@ async def settings(service_settings: ServiceSettings, create_topics: CreateTopic
 
 
 @pytest.fixture
-async def app(settings: KitSettings) -> AsyncIterator[FastAPI]:
-    application = build_app(settings)
+def clock() -> Clock:
+    """The service's clock, pinned (a test moves it on): dates in tests do not age."""
+    return Clock()
+
+
+@pytest.fixture
+async def app(settings: KitSettings, clock: Clock) -> AsyncIterator[FastAPI]:
+    application = build_app(settings, clock)
     async with application.router.lifespan_context(application):
         runtime = application.state.runtime
         await asyncio.wait_for(runtime.kafka_ready.wait(), 30)

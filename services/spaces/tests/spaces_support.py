@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -21,6 +21,23 @@ SITE = "site-test"
 WEEK = [{"weekday": d, "opens": "08:30", "closes": "18:30"} for d in range(1, 6)] + [
     {"weekday": 6, "opens": "09:00", "closes": "13:00"}
 ]
+
+
+TODAY = datetime(2026, 12, 1, 9, tzinfo=UTC)
+"""Where the service's clock stands in these tests (a Tuesday, 10:00 in Casablanca)."""
+
+
+class Clock:
+    """A clock a test sets or moves on."""
+
+    def __init__(self, now: datetime = TODAY) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
 
 
 def bearer(token: str, **extra: str) -> dict[str, str]:

@@ -9,14 +9,17 @@ allocated one is not reserved.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
 from spaces_support import SITE, add_site_with_rooms, bearer, project_members
 
+from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
+from parkgrid.contracts.spaces import Requester
 from parkgrid.store import Database
 from spaces.adapters.stores import SpacesStore
+from spaces.service_layer.handlers import ReservationRequest, Reservations
 
 pytest_plugins = ["spaces_fixtures"]
 
@@ -94,3 +97,21 @@ async def test_residencies_former_calendars_move_onto_the_space_calendars(app: F
     calendar = await store.calendars.get("office-9", SITE)
     assert [(h.reservation_id, h.residency) for h in calendar.holds] == [("res-1", True)]
     assert not calendar.days_free(datetime(2027, 1, 4, 9, tzinfo=UTC), datetime(2027, 1, 4, 10, tzinfo=UTC))
+
+
+async def test_a_reservation_command_beyond_the_horizon_is_refused_not_failed(
+    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    await add_site_with_rooms(client, tokens["admin"], [OFFICE])
+    far = datetime(2028, 12, 4, 9, tzinfo=UTC)  # the tests' clock stands at 2026-12-01: more than 2 years
+    answer = await app.state.components[Reservations].reserve(
+        ReservationRequest(
+            request_id="req-far",
+            requested_by=Requester.BOOKINGS,
+            reference_id="booking-far",
+            site_id=SITE,
+            requirement=SpaceRequirement(kind=SpaceKind.PRIVATE_OFFICE, seats=2),
+            time=TimeRange(starts_at=far, ends_at=far + timedelta(hours=1)),
+        )
+    )
+    assert (answer["status"], answer["reason"]) == ("refused", "invalid_request")

@@ -14,6 +14,7 @@ from parkgrid.contracts.spaces import (
     OfficeWaitlistDeclined,
     OfficeWaitlistEntrySnapshot,
     OfficeWaitlistLeft,
+    OfficeWaitlistOfferLapsed,
     RefusalReason,
     Requester,
     ReservationRefused,
@@ -48,7 +49,7 @@ from spaces.domain.stays import (
     residency_prolonged,
     residency_relocated,
 )
-from spaces.domain.waitlist import WaitlistRefused, office_offered, stepped_out
+from spaces.domain.waitlist import WaitlistRefused, offer_lapsed, office_offered, stepped_out
 from spaces.service_layer.publication import publication, published
 
 STAFF = Actor(role="admin", subject="staff-1")
@@ -194,7 +195,8 @@ def test_an_entry_offered_then_declined_or_left_carries_its_reason() -> None:
         offered_by=STAFF,
     )
     waiting = stored({**entry.model_dump(mode="json"), "ticket": 7})
-    changes, _ = office_offered(waiting, offer.model_dump(mode="json"), 1)
+    offered_at = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    changes, _ = office_offered(waiting, offer.model_dump(mode="json"), 1, offered_at)
     offered = {**waiting, **changes}
     with pytest.raises(WaitlistRefused):
         stepped_out(waiting, WaitlistStatus.DECLINED, None)
@@ -207,3 +209,36 @@ def test_an_entry_offered_then_declined_or_left_carries_its_reason() -> None:
         assert state == {"status": status.value, "position": None}
         expected = out.model_copy(update={"status": status})
         assert publication(events) == [public(**expected.model_dump(), reason="too far")]
+
+
+def test_an_offer_unanswered_in_time_lapses_once() -> None:
+    offer = OfficeOffer(
+        space_id="office-1",
+        space_name="Office 1",
+        capacity=4,
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2027, 12, 31),
+        residency_id="res-owl-1",
+        offered_by=STAFF,
+    )
+    entry = OfficeWaitlistEntrySnapshot(
+        entry_id="owl-1",
+        site_id="site-a",
+        member_id="org-1",
+        seats=4,
+        joined_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+        position=1,
+        status=WaitlistStatus.OFFERED,
+        offer=offer,
+    )
+    offered_at = datetime(2026, 12, 2, 9)  # as the store gives it back: naive UTC
+    offered = stored({**entry.model_dump(mode="json"), "ticket": 7, "offered_at": offered_at})
+    lapsed_at = datetime(2026, 12, 5, 10, tzinfo=UTC)
+    assert offer_lapsed(offered, lapsed_at, offered_before=datetime(2026, 12, 2, 8, tzinfo=UTC)) is None  # not due
+    lapsed = offer_lapsed(offered, lapsed_at, offered_before=datetime(2026, 12, 2, 10, tzinfo=UTC))
+    assert lapsed is not None
+    state, events = lapsed
+    assert state == {"status": "declined", "position": None, "lapsed_at": lapsed_at}
+    expected = entry.model_copy(update={"status": WaitlistStatus.DECLINED, "position": None})
+    assert publication(events) == [OfficeWaitlistOfferLapsed(**expected.model_dump(), lapsed_at=lapsed_at)]
+    assert offer_lapsed({**offered, **state}, lapsed_at, offered_before=lapsed_at) is None  # once

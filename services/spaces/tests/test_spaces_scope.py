@@ -305,16 +305,31 @@ async def test_dates_at_the_edges_are_invalid_input_naming_the_field(
             response = await client.post("/v1/reservations", json=body, headers=desk)
             assert f"time.{end}" in fields_of(response), (instant, end)
 
-    # A default term (18 months) running past the calendar: refused, not a failure to publish.
-    late = {"member_id": "org-2", "site_id": SITE, "space_id": "office-3", "starts_on": "2199-12-01"}
-    assert fields_of(await client.post("/v1/residencies", json=late, headers=desk)) == ["ends_on"]
-    offer = {"space_id": "office-1", "starts_on": "2199-12-01"}
-    assert fields_of(await client.post(f"/v1/sites/{SITE}/office-waitlist/offers", json=offer, headers=desk)) == [
-        "ends_on"
-    ]
-    # The last days of the calendar are still fine when said so.
-    fine = {**late, "ends_on": "2199-12-31"}
-    assert (await client.post("/v1/residencies", json=fine, headers=desk)).status_code == 201
+    # A residency or an offer starts at most 31 days back and 2 years ahead of today at the site
+    # (the tests' clock: 2026-12-01): 422 naming starts_on, never a failure to publish.
+    for starts_on in ("2199-12-01", "2028-12-02", "2026-10-30"):
+        late = {"member_id": "org-2", "site_id": SITE, "space_id": "office-3", "starts_on": starts_on}
+        assert fields_of(await client.post("/v1/residencies", json=late, headers=desk)) == ["starts_on"]
+        offer = {"space_id": "office-1", "starts_on": starts_on}
+        assert fields_of(await client.post(f"/v1/sites/{SITE}/office-waitlist/offers", json=offer, headers=desk)) == [
+            "starts_on"
+        ]
+    ahead = {
+        "site_id": SITE,
+        "requirement": {"kind": "meeting_room", "seats": 3},
+        "time": {"starts_at": "2028-12-04T10:00:00+01:00", "ends_at": "2028-12-04T11:00:00+01:00"},
+    }
+    assert fields_of(await client.post("/v1/reservations", json=ahead, headers=desk)) == ["time.starts_at"]
+    # The edges themselves are fine.
+    for starts_on, ends_on in (("2026-10-31", "2026-11-30"), ("2028-12-01", "2029-11-30")):
+        fine = {
+            "member_id": "org-2",
+            "site_id": SITE,
+            "space_id": "office-3",
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+        }
+        assert (await client.post("/v1/residencies", json=fine, headers=desk)).status_code == 201
 
 
 async def test_text_is_one_clean_line_within_its_bounds(

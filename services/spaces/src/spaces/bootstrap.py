@@ -6,12 +6,14 @@ puts them behind the HTTP routers, each route asking for the part it needs by ty
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from pydantic import Field
 
+from parkgrid.clock import utc_now
 from parkgrid.contracts.topics import topic, topics
 from parkgrid.events import registry
 from parkgrid.http.access import provide
@@ -47,6 +49,15 @@ class SpacesSettings(KitSettings):
     prune_every_seconds: float = Field(
         3600, gt=0, validation_alias="SPACES_PRUNE_EVERY_SECONDS", description="How often past holds are pruned."
     )
+    office_offer_hours: float = Field(
+        72,
+        gt=0,
+        validation_alias="SPACES_OFFICE_OFFER_HOURS",
+        description="Hours an office waitlist offer waits for an answer before it lapses.",
+    )
+    offer_sweep_every_seconds: float = Field(
+        300, gt=0, validation_alias="SPACES_OFFER_SWEEP_EVERY_SECONDS", description="How often offers are swept."
+    )
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,7 @@ class Service:
     components: tuple[object, ...]
 
 
-def build(settings: KitSettings) -> Service:
+def build(settings: KitSettings, clock: Callable[[], datetime] = utc_now) -> Service:
     own = SpacesSettings.of(settings)
     runtime = ServiceRuntime(settings, registry=registry, topics=topics(*PUBLISHED))
     store = SpacesStore(runtime.db)
@@ -71,11 +82,13 @@ def build(settings: KitSettings) -> Service:
     notify = runtime.notify_relay
     members = KnownMembers(runtime.db["members"])
     inventory = Inventory(store, notify)
-    reservations = Reservations(store, notify)
-    residencies = Residencies(store, members, notify, default_time_zone=settings.default_time_zone)
+    reservations = Reservations(store, notify, clock=clock)
+    residencies = Residencies(store, members, notify, default_time_zone=settings.default_time_zone, clock=clock)
     day_passes = DayPasses(store, day_pass_store, notify)
-    waitlist = Waitlist(store, waitlist_store, residencies, members, notify)
-    pruner = HoldPruner(store.calendars, keep=timedelta(days=own.hold_retention_days))
+    waitlist = Waitlist(
+        store, waitlist_store, residencies, members, notify, answer_within=timedelta(hours=own.office_offer_hours)
+    )
+    pruner = HoldPruner(store.calendars, keep=timedelta(days=own.hold_retention_days), clock=clock)
     runtime.subscribe(
         Subscription(
             "members", [topic("community.member")], member_handler(members), projections=[members.projection.collection]
@@ -83,12 +96,14 @@ def build(settings: KitSettings) -> Service:
         Subscription("commands", [topic("spaces.commands")], command_handler(reservations, notify)),
     )
     runtime.every("prune-holds", timedelta(seconds=own.prune_every_seconds), pruner.prune_once)
+    runtime.every("lapse-offers", timedelta(seconds=own.offer_sweep_every_seconds), waitlist.lapse_offers)
     parts = (store, day_pass_store, members, inventory, reservations, residencies, day_passes, waitlist, pruner)
     return Service(runtime, parts)
 
 
-def build_app(settings: KitSettings | None = None) -> FastAPI:
-    service = build(settings or SpacesSettings())
+def build_app(settings: KitSettings | None = None, clock: Callable[[], datetime] = utc_now) -> FastAPI:
+    """`clock`: the service's now (tests pin it), for residencies' dates, horizons and offers' lapse."""
+    service = build(settings or SpacesSettings(), clock)
     app = create_app(
         service.runtime,
         title="ParkGrid spaces",

@@ -7,6 +7,7 @@ once get two different places, in the order the store served them.
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 
 from pymongo import ASCENDING
 
@@ -32,6 +33,23 @@ class WaitlistStore:
         await self.entries.ensure_indexes()
         await self.entries.collection.create_index([("site_id", ASCENDING), ("seats", ASCENDING)], name="line")
         await self.entries.collection.create_index([("member_id", ASCENDING)], name="member")
+        await self.entries.collection.create_index([("status", ASCENDING), ("offered_at", ASCENDING)], name="offers")
+
+    async def offers_made_before(self, cut: datetime, now: datetime, limit: int = 100) -> list[Document]:
+        """Offers still unanswered that were made before `cut`, the oldest first (at most `limit`).
+
+        An offer made before offers could lapse has no `offered_at`: it is stamped `now`, so it
+        lapses one answer time after this version started, not at once."""
+        offered = WaitlistStatus.OFFERED.value
+        await self.entries.collection.update_many(
+            {"status": offered, "offered_at": {"$exists": False}}, {"$set": {"offered_at": now}}
+        )
+        return (
+            await self.entries.collection.find({"status": offered, "offered_at": {"$lte": cut}}, {"outbox": 0})
+            .sort("offered_at", ASCENDING)
+            .limit(limit)
+            .to_list()
+        )
 
     async def take_ticket(self, site_id: str, seats: int) -> int:
         line_id = f"{site_id}:{seats}"

@@ -164,6 +164,14 @@ class OfferTurnedDown(DomainEvent):
 
 
 @dataclass(frozen=True)
+class OfferLapsed(DomainEvent):
+    """Nobody answered the offer in time: the entry is out of the line (declined) as of `at`."""
+
+    entry: Document
+    at: datetime
+
+
+@dataclass(frozen=True)
 class LineLeft(DomainEvent):
     """The entry left the line (an offer it held goes to the next)."""
 

@@ -241,6 +241,34 @@ def residency_term(starts_on: date, ends_on: date | None) -> tuple[date, str | N
     return last_day, None
 
 
+BACKDATING = timedelta(days=31)
+"""How far back staff may start a residency: the paperwork may follow the move-in by a month."""
+HORIZON_MONTHS = 24
+"""How far ahead a residency may start, or a reservation be made."""
+
+
+def horizon(today: date) -> date:
+    """The last day a residency may start or a reservation take place, seen from `today`."""
+    return add_months(today, HORIZON_MONTHS)
+
+
+def residency_start_refusal(starts_on: date, today: date) -> str | None:
+    """What is wrong with a residency starting on `starts_on`, `today` being the site's local day."""
+    if starts_on < today - BACKDATING:
+        return f"a residency starts on or after {today - BACKDATING} (at most {BACKDATING.days} days back)"
+    if starts_on > horizon(today):
+        return f"a residency starts by {horizon(today)} (at most {HORIZON_MONTHS // 12} years ahead)"
+    return None
+
+
+def reservation_horizon_refusal(starts_at: datetime, now: datetime) -> str | None:
+    """A reservation more than two years ahead is refused (no calendar is planned that far)."""
+    last = horizon(now.astimezone(UTC).date())
+    if starts_at.astimezone(UTC).date() > last:
+        return f"a reservation starts by {last} (at most {HORIZON_MONTHS // 12} years ahead)"
+    return None
+
+
 def best_fits(spaces: Iterable[Space], requirement: SpaceRequirement) -> list[Space]:
     """The spaces that meet the requirement, the smallest first (ties by name, then id)."""
     return sorted((s for s in spaces if s.meets(requirement)), key=lambda s: (s.capacity, s.name, s.space_id))

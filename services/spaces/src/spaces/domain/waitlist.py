@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from parkgrid.contracts.common import SpaceKind
 from parkgrid.contracts.spaces import SpaceStatus, WaitlistStatus
@@ -20,6 +21,7 @@ from spaces.domain.happened import (
     Document,
     LineJoined,
     LineLeft,
+    OfferLapsed,
     OfferTaken,
     OfferTurnedDown,
     OfficeOffered,
@@ -99,10 +101,24 @@ def line_joined(entry: Document) -> Change:
     return entry, [LineJoined(entry)]
 
 
-def office_offered(entry: Document, offer: Document, position: int | None) -> Change:
-    """The entry holds `offer` (an office, as stored) until it answers; it keeps its place meanwhile."""
-    changes: Document = {"status": WaitlistStatus.OFFERED.value, "offer": offer, "position": position}
+def office_offered(entry: Document, offer: Document, position: int | None, at: datetime) -> Change:
+    """The entry holds `offer` (an office, as stored) until it answers or the offer lapses; it
+    keeps its place meanwhile. `offered_at` is spaces' own (the contract does not carry it)."""
+    changes: Document = {"status": WaitlistStatus.OFFERED.value, "offer": offer, "position": position, "offered_at": at}
     return changes, [OfficeOffered({**entry, **changes})]
+
+
+def offer_lapsed(entry: Document, at: datetime, offered_before: datetime) -> Change | None:
+    """An offer made before `offered_before` and not answered lapses at `at`: the entry is
+    declined (out of the line), as if it had said no. None when it answered meanwhile, or its
+    offer is not that old (made again, or by an older version without `offered_at`)."""
+    offered_at = entry.get("offered_at")
+    if entry["status"] != WaitlistStatus.OFFERED or not isinstance(offered_at, datetime):
+        return None
+    if (offered_at if offered_at.tzinfo else offered_at.replace(tzinfo=UTC)) > offered_before:
+        return None
+    changes: Document = {"status": WaitlistStatus.DECLINED.value, "position": None, "lapsed_at": at}
+    return changes, [OfferLapsed({**entry, **changes}, at)]
 
 
 def offer_taken(entry: Document) -> Change | None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from parkgrid.aggregates import AggregateStore, Decision, Rule, change
+from parkgrid.clock import utc_now
 from parkgrid.contracts.common import SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import (
     RefusalReason,
@@ -34,10 +35,12 @@ from spaces.domain.model import (
     Hold,
     Refusal,
     Space,
+    SpacesRefused,
     best_fits,
     invalid_range,
     reservation_given_back,
     reservation_held,
+    reservation_horizon_refusal,
     reservation_turned_down,
     site_joined,
     site_revised,
@@ -170,9 +173,18 @@ class ReservationRequest:
 class Reservations:
     """Short-term reservations: the best-fitting free space, never two overlapping on one space."""
 
-    def __init__(self, store: SpacesStore, notify: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, store: SpacesStore, notify: Callable[[], None] = lambda: None, *, clock: Callable[[], datetime] = utc_now
+    ) -> None:
         self.store = store
         self.notify = notify
+        self.clock = clock
+
+    def check_horizon(self, starts_at: datetime) -> None:
+        """A reservation more than two years ahead is a 422 naming `time.starts_at`."""
+        wrong = reservation_horizon_refusal(starts_at, self.clock())
+        if wrong is not None:
+            raise SpacesRefused(wrong, "time.starts_at")
 
     async def get(self, reservation_id: str) -> Document | None:
         return await self.store.reservations.get(reservation_id)
@@ -189,7 +201,9 @@ class Reservations:
         )
         if existing is not None:
             return existing
-        invalid = invalid_range(request.time.starts_at, request.time.ends_at)
+        invalid = invalid_range(request.time.starts_at, request.time.ends_at) or reservation_horizon_refusal(
+            request.time.starts_at, self.clock()
+        )
         if site_doc is None:
             return await self._refuse(request, Refusal(RefusalReason.UNKNOWN_SITE, f"no site {request.site_id}"))
         if invalid is not None:
@@ -281,7 +295,7 @@ class Reservations:
         if doc is None or doc["status"] != ReservationStatus.CONFIRMED:
             return doc
         await self.store.calendars.remove_hold(doc["space_id"], doc["site_id"], reservation_id)
-        released_at = datetime.now(UTC)
+        released_at = self.clock()
         released, version = await change(
             self.store.reservations,
             reservation_id,

@@ -120,6 +120,11 @@ def _offer_turned_down(event: happened.OfferTurnedDown) -> list[IntegrationEvent
     return [public.OfficeWaitlistDeclined.model_validate({**event.entry, "reason": event.reason})]
 
 
+@publication.maps(happened.OfferLapsed)
+def _offer_lapsed(event: happened.OfferLapsed) -> list[IntegrationEvent]:
+    return [public.OfficeWaitlistOfferLapsed.model_validate({**event.entry, "lapsed_at": event.at})]
+
+
 @publication.maps(happened.LineLeft)
 def _line_left(event: happened.LineLeft) -> list[IntegrationEvent]:
     return [public.OfficeWaitlistLeft.model_validate({**event.entry, "reason": event.reason})]

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from parkgrid.aggregates import Decision, change
+from parkgrid.clock import utc_now
 from parkgrid.contracts.common import Actor
 from parkgrid.contracts.spaces import ResidencySnapshot, ResidencyStatus, SpaceStatus
 from parkgrid.known import KnownMembers
@@ -26,7 +27,15 @@ from parkgrid.zones import NETWORK_TIME_ZONE
 from spaces.adapters.stores import SpacesStore, create_once
 from spaces.domain.happened import Change
 from spaces.domain.members import member_from
-from spaces.domain.model import RESIDENCY_KINDS, Hold, Space, day_range, residency_term
+from spaces.domain.model import (
+    RESIDENCY_KINDS,
+    Hold,
+    Space,
+    SpacesRefused,
+    day_range,
+    residency_start_refusal,
+    residency_term,
+)
 from spaces.domain.stays import (
     ResidencyRefused,
     Stay,
@@ -67,11 +76,13 @@ class Residencies:
         notify: Callable[[], None] = lambda: None,
         *,
         default_time_zone: str = NETWORK_TIME_ZONE,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.store = store
         self.members = members
         self.default_time_zone = default_time_zone
         self.notify = notify
+        self.clock = clock
 
     async def get(self, residency_id: str) -> Document | None:
         return await self.store.residencies.get(residency_id)
@@ -86,6 +97,7 @@ class Residencies:
         if not member.active:
             raise ResidencyRefused(f"{member.name} has left the programme", "member_id", conflict=True)
         space = await self._residency_space(allocation.site_id, allocation.space_id)
+        await self.check_start(allocation.site_id, allocation.starts_on, ResidencyRefused)
         ends_on, wrong = residency_term(allocation.starts_on, allocation.ends_on)
         if wrong is not None:
             raise ResidencyRefused(wrong, "ends_on")
@@ -139,7 +151,14 @@ class Residencies:
         """Today on the site's wall clock (the default zone for a site not known)."""
         found = await self.store.site(site_id)
         zone = found[0].time_zone if found else self.default_time_zone
-        return datetime.now(ZoneInfo(zone)).date()
+        return self.clock().astimezone(ZoneInfo(zone)).date()
+
+    async def check_start(self, site_id: str, starts_on: date, refused: type[SpacesRefused]) -> None:
+        """A residency (or an offer of one) starts at most 31 days back and 2 years ahead of
+        today at its site: anything else is `refused` (422 naming `starts_on`)."""
+        wrong = residency_start_refusal(starts_on, await self.today_at(site_id))
+        if wrong is not None:
+            raise refused(wrong, "starts_on")
 
     async def end(self, residency_id: str, on: date | None, reason: str | None) -> Document:
         """End the residency on `on` (today at its site by default); an ended one stays as it is.

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 
-from parkgrid.aggregates import change
+from parkgrid.aggregates import Decision, change
 from parkgrid.contracts.common import Actor
 from parkgrid.contracts.spaces import OfficeOffer, OfficeWaitlistEntrySnapshot, WaitlistStatus
 from parkgrid.known import KnownMembers
@@ -29,6 +29,7 @@ from spaces.domain.waitlist import (
     entry_id_for,
     line_joined,
     next_in_line,
+    offer_lapsed,
     offer_taken,
     office_offered,
     office_refusal,
@@ -60,12 +61,19 @@ class Waitlist:
         residencies: Residencies,
         members: KnownMembers,
         notify: Callable[[], None] = lambda: None,
+        *,
+        answer_within: timedelta = timedelta(hours=72),
     ) -> None:
         self.store = store
         self.waitlist = waitlist
         self.residencies = residencies
         self.members = members
         self.notify = notify
+        self.answer_within = answer_within
+
+    def now(self) -> datetime:
+        """The service's clock (the residencies' one: offers start residencies)."""
+        return self.residencies.clock()
 
     async def get(self, entry_id: str) -> Document | None:
         return await self.waitlist.get(entry_id)
@@ -102,7 +110,7 @@ class Waitlist:
                 site_id=site_id,
                 member_id=member_id,
                 seats=seats,
-                joined_at=datetime.now(UTC),
+                joined_at=self.now(),
                 position=len(line) + 1,
                 status=WaitlistStatus.WAITING,
             )
@@ -128,6 +136,7 @@ class Waitlist:
         refusal = office_refusal(office.kind, office.status, office.capacity, seats)
         if refusal is not None:
             raise WaitlistRefused(refusal, "seats" if offering.seats and office.capacity < seats else "space_id")
+        await self.residencies.check_start(offering.site_id, offering.starts_on, WaitlistRefused)
         ends_on, wrong = residency_term(offering.starts_on, offering.ends_on)
         if wrong is not None:
             raise WaitlistRefused(wrong, "ends_on")
@@ -156,7 +165,7 @@ class Waitlist:
                 offered_by=offering.offered_by,
             )
             position = position_of(entry["entry_id"], [ticket_of(d) for d in line])
-            state, happened = office_offered(entry, offer.model_dump(mode="json"), position)
+            state, happened = office_offered(entry, offer.model_dump(mode="json"), position, self.now())
             # Not the kit's `change`: the office's days are held before the entry says so, and a
             # lost race gives them back unless the winner made this very offer.
             try:
@@ -219,23 +228,66 @@ class Waitlist:
             return entry, None
         check_transition(WaitlistStatus(entry["status"]), status)
         out = await self._close(entry, status, reason)
-        if out.get("offer") is None or entry["status"] != WaitlistStatus.OFFERED:
+        if entry["status"] != WaitlistStatus.OFFERED:
             return out, None
+        return out, await self._offer_to_next(out)
+
+    async def _offer_to_next(self, out: Document) -> Document | None:
+        """The office `out` was offered goes to the next in its line: that entry as offered, or None
+        when nobody else waits or the office went meanwhile."""
+        if out.get("offer") is None:
+            return None
         offer = OfficeOffer.model_validate(out["offer"])
         try:
-            successor = await self.offer(
+            return await self.offer(
                 Offering(
-                    site_id=entry["site_id"],
+                    site_id=out["site_id"],
                     space_id=offer.space_id,
                     starts_on=offer.starts_on,
                     ends_on=offer.ends_on,
                     offered_by=offer.offered_by,
-                    seats=entry["seats"],
+                    seats=out["seats"],
                 )
             )
         except WaitlistRefused:
-            successor = None  # nobody else waits, or the office went meanwhile
-        return out, successor
+            return None
+
+    async def lapse_offers(self) -> int:
+        """The sweeper: every offer unanswered for `answer_within` lapses (the entry is declined,
+        `OfficeWaitlistOfferLapsed`), its days are given back and the office goes to the next in
+        line. How many lapsed now.
+
+        Each lapse is one version-guarded change of the entry, decided on the entry as stored: of
+        two sweeps (or a sweep and an accept) racing, one changes it and the other finds it
+        answered, so an offer lapses once and its office is passed on once."""
+        now = self.now()
+        cut = now - self.answer_within
+        lapsed = 0
+        for due in await self.waitlist.offers_made_before(cut, now):
+            out = await self._lapse(due["entry_id"], now, cut)
+            if out is None:
+                continue  # answered, or lapsed by another sweep, meanwhile
+            lapsed += 1
+            await self._give_back(out)
+            await self._offer_to_next(out)
+        return lapsed
+
+    async def _lapse(self, entry_id: str, now: datetime, cut: datetime) -> Document | None:
+        """The entry as lapsed now; None if this call did not lapse it (the rule, on the entry as
+        stored when the guarded write succeeded, found it answered or lapsed already)."""
+        lapsed_now = False
+
+        def rule(current: Document) -> Decision | None:
+            nonlocal lapsed_now
+            out = offer_lapsed(current, now, cut)
+            lapsed_now = out is not None
+            return published(out)
+
+        out, _ = await change(self.waitlist.entries, entry_id, rule, what="entry")
+        if not lapsed_now:
+            return None
+        self.notify()
+        return out
 
     async def _close(self, entry: Document, status: WaitlistStatus, reason: str | None) -> Document:
         """Take the entry out of the line, then give back the days an offer held.

@@ -60,6 +60,7 @@ async def reserve(
 ) -> dict[str, object]:
     """Confirmed on the best-fitting free space, or stored as refused with the reason."""
     site = await named_site(store, principal, body.site_id)
+    reservations.check_horizon(body.time.starts_at)
     request_id = command_id(principal.subject, request.headers.get("idempotency-key"))
     doc = await reservations.reserve(
         ReservationRequest(
