@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -81,6 +82,22 @@ def test_closure_and_closed_site_are_refused() -> None:
     refusal = site(status=SiteStatus.CLOSED).refusal_for(utc("2026-11-24T09:00"), utc("2026-11-24T10:00"))
     assert refusal is not None
     assert refusal.reason == RefusalReason.SITE_CLOSED
+    # Closed before outside the hours: a range over two days, the second one a closure.
+    two_days = (utc("2026-11-17T09:00"), utc("2026-11-18T10:00"))
+    ten_to_eleven = (utc("2026-11-24T09:00"), utc("2026-11-24T10:00"))
+    reasons = [
+        refused.reason if (refused := where.refusal_for(*when)) else None
+        for where, when in (
+            (closed_day, two_days),
+            (site(), two_days),
+            (replace(site(), opening_hours=[]), ten_to_eleven),
+        )
+    ]
+    assert reasons == [
+        RefusalReason.SITE_CLOSED,
+        RefusalReason.OUTSIDE_OPENING_HOURS,
+        RefusalReason.OUTSIDE_OPENING_HOURS,
+    ]
 
 
 def room(space_id: str, capacity: int, features: tuple[str, ...] = (), **kw: object) -> Space:

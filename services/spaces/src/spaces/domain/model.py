@@ -18,6 +18,7 @@ from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement, Week
 from parkgrid.contracts.spaces import RefusalReason, ReservationStatus, SiteStatus, SpaceStatus
 from parkgrid.inputs import LATEST
 from parkgrid.refusals import Refused
+from parkgrid.weekly import site_refusal
 from spaces.domain.happened import (
     Change,
     DayPassGranted,
@@ -85,30 +86,21 @@ class Site:
         return minutes / 60
 
     def refusal_for(self, starts_at: datetime, ends_at: datetime) -> Refusal | None:
-        """Why the site cannot host [starts_at, ends_at), or None if it can."""
-        if self.status != SiteStatus.OPEN:
-            return Refusal(RefusalReason.SITE_CLOSED, f"{self.name} is closed")
-        start, end = self.local(starts_at), self.local(ends_at)
-        last_day = (end - timedelta(microseconds=1)).date()
-        day = start.date()
-        while day <= last_day:
-            closure = self.closure_on(day)
-            if closure is not None:
-                return Refusal(RefusalReason.SITE_CLOSED, f"{self.name} is closed on {day}: {closure.reason}")
-            day += timedelta(days=1)
-        if last_day != start.date():
-            return Refusal(RefusalReason.OUTSIDE_OPENING_HOURS, "a reservation must fit in one opening window")
-        for window in self.opening_hours:
-            if (
-                window.weekday == start.isoweekday()
-                and _clock(window.opens) <= start.time()
-                and end.time() <= _clock(window.closes)
-            ):
-                return None
-        return Refusal(
-            RefusalReason.OUTSIDE_OPENING_HOURS,
-            f"{start:%a %Y-%m-%d %H:%M}-{end:%H:%M} ({self.time_zone}) is outside the opening hours of {self.name}",
-        )
+        """Why the site cannot host [starts_at, ends_at), or None if it can.
+
+        The kit's one rule of a site's calendar (`parkgrid.weekly.site_refusal`), asked twice to
+        keep spaces' two reasons apart: closed (status, closures: the calendar without its hours)
+        before outside the opening hours. A site with no hours at all is never open here.
+        """
+        closed = site_refusal((), self.closures, self.status == SiteStatus.OPEN, self.time_zone, starts_at, ends_at)
+        if closed is not None:
+            return Refusal(RefusalReason.SITE_CLOSED, f"{self.name}: {closed}")
+        if not self.opening_hours:
+            return Refusal(RefusalReason.OUTSIDE_OPENING_HOURS, f"{self.name} has no opening hours")
+        outside = site_refusal(self.opening_hours, (), True, self.time_zone, starts_at, ends_at)
+        if outside is not None:
+            return Refusal(RefusalReason.OUTSIDE_OPENING_HOURS, f"{self.name}: {outside}")
+        return None
 
 
 @dataclass(frozen=True)
