@@ -220,7 +220,8 @@ async def seed_stack(stack: Stack) -> None:
             created = await until_accepted(http, f"{stack.catalogue}/v1/offerings", body, **{"Idempotency-Key": key})
             assert created.status_code == 201, created.text
             stack.offerings[key] = created.json()["id"]
-            published = await http.post(f"{stack.catalogue}/v1/offerings/{stack.offerings[key]}/publish")
+            # 409 until catalogue has learnt the site's spaces (an offering no space can host is not published)
+            published = await until_accepted(http, f"{stack.catalogue}/v1/offerings/{stack.offerings[key]}/publish", {})
             assert published.status_code == 200, published.text
         # Soon, so its door is open (community takes tickets from an hour before the start) and
         # it is still ahead (an event in the past is refused); today, unless the tests run at midnight.

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import MENTORING, ROOM, SITE, TPE_ONLY, Stack
+from frontdesk_support import FOUNDER, MENTORING, ROOM, SITE, STARTUP, TPE_ONLY, Stack, until_accepted
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -159,3 +162,188 @@ async def test_keyboard_and_french_sign_in(browser: Browser, stack: Stack) -> No
     await expect(page.get_by_role("heading", name="Aujourd'hui à Technopark Test")).to_be_visible()
     await page.screenshot(path=str(SCREENSHOTS / "today-fr.png"), full_page=True)
     await context.close()
+
+
+# Issue 23: the member and the desk see what the services answered.
+
+
+async def test_a_refused_booking_says_why(browser: Browser, stack: Stack) -> None:
+    """The only room is taken (staff reserve it in spaces) after the slot was shown: bookings
+    accepts, spaces answers no_space, and the page says why, never a bare "rejected"."""
+    member = await signed_in(browser, stack.frontdesk, stack.member)
+    page = await member.new_page()
+    await page.goto(f"{stack.frontdesk}/member/offerings/{stack.offerings[ROOM]}")
+    slot = page.locator("input[name=starts_at]").nth(5)
+    starts_at = datetime.fromisoformat(await slot.get_attribute("value") or "")
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
+        taken = await http.post(
+            f"{stack.spaces}/v1/reservations",
+            json={
+                "site_id": SITE,
+                "requirement": {"kind": "meeting_room", "seats": 4},
+                "time": {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=1)).isoformat()},
+            },
+        )
+        assert taken.status_code == 201, taken.text
+        assert taken.json()["status"] == "confirmed", taken.text
+    await slot.check()
+    await page.get_by_role("button", name="Book", exact=True).click()
+    await expect(page.locator("#rejected-why")).to_contain_text(
+        "Why: no room matching this booking was free at that time.", timeout=45_000
+    )
+    await page.screenshot(path=str(SCREENSHOTS / "booking-rejected-why.png"), full_page=True)
+    await page.goto(f"{stack.frontdesk}/member")
+    await expect(page.locator(".why").first).to_contain_text("no room matching this booking")
+    await page.get_by_label("Language").select_option("ar")
+    await page.get_by_role("button", name="OK").click()
+    await expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    await expect(page.locator(".why").first).to_contain_text("لم تكن أي قاعة مناسبة")
+    await member.close()
+
+
+async def test_a_member_and_the_desk_take_places_off_a_waitlist(browser: Browser, stack: Stack) -> None:
+    """Two places in line (bookings API), one left by the member on their page, one by the desk
+    on the site's Waitlist page; leaving again is bookings' 409, shown as a line."""
+    places = []
+    other = {"person_id": "p-fd-other", "name": "Nadia Idrissi", "email": "nadia@example.ma", "role": "CEO"}
+    member_body = {
+        "member_id": "m-fd-other",
+        "name": "Sahara Robotics",
+        "kind": "startup",
+        "sector": "robotics",
+        "home_site_id": SITE,
+        "stage": "incubation",
+        "started_on": "2026-01-05",
+        "people": [other],
+    }
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as admin:
+        created = await until_accepted(admin, f"{stack.community}/v1/members", member_body)
+        assert created.status_code == 201, created.text
+        slots = (await admin.get(f"{stack.bookings}/v1/offerings/{stack.offerings[MENTORING]}/slots")).json()["items"]
+        mentoring = {"offering_id": stack.offerings[MENTORING]}
+        for slot in slots[-2:]:
+            seat = mentoring | {"member_id": "m-fd-other", "person_id": "p-fd-other", "starts_at": slot["starts_at"]}
+            booked = await until_accepted(admin, f"{stack.bookings}/v1/bookings", seat)
+            assert booked.status_code in (201, 202), booked.text
+            body = mentoring | {"member_id": STARTUP, "person_id": FOUNDER, "starts_at": slot["starts_at"]}
+            waiting = await admin.post(
+                f"{stack.bookings}/v1/bookings",
+                json=body | {"join_waitlist": True},
+                headers={"Authorization": f"Bearer {stack.member}"},
+            )
+            assert waiting.status_code in (200, 201, 202), waiting.text
+            assert waiting.json()["status"] == "waitlisted", waiting.text
+            places.append(waiting.json()["entry_id"])
+
+    member = await signed_in(browser, stack.frontdesk, stack.member)
+    page = await member.new_page()
+    await page.goto(f"{stack.frontdesk}/member#waitlist")
+    await page.locator(f"form[action='/member/waitlist/{places[0]}/leave'] button").click()
+    await expect(page.locator(".notice")).to_contain_text("You left the waitlist.")
+    await expect(page.locator(f"form[action='/member/waitlist/{places[0]}/leave']")).to_have_count(0)
+    await page.screenshot(path=str(SCREENSHOTS / "member-left-waitlist.png"), full_page=True)
+
+    desk = await signed_in(browser, stack.frontdesk, stack.staff)
+    staff = await desk.new_page()
+    await staff.goto(f"{stack.frontdesk}/staff/sites/{SITE}/waitlist")
+    leave = staff.locator(f"form[action$='/waitlist/{places[1]}/leave'] button")
+    await leave.click()
+    await expect(staff.locator(".notice")).to_contain_text(f"{STARTUP} left the waitlist.")
+    await expect(leave).to_have_count(0)
+    await staff.screenshot(path=str(SCREENSHOTS / "staff-left-waitlist.png"), full_page=True)
+
+    # the member's page still showed the button: bookings says the place is no longer waiting
+    await page.goto(f"{stack.frontdesk}/member")
+    await page.evaluate(
+        "id => { const f = document.createElement('form'); f.method = 'post';"
+        " f.action = `/member/waitlist/${id}/leave`; document.body.append(f); f.submit(); }",
+        places[1],
+    )
+    await expect(page.locator(".notice")).not_to_contain_text("You left the waitlist.")
+    await expect(page.locator(".notice")).not_to_contain_text("unavailable")
+    await member.close()
+    await desk.close()
+
+
+async def test_the_desk_edits_an_event_and_sees_a_refusal(browser: Browser, stack: Stack) -> None:
+    """From the event's row on Today: a new English title and capacity are saved; a capacity
+    below the confirmed registrations is community's 409 and 0 its 422, each shown next to the capacity."""
+    starts = (datetime.now(ZoneInfo("Africa/Casablanca")) + timedelta(minutes=40)).replace(second=0, microsecond=0)
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
+        event = {
+            "site_id": SITE,
+            "kind": "networking",
+            "title": {"fr": "Causerie export", "en": "Export talk"},
+            "description": {"fr": "Une causerie.", "en": "A talk."},
+            "time": {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()},
+            "capacity": 10,
+            "publish": True,
+        }
+        created = await http.post(f"{stack.community}/v1/events", json=event)
+        assert created.status_code == 201, created.text
+        event_id = created.json()["event_id"]
+        person = {"name": "Youssef Amrani", "email": "youssef@example.ma", "role": "CTO"}
+        added = await http.post(f"{stack.community}/v1/members/{STARTUP}/people", json=person)
+        assert added.status_code == 201, added.text
+        for person_id in (FOUNDER, added.json()["person"]["person_id"]):
+            body = {"person_id": person_id, "member_id": STARTUP}
+            registered = await http.post(f"{stack.community}/v1/events/{event_id}/registrations", json=body)
+            assert registered.status_code in (200, 201, 202), registered.text
+
+    desk = await signed_in(browser, stack.frontdesk, stack.staff)
+    page = await desk.new_page()
+    await page.goto(f"{stack.frontdesk}/staff/sites/{SITE}/today")
+    await page.get_by_role("link", name="Edit: Export talk").click()
+    await page.get_by_label("Title (English)").fill("Export talk, revised")
+    await page.get_by_label("Capacity").fill("1")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.locator("[id='capacity-error']")).to_contain_text("below the 2 confirmed registrations")
+    await expect(page.get_by_label("Title (English)")).to_have_value("Export talk, revised")
+    await page.screenshot(path=str(SCREENSHOTS / "event-edit-refused.png"), full_page=True)
+    await page.get_by_label("Capacity").fill("0")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.locator("[id='capacity-error']")).not_to_contain_text("registrations")
+    await expect(page.get_by_label("Capacity")).to_have_attribute("aria-invalid", "true")
+    await page.get_by_label("Capacity").fill("12")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.locator(".notice")).to_contain_text("The event is updated.")
+    await expect(page.locator("#panel-events")).to_contain_text("Export talk, revised")
+    await expect(page.locator("#panel-events")).to_contain_text("2/12")
+    await page.screenshot(path=str(SCREENSHOTS / "event-edited.png"), full_page=True)
+    await desk.close()
+
+
+async def test_check_in_refusals_are_shown(browser: Browser, stack: Stack) -> None:
+    """A ticket scanned twice: the second says when it was checked in; a booking hours from its
+    start (the fourth slot): the desk is told when its check-in window opens. Both as a line on the page."""
+    member = await signed_in(browser, stack.frontdesk, stack.member)
+    page = await member.new_page()
+    await book_first_slot(page, stack.frontdesk, stack.offerings[MENTORING], nth=3)
+    await expect(page.locator("#booking-status")).to_contain_text("confirmed", timeout=30_000)
+    booking_id = page.url.rsplit("/", 1)[1]
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.member}"}, timeout=30) as http:
+        mine = (await http.get(f"{stack.community}/v1/registrations", params={"member_id": STARTUP})).json()["items"]
+        registration = next((r for r in mine if r["event_id"] == stack.event_id and r["status"] != "cancelled"), None)
+        if registration is None:
+            body = {"person_id": FOUNDER, "member_id": STARTUP}
+            registration = (
+                await http.post(f"{stack.community}/v1/events/{stack.event_id}/registrations", json=body)
+            ).json()
+        ticket = (await http.get(f"{stack.community}/v1/registrations/{registration['registration_id']}/ticket")).json()
+    await member.close()
+
+    desk = await signed_in(browser, stack.frontdesk, stack.staff)
+    today = await desk.new_page()
+    await today.goto(f"{stack.frontdesk}/staff/sites/{SITE}/today")
+    for _ in range(2):
+        await today.get_by_label("Event", exact=True).select_option(stack.event_id)
+        await today.get_by_label("Ticket code (QR)").fill(ticket["token"])
+        await today.locator("form[action$='/check-ins'] button").click()
+    await expect(today.locator(".notice")).to_contain_text("already checked in at")
+    await today.screenshot(path=str(SCREENSHOTS / "ticket-already-checked-in.png"), full_page=True)
+
+    await today.goto(f"{stack.frontdesk}/staff/sites/{SITE}/members/{STARTUP}")
+    await today.locator(f"form[action$='/bookings/{booking_id}/check-in'] button").click()
+    await expect(today.locator(".notice")).to_contain_text("opens at")
+    await today.screenshot(path=str(SCREENSHOTS / "booking-check-in-window.png"), full_page=True)
+    await desk.close()

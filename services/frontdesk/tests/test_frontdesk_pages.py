@@ -117,6 +117,9 @@ async def test_a_refusal_is_shown_next_to_its_field(stack: Stack) -> None:
         assert member.status_code == 200
         assert "Bureau 12" in member.text
         assert "Argan Labs" in member.text
+        # spaces refuses a residency starting in the past (issue 23): from the site's today
+        today = datetime.now(ZoneInfo("Africa/Casablanca")).date()
+        until = today + timedelta(days=180)
         refused = await browser.post(
             f"/staff/sites/{SITE}/members/{STARTUP}/residencies",
             data={"space_id": "sp-office-12", "starts_on": "2027-01-10", "ends_on": "2027-01-01"},
@@ -130,9 +133,9 @@ async def test_a_refusal_is_shown_next_to_its_field(stack: Stack) -> None:
         )
         allocated = await browser.post(
             f"/staff/sites/{SITE}/members/{STARTUP}/residencies",
-            data={"space_id": "sp-office-12", "starts_on": "2026-01-10", "ends_on": "2030-01-01"},
+            data={"space_id": "sp-office-12", "starts_on": today.isoformat(), "ends_on": until.isoformat()},
         )
-        assert allocated.status_code == 303
+        assert allocated.status_code == 303, allocated.text
         after = await browser.get(allocated.headers["location"])
         assert "allocated" in after.text
         assert "End this residency" in after.text
