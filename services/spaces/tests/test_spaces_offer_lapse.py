@@ -68,3 +68,37 @@ async def test_an_unanswered_offer_lapses_once_and_passes_to_the_next(
     lapse = next(e for e in events if e.type.endswith("offer_lapsed"))
     assert (lapse.data["entry_id"], lapse.data["status"]) == (first["entry_id"], "declined")
     assert lapse.data["lapsed_at"].startswith("2026-12-04T10:00")
+
+
+async def test_an_accept_racing_the_sweeps_either_starts_the_residency_or_loses_to_the_lapse(
+    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str], database: Database, clock: Clock
+) -> None:
+    await add_site_with_rooms(client, tokens["admin"], [OFFICE])
+    await project_members(database, "org-1")
+    desk = bearer(tokens["desk"])
+    joined = await client.post(
+        "/v1/office-waitlist", json={"site_id": SITE, "member_id": "org-1", "seats": 4}, headers=desk
+    )
+    entry_id = joined.json()["entry_id"]
+    offered = await client.post(
+        f"/v1/sites/{SITE}/office-waitlist/offers",
+        json={"space_id": "office-4", "starts_on": "2027-01-01"},
+        headers=desk,
+    )
+    residency_id = offered.json()["offer"]["residency_id"]
+    waitlist = app.state.components[Waitlist]
+    clock.advance(timedelta(hours=73))
+
+    accepted, *lapsed = await asyncio.gather(
+        client.post(f"/v1/office-waitlist/{entry_id}/accept", headers=desk),
+        *(waitlist.lapse_offers() for _ in range(SWEEPS)),
+    )
+    entry = (await client.get(f"/v1/office-waitlist/{entry_id}", headers=desk)).json()
+    calendar = await app.state.components[SpacesStore].calendars.collection.find_one({"_id": "office-4"})
+    held = [h["reservation_id"] for h in calendar["holds"]]
+    residency = await client.get(f"/v1/residencies/{residency_id}", headers=desk)
+    if accepted.status_code < 300:
+        assert (entry["status"], sum(lapsed), held, residency.status_code) == ("accepted", 0, [residency_id], 200)
+    else:
+        assert accepted.status_code == 409, accepted.text
+        assert (entry["status"], sum(lapsed), held, residency.status_code) == ("declined", 1, [], 404)
