@@ -314,3 +314,49 @@ async def test_events_on_kafka_reach_a_connected_today_page(stack: Stack) -> Non
     assert by_type["parkgrid.community.event.published"]["panel"] == "events"
     # a registration names no site: the web app found it through the event's projection
     assert by_type["parkgrid.community.registration.checked_in"]["subject"] == "rg-live-1"
+
+
+async def test_desks_saving_an_event_at_once_cannot_undo_each_other(stack: Stack) -> None:
+    """Five desks save the same event, each as it was shown (the same version): community's
+    conditional write (If-Match) keeps exactly one; the others get the page again with the event
+    as it is now and a line saying it changed meanwhile. Without the If-Match all five "win"."""
+    starts = (datetime.now(ZoneInfo("Africa/Casablanca")) + timedelta(days=2)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
+        event = {
+            "site_id": SITE,
+            "kind": "networking",
+            "title": {"fr": "Apéro réseau", "en": "Networking drinks"},
+            "description": {"fr": "Un apéro.", "en": "Drinks."},
+            "time": {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()},
+            "capacity": 30,
+            "publish": True,
+        }
+        created = await http.post(f"{stack.community}/v1/events", json=event)
+        assert created.status_code == 201, created.text
+        event_id, version = created.json()["event_id"], created.json()["version"]
+    edit = f"/staff/sites/{SITE}/events/{event_id}/edit"
+    async with stack.browser(stack.staff, headers={"Accept-Language": "en"}) as browser:
+        shown = await browser.get(edit)
+        assert shown.status_code == 200
+        assert f'name="version" value="{version}"' in shown.text
+        saves = await asyncio.gather(
+            *(
+                browser.post(
+                    edit,
+                    data={"title.fr": "Apéro réseau", "title.en": f"Drinks {n}", "capacity": "30", "version": version},
+                )
+                for n in range(5)
+            )
+        )
+    codes = sorted(s.status_code for s in saves)
+    assert codes == [303, 409, 409, 409, 409], codes
+    winner = next(n for n, s in enumerate(saves) if s.status_code == 303)
+    for lost in (s for s in saves if s.status_code == 409):
+        assert "Someone changed this event while you were editing it" in lost.text
+        assert f'value="Drinks {winner}"' in lost.text  # the event as it is now
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
+        now = (await http.get(f"{stack.community}/v1/events/{event_id}")).json()
+    assert now["title"]["en"] == f"Drinks {winner}"
+    assert now["version"] == version + 1

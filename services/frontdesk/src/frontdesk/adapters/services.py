@@ -131,8 +131,10 @@ class ServiceClient:
         answer: Json = response.json() if response.content else {}
         return answer
 
-    async def patch(self, path: str, token: str | None, body: Mapping[str, Any]) -> Json:
-        answer: Json = (await self.call("PATCH", path, token, body=body)).json()
+    async def patch(
+        self, path: str, token: str | None, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> Json:
+        answer: Json = (await self.call("PATCH", path, token, body=body, headers=headers)).json()
         return answer
 
     def parse(self, model: type[M], answer: Any, path: str) -> M:
@@ -246,10 +248,11 @@ class Community(ServiceClient):
     async def event(self, token: str, event_id: str) -> EventRead:
         return await self.read(EventRead, f"/v1/events/{event_id}", token)
 
-    async def revise_event(self, token: str, event_id: str, changes: Mapping[str, Any]) -> EventRead:
-        """Title, description, capacity, audience; 409 when the capacity is below the confirmed seats."""
+    async def revise_event(self, token: str, event_id: str, changes: Mapping[str, Any], version: str) -> EventRead:
+        """Title, description, capacity, audience, if the event is still at `version` (If-Match: 412
+        when someone changed it since); 409 when the capacity is below the confirmed seats."""
         path = f"/v1/events/{event_id}"
-        return self.parse(EventRead, await self.patch(path, token, changes), path)
+        return self.parse(EventRead, await self.patch(path, token, changes, {"If-Match": f'"{version}"'}), path)
 
     async def register(self, token: str, event_id: str, person_id: str, member_id: str | None) -> RegistrationRead:
         body = {"person_id": person_id} | ({"member_id": member_id} if member_id else {})

@@ -2,7 +2,12 @@
 
 Community decides (a capacity below the confirmed registrations is 409, a blank title 422);
 the form sends only what was changed, and shows a refusal's detail on the form again (next
-to the field it names, else above the button)."""
+to the field it names, else above the button).
+
+The form is an edit of the event as it was shown: it carries that version, sent as If-Match,
+so community applies it only if nobody changed the event since (one conditional write). Two
+desks saving at once: one is saved, the other sees the event as it is now and a line saying
+it changed meanwhile, instead of silently undoing the first."""
 
 from __future__ import annotations
 
@@ -28,7 +33,12 @@ EVENT_FIELDS = ["title.fr", "title.en", "capacity"]
 
 def typed_of(event: EventRead) -> dict[str, str]:
     """The form as the event is now."""
-    return {"title.fr": event.title.fr, "title.en": event.title.en, "capacity": str(event.capacity)}
+    return {
+        "title.fr": event.title.fr,
+        "title.en": event.title.en,
+        "capacity": str(event.capacity),
+        "version": str(event.version),
+    }
 
 
 def changes_of(event: EventRead, form: dict[str, str]) -> dict[str, Any]:
@@ -83,8 +93,11 @@ async def revise_event(request: Request, services: Clients, site_id: str, event_
         event = await services.community.event(visitor.token, event_id)
         changes = changes_of(event, form)
         if changes:
-            await services.community.revise_event(visitor.token, event_id, changes)
+            await services.community.revise_event(visitor.token, event_id, changes, form.get("version", "").strip())
     except ServiceProblem as exc:
+        if exc.status == 412:
+            errors = FormErrors(general=[visitor.t("event.changed_meanwhile")])
+            return await edit_page(request, services, visitor, site_id, event_id, errors=errors, status_code=409)
         errors = problem_errors(exc, EVENT_FIELDS)
         return await edit_page(
             request, services, visitor, site_id, event_id, errors=errors, form=form, status_code=exc.status
