@@ -36,7 +36,7 @@ from parkgrid.store import Document
 
 pytest_plugins = ["community_fixtures"]
 
-HALL = {"kind": "event_hall", "seats": 80, "features": ["sound"]}
+HALL = {"kind": "event_hall", "seats": 80, "features": ["sound_system"]}
 
 
 def venue_event(event_id: str, **extra: Any) -> dict[str, Any]:

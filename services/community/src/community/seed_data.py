@@ -142,7 +142,7 @@ def members() -> list[dict[str, Any]]:
     return out
 
 
-HALL = {"kind": "event_hall", "seats": 100, "features": ["sound"]}
+HALL = {"kind": "event_hall", "seats": 100, "features": ["sound_system"]}
 ROOM = {"kind": "meeting_room", "seats": 12, "features": ["screen"]}
 SMALL = {"kind": "meeting_room", "seats": 8, "features": ["screen"]}
 

@@ -231,8 +231,9 @@ REVISABLE = ("title", "description", "capacity", "audience")
 def revise(event: CommunityEvent, changes: dict[str, Any], seats: Seats) -> Change:
     """Staff change the title, description, capacity or audience; the same values change nothing.
 
-    The capacity may not go below the seats given (`seats.registered`); the seat book's own
-    conditional resize is the guard (`adapters.seats.SeatBook.resize`), this says it first."""
+    A capacity below the seats given is refused by the seat book, in the one conditional
+    update that sets it (`adapters.seats.SeatBook.resize`, `BelowRegistrations`), not here:
+    the seats are taken there, and counted here only as of a read."""
     if event.status in (Status.CANCELLED, Status.COMPLETED):
         raise WrongState(f"a {event.status.value} event cannot be edited")
     unknown = set(changes) - set(REVISABLE)
@@ -240,9 +241,6 @@ def revise(event: CommunityEvent, changes: dict[str, Any], seats: Seats) -> Chan
     changed = tuple(name for name in REVISABLE if name in changes and changes[name] != getattr(event, name))
     if not changed:
         return event, []
-    capacity = changes.get("capacity", event.capacity)
-    if "capacity" in changed and capacity < seats.registered:
-        raise BelowRegistrations(capacity, seats.registered)
     revised = _with(event, seats, **{name: changes[name] for name in changed})
     return revised, [EventRevised(revised, changed=changed)]
 

@@ -129,9 +129,11 @@ class Events:
 
         The seat book's conditional resize decides against the seats taken at that instant (a
         registration racing with a smaller capacity either got its seat first, and the edit is
-        409, or finds the smaller capacity); the event then records the capacity the seats have."""
+        409, or finds the smaller capacity); the event then records the capacity the seats have.
+        If the event refuses the edit after all (edited or cancelled meanwhile, a stale
+        If-Match), the seats take the event's capacity back."""
         event, _ = await self.get(event_id)
-        rules.revise(event, changes, await self.seats(event_id))  # refuse early what the rule refuses
+        rules.revise(event, changes, Seats())  # a cancelled or completed event: 409 before any seat moves
         capacity = changes.get("capacity")
         if capacity is not None and capacity != event.capacity:
             taken = await self.seating.resize(event_id, capacity)
