@@ -36,6 +36,7 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         services.community.registrations(visitor.token, member_id=member_id),
         services.bookings.calendar_feed(visitor.token, member_id),
     )
+    titles = {o.id: o.title for o in grid.data.items} if grid.data else {}
     registered = (
         {r.event_id: r for r in registrations.data.items if r.status != "cancelled"} if registrations.data else {}
     )
@@ -47,6 +48,7 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         grid=grid,
         bookings=bookings,
         waitlist=waitlist,
+        titles=titles,
         entitlements=entitlements,
         events=events,
         registered=registered,

@@ -20,12 +20,15 @@ router = APIRouter(prefix="/staff")
 async def office_waitlist(request: Request, services: Clients, site_id: str) -> HTMLResponse:
     visitor = staff_at(request, site_id)
     site = await site_context(services, visitor, site_id)
-    waitlist, sessions = await gather(
-        services.spaces.office_waitlist(visitor.token, site_id), services.bookings.waitlist_seen(visitor.token)
+    waitlist, sessions, offerings = await gather(
+        services.spaces.office_waitlist(visitor.token, site_id),
+        services.bookings.waitlist_seen(visitor.token),
+        services.catalogue.offerings(visitor.token, site=site_id, limit=100),
     )
     missing_route = waitlist.problem is not None and (
         waitlist.problem.status == 405 or (waitlist.problem.status == 404 and waitlist.problem.detail == "Not Found")
     )
+    titles = {o.id: o.title for o in offerings.data.items} if offerings.data else {}
     waiting = sessions.map(lambda found: [w for w in found.items if w.status == "waiting"])
     return page(
         request,
@@ -35,6 +38,7 @@ async def office_waitlist(request: Request, services: Clients, site_id: str) -> 
         waitlist=waitlist,
         not_built=missing_route,
         sessions=waiting,
+        titles=titles,
     )
 
 
