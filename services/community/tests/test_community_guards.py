@@ -264,3 +264,21 @@ async def test_an_event_is_planned_neither_in_the_past_nor_beyond_two_years(
         )
         assert moved.status_code == 422, moved.text
         assert "starts_at" in [e["field"] for e in moved.json()["errors"]]
+
+
+async def test_older_seat_documents_learn_their_start_and_close_when_over(
+    client: httpx.AsyncClient, tokens: dict[str, str], community: Community
+) -> None:
+    """Documents written before this release: no `starts_at`, and open though their event ended."""
+    desk = bearer(tokens["desk"])
+    await created(client.post("/v1/events", json=event_body("cevt-old", publish=True), headers=desk))
+    await created(client.post("/v1/events", json=event_body("cevt-old-off", publish=True), headers=desk))
+    await created(client.post("/v1/events/cevt-old-off/cancel", json={"reason": "ill"}, headers=desk), 200)
+    seats = community.store.seats.collection
+    await seats.update_many({}, {"$unset": {"starts_at": ""}, "$set": {"closed": False}})
+    assert await community.store.bring_seats_up_to_date() == 3
+    old = await seats.find_one({"_id": "cevt-old"})
+    off = await seats.find_one({"_id": "cevt-old-off"})
+    assert old is not None
+    assert off is not None
+    assert (old["starts_at"].replace(tzinfo=UTC), old["closed"], off["closed"]) == (START, False, True)

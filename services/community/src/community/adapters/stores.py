@@ -177,6 +177,25 @@ class CommunityStore:
         await registrations.create_index([("placing", ASCENDING)], name="placing")
         await self.venue_reservations.projection.ensure_indexes("event_id")
         await self.seats.ensure_indexes()
+        await self.bring_seats_up_to_date()
+
+    async def bring_seats_up_to_date(self) -> int:
+        """Seat documents written before they kept their event's start, or not closed when it ended.
+
+        Once at start: each gets its event's `starts_at` (promotion stops there) and is closed if
+        the event is cancelled or completed (the reconciler's scan reads open ones only)."""
+        fixed = 0
+        async for seats in self.seats.collection.find({"starts_at": {"$exists": False}}, {"_id": 1}):
+            event = await self.events.collection.find_one({"_id": seats["_id"]}, {"starts_at": 1})
+            if event is not None:
+                await self.seats.retime(seats["_id"], event["starts_at"])
+                fixed += 1
+        open_ids = [doc["_id"] async for doc in self.seats.collection.find({"closed": False}, {"_id": 1})]
+        over = {"_id": {"$in": open_ids}, "status": {"$in": ["cancelled", "completed"]}}
+        async for event in self.events.collection.find(over, {"_id": 1}):
+            await self.seats.close(event["_id"])
+            fixed += 1
+        return fixed
 
     # --- reads ---------------------------------------------------------------------------
 
