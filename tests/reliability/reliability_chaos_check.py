@@ -172,22 +172,43 @@ def check(snapshot: Snapshot, accepted: Accepted) -> list[str]:
             violations.append(
                 f"promotion missed: session {session['_id']} has a free seat, {len(waiting_here)} waiting"
             )
+    # Members' allowances (per-member limits, credits): never overdrawn, never negative, and
+    # what they count is exactly what their bookings hold.
+    for allowance in db("bookings", "allowances"):
+        used, held = int(allowance.get("used", 0)), allowance.get("held", {})
+        if used < 0:
+            violations.append(f"allowance {allowance['_id']}: used {used} < 0")
+        if "limit" in allowance and used > int(allowance["limit"]):
+            violations.append(f"allowance {allowance['_id']}: used {used} over its limit {allowance['limit']}")
+        if used != sum(int(amount) for amount in held.values()):
+            violations.append(f"allowance {allowance['_id']}: used {used} ≠ held {held}")
     for (offering, starts), holders in holders_of.items():
         seats = accepted.offering_seats.get(offering)
         if seats is not None and sum(int(d.get("party_size", 1)) for d in holders) > seats:
             violations.append(f"oversold: {len(holders)} bookings hold {offering} at {starts} ({seats} seats)")
 
-    # 5. Spaces: no two holds overlap on one space; every hold is a confirmed reservation.
-    for name in ("space_calendars", "residency_calendars"):
-        for calendar in db("spaces", name):
-            for first, second in overlaps(calendar.get("holds", [])):
-                violations.append(f"overlap: {name} {calendar['_id']} holds {first} and {second} at once")
-    for calendar in db("spaces", "space_calendars"):
-        for hold in calendar.get("holds", []):
-            reservation = reservations.get(str(hold.get("reservation_id")))
-            if reservation is None or reservation.get("status") != "confirmed":
-                violations.append(f"hold {hold.get('reservation_id')} on {calendar['_id']}: no confirmed reservation")
+    # 5. Spaces: one calendar per space holds reservations and residencies (and office offers)
+    # alike; no two holds overlap on it, so no space is double-held by a residency and a
+    # reservation; every reservation hold is a confirmed reservation, every residency hold a
+    # residency (or the residency an office offer would start).
     residencies = _by_id(db("spaces", "residencies"))
+    offered = {
+        str(entry["offer"]["residency_id"])
+        for entry in db("spaces", "office_waitlist")
+        if entry.get("status") == "offered" and entry.get("offer")
+    }
+    for calendar in db("spaces", "space_calendars"):
+        for first, second in overlaps(calendar.get("holds", [])):
+            violations.append(f"overlap: space_calendars {calendar['_id']} holds {first} and {second} at once")
+        for hold in calendar.get("holds", []):
+            held_by = str(hold.get("reservation_id"))
+            if hold.get("residency"):
+                if held_by not in residencies and held_by not in offered:
+                    violations.append(f"hold {held_by} on {calendar['_id']}: no residency or office offer")
+                continue
+            reservation = reservations.get(held_by)
+            if reservation is None or reservation.get("status") != "confirmed":
+                violations.append(f"hold {held_by} on {calendar['_id']}: no confirmed reservation")
     for key, ids in accepted.residencies.items():
         if len(ids) != 1:
             violations.append(f"residency key {key}: answered with {len(ids)} residencies")

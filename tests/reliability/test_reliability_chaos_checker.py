@@ -159,3 +159,58 @@ def test_the_checker_fails_on_an_oversold_session_and_overlapping_holds() -> Non
     violations = check(snapshot, Accepted(offering_seats={"o1": 2}))
     assert "oversold: session o1@s has 3 seats taken of 2" in violations, violations
     assert "overlap: space_calendars room holds r1 and r2 at once" in violations, violations
+
+
+def test_the_checker_fails_on_a_space_held_by_a_residency_and_a_reservation_at_once() -> None:
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    snapshot: Snapshot = {
+        "spaces": {
+            "reservations": [{"_id": "r1", "status": "confirmed", "space_id": "office"}],
+            "residencies": [{"_id": "res1", "status": "active", "space_id": "office"}],
+            "space_calendars": [
+                {
+                    "_id": "office",
+                    "holds": [
+                        {
+                            "reservation_id": "res1",
+                            "starts_at": start,
+                            "ends_at": start + timedelta(days=30),
+                            "residency": True,
+                        },
+                        {
+                            "reservation_id": "r1",
+                            "starts_at": start + timedelta(days=2),
+                            "ends_at": start + timedelta(days=2, hours=1),
+                        },
+                        {
+                            "reservation_id": "gone",
+                            "starts_at": start + timedelta(days=40),
+                            "ends_at": start + timedelta(days=41),
+                            "residency": True,
+                        },
+                    ],
+                }
+            ],
+        },
+    }
+    violations = check(snapshot, Accepted())
+    assert "overlap: space_calendars office holds res1 and r1 at once" in violations, violations
+    assert "hold gone on office: no residency or office offer" in violations, violations
+    assert not [v for v in violations if "res1 on office" in v], violations
+
+
+def test_the_checker_fails_on_an_overdrawn_or_miscounted_allowance() -> None:
+    snapshot: Snapshot = {
+        "bookings": {
+            "allowances": [
+                {"_id": "fine", "limit": 3, "used": 3, "held": {"b1": 1, "b2": 2}},
+                {"_id": "over", "limit": 3, "used": 4, "held": {"b1": 2, "b2": 2}},
+                {"_id": "negative", "limit": 3, "used": -1, "held": {}},
+            ]
+        }
+    }
+    violations = check(snapshot, Accepted())
+    assert "allowance over: used 4 over its limit 3" in violations, violations
+    assert "allowance negative: used -1 < 0" in violations, violations
+    assert "allowance negative: used -1 ≠ held {}" in violations, violations
+    assert not [v for v in violations if "allowance fine" in v], violations
