@@ -282,3 +282,12 @@ async def test_older_seat_documents_learn_their_start_and_close_when_over(
     assert old is not None
     assert off is not None
     assert (old["starts_at"].replace(tzinfo=UTC), old["closed"], off["closed"]) == (START, False, True)
+
+
+async def test_a_venue_asks_for_features_spaces_knows(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    hall = {"kind": "event_hall", "seats": 20, "features": ["sound_system", "sound"]}
+    answer = await client.post(
+        "/v1/events", json=event_body("cevt-sound", venue_requirement=hall), headers=bearer(tokens["desk"])
+    )
+    assert answer.status_code == 422, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["venue_requirement.features.1"]

@@ -28,6 +28,7 @@ from parkgrid.api.community import EventPage, EventRead
 from parkgrid.auth import Role
 from parkgrid.contracts.common import Eligibility, Id, LocalizedText, Mode, SpaceRequirement, TimeRange, TimeZone
 from parkgrid.contracts.community import CommunityEventKind, CommunityEventStatus
+from parkgrid.contracts.spaces import SpaceFeature
 from parkgrid.http.access import CallerOrService, Staff, at_site
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel, strict
@@ -111,6 +112,11 @@ async def schedule_event(
     if body.mode != Mode.ONLINE and body.site_id is None:
         raise Refused.invalid("an in-person or hybrid event needs a site", field="site_id")
     requirement = body.venue_requirement
+    known = {feature.value for feature in SpaceFeature}
+    features: list[str] = list(requirement.features) if requirement is not None else []
+    for n, feature in enumerate(features):
+        if feature not in known:  # no space could ever be found for it
+            raise Refused.invalid(f"{feature} is not a space feature", field=f"venue_requirement.features.{n}")
     if requirement is not None and body.mode == Mode.IN_PERSON and requirement.seats < body.capacity:
         raise Refused.invalid("the venue must seat the event's capacity", field="venue_requirement.seats")
     time = TimeRange(starts_at=body.time.starts_at, ends_at=body.time.ends_at)
