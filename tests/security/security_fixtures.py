@@ -49,6 +49,8 @@ class World:
 
     stack: Stack
     ids: dict[str, str] = field(default_factory=dict)
+    per_service: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Ids that one service names like another's (a bookings waitlist place vs an office-waitlist entry)."""
     b_feed_path: str = ""
 
     def headers(self, actor: str) -> dict[str, str]:
@@ -205,6 +207,47 @@ def build_world(stack: Stack) -> World:
 
         booking = eventually(booked, what="bookings knows member A")
 
+        # A waitlist place of A: B (booked by staff) fills another session, A joins its line.
+        def a_slot_after(taken: str) -> dict[str, Any] | None:
+            first = date.today() + timedelta(days=2)
+            answer = http.get(
+                f"{bookings}/v1/offerings/{offering['id']}/slots",
+                params={"from": first.isoformat(), "to": (first + timedelta(days=3)).isoformat()},
+                headers=owner,
+            )
+            free = [s for s in answer.json().get("items", []) if s["starts_at"] != taken] if answer.is_success else []
+            return free[0] if free else None
+
+        full = eventually(lambda: a_slot_after(slot["starts_at"]), what="a second free session")
+
+        def filled() -> dict[str, Any] | None:
+            answer = http.post(
+                f"{bookings}/v1/bookings",
+                json={
+                    "offering_id": offering["id"],
+                    "member_id": MEMBER_B,
+                    "starts_at": full["starts_at"],
+                    "party_size": offering_body(SITE_X)["seats_per_session"],
+                },
+                headers=admin,
+            )
+            return answer.json() if answer.status_code == 201 else None
+
+        eventually(filled, what="bookings knows member B")
+        place = expect(
+            http.post(
+                f"{bookings}/v1/bookings",
+                json={
+                    "offering_id": offering["id"],
+                    "member_id": MEMBER_A,
+                    "starts_at": full["starts_at"],
+                    "join_waitlist": True,
+                },
+                headers=owner,
+            ),
+            201,
+        )
+
         event = expect(http.post(f"{community}/v1/events", json=event_body(SITE_X), headers=admin), 201)
         registration = expect(
             http.post(
@@ -282,6 +325,7 @@ def build_world(stack: Stack) -> World:
             http.get(f"{bookings}/v1/members/{MEMBER_B}/calendar-feed", headers=world.headers("member_b")), 200
         )
     world.b_feed_path = b_feed["path"]
+    world.per_service = {"bookings": {"entry_id": place["entry_id"]}}
     world.ids = {
         "site_id": SITE_X,
         "member_id": MEMBER_A,

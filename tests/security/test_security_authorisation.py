@@ -88,6 +88,8 @@ MATRIX: list[Row] = [
     Row("bookings", "POST", "/v1/bookings/{booking_id}/check-in", "member_b", 403),
     Row("bookings", "POST", "/v1/bookings/{booking_id}/check-in", "owner", 403),
     Row("bookings", "POST", "/v1/bookings/{booking_id}/check-in", "desk_y", 403),
+    Row("bookings", "POST", "/v1/waitlist/{entry_id}/leave", "member_b", 404),
+    Row("bookings", "POST", "/v1/waitlist/{entry_id}/leave", "desk_y", 403),
     # --- spaces: sites and spaces are the admins'; other sites' objects are not found by staff
     Row("spaces", "POST", "/v1/sites", "member_b", 403, {}),
     Row("spaces", "POST", "/v1/sites", "desk_x", 403, {}),
@@ -146,6 +148,8 @@ MATRIX: list[Row] = [
     Row("community", "POST", "/v1/events/{event_id}/reschedule", "desk_y", 404, EVENT_TIME),
     Row("community", "POST", "/v1/events/{event_id}/cancel", "member_b", 403, {"reason": "no"}),
     Row("community", "POST", "/v1/events/{event_id}/cancel", "desk_y", 404, {"reason": "no"}),
+    Row("community", "PATCH", "/v1/events/{event_id}", "member_b", 403, {"capacity": 5}),
+    Row("community", "PATCH", "/v1/events/{event_id}", "desk_y", 404, {"capacity": 5}),
     Row("community", "POST", "/v1/events/{event_id}/registrations", "member_b", 403, {"person_id": PERSON_A}),
     Row("community", "POST", "/v1/events/{event_id}/registrations", "desk_y", 404, {"person_id": PERSON_A}),
     Row("community", "POST", "/v1/registrations/{registration_id}/cancel", "member_b", 404),
@@ -369,7 +373,7 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, A
 def call(http: httpx.Client, world: World, row: Row) -> httpx.Response:
     return http.request(
         row.method,
-        world.stack.url(row.service) + world.fill(row.path),
+        world.stack.url(row.service) + world.fill(row.path, **world.per_service.get(row.service, {})),
         params=world.fill(row.query) if row.query else None,
         json=world.fill(row.body) if row.body is not None else None,
         headers={**world.headers(row.actor), **(row.headers or {})},
