@@ -50,6 +50,9 @@ class BookingRead(ReadModel):
     cancelled_at: Instant | None = None
     checked_in_at: Instant | None = None
     reason: str | None = None
+    rejection_detail: str | None = Field(
+        None, description="Why, in bookings' words, when rejected (the `detail` of its `BookingRejected`)."
+    )
     replaces: str | None = Field(None, description="The booking this one moves (reschedule).")
 
 
