@@ -188,6 +188,7 @@ def view(booking: Booking, version: int, **extra: Any) -> dict[str, Any]:
             "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
             "checked_in_at": booking.checked_in_at.isoformat() if booking.checked_in_at else None,
             "reason": booking.reason,
+            "rejection_detail": booking.rejection_detail,
             "replaces": booking.replaces,
             **extra,
         }

@@ -119,6 +119,7 @@ class Booking:
     checked_in_at: datetime | None = None
     ended_at: datetime | None = None
     reason: str | None = None
+    rejection_detail: str | None = None
     waitlist_entry_id: str | None = None
     replaces: str | None = None
 
@@ -273,7 +274,7 @@ def expire_hold(booking: Booking, hold: timedelta, now: datetime) -> tuple[Booki
 def reject(booking: Booking, reason: str, detail: str) -> tuple[Booking, list[DomainEvent]]:
     if booking.status != BookingStatus.PENDING:
         return booking, []
-    rejected = replace(booking, status=BookingStatus.REJECTED, reason=reason)
+    rejected = replace(booking, status=BookingStatus.REJECTED, reason=reason, rejection_detail=detail)
     return rejected, [BookingTurnedDown(rejected, detail)]
 
 
