@@ -15,10 +15,11 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -93,13 +94,20 @@ async def settled(stack: Stack, service: str, collections: list[str]) -> Snapsho
 
 
 async def make_facts(stack: Stack) -> None:
-    """A site, a member at it, a published offering, a booking and an event: facts for every projection."""
+    """A site with a room and an office, a member at it with a residency and a reservation, a published
+    offering, a booking and an event: facts for every projection."""
     admin = stack.headers(Role.ADMIN)
     owner = stack.headers(Role.MEMBER, member_id=MEMBER, person_id=PERSON)
     url = stack.url
     async with httpx.AsyncClient(timeout=15) as http:
         site = await http.post(f"{url('spaces')}/v1/sites", json=site_body(SITE), headers=admin)
         assert site.status_code == 201, site.text
+        for space in (
+            {"space_id": "rebuild-room", "name": "Salle Atlas", "kind": "meeting_room", "capacity": 6},
+            {"space_id": "rebuild-office", "name": "Bureau 101", "kind": "private_office", "capacity": 4},
+        ):
+            added = await http.post(f"{url('spaces')}/v1/sites/{SITE}/spaces", json=space, headers=admin)
+            assert added.status_code == 201, added.text
         member = {
             "member_id": MEMBER,
             "name": "Startup rebuild",
@@ -115,6 +123,31 @@ async def make_facts(stack: Stack) -> None:
             return answer.status_code == 201
 
         await eventually(registered, within=60, what="community knows the site")
+
+        async def resident() -> bool:  # spaces learns the member over Kafka
+            residency = {
+                "member_id": MEMBER,
+                "site_id": SITE,
+                "space_id": "rebuild-office",
+                "starts_on": (date.today() + timedelta(days=30)).isoformat(),
+                "ends_on": (date.today() + timedelta(days=200)).isoformat(),
+            }
+            answer = await http.post(f"{url('spaces')}/v1/residencies", json=residency, headers=admin)
+            return answer.status_code == 201
+
+        await eventually(resident, within=60, what="spaces knows the member")
+        day = date.today() + timedelta(days=5)
+        while day.isoweekday() > 5:  # the site opens on weekdays
+            day += timedelta(days=1)
+        starts = datetime.combine(day, time(10), tzinfo=ZoneInfo("Africa/Casablanca"))
+        reservation = {
+            "site_id": SITE,
+            "requirement": {"kind": "meeting_room", "seats": 4},
+            "time": {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()},
+            "member_id": MEMBER,
+        }
+        reserved = await http.post(f"{url('spaces')}/v1/reservations", json=reservation, headers=admin)
+        assert reserved.status_code == 201, reserved.text
         offering = {
             "site_id": SITE,
             "category": "mentoring",

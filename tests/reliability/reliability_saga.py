@@ -40,6 +40,7 @@ from reliability_chaos_check import Accepted, Snapshot, check, load_snapshot
 from parkgrid.testing.stack import REPO, Stack, relay_of
 from parkgrid.topics import delete_topics_with_prefix
 from tests.scaling.scaling_workload import (
+    SITE,
     TAKEOVER_ENV,
     Answer,
     Offering,
@@ -60,7 +61,7 @@ SAGA = ("bookings", "spaces")  # whose relays run apart, and whose stores are ch
 TARGETS = ("bookings", "spaces", relay_of("bookings"), relay_of("spaces"))
 LIVE = {"pending", "confirmed", "checked_in"}
 SETTLED = {"confirmed", "rejected"}
-TOO_BIG = 10  # seats asked of a room, more than any room has (set_up's rooms seat 6)
+TOO_BIG = 10  # seats asked of a room, more than set_up's rooms seat (6): only a big room, retired, ever fitted
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -68,18 +69,34 @@ TOO_BIG = 10  # seats asked of a room, more than any room has (set_up's rooms se
 
 async def set_up_saga(stack: Stack, *, members: int = 30, rooms: int = 4, days: int = 14) -> Plan:
     """Two room offerings of 3 seats at the same times (6 rooms wanted, `rooms` there), one plain
-    offering, and one needing a room of TOO_BIG seats that no space fits."""
+    offering, and one needing a room of TOO_BIG seats that no space fits any more.
+
+    Catalogue publishes a room offering only while some room of its site can host it, so the
+    big room exists when the offering is published and bookings lists its sessions, and is
+    retired before the run: every booking of it is then rejected `no_space` by the saga.
+    """
     plan = await set_up(stack, members=members, plain_offerings=1, room_offerings=2, seats=3, rooms=rooms, days=days)
     headers = admin(stack)
     async with httpx.AsyncClient(timeout=20) as http:
+        big_room = {"space_id": "room-big", "name": "Grande salle", "kind": "meeting_room", "capacity": TOO_BIG}
+        await _post_until_created(
+            http, f"{stack.url('spaces')}/v1/sites/{SITE}/spaces", big_room, headers,
+            within=60, what="the big room", exists_ok=True,
+        )  # fmt: skip
         body = offering_body(len(plan.offerings), 1, True)
         body["space_requirement"]["seats"] = TOO_BIG
         created = await _post_until_created(
             http, f"{stack.url('catalogue')}/v1/offerings", body, {**headers, "Idempotency-Key": "saga-too-big"},
-            within=60, what="the offering no room fits",
+            within=60, what="the offering only the big room fits",
         )  # fmt: skip
-        published = await http.post(f"{stack.url('catalogue')}/v1/offerings/{created['id']}/publish", headers=headers)
-        assert published.status_code == 200, published.text
+        publish = f"{stack.url('catalogue')}/v1/offerings/{created['id']}/publish"
+
+        async def published() -> bool:  # catalogue learns the big room over Kafka
+            answer = await http.post(publish, headers=headers)
+            assert answer.status_code in (200, 409), answer.text
+            return answer.status_code == 200
+
+        await _until(published, within=60, what="catalogue publishes the offering the big room hosts")
         too_big = Offering(created["id"], 1, True)
         today = datetime.now(UTC).date()
 
@@ -97,7 +114,9 @@ async def set_up_saga(stack: Stack, *, members: int = 30, rooms: int = 4, days: 
             too_big.sessions = [s["starts_at"] for s in response.json()["items"]]
             return True
 
-        await _until(known, within=60, what="bookings knows the offering no room fits")
+        await _until(known, within=60, what="bookings knows the offering only the big room fits")
+        retired = await http.post(f"{stack.url('spaces')}/v1/spaces/room-big/retire", headers=headers)
+        assert retired.status_code == 200, retired.text
     plan.offerings.append(too_big)
     return plan
 

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +203,8 @@ async def test_a_command_that_failed_on_damaged_data_is_redriven_after_the_repai
 
     topic = stack.topic_prefix + "spaces.commands"
 
+    day = (date.today() + timedelta(days=40)).isoformat()  # inside spaces' horizon: judged, not refused as too far
+
     def request(site: str) -> Envelope:
         request_id = f"rq-rel-{uuid.uuid4().hex[:8]}"
         data = {
@@ -210,7 +213,7 @@ async def test_a_command_that_failed_on_damaged_data_is_redriven_after_the_repai
             "reference_id": f"bk-{request_id}",
             "site_id": site,
             "member_id": None,
-            "time": {"starts_at": "2030-04-16T10:00:00+01:00", "ends_at": "2030-04-16T11:00:00+01:00"},
+            "time": {"starts_at": f"{day}T10:00:00+01:00", "ends_at": f"{day}T11:00:00+01:00"},
         }
         return Envelope.new(
             type=RESERVATION_REQUESTED,
