@@ -10,13 +10,14 @@ rest of every page works. Tests keep to their own ids, so one stack serves them 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,10 @@ from parkgrid.testing.infrastructure import Infrastructure
 from spaces.bootstrap import build_app as build_spaces
 
 SITE = "site-fd"
+ZONE = os.environ.get("FRONTDESK_TEST_TIME_ZONE", "Africa/Casablanca")
+"""The test site's zone. To run the suite at the site's midnight, name a zone where it is
+23:30-24:00 now (at 09:10 UTC: `Pacific/Marquesas`, UTC-09:30): the seeded event "in half an
+hour" is then tomorrow's."""
 STARTUP = "m-fd-startup"
 FOUNDER = "p-fd-founder"
 TPE = "m-fd-tpe"
@@ -62,6 +67,15 @@ class Stack:
     kafka: KitSettings
     offerings: dict[str, str]
     event_id: str = ""
+    event_day: date | None = None
+    """The seeded event's date on the site's clock: Today of that date shows it (near midnight,
+    "in half an hour" is tomorrow, so a test asks Today for this date, never for today)."""
+
+    @property
+    def event_today(self) -> str:
+        """The site's Today page on the seeded event's date."""
+        assert self.event_day is not None, "the stack is seeded with its event"
+        return f"/staff/sites/{SITE}/today?date={self.event_day.isoformat()}"
 
     def token(self, role: Role, **claims: Any) -> str:
         return issue_token(self.settings, role=role, **claims)
@@ -183,14 +197,15 @@ async def until_accepted(http: httpx.AsyncClient, url: str, body: dict[str, Any]
 
 async def seed_stack(stack: Stack) -> None:
     """A site with a meeting room and an office (spaces), two member organisations (community),
-    three offerings (catalogue) and a published event starting in half an hour, written through the services' APIs."""
+    three offerings (catalogue) and a published event starting in half an hour (`event_day`: its local
+    date, which near midnight is tomorrow), written through the services' APIs."""
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
         site = {
             "site_id": SITE,
             "name": "Technopark Test",
             "city": "Casablanca",
             "country": "MA",
-            "time_zone": "Africa/Casablanca",
+            "time_zone": ZONE,
             "opening_hours": WEEK,
         }
         assert (await http.post(f"{stack.spaces}/v1/sites", json=site)).status_code == 201
@@ -224,8 +239,9 @@ async def seed_stack(stack: Stack) -> None:
             published = await until_accepted(http, f"{stack.catalogue}/v1/offerings/{stack.offerings[key]}/publish", {})
             assert published.status_code == 200, published.text
         # Soon, so its door is open (community takes tickets from an hour before the start) and
-        # it is still ahead (an event in the past is refused); today, unless the tests run at midnight.
-        starts = (datetime.now(ZoneInfo("Africa/Casablanca")) + timedelta(minutes=30)).replace(second=0, microsecond=0)
+        # it is still ahead (an event in the past is refused); near midnight that is tomorrow, so
+        # the tests look for it on Today of `event_day`, not of today.
+        starts = (datetime.now(ZoneInfo(ZONE)) + timedelta(minutes=30)).replace(second=0, microsecond=0)
         event = {
             "site_id": SITE,
             "kind": "workshop",
@@ -238,6 +254,7 @@ async def seed_stack(stack: Stack) -> None:
         created = await until_accepted(http, f"{stack.community}/v1/events", event)
         assert created.status_code == 201, created.text
         stack.event_id = created.json()["event_id"]
+        stack.event_day = starts.date()
 
         async def bookable() -> bool:
             for offering_id in stack.offerings.values():

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import FOUNDER, MENTORING, ROOM, SITE, STARTUP, TPE_ONLY, Stack, until_accepted
+from frontdesk_support import FOUNDER, MENTORING, ROOM, SITE, STARTUP, TPE_ONLY, ZONE, Stack, until_accepted
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -99,13 +99,13 @@ async def test_front_desk_checks_in_a_registration_by_token(browser: Browser, st
 
     desk = await signed_in(browser, stack.frontdesk, stack.staff)
     today = await desk.new_page()
-    await today.goto(f"{stack.frontdesk}/staff/sites/{SITE}/today")
+    await today.goto(f"{stack.frontdesk}{stack.event_today}")  # the event's date: tomorrow near midnight
     await today.get_by_label("Event", exact=True).select_option(stack.event_id)
     await today.get_by_label("Ticket code (QR)").fill("forged-token")
-    await today.locator("form[action$='/check-ins'] button").click()
+    await today.locator("form[action*='/check-ins'] button").click()
     await expect(today.locator("#token-error")).to_be_visible()
     await today.get_by_label("Ticket code (QR)").fill(ticket)
-    await today.locator("form[action$='/check-ins'] button").click()
+    await today.locator("form[action*='/check-ins'] button").click()
     await expect(today.locator(".notice")).to_contain_text("is checked in")
     await today.screenshot(path=str(SCREENSHOTS / "today-checked-in.png"), full_page=True)
     await desk.close()
@@ -191,19 +191,40 @@ async def test_a_refused_booking_says_why(browser: Browser, stack: Stack) -> Non
     await expect(page.locator("#rejected-why")).to_contain_text(
         "Why: no room matching this booking was free at that time.", timeout=45_000
     )
+    # under the reason, bookings' own words (BookingRead.rejection_detail)
+    await expect(page.locator("#rejected-detail")).to_contain_text("Details: ")
+    detail = (await page.locator("#rejected-detail").inner_text()).removeprefix("Details: ")
+    assert detail.strip(), "the detail bookings stored with the rejection"
+    booking_id = page.url.rsplit("/", 1)[1]
     await page.screenshot(path=str(SCREENSHOTS / "booking-rejected-why.png"), full_page=True)
     await page.goto(f"{stack.frontdesk}/member")
     await expect(page.locator(".why").first).to_contain_text("no room matching this booking")
+    await expect(page.locator(".why-detail").first).to_contain_text(detail)
     await page.get_by_label("Language").select_option("ar")
     await page.get_by_role("button", name="OK").click()
     await expect(page.locator("html")).to_have_attribute("dir", "rtl")
     await expect(page.locator(".why").first).to_contain_text("لم تكن أي قاعة مناسبة")
+    await expect(page.locator(".why-detail").first).to_contain_text("التفاصيل")
     await member.close()
+
+    # the desk sees why too: on the member's page and on Today's row of that booking (its date)
+    desk = await signed_in(browser, stack.frontdesk, stack.staff)
+    staff = await desk.new_page()
+    await staff.goto(f"{stack.frontdesk}/staff/sites/{SITE}/members/{STARTUP}")
+    await expect(staff.locator(".why-detail").first).to_contain_text(detail)
+    day = starts_at.astimezone(ZoneInfo(ZONE)).date().isoformat()
+    await staff.goto(f"{stack.frontdesk}/staff/sites/{SITE}/today?date={day}")
+    row = staff.locator(f"li[data-booking='{booking_id}']")
+    await expect(row.locator(".why")).to_contain_text("no room matching this booking")
+    await expect(row.locator(".why-detail")).to_contain_text(detail)
+    await staff.screenshot(path=str(SCREENSHOTS / "today-rejected-why.png"), full_page=True)
+    await desk.close()
 
 
 async def test_a_member_and_the_desk_take_places_off_a_waitlist(browser: Browser, stack: Stack) -> None:
-    """Two places in line (bookings API), one left by the member on their page, one by the desk
-    on the site's Waitlist page; leaving again is bookings' 409, shown as a line."""
+    """Three places in line (bookings API), one left by the member on their page, one by the desk
+    on the site's Waitlist page, one by the desk on the member's page; leaving again is bookings'
+    409, shown as a line."""
     places = []
     other = {"person_id": "p-fd-other", "name": "Nadia Idrissi", "email": "nadia@example.ma", "role": "CEO"}
     member_body = {
@@ -221,7 +242,7 @@ async def test_a_member_and_the_desk_take_places_off_a_waitlist(browser: Browser
         assert created.status_code == 201, created.text
         slots = (await admin.get(f"{stack.bookings}/v1/offerings/{stack.offerings[MENTORING]}/slots")).json()["items"]
         mentoring = {"offering_id": stack.offerings[MENTORING]}
-        for slot in slots[-2:]:
+        for slot in slots[-3:]:
             seat = mentoring | {"member_id": "m-fd-other", "person_id": "p-fd-other", "starts_at": slot["starts_at"]}
             booked = await until_accepted(admin, f"{stack.bookings}/v1/bookings", seat)
             assert booked.status_code in (201, 202), booked.text
@@ -252,6 +273,18 @@ async def test_a_member_and_the_desk_take_places_off_a_waitlist(browser: Browser
     await expect(leave).to_have_count(0)
     await staff.screenshot(path=str(SCREENSHOTS / "staff-left-waitlist.png"), full_page=True)
 
+    # the member's page at the desk lists the places still waiting, named by their offering
+    await staff.goto(f"{stack.frontdesk}/staff/sites/{SITE}/members/{STARTUP}")
+    places_there = staff.locator("section[aria-labelledby='waitlist']")
+    await expect(places_there).to_contain_text("Strategy mentoring")
+    await expect(places_there.locator(f"form[action$='/waitlist/{places[1]}/leave']")).to_have_count(0)
+    leave = places_there.locator(f"form[action$='/waitlist/{places[2]}/leave'] button")
+    await leave.click()
+    await expect(staff.locator(".notice")).to_contain_text("Argan Labs left the waitlist.")
+    assert f"/staff/sites/{SITE}/members/{STARTUP}" in staff.url
+    await expect(leave).to_have_count(0)
+    await staff.screenshot(path=str(SCREENSHOTS / "staff-member-left-waitlist.png"), full_page=True)
+
     # the member's page still showed the button: bookings says the place is no longer waiting
     await page.goto(f"{stack.frontdesk}/member")
     await page.evaluate(
@@ -267,8 +300,10 @@ async def test_a_member_and_the_desk_take_places_off_a_waitlist(browser: Browser
 
 async def test_the_desk_edits_an_event_and_sees_a_refusal(browser: Browser, stack: Stack) -> None:
     """From the event's row on Today: a new English title and capacity are saved; a capacity
-    below the confirmed registrations is community's 409 and 0 its 422, each shown next to the capacity."""
-    starts = (datetime.now(ZoneInfo("Africa/Casablanca")) + timedelta(minutes=40)).replace(second=0, microsecond=0)
+    below the confirmed registrations is community's 409 and 0 its 422, each shown next to the capacity.
+    The event is the day after tomorrow at 10:00 on the site's clock, and the desk opens Today of
+    that date (any hour of the run gives the same page); saved, Today shows the event's day."""
+    starts = (datetime.now(ZoneInfo(ZONE)) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
         event = {
             "site_id": SITE,
@@ -292,7 +327,7 @@ async def test_the_desk_edits_an_event_and_sees_a_refusal(browser: Browser, stac
 
     desk = await signed_in(browser, stack.frontdesk, stack.staff)
     page = await desk.new_page()
-    await page.goto(f"{stack.frontdesk}/staff/sites/{SITE}/today")
+    await page.goto(f"{stack.frontdesk}/staff/sites/{SITE}/today?date={starts.date().isoformat()}")
     await page.get_by_role("link", name="Edit: Export talk").click()
     await page.get_by_label("Title (English)").fill("Export talk, revised")
     await page.get_by_label("Capacity").fill("1")
@@ -307,6 +342,7 @@ async def test_the_desk_edits_an_event_and_sees_a_refusal(browser: Browser, stac
     await page.get_by_label("Capacity").fill("12")
     await page.get_by_role("button", name="Save").click()
     await expect(page.locator(".notice")).to_contain_text("The event is updated.")
+    assert f"date={starts.date().isoformat()}" in page.url
     await expect(page.locator("#panel-events")).to_contain_text("Export talk, revised")
     await expect(page.locator("#panel-events")).to_contain_text("2/12")
     await page.screenshot(path=str(SCREENSHOTS / "event-edited.png"), full_page=True)
@@ -334,11 +370,11 @@ async def test_check_in_refusals_are_shown(browser: Browser, stack: Stack) -> No
 
     desk = await signed_in(browser, stack.frontdesk, stack.staff)
     today = await desk.new_page()
-    await today.goto(f"{stack.frontdesk}/staff/sites/{SITE}/today")
+    await today.goto(f"{stack.frontdesk}{stack.event_today}")
     for _ in range(2):
         await today.get_by_label("Event", exact=True).select_option(stack.event_id)
         await today.get_by_label("Ticket code (QR)").fill(ticket["token"])
-        await today.locator("form[action$='/check-ins'] button").click()
+        await today.locator("form[action*='/check-ins'] button").click()
     await expect(today.locator(".notice")).to_contain_text("already checked in at")
     await today.screenshot(path=str(SCREENSHOTS / "ticket-already-checked-in.png"), full_page=True)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
+from bookings.adapters.bookings import view
+from bookings.domain.booking import Actor, Booking, expire_hold
 from frontdesk.adapters.services import Unavailable
 from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import errors_from_problem
@@ -17,10 +19,11 @@ from frontdesk.domain.messages import MESSAGES, localized, pick_language, transl
 from frontdesk.domain.rejections import REASONS, why_rejected
 from frontdesk.domain.today import hours_of, local_date, local_time
 from frontdesk.entrypoints.http.member_day import member_today
+from frontdesk.entrypoints.http.pages import templates
 from frontdesk.entrypoints.http.panels import Panel
 from frontdesk.entrypoints.http.staff_events import changes_of
 from frontdesk.service_layer.live import LiveFeed, update_of
-from parkgrid.api.bookings import SiteDay, SiteDayBooking, SiteHour
+from parkgrid.api.bookings import BookingRead, SiteDay, SiteDayBooking, SiteHour
 from parkgrid.contracts.bookings import BookingRejected, BookingStatus
 from parkgrid.contracts.common import Eligibility, LocalizedText, MemberKind, ProgrammeStage
 from parkgrid.envelope import Envelope
@@ -188,6 +191,71 @@ def test_a_refused_booking_says_why_in_french_english_and_arabic() -> None:
     assert why_rejected("full", translator("ar")) == "كانت الحصة ممتلئة"
     assert why_rejected("a_new_reason", translator("en")) == "refused (a_new_reason)"
     assert why_rejected(None, translator("en")) == "refused (?)"
+
+
+def test_a_booking_whose_hold_expired_says_why_and_bookings_words() -> None:
+    """The read of a booking rejected `hold_expired`, made by bookings' own rule and view (not by
+    hand), shown on the member's booking page and in its row on Today: the reason in the reader's
+    language, bookings' detail under it. (A page-level test: the test stack's bookings shares one
+    hold with every room booking of the other tests, and spaces answers them all, so no booking
+    of that stack waits long enough to expire.)"""
+    requested = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    starts = datetime(2027, 3, 3, 10, 0, tzinfo=UTC)
+    pending = Booking(
+        booking_id="bk-held",
+        offering_id="off-room",
+        offering_title={"fr": "Salle de réunion", "en": "Meeting room"},
+        category="meeting_room",
+        site_id="site-1",
+        time_zone="Africa/Casablanca",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        member_id="m",
+        person_id="p",
+        party_size=1,
+        booked_by=Actor(role="member", subject="p"),
+        status=BookingStatus.PENDING,
+        requested_at=requested,
+        reservation_request_id="rr-held",
+    )
+    rejected, happened = expire_hold(pending, timedelta(minutes=15), requested + timedelta(minutes=16))
+    assert happened
+    read = BookingRead.model_validate(view(rejected, 3))
+    assert (read.status, read.reason) == (BookingStatus.REJECTED, "hold_expired")
+    assert read.rejection_detail == "no space was confirmed within 15 minutes"
+
+    status = templates.get_template("partials/booking_status.html")
+    english = status.render(booking=Panel(data=read), booking_id=read.booking_id, t=translator("en"), lang="en")
+    assert "Why: it was not confirmed in time, so its seat was released." in english
+    assert 'id="rejected-detail">Details: no space was confirmed within 15 minutes</p>' in english
+    assert "hx-get" not in english  # decided: the status line stops polling
+    arabic = status.render(booking=Panel(data=read), booking_id=read.booking_id, t=translator("ar"), lang="ar")
+    assert "لم يتم تأكيده في الوقت المحدد" in arabic
+    assert "التفاصيل: no space was confirmed within 15 minutes" in arabic
+
+    row = day_booking("bk-held", "2027-03-03T11:00:00+01:00").model_copy(update={"status": BookingStatus.REJECTED})
+    other = day_booking("bk-other", "2027-03-03T11:00:00+01:00").model_copy(update={"status": BookingStatus.REJECTED})
+    day = SiteDay(
+        site_id="site-1",
+        date=date(2027, 3, 3),
+        time_zone="Africa/Casablanca",
+        hours=[SiteHour(hour="11:00", bookings=[row, other])],
+        total=2,
+    )
+    hours = hours_of(day, {"bk-held": read})
+    assert [(e.reason, e.detail) for e in hours[0].bookings] == [
+        ("hold_expired", "no space was confirmed within 15 minutes"),
+        (None, None),  # not in the list of rejected bookings (that call failed): the row says what it can
+    ]
+    panel = templates.get_template("partials/bookings.html").render(
+        bookings_panel=Panel(data=hours), site_id="site-1", t=translator("en"), lang="en"
+    )
+    held = panel.split('data-booking="bk-held"', 1)[1].split("</li>", 1)[0]
+    assert "it was not confirmed in time, so its seat was released" in held
+    assert "Details: no space was confirmed within 15 minutes" in held
+    unknown = panel.split('data-booking="bk-other"', 1)[1].split("</li>", 1)[0]
+    assert "refused (?)" in unknown
+    assert "Details:" not in unknown
 
 
 def test_arabic_falls_back_to_french_then_english() -> None:

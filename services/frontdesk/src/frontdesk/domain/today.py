@@ -2,24 +2,29 @@
 
 Bookings answers `/v1/sites/{id}/day` already grouped by the hour of the site's own clock
 (`parkgrid.api.bookings.SiteDay`); the page adds each booking's local start time and keeps
-the hours that have bookings, in order.
+the hours that have bookings, in order. A rejected booking's row says why: the day does not
+carry it, so the page joins the site's rejected bookings of that day (`BookingRead`'s `reason`
+and `rejection_detail`) by id.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from parkgrid.api.bookings import SiteDay, SiteDayBooking
+from parkgrid.api.bookings import BookingRead, SiteDay, SiteDayBooking
 
 
 @dataclass(frozen=True)
 class HourBooking:
-    """A booking of the hour and when it starts on the site's clock (`HH:MM`)."""
+    """A booking of the hour, when it starts on the site's clock (`HH:MM`), and, rejected, why."""
 
     local_start: str
     booking: SiteDayBooking
+    reason: str | None = None
+    detail: str | None = None
 
 
 @dataclass
@@ -30,11 +35,21 @@ class Hour:
     bookings: list[HourBooking] = field(default_factory=list)
 
 
-def hours_of(day: SiteDay) -> list[Hour]:
-    """The day's hours that have bookings, earliest first; in each, bookings by start then id."""
+def hours_of(day: SiteDay, rejected: Mapping[str, BookingRead] | None = None) -> list[Hour]:
+    """The day's hours that have bookings, earliest first; in each, bookings by start then id,
+    a rejected one with its reason and detail when `rejected` (by booking id) has it."""
+    why = rejected or {}
     hours = []
     for hour in sorted(day.hours, key=lambda h: h.hour):
-        entries = [HourBooking(local_time(b.starts_at, day.time_zone), b) for b in hour.bookings]
+        entries = [
+            HourBooking(
+                local_time(b.starts_at, day.time_zone),
+                b,
+                why[b.booking_id].reason if b.booking_id in why else None,
+                why[b.booking_id].rejection_detail if b.booking_id in why else None,
+            )
+            for b in hour.bookings
+        ]
         if entries:
             entries.sort(key=lambda e: (e.local_start, e.booking.booking_id))
             hours.append(Hour(label=hour.hour, bookings=entries))

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.inputs import whole_number
+from frontdesk.domain.today import local_date
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import attempt, problem_errors
 from frontdesk.entrypoints.http.staff_sites import site_context
@@ -106,4 +107,5 @@ async def revise_event(request: Request, services: Clients, site_id: str, event_
         errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
         return await edit_page(request, services, visitor, site_id, event_id, errors=errors, form=form, status_code=503)
     notice = visitor.t("event.saved" if changes else "event.unchanged")
-    return see_other(f"/staff/sites/{site_id}/today?notice={quote(notice)}#events-title")
+    day = local_date(event.time.starts_at, event.time_zone)  # the event's own day, whatever today is
+    return see_other(f"/staff/sites/{site_id}/today?date={day.isoformat()}&notice={quote(notice)}#events-title")

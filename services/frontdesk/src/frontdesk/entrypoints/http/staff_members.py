@@ -1,5 +1,6 @@
-"""A member organisation at the front desk: find it, book on its behalf, allocate or end a
-residency. A service's refusal is shown next to the form field it names."""
+"""A member organisation at the front desk: find it, book on its behalf, see its waitlist places
+(and take it off one: `staff_waitlist`), allocate or end a residency. A service's refusal is
+shown next to the form field it names."""
 
 from __future__ import annotations
 
@@ -66,10 +67,11 @@ async def member_page(
     form = form or {}
     offering_id = form.get("offering_id") or request.query_params.get("offering_id") or ""
     today_local = site.today
-    member, offerings, bookings, occupancy = await asyncio.gather(
+    member, offerings, bookings, waitlist, occupancy = await asyncio.gather(
         attempt(services.community.member(visitor.token, member_id)),
         attempt(services.catalogue.offerings(visitor.token, member_id=member_id, site=site_id, limit=100)),
         attempt(services.bookings.bookings(visitor.token, member_id=member_id, limit=20)),
+        attempt(services.bookings.waitlist(visitor.token, member_id)),
         attempt(services.spaces.occupancy(visitor.token, site_id, today_local)),
     )
     slots: Panel[SlotPage] = Panel()
@@ -77,6 +79,8 @@ async def member_page(
         slots = await attempt(
             services.bookings.slots(visitor.token, offering_id, today_local, today_local + timedelta(days=7))
         )
+    titles = {o.id: o.title for o in offerings.data.items} if offerings.data else {}
+    waiting = waitlist.map(lambda found: [w for w in found.items if w.status == "waiting"])
     rooms = occupancy.data.spaces if occupancy.data else []
     offices = [s for s in rooms if s.kind in OFFICE_KINDS]
     residencies = [s for s in rooms if s.residency and s.residency.member_id == member_id]
@@ -90,6 +94,8 @@ async def member_page(
         member=member,
         offerings=offerings,
         bookings=bookings,
+        waitlist=waiting,
+        titles=titles,
         occupancy=occupancy,
         offices=offices,
         residencies=residencies,

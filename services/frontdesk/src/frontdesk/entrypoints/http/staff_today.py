@@ -25,14 +25,31 @@ from frontdesk.entrypoints.http.staff_sites import chosen_day, day_bounds, site_
 from frontdesk.entrypoints.http.visitors import Visitor, staff_at
 from parkgrid.api.community import EventRead
 from parkgrid.api.spaces import SpaceOccupancy
+from parkgrid.inputs import in_calendar
 
 router = APIRouter(prefix="/staff")
 
 CHECK_IN_FIELDS = ["event_id", "token"]
 
 
-async def bookings_panel(services: Services, visitor: Visitor, site_id: str, day: date) -> Panel[list[Hour]]:
-    return (await attempt(services.bookings.day(visitor.token, site_id, day))).map(hours_of)
+REJECTED_SHOWN = 100
+"""The rejected bookings of a day whose reasons Today shows (one page of bookings' list)."""
+
+
+async def bookings_panel(services: Services, visitor: Visitor, site_id: str, day: date, zone: str) -> Panel[list[Hour]]:
+    """The day by hour; a rejected booking says why (its reason and detail come from the
+    bookings list: the day does not carry them; that list failing costs the reasons only)."""
+    start, end = day_bounds(day, zone)
+    found, refused = await asyncio.gather(
+        attempt(services.bookings.day(visitor.token, site_id, day)),
+        attempt(
+            services.bookings.bookings(
+                visitor.token, status="rejected", limit=REJECTED_SHOWN, **{"from": start, "to": end}
+            )
+        ),
+    )
+    rejected = {b.booking_id: b for b in refused.data.items if b.site_id == site_id} if refused.data else {}
+    return found.map(lambda site_day: hours_of(site_day, rejected))
 
 
 async def events_panel(
@@ -61,7 +78,7 @@ async def today_page(
     asked = chosen_day(request, visitor, site)
     day = asked.value
     bookings, events, rooms = await asyncio.gather(
-        bookings_panel(services, visitor, site_id, day),
+        bookings_panel(services, visitor, site_id, day, site.time_zone),
         events_panel(services, visitor, site_id, day, site.time_zone),
         rooms_panel(services, visitor, site_id, day),
     )
@@ -95,7 +112,7 @@ async def today_fragment(request: Request, services: Clients, site_id: str, pane
     day = asked.value
     context: dict[str, Any] = {**site.context(), "day": day}
     if panel == "bookings":
-        context["bookings_panel"] = await bookings_panel(services, visitor, site_id, day)
+        context["bookings_panel"] = await bookings_panel(services, visitor, site_id, day, site.time_zone)
     elif panel == "events":
         context["events_panel"] = await events_panel(services, visitor, site_id, day, site.time_zone)
     elif panel == "rooms":
@@ -109,21 +126,31 @@ async def today_fragment(request: Request, services: Clients, site_id: str, pane
 async def check_in_registration(request: Request, services: Clients, site_id: str) -> Response:
     """Check an event registration in by the token read from its QR code. A ticket refused as it
     stands (already checked in at 09:12, the door not open yet: 409) is a line above the page,
-    like a booking's check-in; a token or event refused (422, 404) is shown next to its field."""
+    like a booking's check-in; a token or event refused (422, 404) is shown next to its field.
+    The desk stays on the day it was looking at (`?date=` of the form's action)."""
     visitor = staff_at(request, site_id)
     form = await form_of(request)
     event_id, ticket = form.get("event_id", ""), form.get("token", "").strip()
     done = await submitted(services.community.check_in(visitor.token, event_id, ticket), visitor, CHECK_IN_FIELDS)
     answer = done.answer
+    back = f"/staff/sites/{site_id}/today?{day_query(request)}notice="
     if done.conflict is not None:
-        return see_other(f"/staff/sites/{site_id}/today?notice={quote(done.conflict)}")
+        return see_other(back + quote(done.conflict))
     if answer is None:
         return await today_page(
             request, services, site_id, visitor, errors=done.errors, form=form, status_code=done.status
         )
     who = f"{answer.person_id} ({localized(answer.event_title, visitor.language)})"
-    notice = visitor.t("checkin.done", name=who)
-    return see_other(f"/staff/sites/{site_id}/today?notice={quote(notice)}")
+    return see_other(back + quote(visitor.t("checkin.done", name=who)))
+
+
+def day_query(request: Request) -> str:
+    """`date=…&` when the request names a day the park can show, else nothing (the site's today)."""
+    typed = request.query_params.get("date", "")
+    try:
+        return f"date={in_calendar(date.fromisoformat(typed)).isoformat()}&" if typed else ""
+    except ValueError:
+        return ""
 
 
 @router.post("/sites/{site_id}/bookings/{booking_id}/check-in")

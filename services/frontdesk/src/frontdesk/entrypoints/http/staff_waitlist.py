@@ -53,9 +53,13 @@ async def accept_office_offer(request: Request, services: Clients, site_id: str,
 
 @router.post("/sites/{site_id}/waitlist/{entry_id}/leave")
 async def leave_session_waitlist(request: Request, services: Clients, site_id: str, entry_id: str) -> Response:
-    """Staff take a member off a session's waitlist (bookings checks the place is at their sites)."""
+    """Staff take a member off a session's waitlist (bookings checks the place is at their sites),
+    from the site's Waitlists or the member's page (`back`: a page of this site's staff)."""
     visitor = staff_at(request, site_id)
     form = await form_of(request)
     left = visitor.t("waitlist.left_staff", member=form.get("member") or entry_id)
     notice = await notice_after(services.bookings.leave_waitlist(visitor.token, entry_id), visitor, left)
+    back = form.get("back", "")
+    if back.startswith(f"/staff/sites/{site_id}/") and "?" not in back and "#" not in back:
+        return see_other(f"{back}?notice={quote(notice)}#waitlist")
     return see_other(f"/staff/sites/{site_id}/waitlist?notice={quote(notice)}#sessions")
