@@ -15,8 +15,10 @@ from fastapi import FastAPI
 from pydantic import Field
 
 from bookings.adapters.bookings import Bookings
-from bookings.adapters.ledgers import CalendarFeeds, Ledger
+from bookings.adapters.feeds import FeedFacts, FeedLinks
+from bookings.adapters.ledgers import Ledger
 from bookings.adapters.projections import Projections
+from bookings.adapters.rooms import Rooms
 from bookings.adapters.sessions import Seats, SessionSeats
 from bookings.adapters.waitlists import WaitingLines
 from bookings.entrypoints.consumers import PUBLISHED, subscriptions
@@ -106,6 +108,9 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
         await service.waitlist.ensure_indexes()
         await service.ledger.ensure_indexes()
         await service.projections.ensure_indexes()
+        await Rooms(db).ensure_indexes()
+        await FeedFacts(db).ensure_indexes()
+        await FeedLinks(db["calendar_feeds"]).ensure_indexes()
 
     runtime.on_store_ready(indexes)
     if consumers:
@@ -138,7 +143,9 @@ def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] 
         application,
         wiring.service,
         wiring.changes,
-        CalendarFeeds(wiring.runtime.db["calendar_feeds"]),
+        FeedLinks(wiring.runtime.db["calendar_feeds"]),
+        Rooms(wiring.runtime.db),
+        FeedFacts(wiring.runtime.db),
         SelfBookingLimit(rate_limit(buckets)),
         Zones(settings.default_time_zone),
     )

@@ -13,15 +13,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookings.adapters.bookings import view
+from bookings.adapters.feeds import FeedFacts
+from bookings.adapters.rooms import Rooms
 from bookings.domain import calendar as ical
 from bookings.domain.booking import Booking, InvalidBooking
-from bookings.domain.slots import MAX_RANGE_DAYS, SiteCalendar, session_key, sessions_between
+from bookings.domain.rooms import some_room_free
+from bookings.domain.slots import MAX_RANGE_DAYS, Session, SiteCalendar, session_key, sessions_between
 from bookings.service_layer.service import BookingService
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingSnapshot, OfferingStatus
 from parkgrid.refusals import Refused
 
-CALENDAR_PAST = timedelta(days=90)
+CALENDAR_PAST = timedelta(days=7)
+"""A feed starts this long before now (upcoming first: what is next matters, not the oldest)."""
+CALENDAR_SIZE = 500
 
 
 async def known_offering(service: BookingService, offering_id: str) -> tuple[OfferingSnapshot, str]:
@@ -44,10 +49,27 @@ def moment(value: date | None) -> datetime | None:
     return datetime.combine(value, time(0), UTC)
 
 
-async def slots(service: BookingService, offering_id: str, first: date | None, last: date | None) -> dict[str, Any]:
+async def with_a_room(rooms: Rooms, offering: OfferingSnapshot, sessions: list[Session]) -> list[Session]:
+    """The sessions at which some room of the offering's site that meets its requirement is free.
+
+    Spaces' rule on spaces' facts as projected here (`domain.rooms`): what is offered is what
+    spaces would confirm as far as bookings knows, seconds behind at worst; the saga stays the
+    guard (a room taken meanwhile still ends `no_space`)."""
+    requirement = offering.space_requirement
+    if requirement is None or offering.site_id is None or not sessions:
+        return sessions
+    matching = await rooms.spaces.meeting(offering.site_id, requirement)
+    held = await rooms.holds.holding([r.space_id for r in matching], sessions[0].starts_at, sessions[-1].ends_at)
+    return [s for s in sessions if some_room_free(matching, held, s.starts_at, s.ends_at)]
+
+
+async def slots(
+    service: BookingService, offering_id: str, first: date | None, last: date | None, rooms: Rooms | None = None
+) -> dict[str, Any]:
     """Bookable sessions of [first, last] (local days; a week from today by default) with the seats left.
 
-    `first` and `last` are `Day`s (or `Instant`s: their dates), so a week past either is still a date."""
+    `first` and `last` are `Day`s (or `Instant`s: their dates), so a week past either is still a date.
+    A room-backed offering (with `rooms`) shows only sessions at which a matching room is free."""
     offering, zone = await known_offering(service, offering_id)
     start = day_of(first) or service.clock().astimezone(ZoneInfo(zone)).date()
     end = day_of(last) or start + timedelta(days=7)
@@ -61,6 +83,8 @@ async def slots(service: BookingService, offering_id: str, first: date | None, l
         site = await service.projections.sites.get(offering.site_id) if offering.site_id else None
         if site is not None:  # the site's calendar applies to every offering it runs
             sessions = SiteCalendar.of(site).hosts(sessions)
+        if rooms is not None:
+            sessions = await with_a_room(rooms, offering, sessions)
         if sessions:
             taken = await service.seats.sessions.taken(offering_id, sessions[0].starts_at, sessions[-1].starts_at)
             seats = offering.seats_per_session
@@ -145,12 +169,34 @@ async def entitlements(service: BookingService, member_id: str) -> dict[str, Any
     return {"items": items, "next_cursor": None}
 
 
-async def calendar(service: BookingService, member_id: str) -> str:
-    """The organisation's bookings since `CALENDAR_PAST` ago as an RFC 5545 calendar (rejected ones left out)."""
-    since = datetime.now(UTC) - CALENDAR_PAST
-    found, _ = await service.bookings.find(member_id=member_id, first=since, limit=500)
-    shown = [b for b, _ in found if b.status != BookingStatus.REJECTED]
+async def calendar(
+    service: BookingService, rooms: Rooms, community: FeedFacts, member_id: str, person_id: str | None = None
+) -> str:
+    """The organisation's (or one person's) calendar as RFC 5545: bookings (rejected ones left out),
+    community event registrations and residencies (all-day), from `CALENDAR_PAST` ago, soonest
+    first, at most `CALENDAR_SIZE` entries."""
+    now = service.clock()
+    since = now - CALENDAR_PAST
     entries = [
+        *await booking_entries(service, member_id, person_id, since),
+        *await registration_entries(service, community, member_id, person_id, since),
+        *await residency_entries(service, rooms, member_id, since),
+    ]
+    names = await service.projections.members.names({member_id})
+    name = names.get(member_id, member_id)
+    if person_id is not None:
+        name = f"{name} ({person_id})"
+    return ical.render(f"ParkGrid — {name}", ical.soonest_first(entries, CALENDAR_SIZE), now)
+
+
+async def booking_entries(
+    service: BookingService, member_id: str, person_id: str | None, since: datetime
+) -> list[ical.CalendarEntry]:
+    within = {"person_id": person_id} if person_id is not None else None
+    found, _ = await service.bookings.find(member_id=member_id, first=since, limit=CALENDAR_SIZE, within=within)
+    shown = [(b, v) for b, v in found if b.status != BookingStatus.REJECTED]
+    states = ical.statuses(b.status.value for b, _ in shown)
+    return [
         ical.CalendarEntry(
             uid=f"{b.booking_id}@parkgrid",
             summary=str(b.offering_title.get("fr") or b.offering_title.get("en")),
@@ -158,11 +204,65 @@ async def calendar(service: BookingService, member_id: str) -> str:
             ends_at=b.ends_at,
             time_zone=b.time_zone,
             status=status,
-            sequence=0,
+            sequence=version,
             location=await service.projections.sites.name(b.site_id) or ("En ligne" if b.site_id is None else None),
             description=str(b.offering_title.get("en", "")),
         )
-        for b, status in zip(shown, ical.statuses(b.status.value for b in shown), strict=True)
+        for (b, version), status in zip(shown, states, strict=True)
     ]
-    names = await service.projections.members.names({member_id})
-    return ical.render(f"ParkGrid — {names.get(member_id, member_id)}", entries, datetime.now(UTC))
+
+
+async def registration_entries(
+    service: BookingService, community: FeedFacts, member_id: str, person_id: str | None, since: datetime
+) -> list[ical.CalendarEntry]:
+    """Registrations to community events, at the event's time as community last published it."""
+    registrations = await community.registrations.of(member_id, person_id, since, CALENDAR_SIZE)
+    events = await community.events.of({str(r["event_id"]) for r in registrations})
+    entries = []
+    for registration in registrations:
+        event = events.get(str(registration["event_id"]))
+        fact = event or registration
+        if fact["starts_at"] < since:
+            continue
+        title = fact["title"]
+        site_id = event.get("site_id") if event else None
+        entries.append(
+            ical.CalendarEntry(
+                uid=f"{registration['_id']}@parkgrid",
+                summary=str(title.get("fr") or title.get("en")),
+                starts_at=fact["starts_at"],
+                ends_at=fact["ends_at"],
+                time_zone=str(event["time_zone"]) if event else "UTC",
+                status=ical.registration_status(str(registration["status"]), str(event["status"]) if event else None),
+                # Both versions only grow: their sum grows whenever the registration or its event changes.
+                sequence=int(registration["_seq"]) + (int(event["_seq"]) if event else 0),
+                location=await service.projections.sites.name(site_id) or (None if event is None else "En ligne"),
+                description=str(title.get("en", "")),
+            )
+        )
+    return entries
+
+
+async def residency_entries(
+    service: BookingService, rooms: Rooms, member_id: str, since: datetime
+) -> list[ical.CalendarEntry]:
+    """Residencies of the organisation as all-day events from their first to their last day."""
+    entries = []
+    for residency in await rooms.holds.residencies_of(member_id, since.date(), CALENDAR_SIZE):
+        first, last = date.fromisoformat(residency["starts_on"]), date.fromisoformat(residency["ends_on"])
+        space = await rooms.spaces.name(str(residency["space_id"])) or str(residency["space_id"])
+        site = await service.projections.sites.name(str(residency["site_id"]))
+        entries.append(
+            ical.CalendarEntry(
+                uid=f"{residency['_id']}@parkgrid",
+                summary=f"Résidence — {space}",
+                starts_at=datetime.combine(first, time(0), UTC),
+                ends_at=datetime.combine(last + timedelta(days=1), time(0), UTC),
+                time_zone="UTC",
+                status="CONFIRMED",
+                sequence=int(residency["_seq"]),
+                location=site,
+                all_day=True,
+            )
+        )
+    return entries

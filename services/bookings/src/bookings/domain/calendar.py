@@ -1,4 +1,9 @@
-"""A member's bookings as an iCalendar feed (RFC 5545) that calendar apps subscribe to.
+"""A member organisation's or a person's calendar as an iCalendar feed (RFC 5545) that calendar
+apps subscribe to: bookings, community event registrations, and residencies as all-day events.
+
+`SEQUENCE` is the version of what the entry shows (a booking's version, the events applied to a
+registration, its event and a residency), so it increases whenever the entry changes and apps
+replace their copy.
 
 Times are written in the site's own zone (`DTSTART;TZID=Africa/Casablanca:...`) with a
 VTIMEZONE that lists the zone's real offset changes around the bookings, computed from
@@ -27,6 +32,8 @@ class CalendarEntry:
     sequence: int
     location: str | None = None
     description: str | None = None
+    all_day: bool = False
+    """Whole days: `starts_at`'s date to the day before `ends_at`'s (DTEND is exclusive), no zone."""
 
 
 def escape(text: str) -> str:
@@ -121,18 +128,25 @@ def render(name: str, entries: Sequence[CalendarEntry], now: datetime) -> str:
     ]
     zones: dict[str, list[CalendarEntry]] = {}
     for entry in entries:
-        zones.setdefault(entry.time_zone, []).append(entry)
+        if not entry.all_day:
+            zones.setdefault(entry.time_zone, []).append(entry)
     for zone_name, of_zone in sorted(zones.items()):
         lines += vtimezone(zone_name, min(e.starts_at for e in of_zone), max(e.ends_at for e in of_zone))
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     for entry in entries:
-        zone = ZoneInfo(entry.time_zone)
+        if entry.all_day:
+            when = [f"DTSTART;VALUE=DATE:{entry.starts_at:%Y%m%d}", f"DTEND;VALUE=DATE:{entry.ends_at:%Y%m%d}"]
+        else:
+            zone = ZoneInfo(entry.time_zone)
+            when = [
+                f"DTSTART;TZID={entry.time_zone}:{entry.starts_at.astimezone(zone):%Y%m%dT%H%M%S}",
+                f"DTEND;TZID={entry.time_zone}:{entry.ends_at.astimezone(zone):%Y%m%dT%H%M%S}",
+            ]
         lines += [
             "BEGIN:VEVENT",
             f"UID:{entry.uid}",
             f"DTSTAMP:{stamp}",
-            f"DTSTART;TZID={entry.time_zone}:{entry.starts_at.astimezone(zone):%Y%m%dT%H%M%S}",
-            f"DTEND;TZID={entry.time_zone}:{entry.ends_at.astimezone(zone):%Y%m%dT%H%M%S}",
+            *when,
             f"SUMMARY:{escape(entry.summary)}",
             f"STATUS:{entry.status}",
             f"SEQUENCE:{entry.sequence}",
@@ -150,3 +164,15 @@ def statuses(booking_statuses: Iterable[str]) -> list[str]:
     """The iCalendar STATUS of each booking status."""
     mapping = {"pending": "TENTATIVE", "cancelled": "CANCELLED", "rejected": "CANCELLED"}
     return [mapping.get(s, "CONFIRMED") for s in booking_statuses]
+
+
+def registration_status(registration: str, event: str | None) -> str:
+    """The iCalendar STATUS of a registration to an event (a cancelled event cancels it)."""
+    if registration == "cancelled" or event == "cancelled":
+        return "CANCELLED"
+    return "TENTATIVE" if registration == "waitlisted" else "CONFIRMED"
+
+
+def soonest_first(entries: Iterable[CalendarEntry], limit: int) -> list[CalendarEntry]:
+    """At most `limit` entries, by start (then id, so the order is stable)."""
+    return sorted(entries, key=lambda e: (e.starts_at, e.uid))[:limit]

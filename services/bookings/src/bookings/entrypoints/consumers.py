@@ -1,8 +1,15 @@
-"""Kafka consumers of bookings, as `Subscription`s: the three projections, spaces' answers, the ledger."""
+"""Kafka consumers of bookings, as `Subscription`s: the projections, spaces' answers, the ledger."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from bookings.adapters.feeds import FeedFacts
+from bookings.adapters.rooms import Rooms
 from bookings.service_layer.service import BookingService
+from parkgrid.consumer import Delivery
+from parkgrid.contracts.community import CommunityEventSnapshot, RegistrationSnapshot
+from parkgrid.contracts.spaces import ReservationSnapshot, ResidencySnapshot, SpaceSnapshot
 from parkgrid.contracts.topics import topic, topics
 from parkgrid.runtime import Subscription
 from parkgrid.settings import KitSettings
@@ -31,11 +38,60 @@ def projections(
     ]
 
 
+Apply = Callable[[Delivery], Awaitable[None]]
+
+
+def facts(db: Database) -> list[Subscription]:
+    """What slots and the calendar feed read of spaces and community, each rebuildable
+    (`parkgrid rebuild bookings spaces`, `space_reservations`, `residencies`, `community_events`,
+    `registrations`): the rooms and what holds them, the events and registrations."""
+    rooms, community = Rooms(db), FeedFacts(db)
+
+    async def on_space(delivery: Delivery) -> None:
+        if isinstance(delivery.event, SpaceSnapshot):
+            await rooms.spaces.apply(delivery.envelope, delivery.event)
+
+    async def on_reservation(delivery: Delivery) -> None:
+        if isinstance(delivery.event, ReservationSnapshot):
+            await rooms.holds.on_reservation(delivery.envelope, delivery.event)
+
+    async def on_residency(delivery: Delivery) -> None:
+        if isinstance(delivery.event, ResidencySnapshot):
+            await rooms.holds.on_residency(delivery.envelope, delivery.event)
+
+    async def on_event(delivery: Delivery) -> None:
+        if isinstance(delivery.event, CommunityEventSnapshot):
+            await community.events.apply(delivery.envelope, delivery.event)
+
+    async def on_registration(delivery: Delivery) -> None:
+        if isinstance(delivery.event, RegistrationSnapshot):
+            await community.registrations.apply(delivery.envelope, delivery.event)
+
+    table: tuple[tuple[str, str, Apply, tuple[str, ...]], ...] = (
+        ("spaces", "spaces.space", on_space, ("spaces",)),
+        ("space_reservations", "spaces.reservation", on_reservation, ("space_reservations",)),
+        ("residencies", "spaces.residency", on_residency, ("residencies", "residency_stays")),
+        ("community_events", "community.event", on_event, ("community_events",)),
+        ("registrations", "community.registration", on_registration, ("registrations",)),
+    )
+    return [
+        Subscription(
+            name=name,
+            topics=[topic(source)],
+            handler=handler,
+            projections=[db[c] for c in collections],
+            after_drop=(rooms.ensure_indexes if source.startswith("spaces.") else community.ensure_indexes),
+        )
+        for name, source, handler, collections in table
+    ]
+
+
 def subscriptions(settings: KitSettings, db: Database, service: BookingService) -> list[Subscription]:
     """Every consumer of the service: the projections, the saga, and the entitlements ledger
     (derived from booking events, hence rebuildable: `parkgrid rebuild bookings entitlements`)."""
     return [
         *projections(settings, db, service),
+        *facts(db),
         Subscription(name="reservations", topics=[topic("spaces.reservation")], handler=service.on_reservation),
         Subscription(
             name="entitlements",
@@ -46,4 +102,4 @@ def subscriptions(settings: KitSettings, db: Database, service: BookingService) 
     ]
 
 
-__all__ = ["PUBLISHED", "projections", "subscriptions", "topic"]
+__all__ = ["PUBLISHED", "facts", "projections", "subscriptions", "topic"]

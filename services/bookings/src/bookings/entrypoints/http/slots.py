@@ -7,13 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from bookings import views
+from bookings.adapters.rooms import Rooms
 from bookings.entrypoints.http.common import Service
 from parkgrid.api.bookings import SlotPage
-from parkgrid.http.access import CallerOrService
+from parkgrid.http.access import CallerOrService, component
 from parkgrid.http.problems import problems
 from parkgrid.inputs import DayOrInstant
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
+
+SpaceFacts = Annotated[Rooms, component(Rooms)]
 
 
 @router.get("/offerings/{offering_id}/slots", response_model=SlotPage, responses=problems(404))
@@ -21,8 +24,10 @@ async def slots(
     offering_id: str,
     principal: CallerOrService,
     service: Service,
+    rooms: SpaceFacts,
     first: Annotated[DayOrInstant | None, Query(alias="from", description="Local date (or date-time).")] = None,
     last: Annotated[DayOrInstant | None, Query(alias="to", description="Local date (or date-time), inclusive.")] = None,
 ) -> Any:
-    """Bookable sessions with the seats left, in the site's time zone."""
-    return await views.slots(service, offering_id, first, last)
+    """Bookable sessions with the seats left, in the site's time zone; for an offering that needs a
+    room, only those at which a matching room of its site is free (as spaces' events last said)."""
+    return await views.slots(service, offering_id, first, last, rooms)
