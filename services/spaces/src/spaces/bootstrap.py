@@ -28,6 +28,7 @@ from spaces.entrypoints.http import routers
 from spaces.service_layer.day_passes import DayPasses
 from spaces.service_layer.handlers import Inventory, Reservations
 from spaces.service_layer.pruning import HoldPruner
+from spaces.service_layer.repair import HoldRepair
 from spaces.service_layer.residencies import Residencies
 from spaces.service_layer.waitlist import Waitlist
 
@@ -58,6 +59,12 @@ class SpacesSettings(KitSettings):
     offer_sweep_every_seconds: float = Field(
         300, gt=0, validation_alias="SPACES_OFFER_SWEEP_EVERY_SECONDS", description="How often offers are swept."
     )
+    hold_repair_grace_minutes: float = Field(
+        60,
+        gt=0,
+        validation_alias="SPACES_HOLD_REPAIR_GRACE_MINUTES",
+        description="Minutes an abandoned residency hold is left alone after the repair sweep first saw it.",
+    )
 
 
 @dataclass(frozen=True)
@@ -79,15 +86,22 @@ def build(settings: KitSettings, clock: Callable[[], datetime] = utc_now) -> Ser
     )
     runtime.on_store_ready(store.ensure_indexes)
     runtime.on_store_ready(waitlist_store.ensure_indexes)
+    runtime.on_store_ready(day_pass_store.ensure_indexes)
     notify = runtime.notify_relay
     members = KnownMembers(runtime.db["members"])
     inventory = Inventory(store, notify)
     reservations = Reservations(store, notify, clock=clock)
     residencies = Residencies(store, members, notify, default_time_zone=settings.default_time_zone, clock=clock)
-    day_passes = DayPasses(store, day_pass_store, notify)
+    day_passes = DayPasses(store, day_pass_store, notify, clock=clock)
+
+    async def passes_onto_calendars() -> None:
+        await day_passes.absorb()
+
+    runtime.on_store_ready(passes_onto_calendars)
     waitlist = Waitlist(
         store, waitlist_store, residencies, members, notify, answer_within=timedelta(hours=own.office_offer_hours)
     )
+    repair = HoldRepair(store, waitlist_store, grace=timedelta(minutes=own.hold_repair_grace_minutes), clock=clock)
     pruner = HoldPruner(store.calendars, keep=timedelta(days=own.hold_retention_days), clock=clock)
     runtime.subscribe(
         Subscription(
@@ -97,7 +111,8 @@ def build(settings: KitSettings, clock: Callable[[], datetime] = utc_now) -> Ser
     )
     runtime.every("prune-holds", timedelta(seconds=own.prune_every_seconds), pruner.prune_once)
     runtime.every("lapse-offers", timedelta(seconds=own.offer_sweep_every_seconds), waitlist.lapse_offers)
-    parts = (store, day_pass_store, members, inventory, reservations, residencies, day_passes, waitlist, pruner)
+    runtime.every("repair-holds", timedelta(seconds=own.offer_sweep_every_seconds), repair.repair_once)
+    parts = (store, day_pass_store, members, inventory, reservations, residencies, day_passes, waitlist, pruner, repair)
     return Service(runtime, parts)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -154,10 +155,7 @@ class Calendars:
         return Calendar(
             space_id=space_id,
             version=doc["version"],
-            holds=[
-                Hold(h["reservation_id"], _aware(h["starts_at"]), _aware(h["ends_at"]), bool(h.get("residency")))
-                for h in doc["holds"]
-            ],
+            holds=[_hold_from(h) for h in doc["holds"]],
             closed_before=_aware(doc["closed_before"]) if doc.get("closed_before") else None,
         )
 
@@ -200,8 +198,15 @@ class Calendars:
         offer or a reservation holds some of them."""
         while True:
             calendar = await self.get(space_id, site_id)
-            if calendar.held_by(hold.reservation_id) is not None:
+            held = calendar.held_by(hold.reservation_id)
+            if held is not None and held.held_at is None:
                 return True
+            if held is not None:
+                # Held since the repair sweep saw it: taken again now, so its grace starts over
+                # (a write, so a repair that read the calendar before this one cannot remove it).
+                if await self.replace_hold(calendar, replace(held, held_at=None)):
+                    return True
+                continue
             if not calendar.days_free(hold.starts_at, hold.ends_at):
                 return False
             if await self.add_hold(calendar, hold):
@@ -247,6 +252,33 @@ class Calendars:
             if result.matched_count == 1:
                 return
 
+    async def with_residency_holds(self) -> list[Document]:
+        """The calendars holding days for a residency or an office offer (ids and sites only)."""
+        return await self.collection.find({"holds.residency": True}, {"_id": 1, "site_id": 1}).to_list()
+
+    async def stamp_residency_holds(self, space_id: str, site_id: str, now: datetime) -> Calendar:
+        """The calendar with every residency hold stamped `held_at` (those not yet stamped: `now`)."""
+        while True:
+            calendar = await self.get(space_id, site_id)
+            if all(h.held_at is not None for h in calendar.holds if h.residency):
+                return calendar
+            holds = [replace(h, held_at=now) if h.residency and h.held_at is None else h for h in calendar.holds]
+            result = await self.collection.update_one(
+                {"_id": space_id, "version": calendar.version},
+                {"$set": {"holds": [_hold_doc(h) for h in holds], "version": calendar.version + 1}},
+            )
+            if result.matched_count == 1:
+                return replace(calendar, holds=holds, version=calendar.version + 1)
+
+    async def drop_holds(self, calendar: Calendar, holder_ids: set[str]) -> bool:
+        """Remove these holds if the calendar is still as read (nobody took or changed any since)."""
+        kept = [_hold_doc(h) for h in calendar.holds if h.reservation_id not in holder_ids]
+        result = await self.collection.update_one(
+            {"_id": calendar.space_id, "version": calendar.version},
+            {"$set": {"holds": kept, "version": calendar.version + 1}},
+        )
+        return result.matched_count == 1
+
     async def holding(self, site_id: str, reservation_id: str) -> str | None:
         """The space on which this reservation already holds a range, if any."""
         doc = await self.collection.find_one({"site_id": site_id, "holds.reservation_id": reservation_id}, {"_id": 1})
@@ -285,8 +317,24 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _hold_from(doc: Document) -> Hold:
+    held_at = doc.get("held_at")
+    return Hold(
+        doc["reservation_id"],
+        _aware(doc["starts_at"]),
+        _aware(doc["ends_at"]),
+        bool(doc.get("residency")),
+        places=doc.get("places"),
+        held_at=_aware(held_at) if held_at is not None else None,
+    )
+
+
 def _hold_doc(hold: Hold) -> Document:
     doc: Document = {"reservation_id": hold.reservation_id, "starts_at": hold.starts_at, "ends_at": hold.ends_at}
     if hold.residency:
         doc["residency"] = True
+    if hold.places is not None:
+        doc["places"] = hold.places
+    if hold.held_at is not None:
+        doc["held_at"] = hold.held_at
     return doc

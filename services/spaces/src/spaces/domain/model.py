@@ -123,6 +123,15 @@ class Space:
             and set(requirement.features) <= set(self.features)
         )
 
+    @property
+    def shares_places(self) -> bool:
+        """A hot-desk area is shared: its capacity is places, taken by day passes and reservations alike."""
+        return self.kind == SpaceKind.HOT_DESK_AREA
+
+    def hold_for(self, holder_id: str, starts_at: datetime, ends_at: datetime, seats: int) -> Hold:
+        """What a reservation of `seats` holds on this space: places of a shared area, else the whole space."""
+        return Hold(holder_id, starts_at, ends_at, places=seats if self.shares_places else None)
+
     def retired(self) -> Space:
         return replace(self, status=SpaceStatus.RETIRED)
 
@@ -140,6 +149,13 @@ class Hold:
     starts_at: datetime
     ends_at: datetime
     residency: bool = False
+    places: int | None = None
+    """Places of a shared area it takes (a day pass: 1, a reservation: its seats); None: the whole space."""
+    held_at: datetime | None = None
+    """When the repair sweep first saw this residency hold (its grace period runs from then)."""
+
+    def places_of(self, capacity: int) -> int:
+        return capacity if self.places is None else self.places
 
 
 @dataclass
@@ -187,6 +203,32 @@ class Calendar:
             not (h.starts_at < ends_at and starts_at < h.ends_at) for h in self.holds if h.reservation_id != ignoring
         )
 
+    def peak(self, starts_at: datetime, ends_at: datetime, capacity: int) -> int:
+        """The most places held at any instant of [starts_at, ends_at) of an area of `capacity`.
+
+        The load only rises where a hold starts, so it is enough to look at `starts_at` and at
+        the starts of the holds within the range."""
+        overlapping = [h for h in self.holds if h.starts_at < ends_at and starts_at < h.ends_at]
+        instants = [starts_at, *(h.starts_at for h in overlapping if h.starts_at > starts_at)]
+        return max(
+            (sum(h.places_of(capacity) for h in overlapping if h.starts_at <= t < h.ends_at) for t in instants),
+            default=0,
+        )
+
+    def places_free(self, starts_at: datetime, ends_at: datetime, places: int, capacity: int) -> bool:
+        """`places` more fit in an area of `capacity` over [starts_at, ends_at): day passes and
+        reservations of the area counted together (a hold without places takes the whole area)."""
+        if self.is_history(starts_at):
+            return False
+        return self.peak(starts_at, ends_at, capacity) + places <= capacity
+
+    def admits(self, space: Space, starts_at: datetime, ends_at: datetime, seats: int) -> bool:
+        """The one availability rule of a space for a reservation of `seats`: a shared area
+        (hot desks) by its places left, any other space only if nothing else holds it (buffers kept)."""
+        if space.shares_places:
+            return self.places_free(starts_at, ends_at, seats, space.capacity)
+        return self.is_free(starts_at, ends_at, space.buffer_minutes)
+
     def past_holds(self, cut: datetime) -> list[Hold]:
         """The reservation holds that ended before `cut`: what pruning at `cut` removes."""
         return [h for h in self.holds if h.ends_at < cut and not h.residency]
@@ -197,6 +239,15 @@ def day_range(first_day: date, last_day: date) -> tuple[datetime, datetime]:
     return (
         datetime.combine(first_day, time(0), UTC),
         datetime.combine(last_day + timedelta(days=1), time(0), UTC),
+    )
+
+
+def local_day(day: date, time_zone: str) -> tuple[datetime, datetime]:
+    """A site's local day as a range on a calendar: its midnight to the next, in UTC."""
+    zone = ZoneInfo(time_zone)
+    return (
+        datetime.combine(day, time(0), zone).astimezone(UTC),
+        datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC),
     )
 
 

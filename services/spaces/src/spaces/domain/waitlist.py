@@ -26,7 +26,7 @@ from spaces.domain.happened import (
     OfferTurnedDown,
     OfficeOffered,
 )
-from spaces.domain.model import SpacesRefused
+from spaces.domain.model import Hold, SpacesRefused
 
 OPEN = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
 """Entries still in the line (an offered one keeps its place until it answers)."""
@@ -72,6 +72,30 @@ def residency_id_for(entry_id: str) -> str:
     """The residency an accepted offer starts: known from the offer on, so a retried accept
     finds the residency it started."""
     return f"res-{entry_id}"
+
+
+def offer_entry_of(hold_id: str) -> str | None:
+    """The waitlist entry whose offer holds days under `hold_id`, if it is an offer's hold."""
+    prefix = residency_id_for("")
+    return hold_id.removeprefix(prefix) if hold_id.startswith(f"{prefix}owl-") else None
+
+
+KEEP_FOR_ENTRIES = (WaitlistStatus.OFFERED, WaitlistStatus.ACCEPTED)
+"""An offer's days stay held while it can be answered, and once accepted (the residency it starts
+may be on its way: a retried accept starts it on those days)."""
+
+
+def abandoned(hold: Hold, seen_before: datetime, residency_found: bool, entry: WaitlistStatus | None) -> bool:
+    """Days held for a residency that never came and will not come: nobody gives them back.
+
+    A crash after an offer lapsed or was declined (or after a residency's or offer's days were
+    taken, before it was saved) leaves them held. Such a hold, first seen by the repair sweep
+    before `seen_before` (the grace, so a start or an offer under way is never raced), whose
+    residency does not exist and whose offer (if it is one) is no longer offered nor accepted,
+    is abandoned. `entry`: the offer's entry status, None for no entry or not an offer."""
+    if not hold.residency or hold.held_at is None or hold.held_at > seen_before or residency_found:
+        return False
+    return entry not in KEEP_FOR_ENTRIES
 
 
 def office_refusal(kind: SpaceKind, status: SpaceStatus, capacity: int, seats: int) -> str | None:

@@ -1,21 +1,26 @@
 """Day passes: a member checks in to a hot-desk area for a day, within its capacity.
 
-A person has at most one pass per area and day (the pass id says so): checking in twice
-returns the first pass and takes no second place.
+A pass holds one place on the area's calendar for the site's local day, in the same
+version-guarded write that reservations of the area hold their seats with
+(`Calendar.places_free`): day passes and reservations racing for the last places never
+pass the area's capacity together. A person has at most one pass per area and day (the
+pass id says so, and is the hold's id): checking in twice returns the first pass and takes
+no second place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
+from parkgrid.clock import utc_now
 from parkgrid.contracts.common import SpaceKind
 from parkgrid.contracts.spaces import SpaceStatus
 from parkgrid.store import Document
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.stores import SpacesStore, create_once
-from spaces.domain.model import SpacesRefused, day_pass_granted
+from spaces.domain.model import Hold, Space, SpacesRefused, day_pass_granted, local_day
 from spaces.service_layer.publication import publication
 
 
@@ -33,10 +38,18 @@ class CheckIn:
 
 
 class DayPasses:
-    def __init__(self, spaces: SpacesStore, store: DayPassStore, notify: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        spaces: SpacesStore,
+        store: DayPassStore,
+        notify: Callable[[], None] = lambda: None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.spaces = spaces
         self.store = store
         self.notify = notify
+        self.clock = clock
 
     async def issue(self, check_in: CheckIn) -> tuple[Document, bool]:
         """The pass, and whether it was issued now (False: the person had it already)."""
@@ -55,9 +68,8 @@ class DayPasses:
         existing = await self.store.passes.get(pass_id)
         if existing is not None:
             return existing, False
-        taken = await self.store.take_place(area.space_id, check_in.day, area.capacity)
-        if taken is None:
-            raise DayPassRefused(f"{area.name} is full on {check_in.day}", conflict=True)
+        start, end = local_day(check_in.day, site[0].time_zone)
+        taken = await self._take_place(area, Hold(pass_id, start, end, places=1), check_in.day)
         state, happened = day_pass_granted(
             {
                 "day_pass_id": pass_id,
@@ -71,8 +83,43 @@ class DayPasses:
             }
         )
         doc, new = await create_once(self.store.passes, pass_id, state, publication(happened))
-        if not new:  # the same person checking in twice at once: keep one place
-            await self.store.give_back(area.space_id, check_in.day)
-            return doc, False
-        self.notify()
-        return doc, True
+        if new:
+            self.notify()
+        return doc, new
+
+    async def _take_place(self, area: Space, hold: Hold, day: date) -> int:
+        """Hold a place for the day (held already by this pass: kept); the places then taken that day."""
+        calendars = self.spaces.calendars
+        while True:
+            calendar = await calendars.get(area.space_id, area.site_id)
+            if calendar.held_by(hold.reservation_id) is None:
+                if calendar.is_history(hold.starts_at):
+                    raise DayPassRefused(f"{day} is past: no pass can be issued for it any more", "day")
+                if not calendar.places_free(hold.starts_at, hold.ends_at, 1, area.capacity):
+                    raise DayPassRefused(f"{area.name} is full on {day}", conflict=True)
+                if not await calendars.add_hold(calendar, hold):
+                    continue  # the calendar changed under us: read it again
+                calendar = replace(calendar, holds=[*calendar.holds, hold])
+            return max(1, min(area.capacity, calendar.peak(hold.starts_at, hold.ends_at, area.capacity)))
+
+    async def absorb(self) -> int:
+        """Put the passes of earlier versions (counted apart, not on the calendars) on their areas'
+        calendars, from two days back on; once per pass (the pass id is the hold's). How many moved."""
+        moved = 0
+        zones: dict[str, str] = {}
+        for doc in await self.store.issued_since(self.clock().date() - timedelta(days=2)):
+            if doc["site_id"] not in zones:
+                site = await self.spaces.site(doc["site_id"])
+                if site is None:
+                    continue
+                zones[doc["site_id"]] = site[0].time_zone
+            start, end = local_day(date.fromisoformat(doc["day"]), zones[doc["site_id"]])
+            hold = Hold(doc["day_pass_id"], start, end, places=1)
+            while True:
+                calendar = await self.spaces.calendars.get(doc["space_id"], doc["site_id"])
+                if calendar.held_by(hold.reservation_id) is not None or calendar.is_history(start):
+                    break
+                if await self.spaces.calendars.add_hold(calendar, hold):
+                    moved += 1
+                    break
+        return moved

@@ -32,7 +32,6 @@ from parkgrid.store import Document
 from spaces.adapters.stores import SpacesStore, create_once, site_from
 from spaces.domain.happened import Change
 from spaces.domain.model import (
-    Hold,
     Refusal,
     Space,
     SpacesRefused,
@@ -171,7 +170,8 @@ class ReservationRequest:
 
 
 class Reservations:
-    """Short-term reservations: the best-fitting free space, never two overlapping on one space."""
+    """Short-term reservations: the best-fitting free space, never two overlapping on one space
+    (on a hot-desk area: never more seats than its places, its day passes counted in)."""
 
     def __init__(
         self, store: SpacesStore, notify: Callable[[], None] = lambda: None, *, clock: Callable[[], datetime] = utc_now
@@ -248,6 +248,7 @@ class Reservations:
         request holds a range (a crash came between hold and answer): kept, not a second one."""
         rid = request.request_id
         start, end = request.time.starts_at, request.time.ends_at
+        seats = request.requirement.seats
         if already is not None:
             for space in fitting:
                 if space.space_id == already:
@@ -258,10 +259,10 @@ class Reservations:
                 calendar = await self.store.calendars.get(space.space_id, space.site_id)
                 if calendar.held_by(rid) is not None:
                     return space, False
-                if not calendar.is_free(start, end, space.buffer_minutes):
+                if not calendar.admits(space, start, end, seats):
                     in_the_past = in_the_past or calendar.is_history(start, space.buffer_minutes)
                     break
-                if await self.store.calendars.add_hold(calendar, Hold(rid, start, end)):
+                if await self.store.calendars.add_hold(calendar, space.hold_for(rid, start, end, seats)):
                     return space, False
                 # the calendar changed under us: read it again
         return None, in_the_past
