@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from parkgrid.contracts.common import Actor, SpaceKind
 from parkgrid.contracts.spaces import ResidencyStatus
 from spaces.domain.happened import (
     Change,
@@ -64,6 +65,37 @@ class Stay:
             first_day=date.fromisoformat(doc["first_day"]),
             last_day=date.fromisoformat(doc["last_day"]),
         )
+
+
+@dataclass(frozen=True)
+class Residency:
+    """A residency as it begins: spaces' own record of it (stored as `to_document()`, the same
+    fields the contract's `ResidencySnapshot` has; the publication builds that from it)."""
+
+    residency_id: str
+    member_id: str
+    site_id: str
+    space_id: str
+    space_kind: SpaceKind
+    seats: int
+    starts_on: date
+    ends_on: date
+    status: ResidencyStatus
+    allocated_by: Actor
+
+    def to_document(self) -> Document:
+        return {
+            "residency_id": self.residency_id,
+            "member_id": self.member_id,
+            "site_id": self.site_id,
+            "space_id": self.space_id,
+            "space_kind": self.space_kind.value,
+            "seats": self.seats,
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "status": self.status.value,
+            "allocated_by": {"role": self.allocated_by.role, "subject": self.allocated_by.subject},
+        }
 
 
 def moved(stays: Sequence[Stay], *, site_id: str, space_id: str, on: date, hold_id: str) -> list[Stay]:

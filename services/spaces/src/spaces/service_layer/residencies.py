@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from parkgrid.aggregates import Decision, change
 from parkgrid.clock import utc_now
 from parkgrid.contracts.common import Actor
-from parkgrid.contracts.spaces import ResidencySnapshot, ResidencyStatus, SpaceStatus
+from parkgrid.contracts.spaces import ResidencyStatus, SpaceStatus
 from parkgrid.known import KnownMembers
 from parkgrid.outbox import VersionConflict
 from parkgrid.store import Document
@@ -37,6 +37,7 @@ from spaces.domain.model import (
     residency_term,
 )
 from spaces.domain.stays import (
+    Residency,
     ResidencyRefused,
     Stay,
     ongoing,
@@ -107,13 +108,13 @@ class Residencies:
             space.space_id, space.site_id, Hold(rid, start, end, residency=True)
         ):
             raise ResidencyRefused(f"{space.name} is allocated or reserved on some of these days", conflict=True)
-        snapshot = ResidencySnapshot(
+        residency = Residency(
             **{**asdict(allocation), "space_id": space.space_id, "ends_on": ends_on},
             space_kind=space.kind,
             seats=space.capacity,
             status=ResidencyStatus.ACTIVE,
         )
-        state, happened = residency_begun(snapshot.model_dump(mode="json"))
+        state, happened = residency_begun(residency.to_document())
         doc, new = await create_once(self.store.residencies, rid, state, publication(happened))
         if new:
             self.notify()
