@@ -14,11 +14,15 @@ from datetime import datetime
 
 from bookings.adapters.bookings import BookingAggregates
 from bookings.adapters.guards import InMemorySeats
-from bookings.adapters.ledgers import WAITING, entitlement_of
+from bookings.adapters.ledgers import entitlement_of
+from bookings.adapters.waitlists import SESSIONS_KEY
 from bookings.domain.booking import Booking, MemberFacts
 from bookings.domain.entitlements import Allowance, Entitlement
+from bookings.domain.waitlist import WAITING
 from bookings.service_layer.parts import Parts
+from bookings.service_layer.ports import Already
 from bookings.service_layer.service import BookingOffice
+from parkgrid import paging
 from parkgrid.aggregates import InMemoryAggregateStore
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.events import registry
@@ -34,19 +38,16 @@ class InMemoryBookings(BookingAggregates):
         self.memory = _store("bookings.booking")
         super().__init__(self.memory)
 
-    async def count_for_limit(
-        self, member_id: str, offering_id: str, first: datetime, last: datetime, statuses: Sequence[str]
-    ) -> int:
-        return sum(
-            1
-            for d in self.memory.documents.values()
-            if (d["member_id"], d["offering_id"]) == (member_id, offering_id)
-            and d["status"] in statuses
-            and first <= d["starts_at"] < last
-        )
-
     async def stored(self, booking_ids: Sequence[str]) -> set[str]:
         return {b for b in booking_ids if b in self.memory.documents}
+
+    async def of_member(self, member_id: str, first: datetime, last: datetime) -> list[Booking]:
+        found = [
+            await self.get(booking_id)
+            for booking_id, d in self.memory.documents.items()
+            if d["member_id"] == member_id and first <= d["starts_at"] < last
+        ]
+        return [f[0] for f in found if f is not None]
 
     async def due(self, statuses: Sequence[str], ended_before: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
         found = [
@@ -56,21 +57,45 @@ class InMemoryBookings(BookingAggregates):
         ]
         return [f for f in found if f is not None][:limit]
 
+    async def pending_since(self, moment: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
+        """As `Bookings.pending_since`: oldest request first."""
+        docs = sorted(
+            (d for d in self.memory.documents.values() if d["status"] == "pending" and d["requested_at"] < moment),
+            key=lambda d: (d["requested_at"], d["booking_id"]),
+        )
+        found = [await self.get(d["booking_id"]) for d in docs[:limit]]
+        return [f for f in found if f is not None]
+
 
 class InMemoryWaitlist:
+    """`ports.WaitingLines` in a dict, in the orders `adapters.waitlists.WaitingLines` reads:
+    a session's line by `position`, sessions soonest first in cursor batches, begun ones."""
+
     def __init__(self) -> None:
         self.store = _store("bookings.waitlist")
 
     async def get(self, entry_id: str) -> Document | None:
         return await self.store.get(entry_id)
 
-    async def waiting(self, session_key: str) -> list[Document]:
-        ids = [i for i, d in self.store.documents.items() if d["session_key"] == session_key and d["status"] == WAITING]
-        entries = [e for e in [await self.store.get(i) for i in ids] if e is not None]
-        return sorted(entries, key=lambda e: (e["joined_at"], e["_id"]))
+    async def _waiting(self) -> list[Document]:
+        ids = [i for i, d in self.store.documents.items() if d["status"] == WAITING]
+        return [e for e in [await self.store.get(i) for i in ids] if e is not None]
 
-    async def sessions_waiting(self, limit: int = 100) -> list[str]:
-        return sorted({d["session_key"] for d in self.store.documents.values() if d["status"] == WAITING})[:limit]
+    async def waiting(self, session_key: str) -> list[Document]:
+        entries = [e for e in await self._waiting() if e["session_key"] == session_key]
+        return sorted(entries, key=lambda e: (e["position"], e["_id"]))
+
+    async def sessions_waiting(self, cursor: str | None = None, limit: int = 100) -> tuple[list[str], str | None]:
+        entries = sorted(await self._waiting(), key=lambda e: (e["starts_at"], e["_id"]))
+        if cursor:
+            moment, last_id = paging.decode(SESSIONS_KEY, cursor)
+            entries = [e for e in entries if (e["starts_at"], e["_id"]) > (moment, last_id)]
+        batch, next_cursor = paging.next_cursor(entries[: limit + 1], SESSIONS_KEY, limit)
+        return list(dict.fromkeys(e["session_key"] for e in batch)), next_cursor
+
+    async def started(self, before: datetime, limit: int = 200) -> list[Document]:
+        entries = [e for e in await self._waiting() if e["starts_at"] <= before]
+        return sorted(entries, key=lambda e: (e["starts_at"], e["position"], e["_id"]))[:limit]
 
 
 class InMemoryAllowances:
@@ -80,21 +105,27 @@ class InMemoryAllowances:
     def __init__(self) -> None:
         self.allowances: dict[str, Document] = {}
 
-    async def reserve(self, allowance: Allowance, booking_id: str, replaces: str | None = None) -> bool:
+    async def reserve(
+        self, allowance: Allowance, booking_id: str, replaces: str | None = None, already: Already | None = None
+    ) -> bool:
         await asyncio.sleep(0)  # a real store's round trip: concurrent reservations interleave here too
         if allowance.amount > allowance.limit:
             return False
-        doc = self.allowances.setdefault(
-            allowance.allowance_id,
-            {
-                "_id": allowance.allowance_id,
-                "member_id": allowance.member_id,
-                "kind": allowance.kind,
-                "limit": allowance.limit,
-                "used": 0,
-                "held": {},
-            },
-        )
+        if allowance.allowance_id not in self.allowances:
+            held = {b: a for b, a in (await already() if already else {}).items() if b != booking_id}
+            self.allowances.setdefault(  # the first creator wins, as the unique insert decides
+                allowance.allowance_id,
+                {
+                    "_id": allowance.allowance_id,
+                    "member_id": allowance.member_id,
+                    "kind": allowance.kind,
+                    "limit": allowance.limit,
+                    "used": sum(held.values()),
+                    "held": held,
+                    "holders": list(held),
+                },
+            )
+        doc = self.allowances[allowance.allowance_id]
         if booking_id in doc["held"]:
             return True
         room = doc["used"] <= allowance.limit - allowance.amount
@@ -103,6 +134,7 @@ class InMemoryAllowances:
             return False
         doc["used"] += allowance.amount
         doc["held"][booking_id] = allowance.amount
+        doc["holders"].append(booking_id)
         return True
 
     async def give_back(self, member_id: str, booking_id: str, kinds: Sequence[str]) -> int:
@@ -110,9 +142,18 @@ class InMemoryAllowances:
         given = 0
         for doc in self.allowances.values():
             if doc["member_id"] == member_id and doc["kind"] in kinds and booking_id in doc["held"]:
-                doc["used"] -= doc["held"].pop(booking_id)
-                given += 1
+                given += self._give_back(doc, booking_id)
         return given
+
+    async def give_back_lost(self, booking_id: str) -> int:
+        await asyncio.sleep(0)
+        return sum(self._give_back(doc, booking_id) for doc in self.allowances.values() if booking_id in doc["held"])
+
+    @staticmethod
+    def _give_back(doc: Document, booking_id: str) -> int:
+        doc["used"] -= doc["held"].pop(booking_id)
+        doc["holders"].remove(booking_id)
+        return 1
 
     async def get(self, allowance_id: str) -> Document | None:
         doc = self.allowances.get(allowance_id)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from bookings_support import MEMBER, OTHER_MEMBER, OTHER_SITE, PERSON, SITE, TOPICS_USED
+from bookings_support import MEMBER, OTHER_MEMBER, OTHER_SITE, PERSON, SITE, TOPICS_USED, now
 from fastapi import FastAPI
 
 from bookings.bootstrap import BookingsSettings, build_app
@@ -40,6 +40,7 @@ async def app(settings: BookingsSettings) -> AsyncIterator[FastAPI]:
     application = build_app(settings)
     async with application.router.lifespan_context(application):
         await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
+        application.state.components[BookingService].clock = now  # the tests' clock (`bookings_support.now`)
         yield application
 
 
@@ -52,6 +53,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def service(app: FastAPI) -> BookingService:
+    """The app's service, on the tests' clock (`bookings_support.now`: the machine's unless shifted)."""
     found: BookingService = app.state.components[BookingService]
     return found
 

@@ -4,6 +4,7 @@ events say them, publishing and reading topics, times in the site's zone."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -148,9 +149,38 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=CASABLANCA)
 
 
+def _shift() -> timedelta:
+    """How far the tests' clock is from the machine's: none, or with `BOOKINGS_TESTS_AT=HH:MM`
+    (local time at the test site) as if the suite had started at that time today, to show that
+    no test depends on the hour it runs at (`BOOKINGS_TESTS_AT=23:30 pytest services/bookings`)."""
+    at = os.environ.get("BOOKINGS_TESTS_AT")
+    if not at:
+        return timedelta(0)
+    real = datetime.now(CASABLANCA)
+    hour, minute = (int(part) for part in at.split(":"))
+    return real.replace(hour=hour, minute=minute, second=0, microsecond=0) - real
+
+
+SHIFT = _shift()
+
+
+def now() -> datetime:
+    """The tests' now (UTC): the machine's, shifted by `BOOKINGS_TESTS_AT`; the service's clock in every test."""
+    return datetime.now(UTC) + SHIFT
+
+
 def in_days(days: int, hour: int = 10) -> datetime:
     """A session start `days` ahead at `hour` local time."""
-    return local(datetime.now(CASABLANCA).date() + timedelta(days=days), hour)
+    return local(now().astimezone(CASABLANCA).date() + timedelta(days=days), hour)
+
+
+def same_quarter_days(ahead: int, span: int) -> date:
+    """The first local day at least `ahead` days from now whose next `span` days are in its quarter
+    (a test whose bookings must share one credits period)."""
+    day = now().astimezone(CASABLANCA).date() + timedelta(days=ahead)
+    while (day.month - 1) // 3 != ((day + timedelta(days=span)).month - 1) // 3:
+        day += timedelta(days=1)
+    return day
 
 
 async def eventually(check: Any, within: float = 20.0, every: float = 0.1) -> Any:

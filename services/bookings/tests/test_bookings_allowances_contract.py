@@ -82,6 +82,41 @@ class AllowancesContract:
         assert credits.count(True) == 3
         assert await used(allowances, SIX_CREDITS) == 6
 
+    async def test_the_first_reservation_starts_from_what_earlier_bookings_hold(self, allowances: Allowances) -> None:
+        asked = 0
+
+        async def earlier() -> dict[str, int]:
+            nonlocal asked
+            asked += 1
+            return {"old-1": 1, "old-2": 1, "b-1": 1}  # b-1 itself is not counted twice
+
+        assert await allowances.reserve(FOUR_A_MONTH, "b-1", already=earlier)
+        assert await allowances.reserve(FOUR_A_MONTH, "b-2", already=earlier)
+        assert not await allowances.reserve(FOUR_A_MONTH, "b-3", already=earlier)
+        doc = await allowances.get(FOUR_A_MONTH.allowance_id)
+        assert doc is not None
+        assert (doc["used"], doc["held"]) == (4, {"old-1": 1, "old-2": 1, "b-1": 1, "b-2": 1})
+        assert asked == 1  # asked only by the reservation that created the allowance
+        assert await allowances.give_back("m-1", "old-1", [LIMIT]) == 1  # an earlier booking cancelled
+        assert await allowances.reserve(FOUR_A_MONTH, "b-3", already=earlier)
+
+    async def test_racing_first_reservations_count_earlier_bookings_once(self, allowances: Allowances) -> None:
+        async def earlier() -> dict[str, int]:
+            await asyncio.sleep(0)
+            return {"old-1": 1, "old-2": 1}
+
+        took = await asyncio.gather(*(allowances.reserve(FOUR_A_MONTH, f"b-{n}", already=earlier) for n in range(10)))
+        assert took.count(True) == 2
+        assert await used(allowances, FOUR_A_MONTH) == 4
+
+    async def test_a_lost_booking_gives_back_everything_it_holds(self, allowances: Allowances) -> None:
+        assert await allowances.reserve(FOUR_A_MONTH, "b-lost")
+        assert await allowances.reserve(SIX_CREDITS, "b-lost")
+        assert await allowances.reserve(SIX_CREDITS, "b-kept")
+        assert await allowances.give_back_lost("b-lost") == 2
+        assert await allowances.give_back_lost("b-lost") == 0  # once
+        assert (await used(allowances, FOUR_A_MONTH), await used(allowances, SIX_CREDITS)) == (0, 2)
+
 
 class TestInMemoryAllowances(AllowancesContract):
     @pytest.fixture

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from bookings_support import CASABLANCA, MEMBER, bearer, eventually, in_days, member, offering, project, site
+from bookings_support import CASABLANCA, MEMBER, bearer, eventually, in_days, member, now, offering, project, site
 from fastapi import FastAPI
 
 from bookings.bootstrap import BookingsSettings
@@ -60,7 +60,7 @@ async def test_check_in_inside_its_window_once_under_concurrent_scans(
     late = await client.post(f"/v1/bookings/{ids[1]}/check-in", headers=desk)
     assert late.status_code == 409
     assert late.json()["detail"] == f"check-in closed at 11:00 on {start.date()}"
-    service.clock = lambda: datetime.now(UTC)
+    service.clock = now
 
 
 async def test_old_idempotency_records_are_swept_and_fresh_ones_kept(app: FastAPI) -> None:

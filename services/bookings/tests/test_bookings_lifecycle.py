@@ -4,25 +4,28 @@ the iCalendar feed; and the projections fed by real events (v1 offerings upcast)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import httpx
 from bookings_support import (
-    CASABLANCA,
     MEMBER,
     SITE,
     bearer,
     envelope,
     eventually,
     in_days,
+    local,
     member,
+    now,
     offering,
     project,
     publish,
+    same_quarter_days,
     site,
 )
 
 from bookings.bootstrap import BookingsSettings
+from bookings.domain.entitlements import allowances_for
 from bookings.domain.slots import session_key
 from bookings.service_layer.service import BookingService
 from parkgrid.contracts.catalogue import OfferingPublishedV1
@@ -34,16 +37,13 @@ pytest_plugins = ["bookings_fixtures"]
 async def test_cancel_waitlist_promotion_reschedule_and_the_ledger(
     client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str], settings: BookingsSettings
 ) -> None:
-    around_the_clock = [{"weekday": d, "opens": "00:00", "closes": "23:59"} for d in range(1, 8)]
-    await project(
-        service, site(), offering(credits=2, availability=around_the_clock), member(MEMBER), member("member-b")
-    )
+    await project(service, site(), offering(credits=2), member(MEMBER), member("member-b"))
     desk, mine = bearer(tokens["desk"]), bearer(tokens["member"])
-    soon = datetime.now(CASABLANCA).replace(minute=0, second=0, microsecond=0) + timedelta(hours=3)
-    if soon.hour == 23:
-        soon += timedelta(hours=1)
-    soon = soon.replace(tzinfo=CASABLANCA)
-    later = in_days(3)
+    # The service's clock at 07:00 on a coming day, whatever the hour the suite runs at: "soon"
+    # is inside the site's hours and the cancellation window, "later" outside it, in one quarter.
+    day = same_quarter_days(1, 3)
+    soon, later = local(day, 10), local(day + timedelta(days=3), 10)
+    service.clock = lambda: local(day, 7).astimezone(UTC)
     # Within the cancellation window: late.
     first = await client.post(
         "/v1/bookings",
@@ -80,7 +80,9 @@ async def test_cancel_waitlist_promotion_reschedule_and_the_ledger(
         headers=mine,
     )
     moved = await client.post(
-        f"/v1/bookings/{timely.json()['id']}/reschedule", json={"starts_at": in_days(3, 14).isoformat()}, headers=mine
+        f"/v1/bookings/{timely.json()['id']}/reschedule",
+        json={"starts_at": later.replace(hour=14).isoformat()},
+        headers=mine,
     )
     assert moved.status_code == 201, moved.text
     assert moved.json()["replaces"] == timely.json()["id"]
@@ -137,7 +139,7 @@ async def test_check_in_sweeper_site_day_and_calendar_feed(
     assert await service.sweep() == 2
     states = [(await client.get(f"/v1/bookings/{i}", headers=desk)).json()["status"] for i in ids]
     assert states == ["completed", "no_show"]
-    service.clock = lambda: datetime.now(UTC)
+    service.clock = now
     # The calendar feed: a secret URL, no token needed, local times in the site's zone.
     feed = await client.get(f"/v1/members/{MEMBER}/calendar-feed", headers=mine)
     path = feed.json()["path"]
@@ -191,8 +193,9 @@ async def test_seats_of_a_booking_never_stored_are_given_back_when_no_retry_come
     client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
 ) -> None:
     """A process died between taking the seats and writing the booking, and the command was
-    never retried: once the session has been quiet long enough, the sweeper gives them back."""
-    await project(service, site(), offering(seats_per_session=2), member(MEMBER), member("member-b"))
+    never retried: once the session has been quiet long enough, the sweeper gives them back, with
+    the member's place and the allowances the booking id held."""
+    await project(service, site(), offering(seats_per_session=2, credits=1), member(MEMBER), member("member-b"))
     desk = bearer(tokens["desk"])
     start = in_days(3, 11)
     kept = await client.post(
@@ -206,6 +209,9 @@ async def test_seats_of_a_booking_never_stored_are_given_back_when_no_retry_come
     key = session_key(booked.offering_id, start)
     assert (await service.seats.members.claim(key, MEMBER, "bk-lost"))[1]
     assert await service.seats.sessions.take(key, booked.offering_id, start.astimezone(UTC), 2, "bk-lost", 1)
+    allowances = service.ledger.allowances
+    for allowance in allowances_for(booked, MEMBER, "incubation", start.date()):
+        assert await allowances.reserve(allowance, "bk-lost")
     full = await client.post(
         "/v1/bookings",
         json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": start.isoformat()},
@@ -214,13 +220,16 @@ async def test_seats_of_a_booking_never_stored_are_given_back_when_no_retry_come
     assert full.status_code == 409
 
     assert await service.sweep() == 0  # too soon: a retry of the command may still come
-    service.clock = lambda: datetime.now(UTC) + timedelta(minutes=11)
+    service.clock = lambda: now() + timedelta(minutes=11)
     assert await service.sweep() == 1
     assert await service.sweep() == 0  # once
-    service.clock = lambda: datetime.now(UTC)
+    service.clock = now
     seats = await service.seats.sessions.get(key)
     assert seats is not None
     assert (seats["taken"], seats["holders"]) == (1, [kept.json()["id"]])
+    credits = await allowances.collection.find_one({"member_id": MEMBER})
+    assert credits is not None
+    assert (credits["used"], credits["held"], credits["holders"]) == (0, {}, [])  # its credits back too
     again = await client.post(
         "/v1/bookings",
         json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": start.isoformat()},

@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from bookings_support import SITE, a_booking
 
 import bookings.domain.happened
+from bookings.adapters.ledgers import entry_snapshot
 from bookings.domain import booking as rules
 from bookings.domain import entitlements as credits
+from bookings.domain import waitlist as places
 from bookings.domain.booking import Actor
 from bookings.domain.entitlements import Entitlement
 from bookings.service_layer.publication import publication
@@ -148,3 +150,28 @@ def test_the_ledger_publishes_what_it_always_did() -> None:
         ]
     )
     assert (used.used, back.used) == (2, 0)
+
+
+def test_a_promoted_waitlist_place_publishes_what_it_always_did() -> None:
+    place = {
+        "_id": "wl-b-2",
+        "version": 1,
+        "entry_id": "wl-b-2",
+        "booking_id": "b-2",
+        "offering_id": "o-1",
+        "session_key": "o-1|x",
+        "starts_at": NOW + timedelta(days=3),
+        "ends_at": NOW + timedelta(days=3, hours=1),
+        "member_id": "m-2",
+        "person_id": "p-2",
+        "party_size": 1,
+        "position": 1,
+        "joined_at": NOW,
+        "status": "waiting",
+        "booked_by": MEMBER.as_dict(),
+    }
+    changes, happened = places.promote(place, NOW)
+    assert changes == {"status": "promoted", "promoted_at": NOW}
+    assert dumped(publication(happened)) == dumped(
+        [contract.WaitlistPromoted(**entry_snapshot({**place, "status": "promoted"}), booking_id="b-2")]
+    )

@@ -1,6 +1,7 @@
 """Leaving a waitlist over the HTTP app and the real store: who may (a member its own places, a
 desk its sites'), ten concurrent leaves of one place give one success and nine 409 (one
-`WaitlistLeft`), and the sweeper takes places of begun sessions out of line (`session_started`).
+`WaitlistLeft`), the sweeper takes places of begun sessions out of line (`session_started`), a
+leave racing a promotion ends one way, and the promotion scan pages past places that keep waiting.
 The outbox relay is off, so each place's outbox is exactly what it said."""
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from bookings_support import MEMBER, bearer, in_days, member, offering, project, site
+from bookings_support import MEMBER, bearer, in_days, member, now, offering, project, site
 
 from bookings.bootstrap import BookingsSettings
+from bookings.domain.slots import session_key
 from bookings.service_layer.service import BookingService
 
 pytest_plugins = ["bookings_fixtures"]
@@ -79,10 +81,88 @@ async def test_places_of_begun_sessions_leave_the_line(
     service.clock = lambda: start.astimezone(UTC) + timedelta(minutes=1)
     await asyncio.gather(*(service.sweep() for _ in range(4)))
     await service.sweep()
-    service.clock = lambda: datetime.now(UTC)
+    service.clock = now
     place = await service.waitlist.get(entry_id)
     assert place is not None
     assert (place["status"], place["reason"]) == ("left", "session_started")
     assert await said(service, entry_id) == ["joined", "left"]
     left = (await service.waitlist.store.outbox(entry_id))[-1]["envelope"]["data"]
     assert left["reason"] == "session_started"
+
+
+async def test_a_leave_racing_a_promotion_ends_left_without_a_booking_or_promoted_with_one(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    """Eight full sessions, one place waiting in each: every seat's booking is cancelled while its
+    waiting member leaves, all at once. The place's one versioned write decides each race."""
+    await project(service, site(), offering(), member(MEMBER), member("member-b"))
+    desk = bearer(tokens["desk"])
+    booked, entries = [], []
+    for hour in range(9, 17):
+        start = in_days(2, hour)
+        made = await client.post(
+            "/v1/bookings",
+            json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": start.isoformat()},
+            headers=desk,
+        )
+        booked.append(made.json()["id"])
+        entries.append(await full_with_one_waiting_behind(client, desk, start))
+    await asyncio.gather(
+        *(client.post(f"/v1/bookings/{b}/cancel", json={}, headers=desk) for b in booked),
+        *(client.post(f"/v1/waitlist/{e}/leave", headers=desk) for e in entries),
+    )
+    for entry_id in entries:
+        place = await service.waitlist.get(entry_id)
+        assert place is not None
+        found = await service.bookings.get(place["booking_id"])
+        told = await said(service, entry_id)
+        if place["status"] == "left":
+            assert (found, told) == (None, ["joined", "left"])
+        else:
+            assert place["status"] == "promoted"
+            assert found is not None
+            assert told == ["joined", "promoted"]
+
+
+async def full_with_one_waiting_behind(client: httpx.AsyncClient, desk: dict[str, str], start: datetime) -> str:
+    waits = await client.post(
+        "/v1/bookings",
+        json={
+            "offering_id": "off-test-mentoring",
+            "member_id": "member-b",
+            "starts_at": start.isoformat(),
+            "join_waitlist": True,
+        },
+        headers=desk,
+    )
+    assert waits.json()["status"] == "waitlisted", waits.text
+    return str(waits.json()["entry_id"])
+
+
+async def test_the_promotion_scan_pages_past_sessions_that_stay_full(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    """Places that keep waiting (their sessions full) come first and fill more than a batch; the
+    session behind them with a seat free still gets its promotion."""
+    await project(service, site(), offering(), member(MEMBER), member("member-b"))
+    desk = bearer(tokens["desk"])
+    starts = [in_days(2, hour) for hour in (9, 10, 11, 12)]
+    for start in starts:
+        made = await client.post(
+            "/v1/bookings",
+            json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": start.isoformat()},
+            headers=desk,
+        )
+        assert made.status_code == 201
+        last_entry = await full_with_one_waiting_behind(client, desk, start)
+    booked, _ = await service.offering("off-test-mentoring")
+    key = session_key(booked.offering_id, starts[-1])
+    seats = await service.seats.sessions.get(key)
+    assert seats is not None
+    assert await service.seats.sessions.release(key, seats["holders"][0], 1)  # freed, its promotion lost
+    assert await service.sweepers.promote_waiting(batch=2) == 1
+    place = await service.waitlist.get(last_entry)
+    assert place is not None
+    assert place["status"] == "promoted"
+    found = await service.bookings.get(place["booking_id"])
+    assert found is not None

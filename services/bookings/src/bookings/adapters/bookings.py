@@ -130,22 +130,17 @@ class Bookings(BookingAggregates):
             next_cursor = paging.encode(NEWEST_FIRST_KEY, page[-1][LIST_KEY], page[-1]["_id"])
         return [(booking_of(d), d["version"]) for d in page], next_cursor
 
-    async def count_for_limit(
-        self, member_id: str, offering_id: str, first: datetime, last: datetime, statuses: Sequence[str]
-    ) -> int:
-        return await self.collection.count_documents(
-            {
-                "member_id": member_id,
-                "offering_id": offering_id,
-                "status": {"$in": list(statuses)},
-                "starts_at": {"$gte": first, "$lt": last},
-            }
-        )
-
     async def stored(self, booking_ids: Sequence[str]) -> set[str]:
         """Which of these booking ids have a booking document."""
         docs = await self.collection.find({"_id": {"$in": list(booking_ids)}}, {"_id": 1}).to_list()
         return {str(d["_id"]) for d in docs}
+
+    async def of_member(self, member_id: str, first: datetime, last: datetime) -> list[Booking]:
+        """The member's bookings starting in [first, last) (index member_id + starts_at)."""
+        docs = await self.collection.find(
+            {"member_id": member_id, "starts_at": {"$gte": first, "$lt": last}}, {"outbox": 0}
+        ).to_list()
+        return [booking_of(d) for d in docs]
 
     async def due(self, statuses: Sequence[str], ended_before: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
         docs = (
@@ -168,10 +163,6 @@ class Bookings(BookingAggregates):
             .to_list()
         )
         return [(booking_of(d), d["version"]) for d in docs]
-
-    async def exists(self, booking_ids: Sequence[str]) -> set[str]:
-        docs = await self.collection.find({"_id": {"$in": list(booking_ids)}}, {"_id": 1}).to_list()
-        return {d["_id"] for d in docs}
 
 
 def view(booking: Booking, version: int, **extra: Any) -> dict[str, Any]:

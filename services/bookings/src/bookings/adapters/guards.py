@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -20,7 +21,10 @@ from parkgrid.store import Document
 
 
 class SeatGuard(Protocol):
-    """The seats of each session: who holds them and how many are taken."""
+    """The seats of each session: who holds them and how many are taken, and when they last
+    changed (`changed_at`, by `clock`: the service's, which `BookingOffice` gives it)."""
+
+    clock: Callable[[], datetime]
 
     async def take(
         self, key: str, offering_id: str, starts_at: datetime, seats: int, booking_id: str, party_size: int
@@ -70,6 +74,7 @@ class InMemorySessionSeats:
 
     def __init__(self) -> None:
         self.sessions: dict[str, Document] = {}
+        self.clock: Callable[[], datetime] = utc_now
 
     async def take(
         self, key: str, offering_id: str, starts_at: datetime, seats: int, booking_id: str, party_size: int
@@ -84,7 +89,7 @@ class InMemorySessionSeats:
         session["taken"] += party_size
         session["holders"].append(booking_id)
         session.setdefault("parties", {})[booking_id] = party_size
-        session.update({"changed_at": utc_now(), "audited": False})
+        session.update({"changed_at": self.clock(), "audited": False})
         return True
 
     async def release(self, key: str, booking_id: str, party_size: int) -> bool:
@@ -95,7 +100,7 @@ class InMemorySessionSeats:
         session["taken"] -= party_size
         session["holders"] = [h for h in session["holders"] if h != booking_id]
         session.get("parties", {}).pop(booking_id, None)
-        session["changed_at"] = utc_now()
+        session["changed_at"] = self.clock()
         return True
 
     async def next_in_line(self, key: str) -> int:

@@ -1,4 +1,4 @@
-"""Waitlist entries, the entitlements ledger and calendar-feed tokens in the store."""
+"""The entitlements ledger and calendar-feed tokens in the store; how a waitlist place is shown."""
 
 from __future__ import annotations
 
@@ -14,52 +14,6 @@ from parkgrid.contracts.bookings import WaitlistEntrySnapshot
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Collection, Document, DuplicateKeyError
-
-WAITING = "waiting"
-
-
-class Waitlist:
-    """Waitlist entries (aggregate, topic `bookings.waitlist`). An entry's `booking_id` is the
-    booking it becomes when promoted, which also holds the member's place in the session."""
-
-    def __init__(self, collection: Collection) -> None:
-        self.collection = collection
-        self.store = MongoAggregateStore(collection, registry=registry, source="bookings", topic="bookings.waitlist")
-
-    async def ensure_indexes(self) -> None:
-        await self.store.ensure_indexes()
-        await self.collection.create_index([("session_key", ASCENDING), ("status", ASCENDING)])
-
-    async def get(self, entry_id: str) -> Document | None:
-        return await self.store.get(entry_id)
-
-    async def waiting(self, session_key: str) -> list[Document]:
-        found: list[Document] = (
-            await self.collection.find({"session_key": session_key, "status": WAITING}, {"outbox": 0})
-            .sort([("joined_at", ASCENDING), ("_id", ASCENDING)])
-            .to_list()
-        )
-        return found
-
-    async def sessions_waiting(self, limit: int = 100) -> list[str]:
-        docs = await self.collection.find({"status": WAITING}, {"session_key": 1}).limit(limit).to_list()
-        return sorted({d["session_key"] for d in docs})
-
-    async def find(
-        self, member_id: str | None, offering_id: str | None, within: Document | None = None, limit: int = 100
-    ) -> list[Document]:
-        """Waitlist places of the member and/or offering, inside `within` (the caller's scope)."""
-        query: Document = {}
-        if member_id:
-            query["member_id"] = member_id
-        if offering_id:
-            query["offering_id"] = offering_id
-        if within:
-            query = {"$and": [query, within]} if query else within
-        found: list[Document] = (
-            await self.collection.find(query, {"outbox": 0}).sort([("joined_at", ASCENDING)]).limit(limit).to_list()
-        )
-        return found
 
 
 def entry_snapshot(doc: Document) -> dict[str, Any]:

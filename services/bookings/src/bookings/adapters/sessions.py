@@ -13,7 +13,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from parkgrid.store import Collection, Database, Document, DuplicateKeyError, is
 class SessionSeats:
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
+        self.clock: Callable[[], datetime] = utc_now  # the service's (`BookingOffice`)
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("offering_id", ASCENDING), ("starts_at", ASCENDING)])
@@ -49,7 +51,7 @@ class SessionSeats:
         update: Document = {
             "$inc": {"taken": party_size},
             "$push": {"holders": booking_id},
-            "$set": {"changed_at": utc_now(), f"parties.{booking_id}": party_size, "audited": False},
+            "$set": {"changed_at": self.clock(), f"parties.{booking_id}": party_size, "audited": False},
         }
         guard = self.seat_filter(key, seats, party_size, booking_id)
         try:
@@ -74,7 +76,7 @@ class SessionSeats:
             {
                 "$inc": {"taken": -party_size},
                 "$pullAll": {"holders": [booking_id]},
-                "$set": {"changed_at": utc_now()},
+                "$set": {"changed_at": self.clock()},
                 "$unset": {f"parties.{booking_id}": ""},
             },
         )
@@ -152,15 +154,22 @@ class Seats:
         self.members = SessionMembers(db["session_members"])
 
 
+Already = Callable[[], Awaitable[Mapping[str, int]]]
+"""What bookings made before an allowance existed hold of it (`ports.Already`)."""
+
+
 class MemberAllowances:
     """A member's per-period counters that a booking reserves when it is requested (`allowances`).
 
     One document per allowance (`_id` = `Allowance.allowance_id`): `used`, and `held`, the amount
-    each booking holds. A booking reserves by one conditional update that names it: `$inc` only
-    while `used <= limit - amount` and only if the booking holds nothing yet, so concurrent
+    each booking holds, whose keys are also kept in the array `holders` (indexed), so what a
+    booking id holds is found without knowing its member (`give_back_lost`). A booking reserves
+    by one conditional update that names it: `$inc` only while `used <= limit - amount` and
+    only if the booking holds nothing yet, so concurrent
     requests never pass the limit and a retried command never counts twice; it gives back the
     same way, conditional on what it holds. The allowance's first booking creates it by an insert
-    (the unique `_id` decides; a duplicate key then means: update under the guard).
+    (the unique `_id` decides; a duplicate key then means: update under the guard), starting
+    from what the member's bookings made before allowances existed hold of it (`already`).
     """
 
     def __init__(self, collection: Collection) -> None:
@@ -168,6 +177,7 @@ class MemberAllowances:
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("member_id", ASCENDING)])
+        await self.collection.create_index([("holders", ASCENDING)])
 
     def allowance_filter(self, allowance: Allowance, booking_id: str, replaces: str | None) -> Document:
         """The guard: room for the amount (the booking this one replaces lends its own), not held yet."""
@@ -177,40 +187,59 @@ class MemberAllowances:
             room = {"$or": [room, lent]}
         return {"_id": allowance.allowance_id, f"held.{booking_id}": {"$exists": False}, **room}
 
-    async def reserve(self, allowance: Allowance, booking_id: str, replaces: str | None = None) -> bool:
+    async def reserve(
+        self, allowance: Allowance, booking_id: str, replaces: str | None = None, already: Already | None = None
+    ) -> bool:
         """True if `booking_id` holds its amount of the allowance (now, or already: a retried command)."""
         if allowance.amount > allowance.limit:
             return False
-        try:
-            await self.collection.insert_one(
-                {
-                    "_id": allowance.allowance_id,
-                    "member_id": allowance.member_id,
-                    "kind": allowance.kind,
-                    "limit": allowance.limit,
-                    "used": allowance.amount,
-                    "held": {booking_id: allowance.amount},
-                }
-            )
-            return True
-        except DuplicateKeyError:
-            pass
         guard = self.allowance_filter(allowance, booking_id, replaces)
-        update = {"$inc": {"used": allowance.amount}, "$set": {f"held.{booking_id}": allowance.amount}}
+        update = {
+            "$inc": {"used": allowance.amount},
+            "$set": {f"held.{booking_id}": allowance.amount},
+            "$addToSet": {"holders": booking_id},
+        }
         if (await self.collection.update_one(guard, update)).matched_count == 1:
             return True
-        held = {"_id": allowance.allowance_id, f"held.{booking_id}": {"$exists": True}}
-        return await self.collection.find_one(held, {"_id": 1}) is not None
+        if await self.collection.find_one({"_id": allowance.allowance_id}, {"_id": 1}) is None:
+            # The allowance's first reservation creates it, starting from what the member's
+            # earlier bookings hold; the unique `_id` decides between concurrent creators.
+            held = {b: a for b, a in (await already() if already else {}).items() if b != booking_id}
+            with contextlib.suppress(DuplicateKeyError):
+                await self.collection.insert_one(
+                    {
+                        "_id": allowance.allowance_id,
+                        "member_id": allowance.member_id,
+                        "kind": allowance.kind,
+                        "limit": allowance.limit,
+                        "used": sum(held.values()),
+                        "held": held,
+                        "holders": list(held),
+                    }
+                )
+            if (await self.collection.update_one(guard, update)).matched_count == 1:
+                return True
+        held_now = {"_id": allowance.allowance_id, f"held.{booking_id}": {"$exists": True}}
+        return await self.collection.find_one(held_now, {"_id": 1}) is not None
 
     async def give_back(self, member_id: str, booking_id: str, kinds: Sequence[str]) -> int:
         """Give back what the booking holds of the member's allowances of these kinds (once each)."""
-        given = 0
         holding = {"member_id": member_id, "kind": {"$in": list(kinds)}, f"held.{booking_id}": {"$exists": True}}
+        return await self._give_back(holding, booking_id)
+
+    async def give_back_lost(self, booking_id: str) -> int:
+        """Give back everything `booking_id` holds, its member unknown (found by `holders`)."""
+        return await self._give_back({"holders": booking_id}, booking_id)
+
+    async def _give_back(self, holding: Document, booking_id: str) -> int:
+        given = 0
         for doc in await self.collection.find(holding).to_list():
-            amount = doc["held"][booking_id]
+            amount = (doc.get("held") or {}).get(booking_id)
+            if amount is None:
+                continue
             result = await self.collection.update_one(
                 {"_id": doc["_id"], f"held.{booking_id}": amount},
-                {"$inc": {"used": -amount}, "$unset": {f"held.{booking_id}": ""}},
+                {"$inc": {"used": -amount}, "$unset": {f"held.{booking_id}": ""}, "$pull": {"holders": booking_id}},
             )
             given += result.matched_count
         return given

@@ -9,10 +9,11 @@ events (`domain.happened`) that say what happened.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bookings.domain.booking import period_of
+from bookings.domain.booking import Booking, local_day, period_of
 from bookings.domain.happened import CreditsGivenBack, CreditsGranted, CreditsUsed
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingSnapshot, Period
@@ -121,6 +122,43 @@ class Allowance:
     kind: str
     limit: int
     amount: int
+    counts: Counted | None = None
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What an allowance counts: bookings of one offering (`limit`) or one category (`credits`)
+    whose session's local day is in `first`..`last` (inclusive)."""
+
+    first: date
+    last: date
+    offering_id: str | None = None
+    category: str | None = None
+
+
+def already_held(allowance: Allowance, bookings: Iterable[Booking]) -> dict[str, int]:
+    """What the member's bookings made before the allowance existed hold of it (booking id -> amount):
+    those of its offering or category in its period that still hold its kind (not rejected, not
+    cancelled; a late cancellation keeps its credits), `amount` each for the limit, their credits
+    for credits. The allowance starts from these when it is first created."""
+    counted = allowance.counts
+    if counted is None:
+        return {}
+    held: dict[str, int] = {}
+    for booking in bookings:
+        day = local_day(booking.starts_at, booking.time_zone)
+        if booking.member_id != allowance.member_id or not counted.first <= day <= counted.last:
+            continue
+        if counted.offering_id is not None and booking.offering_id != counted.offering_id:
+            continue
+        if counted.category is not None and booking.category != counted.category:
+            continue
+        if allowance.kind in given_back(booking.status, booking.late):
+            continue
+        amount = allowance.amount if allowance.kind == LIMIT else booking.credits
+        if amount > 0:
+            held[booking.booking_id] = amount
+    return held
 
 
 def allowances_for(offering: OfferingSnapshot, member_id: str, stage: str, day: date) -> list[Allowance]:
@@ -128,13 +166,15 @@ def allowances_for(offering: OfferingSnapshot, member_id: str, stage: str, day: 
     found: list[Allowance] = []
     limit = offering.rules.per_member_limit
     if limit is not None:
-        first, _ = period_of(limit.period, day)
+        first, last = period_of(limit.period, day)
         allowance_id = f"lim-{member_id}-{offering.offering_id}-{limit.period.value}-{first.isoformat()}"
-        found.append(Allowance(allowance_id, member_id, LIMIT, limit.count, 1))
+        counts = Counted(first, last, offering_id=offering.offering_id)
+        found.append(Allowance(allowance_id, member_id, LIMIT, limit.count, 1, counts))
     cost = offering.credits or 0
     granted = grant(member_id, stage, offering.category.value, day)
     if cost and granted is not None:
-        found.append(Allowance(f"cr-{granted.entitlement_id}", member_id, CREDITS, granted.allowance, cost))
+        counts = Counted(granted.period_start, granted.period_end, category=granted.category)
+        found.append(Allowance(f"cr-{granted.entitlement_id}", member_id, CREDITS, granted.allowance, cost, counts))
     return found
 
 

@@ -90,6 +90,14 @@ class SessionMissed(DomainEvent):
 
 
 @dataclass(frozen=True)
+class PlacePromoted(DomainEvent):
+    """A waitlist place got the seat it waited for; `booking_id` is the booking it becomes."""
+
+    place: Mapping[str, Any]
+    booking_id: str
+
+
+@dataclass(frozen=True)
 class PlaceLeft(DomainEvent):
     """A waitlist place ended without a seat (`reason`: left, session_started, no_longer_eligible)."""
 

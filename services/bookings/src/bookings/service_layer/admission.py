@@ -11,13 +11,15 @@ and a retried command never counts twice. What a booking no longer holds is give
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bookings.domain import booking as rules
 from bookings.domain import entitlements as credits
 from bookings.domain.booking import InvalidBooking, MemberFacts, Unavailable
 from bookings.domain.entitlements import CREDITS, LIMIT, Allowance
 from bookings.service_layer.parts import Parts
+from bookings.service_layer.ports import Already
 from parkgrid.contracts.catalogue import OfferingSnapshot
 
 EVERYTHING = (LIMIT, CREDITS)
@@ -46,12 +48,27 @@ async def reserve(
     reserved: list[str] = []
     day = rules.local_day(starts_at, zone)
     for allowance in credits.allowances_for(offering, member.member_id, member.stage, day):
-        if await allowances.reserve(allowance, booking_id, replaces):
+        if await allowances.reserve(allowance, booking_id, replaces, _already(parts, allowance, zone)):
             reserved.append(allowance.kind)
             continue
         if reserved:
             await allowances.give_back(member.member_id, booking_id, reserved)
         raise await _refusal(parts, offering, allowance)
+
+
+def _already(parts: Parts, allowance: Allowance, zone: str) -> Already:
+    """What the member's earlier bookings hold of `allowance` (asked when the allowance is created)."""
+
+    async def held() -> dict[str, int]:
+        if allowance.counts is None:
+            return {}
+        margin = timedelta(days=1)  # bookings of other zones: their own local day decides
+        first = datetime.combine(allowance.counts.first, time(), ZoneInfo(zone)) - margin
+        last = datetime.combine(allowance.counts.last, time(), ZoneInfo(zone)) + 2 * margin
+        bookings = await parts.bookings.of_member(allowance.member_id, first, last)
+        return credits.already_held(allowance, bookings)
+
+    return held
 
 
 async def give_back(parts: Parts, member_id: str, booking_id: str, kinds: Sequence[str] = EVERYTHING) -> None:

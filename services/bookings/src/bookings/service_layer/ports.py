@@ -5,7 +5,7 @@ a broker or a store. The seat guards' port is `adapters.guards.SeatGuards`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -15,6 +15,8 @@ from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.events import IntegrationEvent
 from parkgrid.store import Document
+
+Already = Callable[[], Awaitable[Mapping[str, int]]]
 
 
 class BookingRecords(Protocol):
@@ -29,28 +31,42 @@ class BookingRecords(Protocol):
 
     async def save(self, booking: Booking, expected_version: int, events: Sequence[IntegrationEvent]) -> int: ...
 
-    async def count_for_limit(
-        self, member_id: str, offering_id: str, first: datetime, last: datetime, statuses: Sequence[str]
-    ) -> int: ...
-
     async def stored(self, booking_ids: Sequence[str]) -> set[str]: ...
+
+    async def of_member(self, member_id: str, first: datetime, last: datetime) -> list[Booking]:
+        """The member's bookings whose session starts in [`first`, `last`) (what an allowance counts
+        when it is first created)."""
+        ...
 
     async def due(
         self, statuses: Sequence[str], ended_before: datetime, limit: int = 200
     ) -> list[tuple[Booking, int]]: ...
 
+    async def pending_since(self, moment: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
+        """Bookings pending since before `moment`, oldest first (the holds that expire)."""
+        ...
+
 
 class WaitingLines(Protocol):
-    """Waitlist entries (`adapters.ledgers.Waitlist`): the aggregate and who waits for which session."""
+    """Waitlist places (`adapters.waitlists.WaitingLines`): the aggregate and who waits for which session."""
 
     @property
     def store(self) -> AggregateStore: ...
 
     async def get(self, entry_id: str) -> Document | None: ...
 
-    async def waiting(self, session_key: str) -> list[Document]: ...
+    async def waiting(self, session_key: str) -> list[Document]:
+        """The session's waiting places in line order (`position`, then id)."""
+        ...
 
-    async def sessions_waiting(self, limit: int = 100) -> list[str]: ...
+    async def sessions_waiting(self, cursor: str | None = None, limit: int = 100) -> tuple[list[str], str | None]:
+        """Sessions with someone waiting, soonest first, from one bounded batch of waiting places
+        after `cursor`; and the cursor of the next batch (None at the end)."""
+        ...
+
+    async def started(self, before: datetime, limit: int = 200) -> list[Document]:
+        """Waiting places whose session began before `before`, oldest session first."""
+        ...
 
 
 class Allowances(Protocol):
@@ -63,9 +79,18 @@ class Allowances(Protocol):
     `tests/test_bookings_allowances_contract.py` runs one suite against both.
     """
 
-    async def reserve(self, allowance: Allowance, booking_id: str, replaces: str | None = None) -> bool: ...
+    async def reserve(
+        self, allowance: Allowance, booking_id: str, replaces: str | None = None, already: Already | None = None
+    ) -> bool:
+        """`already`: what bookings made before the allowance existed hold of it, asked only when
+        this reservation is the one that creates it (the unique insert decides)."""
+        ...
 
     async def give_back(self, member_id: str, booking_id: str, kinds: Sequence[str]) -> int: ...
+
+    async def give_back_lost(self, booking_id: str) -> int:
+        """Give back everything `booking_id` holds, whoever its member (a booking never stored)."""
+        ...
 
     async def get(self, allowance_id: str) -> Document | None: ...
 
@@ -103,4 +128,13 @@ class Known(Protocol):
     async def member(self, member_id: str) -> MemberFacts | None: ...
 
 
-__all__ = ["Allowances", "BookingRecords", "CreditsHeld", "Known", "KnownOfferings", "KnownZones", "WaitingLines"]
+__all__ = [
+    "Allowances",
+    "Already",
+    "BookingRecords",
+    "CreditsHeld",
+    "Known",
+    "KnownOfferings",
+    "KnownZones",
+    "WaitingLines",
+]

@@ -25,6 +25,7 @@ from parkgrid.contracts.bookings import (
     EntitlementGranted,
     EntitlementRestored,
     WaitlistLeft,
+    WaitlistPromoted,
 )
 from parkgrid.contracts.common import SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
@@ -113,6 +114,20 @@ def _completed(event: happened.SessionAttended) -> list[IntegrationEvent]:
 @publication.maps(happened.SessionMissed)
 def _no_show(event: happened.SessionMissed) -> list[IntegrationEvent]:
     return [BookingNoShow(**event.booking.snapshot())]
+
+
+@publication.maps(happened.PlacePromoted)
+def _promoted(event: happened.PlacePromoted) -> list[IntegrationEvent]:
+    place = event.place
+    return [
+        WaitlistPromoted.model_validate(
+            {
+                **place,
+                "session": {"starts_at": place["starts_at"], "ends_at": place["ends_at"]},
+                "booking_id": event.booking_id,
+            }
+        )
+    ]
 
 
 @publication.maps(happened.PlaceLeft)

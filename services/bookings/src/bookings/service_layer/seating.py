@@ -17,15 +17,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bookings.adapters.ledgers import WAITING, entry_snapshot
+from bookings.adapters.ledgers import entry_snapshot
 from bookings.domain import booking as rules
-from bookings.domain.booking import Actor, Booking, BookingRefused
+from bookings.domain import waitlist as places
+from bookings.domain.booking import Actor, Booking, BookingRefused, Unavailable
 from bookings.domain.entitlements import given_back
 from bookings.domain.slots import session_key
+from bookings.domain.waitlist import PROMOTED, WAITING
 from bookings.service_layer import admission
 from bookings.service_layer.parts import Parts
 from bookings.service_layer.publication import publication
-from parkgrid.contracts.bookings import BookingStatus, WaitlistJoined, WaitlistLeft, WaitlistPromoted
+from bookings.service_layer.waitlist import Leaving
+from parkgrid.aggregates import Decision, change
+from parkgrid.contracts.bookings import BookingStatus, WaitlistJoined
 from parkgrid.contracts.catalogue import OfferingSnapshot, OfferingStatus
 from parkgrid.logging import get_logger
 from parkgrid.outbox import AlreadyExists, VersionConflict
@@ -51,8 +55,9 @@ def pending_booking(offering: OfferingSnapshot, zone: str, now: datetime, **fiel
 
 
 class Seating:
-    def __init__(self, parts: Parts) -> None:
+    def __init__(self, parts: Parts, leaving: Leaving | None = None) -> None:
         self.parts = parts
+        self.leaving = leaving or Leaving(parts)
 
     async def open(self, booking: Booking, key: str) -> tuple[Booking, int, bool]:
         """Store the booking whose seats are held; True if stored now (False: a retry found it)."""
@@ -116,8 +121,15 @@ class Seating:
         Every rule of a booking is applied again, as of now: a session that started, is too near
         (notice), or that its offering or site can no longer host promotes no one; a member who no
         longer qualifies (eligibility, cohort included; the per-member limit or the credits, by the
-        same reservation as a booking) leaves the line (`WaitlistLeft`, `no_longer_eligible`) and
-        the next one is tried.
+        same reservation as a booking) leaves the line by the one leave (`WaitlistLeft`,
+        `no_longer_eligible`) and the next one is tried.
+
+        A place racing its own leave: the seat is taken for the place's booking id, then the place
+        is marked promoted by one version-guarded write that only a waiting place passes
+        (`domain.waitlist.promote`), and only then is the booking stored. A leave that won keeps
+        the place left and the seat and allowances go back, so a place ends left with no booking
+        or promoted with one, never both. A crash after the mark is finished by the lost-seat
+        sweeper (`finish_promotion`).
         """
         parts = self.parts
         promoted = 0
@@ -140,50 +152,74 @@ class Seating:
                 assert member is not None
                 await admission.reserve(parts, offering, zone, member, entry["booking_id"], entry["starts_at"])
             except BookingRefused as refused:
-                await self._leave(entry, "no_longer_eligible", str(refused))
+                await self._leave_ineligible(entry, str(refused))
                 continue
+            booking_id, party = entry["booking_id"], entry["party_size"]
             took = await parts.seats.sessions.take(
-                key, offering.offering_id, entry["starts_at"], offering.seats_per_session, entry["booking_id"],
-                entry["party_size"],
-            )  # fmt: skip
-            if not took:
-                await admission.give_back(parts, member.member_id, entry["booking_id"])
-                break
-            booking = pending_booking(
-                offering,
-                zone,
-                now,
-                booking_id=entry["booking_id"],
-                starts_at=entry["starts_at"],
-                ends_at=entry["ends_at"],
-                member_id=entry["member_id"],
-                person_id=entry["person_id"],
-                party_size=entry["party_size"],
-                booked_by=Actor(**entry["booked_by"]),
-                waitlist_entry_id=entry["_id"],
+                key, offering.offering_id, entry["starts_at"], offering.seats_per_session, booking_id, party
             )
-            await self.open(booking, key)
-            promoted_state = {**_state(entry), "status": "promoted"}
-            event = WaitlistPromoted(**entry_snapshot(promoted_state), booking_id=booking.booking_id)
-            with contextlib.suppress(VersionConflict):  # promoted by a concurrent run
-                await parts.waitlist.store.update(entry["_id"], entry["version"], {"status": "promoted"}, [event])
+            if not took:
+                await admission.give_back(parts, member.member_id, booking_id)
+                break
+            try:
+                await self._mark_promoted(entry["_id"])
+            except (Unavailable, VersionConflict):
+                # It left (or was promoted by a concurrent run, which stores the booking itself).
+                if not await self._promoted(entry["_id"]):
+                    await parts.seats.sessions.release(key, booking_id, party)
+                    await admission.give_back(parts, member.member_id, booking_id)
+                continue
+            await self.open(_booking_of(entry, offering, zone, now), key)
             promoted += 1
-            parts.written()
         return promoted
 
-    async def _leave(self, entry: Document, reason: str, why: str) -> None:
-        """The entry leaves the line without a seat (`WaitlistLeft`), and the member's place in the session."""
-        parts = self.parts
-        left = WaitlistLeft(**entry_snapshot({**_state(entry), "status": "left"}), reason=reason)
+    async def finish_promotion(self, entry: Document) -> bool:
+        """Store the booking of a place marked promoted whose booking a crash left unwritten."""
+        if entry.get("status") != PROMOTED:
+            return False
+        offering = await self.parts.projections.offerings.get(entry["offering_id"])
+        if offering is None:
+            return False
+        zone = await self.parts.projections.sites.time_zone(offering.site_id) or offering.time_zone
+        booking = _booking_of(entry, offering, zone, entry.get("promoted_at") or self.parts.now())
+        await self.open(booking, entry["session_key"])
+        return True
+
+    async def _mark_promoted(self, entry_id: str) -> None:
+        now = self.parts.now()
+
+        def rule(doc: Document) -> Decision:
+            changes, happened = places.promote(doc, now)
+            return changes, publication(happened)
+
+        await change(self.parts.waitlist.store, entry_id, rule, what="waitlist place")
+        self.parts.written()
+
+    async def _promoted(self, entry_id: str) -> bool:
+        found = await self.parts.waitlist.get(entry_id)
+        return found is not None and found["status"] == PROMOTED
+
+    async def _leave_ineligible(self, entry: Document, why: str) -> None:
+        """The one leave (`service_layer.waitlist`), reason `no_longer_eligible`."""
         try:
-            await parts.waitlist.store.update(entry["_id"], entry["version"], {"status": "left"}, [left])
-        except VersionConflict:
+            await self.leaving.leave(entry["_id"], "no_longer_eligible")
+        except (Unavailable, VersionConflict):
             return  # moved meanwhile (promoted, left): the next pass sees it as it is
-        await parts.seats.members.free(entry["session_key"], entry["member_id"], entry["booking_id"])
-        log.info("bookings.waitlist_left", entry=entry["_id"], reason=reason, why=why)
-        parts.written()
+        log.info("bookings.waitlist_no_longer_eligible", entry=entry["_id"], why=why)
 
 
-def _state(entry: Document) -> Document:
-    """A stored entry without the store's own fields."""
-    return {k: v for k, v in entry.items() if k not in ("_id", "version")}
+def _booking_of(entry: Document, offering: OfferingSnapshot, zone: str, now: datetime) -> Booking:
+    """The booking a waitlist place becomes."""
+    return pending_booking(
+        offering,
+        zone,
+        now,
+        booking_id=entry["booking_id"],
+        starts_at=entry["starts_at"],
+        ends_at=entry["ends_at"],
+        member_id=entry["member_id"],
+        person_id=entry["person_id"],
+        party_size=entry["party_size"],
+        booked_by=Actor(**entry["booked_by"]),
+        waitlist_entry_id=entry["_id"],
+    )

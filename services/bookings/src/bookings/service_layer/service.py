@@ -22,8 +22,8 @@ from bookings.service_layer.lifecycle import Lifecycle
 from bookings.service_layer.parts import Parts, Timing, UnknownBooking
 from bookings.service_layer.saga import Saga
 from bookings.service_layer.seating import Seating
-from bookings.service_layer.sweepers import PendingHolds, Sweepers
-from bookings.service_layer.waitlist import Leaving, StartedPlaces
+from bookings.service_layer.sweepers import Sweepers
+from bookings.service_layer.waitlist import Leaving
 from parkgrid.consumer import Delivery
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.contracts.community import MemberSnapshot
@@ -37,22 +37,16 @@ class BookingOffice:
     it whole on in-memory stores; `BookingService` is the same over the real adapters.
     """
 
-    def __init__(
-        self,
-        parts: Parts,
-        entitlements: Entitlements,
-        *,
-        holds: PendingHolds | None = None,
-        started: StartedPlaces | None = None,
-    ) -> None:
+    def __init__(self, parts: Parts, entitlements: Entitlements) -> None:
         self.parts = parts
-        self.seating = Seating(parts)
+        parts.seats.sessions.clock = parts.now  # when seats last changed, on the service's clock
+        self.leaving = Leaving(parts)
+        self.seating = Seating(parts, self.leaving)
         self.lifecycle = Lifecycle(parts, self.seating)
         self.commands = Booker(parts, self.seating, self.lifecycle)
         self.saga = Saga(parts, self.seating, self.lifecycle)
         self.credits = Credits(entitlements, parts.projections.member, parts.written)
-        self.leaving = Leaving(parts, started)
-        self.sweepers = Sweepers(parts, self.seating, holds, self.leaving)
+        self.sweepers = Sweepers(parts, self.seating)
         # Entry points, by name.
         self.book = self.commands.book
         self.reschedule = self.commands.reschedule
@@ -96,7 +90,7 @@ class BookingService(BookingOffice):
         parts = Parts(
             bookings, seats, waitlist, projections, ledger, written=written, changed=changed, timing=timing or Timing()
         )
-        super().__init__(parts, ledger, holds=bookings, started=waitlist)
+        super().__init__(parts, ledger)
         self.bookings = bookings
         self.seats = seats
         self.waitlist = waitlist

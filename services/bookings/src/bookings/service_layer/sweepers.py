@@ -9,15 +9,12 @@ reclaiming a lost seat is a release conditional on the holder, promoting is `Sea
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bookings.adapters.bookings import booking_of, state_of
 from bookings.domain import booking as rules
-from bookings.domain.booking import Booking
 from bookings.service_layer.parts import Parts
 from bookings.service_layer.publication import publication
 from bookings.service_layer.seating import Seating
-from bookings.service_layer.waitlist import Leaving
 from parkgrid.aggregates import Decision, change
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.logging import get_logger
@@ -27,22 +24,14 @@ from parkgrid.store import Document
 log = get_logger(__name__)
 
 LOST_SEAT_AFTER = timedelta(minutes=10)
-
-
-class PendingHolds(Protocol):
-    """Pending bookings requested before a moment, oldest first (`adapters.bookings.Bookings`)."""
-
-    async def pending_since(self, moment: datetime, limit: int = 200) -> list[tuple[Booking, int]]: ...
+SESSIONS_BATCH = 100
 
 
 class Sweepers:
-    def __init__(
-        self, parts: Parts, seating: Seating, holds: PendingHolds | None = None, leaving: Leaving | None = None
-    ) -> None:
+    def __init__(self, parts: Parts, seating: Seating) -> None:
         self.parts = parts
         self.seating = seating
-        self.holds = holds
-        self.leaving = leaving
+        self.leaving = seating.leaving
 
     async def sweep(self) -> int:
         """Settle finished sessions (completed / no-show), expire holds, give back lost seats, take
@@ -66,13 +55,27 @@ class Sweepers:
                 continue
         changed += await self.expire_holds(now)
         changed += await self.reclaim_lost_seats(now)
-        if self.leaving is not None:
-            changed += await self.leaving.expire_started(now)
-        for key in await parts.waitlist.sessions_waiting():
-            changed += await self.seating.promote(key)
+        changed += await self.leaving.expire_started(now)
+        changed += await self.promote_waiting()
         if changed:
             parts.written()
         return changed
+
+    async def promote_waiting(self, batch: int = SESSIONS_BATCH) -> int:
+        """Promote into every session someone waits for, soonest first, batch by batch: each batch
+        is one bounded read after the last one's cursor, so however many places wait (or stay
+        waiting, their session full), the scan reaches every session."""
+        promoted = 0
+        seen: set[str] = set()
+        cursor: str | None = None
+        while True:
+            keys, cursor = await self.parts.waitlist.sessions_waiting(cursor, batch)
+            for key in keys:
+                if key not in seen:  # a session's places may span two batches
+                    seen.add(key)
+                    promoted += await self.seating.promote(key)
+            if cursor is None:
+                return promoted
 
     async def expire_holds(self, now: datetime) -> int:
         """Reject the bookings pending longer than the hold (`hold_expired`): seats and place back,
@@ -83,11 +86,9 @@ class Sweepers:
         so concurrent sweeps expire it once, and a confirmation saved first wins (the sweep
         then finds it confirmed); one saved after is answered with a release by the saga.
         """
-        if self.holds is None:
-            return 0
         hold = self.parts.timing.hold
         expired = 0
-        for pending, _ in await self.holds.pending_since(now - hold):
+        for pending, _ in await self.parts.bookings.pending_since(now - hold):
             decided = False
 
             def rule(doc: Document) -> Decision | None:
@@ -111,13 +112,15 @@ class Sweepers:
         return expired
 
     async def reclaim_lost_seats(self, now: datetime) -> int:
-        """Give back seats held by a booking that was never stored.
+        """Give back seats, the member's place and allowances held by a booking that was never stored.
 
         A command takes the member's place and the seats before it writes the booking; a
         process dying in between leaves them held by a booking id with no booking. A retry of
         the command (same Idempotency-Key, same id) finishes the work; when none comes, the
         seats are given back once the session has been quiet for `LOST_SEAT_AFTER`, far
         longer than a request lives or an idempotency key waits before another may take it over.
+        A waitlist place marked promoted whose booking is missing is finished instead (its booking
+        stored), since the place already told the member it was promoted.
         """
         seats = self.parts.seats
         reclaimed = 0
@@ -129,8 +132,12 @@ class Sweepers:
                 party = (session.get("parties") or {}).get(booking_id)
                 if booking_id in stored or party is None:  # no party size: held before it was recorded
                     continue
+                place = await self.parts.waitlist.get(f"wl-{booking_id}")
+                if place is not None and await self.seating.finish_promotion(place):
+                    continue  # promoted, then the process died before its booking: stored now
                 if await seats.sessions.release(session["_id"], booking_id, int(party)):
                     await seats.members.free_booking(booking_id)
+                    await self.parts.ledger.allowances.give_back_lost(booking_id)
                     given_back += 1
                     log.warning("bookings.lost_seat_reclaimed", session=session["_id"], booking=booking_id, seats=party)
             reclaimed += given_back
