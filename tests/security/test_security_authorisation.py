@@ -212,6 +212,13 @@ READS: list[Row] = [
     Row("bookings", "GET", "/v1/members/{member_id}/calendar-feed", "owner", 200),
     Row("bookings", "GET", "/v1/members/{member_id}/calendar-feed", "member_b", 404),
     Row("bookings", "GET", "/v1/members/{member_id}/calendar-feed", "desk_y", 404),
+    Row("bookings", "GET", "/v1/members/{member_id}/calendar-feed", "owner", 200, query={"person_id": PERSON_A}),
+    Row("bookings", "GET", "/v1/members/{member_id}/calendar-feed", "member_b", 404, query={"person_id": PERSON_A}),
+    Row("bookings", "GET", "/v1/members/{member_id}/calendar-feed", "desk_y", 404, query={"person_id": PERSON_A}),
+    Row("bookings", "POST", "/v1/members/{member_id}/calendar-feed/rotate", "member_b", 404),
+    Row("bookings", "POST", "/v1/members/{member_id}/calendar-feed/rotate", "desk_y", 404),
+    Row("bookings", "DELETE", "/v1/members/{member_id}/calendar-feed", "member_b", 404),
+    Row("bookings", "DELETE", "/v1/members/{member_id}/calendar-feed", "desk_y", 404),
     Row("bookings", "GET", "/v1/calendar/{feed}", "anonymous", 200),  # the URL's secret is the key
     Row("bookings", "GET", "/v1/calendar/not-a-feed-token.ics", "anonymous", 404),
     Row("bookings", "GET", "/v1/calendar/{feed_near_miss}", "member_b", 404),  # A's token, one character off
