@@ -4,14 +4,19 @@ notices are due, who receives, in which language, and how long a retry waits."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-from insights.adapters.mail import Templates
+from insights.adapters.mail import TEMPLATES, Templates
 from insights.domain.notices import (
+    EVENT_CANCELLATION_WAITS,
+    Fate,
     NoticeKind,
+    arabic_days,
     booking_reminder,
     notice_for_event,
     recipients,
     registrant_notices,
+    registration_cancelled_fate,
     residency_ending,
     retry_delay,
     template_language,
@@ -76,7 +81,8 @@ def test_recipients_and_languages() -> None:
     assert [r.email for r in recipients(member, "p-2")] == ["j@example.ma"]
     assert len(recipients(member, None)) == 3
     assert len(recipients(member, "p-gone")) == 3  # the person left: the organisation is told
-    assert [template_language(x) for x in ("fr", "en", "ar", None)] == ["fr", "en", "fr", "fr"]
+    assert [template_language(x) for x in ("fr", "en", "ar", None)] == ["fr", "en", "ar", "fr"]
+    assert [template_language(x) for x in ("es", "")] == ["fr", "fr"]
 
 
 def test_backoff_doubles_up_to_a_ceiling() -> None:
@@ -84,7 +90,7 @@ def test_backoff_doubles_up_to_a_ceiling() -> None:
     assert retry_delay(30, 30) == timedelta(hours=1)
 
 
-def test_every_kind_renders_in_french_and_english() -> None:
+def test_every_kind_renders_in_french_english_and_arabic() -> None:
     templates = Templates()
     context = {
         "title": {"fr": "Atelier", "en": "Workshop"},
@@ -105,13 +111,44 @@ def test_every_kind_renders_in_french_and_english() -> None:
     for kind in NoticeKind:
         french = templates.render(kind.value, "fr", "Salma", context)
         english = templates.render(kind.value, "en", "John", context)
+        arabic = templates.render(kind.value, "ar", "Amal", context)
         assert french[0]
         assert english[0]
+        assert arabic[0]
         assert "Bonjour Salma" in french[1]
         assert "Hello John" in english[1]
+        assert arabic[1].startswith("مرحبًا Amal،"), kind
+        # Arabic text throughout: no French or English words left in the template's own text.
+        own = arabic[0] + arabic[1]
+        for word in ("Bonjour", "Hello", "Votre", "Your", "Subject", "{{", "{%"):
+            assert word not in own, (kind, word)
+        if "c.starts_at" in (Path(TEMPLATES) / "ar" / f"{kind.value}.txt").read_text():
+            assert "الثلاثاء 1 دجنبر 2026، الساعة 10:30 (Africa/Casablanca)" in arabic[1], kind
     subject, body = templates.render("booking_confirmed", "fr", "Salma", context)
     assert subject == "Réservation confirmée : Atelier"
     assert "mardi 01/12/2026 à 10:30 (Africa/Casablanca)" in body
+    subject, body = templates.render("booking_confirmed", "ar", "Amal", context)
+    assert subject == "تأكيد الحجز: Atelier"  # no Arabic title: the French one
+    assert "تم تأكيد حجزك «Atelier» يوم الثلاثاء 1 دجنبر 2026، الساعة 10:30 (Africa/Casablanca)." in body
+    arabic_title = {**context, "title": {"fr": "Atelier", "en": "Workshop", "ar": "ورشة عمل"}}
+    assert templates.render("event_cancelled", "ar", "Amal", arabic_title)[0] == "إلغاء الفعالية: ورشة عمل"
+    subject, body = templates.render("residency_ending", "ar", "Amal", context)
+    assert subject == "تنتهي إقامتكم يوم 20 دجنبر 2026"
+    assert "أي بعد 23 يومًا" in body
+    _, offered = templates.render("office_offered", "ar", "Amal", context)
+    assert "ابتداءً من 1 يناير 2027" in offered
+
+
+def test_arabic_counts_of_days_agree_with_their_number() -> None:
+    assert [arabic_days(n) for n in (0, 1, 2, 3, 10, 11, 30)] == [
+        "اليوم",
+        "بعد يوم واحد",
+        "بعد يومين",
+        "بعد 3 أيام",
+        "بعد 10 أيام",
+        "بعد 11 يومًا",
+        "بعد 30 يومًا",
+    ]
 
 
 EVENT = {
@@ -149,6 +186,37 @@ def test_registrants_holding_a_place_are_told_of_a_cancelled_rescheduled_or_reti
     assert registrant_notices("ev-9", "parkgrid.community.event.revised", bigger, held, NOW, NOW, DAY) == []
     old = NOW - timedelta(days=3)
     assert registrant_notices("ev-9", "parkgrid.community.event.cancelled", EVENT, held, old, NOW, DAY) == []
+
+
+def test_a_registration_cancelled_with_its_event_is_told_once_by_the_events_mail() -> None:
+    by_event = {
+        **registration("r-5", "cancelled"),
+        "cancelled_by": {"role": "system", "subject": "community"},
+        "previous_status": "confirmed",
+    }
+    by_person = {**by_event, "registration_id": "r-6", "cancelled_by": {"role": "member", "subject": "p-1"}}
+    # The projection may hold the registration cancelled already: the event's mail still reaches it.
+    notices = registrant_notices(
+        "ev-9", "parkgrid.community.event.cancelled", EVENT, [by_event, by_person], NOW, NOW, DAY
+    )
+    assert [n.notice_id for n in notices] == ["ev-9:r-5"]
+    moved = registrant_notices("ev-9", "parkgrid.community.event.rescheduled", EVENT, [by_event], NOW, NOW, DAY)
+    assert moved == []
+
+    cancelled = {**by_event, "event_title": EVENT["title"], "event_time": EVENT["time"]}
+    notice = notice_for_event("ev-5", "parkgrid.community.registration.cancelled", cancelled, NOW, NOW, DAY)
+    assert notice is not None
+    assert notice.context["cancelled_by"] == "system"
+    event = {**EVENT, "status": "cancelled"}
+    assert registration_cancelled_fate(notice.context, event, 0) == Fate.COVERED
+    published = {**EVENT, "status": "published"}
+    # The event's cancellation is not projected yet: wait a little, then send rather than nothing.
+    assert registration_cancelled_fate(notice.context, published, 0) == Fate.WAIT
+    assert registration_cancelled_fate(notice.context, None, EVENT_CANCELLATION_WAITS - 1) == Fate.WAIT
+    assert registration_cancelled_fate(notice.context, published, EVENT_CANCELLATION_WAITS) == Fate.SEND
+    mine = {**notice.context, "cancelled_by": "member"}
+    assert registration_cancelled_fate(mine, published, 0) == Fate.SEND
+    assert registration_cancelled_fate(mine, event, 0) == Fate.COVERED
 
 
 def test_office_offers_expired_holds_and_cancelled_registrations_are_notices() -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pymongo import ASCENDING
 
-from insights.domain.notices import Notice, local_time
+from insights.domain.notices import Notice, arabic_days, local_day, local_time
 from parkgrid.store import Collection, Document, DuplicateKeyError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -124,7 +124,11 @@ class SentLog(DueRows):
 
 
 class Templates:
-    """`templates/<language>/<kind>.txt`: a `Subject:` line, a blank line, the body (jinja2)."""
+    """`templates/<language>/<kind>.txt`: a `Subject:` line, a blank line, the body (jinja2).
+
+    Besides the context `c` and the person's `name`, a template has `text` (a localized text in
+    its language, else French), `when` (an instant in a zone), `on` (a calendar day) and, for
+    Arabic, `days` (in N days, the noun agreeing with N)."""
 
     def __init__(self, root: Path = TEMPLATES) -> None:
         self.env = Environment(
@@ -143,8 +147,11 @@ class Templates:
         def when(value: str, time_zone: str | None) -> str:
             return local_time(value, time_zone, language)
 
+        def on(value: str) -> str:
+            return local_day(value, language)
+
         template = self.env.get_template(f"{language}/{kind}.txt")
-        rendered = template.render(name=name, c=context, text=text, when=when)
+        rendered = template.render(name=name, c=context, text=text, when=when, on=on, days=arabic_days)
         head, _, body = rendered.partition("\n\n")
         subject = head.removeprefix("Subject:").strip()
         return subject, body.strip() + "\n"
@@ -163,7 +170,7 @@ class SmtpRelay:
         self.sender = sender
         self.timeout = timeout
 
-    async def send(self, to: str, subject: str, body: str, message_key: str) -> None:
+    async def send(self, to: str, subject: str, body: str, message_key: str, language: str | None = None) -> None:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
@@ -171,6 +178,8 @@ class SmtpRelay:
         message["Message-ID"] = make_msgid(domain="parkgrid.local")
         message["X-ParkGrid-Notice"] = message_key
         message.set_content(body)
+        if language:  # after the content, which clears every Content-* header
+            message["Content-Language"] = language  # a reader shows Arabic right to left
         try:
             await asyncio.to_thread(self._send, message)
         except (smtplib.SMTPException, OSError) as exc:

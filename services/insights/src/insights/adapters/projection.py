@@ -58,12 +58,18 @@ def fact_document(envelope: Envelope) -> Document:
     }
 
 
+REGISTRATION = "community.registration"
+
+
 def aggregate_fields(envelope: Envelope) -> Document:
-    """The latest state, plus flat fields the mailer's queries filter on."""
+    """The latest state, plus flat fields the mailer's queries filter on (a registration's event, by index)."""
     data = envelope.data
-    fields: Document = {"aggregate": aggregate_of(envelope.type), "type": envelope.type, "state": data}
+    aggregate = aggregate_of(envelope.type)
+    fields: Document = {"aggregate": aggregate, "type": envelope.type, "state": data}
     if "status" in data:
         fields["status"] = data["status"]
+    if aggregate == REGISTRATION and "event_id" in data:
+        fields["event_id"] = data["event_id"]
     return fields
 
 
@@ -77,6 +83,19 @@ class InsightsStore:
     async def ensure_indexes(self) -> None:
         await self.facts.create_index([("time", ASCENDING)])
         await self.aggregates.create_index([("aggregate", ASCENDING), ("status", ASCENDING)])
+        await self.aggregates.create_index([("aggregate", ASCENDING), ("event_id", ASCENDING)], name="event")
+        await self.flatten_event_ids()
+
+    async def flatten_event_ids(self) -> int:
+        """Registrations projected before they kept their event's id flat get it (once, at start)."""
+        stale = {"aggregate": REGISTRATION, "event_id": {"$exists": False}}
+        fixed = 0
+        async for doc in self.aggregates.find(stale, {"state.event_id": 1}):
+            event_id = doc.get("state", {}).get("event_id")
+            if event_id is not None:
+                await self.aggregates.update_one({"_id": doc["_id"]}, {"$set": {"event_id": event_id}})
+                fixed += 1
+        return fixed
 
     async def record(self, envelope: Envelope) -> bool:
         """Store one event; False if it was already there (the aggregate is guarded anyway)."""
@@ -141,6 +160,11 @@ class InsightsStore:
         query: Document = {"aggregate": aggregate}
         if status is not None:
             query["status"] = status
+        return [dict(d["state"]) async for d in self.aggregates.find(query, {"state": 1})]
+
+    async def registrations_of_event(self, event_id: str) -> list[dict[str, Any]]:
+        """The registrations of one community event, by the `{aggregate, event_id}` index."""
+        query: Document = {"aggregate": REGISTRATION, "event_id": event_id}
         return [dict(d["state"]) async for d in self.aggregates.find(query, {"state": 1})]
 
     async def fingerprint(self) -> tuple[int, list[tuple[str, int]]]:

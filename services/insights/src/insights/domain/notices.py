@@ -124,8 +124,38 @@ def notice_for_event(
             "time_zone": None,
             "position": data.get("waitlist_position"),
             "event_id": data["event_id"],
+            "cancelled_by": (data.get("cancelled_by") or {}).get("role"),
         }
     return Notice(event_id, kind, data["member_id"], data["person_id"], context)
+
+
+class Fate(StrEnum):
+    """What becomes of a registration-cancelled notice when its recipients are resolved."""
+
+    SEND = "send"
+    COVERED = "covered"
+    """Its event was cancelled: the registrant is told by the event-cancelled mail, not twice."""
+    WAIT = "wait"
+    """Cancelled by the system (what the event's cancellation does) before the event's
+    cancellation is projected: wait for it a little."""
+
+
+EVENT_CANCELLATION_WAITS = 5
+"""How many times a system-cancelled registration's notice waits for its event's cancellation
+to reach the projection (the two topics are read by two consumers) before it is sent anyway."""
+
+
+def registration_cancelled_fate(context: Mapping[str, Any], event: Mapping[str, Any] | None, attempts: int) -> Fate:
+    """A registration cancelled because its event was cancelled is told once, by the event's mail.
+
+    `RegistrationCancelled` names no cause, only who cancelled: community cancels each
+    registration of a cancelled event as the system. So the event's status in the projection
+    decides, when the mail is about to be written."""
+    if event is not None and event.get("status") == "cancelled":
+        return Fate.COVERED
+    if context.get("cancelled_by") == "system" and attempts < EVENT_CANCELLATION_WAITS:
+        return Fate.WAIT
+    return Fate.SEND
 
 
 def registrant_notices(
@@ -139,7 +169,10 @@ def registrant_notices(
 ) -> list[Notice]:
     """One notice per registrant still holding a place (confirmed or waitlisted) of a cancelled,
     rescheduled or retitled event; keyed by the event's id and the registration, so a
-    redelivered event adds nothing."""
+    redelivered event adds nothing.
+
+    Of a cancelled event, the registrations the system cancelled with it are told too: the
+    projection may have them cancelled already (their own mail then gives way to this one)."""
     kind = REGISTRANT_NOTICES.get(event_type)
     if kind is None or now - occurred_at > max_age:
         return []
@@ -156,8 +189,19 @@ def registrant_notices(
     return [
         Notice(f"{event_id}:{r['registration_id']}", kind, r["member_id"], r["person_id"], context)
         for r in registrations
-        if r["event_id"] == data["event_id"] and r["status"] in ("confirmed", "waitlisted")
+        if r["event_id"] == data["event_id"] and _holds_a_place(r, kind)
     ]
+
+
+def _holds_a_place(registration: Mapping[str, Any], kind: NoticeKind) -> bool:
+    if registration["status"] in ("confirmed", "waitlisted"):
+        return True
+    return (
+        kind == NoticeKind.EVENT_CANCELLED
+        and registration["status"] == "cancelled"
+        and (registration.get("cancelled_by") or {}).get("role") == "system"
+        and registration.get("previous_status") in ("confirmed", "waitlisted")
+    )
 
 
 def booking_reminder(booking: Mapping[str, Any], now: datetime) -> Notice | None:
@@ -228,9 +272,32 @@ def recipients(member: Mapping[str, Any], person_id: str | None) -> list[Recipie
     return recipients(member, None)
 
 
+TEMPLATE_LANGUAGES = ("fr", "en", "ar")
+"""The languages a member may choose (`parkgrid.contracts.common.Language`), each with its templates."""
+
+
 def template_language(language: str | None) -> str:
-    """fr and en have templates; anyone else reads French, the network's working language."""
-    return "en" if language == "en" else "fr"
+    """The person's language if it has templates; anyone else reads French, the network's working language."""
+    return language if language in TEMPLATE_LANGUAGES else "fr"
+
+
+ARABIC_WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
+ARABIC_MONTHS = (
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "ماي",
+    "يونيو",
+    "يوليوز",
+    "غشت",
+    "شتنبر",
+    "أكتوبر",
+    "نونبر",
+    "دجنبر",
+)
+"""The months as Moroccan Arabic writing names them (press, administration); digits are Western
+Arabic (0-9), as in Morocco."""
 
 
 def local_time(value: str, time_zone: str | None, language: str) -> str:
@@ -239,8 +306,31 @@ def local_time(value: str, time_zone: str | None, language: str) -> str:
     label = time_zone or "UTC"
     if language == "en":
         return f"{local:%A %d %B %Y, %H:%M} ({label})"
+    if language == "ar":
+        return f"{ARABIC_WEEKDAYS[local.weekday()]} {local_day(local.date(), language)}، الساعة {local:%H:%M} ({label})"
     days = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
     return f"{days[local.weekday()]} {local:%d/%m/%Y à %H:%M} ({label})"
+
+
+def local_day(value: str | date, language: str) -> str:
+    """A calendar day (a residency's end, an office's first day) as the member reads it; ISO for fr and en."""
+    when = value if isinstance(value, date) else day(value)
+    if language == "ar":
+        return f"{when.day} {ARABIC_MONTHS[when.month - 1]} {when.year}"
+    return when.isoformat()
+
+
+def arabic_days(count: int) -> str:
+    """In N days, in Arabic, the noun agreeing with its number (0 is today)."""
+    if count <= 0:
+        return "اليوم"
+    if count == 1:
+        return "بعد يوم واحد"
+    if count == 2:
+        return "بعد يومين"
+    if count <= 10:
+        return f"بعد {count} أيام"
+    return f"بعد {count} يومًا"
 
 
 def retry_delay(attempts: int, first: float, ceiling: float = 3600.0) -> timedelta:

@@ -24,6 +24,7 @@ from insights.adapters.mail import Mail, Notices, SentLog, SmtpRelay, Templates
 from insights.adapters.projection import InsightsStore
 from insights.domain.notices import (
     REGISTRANT_NOTICES,
+    Fate,
     Notice,
     NoticeKind,
     booking_reminder,
@@ -31,6 +32,7 @@ from insights.domain.notices import (
     notice_for_event,
     recipients,
     registrant_notices,
+    registration_cancelled_fate,
     residency_ending,
     retry_delay,
 )
@@ -87,7 +89,7 @@ class Notifications:
         notices = [notice_for_event(envelope.id, envelope.type, envelope.data, occurred_at, self.clock(), max_age)]
         if envelope.type in REGISTRANT_NOTICES:
             # the registrants as the projection holds them (registrations precede what happens to their event)
-            registrations = await self.store.states("community.registration")
+            registrations = await self.store.registrations_of_event(envelope.data["event_id"])
             notices += registrant_notices(
                 envelope.id, envelope.type, envelope.data, registrations, occurred_at, self.clock(), max_age
             )
@@ -134,6 +136,15 @@ class Notifications:
         return claimed
 
     async def _resolve_one(self, doc: dict[str, Any], now: datetime) -> int:
+        if doc["kind"] == NoticeKind.REGISTRATION_CANCELLED:
+            event = await self.store.state("community.event", doc["context"]["event_id"])
+            fate = registration_cancelled_fate(doc["context"], event, doc["attempts"])
+            if fate == Fate.COVERED:  # the event-cancelled mail tells the registrant: one mail, not two
+                await self.notices.settle(doc["_id"], "covered")
+                return 0
+            if fate == Fate.WAIT:
+                await self._retry_later(doc, now, "unresolvable")
+                return 0
         member = await self.store.state("community.member", doc["member_id"])
         if member is None:
             await self._retry_later(doc, now, "no_recipient")
@@ -178,7 +189,7 @@ class Notifications:
             if not await self.sent_log.start(row, now):
                 continue  # another mailer took it
             try:
-                await self.relay.send(row["email"], row["subject"], row["body"], row["_id"])
+                await self.relay.send(row["email"], row["subject"], row["body"], row["_id"], row.get("language"))
             except Exception as exc:  # refused, unreachable, or a message the relay cannot take
                 attempts = row["attempts"] + 1
                 give_up = attempts >= self.settings.mail_max_attempts
