@@ -7,11 +7,18 @@ tests pin that a document built either way is the same, field for field.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from parkgrid.contracts.common import Actor, SpaceKind
-from parkgrid.contracts.spaces import ResidencySnapshot, ResidencyStatus
+from parkgrid.contracts.spaces import (
+    OfficeOffer,
+    OfficeWaitlistEntrySnapshot,
+    ResidencySnapshot,
+    ResidencyStatus,
+    WaitlistStatus,
+)
 from spaces.domain.stays import Residency
+from spaces.domain.waitlist import Entry, Offer
 
 DESK = Actor(role="front_desk", subject="desk-1")
 
@@ -31,3 +38,32 @@ def test_a_residency_is_stored_as_its_contract_snapshot_was() -> None:
     )
     snapshot = ResidencySnapshot(**vars(residency))
     assert residency.to_document() == snapshot.model_dump(mode="json")
+
+
+def test_an_offer_is_stored_as_its_contract_was_and_read_back() -> None:
+    offer = Offer(
+        space_id="office-1",
+        space_name="Bureau 101",
+        capacity=4,
+        starts_on=date(2027, 1, 1),
+        ends_on=date(2028, 6, 30),
+        residency_id="res-owl-1",
+        offered_by=DESK,
+    )
+    assert offer.to_document() == OfficeOffer(**vars(offer)).model_dump(mode="json")
+    assert Offer.from_document(offer.to_document()) == offer
+
+
+def test_an_entry_joining_is_stored_as_its_contract_snapshot_was_with_its_ticket() -> None:
+    for joined_at in (datetime(2026, 12, 1, 9, tzinfo=UTC), datetime(2026, 12, 1, 9, 0, 1, 123456, tzinfo=UTC)):
+        entry = Entry("owl-1", "site-1", "org-1", 4, joined_at, position=2, ticket=7)
+        snapshot = OfficeWaitlistEntrySnapshot(
+            entry_id="owl-1",
+            site_id="site-1",
+            member_id="org-1",
+            seats=4,
+            joined_at=joined_at,
+            position=2,
+            status=WaitlistStatus.WAITING,
+        )
+        assert entry.to_document() == {**snapshot.model_dump(mode="json"), "ticket": 7}

@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from parkgrid.contracts.common import SpaceKind
+from parkgrid.contracts.common import Actor, SpaceKind
 from parkgrid.contracts.spaces import SpaceStatus, WaitlistStatus
 from spaces.domain.happened import (
     Change,
@@ -43,6 +43,77 @@ class Ticket:
     entry_id: str
     ticket: int
     status: WaitlistStatus
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An office offered to an entry, its days held until answered: spaces' own record of it
+    (stored as `to_document()`, the fields of the contract's `OfficeOffer`)."""
+
+    space_id: str
+    space_name: str
+    capacity: int
+    starts_on: date
+    ends_on: date
+    residency_id: str
+    offered_by: Actor
+
+    def to_document(self) -> Document:
+        return {
+            "space_id": self.space_id,
+            "space_name": self.space_name,
+            "capacity": self.capacity,
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "residency_id": self.residency_id,
+            "offered_by": {"role": self.offered_by.role, "subject": self.offered_by.subject},
+        }
+
+    @classmethod
+    def from_document(cls, doc: Document) -> Offer:
+        return cls(
+            space_id=doc["space_id"],
+            space_name=doc["space_name"],
+            capacity=int(doc["capacity"]),
+            starts_on=date.fromisoformat(doc["starts_on"]),
+            ends_on=date.fromisoformat(doc["ends_on"]),
+            residency_id=doc["residency_id"],
+            offered_by=Actor(role=doc["offered_by"]["role"], subject=doc["offered_by"]["subject"]),
+        )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An entry as it joins its line: spaces' own record (stored as `to_document()`, the fields
+    of the contract's `OfficeWaitlistEntrySnapshot`, plus its `ticket`)."""
+
+    entry_id: str
+    site_id: str
+    member_id: str
+    seats: int
+    joined_at: datetime
+    position: int
+    ticket: int
+
+    def to_document(self) -> Document:
+        return {
+            "entry_id": self.entry_id,
+            "site_id": self.site_id,
+            "member_id": self.member_id,
+            "seats": self.seats,
+            "joined_at": _instant(self.joined_at),
+            "position": self.position,
+            "status": WaitlistStatus.WAITING.value,
+            "offer": None,
+            "residency_id": None,
+            "ticket": self.ticket,
+        }
+
+
+def _instant(moment: datetime) -> str:
+    """As the contracts write an instant: ISO 8601, `Z` for UTC."""
+    text = moment.isoformat()
+    return text[: -len("+00:00")] + "Z" if text.endswith("+00:00") else text
 
 
 def line_order(entries: Iterable[Ticket]) -> list[Ticket]:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from parkgrid.aggregates import Decision, change
 from parkgrid.contracts.common import Actor
-from parkgrid.contracts.spaces import OfficeOffer, OfficeWaitlistEntrySnapshot, WaitlistStatus
+from parkgrid.contracts.spaces import WaitlistStatus
 from parkgrid.known import KnownMembers
 from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.store import Document
@@ -24,6 +24,8 @@ from spaces.domain.members import member_from
 from spaces.domain.model import Hold, day_range, residency_term
 from spaces.domain.waitlist import (
     OPEN,
+    Entry,
+    Offer,
     WaitlistRefused,
     check_transition,
     entry_id_for,
@@ -105,16 +107,8 @@ class Waitlist:
             entry_id = entry_id_for(site_id, seats, member_id, len(mine))
             ticket = await self.waitlist.take_ticket(site_id, seats)
             line = await self.waitlist.line(site_id, seats)
-            snapshot = OfficeWaitlistEntrySnapshot(
-                entry_id=entry_id,
-                site_id=site_id,
-                member_id=member_id,
-                seats=seats,
-                joined_at=self.now(),
-                position=len(line) + 1,
-                status=WaitlistStatus.WAITING,
-            )
-            state, happened = line_joined({**snapshot.model_dump(mode="json"), "ticket": ticket})
+            entry = Entry(entry_id, site_id, member_id, seats, self.now(), position=len(line) + 1, ticket=ticket)
+            state, happened = line_joined(entry.to_document())
             try:
                 version = await self.waitlist.entries.create(entry_id, state, publication(happened))
             except AlreadyExists:
@@ -155,7 +149,7 @@ class Waitlist:
             rid = residency_id_for(entry["entry_id"])
             if not await calendars.take_days(office.space_id, office.site_id, Hold(rid, start, end, residency=True)):
                 raise WaitlistRefused(f"{office.name} is allocated on some of these days", conflict=True)
-            offer = OfficeOffer(
+            offer = Offer(
                 space_id=office.space_id,
                 space_name=office.name,
                 capacity=office.capacity,
@@ -165,7 +159,7 @@ class Waitlist:
                 offered_by=offering.offered_by,
             )
             position = position_of(entry["entry_id"], [ticket_of(d) for d in line])
-            state, happened = office_offered(entry, offer.model_dump(mode="json"), position, self.now())
+            state, happened = office_offered(entry, offer.to_document(), position, self.now())
             # Not the kit's `change`: the office's days are held before the entry says so, and a
             # lost race gives them back unless the winner made this very offer.
             try:
@@ -197,7 +191,7 @@ class Waitlist:
                 self.waitlist.entries, entry_id, lambda current: published(offer_taken(current)), what="entry"
             )
             self.notify()
-        offer = OfficeOffer.model_validate(entry["offer"])
+        offer = Offer.from_document(entry["offer"])
         residency, _ = await self.residencies.start(
             Allocation(
                 residency_id=offer.residency_id,
@@ -237,7 +231,7 @@ class Waitlist:
         when nobody else waits or the office went meanwhile."""
         if out.get("offer") is None:
             return None
-        offer = OfficeOffer.model_validate(out["offer"])
+        offer = Offer.from_document(out["offer"])
         try:
             return await self.offer(
                 Offering(
@@ -308,7 +302,7 @@ class Waitlist:
     async def _give_back(self, entry: Document) -> None:
         """Free the days an offer held for an entry that can no longer accept it."""
         if entry.get("offer") and entry["status"] in (WaitlistStatus.DECLINED, WaitlistStatus.LEFT):
-            offer = OfficeOffer.model_validate(entry["offer"])
+            offer = Offer.from_document(entry["offer"])
             await self.store.calendars.remove_hold(offer.space_id, entry["site_id"], offer.residency_id)
 
     async def _entry(self, entry_id: str) -> Document:
