@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from parkgrid.contracts.common import Actor, SpaceKind
+from parkgrid.contracts.common import Actor, SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import (
     OfficeOffer,
     OfficeWaitlistEntrySnapshot,
+    Requester,
+    ReservationSnapshot,
+    ReservationStatus,
     ResidencySnapshot,
     ResidencyStatus,
     WaitlistStatus,
 )
+from spaces.domain.model import Reservation
 from spaces.domain.stays import Residency
 from spaces.domain.waitlist import Entry, Offer
 
@@ -67,3 +71,41 @@ def test_an_entry_joining_is_stored_as_its_contract_snapshot_was_with_its_ticket
             status=WaitlistStatus.WAITING,
         )
         assert entry.to_document() == {**snapshot.model_dump(mode="json"), "ticket": 7}
+
+
+def test_a_reservation_is_stored_as_its_contract_snapshot_was_its_times_as_dates() -> None:
+    starts_at, ends_at = datetime(2026, 12, 7, 9, tzinfo=UTC), datetime(2026, 12, 7, 10, tzinfo=UTC)
+    requirement = SpaceRequirement(kind=SpaceKind.MEETING_ROOM, seats=4, features=["screen"])
+    for status, space_id, space_name in (
+        (ReservationStatus.CONFIRMED, "room-1", "Argane"),
+        (ReservationStatus.REFUSED, None, None),
+    ):
+        reservation = Reservation(
+            reservation_id="req-1",
+            request_id="req-1",
+            requested_by=Requester.BOOKINGS,
+            reference_id="bk-1",
+            site_id="site-1",
+            requirement=requirement,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            member_id="org-1",
+            status=status,
+            space_id=space_id,
+            space_name=space_name,
+        )
+        snapshot = ReservationSnapshot(
+            reservation_id="req-1",
+            request_id="req-1",
+            requested_by=Requester.BOOKINGS,
+            reference_id="bk-1",
+            site_id="site-1",
+            requirement=requirement,
+            time=TimeRange(starts_at=starts_at, ends_at=ends_at),
+            member_id="org-1",
+            status=status,
+            space_id=space_id,
+            space_name=space_name,
+        )
+        stored = {**snapshot.model_dump(mode="json"), "time": {"starts_at": starts_at, "ends_at": ends_at}}
+        assert reservation.to_document() == stored

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement, WeeklyWindow
-from parkgrid.contracts.spaces import RefusalReason, ReservationStatus, SiteStatus, SpaceStatus
+from parkgrid.contracts.spaces import RefusalReason, Requester, ReservationStatus, SiteStatus, SpaceStatus
 from parkgrid.inputs import LATEST
 from parkgrid.refusals import Refused
 from parkgrid.weekly import site_refusal
@@ -343,6 +343,40 @@ def space_revised(current: Document, revised: Document, *, asked: bool) -> Chang
         return None
     happened = SpaceWithdrawn if revised["status"] == SpaceStatus.RETIRED else SpaceRevised
     return revised, [happened(revised)]
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A reservation as answered: spaces' own record of it, stored as `to_document()` (the fields
+    of the contract's `ReservationSnapshot`; its times stay dates, so the store can compare them)."""
+
+    reservation_id: str
+    request_id: str
+    requested_by: Requester
+    reference_id: str
+    site_id: str
+    requirement: SpaceRequirement
+    starts_at: datetime
+    ends_at: datetime
+    status: ReservationStatus
+    member_id: str | None = None
+    space_id: str | None = None
+    space_name: str | None = None
+
+    def to_document(self) -> Document:
+        return {
+            "reservation_id": self.reservation_id,
+            "request_id": self.request_id,
+            "requested_by": self.requested_by.value,
+            "reference_id": self.reference_id,
+            "site_id": self.site_id,
+            "requirement": self.requirement.model_dump(mode="json"),
+            "time": {"starts_at": self.starts_at, "ends_at": self.ends_at},
+            "member_id": self.member_id,
+            "status": self.status.value,
+            "space_id": self.space_id,
+            "space_name": self.space_name,
+        }
 
 
 def reservation_held(reservation: Document) -> Change:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -20,7 +20,6 @@ from parkgrid.contracts.spaces import (
     RefusalReason,
     Requester,
     ReservationRequested,
-    ReservationSnapshot,
     ReservationStatus,
     SiteSnapshot,
     SpaceSnapshot,
@@ -33,6 +32,7 @@ from spaces.adapters.stores import SpacesStore, create_once, site_from
 from spaces.domain.happened import Change
 from spaces.domain.model import (
     Refusal,
+    Reservation,
     Space,
     SpacesRefused,
     best_fits,
@@ -63,13 +63,6 @@ class AlreadyRegistered(Refused):
 
 def _state(snapshot: Any) -> Document:
     state: Document = snapshot.model_dump(mode="json")
-    return state
-
-
-def _reservation_state(snapshot: ReservationSnapshot) -> Document:
-    """The reservation's times stay BSON dates, so the store can compare them."""
-    state = _state(snapshot)
-    state["time"] = {"starts_at": snapshot.time.starts_at, "ends_at": snapshot.time.ends_at}
     return state
 
 
@@ -229,9 +222,7 @@ class Reservations:
             return await self._refuse(
                 request, Refusal(RefusalReason.NO_SPACE_FREE, "every fitting space is taken at that time")
             )
-        state, happened = reservation_held(
-            _reservation_state(self._snapshot(request, ReservationStatus.CONFIRMED, held))
-        )
+        state, happened = reservation_held(self._record(request, ReservationStatus.CONFIRMED, held).to_document())
         doc, new = await create_once(self.store.reservations, rid, state, publication(happened))
         if not new and doc.get("space_id") != held.space_id:
             # A duplicate of this request ran at the same time, answered first, on another space.
@@ -267,19 +258,24 @@ class Reservations:
                 # the calendar changed under us: read it again
         return None, in_the_past
 
-    def _snapshot(
-        self, request: ReservationRequest, status: ReservationStatus, space: Space | None
-    ) -> ReservationSnapshot:
-        return ReservationSnapshot(
+    def _record(self, request: ReservationRequest, status: ReservationStatus, space: Space | None) -> Reservation:
+        return Reservation(
             reservation_id=request.request_id,
-            **asdict(request),
+            request_id=request.request_id,
+            requested_by=request.requested_by,
+            reference_id=request.reference_id,
+            site_id=request.site_id,
+            requirement=request.requirement,
+            starts_at=request.time.starts_at,
+            ends_at=request.time.ends_at,
+            member_id=request.member_id,
             status=status,
             space_id=space.space_id if space else None,
             space_name=space.name if space else None,
         )
 
     async def _refuse(self, request: ReservationRequest, refusal: Refusal) -> Document:
-        refused = _reservation_state(self._snapshot(request, ReservationStatus.REFUSED, None))
+        refused = self._record(request, ReservationStatus.REFUSED, None).to_document()
         state, happened = reservation_turned_down(refused, refusal)
         doc, new = await create_once(self.store.reservations, request.request_id, state, publication(happened))
         if new:
