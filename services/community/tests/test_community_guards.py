@@ -291,3 +291,62 @@ async def test_a_venue_asks_for_features_spaces_knows(client: httpx.AsyncClient,
     )
     assert answer.status_code == 422, answer.text
     assert [e["field"] for e in answer.json()["errors"]] == ["venue_requirement.features.1"]
+
+
+async def test_nobody_registers_once_the_event_started(
+    client: httpx.AsyncClient, tokens: dict[str, str], community: Community
+) -> None:
+    """Decided by the seat book's update (`starts_at > now` in its condition), not by a read before it."""
+    desk = bearer(tokens["desk"])
+    await created(client.post("/v1/members", json=member_body("member-a", people=12), headers=desk))
+    await created(client.post("/v1/events", json=event_body("cevt-late", capacity=3, publish=True), headers=desk))
+    before = [await created(register(client, desk, "cevt-late", "member-a", n)) for n in range(2)]
+    cancelled = await created(
+        client.post(f"/v1/registrations/{before[1]['registration_id']}/cancel", headers=desk), 200
+    )
+    assert cancelled["status"] == "cancelled"
+
+    set_clock(community, START + timedelta(minutes=1))
+    # Ten newcomers and one who cancelled registering again, at once, with the reconciler running.
+    late = [register(client, desk, "cevt-late", "member-a", n) for n in [1, *range(2, 12)]]
+    answers = await asyncio.gather(*late, community.registrations.reconcile(settle=timedelta(0)))
+    for answer in answers[:-1]:
+        assert answer.status_code == 409, answer.text
+        assert answer.json()["detail"] == "the event has started; registration is closed"
+    occupancy = await community.store.seats.occupancy("cevt-late")
+    assert occupancy is not None
+    assert (occupancy.taken, occupancy.waiting, occupancy.queue) == (1, 0, [])
+    assert await statuses(community, "cevt-late") == {"confirmed": 1, "cancelled": 1}  # nothing left placing
+
+
+async def test_the_reconciler_gives_the_seats_the_start_a_reschedule_did_not_copy(
+    client: httpx.AsyncClient, tokens: dict[str, str], community: Community
+) -> None:
+    """A crash between saving the moved event and retiming its seats leaves the old start there."""
+    desk = bearer(tokens["desk"])
+    await created(client.post("/v1/members", json=member_body("member-a", people=3), headers=desk))
+    await created(client.post("/v1/events", json=event_body("cevt-moved", publish=True), headers=desk))
+    later = START + timedelta(days=1)
+    moved = await client.post(
+        "/v1/events/cevt-moved/reschedule",
+        json={"starts_at": later.isoformat(), "ends_at": (later + timedelta(hours=2)).isoformat()},
+        headers=desk,
+    )
+    assert moved.status_code == 200, moved.text
+    seats = community.store.seats
+    await seats.collection.update_one({"_id": "cevt-moved"}, {"$set": {"starts_at": START}})  # the lost write
+
+    set_clock(community, START + timedelta(minutes=1))  # after the old start, before the new one
+    await community.registrations.reconcile(settle=timedelta(0))
+    doc = await seats.collection.find_one({"_id": "cevt-moved"})
+    assert doc is not None
+    assert doc["starts_at"] == later
+    assert await community.store.align_seat_starts() == 0  # repeated: nothing more to do
+    mine = await created(register(client, desk, "cevt-moved", "member-a", 0))
+    assert mine["status"] == "confirmed"
+
+    # The repair is a compare-and-set on the start it read: a newer retime is never overwritten.
+    assert not await seats.retime("cevt-moved", START, was=START - timedelta(days=1))
+    doc = await seats.collection.find_one({"_id": "cevt-moved"})
+    assert doc is not None
+    assert doc["starts_at"] == later

@@ -40,8 +40,11 @@ class FakeSeating:
         self.capacity.setdefault(event_id, capacity)
         self.starts.setdefault(event_id, starts_at)
 
-    async def retime(self, event_id: str, starts_at: datetime) -> None:
+    async def retime(self, event_id: str, starts_at: datetime, was: datetime | None = None) -> bool:
+        if was is not None and self.starts.get(event_id) != was:
+            return False
         self.starts[event_id] = starts_at
+        return True
 
     async def resize(self, event_id: str, capacity: int) -> int | None:
         taken = self.taken.get(event_id, 0)

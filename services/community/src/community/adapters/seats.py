@@ -8,8 +8,11 @@ the same order as the updates are applied: that order *is* the arrival order. Ke
 duplicated call finds its key where the first call put it. Promotion moves the head of
 the queue to a free seat and records it in `promoting` in the same update, so a crash
 before the registration is told leaves a trace that the next pass finishes. Nobody is
-promoted once the event has started (`starts_at` is in the moving update's condition), and
-a capacity never goes below the seats taken (`resize`'s condition). The document of a
+promoted, and no seat or queue place is given, once the event has started (`starts_at > now`
+is in the condition of the update that moves or places), and a capacity never goes below
+the seats taken (`resize`'s condition). The start is copied from the event after the event
+is saved (`retime`, a compare-and-set); a crash in between is repaired by the reconciler
+(`CommunityStore.align_seat_starts`). The document of a
 cancelled or completed event is `closed`: the reconciler's scan (by the `{closed, _id}`
 index, in bounded batches) never reads it again.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from pymongo import ASCENDING, ReturnDocument
@@ -31,6 +34,8 @@ class Placed(StrEnum):
     SEATED = "seated"
     QUEUED = "queued"
     CLOSED = "closed"
+    STARTED = "started"
+    """The event had started when the place was asked for: nothing given."""
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,11 @@ class SeatBook:
             return {}
         return {doc["_id"]: _occupancy(doc) async for doc in self.collection.find({"_id": {"$in": ids}})}
 
-    async def retime(self, event_id: str, starts_at: datetime) -> None:
-        """The event moved: promotion stops at its new start."""
-        await self.collection.update_one({"_id": event_id}, {"$set": {"starts_at": starts_at}})
+    async def retime(self, event_id: str, starts_at: datetime, was: datetime | None = None) -> bool:
+        """The event moved: registration and promotion stop at its new start. With `was`, only if
+        the document still has that start (a repair never overwrites a newer retime); True if set."""
+        guard: Document = {"_id": event_id} if was is None else {"_id": event_id, "starts_at": was}
+        return bool((await self.collection.update_one(guard, {"$set": {"starts_at": starts_at}})).modified_count)
 
     async def resize(self, event_id: str, capacity: int) -> int | None:
         """Set the capacity if no more seats than that are taken (one conditional update); else the seats taken."""
@@ -105,13 +112,20 @@ class SeatBook:
             return 0
         return int(doc["taken"])
 
-    async def place(self, event_id: str, key: str) -> Placement:
-        """A seat if one is free and nobody waits, else a place at the end of the queue."""
+    async def place(self, event_id: str, key: str, now: datetime) -> Placement:
+        """A seat if one is free and nobody waits, else a place at the end of the queue; neither
+        once the event has started at `now` (the updates' own condition decides, not a read)."""
         doc = await self.collection.find_one({"_id": event_id}, {"capacity": 1, "taken": 1, "waiting": 1})
         if doc is None:
             raise LookupError(event_id)
         capacity = doc["capacity"]
-        fresh = {"_id": event_id, "seated": {"$ne": key}, "queue": {"$ne": key}, "closed": False}
+        fresh = {
+            "_id": event_id,
+            "seated": {"$ne": key},
+            "queue": {"$ne": key},
+            "closed": False,
+            "starts_at": {"$gt": now},
+        }
         if doc["waiting"] == 0 and doc["taken"] < capacity:  # else not worth a try: the guard decides anyway
             seated = await self.collection.find_one_and_update(
                 {**fresh, "capacity": capacity, "taken": {"$lt": capacity}, "waiting": 0},
@@ -135,7 +149,9 @@ class SeatBook:
             return Placement(Placed.QUEUED, None, current["queue"].index(key) + 1)
         if current["closed"]:
             return Placement(Placed.CLOSED)
-        return await self.place(event_id, key)  # the key left between the two reads: try again
+        if not _after(current.get("starts_at"), now):
+            return Placement(Placed.STARTED)
+        return await self.place(event_id, key, now)  # the key left between the two reads: try again
 
     async def release(self, event_id: str, key: str) -> Placed | None:
         """Give back the seat or the queue place of `key`; None if it holds neither (idempotent)."""
@@ -225,6 +241,13 @@ class SeatBook:
             if len(docs) < batch:
                 return found
             after = docs[-1]["_id"]
+
+
+def _after(starts_at: datetime | None, now: datetime) -> bool:
+    """Whether a stored start (naive UTC from the store) is after `now`; no start known is not."""
+    if starts_at is None:
+        return False
+    return (starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=UTC)) > now
 
 
 def _occupancy(doc: Document) -> Occupancy:

@@ -197,6 +197,38 @@ class CommunityStore:
             fixed += 1
         return fixed
 
+    async def align_seat_starts(self, batch: int = 200) -> int:
+        """Give each open seat document its event's start where they differ; how many were fixed.
+
+        A reschedule saves the event, then copies its new start to the seats (`Events._change`):
+        a crash in between leaves the old start, so registration and promotion would stop at the
+        wrong time. The reconciler runs this: open documents only, by the `{closed, _id}` index
+        in batches, their events read by id; each fix is a compare-and-set on the start it read
+        (`SeatBook.retime(was=)`), so it never overwrites a newer retime and a repeat is harmless."""
+        fixed = 0
+        after = ""
+        while True:
+            seats = (
+                await self.seats.collection.find({"closed": False, "_id": {"$gt": after}}, {"starts_at": 1})
+                .sort([("closed", ASCENDING), ("_id", ASCENDING)])
+                .limit(batch)
+                .to_list()
+            )
+            if not seats:
+                return fixed
+            ids = [doc["_id"] for doc in seats]
+            starts = {
+                doc["_id"]: doc["starts_at"]
+                async for doc in self.events.collection.find({"_id": {"$in": ids}}, {"starts_at": 1})
+            }
+            for doc in seats:
+                start = starts.get(doc["_id"])
+                if start is not None and start != doc.get("starts_at"):
+                    fixed += await self.seats.retime(doc["_id"], start, was=doc.get("starts_at"))
+            if len(seats) < batch:
+                return fixed
+            after = ids[-1]
+
     # --- reads ---------------------------------------------------------------------------
 
     async def member(self, member_id: str) -> tuple[Member, int] | None:

@@ -120,8 +120,8 @@ class Registrations:
         person is returned as it is."""
         if not event.open_for_registration:
             raise NotOpen(f"the event is {event.status.value}, not open for registration")
-        if event.time.starts_at <= self.clock():
-            raise NotOpen("the event has started; registration is closed")
+        # Whether the event has started is decided by the seat book's update (`starts_at > now`
+        # in its condition), not read here: a start passing meanwhile cannot slip a seat through.
         if member.status != MemberStatus.ACTIVE:
             raise NotOpen(f"{member.name} has left the programme")
         programme = member.programme
@@ -172,10 +172,13 @@ class Registrations:
         registration, version = read or await self.get(rid)
         if not registration.placing:
             return registration, version
-        placement = await self.store.seats.place(registration.event_id, registration.seat_key)
+        placement = await self.store.seats.place(registration.event_id, registration.seat_key, self.clock())
         if placement.outcome == Placed.CLOSED:
             await self._abandon(registration, version)
             raise NotOpen("the event was cancelled; registration is closed")
+        if placement.outcome == Placed.STARTED:
+            await self._abandon(registration, version)
+            raise NotOpen("the event has started; registration is closed")
         if placement.outcome == Placed.SEATED:
             changed, happened = rules.seated(registration, placement.arrival)
         else:
@@ -309,10 +312,11 @@ class Registrations:
     # --- the reconciler --------------------------------------------------------------
 
     async def reconcile(self, settle: timedelta = timedelta(seconds=10)) -> None:
-        """What a crash may have left half-done: placings, promotions, ended events."""
+        """What a crash may have left half-done: placings, seats with an old start, promotions, ended events."""
         for rid in await self.store.placing_since(self.clock() - settle):
             with contextlib.suppress(NotOpen, UnknownRegistration):
                 await self.complete_placement(rid)
+        await self.store.align_seat_starts()
         for event_id in await self.store.seats.events_to_promote():
             await self.promote(event_id)
         await self.complete_ended()
