@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from bookings_support import MEMBER, PERSON, bearer, in_days, member, offering, project, site
+from bookings_support import MEMBER, PERSON, bearer, eventually, in_days, member, offering, project, site
 from fastapi import FastAPI
 
 from bookings.adapters.sessions import MemberAllowances
@@ -175,7 +175,14 @@ async def test_rejection_and_cancellation_give_credits_back_once_whatever_the_re
         await service.on_booking_event(delivered(rejected_event, "b-refused"))
         await service.seating.free(rejected)
     assert await used() == 0
-    # The ledger's account of consumption keeps its meaning: consumed once, restored once.
+
+    # The ledger's account of consumption keeps its meaning: consumed once, restored once (the
+    # confirmation reaches the ledger through Kafka, in its own time).
+    async def ledger() -> bool:
+        found = await service.ledger.of_member(MEMBER)
+        return len(found) == 1 and found[0].consumed != () and found[0].used == 0
+
+    await eventually(ledger)
     [entitlement] = await service.ledger.of_member(MEMBER)
     assert (entitlement.used, entitlement.remaining) == (0, 6)
 
