@@ -117,6 +117,19 @@ async def test_a_late_cancellation_is_late_unless_staff_waive_it() -> None:
     assert await taken(desk) == 0
 
 
+async def test_a_retry_after_its_booking_let_its_seat_go_answers_that_booking_not_full() -> None:
+    desk = office(seats=1)
+    await desk.book(command(1))
+    await desk.cancel("b-1", Actor("member", "p-1"))
+    await desk.book(command(2))  # the freed seat goes to another member: the session is full again
+    retried = await desk.book(command(1))  # the first command again (a client retry after a crash)
+    assert retried.booking is not None
+    assert (retried.booking.booking_id, retried.booking.status) == ("b-1", BookingStatus.CANCELLED)
+    assert await taken(desk) == 1
+    with pytest.raises(Unavailable, match="full"):  # its place in the session was given back: only seats lack
+        await desk.book(command(1, booking_id="b-1-again"))
+
+
 async def test_cancelling_a_booking_waiting_for_its_room_releases_the_request() -> None:
     desk = office()
     pending = await desk.book(command(1, ROOM))

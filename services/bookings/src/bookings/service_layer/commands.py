@@ -127,6 +127,12 @@ class Booker:
                 await self.lifecycle.retire_replaced(opened)
             return Outcome(opened, version)
         await admission.give_back(parts, member.member_id, command.booking_id)  # a waitlist place holds none
+        decided = await parts.bookings.get(command.booking_id)
+        if decided is not None:
+            # A retry of a command whose booking was stored, then decided and let its seat go
+            # (rejected, cancelled) before the retry came: its answer is that booking, never "full".
+            await parts.seats.members.free(key, member.member_id, command.booking_id)
+            return Outcome(decided[0], decided[1])
         if command.join_waitlist:
             return Outcome(entry=await self.seating.join_waitlist(booking, key, now))
         await parts.seats.members.free(key, member.member_id, command.booking_id)
