@@ -95,7 +95,7 @@ async def settled(stack: Stack, service: str, collections: list[str]) -> Snapsho
 
 async def make_facts(stack: Stack) -> None:
     """A site with a room and an office, a member at it with a residency and a reservation, a published
-    offering, a booking and an event: facts for every projection."""
+    offering, a booking and an event with a registration: facts for every projection."""
     admin = stack.headers(Role.ADMIN)
     owner = stack.headers(Role.MEMBER, member_id=MEMBER, person_id=PERSON)
     url = stack.url
@@ -198,6 +198,12 @@ async def make_facts(stack: Stack) -> None:
         }
         made = await http.post(f"{url('community')}/v1/events", json=event, headers=admin)
         assert made.status_code == 201, made.text
+        registration = await http.post(
+            f"{url('community')}/v1/events/{made.json()['event_id']}/registrations",
+            json={"person_id": PERSON},
+            headers=owner,
+        )
+        assert registration.status_code == 201, registration.text
 
 
 @pytest.fixture(scope="module")

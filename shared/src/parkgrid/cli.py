@@ -182,7 +182,7 @@ def rebuild(
         names = ", ".join(sorted(runtime.projections)) or "(none)"
         if projection is not None:
             err.print(f"[red]{service} has no projection {projection!r}[/red]")
-        console.print(f"projections of {service}: {names}")
+        console.print(f"projections of {service}: {names}", soft_wrap=True)  # one line, for scripts
         raise typer.Exit(0 if projection is None else 2)
     spec = runtime.projections[projection]
 
