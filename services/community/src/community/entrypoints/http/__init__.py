@@ -3,6 +3,7 @@
 - `members.py`: register, search, read, change, stage, leave (member organisations);
 - `people.py`: people join and leave an organisation;
 - `events.py`: community events and their venue saga's answers (200 / 202);
+- `event_changes.py`: staff revise an event (PATCH) or cancel it;
 - `registrations.py`: register, list, read, cancel;
 - `door.py`: tickets and check-in;
 - `scope.py`: who may see what (404 for another organisation's, 403 for another site's).
@@ -15,6 +16,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from community.entrypoints.http import door, events, members, people, registrations
+from community.entrypoints.http import door, event_changes, events, members, people, registrations
 
-ROUTERS: list[APIRouter] = [members.router, people.router, events.router, registrations.router, door.router]
+ROUTERS: list[APIRouter] = [
+    members.router,
+    people.router,
+    events.router,
+    event_changes.router,
+    registrations.router,
+    door.router,
+]

@@ -13,11 +13,10 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from community import views
 from community.domain.events import CommunityEvent, refusal_for_time
-from community.entrypoints.http.inputs import DescriptionIn, Reason, TitleIn
+from community.entrypoints.http.inputs import DescriptionIn, TitleIn
 from community.entrypoints.http.scope import (
     MAX_LIMIT,
     EventsService,
-    RegistrationsService,
     Store,
     event_for,
     events_seen,
@@ -26,7 +25,7 @@ from community.entrypoints.http.scope import (
 from community.views import event_read
 from parkgrid.api.community import EventPage, EventRead
 from parkgrid.auth import Role
-from parkgrid.contracts.common import Eligibility, Id, LocalizedText, Mode, SpaceRequirement, TimeRange, TimeZone
+from parkgrid.contracts.common import Eligibility, Id, Mode, SpaceRequirement, TimeRange, TimeZone
 from parkgrid.contracts.community import CommunityEventKind, CommunityEventStatus
 from parkgrid.contracts.spaces import SpaceFeature
 from parkgrid.http.access import CallerOrService, Staff, at_site
@@ -74,19 +73,6 @@ class EventIn(RequestModel):
     audience: EligibilityIn = Field(default_factory=EligibilityIn)  # type: ignore[valid-type]
     venue_requirement: RequirementIn | None = None  # type: ignore[valid-type]
     publish: bool = False
-
-
-class CancelIn(RequestModel):
-    reason: Reason
-
-
-class EventChangesIn(RequestModel):
-    """What staff may change of an event (its time: `reschedule`); the fields left out stay as they are."""
-
-    title: TitleIn | None = None
-    description: DescriptionIn | None = None
-    capacity: int | None = Field(None, ge=1, le=5000)
-    audience: EligibilityIn | None = None  # type: ignore[valid-type]
 
 
 def plannable(time: TimeRange, events: EventsService, field: str) -> None:
@@ -218,47 +204,3 @@ async def reschedule_event(
     plannable(time, events, "starts_at")
     event, version = await events.reschedule(event_id, time, optional_version(if_match))
     return answered(response, event, version)
-
-
-@router.patch("/events/{event_id}", response_model=EventRead, responses=problems(403, 404, 409, 412))
-async def revise_event(
-    event_id: str,
-    body: EventChangesIn,
-    response: Response,
-    principal: Staff,
-    events: EventsService,
-    registrations: RegistrationsService,
-    if_match: Annotated[str | None, Header()] = None,
-) -> EventRead:
-    """Title, description, capacity, audience (`CommunityEventRevised` names what changed).
-
-    A capacity below the confirmed registrations is 409; a larger one seats the waitlist in
-    order; a cancelled or completed event is 409."""
-    before, _ = await event_for(events, event_id, principal)
-    changes: dict[str, Any] = {}
-    if body.title is not None:
-        changes["title"] = LocalizedText.model_validate(body.title.model_dump())
-    if body.description is not None:
-        changes["description"] = LocalizedText.model_validate(body.description.model_dump())
-    if body.capacity is not None:
-        changes["capacity"] = body.capacity
-    if body.audience is not None:
-        changes["audience"] = Eligibility.model_validate(body.audience.model_dump())
-    if not changes:
-        raise Refused.invalid("name at least one of title, description, capacity, audience", field="body")
-    event, version = await events.revise(event_id, changes, optional_version(if_match))
-    if event.capacity > before.capacity:
-        await registrations.promote(event_id)
-        event, version = await events.get(event_id)
-    tag(response, version)
-    return event_read(event, version)
-
-
-@router.post("/events/{event_id}/cancel", response_model=EventRead, responses=problems(403, 404, 409))
-async def cancel_event(
-    event_id: str, body: CancelIn, response: Response, principal: Staff, events: EventsService
-) -> EventRead:
-    await event_for(events, event_id, principal)
-    event, version = await events.cancel(event_id, body.reason)
-    tag(response, version)
-    return event_read(event, version)
