@@ -175,3 +175,23 @@ def test_a_promoted_waitlist_place_publishes_what_it_always_did() -> None:
     assert dumped(publication(happened)) == dumped(
         [contract.WaitlistPromoted(**entry_snapshot({**place, "status": "promoted"}), booking_id="b-2")]
     )
+
+
+def test_a_place_taken_in_line_publishes_what_it_always_did() -> None:
+    place = {
+        "entry_id": "wl-b-3",
+        "booking_id": "b-3",
+        "offering_id": "o-1",
+        "session_key": "o-1|x",
+        "starts_at": NOW + timedelta(days=3),
+        "ends_at": NOW + timedelta(days=3, hours=1),
+        "member_id": "m-3",
+        "person_id": "p-3",
+        "party_size": 2,
+        "position": 4,
+        "joined_at": NOW,
+        "booked_by": MEMBER.as_dict(),
+    }
+    state, happened = places.join(place)
+    assert state == {**place, "status": "waiting"}
+    assert dumped(publication(happened)) == dumped([contract.WaitlistJoined(**entry_snapshot(state))])

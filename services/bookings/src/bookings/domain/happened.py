@@ -90,6 +90,13 @@ class SessionMissed(DomainEvent):
 
 
 @dataclass(frozen=True)
+class PlaceTaken(DomainEvent):
+    """A member took a place in the line of a full session (`position`: 1 = next)."""
+
+    place: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class PlacePromoted(DomainEvent):
     """A waitlist place got the seat it waited for; `booking_id` is the booking it becomes."""
 

@@ -14,13 +14,19 @@ from datetime import datetime
 from typing import Any
 
 from bookings.domain.booking import Unavailable
-from bookings.domain.happened import PlaceLeft, PlacePromoted
+from bookings.domain.happened import PlaceLeft, PlacePromoted, PlaceTaken
 from parkgrid.domain import DomainEvent
 
 WAITING = "waiting"
 LEFT = "left"
 PROMOTED = "promoted"
 REASONS = ("left", "session_started", "no_longer_eligible")
+
+
+def join(place: Mapping[str, Any]) -> tuple[dict[str, Any], list[DomainEvent]]:
+    """A new place, waiting in the line of a full session (the place as `seating` writes it)."""
+    state = {**place, "status": WAITING}
+    return state, [PlaceTaken(state)]
 
 
 def _waiting(place: Mapping[str, Any]) -> None:

@@ -8,6 +8,7 @@ Facts go to `bookings.booking` as contract events built from the booking's snaps
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bookings.domain import happened
@@ -24,6 +25,7 @@ from parkgrid.contracts.bookings import (
     EntitlementConsumed,
     EntitlementGranted,
     EntitlementRestored,
+    WaitlistJoined,
     WaitlistLeft,
     WaitlistPromoted,
 )
@@ -116,28 +118,24 @@ def _no_show(event: happened.SessionMissed) -> list[IntegrationEvent]:
     return [BookingNoShow(**event.booking.snapshot())]
 
 
+def _in_line(place: Mapping[str, Any]) -> dict[str, Any]:
+    """A waitlist place as its events state it: the stored place, its session as a time range."""
+    return {**place, "session": {"starts_at": place["starts_at"], "ends_at": place["ends_at"]}}
+
+
+@publication.maps(happened.PlaceTaken)
+def _joined(event: happened.PlaceTaken) -> list[IntegrationEvent]:
+    return [WaitlistJoined.model_validate(_in_line(event.place))]
+
+
 @publication.maps(happened.PlacePromoted)
 def _promoted(event: happened.PlacePromoted) -> list[IntegrationEvent]:
-    place = event.place
-    return [
-        WaitlistPromoted.model_validate(
-            {
-                **place,
-                "session": {"starts_at": place["starts_at"], "ends_at": place["ends_at"]},
-                "booking_id": event.booking_id,
-            }
-        )
-    ]
+    return [WaitlistPromoted.model_validate({**_in_line(event.place), "booking_id": event.booking_id})]
 
 
 @publication.maps(happened.PlaceLeft)
 def _left(event: happened.PlaceLeft) -> list[IntegrationEvent]:
-    place = event.place
-    return [
-        WaitlistLeft.model_validate(
-            {**place, "session": {"starts_at": place["starts_at"], "ends_at": place["ends_at"]}, "reason": event.reason}
-        )
-    ]
+    return [WaitlistLeft.model_validate({**_in_line(event.place), "reason": event.reason})]
 
 
 def _ledger(entitlement: Entitlement) -> dict[str, Any]:

@@ -17,19 +17,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bookings.adapters.ledgers import entry_snapshot
 from bookings.domain import booking as rules
 from bookings.domain import waitlist as places
 from bookings.domain.booking import Actor, Booking, BookingRefused, Unavailable
 from bookings.domain.entitlements import given_back
 from bookings.domain.slots import session_key
-from bookings.domain.waitlist import PROMOTED, WAITING
+from bookings.domain.waitlist import PROMOTED
 from bookings.service_layer import admission
 from bookings.service_layer.parts import Parts
 from bookings.service_layer.publication import publication
 from bookings.service_layer.waitlist import Leaving
 from parkgrid.aggregates import Decision, change
-from parkgrid.contracts.bookings import BookingStatus, WaitlistJoined
+from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingSnapshot, OfferingStatus
 from parkgrid.logging import get_logger
 from parkgrid.outbox import AlreadyExists, VersionConflict
@@ -98,11 +97,11 @@ class Seating:
             "party_size": booking.party_size,
             "position": position,
             "joined_at": now,
-            "status": WAITING,
             "booked_by": booking.booked_by.as_dict(),
         }
+        state, taken = places.join(state)
         with contextlib.suppress(AlreadyExists):  # a retried command
-            await self.parts.waitlist.store.create(entry_id, state, [WaitlistJoined(**entry_snapshot(state))])
+            await self.parts.waitlist.store.create(entry_id, state, publication(taken))
         self.parts.written()
         found = await self.parts.waitlist.get(entry_id)
         assert found is not None
