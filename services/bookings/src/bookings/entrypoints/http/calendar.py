@@ -19,6 +19,7 @@ from bookings.entrypoints.http.common import Service, may_see_member
 from bookings.entrypoints.http.slots import SpaceFacts
 from bookings.service_layer.service import BookingService
 from parkgrid.api.bookings import CalendarFeedLink
+from parkgrid.auth import Principal
 from parkgrid.contracts.common import Id
 from parkgrid.http.access import CallerOrService, component
 from parkgrid.http.problems import NotFound, problems
@@ -33,8 +34,12 @@ PersonId = Annotated[
 ]
 
 
-async def person_of(service: BookingService, member_id: str, person_id: str | None) -> str | None:
-    """The person, if one of the organisation's people (as community last said), else 422 naming `person_id`."""
+async def whose_feed(
+    service: BookingService, principal: Principal, member_id: str, person_id: str | None
+) -> str | None:
+    """404 unless the caller sees the member; then the person, if one of the organisation's people
+    (as community last said), else 422 naming `person_id`; None for the organisation's own feed."""
+    await may_see_member(service, principal, member_id)
     if person_id is None:
         return None
     member = await service.projections.member(member_id)
@@ -58,8 +63,7 @@ async def calendar_feed(
     person_id: PersonId = None,
 ) -> Any:
     """The secret URL of the organisation's (or a person's) iCalendar feed: whoever has it can read the feed."""
-    await may_see_member(service, principal, member_id)
-    person = await person_of(service, member_id, person_id)
+    person = await whose_feed(service, principal, member_id, person_id)
     return link(request, await links.token_of(member_id, person, service.clock()))
 
 
@@ -77,8 +81,7 @@ async def rotate_calendar_feed(
     person_id: PersonId = None,
 ) -> Any:
     """A new secret URL for the feed; the old one is 404 from now on."""
-    await may_see_member(service, principal, member_id)
-    person = await person_of(service, member_id, person_id)
+    person = await whose_feed(service, principal, member_id, person_id)
     return link(request, await links.rotate(member_id, person, service.clock()))
 
 
@@ -89,8 +92,7 @@ async def revoke_calendar_feed(
     member_id: str, principal: CallerOrService, service: Service, links: Links, person_id: PersonId = None
 ) -> Response:
     """Revoke the feed's URL (404 afterwards). Revoking a feed that has no URL is no error."""
-    await may_see_member(service, principal, member_id)
-    person = await person_of(service, member_id, person_id)
+    person = await whose_feed(service, principal, member_id, person_id)
     await links.revoke(member_id, person)
     return Response(status_code=204)
 
