@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+
+from bookings_support import SITE, local, offering
 
 from bookings.adapters.bookings import BookingAggregates
 from bookings.adapters.guards import InMemorySeats
 from bookings.adapters.ledgers import entitlement_of
 from bookings.adapters.waitlists import SESSIONS_KEY
-from bookings.domain.booking import Booking, MemberFacts
+from bookings.domain.booking import Actor, Booking, MemberFacts
 from bookings.domain.entitlements import Allowance, Entitlement
 from bookings.domain.waitlist import WAITING
+from bookings.service_layer.commands import BookCommand
 from bookings.service_layer.parts import Parts
 from bookings.service_layer.ports import Already
 from bookings.service_layer.service import BookingOffice
@@ -231,3 +234,40 @@ class InMemoryOffice(BookingOffice):
     async def published(self, booking_id: str) -> list[str]:
         """The public event types in a booking's outbox, in order (the last part of each)."""
         return [e["envelope"]["type"].rsplit(".", 1)[-1] for e in await self.bookings.memory.outbox(booking_id)]
+
+
+# The office tests' world (`test_bookings_office`, `test_bookings_waitlist_office`): twelve
+# startups at one site, a mentoring session and a meeting room, three days after NOW.
+NOW = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+DAY = NOW.date() + timedelta(days=3)
+SESSION = local(DAY, 10)
+MENTORING = "off-mentoring"
+ROOM = "off-room"
+MEMBERS = [MemberFacts(f"m-{n}", f"Startup {n}", "startup", "incubation", True, SITE, (f"p-{n}",)) for n in range(12)]
+
+
+def office(seats: int = 1) -> InMemoryOffice:
+    """An office at NOW offering the mentoring session (`seats` a session) and the room."""
+    room = {"kind": "meeting_room", "seats": 2, "features": []}
+    known = KnownFacts(
+        [offering(MENTORING, seats_per_session=seats), offering(ROOM, space_requirement=room)],
+        MEMBERS,
+        {SITE: "Africa/Casablanca"},
+    )
+    return InMemoryOffice(known, NOW)
+
+
+def command(n: int, offering_id: str = MENTORING, starts_at: datetime = SESSION, **changes: object) -> BookCommand:
+    """Member m-{n}'s person p-{n} books one place (booking b-{n}); `changes` replace any field."""
+    fields: dict[str, object] = {
+        "booking_id": f"b-{n}",
+        "offering_id": offering_id,
+        "member_id": f"m-{n}",
+        "person_id": None,
+        "starts_at": starts_at,
+        "party_size": 1,
+        "join_waitlist": False,
+        "actor": Actor("member", f"p-{n}"),
+    }
+    fields.update(changes)
+    return BookCommand(**fields)  # type: ignore[arg-type]

@@ -9,48 +9,16 @@ over HTTP) is covered by `test_bookings_api`, `test_bookings_lifecycle` and
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from bookings_fakes import InMemoryOffice, KnownFacts
-from bookings_support import SITE, local, offering
+from bookings_fakes import MENTORING, ROOM, SESSION, InMemoryOffice, command, office
 
-from bookings.domain.booking import Actor, MemberFacts, Unavailable
+from bookings.domain.booking import Actor, Unavailable
 from bookings.domain.slots import session_key
-from bookings.service_layer.commands import BookCommand
 from parkgrid.contracts.bookings import BookingStatus
 
-NOW = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
-SESSION = local(NOW.date() + timedelta(days=3), 10)
-MENTORING = "off-mentoring"
-ROOM = "off-room"
-MEMBERS = [MemberFacts(f"m-{n}", f"Startup {n}", "startup", "incubation", True, SITE, (f"p-{n}",)) for n in range(12)]
 DESK = Actor("front_desk", "desk-1")
-
-
-def office(seats: int = 1) -> InMemoryOffice:
-    room = {"kind": "meeting_room", "seats": 2, "features": []}
-    known = KnownFacts(
-        [offering(MENTORING, seats_per_session=seats), offering(ROOM, space_requirement=room)],
-        MEMBERS,
-        {SITE: "Africa/Casablanca"},
-    )
-    return InMemoryOffice(known, NOW)
-
-
-def command(n: int, offering_id: str = MENTORING, **changes: object) -> BookCommand:
-    fields: dict[str, object] = {
-        "booking_id": f"b-{n}",
-        "offering_id": offering_id,
-        "member_id": f"m-{n}",
-        "person_id": None,
-        "starts_at": SESSION,
-        "party_size": 1,
-        "join_waitlist": False,
-        "actor": Actor("member", f"p-{n}"),
-    }
-    fields.update(changes)
-    return BookCommand(**fields)  # type: ignore[arg-type]
 
 
 async def taken(desk: InMemoryOffice, offering_id: str = MENTORING) -> int:

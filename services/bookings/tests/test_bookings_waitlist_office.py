@@ -10,48 +10,15 @@ a place that left has no booking, a promoted place has exactly one, never both.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from bookings_fakes import InMemoryOffice, KnownFacts
+from bookings_fakes import DAY, MEMBERS, MENTORING, NOW, ROOM, SESSION, InMemoryOffice, KnownFacts, command, office
 from bookings_support import SITE, local, offering
 
-from bookings.domain.booking import Actor, MemberFacts, Unavailable
+from bookings.domain.booking import Actor, Unavailable
 from bookings.domain.slots import session_key
-from bookings.service_layer.commands import BookCommand
 from parkgrid.contracts.bookings import BookingStatus
-
-NOW = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
-DAY = NOW.date() + timedelta(days=3)
-SESSION = local(DAY, 10)
-MENTORING = "off-mentoring"
-ROOM = "off-room"
-MEMBERS = [MemberFacts(f"m-{n}", f"Startup {n}", "startup", "incubation", True, SITE, (f"p-{n}",)) for n in range(12)]
-
-
-def office(seats: int = 1) -> InMemoryOffice:
-    room = {"kind": "meeting_room", "seats": 2, "features": []}
-    known = KnownFacts(
-        [offering(MENTORING, seats_per_session=seats), offering(ROOM, space_requirement=room)],
-        MEMBERS,
-        {SITE: "Africa/Casablanca"},
-    )
-    return InMemoryOffice(known, NOW)
-
-
-def command(n: int, offering_id: str = MENTORING, starts_at: datetime = SESSION, **changes: object) -> BookCommand:
-    fields: dict[str, object] = {
-        "booking_id": f"b-{n}",
-        "offering_id": offering_id,
-        "member_id": f"m-{n}",
-        "person_id": None,
-        "starts_at": starts_at,
-        "party_size": 1,
-        "join_waitlist": False,
-        "actor": Actor("member", f"p-{n}"),
-    }
-    fields.update(changes)
-    return BookCommand(**fields)  # type: ignore[arg-type]
 
 
 async def said(desk: InMemoryOffice, entry_id: str) -> list[str]:
