@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
+
 from bookings.bootstrap import BookingsSettings
 from bookings.domain.booking import Actor, Booking
 from bookings.entrypoints.consumers import PUBLISHED, topic
@@ -123,6 +125,23 @@ def a_booking(starts_at: datetime, requested_at: datetime, **changes: Any) -> Bo
 
 def envelope(event: IntegrationEvent, subject: str, sequence: int = 1, source: str = "tests") -> Envelope:
     return registry.envelope(event, source=source, subject=subject, sequence=sequence)
+
+
+async def book_each(
+    client: httpx.AsyncClient, headers: dict[str, str], starts_at: datetime, *member_ids: str
+) -> list[str]:
+    """One place of the test mentoring session at `starts_at` for each member, asked with `headers`
+    (each must be 201); the new bookings' ids, in order."""
+    ids = []
+    for who in member_ids:
+        made = await client.post(
+            "/v1/bookings",
+            json={"offering_id": "off-test-mentoring", "member_id": who, "starts_at": starts_at.isoformat()},
+            headers=headers,
+        )
+        assert made.status_code == 201, made.text
+        ids.append(made.json()["id"])
+    return ids
 
 
 async def project(service: BookingService, *events: IntegrationEvent) -> None:

@@ -10,7 +10,19 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from bookings_support import CASABLANCA, MEMBER, bearer, eventually, in_days, member, now, offering, project, site
+from bookings_support import (
+    CASABLANCA,
+    MEMBER,
+    bearer,
+    book_each,
+    eventually,
+    in_days,
+    member,
+    now,
+    offering,
+    project,
+    site,
+)
 from fastapi import FastAPI
 
 from bookings.bootstrap import BookingsSettings
@@ -30,15 +42,7 @@ async def test_check_in_inside_its_window_once_under_concurrent_scans(
     await project(service, site(), offering(seats_per_session=2), member(MEMBER), member("member-b"))
     desk = bearer(tokens["desk"])
     start = in_days(2, 10)
-    ids = []
-    for who in (MEMBER, "member-b"):
-        made = await client.post(
-            "/v1/bookings",
-            json={"offering_id": "off-test-mentoring", "member_id": who, "starts_at": start.isoformat()},
-            headers=desk,
-        )
-        assert made.status_code == 201, made.text
-        ids.append(made.json()["id"])
+    ids = await book_each(client, desk, start, MEMBER, "member-b")
     utc_start = start.astimezone(UTC)
     service.clock = lambda: utc_start - timedelta(minutes=61)
     early = await client.post(f"/v1/bookings/{ids[0]}/check-in", headers=desk)

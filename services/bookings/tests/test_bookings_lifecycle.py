@@ -11,6 +11,7 @@ from bookings_support import (
     MEMBER,
     SITE,
     bearer,
+    book_each,
     envelope,
     eventually,
     in_days,
@@ -117,14 +118,7 @@ async def test_check_in_sweeper_site_day_and_calendar_feed(
     await project(service, site(), offering(seats_per_session=5), member(MEMBER), member("member-b"))
     desk, mine = bearer(tokens["desk"]), bearer(tokens["member"])
     start = in_days(2, 10)
-    ids = []
-    for who in (MEMBER, "member-b"):
-        made = await client.post(
-            "/v1/bookings",
-            json={"offering_id": "off-test-mentoring", "member_id": who, "starts_at": start.isoformat()},
-            headers=desk,
-        )
-        ids.append(made.json()["id"])
+    ids = await book_each(client, desk, start, MEMBER, "member-b")
     too_early = await client.post(f"/v1/bookings/{ids[0]}/check-in", headers=desk)
     assert too_early.status_code == 409
     day = await client.get(f"/v1/sites/{SITE}/day", params={"date": start.date().isoformat()}, headers=desk)
