@@ -67,6 +67,27 @@ RESIDENCY = ResidencySnapshot(
 )
 
 
+# A member's place on the office waitlist (waiting), and the office it may be offered.
+ENTRY = OfficeWaitlistEntrySnapshot(
+    entry_id="owl-1",
+    site_id="site-a",
+    member_id="org-1",
+    seats=4,
+    joined_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+    position=1,
+    status=WaitlistStatus.WAITING,
+)
+OFFER = OfficeOffer(
+    space_id="office-1",
+    space_name="Office 1",
+    capacity=4,
+    starts_on=date(2027, 1, 1),
+    ends_on=date(2027, 12, 31),
+    residency_id="res-owl-1",
+    offered_by=STAFF,
+)
+
+
 def stored(document: dict[str, object]) -> dict[str, object]:
     """As the store gives an aggregate back: with its id and version beside the state."""
     return {**document, "_id": "any", "version": 3, "outbox_pending": False}
@@ -176,31 +197,13 @@ def test_a_day_pass_is_stored_as_it_is_published() -> None:
 
 
 def test_an_entry_offered_then_declined_or_left_carries_its_reason() -> None:
-    entry = OfficeWaitlistEntrySnapshot(
-        entry_id="owl-1",
-        site_id="site-a",
-        member_id="org-1",
-        seats=4,
-        joined_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
-        position=1,
-        status=WaitlistStatus.WAITING,
-    )
-    offer = OfficeOffer(
-        space_id="office-1",
-        space_name="Office 1",
-        capacity=4,
-        starts_on=date(2027, 1, 1),
-        ends_on=date(2027, 12, 31),
-        residency_id="res-owl-1",
-        offered_by=STAFF,
-    )
-    waiting = stored({**entry.model_dump(mode="json"), "ticket": 7})
+    waiting = stored({**ENTRY.model_dump(mode="json"), "ticket": 7})
     offered_at = datetime(2026, 12, 2, 9, tzinfo=UTC)
-    changes, _ = office_offered(waiting, offer.model_dump(mode="json"), 1, offered_at)
+    changes, _ = office_offered(waiting, OFFER.model_dump(mode="json"), 1, offered_at)
     offered = {**waiting, **changes}
     with pytest.raises(WaitlistRefused):
         stepped_out(waiting, WaitlistStatus.DECLINED, None)
-    out = entry.model_copy(update={"offer": offer, "position": None})
+    out = ENTRY.model_copy(update={"offer": OFFER, "position": None})
     for status, public in (
         (WaitlistStatus.DECLINED, OfficeWaitlistDeclined),
         (WaitlistStatus.LEFT, OfficeWaitlistLeft),
@@ -212,25 +215,7 @@ def test_an_entry_offered_then_declined_or_left_carries_its_reason() -> None:
 
 
 def test_an_offer_unanswered_in_time_lapses_once() -> None:
-    offer = OfficeOffer(
-        space_id="office-1",
-        space_name="Office 1",
-        capacity=4,
-        starts_on=date(2027, 1, 1),
-        ends_on=date(2027, 12, 31),
-        residency_id="res-owl-1",
-        offered_by=STAFF,
-    )
-    entry = OfficeWaitlistEntrySnapshot(
-        entry_id="owl-1",
-        site_id="site-a",
-        member_id="org-1",
-        seats=4,
-        joined_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
-        position=1,
-        status=WaitlistStatus.OFFERED,
-        offer=offer,
-    )
+    entry = ENTRY.model_copy(update={"status": WaitlistStatus.OFFERED, "offer": OFFER})
     offered_at = datetime(2026, 12, 2, 9)  # as the store gives it back: naive UTC
     offered = stored({**entry.model_dump(mode="json"), "ticket": 7, "offered_at": offered_at})
     lapsed_at = datetime(2026, 12, 5, 10, tzinfo=UTC)

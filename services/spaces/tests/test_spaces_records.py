@@ -8,6 +8,7 @@ tests pin that a document built either way is the same, field for field.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from parkgrid.contracts.common import Actor, SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import (
@@ -80,32 +81,19 @@ def test_a_reservation_is_stored_as_its_contract_snapshot_was_its_times_as_dates
         (ReservationStatus.CONFIRMED, "room-1", "Argane"),
         (ReservationStatus.REFUSED, None, None),
     ):
-        reservation = Reservation(
-            reservation_id="req-1",
-            request_id="req-1",
-            requested_by=Requester.BOOKINGS,
-            reference_id="bk-1",
-            site_id="site-1",
-            requirement=requirement,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            member_id="org-1",
-            status=status,
-            space_id=space_id,
-            space_name=space_name,
-        )
-        snapshot = ReservationSnapshot(
-            reservation_id="req-1",
-            request_id="req-1",
-            requested_by=Requester.BOOKINGS,
-            reference_id="bk-1",
-            site_id="site-1",
-            requirement=requirement,
-            time=TimeRange(starts_at=starts_at, ends_at=ends_at),
-            member_id="org-1",
-            status=status,
-            space_id=space_id,
-            space_name=space_name,
-        )
+        fields: dict[str, Any] = {
+            "reservation_id": "req-1",
+            "request_id": "req-1",
+            "requested_by": Requester.BOOKINGS,
+            "reference_id": "bk-1",
+            "site_id": "site-1",
+            "requirement": requirement,
+            "member_id": "org-1",
+            "status": status,
+            "space_id": space_id,
+            "space_name": space_name,
+        }
+        reservation = Reservation(**fields, starts_at=starts_at, ends_at=ends_at)
+        snapshot = ReservationSnapshot(**fields, time=TimeRange(starts_at=starts_at, ends_at=ends_at))
         stored = {**snapshot.model_dump(mode="json"), "time": {"starts_at": starts_at, "ends_at": ends_at}}
         assert reservation.to_document() == stored
