@@ -10,12 +10,14 @@ from typing import Any
 
 import httpx
 
-from parkgrid.contracts.common import MemberKind, ProgrammeStage
+from parkgrid.contracts.common import MemberKind, ProgrammeStage, SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.community import MemberLeft, MemberRegistered, MemberStatus, Programme
+from parkgrid.contracts.spaces import Requester
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
+from spaces.service_layer.handlers import ReservationRequest
 
 SITE = "site-test"
 WEEK = [{"weekday": d, "opens": "08:30", "closes": "18:30"} for d in range(1, 6)] + [
@@ -73,6 +75,27 @@ async def add_site_with_rooms(
             f"/v1/sites/{site_id}/spaces", json={"kind": "meeting_room", **room}, headers=bearer(admin)
         )
         assert response.status_code == 201, response.text
+
+
+def reservation_request(
+    request_id: str,
+    kind: SpaceKind,
+    time: TimeRange,
+    *,
+    seats: int = 2,
+    requested_by: Requester = Requester.COMMUNITY,
+    reference_id: str | None = None,
+) -> ReservationRequest:
+    """A request for `seats` of a `kind` of space at the test site, as the service layer takes it
+    (from a `spaces.commands` message); its reference is its own id unless another is given."""
+    return ReservationRequest(
+        request_id=request_id,
+        requested_by=requested_by,
+        reference_id=reference_id or request_id,
+        site_id=SITE,
+        requirement=SpaceRequirement(kind=kind, seats=seats),
+        time=time,
+    )
 
 
 async def publish_commands(settings: KitSettings, events: Iterable[IntegrationEvent], subject: str) -> None:

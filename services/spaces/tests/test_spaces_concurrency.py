@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from spaces_support import SITE, add_site_with_rooms, bearer, publish_commands
+from spaces_support import SITE, add_site_with_rooms, bearer, publish_commands, reservation_request
 
 from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import Requester, ReservationRequested
@@ -25,7 +25,7 @@ from parkgrid.settings import KitSettings
 from parkgrid.testing.topics import read_topic
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.stores import SpacesStore
-from spaces.service_layer.handlers import ReservationRequest, Reservations
+from spaces.service_layer.handlers import Reservations
 
 pytest_plugins = ["spaces_fixtures"]
 
@@ -128,13 +128,11 @@ async def test_the_same_request_racing_itself_gives_one_reservation(
         [{"space_id": f"room-{n}", "name": f"Room {n}", "capacity": 6} for n in range(3)],
     )
     reservations: Reservations = app.state.components[Reservations]
-    request = ReservationRequest(
-        request_id="dup-1",
-        requested_by=Requester.COMMUNITY,
+    request = reservation_request(
+        "dup-1",
+        SpaceKind.MEETING_ROOM,
+        TimeRange(starts_at=DAY_OPENS, ends_at=DAY_OPENS + timedelta(hours=1)),
         reference_id="event-1",
-        site_id=SITE,
-        requirement=SpaceRequirement(kind=SpaceKind.MEETING_ROOM, seats=2),
-        time=TimeRange(starts_at=DAY_OPENS, ends_at=DAY_OPENS + timedelta(hours=1)),
     )
     answers = await asyncio.gather(*(reservations.reserve(request) for _ in range(10)))
     assert {a["space_id"] for a in answers} == {answers[0]["space_id"]}

@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
-from spaces_support import SITE, add_site_with_rooms, bearer
+from spaces_support import SITE, add_site_with_rooms, bearer, reservation_request
 
-from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
-from parkgrid.contracts.spaces import Requester
+from parkgrid.contracts.common import SpaceKind, TimeRange
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.stores import SpacesStore
 from spaces.domain.model import Calendar, Hold, local_day
@@ -35,14 +35,15 @@ PASSES, RESERVATIONS = 10, 5
 
 
 def request(n: int, seats: int = 2, time: TimeRange = MORNING) -> ReservationRequest:
-    return ReservationRequest(
-        request_id=f"hot-{n}",
-        requested_by=Requester.COMMUNITY,
-        reference_id=f"event-{n}",
-        site_id=SITE,
-        requirement=SpaceRequirement(kind=SpaceKind.HOT_DESK_AREA, seats=seats),
-        time=time,
-    )
+    return reservation_request(f"hot-{n}", SpaceKind.HOT_DESK_AREA, time, seats=seats, reference_id=f"event-{n}")
+
+
+@pytest.fixture
+async def reservations(app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str]) -> Reservations:
+    """The test site with its coworking area, and the reservations that race its day passes."""
+    await add_site_with_rooms(client, tokens["admin"], [AREA])
+    reservations: Reservations = app.state.components[Reservations]
+    return reservations
 
 
 def check_in(person: str, day: date = DAY) -> dict[str, str]:
@@ -50,11 +51,9 @@ def check_in(person: str, day: date = DAY) -> dict[str, str]:
 
 
 async def test_day_passes_and_reservations_racing_for_the_last_places_never_pass_the_capacity(
-    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str]
+    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str], reservations: Reservations
 ) -> None:
-    await add_site_with_rooms(client, tokens["admin"], [AREA])
     desk = bearer(tokens["desk"])
-    reservations: Reservations = app.state.components[Reservations]
     answers: list[Any] = await asyncio.gather(
         *(client.post("/v1/day-passes", json=check_in(f"person-{n}"), headers=desk) for n in range(PASSES)),
         *(reservations.reserve(request(n)) for n in range(RESERVATIONS)),
@@ -74,11 +73,9 @@ async def test_day_passes_and_reservations_racing_for_the_last_places_never_pass
 
 
 async def test_a_full_area_refuses_both_and_a_released_reservation_gives_its_places_back(
-    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str]
+    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str], reservations: Reservations
 ) -> None:
-    await add_site_with_rooms(client, tokens["admin"], [AREA])
     desk = bearer(tokens["desk"])
-    reservations: Reservations = app.state.components[Reservations]
     held = await reservations.reserve(request(1, seats=PLACES - 1))
     assert held["status"] == "confirmed", held
     # The afternoon is free of the reservation, but a pass is for the whole day: one place left.

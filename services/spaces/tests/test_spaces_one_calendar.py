@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
-from spaces_support import SITE, add_site_with_rooms, bearer, project_members
+from spaces_support import SITE, add_site_with_rooms, bearer, project_members, reservation_request
 
-from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
+from parkgrid.contracts.common import SpaceKind, TimeRange
 from parkgrid.contracts.spaces import Requester
 from parkgrid.store import Database
 from spaces.adapters.stores import SpacesStore
-from spaces.service_layer.handlers import ReservationRequest, Reservations
+from spaces.service_layer.handlers import Reservations
 
 pytest_plugins = ["spaces_fixtures"]
 
@@ -105,13 +105,12 @@ async def test_a_reservation_command_beyond_the_horizon_is_refused_not_failed(
     await add_site_with_rooms(client, tokens["admin"], [OFFICE])
     far = datetime(2028, 12, 4, 9, tzinfo=UTC)  # the tests' clock stands at 2026-12-01: more than 2 years
     answer = await app.state.components[Reservations].reserve(
-        ReservationRequest(
-            request_id="req-far",
+        reservation_request(
+            "req-far",
+            SpaceKind.PRIVATE_OFFICE,
+            TimeRange(starts_at=far, ends_at=far + timedelta(hours=1)),
             requested_by=Requester.BOOKINGS,
             reference_id="booking-far",
-            site_id=SITE,
-            requirement=SpaceRequirement(kind=SpaceKind.PRIVATE_OFFICE, seats=2),
-            time=TimeRange(starts_at=far, ends_at=far + timedelta(hours=1)),
         )
     )
     assert (answer["status"], answer["reason"]) == ("refused", "invalid_request")

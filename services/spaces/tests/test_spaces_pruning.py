@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from fastapi import FastAPI
-from spaces_support import SITE, add_site_with_rooms, bearer
+from spaces_support import SITE, add_site_with_rooms, bearer, reservation_request
 
-from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
+from parkgrid.contracts.common import SpaceKind, TimeRange
 from parkgrid.contracts.spaces import Requester, SiteSnapshot, SpaceSnapshot
 from parkgrid.settings import KitSettings
 from spaces.adapters.stores import SpacesStore
 from spaces.bootstrap import build_app
-from spaces.service_layer.handlers import Inventory, ReservationRequest, Reservations
+from spaces.service_layer.handlers import Inventory, Reservations
 from spaces.service_layer.pruning import HoldPruner
 
 pytest_plugins = ["spaces_fixtures"]
@@ -101,13 +101,11 @@ async def test_the_running_service_prunes_by_itself(settings: KitSettings, monke
             SpaceSnapshot(space_id="room-1", site_id=SITE, name="Atlas", kind=SpaceKind.MEETING_ROOM, capacity=8)
         )
         answer = await application.state.components[Reservations].reserve(
-            ReservationRequest(
-                request_id="req-past",
+            reservation_request(
+                "req-past",
+                SpaceKind.MEETING_ROOM,
+                TimeRange.model_validate(hour_range(midweek(-3), 10)),
                 requested_by=Requester.STAFF,
-                reference_id="req-past",
-                site_id=SITE,
-                requirement=SpaceRequirement(kind=SpaceKind.MEETING_ROOM, seats=2),
-                time=TimeRange.model_validate(hour_range(midweek(-3), 10)),
             )
         )
         assert answer["status"] == "confirmed"

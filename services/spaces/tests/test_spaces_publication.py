@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+import spaces_examples as examples
 
-from parkgrid.contracts.common import Actor, SpaceKind, SpaceRequirement, TimeRange
+from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import (
     DayPassIssued,
     OfficeOffer,
@@ -52,19 +53,7 @@ from spaces.domain.stays import (
 from spaces.domain.waitlist import WaitlistRefused, offer_lapsed, office_offered, stepped_out
 from spaces.service_layer.publication import publication, published
 
-STAFF = Actor(role="admin", subject="staff-1")
-RESIDENCY = ResidencySnapshot(
-    residency_id="res-1",
-    member_id="org-1",
-    site_id="site-a",
-    space_id="office-1",
-    space_kind=SpaceKind.PRIVATE_OFFICE,
-    seats=4,
-    starts_on=date(2027, 1, 1),
-    ends_on=date(2027, 12, 31),
-    status=ResidencyStatus.ACTIVE,
-    allocated_by=STAFF,
-)
+RESIDENCY = ResidencySnapshot(**examples.RESIDENCY)
 
 
 # A member's place on the office waitlist (waiting), and the office it may be offered.
@@ -77,15 +66,7 @@ ENTRY = OfficeWaitlistEntrySnapshot(
     position=1,
     status=WaitlistStatus.WAITING,
 )
-OFFER = OfficeOffer(
-    space_id="office-1",
-    space_name="Office 1",
-    capacity=4,
-    starts_on=date(2027, 1, 1),
-    ends_on=date(2027, 12, 31),
-    residency_id="res-owl-1",
-    offered_by=STAFF,
-)
+OFFER = OfficeOffer(**examples.OFFER)
 
 
 def stored(document: dict[str, object]) -> dict[str, object]:

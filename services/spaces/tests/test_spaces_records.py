@@ -7,10 +7,12 @@ tests pin that a document built either way is the same, field for field.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from parkgrid.contracts.common import Actor, SpaceKind, SpaceRequirement, TimeRange
+from spaces_examples import OFFER, RESIDENCY
+
+from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import (
     OfficeOffer,
     OfficeWaitlistEntrySnapshot,
@@ -18,43 +20,21 @@ from parkgrid.contracts.spaces import (
     ReservationSnapshot,
     ReservationStatus,
     ResidencySnapshot,
-    ResidencyStatus,
     WaitlistStatus,
 )
 from spaces.domain.model import Reservation
 from spaces.domain.stays import Residency
 from spaces.domain.waitlist import Entry, Offer
 
-DESK = Actor(role="front_desk", subject="desk-1")
-
 
 def test_a_residency_is_stored_as_its_contract_snapshot_was() -> None:
-    residency = Residency(
-        residency_id="res-1",
-        member_id="org-1",
-        site_id="site-1",
-        space_id="office-1",
-        space_kind=SpaceKind.PRIVATE_OFFICE,
-        seats=4,
-        starts_on=date(2027, 1, 1),
-        ends_on=date(2028, 6, 30),
-        status=ResidencyStatus.ACTIVE,
-        allocated_by=DESK,
-    )
+    residency = Residency(**RESIDENCY)
     snapshot = ResidencySnapshot(**vars(residency))
     assert residency.to_document() == snapshot.model_dump(mode="json")
 
 
 def test_an_offer_is_stored_as_its_contract_was_and_read_back() -> None:
-    offer = Offer(
-        space_id="office-1",
-        space_name="Bureau 101",
-        capacity=4,
-        starts_on=date(2027, 1, 1),
-        ends_on=date(2028, 6, 30),
-        residency_id="res-owl-1",
-        offered_by=DESK,
-    )
+    offer = Offer(**OFFER)
     assert offer.to_document() == OfficeOffer(**vars(offer)).model_dump(mode="json")
     assert Offer.from_document(offer.to_document()) == offer
 
