@@ -8,6 +8,9 @@ Rules it enforces for every consumer in ParkGrid:
   invalid data, or a handler that keeps failing) goes to `<topic>.dlq` with its origin
   and error in headers, and the partition keeps flowing;
 - on shutdown or rebalance, what was processed is committed before letting go.
+It also measures (`parkgrid.metrics`: handled, retried and dead-lettered messages, each
+partition's lag) and continues the trace the envelope carries (`parkgrid.telemetry`): the
+handler runs in a span whose parent is the span that wrote the event.
 Handlers must be idempotent (see `parkgrid.projection`): redelivery happens.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +32,9 @@ from parkgrid.envelope import Envelope, MalformedMessage
 from parkgrid.events import EventRegistry, IntegrationEvent
 from parkgrid.kafka import client_options, make_producer
 from parkgrid.logging import bind_correlation, get_logger
+from parkgrid.metrics import DEAD_LETTERED, HANDLE_SECONDS, HANDLED, LAG, RETRIED
 from parkgrid.settings import KitSettings
+from parkgrid.telemetry import handling
 from parkgrid.topics import DLQ_SUFFIX, dead_letter_id
 
 log = get_logger(__name__)
@@ -122,6 +128,9 @@ class ConsumerRunner:
         self.connected = False
         self.processed_count = 0
         self.dead_lettered_count = 0
+        self._positions: dict[TopicPartition, int] = {}  # next offset to handle, for the lag gauge
+        self._lag_measured_at = 0.0
+        self._handle_seconds = HANDLE_SECONDS.labels(name, group_id)
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -175,9 +184,13 @@ class ConsumerRunner:
                             if not await self._process(record, producer):
                                 break  # stopping mid-retry: this record stays uncommitted
                             self._processed[tp] = record.offset + 1
+                    if tp in self._processed:
+                        self._positions[tp] = self._processed[tp]
                     await self._commit(consumer, [tp])
+                await self._measure_lag(consumer, idle=not batches)
         finally:
             self.connected = False
+            self._forget_lag(list(self._positions))
             try:
                 await self._commit(consumer, list(self._processed))
             except KafkaError as exc:
@@ -186,6 +199,33 @@ class ConsumerRunner:
             await consumer.stop()
             await producer.stop()
             log.info("consumer.stopped", consumer=self.name)
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer, *, idle: bool) -> None:
+        """Set the lag gauge of each assigned partition: at most once a second while busy, at once when idle.
+
+        Cheap: the high watermark comes with every fetch response and the position is the
+        offset after the last handled record (or the fetch position before any), both local.
+        """
+        now = time.monotonic()
+        if not idle and now - self._lag_measured_at < 1.0:
+            return
+        self._lag_measured_at = now
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue  # no fetch answered yet for this partition
+            position = self._positions.get(tp)
+            if position is None:
+                position = await consumer.position(tp)
+                self._positions[tp] = position
+            LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(max(0, highwater - position))
+
+    def _forget_lag(self, partitions: Sequence[TopicPartition]) -> None:
+        """Partitions this member no longer reads: their lag is another member's to report."""
+        for tp in partitions:
+            self._positions.pop(tp, None)
+            with contextlib.suppress(KeyError):
+                LAG.remove(self.group_id, tp.topic, str(tp.partition))
 
     async def _commit(self, consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> None:
         offsets = {tp: self._processed.pop(tp) for tp in partitions if tp in self._processed}
@@ -263,10 +303,24 @@ class ConsumerRunner:
             return True
         bind_correlation(envelope.correlationid, envelope.id)
         delivery = Delivery(envelope, event, record.topic, record.partition, record.offset)
+        started = time.perf_counter()
+        attributes = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": record.topic,
+            "messaging.consumer.group.name": self.group_id,
+            "messaging.kafka.offset": record.offset,
+            "messaging.destination.partition.id": str(record.partition),
+            "messaging.message.id": envelope.id,
+            "cloudevents.event_type": envelope.type,
+            "cloudevents.event_subject": envelope.subject,
+        }
         try:
-            return await self._handle_with_retries(delivery, record, producer)
+            with handling(f"process {envelope.type}", envelope.traceparent, envelope.tracestate, attributes):
+                return await self._handle_with_retries(delivery, record, producer)
         finally:
             bind_correlation(None, None)
+            self._handle_seconds.observe(time.perf_counter() - started)
 
     async def _handle_with_retries(
         self, delivery: Delivery, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer
@@ -277,12 +331,14 @@ class ConsumerRunner:
             try:
                 await self.handler(delivery)
                 self.processed_count += 1
+                HANDLED.labels(self.name, self.group_id, delivery.envelope.type).inc()
                 return True
             except MalformedMessage as exc:
                 await self._dead_letter(record, producer, exc)
                 return True
             except TRANSIENT_ERRORS as exc:
                 transient += 1
+                RETRIED.labels(self.name, self.group_id, delivery.envelope.type, "transient").inc()
                 delay = self.backoff.delay(min(transient, 8))
                 log.warning(
                     "consumer.transient_failure",
@@ -298,6 +354,7 @@ class ConsumerRunner:
                 if failures >= self.max_attempts:
                     await self._dead_letter(record, producer, exc)
                     return True
+                RETRIED.labels(self.name, self.group_id, delivery.envelope.type, "error").inc()
                 delay = self.backoff.delay(failures)
                 log.warning(
                     "consumer.handler_failed",
@@ -339,6 +396,7 @@ class ConsumerRunner:
                 log.warning("consumer.dlq_publish_retry", consumer=self.name, error=repr(exc))
                 await asyncio.sleep(self.backoff.delay(min(attempt, 8)))
         self.dead_lettered_count += 1
+        DEAD_LETTERED.labels(self.name, self.group_id, self._known_type(record)).inc()
         log.error(
             "consumer.dead_lettered",
             consumer=self.name,
@@ -348,6 +406,20 @@ class ConsumerRunner:
             error_class=type(error).__name__,
             error=str(error)[:500],
         )
+
+    def _known_type(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        """The record's `ce_type` if the registry knows it, else `unknown`: a label must not take
+        whatever a malformed record says (unbounded series)."""
+        for name, value in record.headers or ():
+            if name == "ce_type":
+                try:
+                    event_type = str(value.decode())
+                except (UnicodeDecodeError, AttributeError):
+                    break
+                if self.registry is not None and self.registry.knows(event_type):
+                    return event_type
+                break
+        return "unknown"
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -367,6 +439,7 @@ class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
                 await self.runner._commit(consumer, list(revoked))
             except KafkaError as exc:
                 log.warning("consumer.revoke_commit_failed", consumer=self.runner.name, error=repr(exc))
+        self.runner._forget_lag(list(revoked))
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         log.info(

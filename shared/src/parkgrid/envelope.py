@@ -2,9 +2,11 @@
 
 Attribute names are CloudEvents' (`id`, `type`, `source`, `subject`, `time`,
 `dataschema`, `datacontenttype`, plus the extensions `sequence`, `correlationid`,
-`causationid`), bound to Kafka in *binary* mode: attributes in `ce_*` headers, the
-data as the JSON value, the aggregate id as the message key. Any CloudEvents client
-can therefore read our topics without ParkGrid's code.
+`causationid`, and the distributed-tracing extension's optional `traceparent` / `tracestate`:
+the W3C trace context of the span that wrote the event, see `parkgrid.telemetry`), bound to
+Kafka in *binary* mode: attributes in `ce_*` headers, the data as the JSON value, the
+aggregate id as the message key. Any CloudEvents client can therefore read our topics
+without ParkGrid's code.
 """
 
 from __future__ import annotations
@@ -17,11 +19,23 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from parkgrid.logging import causation_id, correlation_id, new_id
+from parkgrid.telemetry import current_trace_context
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 _HEADER_PREFIX = "ce_"
-_STRING_ATTRIBUTES = ("id", "source", "type", "subject", "dataschema", "correlationid", "causationid")
+_STRING_ATTRIBUTES = (
+    "id",
+    "source",
+    "type",
+    "subject",
+    "dataschema",
+    "correlationid",
+    "causationid",
+    "traceparent",
+    "tracestate",
+)
+_TRACE_ATTRIBUTES = ("traceparent", "tracestate")
 
 Headers = list[tuple[str, bytes]]
 
@@ -46,6 +60,8 @@ class Envelope(BaseModel):
     sequence: int = Field(ge=0, description="The aggregate's version after this event.")
     correlationid: str | None = None
     causationid: str | None = None
+    traceparent: str | None = Field(None, description="W3C trace context of the span that wrote the event.")
+    tracestate: str | None = None
     data: dict[str, Any]
 
     @classmethod
@@ -59,7 +75,8 @@ class Envelope(BaseModel):
         data: dict[str, Any],
         dataschema: str | None = None,
     ) -> Envelope:
-        """An envelope stamped with the current correlation and causation ids."""
+        """An envelope stamped with the current correlation and causation ids, and trace context."""
+        traceparent, tracestate = current_trace_context()
         return cls(
             type=type,
             source=source,
@@ -69,6 +86,8 @@ class Envelope(BaseModel):
             dataschema=dataschema,
             correlationid=correlation_id.get() or new_id(),
             causationid=causation_id.get(),
+            traceparent=traceparent,
+            tracestate=tracestate,
         )
 
     # --- Kafka binary-mode binding -------------------------------------------------
@@ -135,7 +154,11 @@ class Envelope(BaseModel):
     # --- storage form (the outbox keeps envelopes as plain documents) --------------
 
     def to_document(self) -> dict[str, Any]:
-        return self.model_dump(mode="python")
+        document = self.model_dump(mode="python")
+        for name in _TRACE_ATTRIBUTES:  # optional: stored only when there is a trace
+            if document[name] is None:
+                del document[name]
+        return document
 
     @classmethod
     def from_document(cls, doc: dict[str, Any]) -> Envelope:

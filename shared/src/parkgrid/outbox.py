@@ -7,6 +7,10 @@ then publishes them (idempotent producer, acks=all) and removes them. A crash be
 publish and removal publishes again, which consumers absorb through the projection
 version guard.
 
+The relay measures what an operator watches (`parkgrid.metrics`): each batch's publish
+latency, the events published by type, and, every few seconds, the backlog and the age of
+the oldest waiting event. Its publish spans continue each event's trace (`parkgrid.telemetry`).
+
 Fields the kit reserves on an aggregate document: `_id`, `version`, `outbox`,
 `outbox_pending`, `outbox_lease_owner`, `outbox_lease_until`.
 """
@@ -17,6 +21,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +33,9 @@ from parkgrid.envelope import Envelope
 from parkgrid.events import EventRegistry, IntegrationEvent
 from parkgrid.kafka import EventPublisher
 from parkgrid.logging import get_logger
+from parkgrid.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, PUBLISHED, RELAY_PUBLISH_SECONDS
 from parkgrid.store import Collection, Document
+from parkgrid.telemetry import publishing_span
 
 log = get_logger(__name__)
 
@@ -200,10 +207,14 @@ class OutboxRelay:
         lease: timedelta = timedelta(seconds=30),
         batch_size: int = 100,
         sweep_interval: float = 1.0,
+        backlog_interval: float = 5.0,
     ) -> None:
         self.collections = list(collections)
         self.publisher = publisher
         self.owner = owner
+        self.service = owner.partition("@")[0]
+        self.backlog_interval = backlog_interval
+        self._publish_seconds = RELAY_PUBLISH_SECONDS.labels(self.service)
         self.lease = lease
         self.batch_size = batch_size
         self.sweep_interval = sweep_interval
@@ -223,9 +234,13 @@ class OutboxRelay:
         keys = [_key(c) for c in self.collections]
         for key in keys:
             _written_here.watch(key)
+        measuring = asyncio.create_task(self._measure_backlog_every(), name="outbox-backlog")
         try:
             await self._run()
         finally:
+            measuring.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await measuring
             for key in keys:
                 _written_here.unwatch(key)
 
@@ -250,6 +265,24 @@ class OutboxRelay:
                 continue  # a sweep that found work sweeps again: a batch may have been full
             woken = await self._idle(max(0.0, last_sweep + self.sweep_interval - loop.time()))
             sweep = not woken or loop.time() - last_sweep >= self.sweep_interval
+
+    async def _measure_backlog_every(self) -> None:
+        while True:
+            try:
+                await self.measure_backlog()
+            except Exception as exc:  # the store may be away; the relay's own loop says so
+                log.debug("outbox.backlog_unmeasured", owner=self.owner, error=repr(exc))
+            await asyncio.sleep(self.backlog_interval)
+
+    async def measure_backlog(self) -> None:
+        """Set the backlog and oldest-age gauges of every collection (one query each, on the
+        `outbox_pending` index; only pending documents are read)."""
+        now = datetime.now(UTC)
+        for collection in self.collections:
+            count, oldest = await backlog(collection)
+            OUTBOX_BACKLOG.labels(self.service, collection.name).set(count)
+            age = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+            OUTBOX_OLDEST_AGE.labels(self.service, collection.name).set(age)
 
     async def _idle(self, seconds: float) -> bool:
         """Wait for `notify` or `seconds`; whether it was `notify`."""
@@ -301,7 +334,31 @@ class OutboxRelay:
             for doc in claimed
             for entry in doc.get("outbox", [])
         ]
-        await self.publisher.publish_many(items)
+        spans = [
+            publishing_span(
+                f"publish {envelope.type}",
+                envelope.traceparent,
+                envelope.tracestate,
+                {
+                    "messaging.system": "kafka",
+                    "messaging.operation.type": "send",
+                    "messaging.destination.name": self.publisher.topic_prefix + topic,
+                    "messaging.message.id": envelope.id,
+                    "cloudevents.event_type": envelope.type,
+                },
+            )
+            for topic, envelope in items
+        ]
+        started = time.perf_counter()
+        try:
+            await self.publisher.publish_many(items)
+        finally:
+            for span in spans:
+                if span is not None:
+                    span.end()
+        self._publish_seconds.observe(time.perf_counter() - started)
+        for _, envelope in items:
+            PUBLISHED.labels(self.service, envelope.type).inc()
         for doc in claimed:
             await self._remove_published(collection, doc)
         return len(items)
@@ -327,6 +384,20 @@ class OutboxRelay:
         await collection.update_one({"_id": doc["_id"], "outbox": {"$size": 0}}, {"$set": {"outbox_pending": False}})
 
 
+async def backlog(collection: Collection) -> tuple[int, datetime | None]:
+    """Entries waiting in a collection's outboxes, and when the oldest of them was written."""
+    total = 0
+    oldest: datetime | None = None
+    async for doc in collection.find({"outbox_pending": True}, {"outbox": 1}):
+        for entry in doc.get("outbox", []):
+            total += 1
+            written = entry.get("envelope", {}).get("time")
+            if isinstance(written, datetime):
+                written = written if written.tzinfo else written.replace(tzinfo=UTC)
+                oldest = written if oldest is None or written < oldest else oldest
+    return total, oldest
+
+
 async def pending_count(collection: Collection) -> int:
     """Entries still waiting in the outbox of a collection (for health and tests)."""
     total = 0
@@ -341,6 +412,7 @@ __all__ = [
     "OutboxRelay",
     "PyMongoError",
     "VersionConflict",
+    "backlog",
     "default_owner",
     "pending_count",
 ]

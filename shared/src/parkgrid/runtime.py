@@ -4,6 +4,8 @@
 consumers. It starts even when Kafka or the store is down: it keeps trying in the
 background, logs why it is not ready, and `/readyz` turns green by itself once both
 answer. `create_app` puts every HTTP convention of DESIGN.md around a service's routes.
+Tracing is set up here from the `OTEL_*` variables (`parkgrid.telemetry`), before the store
+client exists, so every service is traced the same way without wiring of its own.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from parkgrid.outbox import OutboxRelay, default_owner
 from parkgrid.rebuild import ProjectionSpec
 from parkgrid.settings import KitSettings
 from parkgrid.store import Collection, Database, Document, connect, ping
+from parkgrid.telemetry import configure_tracing, instrument_app
 from parkgrid.topics import TopicSpec, ensure_topics
 
 log = get_logger(__name__)
@@ -78,6 +81,7 @@ class ServiceRuntime:
         self.settings = settings
         self.registry = registry
         self.topics = list(topics)
+        configure_tracing(settings.service_name)  # before the store client: PyMongo's spans need it
         self.mongo: AsyncMongoClient[Document] = connect(settings.mongodb_uri, app_name=settings.service_name)
         self.db: Database = self.mongo[settings.database]
         # Health checks use a client of their own, bounded by its own timeouts: cancelling an
@@ -398,4 +402,5 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(CorrelationMiddleware)
+    instrument_app(app)
     return app
