@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement, WeeklyWindow
 from parkgrid.contracts.spaces import RefusalReason, SiteStatus, SpaceStatus
-from spaces.domain.model import Calendar, Hold, Site, Space, add_months, best_fits, day_range, invalid_range
+from spaces.domain.model import Calendar, Hold, add_months, best_fits, day_range, invalid_range
+from spaces.domain.sites import Site, Space
 from spaces.seed import SITES, spaces_of
 
 WEEK = [WeeklyWindow(weekday=d, opens="08:30", closes="18:30") for d in range(1, 6)] + [
@@ -100,7 +102,7 @@ def test_closure_and_closed_site_are_refused() -> None:
     ]
 
 
-def room(space_id: str, capacity: int, features: tuple[str, ...] = (), **kw: object) -> Space:
+def room(space_id: str, capacity: int, features: tuple[str, ...] = (), **kw: Any) -> Space:
     return Space(
         space_id=space_id,
         site_id="site-x",
@@ -109,7 +111,7 @@ def room(space_id: str, capacity: int, features: tuple[str, ...] = (), **kw: obj
         capacity=capacity,
         features=features,
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_best_fit_is_the_smallest_that_meets_seats_and_features() -> None:

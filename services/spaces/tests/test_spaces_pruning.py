@@ -16,10 +16,11 @@ from fastapi import FastAPI
 from spaces_support import SITE, add_site_with_rooms, bearer, reservation_request
 
 from parkgrid.contracts.common import SpaceKind, TimeRange
-from parkgrid.contracts.spaces import Requester, SiteSnapshot, SpaceSnapshot
+from parkgrid.contracts.spaces import Requester
 from parkgrid.settings import KitSettings
 from spaces.adapters.stores import SpacesStore
 from spaces.bootstrap import build_app
+from spaces.domain.sites import Site, Space
 from spaces.service_layer.handlers import Inventory, Reservations
 from spaces.service_layer.pruning import HoldPruner
 
@@ -86,7 +87,7 @@ async def test_the_running_service_prunes_by_itself(settings: KitSettings, monke
     application = build_app(settings)
     async with application.router.lifespan_context(application):
         await application.state.components[Inventory].register_site(
-            SiteSnapshot.model_validate(
+            Site.from_document(
                 {
                     "site_id": SITE,
                     "name": "Site",
@@ -98,7 +99,7 @@ async def test_the_running_service_prunes_by_itself(settings: KitSettings, monke
             )
         )
         await application.state.components[Inventory].add_space(
-            SpaceSnapshot(space_id="room-1", site_id=SITE, name="Atlas", kind=SpaceKind.MEETING_ROOM, capacity=8)
+            Space("room-1", SITE, "Atlas", SpaceKind.MEETING_ROOM, 8)
         )
         answer = await application.state.components[Reservations].reserve(
             reservation_request(

@@ -35,14 +35,8 @@ from parkgrid.contracts.spaces import (
     WaitlistStatus,
 )
 from spaces.domain import happened
-from spaces.domain.model import (
-    Refusal,
-    Space,
-    day_pass_granted,
-    reservation_given_back,
-    reservation_turned_down,
-    space_revised,
-)
+from spaces.domain.model import Refusal, day_pass_granted, reservation_given_back, reservation_turned_down
+from spaces.domain.sites import Space, space_revised
 from spaces.domain.stays import (
     ResidencyRefused,
     residency_begun,

@@ -7,12 +7,12 @@ tests pin that a document built either way is the same, field for field.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from spaces_examples import OFFER, RESIDENCY
 
-from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
+from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement, TimeRange, WeeklyWindow
 from parkgrid.contracts.spaces import (
     OfficeOffer,
     OfficeWaitlistEntrySnapshot,
@@ -20,9 +20,14 @@ from parkgrid.contracts.spaces import (
     ReservationSnapshot,
     ReservationStatus,
     ResidencySnapshot,
+    SiteSnapshot,
+    SpaceFeature,
+    SpaceSnapshot,
+    SpaceStatus,
     WaitlistStatus,
 )
 from spaces.domain.model import Reservation
+from spaces.domain.sites import Site, Space
 from spaces.domain.stays import Residency
 from spaces.domain.waitlist import Entry, Offer
 
@@ -77,3 +82,29 @@ def test_a_reservation_is_stored_as_its_contract_snapshot_was_its_times_as_dates
         snapshot = ReservationSnapshot(**fields, time=TimeRange(starts_at=starts_at, ends_at=ends_at))
         stored = {**snapshot.model_dump(mode="json"), "time": {"starts_at": starts_at, "ends_at": ends_at}}
         assert reservation.to_document() == stored
+
+
+def test_a_site_and_a_space_are_stored_and_answered_as_their_contract_snapshots_were() -> None:
+    site = SiteSnapshot(
+        site_id="site-1",
+        name="Technopark Rabat",
+        city="Rabat",
+        country="MA",
+        time_zone="Africa/Casablanca",
+        opening_hours=[WeeklyWindow(weekday=1, opens="08:30", closes="18:30")],
+        closures=[Closure(first_day=date(2026, 12, 25), last_day=date(2026, 12, 26), reason="Fêtes")],
+    )
+    assert Site.from_document(site.model_dump()).to_document() == site.model_dump(mode="json")
+    space = SpaceSnapshot(
+        space_id="room-1",
+        site_id="site-1",
+        name="Argane",
+        kind=SpaceKind.MEETING_ROOM,
+        capacity=8,
+        floor="1",
+        features=[SpaceFeature.SCREEN, "wifi"],
+        buffer_minutes=15,
+    )
+    assert Space.from_document(space.model_dump()).to_document() == space.model_dump(mode="json")
+    retired = Space.from_document(space.model_dump()).revised({"status": SpaceStatus.RETIRED})
+    assert retired.to_document() == {**space.model_dump(mode="json"), "status": "retired"}

@@ -9,8 +9,9 @@ import pytest
 
 from parkgrid.contracts.common import SpaceKind, WeeklyWindow
 from parkgrid.contracts.spaces import SpaceStatus, WaitlistStatus
-from spaces.domain.model import Calendar, Hold, Site, Space
+from spaces.domain.model import Calendar, Hold
 from spaces.domain.occupancy import Booked, ResidencyFacts, invalid_report_range, turnover, utilisation
+from spaces.domain.sites import Site, Space
 from spaces.domain.stays import ResidencyRefused, Stay, ended, extended, moved, stay_on
 from spaces.domain.waitlist import (
     Ticket,

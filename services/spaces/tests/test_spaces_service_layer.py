@@ -24,6 +24,7 @@ from parkgrid.contracts.spaces import (
 )
 from parkgrid.events import registry
 from parkgrid.refusals import Refusal, Refused
+from spaces.domain.sites import Site, Space
 from spaces.service_layer.handlers import AlreadyRegistered, Inventory, UnknownSite
 
 
@@ -37,7 +38,7 @@ class FakeInventoryStore:
     spaces: InMemoryAggregateStore = field(default_factory=lambda: _store("spaces.space"))
 
 
-SITE = SiteSnapshot(
+SITE = Site(
     site_id="site-1",
     name="Technopark Rabat",
     city="Rabat",
@@ -45,7 +46,7 @@ SITE = SiteSnapshot(
     time_zone="Africa/Casablanca",
     opening_hours=[WeeklyWindow(weekday=d, opens="08:30", closes="18:30") for d in range(1, 6)],
 )
-ROOM = SpaceSnapshot(space_id="room-1", site_id="site-1", name="Room 1", kind=SpaceKind.MEETING_ROOM, capacity=6)
+ROOM = Space(space_id="room-1", site_id="site-1", name="Room 1", kind=SpaceKind.MEETING_ROOM, capacity=6)
 
 
 async def inventory_with_room() -> tuple[Inventory, FakeInventoryStore]:
@@ -110,3 +111,12 @@ async def test_retiring_is_idempotent_even_when_racing() -> None:
     answers = await asyncio.gather(*(inventory.retire_space("room-1") for _ in range(5)))
     assert {(space.status, version) for space, version in answers} == {(SpaceStatus.RETIRED, 2)}
     assert event_types(await store.spaces.outbox("room-1")) == [SpaceAdded.event_type, SpaceRetired.event_type]
+
+
+async def test_a_contract_snapshot_handed_in_is_registered_as_spaces_own() -> None:
+    """Bookings' saga test still registers its site and rooms with the contracts' snapshots."""
+    inventory = Inventory(FakeInventoryStore())
+    site, _ = await inventory.register_site(SiteSnapshot.model_validate(SITE.to_document()))
+    space, _ = await inventory.add_space(SpaceSnapshot.model_validate(ROOM.to_document()))
+    assert (site.to_document(), space.to_document()) == (SITE.to_document(), ROOM.to_document())
+    assert (await inventory.store.sites.get("site-1") or {})["opening_hours"] == SITE.to_document()["opening_hours"]

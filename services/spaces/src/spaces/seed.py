@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from parkgrid.contracts.common import SpaceKind, WeeklyWindow
-from parkgrid.contracts.spaces import SiteSnapshot, SpaceFeature, SpaceSnapshot
+from parkgrid.contracts.spaces import SpaceFeature
 from parkgrid.settings import KitSettings
 from parkgrid.store import connect
 from spaces.adapters.stores import SpacesStore
+from spaces.domain.sites import Site, Space
 from spaces.service_layer.handlers import AlreadyRegistered, Inventory
 
 OPENING_HOURS = [WeeklyWindow(weekday=d, opens="08:30", closes="18:30") for d in range(1, 6)] + [
@@ -120,7 +121,7 @@ async def seed_into(
     for site_id, name, city, size in sites_to_seed:
         try:
             await inventory.register_site(
-                SiteSnapshot(
+                Site(
                     site_id=site_id,
                     name=name,
                     city=city,
@@ -134,7 +135,7 @@ async def seed_into(
             pass
         for space in spaces_of(site_id, size):
             try:
-                await inventory.add_space(SpaceSnapshot.model_validate(space))
+                await inventory.add_space(Space.from_document(space))
                 spaces += 1
             except AlreadyRegistered:
                 await _declare_features(inventory, space)

@@ -11,14 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from parkgrid.contracts.common import SpaceKind
-from parkgrid.contracts.spaces import SiteSnapshot, SpaceSnapshot
 from parkgrid.known import KnownMembers
 from parkgrid.store import Document
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.stores import SpacesStore
 from spaces.adapters.waitlist import ticket_of
-from spaces.domain.model import Site, Space
 from spaces.domain.occupancy import Booked, ResidencyFacts, turnover, utilisation
+from spaces.domain.sites import Site, Space
 from spaces.domain.stays import stay_on, stays_of
 from spaces.domain.waitlist import position_of
 from spaces.service_layer.waitlist import Waitlist
@@ -29,14 +28,12 @@ def public(doc: Document) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if not k.startswith("outbox") and k != "_id"}
 
 
-def site_body(site: SiteSnapshot | Site, version: int) -> dict[str, Any]:
-    snapshot = site if isinstance(site, SiteSnapshot) else SiteSnapshot.model_validate(site.__dict__)
-    return {**snapshot.model_dump(mode="json"), "version": version}
+def site_body(site: Site, version: int) -> dict[str, Any]:
+    return {**site.to_document(), "version": version}
 
 
-def space_body(space: SpaceSnapshot | Space, version: int) -> dict[str, Any]:
-    snapshot = space if isinstance(space, SpaceSnapshot) else SpaceSnapshot.model_validate(space.__dict__)
-    return {**snapshot.model_dump(mode="json"), "version": version}
+def space_body(space: Space, version: int) -> dict[str, Any]:
+    return {**space.to_document(), "version": version}
 
 
 def reservation_body(doc: Document, zone: str | None = None) -> dict[str, Any]:

@@ -13,14 +13,13 @@ from datetime import date
 
 from pymongo import ASCENDING
 
-from parkgrid.events import registry
-from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Database, Document
+from spaces.adapters.stores import aggregates
 
 
 class DayPassStore:
     def __init__(self, db: Database) -> None:
-        self.passes = MongoAggregateStore(db["day_passes"], registry=registry, source="spaces", topic="spaces.day_pass")
+        self.passes = aggregates(db, "day_passes", "spaces.day_pass")
 
     async def ensure_indexes(self) -> None:
         await self.passes.ensure_indexes()

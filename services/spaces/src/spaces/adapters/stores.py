@@ -17,12 +17,13 @@ from typing import Any
 from pymongo import ASCENDING
 
 from parkgrid.aggregates import AggregateStore
-from parkgrid.contracts.common import Closure, SpaceKind, WeeklyWindow
-from parkgrid.contracts.spaces import SiteStatus, SpaceStatus
+from parkgrid.contracts.common import SpaceKind
+from parkgrid.contracts.spaces import SpaceStatus
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.outbox import AlreadyExists, MongoAggregateStore
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
-from spaces.domain.model import Calendar, Hold, Site, Space
+from spaces.domain.model import Calendar, Hold
+from spaces.domain.sites import Site, Space
 
 SOURCE = "spaces"
 
@@ -41,20 +42,21 @@ async def create_once(
     return {**state, "_id": aggregate_id, "version": version}, True
 
 
+def aggregates(db: Database, collection: str, topic: str) -> MongoAggregateStore:
+    """A collection of spaces' aggregates, whose events its embedded outbox relays to `topic`."""
+    return MongoAggregateStore(db[collection], registry=registry, source=SOURCE, topic=topic)
+
+
 class SpacesStore:
     """Every collection of the spaces service."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.sites = MongoAggregateStore(db["sites"], registry=registry, source=SOURCE, topic="spaces.site")
-        self.spaces = MongoAggregateStore(db["spaces"], registry=registry, source=SOURCE, topic="spaces.space")
-        self.reservations = MongoAggregateStore(
-            db["reservations"], registry=registry, source=SOURCE, topic="spaces.reservation"
-        )
+        self.sites = aggregates(db, "sites", "spaces.site")
+        self.spaces = aggregates(db, "spaces", "spaces.space")
+        self.reservations = aggregates(db, "reservations", "spaces.reservation")
         self.calendars = Calendars(db["space_calendars"])
-        self.residencies = MongoAggregateStore(
-            db["residencies"], registry=registry, source=SOURCE, topic="spaces.residency"
-        )
+        self.residencies = aggregates(db, "residencies", "spaces.residency")
         self.former_residency_calendars = db["residency_calendars"]
 
     @property
@@ -75,16 +77,16 @@ class SpacesStore:
 
     async def site(self, site_id: str) -> tuple[Site, int] | None:
         doc = await self.sites.get(site_id)
-        return (site_from(doc), doc["version"]) if doc else None
+        return (Site.from_document(doc), doc["version"]) if doc else None
 
     async def space(self, space_id: str) -> tuple[Space, int] | None:
         doc = await self.spaces.get(space_id)
-        return (space_from(doc), doc["version"]) if doc else None
+        return (Space.from_document(doc), doc["version"]) if doc else None
 
     async def all_sites(self, where: Document | None = None) -> list[tuple[Site, int]]:
         """Every site, or those matching `where` (a caller's scope)."""
         docs = await self.sites.collection.find(where or {}, {"outbox": 0}).sort("_id", ASCENDING).to_list()
-        return [(site_from(d), d["version"]) for d in docs]
+        return [(Site.from_document(d), d["version"]) for d in docs]
 
     async def spaces_of(
         self,
@@ -101,7 +103,7 @@ class SpacesStore:
         if active_only:
             query["status"] = SpaceStatus.ACTIVE.value
         docs = await self.spaces.collection.find(query, {"outbox": 0}).sort("_id", ASCENDING).to_list()
-        found = [(space_from(d), d["version"]) for d in docs]
+        found = [(Space.from_document(d), d["version"]) for d in docs]
         return [
             (s, v)
             for s, v in found
@@ -283,33 +285,6 @@ class Calendars:
         """The space on which this reservation already holds a range, if any."""
         doc = await self.collection.find_one({"site_id": site_id, "holds.reservation_id": reservation_id}, {"_id": 1})
         return doc["_id"] if doc else None
-
-
-def site_from(doc: Document) -> Site:
-    return Site(
-        site_id=doc["site_id"],
-        name=doc["name"],
-        city=doc["city"],
-        country=doc["country"],
-        time_zone=doc["time_zone"],
-        opening_hours=[WeeklyWindow.model_validate(w) for w in doc["opening_hours"]],
-        closures=[Closure.model_validate(c) for c in doc.get("closures", [])],
-        status=SiteStatus(doc.get("status", "open")),
-    )
-
-
-def space_from(doc: Document) -> Space:
-    return Space(
-        space_id=doc["space_id"],
-        site_id=doc["site_id"],
-        name=doc["name"],
-        kind=SpaceKind(doc["kind"]),
-        capacity=doc["capacity"],
-        floor=doc.get("floor"),
-        features=list(doc.get("features", [])),
-        buffer_minutes=doc.get("buffer_minutes", 0),
-        status=SpaceStatus(doc.get("status", "active")),
-    )
 
 
 def _aware(moment: datetime) -> datetime:

@@ -12,9 +12,8 @@ from datetime import datetime
 from pymongo import ASCENDING
 
 from parkgrid.contracts.spaces import WaitlistStatus
-from parkgrid.events import registry
-from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Database, Document, DuplicateKeyError
+from spaces.adapters.stores import aggregates
 from spaces.domain.waitlist import OPEN, Ticket
 
 
@@ -24,9 +23,7 @@ def ticket_of(doc: Document) -> Ticket:
 
 class WaitlistStore:
     def __init__(self, db: Database) -> None:
-        self.entries = MongoAggregateStore(
-            db["office_waitlist"], registry=registry, source="spaces", topic="spaces.waitlist"
-        )
+        self.entries = aggregates(db, "office_waitlist", "spaces.waitlist")
         self.lines = db["office_waitlist_lines"]
 
     async def ensure_indexes(self) -> None:

@@ -1,24 +1,22 @@
-"""Sites, spaces, reservations and day passes, and the rules that decide a reservation.
+"""Calendars, reservations and day passes, and the rules that decide a reservation.
 
-A site states its opening hours in its own local time (IANA zone), so a range given in
-UTC is judged on the site's wall clock: Africa/Casablanca moves from +01 to +00 around
-Ramadan, and 09:00 local is 08:00Z one week and 09:00Z the next. A space's calendar is
-the list of ranges held on it; a new range must keep the space's buffer free on both
-sides of every held one.
+A space's calendar is the list of ranges held on it; a new range must keep the space's
+buffer free on both sides of every held one. Sites and spaces themselves (opening hours,
+what a space offers) are `spaces.domain.sites`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement, WeeklyWindow
-from parkgrid.contracts.spaces import RefusalReason, Requester, ReservationStatus, SiteStatus, SpaceStatus
+from parkgrid.contracts.common import SpaceKind, SpaceRequirement
+from parkgrid.contracts.spaces import RefusalReason, Requester, ReservationStatus
 from parkgrid.inputs import LATEST
 from parkgrid.refusals import Refused
-from parkgrid.weekly import site_refusal
 from spaces.domain.happened import (
     Change,
     DayPassGranted,
@@ -26,12 +24,10 @@ from spaces.domain.happened import (
     ReservationGivenBack,
     ReservationHeld,
     ReservationTurnedDown,
-    SiteJoined,
-    SiteRevised,
-    SpaceOpened,
-    SpaceRevised,
-    SpaceWithdrawn,
 )
+
+if TYPE_CHECKING:  # sites.py builds holds and refusals of this module; here a space is only read
+    from spaces.domain.sites import Space
 
 LONGEST_RESERVATION = timedelta(days=31)
 """A reservation is short-term; anything longer is a residency."""
@@ -50,90 +46,6 @@ class Refusal:
 
     reason: RefusalReason
     detail: str
-
-
-def _clock(hhmm: str) -> time:
-    hours, minutes = hhmm.split(":")
-    return time(int(hours), int(minutes))
-
-
-@dataclass(frozen=True)
-class Site:
-    site_id: str
-    name: str
-    city: str
-    country: str
-    time_zone: str
-    opening_hours: Sequence[WeeklyWindow]
-    closures: Sequence[Closure] = ()
-    status: SiteStatus = SiteStatus.OPEN
-
-    def local(self, moment: datetime) -> datetime:
-        return moment.astimezone(ZoneInfo(self.time_zone))
-
-    def closure_on(self, day: date) -> Closure | None:
-        return next((c for c in self.closures if c.first_day <= day <= c.last_day), None)
-
-    def open_hours_on(self, day: date) -> float:
-        """Hours the site is open on this local day (0 on a closure or a day without window)."""
-        if self.status != SiteStatus.OPEN or self.closure_on(day) is not None:
-            return 0.0
-        minutes = 0
-        for window in self.opening_hours:
-            if window.weekday == day.isoweekday():
-                opens, closes = _clock(window.opens), _clock(window.closes)
-                minutes += (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
-        return minutes / 60
-
-    def refusal_for(self, starts_at: datetime, ends_at: datetime) -> Refusal | None:
-        """Why the site cannot host [starts_at, ends_at), or None if it can.
-
-        The kit's one rule of a site's calendar (`parkgrid.weekly.site_refusal`), asked twice to
-        keep spaces' two reasons apart: closed (status, closures: the calendar without its hours)
-        before outside the opening hours. A site with no hours at all is never open here.
-        """
-        closed = site_refusal((), self.closures, self.status == SiteStatus.OPEN, self.time_zone, starts_at, ends_at)
-        if closed is not None:
-            return Refusal(RefusalReason.SITE_CLOSED, f"{self.name}: {closed}")
-        if not self.opening_hours:
-            return Refusal(RefusalReason.OUTSIDE_OPENING_HOURS, f"{self.name} has no opening hours")
-        outside = site_refusal(self.opening_hours, (), True, self.time_zone, starts_at, ends_at)
-        if outside is not None:
-            return Refusal(RefusalReason.OUTSIDE_OPENING_HOURS, f"{self.name}: {outside}")
-        return None
-
-
-@dataclass(frozen=True)
-class Space:
-    space_id: str
-    site_id: str
-    name: str
-    kind: SpaceKind
-    capacity: int
-    floor: str | None = None
-    features: Sequence[str] = ()
-    buffer_minutes: int = 0
-    status: SpaceStatus = SpaceStatus.ACTIVE
-
-    def meets(self, requirement: SpaceRequirement) -> bool:
-        return (
-            self.status == SpaceStatus.ACTIVE
-            and self.kind == requirement.kind
-            and self.capacity >= requirement.seats
-            and set(requirement.features) <= set(self.features)
-        )
-
-    @property
-    def shares_places(self) -> bool:
-        """A hot-desk area is shared: its capacity is places, taken by day passes and reservations alike."""
-        return self.kind == SpaceKind.HOT_DESK_AREA
-
-    def hold_for(self, holder_id: str, starts_at: datetime, ends_at: datetime, seats: int) -> Hold:
-        """What a reservation of `seats` holds on this space: places of a shared area, else the whole space."""
-        return Hold(holder_id, starts_at, ends_at, places=seats if self.shares_places else None)
-
-    def retired(self) -> Space:
-        return replace(self, status=SpaceStatus.RETIRED)
 
 
 @dataclass(frozen=True)
@@ -323,26 +235,6 @@ def invalid_range(starts_at: datetime, ends_at: datetime) -> str | None:
     if ends_at - starts_at > LONGEST_RESERVATION:
         return f"a reservation lasts at most {LONGEST_RESERVATION.days} days"
     return None
-
-
-def site_joined(site: Document) -> Change:
-    return site, [SiteJoined(site)]
-
-
-def site_revised(site: Document) -> Change:
-    return site, [SiteRevised(site)]
-
-
-def space_opened(space: Document) -> Change:
-    return space, [SpaceOpened(space)]
-
-
-def space_revised(current: Document, revised: Document, *, asked: bool) -> Change | None:
-    """The space as revised; None when nothing changes and no version was `asked` for (retiring twice)."""
-    if not asked and revised == current:
-        return None
-    happened = SpaceWithdrawn if revised["status"] == SpaceStatus.RETIRED else SpaceRevised
-    return revised, [happened(revised)]
 
 
 @dataclass(frozen=True)

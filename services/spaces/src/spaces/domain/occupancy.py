@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from parkgrid.contracts.common import SpaceKind
 from parkgrid.contracts.spaces import SpaceStatus
-from spaces.domain.model import RESIDENCY_KINDS, Site, Space
+from spaces.domain.model import RESIDENCY_KINDS
+from spaces.domain.sites import Site, Space
 from spaces.domain.stays import Stay, stay_on
 
 LONGEST_REPORT = 366

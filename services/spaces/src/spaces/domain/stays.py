@@ -26,7 +26,7 @@ from spaces.domain.happened import (
 from spaces.domain.model import SpacesRefused
 
 if TYPE_CHECKING:
-    from spaces.domain.model import Space
+    from spaces.domain.sites import Space
 
 
 class ResidencyRefused(SpacesRefused):

@@ -20,7 +20,8 @@ from parkgrid.contracts.spaces import SpaceStatus
 from parkgrid.store import Document
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.stores import SpacesStore, create_once
-from spaces.domain.model import Hold, Space, SpacesRefused, day_pass_granted, local_day
+from spaces.domain.model import Hold, SpacesRefused, day_pass_granted, local_day
+from spaces.domain.sites import Space
 from spaces.service_layer.publication import publication
 
 

@@ -27,15 +27,8 @@ from parkgrid.zones import NETWORK_TIME_ZONE
 from spaces.adapters.stores import SpacesStore, create_once
 from spaces.domain.happened import Change
 from spaces.domain.members import member_from
-from spaces.domain.model import (
-    RESIDENCY_KINDS,
-    Hold,
-    Space,
-    SpacesRefused,
-    day_range,
-    residency_start_refusal,
-    residency_term,
-)
+from spaces.domain.model import RESIDENCY_KINDS, Hold, SpacesRefused, day_range, residency_start_refusal, residency_term
+from spaces.domain.sites import Space
 from spaces.domain.stays import (
     Residency,
     ResidencyRefused,

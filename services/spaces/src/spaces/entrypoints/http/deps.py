@@ -14,7 +14,7 @@ from parkgrid.refusals import Refused
 from parkgrid.store import Document
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.stores import SpacesStore
-from spaces.domain.model import Site
+from spaces.domain.sites import Site
 from spaces.service_layer.day_passes import DayPasses
 from spaces.service_layer.handlers import Inventory, Reservations
 from spaces.service_layer.residencies import Residencies

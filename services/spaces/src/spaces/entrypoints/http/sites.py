@@ -9,7 +9,7 @@ from pydantic import Field
 
 from parkgrid.api.spaces import SiteList, SiteRead
 from parkgrid.contracts.common import Closure, Id, TimeZone, WeeklyWindow
-from parkgrid.contracts.spaces import SiteSnapshot, SiteStatus
+from parkgrid.contracts.spaces import SiteStatus
 from parkgrid.http.access import Admin, Scope, Staff
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel, strict
@@ -17,6 +17,7 @@ from parkgrid.http.params import PathId
 from parkgrid.http.preconditions import etag, required_version
 from parkgrid.http.problems import problems
 from parkgrid.inputs import Text
+from spaces.domain.sites import Site
 from spaces.entrypoints.http.deps import InventoryPart, Store, site_in_scope
 from spaces.views import site_body
 
@@ -57,9 +58,7 @@ async def register_site(
     body: SiteIn, request: Request, response: Response, principal: Admin, inventory: InventoryPart
 ) -> dict[str, object]:
     site_id = body.site_id or command_id(principal.subject, request.headers.get("idempotency-key"))
-    site, version = await inventory.register_site(
-        SiteSnapshot.model_validate({**body.model_dump(), "site_id": site_id})
-    )
+    site, version = await inventory.register_site(Site.from_document({**body.model_dump(), "site_id": site_id}))
     response.headers["Location"] = f"/v1/sites/{site_id}"
     response.headers["ETag"] = etag(version)
     return site_body(site, version)

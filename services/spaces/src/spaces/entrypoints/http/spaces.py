@@ -9,7 +9,7 @@ from pydantic import BeforeValidator, Field
 
 from parkgrid.api.spaces import SpaceList, SpaceRead
 from parkgrid.contracts.common import Feature, Id, SpaceKind
-from parkgrid.contracts.spaces import SpaceFeature, SpaceSnapshot
+from parkgrid.contracts.spaces import SpaceFeature
 from parkgrid.http.access import Admin, Scope, Staff
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
@@ -18,6 +18,7 @@ from parkgrid.http.preconditions import etag, required_version
 from parkgrid.http.problems import problems
 from parkgrid.inputs import Text
 from parkgrid.refusals import Refused
+from spaces.domain.sites import Space
 from spaces.entrypoints.http.deps import InventoryPart, Store, site_in_scope
 from spaces.views import space_body
 
@@ -62,7 +63,7 @@ async def add_space(
 ) -> dict[str, object]:
     space_id = body.space_id or command_id(principal.subject, request.headers.get("idempotency-key"))
     space, version = await inventory.add_space(
-        SpaceSnapshot.model_validate({**body.model_dump(), "space_id": space_id, "site_id": site_id})
+        Space.from_document({**body.model_dump(), "space_id": space_id, "site_id": site_id})
     )
     response.headers["Location"] = f"/v1/spaces/{space_id}"
     response.headers["ETag"] = etag(version)
