@@ -130,6 +130,8 @@ _ROLE_PRIVILEGE = (Role.ADMIN, Role.FRONT_DESK, Role.SERVICE, Role.MEMBER)
 
 
 def _claim(claims: Mapping[str, Any], path: str) -> Any:
+    if path in claims:  # a claim named with dots (a namespaced URL) before a path into nested claims
+        return claims[path]
     value: Any = claims
     for part in path.split("."):
         if not isinstance(value, Mapping):
