@@ -4,7 +4,7 @@ consumer that writes its own outbox, and a second hop; the spans chain parent to
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 import pytest
 from observability_samples import CONFIRMATIONS, ORDERS, OrderPlaced, confirm, confirmations, orders, registry
@@ -25,11 +25,11 @@ EXPORTER = InMemorySpanExporter()
 
 
 @pytest.fixture(scope="module")
-def spans() -> Iterator[InMemorySpanExporter]:
+def spans() -> InMemorySpanExporter:
     """Tracing on in this process, into memory (once per process: OpenTelemetry's provider is global)."""
     telemetry.configure_tracing("observability-test", exporter=EXPORTER)
     assert telemetry.enabled(), "another exporter was configured first in this process"
-    yield EXPORTER
+    return EXPORTER
 
 
 def _runner(kafka: str, topic: str, group: str, handler: Handler) -> ConsumerRunner:
@@ -110,12 +110,14 @@ async def test_one_saga_is_one_trace_across_the_broker(
     process_placed = _one(found, "process parkgrid.obstest.order.placed")
     publish_confirmed = _one(found, "publish parkgrid.obstest.order.confirmed")
     process_confirmed = _one(found, "process parkgrid.obstest.order.confirmed")
-    assert root.context is not None and process_placed.context is not None
+    assert root.context is not None
+    assert process_placed.context is not None
 
     # the event written in the request is published and handled as the request's children
     assert _parent_id(publish_placed) == root.context.span_id
     assert _parent_id(process_placed) == root.context.span_id
-    assert process_placed.kind is SpanKind.CONSUMER and publish_placed.kind is SpanKind.PRODUCER
+    assert process_placed.kind is SpanKind.CONSUMER
+    assert publish_placed.kind is SpanKind.PRODUCER
     assert process_placed.attributes is not None
     assert process_placed.attributes["messaging.destination.name"] == order_topic
     # the handler's own writes, and the event it wrote, continue from its span
