@@ -4,11 +4,13 @@ consumer that writes its own outbox, and a second hop; the spans chain parent to
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 from observability_samples import CONFIRMATIONS, ORDERS, OrderPlaced, confirm, confirmations, orders, registry
 from opentelemetry import trace
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -25,11 +27,20 @@ EXPORTER = InMemorySpanExporter()
 
 
 @pytest.fixture(scope="module")
-def spans() -> InMemorySpanExporter:
-    """Tracing on in this process, into memory (once per process: OpenTelemetry's provider is global)."""
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Tracing on in this process, into memory (once per process: OpenTelemetry's provider is global).
+
+    Turned off again afterwards, so the rest of a suite run in this process neither traces nor
+    keeps spans in memory.
+    """
     telemetry.configure_tracing("observability-test", exporter=EXPORTER)
     assert telemetry.enabled(), "another exporter was configured first in this process"
-    return EXPORTER
+    yield EXPORTER
+    EXPORTER.clear()
+    EXPORTER.shutdown()
+    PymongoInstrumentor().uninstrument()
+    HTTPXClientInstrumentor().uninstrument()
+    telemetry._state.enabled = telemetry._state.instrumented = False
 
 
 def _runner(kafka: str, topic: str, group: str, handler: Handler) -> ConsumerRunner:
