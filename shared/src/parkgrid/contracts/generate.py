@@ -300,9 +300,14 @@ _HEADERS: dict[str, JSON] = {
     },
     "ce_correlationid": {"type": "string", "description": "Shared by everything one request caused."},
     "ce_causationid": {"type": "string", "description": "The `ce_id` of the message that caused this one."},
+    "ce_traceparent": {
+        "type": "string",
+        "description": "W3C trace context of the span that wrote the event (CloudEvents distributed-tracing extension).",
+    },
+    "ce_tracestate": {"type": "string", "description": "W3C tracestate that goes with `ce_traceparent`."},
     "content-type": {"type": "string", "const": CONTENT_TYPE, "description": "Media type of the value."},
 }
-_OPTIONAL_HEADERS = {"ce_causationid"}
+_OPTIONAL_HEADERS = {"ce_causationid", "ce_traceparent", "ce_tracestate"}
 _HEADER_SCHEMA_PREFIX = "header."
 
 
