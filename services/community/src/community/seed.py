@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from community.bootstrap import Community, CommunitySettings, build
 from community.domain.events import CommunityEvent
 from community.entrypoints.consumers import SITES_TOPIC, site_handler
-from community.seed_data import EVENTS, SITES, members
+from community.seed_data import SITES, events, members
 from parkgrid.contracts.common import Eligibility, LocalizedText, SpaceRequirement, TimeRange
 from parkgrid.contracts.community import CommunityEventStatus, Person
 from parkgrid.outbox import pending_count
@@ -39,25 +39,27 @@ def event_time(week: int, weekday: int, start: str, hours: int, today: date) -> 
 
 
 def demo_events(today: date) -> list[CommunityEvent]:
-    out = []
-    for slug, site, kind, mode, fr, en, week, weekday, start, hours, capacity, venue, kinds, stages in EVENTS:
-        out.append(
-            CommunityEvent(
-                event_id=f"cevt-{slug}",
-                site_id=site,
-                kind=kind,
-                mode=mode,
-                title=LocalizedText(fr=fr, en=en),
-                description=LocalizedText(fr=f"{fr} — programme du technopark.", en=f"{en} — a technopark programme."),
-                time=event_time(week, weekday, start, hours, today),
-                time_zone=ZONE,
-                capacity=capacity,
-                audience=Eligibility(member_kinds=kinds, stages=stages),
-                venue_requirement=SpaceRequirement.model_validate(venue) if venue else None,
-                status=CommunityEventStatus.DRAFT,
-            )
+    """The `[[event]]` rows of the demo, as drafts dated from `today`."""
+    return [
+        CommunityEvent(
+            event_id=f"cevt-{row['slug']}",
+            site_id=row.get("site"),
+            kind=row["kind"],
+            mode=row["mode"],
+            title=LocalizedText.model_validate(row["title"]),
+            description=LocalizedText(
+                fr=f"{row['title']['fr']} — programme du technopark.",
+                en=f"{row['title']['en']} — a technopark programme.",
+            ),
+            time=event_time(row["week"], row["weekday"], row["start"], row["hours"], today),
+            time_zone=ZONE,
+            capacity=row["capacity"],
+            audience=Eligibility(member_kinds=row["audience_kinds"], stages=row["audience_stages"]),
+            venue_requirement=SpaceRequirement.model_validate(row["venue"]) if row["venue"] else None,
+            status=CommunityEventStatus.DRAFT,
         )
-    return out
+        for row in events()
+    ]
 
 
 async def _wait_for_sites(community: Community, within: float) -> set[str]:
