@@ -65,7 +65,7 @@ def _build(audience: str, token_seconds: int, users: list[dict[str, Any]]) -> An
         }
         return sign(claims)
 
-    app = flask.Flask("parkgrid-test-oidc-provider")
+    app = flask.Flask("oidc_provider_mock._app")  # its templates
     app.config["OAUTH2_ACCESS_TOKEN_GENERATOR"] = access_token
     init_app(
         app,

@@ -29,6 +29,7 @@ from frontdesk.entrypoints.http import (
     staff_today,
     staff_waitlist,
 )
+from frontdesk.entrypoints.http.oidc_signin import TokenRefresh
 from frontdesk.entrypoints.http.pages import page, see_other
 from frontdesk.entrypoints.http.visitors import NotAllowed, SignInRequired
 from frontdesk.service_layer.live import LiveFeed
@@ -105,6 +106,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
         ],
     )
     provide(app, settings, services, frontdesk.feed)
+    app.add_middleware(TokenRefresh)
     app.mount("/static/vendor", StaticFiles(directory=htmx_dir(settings), check_dir=False), name="vendor")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

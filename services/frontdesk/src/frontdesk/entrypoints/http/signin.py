@@ -3,7 +3,8 @@
 The token lives in an HttpOnly, SameSite=Lax cookie: scripts cannot read it and other
 sites cannot post forms with it. In development (`PARKGRID_ENV=development`) the page
 also issues demo tokens with the local key, as `parkgrid token` would; in production
-the visitor pastes a token from the organisation's OIDC sign-in.
+the visitor signs in with the organisation's identity provider (`oidc_signin`, when
+`PARKGRID_OIDC_*` is set); pasting a token stays for service accounts and operators.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.messages import LANGUAGES, translator
+from frontdesk.entrypoints.http import oidc_signin
 from frontdesk.entrypoints.http.pages import Clients, Settings, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import attempt
 from frontdesk.entrypoints.http.visitors import (
@@ -32,6 +34,7 @@ from parkgrid.auth import Principal, Role, issue_token
 from parkgrid.http.problems import Problem
 
 router = APIRouter()
+router.include_router(oidc_signin.router)
 
 DEMO_SITES = ["site-casablanca", "site-rabat", "site-agadir", "site-tanger", "site-fes"]
 
@@ -113,7 +116,18 @@ async def sign_in_page(
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     demo = await demo_logins(services, settings)
-    return page(request, "sign_in.html", None, status_code, demo=demo, errors=errors, form=form)
+    oidc = oidc_signin.oidc_settings(request).enabled
+    return page(
+        request,
+        "sign_in.html",
+        None,
+        status_code,
+        demo=demo,
+        errors=errors,
+        form=form,
+        oidc=oidc,
+        ot=oidc_signin.texts(request),
+    )
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -136,9 +150,7 @@ async def sign_in(request: Request, services: Clients, settings: Settings) -> Re
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
-    response = see_other("/sign-in")
-    response.delete_cookie(TOKEN_COOKIE)
-    return response
+    return await oidc_signin.signed_out(request)
 
 
 @router.post("/language")
