@@ -40,6 +40,18 @@ async def register(client: httpx.AsyncClient, desk: dict[str, str], event_id: st
     )
 
 
+async def open_event_for(
+    client: httpx.AsyncClient, desk: dict[str, str], event_id: str, *, people: int = 2, capacity: int = 20
+) -> dict[str, Any]:
+    """Where most guards start: member-a with `people` people, and `event_id` published with `capacity` seats.
+
+    Returns the event as created (its version for an `If-Match`)."""
+    await created(client.post("/v1/members", json=member_body("member-a", people=people), headers=desk))
+    return await created(
+        client.post("/v1/events", json=event_body(event_id, capacity=capacity, publish=True), headers=desk)
+    )
+
+
 async def statuses(community: Community, event_id: str) -> dict[str, int]:
     found: dict[str, int] = {}
     for registration, _ in await community.store.registrations_of_event(event_id):
@@ -51,8 +63,7 @@ async def test_two_simultaneous_scans_of_one_ticket_check_in_once(
     client: httpx.AsyncClient, tokens: dict[str, str], community: Community
 ) -> None:
     desk = bearer(tokens["desk"])
-    await created(client.post("/v1/members", json=member_body("member-a"), headers=desk))
-    await created(client.post("/v1/events", json=event_body("cevt-door", publish=True), headers=desk))
+    await open_event_for(client, desk, "cevt-door")
     mine = await created(register(client, desk, "cevt-door", "member-a", 0))
     token = (await client.get(f"/v1/registrations/{mine['registration_id']}/ticket", headers=desk)).json()["token"]
 
@@ -102,8 +113,7 @@ async def test_nobody_is_promoted_once_the_event_started(
     client: httpx.AsyncClient, tokens: dict[str, str], community: Community
 ) -> None:
     desk = bearer(tokens["desk"])
-    await created(client.post("/v1/members", json=member_body("member-a", people=6), headers=desk))
-    await created(client.post("/v1/events", json=event_body("cevt-started", capacity=3, publish=True), headers=desk))
+    await open_event_for(client, desk, "cevt-started", people=6, capacity=3)
     placed = [await created(register(client, desk, "cevt-started", "member-a", n)) for n in range(6)]
     assert [p["status"] for p in placed] == ["confirmed"] * 3 + ["waitlisted"] * 3
 
@@ -124,10 +134,7 @@ async def test_staff_edit_an_event(
     client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings, community: Community
 ) -> None:
     desk = bearer(tokens["desk"])
-    await created(client.post("/v1/members", json=member_body("member-a", people=4), headers=desk))
-    event = await created(
-        client.post("/v1/events", json=event_body("cevt-edit", capacity=2, publish=True), headers=desk)
-    )
+    event = await open_event_for(client, desk, "cevt-edit", people=4, capacity=2)
     placed = [await created(register(client, desk, "cevt-edit", "member-a", n)) for n in range(4)]
     assert [p["status"] for p in placed] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
 
@@ -298,8 +305,7 @@ async def test_nobody_registers_once_the_event_started(
 ) -> None:
     """Decided by the seat book's update (`starts_at > now` in its condition), not by a read before it."""
     desk = bearer(tokens["desk"])
-    await created(client.post("/v1/members", json=member_body("member-a", people=12), headers=desk))
-    await created(client.post("/v1/events", json=event_body("cevt-late", capacity=3, publish=True), headers=desk))
+    await open_event_for(client, desk, "cevt-late", people=12, capacity=3)
     before = [await created(register(client, desk, "cevt-late", "member-a", n)) for n in range(2)]
     cancelled = await created(
         client.post(f"/v1/registrations/{before[1]['registration_id']}/cancel", headers=desk), 200
@@ -324,8 +330,7 @@ async def test_the_reconciler_gives_the_seats_the_start_a_reschedule_did_not_cop
 ) -> None:
     """A crash between saving the moved event and retiming its seats leaves the old start there."""
     desk = bearer(tokens["desk"])
-    await created(client.post("/v1/members", json=member_body("member-a", people=3), headers=desk))
-    await created(client.post("/v1/events", json=event_body("cevt-moved", publish=True), headers=desk))
+    await open_event_for(client, desk, "cevt-moved", people=3)
     later = START + timedelta(days=1)
     moved = await client.post(
         "/v1/events/cevt-moved/reschedule",
