@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import httpx
@@ -24,7 +25,7 @@ from parkgrid.known import KnownSites
 from parkgrid.settings import KitSettings
 from parkgrid.testing.plugin import ServiceSettings
 from parkgrid.testing.topics import read_topic as read_prefixed_topic
-from parkgrid.topics import ensure_topics
+from parkgrid.topics import TopicSpec, ensure_topics
 
 CASABLANCA = "Africa/Casablanca"
 T = TypeVar("T")
@@ -71,16 +72,22 @@ def site_event(site_id: str, city: str = "Rabat", sequence: int = 1) -> Envelope
     return registry.envelope(event, source="spaces", subject=site_id, sequence=sequence)
 
 
-async def register_sites(settings: KitSettings, site_ids: list[str]) -> None:
-    """Publish SiteRegistered events to the test's spaces.site topic, as spaces would."""
-    await ensure_topics(settings.kafka_bootstrap_servers, [t.prefixed(settings.topic_prefix) for t in TOPICS_USED])
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id="test-spaces")
+@asynccontextmanager
+async def publishing_as(settings: KitSettings, source: str, topics: list[TopicSpec]) -> AsyncIterator[EventPublisher]:
+    """A publisher standing in for the `source` service on this test's `topics` (created first)."""
+    await ensure_topics(settings.kafka_bootstrap_servers, [t.prefixed(settings.topic_prefix) for t in topics])
+    producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"test-{source}")
     await producer.start()
     try:
-        publisher = EventPublisher(producer, settings.topic_prefix)
-        await publisher.publish_many([("spaces.site", site_event(s)) for s in site_ids])
+        yield EventPublisher(producer, settings.topic_prefix)
     finally:
         await producer.stop()
+
+
+async def register_sites(settings: KitSettings, site_ids: list[str]) -> None:
+    """Publish SiteRegistered events to the test's spaces.site topic, as spaces would."""
+    async with publishing_as(settings, "spaces", TOPICS_USED) as publisher:
+        await publisher.publish_many([("spaces.site", site_event(s)) for s in site_ids])
 
 
 def space_event(
@@ -110,13 +117,8 @@ def space_event(
 
 async def publish_spaces(settings: KitSettings, envelopes: list[Envelope]) -> None:
     """Publish space events to the test's spaces.space topic, as spaces would."""
-    await ensure_topics(settings.kafka_bootstrap_servers, [t.prefixed(settings.topic_prefix) for t in TOPICS_USED])
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id="test-spaces")
-    await producer.start()
-    try:
-        await EventPublisher(producer, settings.topic_prefix).publish_many([("spaces.space", e) for e in envelopes])
-    finally:
-        await producer.stop()
+    async with publishing_as(settings, "spaces", TOPICS_USED) as publisher:
+        await publisher.publish_many([("spaces.space", e) for e in envelopes])
 
 
 def part(app: FastAPI, kind: type[T]) -> T:

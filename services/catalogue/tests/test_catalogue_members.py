@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -14,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from catalogue_fixtures import app, auth, client, part
+from catalogue_fixtures import app, auth, client, part, publishing_as, settings
 from fastapi import FastAPI
 
 from catalogue.adapters.known import member_facts
@@ -34,32 +33,16 @@ from parkgrid.contracts.community import (
 from parkgrid.contracts.topics import topic
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
-from parkgrid.kafka import EventPublisher, make_producer
+from parkgrid.kafka import EventPublisher
 from parkgrid.known import KnownMembers
 from parkgrid.settings import KitSettings
-from parkgrid.store import Database
-from parkgrid.topics import ensure_topics
 
 MEMBERS_TOPIC = topic("community.member")
 
-__all__ = ["app", "client"]
+__all__ = ["app", "client", "settings"]
 
 COHORTS: list[list[str]] = [[], [], ["2026-A"], ["2026-A", "2026-B"], ["2025-B"]]
 PERSON = {"person_id": "p-1", "name": "Salma Idrissi", "email": "salma@example.ma", "role": "CEO"}
-
-
-@pytest.fixture
-def settings(mongodb_uri: str, kafka_bootstrap: str, topic_prefix: str, database: Database) -> KitSettings:
-    """A service name per test, so each test's consumers form their own groups."""
-    return KitSettings(
-        PARKGRID_SERVICE_NAME=f"catalogue-{uuid.uuid4().hex[:8]}",
-        MONGODB_URI=mongodb_uri,
-        PARKGRID_DATABASE=database.name,
-        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
-        PARKGRID_TOPIC_PREFIX=topic_prefix,
-        PARKGRID_LOG_JSON=False,
-        PARKGRID_LOG_LEVEL="WARNING",
-    )
 
 
 def snapshot(member_id: str, kind: str, stage: str, *, left: bool = False, cohort: str | None = None) -> dict[str, Any]:
@@ -85,13 +68,8 @@ def wrap(event: IntegrationEvent, member_id: str, sequence: int) -> Envelope:
 
 @pytest.fixture
 async def publisher(settings: KitSettings) -> AsyncIterator[EventPublisher]:
-    await ensure_topics(settings.kafka_bootstrap_servers, [MEMBERS_TOPIC.prefixed(settings.topic_prefix)])
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id="test-community")
-    await producer.start()
-    try:
-        yield EventPublisher(producer, settings.topic_prefix)
-    finally:
-        await producer.stop()
+    async with publishing_as(settings, "community", [MEMBERS_TOPIC]) as community:
+        yield community
 
 
 async def wait_for(members: KnownMembers, expected: dict[str, tuple[str, str, bool]], within: float = 30.0) -> None:
