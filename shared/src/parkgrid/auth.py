@@ -310,12 +310,6 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def verified_principal(request: Request) -> Principal:
-    """The caller the bearer token names (401 without a usable one), with the keys already held."""
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(bearer_token(request))
-
-
 async def authenticated(request: Request) -> Principal:
     """The caller the bearer token names; fetches an issuer's new key without blocking (prefer to the sync one)."""
     verifier: TokenVerifier = request.app.state.token_verifier

@@ -11,6 +11,7 @@ client exists, so every service is traced the same way without wiring of its own
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
@@ -375,6 +376,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        keys = app.state.token_verifier.keys
+        if keys is not None:  # an issuer's keys before the first request (held ones serve if it is down)
+            with contextlib.suppress(Exception):
+                await keys.refresh()
         try:
             yield
         finally:
@@ -390,11 +395,13 @@ def create_app(
 
     verifier: TokenVerifier = app.state.token_verifier
 
-    def caller(scope: Scope) -> str:
+    async def caller(scope: Scope) -> str:
+        # async so that a token signed with an issuer's new key is verified (its key fetched)
+        # before the record is named: a retry must land on the same record as the first try.
         authorization = header(scope, "authorization") or ""
         _, _, token = authorization.partition(" ")
         try:
-            return verifier.verify(token.strip()).subject
+            return (await verifier.verify_async(token.strip())).subject
         except Exception:
             return "anonymous"
 

@@ -302,7 +302,7 @@ _HEADERS: dict[str, JSON] = {
     "ce_causationid": {"type": "string", "description": "The `ce_id` of the message that caused this one."},
     "ce_traceparent": {
         "type": "string",
-        "description": "W3C trace context of the span that wrote the event (CloudEvents distributed-tracing extension).",
+        "description": "W3C trace context of the span that wrote the event (CloudEvents distributed tracing).",
     },
     "ce_tracestate": {"type": "string", "description": "W3C tracestate that goes with `ce_traceparent`."},
     "content-type": {"type": "string", "const": CONTENT_TYPE, "description": "Media type of the value."},

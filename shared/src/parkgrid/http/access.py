@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 
-from parkgrid.auth import Principal, Role, require_roles, verified_principal
+from parkgrid.auth import Principal, Role, authenticated, require_roles
 from parkgrid.http.problems import Forbidden, NotFound
 
 T = TypeVar("T")
@@ -90,7 +90,7 @@ class Scope:
 
 
 async def scope_of(request: Request) -> Scope:
-    return Scope(verified_principal(request))
+    return Scope(await authenticated(request))
 
 
 Scoped = Annotated[Scope, Depends(scope_of)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -97,7 +97,7 @@ class IdempotencyMiddleware:
         self,
         app: ASGIApp,
         records: Callable[[], IdempotencyRecords | None],
-        caller: Callable[[Scope], str],
+        caller: Callable[[Scope], Awaitable[str]],
     ) -> None:
         self.app = app
         self.records = records
@@ -122,7 +122,7 @@ class IdempotencyMiddleware:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        caller = self.caller(scope)
+        caller = await self.caller(scope)
         scope.setdefault("state", {})["idempotency_scope"] = caller
         fingerprint = hashlib.sha256(
             b"\x00".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])

@@ -23,7 +23,7 @@ from typing import Any
 
 from fastapi import Request
 
-from parkgrid.auth import Principal, Role, verified_principal
+from parkgrid.auth import Principal, Role, authenticated
 from parkgrid.http.problems import TooManyRequests, Unauthorized
 
 
@@ -82,7 +82,7 @@ def rate_limit(
     async def _limit(request: Request) -> None:
         principal: Principal | None
         try:
-            principal = verified_principal(request)
+            principal = await authenticated(request)
         except Unauthorized:
             principal = None
         if principal is not None and principal.role in exempt:
