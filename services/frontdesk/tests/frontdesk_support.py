@@ -178,6 +178,26 @@ def offering_body(title: str, category: str, kinds: list[str], space: dict[str, 
     return body
 
 
+def event_body(
+    kind: str, title: dict[str, str], description: dict[str, str], starts: datetime, length: timedelta, capacity: int
+) -> dict[str, Any]:
+    """A community event at the stack's site, published at once: what the tests ask community for."""
+    return {
+        "site_id": SITE,
+        "kind": kind,
+        "title": title,
+        "description": description,
+        "time": {"starts_at": starts.isoformat(), "ends_at": (starts + length).isoformat()},
+        "capacity": capacity,
+        "publish": True,
+    }
+
+
+def two_days_ahead_at_ten() -> datetime:
+    """10:00 on the site's clock the day after tomorrow: inside its hours, whatever time a run starts."""
+    return (datetime.now(ZoneInfo(ZONE)) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+
+
 OFFERINGS = {
     MENTORING: offering_body("Strategy mentoring", "mentoring", ["startup"]),
     ROOM: offering_body("Meeting room for four", "meeting_room", [], {"kind": "meeting_room", "seats": 4}),
@@ -242,15 +262,14 @@ async def seed_stack(stack: Stack) -> None:
         # it is still ahead (an event in the past is refused); near midnight that is tomorrow, so
         # the tests look for it on Today of `event_day`, not of today.
         starts = (datetime.now(ZoneInfo(ZONE)) + timedelta(minutes=30)).replace(second=0, microsecond=0)
-        event = {
-            "site_id": SITE,
-            "kind": "workshop",
-            "title": {"fr": "Atelier pitch", "en": "Pitch workshop"},
-            "description": {"fr": "Un atelier.", "en": "A workshop."},
-            "time": {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()},
-            "capacity": 20,
-            "publish": True,
-        }
+        event = event_body(
+            "workshop",
+            {"fr": "Atelier pitch", "en": "Pitch workshop"},
+            {"fr": "Un atelier.", "en": "A workshop."},
+            starts,
+            timedelta(hours=1),
+            capacity=20,
+        )
         created = await until_accepted(http, f"{stack.community}/v1/events", event)
         assert created.status_code == 201, created.text
         stack.event_id = created.json()["event_id"]

@@ -14,7 +14,19 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import FOUNDER, MENTORING, ROOM, SITE, STARTUP, TPE_ONLY, ZONE, Stack, until_accepted
+from frontdesk_support import (
+    FOUNDER,
+    MENTORING,
+    ROOM,
+    SITE,
+    STARTUP,
+    TPE_ONLY,
+    ZONE,
+    Stack,
+    event_body,
+    two_days_ahead_at_ten,
+    until_accepted,
+)
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -303,17 +315,16 @@ async def test_the_desk_edits_an_event_and_sees_a_refusal(browser: Browser, stac
     below the confirmed registrations is community's 409 and 0 its 422, each shown next to the capacity.
     The event is the day after tomorrow at 10:00 on the site's clock, and the desk opens Today of
     that date (any hour of the run gives the same page); saved, Today shows the event's day."""
-    starts = (datetime.now(ZoneInfo(ZONE)) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+    starts = two_days_ahead_at_ten()
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
-        event = {
-            "site_id": SITE,
-            "kind": "networking",
-            "title": {"fr": "Causerie export", "en": "Export talk"},
-            "description": {"fr": "Une causerie.", "en": "A talk."},
-            "time": {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=1)).isoformat()},
-            "capacity": 10,
-            "publish": True,
-        }
+        event = event_body(
+            "networking",
+            {"fr": "Causerie export", "en": "Export talk"},
+            {"fr": "Une causerie.", "en": "A talk."},
+            starts,
+            timedelta(hours=1),
+            capacity=10,
+        )
         created = await http.post(f"{stack.community}/v1/events", json=event)
         assert created.status_code == 201, created.text
         event_id = created.json()["event_id"]

@@ -21,7 +21,9 @@ from frontdesk_support import (
     TPE_ONLY,
     ZONE,
     Stack,
+    event_body,
     publish,
+    two_days_ahead_at_ten,
 )
 
 from parkgrid.contracts.bookings import BookingConfirmed
@@ -324,17 +326,15 @@ async def test_desks_saving_an_event_at_once_cannot_undo_each_other(stack: Stack
     """Five desks save the same event, each as it was shown (the same version): community's
     conditional write (If-Match) keeps exactly one; the others get the page again with the event
     as it is now and a line saying it changed meanwhile. Without the If-Match all five "win"."""
-    starts = (datetime.now(ZoneInfo(ZONE)) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
-        event = {
-            "site_id": SITE,
-            "kind": "networking",
-            "title": {"fr": "Apéro réseau", "en": "Networking drinks"},
-            "description": {"fr": "Un apéro.", "en": "Drinks."},
-            "time": {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()},
-            "capacity": 30,
-            "publish": True,
-        }
+        event = event_body(
+            "networking",
+            {"fr": "Apéro réseau", "en": "Networking drinks"},
+            {"fr": "Un apéro.", "en": "Drinks."},
+            two_days_ahead_at_ten(),
+            timedelta(hours=2),
+            capacity=30,
+        )
         created = await http.post(f"{stack.community}/v1/events", json=event)
         assert created.status_code == 201, created.text
         event_id, version = created.json()["event_id"], created.json()["version"]
