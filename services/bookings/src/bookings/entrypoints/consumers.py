@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from bookings.adapters.feeds import FeedFacts
 from bookings.adapters.rooms import Rooms
 from bookings.service_layer.service import BookingService
-from parkgrid.consumer import Delivery
-from parkgrid.contracts.community import CommunityEventSnapshot, RegistrationSnapshot
-from parkgrid.contracts.spaces import ReservationSnapshot, ResidencySnapshot, SpaceSnapshot
+from parkgrid.consumer import Delivery, Handler
+from parkgrid.contracts.catalogue import OfferingSnapshot
+from parkgrid.contracts.community import CommunityEventSnapshot, MemberSnapshot, RegistrationSnapshot
+from parkgrid.contracts.spaces import ReservationSnapshot, ResidencySnapshot, SiteSnapshot, SpaceSnapshot
 from parkgrid.contracts.topics import topic, topics
+from parkgrid.envelope import Envelope
 from parkgrid.runtime import Subscription
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
@@ -18,10 +21,25 @@ from parkgrid.store import Database
 PUBLISHED = topics("bookings.booking", "bookings.waitlist", "bookings.entitlement", "spaces.commands")
 
 
+Snapshot = TypeVar("Snapshot")
+
+
+def applying(kind: type[Snapshot], apply: Callable[[Envelope, Snapshot], Awaitable[object]]) -> Handler:
+    """The handler of a projection: it applies each `kind` of snapshot its topic carries, and
+    passes over the topic's other messages (the commands and answers on it, an unknown type)."""
+
+    async def handle(delivery: Delivery) -> None:
+        if isinstance(delivery.event, kind):
+            await apply(delivery.envelope, delivery.event)
+
+    return handle
+
+
 def projections(
     settings: KitSettings, db: Database, service: BookingService, group_suffix: str = ""
 ) -> list[Subscription]:
     """Offerings, members and sites; a seeder passes its own group suffix to read from the start."""
+    known = service.projections
     return [
         Subscription(
             name=name,
@@ -31,14 +49,11 @@ def projections(
             group=f"{settings.service_name}.{name}{group_suffix}" if group_suffix else None,
         )
         for name, source, handler in (
-            ("offerings", "catalogue.offering", service.on_offering),
-            ("members", "community.member", service.on_member),
-            ("sites", "spaces.site", service.on_site),
+            ("offerings", "catalogue.offering", applying(OfferingSnapshot, known.offerings.apply)),
+            ("members", "community.member", applying(MemberSnapshot, known.members.apply)),
+            ("sites", "spaces.site", applying(SiteSnapshot, known.sites.apply)),
         )
     ]
-
-
-Apply = Callable[[Delivery], Awaitable[None]]
 
 
 def facts(db: Database) -> list[Subscription]:
@@ -46,33 +61,32 @@ def facts(db: Database) -> list[Subscription]:
     (`parkgrid rebuild bookings spaces`, `space_reservations`, `residencies`, `community_events`,
     `registrations`): the rooms and what holds them, the events and registrations."""
     rooms, community = Rooms(db), FeedFacts(db)
-
-    async def on_space(delivery: Delivery) -> None:
-        if isinstance(delivery.event, SpaceSnapshot):
-            await rooms.spaces.apply(delivery.envelope, delivery.event)
-
-    async def on_reservation(delivery: Delivery) -> None:
-        if isinstance(delivery.event, ReservationSnapshot):
-            await rooms.holds.on_reservation(delivery.envelope, delivery.event)
-
-    async def on_residency(delivery: Delivery) -> None:
-        if isinstance(delivery.event, ResidencySnapshot):
-            await rooms.holds.on_residency(delivery.envelope, delivery.event)
-
-    async def on_event(delivery: Delivery) -> None:
-        if isinstance(delivery.event, CommunityEventSnapshot):
-            await community.events.apply(delivery.envelope, delivery.event)
-
-    async def on_registration(delivery: Delivery) -> None:
-        if isinstance(delivery.event, RegistrationSnapshot):
-            await community.registrations.apply(delivery.envelope, delivery.event)
-
-    table: tuple[tuple[str, str, Apply, tuple[str, ...]], ...] = (
-        ("spaces", "spaces.space", on_space, ("spaces",)),
-        ("space_reservations", "spaces.reservation", on_reservation, ("space_reservations",)),
-        ("residencies", "spaces.residency", on_residency, ("residencies", "residency_stays")),
-        ("community_events", "community.event", on_event, ("community_events",)),
-        ("registrations", "community.registration", on_registration, ("registrations",)),
+    table: tuple[tuple[str, str, Handler, tuple[str, ...]], ...] = (
+        ("spaces", "spaces.space", applying(SpaceSnapshot, rooms.spaces.apply), ("spaces",)),
+        (
+            "space_reservations",
+            "spaces.reservation",
+            applying(ReservationSnapshot, rooms.holds.on_reservation),
+            ("space_reservations",),
+        ),
+        (
+            "residencies",
+            "spaces.residency",
+            applying(ResidencySnapshot, rooms.holds.on_residency),
+            ("residencies", "residency_stays"),
+        ),
+        (
+            "community_events",
+            "community.event",
+            applying(CommunityEventSnapshot, community.events.apply),
+            ("community_events",),
+        ),
+        (
+            "registrations",
+            "community.registration",
+            applying(RegistrationSnapshot, community.registrations.apply),
+            ("registrations",),
+        ),
     )
     return [
         Subscription(
@@ -102,4 +116,4 @@ def subscriptions(settings: KitSettings, db: Database, service: BookingService) 
     ]
 
 
-__all__ = ["PUBLISHED", "facts", "projections", "subscriptions", "topic"]
+__all__ = ["PUBLISHED", "applying", "facts", "projections", "subscriptions", "topic"]

@@ -24,10 +24,6 @@ from bookings.service_layer.saga import Saga
 from bookings.service_layer.seating import Seating
 from bookings.service_layer.sweepers import Sweepers
 from bookings.service_layer.waitlist import Leaving
-from parkgrid.consumer import Delivery
-from parkgrid.contracts.catalogue import OfferingSnapshot
-from parkgrid.contracts.community import MemberSnapshot
-from parkgrid.contracts.spaces import SiteSnapshot
 
 
 class BookingOffice:
@@ -96,20 +92,6 @@ class BookingService(BookingOffice):
         self.waitlist = waitlist
         self.projections = projections
         self.ledger = ledger
-
-    # --- what bookings learns of the other contexts --------------------------------------
-
-    async def on_offering(self, delivery: Delivery) -> None:
-        if isinstance(delivery.event, OfferingSnapshot):
-            await self.projections.offerings.apply(delivery.envelope, delivery.event)
-
-    async def on_member(self, delivery: Delivery) -> None:
-        if isinstance(delivery.event, MemberSnapshot):
-            await self.projections.members.apply(delivery.envelope, delivery.event)
-
-    async def on_site(self, delivery: Delivery) -> None:
-        if isinstance(delivery.event, SiteSnapshot):
-            await self.projections.sites.apply(delivery.envelope, delivery.event)
 
 
 __all__ = ["BookCommand", "Booking", "BookingOffice", "BookingService", "Outcome", "UnknownBooking"]
