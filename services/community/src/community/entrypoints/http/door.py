@@ -6,10 +6,10 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from community.adapters.tickets import qr_svg
-from community.entrypoints.http.scope import EventsService, RegistrationsService, Store, event_for, registration_for
+from community.entrypoints.http.scope import EventsService, RegistrationsService, SeenRegistration, Store, event_for
 from community.views import registration_read
 from parkgrid.api.community import RegistrationRead, TicketRead
-from parkgrid.http.access import CallerOrService, Staff
+from parkgrid.http.access import Staff
 from parkgrid.http.models import RequestModel
 from parkgrid.http.problems import problems
 
@@ -21,14 +21,15 @@ class CheckInIn(RequestModel):
 
 
 @router.get("/registrations/{registration_id}/ticket", response_model=TicketRead, responses=problems(403, 404, 409))
-async def ticket(
-    registration_id: str, principal: CallerOrService, store: Store, registrations: RegistrationsService
-) -> TicketRead:
+async def ticket(seen: SeenRegistration, registrations: RegistrationsService) -> TicketRead:
     """The signed check-in token and its QR code (SVG), to show at the door."""
-    registration, _ = await registration_for(store, registrations, registration_id, principal)
+    registration, _ = seen
     token = registrations.ticket(registration)
     return TicketRead(
-        registration_id=registration_id, event_id=registration.event_id, token=token, qr_svg=qr_svg(token)
+        registration_id=registration.registration_id,
+        event_id=registration.event_id,
+        token=token,
+        qr_svg=qr_svg(token),
     )
 
 

@@ -6,14 +6,14 @@ spaces; what is changed here never does.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 from pydantic import Field
 
 from community.entrypoints.http.events import EligibilityIn
 from community.entrypoints.http.inputs import DescriptionIn, Reason, TitleIn
-from community.entrypoints.http.scope import EventsService, RegistrationsService, event_for, tag
+from community.entrypoints.http.scope import EventsService, IfMatch, RegistrationsService, event_for, tag
 from community.views import event_read
 from parkgrid.api.community import EventRead
 from parkgrid.contracts.common import Eligibility, LocalizedText
@@ -47,7 +47,7 @@ async def revise_event(
     principal: Staff,
     events: EventsService,
     registrations: RegistrationsService,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> EventRead:
     """Title, description, capacity, audience (`CommunityEventRevised` names what changed).
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field, ValidationInfo, field_validator
 
 from community import views
@@ -17,6 +17,7 @@ from community.entrypoints.http.inputs import DescriptionIn, TitleIn
 from community.entrypoints.http.scope import (
     MAX_LIMIT,
     EventsService,
+    IfMatch,
     Store,
     event_for,
     events_seen,
@@ -42,6 +43,8 @@ EligibilityIn = strict(Eligibility)
 RequirementIn = strict(SpaceRequirement)
 
 WAITING: dict[int | str, dict[str, Any]] = {202: {"model": EventRead, "description": "Waiting for spaces' venue."}}
+VENUE_SAGA: dict[int | str, dict[str, Any]] = {**problems(403, 404, 409, 412), **WAITING}
+"""What publishing or moving an event answers: done (200), waiting for spaces' venue (202), or refused."""
 
 
 class TimeRangeIn(RequestModel):
@@ -171,15 +174,13 @@ async def get_event(event_id: str, response: Response, principal: CallerOrServic
     return event_read(event, version)
 
 
-@router.post(
-    "/events/{event_id}/publish", response_model=EventRead, responses={**problems(403, 404, 409, 412), **WAITING}
-)
+@router.post("/events/{event_id}/publish", response_model=EventRead, responses=VENUE_SAGA)
 async def publish_event(
     event_id: str,
     response: Response,
     principal: Staff,
     events: EventsService,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> EventRead:
     """Published at once (200), or waiting for spaces to reserve its venue (202, poll the Location)."""
     await event_for(events, event_id, principal)
@@ -187,16 +188,14 @@ async def publish_event(
     return answered(response, event, version)
 
 
-@router.post(
-    "/events/{event_id}/reschedule", response_model=EventRead, responses={**problems(403, 404, 409, 412), **WAITING}
-)
+@router.post("/events/{event_id}/reschedule", response_model=EventRead, responses=VENUE_SAGA)
 async def reschedule_event(
     event_id: str,
     body: TimeRangeIn,
     response: Response,
     principal: Staff,
     events: EventsService,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> EventRead:
     """Moved at once (200), or waiting for the new venue, the old one kept meanwhile (202)."""
     await event_for(events, event_id, principal)

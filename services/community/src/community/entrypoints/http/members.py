@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
 from community import views
 from community.adapters.stores import CommunityStore
 from community.entrypoints.http.inputs import Cohort, Label, Name, Reason
 from community.entrypoints.http.people import PersonIn
-from community.entrypoints.http.scope import MAX_LIMIT, MembersService, Store, member_for, members_seen, tag
+from community.entrypoints.http.scope import MAX_LIMIT, IfMatch, MembersService, Store, member_for, members_seen, tag
 from community.views import member_read
 from parkgrid.api.community import MemberPage, MemberRead
 from parkgrid.auth import Principal
@@ -139,7 +139,7 @@ async def update_member(
     principal: Staff,
     store: Store,
     members: MembersService,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> MemberRead:
     expected = required_version(if_match)
     await member_for(members, member_id, principal)

@@ -16,11 +16,11 @@ from community.entrypoints.http.scope import (
     EventsService,
     MembersService,
     RegistrationsService,
+    SeenRegistration,
     Store,
     actor,
     event_for,
     member_for,
-    registration_for,
     registrations_seen,
     sees_member,
     tag,
@@ -138,14 +138,8 @@ async def find_registrations(
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationRead, responses=problems(403, 404))
-async def get_registration(
-    registration_id: str,
-    response: Response,
-    principal: CallerOrService,
-    store: Store,
-    registrations: RegistrationsService,
-) -> RegistrationRead:
-    registration, version = await registration_for(store, registrations, registration_id, principal)
+async def get_registration(seen: SeenRegistration, response: Response, store: Store) -> RegistrationRead:
+    registration, version = seen
     tag(response, version)
     return await registration_read(store, registration, version)
 
@@ -154,16 +148,16 @@ async def get_registration(
     "/registrations/{registration_id}/cancel", response_model=RegistrationRead, responses=problems(403, 404, 409)
 )
 async def cancel_registration(
-    registration_id: str,
+    seen: SeenRegistration,
     response: Response,
     principal: CallerOrService,
     store: Store,
     registrations: RegistrationsService,
 ) -> RegistrationRead:
     """Before the event: the seat goes to the first waiting person."""
-    registration, _ = await registration_for(store, registrations, registration_id, principal)
+    registration, _ = seen
     if registration.event_time.starts_at <= registrations.clock() and principal.role == Role.MEMBER:
         raise Conflict("the event has started; the registration can no longer be cancelled")
-    registration, version = await registrations.cancel(registration_id, actor(principal))
+    registration, version = await registrations.cancel(registration.registration_id, actor(principal))
     tag(response, version)
     return await registration_read(store, registration, version)

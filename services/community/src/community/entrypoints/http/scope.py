@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Response
+from fastapi import Depends, Header, Response
 
 from community.adapters.stores import CommunityStore
 from community.domain.events import CommunityEvent
@@ -30,7 +30,7 @@ from community.service_layer.registrations import Registrations, UnknownRegistra
 from community.views import HIDDEN_FROM_MEMBERS
 from parkgrid.auth import Principal, Role
 from parkgrid.contracts.common import Actor
-from parkgrid.http.access import Scope, component
+from parkgrid.http.access import CallerOrService, Scope, component
 from parkgrid.http.preconditions import etag
 from parkgrid.store import Collection, Document
 
@@ -38,6 +38,9 @@ Store = Annotated[CommunityStore, component(CommunityStore)]
 MembersService = Annotated[Members, component(Members)]
 EventsService = Annotated[Events, component(Events)]
 RegistrationsService = Annotated[Registrations, component(Registrations)]
+
+IfMatch = Annotated[str | None, Header()]
+"""The version the caller last saw (`"<n>"`), for a conditional write (`parkgrid.http.preconditions`)."""
 
 MAX_LIMIT = 100
 
@@ -125,10 +128,14 @@ async def _ids(collection: Collection, query: Document) -> list[str]:
 
 
 async def registration_for(
-    store: CommunityStore, registrations: Registrations, rid: str, principal: Principal
+    registration_id: str, principal: CallerOrService, store: Store, registrations: RegistrationsService
 ) -> tuple[Registration, int]:
-    """The registration as this caller may see it: anything else is 404."""
-    registration, version = await registrations.get(rid)
+    """The registration of the path as this caller may see it: anything else is 404."""
+    registration, version = await registrations.get(registration_id)
     if not await sees_registration(store, principal, registration):
-        raise UnknownRegistration(rid)
+        raise UnknownRegistration(registration_id)
     return registration, version
+
+
+SeenRegistration = Annotated[tuple[Registration, int], Depends(registration_for)]
+"""What the routes of one registration start from (its read, its cancel, its ticket)."""
