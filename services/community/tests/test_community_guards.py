@@ -52,6 +52,13 @@ async def open_event_for(
     )
 
 
+async def one_open_one_called_off(client: httpx.AsyncClient, desk: dict[str, str], open_id: str, off_id: str) -> None:
+    """Two published events, the second cancelled: the seat book must close the one and not count the other."""
+    await created(client.post("/v1/events", json=event_body(open_id, publish=True), headers=desk))
+    await created(client.post("/v1/events", json=event_body(off_id, publish=True), headers=desk))
+    await created(client.post(f"/v1/events/{off_id}/cancel", json={"reason": "ill"}, headers=desk), 200)
+
+
 async def statuses(community: Community, event_id: str) -> dict[str, int]:
     found: dict[str, int] = {}
     for registration, _ in await community.store.registrations_of_event(event_id):
@@ -224,9 +231,7 @@ async def test_what_is_over_is_closed_and_the_scan_reads_only_open_seats(
     client: httpx.AsyncClient, tokens: dict[str, str], community: Community
 ) -> None:
     desk = bearer(tokens["desk"])
-    await created(client.post("/v1/events", json=event_body("cevt-over", publish=True), headers=desk))
-    await created(client.post("/v1/events", json=event_body("cevt-off", publish=True), headers=desk))
-    await created(client.post("/v1/events/cevt-off/cancel", json={"reason": "ill"}, headers=desk), 200)
+    await one_open_one_called_off(client, desk, "cevt-over", "cevt-off")
     set_clock(community, START + timedelta(hours=3))
     assert await community.registrations.complete_ended() == 1
     seats = community.store.seats
@@ -278,9 +283,7 @@ async def test_older_seat_documents_learn_their_start_and_close_when_over(
 ) -> None:
     """Documents written before this release: no `starts_at`, and open though their event ended."""
     desk = bearer(tokens["desk"])
-    await created(client.post("/v1/events", json=event_body("cevt-old", publish=True), headers=desk))
-    await created(client.post("/v1/events", json=event_body("cevt-old-off", publish=True), headers=desk))
-    await created(client.post("/v1/events/cevt-old-off/cancel", json={"reason": "ill"}, headers=desk), 200)
+    await one_open_one_called_off(client, desk, "cevt-old", "cevt-old-off")
     seats = community.store.seats.collection
     await seats.update_many({}, {"$unset": {"starts_at": ""}, "$set": {"closed": False}})
     assert await community.store.bring_seats_up_to_date() == 3
