@@ -179,15 +179,17 @@ def offering_body(title: str, category: str, kinds: list[str], space: dict[str, 
 
 
 def event_body(
-    kind: str, title: dict[str, str], description: dict[str, str], starts: datetime, length: timedelta, capacity: int
+    kind: str, title: tuple[str, str], description: tuple[str, str], starts: datetime, hours: int, capacity: int
 ) -> dict[str, Any]:
-    """A community event at the stack's site, published at once: what the tests ask community for."""
+    """A community event at the stack's site, published at once: what the tests ask community for.
+
+    `title` and `description` are (French, English)."""
     return {
         "site_id": SITE,
         "kind": kind,
-        "title": title,
-        "description": description,
-        "time": {"starts_at": starts.isoformat(), "ends_at": (starts + length).isoformat()},
+        "title": dict(zip(("fr", "en"), title, strict=True)),
+        "description": dict(zip(("fr", "en"), description, strict=True)),
+        "time": {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=hours)).isoformat()},
         "capacity": capacity,
         "publish": True,
     }
@@ -263,12 +265,7 @@ async def seed_stack(stack: Stack) -> None:
         # the tests look for it on Today of `event_day`, not of today.
         starts = (datetime.now(ZoneInfo(ZONE)) + timedelta(minutes=30)).replace(second=0, microsecond=0)
         event = event_body(
-            "workshop",
-            {"fr": "Atelier pitch", "en": "Pitch workshop"},
-            {"fr": "Un atelier.", "en": "A workshop."},
-            starts,
-            timedelta(hours=1),
-            capacity=20,
+            "workshop", ("Atelier pitch", "Pitch workshop"), ("Un atelier.", "A workshop."), starts, 1, 20
         )
         created = await until_accepted(http, f"{stack.community}/v1/events", event)
         assert created.status_code == 201, created.text

@@ -318,12 +318,7 @@ async def test_the_desk_edits_an_event_and_sees_a_refusal(browser: Browser, stac
     starts = two_days_ahead_at_ten()
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
         event = event_body(
-            "networking",
-            {"fr": "Causerie export", "en": "Export talk"},
-            {"fr": "Une causerie.", "en": "A talk."},
-            starts,
-            timedelta(hours=1),
-            capacity=10,
+            "networking", ("Causerie export", "Export talk"), ("Une causerie.", "A talk."), starts, 1, 10
         )
         created = await http.post(f"{stack.community}/v1/events", json=event)
         assert created.status_code == 201, created.text

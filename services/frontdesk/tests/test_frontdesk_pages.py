@@ -327,14 +327,8 @@ async def test_desks_saving_an_event_at_once_cannot_undo_each_other(stack: Stack
     conditional write (If-Match) keeps exactly one; the others get the page again with the event
     as it is now and a line saying it changed meanwhile. Without the If-Match all five "win"."""
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
-        event = event_body(
-            "networking",
-            {"fr": "Apéro réseau", "en": "Networking drinks"},
-            {"fr": "Un apéro.", "en": "Drinks."},
-            two_days_ahead_at_ten(),
-            timedelta(hours=2),
-            capacity=30,
-        )
+        drinks, description = ("Apéro réseau", "Networking drinks"), ("Un apéro.", "Drinks.")
+        event = event_body("networking", drinks, description, two_days_ahead_at_ten(), 2, 30)
         created = await http.post(f"{stack.community}/v1/events", json=event)
         assert created.status_code == 201, created.text
         event_id, version = created.json()["event_id"], created.json()["version"]
