@@ -17,6 +17,7 @@ from bookings_support import SITE, local, offering
 from bookings.adapters.bookings import BookingAggregates
 from bookings.adapters.guards import InMemorySeats
 from bookings.adapters.ledgers import entitlement_of
+from bookings.adapters.sessions import first_state
 from bookings.adapters.waitlists import SESSIONS_KEY
 from bookings.domain.booking import Actor, Booking, MemberFacts
 from bookings.domain.entitlements import Allowance, Entitlement
@@ -102,8 +103,9 @@ class InMemoryWaitlist:
 
 
 class InMemoryAllowances:
-    """`Allowances` in a dict: the same guard as `MemberAllowances.allowance_filter`, checked and
-    applied with no await in between (`test_bookings_allowances_contract` holds both to one suite)."""
+    """`Allowances` in a dict: the real store's first document (`first_state`) and the same guard
+    as `MemberAllowances.allowance_filter`, checked and applied with no await in between
+    (`test_bookings_allowances_contract` holds both to one suite)."""
 
     def __init__(self) -> None:
         self.allowances: dict[str, Document] = {}
@@ -115,19 +117,9 @@ class InMemoryAllowances:
         if allowance.amount > allowance.limit:
             return False
         if allowance.allowance_id not in self.allowances:
-            held = {b: a for b, a in (await already() if already else {}).items() if b != booking_id}
-            self.allowances.setdefault(  # the first creator wins, as the unique insert decides
-                allowance.allowance_id,
-                {
-                    "_id": allowance.allowance_id,
-                    "member_id": allowance.member_id,
-                    "kind": allowance.kind,
-                    "limit": allowance.limit,
-                    "used": sum(held.values()),
-                    "held": held,
-                    "holders": list(held),
-                },
-            )
+            first = await first_state(allowance, booking_id, already)
+            # The first creator wins, as the unique insert decides.
+            self.allowances.setdefault(allowance.allowance_id, first)
         doc = self.allowances[allowance.allowance_id]
         if booking_id in doc["held"]:
             return True

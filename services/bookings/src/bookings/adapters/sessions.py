@@ -158,6 +158,22 @@ Already = Callable[[], Awaitable[Mapping[str, int]]]
 """What bookings made before an allowance existed hold of it (`ports.Already`)."""
 
 
+async def first_state(allowance: Allowance, booking_id: str, already: Already | None) -> Document:
+    """An allowance's document as its first reservation creates it: it starts from what the
+    member's bookings made before it existed hold of it (`already`), less `booking_id`'s own
+    share, which that reservation then takes under the guard like any other."""
+    held = {b: a for b, a in (await already() if already else {}).items() if b != booking_id}
+    return {
+        "_id": allowance.allowance_id,
+        "member_id": allowance.member_id,
+        "kind": allowance.kind,
+        "limit": allowance.limit,
+        "used": sum(held.values()),
+        "held": held,
+        "holders": list(held),
+    }
+
+
 class MemberAllowances:
     """A member's per-period counters that a booking reserves when it is requested (`allowances`).
 
@@ -204,19 +220,9 @@ class MemberAllowances:
         if await self.collection.find_one({"_id": allowance.allowance_id}, {"_id": 1}) is None:
             # The allowance's first reservation creates it, starting from what the member's
             # earlier bookings hold; the unique `_id` decides between concurrent creators.
-            held = {b: a for b, a in (await already() if already else {}).items() if b != booking_id}
+            first = await first_state(allowance, booking_id, already)
             with contextlib.suppress(DuplicateKeyError):
-                await self.collection.insert_one(
-                    {
-                        "_id": allowance.allowance_id,
-                        "member_id": allowance.member_id,
-                        "kind": allowance.kind,
-                        "limit": allowance.limit,
-                        "used": sum(held.values()),
-                        "held": held,
-                        "holders": list(held),
-                    }
-                )
+                await self.collection.insert_one(first)
             if (await self.collection.update_one(guard, update)).matched_count == 1:
                 return True
         held_now = {"_id": allowance.allowance_id, f"held.{booking_id}": {"$exists": True}}
