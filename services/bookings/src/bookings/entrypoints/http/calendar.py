@@ -8,18 +8,17 @@ Who may ask is who sees the member (`may_see_member`); the feed itself needs no 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from bookings import views
 from bookings.adapters.feeds import FeedFacts, FeedLinks
 from bookings.entrypoints.http.common import Service, may_see_member
 from bookings.entrypoints.http.slots import SpaceFacts
-from bookings.service_layer.service import BookingService
 from parkgrid.api.bookings import CalendarFeedLink
-from parkgrid.auth import Principal
 from parkgrid.contracts.common import Id
 from parkgrid.http.access import CallerOrService, component
 from parkgrid.http.problems import NotFound, problems
@@ -34,18 +33,28 @@ PersonId = Annotated[
 ]
 
 
-async def whose_feed(
-    service: BookingService, principal: Principal, member_id: str, person_id: str | None
-) -> str | None:
-    """404 unless the caller sees the member; then the person, if one of the organisation's people
-    (as community last said), else 422 naming `person_id`; None for the organisation's own feed."""
+@dataclass(frozen=True)
+class Feed:
+    """The feed a route names: a member organisation's, or (`person_id`) one of its people's."""
+
+    member_id: str
+    person_id: str | None
+
+
+async def feed_named(member_id: str, principal: CallerOrService, service: Service, person_id: PersonId = None) -> Feed:
+    """Every feed route's `/members/{member_id}/calendar-feed[?person_id=]`: 404 unless the caller
+    sees the member; then the person, if one of the organisation's people (as community last
+    said), else 422 naming `person_id`; no person for the organisation's own feed."""
     await may_see_member(service, principal, member_id)
     if person_id is None:
-        return None
+        return Feed(member_id, None)
     member = await service.projections.member(member_id)
     if member is None or person_id not in member.people:
         raise Refused.invalid(f"{person_id} is not a person of {member_id}", field="query.person_id")
-    return person_id
+    return Feed(member_id, person_id)
+
+
+NamedFeed = Annotated[Feed, Depends(feed_named)]
 
 
 def link(request: Request, token: str) -> dict[str, str]:
@@ -54,17 +63,9 @@ def link(request: Request, token: str) -> dict[str, str]:
 
 
 @router.get("/members/{member_id}/calendar-feed", response_model=CalendarFeedLink, responses=problems(403, 404, 422))
-async def calendar_feed(
-    member_id: str,
-    request: Request,
-    principal: CallerOrService,
-    service: Service,
-    links: Links,
-    person_id: PersonId = None,
-) -> Any:
+async def calendar_feed(feed: NamedFeed, request: Request, service: Service, links: Links) -> Any:
     """The secret URL of the organisation's (or a person's) iCalendar feed: whoever has it can read the feed."""
-    person = await whose_feed(service, principal, member_id, person_id)
-    return link(request, await links.token_of(member_id, person, service.clock()))
+    return link(request, await links.token_of(feed.member_id, feed.person_id, service.clock()))
 
 
 @router.post(
@@ -72,28 +73,17 @@ async def calendar_feed(
     response_model=CalendarFeedLink,
     responses=problems(403, 404, 422),
 )
-async def rotate_calendar_feed(
-    member_id: str,
-    request: Request,
-    principal: CallerOrService,
-    service: Service,
-    links: Links,
-    person_id: PersonId = None,
-) -> Any:
+async def rotate_calendar_feed(feed: NamedFeed, request: Request, service: Service, links: Links) -> Any:
     """A new secret URL for the feed; the old one is 404 from now on."""
-    person = await whose_feed(service, principal, member_id, person_id)
-    return link(request, await links.rotate(member_id, person, service.clock()))
+    return link(request, await links.rotate(feed.member_id, feed.person_id, service.clock()))
 
 
 @router.delete(
     "/members/{member_id}/calendar-feed", status_code=204, response_class=Response, responses=problems(403, 404, 422)
 )
-async def revoke_calendar_feed(
-    member_id: str, principal: CallerOrService, service: Service, links: Links, person_id: PersonId = None
-) -> Response:
+async def revoke_calendar_feed(feed: NamedFeed, links: Links) -> Response:
     """Revoke the feed's URL (404 afterwards). Revoking a feed that has no URL is no error."""
-    person = await whose_feed(service, principal, member_id, person_id)
-    await links.revoke(member_id, person)
+    await links.revoke(feed.member_id, feed.person_id)
     return Response(status_code=204)
 
 
