@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from insights_fixtures import Sink, app, eventually, publish, settings, smtp_sink, wrap
+from prometheus_client import REGISTRY
 
 from insights.adapters.mail import SentLog
 from insights.adapters.projection import InsightsStore
@@ -66,6 +67,7 @@ async def test_each_mail_once_in_the_persons_language_and_a_refusing_mailbox_nev
 ) -> None:
     sink, _ = smtp_sink
     sink.refusals["flaky@example.ma"] = 2
+    mail_before = {outcome: mails_counted(settings, outcome) for outcome in ("sent", "failed")}
     now = datetime.now(UTC)
     soon = now + timedelta(days=3)
     m1 = member("m-1", [person("p-fr", "salma@example.ma", "fr"), person("p-en", "john@example.ma", "en")])
@@ -139,6 +141,16 @@ async def test_each_mail_once_in_the_persons_language_and_a_refusing_mailbox_nev
     assert {r["status"] for r in rows.values()} == {"sent"}
     assert rows["flaky@example.ma"]["attempts"] == 2
     assert rows["salma@example.ma"]["attempts"] == 0
+    # What an operator sees on /metrics: four sent, two refused attempts.
+    assert mails_counted(settings, "sent") - mail_before["sent"] == 4
+    assert mails_counted(settings, "failed") - mail_before["failed"] == 2
+
+
+def mails_counted(settings: InsightsSettings, outcome: str) -> float:
+    sample = REGISTRY.get_sample_value(
+        "parkgrid_mail_messages_total", {"service": settings.service_name, "outcome": outcome}
+    )
+    return sample or 0.0
 
 
 async def test_reminders_the_day_before_and_residencies_ending_are_sent_once(

@@ -40,6 +40,7 @@ from insights.settings import InsightsSettings
 from parkgrid.clock import utc_now
 from parkgrid.consumer import Delivery
 from parkgrid.logging import get_logger
+from parkgrid.metrics import count_mail
 
 log = get_logger(__name__)
 
@@ -196,8 +197,10 @@ class Notifications:
                 delay = retry_delay(attempts, self.settings.mail_retry_seconds)
                 log.warning("mail.failed", mail=row["_id"], attempt=attempts, give_up=give_up, error=str(exc))
                 await self.sent_log.failed(row["_id"], attempts, str(exc), now + delay, give_up)
+                count_mail(self.settings.service_name, "given_up" if give_up else "failed")
                 continue
             await self.sent_log.sent(row["_id"], self.clock())
+            count_mail(self.settings.service_name, "sent")
             sent += 1
         return sent
 
