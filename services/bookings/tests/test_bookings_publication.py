@@ -152,24 +152,27 @@ def test_the_ledger_publishes_what_it_always_did() -> None:
     assert (used.used, back.used) == (2, 0)
 
 
-def test_a_promoted_waitlist_place_publishes_what_it_always_did() -> None:
-    place = {
-        "_id": "wl-b-2",
-        "version": 1,
-        "entry_id": "wl-b-2",
-        "booking_id": "b-2",
+def a_place(n: int, **changes: object) -> dict[str, object]:
+    """Member `m-{n}`'s place in the line of a session in three days, as `seating` writes it."""
+    return {
+        "entry_id": f"wl-b-{n}",
+        "booking_id": f"b-{n}",
         "offering_id": "o-1",
         "session_key": "o-1|x",
         "starts_at": NOW + timedelta(days=3),
         "ends_at": NOW + timedelta(days=3, hours=1),
-        "member_id": "m-2",
-        "person_id": "p-2",
+        "member_id": f"m-{n}",
+        "person_id": f"p-{n}",
         "party_size": 1,
         "position": 1,
         "joined_at": NOW,
-        "status": "waiting",
         "booked_by": MEMBER.as_dict(),
+        **changes,
     }
+
+
+def test_a_promoted_waitlist_place_publishes_what_it_always_did() -> None:
+    place = {"_id": "wl-b-2", "version": 1, **a_place(2), "status": "waiting"}
     changes, happened = places.promote(place, NOW)
     assert changes == {"status": "promoted", "promoted_at": NOW}
     assert dumped(publication(happened)) == dumped(
@@ -178,20 +181,7 @@ def test_a_promoted_waitlist_place_publishes_what_it_always_did() -> None:
 
 
 def test_a_place_taken_in_line_publishes_what_it_always_did() -> None:
-    place = {
-        "entry_id": "wl-b-3",
-        "booking_id": "b-3",
-        "offering_id": "o-1",
-        "session_key": "o-1|x",
-        "starts_at": NOW + timedelta(days=3),
-        "ends_at": NOW + timedelta(days=3, hours=1),
-        "member_id": "m-3",
-        "person_id": "p-3",
-        "party_size": 2,
-        "position": 4,
-        "joined_at": NOW,
-        "booked_by": MEMBER.as_dict(),
-    }
+    place = a_place(3, party_size=2, position=4)
     state, happened = places.join(place)
     assert state == {**place, "status": "waiting"}
     assert dumped(publication(happened)) == dumped([contract.WaitlistJoined(**entry_snapshot(state))])
