@@ -46,8 +46,14 @@ $(NODE_STAMP): package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
 	touch $@
 
-lock: $(BIN)/python ## re-resolve requirements/main.in into requirements/lock.txt
-	$(BIN)/uv pip compile -q --python-version 3.11 requirements/main.in -o requirements/lock.txt
+# One lock for the workspace: what the kit and every service declare (their pyprojects, with
+# their extras) and the development tools (requirements/dev.in), resolved together. Images
+# install only their own packages' dependencies under it (python shared/src/parkgrid/image.py).
+LOCK_INPUTS := requirements/kit.in shared/pyproject.toml $(sort $(wildcard services/*/pyproject.toml)) requirements/dev.in
+
+lock: $(BIN)/python ## re-resolve every pyproject and requirements/dev.in into requirements/lock.txt
+	$(BIN)/uv pip compile -q --python-version 3.11 --all-extras --no-emit-package parkgrid-kit \
+	    $(LOCK_INPUTS) -o requirements/lock.txt
 
 contracts: $(INSTALL_STAMP) ## regenerate JSON Schemas and the AsyncAPI document
 	$(BIN)/parkgrid contracts generate

@@ -119,14 +119,19 @@ def test_runtime_stages_run_as_an_unprivileged_user(target: str) -> None:
     assert any(user in run and "useradd" in run for run in base.all("RUN")), "the user is created in base"
 
 
-def test_installs_the_lock_file_the_kit_and_the_service() -> None:
+def test_installs_what_images_py_says_under_the_lock() -> None:
+    """The image's install list is shared/src/parkgrid/images.py's, never a list kept here
+    (tests/deploy/test_deploy_image_install.py runs the same two steps and starts the result)."""
     _, stages = parse()
     build = next(s for s in stages if s.name == "build")
-    runs = " ".join(build.all("RUN"))
-    assert "--constraint requirements/lock.txt" in runs
-    assert "./shared $packages" in runs
-    assert "pip check" in runs
+    runs = build.all("RUN")
+    assert any('images.py dependencies "$SERVICE" --python /opt/parkgrid/bin/python' in r for r in runs)
+    assert any('images.py packages "$SERVICE" --python /opt/parkgrid/bin/python' in r for r in runs)
+    assert not any("pip install --constraint" in r or "--requirement" in r for r in runs), "a hand-kept install"
     assert "SERVICE" in build.all("ARG")
+    makefile = (REPO / "Makefile").read_text()
+    [pinned] = re.findall(r"^UV_VERSION := (\S+)$", makefile, flags=re.MULTILINE)
+    assert f"UV_VERSION={pinned}" in build.all("ARG"), "the image's uv is the Makefile's"
 
 
 def test_service_stage_health_check_and_command() -> None:
@@ -176,6 +181,7 @@ def test_dockerignore_keeps_what_the_build_copies_and_nothing_local() -> None:
     for needed in (
         "requirements/lock.txt",
         "package-lock.json",
+        "shared/src/parkgrid/images.py",
         "shared/pyproject.toml",
         "shared/src/parkgrid/settings.py",
         "services/spaces/pyproject.toml",
