@@ -144,6 +144,24 @@ async def book_each(
     return ids
 
 
+async def wait_in_line(client: httpx.AsyncClient, headers: dict[str, str], starts_at: datetime, member_id: str) -> Any:
+    """`member_id` asks for the (full) test mentoring session at `starts_at`, willing to wait
+    (`join_waitlist`): 201 and waitlisted; the place as answered (`entry_id`, `booking_id`, `position`)."""
+    made = await client.post(
+        "/v1/bookings",
+        json={
+            "offering_id": "off-test-mentoring",
+            "member_id": member_id,
+            "starts_at": starts_at.isoformat(),
+            "join_waitlist": True,
+        },
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["status"] == "waitlisted", made.text
+    return made.json()
+
+
 async def project(service: BookingService, *events: IntegrationEvent) -> None:
     """Apply other contexts' events to the projections directly (the consumers are tested apart)."""
     for event in events:

@@ -23,6 +23,7 @@ from bookings_support import (
     publish,
     same_quarter_days,
     site,
+    wait_in_line,
 )
 
 from bookings.bootstrap import BookingsSettings
@@ -46,29 +47,13 @@ async def test_cancel_waitlist_promotion_reschedule_and_the_ledger(
     soon, later = local(day, 10), local(day + timedelta(days=3), 10)
     service.clock = lambda: local(day, 7).astimezone(UTC)
     # Within the cancellation window: late.
-    first = await client.post(
-        "/v1/bookings",
-        json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": soon.isoformat()},
-        headers=mine,
-    )
-    assert first.status_code == 201, first.text
+    [first] = await book_each(client, mine, soon, MEMBER)
     # Member B waits for the same (full) session.
-    waiting = await client.post(
-        "/v1/bookings",
-        json={
-            "offering_id": "off-test-mentoring",
-            "member_id": "member-b",
-            "starts_at": soon.isoformat(),
-            "join_waitlist": True,
-        },
-        headers=desk,
-    )
-    assert waiting.status_code == 201, waiting.text
-    assert waiting.json()["status"] == "waitlisted"
-    assert waiting.json()["position"] == 1
-    cancelled = await client.post(f"/v1/bookings/{first.json()['id']}/cancel", json={"reason": "ill"}, headers=mine)
+    waiting = await wait_in_line(client, desk, soon, "member-b")
+    assert waiting["position"] == 1
+    cancelled = await client.post(f"/v1/bookings/{first}/cancel", json={"reason": "ill"}, headers=mine)
     assert cancelled.json()["late"] is True
-    promoted = await client.get(f"/v1/bookings/{waiting.json()['booking_id']}", headers=desk)
+    promoted = await client.get(f"/v1/bookings/{waiting['booking_id']}", headers=desk)
     assert promoted.status_code == 200
     assert promoted.json()["status"] == "confirmed"
     assert promoted.json()["member_id"] == "member-b"

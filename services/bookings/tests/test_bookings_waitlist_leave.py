@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from bookings_support import MEMBER, bearer, in_days, member, now, offering, project, site
+from bookings_support import MEMBER, bearer, book_each, in_days, member, now, offering, project, site, wait_in_line
 
 from bookings.bootstrap import BookingsSettings
 from bookings.domain.slots import session_key
@@ -25,22 +25,14 @@ def settings(settings: BookingsSettings) -> BookingsSettings:
     return settings.model_copy(update={"relay": "off"})
 
 
-async def full_with_one_waiting(client: httpx.AsyncClient, tokens: dict[str, str], starts_at: datetime) -> str:
-    desk = bearer(tokens["desk"])
-    for who, waits in ((MEMBER, False), ("member-b", True)):
-        made = await client.post(
-            "/v1/bookings",
-            json={
-                "offering_id": "off-test-mentoring",
-                "member_id": who,
-                "starts_at": starts_at.isoformat(),
-                "join_waitlist": waits,
-            },
-            headers=desk,
-        )
-        assert made.status_code == 201, made.text
-    assert made.json()["status"] == "waitlisted"
-    return str(made.json()["entry_id"])
+async def full_with_one_waiting(
+    client: httpx.AsyncClient, desk: dict[str, str], starts_at: datetime
+) -> tuple[str, str]:
+    """The test mentoring session at `starts_at` made full by MEMBER's booking, with member-b
+    waiting behind it (both asked by the desk): the booking's id and the place's."""
+    [booking_id] = await book_each(client, desk, starts_at, MEMBER)
+    waiting = await wait_in_line(client, desk, starts_at, "member-b")
+    return booking_id, str(waiting["entry_id"])
 
 
 async def said(service: BookingService, entry_id: str) -> list[str]:
@@ -51,7 +43,7 @@ async def test_leaving_a_waitlist_once_by_whoever_may(
     client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
 ) -> None:
     await project(service, site(), offering(), member(MEMBER), member("member-b"))
-    entry_id = await full_with_one_waiting(client, tokens, in_days(2, 10))
+    _, entry_id = await full_with_one_waiting(client, bearer(tokens["desk"]), in_days(2, 10))
     assert (await client.post("/v1/waitlist/wl-nope/leave", headers=bearer(tokens["desk"]))).status_code == 404
     assert (await client.post(f"/v1/waitlist/{entry_id}/leave", headers=bearer(tokens["member"]))).status_code == 404
     assert (
@@ -77,7 +69,7 @@ async def test_places_of_begun_sessions_leave_the_line(
 ) -> None:
     await project(service, site(), offering(), member(MEMBER), member("member-b"))
     start = in_days(2, 11)
-    entry_id = await full_with_one_waiting(client, tokens, start)
+    _, entry_id = await full_with_one_waiting(client, bearer(tokens["desk"]), start)
     service.clock = lambda: start.astimezone(UTC) + timedelta(minutes=1)
     await asyncio.gather(*(service.sweep() for _ in range(4)))
     await service.sweep()
@@ -99,14 +91,9 @@ async def test_a_leave_racing_a_promotion_ends_left_without_a_booking_or_promote
     desk = bearer(tokens["desk"])
     booked, entries = [], []
     for hour in range(9, 17):
-        start = in_days(2, hour)
-        made = await client.post(
-            "/v1/bookings",
-            json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": start.isoformat()},
-            headers=desk,
-        )
-        booked.append(made.json()["id"])
-        entries.append(await full_with_one_waiting_behind(client, desk, start))
+        booking_id, entry_id = await full_with_one_waiting(client, desk, in_days(2, hour))
+        booked.append(booking_id)
+        entries.append(entry_id)
     await asyncio.gather(
         *(client.post(f"/v1/bookings/{b}/cancel", json={}, headers=desk) for b in booked),
         *(client.post(f"/v1/waitlist/{e}/leave", headers=desk) for e in entries),
@@ -124,21 +111,6 @@ async def test_a_leave_racing_a_promotion_ends_left_without_a_booking_or_promote
             assert told == ["joined", "promoted"]
 
 
-async def full_with_one_waiting_behind(client: httpx.AsyncClient, desk: dict[str, str], start: datetime) -> str:
-    waits = await client.post(
-        "/v1/bookings",
-        json={
-            "offering_id": "off-test-mentoring",
-            "member_id": "member-b",
-            "starts_at": start.isoformat(),
-            "join_waitlist": True,
-        },
-        headers=desk,
-    )
-    assert waits.json()["status"] == "waitlisted", waits.text
-    return str(waits.json()["entry_id"])
-
-
 async def test_the_promotion_scan_pages_past_sessions_that_stay_full(
     client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
 ) -> None:
@@ -148,13 +120,7 @@ async def test_the_promotion_scan_pages_past_sessions_that_stay_full(
     desk = bearer(tokens["desk"])
     starts = [in_days(2, hour) for hour in (9, 10, 11, 12)]
     for start in starts:
-        made = await client.post(
-            "/v1/bookings",
-            json={"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": start.isoformat()},
-            headers=desk,
-        )
-        assert made.status_code == 201
-        last_entry = await full_with_one_waiting_behind(client, desk, start)
+        _, last_entry = await full_with_one_waiting(client, desk, start)
     booked, _ = await service.offering("off-test-mentoring")
     key = session_key(booked.offering_id, starts[-1])
     seats = await service.seats.sessions.get(key)
