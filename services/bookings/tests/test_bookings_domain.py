@@ -23,19 +23,18 @@ from bookings.domain.happened import (
     SpaceGivenUp,
     SpaceSought,
 )
-from bookings.domain.slots import local_sessions, session_at, session_key, sessions_between
+from bookings.domain.slots import session_at, session_key, sessions_between, sessions_of
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import Period
-from parkgrid.contracts.common import WeeklyWindow
 
 ZONE = "Africa/Casablanca"
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def test_sessions_stay_at_local_time_across_the_ramadan_offset_change() -> None:
-    windows = [WeeklyWindow(weekday=4, opens="09:00", closes="11:00")]
+    thursdays = offering(availability=[{"weekday": 4, "opens": "09:00", "closes": "11:00"}], session_minutes=60)
     before, during = date(2027, 2, 4), date(2027, 2, 11)  # Thursdays: +01 then +00
-    sessions = local_sessions(windows, [], ZONE, 60, before, during)
+    sessions = sessions_of(thursdays, ZONE, before, during)
     assert [s.starts_at.strftime("%Y-%m-%d %H:%M") for s in sessions] == [
         "2027-02-04 09:00",
         "2027-02-04 10:00",

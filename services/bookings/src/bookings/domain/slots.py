@@ -44,18 +44,14 @@ def session_key(offering_id: str, starts_at: datetime) -> str:
     return f"{offering_id}@{session_key_time(starts_at)}"
 
 
-def local_sessions(
-    availability: Sequence[WeeklyWindow],
-    closures: Sequence[Closure],
-    time_zone: str,
-    session_minutes: int,
-    first: date,
-    last: date,
-) -> list[Session]:
-    """Every session in the local days [first, last]: back to back from each window's opening."""
+def sessions_of(offering: OfferingSnapshot, time_zone: str, first: date, last: date) -> list[Session]:
+    """Every session of the offering in the local days [first, last], whatever the rules: back to
+    back from each of its windows' opening, none on its closures (the kit's `parkgrid.weekly`)."""
     return [
         Session(starts, ends)
-        for starts, ends in weekly.sessions(availability, closures, time_zone, session_minutes, first, last)
+        for starts, ends in weekly.sessions(
+            offering.availability, offering.closures, time_zone, offering.session_minutes, first, last
+        )
     ]
 
 
@@ -101,21 +97,13 @@ def sessions_between(
 ) -> list[Session]:
     """The sessions of [first, last] (local days) that the rules let someone book at `now`."""
     earliest, latest = bookable_window(offering, now)
-    return [
-        s
-        for s in local_sessions(
-            offering.availability, offering.closures, time_zone, offering.session_minutes, first, last
-        )
-        if earliest <= s.starts_at <= latest
-    ]
+    return [s for s in sessions_of(offering, time_zone, first, last) if earliest <= s.starts_at <= latest]
 
 
 def session_at(offering: OfferingSnapshot, time_zone: str, starts_at: datetime) -> Session | None:
     """The offering's session that starts exactly at `starts_at`, whatever the rules, or None."""
     local_day = starts_at.astimezone(ZoneInfo(time_zone)).date()
-    for session in local_sessions(
-        offering.availability, offering.closures, time_zone, offering.session_minutes, local_day, local_day
-    ):
+    for session in sessions_of(offering, time_zone, local_day, local_day):
         if session.starts_at == starts_at:
             return session
     return None
