@@ -38,7 +38,9 @@ class KitSettings(BaseSettings):
     kafka_ssl_cafile: str | None = Field(
         None, validation_alias="KAFKA_SSL_CAFILE", description="CA bundle of the brokers' TLS; system CAs when unset."
     )
-    mongodb_uri: str = Field("mongodb://127.0.0.1:27017/", validation_alias="MONGODB_URI")
+    # The local store is FerretDB, which has no retryable writes: the URI says so, and the driver
+    # follows the URI (parkgrid.store.connect), so a production MongoDB URI gets its own settings.
+    mongodb_uri: str = Field("mongodb://127.0.0.1:27017/?retryWrites=false", validation_alias="MONGODB_URI")
     database_name: str | None = Field(
         None,
         validation_alias="PARKGRID_DATABASE",

@@ -9,6 +9,7 @@ MongoDB: single-document atomicity only, no transactions, no change streams; see
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
@@ -33,16 +34,26 @@ __all__ = [
 def connect(
     uri: str, *, app_name: str = "parkgrid", timeout_ms: int = 5_000, socket_timeout_ms: int | None = None
 ) -> AsyncMongoClient[Document]:
-    """A client that connects lazily, so a service can start while the store is down."""
-    return AsyncMongoClient(
-        uri,
-        appname=app_name,
-        tz_aware=True,
-        serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
-        socketTimeoutMS=socket_timeout_ms,
-        retryWrites=False,  # FerretDB has no retryable writes; our writes are idempotent instead
-    )
+    """A client that connects lazily, so a service can start while the store is down.
+
+    The URI has the last word on every driver setting it names: `app_name` and the timeouts are
+    only defaults for a URI that says nothing of them, and `retryWrites` is the driver's default
+    (true) unless the URI says otherwise. FerretDB has no retryable writes, so the local URIs
+    carry `?retryWrites=false` (KitSettings' default, the test infrastructure's); a production
+    MongoDB's URI gets what it asks for."""
+    given = uri_options(uri)
+    defaults: dict[str, Any] = {
+        "appname": app_name,
+        "serverSelectionTimeoutMS": timeout_ms,
+        "connectTimeoutMS": timeout_ms,
+        "socketTimeoutMS": socket_timeout_ms,
+    }
+    return AsyncMongoClient(uri, tz_aware=True, **{k: v for k, v in defaults.items() if k.lower() not in given})
+
+
+def uri_options(uri: str) -> set[str]:
+    """The (lower-cased) names of the options a MongoDB connection string sets."""
+    return {name.lower() for name, _ in parse_qsl(urlsplit(uri).query, keep_blank_values=True)}
 
 
 async def ping(client: AsyncMongoClient[Document]) -> None:

@@ -78,7 +78,7 @@ def _local() -> Iterator[Infrastructure]:
     host_m = os.environ.get("FERRETDB_HOST", "127.0.0.1")
     infra = Infrastructure(
         f"{host_k}:{os.environ.get('KAFKA_PORT', '9092')}",
-        f"mongodb://{host_m}:{os.environ.get('FERRETDB_PORT', '27017')}/",
+        f"mongodb://{host_m}:{os.environ.get('FERRETDB_PORT', '27017')}/?retryWrites=false",
         "local",
     )
     try:
