@@ -61,32 +61,17 @@ def facts(db: Database) -> list[Subscription]:
     (`parkgrid rebuild bookings spaces`, `space_reservations`, `residencies`, `community_events`,
     `registrations`): the rooms and what holds them, the events and registrations."""
     rooms, community = Rooms(db), FeedFacts(db)
+    on_space = applying(SpaceSnapshot, rooms.spaces.apply)
+    on_reservation = applying(ReservationSnapshot, rooms.holds.on_reservation)
+    on_residency = applying(ResidencySnapshot, rooms.holds.on_residency)
+    on_event = applying(CommunityEventSnapshot, community.events.apply)
+    on_registration = applying(RegistrationSnapshot, community.registrations.apply)
     table: tuple[tuple[str, str, Handler, tuple[str, ...]], ...] = (
-        ("spaces", "spaces.space", applying(SpaceSnapshot, rooms.spaces.apply), ("spaces",)),
-        (
-            "space_reservations",
-            "spaces.reservation",
-            applying(ReservationSnapshot, rooms.holds.on_reservation),
-            ("space_reservations",),
-        ),
-        (
-            "residencies",
-            "spaces.residency",
-            applying(ResidencySnapshot, rooms.holds.on_residency),
-            ("residencies", "residency_stays"),
-        ),
-        (
-            "community_events",
-            "community.event",
-            applying(CommunityEventSnapshot, community.events.apply),
-            ("community_events",),
-        ),
-        (
-            "registrations",
-            "community.registration",
-            applying(RegistrationSnapshot, community.registrations.apply),
-            ("registrations",),
-        ),
+        ("spaces", "spaces.space", on_space, ("spaces",)),
+        ("space_reservations", "spaces.reservation", on_reservation, ("space_reservations",)),
+        ("residencies", "spaces.residency", on_residency, ("residencies", "residency_stays")),
+        ("community_events", "community.event", on_event, ("community_events",)),
+        ("registrations", "community.registration", on_registration, ("registrations",)),
     )
     return [
         Subscription(
