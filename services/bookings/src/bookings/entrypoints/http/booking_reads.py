@@ -43,8 +43,7 @@ async def list_bookings(
 ) -> Any:
     """Bookings the caller sees (members: their organisation's; front desk: those at their sites),
     of one member organisation if `member_id` is given (front desk: one of their sites' members)."""
-    if member_id is not None:
-        await may_name_member(service, principal, member_id)
+    await may_name_member(service, principal, member_id)
     return await views.booking_page(
         service,
         member_id=member_id,

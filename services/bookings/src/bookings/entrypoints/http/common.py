@@ -88,9 +88,12 @@ async def may_see_member(service: BookingService, principal: Principal, member_i
     Scope(principal).require(f"member {member_id}", site_id=site, member_id=member_id)
 
 
-async def may_name_member(service: BookingService, principal: Principal, member_id: str) -> None:
-    """A front desk filtering a list by a member of another site: 403 (DESIGN.md: naming another
-    site in a list filter). A member naming another organisation just finds nothing (`bookings_seen`)."""
+async def may_name_member(service: BookingService, principal: Principal, member_id: str | None) -> None:
+    """A list's `member_id` filter, if given: a front desk naming a member of another site is 403
+    (DESIGN.md: naming another site in a list filter). A member naming another organisation just
+    finds nothing (`bookings_seen`, `places_seen`)."""
+    if member_id is None:
+        return
     if principal.role == Role.FRONT_DESK and not Scope(principal).sees(
         site_id=await site_of_member(service, member_id)
     ):

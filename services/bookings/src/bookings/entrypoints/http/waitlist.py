@@ -31,8 +31,7 @@ async def waitlist(
 ) -> Any:
     """Waitlist places the caller sees (a member: its organisation's; a front desk: those for
     offerings at its sites), of a member and/or an offering; naming another site's is 403."""
-    if member_id is not None:
-        await may_name_member(service, principal, member_id)
+    await may_name_member(service, principal, member_id)
     if principal.role == Role.FRONT_DESK and offering_id is not None:
         # Who waits for another site's offering is that site's desk's business.
         offering, _ = await views.known_offering(service, offering_id)
