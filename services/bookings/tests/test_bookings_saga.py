@@ -21,11 +21,11 @@ from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.common import SpaceKind, WeeklyWindow
-from parkgrid.contracts.spaces import SiteSnapshot, SpaceSnapshot
 from parkgrid.settings import KitSettings
 from parkgrid.store import Document
 from spaces.adapters.stores import SpacesStore
 from spaces.bootstrap import build_app as build_spaces
+from spaces.domain.sites import Site, Space
 from spaces.service_layer.handlers import Inventory, Reservations
 
 pytest_plugins = ["bookings_fixtures"]
@@ -60,20 +60,18 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
 async def open_site(spaces: FastAPI, rooms: int) -> None:
     inventory = spaces.state.components[Inventory]
     await inventory.register_site(
-        SiteSnapshot(
+        Site(
             site_id=SITE,
             name="Technopark Test",
             city="Casablanca",
             country="MA",
             time_zone="Africa/Casablanca",
-            opening_hours=[WeeklyWindow(weekday=d, opens="08:00", closes="20:00") for d in range(1, 8)],
+            opening_hours=tuple(WeeklyWindow(weekday=d, opens="08:00", closes="20:00") for d in range(1, 8)),
         )
     )
     for n in range(rooms):
         await inventory.add_space(
-            SpaceSnapshot(
-                space_id=f"room-{n}", site_id=SITE, name=f"Salle {n}", kind=SpaceKind.MEETING_ROOM, capacity=6
-            )
+            Space(space_id=f"room-{n}", site_id=SITE, name=f"Salle {n}", kind=SpaceKind.MEETING_ROOM, capacity=6)
         )
 
 

@@ -15,11 +15,9 @@ from parkgrid.aggregates import InMemoryAggregateStore
 from parkgrid.contracts.common import SpaceKind, WeeklyWindow
 from parkgrid.contracts.spaces import (
     SiteRegistered,
-    SiteSnapshot,
     SiteUpdated,
     SpaceAdded,
     SpaceRetired,
-    SpaceSnapshot,
     SpaceStatus,
 )
 from parkgrid.events import registry
@@ -111,12 +109,3 @@ async def test_retiring_is_idempotent_even_when_racing() -> None:
     answers = await asyncio.gather(*(inventory.retire_space("room-1") for _ in range(5)))
     assert {(space.status, version) for space, version in answers} == {(SpaceStatus.RETIRED, 2)}
     assert event_types(await store.spaces.outbox("room-1")) == [SpaceAdded.event_type, SpaceRetired.event_type]
-
-
-async def test_a_contract_snapshot_handed_in_is_registered_as_spaces_own() -> None:
-    """Bookings' saga test still registers its site and rooms with the contracts' snapshots."""
-    inventory = Inventory(FakeInventoryStore())
-    site, _ = await inventory.register_site(SiteSnapshot.model_validate(SITE.to_document()))
-    space, _ = await inventory.add_space(SpaceSnapshot.model_validate(ROOM.to_document()))
-    assert (site.to_document(), space.to_document()) == (SITE.to_document(), ROOM.to_document())
-    assert (await inventory.store.sites.get("site-1") or {})["opening_hours"] == SITE.to_document()["opening_hours"]

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from parkgrid.aggregates import AggregateStore, Decision, Rule, change
 from parkgrid.clock import utc_now
@@ -21,8 +21,6 @@ from parkgrid.contracts.spaces import (
     Requester,
     ReservationRequested,
     ReservationStatus,
-    SiteSnapshot,
-    SpaceSnapshot,
     SpaceStatus,
 )
 from parkgrid.outbox import AlreadyExists
@@ -44,8 +42,6 @@ from spaces.domain.model import (
 from spaces.domain.sites import Site, Space, site_joined, site_revised, space_opened, space_revised
 from spaces.service_layer.publication import publication, published
 
-Own = TypeVar("Own", Site, Space)
-
 
 class UnknownSite(Refused):
     def __init__(self, site_id: str) -> None:
@@ -57,14 +53,6 @@ class AlreadyRegistered(Refused):
 
     def __init__(self, what: str, aggregate_id: str) -> None:
         super().__init__("conflict", f"there is already a {what} {aggregate_id}", field=f"{what}_id")
-
-
-def _own(given: Own | SiteSnapshot | SpaceSnapshot, model: type[Own]) -> Own:
-    """Spaces' own site or space. The contract's snapshot is still handed in by another service's
-    tests (bookings' saga test registers its site and rooms so); it is read as spaces' own at once."""
-    if isinstance(given, (SiteSnapshot, SpaceSnapshot)):
-        return model.from_document(given.model_dump(mode="json"))
-    return given
 
 
 class SitesAndSpaces(Protocol):
@@ -94,8 +82,7 @@ class Inventory:
         self.notify()
         return version
 
-    async def register_site(self, site: Site | SiteSnapshot) -> tuple[Site, int]:
-        site = _own(site, Site)
+    async def register_site(self, site: Site) -> tuple[Site, int]:
         return site, await self._register(self.store.sites, "site", site.site_id, site_joined(site.to_document()))
 
     async def update_site(self, site_id: str, expected_version: int, changes: Document) -> tuple[Site, int]:
@@ -107,8 +94,7 @@ class Inventory:
         doc, version = await self._change(self.store.sites, site_id, rule, expected_version, "site")
         return Site.from_document(doc), version
 
-    async def add_space(self, space: Space | SpaceSnapshot) -> tuple[Space, int]:
-        space = _own(space, Space)
+    async def add_space(self, space: Space) -> tuple[Space, int]:
         if await self.store.sites.get(space.site_id) is None:
             raise UnknownSite(space.site_id)
         return space, await self._register(
