@@ -24,7 +24,7 @@ from parkgrid.jwks import JwksKeys
 from parkgrid.settings import KitSettings
 from tests.oidc.oidc_provider import Provider, free_port, running_provider
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.processes]  # a provider process: not --unit
 
 DESK = {"role": "front_desk", "sites": ["site-casablanca"], "name": "Nadia"}
 

@@ -30,12 +30,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "processes: the test starts a process of its own (e.g. an OIDC provider); not in the --unit tier"
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With --unit, deselect every test whose fixtures reach the real broker or store.
 
     A test needs infrastructure exactly when its fixture closure includes `infrastructure`
     (every Kafka, store and stack fixture depends on it), so nothing has to be marked by hand
-    and a new integration test cannot slip into the fast tier.
+    and a new integration test cannot slip into the fast tier. A test that starts a process of
+    its own without the broker or store (a real OIDC provider) says so with `pytest.mark.processes`.
     """
     if not config.getoption("--unit"):
         return
@@ -43,7 +50,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     infra: list[pytest.Item] = []
     for item in items:
         needs = INFRASTRUCTURE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
-        (infra if needs else unit).append(item)
+        (infra if needs or item.get_closest_marker("processes") else unit).append(item)
     if infra:
         config.hook.pytest_deselected(items=infra)
         items[:] = unit
