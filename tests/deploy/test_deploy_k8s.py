@@ -229,6 +229,26 @@ def test_pods_run_unprivileged(name: str, port: int) -> None:
     assert c["capabilities"]["drop"] == ["ALL"]
 
 
+def pod_templates(resources: list[Resource]) -> dict[str, Resource]:
+    """Every workload's pod template, by workload name: the Deployments and the topics Job."""
+    return {r["metadata"]["name"]: r["spec"]["template"] for r in resources if r["kind"] in {"Deployment", "Job"}}
+
+
+def test_every_workload_has_its_own_service_account_without_an_api_token() -> None:
+    resources = base_resources()
+    templates = pod_templates(resources)
+    assert set(templates) == {name for name, _ in SERVICES} | {"parkgrid-topics"}
+    accounts = [r for r in resources if r["kind"] == "ServiceAccount"]
+    assert sorted(a["metadata"]["name"] for a in accounts) == sorted(templates), "one ServiceAccount per workload"
+    for account in accounts:
+        assert account["automountServiceAccountToken"] is False, account["metadata"]["name"]
+    for name, template in templates.items():
+        pod = template["spec"]
+        assert pod["serviceAccountName"] == name, name
+        # The pod's own setting overrides the account's: both must say no.
+        assert pod["automountServiceAccountToken"] is False, name
+
+
 def test_config_map_holds_only_settings_the_kit_reads_and_no_secret() -> None:
     for directory in (BASE, OVERLAY):
         config = find([d for p in manifests(directory) for d in documents(p)], "ConfigMap", "parkgrid-config")
