@@ -25,9 +25,13 @@ REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy/k8s"
 BASE = K8S / "base"
 OVERLAY = K8S / "overlays/production"
+MONITORING = K8S / "components/monitoring"
 KUBERNETES_VERSION = "1.33.0"  # the oldest minor still supported upstream when this was written
 
 Resource = dict[str, Any]
+
+# Custom resources: the Kubernetes JSON Schemas do not know them, so they are checked by hand.
+CUSTOM_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor")}
 
 
 def listed_services() -> list[tuple[str, int]]:
@@ -101,14 +105,18 @@ def test_every_yaml_parses_into_named_resources(path: Path) -> None:
     for doc in docs:
         assert doc.get("apiVersion"), path
         assert doc.get("kind"), path
-        if doc["kind"] != "Kustomization":
+        if doc["kind"] not in {"Kustomization", "Component"}:
             assert doc["metadata"]["name"], path
 
 
-@pytest.mark.parametrize("directory", [BASE, OVERLAY], ids=["base", "production"])
+@pytest.mark.parametrize("directory", [BASE, OVERLAY, MONITORING], ids=["base", "production", "monitoring"])
 def test_kustomization_references_exist(directory: Path) -> None:
     [kustomization] = documents(directory / "kustomization.yaml")
-    referenced = [*kustomization.get("resources", []), *(p["path"] for p in kustomization.get("patches", []))]
+    referenced = [
+        *kustomization.get("resources", []),
+        *kustomization.get("components", []),
+        *(p["path"] for p in kustomization.get("patches", [])),
+    ]
     for reference in referenced:
         assert (directory / reference).exists(), f"{directory.name}: {reference} does not exist"
     listed = {(directory / r).resolve() for r in referenced}
@@ -267,15 +275,29 @@ def test_topics_job_runs_before_anything_needs_replicated_topics() -> None:
 
 
 def validate(resource: Resource) -> None:
+    """Strictly against the Kubernetes schemas; a custom resource is skipped (no schema), and
+    checked structurally by its own test."""
+    if (resource["apiVersion"], resource["kind"]) in CUSTOM_KINDS:
+        return
     kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
 
 
-@pytest.mark.parametrize("path", manifests(BASE) + manifests(OVERLAY), ids=lambda p: str(p.relative_to(K8S)))
+@pytest.mark.parametrize(
+    "path", manifests(BASE) + manifests(OVERLAY) + manifests(MONITORING), ids=lambda p: str(p.relative_to(K8S))
+)
 def test_manifests_validate_against_kubernetes_schemas(path: Path) -> None:
+    [kustomization] = documents(path.parent / "kustomization.yaml")
+    if path.name in {p["path"] for p in kustomization.get("patches", [])}:
+        pytest.skip("a patch is partial; the rendered overlay is validated below")
     for resource in documents(path):
-        if path.parent == OVERLAY and resource["kind"] != "Namespace":
-            continue  # patches are partial; the rendered overlay is validated below
         validate(resource)
+
+
+def test_custom_kinds_are_the_only_ones_without_a_schema() -> None:
+    """The skip in validate() is for kinds the schemas really lack, and only for them."""
+    [monitor, *_] = documents(MONITORING / "service-monitors.yaml")
+    with pytest.raises(kubernetes_validate.SchemaNotFoundError):
+        kubernetes_validate.validate(monitor, KUBERNETES_VERSION, strict=True)
 
 
 def test_the_schema_check_catches_a_misspelt_field() -> None:
@@ -316,6 +338,49 @@ def test_rendered_overlay_points_at_external_infrastructure(rendered: list[Resou
             for c in resource["spec"]["template"]["spec"]["containers"]:
                 assert c["image"].startswith("registry.example.org/"), c["image"]
                 assert ":" in c["image"], c["image"]
+
+
+def test_only_the_web_app_is_exposed_over_tls(rendered: list[Resource]) -> None:
+    [ingress] = [r for r in rendered if r["kind"] == "Ingress"]
+    spec = ingress["spec"]
+    [rule] = spec["rules"]
+    [tls] = spec["tls"]
+    assert tls["hosts"] == [rule["host"]], "the certificate must cover the host served"
+    assert tls["secretName"]
+    [path] = rule["http"]["paths"]
+    assert (path["path"], path["pathType"]) == ("/", "Prefix")
+    backend = path["backend"]["service"]
+    assert backend["name"] == "frontdesk"
+    service_ports = {p["name"]: p["port"] for p in find(rendered, "Service", "frontdesk")["spec"]["ports"]}
+    assert backend["port"].get("name") == "http"
+    assert "http" in service_ports
+    assert "defaultBackend" not in spec
+    for service in (r for r in rendered if r["kind"] == "Service"):
+        assert service["spec"].get("type", "ClusterIP") == "ClusterIP", service["metadata"]["name"]
+
+
+def test_overlay_includes_the_monitoring_component() -> None:
+    [kustomization] = documents(OVERLAY / "kustomization.yaml")
+    assert "../../components/monitoring" in kustomization["components"]
+    [component] = documents(MONITORING / "kustomization.yaml")
+    assert component["kind"] == "Component"
+
+
+def test_every_service_is_scraped_by_a_service_monitor(rendered: list[Resource]) -> None:
+    monitors = [r for r in rendered if r["kind"] == "ServiceMonitor"]
+    services = [r for r in rendered if r["kind"] == "Service"]
+    assert sorted(m["metadata"]["name"] for m in monitors) == sorted(name for name, _ in SERVICES)
+    for monitor in monitors:
+        assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+        assert monitor["metadata"]["namespace"] == "parkgrid"
+        spec = monitor["spec"]
+        assert set(spec["selector"]) == {"matchLabels"}
+        selected = [s for s in services if spec["selector"]["matchLabels"].items() <= s["metadata"]["labels"].items()]
+        assert [s["metadata"]["name"] for s in selected] == [monitor["metadata"]["name"]]
+        [endpoint] = spec["endpoints"]
+        assert endpoint["port"] == "http"
+        assert endpoint["port"] in {p["name"] for p in selected[0]["spec"]["ports"]}
+        assert endpoint["path"] == "/metrics"
 
 
 def test_bookings_consumers_never_outnumber_partitions(rendered: list[Resource]) -> None:
