@@ -383,6 +383,215 @@ def test_every_service_is_scraped_by_a_service_monitor(rendered: list[Resource])
         assert endpoint["path"] == "/metrics"
 
 
+# ------------------------------------------------------------------ network policies
+
+NAMESPACE = "parkgrid"
+MONGODB_PORT = 27017  # the port of the Secret's mongodb-uri (not in git; the overlay's header shows it)
+PROMETHEUS = ({"kubernetes.io/metadata.name": "monitoring"}, {"app.kubernetes.io/name": "prometheus"})
+INGRESS_CONTROLLER = {"kubernetes.io/metadata.name": "ingress-nginx"}
+KUBE_DNS = ({"kubernetes.io/metadata.name": "kube-system"}, {"k8s-app": "kube-dns"})
+# Which policies select each workload's pods: the shared ones, plus its own.
+SHARED_POLICIES = {"parkgrid-default-deny", "parkgrid-dns", "parkgrid-kafka"}
+SERVICE_POLICIES = SHARED_POLICIES | {"parkgrid-mongodb", "parkgrid-oidc"}
+
+
+def selects(selector: Resource, labels: dict[str, str]) -> bool:
+    """A label selector's verdict (matchLabels and matchExpressions), as the API server computes it."""
+    if not spec_items(selector.get("matchLabels")) <= labels.items():
+        return False
+    for e in selector.get("matchExpressions", []):
+        present, value = e["key"] in labels, labels.get(e["key"])
+        verdict = {
+            "In": present and value in e.get("values", []),
+            "NotIn": not present or value not in e.get("values", []),
+            "Exists": present,
+            "DoesNotExist": not present,
+        }[e["operator"]]
+        if not verdict:
+            return False
+    return True
+
+
+def spec_items(mapping: dict[str, str] | None) -> Any:
+    return (mapping or {}).items()
+
+
+def network_policies(rendered: list[Resource]) -> list[Resource]:
+    return [r for r in rendered if r["kind"] == "NetworkPolicy"]
+
+
+def policies_of(rendered: list[Resource], labels: dict[str, str]) -> list[Resource]:
+    return [p for p in network_policies(rendered) if selects(p["spec"]["podSelector"], labels)]
+
+
+def peer_is(
+    peer: Resource, *, namespace: dict[str, str] | None = None, pod: dict[str, str] | None = None, cidr: str = ""
+) -> bool:
+    """Does `peer` admit the pod with labels `pod` in the namespace with labels `namespace`
+    (None: this namespace), or, with `cidr`, the addresses of that ipBlock?"""
+    if cidr:
+        return "ipBlock" in peer and peer["ipBlock"]["cidr"] == cidr
+    if "ipBlock" in peer:
+        return False
+    if "namespaceSelector" in peer:
+        if namespace is None or not selects(peer["namespaceSelector"], namespace):
+            return False
+    elif namespace is not None and namespace != {"kubernetes.io/metadata.name": NAMESPACE}:
+        return False
+    return "podSelector" not in peer or selects(peer["podSelector"], pod or {})
+
+
+def allows(rule: Resource, port: int, protocol: str = "TCP") -> bool:
+    return any(p.get("protocol", "TCP") == protocol and p["port"] == port for p in rule.get("ports", []))
+
+
+def egress_peers(rendered: list[Resource], labels: dict[str, str], port: int, protocol: str = "TCP") -> list[Resource]:
+    return [
+        peer
+        for policy in policies_of(rendered, labels)
+        if "Egress" in policy["spec"]["policyTypes"]
+        for rule in policy["spec"].get("egress", [])
+        if allows(rule, port, protocol)
+        for peer in rule["to"]
+    ]
+
+
+def ingress_peers(rendered: list[Resource], labels: dict[str, str], port: int) -> list[Resource]:
+    return [
+        peer
+        for policy in policies_of(rendered, labels)
+        if "Ingress" in policy["spec"]["policyTypes"]
+        for rule in policy["spec"].get("ingress", [])
+        if allows(rule, port)
+        for peer in rule["from"]
+    ]
+
+
+def workloads(rendered: list[Resource]) -> dict[str, dict[str, str]]:
+    """Each workload's pod labels, by name."""
+    return {name: template["metadata"]["labels"] for name, template in pod_templates(rendered).items()}
+
+
+def port_of(url: str) -> int:
+    match = re.fullmatch(r"[a-z]+://[^/:]+:(\d+)(?:/.*)?", url)
+    if match:
+        return int(match.group(1))
+    return {"https": 443, "http": 80}[url.split("://")[0]]
+
+
+def test_a_default_deny_covers_every_pod_in_both_directions(rendered: list[Resource]) -> None:
+    deny = find(rendered, "NetworkPolicy", "parkgrid-default-deny")["spec"]
+    assert deny["podSelector"] == {}
+    assert sorted(deny["policyTypes"]) == ["Egress", "Ingress"]
+    assert "ingress" not in deny
+    assert "egress" not in deny
+
+
+def test_every_workload_is_selected_by_exactly_its_policies(rendered: list[Resource]) -> None:
+    found = workloads(rendered)
+    assert set(found) == {name for name, _ in SERVICES} | {"parkgrid-topics"}
+    for name, labels in found.items():
+        expected = SHARED_POLICIES if name == "parkgrid-topics" else SERVICE_POLICIES | {name}
+        assert {p["metadata"]["name"] for p in policies_of(rendered, labels)} == expected, name
+
+
+def test_every_workload_reaches_dns_and_kafka(rendered: list[Resource]) -> None:
+    config = find(rendered, "ConfigMap", "parkgrid-config")["data"]
+    kafka_ports = {int(address.rsplit(":", 1)[1]) for address in config["KAFKA_BOOTSTRAP_SERVERS"].split(",")}
+    kafka = find(rendered, "NetworkPolicy", "parkgrid-kafka")["spec"]["egress"][0]["to"][0]["ipBlock"]["cidr"]
+    for name, labels in workloads(rendered).items():
+        for protocol in ("UDP", "TCP"):
+            namespace, pod = KUBE_DNS
+            assert any(peer_is(p, namespace=namespace, pod=pod) for p in egress_peers(rendered, labels, 53, protocol))
+        for port in kafka_ports:
+            assert any(peer_is(p, cidr=kafka) for p in egress_peers(rendered, labels, port)), (name, port)
+
+
+def test_every_service_reaches_its_store_and_the_oidc_issuer(rendered: list[Resource]) -> None:
+    issuer_port = port_of(find(rendered, "ConfigMap", "parkgrid-config")["data"]["PARKGRID_JWKS_URL"])
+    for name, _ in SERVICES:
+        labels = workloads(rendered)[name]
+        assert any("ipBlock" in p for p in egress_peers(rendered, labels, MONGODB_PORT)), name
+        assert any("ipBlock" in p for p in egress_peers(rendered, labels, issuer_port)), name
+    job = workloads(rendered)["parkgrid-topics"]
+    assert not egress_peers(rendered, job, MONGODB_PORT), "the topics Job has no business with the store"
+
+
+def test_the_web_app_reaches_every_api_it_calls(rendered: list[Resource]) -> None:
+    env = {e["name"]: e.get("value", "") for e in container(find(rendered, "Deployment", "frontdesk"))["env"]}
+    urls = {name: value for name, value in env.items() if re.fullmatch(r"FRONTDESK_[A-Z]+_URL", name)}
+    assert len(urls) == 4, urls
+    frontdesk = workloads(rendered)["frontdesk"]
+    for url in urls.values():
+        host, port = re.fullmatch(r"http://([a-z]+):(\d+)", url).groups()  # type: ignore[union-attr]
+        [service_port] = find(rendered, "Service", host)["spec"]["ports"]
+        assert (service_port["port"], service_port["targetPort"]) == (int(port), "http"), url
+        api = workloads(rendered)[host]
+        assert any(peer_is(p, pod=api) for p in egress_peers(rendered, frontdesk, int(port))), url
+        assert any(peer_is(p, pod=frontdesk) for p in ingress_peers(rendered, api, int(port))), url
+
+
+def test_insights_reaches_the_smtp_relay(rendered: list[Resource]) -> None:
+    env = {e["name"]: e.get("value") for e in container(find(rendered, "Deployment", "insights"))["env"]}
+    insights = workloads(rendered)["insights"]
+    assert any("ipBlock" in p for p in egress_peers(rendered, insights, int(env["INSIGHTS_SMTP_PORT"])))
+
+
+def test_only_the_web_app_calls_pods_in_the_namespace(rendered: list[Resource]) -> None:
+    """The services talk over Kafka: no egress to another pod of the namespace, except the web app's."""
+    for policy in network_policies(rendered):
+        for rule in policy["spec"].get("egress", []):
+            for peer in rule["to"]:
+                if "podSelector" in peer and "namespaceSelector" not in peer:
+                    assert policy["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "frontdesk"}}
+
+
+def test_nothing_admits_ingress_from_everywhere(rendered: list[Resource]) -> None:
+    for policy in network_policies(rendered):
+        for rule in policy["spec"].get("ingress", []):
+            name = policy["metadata"]["name"]
+            assert rule.get("from"), f"{name}: an ingress rule without `from` admits every source"
+            assert rule.get("ports"), f"{name}: an ingress rule without `ports` admits every port"
+            for peer in rule["from"]:
+                assert "ipBlock" not in peer, f"{name}: ingress by address"
+                assert peer, f"{name}: an empty peer admits every pod of the namespace"
+                if "namespaceSelector" in peer:
+                    assert peer["namespaceSelector"], f"{name}: an empty namespaceSelector admits every namespace"
+
+
+def test_each_workload_admits_only_its_callers_on_its_port(rendered: list[Resource]) -> None:
+    ports = dict(SERVICES)
+    found = workloads(rendered)
+    callers = {name: {"frontdesk", "prometheus"} for name, _ in SERVICES}
+    callers["frontdesk"] = {"ingress controller", "prometheus"}
+    callers["insights"] = {"prometheus"}  # the web app does not call it (no FRONTDESK_INSIGHTS_URL)
+    sources = {
+        "frontdesk": lambda peer: peer_is(peer, pod=found["frontdesk"]),
+        "prometheus": lambda peer: peer_is(peer, namespace=PROMETHEUS[0], pod=PROMETHEUS[1]),
+        "ingress controller": lambda peer: peer_is(peer, namespace=INGRESS_CONTROLLER, pod={}),
+    }
+    for name, labels in found.items():
+        rules = [
+            rule
+            for policy in policies_of(rendered, labels)
+            if "Ingress" in policy["spec"]["policyTypes"]
+            for rule in policy["spec"].get("ingress", [])
+        ]
+        if name == "parkgrid-topics":
+            assert not rules, "nothing calls the Job"
+            continue
+        for rule in rules:
+            assert [p["port"] for p in rule["ports"]] == [ports[name]], name
+        admitted = {
+            source
+            for source, admits in sources.items()
+            if any(admits(p) for p in ingress_peers(rendered, labels, ports[name]))
+        }
+        assert admitted == callers[name], name
+        for peer in ingress_peers(rendered, labels, ports[name]):
+            assert any(admits(peer) for admits in sources.values()), (name, peer)
+
+
 def test_bookings_consumers_never_outnumber_partitions(rendered: list[Resource]) -> None:
     partitions = next(t.partitions for t in TOPICS if t.name == "bookings.booking")
     assert find(rendered, "HorizontalPodAutoscaler", "bookings")["spec"]["maxReplicas"] <= partitions
