@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from parkgrid.zones import NETWORK_TIME_ZONE, TimeZone
 
 S = TypeVar("S", bound="KitSettings")
+
+# Public, in the repository: good for nothing but development (PARKGRID_ENV=development).
+DEVELOPMENT_JWT_SECRET = "parkgrid-local-development-secret-change-me"
+DEVELOPMENT_TICKET_KEY = "parkgrid-local-development-ticket-key"
 
 
 class KitSettings(BaseSettings):
@@ -58,8 +62,14 @@ class KitSettings(BaseSettings):
     )
     log_level: str = Field("INFO", validation_alias="PARKGRID_LOG_LEVEL")
     log_json: bool = Field(True, validation_alias="PARKGRID_LOG_JSON")
+    environment: str = Field(
+        "development",
+        validation_alias="PARKGRID_ENV",
+        description="`development` (a checkout: `make run`, `make test`) allows the public development "
+        "secrets; anything else refuses them. The images set `production`.",
+    )
     jwt_secret: SecretStr = Field(
-        SecretStr("parkgrid-local-development-secret-change-me"),
+        SecretStr(DEVELOPMENT_JWT_SECRET),
         validation_alias="PARKGRID_JWT_SECRET",
         description="HS256 key for local development tokens.",
     )
@@ -87,6 +97,21 @@ class KitSettings(BaseSettings):
         description="off: this process writes outbox entries but publishes none; a separate "
         "`parkgrid relay <service>` process does, so it can be deployed, scaled and killed apart.",
     )
+
+    @model_validator(mode="after")
+    def _no_development_secret_outside_development(self) -> KitSettings:
+        if self.development:
+            return self
+        if self.jwks_url is None and self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET:
+            raise ValueError(
+                f"PARKGRID_JWT_SECRET is the public development default, refused with PARKGRID_ENV={self.environment}: "
+                "set a secret of your own, or PARKGRID_JWKS_URL to verify an OIDC issuer's tokens"
+            )
+        return self
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
 
     @classmethod
     def of(cls: type[S], settings: KitSettings | None = None) -> S:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import FastAPI
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 
 from community.adapters.stores import CommunityStore
 from community.adapters.tickets import TicketSigner
@@ -22,7 +22,7 @@ from parkgrid.contracts.topics import topics
 from parkgrid.events import registry
 from parkgrid.http.access import provide
 from parkgrid.runtime import ServiceRuntime, create_app
-from parkgrid.settings import KitSettings
+from parkgrid.settings import DEVELOPMENT_JWT_SECRET, DEVELOPMENT_TICKET_KEY, KitSettings
 
 PUBLISHED = topics("community.member", "community.event", "community.registration", "spaces.commands")
 
@@ -39,6 +39,32 @@ class CommunitySettings(KitSettings):
         validation_alias="COMMUNITY_CHECK_IN_OPENS_MINUTES",
         description="How long before an event's start its door takes tickets (it closes at the end).",
     )
+    ticket_key: SecretStr | None = Field(
+        None,
+        validation_alias="PARKGRID_TICKET_KEY",
+        description="The key that signs QR tickets; required unless PARKGRID_ENV=development "
+        "(where it defaults to the development key).",
+    )
+
+    @model_validator(mode="after")
+    def _ticket_key_outside_development(self) -> CommunitySettings:
+        if self.development:
+            return self
+        key = self.ticket_key.get_secret_value() if self.ticket_key else ""
+        if not key:
+            raise ValueError(
+                f"PARKGRID_TICKET_KEY is required with PARKGRID_ENV={self.environment}: "
+                "the secret key that signs QR tickets (e.g. `openssl rand -base64 32`)"
+            )
+        if key in (DEVELOPMENT_TICKET_KEY, DEVELOPMENT_JWT_SECRET):
+            raise ValueError(
+                f"PARKGRID_TICKET_KEY is a public development default, refused with PARKGRID_ENV={self.environment}"
+            )
+        return self
+
+    @property
+    def ticket_signing_key(self) -> str:
+        return self.ticket_key.get_secret_value() if self.ticket_key else DEVELOPMENT_TICKET_KEY
 
 
 @dataclass
@@ -61,8 +87,9 @@ def build(settings: KitSettings, *, consumers: bool = True) -> Community:
     notify, zone = runtime.notify_relay, settings.default_time_zone
     events = Events(store.events, store.seats, notify, default_zone=zone)
     members = Members(store, notify, default_zone=zone)
-    signer = TicketSigner(settings.jwt_secret.get_secret_value())
-    door = timedelta(minutes=CommunitySettings.of(settings).check_in_opens_minutes)
+    own = CommunitySettings.of(settings)
+    signer = TicketSigner(own.ticket_signing_key)
+    door = timedelta(minutes=own.check_in_opens_minutes)
     registrations = Registrations(store, events, signer, notify, door_opens_before=door)
     if consumers:
         runtime.subscribe(*subscriptions(store, events, registrations))

@@ -1,4 +1,6 @@
-"""The web app's settings: the kit's, plus where the four services answer."""
+"""The web app's settings: the kit's, plus where the four services answer.
+
+The kit's `development` (PARKGRID_ENV=development) lets the sign-in page issue demo tokens."""
 
 from __future__ import annotations
 
@@ -9,11 +11,6 @@ from parkgrid.settings import KitSettings
 
 class FrontdeskSettings(KitSettings):
     service_name: str = Field("frontdesk", validation_alias="PARKGRID_SERVICE_NAME")
-    environment: str = Field(
-        "development",
-        validation_alias="PARKGRID_ENV",
-        description="`development` lets the sign-in page issue demo tokens; anything else does not.",
-    )
     catalogue_url: str = Field("http://127.0.0.1:8001", validation_alias="FRONTDESK_CATALOGUE_URL")
     bookings_url: str = Field("http://127.0.0.1:8002", validation_alias="FRONTDESK_BOOKINGS_URL")
     spaces_url: str = Field("http://127.0.0.1:8003", validation_alias="FRONTDESK_SPACES_URL")
@@ -25,7 +22,3 @@ class FrontdeskSettings(KitSettings):
     )
     htmx_dir: str | None = Field(None, validation_alias="FRONTDESK_HTMX_DIR")
     live_heartbeat: float = Field(15.0, gt=0, validation_alias="FRONTDESK_LIVE_HEARTBEAT")
-
-    @property
-    def development(self) -> bool:
-        return self.environment == "development"
