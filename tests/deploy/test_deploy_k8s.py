@@ -383,6 +383,34 @@ def test_every_service_is_scraped_by_a_service_monitor(rendered: list[Resource])
         assert endpoint["path"] == "/metrics"
 
 
+def overlay_variables() -> set[str]:
+    """Every variable the production overlay sets: its ConfigMap's keys and its patches' env."""
+    names: set[str] = set()
+    for resource in (d for p in manifests(OVERLAY) for d in documents(p)):
+        if resource["kind"] == "ConfigMap":
+            names |= set(resource["data"])
+        if resource["kind"] in {"Deployment", "Job"}:
+            for c in resource["spec"]["template"]["spec"]["containers"]:
+                names |= {e["name"] for e in c.get("env", [])}
+    return names
+
+
+def test_overlay_sets_only_variables_the_code_reads() -> None:
+    names = overlay_variables()
+    assert {"INSIGHTS_SMTP_HOST", "INSIGHTS_SMTP_PORT", "INSIGHTS_MAIL_FROM"} <= names
+    assert names <= env_names_read(), f"set but never read: {sorted(names - env_names_read())}"
+
+
+def test_insights_mails_through_the_parks_relay(rendered: list[Resource]) -> None:
+    env = container(find(rendered, "Deployment", "insights"))["env"]
+    names = [e["name"] for e in env]
+    assert len(names) == len(set(names)), "the patch replaces the base's variables, it does not repeat them"
+    values = {e["name"]: e.get("value") for e in env}
+    assert values["INSIGHTS_SMTP_HOST"] not in {None, "", "smtp", "127.0.0.1"}, "the compose name is no relay here"
+    assert 1 <= int(values["INSIGHTS_SMTP_PORT"]) <= 65535
+    assert re.fullmatch(r".*<[^@<>\s]+@[^@<>\s]+>", values["INSIGHTS_MAIL_FROM"] or "")
+
+
 # ------------------------------------------------------------------ network policies
 
 NAMESPACE = "parkgrid"
