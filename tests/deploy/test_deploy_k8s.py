@@ -2,8 +2,11 @@
 deploy/local/services.tsv has a Deployment (probes on /readyz and /healthz, resources, secrets
 by reference), a Service, an HPA on CPU and a PodDisruptionBudget with matching selectors; the
 kustomizations list every file; and the resources validate strictly against the Kubernetes
-JSON Schemas that the `kubernetes-validate` package ships (no download). The production overlay
-is rendered with `kubectl kustomize` when kubectl is on PATH."""
+JSON Schemas that the `kubernetes-validate` package ships (no download; custom kinds such as
+ServiceMonitor are checked by their structure). Every workload has its own ServiceAccount without
+an API token. The production overlay is rendered with `kubectl kustomize` when kubectl is on
+PATH: the Ingress, the NetworkPolicies (evaluated by hand: which policies select each pod, which
+peers and ports they admit), the ServiceMonitors and the mail settings are checked on it."""
 
 from __future__ import annotations
 
