@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -63,7 +64,16 @@ def build(settings: InsightsSettings) -> InsightsParts:
         store=store,
         notices=Notices(runtime.db["notices"]),
         sent_log=SentLog(runtime.db["sent_mail"]),
-        relay=SmtpRelay(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.smtp_timeout_seconds),
+        relay=SmtpRelay(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.mail_from,
+            settings.smtp_timeout_seconds,
+            security=settings.smtp_security,
+            user=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            tls=ssl.create_default_context(cafile=settings.smtp_ca_file) if settings.smtp_ca_file else None,
+        ),
         settings=settings,
     )
     runtime.on_store_ready(store.ensure_indexes)

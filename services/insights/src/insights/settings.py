@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 
 from parkgrid.settings import KitSettings
 
@@ -15,6 +17,16 @@ class InsightsSettings(KitSettings):
     smtp_host: str = Field("127.0.0.1", validation_alias="INSIGHTS_SMTP_HOST")
     smtp_port: int = Field(1025, ge=1, le=65535, validation_alias="INSIGHTS_SMTP_PORT")
     smtp_timeout_seconds: float = Field(10.0, gt=0, validation_alias="INSIGHTS_SMTP_TIMEOUT")
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        "none",
+        validation_alias="INSIGHTS_SMTP_SECURITY",
+        description="none (a relay in the cluster), starttls (port 587) or tls (implicit TLS, port 465).",
+    )
+    smtp_user: str | None = Field(None, validation_alias="INSIGHTS_SMTP_USER", description="Login, over TLS only.")
+    smtp_password: SecretStr | None = Field(None, validation_alias="INSIGHTS_SMTP_PASSWORD")
+    smtp_ca_file: str | None = Field(
+        None, validation_alias="INSIGHTS_SMTP_CA_FILE", description="CA bundle the relay's certificate is checked with."
+    )
     mail_from: str = Field("ParkGrid <no-reply@parkgrid.local>", validation_alias="INSIGHTS_MAIL_FROM")
     mail_enabled: bool = Field(True, validation_alias="INSIGHTS_MAIL_ENABLED")
     mailer_interval_seconds: float = Field(
@@ -36,3 +48,9 @@ class InsightsSettings(KitSettings):
         validation_alias="INSIGHTS_NOTIFY_MAX_AGE_HOURS",
         description="Events older than this are history, not news: no mail (a new group replays from offset 0).",
     )
+
+    @model_validator(mode="after")
+    def _login_only_over_tls(self) -> InsightsSettings:
+        if self.smtp_user and self.smtp_security == "none":
+            raise ValueError("INSIGHTS_SMTP_USER needs INSIGHTS_SMTP_SECURITY=starttls or tls (no password in clear)")
+        return self

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -162,13 +163,36 @@ class MailRefused(Exception):
 
 
 class SmtpRelay:
-    """Sends through a plain SMTP server (aiosmtpd in development and tests, the park's relay in production)."""
+    """Sends through an SMTP server: aiosmtpd in development and tests, the park's relay in production.
 
-    def __init__(self, host: str, port: int, sender: str, timeout: float) -> None:
+    `security` is how the connection is protected: `none` (a relay inside the cluster that takes
+    mail unauthenticated), `starttls` (the submission port, 587) or `tls` (implicit TLS, 465).
+    A `user` logs in (only over TLS: credentials never travel in clear). `tls` is the context
+    that checks the server's certificate (the system's trust store by default).
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        timeout: float,
+        *,
+        security: str = "none",
+        user: str | None = None,
+        password: str | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        if user and security == "none":
+            raise ValueError("an SMTP login needs security starttls or tls: the password would travel in clear")
         self.host = host
         self.port = port
         self.sender = sender
         self.timeout = timeout
+        self.security = security
+        self.user = user
+        self.password = password
+        self.tls = tls or ssl.create_default_context()
 
     async def send(self, to: str, subject: str, body: str, message_key: str, language: str | None = None) -> None:
         message = EmailMessage()
@@ -186,5 +210,14 @@ class SmtpRelay:
             raise MailRefused(f"{type(exc).__name__}: {exc}") from exc
 
     def _send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+        smtp = (
+            smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.tls)
+            if self.security == "tls"
+            else smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        )
+        with smtp:
+            if self.security == "starttls":
+                smtp.starttls(context=self.tls)
+            if self.user:
+                smtp.login(self.user, self.password or "")
             smtp.send_message(message)
