@@ -412,6 +412,11 @@ def test_insights_mails_through_the_parks_relay(rendered: list[Resource]) -> Non
     assert values["INSIGHTS_SMTP_HOST"] not in {None, "", "smtp", "127.0.0.1"}, "the compose name is no relay here"
     assert 1 <= int(values["INSIGHTS_SMTP_PORT"]) <= 65535
     assert re.fullmatch(r".*<[^@<>\s]+@[^@<>\s]+>", values["INSIGHTS_MAIL_FROM"] or "")
+    if values.get("INSIGHTS_SMTP_USER"):  # a login travels only over TLS, its password from a Secret
+        assert values["INSIGHTS_SMTP_SECURITY"] in {"starttls", "tls"}
+        password = next(e for e in env if e["name"] == "INSIGHTS_SMTP_PASSWORD")
+        assert "value" not in password
+        assert password["valueFrom"]["secretKeyRef"]["key"] == "smtp-password"
 
 
 # ------------------------------------------------------------------ network policies
