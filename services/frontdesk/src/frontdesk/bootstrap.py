@@ -129,6 +129,9 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 yield
             finally:
                 await services.close()
+                oidc = getattr(application.state, "oidc_client", None)  # made at the first OIDC sign-in
+                if oidc is not None:
+                    await oidc.close()
 
     app.router.lifespan_context = lifespan
     return app
