@@ -1,9 +1,11 @@
-"""A member books: an offering's free slots, booking (pending turns into confirmed on the
-page by itself, htmx polling the status line), cancelling."""
+"""A member books: an offering's slots by local day (full ones offer the waitlist directly),
+booking with the form's Idempotency-Key (pending turns into confirmed on the page by itself,
+htmx polling the status line). Cancelling and rescheduling are `member_changes`."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -11,14 +13,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from frontdesk.adapters import member_calls
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.inputs import whole_number
+from frontdesk.domain.member_days import slot_days
 from frontdesk.entrypoints.http.asked import asked_status, day_asked
 from frontdesk.entrypoints.http.member_day import member_today
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
-from frontdesk.entrypoints.http.panels import Panel, attempt, notice_after, problem_errors
+from frontdesk.entrypoints.http.panels import Panel, attempt, problem_errors
 from frontdesk.entrypoints.http.visitors import Visitor, member_visitor, own
 from parkgrid.api.bookings import BookingRead
 from parkgrid.api.catalogue import OfferingRead
@@ -56,6 +60,8 @@ async def offering_page(
     elif offering.data is not None:
         reason = await listed_for_member(services, visitor, offering.data)
     free = [s for s in slots.data.items if s.remaining > 0 or full] if slots.data else []
+    zone = slots.data.time_zone if slots.data else (offering.data.time_zone if offering.data else None)
+    days = slot_days(slots.data.items, zone or services.default_time_zone) if slots.data else []
     return page(
         request,
         "offering.html",
@@ -67,6 +73,8 @@ async def offering_page(
         time_zone=offering.data.time_zone if offering.data else services.default_time_zone,
         slots=slots,
         free=free,
+        days=days,
+        key=str(uuid.uuid4()),
         ineligible=reason,
         errors=errors,
         form=form,
@@ -101,17 +109,19 @@ async def book(request: Request, services: Clients) -> Response:
     member_id, person_id = own(visitor)
     form = await form_of(request)
     offering_id = form.get("offering_id", "")
+    # a full slot's own button ("join the waitlist") names its session
+    waiting_at = form.get("waitlist_at", "")
     body: dict[str, Any] = {
         "offering_id": offering_id,
         "member_id": member_id,
-        "starts_at": form.get("starts_at", ""),
+        "starts_at": waiting_at or form.get("starts_at", ""),
         "party_size": whole_number(form.get("party_size"), default=1),
-        "join_waitlist": form.get("join_waitlist") == "true",
+        "join_waitlist": bool(waiting_at) or form.get("join_waitlist") == "true",
     }
     if person_id:
         body["person_id"] = person_id
     try:
-        answer = await services.bookings.book(visitor.token, body)
+        answer = await member_calls.book(services.bookings, visitor.token, body, form.get("idempotency_key"))
     except ServiceProblem as exc:
         full = exc.status == 409
         if full:
@@ -149,12 +159,3 @@ async def booking_status(request: Request, services: Clients, booking_id: str) -
     visitor = member_visitor(request)
     booking = await booking_panel(services, visitor, booking_id)
     return page(request, "partials/booking_status.html", visitor, booking_id=booking_id, booking=booking)
-
-
-@router.post("/bookings/{booking_id}/cancel")
-async def cancel(request: Request, services: Clients, booking_id: str) -> Response:
-    visitor = member_visitor(request)
-    notice = await notice_after(
-        services.bookings.cancel(visitor.token, booking_id), visitor, visitor.t("status.cancelled")
-    )
-    return see_other(f"/member/bookings/{booking_id}?notice={quote(notice)}")

@@ -1,22 +1,76 @@
-"""A member's home: the service grid they may use, their bookings (a refused one says why),
-waitlists (and leaving one), entitlements, the calendar feed link, community events to
-register for, and their tickets."""
+"""A member's home: the service grid (filtered by site and category, narrowed to what they may
+book unless they ask for everything, paged), their bookings (upcoming first, then the history,
+each paged by bookings' cursor; a refused one says why), registrations and tickets, waitlist
+places named by their offering, entitlements with their balance, the office waitlist, community
+events to register for, and the calendar feed link."""
 
 from __future__ import annotations
 
 import base64
-from urllib.parse import quote
+import uuid
+from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters.services import ServiceProblem, Unavailable
+from frontdesk.adapters import member_calls
+from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
+from frontdesk.domain.member_days import day_label, local_day_label, site_name
+from frontdesk.entrypoints.http import member_changes, member_office
 from frontdesk.entrypoints.http.asked import asked_status, search_asked
-from frontdesk.entrypoints.http.pages import Clients, page, see_other
+from frontdesk.entrypoints.http.member_day import home_zone
+from frontdesk.entrypoints.http.pages import Clients, page, see_other, templates
 from frontdesk.entrypoints.http.panels import attempt, gather, notice_after
-from frontdesk.entrypoints.http.visitors import member_visitor, own
+from frontdesk.entrypoints.http.visitors import Visitor, member_visitor, own
+from parkgrid.api.catalogue import OfferingRead
+from parkgrid.contracts.catalogue import OfferingCategory
 
 router = APIRouter(prefix="/member")
+router.include_router(member_changes.router)
+router.include_router(member_office.router)
+
+# the member pages' dates: weekday and date in the reader's language, on the site's clock
+templates.env.globals["portal_day"] = day_label
+templates.env.globals["portal_moment"] = local_day_label
+
+GRID_PAGE = 12
+BOOKINGS_PAGE = 10
+CATEGORIES = [c.value for c in OfferingCategory]
+
+
+async def site_names(services: Services, visitor: Visitor) -> dict[str, str]:
+    """Site names from spaces where the visitor may read them (staff); otherwise none (ids are shown)."""
+    sites = await attempt(services.spaces.sites(visitor.token))
+    return {s.site_id: s.name for s in sites.data.items} if sites.data else {}
+
+
+async def offering_titles(services: Services, visitor: Visitor, ids: set[str]) -> dict[str, OfferingRead]:
+    """The offerings a list names by id (waitlist places), read once each."""
+    found = await gather(*(services.catalogue.offering(visitor.token, i) for i in sorted(ids)))
+    return {p.data.id: p.data for p in found if p.data is not None}
+
+
+def filters_of(request: Request) -> dict[str, str]:
+    """The grid's filters as asked: a known category, a site id, `everything` to see beyond eligibility."""
+    asked = request.query_params
+    category = asked.get("category", "")
+    return {
+        "site": asked.get("site", "").strip()[:100],
+        "category": category if category in CATEGORIES else "",
+        "everything": "true" if asked.get("everything") == "true" else "",
+    }
+
+
+def link(request: Request, **changes: str | None) -> str:
+    """This page's address with some parameters changed (None drops one): the "more" links."""
+    params = {k: v for k, v in request.query_params.items() if k != "notice"}
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = value
+    return "/member?" + urlencode(params) if params else "/member"
 
 
 @router.get("", response_class=HTMLResponse)
@@ -25,18 +79,57 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
     member_id, person_id = own(visitor)
     asked = search_asked(request, visitor)
     query = asked.value
+    filters = filters_of(request)
     now = services.clock()
-    member, grid, bookings, waitlist, entitlements, events, registrations, feed = await gather(
+    grid_filters: dict[str, Any] = {
+        "limit": GRID_PAGE,
+        "q": query or None,
+        "cursor": request.query_params.get("cursor"),
+    }
+    grid_filters |= {"site": filters["site"] or None, "category": filters["category"] or None}
+    if not filters["everything"]:
+        grid_filters |= {"member_id": member_id, "eligible": "true"}
+    upcoming_at = request.query_params.get("upcoming") or None
+    past_at = request.query_params.get("past") or None
+    (
+        member,
+        grid,
+        sites_listed,
+        upcoming,
+        past,
+        waitlist,
+        entitlements,
+        events,
+        registrations,
+        feed,
+        office,
+    ) = await gather(
         services.community.member(visitor.token, member_id),
-        services.catalogue.offerings(visitor.token, member_id=member_id, eligible="true", q=query or None, limit=50),
-        services.bookings.bookings(visitor.token, member_id=member_id, limit=20),
+        services.catalogue.offerings(visitor.token, **grid_filters),
+        services.catalogue.offerings(visitor.token, member_id=member_id, eligible="true", limit=100),
+        services.bookings.bookings(
+            visitor.token, member_id=member_id, limit=BOOKINGS_PAGE, cursor=upcoming_at, **{"from": now.isoformat()}
+        ),
+        services.bookings.bookings(
+            visitor.token, member_id=member_id, limit=BOOKINGS_PAGE, cursor=past_at, to=now.isoformat()
+        ),
         services.bookings.waitlist(visitor.token, member_id),
         services.bookings.entitlements(visitor.token, member_id),
         services.community.events(visitor.token, status="published", **{"from": now.isoformat()}, limit=20),
         services.community.registrations(visitor.token, member_id=member_id),
         services.bookings.calendar_feed(visitor.token, member_id),
+        member_calls.office_entries(services.spaces, visitor.token, member_id),
     )
-    titles = {o.id: o.title for o in grid.data.items} if grid.data else {}
+    names = await site_names(services, visitor)
+    zone = await home_zone(services, visitor, member)
+    waiting_ids = {w.offering_id for w in waitlist.data.items} if waitlist.data else set()
+    waiting_for = await offering_titles(services, visitor, waiting_ids)
+    site_ids = {o.site_id for o in sites_listed.data.items if o.site_id} if sites_listed.data else set()
+    if member.data:
+        site_ids.add(member.data.home_site_id)
+    if filters["site"] and filters["site"] != "network":
+        site_ids.add(filters["site"])
+    sites = sorted(((s, site_name(s, names, visitor.t)) for s in site_ids), key=lambda pair: pair[1])
     registered = (
         {r.event_id: r for r in registrations.data.items if r.status != "cancelled"} if registrations.data else {}
     )
@@ -46,15 +139,26 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         visitor,
         member=member,
         grid=grid,
-        bookings=bookings,
+        upcoming=upcoming,
+        past=past,
         waitlist=waitlist,
-        titles=titles,
+        waiting_for=waiting_for,
         entitlements=entitlements,
         events=events,
+        registrations=registrations,
         registered=registered,
         feed=feed,
+        office=office,
         query=query,
+        filters=filters,
+        categories=CATEGORIES,
+        sites=sites,
+        names=names,
+        site_name=lambda s: site_name(s, names, visitor.t),
+        zone=zone,
+        more=lambda **changes: link(request, **changes),
         person_id=person_id,
+        office_key=str(uuid.uuid4()),
         status_code=asked_status(asked),
         input_error=asked.error,
     )

@@ -1,0 +1,75 @@
+"""The member portal's calls beyond the shared clients: commands that carry the form's
+Idempotency-Key (a double submit is one effect at the service), rescheduling, cancelling a
+registration, and the office waitlist of spaces.
+
+Each takes the client of its service and the visitor's token; answers are parsed into the
+services' read models like every other call (`ServiceClient.parse`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from frontdesk.adapters.services import Bookings, Community, ServiceClient, Spaces
+from parkgrid.api.bookings import BookingRead, WaitlistPlaceRead
+from parkgrid.api.community import RegistrationRead
+from parkgrid.api.spaces import SteppedOut, WaitlistEntryList, WaitlistEntryRead
+
+
+def keyed(key: str | None) -> dict[str, str]:
+    """The Idempotency-Key header of a form's command (none if the form did not carry one)."""
+    return {"Idempotency-Key": key} if key else {}
+
+
+async def command(
+    client: ServiceClient, path: str, token: str, body: Mapping[str, Any], key: str | None = None
+) -> dict[str, Any]:
+    response = await client.call("POST", path, token, body=body, headers=keyed(key))
+    answer: dict[str, Any] = response.json() if response.content else {}
+    return answer
+
+
+async def book(
+    bookings: Bookings, token: str, body: Mapping[str, Any], key: str | None
+) -> BookingRead | WaitlistPlaceRead:
+    """The booking, or its place in line when the session was full and the form asked to wait."""
+    path = "/v1/bookings"
+    answer = await command(bookings, path, token, body, key)
+    if answer.get("status") == "waitlisted":
+        return bookings.parse(WaitlistPlaceRead, answer, path)
+    return bookings.parse(BookingRead, answer, path)
+
+
+async def reschedule(bookings: Bookings, token: str, booking_id: str, starts_at: str, key: str | None) -> BookingRead:
+    """The new booking (`replaces` the old one, which bookings cancels once the new one is confirmed)."""
+    path = f"/v1/bookings/{booking_id}/reschedule"
+    return bookings.parse(BookingRead, await command(bookings, path, token, {"starts_at": starts_at}, key), path)
+
+
+async def cancel_booking(bookings: Bookings, token: str, booking_id: str) -> BookingRead:
+    path = f"/v1/bookings/{booking_id}/cancel"
+    return bookings.parse(BookingRead, await command(bookings, path, token, {}), path)
+
+
+async def cancel_registration(community: Community, token: str, registration_id: str) -> RegistrationRead:
+    path = f"/v1/registrations/{registration_id}/cancel"
+    return community.parse(RegistrationRead, await command(community, path, token, {}), path)
+
+
+async def office_entries(spaces: Spaces, token: str, member_id: str) -> WaitlistEntryList:
+    return await spaces.read(WaitlistEntryList, "/v1/office-waitlist", token, member_id=member_id)
+
+
+async def join_office_waitlist(
+    spaces: Spaces, token: str, site_id: str, member_id: str, seats: Any, key: str | None
+) -> WaitlistEntryRead:
+    """The entry (201 new, 200 the one already in line: joining twice is one place)."""
+    path = "/v1/office-waitlist"
+    body = {"site_id": site_id, "member_id": member_id, "seats": seats}
+    return spaces.parse(WaitlistEntryRead, await command(spaces, path, token, body, key), path)
+
+
+async def answer_office(spaces: Spaces, token: str, entry_id: str, answer: str) -> SteppedOut:
+    """`decline` an offer or `leave` the line: the office passes to the next in line."""
+    path = f"/v1/office-waitlist/{entry_id}/{answer}"
+    return spaces.parse(SteppedOut, await command(spaces, path, token, {}), path)
