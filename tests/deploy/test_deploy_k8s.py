@@ -419,6 +419,24 @@ def test_insights_mails_through_the_parks_relay(rendered: list[Resource]) -> Non
         assert password["valueFrom"]["secretKeyRef"]["key"] == "smtp-password"
 
 
+def test_the_web_app_signs_in_with_the_issuer_the_apis_trust(rendered: list[Resource]) -> None:
+    env = {e["name"]: e for e in container(find(rendered, "Deployment", "frontdesk"))["env"]}
+    config = find(rendered, "ConfigMap", "parkgrid-config")["data"]
+    issuer = env["PARKGRID_OIDC_ISSUER"]["value"]
+    assert issuer == config["PARKGRID_JWT_ISSUER"], "the web app's tokens must be the ones the APIs accept"
+    assert issuer.startswith("https://")
+    assert env["PARKGRID_OIDC_CLIENT_ID"]["value"]
+    assert "value" not in env["PARKGRID_OIDC_CLIENT_SECRET"]
+    assert env["PARKGRID_OIDC_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"] == {
+        "name": "parkgrid-oidc",
+        "key": "client-secret",
+    }
+    [ingress] = [r for r in rendered if r["kind"] == "Ingress"]
+    host = ingress["spec"]["rules"][0]["host"]
+    assert env["PARKGRID_OIDC_REDIRECT_URL"]["value"] == f"https://{host}/sign-in/oidc/callback"
+    assert env["PARKGRID_ENV"]["value"] == "production", "no demo sign-in in production"
+
+
 # ------------------------------------------------------------------ network policies
 
 NAMESPACE = "parkgrid"
