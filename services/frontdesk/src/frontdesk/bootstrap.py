@@ -23,14 +23,17 @@ from frontdesk.entrypoints.http import (
     member_bookings,
     member_home,
     signin,
+    staff_bookings,
     staff_events,
     staff_members,
+    staff_registrations,
+    staff_residencies,
     staff_sites,
     staff_today,
     staff_waitlist,
 )
-from frontdesk.entrypoints.http.oidc_signin import TokenRefresh
 from frontdesk.entrypoints.http.pages import page, see_other
+from frontdesk.entrypoints.http.token_refresh import TokenRefresh
 from frontdesk.entrypoints.http.visitors import NotAllowed, SignInRequired
 from frontdesk.service_layer.live import LiveFeed
 from frontdesk.settings import FrontdeskSettings
@@ -98,6 +101,9 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 staff_today,
                 staff_events,
                 staff_members,
+                staff_bookings,
+                staff_registrations,
+                staff_residencies,
                 staff_waitlist,
                 live,
                 member_home,

@@ -126,7 +126,6 @@ async def sign_in_page(
         errors=errors,
         form=form,
         oidc=oidc,
-        ot=oidc_signin.texts(request),
     )
 
 
