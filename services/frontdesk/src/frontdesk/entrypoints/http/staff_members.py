@@ -12,16 +12,19 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from frontdesk.adapters import desk_calls
 from frontdesk.adapters.services import Services
+from frontdesk.domain.desk import Found, day_label, matching, slots_by_day
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.inputs import whole_number
+from frontdesk.domain.today import can_check_in
 from frontdesk.entrypoints.http.asked import asked_status, search_asked
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
-from frontdesk.entrypoints.http.panels import Panel, attempt, notice_after, submitted
-from frontdesk.entrypoints.http.staff_sites import site_context
+from frontdesk.entrypoints.http.panels import Panel, attempt
+from frontdesk.entrypoints.http.staff_forms import back_to_form, form_refusal, new_key, run
+from frontdesk.entrypoints.http.staff_sites import day_bounds, site_context
 from frontdesk.entrypoints.http.visitors import Visitor, staff_at
-from parkgrid.api.bookings import SlotPage
-from parkgrid.api.community import MemberPage
+from parkgrid.api.bookings import BookingPage, SlotPage
 from parkgrid.contracts.common import SpaceKind
 
 router = APIRouter(prefix="/staff")
@@ -33,11 +36,15 @@ OFFICE_KINDS = (SpaceKind.PRIVATE_OFFICE, SpaceKind.DEDICATED_DESK)
 
 @router.get("/sites/{site_id}/members", response_class=HTMLResponse)
 async def find_member(request: Request, services: Clients, site_id: str) -> HTMLResponse:
+    """By organisation, person or email, accents ignored: the site's members are fetched and
+    matched here (`domain.desk.matching`; community's search is the organisation's name only)."""
     visitor = staff_at(request, site_id)
     asked = search_asked(request, visitor)
-    found: Panel[MemberPage] = Panel()
+    found: Panel[list[Found]] = Panel()
     if asked.value:
-        found = await attempt(services.community.members(visitor.token, q=asked.value, limit=25))
+        query = asked.value
+        members = await attempt(desk_calls.site_members(services.community, visitor.token, site_id))
+        found = members.map(lambda everyone: matching(everyone, query)[:SHOWN])
     site = await site_context(services, visitor, site_id)
     return page(
         request,
@@ -48,6 +55,26 @@ async def find_member(request: Request, services: Clients, site_id: str) -> HTML
         query=asked.value,
         found=found,
         input_error=asked.error,
+    )
+
+
+SHOWN = 50
+"""Members a search shows at most."""
+
+
+async def member_bookings(
+    services: Services, visitor: Visitor, site_id: str, member_id: str, **window: str | None
+) -> Panel[BookingPage]:
+    """A page of the member's bookings; bookings refuses a front desk naming a member based at
+    another site (403), so then the page is the site's bookings of that window, this member's kept."""
+    found = await attempt(desk_calls.bookings_page(services.bookings, visitor.token, member_id, **window))
+    if found.problem is None or found.problem.status != 403:
+        return found
+    site_wide = await attempt(
+        services.bookings.bookings(visitor.token, limit=100, **{k: v for k, v in window.items() if v})
+    )
+    return site_wide.map(
+        lambda got: BookingPage(items=[b for b in got.items if b.member_id == member_id], next_cursor=got.next_cursor)
     )
 
 
@@ -65,14 +92,24 @@ async def member_page(
 ) -> HTMLResponse:
     site = await site_context(services, visitor, site_id)
     form = form or {}
-    offering_id = form.get("offering_id") or request.query_params.get("offering_id") or ""
+    asked = request.query_params
+    offering_id = form.get("offering_id") or asked.get("offering_id") or ""
     today_local = site.today
-    member, offerings, bookings, waitlist, occupancy = await asyncio.gather(
+    now = services.clock().isoformat()
+    start, _ = day_bounds(today_local, site.time_zone)
+    member, offerings, upcoming, history, waitlist, occupancy = await asyncio.gather(
         attempt(services.community.member(visitor.token, member_id)),
         attempt(services.catalogue.offerings(visitor.token, member_id=member_id, site=site_id, limit=100)),
-        attempt(services.bookings.bookings(visitor.token, member_id=member_id, limit=20)),
+        member_bookings(services, visitor, site_id, member_id, **{"from": now, "cursor": asked.get("next")}),
+        member_bookings(services, visitor, site_id, member_id, **{"to": now, "cursor": asked.get("past")}),
         attempt(services.bookings.waitlist(visitor.token, member_id)),
         attempt(services.spaces.occupancy(visitor.token, site_id, today_local)),
+    )
+    registrations, entitlements, offices_waited, events = await asyncio.gather(
+        attempt(desk_calls.registrations(services.community, visitor.token, member_id)),
+        attempt(services.bookings.entitlements(visitor.token, member_id)),
+        attempt(desk_calls.office_places(services.spaces, visitor.token, member_id)),
+        attempt(services.community.events(visitor.token, site_id=site_id, **{"from": start})),
     )
     slots: Panel[SlotPage] = Panel()
     if offering_id:
@@ -84,6 +121,8 @@ async def member_page(
     rooms = occupancy.data.spaces if occupancy.data else []
     offices = [s for s in rooms if s.kind in OFFICE_KINDS]
     residencies = [s for s in rooms if s.residency and s.residency.member_id == member_id]
+    refused_form = asked.get("form", "")
+    refusal = form_refusal(request)
     return page(
         request,
         "staff_member.html",
@@ -93,18 +132,32 @@ async def member_page(
         member_id=member_id,
         member=member,
         offerings=offerings,
-        bookings=bookings,
+        upcoming=upcoming,
+        history=history,
         waitlist=waiting,
         titles=titles,
         occupancy=occupancy,
         offices=offices,
+        hot_desks=[s for s in rooms if s.kind == SpaceKind.HOT_DESK_AREA],
         residencies=residencies,
+        registrations=registrations,
+        entitlements=entitlements,
+        offices_waited=offices_waited.map(lambda found: [e for e in found.items if e.status in ("waiting", "offered")]),
+        events=events.map(lambda found: [e for e in found.items if e.status == "published"]),
         offering_id=offering_id,
         slots=slots,
+        days=slots.map(lambda found: slots_by_day(found.items, found.time_zone)),
+        day_label=lambda d: day_label(d, visitor.t),
+        can_check_in=lambda b: can_check_in(
+            b.status, b.site_id, site_id, b.session.starts_at, b.session.ends_at, services.clock()
+        ),
         today=today_local,
-        errors=errors,
-        residency_errors=residency_errors or FormErrors(),
-        form=form,
+        errors=errors or (refusal if refused_form == "book" else FormErrors()),
+        residency_errors=residency_errors or (refusal if refused_form == "residency" else FormErrors()),
+        refusals={refused_form: refusal},
+        no_errors=FormErrors(),
+        new_key=new_key,
+        form=form or {k: v for k, v in asked.items() if k in ("starts_on", "ends_on", "space_id")},
     )
 
 
@@ -120,18 +173,18 @@ async def book_on_behalf(request: Request, services: Clients, site_id: str, memb
     body: dict[str, Any] = {
         "offering_id": form.get("offering_id", ""),
         "member_id": member_id,
-        "starts_at": form.get("starts_at", ""),
+        "starts_at": form.get("starts_at", "").removeprefix("waitlist:"),
         "party_size": whole_number(form.get("party_size"), default=1),
-        "join_waitlist": form.get("join_waitlist") == "true",
+        "join_waitlist": form.get("join_waitlist") == "true" or form.get("starts_at", "").startswith("waitlist:"),
     }
     if form.get("person_id"):
         body["person_id"] = form["person_id"]
-    done = await submitted(services.bookings.book(visitor.token, body), visitor, BOOK_FIELDS)
-    booking = done.answer
+    call = desk_calls.book(services.bookings, visitor.token, body, form.get("idempotency_key"))
+    outcome = await run(call, visitor, BOOK_FIELDS)
+    booking = outcome.answer
     if booking is None:
-        return await member_page(
-            request, services, site_id, member_id, visitor, errors=done.errors, form=form, status_code=done.status
-        )
+        kept = {"form": "book", "offering_id": form.get("offering_id", "")}
+        return back_to_form(f"/staff/sites/{site_id}/members/{member_id}", outcome, kept, anchor="#book-title")
     status = visitor.t(f"status.{booking.status}")
     notice = f"{visitor.t('booking.title')} {booking.booking_id}: {status}"
     return see_other(f"/staff/sites/{site_id}/members/{member_id}?notice={quote(notice)}")
@@ -149,28 +202,10 @@ async def allocate_residency(request: Request, services: Clients, site_id: str, 
     }
     if form.get("ends_on"):
         body["ends_on"] = form["ends_on"]
-    done = await submitted(services.spaces.start_residency(visitor.token, body), visitor, RESIDENCY_FIELDS)
-    if done.answer is None:
-        return await member_page(
-            request,
-            services,
-            site_id,
-            member_id,
-            visitor,
-            residency_errors=done.errors,
-            form=form,
-            status_code=done.status,
-        )
-    notice = visitor.t("residency.allocated", id=done.answer.residency_id)
+    call = desk_calls.start_residency(services.spaces, visitor.token, body, form.get("idempotency_key"))
+    outcome = await run(call, visitor, RESIDENCY_FIELDS)
+    if outcome.answer is None:
+        kept = {"form": "residency", **{k: form.get(k, "") for k in ("space_id", "starts_on", "ends_on")}}
+        return back_to_form(f"/staff/sites/{site_id}/members/{member_id}", outcome, kept, anchor="#residency-title")
+    notice = visitor.t("residency.allocated", id=outcome.answer.residency_id)
     return see_other(f"/staff/sites/{site_id}/members/{member_id}?notice={quote(notice)}")
-
-
-@router.post("/sites/{site_id}/residencies/{residency_id}/end")
-async def end_residency(request: Request, services: Clients, site_id: str, residency_id: str) -> Response:
-    visitor = staff_at(request, site_id)
-    form = await form_of(request)
-    member_id = form.get("member_id", "")
-    ended = visitor.t("residency.ended", id=residency_id)
-    notice = await notice_after(services.spaces.end_residency(visitor.token, residency_id), visitor, ended)
-    back = f"/staff/sites/{site_id}/members/{quote(member_id)}" if member_id else f"/staff/sites/{site_id}/today"
-    return see_other(f"{back}?notice={quote(notice)}")

@@ -7,7 +7,9 @@ re-fetches when the live feed says it changed."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -17,12 +19,13 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.messages import localized
-from frontdesk.domain.today import Hour, hours_of
+from frontdesk.domain.today import Hour, Timeline, can_check_in, hours_of, timeline_of
 from frontdesk.entrypoints.http.asked import asked_status
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import Panel, attempt, notice_after, submitted
 from frontdesk.entrypoints.http.staff_sites import chosen_day, day_bounds, site_context
 from frontdesk.entrypoints.http.visitors import Visitor, staff_at
+from parkgrid.api.bookings import SiteDayBooking
 from parkgrid.api.community import EventRead
 from parkgrid.api.spaces import SpaceOccupancy
 from parkgrid.inputs import in_calendar
@@ -36,20 +39,69 @@ REJECTED_SHOWN = 100
 """The rejected bookings of a day whose reasons Today shows (one page of bookings' list)."""
 
 
-async def bookings_panel(services: Services, visitor: Visitor, site_id: str, day: date, zone: str) -> Panel[list[Hour]]:
-    """The day by hour; a rejected booking says why (its reason and detail come from the
-    bookings list: the day does not carry them; that list failing costs the reasons only)."""
+@dataclass
+class DeskDay:
+    """The bookings panel: the day's hours (arrivals, each row a person, a room and a link), the
+    timeline of rooms by hours, the people's names and rooms' names, and who may be checked in now."""
+
+    hours: list[Hour]
+    timeline: Timeline
+    people: dict[str, str]
+    rooms: dict[str, str]
+    now: datetime
+    site_id: str
+
+    def can_check_in(self, b: SiteDayBooking) -> bool:
+        return can_check_in(b.status, self.site_id, self.site_id, b.starts_at, b.ends_at, self.now)
+
+    def __bool__(self) -> bool:
+        return bool(self.hours)
+
+    def __iter__(self) -> Iterator[Hour]:
+        return iter(self.hours)
+
+
+PEOPLE_LOOKED_UP = 40
+"""Member organisations whose people Today names (one community call each)."""
+
+
+async def bookings_panel(services: Services, visitor: Visitor, site_id: str, day: date, zone: str) -> Panel[DeskDay]:
+    """The day by hour and as a timeline; a rejected booking says why (its reason and detail come
+    from the bookings list: the day does not carry them; that list failing costs the reasons only).
+    The people's names come from community (down: their ids), the rooms from spaces."""
     start, end = day_bounds(day, zone)
-    found, refused = await asyncio.gather(
+    found, refused, occupancy = await asyncio.gather(
         attempt(services.bookings.day(visitor.token, site_id, day)),
         attempt(
             services.bookings.bookings(
                 visitor.token, status="rejected", limit=REJECTED_SHOWN, **{"from": start, "to": end}
             )
         ),
+        attempt(services.spaces.occupancy(visitor.token, site_id, day)),
     )
     rejected = {b.booking_id: b for b in refused.data.items if b.site_id == site_id} if refused.data else {}
-    return found.map(lambda site_day: hours_of(site_day, rejected))
+    site_day = found.data
+    if site_day is None:
+        return found.map(lambda _: DeskDay([], Timeline([], []), {}, {}, services.clock(), site_id))
+    member_ids = sorted({b.member_id for h in site_day.hours for b in h.bookings})[:PEOPLE_LOOKED_UP]
+    members = await asyncio.gather(*(attempt(services.community.member(visitor.token, m)) for m in member_ids))
+    people = {p.person_id: p.name for m in members if m.data for p in m.data.people}
+    spaces = occupancy.data.spaces if occupancy.data else []
+    lanes = [(s.space_id, s.name, s.kind.value) for s in spaces if s.kind.value in TIMELINE_KINDS]
+    return Panel(
+        data=DeskDay(
+            hours_of(site_day, rejected),
+            timeline_of(site_day, lanes),
+            people,
+            {s.space_id: s.name for s in spaces},
+            services.clock(),
+            site_id,
+        )
+    )
+
+
+TIMELINE_KINDS = ("meeting_room", "event_hall", "hot_desk_area")
+"""The rooms booked by the hour: offices and desks held by residencies are the rooms panel's."""
 
 
 async def events_panel(
