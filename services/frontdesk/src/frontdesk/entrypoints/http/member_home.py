@@ -16,11 +16,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters import member_calls
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
-from frontdesk.domain.member_days import day_label, local_day_label, site_name
+from frontdesk.domain.member_days import site_name
 from frontdesk.entrypoints.http import member_changes, member_office
 from frontdesk.entrypoints.http.asked import asked_status, search_asked
 from frontdesk.entrypoints.http.member_day import home_zone
-from frontdesk.entrypoints.http.pages import Clients, page, see_other, templates
+from frontdesk.entrypoints.http.pages import Clients, page, see_other
 from frontdesk.entrypoints.http.panels import attempt, gather, notice_after
 from frontdesk.entrypoints.http.visitors import Visitor, member_visitor, own
 from parkgrid.api.catalogue import OfferingRead
@@ -29,10 +29,6 @@ from parkgrid.contracts.catalogue import OfferingCategory
 router = APIRouter(prefix="/member")
 router.include_router(member_changes.router)
 router.include_router(member_office.router)
-
-# the member pages' dates: weekday and date in the reader's language, on the site's clock
-templates.env.globals["portal_day"] = day_label
-templates.env.globals["portal_moment"] = local_day_label
 
 GRID_PAGE = 12
 BOOKINGS_PAGE = 10
