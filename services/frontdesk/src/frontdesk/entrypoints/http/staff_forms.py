@@ -39,6 +39,22 @@ class Outcome(Generic[T]):
     message: str = ""
 
 
+PARSER_WORDS = (
+    "Input should",
+    "Field required",
+    "String should",
+    "Extra inputs",
+    "Invalid",
+    "Not enough",
+    "List should",
+    "Unable to",
+    "value is not",
+    "Timezone",
+)
+"""How pydantic's own messages begin: those are replaced by the field's message in the reader's
+language; a service's rule ("ends_on must not be before starts_on") is shown as the service said it."""
+
+
 def refusal(problem: ServiceProblem, visitor: Visitor, fields: Sequence[str]) -> tuple[str | None, str]:
     """The field a refusal names (one of the form's) and what to say, in the reader's language."""
     if problem.status == 403:
@@ -50,7 +66,7 @@ def refusal(problem: ServiceProblem, visitor: Visitor, fields: Sequence[str]) ->
     errors = errors_from_problem(problem.problem, list(fields))
     typed_wrong = str(problem.problem.get("type", "")).endswith("invalid-input")
     for name, message in errors.fields.items():
-        if not typed_wrong:
+        if not typed_wrong or not message.startswith(PARSER_WORDS):
             return name, message
         key = f"desk.invalid.{name}"
         return name, visitor.t(key) if key in MESSAGES else visitor.t("desk.invalid")
