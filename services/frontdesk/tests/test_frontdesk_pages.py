@@ -215,8 +215,10 @@ async def test_a_member_page_at_a_date_the_park_cannot_show_and_odd_forms_never_
                 f"/staff/sites/{SITE}/members/{STARTUP}/residencies",
                 data={"space_id": "sp-office-12", "starts_on": starts_on},
             )
-            assert refused.status_code == 422, (starts_on, refused.text[-500:])
-            assert 'id="starts_on-error"' in refused.text
+            assert refused.status_code == 303, (starts_on, refused.text[-500:])  # Post/Redirect/Get
+            shown = await browser.get(refused.headers["location"])
+            assert shown.status_code == 200
+            assert 'id="starts_on-error"' in shown.text
 
 
 async def test_an_ineligible_offering_says_why(stack: Stack) -> None:
