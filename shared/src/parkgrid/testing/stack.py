@@ -104,6 +104,8 @@ class Stack:
     jwt_secret: str = "parkgrid-stack-secret-" + uuid.uuid4().hex
     extra_env: dict[str, str] = field(default_factory=dict)
     relays: frozenset[str] = frozenset()  # services whose relay is its own process
+    # The interpreter per service (e.g. an image's virtualenv); the test run's own otherwise.
+    python: dict[str, str] = field(default_factory=dict)
     instances: dict[str, list[Instance]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
 
@@ -143,6 +145,9 @@ class Stack:
             self.ports[service] = free_port()
         return self.ports[service]
 
+    def python_of(self, service: str) -> str:
+        return self.python.get(service, sys.executable)
+
     def environment(self, service: str) -> dict[str, str]:
         env = {
             k: v
@@ -180,7 +185,7 @@ class Stack:
         log = self.logs / f"{self.run_id}-{service}-{port}.log"
         with log.open("ab") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", entry.app, "--host", "127.0.0.1", "--port", str(port)],
+                [self.python_of(service), "-m", "uvicorn", entry.app, "--host", "127.0.0.1", "--port", str(port)],
                 env=self.environment(service),
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -201,7 +206,7 @@ class Stack:
         since = log.stat().st_size if log.exists() else 0
         with log.open("ab") as out:
             process = subprocess.Popen(
-                [sys.executable, "-c", "from parkgrid.cli import main; main()", "relay", service],
+                [self.python_of(service), "-c", "from parkgrid.cli import main; main()", "relay", service],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
