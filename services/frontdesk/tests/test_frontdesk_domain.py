@@ -17,11 +17,12 @@ from frontdesk.domain.forms import errors_from_problem
 from frontdesk.domain.inputs import Typed, day_typed, search_typed, whole_number
 from frontdesk.domain.messages import MESSAGES, localized, pick_language, translator
 from frontdesk.domain.rejections import REASONS, why_rejected
-from frontdesk.domain.today import hours_of, local_date, local_time
+from frontdesk.domain.today import hours_of, local_date, local_time, timeline_of
 from frontdesk.entrypoints.http.member_day import member_today
 from frontdesk.entrypoints.http.pages import templates
 from frontdesk.entrypoints.http.panels import Panel
 from frontdesk.entrypoints.http.staff_events import changes_of
+from frontdesk.entrypoints.http.staff_today import DeskDay
 from frontdesk.service_layer.live import LiveFeed, update_of
 from parkgrid.api.bookings import BookingRead, SiteDay, SiteDayBooking, SiteHour
 from parkgrid.contracts.bookings import BookingRejected, BookingStatus
@@ -247,8 +248,9 @@ def test_a_booking_whose_hold_expired_says_why_and_bookings_words() -> None:
         ("hold_expired", "no space was confirmed within 15 minutes"),
         (None, None),  # not in the list of rejected bookings (that call failed): the row says what it can
     ]
+    desk = DeskDay(hours, timeline_of(day, []), {}, {}, datetime(2027, 3, 3, 9, tzinfo=UTC), "site-1")
     panel = templates.get_template("partials/bookings.html").render(
-        bookings_panel=Panel(data=hours), site_id="site-1", t=translator("en"), lang="en"
+        bookings_panel=Panel(data=desk), site_id="site-1", t=translator("en"), lang="en"
     )
     held = panel.split('data-booking="bk-held"', 1)[1].split("</li>", 1)[0]
     assert "it was not confirmed in time, so its seat was released" in held

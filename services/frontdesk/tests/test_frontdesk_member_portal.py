@@ -54,7 +54,11 @@ async def portal(stack: Stack) -> Portal:
     body = offering_body("Portal pitch review", "mentoring", ["startup"])
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
         for member_id, name, people in (
-            (MEMBER, "Portail Agritech", [{"person_id": PERSON, "name": "Nadia Idrissi", "email": "nadia@example.ma", "role": "CEO"}]),
+            (
+                MEMBER,
+                "Portail Agritech",
+                [{"person_id": PERSON, "name": "Nadia Idrissi", "email": "nadia@example.ma", "role": "CEO"}],
+            ),
             (
                 FILLER,
                 "Souss Robotics",
