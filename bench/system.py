@@ -131,7 +131,8 @@ class UvicornProcess:
     def __init__(self, name: str, app: str, env: Mapping[str, str], log_dir: Path, ready_path: str = "/readyz"):
         self.name = name
         self.app = app
-        self.env = {**os.environ, **env}
+        # The bench runs on the development secrets, so it says development (env may override).
+        self.env = {**os.environ, "PARKGRID_ENV": "development", **env}
         self.log_path = log_dir / f"{name}.log"
         self.ready_path = ready_path
         self.port = free_port()

@@ -14,6 +14,9 @@ RUN="$PARKGRID_LOCAL/run"
 LOGS="$PARKGRID_LOCAL/logs"
 READY_TIMEOUT="${READY_TIMEOUT:-90}"
 mkdir -p "$RUN" "$LOGS"
+# A checkout's run is development, said explicitly: the public development secrets, demo
+# sign-in and the development ticket key are refused under any other PARKGRID_ENV.
+export PARKGRID_ENV=development
 
 say() { printf '[services] %s\n' "$*"; }
 

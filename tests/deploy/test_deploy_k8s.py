@@ -199,6 +199,13 @@ def test_environment_config_map_and_secrets(name: str, port: int) -> None:
     find(resources, "ConfigMap", source["configMapRef"]["name"])
 
 
+def test_tickets_are_signed_with_a_required_key_of_their_own() -> None:
+    """PARKGRID_TICKET_KEY from the Secret, not optional: the image is production, where community
+    refuses to start without it (tests/security/test_security_production_secrets.py)."""
+    env = {e["name"]: e for e in container(find(base_resources(), "Deployment", "community"))["env"]}
+    assert env["PARKGRID_TICKET_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "parkgrid-secrets", "key": "ticket-key"}
+
+
 @pytest.mark.parametrize(("name", "port"), SERVICES)
 def test_selectors_match(name: str, port: int) -> None:
     resources = base_resources()

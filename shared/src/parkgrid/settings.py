@@ -23,7 +23,8 @@ DEVELOPMENT_TICKET_KEY = "parkgrid-local-development-ticket-key"
 class KitSettings(BaseSettings):
     """What the kit itself needs; each service extends it with its own fields."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+    # hide_input_in_errors: a refused setting's message must not print the environment (its secrets).
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True, hide_input_in_errors=True)
 
     service_name: str = Field("parkgrid", validation_alias="PARKGRID_SERVICE_NAME")
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS")

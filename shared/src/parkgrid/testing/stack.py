@@ -162,6 +162,8 @@ class Stack:
             PARKGRID_TOPIC_PREFIX=self.topic_prefix,
             PARKGRID_JWT_SECRET=self.jwt_secret,
             PARKGRID_LOG_LEVEL="WARNING",
+            # Development said explicitly (demo sign-in, development ticket key); extra_env may say production.
+            PARKGRID_ENV="development",
         )
         for other in declared_services():
             env[f"FRONTDESK_{other.name.upper()}_URL"] = f"http://127.0.0.1:{self.port_of(other.name)}"
