@@ -71,7 +71,7 @@ def password_variable(user: str) -> str:
 
 def runtime_of(service: str) -> object:
     """The service's ServiceRuntime, as its process builds it (production settings: no topic prefix)."""
-    for variable in ("PARKGRID_SERVICE_NAME", "PARKGRID_TOPIC_PREFIX", "FRONTDESK_LIVE_GROUP"):
+    for variable in ("PARKGRID_SERVICE_NAME", "PARKGRID_TOPIC_PREFIX"):
         os.environ.pop(variable, None)
     module = importlib.import_module(f"{service}.bootstrap")
     return module.app.state.runtime
@@ -88,7 +88,9 @@ def access_of(service: str, runtime: object) -> ServiceAccess:
     sends = [t for t in declared if t.endswith(".commands") and t not in reads]
     writes = sorted({*own_facts, *sends, *(t + DLQ_SUFFIX for t in reads)})
     describes = sorted({*declared, *(t + DLQ_SUFFIX for t in declared), *writes, *reads})
-    groups = sorted({c.group_id for c in consumers})
+    groups = sorted(
+        {c.group_id for c in consumers if not getattr(c, "from_end", False)}
+    )  # group-less readers join none
     return ServiceAccess(service, reads, writes, describes, groups)
 
 
@@ -101,8 +103,8 @@ def acls_of(access: ServiceAccess) -> list[Acl]:
     acls = [Acl(user, "Read", "topic", t) for t in access.reads]
     acls += [Acl(user, "Write", "topic", t) for t in access.writes]
     acls += [Acl(user, "Describe", "topic", t) for t in access.describes]
-    # Consumer groups: every group of the service is `<service>.<consumer>` (frontdesk's
-    # per-pod live groups `frontdesk.live.<pod>` too), so one prefixed grant covers them.
+    # Consumer groups: every group of the service is `<service>.<consumer>`, so one prefixed
+    # grant covers them (frontdesk's live feed is a group-less reader: no group at all).
     for group in access.groups:
         if not group.startswith(access.service + "."):
             raise ValueError(f"{access.service}: consumer group {group!r} is outside the prefix {access.service}.")

@@ -89,6 +89,12 @@ class ConsumerRunner:
     the others are checked (malformed ones still go to the DLQ) and committed unhandled. Only
     for projections of full-state events, where the newest state is all the others would lead
     to: a catch-up from offset 0 then writes each aggregate once per batch, not once per event.
+
+    With `from_end`, it is a group-less reader: no consumer group at the broker (nothing
+    joined, nothing committed), every partition of its topics assigned to it, read from their
+    end. For a per-process fan-out (each process must see every new event and none of the
+    history); `group_id` then only names it in logs and metrics. A reconnect starts at the end
+    again: what was published meanwhile is not seen.
     """
 
     def __init__(
@@ -107,8 +113,10 @@ class ConsumerRunner:
         concurrency: int = 1,
         newest_per_key: bool = False,
         settings: KitSettings | None = None,
+        from_end: bool = False,
     ) -> None:
         self.name = name
+        self.from_end = from_end
         self.bootstrap_servers = bootstrap_servers
         self.settings = settings  # Kafka security; this process's environment when None
         self.group_id = group_id
@@ -154,10 +162,10 @@ class ConsumerRunner:
     async def _run_once(self) -> None:
         consumer = AIOKafkaConsumer(
             **client_options(self.bootstrap_servers, self.settings),
-            group_id=self.group_id,
+            group_id=None if self.from_end else self.group_id,
             client_id=f"{self.name}-{self.group_id}",
             enable_auto_commit=False,
-            auto_offset_reset=self.auto_offset_reset,
+            auto_offset_reset="latest" if self.from_end else self.auto_offset_reset,
             isolation_level="read_committed",
             max_poll_interval_ms=600_000,
             # A subscribed topic without metadata yet (created a moment later) is picked up
@@ -169,7 +177,11 @@ class ConsumerRunner:
         try:
             await producer.start()
             self._consumer = consumer
-            consumer.subscribe(self.topics, listener=_CommitOnRevoke(self))
+            if self.from_end:
+                consumer.subscribe(self.topics)  # without a group: aiokafka assigns it every partition
+                await self._at_end(consumer)
+            else:
+                consumer.subscribe(self.topics, listener=_CommitOnRevoke(self))
             self.connected = True
             log.info("consumer.started", consumer=self.name, group=self.group_id, topics=self.topics)
             while not self._stopping.is_set():
@@ -200,6 +212,17 @@ class ConsumerRunner:
             await producer.stop()
             log.info("consumer.stopped", consumer=self.name)
 
+    async def _at_end(self, consumer: AIOKafkaConsumer) -> None:
+        """Once every topic's partitions are assigned (the runtime created them), their end is the
+        position: what is published from now on is read, nothing before."""
+        async with asyncio.timeout(30):
+            while {tp.topic for tp in consumer.assignment()} != set(self.topics):
+                await asyncio.sleep(0.1)
+        partitions = list(consumer.assignment())
+        await consumer.seek_to_end(*partitions)
+        for tp in partitions:
+            await consumer.position(tp)
+
     async def _measure_lag(self, consumer: AIOKafkaConsumer, *, idle: bool) -> None:
         """Set the lag gauge of each assigned partition: at most once a second while busy, at once when idle.
 
@@ -229,7 +252,7 @@ class ConsumerRunner:
 
     async def _commit(self, consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> None:
         offsets = {tp: self._processed.pop(tp) for tp in partitions if tp in self._processed}
-        if offsets:
+        if offsets and not self.from_end:  # a group-less reader has no group to commit to
             await consumer.commit(offsets)
 
     async def _process_by_key(

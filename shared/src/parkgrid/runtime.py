@@ -62,6 +62,8 @@ class Subscription:
     concurrency: int = 1
     newest_per_key: bool = False
     group: str | None = None
+    from_end: bool = False
+    """A group-less reader from the end of its topics, in every process (see ConsumerRunner)."""
     apply_batch: Callable[[Sequence[Delivery]], Awaitable[None]] | None = None
     """For a projection: how `parkgrid rebuild` applies a fetched batch at once (see ProjectionSpec)."""
     after_drop: Callable[[], Awaitable[None]] | None = None
@@ -132,6 +134,7 @@ class ServiceRuntime:
         projections: Sequence[Collection] = (),
         concurrency: int = 1,
         newest_per_key: bool = False,
+        from_end: bool = False,
     ) -> ConsumerRunner:
         """Run `handler` over these topics (created if missing) in the group `<prefix><service>.<name>`.
 
@@ -152,6 +155,7 @@ class ServiceRuntime:
             registry=self.registry,
             concurrency=concurrency,
             newest_per_key=newest_per_key,
+            from_end=from_end,
         )
         self.topics.extend(t for t in topics if t not in self.topics)
         self.consumers.append(runner)
@@ -171,6 +175,7 @@ class ServiceRuntime:
                 projections=s.projections,
                 concurrency=s.concurrency,
                 newest_per_key=s.newest_per_key,
+                from_end=s.from_end,
             )
             if s.projections and (s.apply_batch or s.after_drop):
                 spec = self.projections[s.name]

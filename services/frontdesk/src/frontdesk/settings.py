@@ -17,8 +17,5 @@ class FrontdeskSettings(KitSettings):
     community_url: str = Field("http://127.0.0.1:8004", validation_alias="FRONTDESK_COMMUNITY_URL")
     service_timeout: float = Field(5.0, gt=0, validation_alias="FRONTDESK_SERVICE_TIMEOUT")
     cookie_secure: bool = Field(False, validation_alias="FRONTDESK_COOKIE_SECURE")
-    live_group: str | None = Field(
-        None, validation_alias="FRONTDESK_LIVE_GROUP", description="A consumer group of its own per replica."
-    )
     htmx_dir: str | None = Field(None, validation_alias="FRONTDESK_HTMX_DIR")
     live_heartbeat: float = Field(15.0, gt=0, validation_alias="FRONTDESK_LIVE_HEARTBEAT")

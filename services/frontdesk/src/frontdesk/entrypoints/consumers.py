@@ -1,33 +1,31 @@
-"""The web app's one consumer: the services' news of each site, for its open Today pages."""
+"""The web app's consumers: the sites of community events (one group shared by every
+replica), and the live feed of its open Today pages (a group-less reader in each process)."""
 
 from __future__ import annotations
 
 from frontdesk.adapters.event_sites import EventSites
 from frontdesk.service_layer.live import PANELS, LiveFeed, fan_out
 from frontdesk.settings import FrontdeskSettings
+from parkgrid.consumer import Delivery
 from parkgrid.contracts.topics import topics
 from parkgrid.runtime import Subscription
 
 
 def subscriptions(settings: FrontdeskSettings, feed: LiveFeed, event_sites: EventSites) -> list[Subscription]:
-    """Feed the site pages of this process from the topics Today shows.
+    """`event-sites` (group `<service>.event-sites`, shared: each event recorded once, a
+    rebuildable projection: `parkgrid rebuild frontdesk event-sites`) and `live`, from the end
+    of the topics Today shows, with no consumer group: every process sees every new event for
+    its own pages, and a rollout neither replays history nor leaves groups behind."""
 
-    Every process must see every event to serve its own pages, so replicas need a group
-    each (`FRONTDESK_LIVE_GROUP`); one process uses `<service>.live`.
-    """
+    async def record(delivery: Delivery) -> None:
+        await event_sites.record(delivery.envelope)
+
     return [
+        Subscription("event-sites", topics("community.event"), record, projections=[event_sites.projection.collection]),
         Subscription(
             "live",
             topics(*PANELS),
-            fan_out(
-                feed,
-                prefix=settings.topic_prefix,
-                record_event_site=event_sites.record,
-                site_of_event=event_sites.site_of,
-            ),
-            group=settings.live_group,
-            # The sites of community events are this consumer's projection: `parkgrid rebuild
-            # frontdesk live` drops and replays it (the pages it feeds meanwhile are this process's).
-            projections=[event_sites.projection.collection],
-        )
+            fan_out(feed, prefix=settings.topic_prefix, site_of_event=event_sites.site_of),
+            from_end=True,
+        ),
     ]

@@ -1,6 +1,7 @@
 """The live feed of a site: what the Kafka consumer learns, fanned out to the open Today pages.
 
-One consumer per web-app process reads the services' topics; each event names its site
+One group-less reader per web-app process reads the services' topics from their end (no
+consumer group: a new pod replays nothing, a gone one leaves nothing); each event names its site
 (a registration through the event it belongs to) and becomes a small update that every
 connected front-desk page of that site receives over server-sent events. A page that
 cannot keep up loses updates rather than slowing the others (its queue is bounded);
@@ -116,16 +117,14 @@ def fan_out(
     feed: LiveFeed,
     *,
     prefix: str,
-    record_event_site: Callable[[Envelope], Awaitable[None]],
     site_of_event: Callable[[str], Awaitable[str | None]],
 ) -> Callable[[Delivery], Awaitable[None]]:
-    """The consumer's handler: learn events' sites, then tell the pages of the event's site."""
+    """The live reader's handler: tell the pages of the event's site (a registration's site is
+    the event_sites projection's, which the shared group fills)."""
 
     async def handle(delivery: Delivery) -> None:
         topic = delivery.topic.removeprefix(prefix)
         envelope = delivery.envelope
-        if topic == "community.event":
-            await record_event_site(envelope)
         update = update_of(topic, envelope)
         if update is None:
             return
