@@ -165,6 +165,16 @@ async def test_an_answer_not_of_this_sign_in_is_refused(web: str) -> None:
         assert unstarted.status_code == 400
 
 
+async def test_in_production_with_a_provider_nobody_signs_in_by_pasting_a_token(web: str, provider: Provider) -> None:
+    async with httpx.AsyncClient(base_url=web, timeout=10) as http:
+        form = await http.get("/sign-in")
+        assert 'id="oidc-sign-in"' in form.text
+        assert 'name="token"' not in form.text
+        pasted = await http.post("/sign-in", data={"token": provider.sign(sub="x", aud="parkgrid", role="admin")})
+        assert pasted.status_code == 404
+        assert "parkgrid_token" not in pasted.headers.get("set-cookie", "")
+
+
 async def test_a_refresh_token_the_provider_refuses_signs_the_visitor_out(web: str) -> None:
     async with httpx.AsyncClient(base_url=web, timeout=10, cookies={"parkgrid_refresh": "revoked"}) as http:
         response = await http.get("/member")

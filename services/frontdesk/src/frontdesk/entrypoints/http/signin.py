@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters.services import Services
@@ -126,7 +126,14 @@ async def sign_in_page(
         errors=errors,
         form=form,
         oidc=oidc,
+        paste=token_pasting(request, settings),
     )
+
+
+def token_pasting(request: Request, settings: FrontdeskSettings) -> bool:
+    """Signing in by pasting a token: in development, or where no provider is configured (a
+    deployment's service accounts); never beside the provider's sign-in in production."""
+    return settings.development or not oidc_signin.oidc_settings(request).enabled
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -136,6 +143,8 @@ async def sign_in_form(request: Request, services: Clients, settings: Settings) 
 
 @router.post("/sign-in")
 async def sign_in(request: Request, services: Clients, settings: Settings) -> Response:
+    if not token_pasting(request, settings):
+        raise HTTPException(status_code=404, detail="sign in with the organisation's provider")
     form = await form_of(request)
     token = form.get("token", "").strip()
     t = translator(language_of(request))
