@@ -16,6 +16,9 @@ INSTALL_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+# A checkout is development (public development secrets, demo sign-in) only because it says so:
+# unset, every ParkGrid process is production and refuses them.
+export PARKGRID_ENV ?= development
 
 .PHONY: help install lock contracts infra-up infra-down infra-status infra-logs infra-wipe \
         run up down test test-unit bench chaos lint format clean

@@ -107,7 +107,7 @@ summary() {
     [[ $any -eq 1 ]] || echo "  (no service is installed yet: only the infrastructure runs)"
     echo "  kafka      ${KAFKA_HOST:-127.0.0.1}:${KAFKA_PORT:-9092}"
     echo "  store      mongodb://${FERRETDB_HOST:-127.0.0.1}:${FERRETDB_PORT:-27017}/"
-    echo "  tokens     .venv/bin/parkgrid token --role admin   (see --help for member / front_desk)"
+    echo "  tokens     PARKGRID_ENV=development .venv/bin/parkgrid token --role admin   (see --help for member / front_desk)"
     echo
 }
 

@@ -95,7 +95,7 @@ async def redriven_records(kafka: str, topic: str) -> int:
 
 def cli(kafka: str, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARKGRID_", "KAFKA_"))}
-    env.update(KAFKA_BOOTSTRAP_SERVERS=kafka, PARKGRID_LOG_LEVEL="WARNING", COLUMNS="200")
+    env.update(KAFKA_BOOTSTRAP_SERVERS=kafka, PARKGRID_LOG_LEVEL="WARNING", COLUMNS="200", PARKGRID_ENV="development")
     done = subprocess.run(
         [str(Path(sys.executable).with_name("parkgrid")), *args],
         env=env,

@@ -51,6 +51,7 @@ def generated(generator: ModuleType) -> tuple[list[object], str]:
     """The plan as the operator gets it (`kafka_acls.py --json`, a process of its own: it imports
     every service's bootstrap), and the script rendered from it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARKGRID_", "KAFKA_", "MONGODB_"))}
+    env["PARKGRID_ENV"] = "development"  # the planner builds each runtime; no secrets of a park here
     done = subprocess.run(
         [sys.executable, str(PRODUCTION / "kafka_acls.py"), "--json"],
         env=env,

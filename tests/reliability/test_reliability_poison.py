@@ -119,6 +119,7 @@ def cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     env.update(
         KAFKA_BOOTSTRAP_SERVERS=stack.kafka_bootstrap,
         PARKGRID_TOPIC_PREFIX=stack.topic_prefix,
+        PARKGRID_ENV="development",
         COLUMNS="250",
     )
     return subprocess.run([str(PARKGRID), *args], env=env, capture_output=True, text=True, timeout=120, check=False)

@@ -64,6 +64,15 @@ def test_with_jwks_the_unused_development_jwt_secret_is_not_in_the_way(environme
 
 
 def test_development_needs_no_key(environment: pytest.MonkeyPatch) -> None:
-    assert CommunitySettings().ticket_signing_key == DEVELOPMENT_TICKET_KEY
     given(environment, PARKGRID_ENV="development")
+    assert CommunitySettings().ticket_signing_key == DEVELOPMENT_TICKET_KEY
     assert CommunitySettings().development
+
+
+def test_unset_is_production_and_refuses_the_development_defaults(environment: pytest.MonkeyPatch) -> None:
+    """Development only because it says so: a process with no PARKGRID_ENV is production."""
+    with pytest.raises(ValidationError, match="PARKGRID_JWT_SECRET is the public development default"):
+        KitSettings()
+    given(environment, PARKGRID_JWT_SECRET="a-real-secret-of-the-park")
+    with pytest.raises(ValidationError, match="PARKGRID_TICKET_KEY is required with PARKGRID_ENV=production"):
+        CommunitySettings()

@@ -64,10 +64,11 @@ class KitSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="PARKGRID_LOG_LEVEL")
     log_json: bool = Field(True, validation_alias="PARKGRID_LOG_JSON")
     environment: str = Field(
-        "development",
+        "production",
         validation_alias="PARKGRID_ENV",
-        description="`development` (a checkout: `make run`, `make test`) allows the public development "
-        "secrets; anything else refuses them. The images set `production`.",
+        description="`development` allows the public development secrets and the web app's demo sign-in; "
+        "anything else refuses them. Unset is production (fail safe): the Makefile, the local scripts and "
+        "the test plugin set `development` explicitly.",
     )
     jwt_secret: SecretStr = Field(
         SecretStr(DEVELOPMENT_JWT_SECRET),
@@ -106,7 +107,8 @@ class KitSettings(BaseSettings):
         if self.jwks_url is None and self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET:
             raise ValueError(
                 f"PARKGRID_JWT_SECRET is the public development default, refused with PARKGRID_ENV={self.environment}: "
-                "set a secret of your own, or PARKGRID_JWKS_URL to verify an OIDC issuer's tokens"
+                "set a secret of your own, or PARKGRID_JWKS_URL to verify an OIDC issuer's tokens "
+                "(in a checkout, for development: export PARKGRID_ENV=development)"
             )
         return self
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 
@@ -31,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Tests run a development checkout, explicitly (unset is production): in-process settings
+    # and the processes tests start read it. A test of production sets its own.
+    os.environ.setdefault("PARKGRID_ENV", "development")
     config.addinivalue_line(
         "markers", "processes: the test starts a process of its own (e.g. an OIDC provider); not in the --unit tier"
     )
