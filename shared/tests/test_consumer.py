@@ -4,37 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from kit_samples import COUNTERS, CounterIncremented, project, registry
 
-from parkgrid.consumer import Backoff, ConsumerRunner, Delivery, Handler, TransientError
+from parkgrid.consumer import ConsumerRunner, Delivery, Handler, TransientError
 from parkgrid.deadletters import read_dead_letters, redrive
 from parkgrid.envelope import Envelope
-from parkgrid.kafka import make_producer
 from parkgrid.projection import Projection
 from parkgrid.store import Database
 from parkgrid.testing.plugin import CreateTopics
+from parkgrid.testing.records import produce_records, quick_consumer, record_of
 
 
 def _event(counter_id: str, value: int) -> Envelope:
     return registry.envelope(
         CounterIncremented(counter_id=counter_id, value=value), source="test", subject=counter_id, sequence=value
     )
-
-
-async def _produce(kafka: str, topic: str, records: list[tuple[bytes, bytes | None, list[tuple[str, bytes]]]]) -> None:
-    producer = make_producer(kafka)
-    await producer.start()
-    try:
-        for key, value, headers in records:
-            await producer.send_and_wait(topic, value=value, key=key, headers=headers)
-    finally:
-        await producer.stop()
-
-
-def _record(env: Envelope) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
-    return env.kafka_key(), env.kafka_value(), env.kafka_headers()
 
 
 async def _run_until(runner: ConsumerRunner, done: Callable[[], Awaitable[bool]], limit: float = 60) -> None:
@@ -48,27 +35,8 @@ async def _run_until(runner: ConsumerRunner, done: Callable[[], Awaitable[bool]]
         await task
 
 
-def _runner(
-    kafka: str,
-    topic: str,
-    group: str,
-    handler: Handler,
-    max_attempts: int = 5,
-    concurrency: int = 1,
-    newest_per_key: bool = False,
-) -> ConsumerRunner:
-    return ConsumerRunner(
-        name="test",
-        bootstrap_servers=kafka,
-        group_id=group,
-        topics=[topic],
-        handler=handler,
-        registry=registry,
-        backoff=Backoff(0.01, 0.05),
-        max_attempts=max_attempts,
-        concurrency=concurrency,
-        newest_per_key=newest_per_key,
-    )
+def _runner(kafka: str, topic: str, group: str, handler: Handler, **options: Any) -> ConsumerRunner:
+    return quick_consumer(kafka, topic, group, handler, registry, **options)
 
 
 async def test_poison_goes_to_the_dlq_and_the_partition_keeps_flowing(
@@ -76,15 +44,15 @@ async def test_poison_goes_to_the_dlq_and_the_partition_keeps_flowing(
 ) -> None:
     [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
     unknown = Envelope(type="parkgrid.kittest.counter.exploded", source="t", subject="c-1", sequence=9, data={})
-    await _produce(
+    await produce_records(
         kafka_bootstrap,
         topic,
         [
-            _record(_event("c-1", 1)),
+            record_of(_event("c-1", 1)),
             (b"c-1", b"{this is not json", [("ce_type", b"parkgrid.kittest.counter.incremented")]),
-            _record(unknown),
-            _record(_event("c-1", 2)),
-            _record(_event("c-1", 3)),
+            record_of(unknown),
+            record_of(_event("c-1", 2)),
+            record_of(_event("c-1", 3)),
         ],
     )
     projection = Projection(database["view"])
@@ -124,8 +92,8 @@ async def test_each_event_delivered_three_times_projects_as_once(
     for round_ in range(3):
         for evs in events.values():
             for env in evs if round_ != 1 else reversed(evs):
-                records.append(_record(env))
-    await _produce(kafka_bootstrap, topic, records)
+                records.append(record_of(env))
+    await produce_records(kafka_bootstrap, topic, records)
 
     once = Projection(database["once"])
     thrice = Projection(database["thrice"])
@@ -158,10 +126,10 @@ async def test_newest_per_key_applies_each_key_once_per_batch_and_still_dead_let
     database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
 ) -> None:
     [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
-    records = [_record(_event(c, v)) for v in range(1, 6) for c in ("a", "b")]
+    records = [record_of(_event(c, v)) for v in range(1, 6) for c in ("a", "b")]
     records.insert(3, (b"a", b"{this is not json", [("ce_type", b"parkgrid.kittest.counter.incremented")]))
-    records.append(_record(_event("a", 2)))  # a late older event: newest means highest sequence
-    await _produce(kafka_bootstrap, topic, records)  # all there before the consumer's first fetch
+    records.append(record_of(_event("a", 2)))  # a late older event: newest means highest sequence
+    await produce_records(kafka_bootstrap, topic, records)  # all there before the consumer's first fetch
     projection = Projection(database["view"])
     handled: list[tuple[str, int]] = []
 
@@ -185,8 +153,10 @@ async def test_transient_failures_are_retried_and_bugs_dead_lettered_after_attem
     database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
 ) -> None:
     [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
-    await _produce(
-        kafka_bootstrap, topic, [_record(_event("flaky", 1)), _record(_event("buggy", 1)), _record(_event("ok", 1))]
+    await produce_records(
+        kafka_bootstrap,
+        topic,
+        [record_of(_event("flaky", 1)), record_of(_event("buggy", 1)), record_of(_event("ok", 1))],
     )
     attempts: dict[str, int] = {}
     done: set[str] = set()
@@ -216,7 +186,7 @@ async def test_offsets_are_committed_only_after_the_effect_and_a_restart_resumes
     kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
 ) -> None:
     [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
-    await _produce(kafka_bootstrap, topic, [_record(_event("x", v)) for v in range(1, 21)])
+    await produce_records(kafka_bootstrap, topic, [record_of(_event("x", v)) for v in range(1, 21)])
     seen: list[int] = []
     group = f"{topic_prefix}g"
 
@@ -250,7 +220,7 @@ async def test_redrive_sends_dead_letters_back_once(
     database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
 ) -> None:
     [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
-    await _produce(kafka_bootstrap, topic, [_record(_event("r", 1))])
+    await produce_records(kafka_bootstrap, topic, [record_of(_event("r", 1))])
     broken = True
     handled: list[int] = []
 

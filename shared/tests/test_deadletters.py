@@ -17,21 +17,11 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from kit_samples import COUNTERS, CounterIncremented, registry
 
-from parkgrid.consumer import Backoff, ConsumerRunner, Delivery
+from parkgrid.consumer import Delivery
 from parkgrid.deadletters import read_dead_letters, redrive
-from parkgrid.kafka import make_producer
 from parkgrid.store import Database
 from parkgrid.testing.plugin import CreateTopics
-
-
-async def produce(kafka: str, topic: str, records: list[tuple[bytes, bytes, list[tuple[str, bytes]]]]) -> None:
-    producer = make_producer(kafka)
-    await producer.start()
-    try:
-        for key, value, headers in records:
-            await producer.send_and_wait(topic, value=value, key=key, headers=headers)
-    finally:
-        await producer.stop()
+from parkgrid.testing.records import produce_records, quick_consumer, record_of
 
 
 async def consume_until_dead_lettered(kafka: str, topic: str, group: str, *, good: int = 1) -> None:
@@ -44,16 +34,7 @@ async def consume_until_dead_lettered(kafka: str, topic: str, group: str, *, goo
             raise RuntimeError("a bug on this one record")
         handled.append(delivery.offset)
 
-    runner = ConsumerRunner(
-        name="dlq-twice",
-        bootstrap_servers=kafka,
-        group_id=group,
-        topics=[topic],
-        handler=handle,
-        registry=registry,
-        backoff=Backoff(0.01, 0.05),
-        max_attempts=1,
-    )
+    runner = quick_consumer(kafka, topic, group, handle, registry, name="dlq-twice", max_attempts=1)
     task = asyncio.create_task(runner.run())
     try:
         async with asyncio.timeout(60):
@@ -116,7 +97,7 @@ async def test_a_poison_dead_lettered_twice_is_listed_once_and_redriven_once(
         registry.envelope(CounterIncremented(counter_id="c", value=n), source="test", subject="c", sequence=n)
         for n in (1, 2)
     ]
-    await produce(kafka_bootstrap, topic, [(e.kafka_key(), e.kafka_value(), e.kafka_headers()) for e in events])
+    await produce_records(kafka_bootstrap, topic, [record_of(e) for e in events])
     group = f"{topic_prefix}dlq-twice"
 
     await consume_until_dead_lettered(kafka_bootstrap, topic, group)

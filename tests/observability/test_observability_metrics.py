@@ -7,9 +7,9 @@ import asyncio
 from observability_samples import ORDERS, OrderPlaced, registry
 from prometheus_client import REGISTRY
 
-from parkgrid.consumer import Backoff, ConsumerRunner, Delivery
-from parkgrid.kafka import make_producer
+from parkgrid.consumer import Delivery
 from parkgrid.testing.plugin import CreateTopics
+from parkgrid.testing.records import Record, produce_records, quick_consumer, record_of
 
 PLACED = OrderPlaced.event_type
 
@@ -24,19 +24,8 @@ async def _until(check: object, limit: float = 60) -> None:
             await asyncio.sleep(0.05)
 
 
-async def _produce(kafka: str, topic: str, records: list[tuple[bytes, bytes, list[tuple[str, bytes]]]]) -> None:
-    producer = make_producer(kafka)
-    await producer.start()
-    try:
-        for key, value, headers in records:
-            await producer.send_and_wait(topic, value=value, key=key, headers=headers)
-    finally:
-        await producer.stop()
-
-
-def _placed(order_id: str) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
-    envelope = registry.envelope(OrderPlaced(order_id=order_id), source="obstest", subject=order_id, sequence=1)
-    return envelope.kafka_key(), envelope.kafka_value(), envelope.kafka_headers()
+def _placed(order_id: str) -> Record:
+    return record_of(registry.envelope(OrderPlaced(order_id=order_id), source="obstest", subject=order_id, sequence=1))
 
 
 async def test_lag_shows_the_backlog_then_zero_and_a_malformed_message_is_counted_dead(
@@ -46,22 +35,13 @@ async def test_lag_shows_the_backlog_then_zero_and_a_malformed_message_is_counte
     group = f"{topic_prefix}obstest.metrics"
     backlog = 6
     malformed = (b"order-x", b"not json", [("ce_type", PLACED.encode()), ("ce_id", b"x")])
-    await _produce(kafka_bootstrap, topic, [_placed(f"order-{i}") for i in range(backlog)] + [malformed])
+    await produce_records(kafka_bootstrap, topic, [_placed(f"order-{i}") for i in range(backlog)] + [malformed])
     permits = asyncio.Semaphore(0)
 
     async def handle(delivery: Delivery) -> None:
         await permits.acquire()
 
-    runner = ConsumerRunner(
-        name="metrics",
-        bootstrap_servers=kafka_bootstrap,
-        group_id=group,
-        topics=[topic],
-        handler=handle,
-        registry=registry,
-        backoff=Backoff(0.01, 0.05),
-        batch_size=1,
-    )
+    runner = quick_consumer(kafka_bootstrap, topic, group, handle, registry, name="metrics", batch_size=1)
     handled = {"consumer": "metrics", "group": group, "type": PLACED}
     dead = {"consumer": "metrics", "group": group, "type": PLACED}
     lag = {"group": group, "topic": topic, "partition": "0"}
@@ -92,21 +72,12 @@ async def test_a_failing_handler_is_counted_as_retried_then_dead(
 ) -> None:
     [topic] = await create_topics([ORDERS])
     group = f"{topic_prefix}obstest.failing"
-    await _produce(kafka_bootstrap, topic, [_placed("order-1")])
+    await produce_records(kafka_bootstrap, topic, [_placed("order-1")])
 
     async def handle(delivery: Delivery) -> None:
         raise RuntimeError("a handler bug")
 
-    runner = ConsumerRunner(
-        name="failing",
-        bootstrap_servers=kafka_bootstrap,
-        group_id=group,
-        topics=[topic],
-        handler=handle,
-        registry=registry,
-        backoff=Backoff(0.01, 0.02),
-        max_attempts=3,
-    )
+    runner = quick_consumer(kafka_bootstrap, topic, group, handle, registry, name="failing", max_attempts=3)
     labels = {"consumer": "failing", "group": group, "type": PLACED}
     task = asyncio.create_task(runner.run())
     try:

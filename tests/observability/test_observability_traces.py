@@ -16,12 +16,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from parkgrid import telemetry
-from parkgrid.consumer import Backoff, ConsumerRunner, Delivery, Handler
+from parkgrid.consumer import ConsumerRunner, Delivery, Handler
 from parkgrid.envelope import Envelope
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.outbox import OutboxRelay
 from parkgrid.store import Database
 from parkgrid.testing.plugin import CreateTopics
+from parkgrid.testing.records import quick_consumer
 
 EXPORTER = InMemorySpanExporter()
 
@@ -44,15 +45,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 def _runner(kafka: str, topic: str, group: str, handler: Handler) -> ConsumerRunner:
-    return ConsumerRunner(
-        name=group.rsplit(".", 1)[-1],
-        bootstrap_servers=kafka,
-        group_id=group,
-        topics=[topic],
-        handler=handler,
-        registry=registry,
-        backoff=Backoff(0.01, 0.05),
-    )
+    return quick_consumer(kafka, topic, group, handler, registry, name=group.rsplit(".", 1)[-1])
 
 
 async def _until(done: Callable[[], Awaitable[bool] | bool], limit: float = 60) -> None:
