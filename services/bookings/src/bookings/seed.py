@@ -1,12 +1,23 @@
-"""`parkgrid seed` for bookings: a few dozen demo bookings through the service layer.
+"""`parkgrid seed` for bookings: a believable day at every site, relative to today, through the service layer.
 
-Bookings learns offerings, members and sites only from their events: the seeder reads
+Bookings learns offerings, members, sites and rooms only from their events: the seeder reads
 `catalogue.offering`, `community.member` and `spaces.site` into its projections (its own
-consumer groups, from the beginning) for up to `BOOKINGS_SEED_WAIT` seconds (20), then books
-sessions of the seeded offerings for the members it knows, each with a deterministic id
-(`seed-NN`), so seeding again finds the first run's bookings. Members or offerings not yet
-published are simply not booked (seed community and catalogue first, then seed again).
-Offerings that need a room are pending until the running spaces service answers.
+consumer groups, from the beginning) for up to `BOOKINGS_SEED_WAIT` seconds (20), and the
+rooms and what holds them from the running service's projection. Then `plan` (pure: a function
+of the moment and those facts, tested without infrastructure in tests/demo) says what a real
+front desk would see, and `seed_bookings` only carries it out:
+
+- each site's demo day is today in its own zone if the site is open and enough of today's
+  sessions can still be booked under the offerings' rules (2 h notice), else its next open day;
+  the two open days after it get a few bookings too;
+- arrivals across the site's offerings of that day, a room timeline kept within what the
+  site's rooms can host at once (so the saga's room request is confirmed, never `no_space`),
+  one booking the member then cancels, and a full one-seat session with two members waiting;
+- a booking whose check-in has opened by the time the seeder runs (a re-run later in the
+  day) is checked in, as the front desk would.
+
+Nothing is seeded in the past: spaces no longer reserves a past time and the rules refuse it.
+Ids are deterministic (`seed-<offering>-<session>-<member>`), so seeding again changes nothing.
 """
 
 from __future__ import annotations
@@ -14,20 +25,284 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
 
+from bookings.adapters.rooms import Rooms, room_of
 from bookings.bootstrap import BookingsSettings, build
 from bookings.domain.booking import Actor, BookingRefused, MemberFacts, check_eligible
-from bookings.domain.slots import sessions_between
+from bookings.domain.rooms import Held, Room
+from bookings.domain.slots import Session, SiteCalendar, session_key_time, sessions_between
 from bookings.entrypoints.consumers import projections
 from bookings.service_layer.commands import BookCommand
 from bookings.service_layer.service import BookingService
+from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.outbox import pending_count
 from parkgrid.settings import KitSettings
 
-WANTED = 36
 SEEDER = Actor("system", "bookings-seed")
+FRONT_DESK = Actor("front_desk", "bookings-seed")
+DEMO_MEMBER = "member-atlas-robotics"
+"""The member the demo's member sign-in opens: booked first wherever eligible."""
+BUSY_DAY = 4
+"""A day with fewer bookable sessions than this at a site is not its demo day (the next open day is)."""
+PER_SITE = 14
+"""Bookings of the demo day at one site, at most."""
+LATER_DAYS, PER_LATER_DAY = 2, 4
+"""The open days after the demo day that get a few bookings too, and how many each."""
+PER_MEMBER = 4
+"""Plan bookings of one member at most (the site offerings allow 4 a month)."""
+SEATS_IN_GROUP = 3
+"""Members booked into one session of a multi-seat offering (a workshop, a training)."""
+
+Then = Literal["stay", "arrive", "cancel", "wait"]
+
+
+@dataclass(frozen=True)
+class PlannedBooking:
+    """One booking the demo makes, and what then happens to it."""
+
+    booking_id: str
+    offering_id: str
+    site_id: str
+    member_id: str
+    person_id: str
+    starts_at: datetime
+    ends_at: datetime
+    then: Then = "stay"
+    """`arrive`: checked in once check-in opens; `cancel`: the member cancels it; `wait`: the
+    session is full, the member joins its waitlist."""
+
+    def local_day(self, time_zone: str) -> date:
+        return self.starts_at.astimezone(ZoneInfo(time_zone)).date()
+
+
+def booking_id_of(offering_id: str, starts_at: datetime, member_id: str) -> str:
+    return f"seed-{offering_id.removeprefix('off-')}-{session_key_time(starts_at)}-{member_id.removeprefix('member-')}"
+
+
+@dataclass
+class _Site:
+    """The plan of one site as it grows: what is accepted, and what the rooms must host."""
+
+    rooms: Sequence[Room]
+    held: Sequence[Held]
+    accepted: list[tuple[PlannedBooking, OfferingSnapshot]]
+
+    def _fit(self, offering: OfferingSnapshot, starts_at: datetime, ends_at: datetime) -> int:
+        """Rooms that meet the offering's requirement and nothing else holds (events, residencies)."""
+        assert offering.space_requirement is not None
+        free = 0
+        for room in self.rooms:
+            if not room.meets(offering.space_requirement):
+                continue
+            buffer = timedelta(minutes=room.buffer_minutes)
+            if room.kind == "hot_desk_area":  # shared: its places, not the whole space
+                free += room.capacity
+                continue
+            if all(
+                not (h.space_id == room.space_id and h.starts_at < ends_at + buffer and starts_at - buffer < h.ends_at)
+                for h in self.held
+            ):
+                free += 1
+        return free
+
+    def hosts(self, booking: PlannedBooking, offering: OfferingSnapshot) -> bool:
+        """Whether the site's rooms host this booking with every room booking already planned,
+        whatever room spaces picks for each: no room booking overlaps (widened by the longest
+        buffer) as many others as there are free rooms that could host it."""
+        if offering.space_requirement is None:
+            return True
+        widen = timedelta(minutes=max((r.buffer_minutes for r in self.rooms), default=60))
+        planned = [(b, o) for b, o in self.accepted if o.space_requirement is not None and b.then != "wait"]
+        planned.append((booking, offering))
+
+        kinds = {b.booking_id: o.space_requirement.kind for b, o in planned if o.space_requirement is not None}
+
+        def meet(a: PlannedBooking, b: PlannedBooking) -> bool:
+            """Both need a space of the same kind at overlapping times."""
+            same = kinds[a.booking_id] == kinds[b.booking_id]
+            return same and a.starts_at < b.ends_at + widen and b.starts_at - widen < a.ends_at
+
+        return all(
+            sum(1 for other, _ in planned if meet(other, b)) <= self._fit(o, b.starts_at, b.ends_at)
+            for b, o in planned
+            if meet(b, booking)
+        )
+
+
+def _day_sessions(
+    offerings: Sequence[OfferingSnapshot], zone: str, calendar: SiteCalendar | None, day: date, now: datetime
+) -> list[tuple[OfferingSnapshot, Session]]:
+    """The sessions of the day the rules still let someone book at `now` and the site hosts."""
+    return [
+        (offering, session)
+        for offering in offerings
+        for session in sessions_between(offering, zone, day, day, now)
+        if calendar is None or calendar.refusal(session) is None
+    ]
+
+
+def _interleaved(sessions: list[tuple[OfferingSnapshot, Session]]) -> list[tuple[OfferingSnapshot, Session]]:
+    """One session of each offering in turn, each offering's every other session first (a timeline
+    with gaps, mornings and afternoons alike), then the ones in between."""
+    by_offering: dict[str, list[tuple[OfferingSnapshot, Session]]] = {}
+    for offering, session in sorted(sessions, key=lambda p: (p[0].offering_id, p[1].starts_at)):
+        by_offering.setdefault(offering.offering_id, []).append((offering, session))
+    queues = [rows[::2] + rows[1::2] for rows in by_offering.values()]
+    out: list[tuple[OfferingSnapshot, Session]] = []
+    while any(queues):
+        for queue in queues:
+            if queue:
+                out.append(queue.pop(0))
+    return out
+
+
+def _members_for(site_id: str, members: Sequence[MemberFacts]) -> list[MemberFacts]:
+    """The demo member first, then the site's own members, then the others (by id)."""
+    return sorted(members, key=lambda m: (m.member_id != DEMO_MEMBER, m.home_site_id != site_id, m.member_id))
+
+
+def _book_day(
+    site: _Site,
+    site_id: str,
+    sessions: list[tuple[OfferingSnapshot, Session]],
+    members: list[MemberFacts],
+    load: Counter[str],
+    wanted: int,
+) -> list[PlannedBooking]:
+    made: list[PlannedBooking] = []
+    for offering, session in _interleaved(sessions):
+        if len(made) >= wanted:
+            break
+        group = 1 if offering.seats_per_session == 1 or offering.category.value == "meeting_room" else SEATS_IN_GROUP
+        seated = 0
+        for member in members:
+            if seated >= min(group, offering.seats_per_session) or len(made) >= wanted:
+                break
+            if load[member.member_id] >= PER_MEMBER:
+                continue
+            try:
+                person = check_eligible(offering, member, None)
+            except BookingRefused:
+                continue
+            booking = PlannedBooking(
+                booking_id_of(offering.offering_id, session.starts_at, member.member_id),
+                offering.offering_id,
+                site_id,
+                member.member_id,
+                person,
+                session.starts_at.astimezone(UTC),
+                session.ends_at.astimezone(UTC),
+            )
+            if not site.hosts(booking, offering):
+                break  # no room left at that time: the next session
+            site.accepted.append((booking, offering))
+            made.append(booking)
+            load[member.member_id] += 1
+            seated += 1
+    return made
+
+
+def _waitlist(
+    site: _Site, members: list[MemberFacts], day: list[PlannedBooking], offerings: Mapping[str, OfferingSnapshot]
+) -> list[PlannedBooking]:
+    """Two members waiting for the day's first full one-seat session."""
+    full = next((b for b in day if offerings[b.offering_id].seats_per_session == 1), None)
+    if full is None:
+        return []
+    offering = offerings[full.offering_id]
+    waiting: list[PlannedBooking] = []
+    for member in members:
+        if len(waiting) == 2:
+            break
+        if member.member_id == full.member_id:
+            continue
+        try:
+            person = check_eligible(offering, member, None)
+        except BookingRefused:
+            continue
+        entry = PlannedBooking(
+            booking_id_of(full.offering_id, full.starts_at, member.member_id),
+            full.offering_id,
+            full.site_id,
+            member.member_id,
+            person,
+            full.starts_at,
+            full.ends_at,
+            then="wait",
+        )
+        site.accepted.append((entry, offering))
+        waiting.append(entry)
+    return waiting
+
+
+def demo_day(
+    now: datetime, offerings: Sequence[OfferingSnapshot], zone: str, calendar: SiteCalendar | None
+) -> tuple[date, list[date]]:
+    """The site's demo day (today in its zone if open with enough left to book, else the next
+    open day that is) and the open days after it that get a few bookings."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    busy: date | None = None
+    later: list[date] = []
+    for offset in range(21):
+        day = today + timedelta(days=offset)
+        count = len(_day_sessions(offerings, zone, calendar, day, now))
+        if busy is None:
+            if count >= BUSY_DAY:
+                busy = day
+        elif count:
+            later.append(day)
+            if len(later) == LATER_DAYS:
+                break
+    return (busy or today), later
+
+
+def plan(
+    now: datetime,
+    offerings: Sequence[OfferingSnapshot],
+    members: Sequence[MemberFacts],
+    calendars: Mapping[str, SiteCalendar],
+    rooms: Sequence[Room],
+    held: Sequence[Held] = (),
+) -> list[PlannedBooking]:
+    """What the demo books at `now`: pure, so the same facts give the same plan (and the same ids)."""
+    by_id = {o.offering_id: o for o in offerings}
+    load: Counter[str] = Counter()
+    out: list[PlannedBooking] = []
+    active = [m for m in members if m.active]
+    for site_id in sorted({o.site_id for o in offerings if o.site_id is not None}):
+        site_offerings = sorted((o for o in offerings if o.site_id == site_id), key=lambda o: o.offering_id)
+        calendar = calendars.get(site_id)
+        zone = calendar.time_zone if calendar is not None else site_offerings[0].time_zone
+        site = _Site([r for r in rooms if r.site_id == site_id], held, [])
+        people = _members_for(site_id, active)
+        busy, later = demo_day(now, site_offerings, zone, calendar)
+        day = _book_day(site, site_id, _day_sessions(site_offerings, zone, calendar, busy, now), people, load, PER_SITE)
+        waiting = _waitlist(site, people, day, by_id)
+        full = {(w.offering_id, w.starts_at) for w in waiting}
+        cancelled = next((b for b in reversed(day) if (b.offering_id, b.starts_at) not in full), None)
+        out += [PlannedBooking(**{**b.__dict__, "then": "cancel"}) if b is cancelled else b for b in day] + waiting
+        for later_day in later:
+            sessions = _day_sessions(site_offerings, zone, calendar, later_day, now)
+            out += _book_day(site, site_id, sessions, people, load, PER_LATER_DAY)
+    return out
+
+
+def arrivals(now: datetime, seeded: Sequence[tuple[str, str, datetime, datetime]]) -> list[str]:
+    """Which seeded bookings (id, status, start, end) the front desk checks in at `now`: every
+    confirmed one whose check-in is open, but one in four (someone is always late)."""
+    open_now = [
+        booking_id
+        for booking_id, status, starts_at, ends_at in sorted(seeded)
+        if status == BookingStatus.CONFIRMED.value and starts_at - timedelta(minutes=60) <= now < ends_at
+    ]
+    return [booking_id for number, booking_id in enumerate(open_now) if number % 4 != 3]
 
 
 async def _wait_for_facts(service: BookingService, within: float) -> tuple[list[OfferingSnapshot], list[MemberFacts]]:
@@ -46,45 +321,89 @@ async def _wait_for_facts(service: BookingService, within: float) -> tuple[list[
         await asyncio.sleep(0.5)
 
 
-async def seed_bookings(service: BookingService, offerings: list[OfferingSnapshot], members: list[MemberFacts]) -> int:
-    """Book up to WANTED sessions, each for an eligible member; returns how many exist now."""
-    if not offerings or not members:
-        return 0
+async def _site_facts(
+    service: BookingService, rooms: Rooms, site_ids: set[str], now: datetime
+) -> tuple[dict[str, SiteCalendar], list[Room], list[Held]]:
+    """The sites' calendars, their rooms, and what holds the rooms but the seed's own bookings."""
+    calendars: dict[str, SiteCalendar] = {}
+    for site_id in site_ids:
+        doc = await service.projections.sites.get(site_id)
+        if doc is not None:
+            calendars[site_id] = SiteCalendar.of(doc)
+    known = [room_of(d) for d in await rooms.spaces.projection.collection.find({}).to_list()]
+    held = [
+        Held(str(d["space_id"]), d["starts_at"], d["ends_at"])
+        for d in await rooms.holds.reservations.collection.find(
+            {"status": "confirmed", "ends_at": {"$gt": now}, "_id": {"$not": {"$regex": "^seed-"}}}
+        ).to_list()
+    ]
+    held += [h for h in await rooms.holds.holding([r.space_id for r in known], now, now) if h.ends_at > now]
+    return calendars, known, held
+
+
+async def seed_bookings(service: BookingService, planned: Sequence[PlannedBooking]) -> tuple[int, list[str]]:
+    """Book the plan; returns (booked or found, refusals)."""
     made = 0
-    today = datetime.now(UTC).date()
-    for number in range(WANTED):
-        offering = offerings[(number * 5) % len(offerings)]
-        zone = await service.projections.sites.time_zone(offering.site_id) or offering.time_zone
-        sessions = sessions_between(
-            offering, zone, today + timedelta(days=2), today + timedelta(days=21), service.clock()
-        )
-        if not sessions:
-            continue
-        session = sessions[(number * 7) % len(sessions)]
-        for offset in range(len(members)):
-            candidate = members[(number * 3 + offset) % len(members)]
-            try:
-                person = check_eligible(offering, candidate, None)
-            except BookingRefused:
-                continue
-            try:
-                await service.book(
-                    BookCommand(
-                        booking_id=f"seed-{number:02d}",
-                        offering_id=offering.offering_id,
-                        member_id=candidate.member_id,
-                        person_id=person,
-                        starts_at=session.starts_at,
-                        party_size=1,
-                        join_waitlist=True,
-                        actor=SEEDER,
-                    )
+    refused: list[str] = []
+    for booking in planned:
+        try:
+            await service.book(
+                BookCommand(
+                    booking_id=booking.booking_id,
+                    offering_id=booking.offering_id,
+                    member_id=booking.member_id,
+                    person_id=booking.person_id,
+                    starts_at=booking.starts_at,
+                    party_size=1,
+                    join_waitlist=booking.then == "wait",
+                    actor=FRONT_DESK,
                 )
-                made += 1
+            )
+            made += 1
+        except BookingRefused as exc:
+            refused.append(f"{booking.booking_id}: {exc}")
+    return made, refused
+
+
+async def _decided(service: BookingService, planned: Sequence[PlannedBooking], within: float) -> None:
+    """Until no planned booking is pending any more (spaces answered the saga), or `within` s."""
+    ids = [b.booking_id for b in planned if b.then != "wait"]
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not await service.bookings.collection.count_documents(
+            {"_id": {"$in": ids}, "status": BookingStatus.PENDING.value}
+        ):
+            return
+        await asyncio.sleep(0.5)
+
+
+async def _then(service: BookingService, planned: Sequence[PlannedBooking], now: datetime) -> tuple[int, int]:
+    """The member cancels what the plan says; the front desk checks in whoever has arrived."""
+    cancelled = checked_in = 0
+    for booking in planned:
+        if booking.then != "cancel":
+            continue
+        found = await service.bookings.collection.find_one({"_id": booking.booking_id}, {"status": 1})
+        if found is not None and found["status"] in (BookingStatus.PENDING.value, BookingStatus.CONFIRMED.value):
+            try:
+                await service.cancel(booking.booking_id, Actor("member", booking.person_id))
+                cancelled += 1
             except BookingRefused:
-                continue
-            break
-    return made
+                pass
+    seeded = [
+        (str(d["_id"]), str(d["status"]), d["starts_at"].replace(tzinfo=UTC), d["ends_at"].replace(tzinfo=UTC))
+        for d in await service.bookings.collection.find(
+            {"_id": {"$regex": "^seed-"}, "status": BookingStatus.CONFIRMED.value},
+            {"status": 1, "starts_at": 1, "ends_at": 1},
+        ).to_list()
+    ]
+    for booking_id in arrivals(now, seeded):
+        try:
+            await service.check_in(booking_id, FRONT_DESK)
+            checked_in += 1
+        except BookingRefused:
+            pass
+    return cancelled, checked_in
 
 
 async def seed(settings: KitSettings | None = None, wait: float | None = None) -> str:
@@ -99,7 +418,14 @@ async def seed(settings: KitSettings | None = None, wait: float | None = None) -
     try:
         await service.bookings.ensure_indexes()
         offerings, members = await _wait_for_facts(service, within)
-        made = await seed_bookings(service, offerings, members)
+        now = service.clock()
+        site_ids = {o.site_id for o in offerings if o.site_id is not None}
+        calendars, rooms, held = await _site_facts(service, Rooms(wiring.runtime.db), site_ids, now)
+        planned = plan(now, offerings, members, calendars, rooms, held)
+        made, refused = await seed_bookings(service, planned)
+        wiring.runtime.notify_relay()
+        await _decided(service, planned, 30)
+        cancelled, checked_in = await _then(service, planned, service.clock())
         wiring.runtime.notify_relay()
         deadline = time.monotonic() + 30
         while await pending_count(service.bookings.collection) and time.monotonic() < deadline:
@@ -107,10 +433,14 @@ async def seed(settings: KitSettings | None = None, wait: float | None = None) -
         total = await service.bookings.collection.count_documents({})
     finally:
         await wiring.runtime.stop()
+    days = Counter(b.site_id.removeprefix("site-") for b in planned if b.then != "wait")
+    per_site = ", ".join(f"{site} {count}" for site, count in sorted(days.items()))
     summary = (
-        f"{total} bookings ({made} booked or found by this run, "
-        f"for {len(members)} members and {len(offerings)} offerings)"
+        f"{total} bookings ({made} of {len(planned)} planned booked or found, {cancelled} cancelled, "
+        f"{checked_in} checked in; planned per site: {per_site})"
     )
+    if refused:
+        summary += f"; refused: {'; '.join(refused[:5])}{' …' if len(refused) > 5 else ''}"
     if not members or not offerings:
         summary += "; no members or offerings projected yet: seed community and catalogue, then seed again"
     return summary
