@@ -263,7 +263,8 @@ def test_a_booking_whose_hold_expired_says_why_and_bookings_words() -> None:
 def test_arabic_falls_back_to_french_then_english() -> None:
     t = translator("ar")
     assert t("waitlist.leave") == "مغادرة قائمة الانتظار"
-    assert t("nav.today") == "Aujourd'hui"
+    assert t("nav.today") == "اليوم"
+    assert translator("ar", {"only.fr": {"fr": "bonjour", "en": "hello"}})("only.fr") == "bonjour"
     assert translator("ar", {"only.en": {"en": "hello"}})("only.en") == "hello"
 
 
