@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,17 +30,43 @@ from parkgrid.settings import KitSettings
 ZONE = "Africa/Casablanca"
 
 
-def event_time(week: int, weekday: int, start: str, hours: int, today: date) -> TimeRange:
-    """`week` weeks after the coming Monday, at local `start` on `weekday`, in Casablanca time."""
-    monday = today + timedelta(days=7 - today.weekday())
-    day = monday + timedelta(weeks=week - 1, days=weekday - 1)
+NOTICE = timedelta(hours=2)
+"""An event of this week is seeded at least this long ahead: people can still register."""
+
+
+def at(day: date, start: str, hours: int) -> TimeRange:
     hour, minute = (int(x) for x in start.split(":"))
     starts = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(ZONE))
     return TimeRange(starts_at=starts, ends_at=starts + timedelta(hours=hours))
 
 
-def demo_events(today: date) -> list[CommunityEvent]:
-    """The `[[event]]` rows of the demo, as drafts dated from `today`."""
+def event_time(week: int, weekday: int, start: str, hours: int, today: date) -> TimeRange:
+    """`week` weeks after the coming Monday, at local `start` on `weekday`, in Casablanca time."""
+    monday = today + timedelta(days=7 - today.weekday())
+    return at(monday + timedelta(weeks=week - 1, days=weekday - 1), start, hours)
+
+
+def this_week(row: dict[str, Any], now: datetime, may_host: Callable[[TimeRange], bool]) -> TimeRange:
+    """An event of this week (`in_days` from today): the first day from then, within a week, that
+    its site's calendar can host, at least NOTICE ahead (a day already too late moves on)."""
+    today = now.astimezone(ZoneInfo(ZONE)).date()
+    for offset in range(row["in_days"], row["in_days"] + 8):
+        slot = at(today + timedelta(days=offset), row["start"], row["hours"])
+        if slot.starts_at >= now + NOTICE and may_host(slot):
+            return slot
+    return at(today + timedelta(days=row["in_days"] + 7), row["start"], row["hours"])
+
+
+def demo_events(now: datetime, may_host: Callable[[str | None, TimeRange], bool] | None = None) -> list[CommunityEvent]:
+    """The `[[event]]` rows of the demo, as drafts dated from `now`: rows with `in_days` this
+    week (on a day their site is open, `may_host`), the others in the weeks after."""
+    today = now.astimezone(ZoneInfo(ZONE)).date()
+
+    def when(row: dict[str, Any]) -> TimeRange:
+        if "in_days" in row:
+            return this_week(row, now, lambda slot: may_host is None or may_host(row.get("site"), slot))
+        return event_time(row["week"], row["weekday"], row["start"], row["hours"], today)
+
     return [
         CommunityEvent(
             event_id=f"cevt-{row['slug']}",
@@ -51,7 +78,7 @@ def demo_events(today: date) -> list[CommunityEvent]:
                 fr=f"{row['title']['fr']} — programme du technopark.",
                 en=f"{row['title']['en']} — a technopark programme.",
             ),
-            time=event_time(row["week"], row["weekday"], row["start"], row["hours"], today),
+            time=when(row),
             time_zone=ZONE,
             capacity=row["capacity"],
             audience=Eligibility(member_kinds=row["audience_kinds"], stages=row["audience_stages"]),
@@ -71,7 +98,7 @@ async def _wait_for_sites(community: Community, within: float) -> set[str]:
         await asyncio.sleep(0.5)
 
 
-async def seed_into(community: Community, known_sites: set[str], today: date) -> tuple[int, int, list[str]]:
+async def seed_into(community: Community, known_sites: set[str], now: datetime) -> tuple[int, int, list[str]]:
     """Create what is missing; returns (members created, events created, skipped sites)."""
     created_members = created_events = 0
     skipped: set[str] = set()
@@ -83,7 +110,16 @@ async def seed_into(community: Community, known_sites: set[str], today: date) ->
         fields: dict[str, Any] = {k: v for k, v in body.items() if k != "member_id"}
         _, _, new = await community.members.register(body["member_id"], planned_end_on=None, people=people, **fields)
         created_members += new
-    for event in demo_events(today):
+    calendars: dict[tuple[str, datetime], bool] = {}
+    for site_id in known_sites:  # which days each site can host this week's events (its calendar)
+        for row in events():
+            if row.get("site") == site_id and "in_days" in row:
+                for offset in range(row["in_days"], row["in_days"] + 8):
+                    day = now.astimezone(ZoneInfo(ZONE)).date() + timedelta(days=offset)
+                    slot = at(day, row["start"], row["hours"])
+                    refusal = await community.store.sites.refusal_for(site_id, slot.starts_at, slot.ends_at)
+                    calendars[(site_id, slot.starts_at)] = refusal is None
+    for event in demo_events(now, lambda site, slot: site is None or calendars.get((site, slot.starts_at), True)):
         if event.site_id is not None and event.site_id not in known_sites:
             skipped.add(event.site_id)
             continue
@@ -109,8 +145,7 @@ async def seed(settings: KitSettings | None = None, site_wait: float | None = No
     try:
         await community.store.ensure_indexes()
         known = await _wait_for_sites(community, within)
-        today = datetime.now(ZoneInfo(ZONE)).date()
-        created_members, created_events, skipped = await seed_into(community, known, today)
+        created_members, created_events, skipped = await seed_into(community, known, datetime.now(UTC))
         runtime.notify_relay()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and any([await pending_count(c) for c in community.store.outbox_collections]):
