@@ -30,6 +30,8 @@ from catalogue.bootstrap import build_app as build_catalogue
 from community.bootstrap import build_app as build_community
 from frontdesk.bootstrap import build_app as build_frontdesk
 from frontdesk.settings import FrontdeskSettings
+from insights.bootstrap import build_app as build_insights
+from insights.settings import InsightsSettings
 from parkgrid.auth import Role, issue_token
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.kafka import EventPublisher, make_producer
@@ -70,6 +72,8 @@ class Stack:
     event_day: date | None = None
     """The seeded event's date on the site's clock: Today of that date shows it (near midnight,
     "in half an hour" is tomorrow, so a test asks Today for this date, never for today)."""
+    insights: str = ""
+    """The insights app the web app's dashboard reads (the degraded web app cannot reach it)."""
 
     @property
     def event_today(self) -> str:
@@ -137,6 +141,15 @@ def kit_settings(infrastructure: Infrastructure, service: str, run: str, prefix:
         "PARKGRID_LOG_JSON": False,
         "PARKGRID_LOG_LEVEL": "WARNING",
     }
+
+
+def insights_settings(infrastructure: Infrastructure, run: str, prefix: str) -> InsightsSettings:
+    """Insights for the dashboard: its KPIs read with no delay, no mail sent (no relay in the stack)."""
+    return InsightsSettings(
+        **kit_settings(infrastructure, "insights", run, prefix),
+        INSIGHTS_MAIL_ENABLED=False,
+        INSIGHTS_KPI_CACHE_SECONDS=0,
+    )
 
 
 async def publish(settings: KitSettings, topic: str, events: Iterable[tuple[IntegrationEvent, str, int]]) -> None:
@@ -311,6 +324,9 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
                 urls[service] = await apps.enter_async_context(
                     serve(build(KitSettings(**kit_settings(infrastructure, service, run, prefix))))
                 )
+            urls["insights"] = await apps.enter_async_context(
+                serve(build_insights(insights_settings(infrastructure, run, prefix)))
+            )
             nowhere = f"http://127.0.0.1:{closed_port()}"
             for name, bookings, community in (
                 ("frontdesk", urls["bookings"], urls["community"]),
@@ -325,7 +341,12 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
                     FRONTDESK_LIVE_HEARTBEAT=0.5,
                     PARKGRID_ENV="development",
                 )
-                urls[name] = await apps.enter_async_context(serve(build_frontdesk(settings)))
+                # the settings have no insights URL yet: the web app reads FRONTDESK_INSIGHTS_URL when built
+                os.environ["FRONTDESK_INSIGHTS_URL"] = urls["insights"] if name == "frontdesk" else nowhere
+                try:
+                    urls[name] = await apps.enter_async_context(serve(build_frontdesk(settings)))
+                finally:
+                    os.environ.pop("FRONTDESK_INSIGHTS_URL", None)
                 if name == "frontdesk":
                     frontdesk_settings = settings
             for url in urls.values():
@@ -337,6 +358,7 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
                 catalogue=urls["catalogue"],
                 bookings=urls["bookings"],
                 community=urls["community"],
+                insights=urls["insights"],
                 settings=frontdesk_settings,
                 kafka=kafka,
                 offerings={},
@@ -344,6 +366,6 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
             await seed_stack(stack)
             yield stack
     finally:
-        for service in ("spaces", "catalogue", "community", "bookings", "frontdesk", "degraded"):
+        for service in ("spaces", "catalogue", "community", "bookings", "insights", "frontdesk", "degraded"):
             await mongo.drop_database(f"test_{run}_{service}")
         await mongo.close()

@@ -15,9 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from frontdesk.adapters.event_sites import EventSites
+from frontdesk.adapters.insights import Insights, insights_url
 from frontdesk.adapters.services import Bookings, Catalogue, Community, Services, Spaces
 from frontdesk.entrypoints.consumers import subscriptions
 from frontdesk.entrypoints.http import (
+    dashboard,
     demo,
     live,
     member_bookings,
@@ -105,13 +107,15 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 staff_registrations,
                 staff_residencies,
                 staff_waitlist,
+                dashboard,
                 live,
                 member_home,
                 member_bookings,
             )
         ],
     )
-    provide(app, settings, services, frontdesk.feed)
+    insights = Insights("insights", insights_url(settings), timeout=settings.service_timeout)
+    provide(app, settings, services, frontdesk.feed, insights)
     app.add_middleware(TokenRefresh)
     app.mount("/static/vendor", StaticFiles(directory=htmx_dir(settings), check_dir=False), name="vendor")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -135,6 +139,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 yield
             finally:
                 await services.close()
+                await insights.close()
                 oidc = getattr(application.state, "oidc_client", None)  # made at the first OIDC sign-in
                 if oidc is not None:
                     await oidc.close()

@@ -1,0 +1,84 @@
+"""The insights API as the dashboard reads it, with the signed-in staff member's own token:
+the KPIs of a scope (`KpiReport`) and the same as CSV, relayed to the browser as it arrives.
+
+Insights decides who sees what (a front desk its own sites, an admin the network); a refusal is
+a `ServiceProblem`, a service down `Unavailable`, like every other service client.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+
+import httpx
+
+from frontdesk.adapters.services import ServiceClient, ServiceProblem, Unavailable
+from parkgrid.api.insights import KpiReport
+from parkgrid.logging import get_logger
+
+log = get_logger(__name__)
+
+DEFAULT_INSIGHTS_URL = "http://127.0.0.1:8005"
+
+
+def insights_url(settings: object) -> str:
+    """Where insights answers: the settings' `insights_url` once they have one, else
+    FRONTDESK_INSIGHTS_URL, else insights' local port (deploy/local/services.tsv: 8005)."""
+    named = getattr(settings, "insights_url", None)
+    return str(named or os.environ.get("FRONTDESK_INSIGHTS_URL") or DEFAULT_INSIGHTS_URL)
+
+
+@dataclass(frozen=True)
+class KpiQuery:
+    """One scope and period: a site (None: the network for admins, a desk's own sites together)."""
+
+    site_id: str | None
+    first: date
+    last: date
+    as_of: date
+
+    def params(self) -> dict[str, str]:
+        query = {"from": self.first.isoformat(), "to": self.last.isoformat(), "as_of": self.as_of.isoformat()}
+        return query | ({"site_id": self.site_id} if self.site_id else {})
+
+
+@dataclass
+class CsvDownload:
+    """The CSV as insights streams it: its chunks, its file name header, and how to let go of it."""
+
+    chunks: AsyncIterator[bytes]
+    disposition: str
+    response: httpx.Response
+
+    async def close(self) -> None:
+        await self.response.aclose()
+
+
+class Insights(ServiceClient):
+    async def kpis(self, token: str, query: KpiQuery) -> KpiReport:
+        return await self.read(KpiReport, "/v1/kpis", token, **query.params())
+
+    async def kpis_csv(self, token: str, query: KpiQuery) -> CsvDownload:
+        """Insights' CSV, opened as a stream: the caller relays its chunks, then closes it."""
+        request = self.http.build_request(
+            "GET", "/v1/kpis.csv", params=query.params(), headers={"Authorization": f"Bearer {token}"}
+        )
+        try:
+            response = await self.http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            log.warning("frontdesk.service_unavailable", service=self.name, path="/v1/kpis.csv", error=repr(exc))
+            raise Unavailable(self.name, type(exc).__name__) from None
+        if response.status_code >= 400:
+            body = await response.aread()
+            await response.aclose()
+            if response.status_code >= 500:
+                raise Unavailable(self.name, f"HTTP {response.status_code}")
+            try:
+                problem = httpx.Response(response.status_code, content=body).json()
+            except ValueError:
+                problem = {"detail": body[:300].decode("utf-8", "replace")}
+            raise ServiceProblem(self.name, response.status_code, problem if isinstance(problem, dict) else {})
+        disposition = response.headers.get("content-disposition", 'attachment; filename="kpis.csv"')
+        return CsvDownload(response.aiter_bytes(), disposition, response)
