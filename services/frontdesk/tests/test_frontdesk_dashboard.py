@@ -47,6 +47,7 @@ AXE = next(
     None,
 )
 TRACK = WIDTH - LABEL_WIDTH - VALUE_ROOM - 2 * PAD
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 def report(site_id: str | None = SITE, **kpis: Any) -> KpiReport:
@@ -300,12 +301,13 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 async def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2 A/AA violations of the page (the engine from the npm registry, node_modules)."""
+    """axe-core's violations of the page, every impact: WCAG 2.0-2.2 A/AA and best practices
+    (the engine from the npm registry, node_modules)."""
     assert AXE is not None
     assert AXE.exists()
     await page.add_script_tag(path=str(AXE))
     found: dict[str, Any] = await page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})"
+        "async tags => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
     )
     return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in found["violations"]]
 
