@@ -1,9 +1,9 @@
 """The front desk's test stack (the `stack` fixture of frontdesk_fixtures runs it once per session).
 
-The five real apps (spaces, catalogue, community, bookings and the web app), each served by
+The six real apps (spaces, catalogue, community, bookings, insights and the web app), each served by
 uvicorn on a random port over the real store and broker, with demo data written through the
 services' own APIs. A second web app, `degraded`, reaches catalogue and spaces but not
-bookings or community (a port where nothing listens): its panels must say so while the
+bookings, community or insights (a port where nothing listens): its panels must say so while the
 rest of every page works. Tests keep to their own ids, so one stack serves them all.
 """
 
