@@ -338,15 +338,11 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
                     FRONTDESK_SPACES_URL=urls["spaces"],
                     FRONTDESK_BOOKINGS_URL=bookings,
                     FRONTDESK_COMMUNITY_URL=community,
+                    FRONTDESK_INSIGHTS_URL=urls["insights"] if name == "frontdesk" else nowhere,
                     FRONTDESK_LIVE_HEARTBEAT=0.5,
                     PARKGRID_ENV="development",
                 )
-                # the settings have no insights URL yet: the web app reads FRONTDESK_INSIGHTS_URL when built
-                os.environ["FRONTDESK_INSIGHTS_URL"] = urls["insights"] if name == "frontdesk" else nowhere
-                try:
-                    urls[name] = await apps.enter_async_context(serve(build_frontdesk(settings)))
-                finally:
-                    os.environ.pop("FRONTDESK_INSIGHTS_URL", None)
+                urls[name] = await apps.enter_async_context(serve(build_frontdesk(settings)))
                 if name == "frontdesk":
                     frontdesk_settings = settings
             for url in urls.values():

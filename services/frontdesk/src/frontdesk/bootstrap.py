@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from frontdesk.adapters.event_sites import EventSites
-from frontdesk.adapters.insights import Insights, insights_url
+from frontdesk.adapters.insights import Insights
 from frontdesk.adapters.services import Bookings, Catalogue, Community, Services, Spaces
 from frontdesk.entrypoints.consumers import subscriptions
 from frontdesk.entrypoints.http import (
@@ -114,7 +114,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
             )
         ],
     )
-    insights = Insights("insights", insights_url(settings), timeout=settings.service_timeout)
+    insights = Insights("insights", settings.insights_url, timeout=settings.service_timeout)
     provide(app, settings, services, frontdesk.feed, insights)
     app.add_middleware(TokenRefresh)
     app.mount("/static/vendor", StaticFiles(directory=htmx_dir(settings), check_dir=False), name="vendor")

@@ -1,4 +1,4 @@
-"""The web app's settings: the kit's, plus where the four services answer.
+"""The web app's settings: the kit's, plus where the five services it calls answer.
 
 The kit's `development` (PARKGRID_ENV=development) lets the sign-in page issue demo tokens."""
 
@@ -15,6 +15,7 @@ class FrontdeskSettings(KitSettings):
     bookings_url: str = Field("http://127.0.0.1:8002", validation_alias="FRONTDESK_BOOKINGS_URL")
     spaces_url: str = Field("http://127.0.0.1:8003", validation_alias="FRONTDESK_SPACES_URL")
     community_url: str = Field("http://127.0.0.1:8004", validation_alias="FRONTDESK_COMMUNITY_URL")
+    insights_url: str = Field("http://127.0.0.1:8005", validation_alias="FRONTDESK_INSIGHTS_URL")
     service_timeout: float = Field(5.0, gt=0, validation_alias="FRONTDESK_SERVICE_TIMEOUT")
     cookie_secure: bool = Field(False, validation_alias="FRONTDESK_COOKIE_SECURE")
     htmx_dir: str | None = Field(None, validation_alias="FRONTDESK_HTMX_DIR")

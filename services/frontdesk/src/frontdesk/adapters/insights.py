@@ -7,7 +7,6 @@ a `ServiceProblem`, a service down `Unavailable`, like every other service clien
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
@@ -19,16 +18,6 @@ from parkgrid.api.insights import KpiReport
 from parkgrid.logging import get_logger
 
 log = get_logger(__name__)
-
-DEFAULT_INSIGHTS_URL = "http://127.0.0.1:8005"
-
-
-def insights_url(settings: object) -> str:
-    """Where insights answers: the settings' `insights_url` once they have one, else
-    FRONTDESK_INSIGHTS_URL, else insights' local port (deploy/local/services.tsv: 8005)."""
-    named = getattr(settings, "insights_url", None)
-    return str(named or os.environ.get("FRONTDESK_INSIGHTS_URL") or DEFAULT_INSIGHTS_URL)
-
 
 @dataclass(frozen=True)
 class KpiQuery:
