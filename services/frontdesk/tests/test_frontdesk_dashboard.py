@@ -323,7 +323,6 @@ async def kpis_of(stack: Stack, as_of: date) -> dict[str, Any]:
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
-@pytest.mark.skipif(AXE is None or not AXE.exists(), reason="needs axe-core in node_modules (npm install axe-core)")
 @pytest.mark.asyncio(loop_scope="session")
 async def test_a_front_desk_reads_the_kpis_changes_the_date_and_downloads_the_csv(
     browser: Browser, stack: Stack
