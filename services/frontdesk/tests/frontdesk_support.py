@@ -18,12 +18,14 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from playwright.async_api import Page
 
 from bookings.bootstrap import build_app as build_bookings
 from catalogue.bootstrap import build_app as build_catalogue
@@ -365,3 +367,20 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
         for service in ("spaces", "catalogue", "community", "bookings", "insights", "frontdesk", "degraded"):
             await mongo.drop_database(f"test_{run}_{service}")
         await mongo.close()
+
+
+AXE = Path(__file__).resolve().parents[3] / "node_modules/axe-core/axe.min.js"
+"""axe-core from the npm registry (package.json's devDependencies; `make` runs npm ci)."""
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+"""WCAG 2.0-2.2 A/AA and axe's best practices."""
+
+
+async def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations of the page, every impact (each with its id, impact and nodes)."""
+    assert AXE.exists(), f"{AXE} is missing: run make install (npm ci)"
+    await page.add_script_tag(path=str(AXE))
+    found: dict[str, Any] = await page.evaluate(
+        "async tags => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    violations: list[dict[str, Any]] = found["violations"]
+    return violations

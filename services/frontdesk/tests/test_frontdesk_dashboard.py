@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import MENTORING, SITE, ZONE, Stack, eventually
-from playwright.async_api import Browser, Page, async_playwright, expect
+from frontdesk_support import MENTORING, SITE, ZONE, Stack, axe_violations, eventually
+from playwright.async_api import Browser, async_playwright, expect
 
 from frontdesk.domain.dashboard import (
     DASH,
@@ -42,12 +42,7 @@ pytest_plugins = ["frontdesk_fixtures"]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-AXE = next(
-    (p / "node_modules/axe-core/axe.min.js" for p in Path(__file__).resolve().parents if (p / "node_modules").is_dir()),
-    None,
-)
 TRACK = WIDTH - LABEL_WIDTH - VALUE_ROOM - 2 * PAD
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 def report(site_id: str | None = SITE, **kpis: Any) -> KpiReport:
@@ -298,18 +293,6 @@ async def browser() -> AsyncIterator[Browser]:
             yield chromium
         finally:
             await chromium.close()
-
-
-async def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's violations of the page, every impact: WCAG 2.0-2.2 A/AA and best practices
-    (the engine from the npm registry, node_modules)."""
-    assert AXE is not None
-    assert AXE.exists()
-    await page.add_script_tag(path=str(AXE))
-    found: dict[str, Any] = await page.evaluate(
-        "async tags => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in found["violations"]]
 
 
 async def kpis_of(stack: Stack, as_of: date) -> dict[str, Any]:

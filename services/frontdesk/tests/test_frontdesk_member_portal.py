@@ -57,7 +57,7 @@ async def portal(stack: Stack) -> Portal:
             (
                 MEMBER,
                 "Portail Agritech",
-                [{"person_id": PERSON, "name": "Nadia Idrissi", "email": "nadia@example.ma", "role": "CEO"}],
+                [{"person_id": PERSON, "name": "Nadia Idrissi", "email": "nadia.portail@example.ma", "role": "CEO"}],
             ),
             (
                 FILLER,
