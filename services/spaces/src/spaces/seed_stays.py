@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -316,7 +317,7 @@ async def seed(settings: KitSettings | None = None, wait: float | None = None) -
             "members",
             [topic("community.member")],
             member_handler(members),
-            group=f"{settings.service_name}.members-seed-{os.getpid()}",
+            group=f"{settings.service_name}.members-seed-{os.getpid()}-{uuid.uuid4().hex[:8]}",
         )
     )
     await runtime.start()

@@ -1,0 +1,90 @@
+"""The stays seeder over the real broker and store: members read from `community.member`,
+residencies and waitlist entries written through the service layer and published; seeding
+again changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from spaces_support import member_fields, publish_members
+
+from parkgrid.contracts.common import MemberKind, ProgrammeStage
+from parkgrid.contracts.community import MemberRegistered, Programme
+from parkgrid.settings import KitSettings
+from parkgrid.store import Database
+from parkgrid.testing.topics import read_topic
+from spaces.adapters.stores import SpacesStore
+from spaces.seed import SITES, seed_into
+from spaces.seed_stays import seed
+from spaces.service_layer.handlers import Inventory
+
+pytest_plugins = ["spaces_fixtures"]
+
+# Casablanca: four in the programme for three offices and one hoping for one (its line);
+# Rabat: two in the programme, an alumnus (its freed office) and one hoping (waiting for it).
+MEMBERS = [
+    ("casa-a", "site-casablanca", MemberKind.STARTUP, ProgrammeStage.RESIDENT),
+    ("casa-b", "site-casablanca", MemberKind.STARTUP, ProgrammeStage.ACCELERATION),
+    ("casa-c", "site-casablanca", MemberKind.TPE, ProgrammeStage.INCUBATION),
+    ("casa-d", "site-casablanca", MemberKind.STARTUP, ProgrammeStage.INCUBATION),
+    ("casa-e", "site-casablanca", MemberKind.PROJECT_HOLDER, ProgrammeStage.PRE_INCUBATION),
+    ("casa-partner", "site-casablanca", MemberKind.PARTNER, ProgrammeStage.RESIDENT),
+    ("rabat-a", "site-rabat", MemberKind.STARTUP, ProgrammeStage.INCUBATION),
+    ("rabat-b", "site-rabat", MemberKind.TPE, ProgrammeStage.ACCELERATION),
+    ("rabat-old", "site-rabat", MemberKind.STARTUP, ProgrammeStage.ALUMNI),
+    ("rabat-new", "site-rabat", MemberKind.STARTUP, ProgrammeStage.PRE_INCUBATION),
+]
+
+
+def _registered(slug: str, site_id: str, kind: MemberKind, stage: ProgrammeStage) -> MemberRegistered:
+    fields = member_fields(f"member-{slug}")
+    return MemberRegistered(
+        **{
+            **fields,
+            "home_site_id": site_id,
+            "kind": kind,
+            "programme": Programme(stage=stage, started_on=date(2025, 1, 6)),
+        }
+    )
+
+
+async def test_seeding_stays_publishes_residencies_and_a_waitlist_once(
+    settings: KitSettings, database: Database
+) -> None:
+    store = SpacesStore(database)
+    await store.ensure_indexes()
+    await seed_into(Inventory(store), [s for s in SITES if s[0] in ("site-casablanca", "site-rabat")])
+    await publish_members(settings, [(_registered(*m), 1) for m in MEMBERS])
+
+    assert await seed(settings, wait=30) == "6 residencies (6 new), 3 waiting for an office"
+
+    residencies = await read_topic(settings, "spaces.residency", until=7)
+    kinds = sorted(e.type.rsplit(".", 1)[1] for e in residencies)
+    assert kinds == ["ended", "started", "started", "started", "started", "started", "started"]
+    started = {e.data["residency_id"]: e.data for e in residencies if e.type.endswith("started")}
+    assert {d["site_id"] for d in started.values()} == {"site-casablanca", "site-rabat"}
+    assert {d["member_id"] for d in started.values()} == {
+        "member-casa-a",
+        "member-casa-b",
+        "member-casa-c",
+        "member-rabat-a",
+        "member-rabat-b",
+        "member-rabat-old",
+    }
+    ended = next(e for e in residencies if e.type.endswith("ended"))
+    assert ended.data["member_id"] == "member-rabat-old"
+    assert ended.data["ended_early"] is True
+
+    joined = await read_topic(settings, "spaces.waitlist", until=3)
+    lines = sorted((e.data["site_id"], e.data["member_id"], e.data["status"]) for e in joined)
+    assert lines == [
+        ("site-casablanca", "member-casa-d", "waiting"),
+        ("site-casablanca", "member-casa-e", "waiting"),
+        ("site-rabat", "member-rabat-new", "waiting"),
+    ]
+
+    assert await seed(settings, wait=5) == "6 residencies (0 new), 3 waiting for an office"
+    assert len(await read_topic(settings, "spaces.residency", until=8, within=5)) == 7
+    assert len(await read_topic(settings, "spaces.waitlist", until=4, within=5)) == 3
+    docs = await database["residencies"].find({}, {"status": 1}).to_list()
+    assert sorted(d["status"] for d in docs) == ["active"] * 5 + ["ended"]
