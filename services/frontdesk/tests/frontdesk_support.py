@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import time
 import uuid
@@ -368,6 +369,10 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
             await mongo.drop_database(f"test_{run}_{service}")
         await mongo.close()
 
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+"""Debian's Chromium (the browser tests drive a real one)."""
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 AXE = Path(__file__).resolve().parents[3] / "node_modules/axe-core/axe.min.js"
 """axe-core from the npm registry (package.json's devDependencies; `make` runs npm ci)."""

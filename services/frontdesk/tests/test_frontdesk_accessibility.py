@@ -11,7 +11,6 @@ The scene (a member organisation, an offering, an office) is this module's own.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,9 +20,18 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import SITE, ZONE, Stack, axe_violations, eventually, offering_body, until_accepted
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
-from test_frontdesk_browser import CHROMIUM, SCREENSHOTS
+from frontdesk_support import (
+    CHROMIUM,
+    SCREENSHOTS,
+    SITE,
+    ZONE,
+    Stack,
+    axe_violations,
+    eventually,
+    offering_body,
+    until_accepted,
+)
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from parkgrid.auth import Role
 
@@ -58,17 +66,6 @@ class Scene:
     registration_id: str
     residency_id: str
     office_entry: str
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -5,19 +5,18 @@ frontdesk_support. Screenshots go to services/frontdesk/tests/screenshots/ (git-
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import pytest_asyncio
 from frontdesk_support import (
+    CHROMIUM,
     FOUNDER,
     MENTORING,
     ROOM,
+    SCREENSHOTS,
     SITE,
     STARTUP,
     TPE_ONLY,
@@ -27,10 +26,7 @@ from frontdesk_support import (
     two_days_ahead_at_ten,
     until_accepted,
 )
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 pytest_plugins = ["frontdesk_fixtures"]
 
@@ -38,17 +34,6 @@ pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
 ]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def signed_in(browser: Browser, base: str, token: str, *, phone: bool = False) -> BrowserContext:

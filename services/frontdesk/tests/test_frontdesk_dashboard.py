@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,9 +15,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import pytest_asyncio
-from frontdesk_support import MENTORING, SITE, ZONE, Stack, axe_violations, eventually
-from playwright.async_api import Browser, async_playwright, expect
+from frontdesk_support import CHROMIUM, MENTORING, SCREENSHOTS, SITE, ZONE, Stack, axe_violations, eventually
+from playwright.async_api import Browser, expect
 
 from frontdesk.domain.dashboard import (
     DASH,
@@ -40,8 +37,6 @@ from parkgrid.api.insights import KpiReport
 
 pytest_plugins = ["frontdesk_fixtures"]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 TRACK = WIDTH - LABEL_WIDTH - VALUE_ROOM - 2 * PAD
 
 
@@ -282,17 +277,6 @@ async def test_with_insights_down_the_dashboard_says_so_and_the_csv_goes_back(st
 
 
 # -- a front desk in a real browser ------------------------------------------------------------
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def kpis_of(stack: Stack, as_of: date) -> dict[str, Any]:

@@ -9,8 +9,6 @@ The portal's own member organisation, offering and office keep these tests off t
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,13 +17,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import SITE, ZONE, Stack, eventually, offering_body, until_accepted
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from frontdesk_support import CHROMIUM, SCREENSHOTS, SITE, ZONE, Stack, eventually, offering_body, until_accepted
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from parkgrid.auth import Role
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 pytest_plugins = ["frontdesk_fixtures"]
 
@@ -99,17 +94,6 @@ async def portal(stack: Stack) -> Portal:
         token=stack.token(Role.MEMBER, member_id=MEMBER, person_id=PERSON),
         filler=stack.token(Role.MEMBER, member_id=FILLER, person_id="p-fd-filler"),
     )
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def signed_in(
