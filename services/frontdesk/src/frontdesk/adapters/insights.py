@@ -19,6 +19,7 @@ from parkgrid.logging import get_logger
 
 log = get_logger(__name__)
 
+
 @dataclass(frozen=True)
 class KpiQuery:
     """One scope and period: a site (None: the network for admins, a desk's own sites together)."""
