@@ -275,7 +275,8 @@ def test_a_sites_today_is_its_own_date_not_the_servers() -> None:
 
 
 async def test_a_members_today_is_the_date_at_their_home_site() -> None:
-    """Another zone than the server's: the member's home site (spaces) gives it; spaces down, the default."""
+    """Another zone than the server's: the member's home site gives it (the web app's projection, else
+    spaces); neither knowing it, the default."""
 
     class Spaces:
         def __init__(self, zone: str | None) -> None:
@@ -289,10 +290,17 @@ async def test_a_members_today_is_the_date_at_their_home_site() -> None:
     visitor = SimpleNamespace(token="t")
     member = Panel(data=SimpleNamespace(home_site_id="site-tokyo"))
     clock = lambda: datetime(2026, 12, 3, 16, 0, tzinfo=UTC)  # noqa: E731
-    tokyo = SimpleNamespace(spaces=Spaces("Asia/Tokyo"), clock=clock, default_time_zone="Africa/Casablanca")
+    tokyo = SimpleNamespace(spaces=Spaces("Asia/Tokyo"), clock=clock, default_time_zone="Africa/Casablanca", sites=None)
     assert await member_today(tokyo, visitor, member) == date(2026, 12, 4)  # type: ignore[arg-type]
-    down = SimpleNamespace(spaces=Spaces(None), clock=clock, default_time_zone="Africa/Casablanca")
+    down = SimpleNamespace(spaces=Spaces(None), clock=clock, default_time_zone="Africa/Casablanca", sites=None)
     assert await member_today(down, visitor, member) == date(2026, 12, 3)  # type: ignore[arg-type]
+
+    class Known:  # the web app's projection of spaces.site: a member may not read spaces' site
+        async def time_zone(self, site_id: str | None) -> str | None:
+            return "Asia/Tokyo" if site_id == "site-tokyo" else None
+
+    projected = SimpleNamespace(spaces=Spaces(None), clock=clock, default_time_zone="Africa/Casablanca", sites=Known())
+    assert await member_today(projected, visitor, member) == date(2026, 12, 4)  # type: ignore[arg-type]
     assert await member_today(tokyo, visitor, Panel()) == date(2026, 12, 3)  # type: ignore[arg-type]
 
 

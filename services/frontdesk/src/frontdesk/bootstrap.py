@@ -16,8 +16,9 @@ from fastapi.staticfiles import StaticFiles
 
 from frontdesk.adapters.event_sites import EventSites
 from frontdesk.adapters.insights import Insights
+from frontdesk.adapters.known_sites import SiteDirectory
 from frontdesk.adapters.services import Bookings, Catalogue, Community, Services, Spaces
-from frontdesk.entrypoints.consumers import subscriptions
+from frontdesk.entrypoints.consumers import site_subscription, subscriptions
 from frontdesk.entrypoints.http import (
     dashboard,
     demo,
@@ -59,7 +60,7 @@ def htmx_dir(settings: FrontdeskSettings) -> Path:
     return Path.cwd() / "node_modules" / "htmx.org" / "dist"
 
 
-def build_services(settings: FrontdeskSettings) -> Services:
+def build_services(settings: FrontdeskSettings, sites: SiteDirectory | None = None) -> Services:
     timeout = settings.service_timeout
     return Services(
         catalogue=Catalogue("catalogue", settings.catalogue_url, timeout=timeout),
@@ -67,6 +68,7 @@ def build_services(settings: FrontdeskSettings) -> Services:
         spaces=Spaces("spaces", settings.spaces_url, timeout=timeout),
         community=Community("community", settings.community_url, timeout=timeout),
         default_time_zone=settings.default_time_zone,
+        sites=sites,
     )
 
 
@@ -83,7 +85,9 @@ def build(settings: FrontdeskSettings) -> Frontdesk:
     runtime = ServiceRuntime(settings, registry=registry)
     feed = LiveFeed()
     runtime.subscribe(*subscriptions(settings, feed, EventSites(runtime.db["event_sites"])))
-    return Frontdesk(runtime, build_services(settings), feed)
+    sites = SiteDirectory(runtime.db["sites"])
+    runtime.subscribe(site_subscription(sites))
+    return Frontdesk(runtime, build_services(settings, sites), feed)
 
 
 def build_app(settings: KitSettings | None = None) -> FastAPI:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from frontdesk.adapters.known_sites import SiteDirectory
 from parkgrid.api.bookings import (
     BookingPage,
     BookingRead,
@@ -269,7 +270,8 @@ class Community(ServiceClient):
 
 
 class Services:
-    """The four clients the pages use, the zone of a site spaces cannot tell (it is down): the
+    """The four clients the pages use, the sites' names and zones (`known_sites`, the web app's projection),
+    the zone of a site spaces cannot tell (it is down): the
     network's default (`PARKGRID_DEFAULT_TIME_ZONE`), and the clock a page's "today" is read
     from (tests pass a fixed one)."""
 
@@ -282,6 +284,7 @@ class Services:
         *,
         default_time_zone: str,
         clock: Callable[[], datetime] = utc_now,
+        sites: SiteDirectory | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.bookings = bookings
@@ -289,6 +292,8 @@ class Services:
         self.community = community
         self.default_time_zone = default_time_zone
         self.clock = clock
+        self.sites = sites
+        """Names and zones of every site from the web app's own projection (any visitor may read them)."""
 
     async def close(self) -> None:
         for client in (self.catalogue, self.bookings, self.spaces, self.community):

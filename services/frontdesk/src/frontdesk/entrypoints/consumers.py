@@ -4,6 +4,7 @@ replica), and the live feed of its open Today pages (a group-less reader in each
 from __future__ import annotations
 
 from frontdesk.adapters.event_sites import EventSites
+from frontdesk.adapters.known_sites import SiteDirectory
 from frontdesk.service_layer.live import PANELS, LiveFeed, fan_out
 from frontdesk.settings import FrontdeskSettings
 from parkgrid.consumer import Delivery
@@ -29,3 +30,9 @@ def subscriptions(settings: FrontdeskSettings, feed: LiveFeed, event_sites: Even
             from_end=True,
         ),
     ]
+
+
+def site_subscription(sites: SiteDirectory) -> Subscription:
+    """`sites` (group `<service>.sites`, shared by every replica, from the start of `spaces.site`;
+    rebuildable: `parkgrid rebuild frontdesk sites`): the names and zones member pages show."""
+    return Subscription("sites", topics("spaces.site"), sites.record, projections=[sites.collection])

@@ -36,9 +36,14 @@ CATEGORIES = [c.value for c in OfferingCategory]
 
 
 async def site_names(services: Services, visitor: Visitor) -> dict[str, str]:
-    """Site names from spaces where the visitor may read them (staff); otherwise none (ids are shown)."""
-    sites = await attempt(services.spaces.sites(visitor.token))
-    return {s.site_id: s.name for s in sites.data.items} if sites.data else {}
+    """Site names from the web app's own projection of `spaces.site` (spaces' list is staff-only);
+    a staff visitor's read of spaces fills what the projection has not learnt yet."""
+    names = await services.sites.names() if services.sites else {}
+    if visitor.is_staff:
+        sites = await attempt(services.spaces.sites(visitor.token))
+        if sites.data:
+            names = {s.site_id: s.name for s in sites.data.items} | names
+    return names
 
 
 async def offering_titles(services: Services, visitor: Visitor, ids: set[str]) -> dict[str, OfferingRead]:

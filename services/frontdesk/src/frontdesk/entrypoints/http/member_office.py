@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters import member_calls
 from frontdesk.domain.inputs import whole_number
+from frontdesk.domain.member_days import site_name
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import attempt, notice_after, submitted
 from frontdesk.entrypoints.http.visitors import member_visitor, own
@@ -46,6 +47,7 @@ async def confirm(request: Request, services: Clients, entry_id: str, answer: st
     member_id, _ = own(visitor)
     entries = await attempt(member_calls.office_entries(services.spaces, visitor.token, member_id))
     entry = next((e for e in entries.data.items if e.entry_id == entry_id), None) if entries.data else None
+    names = await services.sites.names() if services.sites else {}
     return page(
         request,
         "member_office_answer.html",
@@ -55,6 +57,7 @@ async def confirm(request: Request, services: Clients, entry_id: str, answer: st
         answer=answer if answer in ANSWERS else "leave",
         entries=entries,
         entry=entry,
+        site_name=lambda s: site_name(s, names, visitor.t),
     )
 
 

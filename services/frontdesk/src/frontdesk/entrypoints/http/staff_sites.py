@@ -3,7 +3,8 @@ time zone, the day shown)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,16 +38,24 @@ class DeskSite:
     time_zone: str
     today: date
     """The date on the site's clock now (the service clients' clock)."""
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Every site's name by id (the web app's projection), for the other sites a page mentions."""
 
     def context(self) -> dict[str, Any]:
-        return {"site_id": self.site_id, "site_name": self.name, "time_zone": self.time_zone}
+        return {"site_id": self.site_id, "site_name": self.name, "time_zone": self.time_zone, "site_names": self.names}
 
 
 async def site_context(services: Services, visitor: Visitor, site_id: str) -> DeskSite:
-    """The site's name and time zone (from spaces; its id and the network's default zone if spaces is down)."""
+    """The site's name and time zone (from spaces; if spaces is down, from the web app's projection of
+    `spaces.site`, else its id and the network's default zone), and every site's name."""
     site = await attempt(services.spaces.site(visitor.token, site_id))
-    name, zone = (site.data.name, site.data.time_zone) if site.data else (site_id, services.default_time_zone)
-    return DeskSite(site_id, name, zone, local_date(services.clock(), zone))
+    names = await services.sites.names() if services.sites else {}
+    if site.data:
+        name, zone = site.data.name, site.data.time_zone
+    else:
+        known_zone = await services.sites.time_zone(site_id) if services.sites else None
+        name, zone = names.get(site_id, site_id), known_zone or services.default_time_zone
+    return DeskSite(site_id, name, zone, local_date(services.clock(), zone), names)
 
 
 def chosen_day(request: Request, visitor: Visitor, site: DeskSite) -> Asked[date]:
