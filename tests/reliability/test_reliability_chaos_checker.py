@@ -45,7 +45,9 @@ class MemberChanged(IntegrationEvent):
 
 
 class MemoryPublisher:
-    """Stands for the broker: keeps what the relay publishes, in order."""
+    """Stands for the broker: keeps what the relay publishes, in order (EventPublisher's interface)."""
+
+    topic_prefix = ""
 
     def __init__(self) -> None:
         self.published: list[Envelope] = []
