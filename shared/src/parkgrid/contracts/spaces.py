@@ -1,5 +1,5 @@
-"""Events of the spaces context: sites, spaces, residencies, reservations, day passes and the
-office waitlist; and the commands other services address to it (topic `spaces.commands`).
+"""Events of the spaces context: sites, spaces, residencies, reservations, day passes, the
+office waitlist and visitors; and the commands other services address to it (topic `spaces.commands`).
 
 Reservation commands are keyed by site id, so that spaces decides the requests of one
 site one at a time; their replies (`reservation.confirmed` / `refused`) carry the
@@ -18,6 +18,7 @@ from parkgrid.contracts.common import (
     Contract,
     Feature,
     Id,
+    LocalTime,
     SpaceKind,
     SpaceRequirement,
     TimeRange,
@@ -352,6 +353,68 @@ class OfficeWaitlistOfferLapsed(IntegrationEvent, OfficeWaitlistEntrySnapshot):
 
     event_type = "parkgrid.spaces.waitlist.offer_lapsed"
     lapsed_at: Instant
+
+
+# --- visitors ------------------------------------------------------------------------
+
+
+class VisitStatus(StrEnum):
+    EXPECTED = "expected"
+    ARRIVED = "arrived"
+    LEFT = "left"
+    CANCELLED = "cancelled"
+
+
+class VisitSnapshot(Contract):
+    """A guest a member's person invited to a site for a day, as the front desk expects them.
+
+    The guest's name and company are personal data: spaces keeps them only for a limited
+    time after the visit's day (`SPACES_VISIT_RETENTION_DAYS`); the events carry them, so a
+    subscriber that stores them owes the same limit.
+    """
+
+    visit_id: Id
+    site_id: Id
+    day: Day = Field(description="The day of the visit, on the site's clock.")
+    time_zone: TimeZone = Field(description="The site's time zone, that `day` and `expected_at` are read in.")
+    expected_at: LocalTime | None = Field(None, description="When the guest is expected, if the host said.")
+    member_id: Id = Field(description="The host's member organisation.")
+    host_person_id: Id = Field(description="The person of the member who invited the guest.")
+    guest_name: str = Field(min_length=1, max_length=200)
+    guest_company: str | None = Field(None, max_length=200)
+    status: VisitStatus
+    registered_by: Actor
+    arrived_at: Instant | None = None
+    left_at: Instant | None = None
+
+
+@registry.register
+class VisitExpected(IntegrationEvent, VisitSnapshot):
+    """A guest was registered for a day at a site: the front desk expects them."""
+
+    event_type = "parkgrid.spaces.visit.expected"
+
+
+@registry.register
+class VisitArrived(IntegrationEvent, VisitSnapshot):
+    """The front desk checked the guest in: the host is told."""
+
+    event_type = "parkgrid.spaces.visit.arrived"
+
+
+@registry.register
+class VisitLeft(IntegrationEvent, VisitSnapshot):
+    """The front desk checked the guest out."""
+
+    event_type = "parkgrid.spaces.visit.left"
+
+
+@registry.register
+class VisitCancelled(IntegrationEvent, VisitSnapshot):
+    """The host or the front desk called the visit off before the guest arrived."""
+
+    event_type = "parkgrid.spaces.visit.cancelled"
+    cancelled_by: Actor
 
 
 # --- commands addressed to spaces ----------------------------------------------------

@@ -75,6 +75,11 @@ TOPICS: tuple[TopicSpec, ...] = (
         event_types=_types("spaces.waitlist", "joined", "offered", "accepted", "declined", "left", "offer_lapsed"),
     ),
     TopicSpec(
+        name="spaces.visit",
+        description="Visitors members register for a day at a site: expected, arrived, left, cancelled.",
+        event_types=_types("spaces.visit", "expected", "arrived", "left", "cancelled"),
+    ),
+    TopicSpec(
         name="spaces.commands",
         key="site id",
         description="Requests to spaces: reserve a space, release a reservation. Keyed by site.",
