@@ -61,6 +61,13 @@ class SiteStatus(StrEnum):
     CLOSED = "closed"
 
 
+class KindBuffers(Contract):
+    """A site's preparation and cleaning time around each reservation of a kind of space."""
+
+    before_minutes: int = Field(0, ge=0, le=240, description="Preparation before each reservation.")
+    after_minutes: int = Field(0, ge=0, le=240, description="Cleaning after each reservation.")
+
+
 class SiteSnapshot(Contract):
     """A site of the network as it stands after the event."""
 
@@ -72,6 +79,10 @@ class SiteSnapshot(Contract):
     opening_hours: list[WeeklyWindow]
     closures: list[Closure] = Field(default_factory=list)
     status: SiteStatus = SiteStatus.OPEN
+    buffers: dict[SpaceKind, KindBuffers] = Field(
+        default_factory=dict,
+        description="Buffers by kind of space, for the spaces that set none of their own (`parkgrid.buffers`).",
+    )
 
 
 @registry.register
@@ -106,8 +117,19 @@ class SpaceSnapshot(Contract):
     capacity: int = Field(ge=1, le=2000, description="Seats, or places of a hot-desk area.")
     floor: str | None = Field(None, max_length=20)
     features: list[Feature] = Field(default_factory=list)
-    buffer_minutes: int = Field(0, ge=0, le=240, description="Kept free between two reservations.")
+    buffer_minutes: int = Field(
+        0,
+        ge=0,
+        le=240,
+        description="Kept free between two reservations: before and after each, unless the fields below say otherwise.",
+    )
     status: SpaceStatus = SpaceStatus.ACTIVE
+    buffer_before_minutes: int | None = Field(
+        None, ge=0, le=240, description="Preparation before each reservation; None: `buffer_minutes`, else the site's."
+    )
+    buffer_after_minutes: int | None = Field(
+        None, ge=0, le=240, description="Cleaning after each reservation; None: `buffer_minutes`, else the site's."
+    )
 
 
 @registry.register
