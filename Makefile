@@ -20,7 +20,7 @@ BENCH_ARGS ?=
 # unset, every ParkGrid process is production and refuses them.
 export PARKGRID_ENV ?= development
 
-.PHONY: help install lock contracts infra-up infra-down infra-status infra-logs infra-wipe \
+.PHONY: help install lock i18n contracts infra-up infra-down infra-status infra-logs infra-wipe \
         run up down test test-unit bench chaos lint format clean
 
 help: ## list the targets
@@ -57,6 +57,9 @@ LOCK_INPUTS := requirements/kit.in shared/pyproject.toml $(sort $(wildcard servi
 lock: $(BIN)/python ## re-resolve every pyproject and requirements/dev.in into requirements/lock.txt
 	$(BIN)/uv pip compile -q --python-version 3.11 --all-extras --no-emit-package parkgrid-kit \
 	    $(LOCK_INPUTS) -o requirements/lock.txt
+
+i18n: $(INSTALL_STAMP) ## add the web app's new message keys to its fr/en/ar catalogues (Babel extraction) and name unused ones
+	$(BIN)/python -m frontdesk.catalogues
 
 contracts: $(INSTALL_STAMP) ## regenerate JSON Schemas and the AsyncAPI document
 	$(BIN)/parkgrid contracts generate

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from frontdesk.domain.member_days import day_label
-from frontdesk.domain.messages import RIGHT_TO_LEFT, Translate
+from frontdesk.domain.messages import RIGHT_TO_LEFT, Translate, translator
 from parkgrid.api.insights import KpiReport
 
 PERIOD_DAYS = 30
@@ -36,13 +36,9 @@ def period_of(as_of: date) -> tuple[date, date]:
 
 
 def number(value: float, language: str, decimals: int = 0) -> str:
-    """A number as the reader writes it, in Western digits (as Moroccan Arabic writing does):
-    `1,234.5` (en), `1 234,5` (fr, narrow no-break space), `1.234,5` (ar)."""
-    text = f"{value:,.{decimals}f}"
-    if language == "en":
-        return text
-    group = NARROW_SPACE if language == "fr" else "."
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", group)
+    """A number as the reader writes it (CLDR through Babel, Western digits as Moroccan Arabic
+    writing has them): `1,234.5` (en), `1 234,5` (fr, narrow no-break space), `1.234,5` (ar)."""
+    return translator(language, {}).number(value, decimals)
 
 
 def percent(rate: float | None, language: str) -> str:

@@ -9,11 +9,12 @@ and matches them here."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from frontdesk.domain.messages import Translate
 from frontdesk.domain.today import instant
 from parkgrid.api.bookings import SlotRead
 from parkgrid.api.community import MemberRead
@@ -71,6 +72,6 @@ def slots_by_day(slots: Sequence[SlotRead], time_zone: str) -> list[SlotDay]:
     return days
 
 
-def day_label(day: date, t: Callable[..., str]) -> str:
-    """ "Tuesday 09/12" in the reader's language (`desk.weekday.0` is Monday)."""
-    return t("desk.day", weekday=t(f"desk.weekday.{day.weekday()}"), date=f"{day:%d/%m}")
+def day_label(day: date, t: Translate) -> str:
+    """ "Tuesday 09/12" in the reader's language (the weekday's CLDR name)."""
+    return t("desk.day", weekday=t.weekday(day), date=f"{day:%d/%m}")

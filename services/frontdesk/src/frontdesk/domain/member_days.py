@@ -37,7 +37,7 @@ def slot_days(slots: Iterable[SlotRead], time_zone: str) -> list[SlotDay]:
 
 def day_label(day: date, t: Translate) -> str:
     """`lundi 14/12/2026`, `Monday 14/12/2026`, `الاثنين 14/12/2026`."""
-    return f"{t(f'portal.weekday.{day.isoweekday()}')} {day.strftime('%d/%m/%Y')}"
+    return f"{t.weekday(day)} {day.strftime('%d/%m/%Y')}"
 
 
 def local_day_label(moment: datetime | str, time_zone: str, t: Translate) -> str:

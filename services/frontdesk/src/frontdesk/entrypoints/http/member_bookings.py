@@ -125,7 +125,8 @@ async def book(request: Request, services: Clients) -> Response:
     except ServiceProblem as exc:
         full = exc.status == 409
         if full:
-            errors = FormErrors(fields={"starts_at": f"{visitor.t('book.full')} ({exc.detail})"})
+            full_text = visitor.t("book.full")
+            errors = FormErrors(fields={"starts_at": f"{full_text} ({exc.detail})"})
         else:
             errors = problem_errors(exc, BOOK_FIELDS)
         if exc.status == 403:

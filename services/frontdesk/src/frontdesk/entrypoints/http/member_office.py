@@ -68,6 +68,6 @@ async def answer_offer(request: Request, services: Clients, entry_id: str, answe
         return see_other("/member#office")
     call = member_calls.answer_office(services.spaces, visitor.token, entry_id, answer)
     notice = await notice_after(
-        call, visitor, visitor.t(f"portal.office_{answer}d" if answer == "decline" else "portal.office_left")
+        call, visitor, visitor.t("portal.office_declined") if answer == "decline" else visitor.t("portal.office_left")
     )
     return see_other(f"/member?notice={quote(notice)}#office")

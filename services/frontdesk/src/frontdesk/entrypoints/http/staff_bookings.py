@@ -57,7 +57,8 @@ async def cancel(request: Request, services: Clients, site_id: str, booking_id: 
     cancelled = outcome.answer
     late = visitor.t("desk.cancelled_late") if cancelled.late else ""
     back = staff_back(form, site_id, member_url(site_id, cancelled.member_id))
-    return done(back, f"{visitor.t('desk.cancelled')} {late}".strip())
+    cancelled_text = visitor.t("desk.cancelled")
+    return done(back, f"{cancelled_text} {late}".strip())
 
 
 @router.get("/sites/{site_id}/bookings/{booking_id}/reschedule", response_class=HTMLResponse)

@@ -106,6 +106,6 @@ async def revise_event(request: Request, services: Clients, site_id: str, event_
     except Unavailable as exc:
         errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
         return await edit_page(request, services, visitor, site_id, event_id, errors=errors, form=form, status_code=503)
-    notice = visitor.t("event.saved" if changes else "event.unchanged")
+    notice = visitor.t("event.saved") if changes else visitor.t("event.unchanged")
     day = local_date(event.time.starts_at, event.time_zone)  # the event's own day, whatever today is
     return see_other(f"/staff/sites/{site_id}/today?date={day.isoformat()}&notice={quote(notice)}#events-title")
