@@ -34,7 +34,7 @@ from parkgrid.contracts.spaces import (
     SpaceUpdated,
     WaitlistStatus,
 )
-from spaces.domain import happened
+from spaces.domain import happened, visits
 from spaces.domain.model import Refusal, day_pass_granted, reservation_given_back, reservation_turned_down
 from spaces.domain.sites import Space, space_revised
 from spaces.domain.stays import (
@@ -69,7 +69,7 @@ def stored(document: dict[str, object]) -> dict[str, object]:
 
 
 def test_every_domain_event_is_published() -> None:
-    assert publication.unmapped(happened) == []
+    assert publication.unmapped(happened, visits) == []
 
 
 def test_a_residency_starts_extends_moves_and_ends_as_it_always_was_published() -> None:

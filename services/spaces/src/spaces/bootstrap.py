@@ -22,6 +22,7 @@ from parkgrid.runtime import ServiceRuntime, Subscription, create_app
 from parkgrid.settings import KitSettings
 from spaces.adapters.day_passes import DayPassStore
 from spaces.adapters.stores import SpacesStore
+from spaces.adapters.visits import VisitStore
 from spaces.adapters.waitlist import WaitlistStore
 from spaces.entrypoints.consumers import command_handler, member_handler
 from spaces.entrypoints.http import routers
@@ -30,6 +31,7 @@ from spaces.service_layer.handlers import Inventory, Reservations
 from spaces.service_layer.pruning import HoldPruner
 from spaces.service_layer.repair import HoldRepair
 from spaces.service_layer.residencies import Residencies
+from spaces.service_layer.visits import Visits
 from spaces.service_layer.waitlist import Waitlist
 
 PUBLISHED = (
@@ -39,6 +41,7 @@ PUBLISHED = (
     "spaces.reservation",
     "spaces.day_pass",
     "spaces.waitlist",
+    "spaces.visit",
 )
 
 
@@ -58,6 +61,12 @@ class SpacesSettings(KitSettings):
     )
     offer_sweep_every_seconds: float = Field(
         300, gt=0, validation_alias="SPACES_OFFER_SWEEP_EVERY_SECONDS", description="How often offers are swept."
+    )
+    visit_retention_days: int = Field(
+        30,
+        ge=1,
+        validation_alias="SPACES_VISIT_RETENTION_DAYS",
+        description="Days after a visit's day its guest's name and company are kept (personal data).",
     )
     hold_repair_grace_minutes: float = Field(
         60,
@@ -81,18 +90,24 @@ def build(settings: KitSettings, clock: Callable[[], datetime] = utc_now) -> Ser
     store = SpacesStore(runtime.db)
     day_pass_store = DayPassStore(runtime.db)
     waitlist_store = WaitlistStore(runtime.db)
+    visit_store = VisitStore(runtime.db)
     runtime.relay_outbox_of(
-        *store.outbox_collections, day_pass_store.passes.collection, waitlist_store.entries.collection
+        *store.outbox_collections,
+        day_pass_store.passes.collection,
+        waitlist_store.entries.collection,
+        visit_store.visits.collection,
     )
     runtime.on_store_ready(store.ensure_indexes)
     runtime.on_store_ready(waitlist_store.ensure_indexes)
     runtime.on_store_ready(day_pass_store.ensure_indexes)
+    runtime.on_store_ready(visit_store.ensure_indexes)
     notify = runtime.notify_relay
     members = KnownMembers(runtime.db["members"])
     inventory = Inventory(store, notify)
     reservations = Reservations(store, notify, clock=clock)
     residencies = Residencies(store, members, notify, default_time_zone=settings.default_time_zone, clock=clock)
     day_passes = DayPasses(store, day_pass_store, notify, clock=clock)
+    visits = Visits(visit_store, store, members, notify, keep_days=own.visit_retention_days, clock=clock)
 
     async def passes_onto_calendars() -> None:
         await day_passes.absorb()
@@ -110,9 +125,23 @@ def build(settings: KitSettings, clock: Callable[[], datetime] = utc_now) -> Ser
         Subscription("commands", [topic("spaces.commands")], command_handler(reservations, notify)),
     )
     runtime.every("prune-holds", timedelta(seconds=own.prune_every_seconds), pruner.prune_once)
+    runtime.every("forget-visitors", timedelta(seconds=own.prune_every_seconds), visits.erase_past)
     runtime.every("lapse-offers", timedelta(seconds=own.offer_sweep_every_seconds), waitlist.lapse_offers)
     runtime.every("repair-holds", timedelta(seconds=own.offer_sweep_every_seconds), repair.repair_once)
-    parts = (store, day_pass_store, members, inventory, reservations, residencies, day_passes, waitlist, pruner, repair)
+    parts = (
+        store,
+        day_pass_store,
+        visit_store,
+        members,
+        inventory,
+        reservations,
+        residencies,
+        day_passes,
+        waitlist,
+        visits,
+        pruner,
+        repair,
+    )
     return Service(runtime, parts)
 
 

@@ -1,5 +1,5 @@
 """What the spaces service's routes answer: sites, spaces, reservations, residencies, the office
-waitlist, day passes and occupancy.
+waitlist, day passes, occupancy and visitors.
 
 Each read is the published snapshot (`parkgrid.contracts.spaces`) and what the service adds to
 it: the aggregate's `version` (the ETag), names of member organisations, local times. Instants
@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement
+from parkgrid.contracts.common import Actor, Closure, SpaceKind, SpaceRequirement
 from parkgrid.contracts.spaces import (
     OfficeWaitlistEntrySnapshot,
     RefusalReason,
@@ -23,6 +23,7 @@ from parkgrid.contracts.spaces import (
     SiteSnapshot,
     SpaceSnapshot,
     SpaceStatus,
+    VisitStatus,
 )
 from parkgrid.http.models import ReadModel
 
@@ -208,3 +209,29 @@ class OccupancyReport(ReadModel):
     open_days: int
     residencies: Turnover
     utilisation: list[KindUtilisation]
+
+
+class VisitRead(ReadModel):
+    """A visit as spaces keeps it: the guest's name and company are gone (None, `erased`) once the
+    retention after its day has passed. `member_name` is the host organisation's, where known."""
+
+    visit_id: str
+    site_id: str
+    day: dt.date
+    time_zone: str
+    expected_at: str | None = None
+    member_id: str
+    member_name: str | None = None
+    host_person_id: str
+    guest_name: str | None
+    guest_company: str | None = None
+    status: VisitStatus
+    registered_by: Actor
+    arrived_at: dt.datetime | None = None
+    left_at: dt.datetime | None = None
+    erased: bool = False
+    version: int
+
+
+class VisitList(ReadModel):
+    items: list[VisitRead]

@@ -13,7 +13,7 @@ from parkgrid.aggregates import Decision
 from parkgrid.contracts import spaces as public
 from parkgrid.domain import DomainEvent, Publication
 from parkgrid.events import IntegrationEvent
-from spaces.domain import happened
+from spaces.domain import happened, visits
 from spaces.domain.happened import Document
 
 publication = Publication("spaces")
@@ -128,6 +128,26 @@ def _offer_lapsed(event: happened.OfferLapsed) -> list[IntegrationEvent]:
 @publication.maps(happened.LineLeft)
 def _line_left(event: happened.LineLeft) -> list[IntegrationEvent]:
     return [public.OfficeWaitlistLeft.model_validate({**event.entry, "reason": event.reason})]
+
+
+@publication.maps(visits.VisitRegistered)
+def _visit_registered(event: visits.VisitRegistered) -> list[IntegrationEvent]:
+    return [public.VisitExpected.model_validate(event.visit)]
+
+
+@publication.maps(visits.GuestArrived)
+def _guest_arrived(event: visits.GuestArrived) -> list[IntegrationEvent]:
+    return [public.VisitArrived.model_validate(event.visit)]
+
+
+@publication.maps(visits.GuestLeft)
+def _guest_left(event: visits.GuestLeft) -> list[IntegrationEvent]:
+    return [public.VisitLeft.model_validate(event.visit)]
+
+
+@publication.maps(visits.VisitCalledOff)
+def _visit_called_off(event: visits.VisitCalledOff) -> list[IntegrationEvent]:
+    return [public.VisitCancelled.model_validate({**event.visit, "cancelled_by": event.by})]
 
 
 __all__ = ["publication", "published"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from spaces.entrypoints.http import day_passes, occupancy, reservations, residencies, sites, spaces, waitlist
+from spaces.entrypoints.http import day_passes, occupancy, reservations, residencies, sites, spaces, visits, waitlist
 
 routers: list[APIRouter] = [
     sites.router,
@@ -14,4 +14,5 @@ routers: list[APIRouter] = [
     waitlist.router,
     day_passes.router,
     occupancy.router,
+    visits.router,
 ]
