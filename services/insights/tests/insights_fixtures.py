@@ -18,8 +18,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
-from insights.adapters.projection import topics_of
+from insights.adapters.projection import PROJECTED_TOPICS, topics_of
 from insights.bootstrap import build_app
+from insights.service_layer.notifications import NOTIFYING_TOPICS
 from insights.settings import InsightsSettings
 from parkgrid.auth import Role, issue_token
 from parkgrid.envelope import Envelope
@@ -94,7 +95,9 @@ async def topics_ready(settings: InsightsSettings, within: float = 30.0) -> None
     A consumer that joins while a new topic has no metadata yet leaves it out of its
     assignment until its next metadata refresh (minutes): on a loaded broker, wait first.
     """
-    names = [t.prefixed(settings.topic_prefix) for t in topics_of()]
+    names = [
+        t.prefixed(settings.topic_prefix) for t in topics_of(dict.fromkeys((*PROJECTED_TOPICS, *NOTIFYING_TOPICS)))
+    ]
     await ensure_topics(settings.kafka_bootstrap_servers, names)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()

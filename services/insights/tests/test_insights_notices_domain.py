@@ -107,6 +107,10 @@ def test_every_kind_renders_in_french_english_and_arabic() -> None:
         "seats": 4,
         "space_name": "Bureau 101",
         "starts_on": "2027-01-01",
+        "guest_name": "Karim Benali",
+        "guest_company": None,
+        "site_name": "Technopark Rabat",
+        "arrived_at": "2026-12-01T09:41:00Z",
     }
     for kind in NoticeKind:
         french = templates.render(kind.value, "fr", "Salma", context)
@@ -252,3 +256,30 @@ def test_a_rescheduled_event_names_both_times_in_the_sites_zone() -> None:
     _, body = Templates().render("event_rescheduled", "fr", "Salma", context)
     assert "mercredi 09/12/2026 à 16:00" in body
     assert "mardi 08/12/2026 à 16:00" in body
+
+
+def test_the_host_alone_is_told_of_their_visitors_arrival_in_the_sites_time() -> None:
+    visit = {
+        "visit_id": "vis-1",
+        "site_id": "site-rabat",
+        "day": "2026-12-01",
+        "time_zone": "Africa/Casablanca",
+        "member_id": "m-1",
+        "host_person_id": "p-2",
+        "guest_name": "Salma Idrissi",
+        "guest_company": "Maghreb Seed Fund",
+        "status": "arrived",
+        "arrived_at": "2026-12-01T09:41:00Z",
+    }
+    arrived = notice_for_event("ev-7", "parkgrid.spaces.visit.arrived", visit, NOW, NOW, DAY)
+    assert arrived is not None
+    assert (arrived.kind, arrived.member_id, arrived.person_id) == (NoticeKind.VISITOR_ARRIVED, "m-1", "p-2")
+    for other in ("expected", "left", "cancelled"):
+        assert notice_for_event("ev-8", f"parkgrid.spaces.visit.{other}", visit, NOW, NOW, DAY) is None
+    context = {**arrived.context, "site_name": "Technopark Rabat"}
+    subject, body = Templates().render("visitor_arrived", "fr", "Omar", context)
+    assert subject == "Votre visiteur est arrivé à l'accueil"
+    assert "Salma Idrissi (Maghreb Seed Fund)" in body
+    assert "mardi 01/12/2026 à 10:41 (Africa/Casablanca)" in body
+    _, arabic = Templates().render("visitor_arrived", "ar", "Amal", {**context, "guest_company": None})
+    assert "Salma Idrissi إلى مكتب الاستقبال في Technopark Rabat" in arabic

@@ -36,6 +36,7 @@ class NoticeKind(StrEnum):
     EVENT_REVISED = "event_revised"
     OFFICE_OFFERED = "office_offered"
     OFFICE_OFFER_LAPSED = "office_offer_lapsed"
+    VISITOR_ARRIVED = "visitor_arrived"
 
 
 EVENT_NOTICES: dict[str, NoticeKind] = {
@@ -49,6 +50,7 @@ EVENT_NOTICES: dict[str, NoticeKind] = {
     "parkgrid.community.registration.cancelled": NoticeKind.REGISTRATION_CANCELLED,
     "parkgrid.spaces.waitlist.offered": NoticeKind.OFFICE_OFFERED,
     "parkgrid.spaces.waitlist.offer_lapsed": NoticeKind.OFFICE_OFFER_LAPSED,
+    "parkgrid.spaces.visit.arrived": NoticeKind.VISITOR_ARRIVED,
 }
 
 REGISTRANT_NOTICES: dict[str, NoticeKind] = {
@@ -101,6 +103,8 @@ def notice_for_event(
             "starts_on": offer.get("starts_on"),
         }
         return Notice(event_id, kind, data["member_id"], None, context_)
+    if event_type == "parkgrid.spaces.visit.arrived":
+        return visitor_arrived(event_id, data)
     if event_type.startswith("parkgrid.bookings.booking."):
         context: dict[str, Any] = {
             "title": data["offering_title"],
@@ -127,6 +131,19 @@ def notice_for_event(
             "cancelled_by": (data.get("cancelled_by") or {}).get("role"),
         }
     return Notice(event_id, kind, data["member_id"], data["person_id"], context)
+
+
+def visitor_arrived(event_id: str, visit: Mapping[str, Any]) -> Notice:
+    """The host person (not the whole organisation: the guest is theirs) is told their guest is at
+    the desk. The guest's name is personal data: it is in this notice and its mail only."""
+    context = {
+        "guest_name": visit["guest_name"],
+        "guest_company": visit.get("guest_company"),
+        "site_id": visit["site_id"],
+        "arrived_at": visit["arrived_at"],
+        "time_zone": visit.get("time_zone"),
+    }
+    return Notice(event_id, NoticeKind.VISITOR_ARRIVED, visit["member_id"], visit["host_person_id"], context)
 
 
 class Fate(StrEnum):

@@ -51,6 +51,7 @@ NOTIFYING_TOPICS = (
     "community.registration",
     "community.event",
     "spaces.waitlist",
+    "spaces.visit",
 )
 
 
@@ -170,11 +171,15 @@ class Notifications:
             await self.notices.postpone(doc["_id"], attempts, now + delay)
 
     async def _complete(self, kind: str, context: dict[str, Any]) -> dict[str, Any]:
-        """What the event did not carry but the projection knows: an event's zone, a promoted booking's title."""
+        """What the event did not carry but the projection knows: an event's zone, a promoted booking's title,
+        a site's name."""
         if kind == NoticeKind.WAITLIST_PROMOTED and context.get("booking_id"):
             booking = await self.store.state("bookings.booking", context["booking_id"])
             if booking is not None:
                 context.update(title=booking["offering_title"], time_zone=booking.get("time_zone"))
+        if kind == NoticeKind.VISITOR_ARRIVED:
+            site = await self.store.state("spaces.site", context["site_id"])
+            context["site_name"] = context["site_id"] if site is None else site["name"]
         if context.get("event_id") and not context.get("time_zone"):
             event = await self.store.state("community.event", context["event_id"])
             if event is not None:
