@@ -320,6 +320,19 @@ def build_world(stack: Stack) -> World:
             ),
             201,
         )
+        visit = expect(
+            http.post(
+                f"{spaces}/v1/visits",
+                json={
+                    "site_id": SITE_X,
+                    "member_id": MEMBER_A,
+                    "day": (date.today() + timedelta(days=1)).isoformat(),
+                    "guest_name": "Invitée de A",
+                },
+                headers=owner,
+            ),
+            201,
+        )
         feed = expect(http.get(f"{bookings}/v1/members/{MEMBER_A}/calendar-feed", headers=owner), 200)
         b_feed = expect(
             http.get(f"{bookings}/v1/members/{MEMBER_B}/calendar-feed", headers=world.headers("member_b")), 200
@@ -340,11 +353,13 @@ def build_world(stack: Stack) -> World:
         "space_id": room["space_id"],
         "reservation_id": reservation["reservation_id"],
         "day_pass_id": day_pass["day_pass_id"],
+        "visit_id": visit["visit_id"],
         "feed": feed["path"].rsplit("/", 1)[1],
         "feed_near_miss": near_miss(feed["path"].rsplit("/", 1)[1]),
         "kpi": "bookings",
         # Not path parameters: values the matrix's bodies need.
         "office_id": office["space_id"],
+        "visit_day": visit["day"],
         "starts_at": slot["starts_at"],
         "booking_day": slot["starts_at"][:10],
         "later": (now + timedelta(days=6)).isoformat(),

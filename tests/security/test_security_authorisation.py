@@ -66,6 +66,7 @@ MOVE = {"space_id": "x", "moves_on": "{day}"}
 OFFER = {"space_id": "x", "starts_on": "{day}"}
 REPORT = {"from": "{day}", "to": "{day}"}
 BOOKING_DAY = {"date": "{booking_day}"}
+VISIT = {"site_id": SITE_X, "member_id": MEMBER_A, "host_person_id": PERSON_A, "day": "{day}", "guest_name": "Intrus"}
 
 MATRIX: list[Row] = [
     # --- catalogue: admins shape the grid; anyone signed in reads what is published
@@ -126,6 +127,14 @@ MATRIX: list[Row] = [
     Row("spaces", "POST", "/v1/office-waitlist/{entry_id}/leave", "desk_y", 404, {}),
     Row("spaces", "POST", "/v1/day-passes", "member_b", 403, DAY_PASS),
     Row("spaces", "POST", "/v1/day-passes", "desk_y", 403, DAY_PASS),
+    Row("spaces", "POST", "/v1/visits", "member_b", 403, VISIT),
+    Row("spaces", "POST", "/v1/visits", "desk_y", 403, VISIT),
+    Row("spaces", "POST", "/v1/visits/{visit_id}/arrive", "owner", 403),
+    Row("spaces", "POST", "/v1/visits/{visit_id}/arrive", "desk_y", 404),
+    Row("spaces", "POST", "/v1/visits/{visit_id}/leave", "member_b", 403),
+    Row("spaces", "POST", "/v1/visits/{visit_id}/leave", "desk_y", 404),
+    Row("spaces", "POST", "/v1/visits/{visit_id}/cancel", "member_b", 404),
+    Row("spaces", "POST", "/v1/visits/{visit_id}/cancel", "desk_y", 404),
     # --- community: members, events, registrations and tickets
     Row("community", "POST", "/v1/members", "member_b", 403, member_body("member-forged", "person-forged", SITE_X)),
     Row("community", "POST", "/v1/members", "desk_y", 403, member_body("member-forged", "person-forged", SITE_X)),
@@ -262,6 +271,20 @@ READS: list[Row] = [
     Row("spaces", "GET", "/v1/sites/{site_id}/office-waitlist", "desk_x", 200, shows="{entry_id}"),
     Row("spaces", "GET", "/v1/sites/{site_id}/office-waitlist", "member_b", 403),
     Row("spaces", "GET", "/v1/sites/{site_id}/office-waitlist", "desk_y", 404),
+    Row("spaces", "GET", "/v1/visits", "owner", 200, shows="{visit_id}"),
+    Row("spaces", "GET", "/v1/visits", "member_b", 200, hides="{visit_id}"),
+    Row("spaces", "GET", "/v1/visits", "desk_y", 200, hides="{visit_id}"),
+    Row("spaces", "GET", "/v1/visits", "member_b", 403, query={"member_id": MEMBER_A}),
+    Row("spaces", "GET", "/v1/visits", "desk_y", 200, query={"member_id": MEMBER_A}, hides="{visit_id}"),
+    Row("spaces", "GET", "/v1/visits/{visit_id}", "owner", 200),
+    Row("spaces", "GET", "/v1/visits/{visit_id}", "desk_x", 200),
+    Row("spaces", "GET", "/v1/visits/{visit_id}", "member_b", 404),
+    Row("spaces", "GET", "/v1/visits/{visit_id}", "desk_y", 404),
+    Row(
+        "spaces", "GET", "/v1/sites/{site_id}/visits", "desk_x", 200, query={"date": "{visit_day}"}, shows="{visit_id}"
+    ),
+    Row("spaces", "GET", "/v1/sites/{site_id}/visits", "member_b", 403, query={"date": "{visit_day}"}),
+    Row("spaces", "GET", "/v1/sites/{site_id}/visits", "desk_y", 404, query={"date": "{visit_day}"}),
     Row("spaces", "GET", "/v1/sites/{site_id}/occupancy", "desk_x", 200, query={"date": "{day}"}),
     Row("spaces", "GET", "/v1/sites/{site_id}/occupancy", "member_b", 403, query={"date": "{day}"}),
     Row("spaces", "GET", "/v1/sites/{site_id}/occupancy", "desk_y", 404, query={"date": "{day}"}),
@@ -522,6 +545,8 @@ def test_nothing_of_a_was_changed_by_the_matrix(world: World, http: httpx.Client
         f"{stack.url('spaces')}/v1/reservations/{world.ids['reservation_id']}", headers=world.headers("admin")
     ).json()
     assert reservation["status"] != "released", reservation
+    visit = http.get(f"{stack.url('spaces')}/v1/visits/{world.ids['visit_id']}", headers=owner).json()
+    assert visit["status"] == "expected", visit
 
 
 def test_b_s_own_calendar_feed_shows_none_of_a_s_bookings(world: World, http: httpx.Client) -> None:
