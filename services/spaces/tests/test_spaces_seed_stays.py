@@ -8,8 +8,9 @@ from datetime import date
 
 from spaces_support import member_fields, publish_members
 
+from parkgrid.clock import utc_now
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
-from parkgrid.contracts.community import MemberRegistered, Programme
+from parkgrid.contracts.community import MemberRegistered, Person, Programme
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
 from parkgrid.testing.topics import read_topic
@@ -88,3 +89,33 @@ async def test_seeding_stays_publishes_residencies_and_a_waitlist_once(
     assert len(await read_topic(settings, "spaces.waitlist", until=4, within=5)) == 3
     docs = await database["residencies"].find({}, {"status": 1}).to_list()
     assert sorted(d["status"] for d in docs) == ["active"] * 5 + ["ended"]
+
+
+async def test_seeding_expects_a_few_visitors_today_at_each_open_site_once(
+    settings: KitSettings, database: Database
+) -> None:
+    """Hosts are the members' people: three guests at each site open today (none on a closed day)."""
+    store = SpacesStore(database)
+    await store.ensure_indexes()
+    await seed_into(Inventory(store), [s for s in SITES if s[0] in ("site-casablanca", "site-rabat")])
+    people = {"people": [Person(person_id="p-host-casa", name="Hind", email="hind@example.ma", role="CEO")]}
+    host = MemberRegistered(**{**_registered(*MEMBERS[0]).model_dump(), **people})
+    await publish_members(settings, [(host, 1), (_registered(*MEMBERS[6]), 1)])
+
+    first = await seed(settings, wait=30)
+    casablanca = await store.site("site-casablanca")
+    assert casablanca is not None
+    site = casablanca[0]
+    today = site.local(utc_now()).date()
+    if site.open_hours_on(today) <= 0:
+        assert "visitors" not in first
+        return
+    assert first.endswith(", 3 visitors expected today"), first
+    events = await read_topic(settings, "spaces.visit", until=3)
+    assert (
+        sorted((e.data["site_id"], e.data["host_person_id"], e.data["day"]) for e in events)
+        == [("site-casablanca", "p-host-casa", today.isoformat())] * 3
+    )  # Rabat's member has nobody to host
+    assert sorted(e.data["expected_at"] for e in events) == ["09:30", "11:00", "14:30"]
+    await seed(settings, wait=5)
+    assert len(await read_topic(settings, "spaces.visit", until=4, within=5)) == 3

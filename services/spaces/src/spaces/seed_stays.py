@@ -14,7 +14,9 @@ it out through spaces' own `Residencies` and `Waitlist`, so each residency and e
 - at up to two sites with more candidates than offices, every office is held and two members
   wait in the line for the site's smallest office (the staff Waitlists page shows a line);
 - at another site an alumnus's residency ended a few days ago: its office is free and one
-  member waits for it, for the front desk to offer.
+  member waits for it, for the front desk to offer;
+- at every site open today, three guests expected today, hosted by its members' people
+  (`spaces.seed_visits`), for the desk's expected visitors.
 
 Residencies started months ago are recorded as staff recorded them then: the service's clock
 stands at each one's first day while it starts (the rules allow a start at most 31 days back
@@ -45,11 +47,12 @@ from parkgrid.settings import KitSettings
 from parkgrid.zones import NETWORK_TIME_ZONE
 from spaces.adapters.stores import SpacesStore
 from spaces.domain.model import add_months
-from spaces.domain.sites import Space
+from spaces.domain.sites import Site, Space
 from spaces.domain.stays import ResidencyRefused
 from spaces.domain.waitlist import OPEN, WaitlistRefused
 from spaces.entrypoints.consumers import member_handler
 from spaces.service_layer.residencies import Allocation, Residencies
+from spaces.service_layer.visits import Visits
 from spaces.service_layer.waitlist import Waitlist
 
 if TYPE_CHECKING:
@@ -299,6 +302,18 @@ async def _spaces_of(store: SpacesStore) -> list[Space]:
     return [Space.from_document(d) for d in await store.spaces.collection.find({}).to_list()]
 
 
+async def seed_visitors(service: Service, store: SpacesStore, members: KnownMembers) -> tuple[int, list[str]]:
+    """A few guests expected today at each site open today (`spaces.seed_visits`): (how many, refusals)."""
+    from spaces import seed_visits
+
+    visits = _part(service, Visits)
+    await visits.store.ensure_indexes()
+    sites = {d["site_id"]: Site.from_document(d) for d in await store.sites.collection.find({}).to_list()}
+    today = {site_id: visits.today_at(site) for site_id, site in sites.items()}
+    planned = seed_visits.plan(today, sites.values(), await members.active())
+    return await seed_visits.carry_out(planned, visits, sites)
+
+
 async def seed(settings: KitSettings | None = None, wait: float | None = None) -> str:
     from spaces.bootstrap import SpacesSettings, build  # builds an app at import: not for the plan's users
 
@@ -330,14 +345,22 @@ async def seed(settings: KitSettings | None = None, wait: float | None = None) -
         today = utc_now().astimezone(ZoneInfo(NETWORK_TIME_ZONE)).date()
         stays = plan(today, await _spaces_of(store), known)
         there, new, waiting, refused = await carry_out(stays, _part(service, Residencies), waitlist, clock)
+        guests, turned_away = await seed_visitors(service, store, members)
+        refused += turned_away
         runtime.notify_relay()
-        outboxes = [*store.outbox_collections, waitlist.waitlist.entries.collection]
+        outboxes = [
+            *store.outbox_collections,
+            waitlist.waitlist.entries.collection,
+            _part(service, Visits).store.visits.collection,
+        ]
         deadline = time.monotonic() + 30
         while sum([await pending_count(c) for c in outboxes]) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
     finally:
         await runtime.stop()
     summary = f"{there} residencies ({new} new), {waiting} waiting for an office"
+    if guests:
+        summary += f", {guests} visitors expected today"
     if refused:
         summary += f"; refused: {'; '.join(refused[:5])}{' …' if len(refused) > 5 else ''}"
     if not known:

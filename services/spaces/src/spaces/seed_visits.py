@@ -1,0 +1,88 @@
+"""The demo's visitors: a few guests expected today at each site, for the desk's Today page.
+
+Part of the stays seeder (`seed_stays.seed`, after community's): hosts are the people of the
+members spaces has projected, so without community's seed there are none. `plan` is pure
+(today at each site, the sites, the members); the seeder registers each guest through spaces'
+own `Visits`, so each is published (`spaces.visit`). A site closed today expects nobody. Visit
+ids are `seed-visit-<site>-<day>-<n>`: seeding again the same day changes nothing, and the
+next day's seeding adds that day's guests (yesterday's are forgotten with the retention).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from spaces.domain.sites import Site
+from spaces.domain.visits import VisitRefused
+from spaces.seed_stays import SEEDER
+from spaces.service_layer.visits import Invitation, Visits
+
+GUESTS = (
+    ("Salma Idrissi", "Maghreb Seed Fund", "09:30"),
+    ("Karim Benali", None, "11:00"),
+    ("Nadia El Fassi", "Banque Populaire", "14:30"),
+)
+"""Who is expected at each site, in turn: a name, a company (or none), a time."""
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    visit_id: str
+    site_id: str
+    day: date
+    member_id: str
+    host_person_id: str
+    guest_name: str
+    guest_company: str | None
+    expected_at: str
+
+
+def plan(today: Mapping[str, date], sites: Iterable[Site], members: Iterable[Mapping[str, Any]]) -> list[PlannedVisit]:
+    """Up to three guests at each site open today, each hosted in turn by the first person of one
+    of the site's member organisations (by id, so the plan does not depend on projection order)."""
+    hosts: dict[str, list[tuple[str, str]]] = {}
+    for member in sorted(members, key=lambda m: m["member_id"]):
+        if member.get("people"):
+            hosts.setdefault(member["home_site_id"], []).append((member["member_id"], member["people"][0]))
+    planned: list[PlannedVisit] = []
+    for site in sorted(sites, key=lambda s: s.site_id):
+        day = today.get(site.site_id)
+        at_site = hosts.get(site.site_id, [])
+        if day is None or not at_site or site.open_hours_on(day) <= 0:
+            continue
+        for n, (name, company, at) in enumerate(GUESTS):
+            member_id, person_id = at_site[n % len(at_site)]
+            visit_id = f"seed-visit-{site.site_id.removeprefix('site-')}-{day.isoformat()}-{n + 1}"
+            planned.append(PlannedVisit(visit_id, site.site_id, day, member_id, person_id, name, company, at))
+    return planned
+
+
+async def carry_out(
+    planned: Iterable[PlannedVisit], visits: Visits, sites: Mapping[str, Site]
+) -> tuple[int, list[str]]:
+    """Register the planned guests: (guests expected, refusals)."""
+    expected = 0
+    refused: list[str] = []
+    for visit in planned:
+        try:
+            await visits.register(
+                Invitation(
+                    visit_id=visit.visit_id,
+                    site=sites[visit.site_id],
+                    day=visit.day,
+                    expected_at=visit.expected_at,
+                    member_id=visit.member_id,
+                    host_person_id=visit.host_person_id,
+                    guest_name=visit.guest_name,
+                    guest_company=visit.guest_company,
+                    registered_by=SEEDER,
+                )
+            )
+        except VisitRefused as refusal:
+            refused.append(f"{visit.visit_id}: {refusal}")
+            continue
+        expected += 1
+    return expected, refused
