@@ -17,6 +17,10 @@ from parkgrid.inputs import DayOrInstant
 
 FROM = "Sessions starting at or after this instant (a date: its midnight, UTC)."
 TO = "Sessions starting before this instant (a date: its midnight, UTC)."
+NEWEST_FIRST = (
+    "Latest session first (a history: with `to`, the most recent past first); its cursors are not "
+    "those of the soonest-first list (422 `cursor`)."
+)
 
 router = APIRouter(prefix="/v1", tags=["bookings"])
 
@@ -40,9 +44,11 @@ async def list_bookings(
     last: Annotated[DayOrInstant | None, Query(alias="to", description=TO)] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    newest_first: Annotated[bool, Query(description=NEWEST_FIRST)] = False,
 ) -> Any:
     """Bookings the caller sees (members: their organisation's; front desk: those at their sites),
-    of one member organisation if `member_id` is given (front desk: one of their sites' members)."""
+    of one member organisation if `member_id` is given (front desk: one of their sites' members);
+    soonest session first, or latest first for a history (`newest_first`)."""
     await may_name_member(service, principal, member_id)
     return await views.booking_page(
         service,
@@ -52,5 +58,6 @@ async def list_bookings(
         last=views.moment(last),
         limit=limit,
         cursor=cursor,
+        newest_first=newest_first,
         within=await bookings_seen(service, scope),
     )

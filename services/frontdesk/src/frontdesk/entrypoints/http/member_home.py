@@ -112,7 +112,12 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
             visitor.token, member_id=member_id, limit=BOOKINGS_PAGE, cursor=upcoming_at, **{"from": now.isoformat()}
         ),
         services.bookings.bookings(
-            visitor.token, member_id=member_id, limit=BOOKINGS_PAGE, cursor=past_at, to=now.isoformat()
+            visitor.token,
+            member_id=member_id,
+            limit=BOOKINGS_PAGE,
+            cursor=past_at,
+            to=now.isoformat(),
+            newest_first="true",
         ),
         services.bookings.waitlist(visitor.token, member_id),
         services.bookings.entitlements(visitor.token, member_id),

@@ -101,7 +101,9 @@ async def member_page(
         attempt(services.community.member(visitor.token, member_id)),
         attempt(services.catalogue.offerings(visitor.token, member_id=member_id, site=site_id, limit=100)),
         member_bookings(services, visitor, site_id, member_id, **{"from": now, "cursor": asked.get("next")}),
-        member_bookings(services, visitor, site_id, member_id, **{"to": now, "cursor": asked.get("past")}),
+        member_bookings(
+            services, visitor, site_id, member_id, **{"to": now, "cursor": asked.get("past"), "newest_first": "true"}
+        ),
         attempt(services.bookings.waitlist(visitor.token, member_id)),
         attempt(services.spaces.occupancy(visitor.token, site_id, today_local)),
     )
