@@ -20,9 +20,10 @@ from bookings.domain.slots import SiteCalendar, session_at
 from bookings.seed import DEMO_MEMBER, PlannedBooking, arrivals, demo_day, plan
 from catalogue.seed_data import demo_offerings
 from community.seed_data import members as demo_members
+from parkgrid.buffers import buffers_of
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.contracts.common import Closure
-from spaces.seed import OPENING_HOURS, SITES, spaces_of
+from spaces.seed import OPENING_HOURS, SITE_BUFFERS, SITES, spaces_of
 
 ZONE = "Africa/Casablanca"
 OFFERINGS = [
@@ -53,7 +54,7 @@ ROOMS = [
         kind=str(s["kind"]),
         capacity=s["capacity"],
         features=frozenset(s["features"]),
-        buffer_minutes=s["buffer_minutes"],
+        buffers=buffers_of(s, SITE_BUFFERS.get(site_id)),
         status="active",
     )
     for site_id, _name, _city, size in SITES
@@ -154,7 +155,7 @@ def test_no_two_room_bookings_need_more_rooms_than_the_site_has(moment: tuple[da
             for r in ROOMS
             if r.site_id == b.site_id and r.meets(requirement)
         )
-        widen = timedelta(minutes=max(r.buffer_minutes for r in ROOMS if r.site_id == b.site_id))
+        widen = max(r.buffers.widest for r in ROOMS if r.site_id == b.site_id)
         overlapping = [
             o
             for o in seated

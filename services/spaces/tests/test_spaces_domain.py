@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from parkgrid.buffers import Buffers
 from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement, WeeklyWindow
 from parkgrid.contracts.spaces import RefusalReason, SiteStatus, SpaceStatus
 from spaces.domain.model import Calendar, Hold, add_months, best_fits, day_range, invalid_range
@@ -143,7 +144,7 @@ def test_best_fit_is_the_smallest_that_meets_seats_and_features() -> None:
 )
 def test_calendar_keeps_the_buffer_free(start: str, end: str, buffer: int, free: bool) -> None:
     calendar = Calendar("r", 3, [Hold("a", utc("2026-11-24T10:00"), utc("2026-11-24T11:00"))])
-    assert calendar.is_free(utc(f"2026-11-24T{start}"), utc(f"2026-11-24T{end}"), buffer) is free
+    assert calendar.is_free(utc(f"2026-11-24T{start}"), utc(f"2026-11-24T{end}"), Buffers(buffer, buffer)) is free
 
 
 def test_invalid_ranges() -> None:

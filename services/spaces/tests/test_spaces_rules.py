@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from parkgrid.buffers import Buffers
 from parkgrid.contracts.common import SpaceKind, WeeklyWindow
 from parkgrid.contracts.spaces import SpaceStatus, WaitlistStatus
 from spaces.domain.model import Calendar, Hold
@@ -217,5 +218,5 @@ def test_nothing_may_be_held_in_the_pruned_past() -> None:
     assert pruned.is_history(old.starts_at)
     # A range starting at the cut is fine, unless the space's buffer reaches back before it.
     assert pruned.is_free(cut + timedelta(hours=3), cut + timedelta(hours=4))
-    assert not pruned.is_free(cut + timedelta(minutes=10), cut + timedelta(minutes=50), 15)
+    assert not pruned.is_free(cut + timedelta(minutes=10), cut + timedelta(minutes=50), Buffers(15, 15))
     assert not pruned.is_free(recent.starts_at, recent.ends_at)

@@ -54,7 +54,8 @@ class Recent(Generic[T]):
 
 
 class KnownSites:
-    """Sites as spaces publishes them: name, city, IANA time zone, status, opening hours and closures."""
+    """Sites as spaces publishes them: name, city, IANA time zone, status, opening hours, closures, and
+    rooms' buffers by kind (`parkgrid.buffers`; absent from a site projected before they existed)."""
 
     def __init__(self, collection: Collection) -> None:
         self.projection = Projection(collection)
@@ -71,6 +72,7 @@ class KnownSites:
                     "status": site.status.value,
                     "opening_hours": [w.model_dump(mode="json") for w in site.opening_hours],
                     "closures": [c.model_dump(mode="json") for c in site.closures],
+                    "buffers": {kind.value: b.model_dump(mode="json") for kind, b in site.buffers.items()},
                 },
             )
         finally:

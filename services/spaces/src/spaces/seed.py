@@ -2,8 +2,13 @@
 
 Written through the service layer, so each site and space is published (the catalogue
 projects sites from `spaces.site`) by the relay of the running service. Idempotent:
-what exists already is left as it is, but for a seeded space's features, which are brought
-to the vocabulary (`SpaceFeature`) if an older seed declared others.
+what exists already is left as it is, but for a seeded space's features (brought to the
+vocabulary, `SpaceFeature`, if an older seed declared others) and the rooms' preparation and
+cleaning time (a site's defaults by kind, a space's own), brought to this seed's.
+
+Buffers in the demo: meeting rooms keep 15 minutes both sides (the old `buffer_minutes`), but at
+Casablanca, whose meeting rooms take the site's default (10 before, 20 after); every Salle Argane
+sets its own (5 before, 20 after) and every Auditorium too (30 before, 60 after).
 """
 
 from __future__ import annotations
@@ -22,6 +27,12 @@ from spaces.service_layer.handlers import AlreadyRegistered, Inventory
 OPENING_HOURS = [WeeklyWindow(weekday=d, opens="08:30", closes="18:30") for d in range(1, 6)] + [
     WeeklyWindow(weekday=6, opens="09:00", closes="13:00")
 ]
+
+SITE_BUFFERS: dict[str, dict[str, dict[str, int]]] = {
+    "site-casablanca": {SpaceKind.MEETING_ROOM.value: {"before_minutes": 10, "after_minutes": 20}},
+}
+"""A site's buffers by kind of space, for its spaces that set none of their own."""
+BUFFER_FIELDS = ("buffer_minutes", "buffer_before_minutes", "buffer_after_minutes")
 
 # site id, name, city, size: "large" sites have an event hall and more rooms
 SITES = [
@@ -67,7 +78,7 @@ def spaces_of(site_id: str, size: str) -> list[dict[str, Any]]:
     short = site_id.removeprefix("site-")
     rooms: list[dict[str, Any]] = [
         _room("Salle Atlas", 4),
-        _room("Salle Argane", 8),
+        _room("Salle Argane", 8) | {"buffer_before_minutes": 5, "buffer_after_minutes": 20},
         {"name": "Espace coworking", "kind": SpaceKind.HOT_DESK_AREA, "capacity": 30 if size != "small" else 16},
         {"name": "Bureau 101", "kind": SpaceKind.PRIVATE_OFFICE, "capacity": 4},
         {"name": "Bureau 102", "kind": SpaceKind.PRIVATE_OFFICE, "capacity": 6},
@@ -88,6 +99,8 @@ def spaces_of(site_id: str, size: str) -> list[dict[str, Any]]:
                 "capacity": 120,
                 "features": HALL,
                 "buffer_minutes": 60,
+                "buffer_before_minutes": 30,
+                "buffer_after_minutes": 60,
             },
         ]
     if size in ("medium", "large"):
@@ -95,7 +108,8 @@ def spaces_of(site_id: str, size: str) -> list[dict[str, Any]]:
     out = []
     for number, room in enumerate(rooms, start=1):
         kind = room["kind"]
-        buffer = room.pop("buffer_minutes", 15 if kind == SpaceKind.MEETING_ROOM else 0)
+        by_kind = kind.value in SITE_BUFFERS.get(site_id, {})
+        buffer = room.pop("buffer_minutes", 15 if kind == SpaceKind.MEETING_ROOM and not by_kind else 0)
         floor = "0" if kind in (SpaceKind.HOT_DESK_AREA, SpaceKind.EVENT_HALL) else str(1 + number % 2)
         features = [str(f) for f in room.pop("features", WORKPLACE.get(kind, []))]
         if kind != SpaceKind.DEDICATED_DESK and "accessibility" not in features and floor == "0":
@@ -128,11 +142,12 @@ async def seed_into(
                     country="MA",
                     time_zone="Africa/Casablanca",
                     opening_hours=OPENING_HOURS,
+                    buffers=SITE_BUFFERS.get(site_id, {}),
                 )
             )
             sites += 1
         except AlreadyRegistered:
-            pass
+            await _declare_site_buffers(inventory, site_id)
         for space in spaces_of(site_id, size):
             try:
                 await inventory.add_space(Space.from_document(space))
@@ -142,11 +157,24 @@ async def seed_into(
     return sites, spaces
 
 
+async def _declare_site_buffers(inventory: Inventory, site_id: str) -> None:
+    """A seeded site keeps its other fields; its buffers by kind become the seed's if they differ."""
+    found = await inventory.store.sites.get(site_id)
+    wanted = SITE_BUFFERS.get(site_id, {})
+    if found is not None and (found.get("buffers") or {}) != wanted:
+        await inventory.update_site(site_id, found["version"], {"buffers": wanted})
+
+
 async def _declare_features(inventory: Inventory, space: dict[str, Any]) -> None:
-    """A seeded space keeps its other fields; its features become the seed's if they differ."""
+    """A seeded space keeps its other fields; its features and buffers become the seed's if they differ."""
     found = await inventory.store.spaces.get(space["space_id"])
-    if found is not None and sorted(found.get("features", [])) != sorted(space["features"]):
-        await inventory.update_space(space["space_id"], None, {"features": space["features"]})
+    if found is None:
+        return
+    changes: dict[str, Any] = {f: space.get(f) for f in BUFFER_FIELDS if found.get(f) != space.get(f)}
+    if sorted(found.get("features", [])) != sorted(space["features"]):
+        changes["features"] = space["features"]
+    if changes:
+        await inventory.update_space(space["space_id"], None, changes)
 
 
 async def seed() -> str:

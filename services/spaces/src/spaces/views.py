@@ -80,6 +80,14 @@ async def site_waitlist(waitlist: Waitlist, members: KnownMembers, site_id: str)
     }
 
 
+def _buffers_body(space: Space, site: Site) -> dict[str, int]:
+    """The preparation and cleaning kept around the space's reservations (none on a shared area)."""
+    if space.shares_places:
+        return {"buffer_before_minutes": 0, "buffer_after_minutes": 0}
+    buffers = space.buffers_at(site)
+    return {"buffer_before_minutes": buffers.before, "buffer_after_minutes": buffers.after}
+
+
 async def occupancy_day(store: SpacesStore, members: KnownMembers, site: Site, day: date) -> dict[str, Any]:
     """Every space of the site across a local day: free, reserved (and when), or whose residency."""
     tz = ZoneInfo(site.time_zone)
@@ -130,6 +138,7 @@ async def occupancy_day(store: SpacesStore, members: KnownMembers, site: Site, d
                 "state": state_of(space.space_id),
                 "residency": residents.get(space.space_id),
                 "reservations": by_space.get(space.space_id, []),
+                **_buffers_body(space, site),
             }
             for space, _ in await store.spaces_of(site.site_id)
         ],

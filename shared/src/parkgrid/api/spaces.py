@@ -170,6 +170,8 @@ class SpaceOccupancy(ReadModel):
     state: Literal["free", "reserved", "resident"]
     residency: Resident | None = None
     reservations: list[BookedSlot]
+    buffer_before_minutes: int = Field(0, description="Preparation kept before each reservation (`parkgrid.buffers`).")
+    buffer_after_minutes: int = Field(0, description="Cleaning kept after each reservation (`parkgrid.buffers`).")
 
 
 class OccupancyDay(ReadModel):

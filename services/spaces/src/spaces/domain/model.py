@@ -1,8 +1,9 @@
 """Calendars, reservations and day passes, and the rules that decide a reservation.
 
 A space's calendar is the list of ranges held on it; a new range must keep the space's
-buffer free on both sides of every held one. Sites and spaces themselves (opening hours,
-what a space offers) are `spaces.domain.sites`.
+preparation and cleaning time free around every held one, and its own clear of them (the kit's
+one rule, `parkgrid.buffers`, which bookings' slot search applies too). Sites and spaces
+themselves (opening hours, what a space offers, its buffers) are `spaces.domain.sites`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from parkgrid.buffers import Buffers
 from parkgrid.contracts.common import SpaceKind, SpaceRequirement
 from parkgrid.contracts.spaces import RefusalReason, Requester, ReservationStatus
 from parkgrid.inputs import LATEST
@@ -29,6 +31,7 @@ from spaces.domain.happened import (
 if TYPE_CHECKING:  # sites.py builds holds and refusals of this module; here a space is only read
     from spaces.domain.sites import Space
 
+NO_BUFFERS = Buffers()
 LONGEST_RESERVATION = timedelta(days=31)
 """A reservation is short-term; anything longer is a residency."""
 
@@ -87,19 +90,19 @@ class Calendar:
     def held_by(self, reservation_id: str) -> Hold | None:
         return next((h for h in self.holds if h.reservation_id == reservation_id), None)
 
-    def is_history(self, starts_at: datetime, buffer_minutes: int = 0) -> bool:
-        """The range reaches back into the pruned past."""
-        return self.closed_before is not None and starts_at - timedelta(minutes=buffer_minutes) < self.closed_before
+    def is_history(self, starts_at: datetime, buffers: Buffers = NO_BUFFERS) -> bool:
+        """The range (with the gap its buffers keep from an earlier hold) reaches back into the pruned past."""
+        return self.closed_before is not None and starts_at - buffers.widest < self.closed_before
 
     def is_free(
-        self, starts_at: datetime, ends_at: datetime, buffer_minutes: int = 0, *, ignoring: str | None = None
+        self, starts_at: datetime, ends_at: datetime, buffers: Buffers = NO_BUFFERS, *, ignoring: str | None = None
     ) -> bool:
-        """No held range (but `ignoring`'s own) overlaps [starts_at - buffer, ends_at + buffer)."""
-        if self.is_history(starts_at, buffer_minutes):
+        """No held range (but `ignoring`'s own) falls in the range, its preparation or its cleaning,
+        nor the range in theirs (`Buffers.keeps_clear`)."""
+        if self.is_history(starts_at, buffers):
             return False
-        buffer = timedelta(minutes=buffer_minutes)
         return all(
-            not (h.starts_at < ends_at + buffer and starts_at - buffer < h.ends_at)
+            buffers.keeps_clear(starts_at, ends_at, h.starts_at, h.ends_at)
             for h in self.holds
             if h.reservation_id != ignoring
         )
@@ -134,12 +137,13 @@ class Calendar:
             return False
         return self.peak(starts_at, ends_at, capacity) + places <= capacity
 
-    def admits(self, space: Space, starts_at: datetime, ends_at: datetime, seats: int) -> bool:
-        """The one availability rule of a space for a reservation of `seats`: a shared area
-        (hot desks) by its places left, any other space only if nothing else holds it (buffers kept)."""
+    def admits(self, space: Space, buffers: Buffers, starts_at: datetime, ends_at: datetime, seats: int) -> bool:
+        """The one availability rule of a space for a reservation of `seats`: a shared area (hot
+        desks) by its places left, no buffers; any other space only if nothing else holds it,
+        with its `buffers` (`Space.buffers_at` its site) kept."""
         if space.shares_places:
             return self.places_free(starts_at, ends_at, seats, space.capacity)
-        return self.is_free(starts_at, ends_at, space.buffer_minutes)
+        return self.is_free(starts_at, ends_at, buffers)
 
     def past_holds(self, cut: datetime) -> list[Hold]:
         """The reservation holds that ended before `cut`: what pruning at `cut` removes."""

@@ -5,6 +5,10 @@ UTC is judged on the site's wall clock: Africa/Casablanca moves from +01 to +00 
 Ramadan, and 09:00 local is 08:00Z one week and 09:00Z the next. A space is what a
 reservation or a residency holds (`spaces.domain.model` keeps its calendar).
 
+A room's preparation and cleaning time (its buffers) is its own setting, else its site's default
+for its kind: `Space.buffers_at` applies the kit's one rule (`parkgrid.buffers`), the one bookings
+applies to the same facts as published.
+
 `Site` and `Space` are spaces' own model; `to_document()` is their stored shape, the one the
 public snapshots of `parkgrid.contracts.spaces` are validated from by the publication.
 """
@@ -12,11 +16,12 @@ public snapshots of `parkgrid.contracts.spaces` are validated from by the public
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from parkgrid.buffers import Buffers, buffers_of
 from parkgrid.contracts.common import Closure, SpaceKind, SpaceRequirement, WeeklyWindow
 from parkgrid.contracts.spaces import RefusalReason, SiteStatus, SpaceStatus
 from parkgrid.weekly import site_refusal
@@ -29,6 +34,12 @@ def _clock(hhmm: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def _kind_buffers(given: Mapping[str, Any] | Any) -> dict[str, int]:
+    """One kind's buffers as stored, from a stored mapping or the contract's `KindBuffers`."""
+    values = given if isinstance(given, Mapping) else given.model_dump()
+    return {side: int(values.get(side, 0)) for side in ("before_minutes", "after_minutes")}
+
+
 @dataclass(frozen=True)
 class Site:
     site_id: str
@@ -39,6 +50,8 @@ class Site:
     opening_hours: Sequence[WeeklyWindow]
     closures: Sequence[Closure] = ()
     status: SiteStatus = SiteStatus.OPEN
+    buffers: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """Preparation and cleaning by kind of space (`{kind: {"before_minutes", "after_minutes"}}`)."""
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> Site:
@@ -52,6 +65,9 @@ class Site:
             opening_hours=[WeeklyWindow.model_validate(w) for w in doc["opening_hours"]],
             closures=[Closure.model_validate(c) for c in doc.get("closures", [])],
             status=SiteStatus(doc.get("status", "open")),
+            buffers={
+                str(getattr(kind, "value", kind)): _kind_buffers(b) for kind, b in (doc.get("buffers") or {}).items()
+            },
         )
 
     def to_document(self) -> Document:
@@ -61,6 +77,7 @@ class Site:
             "opening_hours": [w.model_dump(mode="json") for w in self.opening_hours],
             "closures": [c.model_dump(mode="json") for c in self.closures],
             "status": self.status.value,
+            "buffers": {kind: dict(b) for kind, b in self.buffers.items()},
         }
 
     def revised(self, changes: Mapping[str, Any]) -> Site:
@@ -112,7 +129,10 @@ class Space:
     floor: str | None = None
     features: Sequence[str] = ()
     buffer_minutes: int = 0
+    """Old clients' one setting: the same time before and after (`parkgrid.buffers` says which wins)."""
     status: SpaceStatus = SpaceStatus.ACTIVE
+    buffer_before_minutes: int | None = None
+    buffer_after_minutes: int | None = None
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> Space:
@@ -127,6 +147,8 @@ class Space:
             features=list(doc.get("features", [])),
             buffer_minutes=doc.get("buffer_minutes", 0),
             status=SpaceStatus(doc.get("status", "active")),
+            buffer_before_minutes=doc.get("buffer_before_minutes"),
+            buffer_after_minutes=doc.get("buffer_after_minutes"),
         )
 
     def to_document(self) -> Document:
@@ -151,6 +173,10 @@ class Space:
             and self.capacity >= requirement.seats
             and set(requirement.features) <= set(self.features)
         )
+
+    def buffers_at(self, site: Site) -> Buffers:
+        """The preparation and cleaning time kept around each reservation here (its own, else its kind's at `site`)."""
+        return buffers_of(self.to_document(), site.buffers)
 
     @property
     def shares_places(self) -> bool:

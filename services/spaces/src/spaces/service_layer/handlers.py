@@ -200,7 +200,7 @@ class Reservations:
             if requirement.features:
                 detail += f" with {', '.join(requirement.features)}"
             return await self._refuse(request, Refusal(RefusalReason.NO_SPACE_FITS, detail))
-        held, in_the_past = await self._hold(request, fitting, already)
+        held, in_the_past = await self._hold(request, site, fitting, already)
         if held is None and in_the_past:
             return await self._refuse(
                 request, Refusal(RefusalReason.INVALID_REQUEST, "that time is past: it can no longer be reserved")
@@ -219,11 +219,16 @@ class Reservations:
         return doc
 
     async def _hold(
-        self, request: ReservationRequest, fitting: list[Space], already: str | None
+        self, request: ReservationRequest, site: Site, fitting: list[Space], already: str | None
     ) -> tuple[Space | None, bool]:
         """The space held for the request, if any; and whether a space was refused only because
         the range reaches into its calendar's pruned past. `already`: the space on which the
-        request holds a range (a crash came between hold and answer): kept, not a second one."""
+        request holds a range (a crash came between hold and answer): kept, not a second one.
+
+        Each space's buffers (its own, else its kind's at `site`) are part of the decision the
+        calendar's version-guarded write makes: a range read free with them is appended only if
+        the calendar is still as read, so two requests that conflict only through the buffers
+        cannot both be held."""
         rid = request.request_id
         start, end = request.time.starts_at, request.time.ends_at
         seats = request.requirement.seats
@@ -233,12 +238,13 @@ class Reservations:
                     return space, False
         in_the_past = False
         for space in fitting:
+            buffers = space.buffers_at(site)
             while True:
                 calendar = await self.store.calendars.get(space.space_id, space.site_id)
                 if calendar.held_by(rid) is not None:
                     return space, False
-                if not calendar.admits(space, start, end, seats):
-                    in_the_past = in_the_past or calendar.is_history(start, space.buffer_minutes)
+                if not calendar.admits(space, buffers, start, end, seats):
+                    in_the_past = in_the_past or calendar.is_history(start, buffers)
                     break
                 if await self.store.calendars.add_hold(calendar, space.hold_for(rid, start, end, seats)):
                     return space, False

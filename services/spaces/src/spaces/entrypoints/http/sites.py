@@ -8,8 +8,8 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import Field
 
 from parkgrid.api.spaces import SiteList, SiteRead
-from parkgrid.contracts.common import Closure, Id, TimeZone, WeeklyWindow
-from parkgrid.contracts.spaces import SiteStatus
+from parkgrid.contracts.common import Closure, Id, SpaceKind, TimeZone, WeeklyWindow
+from parkgrid.contracts.spaces import KindBuffers, SiteStatus
 from parkgrid.http.access import Admin, Scope, Staff
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel, strict
@@ -24,6 +24,11 @@ from spaces.views import site_body
 router = APIRouter(prefix="/v1", tags=["sites"])
 
 WindowIn = strict(WeeklyWindow)
+BuffersIn = strict(KindBuffers)
+BUFFERS = (
+    "Preparation and cleaning minutes by kind of space, for the site's spaces that set none of their own; "
+    "a PATCH replaces the whole map (`{}`: no defaults)."
+)
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
 City = Annotated[Text, Field(min_length=1, max_length=100)]
 
@@ -42,6 +47,7 @@ class SiteIn(RequestModel):
     time_zone: TimeZone
     opening_hours: list[WindowIn] = Field(max_length=50)  # type: ignore[valid-type]
     closures: list[ClosureIn] = Field(default_factory=list, max_length=500)  # type: ignore[valid-type]
+    buffers: dict[SpaceKind, BuffersIn] = Field(default_factory=dict, description=BUFFERS)  # type: ignore[valid-type]
 
 
 class SitePatch(RequestModel):
@@ -51,6 +57,7 @@ class SitePatch(RequestModel):
     opening_hours: list[WindowIn] | None = Field(None, max_length=50)  # type: ignore[valid-type]
     closures: list[ClosureIn] | None = Field(None, max_length=500)  # type: ignore[valid-type]
     status: SiteStatus | None = None
+    buffers: dict[SpaceKind, BuffersIn] | None = Field(None, description=BUFFERS)  # type: ignore[valid-type]
 
 
 @router.post("/sites", status_code=201, response_model=SiteRead, responses=problems(403, 409))

@@ -27,6 +27,10 @@ router = APIRouter(prefix="/v1", tags=["spaces"])
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
 Floor = Annotated[Text, Field(max_length=20)]
 FEATURES = "From the one vocabulary of space features (`SpaceFeature`); anything else is a 422."
+BEFORE = "Preparation before each reservation (minutes); null: `buffer_minutes`, else the site's default for its kind."
+AFTER = "Cleaning after each reservation (minutes); null: `buffer_minutes`, else the site's default for its kind."
+BOTH = "The same time before and after (old clients' one setting); `buffer_before_minutes`/`_after_` win over it."
+Minutes = Annotated[int, Field(ge=0, le=240)]
 
 
 def _in_vocabulary(value: object) -> object:
@@ -46,7 +50,9 @@ class SpaceIn(RequestModel):
     capacity: int = Field(ge=1, le=2000)
     floor: Floor | None = None
     features: list[DeclaredFeature] = Field(default_factory=list, max_length=30, description=FEATURES)
-    buffer_minutes: int = Field(0, ge=0, le=240)
+    buffer_minutes: int = Field(0, ge=0, le=240, description=BOTH)
+    buffer_before_minutes: Minutes | None = Field(None, description=BEFORE)
+    buffer_after_minutes: Minutes | None = Field(None, description=AFTER)
 
 
 class SpacePatch(RequestModel):
@@ -54,7 +60,9 @@ class SpacePatch(RequestModel):
     capacity: int | None = Field(None, ge=1, le=2000)
     floor: Floor | None = None
     features: list[DeclaredFeature] | None = Field(None, max_length=30, description=FEATURES)
-    buffer_minutes: int | None = Field(None, ge=0, le=240)
+    buffer_minutes: int | None = Field(None, ge=0, le=240, description=BOTH)
+    buffer_before_minutes: Minutes | None = Field(None, description=BEFORE + " Send null to fall back.")
+    buffer_after_minutes: Minutes | None = Field(None, description=AFTER + " Send null to fall back.")
 
 
 @router.post("/sites/{site_id}/spaces", status_code=201, response_model=SpaceRead, responses=problems(403, 404, 409))
