@@ -10,11 +10,13 @@ import httpx
 import pytest
 from bookings_support import MEMBER, OTHER_MEMBER, OTHER_SITE, PERSON, SITE, TOPICS_USED, now
 from fastapi import FastAPI
+from pymongo import AsyncMongoClient
 
 from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
-from parkgrid.store import Database
+from parkgrid.settings import KitSettings
+from parkgrid.store import Database, Document
 from parkgrid.testing.plugin import CreateTopics
 
 
@@ -67,3 +69,21 @@ def tokens(settings: BookingsSettings) -> dict[str, str]:
         "member": issue_token(settings, role=Role.MEMBER, member_id=MEMBER, person_id=PERSON),
         "other_member": issue_token(settings, role=Role.MEMBER, member_id=OTHER_MEMBER, person_id="person-globex-1"),
     }
+
+
+@pytest.fixture
+async def spaces_settings(
+    settings: BookingsSettings, mongo_client: AsyncMongoClient[Document]
+) -> AsyncIterator[KitSettings]:
+    """Settings of the real spaces service beside bookings in a test: its own database, the same broker."""
+    name = f"{settings.database}_spaces"
+    yield KitSettings(
+        PARKGRID_SERVICE_NAME=f"spaces-{settings.topic_prefix.strip('.')}",
+        MONGODB_URI=settings.mongodb_uri,
+        PARKGRID_DATABASE=name,
+        KAFKA_BOOTSTRAP_SERVERS=settings.kafka_bootstrap_servers,
+        PARKGRID_TOPIC_PREFIX=settings.topic_prefix,
+        PARKGRID_LOG_JSON=False,
+        PARKGRID_LOG_LEVEL="WARNING",
+    )
+    await mongo_client.drop_database(name)

@@ -4,14 +4,16 @@ events say them, publishing and reading topics, times in the site's zone."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from fastapi import FastAPI
 
 from bookings.bootstrap import BookingsSettings
 from bookings.domain.booking import Actor, Booking
@@ -171,6 +173,14 @@ async def project(service: BookingService, *events: IntegrationEvent) -> None:
             await service.projections.members.apply(envelope(event, event.member_id), event)
         elif isinstance(event, SiteRegistered):
             await service.projections.sites.apply(envelope(event, event.site_id), event)
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """A service's app with its lifespan (consumers, relay) running, once Kafka is ready."""
+    async with app.router.lifespan_context(app):
+        await asyncio.wait_for(app.state.runtime.kafka_ready.wait(), 30)
+        yield app
 
 
 async def publish(settings: BookingsSettings, items: Iterable[tuple[str, Envelope]]) -> None:

@@ -18,6 +18,7 @@ from bookings.adapters.rooms import Rooms
 from bookings.bootstrap import BookingsSettings
 from bookings.domain.rooms import Held, Room, is_free
 from bookings.service_layer.service import BookingService
+from parkgrid.buffers import Buffers
 from parkgrid.contracts.common import SpaceRequirement
 from parkgrid.contracts.spaces import (
     ReservationConfirmed,
@@ -32,6 +33,7 @@ from parkgrid.testing.plugin import CreateTopics
 
 pytest_plugins = ["bookings_fixtures"]
 
+NONE = Buffers()
 ROOM_NEEDED = {"kind": "meeting_room", "seats": 4, "features": ["screen"]}
 MORNING = [{"weekday": d, "opens": "09:00", "closes": "12:00"} for d in range(1, 8)]
 
@@ -179,16 +181,16 @@ async def test_a_residency_holds_its_office_for_whole_days(
 
 def test_a_room_meets_a_requirement_and_its_buffer_widens_the_session() -> None:
     needed = SpaceRequirement.model_validate(ROOM_NEEDED)
-    base = Room("r", SITE, "meeting_room", 8, frozenset({"screen"}), 0, "active")
+    base = Room("r", SITE, "meeting_room", 8, frozenset({"screen"}), NONE, "active")
     assert base.meets(needed)
-    assert not Room("r", SITE, "meeting_room", 3, frozenset({"screen"}), 0, "active").meets(needed)
-    assert not Room("r", SITE, "meeting_room", 8, frozenset(), 0, "active").meets(needed)
-    assert not Room("r", SITE, "private_office", 8, frozenset({"screen"}), 0, "active").meets(needed)
-    assert not Room("r", SITE, "meeting_room", 8, frozenset({"screen"}), 0, "retired").meets(needed)
+    assert not Room("r", SITE, "meeting_room", 3, frozenset({"screen"}), NONE, "active").meets(needed)
+    assert not Room("r", SITE, "meeting_room", 8, frozenset(), NONE, "active").meets(needed)
+    assert not Room("r", SITE, "private_office", 8, frozenset({"screen"}), NONE, "active").meets(needed)
+    assert not Room("r", SITE, "meeting_room", 8, frozenset({"screen"}), NONE, "retired").meets(needed)
     day = in_days(3).date()
     held = [Held("r", local(day, 10), local(day, 11))]
     assert not is_free(base, held, local(day, 10, 30), local(day, 11, 30))
     assert is_free(base, held, local(day, 11), local(day, 12))  # touching is not overlapping
-    buffered = Room("r", SITE, "meeting_room", 8, frozenset({"screen"}), 1, "active")
+    buffered = Room("r", SITE, "meeting_room", 8, frozenset({"screen"}), Buffers(1, 1), "active")
     assert not is_free(buffered, held, local(day, 11), local(day, 12))
     assert is_free(base, [Held("other", local(day, 10), local(day, 11))], local(day, 10), local(day, 11))

@@ -8,21 +8,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from bookings_support import MEMBER, SITE, bearer, eventually, in_days, member, offering, project
+from bookings_support import MEMBER, SITE, bearer, eventually, in_days, member, offering, project, running
 from fastapi import FastAPI
-from pymongo import AsyncMongoClient
 
 from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.common import SpaceKind, WeeklyWindow
 from parkgrid.settings import KitSettings
-from parkgrid.store import Document
 from spaces.adapters.stores import SpacesStore
 from spaces.bootstrap import build_app as build_spaces
 from spaces.domain.sites import Site, Space
@@ -31,30 +28,6 @@ from spaces.service_layer.handlers import Inventory, Reservations
 pytest_plugins = ["bookings_fixtures"]
 
 ROOM = {"kind": "meeting_room", "seats": 4, "features": []}
-
-
-@pytest.fixture
-async def spaces_settings(
-    settings: BookingsSettings, mongo_client: AsyncMongoClient[Document]
-) -> AsyncIterator[KitSettings]:
-    name = f"{settings.database}_spaces"
-    yield KitSettings(
-        PARKGRID_SERVICE_NAME=f"spaces-{settings.topic_prefix.strip('.')}",
-        MONGODB_URI=settings.mongodb_uri,
-        PARKGRID_DATABASE=name,
-        KAFKA_BOOTSTRAP_SERVERS=settings.kafka_bootstrap_servers,
-        PARKGRID_TOPIC_PREFIX=settings.topic_prefix,
-        PARKGRID_LOG_JSON=False,
-        PARKGRID_LOG_LEVEL="WARNING",
-    )
-    await mongo_client.drop_database(name)
-
-
-@contextlib.asynccontextmanager
-async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
-    async with app.router.lifespan_context(app):
-        await asyncio.wait_for(app.state.runtime.kafka_ready.wait(), 30)
-        yield app
 
 
 async def open_site(spaces: FastAPI, rooms: int) -> None:

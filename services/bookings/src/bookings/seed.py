@@ -29,13 +29,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bookings.adapters.rooms import Rooms, room_of
 from bookings.bootstrap import BookingsSettings, build
 from bookings.domain.booking import Actor, BookingRefused, MemberFacts, check_eligible
-from bookings.domain.rooms import Held, Room
+from bookings.domain.rooms import Held, Room, is_free
 from bookings.domain.slots import Session, SiteCalendar, session_key_time, sessions_between
 from bookings.entrypoints.consumers import projections
 from bookings.service_layer.commands import BookCommand
@@ -101,14 +101,10 @@ class _Site:
         for room in self.rooms:
             if not room.meets(offering.space_requirement):
                 continue
-            buffer = timedelta(minutes=room.buffer_minutes)
             if room.kind == "hot_desk_area":  # shared: its places, not the whole space
                 free += room.capacity
                 continue
-            if all(
-                not (h.space_id == room.space_id and h.starts_at < ends_at + buffer and starts_at - buffer < h.ends_at)
-                for h in self.held
-            ):
+            if is_free(room, self.held, starts_at, ends_at):
                 free += 1
         return free
 
@@ -118,7 +114,7 @@ class _Site:
         buffer) as many others as there are free rooms that could host it."""
         if offering.space_requirement is None:
             return True
-        widen = timedelta(minutes=max((r.buffer_minutes for r in self.rooms), default=60))
+        widen = max((r.buffers.widest for r in self.rooms), default=timedelta(minutes=60))
         planned = [(b, o) for b, o in self.accepted if o.space_requirement is not None and b.then != "wait"]
         planned.append((booking, offering))
 
@@ -326,11 +322,15 @@ async def _site_facts(
 ) -> tuple[dict[str, SiteCalendar], list[Room], list[Held]]:
     """The sites' calendars, their rooms, and what holds the rooms but the seed's own bookings."""
     calendars: dict[str, SiteCalendar] = {}
+    buffers: dict[str, Any] = {}
     for site_id in site_ids:
         doc = await service.projections.sites.get(site_id)
         if doc is not None:
             calendars[site_id] = SiteCalendar.of(doc)
-    known = [room_of(d) for d in await rooms.spaces.projection.collection.find({}).to_list()]
+            buffers[site_id] = doc.get("buffers")
+    known = [
+        room_of(d, buffers.get(str(d["site_id"]))) for d in await rooms.spaces.projection.collection.find({}).to_list()
+    ]
     held = [
         Held(str(d["space_id"]), d["starts_at"], d["ends_at"])
         for d in await rooms.holds.reservations.collection.find(

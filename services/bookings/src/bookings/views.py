@@ -23,6 +23,7 @@ from bookings.service_layer.service import BookingService
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingSnapshot, OfferingStatus
 from parkgrid.refusals import Refused
+from parkgrid.store import Document
 
 CALENDAR_PAST = timedelta(days=7)
 """A feed starts this long before now (upcoming first: what is next matters, not the oldest)."""
@@ -49,16 +50,19 @@ def moment(value: date | None) -> datetime | None:
     return datetime.combine(value, time(0), UTC)
 
 
-async def with_a_room(rooms: Rooms, offering: OfferingSnapshot, sessions: list[Session]) -> list[Session]:
+async def with_a_room(
+    rooms: Rooms, offering: OfferingSnapshot, sessions: list[Session], site: Document | None
+) -> list[Session]:
     """The sessions at which some room of the offering's site that meets its requirement is free.
 
     Spaces' rule on spaces' facts as projected here (`domain.rooms`): what is offered is what
     spaces would confirm as far as bookings knows, seconds behind at worst; the saga stays the
-    guard (a room taken meanwhile still ends `no_space`)."""
+    guard (a room taken meanwhile still ends `no_space`). `site`: the site as projected, whose
+    buffers by kind apply to its rooms that set none."""
     requirement = offering.space_requirement
     if requirement is None or offering.site_id is None or not sessions:
         return sessions
-    matching = await rooms.spaces.meeting(offering.site_id, requirement)
+    matching = await rooms.spaces.meeting(offering.site_id, requirement, (site or {}).get("buffers"))
     held = await rooms.holds.holding([r.space_id for r in matching], sessions[0].starts_at, sessions[-1].ends_at)
     return [s for s in sessions if some_room_free(matching, held, s.starts_at, s.ends_at)]
 
@@ -84,7 +88,7 @@ async def slots(
         if site is not None:  # the site's calendar applies to every offering it runs
             sessions = SiteCalendar.of(site).hosts(sessions)
         if rooms is not None:
-            sessions = await with_a_room(rooms, offering, sessions)
+            sessions = await with_a_room(rooms, offering, sessions, site)
         if sessions:
             taken = await service.seats.sessions.taken(offering_id, sessions[0].starts_at, sessions[-1].starts_at)
             seats = offering.seats_per_session

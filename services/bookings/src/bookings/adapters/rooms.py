@@ -1,6 +1,8 @@
 """What bookings knows of spaces' rooms and what holds them, projected from spaces' events.
 
-- `spaces` (from `spaces.space`): each space of each site, as `domain.rooms.Room`;
+- `spaces` (from `spaces.space`): each space of each site, read as `domain.rooms.Room` with its
+  site's buffers by kind (the kit's `KnownSites`, from `spaces.site`); a space or site published
+  before buffers existed has none of the new fields, and reads as no setting;
 - `space_reservations` (from `spaces.reservation`): each reservation, confirmed or not, with
   its space and time (only confirmed ones hold their space);
 - `residencies` and `residency_stays` (from `spaces.residency`): each residency (member, site,
@@ -15,10 +17,12 @@ is keyed `<residency>@<space>` (`@` is never part of an id), with its own guard.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from bookings.domain.rooms import Held, Room
+from parkgrid.buffers import LONGEST_BUFFER_MINUTES, buffers_of
 from parkgrid.contracts.common import SpaceRequirement
 from parkgrid.contracts.spaces import (
     ReservationSnapshot,
@@ -33,22 +37,23 @@ from parkgrid.envelope import Envelope
 from parkgrid.projection import Projection
 from parkgrid.store import Database, Document
 
-LONGEST_BUFFER = timedelta(minutes=240)
-"""The largest `buffer_minutes` a space may have (the contract's bound): how far around a range to look."""
+LONGEST_BUFFER = timedelta(minutes=LONGEST_BUFFER_MINUTES)
+"""The largest buffer a space may have (the contract's bound): how far around a range to look."""
 
 
 def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), UTC)
 
 
-def room_of(doc: Document) -> Room:
+def room_of(doc: Document, site_buffers: Mapping[str, Any] | None) -> Room:
+    """The projected space as a room, with `site_buffers` (its site's `buffers` by kind, as projected)."""
     return Room(
         space_id=str(doc["_id"]),
         site_id=str(doc["site_id"]),
         kind=str(doc["kind"]),
         capacity=int(doc["capacity"]),
         features=frozenset(str(f) for f in doc.get("features") or []),
-        buffer_minutes=int(doc.get("buffer_minutes") or 0),
+        buffers=buffers_of(doc, site_buffers),
         status=str(doc["status"]),
     )
 
@@ -69,16 +74,21 @@ class KnownSpaces:
                 "capacity": space.capacity,
                 "features": list(space.features),
                 "buffer_minutes": space.buffer_minutes,
+                "buffer_before_minutes": space.buffer_before_minutes,
+                "buffer_after_minutes": space.buffer_after_minutes,
                 "status": space.status.value,
             },
         )
 
-    async def meeting(self, site_id: str, requirement: SpaceRequirement) -> list[Room]:
-        """The rooms of the site that meet the requirement (active, kind, seats, every feature)."""
+    async def meeting(
+        self, site_id: str, requirement: SpaceRequirement, site_buffers: Mapping[str, Any] | None
+    ) -> list[Room]:
+        """The rooms of the site that meet the requirement (active, kind, seats, every feature),
+        with their buffers (`site_buffers`: the site's defaults by kind, as projected)."""
         found = self.projection.collection.find(
             {"site_id": site_id, "status": SpaceStatus.ACTIVE.value, "_removed": {"$ne": True}}
         )
-        rooms = [room_of(doc) for doc in await found.to_list()]
+        rooms = [room_of(doc, site_buffers) for doc in await found.to_list()]
         return [r for r in rooms if r.meets(requirement)]
 
     async def name(self, space_id: str) -> str | None:

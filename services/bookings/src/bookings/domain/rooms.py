@@ -5,30 +5,34 @@ refused `no_space` by a race); bookings only offers what spaces would confirm as
 projections know (seconds behind at worst). The rule is spaces' own, applied to the same facts:
 a room meets a requirement when it is active, of the kind, with enough seats and every feature
 (`spaces.domain.model.Space.meets`), and it is free when nothing it holds (a confirmed
-reservation, a residency's whole days) overlaps the session widened by its buffer before and
-after (`Calendar.is_free`).
+reservation, a residency's whole days) falls in the session, its preparation or its cleaning,
+nor the session in theirs (`Calendar.is_free`). Which buffers a room has (its own, else its kind's
+at its site) and what they keep free are the kit's one rule, `parkgrid.buffers`, the very code
+spaces' guard runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from parkgrid.buffers import Buffers
 from parkgrid.contracts.common import SpaceRequirement
 from parkgrid.contracts.spaces import SpaceStatus
 
 
 @dataclass(frozen=True)
 class Room:
-    """What bookings knows of a space of a site (from `spaces.space`)."""
+    """What bookings knows of a space of a site (from `spaces.space`), its buffers resolved with its
+    site's defaults (from `spaces.site`)."""
 
     space_id: str
     site_id: str
     kind: str
     capacity: int
     features: frozenset[str]
-    buffer_minutes: int
+    buffers: Buffers
     status: str
 
     def meets(self, requirement: SpaceRequirement) -> bool:
@@ -50,13 +54,9 @@ class Held:
 
 
 def is_free(room: Room, held: Iterable[Held], starts_at: datetime, ends_at: datetime) -> bool:
-    """No range the room holds overlaps [starts_at - buffer, ends_at + buffer)."""
-    buffer = timedelta(minutes=room.buffer_minutes)
-    return all(
-        not (h.starts_at < ends_at + buffer and starts_at - buffer < h.ends_at)
-        for h in held
-        if h.space_id == room.space_id
-    )
+    """No range the room holds falls in the session or its buffers, nor the session in theirs."""
+    mine = [h for h in held if h.space_id == room.space_id]
+    return all(room.buffers.keeps_clear(starts_at, ends_at, h.starts_at, h.ends_at) for h in mine)
 
 
 def some_room_free(rooms: Sequence[Room], held: Sequence[Held], starts_at: datetime, ends_at: datetime) -> bool:
