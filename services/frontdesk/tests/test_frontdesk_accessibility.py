@@ -66,11 +66,13 @@ class Scene:
     registration_id: str
     residency_id: str
     office_entry: str
+    visit_id: str
+    visit_day: str
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def scene(stack: Stack) -> Scene:
-    """A startup with a booking, an event registration, a residency and a place on the office waitlist."""
+    """A startup with a booking, an event registration, a residency, a place on the office waitlist and a guest."""
     token = stack.token(Role.MEMBER, member_id=MEMBER, person_id=PERSON)
     person = {"person_id": PERSON, "name": "Karim Tazi", "email": "karim@example.ma", "role": "CEO"}
     member = {
@@ -131,6 +133,15 @@ async def scene(stack: Stack) -> Scene:
         home = (await portal.get("/member")).text
         entry = re.search(r"/member/office-waitlist/([^/\"]+)/leave", home)
         assert entry, "the home page offers to leave the office waitlist"
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+        for ahead in range(8):  # the first day the site is open, from today (spaces knows the member by now)
+            guest = {"site_id": SITE, "member_id": MEMBER, "guest_name": "Salma Idrissi", "expected_at": "10:30"}
+            invited = await http.post(
+                f"{stack.spaces}/v1/visits", json=guest | {"day": (today + timedelta(ahead)).isoformat()}
+            )
+            if invited.status_code == 201:
+                break
+        assert invited.status_code == 201, invited.text
     starts = datetime.fromisoformat(slot["starts_at"]).astimezone(ZoneInfo(ZONE))
     return Scene(
         token=token,
@@ -140,6 +151,8 @@ async def scene(stack: Stack) -> Scene:
         registration_id=registration.json()["registration_id"],
         residency_id=residency.group(1),
         office_entry=entry.group(1),
+        visit_id=invited.json()["visit_id"],
+        visit_day=invited.json()["day"],
     )
 
 
@@ -150,6 +163,7 @@ def staff_pages(stack: Stack, scene: Scene) -> list[tuple[str, str]]:
         ("today", f"{site}/today"),
         ("today, the timeline of a booked day", f"{site}/today?date={scene.booking_day}"),
         ("today, a date it cannot show (422)", f"{site}/today?date=not-a-date"),
+        ("today, with an expected visitor", f"{site}/today?date={scene.visit_day}"),
         ("members search", f"{site}/members?q=atlas"),
         ("a member's page (book on behalf)", f"{site}/members/{MEMBER}"),
         ("booking cancel confirmation", f"{site}/bookings/{scene.booking_id}/cancel"),
@@ -175,6 +189,8 @@ def member_pages(scene: Scene) -> list[tuple[str, str]]:
         ("registration cancel confirmation", f"/member/registrations/{scene.registration_id}/cancel"),
         ("office waitlist: leave confirmation", f"/member/office-waitlist/{scene.office_entry}/leave"),
         ("office waitlist: an answer it does not know (404)", f"/member/office-waitlist/{scene.office_entry}/nope"),
+        ("visitors", "/member/visitors"),
+        ("visitor cancel confirmation", f"/member/visitors/{scene.visit_id}/cancel"),
         ("a staff page, not allowed (403)", f"/staff/sites/{SITE}/today"),
         ("a booking that does not exist", "/member/bookings/no-such-booking"),
     ]

@@ -48,7 +48,7 @@ def test_each_catalogue_declares_its_language_and_holds_the_same_keys(language: 
 
 
 def test_the_update_adds_a_new_key_untranslated_to_every_catalogue(tmp_path: Path) -> None:
-    """A developer writes `t('visitors.title')` in a template; `make i18n` gives the three
+    """A developer writes `t('lockers.title')` in a template; `make i18n` gives the three
     catalogues an empty entry for it, which the page shows in English until translated."""
     root = tmp_path / "frontdesk"
     shutil.copytree(package_root() / "templates", root / "templates")
@@ -57,30 +57,30 @@ def test_the_update_adds_a_new_key_untranslated_to_every_catalogue(tmp_path: Pat
         target = root / module.relative_to(package_root())
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(module, target)
-    (root / "templates" / "visitors.html").write_text("<h1>{{ t('visitors.title') }}</h1>\n", "utf-8")
+    (root / "templates" / "lockers.html").write_text("<h1>{{ t('lockers.title') }}</h1>\n", "utf-8")
 
     report = io.StringIO()
     update(root, out=report)
 
     for language in LANGUAGES:
-        entry = read_catalogue(language, root).get("visitors.title")
+        entry = read_catalogue(language, root).get("lockers.title")
         assert entry is not None, language
         assert entry.string == "", language
-        assert ("templates/visitors.html", 1) in [(Path(f).as_posix(), n) for f, n in entry.locations], language
-        assert catalogue_path(language, root).read_text("utf-8").count('msgid "visitors.title"') == 1
+        assert ("templates/lockers.html", 1) in [(Path(f).as_posix(), n) for f, n in entry.locations], language
+        assert catalogue_path(language, root).read_text("utf-8").count('msgid "lockers.title"') == 1
     assert "unused: []" in report.getvalue()
-    assert "visitors.title" not in read_catalogues(root)  # untranslated: no text yet
+    assert "lockers.title" not in read_catalogues(root)  # untranslated: no text yet
 
     english = read_catalogue("en", root)
-    english["visitors.title"].string = "Visitors"
+    english["lockers.title"].string = "Lockers"
     write_catalogue(english, "en", root)
     arabic = read_catalogue("ar", root)
-    arabic["visitors.title"].string = "ضيوف؟"
-    arabic["visitors.title"].flags.add("fuzzy")
+    arabic["lockers.title"].string = "خزائن؟"
+    arabic["lockers.title"].flags.add("fuzzy")
     write_catalogue(arabic, "ar", root)
     texts = read_catalogues(root)
-    assert texts["visitors.title"] == {"en": "Visitors"}  # the fuzzy Arabic guess is not a text
-    assert translator("ar", texts)("visitors.title") == "Visitors"
+    assert texts["lockers.title"] == {"en": "Lockers"}  # the fuzzy Arabic guess is not a text
+    assert translator("ar", texts)("lockers.title") == "Lockers"
 
 
 def test_untranslated_and_fuzzy_entries_are_not_texts() -> None:

@@ -25,6 +25,7 @@ from frontdesk.entrypoints.http import (
     live,
     member_bookings,
     member_home,
+    member_visitors,
     signin,
     staff_bookings,
     staff_events,
@@ -33,6 +34,7 @@ from frontdesk.entrypoints.http import (
     staff_residencies,
     staff_sites,
     staff_today,
+    staff_visitors,
     staff_waitlist,
 )
 from frontdesk.entrypoints.http.pages import page, see_other
@@ -115,6 +117,8 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 live,
                 member_home,
                 member_bookings,
+                member_visitors,
+                staff_visitors,
             )
         ],
     )

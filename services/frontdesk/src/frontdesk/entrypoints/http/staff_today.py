@@ -1,4 +1,4 @@
-"""Today at a site: bookings by hour, events, rooms, and checking people in.
+"""Today at a site: bookings by hour, events, rooms, expected visitors, and checking people in.
 
 Every panel comes from one service through `attempt`, so a service that is down costs
 its panel only; each panel is also served alone (`/today/{panel}`), which the page
@@ -16,6 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from frontdesk.adapters import visit_calls
 from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.messages import localized
@@ -27,7 +28,7 @@ from frontdesk.entrypoints.http.staff_sites import chosen_day, day_bounds, site_
 from frontdesk.entrypoints.http.visitors import Visitor, staff_at
 from parkgrid.api.bookings import SiteDayBooking
 from parkgrid.api.community import EventRead
-from parkgrid.api.spaces import SpaceOccupancy
+from parkgrid.api.spaces import SpaceOccupancy, VisitRead
 from parkgrid.inputs import in_calendar
 
 router = APIRouter(prefix="/staff")
@@ -116,6 +117,11 @@ async def rooms_panel(services: Services, visitor: Visitor, site_id: str, day: d
     return (await attempt(services.spaces.occupancy(visitor.token, site_id, day))).map(lambda d: d.spaces)
 
 
+async def visitors_panel(services: Services, visitor: Visitor, site_id: str, day: date) -> Panel[list[VisitRead]]:
+    """The guests expected on the site's day (spaces), by expected time, with their host organisation."""
+    return (await attempt(visit_calls.expected_at(services.spaces, visitor.token, site_id, day))).map(lambda v: v.items)
+
+
 async def today_page(
     request: Request,
     services: Services,
@@ -129,10 +135,11 @@ async def today_page(
     site = await site_context(services, visitor, site_id)
     asked = chosen_day(request, visitor, site)
     day = asked.value
-    bookings, events, rooms = await asyncio.gather(
+    bookings, events, rooms, guests = await asyncio.gather(
         bookings_panel(services, visitor, site_id, day, site.time_zone),
         events_panel(services, visitor, site_id, day, site.time_zone),
         rooms_panel(services, visitor, site_id, day),
+        visitors_panel(services, visitor, site_id, day),
     )
     return page(
         request,
@@ -145,6 +152,7 @@ async def today_page(
         bookings_panel=bookings,
         events_panel=events,
         rooms_panel=rooms,
+        visitors_panel=guests,
         errors=errors,
         form=form,
     )
@@ -169,6 +177,8 @@ async def today_fragment(request: Request, services: Clients, site_id: str, pane
         context["events_panel"] = await events_panel(services, visitor, site_id, day, site.time_zone)
     elif panel == "rooms":
         context["rooms_panel"] = await rooms_panel(services, visitor, site_id, day)
+    elif panel == "visitors":
+        context["visitors_panel"] = await visitors_panel(services, visitor, site_id, day)
     else:
         return HTMLResponse("", status_code=404)
     return page(request, f"partials/{panel}.html", visitor, status_code=asked_status(asked), **context)
