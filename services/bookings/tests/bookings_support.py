@@ -21,12 +21,14 @@ from bookings.entrypoints.consumers import PUBLISHED, topic
 from bookings.service_layer.service import BookingService
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingPublished
-from parkgrid.contracts.common import MemberKind, ProgrammeStage
+from parkgrid.contracts.common import MemberKind, ProgrammeStage, SpaceKind, WeeklyWindow
 from parkgrid.contracts.community import MemberRegistered, MemberStatus, Person, Programme
 from parkgrid.contracts.spaces import SiteRegistered
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.kafka import EventPublisher, make_producer
+from spaces.domain.sites import Site, Space
+from spaces.service_layer.handlers import Inventory
 
 SITE = "site-test"
 OTHER_SITE = "site-other"
@@ -173,6 +175,47 @@ async def project(service: BookingService, *events: IntegrationEvent) -> None:
             await service.projections.members.apply(envelope(event, event.member_id), event)
         elif isinstance(event, SiteRegistered):
             await service.projections.sites.apply(envelope(event, event.site_id), event)
+
+
+async def offered(client: httpx.AsyncClient, token: str, offering_id: str, day: date) -> list[str]:
+    """The local start times (`HH:MM`) of the offering's slots on `day`, as the API lists them."""
+    got = await client.get(
+        f"/v1/offerings/{offering_id}/slots",
+        params={"from": day.isoformat(), "to": day.isoformat()},
+        headers=bearer(token),
+    )
+    assert got.status_code == 200, got.text
+    return [s["starts_at"][11:16] for s in got.json()["items"]]
+
+
+async def until_offered(client: httpx.AsyncClient, token: str, offering_id: str, day: date, hours: list[str]) -> None:
+    """Wait until the offering's slots on `day` are `hours` (spaces' facts arrive over Kafka)."""
+
+    async def shown() -> bool:
+        return await offered(client, token, offering_id, day) == hours
+
+    await eventually(shown, within=30)
+
+
+async def open_site(spaces: FastAPI, rooms: int, buffers: dict[str, Any] | None = None) -> None:
+    """The test site in the real spaces (open 08:00-20:00 every day, `buffers` by kind) with `rooms`
+    meeting rooms of 6 seats, `room-0`…, written through its inventory (so published)."""
+    inventory = spaces.state.components[Inventory]
+    await inventory.register_site(
+        Site(
+            site_id=SITE,
+            name="Technopark Test",
+            city="Casablanca",
+            country="MA",
+            time_zone="Africa/Casablanca",
+            opening_hours=tuple(WeeklyWindow(weekday=d, opens="08:00", closes="20:00") for d in range(1, 8)),
+            buffers=buffers or {},
+        )
+    )
+    for n in range(rooms):
+        await inventory.add_space(
+            Space(space_id=f"room-{n}", site_id=SITE, name=f"Salle {n}", kind=SpaceKind.MEETING_ROOM, capacity=6)
+        )
 
 
 @contextlib.asynccontextmanager

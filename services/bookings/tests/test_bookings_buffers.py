@@ -12,8 +12,20 @@ from datetime import date
 from typing import Any
 
 import httpx
-from bookings_fixtures import KitSettings
-from bookings_support import MEMBER, SITE, bearer, envelope, eventually, in_days, local, member, offering, project
+from bookings_support import (
+    MEMBER,
+    SITE,
+    bearer,
+    envelope,
+    in_days,
+    local,
+    member,
+    offered,
+    offering,
+    open_site,
+    project,
+    until_offered,
+)
 from bookings_support import running as started
 from fastapi import FastAPI
 
@@ -22,12 +34,12 @@ from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.buffers import Buffers
-from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange, WeeklyWindow
+from parkgrid.contracts.common import SpaceRequirement, TimeRange
 from parkgrid.contracts.spaces import Requester, SiteRegistered, SpaceAdded
 from parkgrid.contracts.topics import TOPICS
+from parkgrid.settings import KitSettings
 from parkgrid.testing.plugin import CreateTopics
 from spaces.bootstrap import build_app as build_spaces
-from spaces.domain.sites import Site, Space
 from spaces.service_layer.handlers import Inventory, ReservationRequest, Reservations
 
 pytest_plugins = ["bookings_fixtures"]
@@ -37,23 +49,6 @@ EVERY_DAY = range(1, 8)
 AT_ELEVEN = [{"weekday": d, "opens": "11:00", "closes": "12:00"} for d in EVERY_DAY]
 AT_HALF_PAST = [{"weekday": d, "opens": "11:30", "closes": "12:30"} for d in EVERY_DAY]
 MEETING_DEFAULT = {"meeting_room": {"before_minutes": 10, "after_minutes": 30}}
-
-
-async def offered(client: httpx.AsyncClient, token: str, offering_id: str, day: date) -> list[str]:
-    got = await client.get(
-        f"/v1/offerings/{offering_id}/slots",
-        params={"from": day.isoformat(), "to": day.isoformat()},
-        headers=bearer(token),
-    )
-    assert got.status_code == 200, got.text
-    return [s["starts_at"][11:16] for s in got.json()["items"]]
-
-
-async def until_offered(client: httpx.AsyncClient, token: str, offering_id: str, day: date, hours: list[str]) -> None:
-    async def shown() -> bool:
-        return await offered(client, token, offering_id, day) == hours
-
-    await eventually(shown, within=30)
 
 
 def staff_reservation(request_id: str, day: date, hour: int) -> ReservationRequest:
@@ -82,21 +77,7 @@ async def test_no_session_is_offered_in_a_reservations_cleaning_and_spaces_refus
     await create_topics([t for t in TOPICS if t.name.startswith("spaces.")])
     async with started(build_app(settings)) as app, started(build_spaces(spaces_settings)) as spaces:
         service: BookingService = app.state.components[BookingService]
-        inventory: Inventory = spaces.state.components[Inventory]
-        await inventory.register_site(
-            Site(
-                site_id=SITE,
-                name="Technopark Test",
-                city="Casablanca",
-                country="MA",
-                time_zone="Africa/Casablanca",
-                opening_hours=tuple(WeeklyWindow(weekday=d, opens="08:00", closes="20:00") for d in EVERY_DAY),
-                buffers=MEETING_DEFAULT,
-            )
-        )
-        await inventory.add_space(
-            Space(space_id="room-0", site_id=SITE, name="Salle 0", kind=SpaceKind.MEETING_ROOM, capacity=6)
-        )
+        await open_site(spaces, rooms=1, buffers=MEETING_DEFAULT)
         await project(
             service,
             offering("off-eleven", availability=AT_ELEVEN, space_requirement=ROOM),
@@ -132,6 +113,7 @@ async def test_no_session_is_offered_in_a_reservations_cleaning_and_spaces_refus
             # The room's own sides win over its kind's: none here, so 11:00 is offered again (another day).
             await reservations.reserve(staff_reservation("staff-10-next", other_day, 10))
             await until_offered(client, member_token, "off-eleven", other_day, [])
+            inventory: Inventory = spaces.state.components[Inventory]
             current = await inventory.store.spaces.get("room-0")
             assert current is not None
             await inventory.update_space(

@@ -6,12 +6,12 @@ a room that lacks a feature never counts. The saga stays the guard; this is the 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from bookings_support import SITE, bearer, envelope, eventually, in_days, local, offering, project, publish, site
+from bookings_support import SITE, envelope, in_days, local, offered, offering, project, publish, site, until_offered
 from fastapi import FastAPI
 
 from bookings.adapters.rooms import Rooms
@@ -71,23 +71,6 @@ def reservation(reservation_id: str, space_id: str, starts_at: datetime, ends_at
         "space_id": space_id,
         "space_name": f"Salle {space_id}",
     }
-
-
-async def offered(client: httpx.AsyncClient, token: str, offering_id: str, day: date) -> list[str]:
-    got = await client.get(
-        f"/v1/offerings/{offering_id}/slots",
-        params={"from": day.isoformat(), "to": day.isoformat()},
-        headers=bearer(token),
-    )
-    assert got.status_code == 200, got.text
-    return [s["starts_at"][11:16] for s in got.json()["items"]]
-
-
-async def until_offered(client: httpx.AsyncClient, token: str, offering_id: str, day: date, hours: list[str]) -> None:
-    async def shown() -> bool:
-        return await offered(client, token, offering_id, day) == hours
-
-    await eventually(shown, within=30)
 
 
 async def test_what_holds_a_matching_room_is_not_offered(

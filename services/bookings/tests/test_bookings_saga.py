@@ -12,40 +12,20 @@ from typing import Any
 
 import httpx
 import pytest
-from bookings_support import MEMBER, SITE, bearer, eventually, in_days, member, offering, project, running
+from bookings_support import MEMBER, bearer, eventually, in_days, member, offering, open_site, project, running
 from fastapi import FastAPI
 
 from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
-from parkgrid.contracts.common import SpaceKind, WeeklyWindow
 from parkgrid.settings import KitSettings
 from spaces.adapters.stores import SpacesStore
 from spaces.bootstrap import build_app as build_spaces
-from spaces.domain.sites import Site, Space
-from spaces.service_layer.handlers import Inventory, Reservations
+from spaces.service_layer.handlers import Reservations
 
 pytest_plugins = ["bookings_fixtures"]
 
 ROOM = {"kind": "meeting_room", "seats": 4, "features": []}
-
-
-async def open_site(spaces: FastAPI, rooms: int) -> None:
-    inventory = spaces.state.components[Inventory]
-    await inventory.register_site(
-        Site(
-            site_id=SITE,
-            name="Technopark Test",
-            city="Casablanca",
-            country="MA",
-            time_zone="Africa/Casablanca",
-            opening_hours=tuple(WeeklyWindow(weekday=d, opens="08:00", closes="20:00") for d in range(1, 8)),
-        )
-    )
-    for n in range(rooms):
-        await inventory.add_space(
-            Space(space_id=f"room-{n}", site_id=SITE, name=f"Salle {n}", kind=SpaceKind.MEETING_ROOM, capacity=6)
-        )
 
 
 async def settled(service: BookingService, booking_id: str) -> dict[str, Any]:
