@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from parkgrid.api.bookings import BookingRead, SiteDay, SiteDayBooking
@@ -100,24 +100,36 @@ def can_check_in(
         return False
 
 
+STEP_MINUTES = 5
+"""The timeline's grain: an hour is this many columns, so a 10-minute preparation shows as such."""
+STEPS_PER_HOUR = 60 // STEP_MINUTES
+
+
 @dataclass(frozen=True)
 class Block:
-    """A booking on the timeline: its column (1 = the first hour shown) and how many hours it spans."""
+    """A booking on the timeline with its room's preparation (`before`) and cleaning (`after`)
+    minutes around it: its column (1 = the first hour shown's first step) and how many steps
+    it spans, buffers included."""
 
     booking: SiteDayBooking
     local_start: str
     local_end: str
     column: int
     span: int
+    before: int = 0
+    during: int = 0
+    after: int = 0
 
 
 @dataclass
 class Lane:
-    """One room of the site (or the bookings that need none: `space_id` None) and its blocks."""
+    """One room of the site (or the bookings that need none: `space_id` None), its buffers and its blocks."""
 
     space_id: str | None
     name: str
     kind: str | None
+    before: int = 0
+    after: int = 0
     blocks: list[Block] = field(default_factory=list)
 
 
@@ -130,32 +142,63 @@ class Timeline:
     def columns(self) -> int:
         return len(self.hours)
 
+    @property
+    def steps(self) -> int:
+        return len(self.hours) * STEPS_PER_HOUR
 
-def timeline_of(
-    day: SiteDay, rooms: Sequence[tuple[str, str, str]], first_hour: int = 8, last_hour: int = 19
-) -> Timeline:
-    """The day as rooms by hours: each room (`(space_id, name, kind)`, in the given order) a lane,
-    then one lane for bookings without a room; the hours widen to hold every booking of the day.
-    Rejected and cancelled bookings hold no room, so they are left off the timeline."""
+    @property
+    def per_hour(self) -> int:
+        return STEPS_PER_HOUR
+
+
+TimelineRoom = tuple[str, str, str, int, int]
+"""A room as the timeline takes it: its id, name, kind, and preparation and cleaning minutes."""
+
+
+def timeline_of(day: SiteDay, rooms: Sequence[TimelineRoom], first_hour: int = 8, last_hour: int = 19) -> Timeline:
+    """The day as rooms by hours: each room (`(space_id, name, kind, before, after)`, in the given
+    order) a lane, then one lane for bookings without a room; each booking with its room's
+    preparation before and cleaning after (spaces' effective buffers), and the hours widen to hold
+    them all. Rejected and cancelled bookings hold no room, so they are left off the timeline."""
     zone = ZoneInfo(day.time_zone)
     shown = [b for hour in day.hours for b in hour.bookings if b.status not in ("rejected", "cancelled")]
-    spans = []
-    for b in shown:
-        start, end = instant(b.starts_at).astimezone(zone), instant(b.ends_at).astimezone(zone)
-        last = end.hour if end.minute == 0 and end.date() == start.date() and end > start else end.hour + 1
-        if end.date() > start.date():
-            last = 24
-        spans.append((b, start, end, start.hour, max(last, start.hour + 1)))
-    first = min([first_hour, *(s[3] for s in spans)])
-    stop = max([last_hour, *(s[4] for s in spans)])
-    lanes = [Lane(space_id, name, kind) for space_id, name, kind in rooms]
+    lanes = [Lane(space_id, name, kind, before, after) for space_id, name, kind, before, after in rooms]
     by_room = {lane.space_id: lane for lane in lanes}
     elsewhere = Lane(None, "", None)
-    for b, start, end, begins, ends in sorted(spans, key=lambda s: (s[1], s[0].booking_id)):
-        lane = by_room.get(b.space_id) if b.space_id else None
-        if lane is None:
-            lane = elsewhere
-        lane.blocks.append(Block(b, f"{start:%H:%M}", f"{end:%H:%M}", begins - first + 1, ends - begins))
+    placed = []
+    for b in shown:
+        start, end = instant(b.starts_at).astimezone(zone), instant(b.ends_at).astimezone(zone)
+        lane = (by_room.get(b.space_id) if b.space_id else None) or elsewhere
+        midnight = datetime.combine(start.date(), time(0), zone)
+        # minutes of the day (past midnight stops at 24:00): preparation from, start, end, cleaning until
+        marks = [
+            _minutes(moment - midnight)
+            for moment in (start - timedelta(minutes=lane.before), start, end, end + timedelta(minutes=lane.after))
+        ]
+        marks[3] = max(marks[3], marks[0] + STEP_MINUTES)
+        placed.append((b, start, end, lane, marks))
+    first = min([first_hour, *(m[0] // 60 for *_, m in placed)])
+    stop = max([last_hour, *(-(-m[3] // 60) for *_, m in placed)])
+    for b, start, end, lane, (begins, starts, ends, until) in sorted(placed, key=lambda p: (p[1], p[0].booking_id)):
+        column = (begins - first * 60) // STEP_MINUTES + 1
+        last = -(-(until - first * 60) // STEP_MINUTES)
+        lane.blocks.append(
+            Block(
+                b,
+                f"{start:%H:%M}",
+                f"{end:%H:%M}",
+                column,
+                max(1, last - column + 1),
+                before=starts - begins,
+                during=max(0, ends - starts),
+                after=max(0, until - ends),
+            )
+        )
     if elsewhere.blocks:
         lanes.append(elsewhere)
     return Timeline(list(range(first, stop)), lanes)
+
+
+def _minutes(span: timedelta) -> int:
+    """Whole minutes of `span`, within one day (a range past midnight stops at 24:00)."""
+    return max(0, min(24 * 60, int(span.total_seconds() // 60)))

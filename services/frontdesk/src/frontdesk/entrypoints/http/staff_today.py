@@ -88,7 +88,11 @@ async def bookings_panel(services: Services, visitor: Visitor, site_id: str, day
     members = await asyncio.gather(*(attempt(services.community.member(visitor.token, m)) for m in member_ids))
     people = {p.person_id: p.name for m in members if m.data for p in m.data.people}
     spaces = occupancy.data.spaces if occupancy.data else []
-    lanes = [(s.space_id, s.name, s.kind.value) for s in spaces if s.kind.value in TIMELINE_KINDS]
+    lanes = [
+        (s.space_id, s.name, s.kind.value, s.buffer_before_minutes, s.buffer_after_minutes)
+        for s in spaces
+        if s.kind.value in TIMELINE_KINDS
+    ]
     return Panel(
         data=DeskDay(
             hours_of(site_day, rejected),
