@@ -163,3 +163,19 @@ async def test_the_desk_checks_the_days_guest_in_and_out(browser: Browser, visit
     assert {v["guest_name"]: v["status"] for v in await visits.of_member()}["Karim Benali"] == "left"
     await page.screenshot(path=str(SCREENSHOTS / "desk-visitors.png"), full_page=True)
     await page.context.close()
+
+
+async def test_a_guest_invited_while_the_desk_looks_appears_on_today_live(browser: Browser, visits: Visits) -> None:
+    page = await open_page(browser, visits, visits.staff, f"/staff/sites/{SITE}/today")
+    await expect(page.locator("#live-state")).to_have_class("dot on")
+    panel = page.locator("section[aria-labelledby='visitors-title']")
+    await expect(panel.locator("li.visit", has_text="Youssef Alaoui")).to_have_count(0)
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {visits.member}"}, timeout=30) as http:
+        guest = {"site_id": SITE, "day": visits.today.isoformat(), "member_id": MEMBER, "guest_name": "Youssef Alaoui"}
+        invited = await http.post(f"{visits.stack.spaces}/v1/visits", json=guest | {"expected_at": "16:45"})
+        assert invited.status_code == 201, invited.text
+    youssef = panel.locator("li.visit", has_text="Youssef Alaoui")
+    await expect(youssef).to_contain_text("16:45", timeout=20_000)  # no reload: the live feed refreshed the panel
+    await expect(youssef.get_by_role("button", name="Arrived")).to_be_visible()
+    await expect(page.locator("#live-feed li").first).to_contain_text("visit expected")
+    await page.context.close()

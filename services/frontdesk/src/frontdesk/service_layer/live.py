@@ -28,6 +28,7 @@ PANELS = {
     "spaces.reservation": "rooms",
     "community.event": "events",
     "community.registration": "events",
+    "spaces.visit": "visitors",
 }
 
 

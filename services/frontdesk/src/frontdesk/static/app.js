@@ -29,7 +29,7 @@
     source.onopen = function () {
       if (state) state.className = "dot on";
       // back after a break: what happened meanwhile is in the panels, not in the feed
-      if (lost && window.htmx) ["bookings", "events", "rooms"].forEach(function (panel) {
+      if (lost && window.htmx) ["bookings", "events", "rooms", "visitors"].forEach(function (panel) {
         window.htmx.trigger(document.body, "refresh-" + panel);
       });
       lost = false;
