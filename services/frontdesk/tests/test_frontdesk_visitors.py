@@ -45,6 +45,9 @@ class Visits:
             items: list[dict[str, str]] = found.json()["items"]
             return items
 
+    async def status_of(self, guest_name: str) -> str:
+        return {v["guest_name"]: v["status"] for v in await self.of_member()}[guest_name]
+
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def visits(stack: Stack) -> AsyncIterator[Visits]:
@@ -137,7 +140,7 @@ async def test_a_member_invites_a_guest_and_cancels_another(browser: Browser, vi
     nadia = page.locator("li[data-visit]", has_text="Nadia El Fassi")
     await expect(nadia).to_contain_text("cancelled")
     await expect(nadia.get_by_role("link")).to_have_count(0)
-    assert {v["guest_name"]: v["status"] for v in await visits.of_member()}["Nadia El Fassi"] == "cancelled"
+    assert await visits.status_of("Nadia El Fassi") == "cancelled"
     await page.screenshot(path=str(SCREENSHOTS / "member-visitors.png"), full_page=True)
     await page.context.close()
 
@@ -160,7 +163,7 @@ async def test_the_desk_checks_the_days_guest_in_and_out(browser: Browser, visit
     karim = page.locator("section[aria-labelledby='visitors-title'] li.visit", has_text="Karim Benali")
     await expect(karim).to_contain_text("left")
     await expect(karim.get_by_role("button")).to_have_count(0)
-    assert {v["guest_name"]: v["status"] for v in await visits.of_member()}["Karim Benali"] == "left"
+    assert await visits.status_of("Karim Benali") == "left"
     await page.screenshot(path=str(SCREENSHOTS / "desk-visitors.png"), full_page=True)
     await page.context.close()
 

@@ -11,14 +11,13 @@ next day's seeding adds that day's guests (yesterday's are forgotten with the re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from spaces.domain.sites import Site
-from spaces.domain.visits import VisitRefused
+from spaces.domain.visits import Visit, VisitRefused
 from spaces.seed_stays import SEEDER
-from spaces.service_layer.visits import Invitation, Visits
+from spaces.service_layer.visits import Visits
 
 GUESTS = (
     ("Salma Idrissi", "Maghreb Seed Fund", "09:30"),
@@ -28,26 +27,14 @@ GUESTS = (
 """Who is expected at each site, in turn: a name, a company (or none), a time."""
 
 
-@dataclass(frozen=True)
-class PlannedVisit:
-    visit_id: str
-    site_id: str
-    day: date
-    member_id: str
-    host_person_id: str
-    guest_name: str
-    guest_company: str | None
-    expected_at: str
-
-
-def plan(today: Mapping[str, date], sites: Iterable[Site], members: Iterable[Mapping[str, Any]]) -> list[PlannedVisit]:
+def plan(today: Mapping[str, date], sites: Iterable[Site], members: Iterable[Mapping[str, Any]]) -> list[Visit]:
     """Up to three guests at each site open today, each hosted in turn by the first person of one
     of the site's member organisations (by id, so the plan does not depend on projection order)."""
     hosts: dict[str, list[tuple[str, str]]] = {}
     for member in sorted(members, key=lambda m: m["member_id"]):
         if member.get("people"):
             hosts.setdefault(member["home_site_id"], []).append((member["member_id"], member["people"][0]))
-    planned: list[PlannedVisit] = []
+    planned: list[Visit] = []
     for site in sorted(sites, key=lambda s: s.site_id):
         day = today.get(site.site_id)
         at_site = hosts.get(site.site_id, [])
@@ -56,31 +43,19 @@ def plan(today: Mapping[str, date], sites: Iterable[Site], members: Iterable[Map
         for n, (name, company, at) in enumerate(GUESTS):
             member_id, person_id = at_site[n % len(at_site)]
             visit_id = f"seed-visit-{site.site_id.removeprefix('site-')}-{day.isoformat()}-{n + 1}"
-            planned.append(PlannedVisit(visit_id, site.site_id, day, member_id, person_id, name, company, at))
+            planned.append(
+                Visit(visit_id, site.site_id, day, site.time_zone, at, member_id, person_id, name, company, SEEDER)
+            )
     return planned
 
 
-async def carry_out(
-    planned: Iterable[PlannedVisit], visits: Visits, sites: Mapping[str, Site]
-) -> tuple[int, list[str]]:
+async def carry_out(planned: Iterable[Visit], visits: Visits, sites: Mapping[str, Site]) -> tuple[int, list[str]]:
     """Register the planned guests: (guests expected, refusals)."""
     expected = 0
     refused: list[str] = []
     for visit in planned:
         try:
-            await visits.register(
-                Invitation(
-                    visit_id=visit.visit_id,
-                    site=sites[visit.site_id],
-                    day=visit.day,
-                    expected_at=visit.expected_at,
-                    member_id=visit.member_id,
-                    host_person_id=visit.host_person_id,
-                    guest_name=visit.guest_name,
-                    guest_company=visit.guest_company,
-                    registered_by=SEEDER,
-                )
-            )
+            await visits.register(sites[visit.site_id], visit)
         except VisitRefused as refusal:
             refused.append(f"{visit.visit_id}: {refusal}")
             continue

@@ -11,7 +11,6 @@ only if it is still at the version read, so racing desks make one arrival and on
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from parkgrid.aggregates import Decision, change
@@ -31,21 +30,6 @@ from spaces.domain.visits import Visit, VisitRefused
 from spaces.service_layer.publication import publication, published
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Invitation:
-    """What a host (or the desk for them) says of a guest to come."""
-
-    visit_id: str
-    site: Site
-    day: date
-    expected_at: str | None
-    member_id: str
-    host_person_id: str
-    guest_name: str
-    guest_company: str | None
-    registered_by: Actor
 
 
 class Visits:
@@ -69,40 +53,26 @@ class Visits:
     def today_at(self, site: Site) -> date:
         return site.local(self.clock()).date()
 
-    async def register(self, invitation: Invitation) -> tuple[Document, bool]:
+    async def register(self, site: Site, visit: Visit) -> tuple[Document, bool]:
         """The visit, and whether it was registered now (False: the same request made it before)."""
-        existing = await self.store.visits.get(invitation.visit_id)
+        existing = await self.store.visits.get(visit.visit_id)
         if existing is not None:
             return existing, False
-        site = invitation.site
-        wrong = visits.day_refusal(invitation.day, self.today_at(site))
+        wrong = visits.day_refusal(visit.day, self.today_at(site))
         if wrong is not None:
             raise VisitRefused(wrong, "day")
-        if site.open_hours_on(invitation.day) <= 0:
-            raise VisitRefused(f"{site.name} is closed on {invitation.day}", "day")
-        known = await self.members.get(invitation.member_id)
+        if site.open_hours_on(visit.day) <= 0:
+            raise VisitRefused(f"{site.name} is closed on {visit.day}", "day")
+        known = await self.members.get(visit.member_id)
         member = member_from(known)
         if known is None or member is None:
-            raise VisitRefused(f"there is no member organisation {invitation.member_id}", "member_id")
+            raise VisitRefused(f"there is no member organisation {visit.member_id}", "member_id")
         if not member.active:
             raise VisitRefused(f"{member.name} has left the network", conflict=True)
-        if invitation.host_person_id not in known.get("people", []):
-            raise VisitRefused(f"{invitation.host_person_id} is not one of {member.name}'s people", "host_person_id")
-        state, happened = visits.register(
-            Visit(
-                visit_id=invitation.visit_id,
-                site_id=site.site_id,
-                day=invitation.day,
-                time_zone=site.time_zone,
-                expected_at=invitation.expected_at,
-                member_id=invitation.member_id,
-                host_person_id=invitation.host_person_id,
-                guest_name=invitation.guest_name,
-                guest_company=invitation.guest_company,
-                registered_by=invitation.registered_by,
-            )
-        )
-        doc, new = await create_once(self.store.visits, invitation.visit_id, state, publication(happened))
+        if visit.host_person_id not in known.get("people", []):
+            raise VisitRefused(f"{visit.host_person_id} is not one of {member.name}'s people", "host_person_id")
+        state, happened = visits.register(visit)
+        doc, new = await create_once(self.store.visits, visit.visit_id, state, publication(happened))
         if new:
             self.notify()
         return doc, new

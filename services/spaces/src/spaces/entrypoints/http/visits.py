@@ -20,8 +20,9 @@ from parkgrid.inputs import Day, Text
 from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Document
 from spaces.adapters.visits import VisitStore
+from spaces.domain.visits import Visit
 from spaces.entrypoints.http.deps import Members, Store, in_scope, named_site, site_in_scope
-from spaces.service_layer.visits import Invitation, Visits
+from spaces.service_layer.visits import Visits
 from spaces.views import public
 
 router = APIRouter(prefix="/v1", tags=["visitors"])
@@ -76,17 +77,19 @@ async def register_visit(
     host = host_of(principal, body)
     visit_id = command_id(principal.subject, request.headers.get("idempotency-key"))
     doc, new = await visits.register(
-        Invitation(
+        site,
+        Visit(
             visit_id=visit_id,
-            site=site,
+            site_id=site.site_id,
             day=body.day,
+            time_zone=site.time_zone,
             expected_at=body.expected_at,
             member_id=body.member_id,
             host_person_id=host,
             guest_name=body.guest_name,
             guest_company=body.guest_company or None,
             registered_by=actor(principal),
-        )
+        ),
     )
     if not new:
         response.status_code = 200
