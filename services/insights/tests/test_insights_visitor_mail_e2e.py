@@ -1,13 +1,14 @@
 """Issue 25's visitor mail through the real spaces service: a member registers a guest in spaces,
 the desk checks the guest in (twice, as a double click would), `spaces.visit` travels over Kafka,
 and the host alone gets one mail in their own language naming the guest and the site; a
-cancelled visit and the guest's leaving tell nobody."""
+cancelled visit and the guest's leaving tell nobody; past the retention the guest's name leaves
+the notice and the mail as insights keeps them."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -125,3 +126,16 @@ async def test_the_desk_checks_a_guest_in_and_the_host_alone_gets_one_mail_in_th
     assert "Nadia" not in body
     assert sink.to("john@example.ma") == []  # the guest is the host's, not the whole organisation's
     assert len(sink.messages) == 1
+
+    # The guest's name is personal data: past the retention it leaves the notice and its mail.
+    notifications: Notifications = app.state.components[Notifications]
+    now = datetime.now(UTC)
+    assert await notifications.forget_guests(now + timedelta(days=29)) == 0
+    assert await notifications.forget_guests(now + timedelta(days=31)) == 1
+    assert await notifications.forget_guests(now + timedelta(days=31)) == 0
+    notice = await notifications.notices.collection.find_one({"kind": "visitor_arrived"})
+    assert notice is not None
+    assert (notice["context"]["guest_name"], notice["context"]["site_id"]) == (None, SITE)
+    rows = await notifications.sent_log.rows()
+    assert [(r["email"], r["status"]) for r in rows] == [("amal@example.ma", "sent")]
+    assert "Karim" not in rows[0]["body"] + rows[0]["subject"]

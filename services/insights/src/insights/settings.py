@@ -48,6 +48,12 @@ class InsightsSettings(KitSettings):
         validation_alias="INSIGHTS_NOTIFY_MAX_AGE_HOURS",
         description="Events older than this are history, not news: no mail (a new group replays from offset 0).",
     )
+    visitor_retention_days: int = Field(
+        30,
+        ge=1,
+        validation_alias="INSIGHTS_VISITOR_RETENTION_DAYS",
+        description="Days a visitor's name and company are kept in the host's notice and mail (personal data).",
+    )
 
     @model_validator(mode="after")
     def _login_only_over_tls(self) -> InsightsSettings:

@@ -74,6 +74,15 @@ class Notices(DueRows):
     async def postpone(self, notice_id: str, attempts: int, due_at: datetime) -> None:
         await self.collection.update_one({"_id": notice_id}, {"$set": {"attempts": attempts, "due_at": due_at}})
 
+    async def forget_guests(self, kind: str, before: datetime) -> list[str]:
+        """Remove the guest (name, company) from settled notices of `kind` made before `before`; their ids."""
+        query = {"kind": kind, "created_at": {"$lt": before}, "status": {"$ne": "pending"}, "context.erased": None}
+        ids = [d["_id"] async for d in self.collection.find(query, {"_id": 1})]
+        if ids:
+            erased = {"context.guest_name": None, "context.guest_company": None, "context.erased": True}
+            await self.collection.update_many({"_id": {"$in": ids}}, {"$set": erased})
+        return ids
+
 
 @dataclass(frozen=True)
 class Mail:
@@ -119,6 +128,13 @@ class SentLog(DueRows):
         status = "abandoned" if give_up else "failed"
         update = {"status": status, "attempts": attempts, "last_error": error[:500], "due_at": due_at}
         await self.collection.update_one({"_id": key}, {"$set": update})
+
+    async def forget(self, notice_ids: list[str], text: str) -> int:
+        """Put `text` in place of the subject and body of the mails of these notices that are done
+        with (sent, abandoned); how many."""
+        done = {"notice_id": {"$in": notice_ids}, "status": {"$in": ["sent", "abandoned"]}}
+        result = await self.collection.update_many(done, {"$set": {"subject": text, "body": text}})
+        return int(result.modified_count)
 
     async def rows(self, **query: Any) -> list[Document]:
         return [d async for d in self.collection.find(query)]

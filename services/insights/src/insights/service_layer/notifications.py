@@ -9,7 +9,7 @@ Three steps, each safe to repeat:
 3. `deliver` sends each due row on its own: a refused recipient is retried with
    exponential backoff and never holds up anyone else's mail.
 `schedule` adds the periodic notices: reminders the day before a session or event, and
-residencies ending within 30 days.
+residencies ending within 30 days; and forgets visitors' names past their retention.
 """
 
 from __future__ import annotations
@@ -117,12 +117,23 @@ class Notifications:
             found += [n for n in [event_reminder(registration, zones[event_id], now)] if n]
         for residency in await self.store.states("spaces.residency", status="active"):
             found += [n for n in [residency_ending(residency, now.date())] if n]
+        await self.forget_guests(now)
         added = 0
         for notice in found:
             added += await self.notices.add(notice, now)
         if added:
             self._wake.set()
         return added
+
+    async def forget_guests(self, now: datetime) -> int:
+        """A visitor's name and company are personal data: `visitor_retention_days` after the host's
+        notice they leave the notice and its sent mails (the fact of the mail stays); how many notices."""
+        before = now - timedelta(days=self.settings.visitor_retention_days)
+        ids = await self.notices.forget_guests(NoticeKind.VISITOR_ARRIVED, before)
+        if ids:
+            await self.sent_log.forget(ids, "(erased: a visitor's personal data)")
+            log.info("notice.visitors_forgotten", notices=len(ids), keep_days=self.settings.visitor_retention_days)
+        return len(ids)
 
     # --- 2. notices → sent-log rows ----------------------------------------------------------
 
