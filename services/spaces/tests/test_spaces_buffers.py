@@ -23,7 +23,8 @@ from parkgrid.testing.topics import read_topic
 from spaces.adapters.stores import SpacesStore
 from spaces.domain.model import Calendar, Hold
 from spaces.domain.sites import Site, Space
-from spaces.service_layer.handlers import Reservations
+from spaces.seed import seed_into
+from spaces.service_layer.handlers import Inventory, Reservations
 
 pytest_plugins = ["spaces_fixtures"]
 
@@ -238,3 +239,32 @@ async def test_a_site_registered_with_defaults_publishes_them(
     assert made.status_code == 201, made.text
     registered = await read_topic(settings, "spaces.site", until=1)
     assert registered[0].data["buffers"] == MEETING_DEFAULT
+
+
+async def test_the_demo_gives_rooms_their_own_buffers_and_one_site_a_default_by_kind(app: FastAPI) -> None:
+    """Casablanca's meeting rooms take its default (10 before, 20 after), every Salle Argane and
+    Auditorium set their own; a site or room seeded before buffers is brought to them by the next seed."""
+    store: SpacesStore = app.state.components[SpacesStore]
+    inventory = Inventory(store)
+    await seed_into(inventory)
+
+    async def effective(space_id: str) -> Buffers:
+        space = await store.space(space_id)
+        assert space is not None
+        site = await store.site(space[0].site_id)
+        assert site is not None
+        return space[0].buffers_at(site[0])
+
+    assert await effective("casablanca-meeting-room-1") == Buffers(10, 20)
+    assert await effective("casablanca-meeting-room-2") == Buffers(5, 20)
+    assert await effective("rabat-meeting-room-1") == Buffers(15, 15)
+    assert await effective("rabat-event-hall-11") == Buffers(30, 60)
+
+    await store.sites.collection.update_one({"_id": "site-casablanca"}, {"$unset": {"buffers": ""}})
+    await store.spaces.collection.update_one({"_id": "casablanca-meeting-room-1"}, {"$set": {"buffer_minutes": 15}})
+    assert await effective("casablanca-meeting-room-1") == Buffers(15, 15)
+    before = {d["_id"]: d["version"] for d in await store.spaces.collection.find({}, {"version": 1}).to_list()}
+    assert await seed_into(inventory) == (0, 0)
+    assert await effective("casablanca-meeting-room-1") == Buffers(10, 20)
+    after = {d["_id"]: d["version"] for d in await store.spaces.collection.find({}, {"version": 1}).to_list()}
+    assert {k for k in after if after[k] != before[k]} == {"casablanca-meeting-room-1"}
