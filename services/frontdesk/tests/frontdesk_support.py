@@ -223,6 +223,22 @@ OFFERINGS = {
 }
 
 
+def member_body(
+    member_id: str, name: str, home_site_id: str, people: list[dict[str, str]], *, kind: str = "startup"
+) -> dict[str, Any]:
+    """A member organisation in incubation since 2026-01-05, as community's `POST /v1/members` takes it."""
+    return {
+        "member_id": member_id,
+        "name": name,
+        "kind": kind,
+        "sector": "agritech",
+        "home_site_id": home_site_id,
+        "stage": "incubation",
+        "started_on": "2026-01-05",
+        "people": people,
+    }
+
+
 async def until_accepted(http: httpx.AsyncClient, url: str, body: dict[str, Any], **headers: str) -> httpx.Response:
     """POST until the service has projected what the body refers to (a site, a member): 2xx, or the last answer."""
     deadline = time.monotonic() + 60
@@ -257,16 +273,7 @@ async def seed_stack(stack: Stack) -> None:
             (STARTUP, "Argan Labs", "startup", [FOUNDER_BODY]),
             (TPE, "Atelier Tiznit", "tpe", []),
         ):
-            member = {
-                "member_id": member_id,
-                "name": name,
-                "kind": kind,
-                "sector": "agritech",
-                "home_site_id": SITE,
-                "stage": "incubation",
-                "started_on": "2026-01-05",
-                "people": people,
-            }
+            member = member_body(member_id, name, SITE, people, kind=kind)
             response = await until_accepted(http, f"{stack.community}/v1/members", member)
             assert response.status_code == 201, response.text
         for key, body in OFFERINGS.items():

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import SCREENSHOTS, ZONE, Stack, eventually, offering_body, until_accepted
+from frontdesk_support import SCREENSHOTS, ZONE, Stack, eventually, member_body, offering_body, until_accepted
 from playwright.async_api import Browser, expect
 from test_frontdesk_browser import signed_in
 
@@ -55,16 +55,8 @@ async def booked(stack: Stack) -> AsyncIterator[Booked]:
         room = {"space_id": ROOM, "name": "Salle Buffers", "kind": "meeting_room", "capacity": 6}
         created = await http.post(f"{stack.spaces}/v1/sites/{SITE}/spaces", json=room)
         assert created.status_code == 201, created.text
-        member = {
-            "member_id": MEMBER,
-            "name": "Buffer Labs",
-            "kind": "startup",
-            "sector": "agritech",
-            "home_site_id": SITE,
-            "stage": "incubation",
-            "started_on": "2026-01-05",
-            "people": [{"person_id": PERSON, "name": "Nadia Fassi", "email": "nadia@fdb.example", "role": "CEO"}],
-        }
+        nadia = {"person_id": PERSON, "name": "Nadia Fassi", "email": "nadia@fdb.example", "role": "CEO"}
+        member = member_body(MEMBER, "Buffer Labs", SITE, [nadia])
         created = await until_accepted(http, f"{stack.community}/v1/members", member)
         assert created.status_code == 201, created.text
         need = {"kind": "meeting_room", "seats": 1, "features": []}

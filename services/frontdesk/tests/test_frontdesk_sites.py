@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from frontdesk_support import Stack, eventually, until_accepted
+from frontdesk_support import Stack, eventually, member_body, until_accepted
 from playwright.async_api import Browser, expect
 from test_frontdesk_browser import signed_in
 
@@ -76,16 +76,8 @@ async def test_a_member_sees_site_names_not_ids(browser: Browser, stack: Stack) 
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
         created = await http.post(f"{stack.spaces}/v1/sites", json=agadir("Souss Lab Agadir"))
         assert created.status_code in (201, 409), created.text
-        member = {
-            "member_id": AGADIR_MEMBER,
-            "name": "Souss Digital",
-            "kind": "startup",
-            "sector": "agritech",
-            "home_site_id": AGADIR,
-            "stage": "incubation",
-            "started_on": "2026-01-05",
-            "people": [{"person_id": AMAL, "name": "Amal Idrissi", "email": "amal@souss.example", "role": "CEO"}],
-        }
+        amal = {"person_id": AMAL, "name": "Amal Idrissi", "email": "amal@souss.example", "role": "CEO"}
+        member = member_body(AGADIR_MEMBER, "Souss Digital", AGADIR, [amal])
         joined = await until_accepted(http, f"{stack.community}/v1/members", member)
         assert joined.status_code in (201, 409), joined.text
 
