@@ -16,9 +16,10 @@ from fastapi.staticfiles import StaticFiles
 
 from frontdesk.adapters.event_sites import EventSites
 from frontdesk.adapters.insights import Insights
+from frontdesk.adapters.known_members import MemberDirectory
 from frontdesk.adapters.known_sites import SiteDirectory
 from frontdesk.adapters.services import Bookings, Catalogue, Community, Services, Spaces
-from frontdesk.entrypoints.consumers import site_subscription, subscriptions
+from frontdesk.entrypoints.consumers import member_subscription, site_subscription, subscriptions
 from frontdesk.entrypoints.http import (
     dashboard,
     demo,
@@ -62,7 +63,9 @@ def htmx_dir(settings: FrontdeskSettings) -> Path:
     return Path.cwd() / "node_modules" / "htmx.org" / "dist"
 
 
-def build_services(settings: FrontdeskSettings, sites: SiteDirectory | None = None) -> Services:
+def build_services(
+    settings: FrontdeskSettings, sites: SiteDirectory | None = None, members: MemberDirectory | None = None
+) -> Services:
     timeout = settings.service_timeout
     return Services(
         catalogue=Catalogue("catalogue", settings.catalogue_url, timeout=timeout),
@@ -71,6 +74,7 @@ def build_services(settings: FrontdeskSettings, sites: SiteDirectory | None = No
         community=Community("community", settings.community_url, timeout=timeout),
         default_time_zone=settings.default_time_zone,
         sites=sites,
+        members=members,
     )
 
 
@@ -89,7 +93,9 @@ def build(settings: FrontdeskSettings) -> Frontdesk:
     runtime.subscribe(*subscriptions(settings, feed, EventSites(runtime.db["event_sites"])))
     sites = SiteDirectory(runtime.db["sites"])
     runtime.subscribe(site_subscription(sites))
-    return Frontdesk(runtime, build_services(settings, sites), feed)
+    members = MemberDirectory(runtime.db["members"])
+    runtime.subscribe(member_subscription(members))
+    return Frontdesk(runtime, build_services(settings, sites, members), feed)
 
 
 def build_app(settings: KitSettings | None = None) -> FastAPI:

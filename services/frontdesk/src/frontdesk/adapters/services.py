@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from frontdesk.adapters.known_members import MemberDirectory
 from frontdesk.adapters.known_sites import SiteDirectory
 from parkgrid.api.bookings import (
     BookingPage,
@@ -285,6 +286,7 @@ class Services:
         default_time_zone: str,
         clock: Callable[[], datetime] = utc_now,
         sites: SiteDirectory | None = None,
+        members: MemberDirectory | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.bookings = bookings
@@ -294,6 +296,8 @@ class Services:
         self.clock = clock
         self.sites = sites
         """Names and zones of every site from the web app's own projection (any visitor may read them)."""
+        self.members = members
+        """Names and home sites of every member organisation, from the web app's own projection."""
 
     async def close(self) -> None:
         for client in (self.catalogue, self.bookings, self.spaces, self.community):

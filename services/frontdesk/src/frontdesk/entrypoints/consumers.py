@@ -4,6 +4,7 @@ replica), and the live feed of its open Today pages (a group-less reader in each
 from __future__ import annotations
 
 from frontdesk.adapters.event_sites import EventSites
+from frontdesk.adapters.known_members import MemberDirectory
 from frontdesk.adapters.known_sites import SiteDirectory
 from frontdesk.service_layer.live import PANELS, LiveFeed, fan_out
 from frontdesk.settings import FrontdeskSettings
@@ -36,3 +37,10 @@ def site_subscription(sites: SiteDirectory) -> Subscription:
     """`sites` (group `<service>.sites`, shared by every replica, from the start of `spaces.site`;
     rebuildable: `parkgrid rebuild frontdesk sites`): the names and zones member pages show."""
     return Subscription("sites", topics("spaces.site"), sites.record, projections=[sites.collection])
+
+
+def member_subscription(members: MemberDirectory) -> Subscription:
+    """`members` (group `<service>.members`, shared, from the start of `community.member`;
+    rebuildable: `parkgrid rebuild frontdesk members`): the name and home site a desk's page
+    shows of a member based at another site."""
+    return Subscription("members", topics("community.member"), members.record, projections=[members.collection])

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters import desk_calls
+from frontdesk.adapters.known_members import KnownMember
 from frontdesk.adapters.services import Services
 from frontdesk.domain.desk import Found, day_label, matching, slots_by_day
 from frontdesk.domain.forms import FormErrors
@@ -25,6 +26,7 @@ from frontdesk.entrypoints.http.staff_forms import back_to_form, form_refusal, n
 from frontdesk.entrypoints.http.staff_sites import day_bounds, site_context
 from frontdesk.entrypoints.http.visitors import Visitor, staff_at
 from parkgrid.api.bookings import BookingPage, SlotPage
+from parkgrid.api.community import MemberRead
 from parkgrid.contracts.common import SpaceKind
 
 router = APIRouter(prefix="/staff")
@@ -78,6 +80,18 @@ async def member_bookings(
     )
 
 
+async def based_elsewhere(
+    services: Services, member: Panel[MemberRead], site_id: str, member_id: str
+) -> KnownMember | None:
+    """The organisation as the web app's projection knows it, when community would not show it to
+    this desk because it is based at another site (it booked here); else None. The page then names
+    it and its home site, shows its bookings here, and leaves the rest to its own site's desk."""
+    if member.ok or services.members is None:
+        return None
+    known = await services.members.get(member_id)
+    return known if known is not None and known.home_site_id != site_id else None
+
+
 async def member_page(
     request: Request,
     services: Services,
@@ -113,6 +127,7 @@ async def member_page(
         attempt(desk_calls.office_places(services.spaces, visitor.token, member_id)),
         attempt(services.community.events(visitor.token, site_id=site_id, **{"from": start})),
     )
+    elsewhere = await based_elsewhere(services, member, site_id, member_id)
     slots: Panel[SlotPage] = Panel()
     if offering_id:
         slots = await attempt(
@@ -133,6 +148,7 @@ async def member_page(
         **site.context(),
         member_id=member_id,
         member=member,
+        elsewhere=elsewhere,
         offerings=offerings,
         upcoming=upcoming,
         history=history,
