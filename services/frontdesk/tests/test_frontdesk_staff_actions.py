@@ -296,3 +296,30 @@ async def test_a_member_based_elsewhere_who_booked_here_shows_on_the_desks_membe
         await expect(page.locator(f"section[aria-labelledby='{panel}']")).to_have_count(0)
     await page.screenshot(path=str(SCREENSHOTS / "desk-member-elsewhere.png"), full_page=True)
     await page.context.close()
+
+
+async def test_an_empty_today_leads_to_the_sites_next_booked_day(browser: Browser, desk: Desk) -> None:
+    """Nothing is booked at the site today (its sessions start tomorrow at the earliest): Today
+    says so and links to the next day that has bookings, which shows them."""
+    [booking_id] = await book_many(desk, FIRST, 1)
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    page = await open_page(browser, desk, desk.staff, f"{desk.stack.frontdesk}/staff/sites/{SITE}/today")
+    following = page.locator("#next-booked-day")
+    await expect(following).to_have_count(1)
+    href = await following.get_attribute("href")
+    assert href is not None
+    day = datetime.strptime(href.rsplit("date=", 1)[1], "%Y-%m-%d").date()
+    assert today < day <= today + timedelta(days=7)
+    await following.click()
+    await expect(page.locator("[data-booking]").first).to_be_visible()
+    if day == (await booked_day(desk, booking_id)):
+        await expect(page.locator(f"[data-booking='{booking_id}']").first).to_be_visible()
+    await expect(page.locator("#next-booked-day")).to_have_count(0)
+    await page.context.close()
+
+
+async def booked_day(desk: Desk, booking_id: str) -> Any:
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {desk.staff}"}, timeout=30) as http:
+        got = await http.get(f"{desk.stack.bookings}/v1/bookings/{booking_id}")
+        assert got.status_code == 200, got.text
+        return datetime.fromisoformat(got.json()["session"]["starts_at"]).astimezone(ZoneInfo(ZONE)).date()

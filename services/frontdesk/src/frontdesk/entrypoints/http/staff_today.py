@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters import visit_calls
 from frontdesk.adapters.services import Services
+from frontdesk.domain.desk import day_label
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.messages import localized
 from frontdesk.domain.today import Hour, Timeline, can_check_in, hours_of, timeline_of
@@ -51,6 +53,11 @@ class DeskDay:
     rooms: dict[str, str]
     now: datetime
     site_id: str
+    next_day: date | None = None
+    """With nothing booked that day: the next local day with a booking at the site (within a page
+    of bookings' list), so a desk looking at an empty evening is one click from tomorrow's."""
+    next_label: str = ""
+    """That day as the reader says it ("Tuesday 09/12")."""
 
     def can_check_in(self, b: SiteDayBooking) -> bool:
         return can_check_in(b.status, self.site_id, self.site_id, b.starts_at, b.ends_at, self.now)
@@ -93,16 +100,37 @@ async def bookings_panel(services: Services, visitor: Visitor, site_id: str, day
         for s in spaces
         if s.kind.value in TIMELINE_KINDS
     ]
+    hours = hours_of(site_day, rejected)
+    next_day = None if hours else await next_booked_day(services, visitor, site_id, end, zone)
     return Panel(
         data=DeskDay(
-            hours_of(site_day, rejected),
+            hours,
             timeline_of(site_day, lanes),
             people,
             {s.space_id: s.name for s in spaces},
             services.clock(),
             site_id,
+            next_day,
+            day_label(next_day, visitor.t) if next_day else "",
         )
     )
+
+
+NEXT_LOOKED_AT = 100
+"""Bookings after an empty day that Today looks through for the site's next booked day (one page)."""
+
+
+async def next_booked_day(services: Services, visitor: Visitor, site_id: str, after: str, zone: str) -> date | None:
+    """The site's next local day with a booking still on (pending, confirmed, checked in), or None
+    (none in the next page of bookings the desk sees, or bookings down: the link is only a help)."""
+    found = await attempt(services.bookings.bookings(visitor.token, limit=NEXT_LOOKED_AT, **{"from": after}))
+    if found.data is None:
+        return None
+    on = next((b for b in found.data.items if b.site_id == site_id and b.status in STILL_ON), None)
+    return None if on is None else on.session.starts_at.astimezone(ZoneInfo(zone)).date()
+
+
+STILL_ON = ("pending", "confirmed", "checked_in")
 
 
 TIMELINE_KINDS = ("meeting_room", "event_hall", "hot_desk_area")
