@@ -55,7 +55,8 @@ class Recent(Generic[T]):
 
 class KnownSites:
     """Sites as spaces publishes them: name, city, IANA time zone, status, opening hours, closures, and
-    rooms' buffers by kind (`parkgrid.buffers`; absent from a site projected before they existed)."""
+    rooms' buffers by kind (`parkgrid.buffers`; absent from a site projected before they existed), and
+    after how many minutes a booking not checked in is released as a no-show (absent: never)."""
 
     def __init__(self, collection: Collection) -> None:
         self.projection = Projection(collection)
@@ -73,6 +74,7 @@ class KnownSites:
                     "opening_hours": [w.model_dump(mode="json") for w in site.opening_hours],
                     "closures": [c.model_dump(mode="json") for c in site.closures],
                     "buffers": {kind.value: b.model_dump(mode="json") for kind, b in site.buffers.items()},
+                    "no_show_release_minutes": site.no_show_release_minutes,
                 },
             )
         finally:
@@ -118,6 +120,12 @@ class KnownSites:
             return None
         doc = await self.projection.get(site_id)
         return None if doc is None else str(doc["name"])
+
+    async def releasing_no_shows(self) -> dict[str, int]:
+        """The sites that release a booking not checked in so many minutes after its start, with
+        their minutes (`SiteSnapshot.no_show_release_minutes`; absent or None: they release none)."""
+        found = self.projection.collection.find({"no_show_release_minutes": {"$gt": 0}}, {"no_show_release_minutes": 1})
+        return {str(doc["_id"]): int(doc["no_show_release_minutes"]) async for doc in found}
 
     async def known_ids(self) -> set[str]:
         return {doc["_id"] async for doc in self.projection.collection.find({}, {"_id": 1})}

@@ -49,6 +49,9 @@ class BookingRead(ReadModel):
     confirmed_at: Instant | None = None
     cancelled_at: Instant | None = None
     checked_in_at: Instant | None = None
+    released_at: Instant | None = Field(
+        None, description="A no-show released before its session ended (its site's `no_show_release_minutes`)."
+    )
     reason: str | None = None
     rejection_detail: str | None = Field(
         None, description="Why, in bookings' words, when rejected (the `detail` of its `BookingRejected`)."

@@ -115,9 +115,16 @@ class BookingCompleted(IntegrationEvent, BookingSnapshot):
 
 @registry.register
 class BookingNoShow(IntegrationEvent, BookingSnapshot):
-    """The member did not come (not checked in by the end plus the grace period)."""
+    """The member did not come: not checked in by the end plus grace, or released early (`released_at`)."""
 
     event_type = "parkgrid.bookings.booking.no_show"
+    released_at: Instant | None = Field(
+        None,
+        description=(
+            "Set when the booking was released before its session ended (the site's "
+            "`no_show_release_minutes`): its seats went back to the session and its room to spaces."
+        ),
+    )
 
 
 # --- waitlists -----------------------------------------------------------------------

@@ -83,6 +83,15 @@ class SiteSnapshot(Contract):
         default_factory=dict,
         description="Buffers by kind of space, for the spaces that set none of their own (`parkgrid.buffers`).",
     )
+    no_show_release_minutes: int | None = Field(
+        None,
+        ge=5,
+        le=240,
+        description=(
+            "A confirmed booking at the site not checked in this many minutes after its start is released "
+            "as a no-show (its seats and room freed); None: held until its session ends."
+        ),
+    )
 
 
 @registry.register

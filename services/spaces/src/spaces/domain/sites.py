@@ -52,6 +52,8 @@ class Site:
     status: SiteStatus = SiteStatus.OPEN
     buffers: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     """Preparation and cleaning by kind of space (`{kind: {"before_minutes", "after_minutes"}}`)."""
+    no_show_release_minutes: int | None = None
+    """A booking not checked in this long after its start is released by bookings (None: never early)."""
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> Site:
@@ -68,6 +70,7 @@ class Site:
             buffers={
                 str(getattr(kind, "value", kind)): _kind_buffers(b) for kind, b in (doc.get("buffers") or {}).items()
             },
+            no_show_release_minutes=doc.get("no_show_release_minutes"),
         )
 
     def to_document(self) -> Document:

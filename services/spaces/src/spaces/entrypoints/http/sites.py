@@ -29,6 +29,11 @@ BUFFERS = (
     "Preparation and cleaning minutes by kind of space, for the site's spaces that set none of their own; "
     "a PATCH replaces the whole map (`{}`: no defaults)."
 )
+NO_SHOW_RELEASE = (
+    "Minutes after its start a booking not checked in is released as a no-show by bookings (its seats "
+    "and room freed for walk-ins); null: never before its session ends."
+)
+ReleaseMinutes = Annotated[int, Field(ge=5, le=240, description=NO_SHOW_RELEASE)]
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
 City = Annotated[Text, Field(min_length=1, max_length=100)]
 
@@ -48,6 +53,7 @@ class SiteIn(RequestModel):
     opening_hours: list[WindowIn] = Field(max_length=50)  # type: ignore[valid-type]
     closures: list[ClosureIn] = Field(default_factory=list, max_length=500)  # type: ignore[valid-type]
     buffers: dict[SpaceKind, BuffersIn] = Field(default_factory=dict, description=BUFFERS)  # type: ignore[valid-type]
+    no_show_release_minutes: ReleaseMinutes | None = None
 
 
 class SitePatch(RequestModel):
@@ -58,6 +64,7 @@ class SitePatch(RequestModel):
     closures: list[ClosureIn] | None = Field(None, max_length=500)  # type: ignore[valid-type]
     status: SiteStatus | None = None
     buffers: dict[SpaceKind, BuffersIn] | None = Field(None, description=BUFFERS)  # type: ignore[valid-type]
+    no_show_release_minutes: ReleaseMinutes | None = None
 
 
 @router.post("/sites", status_code=201, response_model=SiteRead, responses=problems(403, 409))
