@@ -61,6 +61,24 @@ class InMemoryBookings(BookingAggregates):
         ]
         return [f for f in found if f is not None][:limit]
 
+    async def not_checked_in(
+        self, site_id: str, started_before: datetime, ending_after: datetime, limit: int = 200
+    ) -> list[tuple[Booking, int]]:
+        """As `Bookings.not_checked_in`: soonest first."""
+        docs = sorted(
+            (
+                d
+                for d in self.memory.documents.values()
+                if d["site_id"] == site_id
+                and d["status"] in ("confirmed", "no_show")
+                and d["starts_at"] < started_before
+                and d["ends_at"] > ending_after
+            ),
+            key=lambda d: (d["starts_at"], d["booking_id"]),
+        )
+        found = [await self.get(d["booking_id"]) for d in docs[:limit]]
+        return [f for f in found if f is not None]
+
     async def pending_since(self, moment: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
         """As `Bookings.pending_since`: oldest request first."""
         docs = sorted(
@@ -185,12 +203,17 @@ class KnownZones:
     def __init__(self, zones: dict[str, str]) -> None:
         self.zones = zones
         self.closed: dict[str, str] = {}
+        self.releasing: dict[str, int] = {}
+        """Sites that release a booking not checked in so many minutes after its start."""
 
     async def time_zone(self, site_id: str | None) -> str | None:
         return self.zones.get(site_id) if site_id else None
 
     async def refusal_for(self, site_id: str, starts_at: datetime, ends_at: datetime) -> str | None:
         return self.closed.get(site_id)
+
+    async def releasing_no_shows(self) -> dict[str, int]:
+        return dict(self.releasing)
 
 
 class KnownFacts:

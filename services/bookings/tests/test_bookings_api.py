@@ -135,7 +135,9 @@ async def test_who_may_see_and_do_what(
     assert (await client.post("/v1/bookings", json=body(), headers=other)).status_code == 403
     assert (await client.get(f"/v1/bookings/{booking_id}", headers=bearer(tokens["member"]))).status_code == 200
     member = bearer(tokens["member"])
-    assert (await client.post(f"/v1/bookings/{booking_id}/check-in", headers=member)).status_code == 403
+    # a member checks itself in (its own organisation's booking) inside the window: days early, 409
+    assert (await client.post(f"/v1/bookings/{booking_id}/check-in", headers=member)).status_code == 409
+    assert (await client.post(f"/v1/bookings/{booking_id}/check-in", headers=other)).status_code == 404
     assert (await client.get(f"/v1/sites/{SITE}/day", headers=member)).status_code == 403
     elsewhere = bearer(tokens["other_desk"])
     assert (await client.get(f"/v1/bookings/{booking_id}", headers=elsewhere)).status_code == 404

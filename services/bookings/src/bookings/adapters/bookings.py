@@ -152,6 +152,27 @@ class Bookings(BookingAggregates):
         )
         return [(booking_of(d), d["version"]) for d in docs]
 
+    async def not_checked_in(
+        self, site_id: str, started_before: datetime, ending_after: datetime, limit: int = 200
+    ) -> list[tuple[Booking, int]]:
+        """The site's confirmed bookings, and its no-shows, whose session started before
+        `started_before` and ends after `ending_after` (index site_id + starts_at)."""
+        docs = (
+            await self.collection.find(
+                {
+                    "site_id": site_id,
+                    "starts_at": {"$lt": started_before},
+                    "ends_at": {"$gt": ending_after},
+                    "status": {"$in": [BookingStatus.CONFIRMED.value, BookingStatus.NO_SHOW.value]},
+                },
+                {"outbox": 0},
+            )
+            .sort([("starts_at", ASCENDING), ("_id", ASCENDING)])
+            .limit(limit)
+            .to_list()
+        )
+        return [(booking_of(d), d["version"]) for d in docs]
+
     async def pending_since(self, moment: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
         """Bookings pending since before `moment`, oldest first (index status + requested_at)."""
         docs = (
@@ -178,6 +199,7 @@ def view(booking: Booking, version: int, **extra: Any) -> dict[str, Any]:
             "confirmed_at": booking.confirmed_at.isoformat() if booking.confirmed_at else None,
             "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
             "checked_in_at": booking.checked_in_at.isoformat() if booking.checked_in_at else None,
+            "released_at": booking.released_at.isoformat() if booking.released_at else None,
             "reason": booking.reason,
             "rejection_detail": booking.rejection_detail,
             "replaces": booking.replaces,

@@ -1,7 +1,8 @@
 """The booking aggregate: one member's seat(s) in one session of an offering, and its lifecycle.
 
     pending ──(space reserved)──> confirmed ──> checked_in ──> completed
-       │                              │    └──(end + grace, not checked in)──> no_show
+       │                              │    ├──(end + grace, not checked in)──> no_show
+       │                              │    └──(site's N minutes after start, not checked in)──> no_show, released
        │                              └──> cancelled (late inside the cancellation window)
        └──(space refused, or not decided in time: hold expired)──> rejected
 
@@ -118,6 +119,7 @@ class Booking:
     late: bool | None = None
     checked_in_at: datetime | None = None
     ended_at: datetime | None = None
+    released_at: datetime | None = None
     reason: str | None = None
     rejection_detail: str | None = None
     waitlist_entry_id: str | None = None
@@ -308,6 +310,11 @@ def check_in(
     """
     if booking.status == BookingStatus.CHECKED_IN and booking.checked_in_at is not None:
         raise Unavailable(f"already checked in at {_local_time(booking, booking.checked_in_at)}")
+    if booking.released_at is not None:
+        raise Unavailable(
+            f"released as a no-show at {_local_time(booking, booking.released_at)}: "
+            "its seat was given back; ask the front desk"
+        )
     if booking.status != BookingStatus.CONFIRMED:
         raise Unavailable(f"a {booking.status.value} booking cannot be checked in")
     opens = booking.starts_at - opens_before
@@ -317,6 +324,25 @@ def check_in(
         raise Unavailable(f"check-in closed at {_local_time(booking, booking.ends_at, with_day=True)}")
     checked = replace(booking, status=BookingStatus.CHECKED_IN, checked_in_at=now)
     return checked, [MemberArrived(checked, actor)]
+
+
+def release_no_show(booking: Booking, after_minutes: int, now: datetime) -> tuple[Booking, list[DomainEvent]]:
+    """A confirmed booking not checked in `after_minutes` after its start (its site's setting) is a
+    no-show released before its session ends: its seats go back to the session (`Seating.free`)
+    and its room to spaces (`SpaceGivenUp`, in the same write). Nothing otherwise: checked in,
+    not yet due, or already ended (then `settle` decides, after the grace period).
+
+    Decided on the booking as it stands inside its version-guarded write, so a check-in saved
+    first leaves nothing to release, and a release saved first refuses the check-in.
+    """
+    due = booking.starts_at + timedelta(minutes=after_minutes)
+    if booking.status != BookingStatus.CONFIRMED or now < due or now >= booking.ends_at:
+        return booking, []
+    released = replace(booking, status=BookingStatus.NO_SHOW, ended_at=now, released_at=now)
+    happened: list[DomainEvent] = [SessionMissed(released)]
+    if booking.reservation_request_id is not None:
+        happened.append(release(booking, booking.reservation_request_id, "no-show released"))
+    return released, happened
 
 
 def _local_time(booking: Booking, moment: datetime, *, with_day: bool = False) -> str:

@@ -84,7 +84,8 @@ class SessionAttended(DomainEvent):
 
 @dataclass(frozen=True)
 class SessionMissed(DomainEvent):
-    """The member never came: not checked in by the end plus the grace period (no-show)."""
+    """The member never came: not checked in by the end plus the grace period, or released earlier
+    by its site's rule (`booking.released_at`) (no-show)."""
 
     booking: Booking
 

@@ -46,6 +46,13 @@ class BookingRecords(Protocol):
         """Bookings pending since before `moment`, oldest first (the holds that expire)."""
         ...
 
+    async def not_checked_in(
+        self, site_id: str, started_before: datetime, ending_after: datetime, limit: int = 200
+    ) -> list[tuple[Booking, int]]:
+        """The site's confirmed bookings and no-shows whose session started before `started_before`
+        and ends after `ending_after` (the ones a site's no-show rule releases, or released)."""
+        ...
+
 
 class WaitingLines(Protocol):
     """Waitlist places (`adapters.waitlists.WaitingLines`): the aggregate and who waits for which session."""
@@ -114,6 +121,10 @@ class KnownZones(Protocol):
     async def time_zone(self, site_id: str | None) -> str | None: ...
 
     async def refusal_for(self, site_id: str, starts_at: datetime, ends_at: datetime) -> str | None: ...
+
+    async def releasing_no_shows(self) -> dict[str, int]:
+        """The sites that release a booking not checked in N minutes after its start: {site: N}."""
+        ...
 
 
 class Known(Protocol):

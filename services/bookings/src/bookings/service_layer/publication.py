@@ -115,7 +115,7 @@ def _completed(event: happened.SessionAttended) -> list[IntegrationEvent]:
 
 @publication.maps(happened.SessionMissed)
 def _no_show(event: happened.SessionMissed) -> list[IntegrationEvent]:
-    return [BookingNoShow(**event.booking.snapshot())]
+    return [BookingNoShow(**event.booking.snapshot(), released_at=event.booking.released_at)]
 
 
 def _in_line(place: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,26 +2,35 @@
 
 Every replica runs its own sweeper, so each step is a conditional write: settling a finished
 session (completed / no-show) saves under the version guard, expiring a hold is the domain's
-`expire_hold` applied by the kit's `change` (so it and spaces' answer cannot both win),
+`expire_hold` applied by the kit's `change` (so it and spaces' answer cannot both win), releasing
+a no-show early (a site's `no_show_release_minutes`) is `release_no_show` applied the same way
+(so it and a late check-in cannot both win),
 reclaiming a lost seat is a release conditional on the holder, promoting is `Seating.promote`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from bookings.adapters.bookings import booking_of, state_of
 from bookings.domain import booking as rules
+from bookings.domain.booking import Booking
 from bookings.service_layer.parts import Parts
 from bookings.service_layer.publication import publication
 from bookings.service_layer.seating import Seating
 from parkgrid.aggregates import Decision, change
 from parkgrid.contracts.bookings import BookingStatus
+from parkgrid.domain import DomainEvent
 from parkgrid.logging import get_logger
 from parkgrid.outbox import VersionConflict
 from parkgrid.store import Document
 
 log = get_logger(__name__)
+
+Decided = Callable[[Booking], tuple[Booking, list[DomainEvent]]]
+"""A pure rule of `domain.booking` with its facts bound: the booking as it stands → what it becomes."""
 
 LOST_SEAT_AFTER = timedelta(minutes=10)
 SESSIONS_BATCH = 100
@@ -53,6 +62,7 @@ class Sweepers:
                 changed += 1
             except VersionConflict:
                 continue
+        changed += await self.release_no_shows(now)
         changed += await self.expire_holds(now)
         changed += await self.reclaim_lost_seats(now)
         changed += await self.leaving.expire_started(now)
@@ -89,27 +99,68 @@ class Sweepers:
         hold = self.parts.timing.hold
         expired = 0
         for pending, _ in await self.parts.bookings.pending_since(now - hold):
-            decided = False
-
-            def rule(doc: Document) -> Decision | None:
-                nonlocal decided
-                booking, happened = rules.expire_hold(booking_of(doc), hold, now)
-                decided = bool(happened)
-                return (state_of(booking), publication(happened)) if happened else None
-
-            try:
-                doc, _ = await change(self.parts.bookings.store, pending.booking_id, rule, what="booking")
-            except VersionConflict:
+            decided = await self._decide(pending.booking_id, partial(rules.expire_hold, hold=hold, now=now))
+            if decided is None:
                 continue  # kept moving: the next sweep decides it
-            booking = booking_of(doc)
-            if decided:
+            booking, changed = decided
+            if changed:
                 expired += 1
                 log.info("bookings.hold_expired", booking=booking.booking_id)
-                self.parts.written()
-                self.parts.changed(booking.booking_id)
             if booking.status == BookingStatus.REJECTED:
                 await self.seating.free(booking)  # idempotent: also finishes what a crash left
         return expired
+
+    async def release_no_shows(self, now: datetime) -> int:
+        """At each site that says so (`no_show_release_minutes`), release the confirmed bookings not
+        checked in that long after their start: no-show, seats back to the session (for walk-ins),
+        the room back to spaces by the release request written with the no-show.
+
+        The rule (`domain.booking.release_no_show`) is decided on the booking's current document
+        under the version guard, like a check-in, so a late check-in and the release racing end
+        with one of them: checked in and nothing released, or released and the check-in refused.
+        A booking already released still in its session has its seats given back again
+        (idempotent), which finishes what a crash between the two writes left.
+        """
+        released = 0
+        for site_id, minutes in (await self.parts.projections.sites.releasing_no_shows()).items():
+            started_before = now - timedelta(minutes=minutes)
+            for found, _ in await self.parts.bookings.not_checked_in(site_id, started_before, now):
+                booking = found
+                if found.status == BookingStatus.CONFIRMED:
+                    decided = await self._decide(
+                        found.booking_id, partial(rules.release_no_show, after_minutes=minutes, now=now)
+                    )
+                    if decided is None:
+                        continue
+                    booking, changed = decided
+                    if changed:
+                        released += 1
+                        log.info("bookings.no_show_released", booking=booking.booking_id, site=site_id)
+                if booking.released_at is not None:
+                    await self.seating.free(booking)
+        return released
+
+    async def _decide(self, booking_id: str, decide: Decided) -> tuple[Booking, bool] | None:
+        """Apply a sweep's rule to the booking's current document under the version guard: the
+        booking as it stands and whether the rule changed it; None if it kept moving (the next
+        sweep decides it)."""
+        changed = False
+
+        def rule(doc: Document) -> Decision | None:
+            nonlocal changed
+            booking, happened = decide(booking_of(doc))
+            changed = bool(happened)
+            return (state_of(booking), publication(happened)) if happened else None
+
+        try:
+            doc, _ = await change(self.parts.bookings.store, booking_id, rule, what="booking")
+        except VersionConflict:
+            return None
+        booking = booking_of(doc)
+        if changed:
+            self.parts.written()
+            self.parts.changed(booking_id)
+        return booking, changed
 
     async def reclaim_lost_seats(self, now: datetime) -> int:
         """Give back seats, the member's place and allowances held by a booking that was never stored.

@@ -26,7 +26,7 @@ from parkgrid.api.bookings import BookingRead, WaitlistPlaceRead
 from parkgrid.auth import Role
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.common import Id
-from parkgrid.http.access import CallerOrService, Scope, Staff, acts_for
+from parkgrid.http.access import Caller, CallerOrService, Scope, acts_for
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
 from parkgrid.http.problems import Forbidden, problems
@@ -178,7 +178,10 @@ async def reschedule(
 
 
 @router.post("/bookings/{booking_id}/check-in", response_model=BookingRead, responses=problems(403, 404, 409))
-async def check_in(booking_id: str, response: Response, principal: Staff, service: Service) -> Any:
+async def check_in(booking_id: str, response: Response, principal: Caller, service: Service) -> Any:
+    """A front desk checks people in at its sites; a member checks itself in, its own organisation's
+    booking only (another's is 404), in the same window (`check_in_opens` before the start until
+    the end, unless released as a no-show first: 409 naming when). The event names who did it."""
     booking, _ = await service.get(booking_id)
     await may_act_on(service, principal, booking)
     checked, version = await service.check_in(booking_id, actor_of(principal))

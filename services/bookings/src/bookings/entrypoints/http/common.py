@@ -5,7 +5,8 @@ the bookings at its sites (a booking is at its offering's site; one of an online
 its member's home site), admins and services everything. What a caller does not see is 404
 (a booking, a member's entitlements, history, feed); lists are narrowed to what it sees.
 A front desk naming another site's booking in a command, or another site's member in a list
-filter, is 403 (DESIGN.md: it named it); front desks alone check people in and see a site's day.
+filter, is 403 (DESIGN.md: it named it); front desks alone see a site's day; people are checked in by
+a front desk, or check themselves in (a member, its own organisation's bookings).
 """
 
 from __future__ import annotations
