@@ -144,6 +144,7 @@ async def site_day(service: BookingService, site_id: str, day: date | None, defa
                 "party_size": booking.party_size,
                 "status": booking.status.value,
                 "space_id": booking.space_id,
+                "released_at": booking.released_at.isoformat() if booking.released_at else None,
             }
         )
     return {

@@ -122,6 +122,9 @@ class SiteDayBooking(ReadModel):
     party_size: int
     status: BookingStatus
     space_id: str | None
+    released_at: Instant | None = Field(
+        None, description="A no-show released before its session ended: its seats and room were freed."
+    )
 
 
 class SiteHour(ReadModel):

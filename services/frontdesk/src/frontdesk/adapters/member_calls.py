@@ -46,6 +46,13 @@ async def reschedule(bookings: Bookings, token: str, booking_id: str, starts_at:
     return bookings.parse(BookingRead, await command(bookings, path, token, {"starts_at": starts_at}, key), path)
 
 
+async def check_in(bookings: Bookings, token: str, booking_id: str, key: str | None) -> BookingRead:
+    """The member checks itself in (bookings takes it inside the window, once; a double submit is a
+    409 "already checked in", which the page reads from the booking as it then stands)."""
+    path = f"/v1/bookings/{booking_id}/check-in"
+    return bookings.parse(BookingRead, await command(bookings, path, token, {}, key), path)
+
+
 async def cancel_booking(bookings: Bookings, token: str, booking_id: str) -> BookingRead:
     path = f"/v1/bookings/{booking_id}/cancel"
     return bookings.parse(BookingRead, await command(bookings, path, token, {}), path)

@@ -19,12 +19,15 @@ from parkgrid.api.bookings import BookingRead, SiteDay, SiteDayBooking
 
 @dataclass(frozen=True)
 class HourBooking:
-    """A booking of the hour, when it starts on the site's clock (`HH:MM`), and, rejected, why."""
+    """A booking of the hour, when it starts on the site's clock (`HH:MM`), rejected, why, and
+    released as a no-show, when."""
 
     local_start: str
     booking: SiteDayBooking
     reason: str | None = None
     detail: str | None = None
+    local_released: str = ""
+    """When a no-show was released (its seats and room freed), on the site's clock; '' if not."""
 
 
 @dataclass
@@ -47,6 +50,7 @@ def hours_of(day: SiteDay, rejected: Mapping[str, BookingRead] | None = None) ->
                 b,
                 why[b.booking_id].reason if b.booking_id in why else None,
                 why[b.booking_id].rejection_detail if b.booking_id in why else None,
+                local_time(b.released_at, day.time_zone),
             )
             for b in hour.bookings
         ]
@@ -92,7 +96,13 @@ def can_check_in(
 ) -> bool:
     """A confirmed booking at this desk's site (not online, not another site's), from the window's
     opening until the session ends."""
-    if status != "confirmed" or booking_site != site_id:
+    return booking_site == site_id and check_in_open(status, starts_at, ends_at, now)
+
+
+def check_in_open(status: str, starts_at: datetime | str, ends_at: datetime | str, now: datetime) -> bool:
+    """A confirmed booking (not yet checked in, not released as a no-show) from the window's opening
+    until the session ends: when its member may check itself in, or a desk check it in."""
+    if status != "confirmed":
         return False
     try:
         return instant(starts_at) - CHECK_IN_OPENS <= now < instant(ends_at)
@@ -159,9 +169,15 @@ def timeline_of(day: SiteDay, rooms: Sequence[TimelineRoom], first_hour: int = 8
     """The day as rooms by hours: each room (`(space_id, name, kind, before, after)`, in the given
     order) a lane, then one lane for bookings without a room; each booking with its room's
     preparation before and cleaning after (spaces' effective buffers), and the hours widen to hold
-    them all. Rejected and cancelled bookings hold no room, so they are left off the timeline."""
+    them all. Rejected, cancelled and released (no-show) bookings hold no room, so they are left off
+    the timeline."""
     zone = ZoneInfo(day.time_zone)
-    shown = [b for hour in day.hours for b in hour.bookings if b.status not in ("rejected", "cancelled")]
+    shown = [
+        b
+        for hour in day.hours
+        for b in hour.bookings
+        if b.status not in ("rejected", "cancelled") and b.released_at is None
+    ]
     lanes = [Lane(space_id, name, kind, before, after) for space_id, name, kind, before, after in rooms]
     by_room = {lane.space_id: lane for lane in lanes}
     elsewhere = Lane(None, "", None)

@@ -1,6 +1,7 @@
 """A member books: an offering's slots by local day (full ones offer the waitlist directly),
 booking with the form's Idempotency-Key (pending turns into confirmed on the page by itself,
-htmx polling the status line). Cancelling and rescheduling are `member_changes`."""
+htmx polling the status line), and checks itself in from the booking's page while the window is
+open. Cancelling and rescheduling are `member_changes`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.inputs import whole_number
 from frontdesk.domain.member_days import slot_days
+from frontdesk.domain.messages import Translate
+from frontdesk.domain.today import check_in_open, local_time
 from frontdesk.entrypoints.http.asked import asked_status, day_asked
 from frontdesk.entrypoints.http.member_day import member_today
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
@@ -147,16 +150,53 @@ async def booking_panel(services: Services, visitor: Visitor, booking_id: str) -
     return await attempt(services.bookings.booking(visitor.token, booking_id))
 
 
-@router.get("/bookings/{booking_id}", response_class=HTMLResponse)
-async def booking_detail(request: Request, services: Clients, booking_id: str) -> HTMLResponse:
+async def booking_page(request: Request, services: Services, booking_id: str, template: str) -> HTMLResponse:
+    """The booking, and its "Check in" form while the member may check itself in (the window
+    bookings keeps: an hour before the start until the end, unless released as a no-show)."""
     visitor = member_visitor(request)
     booking = await booking_panel(services, visitor, booking_id)
-    return page(request, "booking.html", visitor, booking_id=booking_id, booking=booking)
+    b = booking.data
+    may_check_in = b is not None and check_in_open(b.status, b.session.starts_at, b.session.ends_at, services.clock())
+    key = str(uuid.uuid4())
+    return page(request, template, visitor, booking_id=booking_id, booking=booking, may_check_in=may_check_in, key=key)
+
+
+@router.get("/bookings/{booking_id}", response_class=HTMLResponse)
+async def booking_detail(request: Request, services: Clients, booking_id: str) -> HTMLResponse:
+    return await booking_page(request, services, booking_id, "booking.html")
 
 
 @router.get("/bookings/{booking_id}/status", response_class=HTMLResponse)
 async def booking_status(request: Request, services: Clients, booking_id: str) -> HTMLResponse:
     """The status line alone: the booking page polls it while the booking is pending."""
+    return await booking_page(request, services, booking_id, "partials/booking_status.html")
+
+
+@router.post("/bookings/{booking_id}/check-in")
+async def check_in(request: Request, services: Clients, booking_id: str) -> Response:
+    """The member checks itself in, then back to the booking (Post/Redirect/Get) with a line saying
+    so; a refusal (409) is said in the reader's language from the booking as it then stands:
+    released as a no-show at …, already checked in at …, or not open now."""
     visitor = member_visitor(request)
-    booking = await booking_panel(services, visitor, booking_id)
-    return page(request, "partials/booking_status.html", visitor, booking_id=booking_id, booking=booking)
+    form = await form_of(request)
+    try:
+        await member_calls.check_in(services.bookings, visitor.token, booking_id, form.get("idempotency_key"))
+        notice = visitor.t("booking.checked_in")
+    except ServiceProblem as exc:
+        notice = exc.detail
+        if exc.status == 409:
+            found = await booking_panel(services, visitor, booking_id)
+            notice = check_in_refusal(found.data, visitor.t) if found.data is not None else notice
+    except Unavailable as exc:
+        notice = visitor.t("unavailable", service=exc.service)
+    return see_other(f"/member/bookings/{booking_id}?notice={quote(notice)}")
+
+
+def check_in_refusal(booking: BookingRead, t: Translate) -> str:
+    """Why bookings refused the check-in, from the booking's state, in the reader's words."""
+    zone = booking.time_zone
+    if booking.released_at is not None:
+        return t("booking.check_in_released", time=local_time(booking.released_at, zone))
+    if booking.checked_in_at is not None:
+        return t("booking.check_in_already", time=local_time(booking.checked_in_at, zone))
+    return t("booking.check_in_closed")
