@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import SCREENSHOTS, ZONE, Stack, eventually, until_accepted
+from frontdesk_support import SCREENSHOTS, ZONE, Stack, eventually, member_body, until_accepted
 from playwright.async_api import Browser, Page, expect
 from test_frontdesk_browser import signed_in
 
@@ -56,16 +56,8 @@ async def visits(stack: Stack) -> AsyncIterator[Visits]:
         body = {"site_id": SITE, "name": "Technopark Visites", "city": "Oujda", "country": "MA", "time_zone": ZONE}
         created = await http.post(f"{stack.spaces}/v1/sites", json=body | {"opening_hours": EVERY_DAY})
         assert created.status_code == 201, created.text
-        member = {
-            "member_id": MEMBER,
-            "name": "Atlas Hosting",
-            "kind": "startup",
-            "sector": "agritech",
-            "home_site_id": SITE,
-            "stage": "incubation",
-            "started_on": "2026-01-05",
-            "people": [{"person_id": PERSON, "name": "Hind Host", "email": "hind@fdv.example", "role": "CEO"}],
-        }
+        host = {"person_id": PERSON, "name": "Hind Host", "email": "hind@fdv.example", "role": "CEO"}
+        member = member_body(MEMBER, "Atlas Hosting", SITE, [host])
         created = await until_accepted(http, f"{stack.community}/v1/members", member)
         assert created.status_code == 201, created.text
     made = Visits(stack)
