@@ -21,14 +21,14 @@ from bookings.entrypoints.consumers import PUBLISHED, topic
 from bookings.service_layer.service import BookingService
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingPublished
-from parkgrid.contracts.common import MemberKind, ProgrammeStage, SpaceKind, WeeklyWindow
+from parkgrid.contracts.common import MemberKind, ProgrammeStage, SpaceKind, SpaceRequirement, TimeRange, WeeklyWindow
 from parkgrid.contracts.community import MemberRegistered, MemberStatus, Person, Programme
-from parkgrid.contracts.spaces import SiteRegistered
+from parkgrid.contracts.spaces import Requester, SiteRegistered
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.kafka import EventPublisher, make_producer
 from spaces.domain.sites import Site, Space
-from spaces.service_layer.handlers import Inventory
+from spaces.service_layer.handlers import Inventory, ReservationRequest
 
 SITE = "site-test"
 OTHER_SITE = "site-other"
@@ -216,6 +216,23 @@ async def open_site(spaces: FastAPI, rooms: int, buffers: dict[str, Any] | None 
         await inventory.add_space(
             Space(space_id=f"room-{n}", site_id=SITE, name=f"Salle {n}", kind=SpaceKind.MEETING_ROOM, capacity=6)
         )
+
+
+MEETING_ROOM = {"kind": "meeting_room", "seats": 4, "features": []}
+"""What the tests' room offerings require: a meeting room of 4 (`open_site`'s rooms seat 6)."""
+
+
+def staff_reservation(request_id: str, starts_at: datetime, ends_at: datetime) -> ReservationRequest:
+    """A front desk's reservation of a meeting room at the test site, straight to the real spaces'
+    `Reservations` (a room taken outside bookings, or a walk-in given a freed one)."""
+    return ReservationRequest(
+        request_id=request_id,
+        requested_by=Requester.STAFF,
+        reference_id=request_id,
+        site_id=SITE,
+        requirement=SpaceRequirement.model_validate(MEETING_ROOM),
+        time=TimeRange(starts_at=starts_at, ends_at=ends_at),
+    )
 
 
 @contextlib.asynccontextmanager

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 from bookings_support import (
+    MEETING_ROOM,
     MEMBER,
     SITE,
     bearer,
@@ -24,6 +25,7 @@ from bookings_support import (
     offering,
     open_site,
     project,
+    staff_reservation,
     until_offered,
 )
 from bookings_support import running as started
@@ -34,8 +36,8 @@ from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.buffers import Buffers
-from parkgrid.contracts.common import SpaceRequirement, TimeRange
-from parkgrid.contracts.spaces import Requester, SiteRegistered, SpaceAdded
+from parkgrid.contracts.common import SpaceRequirement
+from parkgrid.contracts.spaces import SiteRegistered, SpaceAdded
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.settings import KitSettings
 from parkgrid.testing.plugin import CreateTopics
@@ -44,22 +46,16 @@ from spaces.service_layer.handlers import Inventory, ReservationRequest, Reserva
 
 pytest_plugins = ["bookings_fixtures"]
 
-ROOM = {"kind": "meeting_room", "seats": 4, "features": []}
+ROOM = MEETING_ROOM
 EVERY_DAY = range(1, 8)
 AT_ELEVEN = [{"weekday": d, "opens": "11:00", "closes": "12:00"} for d in EVERY_DAY]
 AT_HALF_PAST = [{"weekday": d, "opens": "11:30", "closes": "12:30"} for d in EVERY_DAY]
 MEETING_DEFAULT = {"meeting_room": {"before_minutes": 10, "after_minutes": 30}}
 
 
-def staff_reservation(request_id: str, day: date, hour: int) -> ReservationRequest:
-    return ReservationRequest(
-        request_id=request_id,
-        requested_by=Requester.STAFF,
-        reference_id=request_id,
-        site_id=SITE,
-        requirement=SpaceRequirement.model_validate(ROOM),
-        time=TimeRange(starts_at=local(day, hour), ends_at=local(day, hour + 1)),
-    )
+def at_hour(request_id: str, day: date, hour: int) -> ReservationRequest:
+    """A desk's reservation of a meeting room for the hour from `hour` on `day`."""
+    return staff_reservation(request_id, local(day, hour), local(day, hour + 1))
 
 
 async def booked(client: httpx.AsyncClient, admin: dict[str, str], offering_id: str, starts: Any) -> dict[str, Any]:
@@ -95,7 +91,7 @@ async def test_no_session_is_offered_in_a_reservations_cleaning_and_spaces_refus
 
             # Staff reserve the room 10:00-11:00 in spaces: 11:00 is in its 30 minutes of cleaning.
             reservations: Reservations = spaces.state.components[Reservations]
-            ten = await reservations.reserve(staff_reservation("staff-10", day, 10))
+            ten = await reservations.reserve(at_hour("staff-10", day, 10))
             assert ten["status"] == "confirmed"
             await until_offered(client, member_token, "off-eleven", day, [])
             assert await offered(client, member_token, "off-half-past", day) == ["11:30"]
@@ -111,7 +107,7 @@ async def test_no_session_is_offered_in_a_reservations_cleaning_and_spaces_refus
             assert (outside["status"], outside["space_id"]) == ("confirmed", "room-0"), outside
 
             # The room's own sides win over its kind's: none here, so 11:00 is offered again (another day).
-            await reservations.reserve(staff_reservation("staff-10-next", other_day, 10))
+            await reservations.reserve(at_hour("staff-10-next", other_day, 10))
             await until_offered(client, member_token, "off-eleven", other_day, [])
             inventory: Inventory = spaces.state.components[Inventory]
             current = await inventory.store.spaces.get("room-0")

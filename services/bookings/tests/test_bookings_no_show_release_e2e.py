@@ -15,7 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bookings_support import SITE, bearer, eventually, in_days, member, now, offering, open_site, project
+from bookings_support import (
+    MEETING_ROOM,
+    SITE,
+    bearer,
+    eventually,
+    in_days,
+    member,
+    now,
+    offering,
+    open_site,
+    project,
+    staff_reservation,
+)
 from bookings_support import running as started
 from jsonschema import Draft202012Validator
 
@@ -23,32 +35,17 @@ from bookings.bootstrap import BookingsSettings, build_app
 from bookings.domain.slots import session_key
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
-from parkgrid.contracts.common import SpaceRequirement, TimeRange
-from parkgrid.contracts.spaces import Requester
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.settings import KitSettings
 from parkgrid.testing.plugin import CreateTopics
 from parkgrid.testing.topics import read_topic
 from spaces.bootstrap import build_app as build_spaces
-from spaces.service_layer.handlers import Inventory, ReservationRequest, Reservations
+from spaces.service_layer.handlers import Inventory, Reservations
 
 pytest_plugins = ["bookings_fixtures"]
 
-ROOM = {"kind": "meeting_room", "seats": 4, "features": []}
 NO_SHOW = "parkgrid.bookings.booking.no_show"
 SCHEMA = Path(__file__).parents[3] / "shared/contracts/schemas/parkgrid.bookings.booking.no_show/v1.json"
-
-
-def walk_in(request_id: str, starts_at: datetime, ends_at: datetime) -> ReservationRequest:
-    """The front desk's reservation of a meeting room for someone who walked in."""
-    return ReservationRequest(
-        request_id=request_id,
-        requested_by=Requester.STAFF,
-        reference_id=request_id,
-        site_id=SITE,
-        requirement=SpaceRequirement.model_validate(ROOM),
-        time=TimeRange(starts_at=starts_at, ends_at=ends_at),
-    )
 
 
 async def test_a_room_booking_not_checked_in_is_released_and_its_room_freed_for_walk_ins(
@@ -62,7 +59,7 @@ async def test_a_room_booking_not_checked_in_is_released_and_its_room_freed_for_
         current = await inventory.store.sites.get(SITE)
         assert current is not None
         await inventory.update_site(SITE, current["version"], {"no_show_release_minutes": 15})
-        await project(service, offering("off-room", space_requirement=ROOM), member())
+        await project(service, offering("off-room", space_requirement=MEETING_ROOM), member())
 
         async def learnt() -> bool:
             return await service.projections.sites.releasing_no_shows() == {SITE: 15}
@@ -81,7 +78,7 @@ async def test_a_room_booking_not_checked_in_is_released_and_its_room_freed_for_
             utc_start = start.astimezone(UTC)
             reservations: Reservations = spaces.state.components[Reservations]
             rest_of_hour = (utc_start + timedelta(minutes=20), utc_start + timedelta(hours=1))
-            taken = await reservations.reserve(walk_in("walk-in-early", *rest_of_hour))
+            taken = await reservations.reserve(staff_reservation("walk-in-early", *rest_of_hour))
             assert taken["status"] == "refused", taken  # the room is the booking's
 
             try:
@@ -108,7 +105,7 @@ async def test_a_room_booking_not_checked_in_is_released_and_its_room_freed_for_
                 return found is not None and found["status"] == "released"
 
             await eventually(room_given_back, within=30)
-            walked_in = await reservations.reserve(walk_in("walk-in", *rest_of_hour))
+            walked_in = await reservations.reserve(staff_reservation("walk-in", *rest_of_hour))
             assert (walked_in["status"], walked_in["space_id"]) == ("confirmed", "room-0"), walked_in
 
     published = await read_topic(settings, "bookings.booking", until=1, types={NO_SHOW})

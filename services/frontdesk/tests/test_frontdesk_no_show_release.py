@@ -8,45 +8,25 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from test_frontdesk_timeline import booking, day_of
+
 from frontdesk.domain.messages import translator
 from frontdesk.domain.today import check_in_open, hours_of, timeline_of
 from frontdesk.entrypoints.http.member_bookings import check_in_refusal
 from frontdesk.entrypoints.http.pages import templates
 from frontdesk.entrypoints.http.panels import Panel
 from frontdesk.entrypoints.http.staff_today import DeskDay
-from parkgrid.api.bookings import BookingRead, SiteDay, SiteDayBooking, SiteHour
+from parkgrid.api.bookings import BookingRead, SiteDayBooking
 from parkgrid.contracts.bookings import BookingStatus
-from parkgrid.contracts.common import LocalizedText
 
 ROOMS = [("room-a", "Salle Argane", "meeting_room", 0, 0)]
 START = datetime(2027, 4, 14, 9, 0, tzinfo=UTC)  # 10:00 in Casablanca (+01)
 
 
 def row(booking_id: str, status: BookingStatus, released_at: str | None = None) -> SiteDayBooking:
-    return SiteDayBooking(
-        booking_id=booking_id,
-        offering_id="o",
-        title=LocalizedText(fr="Réunion", en="Meeting"),
-        starts_at="2027-04-14T10:00:00+01:00",
-        ends_at="2027-04-14T11:00:00+01:00",
-        member_id="m",
-        member_name="Argan Labs",
-        person_id="p",
-        party_size=1,
-        status=status,
-        space_id="room-a",
-        released_at=released_at,
-    )
-
-
-def day_of(*bookings: SiteDayBooking) -> SiteDay:
-    return SiteDay(
-        site_id="site-1",
-        date=date(2027, 4, 14),
-        time_zone="Africa/Casablanca",
-        hours=[SiteHour(hour="10:00", bookings=list(bookings))],
-        total=len(bookings),
-    )
+    """A booking of 10:00-11:00 in Salle Argane (the timeline tests' builder), in `status`."""
+    found = booking(booking_id, "10:00", "11:00", "room-a")
+    return found.model_copy(update={"status": status, "released_at": released_at})
 
 
 def test_todays_row_says_when_a_booking_was_released_and_the_timeline_leaves_it_off() -> None:
