@@ -1,8 +1,8 @@
 """Issue 25's visitors in real Chromium against the real services of frontdesk_support (over the
 real broker): a member invites a guest from the portal (a refusal next to its field, in the
 reader's language; a double submit of the form is one visit) and cancels another through its
-confirmation page; the desk's Today shows the day's expected visitors with their host and checks
-one in (Arrived) and out (Left).
+confirmation page; the desk's Today shows the day's expected visitors with their host, live, and
+checks one in (Arrived) and out (Left); the desk expects a guest from the member's page.
 
 The module keeps to a site of its own (`site-fdv`, open every day) and one member, so the
 suite's other tests (one stack per session) see none of it."""
@@ -10,7 +10,7 @@ suite's other tests (one stack per session) see none of it."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -173,4 +173,29 @@ async def test_a_guest_invited_while_the_desk_looks_appears_on_today_live(browse
     await expect(youssef).to_contain_text("16:45", timeout=20_000)  # no reload: the live feed refreshed the panel
     await expect(youssef.get_by_role("button", name="Arrived")).to_be_visible()
     await expect(page.locator("#live-feed li").first).to_contain_text("visit expected")
+    await page.context.close()
+
+
+async def test_the_desk_expects_a_guest_for_a_members_person(browser: Browser, visits: Visits) -> None:
+    page = await open_page(browser, visits, visits.staff, f"/staff/sites/{SITE}/members/{MEMBER}")
+    section = page.locator("section[aria-labelledby='visit-title']")
+    await expect(section.get_by_label("Guest of")).to_have_value(PERSON)
+    await section.get_by_label("Visitor's name").fill("Omar Chraibi")
+    await section.get_by_label("Day of the visit").fill((visits.today - timedelta(days=1)).isoformat())
+    await section.get_by_role("button", name="Expect this visitor").click()
+    # spaces refuses a day past (422 day): the sentence next to the field, what was typed kept
+    section = page.locator("section[aria-labelledby='visit-title']")
+    await expect(page.locator("#day-error")).to_have_text(
+        "Choose a day the site is open, from today and within a year."
+    )
+    await expect(section.get_by_label("Visitor's name")).to_have_value("Omar Chraibi")
+
+    await section.get_by_label("Day of the visit").fill(visits.today.isoformat())
+    await section.get_by_label("Expected at (optional)").fill("17:15")
+    await section.get_by_role("button", name="Expect this visitor").click()
+    await expect(page.locator(".notice")).to_have_text(f"Omar Chraibi is expected on {visits.today:%d/%m/%Y}.")
+    await page.goto(f"{visits.stack.frontdesk}/staff/sites/{SITE}/today")
+    omar = page.locator("section[aria-labelledby='visitors-title'] li.visit", has_text="Omar Chraibi")
+    await expect(omar).to_contain_text("17:15")
+    await expect(omar).to_contain_text("guest of Atlas Hosting")
     await page.context.close()

@@ -17,7 +17,7 @@ from frontdesk.entrypoints.http.member_day import home_zone
 from frontdesk.entrypoints.http.member_home import site_names
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import attempt, notice_after
-from frontdesk.entrypoints.http.staff_forms import back_to_form, done, form_refusal, new_key, run
+from frontdesk.entrypoints.http.staff_forms import back_to_form, done, form_refusal, in_own_words, new_key, run
 from frontdesk.entrypoints.http.visitors import member_visitor, own
 
 router = APIRouter(prefix="/member")
@@ -70,12 +70,9 @@ async def invite(request: Request, services: Clients) -> Response:
     }
     call = visit_calls.invite(services.spaces, visitor.token, body, form.get("idempotency_key"))
     outcome = await run(call, visitor, FIELDS)
-    if outcome.answer is None:
-        named = outcome.field if outcome.field in FIELDS else None
-        if named:  # spaces' words are English (and pydantic's): the field's own sentence instead
-            outcome.message = visitor.t(f"visitors.invalid.{named}")
-        outcome.field = named
-        return back_to_form(PAGE, outcome, {k: form.get(k, "") for k in FIELDS}, anchor="#invite-title")
+    if outcome.answer is None:  # spaces' words are English (and pydantic's): the field's own sentence instead
+        refused = in_own_words(outcome, visitor, FIELDS, "visitors.invalid.")
+        return back_to_form(PAGE, refused, {k: form.get(k, "") for k in FIELDS}, anchor="#invite-title")
     guest = outcome.answer
     return done(PAGE, visitor.t("visitors.invited", name=guest.guest_name or "", day=guest.day.strftime("%d/%m/%Y")))
 

@@ -85,6 +85,16 @@ async def run(call: Awaitable[T], visitor: Visitor, fields: Sequence[str] = ()) 
         return Outcome(message=visitor.t("unavailable", service=exc.service))
 
 
+def in_own_words(outcome: Outcome[T], visitor: Visitor, fields: Sequence[str], prefix: str) -> Outcome[T]:
+    """A refusal naming one of the form's `fields` said by that field's own sentence (`<prefix><field>`,
+    in the reader's language) rather than the service's English; one naming no field as it came."""
+    named = outcome.field if outcome.field in fields else None
+    if named:
+        outcome.message = visitor.t(f"{prefix}{named}")
+    outcome.field = named
+    return outcome
+
+
 def done(url: str, notice: str, anchor: str = "") -> Response:
     joiner = "&" if "?" in url else "?"
     return see_other(f"{url}{joiner}notice={quote(notice)}{anchor}")
