@@ -226,12 +226,12 @@ async def test_an_ineligible_offering_says_why(stack: Stack) -> None:
         page = await browser.get(f"/member/offerings/{stack.offerings[TPE_ONLY]}")
         eligible = await browser.get(f"/member/offerings/{stack.offerings[MENTORING]}")
     assert page.status_code == 200
-    assert "You cannot book this: it is for tpe; your organisation is a startup" in page.text
+    assert "You cannot book this: it is for very small business; your organisation is a startup" in page.text
     assert 'id="ineligible"' not in eligible.text
     async with stack.browser(stack.member, degraded=True, headers={"Accept-Language": "en"}) as browser:
         without_community = await browser.get(f"/member/offerings/{stack.offerings[TPE_ONLY]}")
     # without the member's record, catalogue's eligible list still tells
-    assert "the catalogue does not list it for your organisation; it is open to tpe" in without_community.text
+    assert "the catalogue does not list it for your organisation; it is open to very small business" in without_community.text
 
 
 async def read_updates(lines: AsyncIterator[str], count: int, within: float) -> list[dict[str, object]]:
