@@ -37,6 +37,7 @@ async def app(settings: KitSettings, clock: Clock) -> AsyncIterator[FastAPI]:
     async with application.router.lifespan_context(application):
         runtime = application.state.runtime
         await asyncio.wait_for(runtime.kafka_ready.wait(), 30)
+        await asyncio.wait_for(runtime.store_set_up.wait(), 30)  # its migrations ran: tests write after them
         yield application
 
 

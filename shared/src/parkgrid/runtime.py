@@ -112,6 +112,9 @@ class ServiceRuntime:
         self.consumers: list[ConsumerRunner] = []
         self.projections: dict[str, ProjectionSpec] = {}
         self.kafka_ready = asyncio.Event()
+        self.store_set_up = asyncio.Event()
+        """Set once every `on_store_ready` step has run (at once when there is none): what a test
+        that writes beside those steps (a migration, an index) waits for, not to race them."""
         self._store_setup: list[Callable[[], Awaitable[None]]] = []
         self._periodic: list[tuple[str, timedelta, Callable[[], Awaitable[object]]]] = []
         self._producer: AIOKafkaProducer | None = None
@@ -219,10 +222,13 @@ class ServiceRuntime:
                     delay = min(10.0, 0.5 * 2 ** min(attempt, 5))
                     log.warning("store.setup_failed", step=getattr(setup, "__qualname__", "setup"), error=repr(exc))
                     await asyncio.sleep(delay)
+        self.store_set_up.set()
 
     async def start(self) -> None:
         if self._store_setup:
             self._spawn(self._set_up_store(), "store-setup")
+        else:
+            self.store_set_up.set()
         self._spawn(self._connect_kafka(), "kafka-connect")
         self._spawn(self._watch_store(), "store-watch")
         for runner in self.consumers:
