@@ -27,7 +27,22 @@ async def visit(spaces: Spaces, token: str, visit_id: str) -> VisitRead:
     return await spaces.read(VisitRead, f"/v1/visits/{visit_id}", token)
 
 
-async def invite(spaces: Spaces, token: str, body: Mapping[str, Any], key: str | None) -> VisitRead:
+async def invite(
+    spaces: Spaces, token: str, member_id: str, form: Mapping[str, str], key: str | None, **chosen: str
+) -> VisitRead:
+    """A guest as the form says (site, day, name, company, time; the host for the desk), for
+    `member_id`; what the page decides itself (the desk's site) in `chosen`. Empty optional fields
+    are sent as none."""
+    body: dict[str, Any] = {
+        "site_id": form.get("site_id", ""),
+        "member_id": member_id,
+        "day": form.get("day", ""),
+        "guest_name": form.get("guest_name", ""),
+        "guest_company": form.get("guest_company") or None,
+        "expected_at": form.get("expected_at") or None,
+        **({"host_person_id": form["host_person_id"]} if "host_person_id" in form else {}),
+        **chosen,
+    }
     path = "/v1/visits"
     return spaces.parse(VisitRead, await command(spaces, path, token, body, key), path)
 

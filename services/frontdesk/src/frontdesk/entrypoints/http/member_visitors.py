@@ -60,15 +60,7 @@ async def invite(request: Request, services: Clients) -> Response:
     visitor = member_visitor(request)
     member_id, _ = own(visitor)
     form = await form_of(request)
-    body = {
-        "site_id": form.get("site_id", ""),
-        "member_id": member_id,
-        "day": form.get("day", ""),
-        "guest_name": form.get("guest_name", ""),
-        "guest_company": form.get("guest_company") or None,
-        "expected_at": form.get("expected_at") or None,
-    }
-    call = visit_calls.invite(services.spaces, visitor.token, body, form.get("idempotency_key"))
+    call = visit_calls.invite(services.spaces, visitor.token, member_id, form, form.get("idempotency_key"))
     outcome = await run(call, visitor, FIELDS)
     if outcome.answer is None:  # spaces' words are English (and pydantic's): the field's own sentence instead
         refused = in_own_words(outcome, visitor, FIELDS, "visitors.invalid.")

@@ -44,16 +44,8 @@ async def desk_step(request: Request, services: Clients, site_id: str, visit_id:
 async def expect_guest(request: Request, services: Clients, site_id: str, member_id: str) -> Response:
     visitor = staff_at(request, site_id)
     form = await form_of(request)
-    body = {
-        "site_id": site_id,
-        "member_id": member_id,
-        "host_person_id": form.get("host_person_id", ""),
-        "day": form.get("day", ""),
-        "guest_name": form.get("guest_name", ""),
-        "guest_company": form.get("guest_company") or None,
-        "expected_at": form.get("expected_at") or None,
-    }
-    call = visit_calls.invite(services.spaces, visitor.token, body, form.get("idempotency_key"))
+    key = form.get("idempotency_key")
+    call = visit_calls.invite(services.spaces, visitor.token, member_id, form, key, site_id=site_id)
     outcome = await run(call, visitor, GUEST_FIELDS)
     back = f"/staff/sites/{site_id}/members/{member_id}"
     if outcome.answer is None:
