@@ -64,7 +64,7 @@ class InMemoryBookings(BookingAggregates):
     async def not_checked_in(
         self, site_id: str, started_before: datetime, ending_after: datetime, limit: int = 200
     ) -> list[tuple[Booking, int]]:
-        """As `Bookings.not_checked_in`: soonest first."""
+        """As `Bookings.not_checked_in`: confirmed first, then soonest first."""
         docs = sorted(
             (
                 d
@@ -74,7 +74,7 @@ class InMemoryBookings(BookingAggregates):
                 and d["starts_at"] < started_before
                 and d["ends_at"] > ending_after
             ),
-            key=lambda d: (d["starts_at"], d["booking_id"]),
+            key=lambda d: (d["status"], d["starts_at"], d["booking_id"]),
         )
         found = [await self.get(d["booking_id"]) for d in docs[:limit]]
         return [f for f in found if f is not None]

@@ -155,8 +155,9 @@ class Bookings(BookingAggregates):
     async def not_checked_in(
         self, site_id: str, started_before: datetime, ending_after: datetime, limit: int = 200
     ) -> list[tuple[Booking, int]]:
-        """The site's confirmed bookings, and its no-shows, whose session started before
-        `started_before` and ends after `ending_after` (index site_id + starts_at)."""
+        """The site's confirmed bookings, then its no-shows, whose session started before
+        `started_before` and ends after `ending_after` (index site_id + starts_at): confirmed
+        first, so released ones still in their session never crowd out those left to release."""
         docs = (
             await self.collection.find(
                 {
@@ -167,7 +168,7 @@ class Bookings(BookingAggregates):
                 },
                 {"outbox": 0},
             )
-            .sort([("starts_at", ASCENDING), ("_id", ASCENDING)])
+            .sort([("status", ASCENDING), ("starts_at", ASCENDING), ("_id", ASCENDING)])
             .limit(limit)
             .to_list()
         )
