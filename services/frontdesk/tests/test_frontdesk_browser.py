@@ -116,7 +116,9 @@ async def test_an_ineligible_offering_shows_the_reason(browser: Browser, stack: 
     await expect(grid.get_by_role("link", name="Strategy mentoring")).to_be_visible()
     await expect(grid.get_by_role("link", name="TPE bookkeeping clinic")).to_have_count(0)
     await page.goto(f"{stack.frontdesk}/member/offerings/{stack.offerings[TPE_ONLY]}")
-    await expect(page.locator("#ineligible")).to_contain_text("it is for very small business; your organisation is a startup")
+    await expect(page.locator("#ineligible")).to_contain_text(
+        "it is for very small business; your organisation is a startup"
+    )
     await member.close()
 
 

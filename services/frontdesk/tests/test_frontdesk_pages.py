@@ -231,7 +231,10 @@ async def test_an_ineligible_offering_says_why(stack: Stack) -> None:
     async with stack.browser(stack.member, degraded=True, headers={"Accept-Language": "en"}) as browser:
         without_community = await browser.get(f"/member/offerings/{stack.offerings[TPE_ONLY]}")
     # without the member's record, catalogue's eligible list still tells
-    assert "the catalogue does not list it for your organisation; it is open to very small business" in without_community.text
+    assert (
+        "the catalogue does not list it for your organisation; it is open to very small business"
+        in without_community.text
+    )
 
 
 async def read_updates(lines: AsyncIterator[str], count: int, within: float) -> list[dict[str, object]]:
