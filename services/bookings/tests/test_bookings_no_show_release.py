@@ -96,3 +96,24 @@ async def test_the_sweep_releases_only_at_a_site_that_says_so_and_gives_the_seat
     assert (released.status, released.released_at) == (BookingStatus.NO_SHOW, later)
     assert (await desk.seats.sessions.get(key) or {})["taken"] == 0
     assert (await desk.published("b-1"))[-1] == "no_show"
+
+
+async def test_a_release_whose_seats_were_not_given_back_is_finished_by_the_next_sweep() -> None:
+    """A process dying between the release's write and giving the seats back: the next sweep frees them."""
+    desk = office(seats=1)
+    outcome = await desk.book(command(1))
+    assert outcome.booking is not None
+    site = outcome.booking.site_id
+    assert site is not None
+    desk.known.sites.releasing[site] = 15
+    later = SESSION + timedelta(minutes=20)
+    desk.at(later)
+    booking, version = await desk.get("b-1")
+    released, happened = rules.release_no_show(booking, 15, later)
+    await desk.bookings.save(released, version, publication(happened))  # ... and the process dies here
+    key = session_key("off-mentoring", SESSION)
+    assert (await desk.seats.sessions.get(key) or {})["taken"] == 1
+
+    assert await desk.sweep() == 0  # nothing left to release
+    assert (await desk.seats.sessions.get(key) or {})["taken"] == 0
+    assert (await desk.published("b-1")).count("no_show") == 1
