@@ -22,7 +22,7 @@ from frontdesk.entrypoints.http.member_day import member_today
 from frontdesk.entrypoints.http.pages import templates
 from frontdesk.entrypoints.http.panels import Panel
 from frontdesk.entrypoints.http.staff_events import changes_of
-from frontdesk.entrypoints.http.staff_today import DeskDay
+from frontdesk.entrypoints.http.today_panels import DeskDay
 from frontdesk.service_layer.live import LiveFeed, update_of
 from parkgrid.api.bookings import BookingRead, SiteDay, SiteDayBooking, SiteHour
 from parkgrid.contracts.bookings import BookingRejected, BookingStatus

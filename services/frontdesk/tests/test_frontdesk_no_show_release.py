@@ -15,7 +15,7 @@ from frontdesk.domain.today import check_in_open, hours_of, timeline_of
 from frontdesk.entrypoints.http.member_bookings import check_in_refusal
 from frontdesk.entrypoints.http.pages import templates
 from frontdesk.entrypoints.http.panels import Panel
-from frontdesk.entrypoints.http.staff_today import DeskDay
+from frontdesk.entrypoints.http.today_panels import DeskDay
 from parkgrid.api.bookings import BookingRead, SiteDayBooking
 from parkgrid.contracts.bookings import BookingStatus
 

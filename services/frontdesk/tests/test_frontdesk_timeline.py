@@ -10,7 +10,7 @@ from frontdesk.domain.messages import translator
 from frontdesk.domain.today import timeline_of
 from frontdesk.entrypoints.http.pages import templates
 from frontdesk.entrypoints.http.panels import Panel
-from frontdesk.entrypoints.http.staff_today import DeskDay
+from frontdesk.entrypoints.http.today_panels import DeskDay
 from parkgrid.api.bookings import SiteDay, SiteDayBooking, SiteHour
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.common import LocalizedText
