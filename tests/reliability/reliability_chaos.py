@@ -101,12 +101,18 @@ class Client:
 
 
 async def until_2xx(client: Client, service: str, path: str, body: dict[str, Any], key: str) -> httpx.Response:
-    """POST until the service knows what the body refers to (projections arrive over Kafka)."""
+    """POST until the service knows what the body refers to (projections arrive over Kafka).
+
+    A refusal (4xx) had no effect, and the service replays its stored answer for a key it has
+    answered, so each attempt after a refusal asks again under a key of its own."""
     deadline = time.monotonic() + 90
+    attempt = 0
     while True:
-        answer = await client.post(service, path, body, key)
+        answer = await client.post(service, path, body, key if attempt == 0 else f"{key}-{attempt}")
         if answer.status_code < 300:
             return answer
+        if 400 <= answer.status_code < 500:
+            attempt += 1
         if time.monotonic() > deadline:
             raise AssertionError(f"{service} {path}: {answer.status_code} {answer.text}")
         await asyncio.sleep(0.5)
