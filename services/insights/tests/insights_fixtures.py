@@ -8,6 +8,7 @@ import email
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from typing import Any
@@ -27,6 +28,7 @@ from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.runtime import ServiceRuntime
+from parkgrid.store import Database
 from parkgrid.testing.plugin import ServiceSettings
 from parkgrid.topics import ensure_topics
 
@@ -122,6 +124,30 @@ async def app(settings: InsightsSettings) -> AsyncIterator[FastAPI]:
     application = build_app(settings)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@asynccontextmanager
+async def neighbour(
+    application: FastAPI, name: str, database: Database, suffix: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A real neighbouring service (spaces, community) served in-process on the test's broker,
+    once it has joined Kafka; the database of its own (the test's name + `suffix`) is dropped after."""
+    try:
+        async with application.router.lifespan_context(application):
+            await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
+            transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}", timeout=60) as http:
+                yield http
+    finally:
+        await database.client.drop_database(database.name + suffix)
+
+
+async def answered(request: Awaitable[httpx.Response], status: int = 201) -> dict[str, Any]:
+    """The JSON body of a request's answer, once its status is the one expected."""
+    response = await request
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
 
 
 @pytest.fixture

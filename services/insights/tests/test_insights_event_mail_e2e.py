@@ -4,16 +4,14 @@ own language, in the SMTP sink: the event's cancellation, not also their registr
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from insights_fixtures import Sink, app, eventually, publish, settings, smtp_sink, wrap
+from insights_fixtures import Sink, answered, app, eventually, neighbour, publish, settings, smtp_sink, wrap
 
 from community.bootstrap import Community
 from community.bootstrap import build_app as build_community
@@ -51,21 +49,8 @@ async def community(
     await create_topics([t for t in TOPICS if t.name.startswith(("community.", "spaces."))])
     own: KitSettings = service_settings("community").model_copy(update={"database_name": database.name + "_c"})
     application = build_community(own)
-    try:
-        async with application.router.lifespan_context(application):
-            await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
-            transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://community", timeout=60) as http:
-                yield http, application.state.community
-    finally:
-        await database.client.drop_database(database.name + "_c")
-
-
-async def created(answer: Any, status: int = 201) -> dict[str, Any]:
-    response: httpx.Response = await answer
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    async with neighbour(application, "community", database, "_c") as http:
+        yield http, application.state.community
 
 
 async def test_staff_cancel_an_event_and_each_registrant_gets_one_mail_in_their_language(
@@ -105,7 +90,7 @@ async def test_staff_cancel_an_event_and_each_registrant_gets_one_mail_in_their_
         "cohort": "2026-A",
         "people": people,
     }
-    await created(http.post("/v1/members", json=member, headers=desk))
+    await answered(http.post("/v1/members", json=member, headers=desk))
     starts = next_tuesday_at_ten()
     event = {
         "event_id": "cevt-e2e-mail",
@@ -118,9 +103,9 @@ async def test_staff_cancel_an_event_and_each_registrant_gets_one_mail_in_their_
         "capacity": 10,
         "publish": True,
     }
-    await created(http.post("/v1/events", json=event, headers=desk))
+    await answered(http.post("/v1/events", json=event, headers=desk))
     for person in ("p-amal", "p-salma"):
-        registration = await created(
+        registration = await answered(
             http.post(
                 "/v1/events/cevt-e2e-mail/registrations",
                 json={"person_id": person, "member_id": "member-e2e"},

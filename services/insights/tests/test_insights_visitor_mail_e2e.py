@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from fastapi import FastAPI
-from insights_fixtures import Sink, app, eventually, publish, settings, smtp_sink, wrap
+from insights_fixtures import Sink, answered, app, eventually, neighbour, publish, settings, smtp_sink, wrap
 
 from insights.service_layer.notifications import Notifications
 from insights.settings import InsightsSettings
@@ -41,26 +41,12 @@ async def spaces(
     """The real spaces service on the same broker and topic prefix, with a database of its own."""
     await create_topics([t for t in TOPICS if t.name.startswith("spaces.") or t.name == "community.member"])
     own: KitSettings = service_settings("spaces").model_copy(update={"database_name": database.name + "_s"})
-    application = build_spaces(own)
-    try:
-        async with application.router.lifespan_context(application):
-            await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
-            transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://spaces", timeout=60) as http:
-                yield http
-    finally:
-        await database.client.drop_database(database.name + "_s")
+    async with neighbour(build_spaces(own), "spaces", database, "_s") as http:
+        yield http
 
 
 def bearer(settings: KitSettings, role: Role, **claims: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(settings, role=role, **claims)}"}
-
-
-async def answered(request: Any, status: int) -> dict[str, Any]:
-    response: httpx.Response = await request
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def test_the_desk_checks_a_guest_in_and_the_host_alone_gets_one_mail_in_their_language(
