@@ -249,6 +249,31 @@ async def until_accepted(http: httpx.AsyncClient, url: str, body: dict[str, Any]
         await asyncio.sleep(0.3)
 
 
+async def published_offering(
+    http: httpx.AsyncClient, stack: Stack, body: dict[str, Any], key: str, member_id: str | None = None
+) -> str:
+    """Create and publish an offering, then wait until bookings offers its slots (and, given a
+    member, until catalogue lists offerings for that member): the set-up of every booking test."""
+    created = await until_accepted(http, f"{stack.catalogue}/v1/offerings", body, **{"Idempotency-Key": key})
+    assert created.status_code == 201, created.text
+    offering_id: str = created.json()["id"]
+    # 409 until catalogue has learnt the site's spaces (an offering no space can host is not published)
+    published = await until_accepted(http, f"{stack.catalogue}/v1/offerings/{offering_id}/publish", {})
+    assert published.status_code == 200, published.text
+
+    async def bookable() -> bool:
+        slots = await http.get(f"{stack.bookings}/v1/offerings/{offering_id}/slots")
+        if slots.status_code != 200 or not slots.json()["items"]:
+            return False
+        if member_id is None:
+            return True
+        listed = await http.get(f"{stack.catalogue}/v1/offerings", params={"member_id": member_id})
+        return listed.status_code == 200
+
+    await eventually(bookable, f"bookings and catalogue to learn the offering {key!r}")
+    return offering_id
+
+
 async def seed_stack(stack: Stack) -> None:
     """A site with a meeting room and an office (spaces), two member organisations (community),
     three offerings (catalogue) and a published event starting in half an hour (`event_day`: its local

@@ -27,8 +27,8 @@ from frontdesk_support import (
     ZONE,
     Stack,
     axe_violations,
-    eventually,
     offering_body,
+    published_offering,
     until_accepted,
 )
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -92,18 +92,7 @@ async def scene(stack: Stack) -> Scene:
         made = await http.post(f"{stack.spaces}/v1/sites/{SITE}/spaces", json=office)
         assert made.status_code == 201, made.text
         body = offering_body(TITLE, "legal_clinic", ["startup"])
-        created = await until_accepted(http, f"{stack.catalogue}/v1/offerings", body, **{"Idempotency-Key": "a11y"})
-        assert created.status_code == 201, created.text
-        offering_id = created.json()["id"]
-        published = await until_accepted(http, f"{stack.catalogue}/v1/offerings/{offering_id}/publish", {})
-        assert published.status_code == 200, published.text
-
-        async def bookable() -> bool:
-            slots = await http.get(f"{stack.bookings}/v1/offerings/{offering_id}/slots")
-            listed = await http.get(f"{stack.catalogue}/v1/offerings", params={"member_id": MEMBER})
-            return slots.status_code == 200 and bool(slots.json()["items"]) and listed.status_code == 200
-
-        await eventually(bookable, "bookings and catalogue to learn the offering and the member")
+        offering_id = await published_offering(http, stack, body, "a11y", MEMBER)
         slot = (await http.get(f"{stack.bookings}/v1/offerings/{offering_id}/slots")).json()["items"][1]
         mine = {"Authorization": f"Bearer {token}"}
         seat = {"offering_id": offering_id, "member_id": MEMBER, "person_id": PERSON, "starts_at": slot["starts_at"]}

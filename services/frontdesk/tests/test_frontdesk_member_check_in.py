@@ -15,7 +15,16 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import CHROMIUM, SCREENSHOTS, ZONE, Stack, eventually, member_body, offering_body, until_accepted
+from frontdesk_support import (
+    CHROMIUM,
+    SCREENSHOTS,
+    ZONE,
+    Stack,
+    member_body,
+    offering_body,
+    published_offering,
+    until_accepted,
+)
 from playwright.async_api import Browser, BrowserContext, expect
 
 from parkgrid.auth import Role
@@ -60,20 +69,7 @@ async def offering_id(stack: Stack) -> str:
             "session_minutes": 15,
             "availability": ROUND_THE_CLOCK,
         }
-        created = await until_accepted(
-            http, f"{stack.catalogue}/v1/offerings", body, **{"Idempotency-Key": "check-in-coaching"}
-        )
-        assert created.status_code == 201, created.text
-        offering_id: str = created.json()["id"]
-        published = await until_accepted(http, f"{stack.catalogue}/v1/offerings/{offering_id}/publish", {})
-        assert published.status_code == 200, published.text
-
-        async def bookable() -> bool:
-            slots = await http.get(f"{stack.bookings}/v1/offerings/{offering_id}/slots")
-            return slots.status_code == 200 and bool(slots.json()["items"])
-
-        await eventually(bookable, "bookings to learn the check-in offering")
-    return offering_id
+        return await published_offering(http, stack, body, "check-in-coaching")
 
 
 async def signed_in(browser: Browser, stack: Stack, token: str, locale: str) -> BrowserContext:

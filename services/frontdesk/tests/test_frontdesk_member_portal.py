@@ -17,7 +17,16 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import CHROMIUM, SCREENSHOTS, SITE, ZONE, Stack, eventually, offering_body, until_accepted
+from frontdesk_support import (
+    CHROMIUM,
+    SCREENSHOTS,
+    SITE,
+    ZONE,
+    Stack,
+    offering_body,
+    published_offering,
+    until_accepted,
+)
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from parkgrid.auth import Role
@@ -75,20 +84,7 @@ async def portal(stack: Stack) -> Portal:
         office = {"space_id": OFFICE, "name": "Bureau Argane", "kind": "private_office", "capacity": 4}
         made = await http.post(f"{stack.spaces}/v1/sites/{SITE}/spaces", json=office)
         assert made.status_code == 201, made.text
-        created = await until_accepted(
-            http, f"{stack.catalogue}/v1/offerings", body, **{"Idempotency-Key": "portal-review"}
-        )
-        assert created.status_code == 201, created.text
-        offering_id = created.json()["id"]
-        published = await until_accepted(http, f"{stack.catalogue}/v1/offerings/{offering_id}/publish", {})
-        assert published.status_code == 200, published.text
-
-        async def bookable() -> bool:
-            slots = await http.get(f"{stack.bookings}/v1/offerings/{offering_id}/slots")
-            listed = await http.get(f"{stack.catalogue}/v1/offerings", params={"member_id": MEMBER})
-            return slots.status_code == 200 and bool(slots.json()["items"]) and listed.status_code == 200
-
-        await eventually(bookable, "bookings and catalogue to learn the portal's offering and member")
+        offering_id = await published_offering(http, stack, body, "portal-review", MEMBER)
     return Portal(
         offering_id=offering_id,
         token=stack.token(Role.MEMBER, member_id=MEMBER, person_id=PERSON),

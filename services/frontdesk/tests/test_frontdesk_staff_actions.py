@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import SCREENSHOTS, ZONE, Stack, eventually, offering_body, until_accepted
+from frontdesk_support import SCREENSHOTS, ZONE, Stack, eventually, offering_body, published_offering, until_accepted
 from playwright.async_api import Browser, Page, expect
 from test_frontdesk_browser import signed_in
 
@@ -97,17 +97,7 @@ async def desk(stack: Stack) -> AsyncIterator[Desk]:
             "site_id": SITE,
             "seats_per_session": 5,
         }
-        created = await until_accepted(http, f"{stack.catalogue}/v1/offerings", offering, **{"Idempotency-Key": "fda"})
-        assert created.status_code == 201, created.text
-        offering_id = created.json()["id"]
-        published = await until_accepted(http, f"{stack.catalogue}/v1/offerings/{offering_id}/publish", {})
-        assert published.status_code == 200, published.text
-
-        async def bookable() -> bool:
-            slots = await http.get(f"{stack.bookings}/v1/offerings/{offering_id}/slots")
-            return slots.status_code == 200 and bool(slots.json()["items"])
-
-        await eventually(bookable, "bookings to learn the offering")
+        offering_id = await published_offering(http, stack, offering, "fda")
     yield Desk(stack, offering_id)
 
 
