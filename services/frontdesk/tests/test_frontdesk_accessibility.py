@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,6 @@ import httpx
 import pytest
 import pytest_asyncio
 from frontdesk_support import (
-    CHROMIUM,
     SCREENSHOTS,
     SITE,
     ZONE,
@@ -38,10 +36,7 @@ from parkgrid.auth import Role
 pytest_plugins = ["frontdesk_fixtures"]
 
 
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="session"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.asyncio(loop_scope="session")]
 
 MEMBER = "m-fd-a11y"
 PERSON = "p-fd-a11y"

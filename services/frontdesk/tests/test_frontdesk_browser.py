@@ -6,13 +6,11 @@ frontdesk_support. Screenshots go to services/frontdesk/tests/screenshots/ (git-
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from frontdesk_support import (
-    CHROMIUM,
     FOUNDER,
     MENTORING,
     ROOM,
@@ -30,10 +28,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 pytest_plugins = ["frontdesk_fixtures"]
 
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="session"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.asyncio(loop_scope="session")]
 
 
 async def signed_in(browser: Browser, base: str, token: str, *, phone: bool = False) -> BrowserContext:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from frontdesk_support import CHROMIUM, MENTORING, SCREENSHOTS, SITE, ZONE, Stack, axe_violations, eventually
+from frontdesk_support import MENTORING, SCREENSHOTS, SITE, ZONE, Stack, axe_violations, eventually
 from playwright.async_api import Browser, expect
 
 from frontdesk.domain.dashboard import (
@@ -289,7 +288,6 @@ async def kpis_of(stack: Stack, as_of: date) -> dict[str, Any]:
         return kpis
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
 @pytest.mark.asyncio(loop_scope="session")
 async def test_a_front_desk_reads_the_kpis_changes_the_date_and_downloads_the_csv(
     browser: Browser, stack: Stack

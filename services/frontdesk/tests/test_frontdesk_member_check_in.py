@@ -10,13 +10,10 @@ second tab, in French, sends the check-in again: refused, and said in French fro
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 import pytest_asyncio
 from frontdesk_support import (
-    CHROMIUM,
     SCREENSHOTS,
     ZONE,
     Stack,
@@ -32,10 +29,7 @@ from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["frontdesk_fixtures"]
 
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="session"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.asyncio(loop_scope="session")]
 
 SITE = "site-fd-check-in"
 MEMBER = "m-fd-check-in"

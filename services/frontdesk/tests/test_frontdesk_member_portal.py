@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import pytest_asyncio
 from frontdesk_support import (
-    CHROMIUM,
     SCREENSHOTS,
     SITE,
     ZONE,
@@ -33,10 +31,7 @@ from parkgrid.auth import Role
 
 pytest_plugins = ["frontdesk_fixtures"]
 
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="session"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.asyncio(loop_scope="session")]
 
 MEMBER = "m-fd-portal"
 PERSON = "p-fd-portal"

@@ -14,7 +14,6 @@ import asyncio
 import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import jwt
@@ -34,10 +33,7 @@ TOKEN_SECONDS = 8
 MEMBER = {"sub": "salma", "role": "member", "member": "m-oidc-startup", "person": "p-oidc-salma", "name": "Salma"}
 DESK = {"sub": "nadia", "role": "front_desk", "sites": ["site-oidc"], "name": "Nadia"}
 
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="module"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.asyncio(loop_scope="module")]
 
 
 @pytest.fixture(scope="module")
