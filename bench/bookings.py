@@ -1,4 +1,4 @@
-"""The bookings scenarios: write path, saga latency, hot slot.
+"""The bookings scenarios: write path, saga latency, hot slot (and community's hot event, `bench.hot_event`).
 
 They run when `services/bookings` exists and `bookings.bootstrap` imports; otherwise the
 results say "skipped: bookings service not present" (not an error). Bookings learns what
@@ -30,6 +30,7 @@ import httpx
 
 from bench.baselines import Env
 from bench.catchup import end_offsets
+from bench.hot_event import HotEvent
 from bench.http_write import Poster, client_for, throughput_then_latency
 from bench.loadgen import Summary, open_loop, timed_batch
 from bench.samples import SAMPLES
@@ -55,7 +56,8 @@ FIGURE_ROWS: dict[str, tuple[str, str | None]] = {
     "bookings POST /v1/bookings (closed loop)": ("bookings_closed", "bookings_cost"),
     "bookings POST /v1/bookings (open, half load)": ("bookings_open", None),
     "saga: meeting room POST → confirmed (open)": ("saga", "saga_cost"),
-    "hot slot: 500 requests for 10 seats (settle)": ("hot_slot", None),
+    "hot slot: 500 requests for 10 seats (decisions/s)": ("hot_slot", None),
+    "hot event: 300 registrations for 50 seats (decisions/s)": ("hot_event", None),
 }
 
 
@@ -173,6 +175,8 @@ class BookingsBench:
         finally:
             await producer.stop()
         await self._wait_for_offerings([DESK, HOT, ROOM])
+        self.hot_event = HotEvent(self._serve, self.database("community"), SITE, self.admin, self.profile.concurrency)
+        await self.hot_event.set_up(f"community-{env.run_id}")
 
     async def _serve(self, name: str, app: str, database: str) -> UvicornProcess:
         process = UvicornProcess(
@@ -323,10 +327,12 @@ class BookingsBench:
 
                 return go
 
-            settle_s, outcomes = await timed_batch([hot(i) for i in range(p.hot_slot_requests)])
+            settle_s, outcomes = await timed_batch([hot(i) for i in range(p.hot_slot_requests)], p.concurrency)
         accepted = sum(outcomes)
+        await self.hot_event.round(r, self.starts[9 * r + 6], out, check)
         out["hot_slot"] = {
             "settle_s": round(settle_s, 3),
+            "rate": round(p.hot_slot_requests / settle_s, 2),
             "accepted": accepted,
             "statuses": {s: statuses.count(s) for s in set(statuses)},
         }

@@ -186,15 +186,20 @@ async def closed_loop(operation: Operation, *, concurrency: int, duration_s: flo
     return summarize(latencies, errors, duration_s)
 
 
-async def timed_batch(operations: Sequence[Callable[[], Awaitable[bool]]]) -> tuple[float, list[bool]]:
-    """Run all at once (a burst); the wall time until the last one answered, and each outcome."""
+async def timed_batch(
+    operations: Sequence[Callable[[], Awaitable[bool]]], concurrency: int | None = None
+) -> tuple[float, list[bool]]:
+    """Run all at once (a burst), or `concurrency` at a time (to compare with a closed loop at the
+    same concurrency); the wall time until the last one answered, and each outcome."""
     began = time.perf_counter()
+    gate = asyncio.Semaphore(concurrency or len(operations) or 1)
 
     async def guarded(op: Callable[[], Awaitable[bool]]) -> bool:
-        try:
-            return await op()
-        except Exception:
-            return False
+        async with gate:
+            try:
+                return await op()
+            except Exception:
+                return False
 
     outcomes = await asyncio.gather(*(guarded(op) for op in operations))
     return time.perf_counter() - began, list(outcomes)

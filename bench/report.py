@@ -16,6 +16,8 @@ RATIOS: dict[str, tuple[str, str, float]] = {
     "bookings_write_p99_half_load": ("POST /v1/bookings p99 at half load ÷ bare p99 at half load", "<=", 2.0),
     "saga_p50": ("saga (meeting room) p50 ÷ raw two-hop ping-pong p50", "<=", 3.0),
     "catchup": ("catalogue members catch-up events/s ÷ raw consume + batched upsert", ">=", 0.5),
+    "hot_slot_decisions": ("hot slot (500 for 10 seats) decisions/s ÷ bare FastAPI+insert req/s, c=16", ">=", 0.8),
+    "hot_event_decisions": ("hot event (300 for 50 seats) decisions/s ÷ bare FastAPI+insert req/s, c=16", ">=", 0.8),
     "bare_vs_raw_insert": ("bare FastAPI+insert throughput ÷ raw single inserts (same concurrency)", "", math.nan),
 }
 

@@ -383,6 +383,8 @@ class Bench:
             "bookings_write_p99_half_load": div(get("bookings_open", "p99"), get("bare_open", "p99")),
             "saga_p50": div(get("saga", "p50"), get("kafka_ping_pong", "p50")),
             "catchup": div(get("catchup_service", "rate"), get("catchup_raw", "rate")),
+            "hot_slot_decisions": div(get("hot_slot", "rate"), get("bare_closed", "throughput")),
+            "hot_event_decisions": div(get("hot_event", "rate"), get("bare_closed", "throughput")),
             "bare_vs_raw_insert": div(get("bare_closed", "throughput"), get("store_single_inserts", "throughput")),
         }
 

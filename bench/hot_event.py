@@ -1,0 +1,127 @@
+"""The hot event: 300 registrations for a community event of 50 seats, sent 16 at a time.
+
+Issue 21 asks for the hot slot's twin on the community side: a workshop everyone wants, its
+seats decided by community's conditional write on the event's seat count. It runs beside the
+bookings scenarios, on their topic prefix: community learns the bench site from spaces'
+`spaces.site` events, its members and their people are made through its API (30
+organisations of 10 people), and each round publishes an event of its own. Each registration
+is its own decision (confirmed while a seat is free, else waitlisted), so the figure is
+decisions per second, compared in `bench.run` with the bare FastAPI+insert closed loop at the
+same concurrency. The check: exactly 50 confirmed and 250 waitlisted, every answer a 201.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from bench.http_write import client_for
+from bench.loadgen import timed_batch
+from bench.system import UvicornProcess
+
+SEATS, REGISTRATIONS = 50, 300
+ORGANISATIONS, PEOPLE = 30, 10
+
+
+def person_id(i: int) -> str:
+    return f"p-bench-{i // PEOPLE:02d}-{i % PEOPLE}"
+
+
+class HotEvent:
+    def __init__(
+        self,
+        serve: Callable[[str, str, str], Awaitable[UvicornProcess]],
+        database: str,
+        site_id: str,
+        admin: dict[str, str],
+        concurrency: int,
+    ) -> None:
+        self.serve = serve
+        self.database = database
+        self.site_id = site_id
+        self.admin = admin
+        self.concurrency = concurrency
+
+    async def set_up(self, name: str, within: float = 60.0) -> None:
+        """Community started, and its organisations registered once it knows the bench site."""
+        self.community = await self.serve(name, "community.bootstrap:app", self.database)
+        deadline = time.monotonic() + within
+        async with httpx.AsyncClient(base_url=self.community.url, timeout=30, headers=self.admin) as http:
+            for m in range(ORGANISATIONS):
+                member = {
+                    "member_id": f"mb-bench-event-{m:02d}",
+                    "name": f"Bench Labs {m:02d}",
+                    "kind": "startup",
+                    "sector": "software",
+                    "home_site_id": self.site_id,
+                    "people": [
+                        {
+                            "person_id": person_id(m * PEOPLE + i),
+                            "name": f"Person {m:02d}-{i}",
+                            "email": f"person-{m:02d}-{i}@bench.example",
+                            "role": "engineer",
+                        }
+                        for i in range(PEOPLE)
+                    ],
+                }
+                # 422 until community has projected the site from spaces' events
+                while (answer := await http.post("/v1/members", json=member)).status_code not in (200, 201):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"community refused the bench's members: {answer.text}")
+                    await asyncio.sleep(0.3)
+
+    async def round(
+        self, r: int, starts_at: datetime, out: dict[str, Any], check: Callable[[int, str, bool, str], None]
+    ) -> None:
+        statuses: list[int | str] = []
+        decided: list[str] = []
+        async with client_for(self.concurrency) as client:
+            event = {
+                "event_id": f"ev-bench-hot-{r}",
+                "site_id": self.site_id,
+                "kind": "workshop",
+                "title": {"fr": "Atelier levée de fonds", "en": "Fundraising workshop"},
+                "description": {"fr": "Complet en quelques secondes.", "en": "Full in seconds."},
+                "time": {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=1)).isoformat()},
+                "capacity": SEATS,
+                "publish": True,
+            }
+            created = await client.post(f"{self.community.url}/v1/events", json=event, headers=self.admin)
+            if created.status_code not in (200, 201):
+                raise RuntimeError(f"community refused the hot event: {created.status_code} {created.text}")
+            url = f"{self.community.url}/v1/events/{event['event_id']}/registrations"
+
+            def register(i: int) -> Callable[[], Awaitable[bool]]:
+                async def go() -> bool:
+                    try:
+                        response = await client.post(url, json={"person_id": person_id(i)}, headers=self.admin)
+                    except httpx.HTTPError as exc:  # counted, so that a lost answer shows in the check
+                        statuses.append(type(exc).__name__)
+                        return False
+                    statuses.append(response.status_code)
+                    if response.status_code == 201:
+                        decided.append(str(response.json()["status"]))
+                    return response.status_code == 201
+
+                return go
+
+            settle_s, _ = await timed_batch([register(i) for i in range(REGISTRATIONS)], self.concurrency)
+        confirmed, waitlisted = decided.count("confirmed"), decided.count("waitlisted")
+        out["hot_event"] = {
+            "settle_s": round(settle_s, 3),
+            "rate": round(REGISTRATIONS / settle_s, 2),
+            "confirmed": confirmed,
+            "waitlisted": waitlisted,
+            "statuses": {s: statuses.count(s) for s in set(statuses)},
+        }
+        check(
+            r,
+            f"hot event: exactly {SEATS} of {REGISTRATIONS} confirmed, the rest waitlisted, every answer 201",
+            confirmed == SEATS and waitlisted == REGISTRATIONS - SEATS and statuses.count(201) == REGISTRATIONS,
+            str(out["hot_event"]),
+        )
