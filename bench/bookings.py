@@ -34,7 +34,7 @@ from bench.hot_event import HotEvent
 from bench.http_write import Poster, client_for, throughput_then_latency
 from bench.loadgen import Summary, open_loop, timed_batch
 from bench.samples import SAMPLES
-from bench.system import ROOT, UvicornProcess, cost
+from bench.system import ROOT, UvicornProcess, cost, per_request, store_commands
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.catalogue import OfferingPublished
 from parkgrid.contracts.community import MemberRegistered
@@ -255,6 +255,17 @@ class BookingsBench:
         pids = {"bookings": self.bookings.pid, "spaces": self.spaces.pid}
         collection = self.mongo[self.bookings_db]["bookings"]
         before_stored = await collection.count_documents({})
+        services = [self.bookings, self.spaces]
+        commands = out.setdefault("store_commands", {})
+        counted = await store_commands(services)
+
+        async def tally(scenario: str, requests: int) -> None:
+            """Store commands per request of the scenario just run (bookings' and spaces')."""
+            nonlocal counted
+            now = await store_commands(services)
+            commands[scenario] = per_request(counted, now, requests)
+            counted = now
+
         async with client_for(p.concurrency) as client:
             # 1. write path, an offering without a space
             poster = Poster(
@@ -274,6 +285,7 @@ class BookingsBench:
             out["bookings_open"] = keep("bookings (open, half load)", opened)
             out["bookings_cost"] = cost(m, len(poster.accepted_ids))
             out["quiesce_after_write_s"] = await self.quiesce()
+            await tally("bookings POST, no space (closed + open loop)", len(poster.accepted_ids))
             # 2. saga: a meeting room, confirmed when spaces has reserved one
             # Sessions of their own (one room seat each): as many as the round sends, after the
             # 400 the write path uses, so that every round stays within max_advance_days.
@@ -311,6 +323,7 @@ class BookingsBench:
             out["saga"] = keep("saga: meeting room POST → confirmed (open)", sagas)
             out["saga_cost"] = cost(m, sagas.count)
             out["quiesce_after_saga_s"] = await self.quiesce()
+            await tally("saga: meeting room POST → confirmed", sagas.count)
             # 3. hot slot: all at once for one session with few seats
             hot_start = self.starts[9 * r + 4]  # another day each round, well within max_advance_days
             statuses: list[int | str] = []
@@ -329,6 +342,8 @@ class BookingsBench:
 
             settle_s, outcomes = await timed_batch([hot(i) for i in range(p.hot_slot_requests)], p.concurrency)
         accepted = sum(outcomes)
+        await self.quiesce()
+        await tally(f"hot slot ({p.hot_slot_requests} for {p.hot_slot_seats} seats)", p.hot_slot_requests)
         await self.hot_event.round(r, self.starts[9 * r + 6], out, check)
         out["hot_slot"] = {
             "settle_s": round(settle_s, 3),

@@ -22,7 +22,7 @@ import httpx
 
 from bench.http_write import client_for
 from bench.loadgen import timed_batch
-from bench.system import UvicornProcess
+from bench.system import UvicornProcess, per_request, store_commands
 
 SEATS, REGISTRATIONS = 50, 300
 ORGANISATIONS, PEOPLE = 30, 10
@@ -80,6 +80,7 @@ class HotEvent:
     ) -> None:
         statuses: list[int | str] = []
         decided: list[str] = []
+        counted = await store_commands([self.community])
         async with client_for(self.concurrency) as client:
             event = {
                 "event_id": f"ev-bench-hot-{r}",
@@ -112,6 +113,10 @@ class HotEvent:
 
             settle_s, _ = await timed_batch([register(i) for i in range(REGISTRATIONS)], self.concurrency)
         confirmed, waitlisted = decided.count("confirmed"), decided.count("waitlisted")
+        await asyncio.sleep(2)  # the relay's tail: its outbox is published within a poll or two
+        out.setdefault("store_commands", {})[f"hot event ({REGISTRATIONS} for {SEATS} seats)"] = per_request(
+            counted, await store_commands([self.community]), REGISTRATIONS
+        )
         out["hot_event"] = {
             "settle_s": round(settle_s, 3),
             "rate": round(REGISTRATIONS / settle_s, 2),

@@ -87,6 +87,17 @@ def markdown(result: dict[str, Any]) -> str:
             f"Catch-up: the service did not reach the end of the stream within the time box in round(s) "
             f"{partial}; its rate is over the events it applied.",
         ]
+    rounds = result["rounds"]
+    scenarios = sorted({s for r in rounds for s in r.get("store_commands", {})})
+    if scenarios:
+        lines += ["", "## Store commands per request (median over rounds; relay and consumers included)", ""]
+        lines += ["| scenario | all | by service |", "|---|---|---|"]
+        for scenario in scenarios:
+            counts = [r["store_commands"][scenario] for r in rounds if scenario in r.get("store_commands", ())]
+            keys = sorted({k for c in counts for k in c})
+            median = {k: statistics.median([c[k] for c in counts if k in c]) for k in keys}
+            by_service = ", ".join(f"{k.rsplit('-', 1)[0]} {_fmt(v)}" for k, v in median.items() if k != "all")
+            lines.append(f"| {scenario} | {_fmt(median.get('all'))} | {by_service} |")
     if result.get("resident_mb"):
         lines += ["", "## Resident memory after the run (target < 150 MB each)", ""]
         lines += ["| process | MB |", "|---|---|"]

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,32 @@ def cost(meter: dict[str, Any], operations: int, driver: str = "driver") -> dict
         else round(1000.0 * driver_cpu / operations, 3),
         "complete": complete,
     }
+
+
+async def store_commands(processes: Sequence[UvicornProcess]) -> dict[str, int]:
+    """The store commands each service has sent so far (`parkgrid_store_commands_total` on its
+    `/metrics`, every command name summed): read before and after a scenario, the difference over
+    its requests is the round trips a request costs, the relay's and the consumers' included."""
+    counted: dict[str, int] = {}
+    async with httpx.AsyncClient(timeout=10) as http:
+        for process in processes:
+            text = (await http.get(process.url + "/metrics")).text
+            counted[process.name] = int(
+                sum(
+                    float(line.rsplit(" ", 1)[1])
+                    for line in text.splitlines()
+                    if line.startswith("parkgrid_store_commands_total{")
+                )
+            )
+    return counted
+
+
+def per_request(before: dict[str, int], after: dict[str, int], requests: int) -> dict[str, float]:
+    """Store commands per request, by service and in all: `after - before` over `requests`."""
+    if not requests:
+        return {}
+    each = {name: round((after[name] - before[name]) / requests, 2) for name in after}
+    return {**each, "all": round(sum(after[n] - before[n] for n in after) / requests, 2)}
 
 
 def free_port() -> int:

@@ -4,6 +4,7 @@ says retryWrites=false because FerretDB has none, and writes through it work."""
 
 from __future__ import annotations
 
+from parkgrid.metrics import STORE_COMMANDS
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database, connect
 
@@ -49,3 +50,27 @@ async def test_writes_go_through_with_the_test_stores_uri(mongodb_uri: str, data
         assert await collection.find_one({"_id": "one"}) == {"_id": "one", "seen": True}
     finally:
         await client.close()
+
+
+def commands(name: str) -> float:
+    return STORE_COMMANDS.labels(name)._value.get()
+
+
+async def test_a_counted_client_counts_each_command_it_sends_and_a_probe_none(
+    mongodb_uri: str, database: Database
+) -> None:
+    """`parkgrid_store_commands_total` is what the bench reads to give a request's round trips."""
+    working, probe = connect(mongodb_uri), connect(mongodb_uri, counted=False)
+    try:
+        before = {name: commands(name) for name in ("insert", "update", "find")}
+        collection = working[database.name]["counted"]
+        await collection.insert_one({"_id": "one"})
+        await collection.update_one({"_id": "one"}, {"$set": {"seen": True}})
+        await collection.update_one({"_id": "one"}, {"$set": {"seen": False}})
+        await probe[database.name]["counted"].find_one({"_id": "one"})
+        assert {name: commands(name) - before[name] for name in before} == {"insert": 1, "update": 2, "find": 0}
+        await collection.find_one({"_id": "one"})
+        assert commands("find") - before["find"] == 1
+    finally:
+        await working.close()
+        await probe.close()

@@ -12,6 +12,7 @@ Labels stay bounded: a consumer's name and group, a topic and partition, an even
 from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
+from pymongo import monitoring
 
 CONSUMER_LABELS = ("consumer", "group", "type")
 
@@ -71,6 +72,27 @@ MAIL = Counter(
 )
 
 
+STORE_COMMANDS = Counter(
+    "parkgrid_store_commands_total",
+    "Commands the service's working client sent its store (find, insert, update, delete, …), "
+    "health probes aside: round trips per request show how near a path runs to the store's floor",
+    ("command",),
+)
+
+
+class StoreCommands(monitoring.CommandListener):
+    """Counts each command the driver starts (PyMongo's command monitoring), by its name."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        STORE_COMMANDS.labels(event.command_name).inc()
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        """Counted when started: a failed command was a round trip too."""
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        """Counted when started."""
+
+
 def count_mail(service: str, outcome: str) -> None:
     """What a mailer calls once per attempt: outcome is `sent`, `failed` or `given_up`."""
     MAIL.labels(service, outcome).inc()
@@ -87,5 +109,7 @@ __all__ = [
     "PUBLISHED",
     "RELAY_PUBLISH_SECONDS",
     "RETRIED",
+    "STORE_COMMANDS",
+    "StoreCommands",
     "count_mail",
 ]

@@ -96,6 +96,7 @@ class ServiceRuntime:
             app_name=f"{settings.service_name}-probe",
             timeout_ms=probe_ms,
             socket_timeout_ms=probe_ms,
+            counted=False,
         )
         self.idempotency = IdempotencyRecords(
             self.db["idempotency_keys"], stale_after=timedelta(seconds=settings.idempotency_takeover_seconds)

@@ -16,6 +16,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
+from parkgrid.metrics import StoreCommands
+
 Document = dict[str, Any]
 Collection = AsyncCollection[Document]
 Database = AsyncDatabase[Document]
@@ -32,7 +34,12 @@ __all__ = [
 
 
 def connect(
-    uri: str, *, app_name: str = "parkgrid", timeout_ms: int = 5_000, socket_timeout_ms: int | None = None
+    uri: str,
+    *,
+    app_name: str = "parkgrid",
+    timeout_ms: int = 5_000,
+    socket_timeout_ms: int | None = None,
+    counted: bool = True,
 ) -> AsyncMongoClient[Document]:
     """A client that connects lazily, so a service can start while the store is down.
 
@@ -40,7 +47,8 @@ def connect(
     only defaults for a URI that says nothing of them, and `retryWrites` is the driver's default
     (true) unless the URI says otherwise. FerretDB has no retryable writes, so the local URIs
     carry `?retryWrites=false` (KitSettings' default, the test infrastructure's); a production
-    MongoDB's URI gets what it asks for."""
+    MongoDB's URI gets what it asks for. A `counted` client adds its commands to
+    `parkgrid_store_commands_total` (the health probe's client is not: its pings are no work)."""
     given = uri_options(uri)
     defaults: dict[str, Any] = {
         "appname": app_name,
@@ -48,7 +56,9 @@ def connect(
         "connectTimeoutMS": timeout_ms,
         "socketTimeoutMS": socket_timeout_ms,
     }
-    return AsyncMongoClient(uri, tz_aware=True, **{k: v for k, v in defaults.items() if k.lower() not in given})
+    options = {k: v for k, v in defaults.items() if k.lower() not in given}
+    listeners = [StoreCommands()] if counted else []
+    return AsyncMongoClient(uri, tz_aware=True, event_listeners=listeners, **options)
 
 
 def uri_options(uri: str) -> set[str]:
