@@ -9,14 +9,16 @@ from datetime import date
 from spaces_support import member_fields, publish_members
 
 from parkgrid.clock import utc_now
-from parkgrid.contracts.common import MemberKind, ProgrammeStage
+from parkgrid.contracts.common import Actor, MemberKind, ProgrammeStage
 from parkgrid.contracts.community import MemberRegistered, Person, Programme
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
 from parkgrid.testing.topics import read_topic
 from spaces.adapters.stores import SpacesStore
+from spaces.domain.visits import Visit, instant
 from spaces.seed import SITES, seed_into
 from spaces.seed_stays import seed
+from spaces.seed_visits import desk_steps
 from spaces.service_layer.handlers import Inventory
 
 pytest_plugins = ["spaces_fixtures"]
@@ -91,6 +93,12 @@ async def test_seeding_stays_publishes_residencies_and_a_waitlist_once(
     assert sorted(d["status"] for d in docs) == ["active"] * 5 + ["ended"]
 
 
+def guest(zone: str, day: date, at: str) -> Visit:
+    """A seeded guest as `desk_steps` needs one: its day, zone and time."""
+    desk = Actor(role="front_desk", subject="seed")
+    return Visit("v", "site-casablanca", day, zone, at, "m", "p", "Guest", None, desk)
+
+
 async def test_seeding_expects_a_few_visitors_today_at_each_open_site_once(
     settings: KitSettings, database: Database
 ) -> None:
@@ -111,11 +119,23 @@ async def test_seeding_expects_a_few_visitors_today_at_each_open_site_once(
         assert "visitors" not in first
         return
     assert first.endswith(", 3 visitors expected today"), first
-    events = await read_topic(settings, "spaces.visit", until=3)
+    seeded_at = utc_now()
+    guests = [guest(site.time_zone, today, at) for at in ("09:30", "11:00", "14:30")]
+    steps = [step for g in guests for step in desk_steps(g, seeded_at)]
+    events = await read_topic(settings, "spaces.visit", until=3 + len(steps))
+    expected = [e for e in events if e.type.endswith(".expected")]
     assert (
-        sorted((e.data["site_id"], e.data["host_person_id"], e.data["day"]) for e in events)
+        sorted((e.data["site_id"], e.data["host_person_id"], e.data["day"]) for e in expected)
         == [("site-casablanca", "p-host-casa", today.isoformat())] * 3
     )  # Rabat's member has nobody to host
-    assert sorted(e.data["expected_at"] for e in events) == ["09:30", "11:00", "14:30"]
+    assert sorted(e.data["expected_at"] for e in expected) == ["09:30", "11:00", "14:30"]
+    # the guests whose time had passed were checked in and out, at their times
+    assert sorted(e.data.get("arrived_at") or "" for e in events if e.type.endswith(".arrived")) == sorted(
+        instant(at) for step, at in steps if step == "arrive"
+    )
+    assert sorted(e.data.get("left_at") or "" for e in events if e.type.endswith(".left")) == sorted(
+        instant(at) for step, at in steps if step == "leave"
+    )
     await seed(settings, wait=5)
-    assert len(await read_topic(settings, "spaces.visit", until=4, within=5)) == 3
+    again = 3 + sum(len(desk_steps(g, utc_now())) for g in guests)
+    assert len(await read_topic(settings, "spaces.visit", until=again + 1, within=5)) == again

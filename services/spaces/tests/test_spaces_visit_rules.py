@@ -23,7 +23,7 @@ from spaces.domain.visits import (
     leave,
     register,
 )
-from spaces.seed_visits import plan
+from spaces.seed_visits import desk_steps, plan
 from spaces.service_layer.publication import publication
 
 TODAY = date(2026, 12, 1)
@@ -151,3 +151,14 @@ def test_the_demo_expects_three_guests_at_each_site_open_today_hosted_in_turn() 
         ("seed-visit-rabat-2026-12-01-3", "m-a", "p-a1", "14:30"),
     ]
     assert plan({"site-rabat": date(2026, 12, 6)}, sites, members) == []  # a Sunday: closed
+
+
+def test_a_demo_seeded_in_the_afternoon_shows_the_mornings_guests_come_and_gone() -> None:
+    """Casablanca is UTC+1: the 09:30 guest came at 09:37 local (08:37 UTC) and left at 10:52."""
+    members = [{"member_id": "m-a", "home_site_id": "site-rabat", "people": ["p-a1"]}]
+    morning, _, afternoon = plan({"site-rabat": TODAY}, [site("site-rabat")], members)
+    came, went = datetime(2026, 12, 1, 8, 37, tzinfo=UTC), datetime(2026, 12, 1, 9, 52, tzinfo=UTC)
+    assert desk_steps(morning, datetime(2026, 12, 1, 8, 36, tzinfo=UTC)) == []
+    assert desk_steps(morning, came) == [("arrive", came)]
+    assert desk_steps(morning, NOON) == [("arrive", came), ("leave", went)]
+    assert desk_steps(afternoon, NOON) == []  # expected at 14:30: still to come

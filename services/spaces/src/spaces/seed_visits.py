@@ -6,13 +6,19 @@ members spaces has projected, so without community's seed there are none. `plan`
 own `Visits`, so each is published (`spaces.visit`). A site closed today expects nobody. Visit
 ids are `seed-visit-<site>-<day>-<n>`: seeding again the same day changes nothing, and the
 next day's seeding adds that day's guests (yesterday's are forgotten with the retention).
+
+A guest whose time has passed when the seeder runs was checked in, and out, by the desk as
+`desk_steps` says, at those times: a demo seeded in the afternoon shows the morning's guests
+come and gone, not still expected at 09:30.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from spaces.domain.sites import Site
 from spaces.domain.visits import Visit, VisitRefused
@@ -49,13 +55,39 @@ def plan(today: Mapping[str, date], sites: Iterable[Site], members: Iterable[Map
     return planned
 
 
+LATE, STAY = timedelta(minutes=7), timedelta(minutes=75)
+"""A seeded guest comes a few minutes after the time given and stays an hour and a quarter."""
+
+
+def desk_steps(visit: Visit, now: datetime) -> list[tuple[str, datetime]]:
+    """What the desk has done for a seeded guest by `now`: ("arrive", when), then ("leave", when),
+    each only once its time has passed."""
+    if visit.expected_at is None:
+        return []
+    given = time.fromisoformat(visit.expected_at)
+    arrived = datetime.combine(visit.day, given, tzinfo=ZoneInfo(visit.time_zone)) + LATE
+    steps = [("arrive", arrived), ("leave", arrived + STAY)]
+    return [(step, at) for step, at in steps if at <= now]
+
+
+def as_of(visits: Visits, moment: datetime) -> Visits:
+    """The same visits on a clock stopped at `moment`: a step recorded as the desk took it then."""
+    then = copy.copy(visits)
+    then.clock = lambda: moment
+    return then
+
+
 async def carry_out(planned: Iterable[Visit], visits: Visits, sites: Mapping[str, Site]) -> tuple[int, list[str]]:
-    """Register the planned guests: (guests expected, refusals)."""
+    """Register the planned guests, and check in and out those whose time has passed, at their
+    times (`Visits` on a clock of that moment): (guests registered, refusals)."""
     expected = 0
     refused: list[str] = []
     for visit in planned:
         try:
             await visits.register(sites[visit.site_id], visit)
+            for step, at in desk_steps(visit, visits.clock()):
+                then = as_of(visits, at)
+                await (then.arrive if step == "arrive" else then.leave)(visit.visit_id)
         except VisitRefused as refusal:
             refused.append(f"{visit.visit_id}: {refusal}")
             continue
