@@ -1,6 +1,7 @@
 """One correlation id ties an HTTP request to every effect it has, across Kafka hops:
 request → event (ce_correlationid) → consumer → the event it causes (same correlation,
-causation = the event that caused it)."""
+causation = the event that caused it). The request's event names the caller its token names
+as its actor; the consumer's, the service itself."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from aiokafka import AIOKafkaConsumer
 from fastapi import APIRouter, Request
 from kit_samples import COUNTERS, counter_store, increment, registry
 
+from parkgrid.auth import Role, issue_token
 from parkgrid.consumer import Delivery
 from parkgrid.envelope import Envelope
+from parkgrid.http.access import Staff
 from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
@@ -43,7 +46,7 @@ async def test_correlation_flows_from_request_through_events_and_consumers(
     router = APIRouter()
 
     @router.post("/v1/counters/{counter_id}/increment", status_code=202)
-    async def bump(counter_id: str, request: Request) -> dict[str, int]:
+    async def bump(counter_id: str, request: Request, principal: Staff) -> dict[str, int]:
         value = await increment(store, counter_id)
         runtime.notify_relay()
         return {"value": value}
@@ -51,7 +54,11 @@ async def test_correlation_flows_from_request_through_events_and_consumers(
     app = create_app(runtime, title="corrtest", routers=[router])
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-            response = await client.post("/v1/counters/a/increment", headers={"X-Correlation-ID": "corr-e2e-1"})
+            token = issue_token(settings, role=Role.FRONT_DESK, subject="fd-7", sites=["site-rabat"])
+            caller = {"Authorization": f"Bearer {token}"}
+            response = await client.post(
+                "/v1/counters/a/increment", headers={"X-Correlation-ID": "corr-e2e-1", **caller}
+            )
             assert response.status_code == 202
             assert response.headers["x-correlation-id"] == "corr-e2e-1"
 
@@ -77,3 +84,4 @@ async def test_correlation_flows_from_request_through_events_and_consumers(
     assert first.causationid is None, "the request itself is the cause of the first event"
     assert caused.correlationid == "corr-e2e-1"
     assert caused.causationid == first.id
+    assert (first.actor, caused.actor) == ("front_desk:fd-7", "service:kittest")  # the source kit_samples writes as

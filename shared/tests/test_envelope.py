@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from parkgrid.envelope import Envelope, MalformedMessage
-from parkgrid.logging import bind_correlation
+from parkgrid.logging import bind_actor, bind_correlation
 
 
 def _envelope() -> Envelope:
@@ -22,6 +22,7 @@ def _envelope() -> Envelope:
         dataschema="urn:parkgrid:schema:parkgrid.test.counter.incremented:v1",
         correlationid="corr-1",
         causationid="cause-1",
+        actor="front_desk:fd-7",
     )
 
 
@@ -41,6 +42,7 @@ def test_headers_use_cloudevents_names_and_key_is_the_aggregate() -> None:
     assert headers["ce_time"] == b"2026-03-01T09:30:00Z"
     assert headers["ce_sequence"] == b"00000000000000000007", "zero-padded: compared as strings"
     assert headers["ce_correlationid"] == b"corr-1"
+    assert headers["ce_actor"] == b"front_desk:fd-7"
     assert headers["content-type"] == b"application/json"
     assert env.kafka_key() == b"counter-1"
     assert json.loads(env.kafka_value()) == {"value": 7, "note": "é"}
@@ -53,6 +55,19 @@ def test_new_takes_the_current_correlation() -> None:
     finally:
         bind_correlation(None, None)
     assert (env.correlationid, env.causationid) == ("corr-9", "cause-9")
+
+
+def test_new_names_the_acting_person_or_else_the_service_itself() -> None:
+    bind_actor("member:p-12")
+    try:
+        for_them = Envelope.new(type="t", source="bookings", subject="a", sequence=1, data={})
+    finally:
+        bind_actor(None)
+    own = Envelope.new(type="t", source="bookings", subject="a", sequence=2, data={})
+    assert (for_them.actor, own.actor) == ("member:p-12", "service:bookings")
+    older = Envelope.from_document({k: v for k, v in own.to_document().items() if k != "actor"})
+    assert older.actor is None  # written before actors existed
+    assert "ce_actor" not in dict(older.kafka_headers())
 
 
 def test_new_without_a_correlation_starts_one() -> None:

@@ -49,7 +49,7 @@ class SeatsBooked(IntegrationEvent):
 
 
 ATTRIBUTES = {"id", "type", "source", "subject", "time", "specversion", "datacontenttype", "dataschema"}
-EXTENSIONS = {"sequence", "correlationid", "causationid"}
+EXTENSIONS = {"sequence", "correlationid", "causationid", "actor"}
 
 
 async def _publish_with_kit(kafka: str, prefix: str) -> Envelope:
@@ -110,6 +110,7 @@ def _assert_same_event(event: BaseCloudEvent, envelope: Envelope) -> None:
     assert event.get_extension("sequence") == f"{envelope.sequence:020d}"  # zero-padded: sorts as a string
     assert event.get_extension("correlationid") == envelope.correlationid
     assert event.get_extension("causationid") == envelope.causationid
+    assert event.get_extension("actor") == envelope.actor
     # The binding turns the Kafka key into the `partitionkey` extension: the aggregate id.
     assert event.get_extension("partitionkey") == envelope.subject
     assert set(event.get_attributes()) == ATTRIBUTES | EXTENSIONS | {"partitionkey"}
@@ -156,6 +157,7 @@ async def test_the_sdk_reads_a_kit_event_with_every_attribute(
         "sequence": "00000000000000000007",
         "correlationid": "corr-interop-1",
         "causationid": "cause-interop-1",
+        "actor": "service:interoptest",
         "partitionkey": b"bk-42",
     }
     assert legacy.get_data() == envelope.data

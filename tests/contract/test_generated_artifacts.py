@@ -203,11 +203,12 @@ def test_message_headers_pin_the_type_and_the_schema_version() -> None:
             "ce_sequence",
             "ce_correlationid",
             "ce_causationid",
+            "ce_actor",
             "ce_traceparent",
             "ce_tracestate",
             "content-type",
         }
-        assert {"ce_causationid", "ce_traceparent", "ce_tracestate"}.isdisjoint(headers["required"])
+        assert {"ce_causationid", "ce_actor", "ce_traceparent", "ce_tracestate"}.isdisjoint(headers["required"])
         for prop in headers["properties"].values():
             if "$ref" in prop:
                 assert _resolve(doc, prop["$ref"])["type"] == "string"

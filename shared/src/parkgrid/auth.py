@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from parkgrid.http.problems import Forbidden, Unauthorized
 from parkgrid.jwks import JwksKeys
+from parkgrid.logging import bind_actor
 from parkgrid.settings import KitSettings
 
 
@@ -311,9 +312,13 @@ def bearer_token(request: Request) -> str:
 
 
 async def authenticated(request: Request) -> Principal:
-    """The caller the bearer token names; fetches an issuer's new key without blocking (prefer to the sync one)."""
+    """The caller the bearer token names; fetches an issuer's new key without blocking (prefer to the sync one).
+
+    From here on the request acts as them: the events it causes name them as their actor."""
     verifier: TokenVerifier = request.app.state.token_verifier
-    return await verifier.verify_async(bearer_token(request))
+    principal = await verifier.verify_async(bearer_token(request))
+    bind_actor(f"{principal.role.value}:{principal.subject}")
+    return principal
 
 
 async def principal_from(request: Request) -> Principal:

@@ -31,7 +31,7 @@ from pymongo.errors import ConnectionFailure
 from parkgrid.envelope import Envelope, MalformedMessage
 from parkgrid.events import EventRegistry, IntegrationEvent
 from parkgrid.kafka import client_options, make_producer
-from parkgrid.logging import bind_correlation, get_logger
+from parkgrid.logging import bind_actor, bind_correlation, get_logger
 from parkgrid.metrics import DEAD_LETTERED, HANDLE_SECONDS, HANDLED, LAG, RETRIED
 from parkgrid.settings import KitSettings
 from parkgrid.telemetry import handling
@@ -325,6 +325,7 @@ class ConsumerRunner:
             await self._dead_letter(record, producer, exc)
             return True
         bind_correlation(envelope.correlationid, envelope.id)
+        bind_actor(None)  # what a handler causes is the service's own work
         delivery = Delivery(envelope, event, record.topic, record.partition, record.offset)
         started = time.perf_counter()
         attributes = {
@@ -343,6 +344,7 @@ class ConsumerRunner:
                 return await self._handle_with_retries(delivery, record, producer)
         finally:
             bind_correlation(None, None)
+            bind_actor(None)
             self._handle_seconds.observe(time.perf_counter() - started)
 
     async def _handle_with_retries(

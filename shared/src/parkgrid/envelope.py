@@ -2,8 +2,10 @@
 
 Attribute names are CloudEvents' (`id`, `type`, `source`, `subject`, `time`,
 `dataschema`, `datacontenttype`, plus the extensions `sequence`, `correlationid`,
-`causationid`, and the distributed-tracing extension's optional `traceparent` / `tracestate`:
-the W3C trace context of the span that wrote the event, see `parkgrid.telemetry`), bound to
+`causationid`, `actor` (who caused the change: the `<role>:<subject>` of the person whose request
+made it, or `service:<name>` for a service's own work), and the distributed-tracing extension's
+optional `traceparent` / `tracestate`: the W3C trace context of the span that wrote the event,
+see `parkgrid.telemetry`), bound to
 Kafka in *binary* mode: attributes in `ce_*` headers, the data as the JSON value, the
 aggregate id as the message key. Any CloudEvents client can therefore read our topics
 without ParkGrid's code.
@@ -18,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from parkgrid.logging import causation_id, correlation_id, new_id
+from parkgrid.logging import acting, causation_id, correlation_id, new_id
 from parkgrid.telemetry import current_trace_context
 
 SPEC_VERSION = "1.0"
@@ -32,10 +34,11 @@ _STRING_ATTRIBUTES = (
     "dataschema",
     "correlationid",
     "causationid",
+    "actor",
     "traceparent",
     "tracestate",
 )
-_TRACE_ATTRIBUTES = ("traceparent", "tracestate")
+_OPTIONAL_ATTRIBUTES = ("actor", "traceparent", "tracestate")
 
 Headers = list[tuple[str, bytes]]
 
@@ -60,6 +63,11 @@ class Envelope(BaseModel):
     sequence: int = Field(ge=0, description="The aggregate's version after this event.")
     correlationid: str | None = None
     causationid: str | None = None
+    actor: str | None = Field(
+        None,
+        description="Who caused the change: `<role>:<subject>` of the person whose request made it, "
+        "or `service:<name>` for a service's own work (a saga's step, a sweep). Absent on older events.",
+    )
     traceparent: str | None = Field(None, description="W3C trace context of the span that wrote the event.")
     tracestate: str | None = None
     data: dict[str, Any]
@@ -75,7 +83,7 @@ class Envelope(BaseModel):
         data: dict[str, Any],
         dataschema: str | None = None,
     ) -> Envelope:
-        """An envelope stamped with the current correlation and causation ids, and trace context."""
+        """An envelope stamped with the current correlation and causation ids, actor, and trace context."""
         traceparent, tracestate = current_trace_context()
         return cls(
             type=type,
@@ -86,6 +94,7 @@ class Envelope(BaseModel):
             dataschema=dataschema,
             correlationid=correlation_id.get() or new_id(),
             causationid=causation_id.get(),
+            actor=acting.get() or f"service:{source}",
             traceparent=traceparent,
             tracestate=tracestate,
         )
@@ -155,7 +164,7 @@ class Envelope(BaseModel):
 
     def to_document(self) -> dict[str, Any]:
         document = self.model_dump(mode="python")
-        for name in _TRACE_ATTRIBUTES:  # optional: stored only when there is a trace
+        for name in _OPTIONAL_ATTRIBUTES:  # stored only when there is one (older envelopes have no actor)
             if document[name] is None:
                 del document[name]
         return document

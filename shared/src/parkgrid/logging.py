@@ -18,6 +18,10 @@ import structlog
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 causation_id: ContextVar[str | None] = ContextVar("causation_id", default=None)
+acting: ContextVar[str | None] = ContextVar("acting", default=None)
+"""Who the current request acts as (`<role>:<subject>`), once its token is verified; None in a
+consumer or a background job, whose events the service itself causes. Stamped on every event
+as its `actor` (the audit trail's "who")."""
 
 
 def new_id() -> str:
@@ -29,6 +33,12 @@ def bind_correlation(correlation: str | None, causation: str | None = None) -> N
     correlation_id.set(correlation)
     causation_id.set(causation)
     structlog.contextvars.bind_contextvars(correlation_id=correlation, causation_id=causation)
+
+
+def bind_actor(actor: str | None) -> None:
+    """Make `actor` the one the events created from here on name (and the logs)."""
+    acting.set(actor)
+    structlog.contextvars.bind_contextvars(actor=actor)
 
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:

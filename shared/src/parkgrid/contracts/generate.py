@@ -151,7 +151,8 @@ in `parkgrid.contracts` (`make contracts`); do not edit by hand.
 **Envelope.** Every message is a CloudEvents {SPEC_VERSION} event in Kafka's *binary* mode: the
 attributes travel as `ce_*` headers (`ce_id`, `ce_source` the publishing service, `ce_type`,
 `ce_subject` the aggregate id, `ce_time`, `ce_dataschema`, `ce_sequence` the aggregate's
-version after the event, `ce_correlationid`, `ce_causationid`) plus `content-type:
+version after the event, `ce_correlationid`, `ce_causationid`, `ce_actor` who caused the change)
+plus `content-type:
 {CONTENT_TYPE}`, and the value is the event data as a JSON object. Events carry the full
 state a subscriber needs, not pointers.
 
@@ -300,6 +301,12 @@ _HEADERS: dict[str, JSON] = {
     },
     "ce_correlationid": {"type": "string", "description": "Shared by everything one request caused."},
     "ce_causationid": {"type": "string", "description": "The `ce_id` of the message that caused this one."},
+    "ce_actor": {
+        "type": "string",
+        "description": "Who caused the change: `<role>:<subject>` of the person whose request made it "
+        "(e.g. `admin:a-1`, `front_desk:fd-7`, `member:p-12`), or `service:<name>` for a service's own "
+        "work (a saga's step, a sweep). Absent on events written before it existed.",
+    },
     "ce_traceparent": {
         "type": "string",
         "description": "W3C trace context of the span that wrote the event (CloudEvents distributed tracing).",
@@ -307,7 +314,7 @@ _HEADERS: dict[str, JSON] = {
     "ce_tracestate": {"type": "string", "description": "W3C tracestate that goes with `ce_traceparent`."},
     "content-type": {"type": "string", "const": CONTENT_TYPE, "description": "Media type of the value."},
 }
-_OPTIONAL_HEADERS = {"ce_causationid", "ce_traceparent", "ce_tracestate"}
+_OPTIONAL_HEADERS = {"ce_causationid", "ce_actor", "ce_traceparent", "ce_tracestate"}
 _HEADER_SCHEMA_PREFIX = "header."
 
 

@@ -14,7 +14,7 @@ from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parkgrid.http.problems import PayloadTooLarge, Problem
-from parkgrid.logging import bind_correlation, new_id
+from parkgrid.logging import bind_actor, bind_correlation, new_id
 
 CORRELATION_HEADER = "x-correlation-id"
 
@@ -55,6 +55,7 @@ class CorrelationMiddleware:
             return
         correlation = header(scope, CORRELATION_HEADER) or new_id()
         bind_correlation(correlation, None)
+        bind_actor(None)  # until the token is verified
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -66,6 +67,7 @@ class CorrelationMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             bind_correlation(None, None)
+            bind_actor(None)
 
 
 class BodyLimitMiddleware:
