@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 
 from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Collection, Document
@@ -39,12 +39,14 @@ def decode(key: str, cursor: str) -> tuple[Any, str]:
     return value, last_id
 
 
-def after(query: Document, key: str, cursor: str | None) -> Document:
-    """`query` narrowed to what comes after the cursor in ascending (key, _id) order."""
+def after(query: Document, key: str, cursor: str | None, *, newest_first: bool = False) -> Document:
+    """`query` narrowed to what comes after the cursor in ascending (key, _id) order (descending
+    when `newest_first`)."""
     if not cursor:
         return query
     value, last_id = decode(key, cursor)
-    return {"$and": [query, {"$or": [{key: {"$gt": value}}, {key: value, "_id": {"$gt": last_id}}]}]}
+    beyond = "$lt" if newest_first else "$gt"
+    return {"$and": [query, {"$or": [{key: {beyond: value}}, {key: value, "_id": {beyond: last_id}}]}]}
 
 
 def next_cursor(docs: list[Document], key: str, limit: int) -> tuple[list[Document], str | None]:
@@ -56,14 +58,11 @@ def next_cursor(docs: list[Document], key: str, limit: int) -> tuple[list[Docume
 
 
 async def page(
-    collection: Collection, query: Document, key: str, limit: int, cursor: str | None
+    collection: Collection, query: Document, key: str, limit: int, cursor: str | None, *, newest_first: bool = False
 ) -> tuple[list[Document], str | None]:
-    """One page in ascending (key, _id) order and the cursor of the next (None at the end)."""
-    query = after(query, key, cursor)
-    docs = (
-        await collection.find(query, {"outbox": 0})
-        .sort([(key, ASCENDING), ("_id", ASCENDING)])
-        .limit(limit + 1)
-        .to_list()
-    )
+    """One page in ascending (key, _id) order (descending when `newest_first`) and the cursor of
+    the next (None at the end)."""
+    query = after(query, key, cursor, newest_first=newest_first)
+    order = DESCENDING if newest_first else ASCENDING
+    docs = await collection.find(query, {"outbox": 0}).sort([(key, order), ("_id", order)]).limit(limit + 1).to_list()
     return next_cursor(docs, key, limit)

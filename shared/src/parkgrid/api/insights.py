@@ -6,6 +6,8 @@ Every KPI of `insights.domain.kpis.DEFINITIONS`, by name: counts are integers, r
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import ConfigDict, Field
 
 from parkgrid.http.models import ReadModel
@@ -85,3 +87,31 @@ class KpiReport(ReadModel):
     as_of: str = Field(description="The instant the KPIs stood at (ISO-8601 with its offset).")
     kpis: Kpis
     definitions: list[KpiDefinition]
+
+
+class AuditChange(ReadModel):
+    """One field an event changed: its value before and after, as text (cut when long)."""
+
+    field: str
+    before: str | None
+    after: str | None
+
+
+class AuditEntry(ReadModel):
+    """One change of an audited object: who made it, when, and what it changed."""
+
+    event_id: str
+    type: str = Field(description="The event's type, e.g. `parkgrid.catalogue.offering.updated`.")
+    kind: str = Field(description="offering, site, space, residency, member or event.")
+    object_id: str
+    time: datetime
+    actor: str | None = Field(
+        description="`<role>:<subject>` of the person whose request made it, `service:<name>` for a "
+        "service's own work; null for events written before actors were recorded."
+    )
+    changes: list[AuditChange] = Field(description="Empty for the object's first event (its creation).")
+
+
+class AuditPage(ReadModel):
+    items: list[AuditEntry]
+    next_cursor: str | None = Field(None, description="Opaque; pass it as `cursor` for the next (older) page.")

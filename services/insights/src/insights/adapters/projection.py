@@ -43,7 +43,7 @@ def aggregate_id(aggregate: str, subject: str) -> str:
     return f"{aggregate}:{subject}"
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -54,6 +54,7 @@ def fact_document(envelope: Envelope) -> Document:
         "subject": envelope.subject,
         "sequence": envelope.sequence,
         "time": envelope.time,
+        "actor": envelope.actor,
         "data": envelope.data,
     }
 
@@ -82,6 +83,8 @@ class InsightsStore:
 
     async def ensure_indexes(self) -> None:
         await self.facts.create_index([("time", ASCENDING)])
+        await self.facts.create_index([("subject", ASCENDING), ("time", ASCENDING)], name="audit_subject")
+        await self.facts.create_index([("actor", ASCENDING), ("time", ASCENDING)], name="audit_actor")
         await self.aggregates.create_index([("aggregate", ASCENDING), ("status", ASCENDING)])
         await self.aggregates.create_index([("aggregate", ASCENDING), ("event_id", ASCENDING)], name="event")
         await self.flatten_event_ids()
@@ -144,7 +147,7 @@ class InsightsStore:
 
     async def all_facts(self) -> list[Fact]:
         return [
-            Fact(d["_id"], d["type"], d["subject"], d["sequence"], _aware(d["time"]), d["data"])
+            Fact(d["_id"], d["type"], d["subject"], d["sequence"], aware(d["time"]), d["data"])
             async for d in self.facts.find({}).batch_size(5000)
         ]
 
