@@ -28,6 +28,7 @@ from frontdesk.entrypoints.http import (
     member_home,
     member_visitors,
     signin,
+    staff_audit,
     staff_bookings,
     staff_events,
     staff_members,
@@ -125,6 +126,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 member_bookings,
                 member_visitors,
                 staff_visitors,
+                staff_audit,
             )
         ],
     )

@@ -1,5 +1,6 @@
-"""The insights API as the dashboard reads it, with the signed-in staff member's own token:
-the KPIs of a scope (`KpiReport`) and the same as CSV, relayed to the browser as it arrives.
+"""The insights API as the dashboard and the audit page read it, with the signed-in staff member's
+own token: the KPIs of a scope (`KpiReport`) and the same as CSV, relayed to the browser as it
+arrives; the audit trail (`AuditPage`).
 
 Insights decides who sees what (a front desk its own sites, an admin the network); a refusal is
 a `ServiceProblem`, a service down `Unavailable`, like every other service client.
@@ -10,11 +11,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
+from urllib.parse import urlencode
 
 import httpx
 
 from frontdesk.adapters.services import ServiceClient, ServiceProblem, Unavailable
-from parkgrid.api.insights import KpiReport
+from parkgrid.api.insights import AuditPage, KpiReport
 from parkgrid.logging import get_logger
 
 log = get_logger(__name__)
@@ -34,6 +37,28 @@ class KpiQuery:
         return query | ({"site_id": self.site_id} if self.site_id else {})
 
 
+@dataclass(frozen=True)
+class AuditQuery:
+    """The trail an admin asked for: by object, actor and kind (each optional), from a cursor."""
+
+    FILTERS: ClassVar[tuple[str, ...]] = ("object_id", "actor", "kind")
+
+    object_id: str | None = None
+    actor: str | None = None
+    kind: str | None = None
+    cursor: str | None = None
+
+    def params(self) -> dict[str, str]:
+        values = {"object_id": self.object_id, "actor": self.actor, "kind": self.kind, "cursor": self.cursor}
+        return {k: v for k, v in values.items() if v}
+
+    def older(self, cursor: str | None) -> str | None:
+        """The page's address for the next, older changes (None at the end)."""
+        if cursor is None:
+            return None
+        return "/staff/audit?" + urlencode(AuditQuery(self.object_id, self.actor, self.kind, cursor).params())
+
+
 @dataclass
 class CsvDownload:
     """The CSV as insights streams it: its chunks, its file name header, and how to let go of it."""
@@ -47,6 +72,9 @@ class CsvDownload:
 
 
 class Insights(ServiceClient):
+    async def audit(self, token: str, query: AuditQuery) -> AuditPage:
+        return await self.read(AuditPage, "/v1/audit", token, **query.params())
+
     async def kpis(self, token: str, query: KpiQuery) -> KpiReport:
         return await self.read(KpiReport, "/v1/kpis", token, **query.params())
 
