@@ -24,13 +24,16 @@ from insights.bootstrap import build_app
 from insights.service_layer.notifications import NOTIFYING_TOPICS
 from insights.settings import InsightsSettings
 from parkgrid.auth import Role, issue_token
+from parkgrid.contracts.topics import TOPICS
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.runtime import ServiceRuntime
+from parkgrid.settings import KitSettings
 from parkgrid.store import Database
-from parkgrid.testing.plugin import ServiceSettings
+from parkgrid.testing.plugin import CreateTopics, ServiceSettings
 from parkgrid.topics import ensure_topics
+from spaces.bootstrap import build_app as build_spaces
 
 
 class Sink:
@@ -148,6 +151,21 @@ async def answered(request: Awaitable[httpx.Response], status: int = 201) -> dic
     assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+@pytest.fixture
+async def spaces(
+    settings: InsightsSettings, service_settings: ServiceSettings, create_topics: CreateTopics, database: Database
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The real spaces service on the same broker and topic prefix, with a database of its own."""
+    await create_topics([t for t in TOPICS if t.name.startswith("spaces.") or t.name == "community.member"])
+    own: KitSettings = service_settings("spaces").model_copy(update={"database_name": database.name + "_s"})
+    async with neighbour(build_spaces(own), "spaces", database, "_s") as http:
+        yield http
+
+
+def bearer(settings: KitSettings, role: Role, **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(settings, role=role, **claims)}"}
 
 
 @pytest.fixture

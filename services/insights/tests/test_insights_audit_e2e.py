@@ -4,41 +4,17 @@ answers "who changed what, when" by object, by actor and by kind, newest first, 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
 import httpx
-import pytest
 from fastapi import FastAPI
-from insights_fixtures import answered, app, eventually, neighbour, settings, smtp_sink
+from insights_fixtures import answered, app, bearer, eventually, settings, smtp_sink, spaces
 
 from insights.settings import InsightsSettings
-from parkgrid.auth import Role, issue_token
-from parkgrid.contracts.topics import TOPICS
-from parkgrid.settings import KitSettings
-from parkgrid.store import Database
-from parkgrid.testing.plugin import CreateTopics, ServiceSettings
-from spaces.bootstrap import build_app as build_spaces
+from parkgrid.auth import Role
 
-__all__ = ["app", "settings", "smtp_sink"]
+__all__ = ["app", "settings", "smtp_sink", "spaces"]
 
 SITE = "site-audit-e2e"
 WEEKDAYS = [{"weekday": d, "opens": "08:30", "closes": "18:30"} for d in range(1, 6)]
-
-
-@pytest.fixture
-async def spaces(
-    settings: InsightsSettings, service_settings: ServiceSettings, create_topics: CreateTopics, database: Database
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The real spaces service on the same broker and topic prefix, with a database of its own."""
-    await create_topics([t for t in TOPICS if t.name.startswith("spaces.") or t.name == "community.member"])
-    own: KitSettings = service_settings("spaces").model_copy(update={"database_name": database.name + "_s"})
-    async with neighbour(build_spaces(own), "spaces", database, "_s") as http:
-        yield http
-
-
-def bearer(settings: KitSettings, role: Role, **claims: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(settings, role=role, **claims)}"}
 
 
 async def test_the_trail_says_who_changed_a_site_what_and_when_to_admins_only(

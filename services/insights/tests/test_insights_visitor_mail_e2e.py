@@ -7,46 +7,34 @@ the notice and the mail as insights keeps them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from insights_fixtures import Sink, answered, app, eventually, neighbour, publish, settings, smtp_sink, wrap
+from insights_fixtures import (
+    Sink,
+    answered,
+    app,
+    bearer,
+    eventually,
+    publish,
+    settings,
+    smtp_sink,
+    spaces,
+    wrap,
+)
 
 from insights.service_layer.notifications import Notifications
 from insights.settings import InsightsSettings
-from parkgrid.auth import Role, issue_token
+from parkgrid.auth import Role
 from parkgrid.contracts.community import MemberRegistered
-from parkgrid.contracts.topics import TOPICS
-from parkgrid.settings import KitSettings
-from parkgrid.store import Database
-from parkgrid.testing.plugin import CreateTopics, ServiceSettings
-from spaces.bootstrap import build_app as build_spaces
 
-__all__ = ["app", "settings", "smtp_sink"]
+__all__ = ["app", "settings", "smtp_sink", "spaces"]
 
 SITE = "site-visit-e2e"
 MEMBER = "member-visit-e2e"
 EVERY_DAY = [{"weekday": d, "opens": "00:00", "closes": "23:59"} for d in range(1, 8)]
-
-
-@pytest.fixture
-async def spaces(
-    settings: InsightsSettings, service_settings: ServiceSettings, create_topics: CreateTopics, database: Database
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The real spaces service on the same broker and topic prefix, with a database of its own."""
-    await create_topics([t for t in TOPICS if t.name.startswith("spaces.") or t.name == "community.member"])
-    own: KitSettings = service_settings("spaces").model_copy(update={"database_name": database.name + "_s"})
-    async with neighbour(build_spaces(own), "spaces", database, "_s") as http:
-        yield http
-
-
-def bearer(settings: KitSettings, role: Role, **claims: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(settings, role=role, **claims)}"}
 
 
 async def test_the_desk_checks_a_guest_in_and_the_host_alone_gets_one_mail_in_their_language(
