@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import uvicorn
 from fastapi import FastAPI
-from playwright.async_api import Page
+from playwright.async_api import Browser, BrowserContext, Page
 
 from bookings.bootstrap import build_app as build_bookings
 from catalogue.bootstrap import build_app as build_catalogue
@@ -247,6 +247,25 @@ async def until_accepted(http: httpx.AsyncClient, url: str, body: dict[str, Any]
         if response.status_code < 300 or time.monotonic() > deadline:
             return response
         await asyncio.sleep(0.3)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+async def signed_in(
+    browser: Browser,
+    base: str,
+    token: str,
+    *,
+    phone: bool = False,
+    locale: str = "en-GB",
+    viewport: dict[str, int] | None = None,
+) -> BrowserContext:
+    """A browser context signed in to the web app at `base` as `token`'s holder (its cookie)."""
+    size = viewport or (PHONE if phone else {"width": 1280, "height": 900})
+    context = await browser.new_context(viewport=size, locale=locale)  # type: ignore[arg-type]
+    await context.add_cookies([{"name": "parkgrid_token", "value": token, "url": base}])
+    return context
 
 
 async def published_offering(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from frontdesk_support import SCREENSHOTS, SITE, Stack, axe_violations, member_body, until_accepted
-from playwright.async_api import Browser, BrowserContext, expect
+from frontdesk_support import SCREENSHOTS, SITE, Stack, axe_violations, member_body, signed_in, until_accepted
+from playwright.async_api import Browser, expect
 
 from parkgrid.auth import Role
 
@@ -17,12 +17,6 @@ pytest_plugins = ["frontdesk_fixtures"]
 pytestmark = [pytest.mark.asyncio(loop_scope="session")]
 
 MEMBER = "m-fd-audit"
-
-
-async def signed_in(browser: Browser, stack: Stack, token: str) -> BrowserContext:
-    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    await context.add_cookies([{"name": "parkgrid_token", "value": token, "url": stack.frontdesk}])
-    return context
 
 
 async def test_an_admin_finds_who_changed_a_member_what_and_when(browser: Browser, stack: Stack) -> None:
@@ -39,7 +33,7 @@ async def test_an_admin_finds_who_changed_a_member_what_and_when(browser: Browse
         )
         assert moved.status_code == 200, moved.text
 
-    context = await signed_in(browser, stack, stack.token(Role.ADMIN, subject="admin-root"))
+    context = await signed_in(browser, stack.frontdesk, stack.token(Role.ADMIN, subject="admin-root"))
     page = await context.new_page()
     await page.goto(f"{stack.frontdesk}/staff/dashboard")
     await page.get_by_role("link", name="Audit trail").click()
@@ -75,7 +69,7 @@ async def test_an_admin_finds_who_changed_a_member_what_and_when(browser: Browse
     await expect(page.locator("#audit-none")).to_have_text("No change matches.")
     await context.close()
 
-    desk = await signed_in(browser, stack, stack.staff)
+    desk = await signed_in(browser, stack.frontdesk, stack.staff)
     page = await desk.new_page()
     refused = await page.goto(f"{stack.frontdesk}/staff/audit")
     assert refused is not None

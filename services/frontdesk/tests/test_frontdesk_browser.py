@@ -21,21 +21,15 @@ from frontdesk_support import (
     ZONE,
     Stack,
     event_body,
+    signed_in,
     two_days_ahead_at_ten,
     until_accepted,
 )
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 pytest_plugins = ["frontdesk_fixtures"]
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session")]
-
-
-async def signed_in(browser: Browser, base: str, token: str, *, phone: bool = False) -> BrowserContext:
-    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
-    context = await browser.new_context(viewport=viewport, locale="en-GB")  # type: ignore[arg-type]
-    await context.add_cookies([{"name": "parkgrid_token", "value": token, "url": base}])
-    return context
 
 
 async def book_first_slot(page: Page, base: str, offering_id: str, nth: int = 0) -> None:

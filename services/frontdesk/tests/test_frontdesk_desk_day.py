@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from frontdesk_support import ROOM, SCREENSHOTS, SITE, STARTUP, ZONE, Stack
+from frontdesk_support import ROOM, SCREENSHOTS, SITE, STARTUP, ZONE, Stack, signed_in
 from playwright.async_api import Browser, expect
-from test_frontdesk_browser import signed_in
 
 pytest_plugins = ["frontdesk_fixtures"]
 

@@ -20,9 +20,10 @@ from frontdesk_support import (
     member_body,
     offering_body,
     published_offering,
+    signed_in,
     until_accepted,
 )
-from playwright.async_api import Browser, BrowserContext, expect
+from playwright.async_api import Browser, expect
 
 from parkgrid.auth import Role
 from parkgrid.testing.topics import read_topic
@@ -66,15 +67,9 @@ async def offering_id(stack: Stack) -> str:
         return await published_offering(http, stack, body, "check-in-coaching")
 
 
-async def signed_in(browser: Browser, stack: Stack, token: str, locale: str) -> BrowserContext:
-    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
-    await context.add_cookies([{"name": "parkgrid_token", "value": token, "url": stack.frontdesk}])
-    return context
-
-
 async def test_a_member_checks_itself_in_from_its_booking(browser: Browser, stack: Stack, offering_id: str) -> None:
     token = stack.token(Role.MEMBER, member_id=MEMBER, person_id=PERSON)
-    english = await signed_in(browser, stack, token, "en-GB")
+    english = await signed_in(browser, stack.frontdesk, token)
     page = await english.new_page()
     await page.goto(f"{stack.frontdesk}/member/offerings/{offering_id}")
     await page.locator("input[name=starts_at]").first.check()
@@ -87,7 +82,7 @@ async def test_a_member_checks_itself_in_from_its_booking(browser: Browser, stac
     await expect(check_in).to_be_visible()
 
     # the same page left open in French, before the check-in
-    french = await signed_in(browser, stack, token, "fr-FR")
+    french = await signed_in(browser, stack.frontdesk, token, locale="fr-FR")
     stale = await french.new_page()
     await stale.goto(booking_page)
     await expect(stale.get_by_role("button", name="Enregistrer l'arrivée")).to_be_visible()

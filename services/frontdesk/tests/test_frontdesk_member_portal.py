@@ -23,9 +23,10 @@ from frontdesk_support import (
     Stack,
     offering_body,
     published_offering,
+    signed_in,
     until_accepted,
 )
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from parkgrid.auth import Role
 
@@ -87,15 +88,6 @@ async def portal(stack: Stack) -> Portal:
     )
 
 
-async def signed_in(
-    browser: Browser, stack: Stack, token: str, viewport: dict[str, int] | None = None
-) -> BrowserContext:
-    size = viewport or {"width": 1280, "height": 900}
-    context = await browser.new_context(viewport=size, locale="en-GB")  # type: ignore[arg-type]
-    await context.add_cookies([{"name": "parkgrid_token", "value": token, "url": stack.frontdesk}])
-    return context
-
-
 async def open_offering(page: Page, stack: Stack) -> None:
     """From the home page: the grid narrowed to mentoring, then the portal's offering."""
     await page.goto(f"{stack.frontdesk}/member")
@@ -107,7 +99,7 @@ async def open_offering(page: Page, stack: Stack) -> None:
 
 
 async def test_a_member_books_reschedules_and_cancels(browser: Browser, stack: Stack, portal: Portal) -> None:
-    context = await signed_in(browser, stack, portal.token)
+    context = await signed_in(browser, stack.frontdesk, portal.token)
     page = await context.new_page()
     await open_offering(page, stack)
     first_day = page.locator(".slot-day h3").first
@@ -156,7 +148,7 @@ async def test_a_full_slot_offers_its_waitlist_and_the_member_leaves_it(
             json={"offering_id": portal.offering_id, "member_id": FILLER, "starts_at": taken},
         )
         assert filled.status_code == 201, filled.text
-    context = await signed_in(browser, stack, portal.token)
+    context = await signed_in(browser, stack.frontdesk, portal.token)
     page = await context.new_page()
     start = datetime.fromisoformat(taken).astimezone(ZoneInfo(ZONE)).date()
     await page.goto(f"{stack.frontdesk}/member/offerings/{portal.offering_id}?from={start.isoformat()}")
@@ -175,7 +167,7 @@ async def test_a_full_slot_offers_its_waitlist_and_the_member_leaves_it(
 
 
 async def test_a_member_registers_shows_the_ticket_and_cancels(browser: Browser, stack: Stack, portal: Portal) -> None:
-    context = await signed_in(browser, stack, portal.token)
+    context = await signed_in(browser, stack.frontdesk, portal.token)
     page = await context.new_page()
     await page.goto(f"{stack.frontdesk}/member")
     await page.locator("#events li", has_text="Pitch workshop").get_by_role("button", name="Register").click()
@@ -197,7 +189,7 @@ async def test_a_member_registers_shows_the_ticket_and_cancels(browser: Browser,
 async def test_a_member_joins_the_office_waitlist_and_declines_an_offer(
     browser: Browser, stack: Stack, portal: Portal
 ) -> None:
-    context = await signed_in(browser, stack, portal.token)
+    context = await signed_in(browser, stack.frontdesk, portal.token)
     page = await context.new_page()
     await page.goto(f"{stack.frontdesk}/member")
     await page.get_by_label("Seats").fill("3")
@@ -223,7 +215,7 @@ async def test_a_member_joins_the_office_waitlist_and_declines_an_offer(
 
 
 async def test_a_member_books_on_a_phone(browser: Browser, stack: Stack, portal: Portal) -> None:
-    context = await signed_in(browser, stack, portal.token, {"width": 375, "height": 740})
+    context = await signed_in(browser, stack.frontdesk, portal.token, viewport={"width": 375, "height": 740})
     page = await context.new_page()
     await open_offering(page, stack)
     assert await page.evaluate("document.documentElement.scrollWidth") <= 375

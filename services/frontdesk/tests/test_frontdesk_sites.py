@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from frontdesk_support import Stack, eventually, member_body, until_accepted
+from frontdesk_support import Stack, eventually, member_body, signed_in, until_accepted
 from playwright.async_api import Browser, expect
-from test_frontdesk_browser import signed_in
 
 from frontdesk.adapters.known_sites import SiteDirectory
 from parkgrid.auth import Role

@@ -19,9 +19,17 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import pytest_asyncio
-from frontdesk_support import SCREENSHOTS, ZONE, Stack, eventually, offering_body, published_offering, until_accepted
+from frontdesk_support import (
+    SCREENSHOTS,
+    ZONE,
+    Stack,
+    eventually,
+    offering_body,
+    published_offering,
+    signed_in,
+    until_accepted,
+)
 from playwright.async_api import Browser, Page, expect
-from test_frontdesk_browser import signed_in
 
 from parkgrid.auth import Role
 
