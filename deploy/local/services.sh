@@ -97,6 +97,7 @@ summary() {
         echo "Open the web app: $web/"
         echo "  sign in as front desk (Casablanca): $web/sign-in/demo?role=front_desk&site_id=site-casablanca"
         echo "  sign in as a member:                $web/sign-in/demo?role=member"
+        echo "  sign in as an admin:                $web/sign-in/demo?role=admin   (the network's dashboard, the audit trail)"
         echo
     fi
     echo "ParkGrid is running:"
