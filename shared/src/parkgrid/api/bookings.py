@@ -57,6 +57,7 @@ class BookingRead(ReadModel):
         None, description="Why, in bookings' words, when rejected (the `detail` of its `BookingRejected`)."
     )
     replaces: str | None = Field(None, description="The booking this one moves (reschedule).")
+    series_id: str | None = Field(None, description="The recurring series this booking is an occurrence of.")
 
 
 class BookingPage(ReadModel):

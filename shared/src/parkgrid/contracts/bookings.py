@@ -43,6 +43,7 @@ class BookingSnapshot(Contract):
     reservation_request_id: Id | None = Field(None, description="Set when the session needs a space.")
     space_id: Id | None = None
     credits: int = Field(0, ge=0, description="Credits this booking consumes.")
+    series_id: Id | None = Field(None, description="Set when the booking is an occurrence of a recurring series.")
 
 
 @registry.register
@@ -165,6 +166,57 @@ class WaitlistLeft(IntegrationEvent, WaitlistEntrySnapshot):
 
     event_type = "parkgrid.bookings.waitlist.left"
     reason: str = Field(pattern=r"^(left|session_started|no_longer_eligible)$")
+
+
+# --- series --------------------------------------------------------------------------
+
+
+class SeriesOccurrence(Contract):
+    """One occurrence of a series and what became of it: never silently dropped."""
+
+    starts_at: Instant
+    outcome: str = Field(pattern=r"^(due|booked|waitlisted|refused|cancelled)$")
+    booking_id: Id | None = Field(None, description="The occurrence's booking (or the booking its waitlist place becomes).")
+    reason: str | None = Field(
+        None,
+        pattern=r"^(no_such_session|full|unavailable|not_eligible|not_bookable)$",
+        description="Why a refused occurrence was refused.",
+    )
+    detail: str | None = Field(None, max_length=500)
+
+
+class SeriesSnapshot(Contract):
+    """A recurring booking: every N weeks on given weekdays from a first session, until a day or a count."""
+
+    series_id: Id
+    offering_id: Id
+    site_id: Id | None = Field(description="The offering's site; an online offering's: the member's home site.")
+    member_id: Id
+    person_id: Id | None
+    every_weeks: int = Field(ge=1, le=4)
+    weekdays: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays, 1 = Monday.")
+    until: Day | None = None
+    count: int | None = Field(None, ge=1, le=26)
+    time_zone: TimeZone
+    requested_by: Actor
+    requested_at: Instant
+    occurrences: list[SeriesOccurrence] = Field(max_length=26)
+
+
+@registry.register
+class SeriesRequested(IntegrationEvent, SeriesSnapshot):
+    """Every occurrence of a series was tried: each says booked, waitlisted or refused and why."""
+
+    event_type = "parkgrid.bookings.series.requested"
+
+
+@registry.register
+class SeriesCancelled(IntegrationEvent, SeriesSnapshot):
+    """The series' occurrences from `cancelled_from` on (all its future ones if none) were cancelled."""
+
+    event_type = "parkgrid.bookings.series.cancelled"
+    cancelled_from: Instant | None = None
+    cancelled_by: Actor
 
 
 # --- entitlements --------------------------------------------------------------------

@@ -36,6 +36,11 @@ TOPICS: tuple[TopicSpec, ...] = (
         event_types=_types("bookings.waitlist", "joined", "promoted", "left"),
     ),
     TopicSpec(
+        name="bookings.series",
+        description="Recurring bookings (series): requested with each occurrence's outcome, cancelled.",
+        event_types=_types("bookings.series", "requested", "cancelled"),
+    ),
+    TopicSpec(
         name="bookings.entitlement",
         description="Members' entitlements: granted, consumed, restored.",
         event_types=_types("bookings.entitlement", "granted", "consumed", "restored"),
