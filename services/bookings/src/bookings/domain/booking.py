@@ -124,6 +124,7 @@ class Booking:
     rejection_detail: str | None = None
     waitlist_entry_id: str | None = None
     replaces: str | None = None
+    series_id: str | None = None
 
     @property
     def holds_seat(self) -> bool:
@@ -147,6 +148,7 @@ class Booking:
             reservation_request_id=self.reservation_request_id,
             space_id=self.space_id,
             credits=self.credits,
+            series_id=self.series_id,
         ).model_dump(mode=mode)
 
 

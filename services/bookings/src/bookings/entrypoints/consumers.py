@@ -18,7 +18,9 @@ from parkgrid.runtime import Subscription
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
 
-PUBLISHED = topics("bookings.booking", "bookings.waitlist", "bookings.entitlement", "spaces.commands")
+PUBLISHED = topics(
+    "bookings.booking", "bookings.waitlist", "bookings.series", "bookings.entitlement", "spaces.commands"
+)
 
 
 Snapshot = TypeVar("Snapshot")

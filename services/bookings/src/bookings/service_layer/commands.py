@@ -45,6 +45,7 @@ class BookCommand:
     join_waitlist: bool
     actor: Actor
     replaces: str | None = None
+    series_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Booker:
             party_size=command.party_size,
             booked_by=command.actor,
             replaces=command.replaces,
+            series_id=command.series_id,
         )
         try:
             await admission.reserve(

@@ -6,7 +6,8 @@
 - `sites`: a site's day for its front desk;
 - `members`: a member organisation's entitlements and history;
 - `calendar`: the iCalendar feed and its secret URL;
-- `waitlist`: who waits for a seat.
+- `waitlist`: who waits for a seat;
+- `series`: recurring bookings, each occurrence a booking.
 
 `common` holds what they share: their components, and who may see what.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bookings.entrypoints.http import booking_reads, bookings, calendar, members, sites, slots, waitlist
+from bookings.entrypoints.http import booking_reads, bookings, calendar, members, series, sites, slots, waitlist
 
 routers: list[APIRouter] = [
     slots.router,
@@ -25,6 +26,7 @@ routers: list[APIRouter] = [
     members.router,
     calendar.router,
     waitlist.router,
+    series.router,
 ]
 
 __all__ = ["routers"]
