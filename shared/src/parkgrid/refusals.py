@@ -28,6 +28,7 @@ class Refused(Exception):
         self.kind = Refusal(kind)
         self.detail = detail
         self.field = field
+        self.extra: dict[str, object] = {}  # members the problem adds (RFC 9457 §3.2), for clients to act on
 
     @classmethod
     def invalid(cls, detail: str, field: str | None = None) -> Refused:

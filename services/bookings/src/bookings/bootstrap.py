@@ -17,9 +17,9 @@ from pydantic import Field
 from bookings.adapters.bookings import Bookings
 from bookings.adapters.feeds import FeedFacts, FeedLinks
 from bookings.adapters.ledgers import Ledger
+from bookings.adapters.limits import SiteLimits
 from bookings.adapters.projections import Projections
 from bookings.adapters.rooms import Rooms
-from bookings.adapters.series import SeriesBook
 from bookings.adapters.sessions import Seats, SessionSeats
 from bookings.adapters.waitlists import WaitingLines
 from bookings.entrypoints.consumers import PUBLISHED, subscriptions
@@ -27,7 +27,6 @@ from bookings.entrypoints.http import routers
 from bookings.entrypoints.http.common import SelfBookingLimit, Zones
 from bookings.service_layer.changes import BookingChanges
 from bookings.service_layer.parts import Timing
-from bookings.service_layer.series import SeriesDesk
 from bookings.service_layer.service import BookingService
 from parkgrid.events import registry
 from parkgrid.http.access import provide
@@ -78,7 +77,6 @@ class Wiring:
     runtime: ServiceRuntime
     service: BookingService
     changes: BookingChanges
-    series: SeriesDesk
 
 
 def timing_of(settings: KitSettings) -> Timing:
@@ -102,27 +100,26 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
         written=runtime.notify_relay,
         changed=changes.changed,
         timing=timing_of(settings),
+        limits=SiteLimits(db["limit_policies"]),
     )
-    series = SeriesBook(db["series"])
-    runtime.relay_outbox_of(
-        service.bookings.collection, service.waitlist.collection, service.ledger.collection, series.collection
-    )
+    runtime.relay_outbox_of(db["limit_policies"])
+    runtime.relay_outbox_of(service.bookings.collection, service.waitlist.collection, service.ledger.collection)
 
     async def indexes() -> None:
         await service.bookings.ensure_indexes()
         await service.seats.sessions.ensure_indexes()
         await service.waitlist.ensure_indexes()
         await service.ledger.ensure_indexes()
+        await SiteLimits(db["limit_policies"]).ensure_indexes()
         await service.projections.ensure_indexes()
         await Rooms(db).ensure_indexes()
         await FeedFacts(db).ensure_indexes()
         await FeedLinks(db["calendar_feeds"]).ensure_indexes()
-        await series.ensure_indexes()
 
     runtime.on_store_ready(indexes)
     if consumers:
         runtime.subscribe(*subscriptions(settings, db, service))
-    return Wiring(runtime, service, changes, SeriesDesk(service, series))
+    return Wiring(runtime, service, changes)
 
 
 def forget_idempotency(runtime: ServiceRuntime, own: BookingsSettings) -> Callable[[], Awaitable[int]]:
@@ -150,7 +147,6 @@ def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] 
         application,
         wiring.service,
         wiring.changes,
-        wiring.series,
         FeedLinks(wiring.runtime.db["calendar_feeds"]),
         Rooms(wiring.runtime.db),
         FeedFacts(wiring.runtime.db),

@@ -7,7 +7,16 @@ from enum import StrEnum
 from pydantic import Field
 
 from parkgrid.contracts.catalogue import OfferingCategory
-from parkgrid.contracts.common import Actor, Contract, Id, LocalizedText, TimeRange, TimeZone
+from parkgrid.contracts.common import (
+    Actor,
+    Contract,
+    Id,
+    LocalizedText,
+    MemberKind,
+    ProgrammeStage,
+    TimeRange,
+    TimeZone,
+)
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.inputs import Day, Instant
 
@@ -217,6 +226,52 @@ class SeriesCancelled(IntegrationEvent, SeriesSnapshot):
     event_type = "parkgrid.bookings.series.cancelled"
     cancelled_from: Instant | None = None
     cancelled_by: Actor
+
+
+# --- per-period limits per plan ------------------------------------------------------
+
+
+class LimitMeasure(StrEnum):
+    """What a limit counts: hours of the sessions booked, or the sessions themselves."""
+
+    ROOM_HOURS = "room_hours"
+    SESSIONS = "sessions"
+
+
+class LimitPeriod(StrEnum):
+    """The period a limit is counted over, in the site's zone (weeks from Monday)."""
+
+    WEEK = "week"
+    MONTH = "month"
+
+
+class LimitRule(Contract):
+    """At most `max` of `measure` per `period` of one category of offering, for the members of one
+    kind and/or programme stage (none: every member)."""
+
+    rule_id: Id
+    member_kind: MemberKind | None = Field(None, description="Only members of this kind; none: any kind.")
+    stage: ProgrammeStage | None = Field(None, description="Only members at this programme stage; none: any stage.")
+    measure: LimitMeasure
+    category: OfferingCategory = Field(description="The category of offering the limit counts.")
+    period: LimitPeriod
+    max: int = Field(ge=1, le=1000, description="Hours (room_hours) or sessions (sessions) per period.")
+
+
+class LimitPolicySnapshot(Contract):
+    """A site's per-period limits per plan, as an admin last set them (the whole list each time)."""
+
+    site_id: Id
+    rules: list[LimitRule] = Field(max_length=50)
+    changed_by: Actor
+    changed_at: Instant
+
+
+@registry.register
+class LimitsChanged(IntegrationEvent, LimitPolicySnapshot):
+    """An admin set the site's limits; bookings from now on are admitted under these rules."""
+
+    event_type = "parkgrid.bookings.limits.changed"
 
 
 # --- entitlements --------------------------------------------------------------------

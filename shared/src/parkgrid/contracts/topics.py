@@ -41,6 +41,12 @@ TOPICS: tuple[TopicSpec, ...] = (
         event_types=_types("bookings.series", "requested", "cancelled"),
     ),
     TopicSpec(
+        name="bookings.limits",
+        key="site id",
+        description="Sites' per-period limits per plan (room hours per week, sessions per month), as admins set them.",
+        event_types=_types("bookings.limits", "changed"),
+    ),
+    TopicSpec(
         name="bookings.entitlement",
         description="Members' entitlements: granted, consumed, restored.",
         event_types=_types("bookings.entitlement", "granted", "consumed", "restored"),

@@ -112,7 +112,7 @@ _BY_REFUSAL: dict[Refusal, type[Problem]] = {
 def as_problem(refused: Refused) -> Problem:
     """The problem a refusal of the domain or service layer answers with."""
     kind = _BY_REFUSAL[refused.kind]
-    return kind(refused.detail, field=refused.field)
+    return kind(refused.detail, field=refused.field, **refused.extra)
 
 
 class FieldError(BaseModel):

@@ -107,6 +107,7 @@ def restore(entitlement: Entitlement, booking_id: str) -> tuple[Entitlement, lis
 
 LIMIT = "limit"
 CREDITS = "credits"
+PLAN = "plan"  # a site's per-period limit per plan (`domain.limits`)
 
 
 @dataclass(frozen=True)
@@ -180,10 +181,11 @@ def allowances_for(offering: OfferingSnapshot, member_id: str, stage: str, day: 
 
 def given_back(status: BookingStatus, late: bool | None) -> tuple[str, ...]:
     """What a booking in `status` no longer holds: a rejected or timely cancelled one returns its
-    credits and its place in the limit; a late cancellation keeps the credits (the offering's
-    policy) but counts no more towards the limit; any other status keeps both."""
+    credits and its place in the limits (the offering's and the plan's); a late cancellation keeps
+    the credits (the offering's policy) but counts no more towards the limits; any other status
+    (a no-show too) keeps them all."""
     if status == BookingStatus.REJECTED or (status == BookingStatus.CANCELLED and not late):
-        return (LIMIT, CREDITS)
+        return (LIMIT, PLAN, CREDITS)
     if status == BookingStatus.CANCELLED:
-        return (LIMIT,)
+        return (LIMIT, PLAN)
     return ()

@@ -1,11 +1,12 @@
 """What a booking must pass before it holds a seat: the site's calendar, and its allowances reserved.
 
 Every path that makes a booking goes through here (book, reschedule and staff on behalf in
-`commands`, waitlist promotion in `seating`). The per-member limit and the credits are not
-counted and then acted on: each is reserved by one conditional write that names the booking
-(`ports.Allowances`), so concurrent requests of one member never pass the limit or overdraw,
-and a retried command never counts twice. What a booking no longer holds is given back by
-`give_back` (rejected, cancelled; a late cancellation keeps its credits).
+`commands`, waitlist promotion in `seating`). The per-member limit, the site's per-period limits
+per plan (`limits`) and the credits are not counted and then acted on: each is reserved by one
+conditional write that names the booking (`ports.Allowances`), so concurrent requests of one
+member never pass the limit or overdraw, and a retried command never counts twice. What a
+booking no longer holds is given back by `give_back` (rejected, cancelled; a late cancellation
+keeps its credits).
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from zoneinfo import ZoneInfo
 
 from bookings.domain import booking as rules
 from bookings.domain import entitlements as credits
+from bookings.domain import limits as plans
 from bookings.domain.booking import InvalidBooking, MemberFacts, Unavailable
-from bookings.domain.entitlements import CREDITS, LIMIT, Allowance
+from bookings.domain.entitlements import CREDITS, LIMIT, PLAN, Allowance
+from bookings.domain.limits import LimitReached, PlanAllowance
 from bookings.service_layer.parts import Parts
 from bookings.service_layer.ports import Already
 from parkgrid.contracts.catalogue import OfferingSnapshot
 
-EVERYTHING = (LIMIT, CREDITS)
+EVERYTHING = (LIMIT, PLAN, CREDITS)
 
 
 async def check_site(parts: Parts, offering: OfferingSnapshot, starts_at: datetime, ends_at: datetime) -> None:
@@ -47,7 +50,8 @@ async def reserve(
     allowances = parts.ledger.allowances
     reserved: list[str] = []
     day = rules.local_day(starts_at, zone)
-    for allowance in credits.allowances_for(offering, member.member_id, member.stage, day):
+    plan = [] if parts.limits is None else await parts.limits.allowances_for(offering, zone, member, starts_at)
+    for allowance in [*credits.allowances_for(offering, member.member_id, member.stage, day), *plan]:
         if await allowances.reserve(allowance, booking_id, replaces, _already(parts, allowance, zone)):
             reserved.append(allowance.kind)
             continue
@@ -66,6 +70,8 @@ def _already(parts: Parts, allowance: Allowance, zone: str) -> Already:
         first = datetime.combine(allowance.counts.first, time(), ZoneInfo(zone)) - margin
         last = datetime.combine(allowance.counts.last, time(), ZoneInfo(zone)) + 2 * margin
         bookings = await parts.bookings.of_member(allowance.member_id, first, last)
+        if isinstance(allowance, PlanAllowance):
+            return plans.already_held(allowance, bookings)
         return credits.already_held(allowance, bookings)
 
     return held
@@ -78,6 +84,9 @@ async def give_back(parts: Parts, member_id: str, booking_id: str, kinds: Sequen
 
 
 async def _refusal(parts: Parts, offering: OfferingSnapshot, allowance: Allowance) -> Unavailable:
+    if isinstance(allowance, PlanAllowance):
+        held = await parts.ledger.allowances.get(allowance.allowance_id)
+        return LimitReached(allowance, int(held["used"]) if held else 0)
     if allowance.kind == LIMIT:
         limit = offering.rules.per_member_limit
         period = limit.period.value if limit is not None else "period"

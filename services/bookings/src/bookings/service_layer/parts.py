@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bookings.adapters.guards import SeatGuards
 from bookings.domain.booking import Actor, Booking, InvalidBooking
@@ -19,6 +20,9 @@ from bookings.service_layer.ports import BookingRecords, CreditsHeld, Known, Wai
 from parkgrid.clock import utc_now
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.refusals import Refusal, Refused
+
+if TYPE_CHECKING:
+    from bookings.service_layer.limits import PlanLimits
 
 SYSTEM = Actor("system", "bookings")
 
@@ -50,6 +54,7 @@ class Parts:
     written: Callable[[], None] = field(default=lambda: None)  # wakes the outbox relay
     changed: Callable[[str], None] = field(default=lambda booking_id: None)  # wakes `Prefer: wait` requests
     timing: Timing = field(default_factory=Timing)
+    limits: PlanLimits | None = None  # the sites' per-period limits per plan; none: no such limits
 
     def now(self) -> datetime:
         return self.clock()

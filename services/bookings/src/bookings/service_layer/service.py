@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bookings.adapters.bookings import Bookings
 from bookings.adapters.ledgers import Ledger
+from bookings.adapters.limits import SiteLimits
 from bookings.adapters.projections import Projections
 from bookings.adapters.sessions import Seats
 from bookings.adapters.waitlists import WaitingLines
@@ -19,6 +20,7 @@ from bookings.domain.booking import Booking
 from bookings.service_layer.commands import BookCommand, Booker, Outcome
 from bookings.service_layer.ledger import Credits, Entitlements
 from bookings.service_layer.lifecycle import Lifecycle
+from bookings.service_layer.limits import PlanLimits
 from bookings.service_layer.parts import Parts, Timing, UnknownBooking
 from bookings.service_layer.saga import Saga
 from bookings.service_layer.seating import Seating
@@ -82,9 +84,19 @@ class BookingService(BookingOffice):
         written: Callable[[], None] = lambda: None,
         changed: Callable[[str], None] = lambda booking_id: None,
         timing: Timing | None = None,
+        limits: SiteLimits | None = None,
     ) -> None:
+        plan_limits = None if limits is None else PlanLimits(limits, ledger.allowances)
         parts = Parts(
-            bookings, seats, waitlist, projections, ledger, written=written, changed=changed, timing=timing or Timing()
+            bookings,
+            seats,
+            waitlist,
+            projections,
+            ledger,
+            written=written,
+            changed=changed,
+            timing=timing or Timing(),
+            limits=plan_limits,
         )
         super().__init__(parts, ledger)
         self.bookings = bookings
@@ -92,6 +104,8 @@ class BookingService(BookingOffice):
         self.waitlist = waitlist
         self.projections = projections
         self.ledger = ledger
+        self.limits = plan_limits
+        self.site_limits = limits
 
 
 __all__ = ["BookCommand", "Booking", "BookingOffice", "BookingService", "Outcome", "UnknownBooking"]
