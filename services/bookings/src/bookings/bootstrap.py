@@ -20,6 +20,7 @@ from bookings.adapters.ledgers import Ledger
 from bookings.adapters.limits import SiteLimits
 from bookings.adapters.projections import Projections
 from bookings.adapters.rooms import Rooms
+from bookings.adapters.series import SeriesBook
 from bookings.adapters.sessions import Seats, SessionSeats
 from bookings.adapters.waitlists import WaitingLines
 from bookings.entrypoints.consumers import PUBLISHED, subscriptions
@@ -27,6 +28,7 @@ from bookings.entrypoints.http import routers
 from bookings.entrypoints.http.common import SelfBookingLimit, Zones
 from bookings.service_layer.changes import BookingChanges
 from bookings.service_layer.parts import Timing
+from bookings.service_layer.series import SeriesDesk
 from bookings.service_layer.service import BookingService
 from parkgrid.events import registry
 from parkgrid.http.access import provide
@@ -77,6 +79,7 @@ class Wiring:
     runtime: ServiceRuntime
     service: BookingService
     changes: BookingChanges
+    series: SeriesDesk
 
 
 def timing_of(settings: KitSettings) -> Timing:
@@ -103,7 +106,10 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
         limits=SiteLimits(db["limit_policies"]),
     )
     runtime.relay_outbox_of(db["limit_policies"])
-    runtime.relay_outbox_of(service.bookings.collection, service.waitlist.collection, service.ledger.collection)
+    series = SeriesBook(db["series"])
+    runtime.relay_outbox_of(
+        service.bookings.collection, service.waitlist.collection, service.ledger.collection, series.collection
+    )
 
     async def indexes() -> None:
         await service.bookings.ensure_indexes()
@@ -115,11 +121,12 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
         await Rooms(db).ensure_indexes()
         await FeedFacts(db).ensure_indexes()
         await FeedLinks(db["calendar_feeds"]).ensure_indexes()
+        await series.ensure_indexes()
 
     runtime.on_store_ready(indexes)
     if consumers:
         runtime.subscribe(*subscriptions(settings, db, service))
-    return Wiring(runtime, service, changes)
+    return Wiring(runtime, service, changes, SeriesDesk(service, series))
 
 
 def forget_idempotency(runtime: ServiceRuntime, own: BookingsSettings) -> Callable[[], Awaitable[int]]:
@@ -147,6 +154,7 @@ def build_app(settings: KitSettings | None = None, *, seats: type[SessionSeats] 
         application,
         wiring.service,
         wiring.changes,
+        wiring.series,
         FeedLinks(wiring.runtime.db["calendar_feeds"]),
         Rooms(wiring.runtime.db),
         FeedFacts(wiring.runtime.db),

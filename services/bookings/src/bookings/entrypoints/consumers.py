@@ -19,7 +19,12 @@ from parkgrid.settings import KitSettings
 from parkgrid.store import Database
 
 PUBLISHED = topics(
-    "bookings.booking", "bookings.waitlist", "bookings.entitlement", "bookings.limits", "spaces.commands"
+    "bookings.booking",
+    "bookings.waitlist",
+    "bookings.series",
+    "bookings.entitlement",
+    "bookings.limits",
+    "spaces.commands",
 )
 
 

@@ -7,6 +7,7 @@
 - `members`: a member organisation's entitlements and history;
 - `calendar`: the iCalendar feed and its secret URL;
 - `waitlist`: who waits for a seat;
+- `series`: recurring bookings, each occurrence a booking;
 - `limits`: sites' per-period limits per plan (admins) and a member's usage of them.
 
 `common` holds what they share: their components, and who may see what.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bookings.entrypoints.http import booking_reads, bookings, calendar, limits, members, sites, slots, waitlist
+from bookings.entrypoints.http import booking_reads, bookings, calendar, limits, members, series, sites, slots, waitlist
 
 routers: list[APIRouter] = [
     slots.router,
@@ -26,6 +27,7 @@ routers: list[APIRouter] = [
     members.router,
     calendar.router,
     waitlist.router,
+    series.router,
     limits.router,
 ]
 
