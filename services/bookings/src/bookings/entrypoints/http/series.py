@@ -10,7 +10,6 @@ its sites (the series is at its offering's site, an online one at the member's h
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
@@ -19,11 +18,12 @@ from pydantic import Field
 from bookings.domain.series import MAX_OCCURRENCES, Repeat
 from bookings.entrypoints.http.common import MAX_LIMIT, Service, actor_of, may_name_member, site_of_member
 from bookings.service_layer.series import SeriesCommand, SeriesDesk
+from parkgrid.api.series import SeriesPage, SeriesRead
 from parkgrid.auth import Principal, Role
 from parkgrid.contracts.common import Id
 from parkgrid.http.access import CallerOrService, Scope, Scoped, acts_for, component
 from parkgrid.http.idempotency import command_id
-from parkgrid.http.models import ReadModel, RequestModel
+from parkgrid.http.models import RequestModel
 from parkgrid.http.problems import Forbidden, problems
 from parkgrid.inputs import Day, Instant
 
@@ -54,38 +54,6 @@ class SeriesCancelIn(RequestModel):
         None, description="This occurrence and the following ones; none: every occurrence not yet begun."
     )
     override: bool = Field(False, description="Staff only: waive the late flag.")
-
-
-class OccurrenceRead(ReadModel):
-    starts_at: datetime
-    outcome: str = Field(description="due, booked, waitlisted, refused or cancelled.")
-    booking_id: str | None
-    reason: str | None = Field(
-        description="Why refused: no_such_session, full, unavailable, not_eligible, not_bookable."
-    )
-    detail: str | None
-    status: str | None = Field(None, description="Its booking's status now, or its waitlist place's (waitlisted).")
-
-
-class SeriesRead(ReadModel):
-    series_id: str
-    offering_id: str
-    site_id: str | None
-    member_id: str
-    person_id: str | None
-    every_weeks: int
-    weekdays: list[int]
-    until: str | None
-    count: int | None
-    time_zone: str
-    requested_at: datetime
-    occurrences: list[OccurrenceRead]
-    booked: int = Field(description="Occurrences booked or waitlisted.")
-    refused: int
-
-
-class SeriesPage(ReadModel):
-    items: list[SeriesRead]
 
 
 def series_view(doc: dict[str, Any], statuses: dict[str, str] | None = None) -> dict[str, Any]:
