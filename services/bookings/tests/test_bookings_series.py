@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import httpx
@@ -162,6 +162,33 @@ async def test_a_series_interrupted_midway_is_finished_by_its_retry_without_book
     assert [o["booking_id"] for o in occurrences_made][:3] == calls
     assert await service.bookings.collection.count_documents({}) == 5
     assert await service.ledger.collection.database["series"].count_documents({}) == 1
+
+
+async def test_a_series_moved_from_an_occurrence_on_books_the_new_times_first_then_cancels_the_old(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    await project(service, site(), offering(), member())
+    made = await client.post("/v1/series", json=series_body(3), headers=bearer(tokens["member"]))
+    series = made.json()
+    second = series["occurrences"][1]["starts_at"]
+    new_first = in_days(15, hour=11)  # the day after the second occurrence, an hour later
+    move = {"from_occurrence": second, "starts_at": new_first.isoformat()}
+    key = bearer(tokens["member"], **{"Idempotency-Key": "move-to-wednesdays"})
+    moved = await client.post(f"/v1/series/{series['series_id']}/reschedule", json=move, headers=key)
+    assert moved.status_code == 201, moved.text
+    assert moved.json()["moved_from"] == series["series_id"]
+    assert [o["outcome"] for o in moved.json()["occurrences"]] == ["booked", "booked"]
+    assert moved.json()["occurrences"][0]["starts_at"] == new_first.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    old = (await client.get(f"/v1/series/{series['series_id']}", headers=bearer(tokens["member"]))).json()
+    assert [o["outcome"] for o in old["occurrences"]] == ["booked", "cancelled", "cancelled"]
+    assert old["moved_to"] == moved.json()["series_id"]
+
+    again = await client.post(f"/v1/series/{series['series_id']}/reschedule", json=move, headers=key)
+    assert again.json()["series_id"] == moved.json()["series_id"]
+    assert await service.bookings.collection.count_documents({"status": "confirmed"}) == 3
+    elsewhere = bearer(tokens["member"], **{"Idempotency-Key": "move-again"})
+    twice = await client.post(f"/v1/series/{series['series_id']}/reschedule", json=move, headers=elsewhere)
+    assert twice.status_code == 409
 
 
 @pytest.fixture

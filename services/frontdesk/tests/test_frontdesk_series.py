@@ -3,13 +3,13 @@
 A member books a mentoring hour every week for three weeks from the offering's page. The
 second week's session is already taken by another member, so the series page says so in words:
 two of three booked, the second refused because it is full (never a silent gap). The member
-cancels the third and the following after a confirmation, then the whole series; the front desk
-sees the same series on its side. The pages pass axe, and the series reads in Arabic.
+moves the third to the next day an hour later (a new series, linked both ways), cancels that one
+after a confirmation, then the whole first series; the front desk sees the same series on its side. The pages pass axe, and the series reads in Arabic.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -75,6 +75,15 @@ async def offering_id(stack: Stack) -> str:
         return offering_id
 
 
+async def pick(page: Page, moment: datetime) -> None:
+    """Tick the session starting at `moment` (the radios' values are instants, whatever their offset)."""
+    index = await page.locator("input[name=starts_at]").evaluate_all(
+        "(inputs, ms) => inputs.findIndex(i => new Date(i.value).getTime() === ms)", int(moment.timestamp() * 1000)
+    )
+    assert index >= 0, f"the session at {moment} is offered"
+    await page.locator("input[name=starts_at]").nth(index).check()
+
+
 async def no_violations(page: Page) -> None:
     assert await axe_violations(page) == [], page.url
 
@@ -89,12 +98,7 @@ async def test_a_member_books_a_series_sees_each_outcome_and_cancels_it(
     await page.get_by_role("link", name="Book every week…").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Recurring booking")
     await no_violations(page)
-    first_ms = int(FIRST.timestamp() * 1000)
-    index = await page.locator("input[name=starts_at]").evaluate_all(
-        "(inputs, ms) => inputs.findIndex(i => new Date(i.value).getTime() === ms)", first_ms
-    )
-    assert index >= 0, "the first session is offered"
-    await page.locator("input[name=starts_at]").nth(index).check()
+    await pick(page, FIRST)
     await page.get_by_label("Number of sessions (at most 26)").fill("3")
     await page.get_by_role("button", name="Book the series").click()
 
@@ -116,14 +120,28 @@ async def test_a_member_books_a_series_sees_each_outcome_and_cancels_it(
     await read.goto(series_url)
     await expect(read.locator("#occurrences tbody tr").nth(1)).to_contain_text("مرفوضة: ممتلئة")
 
-    # the third and the following, after a confirmation
-    await rows.nth(2).get_by_role("link", name="Cancel this and the following").click()
+    # the third moves to the next day an hour later: a new series, booked before the old one is cancelled
+    await rows.nth(2).get_by_role("link", name="Move this and the following").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Move the series")
+    await no_violations(page)
+    await pick(page, FIRST + timedelta(weeks=2, days=1, hours=1))
+    await page.get_by_role("button", name="Move", exact=True).click()
+    await expect(page.locator(".notice")).to_have_text("Series moved: here are the new sessions.")
+    await expect(summary).to_have_text("1 of 1 sessions booked or waitlisted, 0 refused.")
+    moved_id = page.url.split("?")[0].rsplit("/", 1)[1]
+    assert moved_id != series_id
+
+    # the moved one, after a confirmation
+    await rows.nth(0).get_by_role("link", name="Cancel this and the following").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Cancel the series?")
     await no_violations(page)
     await page.get_by_role("button", name="Yes, cancel").click()
     await expect(page.locator(".notice")).to_have_text("Sessions cancelled.")
+    await expect(rows.nth(0)).to_contain_text("cancelled")
+    await page.get_by_role("link", name="Moves an earlier series: see it").click()
     await expect(rows.nth(2)).to_contain_text("cancelled")
     await expect(rows.nth(0)).to_contain_text("booked")
+    await expect(page.get_by_role("link", name="Its following sessions were moved: see the new series")).to_be_visible()
 
     # the front desk sees it at its site
     desk = await signed_in(browser, stack.frontdesk, stack.token(Role.FRONT_DESK, sites=[SITE]))
@@ -148,9 +166,11 @@ async def test_a_member_books_a_series_sees_each_outcome_and_cancels_it(
     await expect(page.get_by_role("link", name="Cancel the whole series")).to_have_count(0)
 
     kinds = {"parkgrid.bookings.series.requested", "parkgrid.bookings.series.cancelled"}
-    events = await read_topic(stack.kafka, "bookings.series", until=3, types=kinds)
+    events = await read_topic(stack.kafka, "bookings.series", until=5, types=kinds)
     mine = [e for e in events if e.subject == series_id]
     assert [e.type.rsplit(".", 1)[1] for e in mine] == ["requested", "cancelled", "cancelled"]
+    moved = [e for e in events if e.subject == moved_id]
+    assert [e.type.rsplit(".", 1)[1] for e in moved] == ["requested", "cancelled"]
     await context.close()
     await arabic.close()
     await desk.close()

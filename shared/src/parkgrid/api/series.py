@@ -34,6 +34,8 @@ class SeriesRead(ReadModel):
     time_zone: str
     requested_at: datetime
     occurrences: list[OccurrenceRead]
+    moved_from: str | None = Field(None, description="The series this one reschedules.")
+    moved_to: str | None = Field(None, description="The series its occurrences were moved to.")
     booked: int = Field(description="Occurrences booked or waitlisted.")
     refused: int
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bookings.adapters.series import SeriesBook
 from bookings.domain import series as rules
@@ -48,6 +49,7 @@ class SeriesCommand:
     join_waitlist: bool
     actor: Actor
     site_id: str | None = None
+    moved_from: str | None = None
 
 
 def snapshot(doc: Document) -> dict[str, Any]:
@@ -92,6 +94,8 @@ class SeriesDesk:
             "requested_by": command.actor.as_dict(),
             "requested_at": parts.now(),
             "announced": False,
+            "moved_from": command.moved_from,
+            "moved_to": None,
             "occurrences": [
                 {
                     "starts_at": start.astimezone(UTC),
@@ -168,6 +172,43 @@ class SeriesDesk:
             return state, [event]
 
         return await change(self.book.store, series_id, cancelled, what="series")
+
+    async def move(
+        self, series_id: str, start: datetime, first: datetime, actor: Actor, new_series_id: str
+    ) -> tuple[Document, int]:
+        """Reschedule the series from the occurrence at `start` on: a new series from `first` (its
+        weekday, the same rhythm, as many occurrences or the same last day) is booked first, each
+        occurrence with its own outcome; then the old occurrences from `start` on are cancelled.
+        A retry finishes both (the new series resumes; the old ones already cancelled stay so)."""
+        old, _ = await self.get(series_id)
+        if old.get("moved_to") not in (None, new_series_id):
+            raise Unavailable(f"this series was already moved to {old['moved_to']}", field="from_occurrence")
+        following = [o for o in old["occurrences"] if o["starts_at"] >= start]
+        if start not in {o["starts_at"] for o in following}:
+            raise InvalidBooking(f"{start.isoformat()} is no occurrence of this series", field="from_occurrence")
+        until = date.fromisoformat(old["until"]) if old["until"] else None
+        weekday = first.astimezone(ZoneInfo(old["time_zone"])).isoweekday()
+        moved = SeriesCommand(
+            series_id=new_series_id,
+            offering_id=old["offering_id"],
+            member_id=old["member_id"],
+            person_id=old["person_id"],
+            first=first,
+            repeat=Repeat(old["every_weeks"], (weekday,), until, None if until else len(following)),
+            join_waitlist=bool(old["join_waitlist"]),
+            actor=actor,
+            site_id=old["site_id"],
+            moved_from=series_id,
+        )
+        made = await self.request(moved)
+        with contextlib.suppress(Unavailable):  # a retry: the old ones were cancelled by the first run
+            await self.cancel(series_id, start, actor)
+
+        def moved_to(doc: Document) -> Decision | None:
+            return None if doc.get("moved_to") == new_series_id else ({"moved_to": new_series_id}, [])
+
+        await change(self.book.store, series_id, moved_to, what="series")
+        return made
 
     async def _let_go(self, booking_id: str, actor: Actor, staff_override: bool) -> None:
         """Cancel the occurrence's booking if it holds a seat, else leave its waitlist place if it waits."""

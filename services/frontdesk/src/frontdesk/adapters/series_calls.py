@@ -26,3 +26,11 @@ async def cancel_series(bookings: Bookings, token: str, series_id: str, first: s
     path = f"/v1/series/{series_id}/cancel"
     body = {"from_occurrence": first} if first else {}
     return bookings.parse(SeriesRead, await command(bookings, path, token, body), path)
+
+
+async def move_series(
+    bookings: Bookings, token: str, series_id: str, body: Mapping[str, Any], key: str | None
+) -> SeriesRead:
+    """The new series its occurrences moved to (from `from_occurrence` on, first at `starts_at`)."""
+    path = f"/v1/series/{series_id}/reschedule"
+    return bookings.parse(SeriesRead, await command(bookings, path, token, body, key), path)

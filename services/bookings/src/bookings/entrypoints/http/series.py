@@ -1,4 +1,5 @@
-"""Recurring bookings (series): request one, read it, cancel it from an occurrence on, move it.
+"""Recurring bookings (series): request one, read it, cancel it from an occurrence on, move it
+from an occurrence on (`reschedule`: a new series, booked first, then the old occurrences cancelled).
 
 `POST /v1/series` honours `Idempotency-Key` (the series id derives from it), and a retry of
 an interrupted request finishes it. It answers 201 with every occurrence's outcome, booked,
@@ -47,6 +48,11 @@ class SeriesIn(RequestModel):
     starts_at: Instant = Field(description="The first occurrence: a session of the offering.")
     repeat: RepeatIn
     join_waitlist: bool = Field(False, description="A full occurrence joins its waitlist instead of being refused.")
+
+
+class SeriesMoveIn(RequestModel):
+    from_occurrence: Instant = Field(description="This occurrence and the following ones move.")
+    starts_at: Instant = Field(description="The moved series' first session (its weekday, the same rhythm).")
 
 
 class SeriesCancelIn(RequestModel):
@@ -166,3 +172,27 @@ async def cancel_series(
     doc, version = await desk.cancel(series_id, body.from_occurrence, actor_of(principal), staff_override=body.override)
     response.headers["ETag"] = f'"{version}"'
     return series_view(doc, await live_statuses(desk, doc))
+
+
+@router.post(
+    "/series/{series_id}/reschedule", status_code=201, response_model=SeriesRead, responses=problems(403, 404, 409, 422)
+)
+async def reschedule_series(
+    series_id: str,
+    body: SeriesMoveIn,
+    response: Response,
+    principal: CallerOrService,
+    desk: Desk,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> Any:
+    """Move this occurrence and the following ones to another weekday or time: a new series (201,
+    Location; `moved_from` names the old one), booked first with every occurrence's outcome, then
+    the old occurrences cancelled. Retried with the same Idempotency-Key, it finishes the same move."""
+    doc, _ = await desk.get(series_id)
+    may_act_on_series(principal, doc)
+    scope = f"bookings.series.move:{principal.subject}:{series_id}"
+    new_id = f"sr-{command_id(scope, idempotency_key)}"
+    moved, version = await desk.move(series_id, body.from_occurrence, body.starts_at, actor_of(principal), new_id)
+    response.headers["Location"] = f"/v1/series/{moved['_id']}"
+    response.headers["ETag"] = f'"{version}"'
+    return series_view(moved, await live_statuses(desk, moved))

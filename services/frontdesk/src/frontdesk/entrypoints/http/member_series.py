@@ -2,7 +2,9 @@
 weeks) from a first session, until a day or a number of times; the series page then says, in
 the reader's words, what became of each occurrence (booked, on the waitlist, refused and why:
 a partial series is never shown as a whole one), and cancels one occurrence (the booking's own
-confirmation), this one and the following, or the whole series, each after a confirmation.
+confirmation), this one and the following, or the whole series, each after a confirmation, or
+moves this one and the following to another session (a new series, booked before the old
+occurrences are cancelled).
 
 Staff see and cancel a member's series at `/staff/series/{id}` (the same page; bookings decides
 who may: a front desk at the series' site). Every form posts and redirects (303)."""
@@ -206,6 +208,85 @@ async def cancel(request: Request, services: Services, base: str, series_id: str
     call = series_calls.cancel_series(services.bookings, visitor.token, series_id, first)
     notice = await notice_after(call, visitor, done)
     return see_other(f"{base}/series/{series_id}?notice={quote(notice)}")
+
+
+async def move_page(
+    request: Request,
+    services: Services,
+    base: str,
+    series_id: str,
+    *,
+    errors: FormErrors | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Where this occurrence and the following ones should go: the sessions of the week from it."""
+    visitor = series_visitor(request, base)
+    first = request.query_params.get("from") or ""
+    found = await attempt(series_calls.series(services.bookings, visitor.token, series_id))
+    slots = None
+    days = []
+    zone = services.default_time_zone
+    start = first_of(first)
+    if found.data is not None and start is not None:
+        zone = found.data.time_zone
+        day = start.astimezone(ZoneInfo(zone)).date()
+        slots = await attempt(
+            services.bookings.slots(visitor.token, found.data.offering_id, day, day + timedelta(days=SLOT_DAYS))
+        )
+        days = slot_days(slots.data.items, zone) if slots.data else []
+    return page(
+        request,
+        "series_move.html",
+        visitor,
+        status_code=status_code,
+        errors=errors,
+        series_id=series_id,
+        series=found,
+        base=base,
+        first=first,
+        first_at=start,
+        slots=slots,
+        days=days,
+        time_zone=zone,
+        key=str(uuid.uuid4()),
+    )
+
+
+@router.get("/member/series/{series_id}/move", response_class=HTMLResponse)
+async def member_move_page(request: Request, services: Clients, series_id: str) -> HTMLResponse:
+    return await move_page(request, services, "/member", series_id)
+
+
+@router.get("/staff/series/{series_id}/move", response_class=HTMLResponse)
+async def staff_move_page(request: Request, services: Clients, series_id: str) -> HTMLResponse:
+    return await move_page(request, services, "/staff", series_id)
+
+
+async def move(request: Request, services: Services, base: str, series_id: str) -> Response:
+    visitor = series_visitor(request, base)
+    form = await form_of(request)
+    body = {"from_occurrence": form.get("from", ""), "starts_at": form.get("starts_at", "")}
+    try:
+        moved = await series_calls.move_series(
+            services.bookings, visitor.token, series_id, body, form.get("idempotency_key")
+        )
+    except ServiceProblem as exc:
+        errors = problem_errors(exc, ["starts_at"])
+        return await move_page(request, services, base, series_id, errors=errors, status_code=exc.status)
+    except Unavailable as exc:
+        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
+        return await move_page(request, services, base, series_id, errors=errors, status_code=503)
+    return see_other(f"{base}/series/{moved.series_id}?notice={quote(visitor.t('series.moved'))}")
+
+
+@router.post("/member/series/{series_id}/move")
+async def member_move(request: Request, services: Clients, series_id: str) -> Response:
+    return await move(request, services, "/member", series_id)
+
+
+@router.post("/staff/series/{series_id}/move")
+async def staff_move(request: Request, services: Clients, series_id: str) -> Response:
+    return await move(request, services, "/staff", series_id)
 
 
 @router.post("/member/series/{series_id}/cancel")
