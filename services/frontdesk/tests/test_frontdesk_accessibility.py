@@ -158,6 +158,7 @@ def staff_pages(stack: Stack, scene: Scene) -> list[tuple[str, str]]:
         ("waitlists", f"{site}/waitlist"),
         ("dashboard of the network", "/staff/dashboard"),
         ("dashboard of the site", f"{site}/dashboard"),
+        ("the site's limits per period", f"{site}/limits"),
     ]
 
 

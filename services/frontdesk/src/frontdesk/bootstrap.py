@@ -32,6 +32,7 @@ from frontdesk.entrypoints.http import (
     staff_audit,
     staff_bookings,
     staff_events,
+    staff_limits,
     staff_members,
     staff_registrations,
     staff_residencies,
@@ -129,6 +130,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 member_visitors,
                 staff_visitors,
                 staff_audit,
+                staff_limits,
             )
         ],
     )

@@ -19,6 +19,7 @@ from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.inputs import whole_number
+from frontdesk.domain.limits import limit_refusal
 from frontdesk.domain.member_days import slot_days
 from frontdesk.domain.messages import Translate
 from frontdesk.domain.today import check_in_open, local_time
@@ -127,7 +128,11 @@ async def book(request: Request, services: Clients) -> Response:
         answer = await member_calls.book(services.bookings, visitor.token, body, form.get("idempotency_key"))
     except ServiceProblem as exc:
         full = exc.status == 409
-        if full:
+        reached = limit_refusal(exc.problem, visitor.t)
+        if reached:
+            full = False  # the session is not full: the member's limit is reached, waiting would not help
+            errors = FormErrors(fields={"starts_at": reached})
+        elif full:
             full_text = visitor.t("book.full")
             errors = FormErrors(fields={"starts_at": f"{full_text} ({exc.detail})"})
         else:

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters import member_calls
+from frontdesk.adapters import limit_calls, member_calls
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.member_days import site_name
 from frontdesk.entrypoints.http import member_changes, member_office
@@ -104,6 +104,7 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         registrations,
         feed,
         office,
+        usage,
     ) = await gather(
         services.community.member(visitor.token, member_id),
         services.catalogue.offerings(visitor.token, **grid_filters),
@@ -125,6 +126,7 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         services.community.registrations(visitor.token, member_id=member_id),
         services.bookings.calendar_feed(visitor.token, member_id),
         member_calls.office_entries(services.spaces, visitor.token, member_id),
+        limit_calls.member_limits(services.bookings, visitor.token, member_id),
     )
     names = await site_names(services, visitor)
     zone = await home_zone(services, visitor, member)
@@ -150,6 +152,7 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         waitlist=waitlist,
         waiting_for=waiting_for,
         entitlements=entitlements,
+        limits=usage,
         events=events,
         registrations=registrations,
         registered=registered,

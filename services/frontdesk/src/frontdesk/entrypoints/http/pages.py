@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
+from frontdesk.domain.limits import usage_words
 from frontdesk.domain.member_days import day_label, local_day_label
 from frontdesk.domain.messages import LANGUAGES, RIGHT_TO_LEFT, localized, translator
 from frontdesk.domain.rejections import why_rejected
@@ -30,6 +31,7 @@ templates.env.globals["local_time"] = local_time
 templates.env.globals["LANGUAGES"] = LANGUAGES
 templates.env.globals["RIGHT_TO_LEFT"] = RIGHT_TO_LEFT
 templates.env.globals["why_rejected"] = why_rejected
+templates.env.globals["usage_words"] = usage_words  # a member's per-period limits, in words
 # weekday and date in the reader's language, on the site's clock (the member pages' dates)
 templates.env.globals["portal_day"] = day_label
 templates.env.globals["portal_moment"] = local_day_label

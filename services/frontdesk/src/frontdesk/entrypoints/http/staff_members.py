@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters import desk_calls
+from frontdesk.adapters import desk_calls, limit_calls
 from frontdesk.adapters.known_members import KnownMember
 from frontdesk.adapters.services import Services
 from frontdesk.domain.desk import Found, day_label, matching, slots_by_day
@@ -121,11 +121,12 @@ async def member_page(
         attempt(services.bookings.waitlist(visitor.token, member_id)),
         attempt(services.spaces.occupancy(visitor.token, site_id, today_local)),
     )
-    registrations, entitlements, offices_waited, events = await asyncio.gather(
+    registrations, entitlements, offices_waited, events, usage = await asyncio.gather(
         attempt(desk_calls.registrations(services.community, visitor.token, member_id)),
         attempt(services.bookings.entitlements(visitor.token, member_id)),
         attempt(desk_calls.office_places(services.spaces, visitor.token, member_id)),
         attempt(services.community.events(visitor.token, site_id=site_id, **{"from": start})),
+        attempt(limit_calls.member_limits(services.bookings, visitor.token, member_id)),
     )
     elsewhere = await based_elsewhere(services, member, site_id, member_id)
     slots: Panel[SlotPage] = Panel()
@@ -160,6 +161,7 @@ async def member_page(
         residencies=residencies,
         registrations=registrations,
         entitlements=entitlements,
+        limits=usage,
         offices_waited=offices_waited.map(lambda found: [e for e in found.items if e.status in ("waiting", "offered")]),
         events=events.map(lambda found: [e for e in found.items if e.status == "published"]),
         offering_id=offering_id,
