@@ -4,11 +4,14 @@ A member books a mentoring hour every week for three weeks from the offering's p
 second week's session is already taken by another member, so the series page says so in words:
 two of three booked, the second refused because it is full (never a silent gap). The member
 moves the third to the next day an hour later (a new series, linked both ways), cancels that one
-after a confirmation, then the whole first series; the front desk sees the same series on its side. The pages pass axe, and the series reads in Arabic.
+after a confirmation, then the whole first series; the front desk sees the same series on its
+side, and books one for the member from its own booking form. The pages pass axe, and the series
+reads in Arabic.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import httpx
@@ -173,4 +176,20 @@ async def test_a_member_books_a_series_sees_each_outcome_and_cancels_it(
     assert [e.type.rsplit(".", 1)[1] for e in moved] == ["requested", "cancelled"]
     await context.close()
     await arabic.close()
+    await desk.close()
+
+
+async def test_the_desk_books_a_series_for_a_member_from_its_booking_form(
+    browser: Browser, stack: Stack, offering_id: str
+) -> None:
+    desk = await signed_in(browser, stack.frontdesk, stack.token(Role.FRONT_DESK, sites=[SITE]))
+    page = await desk.new_page()
+    await page.goto(f"{stack.frontdesk}/staff/sites/{SITE}/members/{MEMBER}?offering_id={offering_id}")
+    await pick(page, FIRST + timedelta(days=1))
+    await page.get_by_label("Number of sessions (at most 26)").fill("2")
+    await page.get_by_role("button", name="Book the series").click()
+    await expect(page).to_have_url(re.compile(r"/staff/series/sr-"))
+    await expect(page.locator("#series-outcome")).to_have_text("2 of 2 sessions booked or waitlisted, 0 refused.")
+    await expect(page.locator("#occurrences tbody tr").nth(1)).to_contain_text("booked")
+    await no_violations(page)
     await desk.close()

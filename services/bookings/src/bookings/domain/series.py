@@ -35,6 +35,7 @@ class Repeat:
 
     every_weeks: int
     weekdays: tuple[int, ...]
+    """ISO weekdays; none: the first session's."""
     until: date | None = None
     count: int | None = None
 
@@ -48,11 +49,12 @@ def occurrences(first: datetime, time_zone: str, repeat: Repeat) -> list[datetim
         raise InvalidBooking("give either an end day (until) or a number of occurrences (count)", field="until")
     if not 1 <= repeat.every_weeks <= 4:
         raise InvalidBooking("a series repeats every 1 to 4 weeks", field="every_weeks")
-    if not repeat.weekdays or any(not 1 <= d <= 7 for d in repeat.weekdays):
+    if any(not 1 <= d <= 7 for d in repeat.weekdays):
         raise InvalidBooking("weekdays are 1 (Monday) to 7 (Sunday)", field="weekdays")
     zone = ZoneInfo(time_zone)
     local = first.astimezone(zone)
-    if local.isoweekday() not in repeat.weekdays:
+    weekdays = repeat.weekdays or (local.isoweekday(),)  # none named: the first session's
+    if local.isoweekday() not in weekdays:
         raise InvalidBooking("the first session must fall on one of the series' weekdays", field="weekdays")
     if repeat.until is not None and repeat.until < local.date():
         raise InvalidBooking("the series would end before its first session", field="until")
@@ -60,7 +62,7 @@ def occurrences(first: datetime, time_zone: str, repeat: Repeat) -> list[datetim
     found: list[datetime] = []
     week = 0
     while True:
-        for weekday in sorted(set(repeat.weekdays)):
+        for weekday in sorted(set(weekdays)):
             day = monday + timedelta(weeks=week, days=weekday - 1)
             if day < local.date():
                 continue

@@ -86,7 +86,7 @@ class SeriesDesk:
             "member_id": command.member_id,
             "person_id": command.person_id,
             "every_weeks": command.repeat.every_weeks,
-            "weekdays": sorted(set(command.repeat.weekdays)),
+            "weekdays": sorted({*command.repeat.weekdays, starts[0].astimezone(ZoneInfo(zone)).isoweekday()}),
             "until": command.repeat.until.isoformat() if command.repeat.until else None,
             "count": command.repeat.count,
             "time_zone": zone,

@@ -36,7 +36,9 @@ Weekday = Annotated[int, Field(ge=1, le=7)]
 
 class RepeatIn(RequestModel):
     every_weeks: int = Field(1, ge=1, le=4, description="1: every week; 2: every other week; up to 4.")
-    weekdays: list[Weekday] = Field(min_length=1, max_length=7, description="ISO weekdays, 1 = Monday.")
+    weekdays: list[Weekday] = Field(
+        [], max_length=7, description="ISO weekdays, 1 = Monday; none: the first session's weekday."
+    )
     until: Day | None = Field(None, description="The last local day (inclusive); or give `count`.")
     count: int | None = Field(None, ge=1, le=MAX_OCCURRENCES, description="How many occurrences; or give `until`.")
 

@@ -27,7 +27,7 @@ from frontdesk.domain.inputs import whole_number
 from frontdesk.domain.member_days import slot_days
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import attempt, notice_after, problem_errors
-from frontdesk.entrypoints.http.visitors import NotAllowed, Visitor, member_visitor, own, visitor_of
+from frontdesk.entrypoints.http.visitors import NotAllowed, Visitor, member_visitor, own, staff_at, visitor_of
 
 router = APIRouter()
 
@@ -297,3 +297,33 @@ async def member_cancel(request: Request, services: Clients, series_id: str) -> 
 @router.post("/staff/series/{series_id}/cancel")
 async def staff_cancel(request: Request, services: Clients, series_id: str) -> Response:
     return await cancel(request, services, "/staff", series_id)
+
+
+@router.post("/staff/sites/{site_id}/members/{member_id}/series")
+async def desk_request_series(request: Request, services: Clients, site_id: str, member_id: str) -> Response:
+    """The desk books a series on a member's behalf from its booking form (the first session ticked
+    there, every N weeks, N times); the series page then says each outcome, a refusal is said on
+    the member's page."""
+    visitor = staff_at(request, site_id)
+    form = await form_of(request)
+    starts_at = form.get("starts_at", "")
+    body: dict[str, Any] = {
+        "offering_id": form.get("offering_id", ""),
+        "member_id": member_id,
+        "starts_at": starts_at.removeprefix("waitlist:"),
+        "join_waitlist": starts_at.startswith("waitlist:"),  # a full first session: wait in line for each
+        "repeat": {
+            "every_weeks": whole_number(form.get("every_weeks"), default=1),
+            "count": whole_number(form.get("count"), default=1),
+        },
+    }
+    if form.get("person_id"):
+        body["person_id"] = form["person_id"]
+    back = f"/staff/sites/{site_id}/members/{member_id}"
+    try:
+        made = await series_calls.request_series(services.bookings, visitor.token, body, form.get("idempotency_key"))
+    except ServiceProblem as exc:
+        return see_other(f"{back}?notice={quote(visitor.t('series.refused', detail=exc.detail))}#book-title")
+    except Unavailable as exc:
+        return see_other(f"{back}?notice={quote(visitor.t('unavailable', service=exc.service))}#book-title")
+    return see_other(f"/staff/series/{made.series_id}")
