@@ -154,6 +154,8 @@ async def test_a_member_books_a_series_sees_each_outcome_and_cancels_it(
         "1 of 3 sessions booked or waitlisted, 1 refused. 1 cancelled."
     )
     await expect(staff.locator("#occurrences tbody tr").nth(2)).to_contain_text("cancelled")
+    await staff.get_by_role("link", name="The member's page").click()
+    await expect(staff).to_have_url(f"{stack.frontdesk}/staff/sites/{SITE}/members/{MEMBER}")
 
     # the booking says it belongs to the series; then the whole series goes
     cancel_first = await rows.nth(0).get_by_role("link", name="Cancel this one").get_attribute("href")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, quote
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,9 @@ from frontdesk.entrypoints.http.panels import attempt, notice_after, problem_err
 from frontdesk.entrypoints.http.visitors import NotAllowed, Visitor, member_visitor, own, staff_at, visitor_of
 
 router = APIRouter()
+
+Side = Literal["member", "staff"]
+"""Whose pages: a member's own series, or staff's view of a member's."""
 
 SERIES_FIELDS = ["starts_at", "every_weeks", "weekdays", "until", "count"]
 SLOT_DAYS = 7
@@ -164,16 +167,6 @@ async def series_page(request: Request, services: Services, base: str, series_id
     )
 
 
-@router.get("/member/series/{series_id}", response_class=HTMLResponse)
-async def member_series(request: Request, services: Clients, series_id: str) -> HTMLResponse:
-    return await series_page(request, services, "/member", series_id)
-
-
-@router.get("/staff/series/{series_id}", response_class=HTMLResponse)
-async def staff_series(request: Request, services: Clients, series_id: str) -> HTMLResponse:
-    return await series_page(request, services, "/staff", series_id)
-
-
 async def confirm_page(request: Request, services: Services, base: str, series_id: str) -> HTMLResponse:
     """Are you sure? Naming the occurrence it cancels from, or that it is the whole series."""
     visitor = series_visitor(request, base)
@@ -189,16 +182,6 @@ async def confirm_page(request: Request, services: Services, base: str, series_i
         first=first,
         first_at=first_of(first) if first else None,
     )
-
-
-@router.get("/member/series/{series_id}/cancel", response_class=HTMLResponse)
-async def member_confirm(request: Request, services: Clients, series_id: str) -> HTMLResponse:
-    return await confirm_page(request, services, "/member", series_id)
-
-
-@router.get("/staff/series/{series_id}/cancel", response_class=HTMLResponse)
-async def staff_confirm(request: Request, services: Clients, series_id: str) -> HTMLResponse:
-    return await confirm_page(request, services, "/staff", series_id)
 
 
 async def cancel(request: Request, services: Services, base: str, series_id: str) -> Response:
@@ -252,16 +235,6 @@ async def move_page(
     )
 
 
-@router.get("/member/series/{series_id}/move", response_class=HTMLResponse)
-async def member_move_page(request: Request, services: Clients, series_id: str) -> HTMLResponse:
-    return await move_page(request, services, "/member", series_id)
-
-
-@router.get("/staff/series/{series_id}/move", response_class=HTMLResponse)
-async def staff_move_page(request: Request, services: Clients, series_id: str) -> HTMLResponse:
-    return await move_page(request, services, "/staff", series_id)
-
-
 async def move(request: Request, services: Services, base: str, series_id: str) -> Response:
     visitor = series_visitor(request, base)
     form = await form_of(request)
@@ -277,26 +250,6 @@ async def move(request: Request, services: Services, base: str, series_id: str) 
         errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
         return await move_page(request, services, base, series_id, errors=errors, status_code=503)
     return see_other(f"{base}/series/{moved.series_id}?notice={quote(visitor.t('series.moved'))}")
-
-
-@router.post("/member/series/{series_id}/move")
-async def member_move(request: Request, services: Clients, series_id: str) -> Response:
-    return await move(request, services, "/member", series_id)
-
-
-@router.post("/staff/series/{series_id}/move")
-async def staff_move(request: Request, services: Clients, series_id: str) -> Response:
-    return await move(request, services, "/staff", series_id)
-
-
-@router.post("/member/series/{series_id}/cancel")
-async def member_cancel(request: Request, services: Clients, series_id: str) -> Response:
-    return await cancel(request, services, "/member", series_id)
-
-
-@router.post("/staff/series/{series_id}/cancel")
-async def staff_cancel(request: Request, services: Clients, series_id: str) -> Response:
-    return await cancel(request, services, "/staff", series_id)
 
 
 @router.post("/staff/sites/{site_id}/members/{member_id}/series")
@@ -327,3 +280,28 @@ async def desk_request_series(request: Request, services: Clients, site_id: str,
     except Unavailable as exc:
         return see_other(f"{back}?notice={quote(visitor.t('unavailable', service=exc.service))}#book-title")
     return see_other(f"/staff/series/{made.series_id}")
+
+
+@router.get("/{side}/series/{series_id}", response_class=HTMLResponse)
+async def series_of(request: Request, services: Clients, side: Side, series_id: str) -> HTMLResponse:
+    return await series_page(request, services, f"/{side}", series_id)
+
+
+@router.get("/{side}/series/{series_id}/cancel", response_class=HTMLResponse)
+async def confirm_cancel(request: Request, services: Clients, side: Side, series_id: str) -> HTMLResponse:
+    return await confirm_page(request, services, f"/{side}", series_id)
+
+
+@router.post("/{side}/series/{series_id}/cancel")
+async def cancel_from(request: Request, services: Clients, side: Side, series_id: str) -> Response:
+    return await cancel(request, services, f"/{side}", series_id)
+
+
+@router.get("/{side}/series/{series_id}/move", response_class=HTMLResponse)
+async def choose_move(request: Request, services: Clients, side: Side, series_id: str) -> HTMLResponse:
+    return await move_page(request, services, f"/{side}", series_id)
+
+
+@router.post("/{side}/series/{series_id}/move")
+async def move_from(request: Request, services: Clients, side: Side, series_id: str) -> Response:
+    return await move(request, services, f"/{side}", series_id)
