@@ -185,7 +185,9 @@ class SeriesOccurrence(Contract):
 
     starts_at: Instant
     outcome: str = Field(pattern=r"^(due|booked|waitlisted|refused|cancelled)$")
-    booking_id: Id | None = Field(None, description="The occurrence's booking (or the booking its waitlist place becomes).")
+    booking_id: Id | None = Field(
+        None, description="The occurrence's booking (or the booking its waitlist place becomes)."
+    )
     reason: str | None = Field(
         None,
         pattern=r"^(no_such_session|full|unavailable|not_eligible|not_bookable)$",
