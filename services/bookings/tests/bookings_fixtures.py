@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from bookings_support import MEMBER, OTHER_MEMBER, OTHER_SITE, PERSON, SITE, TOPICS_USED, now
+from bookings_support import MEMBER, OTHER_MEMBER, OTHER_SITE, PERSON, SITE, TOPICS_USED, UnguardedAllowances, now
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
@@ -87,3 +87,17 @@ async def spaces_settings(
         PARKGRID_LOG_LEVEL="WARNING",
     )
     await mongo_client.drop_database(name)
+
+
+@pytest.fixture
+async def racing(settings: BookingsSettings, request: pytest.FixtureRequest) -> AsyncIterator[BookingService]:
+    """The service of an app of its own whose allowances are guarded (`param` True) or not (False: the
+    negative control of a race, `UnguardedAllowances`); `service.app` is the app, for HTTP races."""
+    application: FastAPI = build_app(settings)
+    async with application.router.lifespan_context(application):
+        await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
+        service: BookingService = application.state.components[BookingService]
+        if not request.param:
+            service.ledger.allowances = UnguardedAllowances(service.ledger.allowances.collection)
+        service.app = application  # type: ignore[attr-defined]
+        yield service

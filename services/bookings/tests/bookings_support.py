@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi import FastAPI
 
+from bookings.adapters.sessions import MemberAllowances
 from bookings.bootstrap import BookingsSettings
 from bookings.domain.booking import Actor, Booking
+from bookings.domain.entitlements import Allowance
 from bookings.entrypoints.consumers import PUBLISHED, topic
 from bookings.service_layer.service import BookingService
 from parkgrid.contracts.bookings import BookingStatus
@@ -27,6 +29,7 @@ from parkgrid.contracts.spaces import Requester, SiteRegistered
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.kafka import EventPublisher, make_producer
+from parkgrid.store import Document
 from spaces.domain.sites import Site, Space
 from spaces.service_layer.handlers import Inventory, ReservationRequest
 
@@ -302,3 +305,10 @@ async def eventually(check: Any, within: float = 20.0, every: float = 0.1) -> An
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+class UnguardedAllowances(MemberAllowances):
+    """The allowances with their guard removed: `$inc` whatever is used (what must never ship)."""
+
+    def allowance_filter(self, allowance: Allowance, booking_id: str, replaces: str | None) -> Document:
+        return {"_id": allowance.allowance_id, f"held.{booking_id}": {"$exists": False}}

@@ -7,20 +7,26 @@ the same credit race catches the overdraft.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from bookings_support import MEMBER, PERSON, bearer, eventually, in_days, member, offering, project, site
-from fastapi import FastAPI
+from bookings_support import (
+    MEMBER,
+    PERSON,
+    UnguardedAllowances,
+    bearer,
+    eventually,
+    in_days,
+    member,
+    offering,
+    project,
+    site,
+)
 
-from bookings.adapters.sessions import MemberAllowances
-from bookings.bootstrap import BookingsSettings, build_app
 from bookings.domain import booking as rules
 from bookings.domain.booking import Actor
-from bookings.domain.entitlements import Allowance
 from bookings.service_layer.commands import BookCommand
 from bookings.service_layer.publication import publication
 from bookings.service_layer.service import BookingService
@@ -32,25 +38,6 @@ from parkgrid.store import Document
 pytest_plugins = ["bookings_fixtures"]
 
 DAY = 5  # every racing session on one local day: one period for every allowance
-
-
-class UnguardedAllowances(MemberAllowances):
-    """The allowances with their guard removed: `$inc` whatever is used (what must never ship)."""
-
-    def allowance_filter(self, allowance: Allowance, booking_id: str, replaces: str | None) -> Document:
-        return {"_id": allowance.allowance_id, f"held.{booking_id}": {"$exists": False}}
-
-
-@pytest.fixture
-async def racing(settings: BookingsSettings, request: pytest.FixtureRequest) -> AsyncIterator[BookingService]:
-    application: FastAPI = build_app(settings)
-    async with application.router.lifespan_context(application):
-        await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
-        service: BookingService = application.state.components[BookingService]
-        if not request.param:
-            service.ledger.allowances = UnguardedAllowances(service.ledger.allowances.collection)
-        service.app = application  # type: ignore[attr-defined]
-        yield service
 
 
 async def race(service: BookingService, token: str, starts: list[str]) -> list[tuple[int, dict[str, Any]]]:

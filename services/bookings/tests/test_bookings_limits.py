@@ -8,21 +8,16 @@ whatever the redelivery; the member's usage is read per rule for the period.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from bookings_support import MEMBER, bearer, eventually, in_days, member, offering, project, site
-from fastapi import FastAPI
+from bookings_support import MEMBER, UnguardedAllowances, bearer, eventually, in_days, member, offering, project, site
 
-from bookings.adapters.sessions import MemberAllowances
-from bookings.bootstrap import BookingsSettings, build_app
-from bookings.domain.entitlements import Allowance
+from bookings.bootstrap import BookingsSettings
 from bookings.service_layer.service import BookingService
 from parkgrid.consumer import Delivery
 from parkgrid.events import registry
-from parkgrid.store import Document
 from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["bookings_fixtures"]
@@ -37,13 +32,6 @@ WEEKLY_ROOM_HOURS = {
     "period": "week",
     "max": 4,
 }
-
-
-class UnguardedAllowances(MemberAllowances):
-    """The allowances with their guard removed: `$inc` whatever is used (what must never ship)."""
-
-    def allowance_filter(self, allowance: Allowance, booking_id: str, replaces: str | None) -> Document:
-        return {"_id": allowance.allowance_id, f"held.{booking_id}": {"$exists": False}}
 
 
 def room() -> Any:
@@ -106,25 +94,14 @@ async def test_admins_set_a_sites_limits_under_if_match_and_each_change_is_an_ev
     assert {e.subject for e in events} == {"site-test"}
 
 
-@pytest.fixture
-async def racing(settings: BookingsSettings, request: pytest.FixtureRequest) -> AsyncIterator[FastAPI]:
-    application: FastAPI = build_app(settings)
-    async with application.router.lifespan_context(application):
-        await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
-        service: BookingService = application.state.components[BookingService]
-        if not request.param:
-            service.ledger.allowances = UnguardedAllowances(service.ledger.allowances.collection)
-        yield application
-
-
 @pytest.mark.parametrize("racing", [True, False], ids=["guarded", "guard-off"], indirect=True)
 async def test_seven_bookings_racing_for_the_last_three_room_hours_of_a_week_hold_three(
-    racing: FastAPI, tokens: dict[str, str]
+    racing: BookingService, tokens: dict[str, str]
 ) -> None:
-    service: BookingService = racing.state.components[BookingService]
+    service = racing
     guarded = not isinstance(service.ledger.allowances, UnguardedAllowances)
     await project(service, site(), room(), member(MEMBER, stage="pre_incubation"))
-    transport = httpx.ASGITransport(app=racing, raise_app_exceptions=False)
+    transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=False)  # type: ignore[attr-defined]
     async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as client:
         assert (await set_limits(client, tokens["admin"], [WEEKLY_ROOM_HOURS], '"0"')).status_code == 200
         assert (await book(client, tokens["member"], DAY, 9)).status_code == 201  # 1 of 4 hours
