@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import Field
 
+from bookings.adapters.limits import policy_state, rule_state
 from bookings.domain.limits import LimitPolicy, LimitRule, shown
 from bookings.entrypoints.http.common import DefaultZone, Service, actor_of, may_see_member
 from bookings.service_layer.limits import PlanLimits, Usage
@@ -48,33 +49,14 @@ async def _known_site(service: Service, site_id: str) -> None:
 
 
 def policy_body(policy: LimitPolicy, version: int) -> dict[str, Any]:
-    actor = policy.changed_by
-    return {
-        "site_id": policy.site_id,
-        "version": version,
-        "rules": [rule_body(r) for r in policy.rules],
-        "changed_by": None if actor is None else actor.as_dict(),
-        "changed_at": policy.changed_at,
-    }
-
-
-def rule_body(rule: LimitRule) -> dict[str, Any]:
-    return {
-        "rule_id": rule.rule_id,
-        "member_kind": rule.member_kind,
-        "stage": rule.stage,
-        "measure": rule.measure,
-        "category": rule.category,
-        "period": rule.period,
-        "max": rule.max,
-    }
+    return {**policy_state(policy), "version": version}
 
 
 def usage_body(usage: Usage) -> dict[str, Any]:
     rule = usage.rule
     used = float(shown(rule, usage.used))
     return {
-        "rule": rule_body(rule),
+        "rule": rule_state(rule),
         "period_start": usage.period_start,
         "period_end": usage.period_end,
         "used": used,
