@@ -8,6 +8,7 @@ kind to its status (DESIGN.md's conventions), so routes need no `try/except` per
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class Refusal(StrEnum):
@@ -28,7 +29,7 @@ class Refused(Exception):
         self.kind = Refusal(kind)
         self.detail = detail
         self.field = field
-        self.extra: dict[str, object] = {}  # members the problem adds (RFC 9457 §3.2), for clients to act on
+        self.extra: dict[str, Any] = {}  # members the problem adds (RFC 9457 §3.2), for clients to act on
 
     @classmethod
     def invalid(cls, detail: str, field: str | None = None) -> Refused:
