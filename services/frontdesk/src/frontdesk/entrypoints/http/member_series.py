@@ -249,7 +249,8 @@ async def move(request: Request, services: Services, base: str, series_id: str) 
     except Unavailable as exc:
         errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
         return await move_page(request, services, base, series_id, errors=errors, status_code=503)
-    return see_other(f"{base}/series/{moved.series_id}?notice={quote(visitor.t('series.moved'))}")
+    notice = visitor.t("series.moved")
+    return see_other(f"{base}/series/{moved.series_id}?notice={quote(notice)}")
 
 
 @router.post("/staff/sites/{site_id}/members/{member_id}/series")
@@ -276,9 +277,11 @@ async def desk_request_series(request: Request, services: Clients, site_id: str,
     try:
         made = await series_calls.request_series(services.bookings, visitor.token, body, form.get("idempotency_key"))
     except ServiceProblem as exc:
-        return see_other(f"{back}?notice={quote(visitor.t('series.refused', detail=exc.detail))}#book-title")
+        refused = visitor.t("series.refused", detail=exc.detail)
+        return see_other(f"{back}?notice={quote(refused)}#book-title")
     except Unavailable as exc:
-        return see_other(f"{back}?notice={quote(visitor.t('unavailable', service=exc.service))}#book-title")
+        down = visitor.t("unavailable", service=exc.service)
+        return see_other(f"{back}?notice={quote(down)}#book-title")
     return see_other(f"/staff/series/{made.series_id}")
 
 
