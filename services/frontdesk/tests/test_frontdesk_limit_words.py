@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from frontdesk.adapters.services import ServiceProblem
 from frontdesk.domain.limits import limit_refusal, rule_errors, rules_from_form, usage_words
 from frontdesk.domain.messages import translator
+from frontdesk.entrypoints.http.staff_forms import refusal
 
 ROW = {"measure": "room_hours", "category": "meeting_room", "period": "week"}
 
@@ -63,3 +65,16 @@ def test_a_members_usage_in_words() -> None:
     item = SimpleNamespace(rule=rule, used=3.0)
     assert usage_words(item, translator("en")) == "3 of 4 sessions this month (Mentoring)"
     assert usage_words(item, translator("fr")).startswith("3 sur 4 séances ce mois-ci")
+
+
+def test_a_staff_form_says_a_members_limit_in_the_desks_language() -> None:
+    limit = {"measure": "sessions", "period": "month", "category": "mentoring", "max": 4, "used": "4", "needed": "1"}
+    body = {"detail": "limit reached: ...", "errors": [{"field": "starts_at", "message": "limit reached: ..."}]}
+    problem = ServiceProblem("bookings", 409, {**body, "reason": "limit_reached", "limit": limit})
+    desk = SimpleNamespace(t=translator("fr"))
+    assert refusal(problem, desk, ["starts_at"]) == (  # type: ignore[arg-type]
+        "starts_at",
+        "Limite atteinte : 4 sur 4 séances déjà réservées ce mois-ci (Mentorat).",
+    )
+    full = ServiceProblem("bookings", 409, {"detail": "the session is full"})
+    assert refusal(full, desk, ["starts_at"]) == (None, "the session is full")  # type: ignore[arg-type]

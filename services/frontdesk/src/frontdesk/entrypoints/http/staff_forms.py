@@ -3,8 +3,9 @@ answer to a command as a redirect (Post/Redirect/Get): done, to the page with a 
 refused, back to the form's own page (a GET address) with the refusal next to the field it names.
 
 A refusal is said in the reader's language where the web app knows its kind: 403 (not this desk's
-to do), a field's 422 (`desk.invalid.<field>`, never pydantic's words); a 409 is the service's
-sentence about the state of things ("check-in opens at …"), as bookings and spaces word it."""
+to do), a field's 422 (`desk.invalid.<field>`, never pydantic's words), a member's per-period limit
+reached (409 `limit_reached`); another 409 is the service's sentence about the state of things
+("check-in opens at …"), as bookings and spaces word it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from fastapi.responses import Response
 
 from frontdesk.adapters.services import ServiceProblem, Unavailable
 from frontdesk.domain.forms import FormErrors, errors_from_problem
+from frontdesk.domain.limits import limit_refusal
 from frontdesk.domain.messages import MESSAGES
 from frontdesk.entrypoints.http.pages import see_other
 from frontdesk.entrypoints.http.visitors import Visitor
@@ -62,7 +64,7 @@ def refusal(problem: ServiceProblem, visitor: Visitor, fields: Sequence[str]) ->
     if problem.status == 409:
         errors = errors_from_problem(problem.problem, list(fields))
         named = next(iter(errors.fields), None)
-        return named, problem.detail
+        return named, limit_refusal(problem.problem, visitor.t) or problem.detail
     errors = errors_from_problem(problem.problem, list(fields))
     typed_wrong = str(problem.problem.get("type", "")).endswith("invalid-input")
     for name, message in errors.fields.items():
