@@ -168,6 +168,7 @@ def member_pages(scene: Scene) -> list[tuple[str, str]]:
         ("member home, everything in a category", "/member?category=legal_clinic&everything=true"),
         ("an offering's slots", f"/member/offerings/{scene.offering_id}"),
         ("book every week (a series)", f"/member/offerings/{scene.offering_id}/series"),
+        ("recurring bookings (none yet)", "/member/series"),
         ("the booking", f"/member/bookings/{scene.booking_id}"),
         ("booking cancel confirmation", f"/member/bookings/{scene.booking_id}/cancel"),
         ("booking reschedule", f"/member/bookings/{scene.booking_id}/reschedule"),

@@ -123,6 +123,12 @@ async def test_a_member_books_a_series_sees_each_outcome_and_cancels_it(
     await read.goto(series_url)
     await expect(read.locator("#occurrences tbody tr").nth(1)).to_contain_text("مرفوضة: ممتلئة")
 
+    # the member finds it again among its recurring bookings
+    await page.get_by_role("link", name="Recurring bookings").click()
+    await no_violations(page)
+    await page.locator("#my-series").get_by_role("link", name="Weekly mentoring").click()
+    await expect(page).to_have_url(series_url)
+
     # the third moves to the next day an hour later: a new series, booked before the old one is cancelled
     await rows.nth(2).get_by_role("link", name="Move this and the following").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Move the series")

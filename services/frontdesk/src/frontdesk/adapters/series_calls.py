@@ -9,7 +9,7 @@ from typing import Any
 
 from frontdesk.adapters.member_calls import command
 from frontdesk.adapters.services import Bookings
-from parkgrid.api.series import SeriesRead
+from parkgrid.api.series import SeriesPage, SeriesRead
 
 
 async def request_series(bookings: Bookings, token: str, body: Mapping[str, Any], key: str | None) -> SeriesRead:
@@ -34,3 +34,8 @@ async def move_series(
     """The new series its occurrences moved to (from `from_occurrence` on, first at `starts_at`)."""
     path = f"/v1/series/{series_id}/reschedule"
     return bookings.parse(SeriesRead, await command(bookings, path, token, body, key), path)
+
+
+async def series_of(bookings: Bookings, token: str, member_id: str) -> SeriesPage:
+    """The member organisation's series, oldest first, with their outcomes as recorded."""
+    return await bookings.read(SeriesPage, "/v1/series", token, member_id=member_id)

@@ -112,6 +112,19 @@ def first_of(value: str) -> datetime | None:
         return None
 
 
+@router.get("/member/series", response_class=HTMLResponse)
+async def my_series(request: Request, services: Clients) -> HTMLResponse:
+    """The member's recurring bookings, each with its offering and how many were booked or refused."""
+    visitor = member_visitor(request)
+    member_id, _ = own(visitor)
+    found = await attempt(series_calls.series_of(services.bookings, visitor.token, member_id))
+    titles: dict[str, Any] = {}
+    for offering_id in {s.offering_id for s in (found.data.items if found.data else [])}:
+        offering = await attempt(services.catalogue.offering(visitor.token, offering_id))
+        titles[offering_id] = offering.data.title if offering.data else None
+    return page(request, "series_list.html", visitor, series=found, titles=titles)
+
+
 @router.post("/member/series")
 async def request_series(request: Request, services: Clients) -> Response:
     visitor = member_visitor(request)
