@@ -206,6 +206,21 @@ def build_world(stack: Stack) -> World:
             return answer.json() if answer.status_code == 201 else None
 
         booking = eventually(booked, what="bookings knows member A")
+        # A series of A's (its one occurrence is refused: A holds that session already; it exists all the same).
+        repeat = {"every_weeks": 1, "count": 1}
+        series = expect(
+            http.post(
+                f"{bookings}/v1/series",
+                json={
+                    "offering_id": offering["id"],
+                    "member_id": MEMBER_A,
+                    "starts_at": slot["starts_at"],
+                    "repeat": repeat,
+                },
+                headers={**owner, "Idempotency-Key": "security-series"},
+            ),
+            201,
+        )
 
         # A waitlist place of A: B (booked by staff) fills another session, A joins its line.
         def a_slot_after(taken: str) -> dict[str, Any] | None:
@@ -346,6 +361,7 @@ def build_world(stack: Stack) -> World:
         "person_id": PERSON_A,
         "offering_id": offering["id"],
         "booking_id": booking["id"],
+        "series_id": series["series_id"],
         "event_id": event["event_id"],
         "registration_id": registration["registration_id"],
         "residency_id": residency["residency_id"],

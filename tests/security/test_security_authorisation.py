@@ -50,6 +50,13 @@ class Row(NamedTuple):
 
 
 IF_MATCH = {"If-Match": '"1"'}
+SERIES = {
+    "offering_id": "{offering_id}",
+    "member_id": MEMBER_A,
+    "starts_at": "{starts_at}",
+    "repeat": {"every_weeks": 1, "count": 2},
+}
+SERIES_MOVE = {"from_occurrence": "{starts_at}", "starts_at": "{starts_at}"}
 BOOKING = {"offering_id": "{offering_id}", "member_id": MEMBER_A, "starts_at": "{starts_at}"}
 RESERVATION = {
     "site_id": SITE_X,
@@ -207,6 +214,21 @@ READS: list[Row] = [
     Row("bookings", "GET", "/v1/bookings", "owner", 200, query={"member_id": MEMBER_A}, shows="{booking_id}"),
     Row("bookings", "GET", "/v1/bookings", "member_b", 200, query={"member_id": MEMBER_A}, empty=True),
     Row("bookings", "GET", "/v1/bookings", "desk_y", 403, query={"member_id": MEMBER_A}),
+    Row("bookings", "GET", "/v1/series/{series_id}", "owner", 200),
+    Row("bookings", "GET", "/v1/series/{series_id}", "desk_x", 200),
+    Row("bookings", "GET", "/v1/series/{series_id}", "member_b", 404),
+    Row("bookings", "GET", "/v1/series/{series_id}", "desk_y", 404),
+    Row("bookings", "GET", "/v1/series", "owner", 200, query={"member_id": MEMBER_A}, shows="{series_id}"),
+    Row("bookings", "GET", "/v1/series", "member_b", 200, hides="{series_id}"),
+    Row("bookings", "GET", "/v1/series", "desk_y", 200, hides="{series_id}"),
+    Row("bookings", "GET", "/v1/series", "member_b", 200, query={"member_id": MEMBER_A}, empty=True),
+    Row("bookings", "GET", "/v1/series", "desk_y", 403, query={"member_id": MEMBER_A}),
+    Row("bookings", "POST", "/v1/series", "member_b", 403, SERIES),
+    Row("bookings", "POST", "/v1/series", "desk_y", 403, SERIES),
+    Row("bookings", "POST", "/v1/series/{series_id}/cancel", "member_b", 404, {}),
+    Row("bookings", "POST", "/v1/series/{series_id}/cancel", "desk_y", 403, {}),
+    Row("bookings", "POST", "/v1/series/{series_id}/reschedule", "member_b", 404, SERIES_MOVE),
+    Row("bookings", "POST", "/v1/series/{series_id}/reschedule", "desk_y", 403, SERIES_MOVE),
     Row("bookings", "GET", "/v1/bookings/{booking_id}", "owner", 200),
     Row("bookings", "GET", "/v1/bookings/{booking_id}", "desk_x", 200),
     Row("bookings", "GET", "/v1/bookings/{booking_id}", "member_b", 404),
@@ -358,6 +380,13 @@ READS: list[Row] = [
             Row("insights", "GET", path, "desk_y", 200, hides=SITE_X),  # the network, narrowed to its sites
         )
     ),
+    # --- insights: the audit trail is the admins' alone
+    Row("insights", "GET", "/v1/audit", "admin", 200, query={"object_id": SITE_X}, shows=SITE_X),
+    Row("insights", "GET", "/v1/audit", "desk_x", 403, query={"object_id": SITE_X}),
+    Row("insights", "GET", "/v1/audit", "member_b", 403),
+    Row("insights", "GET", "/v1/audit", "desk_y", 403),
+    Row("insights", "GET", "/v1/audit", "owner", 403, query={"object_id": MEMBER_A}),
+    Row("insights", "GET", "/v1/audit", "anonymous", 401),
 ]
 
 MATRIX += READS
