@@ -46,21 +46,27 @@ class Approvals:
         """The sweeper's pass: every overdue approval still waiting is expired (once)."""
         expired: list[Approval] = []
         for booking_id in await self.book.due(self.now()):
-
-            def rule(doc: Document) -> Decision | None:
-                after = rules.expire(approval_of(doc), self.now())
-                return (after.state(), []) if after else None
-
-            try:
-                doc, _ = await change(self.book.store, booking_id, rule, what="approval")
-            except Refused as refused:
-                if refused.kind != Refusal.NOT_FOUND:
-                    raise
-                continue
-            approval = approval_of(doc)
-            if approval.status == rules.ApprovalStatus.EXPIRED:
+            approval = await self._expire(booking_id)
+            if approval is not None:
                 expired.append(approval)
         return expired
+
+    async def _expire(self, booking_id: str) -> Approval | None:
+        """The approval this pass expired; None when another sweep or a decision came first."""
+        saved: list[Approval] = []
+
+        def rule(doc: Document) -> Decision | None:
+            after = rules.expire(approval_of(doc), self.now())
+            saved[:] = [after] if after else []
+            return (after.state(), []) if after else None
+
+        try:
+            await change(self.book.store, booking_id, rule, what="approval")
+        except Refused as refused:
+            if refused.kind != Refusal.NOT_FOUND:
+                raise
+            return None
+        return saved[0] if saved else None
 
     async def _decide(self, booking_id: str, decide: Callable[[Approval], Approval]) -> Approval:
         def rule(doc: Document) -> Decision:
