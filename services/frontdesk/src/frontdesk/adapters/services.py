@@ -107,7 +107,7 @@ class ServiceClient:
             sent["Authorization"] = f"Bearer {token}"
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
-            response = await self.http.request(method, path, params=query, json=body, headers=sent)
+            response = await self._send(method, path, query, body, sent)
         except httpx.TransportError as exc:
             log.warning("frontdesk.service_unavailable", service=self.name, path=path, error=repr(exc))
             raise Unavailable(self.name, type(exc).__name__) from None
@@ -123,6 +123,23 @@ class ServiceClient:
                 problem = {"detail": str(problem)}
             raise ServiceProblem(self.name, response.status_code, problem)
         return response
+
+    async def _send(
+        self, method: str, path: str, query: Mapping[str, Any], body: Mapping[str, Any] | None, headers: dict[str, str]
+    ) -> httpx.Response:
+        """One request; a read is sent once more when its pooled connection was closed under it.
+
+        A service closes an idle keep-alive connection on its own schedule, and a request that
+        picked that connection from the pool just then fails with a read or protocol error before
+        the service saw it. Reads are safe to repeat; writes are not repeated here (their
+        Idempotency-Key makes the person's own retry safe instead)."""
+        try:
+            return await self.http.request(method, path, params=query, json=body, headers=headers)
+        except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
+            if method != "GET":
+                raise
+            log.info("frontdesk.read_retried", service=self.name, path=path, error=repr(exc))
+            return await self.http.request(method, path, params=query, json=body, headers=headers)
 
     async def get(self, path: str, token: str | None, **params: Any) -> Json:
         answer: Json = (await self.call("GET", path, token, params=params)).json()

@@ -69,7 +69,10 @@ async def pick_site(request: Request, services: Clients) -> Response:
     if not visitor.is_staff:
         return see_other("/member")
     sites = await attempt(services.spaces.sites(visitor.token))
-    known = {s.site_id: s.name for s in sites.data.items} if sites.data else {}
+    if sites.data:
+        known = {s.site_id: s.name for s in sites.data.items}
+    else:  # spaces is down: the names the web app keeps from `spaces.site`
+        known = dict(await services.sites.names()) if services.sites else {}
     if visitor.principal.role == Role.ADMIN:
         choices = list(known.items())
     else:
