@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bookings_support import offering
 from pymongo.asynchronous.database import AsyncDatabase
 
 from bookings.adapters.approvals import ApprovalBook
@@ -18,6 +19,7 @@ from bookings.domain import approvals as rules
 from bookings.domain.approvals import Approval, ApprovalPolicy, ApprovalStatus, approval_of
 from bookings.domain.booking import Actor, InvalidBooking, Unavailable
 from bookings.service_layer.approvals import Approvals
+from parkgrid.contracts.catalogue import ApprovalRule
 from parkgrid.store import Document
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -46,6 +48,15 @@ def test_an_offering_without_approval_needs_none() -> None:
         ApprovalPolicy(), booking_id="b", site_id=None, member_id="m", offering_id="o", starts_at=START, now=NOW
     )
     assert none is None
+
+
+def test_the_policy_is_the_offerings_published_rule() -> None:
+    plain = offering("off-clinic")
+    assert rules.policy_of(plain) == ApprovalPolicy()
+    clinic = plain.model_copy(
+        update={"rules": plain.rules.model_copy(update={"approval": ApprovalRule(decide_within_hours=12)})}
+    )
+    assert rules.policy_of(clinic) == ApprovalPolicy(required=True, decide_within_hours=12)
 
 
 def test_the_deadline_is_the_window_or_before_the_session_whichever_comes_first() -> None:

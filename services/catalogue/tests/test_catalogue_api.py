@@ -358,3 +358,27 @@ async def test_edge_dates_and_control_characters_are_422_naming_the_field(
     assert spaced.json()["title"] == {"fr": "Clinique", "en": "Legal", "ar": None}
     multi = body(description={"fr": "Statuts\net pacte", "en": "Articles\r\n\tpact"})
     assert (await client.post("/v1/offerings", json=multi, headers=admin)).status_code == 201
+
+
+async def test_an_offering_requiring_staff_approval_says_so_on_its_events(
+    client: httpx.AsyncClient, settings: KitSettings, rabat: None
+) -> None:
+    """Issue 25's approvals: the setting is one of the offering's booking rules, checked strictly
+    (unknown fields, a window out of range) and carried whole by its events to bookings."""
+    admin = auth(settings, Role.ADMIN)
+    approval = {"required": True, "decide_within_hours": 24}
+    odd = await client.post("/v1/offerings", json=body(rules={"approval": {**approval, "by": "x"}}), headers=admin)
+    assert odd.status_code == 422, odd.text
+    assert odd.headers["content-type"].startswith(PROBLEM)
+    too_long = body(rules={"approval": {"required": True, "decide_within_hours": 24 * 31}})
+    assert (await client.post("/v1/offerings", json=too_long, headers=admin)).status_code == 422
+    created = await client.post("/v1/offerings", json=body(rules={"approval": approval}), headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["rules"]["approval"] == approval
+    published = await client.post(f"/v1/offerings/{created.json()['id']}/publish", headers=admin)
+    assert published.status_code == 200, published.text
+    (envelope,) = await read_topic(settings, "catalogue.offering", 1)
+    event = registry.parse(envelope)
+    assert isinstance(event, OfferingPublished)
+    assert event.rules.approval is not None
+    assert event.rules.approval.decide_within_hours == 24

@@ -38,6 +38,7 @@ def payload(status: str, **changes: Any) -> dict[str, Any]:
             "max_advance_days": 90,
             "cancellation_window_minutes": 1440,
             "per_member_limit": None,
+            "approval": None,  # optional since issue 25 (staff approval); absent reads as None
         },
         "time_zone": "Africa/Casablanca",
         "availability": [{"weekday": 2, "opens": "09:00", "closes": "12:00"}],

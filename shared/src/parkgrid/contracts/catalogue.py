@@ -71,6 +71,19 @@ class PerMemberLimit(Contract):
     period: Period
 
 
+class ApprovalRule(Contract):
+    """Bookings of the offering wait for its site's staff to approve or decline them (an expert
+    clinic, a hall), holding their seat until a decision or the deadline (issue 25)."""
+
+    required: bool = True
+    decide_within_hours: int = Field(
+        48,
+        ge=1,
+        le=24 * 30,
+        description="Staff decide within this many hours of the request (and at the latest 2 h before the session).",
+    )
+
+
 class BookingRules(Contract):
     """When and how often an offering may be booked."""
 
@@ -83,6 +96,7 @@ class BookingRules(Contract):
         description="Cancelling later than this before the start is a late cancellation.",
     )
     per_member_limit: PerMemberLimit | None = None
+    approval: ApprovalRule | None = Field(None, description="None: bookings are confirmed without staff.")
 
 
 class OfferingCore(Contract):

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from bookings.domain.booking import Actor, InvalidBooking, Unavailable
+from parkgrid.contracts.catalogue import OfferingSnapshot
 
 DECIDE_BEFORE_START = timedelta(hours=2)
 """A decision is due at the latest this long before the session, so a member declined (or
@@ -42,6 +43,14 @@ class ApprovalPolicy:
 
     required: bool = False
     decide_within_hours: int = 48
+
+
+def policy_of(offering: OfferingSnapshot) -> ApprovalPolicy:
+    """The offering's setting as the catalogue published it (`rules.approval`; absent: none)."""
+    rule = offering.rules.approval
+    if rule is None:
+        return ApprovalPolicy()
+    return ApprovalPolicy(required=rule.required, decide_within_hours=rule.decide_within_hours)
 
 
 @dataclass(frozen=True)

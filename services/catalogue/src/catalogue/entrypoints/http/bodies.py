@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # to the type checker the strict copies are the contract type
     MoneyIn = common.Money
     EligibilityIn = common.Eligibility
     LimitIn = contract.PerMemberLimit
+    ApprovalIn = contract.ApprovalRule
     WindowIn = common.WeeklyWindow
     SpaceIn = common.SpaceRequirement
 else:
@@ -69,6 +70,7 @@ else:
     MoneyIn = strict(common.Money, "MoneyIn")
     EligibilityIn = strict(common.Eligibility, "EligibilityIn")
     LimitIn = strict(contract.PerMemberLimit, "LimitIn")
+    ApprovalIn = strict(contract.ApprovalRule, "ApprovalIn")
     WindowIn = strict(common.WeeklyWindow, "WindowIn")
     SpaceIn = strict(common.SpaceRequirement, "SpaceIn")
 
@@ -77,6 +79,7 @@ class RulesIn(contract.BookingRules):
     model_config = STRICT
 
     per_member_limit: LimitIn | None = None
+    approval: ApprovalIn | None = None
 
 
 class OfferingIn(OfferingDetails):
