@@ -5,15 +5,25 @@ bookings' `override`) or move it to another session of the same offering (bookin
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters import desk_calls
 from frontdesk.domain.desk import day_label, slots_by_day
+from frontdesk.domain.inputs import whole_number
 from frontdesk.entrypoints.http.pages import Clients, form_of, page
 from frontdesk.entrypoints.http.panels import Panel, attempt
-from frontdesk.entrypoints.http.staff_forms import back_to_form, done, form_refusal, new_key, run, staff_back
+from frontdesk.entrypoints.http.staff_forms import (
+    back_to_form,
+    done,
+    form_refusal,
+    member_url,
+    new_key,
+    run,
+    staff_back,
+)
 from frontdesk.entrypoints.http.staff_sites import site_context
 from frontdesk.entrypoints.http.visitors import staff_at
 from parkgrid.api.bookings import SlotPage
@@ -21,8 +31,7 @@ from parkgrid.api.bookings import SlotPage
 router = APIRouter(prefix="/staff")
 
 
-def member_url(site_id: str, member_id: str) -> str:
-    return f"/staff/sites/{site_id}/members/{member_id}"
+BOOK_FIELDS = ["offering_id", "person_id", "starts_at", "party_size", "member_id"]
 
 
 @router.get("/sites/{site_id}/bookings/{booking_id}/cancel", response_class=HTMLResponse)
@@ -102,3 +111,27 @@ async def reschedule(request: Request, services: Clients, site_id: str, booking_
     moved = outcome.answer
     status = visitor.t(f"status.{moved.status}")
     return done(member_url(site_id, moved.member_id), visitor.t("desk.rescheduled", status=status))
+
+
+@router.post("/sites/{site_id}/members/{member_id}/bookings")
+async def book_on_behalf(request: Request, services: Clients, site_id: str, member_id: str) -> Response:
+    visitor = staff_at(request, site_id)
+    form = await form_of(request)
+    body: dict[str, Any] = {
+        "offering_id": form.get("offering_id", ""),
+        "member_id": member_id,
+        "starts_at": form.get("starts_at", "").removeprefix("waitlist:"),
+        "party_size": whole_number(form.get("party_size"), default=1),
+        "join_waitlist": form.get("join_waitlist") == "true" or form.get("starts_at", "").startswith("waitlist:"),
+    }
+    if form.get("person_id"):
+        body["person_id"] = form["person_id"]
+    call = desk_calls.book(services.bookings, visitor.token, body, form.get("idempotency_key"))
+    outcome = await run(call, visitor, BOOK_FIELDS)
+    booking = outcome.answer
+    if booking is None:
+        kept = {"form": "book", "offering_id": form.get("offering_id", "")}
+        return back_to_form(member_url(site_id, member_id), outcome, kept, anchor="#book-title")
+    status = visitor.t(f"status.{booking.status}")
+    notice = f"{visitor.t('booking.title')} {booking.booking_id}: {status}"
+    return done(member_url(site_id, member_id), notice)

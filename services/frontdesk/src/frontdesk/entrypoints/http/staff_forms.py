@@ -118,6 +118,11 @@ def form_refusal(request: Request) -> FormErrors:
     return FormErrors(fields={field: message}) if field else FormErrors(general=[message])
 
 
+def member_url(site_id: str, member_id: str) -> str:
+    """A member organisation's page at a site's desk, where its forms come back to."""
+    return f"/staff/sites/{site_id}/members/{member_id}"
+
+
 def staff_back(form: dict[str, str], site_id: str, default: str) -> str:
     """Where a command returns: the form's `back` if it is a page of this site's desk, else `default`."""
     back = form.get("back", "")

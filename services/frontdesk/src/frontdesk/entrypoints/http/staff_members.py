@@ -1,28 +1,27 @@
-"""A member organisation at the front desk: find it, book on its behalf, see its waitlist places
-(and take it off one: `staff_waitlist`), allocate or end a residency. A service's refusal is
-shown next to the form field it names."""
+"""A member organisation at the front desk: find it, and its page: its bookings, waitlist places,
+residencies, registrations, entitlements and limits, with the forms to act for it. What those
+forms post to lives with its object: booking on its behalf in `staff_bookings`, residencies in
+`staff_residencies`, a waitlist place in `staff_waitlist`; a refusal comes back here next to the
+form field it names."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 
 from frontdesk.adapters import desk_calls, limit_calls
 from frontdesk.adapters.known_members import KnownMember
 from frontdesk.adapters.services import Services
 from frontdesk.domain.desk import Found, day_label, matching, slots_by_day
 from frontdesk.domain.forms import FormErrors
-from frontdesk.domain.inputs import whole_number
 from frontdesk.domain.today import can_check_in
 from frontdesk.entrypoints.http.asked import asked_status, search_asked
-from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
+from frontdesk.entrypoints.http.pages import Clients, page
 from frontdesk.entrypoints.http.panels import Panel, attempt
-from frontdesk.entrypoints.http.staff_forms import back_to_form, form_refusal, new_key, run
+from frontdesk.entrypoints.http.staff_forms import form_refusal, new_key
 from frontdesk.entrypoints.http.staff_sites import day_bounds, site_context
 from frontdesk.entrypoints.http.visitors import Visitor, staff_at
 from parkgrid.api.bookings import BookingPage, SlotPage
@@ -31,8 +30,6 @@ from parkgrid.contracts.common import SpaceKind
 
 router = APIRouter(prefix="/staff")
 
-BOOK_FIELDS = ["offering_id", "person_id", "starts_at", "party_size", "member_id"]
-RESIDENCY_FIELDS = ["space_id", "starts_on", "ends_on", "member_id", "site_id"]
 OFFICE_KINDS = (SpaceKind.PRIVATE_OFFICE, SpaceKind.DEDICATED_DESK)
 
 
@@ -184,48 +181,3 @@ async def member_page(
 @router.get("/sites/{site_id}/members/{member_id}", response_class=HTMLResponse)
 async def member_detail(request: Request, services: Clients, site_id: str, member_id: str) -> HTMLResponse:
     return await member_page(request, services, site_id, member_id, staff_at(request, site_id))
-
-
-@router.post("/sites/{site_id}/members/{member_id}/bookings")
-async def book_on_behalf(request: Request, services: Clients, site_id: str, member_id: str) -> Response:
-    visitor = staff_at(request, site_id)
-    form = await form_of(request)
-    body: dict[str, Any] = {
-        "offering_id": form.get("offering_id", ""),
-        "member_id": member_id,
-        "starts_at": form.get("starts_at", "").removeprefix("waitlist:"),
-        "party_size": whole_number(form.get("party_size"), default=1),
-        "join_waitlist": form.get("join_waitlist") == "true" or form.get("starts_at", "").startswith("waitlist:"),
-    }
-    if form.get("person_id"):
-        body["person_id"] = form["person_id"]
-    call = desk_calls.book(services.bookings, visitor.token, body, form.get("idempotency_key"))
-    outcome = await run(call, visitor, BOOK_FIELDS)
-    booking = outcome.answer
-    if booking is None:
-        kept = {"form": "book", "offering_id": form.get("offering_id", "")}
-        return back_to_form(f"/staff/sites/{site_id}/members/{member_id}", outcome, kept, anchor="#book-title")
-    status = visitor.t(f"status.{booking.status}")
-    notice = f"{visitor.t('booking.title')} {booking.booking_id}: {status}"
-    return see_other(f"/staff/sites/{site_id}/members/{member_id}?notice={quote(notice)}")
-
-
-@router.post("/sites/{site_id}/members/{member_id}/residencies")
-async def allocate_residency(request: Request, services: Clients, site_id: str, member_id: str) -> Response:
-    visitor = staff_at(request, site_id)
-    form = await form_of(request)
-    body: dict[str, Any] = {
-        "member_id": member_id,
-        "site_id": site_id,
-        "space_id": form.get("space_id", ""),
-        "starts_on": form.get("starts_on", ""),
-    }
-    if form.get("ends_on"):
-        body["ends_on"] = form["ends_on"]
-    call = desk_calls.start_residency(services.spaces, visitor.token, body, form.get("idempotency_key"))
-    outcome = await run(call, visitor, RESIDENCY_FIELDS)
-    if outcome.answer is None:
-        kept = {"form": "residency", **{k: form.get(k, "") for k in ("space_id", "starts_on", "ends_on")}}
-        return back_to_form(f"/staff/sites/{site_id}/members/{member_id}", outcome, kept, anchor="#residency-title")
-    notice = visitor.t("residency.allocated", id=outcome.answer.residency_id)
-    return see_other(f"/staff/sites/{site_id}/members/{member_id}?notice={quote(notice)}")

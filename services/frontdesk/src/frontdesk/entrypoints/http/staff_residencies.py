@@ -12,15 +12,22 @@ from fastapi.responses import HTMLResponse, Response
 from frontdesk.adapters import desk_calls
 from frontdesk.entrypoints.http.pages import Clients, form_of, page
 from frontdesk.entrypoints.http.panels import attempt
-from frontdesk.entrypoints.http.staff_forms import back_to_form, done, form_refusal, new_key, run, staff_back
+from frontdesk.entrypoints.http.staff_forms import (
+    back_to_form,
+    done,
+    form_refusal,
+    member_url,
+    new_key,
+    run,
+    staff_back,
+)
 from frontdesk.entrypoints.http.staff_sites import site_context
 from frontdesk.entrypoints.http.visitors import staff_at
 
 router = APIRouter(prefix="/staff")
 
 
-def member_url(site_id: str, member_id: str) -> str:
-    return f"/staff/sites/{site_id}/members/{member_id}"
+RESIDENCY_FIELDS = ["space_id", "starts_on", "ends_on", "member_id", "site_id"]
 
 
 @router.post("/sites/{site_id}/residencies/{residency_id}/extend")
@@ -112,3 +119,24 @@ async def day_pass(request: Request, services: Clients, site_id: str, member_id:
             "desk.day_pass", day=issued.day.strftime("%d/%m/%Y"), taken=issued.places_taken, capacity=issued.capacity
         ),
     )
+
+
+@router.post("/sites/{site_id}/members/{member_id}/residencies")
+async def allocate_residency(request: Request, services: Clients, site_id: str, member_id: str) -> Response:
+    visitor = staff_at(request, site_id)
+    form = await form_of(request)
+    body: dict[str, Any] = {
+        "member_id": member_id,
+        "site_id": site_id,
+        "space_id": form.get("space_id", ""),
+        "starts_on": form.get("starts_on", ""),
+    }
+    if form.get("ends_on"):
+        body["ends_on"] = form["ends_on"]
+    call = desk_calls.start_residency(services.spaces, visitor.token, body, form.get("idempotency_key"))
+    outcome = await run(call, visitor, RESIDENCY_FIELDS)
+    if outcome.answer is None:
+        kept = {"form": "residency", **{k: form.get(k, "") for k in ("space_id", "starts_on", "ends_on")}}
+        return back_to_form(member_url(site_id, member_id), outcome, kept, anchor="#residency-title")
+    notice = visitor.t("residency.allocated", id=outcome.answer.residency_id)
+    return done(member_url(site_id, member_id), notice)
