@@ -159,6 +159,8 @@ def staff_pages(stack: Stack, scene: Scene) -> list[tuple[str, str]]:
         ("dashboard of the network", "/staff/dashboard"),
         ("dashboard of the site", f"{site}/dashboard"),
         ("the site's limits per period", f"{site}/limits"),
+        ("bookings to approve", f"{site}/approvals"),
+        ("decline a booking: the reason and confirmation", f"{site}/approvals/{scene.booking_id}/decline"),
     ]
 
 

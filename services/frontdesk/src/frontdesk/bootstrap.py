@@ -30,6 +30,7 @@ from frontdesk.entrypoints.http import (
     series_book,
     series_pages,
     signin,
+    staff_approvals,
     staff_audit,
     staff_bookings,
     staff_events,
@@ -133,6 +134,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 staff_visitors,
                 staff_audit,
                 staff_limits,
+                staff_approvals,
             )
         ],
     )

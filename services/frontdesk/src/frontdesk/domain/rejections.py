@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from frontdesk.domain.messages import Translate
 
-REASONS = ("no_space", "full", "not_eligible", "rules", "offering_withdrawn", "hold_expired")
+REASONS = (
+    "no_space",
+    "full",
+    "not_eligible",
+    "rules",
+    "offering_withdrawn",
+    "hold_expired",
+    "declined",
+    "approval_expired",
+)
+"""`declined` and `approval_expired`: an offering that requires staff approval, declined by its
+site's staff (their reason is the booking's `decline_note`) or decided by nobody in time."""
 
 
 def why_rejected(reason: str | None, t: Translate) -> str:
