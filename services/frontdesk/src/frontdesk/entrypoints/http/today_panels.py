@@ -114,7 +114,7 @@ async def next_booked_day(services: Services, visitor: Visitor, site_id: str, af
     return None if on is None else on.session.starts_at.astimezone(ZoneInfo(zone)).date()
 
 
-STILL_ON = ("pending", "confirmed", "checked_in")
+STILL_ON = ("pending", "awaiting_approval", "confirmed", "checked_in")
 
 
 TIMELINE_KINDS = ("meeting_room", "event_hall", "hot_desk_area")
