@@ -159,6 +159,8 @@ def staff_pages(stack: Stack, scene: Scene) -> list[tuple[str, str]]:
         ("dashboard of the network", "/staff/dashboard"),
         ("dashboard of the site", f"{site}/dashboard"),
         ("the site's limits per period", f"{site}/limits"),
+        ("the site's rooms and release", f"{site}/rooms"),
+        ("a room's door sign", f"{site}/rooms/sp-atlas/door"),
         ("bookings to approve", f"{site}/approvals"),
         ("decline a booking: the reason and confirmation", f"{site}/approvals/{scene.booking_id}/decline"),
     ]
@@ -180,6 +182,7 @@ def member_pages(scene: Scene) -> list[tuple[str, str]]:
         ("office waitlist: an answer it does not know (404)", f"/member/office-waitlist/{scene.office_entry}/nope"),
         ("visitors", "/member/visitors"),
         ("visitor cancel confirmation", f"/member/visitors/{scene.visit_id}/cancel"),
+        ("checking in at a room's door", "/member/check-in?space_id=sp-atlas"),
         ("a staff page, not allowed (403)", f"/staff/sites/{SITE}/today"),
         ("a booking that does not exist", "/member/bookings/no-such-booking"),
     ]

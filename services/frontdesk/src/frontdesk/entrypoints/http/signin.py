@@ -47,8 +47,15 @@ def home_of(principal: Principal) -> str:
     return "/staff/sites"
 
 
+AFTER_SIGN_IN_COOKIE = "parkgrid_after_sign_in"
+"""Where to go once signed in, set by a page that sent its visitor to sign in (a room's door sign
+scanned before signing in: back to that room's check-in); a local path only."""
+
+
 def signed_in(request: Request, settings: FrontdeskSettings, token: str) -> Response:
-    response = see_other(home_of(principal_of(request, token)))
+    after = oidc_signin.local_path(request.cookies.get(AFTER_SIGN_IN_COOKIE))
+    response = see_other(after if after != "/" else home_of(principal_of(request, token)))
+    response.delete_cookie(AFTER_SIGN_IN_COOKIE)
     response.set_cookie(
         TOKEN_COOKIE,
         token,
