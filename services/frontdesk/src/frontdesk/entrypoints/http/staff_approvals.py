@@ -124,7 +124,8 @@ async def approve(request: Request, services: Clients, site_id: str, booking_id:
     except Unavailable as exc:
         return done(queue_url(site_id), visitor.t("unavailable", service=exc.service))
     offering = localized(booking.offering_title, visitor.language)
-    return done(queue_url(site_id), visitor.t("approvals.approved", offering=offering, member=form.get("member", "")))
+    member = form.get("member") or visitor.t("approvals.unknown_member")
+    return done(queue_url(site_id), visitor.t("approvals.approved", offering=offering, member=member))
 
 
 async def decline_page(
