@@ -58,6 +58,11 @@ class BookingRead(ReadModel):
     )
     replaces: str | None = Field(None, description="The booking this one moves (reschedule).")
     series_id: str | None = Field(None, description="The recurring series this booking is an occurrence of.")
+    decide_by: Instant | None = Field(
+        None,
+        description="Set when its offering requires staff approval: staff decide by then (`awaiting_approval`).",
+    )
+    decline_note: str | None = Field(None, description="When declined by staff: their words to the member.")
 
 
 class BookingPage(ReadModel):

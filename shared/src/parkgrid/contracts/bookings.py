@@ -31,6 +31,8 @@ class BookingStatus(StrEnum):
     CHECKED_IN = "checked_in"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+    AWAITING_APPROVAL = "awaiting_approval"
+    """Its seat (and room) held, waiting for its site's staff to approve or decline (issue 25)."""
 
 
 class BookingSnapshot(Contract):
@@ -71,12 +73,37 @@ class BookingConfirmed(IntegrationEvent, BookingSnapshot):
 
 
 @registry.register
-class BookingRejected(IntegrationEvent, BookingSnapshot):
-    """The booking could not be honoured; nothing is held (v2: also when its hold expired undecided)."""
+class BookingAwaitingApproval(IntegrationEvent, BookingSnapshot):
+    """The seat (and room) is held until its site's staff approve or decline it, at the latest by `decide_by`."""
 
-    # v2 adds the reason `hold_expired`: a pending booking nobody decided in time (spaces never
-    # answered, or its request was dead-lettered) is rejected instead of holding its seat
-    # forever. A v1 payload is read as v2 unchanged.
+    event_type = "parkgrid.bookings.booking.awaiting_approval"
+    decide_by: Instant = Field(description="Staff decide by then; undecided, the booking is rejected.")
+
+
+@registry.register
+class BookingRejected(IntegrationEvent, BookingSnapshot):
+    """The booking could not be honoured; nothing is held (v3: also declined by staff, or not approved in time)."""
+
+    # v3 adds the reasons `declined` (with the staff's `decline_note`) and `approval_expired`:
+    # a consumer that knows v2's reasons only would misread them. v1 and v2 payloads read as v3.
+
+    event_type = "parkgrid.bookings.booking.rejected"
+    version = 3
+    reason: str = Field(
+        pattern=r"^(no_space|full|not_eligible|rules|offering_withdrawn|hold_expired|declined|approval_expired)$"
+    )
+    detail: str = Field(max_length=500)
+    decline_note: str | None = Field(
+        None, max_length=500, description="Set when declined: the staff's words to the member."
+    )
+
+
+@registry.register
+class BookingRejectedV2(IntegrationEvent, BookingSnapshot):
+    """Deprecated v2 of booking.rejected (no `declined` nor `approval_expired` reason)."""
+
+    # v2 added the reason `hold_expired`: a pending booking nobody decided in time (spaces never
+    # answered, or its request was dead-lettered) is rejected instead of holding its seat forever.
 
     event_type = "parkgrid.bookings.booking.rejected"
     version = 2
@@ -95,6 +122,7 @@ class BookingRejectedV1(IntegrationEvent, BookingSnapshot):
 
 
 registry.upcaster(BookingRejected.event_type, from_version=1)(dict)
+registry.upcaster(BookingRejected.event_type, from_version=2)(dict)
 
 
 @registry.register

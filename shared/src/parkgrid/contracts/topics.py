@@ -27,7 +27,15 @@ TOPICS: tuple[TopicSpec, ...] = (
         partitions=6,
         description="Bookings of offerings and their lifecycle.",
         event_types=_types(
-            "bookings.booking", "requested", "confirmed", "rejected", "cancelled", "checked_in", "completed", "no_show"
+            "bookings.booking",
+            "requested",
+            "confirmed",
+            "rejected",
+            "cancelled",
+            "checked_in",
+            "completed",
+            "no_show",
+            "awaiting_approval",
         ),
     ),
     TopicSpec(
