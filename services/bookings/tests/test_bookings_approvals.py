@@ -1,170 +1,225 @@
-"""Approvals (issue 25 part 2): the pure rules (deadline, approve, decline with a reason, expiry,
-withdrawal) and, over the real store, staff and member racing on one waiting booking: exactly one
-decision is saved and the others are refused as already decided, while the same race without the
-version guard (a test-only subclass) saves several, so the race test can fail.
+"""Approvals (issue 25 part 2): the pure rules (deadline, awaiting instead of confirmed, approve,
+decline with a note, expiry, withdrawal) and, over the real store, staff, the member and the sweep
+racing on one awaiting booking: exactly one outcome is saved and the others are refused as already
+decided, while the same race without the version guard (a test-only subclass) saves several, so
+the race test can fail.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
-from bookings_support import offering
-from pymongo.asynchronous.database import AsyncDatabase
+from bookings_support import SITE, a_booking, bearer, book_each, in_days, member, now, offering, project, site
 
-from bookings.adapters.approvals import ApprovalBook
+from bookings.adapters.bookings import booking_of, state_of
 from bookings.domain import approvals as rules
-from bookings.domain.approvals import Approval, ApprovalPolicy, ApprovalStatus, approval_of
-from bookings.domain.booking import Actor, InvalidBooking, Unavailable
-from bookings.service_layer.approvals import Approvals
-from parkgrid.contracts.catalogue import ApprovalRule
-from parkgrid.store import Document
+from bookings.domain import booking as lifecycle
+from bookings.domain.approvals import AlreadyDecided, ApprovalPolicy, NotAwaitingApproval, Outcome
+from bookings.domain.booking import Actor, Booking, InvalidBooking, Unavailable
+from bookings.domain.slots import session_key
+from bookings.service_layer.approvals import Approvals, Decide
+from bookings.service_layer.service import BookingService
+from parkgrid.contracts.bookings import BookingStatus
+from parkgrid.contracts.catalogue import ApprovalRule, OfferingPublished
+
+pytest_plugins = ["bookings_fixtures"]
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 START = NOW + timedelta(days=5)
-DESK = Actor("front_desk", "desk-casablanca")
-OTHER_DESK = Actor("front_desk", "desk-casablanca-2")
-MEMBER = Actor("member", "person-1")
+MEMBER = Actor("member", "p-1")
 
 
-def waiting(booking_id: str = "bk-clinic-1", starts_at: datetime = START) -> Approval:
-    approval = rules.await_approval(
-        ApprovalPolicy(required=True, decide_within_hours=48),
-        booking_id=booking_id,
-        site_id="site-casablanca",
-        member_id="mem-1",
-        offering_id="off-expert-clinic",
-        starts_at=starts_at,
-        now=NOW,
+def clinic(hours: int = 24) -> OfferingPublished:
+    """The test offering, its bookings approved by staff within `hours`."""
+    plain = offering("off-test-mentoring")
+    approval = ApprovalRule(decide_within_hours=hours)
+    return plain.model_copy(update={"rules": plain.rules.model_copy(update={"approval": approval})})
+
+
+def awaiting(starts_at: datetime = START, room: bool = False) -> Booking:
+    """A booking of an approval offering whose seat (and room, with `room`) is now held."""
+    pending = a_booking(
+        starts_at,
+        NOW,
+        decide_by=rules.deadline_of(ApprovalPolicy(True, 24), NOW, starts_at),
+        reservation_request_id="b-1.r1" if room else None,
     )
-    assert approval is not None
-    return approval
-
-
-def test_an_offering_without_approval_needs_none() -> None:
-    none = rules.await_approval(
-        ApprovalPolicy(), booking_id="b", site_id=None, member_id="m", offering_id="o", starts_at=START, now=NOW
-    )
-    assert none is None
+    held, happened = lifecycle.confirm(pending, "room-1" if room else None, NOW)
+    assert [type(e).__name__ for e in happened] == ["ApprovalAwaited"]
+    return held
 
 
 def test_the_policy_is_the_offerings_published_rule() -> None:
     plain = offering("off-clinic")
     assert rules.policy_of(plain) == ApprovalPolicy()
-    clinic = plain.model_copy(
-        update={"rules": plain.rules.model_copy(update={"approval": ApprovalRule(decide_within_hours=12)})}
-    )
-    assert rules.policy_of(clinic) == ApprovalPolicy(required=True, decide_within_hours=12)
+    assert rules.decide_by_of(plain, NOW, START) is None
+    assert rules.policy_of(clinic(hours=12)) == ApprovalPolicy(required=True, decide_within_hours=12)
+    assert rules.decide_by_of(clinic(hours=12), NOW, START) == NOW + timedelta(hours=12)
 
 
 def test_the_deadline_is_the_window_or_before_the_session_whichever_comes_first() -> None:
     policy = ApprovalPolicy(required=True, decide_within_hours=48)
     assert rules.deadline_of(policy, NOW, START) == NOW + timedelta(hours=48)
-    soon = NOW + timedelta(hours=10)
-    assert rules.deadline_of(policy, NOW, soon) == soon - rules.DECIDE_BEFORE_START
-    assert rules.deadline_of(policy, NOW, NOW + timedelta(hours=1)) == NOW
+    tomorrow = NOW + timedelta(hours=20)
+    assert rules.deadline_of(policy, NOW, tomorrow) == tomorrow - rules.DECIDE_BEFORE_START
+    assert rules.deadline_of(policy, NOW, NOW + timedelta(hours=1)) == NOW  # too late to wait: expires at once
+
+
+def test_a_held_booking_awaits_approval_instead_of_being_confirmed_and_holds_its_seat() -> None:
+    plain, _ = lifecycle.open_booking(a_booking(START, NOW), NOW)
+    assert plain.status == BookingStatus.CONFIRMED
+    held = awaiting()
+    assert held.status == BookingStatus.AWAITING_APPROVAL
+    assert (held.holds_seat, held.awaited_at, held.confirmed_at) == (True, NOW, None)
+    assert held.decide_by == NOW + timedelta(hours=24)
+    assert rules.outcome_of(held) is None
 
 
 def test_staff_approve_or_decline_once_and_a_decision_after_the_deadline_is_refused() -> None:
-    approved = rules.approve(waiting(), DESK, NOW)
-    assert (approved.status, approved.decided_by) == (ApprovalStatus.APPROVED, DESK)
-    with pytest.raises(Unavailable, match="already approved"):
-        rules.decline(approved, OTHER_DESK, "full programme", NOW)
-    with pytest.raises(InvalidBooking):
-        rules.decline(waiting(), DESK, "   ", NOW)
-    declined = rules.decline(waiting(), DESK, " the expert is away ", NOW)
-    assert (declined.status, declined.reason) == (ApprovalStatus.DECLINED, "the expert is away")
-    late = waiting().deadline
-    with pytest.raises(Unavailable, match="expired"):
-        rules.approve(waiting(), DESK, late)
+    later = NOW + timedelta(hours=1)
+    approved, happened = rules.approve(awaiting(), later)
+    assert (approved.status, approved.confirmed_at, rules.outcome_of(approved)) == (
+        BookingStatus.CONFIRMED,
+        later,
+        Outcome.APPROVED,
+    )
+    assert [type(e).__name__ for e in happened] == ["BookingSecured"]  # published as any confirmation
+    with pytest.raises(AlreadyDecided, match="already approved") as twice:
+        rules.decline(approved, "no", later)
+    assert twice.value.extra == {"outcome": "approved"}
+    declined, happened = rules.decline(awaiting(room=True), "  the expert is away that week ", later)
+    assert (declined.status, declined.reason, declined.decline_note) == (
+        BookingStatus.REJECTED,
+        "declined",
+        "the expert is away that week",
+    )
+    assert [type(e).__name__ for e in happened] == ["BookingTurnedDown", "SpaceGivenUp"]  # its room goes back
+    with pytest.raises(AlreadyDecided, match="already declined"):
+        rules.approve(declined, later)
+    with pytest.raises(InvalidBooking, match="say why"):
+        rules.decline(awaiting(), "   ", later)
+    with pytest.raises(InvalidBooking, match="at most 500"):
+        rules.decline(awaiting(), "x" * 501, later)
+    with pytest.raises(AlreadyDecided, match="already expired"):
+        rules.approve(awaiting(), NOW + timedelta(hours=24))
+    with pytest.raises(NotAwaitingApproval):
+        rules.approve(a_booking(START, NOW, status=BookingStatus.CONFIRMED), later)
 
 
-def test_the_sweeper_expires_only_what_is_still_waiting_at_its_deadline() -> None:
-    approval = waiting()
-    assert rules.expire(approval, approval.deadline - timedelta(seconds=1)) is None
-    expired = rules.expire(approval, approval.deadline)
-    assert expired is not None
-    assert expired.status == ApprovalStatus.EXPIRED
-    assert expired.reason == "approval_expired"
-    assert rules.expire(rules.approve(approval, DESK, NOW), approval.deadline) is None
+def test_the_sweep_expires_only_what_still_awaits_at_its_deadline_and_a_withdrawal_is_never_late() -> None:
+    held = awaiting()
+    assert rules.expire(held, NOW + timedelta(hours=23)) == (held, [])
+    expired, _ = rules.expire(held, NOW + timedelta(hours=24))
+    assert (expired.status, expired.reason, rules.outcome_of(expired)) == (
+        BookingStatus.REJECTED,
+        "approval_expired",
+        Outcome.EXPIRED,
+    )
+    assert rules.expire(expired, NOW + timedelta(hours=25)) == (expired, [])
+    withdrawn, _ = lifecycle.cancel(held, MEMBER, START - timedelta(hours=1), 24 * 60)
+    assert (withdrawn.status, withdrawn.late, rules.outcome_of(withdrawn)) == (
+        BookingStatus.CANCELLED,
+        False,
+        Outcome.WITHDRAWN,
+    )
+    assert rules.expire(withdrawn, NOW + timedelta(hours=24)) == (withdrawn, [])
 
 
-def test_the_stored_document_reads_back_the_same() -> None:
-    declined = rules.decline(waiting(), DESK, "no expert that day", NOW)
-    assert approval_of(declined.state()) == declined
+def test_the_stored_booking_reads_back_the_same() -> None:
+    declined, _ = rules.decline(awaiting(), "not this stage", NOW)
+    assert booking_of(state_of(declined)) == declined
+
+
+# --- racing over the real store -----------------------------------------------------
 
 
 class UnguardedApprovals(Approvals):
-    """Test-only: decides on what it read and writes without the version guard (the bug the
-    guard prevents), so the race below shows what it protects."""
+    """Test-only: decides on what it read and writes without the version guard (the bug the guard
+    prevents), so the race below shows what it protects."""
 
-    async def _decide(self, booking_id: str, decide: Callable[[Approval], Approval]) -> Approval:
-        doc = await self.book.get(booking_id)
-        assert doc is not None
-        after = decide(approval_of(doc))
+    async def _decide(self, booking_id: str, decide: Decide) -> tuple[Booking, int, bool]:
+        booking, version = await self.parts.get(booking_id)
+        after, happened = decide(booking, self.parts.now())
         await asyncio.sleep(0.01)  # another decision reads meanwhile
-        await self.book.collection.update_one({"_id": booking_id}, {"$set": after.state()})
-        return after
+        if happened:
+            await self.parts.bookings.collection.update_one(  # type: ignore[attr-defined]
+                {"_id": booking_id}, {"$set": state_of(after)}
+            )
+        return after, version + 1, bool(happened)
 
 
-async def race(approvals: Approvals, booking_id: str) -> list[Approval]:
-    """Three desks approving, two declining and the member withdrawing, all at once."""
+async def race(service: BookingService, approvals: Approvals, booking_id: str, deadline: datetime) -> int:
+    """Two desks approving, two declining, the member withdrawing and a sweep whose clock is at the
+    deadline, all at once: how many of them decided the approval (the member's cancellation counts
+    when it withdrew the booking awaiting, not when it cancelled it once approved, which is allowed)."""
     tries = [
-        approvals.approve(booking_id, DESK),
-        approvals.approve(booking_id, OTHER_DESK),
-        approvals.approve(booking_id, DESK),
-        approvals.decline(booking_id, DESK, "the expert cancelled"),
-        approvals.decline(booking_id, OTHER_DESK, "not this stage"),
-        approvals.withdraw(booking_id, MEMBER),
+        approvals.approve(booking_id),
+        approvals.approve(booking_id),
+        approvals.decline(booking_id, "the expert cancelled"),
+        approvals.decline(booking_id, "not this stage"),
     ]
-    outcomes = await asyncio.gather(*tries, return_exceptions=True)
-    for outcome in outcomes:
+    *decisions, withdrawal, swept = await asyncio.gather(
+        *tries, service.cancel(booking_id, MEMBER), approvals.expire_due(deadline), return_exceptions=True
+    )
+    for outcome in (*decisions, withdrawal, swept):
         if isinstance(outcome, BaseException) and not isinstance(outcome, Unavailable):
             raise outcome
-    return [outcome for outcome in outcomes if isinstance(outcome, Approval)]
+    withdrew = isinstance(withdrawal, tuple) and rules.outcome_of(withdrawal[0]) == Outcome.WITHDRAWN
+    return sum(isinstance(o, tuple) for o in decisions) + withdrew + (swept if isinstance(swept, int) else 0)
 
 
 @pytest.mark.parametrize("guarded", [True, False], ids=["guarded", "unguarded"])
 async def test_racing_decisions_on_one_booking_save_exactly_one(
-    database: AsyncDatabase[Document], guarded: bool
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str], guarded: bool
 ) -> None:
-    book = ApprovalBook(database["approvals"])
-    await book.ensure_indexes()
-    kind = Approvals if guarded else UnguardedApprovals
-    approvals = kind(book, lambda: NOW)
+    await project(service, site(), clinic(), member())
+    approvals = (Approvals if guarded else UnguardedApprovals)(
+        service.parts, service.seating, service.lifecycle, service.approvals.queue
+    )
     won: list[int] = []
-    for round_ in range(5):
-        booking_id = f"bk-clinic-{round_}"
-        await approvals.open(waiting(booking_id))
-        saved = await race(approvals, booking_id)
-        won.append(len(saved))
+    for day in range(2, 7):
+        starts_at = in_days(day)
+        (booking_id,) = await book_each(client, bearer(tokens["member"]), starts_at, member().member_id)
+        booking, _ = await service.get(booking_id)
+        assert booking.status == BookingStatus.AWAITING_APPROVAL
+        assert booking.decide_by is not None
+        saved = await race(service, approvals, booking_id, booking.decide_by)
+        won.append(saved)
         if guarded:
-            stored = approval_of(await book.get(booking_id) or {})
-            assert len(saved) == 1, saved
-            assert stored == saved[0]
+            after, _ = await service.get(booking_id)
+            assert saved == 1, (saved, after)
+            assert rules.outcome_of(after) is not None
+            held = await service.seats.sessions.get(session_key(booking.offering_id, booking.starts_at))
+            assert int(held["taken"] if held else 0) == (1 if after.holds_seat else 0), after
     if not guarded:
         assert max(won) > 1, "without the guard several decisions should be saved"
 
 
-async def test_the_queue_lists_a_sites_waiting_bookings_and_the_sweeper_expires_the_overdue(
-    database: AsyncDatabase[Document],
+async def test_the_queue_lists_a_sites_awaiting_bookings_and_two_sweeps_expire_the_overdue_once(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
 ) -> None:
-    book = ApprovalBook(database["approvals"])
-    await book.ensure_indexes()
-    clock = [NOW]
-    approvals = Approvals(book, lambda: clock[0])
-    soon = await approvals.open(waiting("bk-soon", NOW + timedelta(hours=10)))
-    later = await approvals.open(waiting("bk-later"))
-    decided = await approvals.open(waiting("bk-decided"))
-    await approvals.approve(decided.booking_id, DESK)
-    queue = [doc["_id"] for doc in await book.queue("site-casablanca")]
-    assert queue == [soon.booking_id, later.booking_id]
-    assert await book.queue("site-rabat") == []
-    clock[0] = soon.deadline
-    expired = await asyncio.gather(approvals.expire_due(), approvals.expire_due())
-    assert sum(len(one) for one in expired) == 1  # two sweepers at once expire it once
-    assert [doc["_id"] for doc in await book.queue("site-casablanca")] == [later.booking_id]
-    with pytest.raises(Unavailable, match="already expired"):
-        await approvals.approve(soon.booking_id, DESK)
+    await project(service, site(), clinic(), member())
+    me = bearer(tokens["member"])
+    soon, later, decided = [(await book_each(client, me, in_days(d), member().member_id))[0] for d in (1, 3, 4)]
+    await service.approvals.approve(decided)
+    queue, cursor = await service.approvals.queue.waiting(SITE, 1)
+    assert [b.booking_id for b in queue] == [soon]
+    assert cursor is not None
+    rest, last = await service.approvals.queue.waiting(SITE, 5, cursor)
+    assert [b.booking_id for b in rest] == [later]
+    assert last is None
+    assert (await service.approvals.queue.waiting("site-rabat", 5))[0] == []
+    due, _ = await service.get(soon)
+    assert due.decide_by is not None
+    assert due.decide_by > now()
+    expired = await asyncio.gather(*(service.approvals.expire_due(due.decide_by) for _ in range(2)))
+    assert sum(expired) == 1  # two sweepers at once expire it once
+    gone, _ = await service.get(soon)
+    assert (gone.status, gone.reason) == (BookingStatus.REJECTED, "approval_expired")
+    held = await service.seats.sessions.get(session_key(gone.offering_id, gone.starts_at))
+    assert held is not None
+    assert int(held["taken"]) == 0  # its seat went back
+    assert [b.booking_id for b in (await service.approvals.queue.waiting(SITE, 5))[0]] == [later]

@@ -113,6 +113,7 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
 
     async def indexes() -> None:
         await service.bookings.ensure_indexes()
+        await service.approvals.queue.ensure_indexes()
         await service.seats.sessions.ensure_indexes()
         await service.waitlist.ensure_indexes()
         await service.ledger.ensure_indexes()

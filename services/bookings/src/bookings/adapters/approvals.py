@@ -1,6 +1,6 @@
-"""Approvals in the store: one document per booking that waits for staff (`_id` the booking's),
-version-guarded like every aggregate so one decision wins; the site's queue is read by site,
-status and deadline (the most urgent first)."""
+"""The approvals queue in the store: the bookings awaiting their site's staff, read from the
+bookings' own collection (the approval is the booking: no second document to keep in step), by
+site and deadline, the most urgent first, and those past their deadline for the sweeper."""
 
 from __future__ import annotations
 
@@ -8,40 +8,42 @@ from datetime import datetime
 
 from pymongo import ASCENDING
 
-from bookings.domain.approvals import ApprovalStatus
-from parkgrid.events import registry
-from parkgrid.outbox import MongoAggregateStore
+from bookings.adapters.bookings import booking_of
+from bookings.domain.booking import Booking
+from parkgrid import paging
+from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.store import Collection, Document
 
-LIMIT = 100
+QUEUE_KEY = "decide_by"
+DUE_BATCH = 200
+AWAITING = BookingStatus.AWAITING_APPROVAL.value
 
 
-class ApprovalBook:
+class ApprovalQueue:
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
-        self.store = MongoAggregateStore(collection, registry=registry, source="bookings", topic="bookings.approvals")
 
     async def ensure_indexes(self) -> None:
-        await self.store.ensure_indexes()
-        await self.collection.create_index([("site_id", ASCENDING), ("status", ASCENDING), ("deadline", ASCENDING)])
+        await self.collection.create_index([("site_id", ASCENDING), ("status", ASCENDING), (QUEUE_KEY, ASCENDING)])
+        await self.collection.create_index([("status", ASCENDING), (QUEUE_KEY, ASCENDING)])
 
-    async def get(self, booking_id: str) -> Document | None:
-        return await self.store.get(booking_id)
-
-    async def queue(self, site_id: str, limit: int = LIMIT) -> list[Document]:
-        """The site's bookings still waiting, the nearest deadline first."""
-        found: list[Document] = (
-            await self.collection.find({"site_id": site_id, "status": ApprovalStatus.WAITING.value}, {"outbox": 0})
-            .sort([("deadline", ASCENDING), ("_id", ASCENDING)])
-            .limit(limit)
+    async def waiting(self, site_id: str, limit: int, cursor: str | None = None) -> tuple[list[Booking], str | None]:
+        """A page of the site's bookings still awaiting approval, the nearest deadline first."""
+        query: Document = paging.after({"site_id": site_id, "status": AWAITING}, QUEUE_KEY, cursor)
+        docs = (
+            await self.collection.find(query, {"outbox": 0})
+            .sort([(QUEUE_KEY, ASCENDING), ("_id", ASCENDING)])
+            .limit(limit + 1)
             .to_list()
         )
-        return found
+        page, next_cursor = paging.next_cursor(docs, QUEUE_KEY, limit)
+        return [booking_of(doc) for doc in page], next_cursor
 
-    async def due(self, now: datetime, limit: int = LIMIT) -> list[str]:
-        """Bookings whose decision is overdue: the sweeper expires them."""
+    async def due(self, now: datetime, limit: int = DUE_BATCH) -> list[str]:
+        """Bookings still awaiting at their deadline: the sweeper expires them."""
         found = (
-            await self.collection.find({"status": ApprovalStatus.WAITING.value, "deadline": {"$lte": now}}, {"_id": 1})
+            await self.collection.find({"status": AWAITING, QUEUE_KEY: {"$lte": now}}, {"_id": 1})
+            .sort([(QUEUE_KEY, ASCENDING), ("_id", ASCENDING)])
             .limit(limit)
             .to_list()
         )

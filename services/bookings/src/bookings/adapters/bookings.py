@@ -204,6 +204,8 @@ def view(booking: Booking, version: int, **extra: Any) -> dict[str, Any]:
             "reason": booking.reason,
             "rejection_detail": booking.rejection_detail,
             "replaces": booking.replaces,
+            "decide_by": booking.decide_by.isoformat() if booking.decide_by else None,
+            "decline_note": booking.decline_note,
             **extra,
         }
     )

@@ -1,36 +1,42 @@
-"""Approvals (issue 25 part 2): a booking of an offering that requires staff confirmation waits
-for a decision of its site's staff, holding its seat, until a deadline.
+"""Approvals (issue 25 part 2): a booking of an offering that requires staff confirmation (an
+expert clinic, a hall) holds its seat, and its room, as `awaiting_approval` until its site's
+staff decide, at the latest by its `decide_by`.
 
-    waiting ──(staff approve)──> approved
-       ├──(staff decline, with a reason)──> declined
-       ├──(nobody decided before the deadline)──> expired
-       └──(the member cancelled first)──> withdrawn
+    pending ──(seat and room held)──> awaiting_approval ──(staff approve)──> confirmed
+                                          ├──(staff decline, with a note)──> rejected (declined)
+                                          ├──(nobody decided by decide_by)──> rejected (approval_expired)
+                                          └──(the member cancels first)──> cancelled (withdrawn)
 
-One approval per booking, kept beside it (adapters.approvals). Every rule here is pure: it takes
-the approval as it stands and returns the new one, or refuses (`Unavailable`, 409) naming the
-decision already taken, so two staff (or staff and the sweeper, or staff and the member) racing
-on one booking end with exactly one outcome once the rule is applied inside the store's
-version-guarded write (`parkgrid.aggregates.change`).
+The approval is the booking itself, not a second document: every decision is one of these pure
+rules applied to the booking as it stands inside its one version-guarded write (the kit's
+`change`), so staff approving, staff declining, the sweeper expiring and the member cancelling
+one booking at once end with exactly one outcome, the others refused naming it (409).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
-from bookings.domain.booking import Actor, InvalidBooking, Unavailable
+from bookings.domain.booking import Booking, BookingRefused, InvalidBooking, Unavailable, release
+from bookings.domain.happened import BookingSecured, BookingTurnedDown
+from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingSnapshot
+from parkgrid.domain import DomainEvent
+from parkgrid.refusals import Refusal
 
 DECIDE_BEFORE_START = timedelta(hours=2)
 """A decision is due at the latest this long before the session, so a member declined (or
 expired) still has time to book something else and the desk to prepare the room."""
-REASON_MAX = 500
+NOTE_MAX = 500
+DECLINED = "declined"
+APPROVAL_EXPIRED = "approval_expired"
 
 
-class ApprovalStatus(StrEnum):
-    WAITING = "waiting"
+class Outcome(StrEnum):
+    """How a booking that awaited approval left the queue."""
+
     APPROVED = "approved"
     DECLINED = "declined"
     EXPIRED = "expired"
@@ -53,45 +59,6 @@ def policy_of(offering: OfferingSnapshot) -> ApprovalPolicy:
     return ApprovalPolicy(required=rule.required, decide_within_hours=rule.decide_within_hours)
 
 
-@dataclass(frozen=True)
-class Approval:
-    booking_id: str
-    site_id: str | None
-    member_id: str
-    offering_id: str
-    starts_at: datetime
-    requested_at: datetime
-    deadline: datetime
-    status: ApprovalStatus = ApprovalStatus.WAITING
-    decided_by: Actor | None = None
-    decided_at: datetime | None = None
-    reason: str | None = None
-
-    def state(self) -> dict[str, Any]:
-        """The document the store keeps (its `_id` is the booking's)."""
-        doc = asdict(self)
-        doc["status"] = self.status.value
-        doc["decided_by"] = self.decided_by.as_dict() if self.decided_by else None
-        return doc
-
-
-def approval_of(doc: dict[str, Any]) -> Approval:
-    decided_by = doc.get("decided_by")
-    return Approval(
-        booking_id=doc["booking_id"],
-        site_id=doc.get("site_id"),
-        member_id=doc["member_id"],
-        offering_id=doc["offering_id"],
-        starts_at=doc["starts_at"],
-        requested_at=doc["requested_at"],
-        deadline=doc["deadline"],
-        status=ApprovalStatus(doc["status"]),
-        decided_by=Actor(**decided_by) if decided_by else None,
-        decided_at=doc.get("decided_at"),
-        reason=doc.get("reason"),
-    )
-
-
 def deadline_of(policy: ApprovalPolicy, requested_at: datetime, starts_at: datetime) -> datetime:
     """The earlier of the offering's window after the request and `DECIDE_BEFORE_START` before the
     session; never before the request itself (a late booking is decided at once or expires)."""
@@ -99,63 +66,97 @@ def deadline_of(policy: ApprovalPolicy, requested_at: datetime, starts_at: datet
     return max(due, requested_at)
 
 
-def await_approval(
-    policy: ApprovalPolicy,
-    *,
-    booking_id: str,
-    site_id: str | None,
-    member_id: str,
-    offering_id: str,
-    starts_at: datetime,
-    now: datetime,
-) -> Approval | None:
-    """The approval a new booking waits on, or None when its offering needs none."""
+def decide_by_of(offering: OfferingSnapshot, requested_at: datetime, starts_at: datetime) -> datetime | None:
+    """The deadline a new booking of `offering` carries, or None when its offering needs no approval."""
+    policy = policy_of(offering)
     if not policy.required:
         return None
-    return Approval(
-        booking_id=booking_id,
-        site_id=site_id,
-        member_id=member_id,
-        offering_id=offering_id,
-        starts_at=starts_at,
-        requested_at=now,
-        deadline=deadline_of(policy, now, starts_at),
-    )
+    due = deadline_of(policy, requested_at, starts_at)
+    return due.replace(microsecond=due.microsecond // 1000 * 1000)  # as the store keeps it (ms)
 
 
-def _still_waiting(approval: Approval, now: datetime) -> None:
-    if approval.status != ApprovalStatus.WAITING:
-        raise Unavailable(f"booking {approval.booking_id} was already {approval.status.value}")
-    if now >= approval.deadline:
-        raise Unavailable(f"the decision was due by {approval.deadline.isoformat()}; the hold has expired")
+class NotAwaitingApproval(BookingRefused):
+    """The booking never waited for staff (its offering needs no approval, or its room was never
+    held): there is no approval by that id (404)."""
+
+    refusal = Refusal.NOT_FOUND
 
 
-def approve(approval: Approval, actor: Actor, now: datetime) -> Approval:
-    """Staff confirm the booking: it becomes confirmed (the caller's next step), with who decided."""
-    _still_waiting(approval, now)
-    return replace(approval, status=ApprovalStatus.APPROVED, decided_by=actor, decided_at=now)
+class AlreadyDecided(Unavailable):
+    """The booking left the queue already (409); `outcome` says how."""
+
+    def __init__(self, booking_id: str, outcome: Outcome) -> None:
+        super().__init__(f"booking {booking_id} was already {outcome.value}")
+        self.outcome = outcome
+        self.extra["outcome"] = outcome.value
 
 
-def decline(approval: Approval, actor: Actor, reason: str, now: datetime) -> Approval:
-    """Staff refuse the booking with a reason the member reads; its seat is then released."""
-    text = reason.strip()
-    if not text:
-        raise InvalidBooking("say why the booking is declined", field="reason")
-    if len(text) > REASON_MAX:
-        raise InvalidBooking(f"a reason has at most {REASON_MAX} characters", field="reason")
-    _still_waiting(approval, now)
-    return replace(approval, status=ApprovalStatus.DECLINED, decided_by=actor, decided_at=now, reason=text)
-
-
-def expire(approval: Approval, now: datetime) -> Approval | None:
-    """The sweeper's rule: still waiting at the deadline → expired; None otherwise (nothing to do)."""
-    if approval.status != ApprovalStatus.WAITING or now < approval.deadline:
+def outcome_of(booking: Booking) -> Outcome | None:
+    """How the booking left the approval queue; None while it waits (or if it never did)."""
+    if booking.awaited_at is None or booking.status == BookingStatus.AWAITING_APPROVAL:
         return None
-    return replace(approval, status=ApprovalStatus.EXPIRED, decided_at=now, reason="approval_expired")
+    if booking.decided_at is None:
+        return Outcome.WITHDRAWN  # cancelled while waiting: the only way out without a decision
+    if booking.reason == DECLINED:
+        return Outcome.DECLINED
+    if booking.reason == APPROVAL_EXPIRED:
+        return Outcome.EXPIRED
+    return Outcome.APPROVED
 
 
-def withdraw(approval: Approval, actor: Actor, now: datetime) -> Approval:
-    """The member cancels while waiting: no decision is needed any more."""
-    if approval.status != ApprovalStatus.WAITING:
-        raise Unavailable(f"booking {approval.booking_id} was already {approval.status.value}")
-    return replace(approval, status=ApprovalStatus.WITHDRAWN, decided_by=actor, decided_at=now)
+def _waiting(booking: Booking, now: datetime) -> datetime:
+    """The booking's deadline if staff may still decide it; refuses otherwise."""
+    outcome = outcome_of(booking)
+    if outcome is not None:
+        raise AlreadyDecided(booking.booking_id, outcome)
+    if booking.status != BookingStatus.AWAITING_APPROVAL or booking.decide_by is None:
+        raise NotAwaitingApproval(f"booking {booking.booking_id} is {booking.status.value}, not awaiting approval")
+    if now >= booking.decide_by:
+        # Past its deadline, the sweeper's to expire: staff can no longer decide it.
+        raise AlreadyDecided(booking.booking_id, Outcome.EXPIRED)
+    return booking.decide_by
+
+
+def approve(booking: Booking, now: datetime) -> tuple[Booking, list[DomainEvent]]:
+    """Staff confirm the booking: confirmed, published as any confirmation (`booking.confirmed`)."""
+    _waiting(booking, now)
+    confirmed = replace(booking, status=BookingStatus.CONFIRMED, confirmed_at=now, decided_at=now)
+    return confirmed, [BookingSecured(confirmed)]
+
+
+def decline(booking: Booking, note: str, now: datetime) -> tuple[Booking, list[DomainEvent]]:
+    """Staff refuse the booking with a note the member reads; its seat, room and allowances go back
+    as for any rejection."""
+    text = note.strip()
+    if not text:
+        raise InvalidBooking("say why the booking is declined", field="note")
+    if len(text) > NOTE_MAX:
+        raise InvalidBooking(f"a note has at most {NOTE_MAX} characters", field="note")
+    _waiting(booking, now)
+    return _turned_down(booking, DECLINED, text, now, note=text)
+
+
+def expire(booking: Booking, now: datetime) -> tuple[Booking, list[DomainEvent]]:
+    """The sweeper's rule: still awaiting at its deadline → rejected (`approval_expired`); nothing
+    otherwise (decided, withdrawn, or not yet due)."""
+    due = booking.decide_by
+    if booking.status != BookingStatus.AWAITING_APPROVAL or due is None or now < due:
+        return booking, []
+    return _turned_down(booking, APPROVAL_EXPIRED, f"nobody decided by {due.isoformat()}", now)
+
+
+def _turned_down(
+    booking: Booking, reason: str, detail: str, now: datetime, note: str | None = None
+) -> tuple[Booking, list[DomainEvent]]:
+    rejected = replace(
+        booking,
+        status=BookingStatus.REJECTED,
+        reason=reason,
+        rejection_detail=detail,
+        decline_note=note,
+        decided_at=now,
+    )
+    happened: list[DomainEvent] = [BookingTurnedDown(rejected, detail)]
+    if booking.reservation_request_id is not None:
+        happened.append(release(booking, booking.reservation_request_id, f"booking {reason}"))
+    return rejected, happened

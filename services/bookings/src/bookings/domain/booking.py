@@ -1,6 +1,7 @@
 """The booking aggregate: one member's seat(s) in one session of an offering, and its lifecycle.
 
     pending ──(space reserved)──> confirmed ──> checked_in ──> completed
+       │  └──(space reserved, the offering requires approval)──> awaiting_approval (domain.approvals)
        │                              │    ├──(end + grace, not checked in)──> no_show
        │                              │    └──(site's N minutes after start, not checked in)──> no_show, released
        │                              └──> cancelled (late inside the cancellation window)
@@ -20,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookings.domain.happened import (
+    ApprovalAwaited,
     BookingCalledOff,
     BookingOpened,
     BookingSecured,
@@ -39,8 +41,8 @@ from parkgrid.refusals import Refusal, Refused
 NO_SHOW_GRACE = timedelta(minutes=30)
 CHECK_IN_OPENS = timedelta(minutes=60)
 """How long before the start check-in opens, unless the service is told otherwise (settings)."""
-ACTIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN)
-"""Statuses that hold a seat."""
+ACTIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.AWAITING_APPROVAL)
+"""Statuses that hold a seat (one awaiting its staff's approval holds it as a confirmed one does)."""
 COUNTED = (*ACTIVE, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 """Statuses that count towards a member's per-period limit."""
 
@@ -125,6 +127,11 @@ class Booking:
     waitlist_entry_id: str | None = None
     replaces: str | None = None
     series_id: str | None = None
+    decide_by: datetime | None = None
+    """Set when its offering requires approval: staff decide by then (`domain.approvals`)."""
+    awaited_at: datetime | None = None
+    decided_at: datetime | None = None
+    decline_note: str | None = None
 
     @property
     def holds_seat(self) -> bool:
@@ -252,13 +259,21 @@ def open_booking(booking: Booking, now: datetime) -> tuple[Booking, list[DomainE
             reservation_request_id=request_id_of(booking.booking_id, 1),
         )
         return pending, [BookingOpened(pending), SpaceSought(pending)]
-    confirmed = replace(booking, status=BookingStatus.CONFIRMED, confirmed_at=now)
-    return confirmed, [BookingSecured(confirmed)]
+    return _secured(booking, booking.space_id, now)
 
 
 def confirm(booking: Booking, space_id: str | None, now: datetime) -> tuple[Booking, list[DomainEvent]]:
     if booking.status != BookingStatus.PENDING:
         return booking, []
+    return _secured(booking, space_id, now)
+
+
+def _secured(booking: Booking, space_id: str | None, now: datetime) -> tuple[Booking, list[DomainEvent]]:
+    """Seat (and space) held: confirmed, or awaiting its site's staff when the offering requires
+    approval (`decide_by` was set when it was requested)."""
+    if booking.decide_by is not None:
+        waiting = replace(booking, status=BookingStatus.AWAITING_APPROVAL, space_id=space_id, awaited_at=now)
+        return waiting, [ApprovalAwaited(waiting)]
     confirmed = replace(booking, status=BookingStatus.CONFIRMED, space_id=space_id, confirmed_at=now)
     return confirmed, [BookingSecured(confirmed)]
 
@@ -289,12 +304,14 @@ def is_late(booking: Booking, cancellation_window_minutes: int, now: datetime) -
 def cancel(
     booking: Booking, actor: Actor, now: datetime, cancellation_window_minutes: int, *, staff_override: bool = False
 ) -> tuple[Booking, list[DomainEvent]]:
-    """Cancel a booking that holds a seat; inside the window it is late (staff may waive that)."""
-    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+    """Cancel a booking that holds a seat; inside the window it is late (staff may waive that).
+    A booking still awaiting approval is withdrawn, never late: nothing was granted yet."""
+    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL):
         raise Unavailable(f"a {booking.status.value} booking cannot be cancelled")
     if booking.starts_at <= now and not staff_override:
         raise Unavailable("the session has started; ask the front desk")
-    late = is_late(booking, cancellation_window_minutes, now) and not staff_override
+    waiting = booking.status == BookingStatus.AWAITING_APPROVAL
+    late = is_late(booking, cancellation_window_minutes, now) and not staff_override and not waiting
     cancelled = replace(booking, status=BookingStatus.CANCELLED, cancelled_at=now, late=late)
     happened: list[DomainEvent] = [BookingCalledOff(cancelled, actor, booking.status)]
     if booking.reservation_request_id is not None:

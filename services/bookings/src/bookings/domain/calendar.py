@@ -162,7 +162,12 @@ def render(name: str, entries: Sequence[CalendarEntry], now: datetime) -> str:
 
 def statuses(booking_statuses: Iterable[str]) -> list[str]:
     """The iCalendar STATUS of each booking status."""
-    mapping = {"pending": "TENTATIVE", "cancelled": "CANCELLED", "rejected": "CANCELLED"}
+    mapping = {
+        "pending": "TENTATIVE",
+        "awaiting_approval": "TENTATIVE",
+        "cancelled": "CANCELLED",
+        "rejected": "CANCELLED",
+    }
     return [mapping.get(s, "CONFIRMED") for s in booking_statuses]
 
 

@@ -42,6 +42,13 @@ class BookingSecured(DomainEvent):
 
 
 @dataclass(frozen=True)
+class ApprovalAwaited(DomainEvent):
+    """The seat (and space) is held; the offering requires its site's staff to decide by `booking.decide_by`."""
+
+    booking: Booking
+
+
+@dataclass(frozen=True)
 class BookingTurnedDown(DomainEvent):
     """Spaces found no room: the booking holds nothing any more (rejected)."""
 

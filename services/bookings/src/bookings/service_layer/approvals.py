@@ -1,9 +1,13 @@
-"""Deciding approvals: each decision (approve, decline, expire, withdraw) is the domain's pure rule
-applied by the kit's `change` inside the approval's one version-guarded write, so of two
-concurrent decisions on one booking exactly one is saved and the other is decided again on what
-is there now, and refused (409) because it is already decided.
+"""Deciding approvals: staff approve or decline a booking awaiting approval, the sweeper expires
+those nobody decided in time.
 
-Not yet wired into the booking's own lifecycle (confirming, releasing the seat): see the README.
+Each decision is the domain's pure rule (`domain.approvals`) applied by the kit's `change` to the
+booking's current document inside its one version-guarded write: of staff approving, staff
+declining, the sweep expiring and the member cancelling one booking at once, exactly one is
+saved, and the others are decided again on what is there now and refused naming it (409).
+What follows a saved decision is what follows any confirmation or rejection: a rejected
+booking's seats, place and allowances go back (`Seating.free`, idempotent, then the waitlist is
+promoted) and its room's release goes to spaces with the rejection, in the same write.
 """
 
 from __future__ import annotations
@@ -11,66 +15,75 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bookings.adapters.approvals import ApprovalBook
+from bookings.adapters.approvals import ApprovalQueue
+from bookings.adapters.bookings import booking_of, state_of
 from bookings.domain import approvals as rules
-from bookings.domain.approvals import Approval, approval_of
-from bookings.domain.booking import Actor
+from bookings.domain.booking import Booking
+from bookings.service_layer.lifecycle import Lifecycle
+from bookings.service_layer.parts import Parts
+from bookings.service_layer.publication import publication
+from bookings.service_layer.seating import Seating
 from parkgrid.aggregates import Decision, change
-from parkgrid.refusals import Refusal, Refused
+from parkgrid.contracts.bookings import BookingStatus
+from parkgrid.domain import DomainEvent
+from parkgrid.logging import get_logger
+from parkgrid.outbox import VersionConflict
 from parkgrid.store import Document
+
+log = get_logger(__name__)
+
+Decide = Callable[[Booking, datetime], tuple[Booking, list[DomainEvent]]]
 
 
 class Approvals:
-    def __init__(self, book: ApprovalBook, now: Callable[[], datetime]) -> None:
-        self.book = book
-        self.now = now
+    def __init__(self, parts: Parts, seating: Seating, lifecycle: Lifecycle, queue: ApprovalQueue) -> None:
+        self.parts = parts
+        self.seating = seating
+        self.lifecycle = lifecycle
+        self.queue = queue
 
-    async def open(self, approval: Approval) -> Approval:
-        """Store the approval a new booking waits on; a retry finds it stored."""
-        found = await self.book.get(approval.booking_id)
-        if found is None:
-            await self.book.store.create(approval.booking_id, approval.state(), [])
-            return approval
-        return approval_of(found)
+    async def approve(self, booking_id: str) -> tuple[Booking, int]:
+        """Confirmed (`booking.confirmed`, as any confirmation); a reschedule's old booking is let go."""
+        approved, version, _ = await self._decide(booking_id, rules.approve)
+        if approved.replaces:
+            await self.lifecycle.retire_replaced(approved)
+        return approved, version
 
-    async def approve(self, booking_id: str, actor: Actor) -> Approval:
-        return await self._decide(booking_id, lambda a: rules.approve(a, actor, self.now()))
+    async def decline(self, booking_id: str, note: str) -> tuple[Booking, int]:
+        """Rejected (`declined`, with the staff's note); what it held goes back."""
+        declined, version, _ = await self._decide(booking_id, lambda b, now: rules.decline(b, note, now))
+        await self.seating.free(declined)
+        return declined, version
 
-    async def decline(self, booking_id: str, actor: Actor, reason: str) -> Approval:
-        return await self._decide(booking_id, lambda a: rules.decline(a, actor, reason, self.now()))
-
-    async def withdraw(self, booking_id: str, actor: Actor) -> Approval:
-        return await self._decide(booking_id, lambda a: rules.withdraw(a, actor, self.now()))
-
-    async def expire_due(self) -> list[Approval]:
-        """The sweeper's pass: every overdue approval still waiting is expired (once)."""
-        expired: list[Approval] = []
-        for booking_id in await self.book.due(self.now()):
-            approval = await self._expire(booking_id)
-            if approval is not None:
-                expired.append(approval)
+    async def expire_due(self, now: datetime) -> int:
+        """The sweeper's pass: every booking still awaiting at its deadline is rejected
+        (`approval_expired`) once, however many sweeps run; what it held goes back."""
+        expired = 0
+        for booking_id in await self.queue.due(now):
+            try:
+                booking, _, changed = await self._decide(booking_id, lambda b, _: rules.expire(b, now))
+            except VersionConflict:
+                continue  # kept moving: the next sweep decides it
+            if changed:
+                expired += 1
+                log.info("bookings.approval_expired", booking=booking_id)
+            if booking.status == BookingStatus.REJECTED:
+                await self.seating.free(booking)  # idempotent: also finishes what a crash left
         return expired
 
-    async def _expire(self, booking_id: str) -> Approval | None:
-        """The approval this pass expired; None when another sweep or a decision came first."""
-        saved: list[Approval] = []
+    async def _decide(self, booking_id: str, decide: Decide) -> tuple[Booking, int, bool]:
+        """The booking after the rule, decided on its current document under the version guard,
+        its version, and whether this call saved it."""
+        saved = False
 
         def rule(doc: Document) -> Decision | None:
-            after = rules.expire(approval_of(doc), self.now())
-            saved[:] = [after] if after else []
-            return (after.state(), []) if after else None
+            nonlocal saved
+            booking, happened = decide(booking_of(doc), self.parts.now())
+            saved = bool(happened)
+            return (state_of(booking), publication(happened)) if happened else None
 
-        try:
-            await change(self.book.store, booking_id, rule, what="approval")
-        except Refused as refused:
-            if refused.kind != Refusal.NOT_FOUND:
-                raise
-            return None
-        return saved[0] if saved else None
-
-    async def _decide(self, booking_id: str, decide: Callable[[Approval], Approval]) -> Approval:
-        def rule(doc: Document) -> Decision:
-            return decide(approval_of(doc)).state(), []
-
-        doc, _ = await change(self.book.store, booking_id, rule, what="approval")
-        return approval_of(doc)
+        doc, version = await change(self.parts.bookings.store, booking_id, rule, what="booking")
+        if saved:
+            self.parts.written()
+            self.parts.changed(booking_id)
+        return booking_of(doc), version, saved

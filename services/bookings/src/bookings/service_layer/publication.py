@@ -15,6 +15,7 @@ from bookings.domain import happened
 from bookings.domain.booking import Booking
 from bookings.domain.entitlements import Entitlement
 from parkgrid.contracts.bookings import (
+    BookingAwaitingApproval,
     BookingCancelled,
     BookingCheckedIn,
     BookingCompleted,
@@ -79,7 +80,19 @@ def _confirmed(event: happened.BookingSecured) -> list[IntegrationEvent]:
 @publication.maps(happened.BookingTurnedDown)
 def _rejected(event: happened.BookingTurnedDown) -> list[IntegrationEvent]:
     booking = event.booking
-    return [BookingRejected(**booking.snapshot(), reason=booking.reason, detail=event.detail[:DETAIL_LENGTH])]
+    return [
+        BookingRejected(
+            **booking.snapshot(),
+            reason=booking.reason,
+            detail=event.detail[:DETAIL_LENGTH],
+            decline_note=booking.decline_note,
+        )
+    ]
+
+
+@publication.maps(happened.ApprovalAwaited)
+def _awaiting_approval(event: happened.ApprovalAwaited) -> list[IntegrationEvent]:
+    return [BookingAwaitingApproval(**event.booking.snapshot(), decide_by=event.booking.decide_by)]
 
 
 @publication.maps(happened.BookingCalledOff)

@@ -19,6 +19,7 @@ from typing import Any
 
 from bookings.domain import booking as rules
 from bookings.domain import waitlist as places
+from bookings.domain.approvals import decide_by_of
 from bookings.domain.booking import Actor, Booking, BookingRefused, Unavailable
 from bookings.domain.entitlements import given_back
 from bookings.domain.slots import session_key
@@ -38,7 +39,8 @@ log = get_logger(__name__)
 
 
 def pending_booking(offering: OfferingSnapshot, zone: str, now: datetime, **fields: Any) -> Booking:
-    """A new booking of `offering`, pending until `open` decides; `fields` name the member and session."""
+    """A new booking of `offering`, pending until `open` decides; `fields` name the member and session
+    (and `decide_by` is set when the offering requires staff approval)."""
     return Booking(
         offering_id=offering.offering_id,
         offering_title=offering.title.model_dump(),
@@ -49,6 +51,7 @@ def pending_booking(offering: OfferingSnapshot, zone: str, now: datetime, **fiel
         requested_at=now,
         credits=offering.credits or 0,
         requirement=offering.space_requirement.model_dump(mode="json") if offering.space_requirement else None,
+        decide_by=decide_by_of(offering, now, fields["starts_at"]),
         **fields,
     )
 

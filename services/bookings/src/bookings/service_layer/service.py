@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from bookings.adapters.approvals import ApprovalQueue
 from bookings.adapters.bookings import Bookings
 from bookings.adapters.ledgers import Ledger
 from bookings.adapters.limits import SiteLimits
@@ -17,6 +18,7 @@ from bookings.adapters.projections import Projections
 from bookings.adapters.sessions import Seats
 from bookings.adapters.waitlists import WaitingLines
 from bookings.domain.booking import Booking
+from bookings.service_layer.approvals import Approvals
 from bookings.service_layer.commands import BookCommand, Booker, Outcome
 from bookings.service_layer.ledger import Credits, Entitlements
 from bookings.service_layer.lifecycle import Lifecycle
@@ -106,6 +108,8 @@ class BookingService(BookingOffice):
         self.ledger = ledger
         self.limits = plan_limits
         self.site_limits = limits
+        self.approvals = Approvals(parts, self.seating, self.lifecycle, ApprovalQueue(bookings.collection))
+        self.sweepers.approvals = self.approvals
 
 
 __all__ = ["BookCommand", "Booking", "BookingOffice", "BookingService", "Outcome", "UnknownBooking"]

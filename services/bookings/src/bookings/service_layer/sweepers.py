@@ -5,7 +5,9 @@ session (completed / no-show) saves under the version guard, expiring a hold is 
 `expire_hold` applied by the kit's `change` (so it and spaces' answer cannot both win), releasing
 a no-show early (a site's `no_show_release_minutes`) is `release_no_show` applied the same way
 (so it and a late check-in cannot both win),
-reclaiming a lost seat is a release conditional on the holder, promoting is `Seating.promote`.
+reclaiming a lost seat is a release conditional on the holder, promoting is `Seating.promote`;
+expiring an approval nobody decided in time is `service_layer.approvals` (same guard, so it and a
+staff decision cannot both win).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from bookings.adapters.bookings import booking_of, state_of
 from bookings.domain import booking as rules
@@ -26,6 +29,9 @@ from parkgrid.domain import DomainEvent
 from parkgrid.logging import get_logger
 from parkgrid.outbox import VersionConflict
 from parkgrid.store import Document
+
+if TYPE_CHECKING:
+    from bookings.service_layer.approvals import Approvals
 
 log = get_logger(__name__)
 
@@ -41,6 +47,7 @@ class Sweepers:
         self.parts = parts
         self.seating = seating
         self.leaving = seating.leaving
+        self.approvals: Approvals | None = None  # over the real store only (`BookingService`)
 
     async def sweep(self) -> int:
         """Settle finished sessions (completed / no-show), expire holds, give back lost seats, take
@@ -64,6 +71,8 @@ class Sweepers:
                 continue
         changed += await self.release_no_shows(now)
         changed += await self.expire_holds(now)
+        if self.approvals is not None:
+            changed += await self.approvals.expire_due(now)
         changed += await self.reclaim_lost_seats(now)
         changed += await self.leaving.expire_started(now)
         changed += await self.promote_waiting()

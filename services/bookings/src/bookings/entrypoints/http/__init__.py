@@ -8,7 +8,8 @@
 - `calendar`: the iCalendar feed and its secret URL;
 - `waitlist`: who waits for a seat;
 - `series`: recurring bookings, each occurrence a booking;
-- `limits`: sites' per-period limits per plan (admins) and a member's usage of them.
+- `limits`: sites' per-period limits per plan (admins) and a member's usage of them;
+- `approvals`: a site's bookings awaiting its staff, approved or declined by them.
 
 `common` holds what they share: their components, and who may see what.
 """
@@ -17,7 +18,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bookings.entrypoints.http import booking_reads, bookings, calendar, limits, members, series, sites, slots, waitlist
+from bookings.entrypoints.http import (
+    approvals,
+    booking_reads,
+    bookings,
+    calendar,
+    limits,
+    members,
+    series,
+    sites,
+    slots,
+    waitlist,
+)
 
 routers: list[APIRouter] = [
     slots.router,
@@ -29,6 +41,7 @@ routers: list[APIRouter] = [
     waitlist.router,
     series.router,
     limits.router,
+    approvals.router,
 ]
 
 __all__ = ["routers"]
