@@ -91,6 +91,14 @@ def settings(service_settings: ServiceSettings, smtp_sink: tuple[Sink, int]) -> 
         periodic_interval_seconds=3600,
         mail_retry_seconds=0.2,
         kpi_cache_seconds=0,  # every answer from the store as it is now
+        # webhooks: a retry schedule of seconds, not days (tests/test_insights_webhooks*.py)
+        webhook_interval_seconds=0.2,
+        webhook_timeout_seconds=1.0,
+        webhook_lease_seconds=2.0,
+        webhook_retry_seconds=0.2,
+        webhook_retry_max_seconds=1.0,
+        webhook_max_attempts=4,
+        webhook_disable_after=2,
     )
 
 

@@ -19,10 +19,12 @@ from fastapi import FastAPI
 
 from insights.adapters.mail import Notices, SentLog, SmtpRelay
 from insights.adapters.projection import PROJECTED_TOPICS, InsightsStore, topics_of
+from insights.adapters.webhooks import WebhookSender, WebhookStore
 from insights.entrypoints.http import routers
 from insights.service_layer.kpis import Kpis
 from insights.service_layer.notifications import NOTIFYING_TOPICS, Notifications
 from insights.service_layer.projection import PROJECTION, Projector
+from insights.service_layer.webhooks import EndpointCommands, Webhooks
 from insights.settings import InsightsSettings
 from parkgrid.events import registry
 from parkgrid.http.access import provide
@@ -32,13 +34,16 @@ from parkgrid.settings import KitSettings
 
 @dataclass
 class InsightsParts:
-    """What `build` wires: the runtime, the projection's store and projector, the KPI queries, the mailer."""
+    """What `build` wires: the runtime, the projection's store and projector, the KPI queries, the mailer,
+    the webhooks' worker and the admins' endpoint commands."""
 
     runtime: ServiceRuntime
     store: InsightsStore
     projector: Projector
     kpis: Kpis
     notifications: Notifications
+    webhooks: Webhooks
+    endpoints: EndpointCommands
 
 
 def subscriptions(parts: InsightsParts) -> list[Subscription]:
@@ -54,6 +59,8 @@ def subscriptions(parts: InsightsParts) -> list[Subscription]:
             after_drop=parts.projector.after_drop,
         ),
         Subscription(name="notifications", topics=topics_of(NOTIFYING_TOPICS), handler=parts.notifications.on_event),
+        # a group of its own: a slow endpoint lookup never holds up the projection or the mail
+        Subscription(name="webhooks", topics=topics_of(PROJECTED_TOPICS), handler=parts.webhooks.on_event),
     ]
 
 
@@ -78,7 +85,24 @@ def build(settings: InsightsSettings) -> InsightsParts:
     )
     runtime.on_store_ready(store.ensure_indexes)
     runtime.on_store_ready(notifications.ensure_indexes)
-    parts = InsightsParts(runtime, store, Projector(store), Kpis(store, ttl=settings.kpi_cache_seconds), notifications)
+    hooks = WebhookStore(runtime.db)
+    runtime.on_store_ready(hooks.ensure_indexes)
+    webhooks = Webhooks(
+        store=hooks,
+        facts=store,
+        sender=WebhookSender(settings.webhook_timeout_seconds),
+        sent_log=notifications.sent_log,
+        settings=settings,
+    )
+    parts = InsightsParts(
+        runtime,
+        store,
+        Projector(store),
+        Kpis(store, ttl=settings.kpi_cache_seconds),
+        notifications,
+        webhooks,
+        EndpointCommands(hooks, settings),
+    )
     runtime.subscribe(*subscriptions(parts))
     return parts
 
@@ -92,16 +116,25 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
         description="KPIs of the network and member notifications, built only from published events.",
         routers=routers,
     )
-    provide(application, parts.store, parts.kpis, parts.notifications)
+    provide(
+        application, parts.store, parts.kpis, parts.notifications, parts.webhooks, parts.webhooks.store, parts.endpoints
+    )
     started = application.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with started(app):
             mailer = asyncio.create_task(parts.notifications.run(), name="mailer") if config.mail_enabled else None
+            hooks = asyncio.create_task(parts.webhooks.run(), name="webhooks") if config.webhooks_enabled else None
             try:
                 yield
             finally:
+                if hooks is not None:  # a send cut short keeps its lease: the next worker sends it once it lapses
+                    parts.webhooks.stop()
+                    hooks.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await hooks
+                await parts.webhooks.sender.close()
                 parts.notifications.stop()
                 if mailer is not None:
                     with contextlib.suppress(asyncio.CancelledError):

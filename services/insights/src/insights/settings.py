@@ -55,8 +55,43 @@ class InsightsSettings(KitSettings):
         description="Days a visitor's name and company are kept in the host's notice and mail (personal data).",
     )
 
+    webhooks_enabled: bool = Field(True, validation_alias="INSIGHTS_WEBHOOKS_ENABLED")
+    webhook_interval_seconds: float = Field(
+        1.0, gt=0, validation_alias="INSIGHTS_WEBHOOK_INTERVAL", description="How often due deliveries are looked for."
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, validation_alias="INSIGHTS_WEBHOOK_TIMEOUT", description="How long one attempt may take."
+    )
+    webhook_lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        validation_alias="INSIGHTS_WEBHOOK_LEASE",
+        description="How long a claimed delivery is its worker's; past it (the worker died) another may send it.",
+    )
+    webhook_retry_seconds: float = Field(
+        30.0, gt=0, validation_alias="INSIGHTS_WEBHOOK_RETRY", description="First retry delay; doubles each attempt."
+    )
+    webhook_retry_max_seconds: float = Field(
+        21600.0, gt=0, validation_alias="INSIGHTS_WEBHOOK_RETRY_MAX", description="The longest wait between attempts."
+    )
+    webhook_max_attempts: int = Field(
+        20, ge=1, validation_alias="INSIGHTS_WEBHOOK_MAX_ATTEMPTS", description="Tries per delivery (~2.6 days)."
+    )
+    webhook_disable_after: int = Field(
+        5,
+        ge=1,
+        validation_alias="INSIGHTS_WEBHOOK_DISABLE_AFTER",
+        description="Deliveries given up in a row after which an endpoint is disabled and its owner mailed.",
+    )
+
     @model_validator(mode="after")
     def _login_only_over_tls(self) -> InsightsSettings:
         if self.smtp_user and self.smtp_security == "none":
             raise ValueError("INSIGHTS_SMTP_USER needs INSIGHTS_SMTP_SECURITY=starttls or tls (no password in clear)")
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> InsightsSettings:
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("INSIGHTS_WEBHOOK_LEASE must outlast INSIGHTS_WEBHOOK_TIMEOUT (else two workers send)")
         return self

@@ -1,7 +1,7 @@
-"""The insights HTTP API under /v1: the KPIs (JSON, CSV, one SVG chart per KPI) and the audit trail."""
+"""The insights HTTP API under /v1: the KPIs (JSON, CSV, one SVG chart per KPI), the audit trail and webhooks."""
 
 from __future__ import annotations
 
-from insights.entrypoints.http import audit, kpis
+from insights.entrypoints.http import audit, kpis, webhooks
 
-routers = [kpis.router, audit.router]
+routers = [kpis.router, audit.router, webhooks.router]

@@ -1,0 +1,176 @@
+"""Webhooks in insights' store (endpoints, deliveries with their attempts) and the HTTP sender.
+
+A delivery is written once by id (derived from the event and the endpoint: a duplicate insert is
+a redelivered event), taken by one worker at a time through a conditional update on its `claims`
+counter (a lease: past `lease_until` another worker may take it over), and settled only by the
+worker holding the current claim, so a worker that outlived its lease cannot overwrite the
+outcome of the one that took over.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.errors import BulkWriteError
+
+from insights.domain.webhooks import DeliveryStatus, signed_headers
+from parkgrid import paging
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError
+
+USER_AGENT = "ParkGrid-Webhooks/1"
+
+
+class WebhookStore:
+    """`webhook_endpoints` and `webhook_deliveries` (each delivery carries its attempts)."""
+
+    def __init__(self, db: Database) -> None:
+        self.endpoints: Collection = db["webhook_endpoints"]
+        self.deliveries: Collection = db["webhook_deliveries"]
+
+    async def ensure_indexes(self) -> None:
+        await self.deliveries.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+        await self.deliveries.create_index([("endpoint_id", ASCENDING), ("created_at", DESCENDING)])
+
+    # --- endpoints ---------------------------------------------------------------------------
+
+    async def add_endpoint(self, endpoint: Document) -> None:
+        await self.endpoints.insert_one(endpoint)
+
+    async def endpoint(self, endpoint_id: str) -> Document | None:
+        return await self.endpoints.find_one({"_id": endpoint_id})
+
+    async def endpoint_page(self, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
+        return await paging.page(self.endpoints, {}, "created_at", limit, cursor, newest_first=True)
+
+    async def enabled_endpoints(self) -> list[Document]:
+        return [d async for d in self.endpoints.find({"enabled": True})]
+
+    async def change_endpoint(self, endpoint_id: str, changes: Document) -> Document | None:
+        return await self.endpoints.find_one_and_update(
+            {"_id": endpoint_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
+        )
+
+    async def remove_endpoint(self, endpoint_id: str) -> bool:
+        return bool((await self.endpoints.delete_one({"_id": endpoint_id})).deleted_count)
+
+    async def delivery_succeeded(self, endpoint_id: str) -> None:
+        await self.endpoints.update_one({"_id": endpoint_id}, {"$set": {"consecutive_failed": 0}})
+
+    async def delivery_given_up(self, endpoint_id: str) -> int:
+        """Count one more delivery given up in a row; the new count (0 if the endpoint is gone)."""
+        found = await self.endpoints.find_one_and_update(
+            {"_id": endpoint_id}, {"$inc": {"consecutive_failed": 1}}, return_document=ReturnDocument.AFTER
+        )
+        return int(found["consecutive_failed"]) if found else 0
+
+    async def disable(self, endpoint_id: str, reason: str, now: datetime) -> bool:
+        """Disable an enabled endpoint; False if it was not enabled (another worker did it: one mail)."""
+        result = await self.endpoints.update_one(
+            {"_id": endpoint_id, "enabled": True},
+            {"$set": {"enabled": False, "disabled_reason": reason, "disabled_at": now, "updated_at": now}},
+        )
+        return bool(result.modified_count)
+
+    # --- deliveries --------------------------------------------------------------------------
+
+    async def enqueue(self, deliveries: list[Document]) -> int:
+        """Insert the deliveries not there yet (unordered: duplicates are skipped); how many were new."""
+        if not deliveries:
+            return 0
+        try:
+            result = await self.deliveries.insert_many(deliveries, ordered=False)
+            return len(result.inserted_ids)
+        except BulkWriteError as exc:
+            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                raise
+            return int(exc.details.get("nInserted", 0))
+        except DuplicateKeyError:
+            return 0
+
+    async def due(self, now: datetime, limit: int) -> list[Document]:
+        """Deliveries due now, and those whose worker's lease ran out (it died mid-send)."""
+        query = {
+            "$or": [
+                {"status": DeliveryStatus.PENDING, "due_at": {"$lte": now}},
+                {"status": DeliveryStatus.SENDING, "lease_until": {"$lte": now}},
+            ]
+        }
+        return [d async for d in self.deliveries.find(query, {"attempts": 0}).sort("due_at", 1).limit(limit)]
+
+    async def claim(self, seen: Document, now: datetime, lease_until: datetime) -> int | None:
+        """Take the delivery for one attempt, in one conditional write: it must still be as `seen`
+        (same status and claim count) and due or its lease past. The claim number, or None when
+        another worker took it first."""
+        claims = int(seen.get("claims", 0))
+        due = {"due_at": {"$lte": now}} if seen["status"] == DeliveryStatus.PENDING else {"lease_until": {"$lte": now}}
+        guard = {"_id": seen["_id"], "status": seen["status"], "claims": claims, **due}
+        update: Document = {
+            "$set": {"status": DeliveryStatus.SENDING, "lease_until": lease_until, "claims": claims + 1}
+        }
+        if seen["status"] == DeliveryStatus.SENDING:  # the previous worker never said how it went
+            update["$push"] = {"attempts": {"at": now, "status_code": None, "latency_ms": None, "error": "interrupted"}}
+        result = await self.deliveries.update_one(guard, update)
+        return claims + 1 if result.modified_count else None
+
+    async def settle(self, delivery_id: str, claim: int, attempt: Document, changes: Document) -> bool:
+        """Record the attempt and its outcome, if this worker still holds the claim."""
+        guard = {"_id": delivery_id, "status": DeliveryStatus.SENDING, "claims": claim}
+        result = await self.deliveries.update_one(guard, {"$set": changes, "$push": {"attempts": attempt}})
+        return bool(result.modified_count)
+
+    async def delivery(self, delivery_id: str) -> Document | None:
+        return await self.deliveries.find_one({"_id": delivery_id})
+
+    async def delivery_page(
+        self, endpoint_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Document], str | None]:
+        return await paging.page(
+            self.deliveries, {"endpoint_id": endpoint_id}, "created_at", limit, cursor, newest_first=True
+        )
+
+    async def deliveries_of(self, endpoint_id: str) -> list[Document]:
+        return [d async for d in self.deliveries.find({"endpoint_id": endpoint_id}).sort("created_at", 1)]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One attempt as the receiver answered it: its status (None when it never answered), latency, error."""
+
+    status_code: int | None
+    latency_ms: float
+    error: str | None
+
+
+class WebhookSender:
+    """POSTs a signed delivery with httpx; never follows redirects (a signed body goes where it was told)."""
+
+    def __init__(self, timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.client = httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, transport=transport, headers={"user-agent": USER_AGENT}
+        )
+
+    async def send(self, url: str, secret: str, message_id: str, body: str, at: datetime) -> Sent:
+        headers = signed_headers(secret, message_id, at, body)
+        started = time.perf_counter()
+        try:
+            response = await self.client.post(url, content=body.encode(), headers=headers)
+        except httpx.HTTPError as exc:
+            return Sent(None, _since(started), f"{type(exc).__name__}: {exc}"[:500])
+        error = None if 200 <= response.status_code < 300 else response.text[:500]
+        return Sent(response.status_code, _since(started), error)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def attempt_record(at: datetime, sent: Sent, worker: str) -> dict[str, Any]:
+    return {"at": at, "status_code": sent.status_code, "latency_ms": sent.latency_ms, "error": sent.error, "by": worker}

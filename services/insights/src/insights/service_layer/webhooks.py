@@ -1,0 +1,281 @@
+"""Webhooks: events become deliveries, deliveries become signed POSTs, retried until they land.
+
+1. `on_event` (the `webhooks` consumer) enqueues one delivery per enabled endpoint that wants
+   the event, its id derived from the event and the endpoint: a redelivered Kafka message adds
+   nothing. Events older than an endpoint are not sent to it (a new consumer group reading from
+   offset 0 must not flood it with the park's past; `replay` is how history is asked for).
+2. `deliver` claims due deliveries (a lease, in one conditional write: two insights processes
+   never send the same attempt at once), sends each, records the attempt (status, latency,
+   error) and marks it delivered, schedules the next try, or gives it up; an endpoint whose
+   deliveries are given up `webhook_disable_after` times in a row is disabled and its owner is
+   mailed through the mailer's sent-log (once, by a conditional disable).
+3. `replay` re-enqueues an endpoint's events from the fact log since any moment, under a replay
+   id (from the Idempotency-Key), so the same replay asked twice enqueues once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from insights.adapters.mail import Mail, SentLog, Templates
+from insights.adapters.projection import InsightsStore, aware
+from insights.adapters.webhooks import WebhookSender, WebhookStore, attempt_record
+from insights.domain.webhooks import (
+    DeliveryStatus,
+    Schedule,
+    delivery_id,
+    event_body,
+    new_secret,
+    should_disable,
+    site_of,
+    succeeded,
+    url_refusal,
+    wants,
+)
+from insights.settings import InsightsSettings
+from parkgrid.clock import utc_now
+from parkgrid.consumer import Delivery
+from parkgrid.logging import get_logger
+from parkgrid.refusals import Refused
+from parkgrid.store import Document
+
+log = get_logger(__name__)
+
+BATCH = 20
+REPLAY_BATCH = 500
+DISABLED_MAIL = "webhook_disabled"
+
+
+def delivery_document(endpoint_id: str, fact: Document, now: datetime, replay_id: str | None = None) -> dict[str, Any]:
+    """A new delivery of a fact (the fact log's shape) to an endpoint, due now."""
+    time = aware(fact["time"])
+    return {
+        "_id": delivery_id(endpoint_id, fact["_id"], replay_id),
+        "endpoint_id": endpoint_id,
+        "event_id": fact["_id"],
+        "event_type": fact["type"],
+        "subject": fact["subject"],
+        "site_id": site_of(fact["data"]),
+        "replay_id": replay_id,
+        "body": event_body(
+            fact["_id"], fact["type"], fact["subject"], fact["sequence"], time, fact.get("actor"), fact["data"]
+        ),
+        "status": DeliveryStatus.PENDING,
+        "claims": 0,
+        "attempts": [],
+        "due_at": now,
+        "created_at": now,
+    }
+
+
+class Webhooks:
+    def __init__(
+        self,
+        *,
+        store: WebhookStore,
+        facts: InsightsStore,
+        sender: WebhookSender,
+        sent_log: SentLog,
+        settings: InsightsSettings,
+        templates: Templates | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        spread: Callable[[], float] = random.random,
+        worker: str | None = None,
+    ) -> None:
+        self.store = store
+        self.facts = facts
+        self.sender = sender
+        self.sent_log = sent_log
+        self.settings = settings
+        self.templates = templates or Templates()
+        self.clock = clock
+        self.spread = spread
+        self.worker = worker or f"worker-{uuid.uuid4().hex[:8]}"
+        self.schedule = Schedule(
+            settings.webhook_retry_seconds, settings.webhook_retry_max_seconds, settings.webhook_max_attempts
+        )
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    # --- 1. events → deliveries -------------------------------------------------------------
+
+    async def on_event(self, delivery: Delivery) -> None:
+        envelope = delivery.envelope
+        fact = {
+            "_id": envelope.id,
+            "type": envelope.type,
+            "subject": envelope.subject,
+            "sequence": envelope.sequence,
+            "time": envelope.time,
+            "actor": envelope.actor,
+            "data": envelope.data,
+        }
+        now = self.clock()
+        endpoints = [
+            e
+            for e in await self.store.enabled_endpoints()
+            if aware(e["created_at"]) <= aware(envelope.time)
+            and wants(e["event_types"], e.get("site_id"), envelope.type, envelope.data)
+        ]
+        if await self.store.enqueue([delivery_document(e["_id"], fact, now) for e in endpoints]):
+            self._wake.set()
+
+    async def replay(self, endpoint: Document, since: datetime, replay_id: str) -> int:
+        """Enqueue again every fact since `since` the endpoint wants; how many deliveries were new."""
+        now, enqueued, batch = self.clock(), 0, []
+        async for fact in self.facts.facts.find({"time": {"$gte": since}}).sort([("time", 1), ("_id", 1)]):
+            if wants(endpoint["event_types"], endpoint.get("site_id"), fact["type"], fact["data"]):
+                batch.append(delivery_document(endpoint["_id"], fact, now, replay_id))
+            if len(batch) >= REPLAY_BATCH:
+                enqueued += await self.store.enqueue(batch)
+                batch = []
+        enqueued += await self.store.enqueue(batch)
+        if enqueued:
+            self._wake.set()
+        return enqueued
+
+    # --- 2. deliveries → signed POSTs --------------------------------------------------------
+
+    async def deliver(self) -> int:
+        """One round: claim what is due, send the claimed at once; how many were delivered."""
+        now = self.clock()
+        lease_until = now + timedelta(seconds=self.settings.webhook_lease_seconds)
+        claimed: list[tuple[Document, int]] = []
+        for seen in await self.store.due(now, BATCH):
+            claim = await self.store.claim(seen, now, lease_until)
+            if claim is not None:
+                claimed.append((seen, claim))
+        outcomes = await asyncio.gather(*(self._attempt(seen, claim) for seen, claim in claimed))
+        return sum(outcomes)
+
+    async def _attempt(self, delivery: Document, claim: int) -> bool:
+        endpoint = await self.store.endpoint(delivery["endpoint_id"])
+        at = self.clock()
+        if endpoint is None or not endpoint["enabled"]:
+            gone = {"at": at, "status_code": None, "latency_ms": None, "error": "endpoint disabled or removed"}
+            await self.store.settle(delivery["_id"], claim, gone, {"status": DeliveryStatus.FAILED})
+            return False
+        sent = await self.sender.send(endpoint["url"], endpoint["secret"], delivery["event_id"], delivery["body"], at)
+        attempt = attempt_record(at, sent, self.worker)
+        made = claim  # one claim per attempt, an interrupted one included
+        if succeeded(sent.status_code):
+            if await self.store.settle(
+                delivery["_id"], claim, attempt, {"status": DeliveryStatus.DELIVERED, "delivered_at": self.clock()}
+            ):
+                await self.store.delivery_succeeded(endpoint["_id"])
+                return True
+            return False
+        if not self.schedule.exhausted(made):
+            due_at = self.clock() + self.schedule.delay(made, self.spread())
+            await self.store.settle(
+                delivery["_id"], claim, attempt, {"status": DeliveryStatus.PENDING, "due_at": due_at}
+            )
+            log.info("webhook.retry", delivery=delivery["_id"], attempt=made, due_at=due_at.isoformat())
+            return False
+        if await self.store.settle(delivery["_id"], claim, attempt, {"status": DeliveryStatus.FAILED}):
+            log.warning("webhook.given_up", delivery=delivery["_id"], endpoint=endpoint["_id"], attempts=made)
+            failed_in_a_row = await self.store.delivery_given_up(endpoint["_id"])
+            if should_disable(failed_in_a_row, self.settings.webhook_disable_after):
+                await self._disable(endpoint, failed_in_a_row)
+        return False
+
+    async def _disable(self, endpoint: Document, failed_in_a_row: int) -> None:
+        now = self.clock()
+        reason = f"{failed_in_a_row} deliveries in a row failed"
+        if not await self.store.disable(endpoint["_id"], reason, now):
+            return  # another worker disabled it (and told the owner)
+        log.warning("webhook.endpoint_disabled", endpoint=endpoint["_id"], failed_in_a_row=failed_in_a_row)
+        language = endpoint.get("owner_language", "fr")
+        context = {"url": endpoint["url"], "endpoint_id": endpoint["_id"], "failed": failed_in_a_row}
+        subject, body = self.templates.render(DISABLED_MAIL, language, endpoint["owner_email"], context)
+        notice = f"webhook-disabled:{endpoint['_id']}:{now.isoformat()}"
+        # the mailer sends it on its next round, at most once (its sent-log's rules)
+        await self.sent_log.claim(Mail(notice, endpoint["owner_email"], language, subject, body), now)
+
+    # --- the loop ----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Until `stop()`: a round whenever woken by a new delivery, or every `webhook_interval_seconds`."""
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                await self.deliver()
+            except Exception as exc:  # the store may be away; try again next round
+                log.warning("webhooks.round_failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.webhook_interval_seconds)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+
+# --- the admins' commands --------------------------------------------------------------------
+
+
+class EndpointCommands:
+    """Register, change and remove endpoints; the URL rule and the secret's life are decided here."""
+
+    def __init__(self, store: WebhookStore, settings: InsightsSettings, clock: Callable[[], datetime] = utc_now):
+        self.store = store
+        self.allow_loopback_http = settings.environment != "production"
+        self.clock = clock
+
+    def _check_url(self, url: str) -> None:
+        refusal = url_refusal(url, allow_loopback_http=self.allow_loopback_http)
+        if refusal:
+            raise Refused.invalid(refusal, field="url")
+
+    async def register(self, fields: dict[str, Any], by: str) -> Document:
+        self._check_url(fields["url"])
+        now = self.clock()
+        endpoint = {
+            **fields,
+            "_id": "wh-" + uuid.uuid4().hex,
+            "secret": new_secret(),
+            "enabled": True,
+            "disabled_reason": None,
+            "consecutive_failed": 0,
+            "created_by": by,
+            "created_at": now,
+            "updated_at": now,
+        }
+        await self.store.add_endpoint(endpoint)
+        return endpoint
+
+    async def change(
+        self,
+        endpoint_id: str,
+        *,
+        enabled: bool | None,
+        rotate_secret: bool,
+        description: str | None,
+        event_types: list[str] | None,
+    ) -> Document:
+        """Re-enabling forgets the failures that disabled it (the owner says the receiver is fixed)."""
+        changes: Document = {"updated_at": self.clock()}
+        if enabled is not None:
+            changes.update(enabled=enabled, disabled_reason=None if enabled else "disabled by an admin")
+            if enabled:
+                changes["consecutive_failed"] = 0
+        if rotate_secret:
+            changes["secret"] = new_secret()
+        if description is not None:
+            changes["description"] = description
+        if event_types is not None:
+            changes["event_types"] = event_types
+        changed = await self.store.change_endpoint(endpoint_id, changes)
+        if changed is None:
+            raise Refused.not_found(f"no webhook endpoint {endpoint_id}")
+        return changed
+
+    async def remove(self, endpoint_id: str) -> None:
+        """Its pending deliveries are given up by the worker when it finds the endpoint gone."""
+        if not await self.store.remove_endpoint(endpoint_id):
+            raise Refused.not_found(f"no webhook endpoint {endpoint_id}")
