@@ -184,17 +184,22 @@ async def check_in(request: Request, services: Clients, booking_id: str) -> Resp
     released as a no-show at …, already checked in at …, or not open now."""
     visitor = member_visitor(request)
     form = await form_of(request)
-    try:
-        await member_calls.check_in(services.bookings, visitor.token, booking_id, form.get("idempotency_key"))
-        notice = visitor.t("booking.checked_in")
-    except ServiceProblem as exc:
-        notice = exc.detail
-        if exc.status == 409:
-            found = await booking_panel(services, visitor, booking_id)
-            notice = check_in_refusal(found.data, visitor.t) if found.data is not None else notice
-    except Unavailable as exc:
-        notice = visitor.t("unavailable", service=exc.service)
+    notice = await checked_in(services, visitor, booking_id, form.get("idempotency_key"))
     return see_other(f"/member/bookings/{booking_id}?notice={quote(notice)}")
+
+
+async def checked_in(services: Services, visitor: Visitor, booking_id: str, key: str | None) -> str:
+    """Check the member in; the line saying so, or why not (the booking's page and a room's door)."""
+    try:
+        await member_calls.check_in(services.bookings, visitor.token, booking_id, key)
+        return visitor.t("booking.checked_in")
+    except ServiceProblem as exc:
+        if exc.status != 409:
+            return exc.detail
+        found = await booking_panel(services, visitor, booking_id)
+        return check_in_refusal(found.data, visitor.t) if found.data is not None else exc.detail
+    except Unavailable as exc:
+        return visitor.t("unavailable", service=exc.service)
 
 
 def check_in_refusal(booking: BookingRead, t: Translate) -> str:

@@ -16,10 +16,8 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters import member_calls
-from frontdesk.adapters.services import ServiceProblem, Unavailable
 from frontdesk.domain.room_door import LOOK_AHEAD, LOOK_BACK, at_the_door
-from frontdesk.entrypoints.http.member_bookings import booking_panel, check_in_refusal
+from frontdesk.entrypoints.http.member_bookings import checked_in
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import attempt
 from frontdesk.entrypoints.http.signin import AFTER_SIGN_IN_COOKIE
@@ -81,15 +79,5 @@ async def check_in_at_the_door(request: Request, services: Clients) -> Response:
     visitor = member_visitor(request)
     form = await form_of(request)
     space_id = form.get("space_id", "").strip()[:ROOM_LENGTH]
-    booking_id = form.get("booking_id", "")
-    try:
-        await member_calls.check_in(services.bookings, visitor.token, booking_id, form.get("idempotency_key"))
-        notice = visitor.t("booking.checked_in")
-    except ServiceProblem as exc:
-        notice = exc.detail
-        if exc.status == 409:
-            now = await booking_panel(services, visitor, booking_id)
-            notice = check_in_refusal(now.data, visitor.t) if now.data is not None else notice
-    except Unavailable as exc:
-        notice = visitor.t("unavailable", service=exc.service)
+    notice = await checked_in(services, visitor, form.get("booking_id", ""), form.get("idempotency_key"))
     return see_other(f"{door_path(space_id)}&notice={quote(notice)}")

@@ -11,7 +11,8 @@ sign (`room_door`), a QR code members scan to check themselves in."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -26,6 +27,7 @@ from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import Panel, attempt
 from frontdesk.entrypoints.http.staff_sites import site_context
 from frontdesk.entrypoints.http.visitors import NotAllowed, Visitor, staff_at
+from parkgrid.api.spaces import SpaceRead
 from parkgrid.auth import Role
 
 router = APIRouter(prefix="/staff")
@@ -82,33 +84,59 @@ async def site_rooms(request: Request, services: Clients, site_id: str) -> HTMLR
     return await rooms_page(request, services, staff_at(request, site_id), site_id)
 
 
+@dataclass(frozen=True)
+class Change:
+    """One form's change as the page handles it: what was typed, how to send it, what a refusal says."""
+
+    typed: room_settings.Typed
+    send: Callable[[], Awaitable[object]]
+    stale: FormErrors
+    """Shown when spaces refuses the version (412): the form is then drawn from the current values."""
+    names: Mapping[str, str]
+    """Spaces' field → the form's field, for a 422 of spaces."""
+    drawn: str
+    """`rooms_page`'s argument that draws the form again as typed (`site_typed` or `room_typed`)."""
+
+
+async def refusal(
+    request: Request, services: Services, visitor: Visitor, site_id: str, change: Change
+) -> Response | None:
+    """Send the change; None once saved, else the page again: a wrong value next to its field (as
+    typed), a change made meanwhile over the current values, spaces down."""
+
+    async def again(errors: FormErrors, status_code: int, *, as_typed: bool = True) -> Response:
+        typed = {change.drawn: change.typed.typed} if as_typed else {}
+        return await rooms_page(request, services, visitor, site_id, errors=errors, status_code=status_code, **typed)
+
+    if change.typed.errors:
+        return await again(change.typed.errors, 422)
+    try:
+        await change.send()
+    except ServiceProblem as exc:
+        if exc.status == 412:
+            return await again(change.stale, 412, as_typed=False)
+        return await again(room_settings.changed_errors(exc.problem, change.names, visitor.t), exc.status)
+    except Unavailable as exc:
+        return await again(FormErrors(general=[visitor.t("unavailable", service=exc.service)]), 503)
+    return None
+
+
 @router.post("/sites/{site_id}/rooms/site")
 async def save_site_settings(request: Request, services: Clients, site_id: str) -> Response:
     """The site's no-show release and its defaults by kind of space, under If-Match."""
     visitor = admin_at(request, site_id)
     form = await form_of(request)
     typed = room_settings.site_from_form(form, visitor.t)
-    if typed.errors:
-        return await rooms_page(
-            request, services, visitor, site_id, errors=typed.errors, site_typed=typed.typed, status_code=422
-        )
-    try:
-        await room_calls.change_site(services.spaces, visitor.token, site_id, typed.changes, form.get("version", "0"))
-    except ServiceProblem as exc:
-        if exc.status == 412:
-            stale = FormErrors(general=[visitor.t("rooms.site_stale")])
-            return await rooms_page(request, services, visitor, site_id, errors=stale, status_code=412)
-        names = {room_settings.RELEASE: room_settings.RELEASE}
-        errors = room_settings.changed_errors(exc.problem, names, visitor.t)
-        return await rooms_page(
-            request, services, visitor, site_id, errors=errors, site_typed=typed.typed, status_code=exc.status
-        )
-    except Unavailable as exc:
-        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
-        return await rooms_page(
-            request, services, visitor, site_id, errors=errors, site_typed=typed.typed, status_code=503
-        )
-    return see_other(f"/staff/sites/{site_id}/rooms?notice={quote(visitor.t('rooms.site_saved'))}")
+    version = form.get("version", "0")
+    change = Change(
+        typed,
+        lambda: room_calls.change_site(services.spaces, visitor.token, site_id, typed.changes, version),
+        FormErrors(general=[visitor.t("rooms.site_stale")]),
+        {room_settings.RELEASE: room_settings.RELEASE},
+        "site_typed",
+    )
+    refused = await refusal(request, services, visitor, site_id, change)
+    return refused or see_other(f"/staff/sites/{site_id}/rooms?notice={quote(visitor.t('rooms.site_saved'))}")
 
 
 @router.post("/sites/{site_id}/rooms/{space_id}")
@@ -118,37 +146,29 @@ async def save_room_settings(request: Request, services: Clients, site_id: str, 
     visitor = admin_at(request, site_id)
     form = await form_of(request)
     typed = room_settings.room_from_form(space_id, form, visitor.t)
-    if typed.errors:
-        return await rooms_page(
-            request, services, visitor, site_id, errors=typed.errors, room_typed=typed.typed, status_code=422
-        )
-    try:
+    version = form.get("version", "0")
+
+    changed: list[SpaceRead] = []
+
+    async def send() -> None:
         found = await room_calls.room(services.spaces, visitor.token, space_id)
         if found.site_id != site_id:
             raise ServiceProblem("spaces", 404, {"detail": f"there is no room {space_id} at {site_id}"})
-        await room_calls.change_room(services.spaces, visitor.token, space_id, typed.changes, form.get("version", "0"))
-    except ServiceProblem as exc:
-        if exc.status == 412:
-            stale = FormErrors(fields={f"room-{space_id}": visitor.t("rooms.room_stale")})
-            return await rooms_page(request, services, visitor, site_id, errors=stale, status_code=412)
-        names = {f"buffer_{s}_minutes": room_settings.room_field(space_id, s) for s in room_settings.SIDES}
-        errors = room_settings.changed_errors(exc.problem, names, visitor.t)
-        return await rooms_page(
-            request, services, visitor, site_id, errors=errors, room_typed=typed.typed, status_code=exc.status
-        )
-    except Unavailable as exc:
-        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
-        return await rooms_page(
-            request, services, visitor, site_id, errors=errors, room_typed=typed.typed, status_code=503
-        )
-    saved = visitor.t("rooms.room_saved", room=found.name)
+        changed.append(await room_calls.change_room(services.spaces, visitor.token, space_id, typed.changes, version))
+
+    names = {f"buffer_{s}_minutes": room_settings.room_field(space_id, s) for s in room_settings.SIDES}
+    stale = FormErrors(fields={f"room-{space_id}": visitor.t("rooms.room_stale")})
+    refused = await refusal(request, services, visitor, site_id, Change(typed, send, stale, names, "room_typed"))
+    if refused is not None:
+        return refused
+    saved = visitor.t("rooms.room_saved", room=changed[0].name)
     return see_other(f"/staff/sites/{site_id}/rooms?notice={quote(saved)}#room-{space_id}")
 
 
 @router.get("/sites/{site_id}/rooms/{space_id}/door", response_class=HTMLResponse)
 async def room_door(request: Request, services: Clients, site_id: str, space_id: str) -> HTMLResponse:
     """The room's door sign to print: a QR code of the web app's own address of the member's
-    check-in page for this room, and that address written out for a phone without a camera."""
+    check-in page for this room (on screen, also a link to that page)."""
     visitor = staff_at(request, site_id)
     desk, found = await asyncio.gather(
         site_context(services, visitor, site_id), attempt(room_calls.room(services.spaces, visitor.token, space_id))
