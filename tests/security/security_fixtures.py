@@ -146,6 +146,9 @@ def expect(answer: httpx.Response, *statuses: int) -> dict[str, Any]:
     return body
 
 
+WEBHOOK = {"url": "https://partner.invalid/hooks", "event_types": ["parkgrid.bookings"], "owner_email": "ops@x.ma"}
+
+
 def build_world(stack: Stack) -> World:
     """Everything A owns, made the way clients make it; waits where a fact must cross Kafka."""
     world = World(stack)
@@ -154,6 +157,15 @@ def build_world(stack: Stack) -> World:
     with httpx.Client(timeout=15) as http:
         for site in (SITE_X, SITE_Y):
             expect(http.post(f"{spaces}/v1/sites", json=site_body(site), headers=admin), 201)
+        # an admin's webhook endpoint for what follows; it cannot be reached, so its deliveries stay in the log
+        endpoint = expect(
+            http.post(
+                f"{stack.url('insights')}/v1/webhooks/endpoints",
+                json={**WEBHOOK, "event_types": ["parkgrid.community"]},
+                headers=admin,
+            ),
+            201,
+        )
         office = expect(
             http.post(
                 f"{spaces}/v1/sites/{SITE_X}/spaces",
@@ -352,6 +364,11 @@ def build_world(stack: Stack) -> World:
         b_feed = expect(
             http.get(f"{bookings}/v1/members/{MEMBER_B}/calendar-feed", headers=world.headers("member_b")), 200
         )
+        deliveries = f"{stack.url('insights')}/v1/webhooks/endpoints/{endpoint['id']}/deliveries"
+        delivery = eventually(
+            lambda: next(iter(expect(http.get(deliveries, headers=admin), 200)["items"]), None),
+            what="a webhook delivery of the world's events",
+        )
     world.b_feed_path = b_feed["path"]
     world.per_service = {"bookings": {"entry_id": place["entry_id"]}}
     world.ids = {
@@ -373,6 +390,8 @@ def build_world(stack: Stack) -> World:
         "feed": feed["path"].rsplit("/", 1)[1],
         "feed_near_miss": near_miss(feed["path"].rsplit("/", 1)[1]),
         "kpi": "bookings",
+        "endpoint_id": endpoint["id"],
+        "delivery_id": delivery["id"],
         # Not path parameters: values the matrix's bodies need.
         "office_id": office["space_id"],
         "visit_day": visit["day"],

@@ -26,7 +26,17 @@ from typing import Any, NamedTuple
 
 import httpx
 import pytest
-from security_fixtures import MEMBER_A, MEMBER_B, PERSON_A, SITE_X, World, build_world, event_body, member_body
+from security_fixtures import (
+    MEMBER_A,
+    MEMBER_B,
+    PERSON_A,
+    SITE_X,
+    WEBHOOK,
+    World,
+    build_world,
+    event_body,
+    member_body,
+)
 
 from parkgrid.testing.infrastructure import Infrastructure
 from parkgrid.testing.stack import Stack, installed_services, running_stack
@@ -385,6 +395,27 @@ READS: list[Row] = [
     Row("insights", "GET", "/v1/audit", "desk_x", 403, query={"object_id": SITE_X}),
     Row("insights", "GET", "/v1/audit", "member_b", 403),
     Row("insights", "GET", "/v1/audit", "desk_y", 403),
+    # --- insights: webhook endpoints and their delivery log are the admins' alone (issue 22)
+    Row("insights", "GET", "/v1/webhooks/endpoints", "admin", 200, shows="{endpoint_id}"),
+    Row("insights", "GET", "/v1/webhooks/endpoints/{endpoint_id}", "admin", 200, shows="{endpoint_id}"),
+    Row("insights", "GET", "/v1/webhooks/endpoints/{endpoint_id}/deliveries", "admin", 200, shows="{delivery_id}"),
+    Row("insights", "GET", "/v1/webhooks/deliveries/{delivery_id}", "admin", 200, shows="{delivery_id}"),
+    Row("insights", "GET", "/v1/webhooks/endpoints", "desk_x", 403),
+    Row("insights", "GET", "/v1/webhooks/endpoints", "anonymous", 401),
+    *(
+        Row("insights", method, path, actor, 403, body)
+        for actor in ("member_b", "desk_y", "owner")
+        for method, path, body in (
+            ("POST", "/v1/webhooks/endpoints", WEBHOOK),
+            ("GET", "/v1/webhooks/endpoints", None),
+            ("GET", "/v1/webhooks/endpoints/{endpoint_id}", None),
+            ("PATCH", "/v1/webhooks/endpoints/{endpoint_id}", {"enabled": False}),
+            ("DELETE", "/v1/webhooks/endpoints/{endpoint_id}", None),
+            ("GET", "/v1/webhooks/endpoints/{endpoint_id}/deliveries", None),
+            ("GET", "/v1/webhooks/deliveries/{delivery_id}", None),
+            ("POST", "/v1/webhooks/endpoints/{endpoint_id}/replay", {"since": "{day}T00:00:00Z"}),
+        )
+    ),
     Row("insights", "GET", "/v1/audit", "owner", 403, query={"object_id": MEMBER_A}),
     Row("insights", "GET", "/v1/audit", "anonymous", 401),
 ]
