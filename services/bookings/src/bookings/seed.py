@@ -14,7 +14,9 @@ front desk would see, and `seed_bookings` only carries it out:
   site's rooms can host at once (so the saga's room request is confirmed, never `no_space`),
   one booking the member then cancels, and a full one-seat session with two members waiting;
 - a booking whose check-in has opened by the time the seeder runs (a re-run later in the
-  day) is checked in, as the front desk would.
+  day) is checked in, as the front desk would;
+- for each offering that requires staff approval, one request for its first session a day or
+  more ahead (`APPROVAL_AHEAD`), left awaiting approval so the site's queue is not empty.
 
 Nothing is seeded in the past: spaces no longer reserves a past time and the rules refuse it.
 Ids are deterministic (`seed-<offering>-<session>-<member>`), so seeding again changes nothing.
@@ -59,6 +61,9 @@ PER_MEMBER = 4
 """Plan bookings of one member at most (the site offerings allow 4 a month)."""
 SEATS_IN_GROUP = 3
 """Members booked into one session of a multi-seat offering (a workshop, a training)."""
+APPROVAL_AHEAD = timedelta(hours=26)
+"""A request awaiting approval is seeded for a session at least this far ahead: its decision, due
+within the offering's window and at the latest 2 h before, then stays open for the demo's day."""
 
 Then = Literal["stay", "arrive", "cancel", "wait"]
 
@@ -238,6 +243,68 @@ def _waitlist(
     return waiting
 
 
+def _awaiting_approval(
+    site: _Site,
+    offerings: Sequence[OfferingSnapshot],
+    zone: str,
+    calendar: SiteCalendar | None,
+    members: list[MemberFacts],
+    load: Counter[str],
+    now: datetime,
+) -> list[PlannedBooking]:
+    """One request for each of the site's offerings requiring staff approval, its first session
+    `APPROVAL_AHEAD` or more ahead that a member may book and the rooms host: it stays awaiting."""
+    made: list[PlannedBooking] = []
+    today = now.astimezone(ZoneInfo(zone)).date()
+    for offering in offerings:
+        if offering.rules.approval is None or not offering.rules.approval.required:
+            continue
+        sessions = (
+            session
+            for offset in range(1, 30)
+            for _, session in _day_sessions([offering], zone, calendar, today + timedelta(days=offset), now)
+            if session.starts_at - now >= APPROVAL_AHEAD
+        )
+        for session in sessions:
+            request = _first_request(site, offering, session, members, load)
+            if request is not None:
+                made.append(request)
+                break
+    return made
+
+
+def _first_request(
+    site: _Site, offering: OfferingSnapshot, session: Session, members: list[MemberFacts], load: Counter[str]
+) -> PlannedBooking | None:
+    """The first member (under `PER_MEMBER`, eligible) whose request for `session` the site hosts."""
+    assert offering.site_id is not None
+    for member in members:
+        if load[member.member_id] >= PER_MEMBER:
+            continue
+        try:
+            person = check_eligible(offering, member, None)
+        except BookingRefused:
+            continue
+        starts_at, ends_at = session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
+        request = PlannedBooking(
+            booking_id_of(offering.offering_id, starts_at, member.member_id),
+            offering.offering_id,
+            offering.site_id,
+            member.member_id,
+            person,
+            starts_at,
+            ends_at,
+        )
+        if any(b.offering_id == offering.offering_id and b.starts_at == starts_at for b, _ in site.accepted):
+            return None  # the session is taken in the plan already: the next one
+        if not site.hosts(request, offering):
+            return None
+        site.accepted.append((request, offering))
+        load[member.member_id] += 1
+        return request
+    return None
+
+
 def demo_day(
     now: datetime, offerings: Sequence[OfferingSnapshot], zone: str, calendar: SiteCalendar | None
 ) -> tuple[date, list[date]]:
@@ -287,6 +354,7 @@ def plan(
         for later_day in later:
             sessions = _day_sessions(site_offerings, zone, calendar, later_day, now)
             out += _book_day(site, site_id, sessions, people, load, PER_LATER_DAY)
+        out += _awaiting_approval(site, site_offerings, zone, calendar, people, load, now)
     return out
 
 
@@ -384,7 +452,8 @@ async def _then(service: BookingService, planned: Sequence[PlannedBooking], now:
         if booking.then != "cancel":
             continue
         found = await service.bookings.collection.find_one({"_id": booking.booking_id}, {"status": 1})
-        if found is not None and found["status"] in (BookingStatus.PENDING.value, BookingStatus.CONFIRMED.value):
+        holding = (BookingStatus.PENDING.value, BookingStatus.CONFIRMED.value, BookingStatus.AWAITING_APPROVAL.value)
+        if found is not None and found["status"] in holding:
             try:
                 await service.cancel(booking.booking_id, Actor("member", booking.person_id))
                 cancelled += 1

@@ -55,7 +55,7 @@ def site_offering(site_id: str, row: dict[str, Any]) -> tuple[str, dict[str, Any
         "eligibility": row["eligibility"],
         "price": {"amount_minor": row["price"], "currency": "MAD"} if "price" in row else None,
         "credits": row.get("credits"),
-        "rules": SITE_RULES,
+        "rules": {**SITE_RULES, "approval": row["approval"]} if "approval" in row else SITE_RULES,
         "availability": _availability(row["windows"]),
         "closures": [EID_AL_ADHA_2026, THRONE_DAY, GREEN_MARCH],
         "space_requirement": None
