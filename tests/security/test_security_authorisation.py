@@ -67,6 +67,7 @@ SERIES = {
     "repeat": {"every_weeks": 1, "count": 2},
 }
 SERIES_MOVE = {"from_occurrence": "{starts_at}", "starts_at": "{starts_at}"}
+DECLINE = {"note": "Intrus"}
 BOOKING = {"offering_id": "{offering_id}", "member_id": MEMBER_A, "starts_at": "{starts_at}"}
 RESERVATION = {
     "site_id": SITE_X,
@@ -239,6 +240,18 @@ READS: list[Row] = [
     Row("bookings", "POST", "/v1/series/{series_id}/cancel", "desk_y", 403, {}),
     Row("bookings", "POST", "/v1/series/{series_id}/reschedule", "member_b", 404, SERIES_MOVE),
     Row("bookings", "POST", "/v1/series/{series_id}/reschedule", "desk_y", 403, SERIES_MOVE),
+    # Approvals: a site's staff and admins only; A's booking is confirmed, so X's desk finds nothing to decide.
+    Row("bookings", "GET", "/v1/approvals", "desk_x", 200, query={"site_id": SITE_X}),
+    Row("bookings", "GET", "/v1/approvals", "owner", 403, query={"site_id": SITE_X}),
+    Row("bookings", "GET", "/v1/approvals", "member_b", 403, query={"site_id": SITE_X}),
+    Row("bookings", "GET", "/v1/approvals", "desk_y", 403, query={"site_id": SITE_X}),
+    Row("bookings", "POST", "/v1/approvals/{booking_id}/approve", "desk_x", 404, {}),
+    Row("bookings", "POST", "/v1/approvals/{booking_id}/approve", "owner", 403, {}),
+    Row("bookings", "POST", "/v1/approvals/{booking_id}/approve", "member_b", 403, {}),
+    Row("bookings", "POST", "/v1/approvals/{booking_id}/approve", "desk_y", 403, {}),
+    Row("bookings", "POST", "/v1/approvals/{booking_id}/decline", "owner", 403, DECLINE),
+    Row("bookings", "POST", "/v1/approvals/{booking_id}/decline", "member_b", 403, DECLINE),
+    Row("bookings", "POST", "/v1/approvals/{booking_id}/decline", "desk_y", 403, DECLINE),
     Row("bookings", "GET", "/v1/bookings/{booking_id}", "owner", 200),
     Row("bookings", "GET", "/v1/bookings/{booking_id}", "desk_x", 200),
     Row("bookings", "GET", "/v1/bookings/{booking_id}", "member_b", 404),
