@@ -169,6 +169,30 @@ def _members_for(site_id: str, members: Sequence[MemberFacts]) -> list[MemberFac
     return sorted(members, key=lambda m: (m.member_id != DEMO_MEMBER, m.home_site_id != site_id, m.member_id))
 
 
+def _may_book(offering: OfferingSnapshot, member: MemberFacts, load: Counter[str]) -> str | None:
+    """The person the member books for, unless it has its share of the plan or may not book it."""
+    if load[member.member_id] >= PER_MEMBER:
+        return None
+    try:
+        return check_eligible(offering, member, None)
+    except BookingRefused:
+        return None
+
+
+def _planned(
+    offering: OfferingSnapshot, site_id: str, session: Session, member_id: str, person_id: str
+) -> PlannedBooking:
+    return PlannedBooking(
+        booking_id_of(offering.offering_id, session.starts_at, member_id),
+        offering.offering_id,
+        site_id,
+        member_id,
+        person_id,
+        session.starts_at.astimezone(UTC),
+        session.ends_at.astimezone(UTC),
+    )
+
+
 def _book_day(
     site: _Site,
     site_id: str,
@@ -186,21 +210,10 @@ def _book_day(
         for member in members:
             if seated >= min(group, offering.seats_per_session) or len(made) >= wanted:
                 break
-            if load[member.member_id] >= PER_MEMBER:
+            person = _may_book(offering, member, load)
+            if person is None:
                 continue
-            try:
-                person = check_eligible(offering, member, None)
-            except BookingRefused:
-                continue
-            booking = PlannedBooking(
-                booking_id_of(offering.offering_id, session.starts_at, member.member_id),
-                offering.offering_id,
-                site_id,
-                member.member_id,
-                person,
-                session.starts_at.astimezone(UTC),
-                session.ends_at.astimezone(UTC),
-            )
+            booking = _planned(offering, site_id, session, member.member_id, person)
             if not site.hosts(booking, offering):
                 break  # no room left at that time: the next session
             site.accepted.append((booking, offering))
@@ -278,25 +291,14 @@ def _first_request(
 ) -> PlannedBooking | None:
     """The first member (under `PER_MEMBER`, eligible) whose request for `session` the site hosts."""
     assert offering.site_id is not None
+    starts_at = session.starts_at.astimezone(UTC)
+    if any(b.offering_id == offering.offering_id and b.starts_at == starts_at for b, _ in site.accepted):
+        return None  # the session is taken in the plan already: the next one
     for member in members:
-        if load[member.member_id] >= PER_MEMBER:
+        person = _may_book(offering, member, load)
+        if person is None:
             continue
-        try:
-            person = check_eligible(offering, member, None)
-        except BookingRefused:
-            continue
-        starts_at, ends_at = session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
-        request = PlannedBooking(
-            booking_id_of(offering.offering_id, starts_at, member.member_id),
-            offering.offering_id,
-            offering.site_id,
-            member.member_id,
-            person,
-            starts_at,
-            ends_at,
-        )
-        if any(b.offering_id == offering.offering_id and b.starts_at == starts_at for b, _ in site.accepted):
-            return None  # the session is taken in the plan already: the next one
+        request = _planned(offering, offering.site_id, session, member.member_id, person)
         if not site.hosts(request, offering):
             return None
         site.accepted.append((request, offering))
