@@ -246,6 +246,23 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
         yield app
 
 
+@contextlib.asynccontextmanager
+async def http_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of a service's app started by `running` (not the `client` fixture's app)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as client:
+        yield client
+
+
+async def book_room(client: httpx.AsyncClient, headers: dict[str, str], offering_id: str, starts_at: datetime) -> Any:
+    """The member's booking of `offering_id` (a room offering) at `starts_at`, waiting up to 25 s for
+    spaces' answer (`Prefer: wait`): 201 once the saga settled it; the booking as answered."""
+    body = {"offering_id": offering_id, "member_id": MEMBER, "starts_at": starts_at.isoformat()}
+    made = await client.post("/v1/bookings", json=body, headers={**headers, "Prefer": "wait=25"})
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
 async def publish(settings: BookingsSettings, items: Iterable[tuple[str, Envelope]]) -> None:
     producer = make_producer(settings.kafka_bootstrap_servers, client_id="bookings-tests")
     await producer.start()

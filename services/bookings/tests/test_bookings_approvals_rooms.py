@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 from typing import Any
 
-import httpx
 from bookings_support import (
     MEETING_ROOM,
     SITE,
     bearer,
+    book_room,
     eventually,
+    http_client,
     in_days,
     member,
     offering,
@@ -51,12 +52,8 @@ async def test_a_room_awaiting_approval_stays_held_until_declined_then_goes_to_a
         me = bearer(issue_token(settings, role=Role.MEMBER, member_id=member().member_id, person_id="person-acme-1"))
         desk = bearer(issue_token(settings, role=Role.FRONT_DESK, subject="desk-1", sites=[SITE]))
         start = in_days(4, 11)
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as client:
-            body = {"offering_id": "off-room", "member_id": member().member_id, "starts_at": start.isoformat()}
-            made = await client.post("/v1/bookings", json=body, headers={**me, "Prefer": "wait=25"})
-            assert made.status_code == 201, made.text
-            booking: dict[str, Any] = made.json()
+        async with http_client(app) as client:
+            booking: dict[str, Any] = await book_room(client, me, "off-room", start)
             assert (booking["status"], booking["space_id"]) == ("awaiting_approval", "room-0"), booking
             reservations: Reservations = spaces.state.components[Reservations]
             hour = (start.astimezone(UTC), start.astimezone(UTC) + timedelta(hours=1))

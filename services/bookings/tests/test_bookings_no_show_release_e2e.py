@@ -14,12 +14,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from bookings_support import (
     MEETING_ROOM,
     SITE,
     bearer,
+    book_room,
     eventually,
+    http_client,
     in_days,
     member,
     now,
@@ -67,12 +68,8 @@ async def test_a_room_booking_not_checked_in_is_released_and_its_room_freed_for_
         await eventually(learnt, within=30)
         me = bearer(issue_token(settings, role=Role.MEMBER, member_id=member().member_id, person_id="person-acme-1"))
         start = in_days(3, 11)
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as client:
-            body = {"offering_id": "off-room", "member_id": member().member_id, "starts_at": start.isoformat()}
-            made = await client.post("/v1/bookings", json=body, headers={**me, "Prefer": "wait=25"})
-            assert made.status_code == 201, made.text
-            booking: dict[str, Any] = made.json()
+        async with http_client(app) as client:
+            booking: dict[str, Any] = await book_room(client, me, "off-room", start)
             assert (booking["status"], booking["space_id"]) == ("confirmed", "room-0"), booking
             request_id = booking["reservation_request_id"]
             utc_start = start.astimezone(UTC)
