@@ -137,6 +137,23 @@ async def test_a_front_desk_lands_on_its_site(browser: Browser, web: str, provid
     await context.close()
 
 
+async def test_a_member_who_scanned_a_rooms_door_comes_back_to_it_after_the_provider(
+    browser: Browser, web: str, provider: Provider
+) -> None:
+    """The room's check-in page sends a visitor not signed in to sign in, and back to it afterwards."""
+    context = await browser.new_context(locale="en-GB")
+    page = await context.new_page()
+    door = f"{web}/member/check-in?space_id=sp-oidc-room"
+    await page.goto(door)
+    await page.wait_for_url(f"{web}/sign-in")
+    await page.locator("#oidc-sign-in").click()
+    await page.get_by_role("button", name="salma").click()
+    await page.wait_for_url(door)
+    await expect(page.get_by_role("heading", name="Check in at the room")).to_be_visible()
+    assert await token_cookie(context, "parkgrid_after_sign_in") is None, "spent: the next sign-in goes home"
+    await context.close()
+
+
 async def test_the_providers_refusal_is_a_clear_page(browser: Browser, web: str) -> None:
     context = await browser.new_context(locale="en-GB")
     page = await context.new_page()

@@ -20,8 +20,7 @@ from frontdesk.domain.room_door import LOOK_AHEAD, LOOK_BACK, at_the_door
 from frontdesk.entrypoints.http.member_bookings import checked_in
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import attempt
-from frontdesk.entrypoints.http.signin import AFTER_SIGN_IN_COOKIE
-from frontdesk.entrypoints.http.visitors import SignInRequired, Visitor, member_visitor, own
+from frontdesk.entrypoints.http.visitors import AFTER_SIGN_IN_COOKIE, SignInRequired, Visitor, member_visitor, own
 
 router = APIRouter(prefix="/member")
 

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontdesk.entrypoints.http.pages import Settings, page, see_other
-from frontdesk.entrypoints.http.visitors import TOKEN_COOKIE
+from frontdesk.entrypoints.http.visitors import AFTER_SIGN_IN_COOKIE, TOKEN_COOKIE
 from frontdesk.settings import FrontdeskSettings
 from parkgrid.auth import TokenVerifier
 from parkgrid.http.problems import Problem
@@ -102,7 +102,9 @@ async def oidc_sign_in(request: Request, settings: Settings) -> Response:
         "path": "/sign-in/oidc",
     }
     response.set_cookie(PENDING_COOKIE, pending.encode(), **cookie)
-    response.set_cookie(NEXT_COOKIE, local_path(request.query_params.get("next")), **cookie)
+    # back to `?next=`, else to the page that sent the visitor to sign in (a room's door)
+    after = request.query_params.get("next") or request.cookies.get(AFTER_SIGN_IN_COOKIE)
+    response.set_cookie(NEXT_COOKIE, local_path(after), **cookie)
     return response
 
 
@@ -138,6 +140,7 @@ async def oidc_callback(request: Request, settings: Settings) -> Response:
     keep_session(response, settings, tokens)
     response.delete_cookie(PENDING_COOKIE, path="/sign-in/oidc")
     response.delete_cookie(NEXT_COOKIE, path="/sign-in/oidc")
+    response.delete_cookie(AFTER_SIGN_IN_COOKIE)
     return response
 
 

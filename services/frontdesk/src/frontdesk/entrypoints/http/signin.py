@@ -21,6 +21,7 @@ from frontdesk.entrypoints.http import oidc_signin
 from frontdesk.entrypoints.http.pages import Clients, Settings, form_of, page, see_other
 from frontdesk.entrypoints.http.panels import attempt
 from frontdesk.entrypoints.http.visitors import (
+    AFTER_SIGN_IN_COOKIE,
     LANGUAGE_COOKIE,
     TOKEN_COOKIE,
     SignInRequired,
@@ -45,11 +46,6 @@ def home_of(principal: Principal) -> str:
     if principal.role == Role.FRONT_DESK and len(principal.sites) == 1:
         return f"/staff/sites/{principal.sites[0]}/today"
     return "/staff/sites"
-
-
-AFTER_SIGN_IN_COOKIE = "parkgrid_after_sign_in"
-"""Where to go once signed in, set by a page that sent its visitor to sign in (a room's door sign
-scanned before signing in: back to that room's check-in); a local path only."""
 
 
 def signed_in(request: Request, settings: FrontdeskSettings, token: str) -> Response:

@@ -13,6 +13,9 @@ from parkgrid.http.problems import Problem
 
 TOKEN_COOKIE = "parkgrid_token"
 LANGUAGE_COOKIE = "parkgrid_lang"
+AFTER_SIGN_IN_COOKIE = "parkgrid_after_sign_in"
+"""Where to go once signed in, set by a page that sent its visitor to sign in (a room's door sign
+scanned before signing in: back to that room's check-in); a local path only."""
 STAFF_ROLES = (Role.FRONT_DESK, Role.ADMIN)
 
 
