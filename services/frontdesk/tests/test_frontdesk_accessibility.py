@@ -242,6 +242,7 @@ async def test_every_page_passes_axe_and_shows_no_raw_ids(
         (None, "visitor", [("sign-in", "/sign-in")]),
         (stack.staff, "front desk", staff_pages(stack, scene)),
         (scene.token, "member", member_pages(scene)),
+        (stack.admin, "admin", [("webhooks of the partners", "/staff/webhooks")]),
     )
     for token, who, pages in visitors:
         context = await context_for(browser, stack, token, lang)

@@ -44,6 +44,7 @@ from frontdesk.entrypoints.http import (
     staff_today,
     staff_visitors,
     staff_waitlist,
+    staff_webhooks,
 )
 from frontdesk.entrypoints.http.pages import page, see_other
 from frontdesk.entrypoints.http.token_refresh import TokenRefresh
@@ -139,6 +140,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 staff_rooms,
                 member_room_check_in,
                 staff_approvals,
+                staff_webhooks,
             )
         ],
     )
