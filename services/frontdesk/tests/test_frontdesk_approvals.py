@@ -133,12 +133,15 @@ async def test_a_member_waits_the_desk_approves_one_and_declines_another(
     await page.screenshot(path=str(SCREENSHOTS / "approvals-queue.png"), full_page=True)
     stale = await desk.new_page()  # a second tab, left open on the queue as it was
     await stale.goto(f"{stack.frontdesk}/staff/sites/{SITE}/approvals")
+    await portal.goto(f"{stack.frontdesk}/member/bookings/{first}")  # the member's page stays open meanwhile
 
     await page.locator(f"tr[data-booking='{first}']").get_by_role("button", name="Approve").click()
     await expect(page.locator(".notice")).to_have_text(
         f"Approved: {TITLE}, {ORGANISATION}. The member sees it confirmed."
     )
     await expect(page.locator("#approvals tbody tr")).to_have_count(1)
+    # the member's open page learns the decision by itself (it asks again every 10 s while awaiting)
+    await expect(portal.locator("#booking-done")).to_be_visible(timeout=30_000)
 
     await page.locator(f"tr[data-booking='{second}']").get_by_role("link", name=re.compile(r"^Decline…")).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Decline the booking")
@@ -157,8 +160,7 @@ async def test_a_member_waits_the_desk_approves_one_and_declines_another(
     await expect(stale.locator(".notice")).to_contain_text("Already decided: ")
     await desk.close()
 
-    await portal.goto(f"{stack.frontdesk}/member/bookings/{first}")
-    await expect(portal.locator("#booking-done")).to_be_visible()
+    await portal.reload()
     await expect(portal.locator("#booking-status")).to_contain_text("confirmed")
     await portal.goto(f"{stack.frontdesk}/member/bookings/{second}")
     await expect(portal.locator("#rejected-why")).to_contain_text(EN("rejected.declined"))
