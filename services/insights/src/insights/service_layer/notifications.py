@@ -14,8 +14,6 @@ residencies ending within 30 days; and forgets visitors' names past their retent
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +34,7 @@ from insights.domain.notices import (
     residency_ending,
     retry_delay,
 )
+from insights.service_layer.rounds import Rounds
 from insights.settings import InsightsSettings
 from parkgrid.clock import utc_now
 from parkgrid.consumer import Delivery
@@ -74,8 +73,7 @@ class Notifications:
         self.settings = settings
         self.templates = templates or Templates()
         self.clock = clock
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
+        self.rounds = Rounds("mailer", settings.mailer_interval_seconds)
         self._last_schedule: datetime | None = None
 
     async def ensure_indexes(self) -> None:
@@ -100,7 +98,7 @@ class Notifications:
             if notice is not None:
                 added += await self.notices.add(notice, self.clock())
         if added:
-            self._wake.set()
+            self.rounds.wake()
 
     async def schedule(self, now: datetime | None = None) -> int:
         """Add the reminders and residency endings that are due; returns how many were new."""
@@ -122,7 +120,7 @@ class Notifications:
         for notice in found:
             added += await self.notices.add(notice, now)
         if added:
-            self._wake.set()
+            self.rounds.wake()
         return added
 
     async def forget_guests(self, now: datetime) -> int:
@@ -234,15 +232,7 @@ class Notifications:
 
     async def run(self) -> None:
         """Until `stop()`: work whenever woken by a new notice, or every `mailer_interval_seconds`."""
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                await self.tick()
-            except Exception as exc:  # the store may be away; try again next round
-                log.warning("mailer.round_failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.mailer_interval_seconds)
+        await self.rounds.run(self.tick)
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
+        self.rounds.stop()

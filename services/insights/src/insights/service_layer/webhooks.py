@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import uuid
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from insights.adapters.mail import Mail, SentLog, Templates
-from insights.adapters.projection import InsightsStore, aware
+from insights.adapters.projection import InsightsStore, aware, fact_document
 from insights.adapters.webhooks import WebhookSender, WebhookStore, attempt_record
 from insights.domain.webhooks import (
     DeliveryStatus,
@@ -38,6 +37,7 @@ from insights.domain.webhooks import (
     url_refusal,
     wants,
 )
+from insights.service_layer.rounds import Rounds
 from insights.settings import InsightsSettings
 from parkgrid.clock import utc_now
 from parkgrid.consumer import Delivery
@@ -100,22 +100,13 @@ class Webhooks:
         self.schedule = Schedule(
             settings.webhook_retry_seconds, settings.webhook_retry_max_seconds, settings.webhook_max_attempts
         )
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
+        self.rounds = Rounds("webhooks", settings.webhook_interval_seconds)
 
     # --- 1. events → deliveries -------------------------------------------------------------
 
     async def on_event(self, delivery: Delivery) -> None:
         envelope = delivery.envelope
-        fact = {
-            "_id": envelope.id,
-            "type": envelope.type,
-            "subject": envelope.subject,
-            "sequence": envelope.sequence,
-            "time": envelope.time,
-            "actor": envelope.actor,
-            "data": envelope.data,
-        }
+        fact = fact_document(envelope)
         now = self.clock()
         endpoints = [
             e
@@ -124,7 +115,7 @@ class Webhooks:
             and wants(e["event_types"], e.get("site_id"), envelope.type, envelope.data)
         ]
         if await self.store.enqueue([delivery_document(e["_id"], fact, now) for e in endpoints]):
-            self._wake.set()
+            self.rounds.wake()
 
     async def replay(self, endpoint: Document, since: datetime, replay_id: str) -> int:
         """Enqueue again every fact since `since` the endpoint wants; how many deliveries were new."""
@@ -137,7 +128,7 @@ class Webhooks:
                 batch = []
         enqueued += await self.store.enqueue(batch)
         if enqueued:
-            self._wake.set()
+            self.rounds.wake()
         return enqueued
 
     # --- 2. deliveries → signed POSTs --------------------------------------------------------
@@ -202,18 +193,10 @@ class Webhooks:
 
     async def run(self) -> None:
         """Until `stop()`: a round whenever woken by a new delivery, or every `webhook_interval_seconds`."""
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                await self.deliver()
-            except Exception as exc:  # the store may be away; try again next round
-                log.warning("webhooks.round_failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.webhook_interval_seconds)
+        await self.rounds.run(self.deliver)
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
+        self.rounds.stop()
 
 
 # --- the admins' commands --------------------------------------------------------------------
