@@ -1,7 +1,8 @@
 """Bookings awaiting staff approval as insights reads them (issue 25 part 2), from the contract's
-samples: `booking.awaiting_approval` is a fact like any (its status in the state, no mail), an
-approval is the usual `booking.confirmed`, a decline is a `booking.rejected` v3 whose member is
-told the staff's note, and the KPIs count an awaiting booking, then its decision."""
+samples: `booking.awaiting_approval` tells the member the request is held until `decide_by`, an
+approval is the usual `booking.confirmed`, a decline (`booking.rejected` v3) tells the member the
+staff's note and an expiry says nobody approved in time, each in its own mail; the KPIs count an
+awaiting booking, then its decision."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from insights.adapters.mail import Templates
 from insights.domain.facts import Fact
 from insights.domain.kpis import Scope, compute
 from insights.domain.notices import NoticeKind, notice_for_event
@@ -48,15 +50,28 @@ def facts() -> tuple[datetime, list[Fact]]:
     ]
 
 
-def test_awaiting_is_no_mail_and_a_decline_tells_the_member_the_staffs_note() -> None:
+def test_the_member_is_told_of_the_request_then_of_the_decline_with_the_staffs_note() -> None:
     at, known = facts()
     waiting, _, _, declined = known
     age = timedelta(days=1)
-    assert notice_for_event(waiting.event_id, waiting.type, waiting.data, at, at, age) is None
+    awaiting = notice_for_event(waiting.event_id, waiting.type, waiting.data, at, at, age)
+    assert awaiting is not None
+    assert awaiting.kind == NoticeKind.BOOKING_AWAITING_APPROVAL
+    assert awaiting.context["decide_by"] == waiting.data["decide_by"]
     notice = notice_for_event(declined.event_id, declined.type, declined.data, declined.time, declined.time, age)
     assert notice is not None
-    assert notice.kind == NoticeKind.BOOKING_REJECTED
+    assert notice.kind == NoticeKind.BOOKING_DECLINED
     assert notice.context["reason"] == NOTE
+    expired = {**declined.data, "reason": "approval_expired", "detail": "nobody decided by then", "decline_note": None}
+    lapsed = notice_for_event("e5", REJECTED, expired, declined.time, declined.time, age)
+    assert lapsed is not None
+    assert lapsed.kind == NoticeKind.BOOKING_APPROVAL_EXPIRED
+    templates = Templates()
+    subject, body = templates.render(awaiting.kind.value, "fr", "Salma", awaiting.context)
+    assert "en attente de validation" in subject
+    assert "au plus tard le samedi 05/12/2026 à 10:12" in body, body
+    _, told = templates.render(notice.kind.value, "en", "John", notice.context)
+    assert f"Their message: {NOTE}" in told
 
 
 def test_the_kpis_count_an_awaiting_booking_then_its_decision() -> None:

@@ -30,6 +30,9 @@ class NoticeKind(StrEnum):
     EVENT_REMINDER = "event_reminder"
     RESIDENCY_ENDING = "residency_ending"
     BOOKING_HOLD_EXPIRED = "booking_hold_expired"
+    BOOKING_AWAITING_APPROVAL = "booking_awaiting_approval"
+    BOOKING_DECLINED = "booking_declined"
+    BOOKING_APPROVAL_EXPIRED = "booking_approval_expired"
     REGISTRATION_CANCELLED = "registration_cancelled"
     EVENT_CANCELLED = "event_cancelled"
     EVENT_RESCHEDULED = "event_rescheduled"
@@ -43,6 +46,7 @@ EVENT_NOTICES: dict[str, NoticeKind] = {
     "parkgrid.bookings.booking.confirmed": NoticeKind.BOOKING_CONFIRMED,
     "parkgrid.bookings.booking.rejected": NoticeKind.BOOKING_REJECTED,
     "parkgrid.bookings.booking.cancelled": NoticeKind.BOOKING_CANCELLED,
+    "parkgrid.bookings.booking.awaiting_approval": NoticeKind.BOOKING_AWAITING_APPROVAL,
     "parkgrid.bookings.waitlist.promoted": NoticeKind.WAITLIST_PROMOTED,
     "parkgrid.community.registration.confirmed": NoticeKind.REGISTRATION_CONFIRMED,
     "parkgrid.community.registration.waitlisted": NoticeKind.REGISTRATION_WAITLISTED,
@@ -52,6 +56,14 @@ EVENT_NOTICES: dict[str, NoticeKind] = {
     "parkgrid.spaces.waitlist.offer_lapsed": NoticeKind.OFFICE_OFFER_LAPSED,
     "parkgrid.spaces.visit.arrived": NoticeKind.VISITOR_ARRIVED,
 }
+
+REJECTION_NOTICES: dict[str, NoticeKind] = {
+    "hold_expired": NoticeKind.BOOKING_HOLD_EXPIRED,
+    "declined": NoticeKind.BOOKING_DECLINED,
+    "approval_expired": NoticeKind.BOOKING_APPROVAL_EXPIRED,
+}
+"""A rejection told in its own words: no room in time, the staff's decline (with their note),
+nobody approving in time (issue 25's approvals); any other reason is the plain rejection."""
 
 REGISTRANT_NOTICES: dict[str, NoticeKind] = {
     "parkgrid.community.event.cancelled": NoticeKind.EVENT_CANCELLED,
@@ -92,8 +104,8 @@ def notice_for_event(
     kind = EVENT_NOTICES.get(event_type)
     if kind is None or now - occurred_at > max_age:
         return None
-    if event_type == "parkgrid.bookings.booking.rejected" and data.get("reason") == "hold_expired":
-        kind = NoticeKind.BOOKING_HOLD_EXPIRED
+    if event_type == "parkgrid.bookings.booking.rejected":
+        kind = REJECTION_NOTICES.get(str(data.get("reason")), kind)
     if event_type.startswith("parkgrid.spaces.waitlist."):
         offer = data.get("offer") or {}
         context_: dict[str, Any] = {
@@ -111,8 +123,9 @@ def notice_for_event(
             "starts_at": data["session"]["starts_at"],
             "time_zone": data.get("time_zone"),
             "booking_id": data["booking_id"],
-            "reason": data.get("detail") or data.get("reason"),
+            "reason": data.get("decline_note") or data.get("detail") or data.get("reason"),
             "late": data.get("late"),
+            "decide_by": data.get("decide_by"),
         }
     elif event_type == "parkgrid.bookings.waitlist.promoted":
         context = {
