@@ -159,3 +159,23 @@ async def test_staff_approve_and_decline_what_awaits_and_the_sweep_expires_the_r
     assert rejection.dataschema.endswith(":v3")
     assert (rejection.data["reason"], rejection.data["decline_note"]) == ("declined", note)
     assert seen[(third["id"], REJECTED)].data["reason"] == "approval_expired"
+
+
+async def test_a_booking_of_an_online_offering_awaits_at_its_members_home_site(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    """An online offering has no site: its bookings are at their member's home site, there in the
+    queue and decided by that site's desk, as every other read and command of a booking."""
+    online = offering("off-test-online", site_id=None, mode="online")
+    rules = online.rules.model_copy(update={"approval": ApprovalRule(decide_within_hours=24)})
+    await project(service, site(), online.model_copy(update={"rules": rules}), member())
+    made = await book(client, tokens["member"], "off-test-online", one_week()[0])
+    assert made.status_code == 201, made.text
+    assert made.json()["status"] == "awaiting_approval"
+    desk = bearer(tokens["desk"])
+    (item,) = (await client.get("/v1/approvals", params={"site_id": SITE}, headers=desk)).json()["items"]
+    assert (item["booking_id"], item["site_id"]) == (made.json()["id"], SITE)
+    other = await client.post(f"/v1/approvals/{item['booking_id']}/approve", headers=bearer(tokens["other_desk"]))
+    assert other.status_code == 403
+    approved = await client.post(f"/v1/approvals/{item['booking_id']}/approve", headers=desk)
+    assert (approved.status_code, approved.json()["status"]) == (200, "confirmed")

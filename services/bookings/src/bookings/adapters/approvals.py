@@ -1,9 +1,11 @@
 """The approvals queue in the store: the bookings awaiting their site's staff, read from the
 bookings' own collection (the approval is the booking: no second document to keep in step), by
-site and deadline, the most urgent first, and those past their deadline for the sweeper."""
+site and deadline, the most urgent first, and those past their deadline for the sweeper. A
+booking of an online offering (no site) is at its member's home site, as for every other read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import ASCENDING
@@ -27,9 +29,15 @@ class ApprovalQueue:
         await self.collection.create_index([("site_id", ASCENDING), ("status", ASCENDING), (QUEUE_KEY, ASCENDING)])
         await self.collection.create_index([("status", ASCENDING), (QUEUE_KEY, ASCENDING)])
 
-    async def waiting(self, site_id: str, limit: int, cursor: str | None = None) -> tuple[list[Booking], str | None]:
-        """A page of the site's bookings still awaiting approval, the nearest deadline first."""
-        query: Document = paging.after({"site_id": site_id, "status": AWAITING}, QUEUE_KEY, cursor)
+    async def waiting(
+        self, site_id: str, limit: int, cursor: str | None = None, members: Sequence[str] = ()
+    ) -> tuple[list[Booking], str | None]:
+        """A page of the site's bookings still awaiting approval, the nearest deadline first; with
+        `members` (the site's), their bookings of online offerings too."""
+        at_site: Document = {"site_id": site_id}
+        if members:
+            at_site = {"$or": [at_site, {"site_id": None, "member_id": {"$in": list(members)}}]}
+        query: Document = paging.after({**at_site, "status": AWAITING}, QUEUE_KEY, cursor)
         docs = (
             await self.collection.find(query, {"outbox": 0})
             .sort([(QUEUE_KEY, ASCENDING), ("_id", ASCENDING)])

@@ -52,14 +52,15 @@ class Decided(Conflict):
     title = "Already decided"
 
 
-def queue_item(booking: Booking) -> dict[str, Any]:
+def queue_item(booking: Booking, site_id: str) -> dict[str, Any]:
+    """A booking in the site's queue; one of an online offering is at its member's home site."""
     return {
         "booking_id": booking.booking_id,
         "offering_id": booking.offering_id,
         "offering_title": booking.offering_title,
         "member_id": booking.member_id,
         "person_id": booking.person_id,
-        "site_id": booking.site_id,
+        "site_id": booking.site_id or site_id,
         "starts_at": booking.starts_at,
         "ends_at": booking.ends_at,
         "requested_at": booking.requested_at,
@@ -77,8 +78,9 @@ async def approvals_queue(
 ) -> Any:
     """The site's bookings still awaiting approval, the nearest deadline first."""
     at_site(principal, site_id)
-    waiting, next_cursor = await service.approvals.queue.waiting(site_id, limit, cursor)
-    return {"items": [queue_item(b) for b in waiting], "next_cursor": next_cursor}
+    members = await service.projections.members_at([site_id])
+    waiting, next_cursor = await service.approvals.queue.waiting(site_id, limit, cursor, members)
+    return {"items": [queue_item(b, site_id) for b in waiting], "next_cursor": next_cursor}
 
 
 async def _decidable(service: BookingService, principal: Principal, booking_id: str) -> None:
