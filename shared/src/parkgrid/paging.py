@@ -44,17 +44,25 @@ def after(query: Document, key: str, cursor: str | None, *, newest_first: bool =
     when `newest_first`)."""
     if not cursor:
         return query
-    value, last_id = decode(key, cursor)
+    value, last_id = decode(_listed(key, newest_first), cursor)
     beyond = "$lt" if newest_first else "$gt"
     return {"$and": [query, {"$or": [{key: {beyond: value}}, {key: value, "_id": {beyond: last_id}}]}]}
 
 
-def next_cursor(docs: list[Document], key: str, limit: int) -> tuple[list[Document], str | None]:
+def _listed(key: str, newest_first: bool) -> str:
+    """The name a cursor carries: the key, marked `-` when newest first, so that a cursor of one
+    order is refused by the other (it would skip or repeat a page there)."""
+    return f"-{key}" if newest_first else key
+
+
+def next_cursor(
+    docs: list[Document], key: str, limit: int, *, newest_first: bool = False
+) -> tuple[list[Document], str | None]:
     """The page (at most `limit` of `docs`, fetched with limit + 1) and the cursor of the next, if any."""
     if len(docs) <= limit:
         return docs, None
     last = docs[limit - 1]
-    return docs[:limit], encode(key, last.get(key), last["_id"])
+    return docs[:limit], encode(_listed(key, newest_first), last.get(key), last["_id"])
 
 
 async def page(
@@ -65,4 +73,4 @@ async def page(
     query = after(query, key, cursor, newest_first=newest_first)
     order = DESCENDING if newest_first else ASCENDING
     docs = await collection.find(query, {"outbox": 0}).sort([(key, order), ("_id", order)]).limit(limit + 1).to_list()
-    return next_cursor(docs, key, limit)
+    return next_cursor(docs, key, limit, newest_first=newest_first)

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 
 from bookings.domain.booking import Actor, Booking
 from bookings.domain.slots import session_key
@@ -40,15 +40,6 @@ def booking_of(doc: Document) -> Booking:
 
 
 LIST_KEY = "starts_at"
-NEWEST_FIRST_KEY = "-starts_at"  # a cursor of the newest-first list is no cursor of the other
-
-
-def _before(query: Document, cursor: str | None) -> Document:
-    """`query` narrowed to what comes after the cursor in descending (starts_at, _id) order."""
-    if not cursor:
-        return query
-    moment, last_id = paging.decode(NEWEST_FIRST_KEY, cursor)
-    return {"$and": [query, {"$or": [{LIST_KEY: {"$lt": moment}}, {LIST_KEY: moment, "_id": {"$lt": last_id}}]}]}
 
 
 class BookingAggregates:
@@ -117,17 +108,9 @@ class Bookings(BookingAggregates):
             query["starts_at"] = span
         if within:
             query = {"$and": [query, within]} if query else within
-        direction = DESCENDING if newest_first else ASCENDING
-        query = _before(query, cursor) if newest_first else paging.after(query, LIST_KEY, cursor)
-        docs = (
-            await self.collection.find(query, {"outbox": 0})
-            .sort([(LIST_KEY, direction), ("_id", direction)])
-            .limit(limit + 1)
-            .to_list()
+        page, next_cursor = await paging.page(
+            self.collection, query, LIST_KEY, limit, cursor, newest_first=newest_first
         )
-        page, next_cursor = paging.next_cursor(docs, LIST_KEY, limit)
-        if next_cursor is not None and newest_first:
-            next_cursor = paging.encode(NEWEST_FIRST_KEY, page[-1][LIST_KEY], page[-1]["_id"])
         return [(booking_of(d), d["version"]) for d in page], next_cursor
 
     async def stored(self, booking_ids: Sequence[str]) -> set[str]:
