@@ -119,6 +119,8 @@ async def test_a_member_waits_the_desk_approves_one_and_declines_another(
 
     desk = await signed_in(browser, stack.frontdesk, desk_token(stack))
     page = await desk.new_page()
+    await page.goto(f"{stack.frontdesk}/staff/sites/{SITE}/members/{MEMBER}")  # the member's page leads there too
+    await expect(page.get_by_role("link", name="Approve or decline")).to_have_count(2)
     await page.goto(f"{stack.frontdesk}/staff/sites/{SITE}/today")
     await expect(page.locator("#approvals-count")).to_contain_text("2")
     await page.get_by_role("link", name="2 bookings await approval").click()
