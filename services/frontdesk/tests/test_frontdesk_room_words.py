@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from markupsafe import escape
+from test_frontdesk_no_show_release import a_booking as booking_of
 
 from frontdesk.adapters.qr_codes import qr_svg
 from frontdesk.domain.messages import translator
@@ -135,28 +136,11 @@ def test_a_front_desk_reads_the_settings_without_a_form() -> None:
 
 
 def a_booking(booking_id: str, starts: datetime, minutes: int = 60, **changes: object) -> BookingRead:
+    """The no-show tests' booking, in the room sp-a, its session from `starts` for `minutes`."""
     session = {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(minutes=minutes)).isoformat()}
-    data = {
-        "booking_id": booking_id,
-        "id": booking_id,
-        "offering_id": "o",
-        "offering_title": {"fr": "Salle", "en": "Room"},
-        "category": "meeting_room",
-        "site_id": "site-1",
-        "time_zone": "Africa/Casablanca",
-        "session": session,
-        **session,
-        "member_id": "m",
-        "person_id": "p",
-        "party_size": 1,
-        "booked_by": {"role": "member", "subject": "p"},
-        "status": "confirmed",
-        "requested_at": (starts - timedelta(days=1)).isoformat(),
-        "space_id": "sp-a",
-        "version": 2,
-        **changes,
-    }
-    return BookingRead.model_validate(data)
+    return booking_of(
+        booking_id=booking_id, id=booking_id, session=session, **session, **({"space_id": "sp-a"} | changes)
+    )
 
 
 def test_at_the_door_the_member_finds_the_booking_open_for_check_in_now() -> None:

@@ -27,9 +27,9 @@ from frontdesk_support import (
     ZONE,
     Stack,
     axe_violations,
-    eventually,
     member_body,
     offering_body,
+    published_offering,
     signed_in,
     until_accepted,
 )
@@ -72,18 +72,7 @@ async def offering_id(stack: Stack) -> str:
             "session_minutes": 15,
             "availability": ROUND_THE_CLOCK,
         }
-        created = await until_accepted(http, f"{stack.catalogue}/v1/offerings", body, **{"Idempotency-Key": "fdr"})
-        assert created.status_code == 201, created.text
-        found: str = created.json()["id"]
-        published = await until_accepted(http, f"{stack.catalogue}/v1/offerings/{found}/publish", {})
-        assert published.status_code == 200, published.text
-
-        async def bookable() -> bool:
-            slots = await http.get(f"{stack.bookings}/v1/offerings/{found}/slots")
-            return slots.status_code == 200 and bool(slots.json()["items"])
-
-        await eventually(bookable, "bookings to offer the room's sessions")
-        return found
+        return await published_offering(http, stack, body, "fdr")
 
 
 async def test_an_admin_sets_a_rooms_cleaning_and_the_sites_release_and_a_stale_save_is_refused(
