@@ -217,14 +217,21 @@ class MemberAllowances:
         }
         if (await self.collection.update_one(guard, update)).matched_count == 1:
             return True
-        if await self.collection.find_one({"_id": allowance.allowance_id}, {"_id": 1}) is None:
+        found = await self.collection.find_one({"_id": allowance.allowance_id}, {"used": 1, "held": 1})
+        if found is not None and booking_id in (found.get("held") or {}):
+            return True  # a retried command: it holds its amount already
+        if found is None:
             # The allowance's first reservation creates it, starting from what the member's
             # earlier bookings hold; the unique `_id` decides between concurrent creators.
             first = await first_state(allowance, booking_id, already)
             with contextlib.suppress(DuplicateKeyError):
                 await self.collection.insert_one(first)
-            if (await self.collection.update_one(guard, update)).matched_count == 1:
-                return True
+        elif found.get("used", 0) > allowance.limit - allowance.amount and replaces is None:
+            return False  # full: a refusal costs the one guarded write
+        # Created just now (by this reservation or a concurrent one, after the guarded write
+        # above found nothing), or room since: the guarded write once more decides.
+        if (await self.collection.update_one(guard, update)).matched_count == 1:
+            return True
         held_now = {"_id": allowance.allowance_id, f"held.{booking_id}": {"$exists": True}}
         return await self.collection.find_one(held_now, {"_id": 1}) is not None
 
