@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from parkgrid.http.models import ReadModel, RequestModel
-from parkgrid.inputs import SINGLE_LINE
+from parkgrid.inputs import SINGLE_LINE, Instant
 
 OwnerLanguage = Literal["fr", "en", "ar"]
 EventType = Annotated[str, StringConstraints(max_length=200, pattern=r"^parkgrid(\.[a-z_]+){1,3}(\.\*)?$")]
@@ -101,7 +101,12 @@ class DeliveryPage(ReadModel):
 
 
 class ReplayIn(RequestModel):
-    since: datetime = Field(description="Re-send every event the endpoint wants from this moment on (any time).")
+    since: Instant = Field(
+        description=(
+            "Re-send every event the endpoint wants from this moment on "
+            "(any time in the network's calendar, with its offset)."
+        )
+    )
 
 
 class Replay(ReadModel):
