@@ -62,7 +62,7 @@ async def offering_id(stack: Stack) -> str:
         }
         made = await http.post(f"{stack.spaces}/v1/sites", json=site)
         assert made.status_code == 201, made.text
-        person = {"person_id": PERSON, "name": PERSON_NAME, "email": "nadia@example.ma", "role": "CEO"}
+        person = {"person_id": PERSON, "name": PERSON_NAME, "email": "nadia.approvals@example.ma", "role": "CEO"}
         created = await until_accepted(
             http, f"{stack.community}/v1/members", member_body(MEMBER, ORGANISATION, SITE, [person])
         )
