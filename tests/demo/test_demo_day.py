@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookings.domain.booking import MemberFacts, check_eligible
+from bookings.domain.booking import MemberFacts, check_eligible, check_rules
 from bookings.domain.rooms import Room
 from bookings.domain.slots import SiteCalendar, session_at
-from bookings.seed import DEMO_MEMBER, PlannedBooking, arrivals, demo_day, plan
+from bookings.seed import DEMO_MEMBER, WALK_IN_LEAD, PlannedBooking, arrivals, demo_day, plan
 from catalogue.seed_data import demo_offerings
 from community.seed_data import members as demo_members
 from parkgrid.buffers import buffers_of
@@ -75,6 +75,7 @@ TUESDAY = date(2026, 12, 8)
 MOMENTS = {
     "tuesday 07:00": _at(TUESDAY, 7),
     "tuesday 13:00": _at(TUESDAY, 13),
+    "tuesday 15:00": _at(TUESDAY, 15),
     "wednesday 18:00": _at(TUESDAY + timedelta(days=1), 18),
     "sunday 10:00": _at(TUESDAY + timedelta(days=5), 10),
 }
@@ -118,6 +119,19 @@ def test_the_demo_day_is_today_on_a_weekday_morning() -> None:
     assert len(rooms) >= 3
 
 
+def test_the_demo_day_is_still_today_in_the_afternoon() -> None:
+    """Seeded at 15:00, today's remaining sessions are booked (the front desk books them as
+    walk-ins, within the offerings' two hours' notice): the afternoon has arrivals and rooms,
+    while the next open day is the full demo day."""
+    now = _at(TUESDAY, 15)
+    planned = plan(now, OFFERINGS, MEMBERS, _calendars(), ROOMS)
+    for site_id in SITE_IDS:
+        today = [b for b in planned if b.site_id == site_id and _local(b).date() == TUESDAY and b.then != "wait"]
+        assert len(today) >= 2, f"{site_id}: {len(today)} bookings today"  # of 15:30, 16:30 and 17:30
+        assert any(b.starts_at < now + timedelta(hours=2) for b in today), f"{site_id}: none within the notice"
+        assert all(b.starts_at >= now + WALK_IN_LEAD for b in today), site_id
+
+
 def test_a_site_closed_today_gets_the_next_open_day() -> None:
     sunday = MOMENTS["sunday 10:00"]
     planned = plan(sunday, OFFERINGS, MEMBERS, _calendars(), ROOMS)
@@ -137,7 +151,8 @@ def test_every_planned_booking_is_one_the_rules_accept(moment: tuple[datetime, l
         session = session_at(offering, ZONE, b.starts_at)
         assert session is not None, b.booking_id
         assert session.ends_at == b.ends_at, b.booking_id
-        assert b.starts_at >= now + timedelta(minutes=offering.rules.min_notice_minutes), b.booking_id
+        assert b.starts_at >= now + WALK_IN_LEAD, b.booking_id  # booked by the front desk: a walk-in
+        check_rules(offering, b.starts_at, 1, now, walk_in=True)
         assert check_eligible(offering, members[b.member_id], b.person_id) == b.person_id
         assert _calendars()[b.site_id].refusal(session) is None
 

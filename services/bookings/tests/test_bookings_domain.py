@@ -85,6 +85,25 @@ def test_rules_name_the_offending_field() -> None:
         rules.check_rules(offering(status="withdrawn"), NOW + timedelta(days=2), 1, NOW)
 
 
+def test_a_walk_in_waives_the_notice_but_not_the_start() -> None:
+    offer = offering(rules={"min_notice_minutes": 120, "max_advance_days": 30, "cancellation_window_minutes": 60})
+    soon = NOW + timedelta(minutes=30)
+    with pytest.raises(InvalidBooking):
+        rules.check_rules(offer, soon, 1, NOW)
+    rules.check_rules(offer, soon, 1, NOW, walk_in=True)
+    with pytest.raises(InvalidBooking):
+        rules.check_rules(offer, NOW, 1, NOW, walk_in=True)
+    assert rules.is_walk_in(Actor("front_desk", "desk-1"))
+    assert rules.is_walk_in(Actor("admin", "admin-1"))
+    assert not rules.is_walk_in(Actor("member", "person-1"))
+    day = NOW.astimezone(ZoneInfo(ZONE)).date()
+    members = sessions_between(offer, ZONE, day, day, NOW)
+    desk = sessions_between(offer, ZONE, day, day, NOW, walk_in=True)
+    assert all(s.starts_at >= NOW + timedelta(minutes=120) for s in members)
+    assert set(members) < set(desk)
+    assert all(s.starts_at > NOW for s in desk)
+
+
 def test_periods() -> None:
     day = date(2026, 11, 27)
     assert rules.period_of(Period.WEEK, day) == (date(2026, 11, 23), date(2026, 11, 29))

@@ -8,7 +8,9 @@ of the moment and those facts, tested without infrastructure in tests/demo) says
 front desk would see, and `seed_bookings` only carries it out:
 
 - each site's demo day is today in its own zone if the site is open and enough of today's
-  sessions can still be booked under the offerings' rules (2 h notice), else its next open day;
+  sessions are still ahead (the seeder books as the front desk, which may book a walk-in at
+  any time before a session begins; `WALK_IN_LEAD`), else its next open day, and then what is
+  left of today (an afternoon's rooms) is booked too;
   the two open days after it get a few bookings too;
 - arrivals across the site's offerings of that day, a room timeline kept within what the
   site's rooms can host at once (so the saga's room request is confirmed, never `no_space`),
@@ -61,6 +63,9 @@ PER_MEMBER = 4
 """Plan bookings of one member at most (the site offerings allow 4 a month)."""
 SEATS_IN_GROUP = 3
 """Members booked into one session of a multi-seat offering (a workshop, a training)."""
+WALK_IN_LEAD = timedelta(minutes=20)
+"""Today's sessions the demo books start at least this far ahead: the front desk books them as
+walk-ins (no notice), and the saga has its room confirmed well before the session begins."""
 APPROVAL_AHEAD = timedelta(hours=26)
 """A request awaiting approval is seeded for a session at least this far ahead: its decision, due
 within the offering's window and at the latest 2 h before, then stays open for the demo's day."""
@@ -140,11 +145,12 @@ class _Site:
 def _day_sessions(
     offerings: Sequence[OfferingSnapshot], zone: str, calendar: SiteCalendar | None, day: date, now: datetime
 ) -> list[tuple[OfferingSnapshot, Session]]:
-    """The sessions of the day the rules still let someone book at `now` and the site hosts."""
+    """The sessions of the day the front desk may still book at `now` (a walk-in: no notice, but
+    `WALK_IN_LEAD` ahead so the room is confirmed before it begins) and the site hosts."""
     return [
         (offering, session)
         for offering in offerings
-        for session in sessions_between(offering, zone, day, day, now)
+        for session in sessions_between(offering, zone, day, day, now + WALK_IN_LEAD, walk_in=True)
         if calendar is None or calendar.refusal(session) is None
     ]
 
@@ -310,16 +316,17 @@ def _first_request(
 def demo_day(
     now: datetime, offerings: Sequence[OfferingSnapshot], zone: str, calendar: SiteCalendar | None
 ) -> tuple[date, list[date]]:
-    """The site's demo day (today in its zone if open with enough left to book, else the next
-    open day that is) and the open days after it that get a few bookings."""
+    """The site's demo day (today in its zone if open with enough left to book, of two offerings
+    or more, else the next open day that is) and the open days after it that get a few bookings."""
     today = now.astimezone(ZoneInfo(zone)).date()
     busy: date | None = None
     later: list[date] = []
     for offset in range(21):
         day = today + timedelta(days=offset)
-        count = len(_day_sessions(offerings, zone, calendar, day, now))
+        sessions = _day_sessions(offerings, zone, calendar, day, now)
+        count = len(sessions)
         if busy is None:
-            if count >= BUSY_DAY:
+            if count >= BUSY_DAY and len({offering.offering_id for offering, _ in sessions}) > 1:
                 busy = day
         elif count:
             later.append(day)
@@ -348,6 +355,12 @@ def plan(
         site = _Site([r for r in rooms if r.site_id == site_id], held, [])
         people = _members_for(site_id, active)
         busy, later = demo_day(now, site_offerings, zone, calendar)
+        today = now.astimezone(ZoneInfo(zone)).date()
+        if busy != today:  # what is left of today (an afternoon's rooms) is booked in place of a later day
+            rest = _day_sessions(site_offerings, zone, calendar, today, now)
+            if rest:
+                out += _book_day(site, site_id, rest, people, load, PER_LATER_DAY)
+                later = later[:-1]
         day = _book_day(site, site_id, _day_sessions(site_offerings, zone, calendar, busy, now), people, load, PER_SITE)
         waiting = _waitlist(site, people, day, by_id)
         full = {(w.offering_id, w.starts_at) for w in waiting}

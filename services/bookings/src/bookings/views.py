@@ -68,9 +68,16 @@ async def with_a_room(
 
 
 async def slots(
-    service: BookingService, offering_id: str, first: date | None, last: date | None, rooms: Rooms | None = None
+    service: BookingService,
+    offering_id: str,
+    first: date | None,
+    last: date | None,
+    rooms: Rooms | None = None,
+    *,
+    walk_in: bool = False,
 ) -> dict[str, Any]:
-    """Bookable sessions of [first, last] (local days; a week from today by default) with the seats left.
+    """Bookable sessions of [first, last] (local days; a week from today by default) with the seats left;
+    for the front desk (`walk_in`) also those within the offering's notice, as it may book them.
 
     `first` and `last` are `Day`s (or `Instant`s: their dates), so a week past either is still a date.
     A room-backed offering (with `rooms`) shows only sessions at which a matching room is free."""
@@ -83,7 +90,7 @@ async def slots(
             raise InvalidBooking("`to` is before `from`", field="to")
         if (end - start).days > MAX_RANGE_DAYS:
             raise InvalidBooking(f"ask for at most {MAX_RANGE_DAYS} days at a time", field="to")
-        sessions = sessions_between(offering, zone, start, end, service.clock())
+        sessions = sessions_between(offering, zone, start, end, service.clock(), walk_in=walk_in)
         site = await service.projections.sites.get(offering.site_id) if offering.site_id else None
         if site is not None:  # the site's calendar applies to every offering it runs
             sessions = SiteCalendar.of(site).hosts(sessions)

@@ -193,7 +193,21 @@ def check_eligible(offering: OfferingSnapshot, member: MemberFacts | None, perso
     return member.people[0]
 
 
-def check_rules(offering: OfferingSnapshot, starts_at: datetime, party_size: int, now: datetime) -> None:
+WALK_IN_ROLES = frozenset({"front_desk", "admin"})
+"""Who books at the counter: the offering's notice is theirs to waive (see `check_rules`)."""
+
+
+def is_walk_in(actor: Actor) -> bool:
+    """A booking the front desk (or an admin) makes is a walk-in: no notice applies to it."""
+    return actor.role in WALK_IN_ROLES
+
+
+def check_rules(
+    offering: OfferingSnapshot, starts_at: datetime, party_size: int, now: datetime, *, walk_in: bool = False
+) -> None:
+    """The offering's rules at `now`. The notice (`min_notice_minutes`) is there so the park can
+    prepare; a `walk_in` (the front desk booking for someone at the counter) waives it, as a desk
+    does for a member who needs a room in ten minutes. A session already begun is refused to all."""
     if offering.status != OfferingStatus.PUBLISHED:
         raise Unavailable(f"offering {offering.offering_id} is {offering.status.value}", field="offering_id")
     if party_size > offering.seats_per_session:
@@ -204,7 +218,7 @@ def check_rules(offering: OfferingSnapshot, starts_at: datetime, party_size: int
     if starts_at <= now:
         raise InvalidBooking("this session has already started", field="starts_at")
     notice = timedelta(minutes=offering.rules.min_notice_minutes)
-    if starts_at < now + notice:
+    if starts_at < now + notice and not walk_in:
         raise InvalidBooking(
             f"book at least {offering.rules.min_notice_minutes} minutes before the session", field="starts_at"
         )

@@ -84,20 +84,21 @@ class SiteCalendar:
         return [s for s in sessions if self.refusal(s) is None]
 
 
-def bookable_window(offering: OfferingSnapshot, now: datetime) -> tuple[datetime, datetime]:
-    """The earliest and latest start the rules allow at `now` (notice and horizon)."""
-    return (
-        now + timedelta(minutes=offering.rules.min_notice_minutes),
-        now + timedelta(days=offering.rules.max_advance_days),
-    )
+def bookable_window(offering: OfferingSnapshot, now: datetime, *, walk_in: bool = False) -> tuple[datetime, datetime]:
+    """The earliest and latest start the rules allow at `now` (notice and horizon); a walk-in
+    (the front desk booking at the counter) has no notice (`domain.booking.check_rules`)."""
+    notice = timedelta(0) if walk_in else timedelta(minutes=offering.rules.min_notice_minutes)
+    return now + notice, now + timedelta(days=offering.rules.max_advance_days)
 
 
 def sessions_between(
-    offering: OfferingSnapshot, time_zone: str, first: date, last: date, now: datetime
+    offering: OfferingSnapshot, time_zone: str, first: date, last: date, now: datetime, *, walk_in: bool = False
 ) -> list[Session]:
-    """The sessions of [first, last] (local days) that the rules let someone book at `now`."""
-    earliest, latest = bookable_window(offering, now)
-    return [s for s in sessions_of(offering, time_zone, first, last) if earliest <= s.starts_at <= latest]
+    """The sessions of [first, last] (local days) that the rules let someone book at `now`: not
+    begun, within the notice (unless a walk-in) and the horizon."""
+    earliest, latest = bookable_window(offering, now, walk_in=walk_in)
+    sessions = sessions_of(offering, time_zone, first, last)
+    return [s for s in sessions if earliest <= s.starts_at <= latest and s.starts_at > now]
 
 
 def session_at(offering: OfferingSnapshot, time_zone: str, starts_at: datetime) -> Session | None:

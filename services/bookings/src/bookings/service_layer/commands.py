@@ -75,7 +75,7 @@ class Booker:
             raise InvalidBooking(
                 f"{command.starts_at.isoformat()} is not the start of a session of this offering", field="starts_at"
             )
-        rules.check_rules(offering, session.starts_at, command.party_size, now)
+        rules.check_rules(offering, session.starts_at, command.party_size, now, walk_in=rules.is_walk_in(command.actor))
         person_id = rules.check_eligible(offering, member, command.person_id)
         assert member is not None
         await admission.check_site(parts, offering, session.starts_at, session.ends_at)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from bookings import views
 from bookings.adapters.rooms import Rooms
+from bookings.domain.booking import WALK_IN_ROLES
 from bookings.entrypoints.http.common import Service
 from parkgrid.api.bookings import SlotPage
 from parkgrid.http.access import CallerOrService, component
@@ -29,5 +30,8 @@ async def slots(
     last: Annotated[DayOrInstant | None, Query(alias="to", description="Local date (or date-time), inclusive.")] = None,
 ) -> Any:
     """Bookable sessions with the seats left, in the site's time zone; for an offering that needs a
-    room, only those at which a matching room of its site is free (as spaces' events last said)."""
-    return await views.slots(service, offering_id, first, last, rooms)
+    room, only those at which a matching room of its site is free (as spaces' events last said).
+    The front desk and admins also see the sessions within the offering's notice: they may book
+    them for a walk-in."""
+    walk_in = principal.role.value in WALK_IN_ROLES
+    return await views.slots(service, offering_id, first, last, rooms, walk_in=walk_in)
