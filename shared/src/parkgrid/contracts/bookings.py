@@ -127,12 +127,42 @@ registry.upcaster(BookingRejected.event_type, from_version=2)(dict)
 
 @registry.register
 class BookingCancelled(IntegrationEvent, BookingSnapshot):
-    """The booking was cancelled; its seat and space are released."""
+    """The booking was cancelled; its seat and space are released (v2: also a withdrawn request)."""
+
+    # v2 lets `previous_status` be `awaiting_approval` (a member withdrawing a request staff had
+    # not decided yet): a consumer that knows v1's statuses only would misread it. v1 reads as v2.
 
     event_type = "parkgrid.bookings.booking.cancelled"
+    version = 2
     cancelled_by: Actor
     late: bool = Field(description="Cancelled inside the offering's cancellation window.")
     previous_status: BookingStatus
+
+
+class StatusBeforeApprovals(StrEnum):
+    """The statuses a booking could be cancelled from before approvals existed (booking.cancelled v1)."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+@registry.register
+class BookingCancelledV1(IntegrationEvent, BookingSnapshot):
+    """Deprecated v1 of booking.cancelled (`previous_status` never `awaiting_approval`)."""
+
+    event_type = "parkgrid.bookings.booking.cancelled"
+    version = 1
+    cancelled_by: Actor
+    late: bool = Field(description="Cancelled inside the offering's cancellation window.")
+    previous_status: StatusBeforeApprovals
+
+
+registry.upcaster(BookingCancelled.event_type, from_version=1)(dict)
 
 
 @registry.register
