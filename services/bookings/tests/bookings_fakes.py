@@ -229,6 +229,9 @@ class KnownFacts:
     async def member(self, member_id: str) -> MemberFacts | None:
         return self.members.get(member_id)
 
+    async def member_lately(self, member_id: str) -> MemberFacts | None:
+        return self.members.get(member_id)
+
 
 class InMemoryOffice(BookingOffice):
     """`BookingOffice` on in-memory stores, which a test reads back directly."""

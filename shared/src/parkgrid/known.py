@@ -60,7 +60,9 @@ class KnownSites:
 
     def __init__(self, collection: Collection) -> None:
         self.projection = Projection(collection)
-        self.zones: Recent[str] = Recent()
+        self.recent: Recent[Document] = Recent()
+        """Sites as read at most `RECENT_SECONDS` ago, for the write paths that need a site's zone
+        and calendar on every command; forgotten as soon as this process applies a change."""
 
     async def apply(self, envelope: Envelope, site: SiteSnapshot) -> bool:
         try:
@@ -78,7 +80,7 @@ class KnownSites:
                 },
             )
         finally:
-            self.zones.forget(site.site_id)
+            self.recent.forget(site.site_id)
 
     async def get(self, site_id: str) -> Document | None:
         return await self.projection.get(site_id)
@@ -87,23 +89,27 @@ class KnownSites:
         doc = await self.get(site_id)
         return doc is not None and doc["status"] == SiteStatus.OPEN.value
 
-    async def time_zone(self, site_id: str | None) -> str | None:
-        """The site's IANA time zone, read at most `RECENT_SECONDS` ago; None for a site not known."""
-        if site_id is None:
-            return None
-        recent = self.zones.get(site_id)
+    async def _recent(self, site_id: str) -> Document | None:
+        """The site as read at most `RECENT_SECONDS` ago (None: not known, and not remembered)."""
+        recent = self.recent.get(site_id)
         if recent is not None:
             return recent
         doc = await self.projection.get(site_id)
-        return None if doc is None else self.zones.put(site_id, str(doc["time_zone"]))
+        return None if doc is None else self.recent.put(site_id, doc)
+
+    async def time_zone(self, site_id: str | None) -> str | None:
+        """The site's IANA time zone, read at most `RECENT_SECONDS` ago; None for a site not known."""
+        doc = None if site_id is None else await self._recent(site_id)
+        return None if doc is None else str(doc["time_zone"])
 
     async def refusal_for(self, site_id: str, starts_at: datetime, ends_at: datetime) -> str | None:
         """Why the site's calendar (status, closures, opening hours) cannot host the range; None if it can.
 
-        A site not known here is not refused (the service that owns the site decides): its
-        events may simply not have arrived yet.
+        Read at most `RECENT_SECONDS` ago, like the zone: a closure saved by spaces reaches this
+        projection through Kafka anyway. A site not known here is not refused (the service that
+        owns the site decides): its events may simply not have arrived yet.
         """
-        doc = await self.get(site_id)
+        doc = await self._recent(site_id)
         if doc is None:
             return None
         return site_refusal(
@@ -136,24 +142,38 @@ class KnownMembers:
 
     def __init__(self, collection: Collection) -> None:
         self.projection = Projection(collection)
+        self.recent: Recent[Document] = Recent()
 
     async def apply(self, envelope: Envelope, member: MemberSnapshot) -> bool:
-        return await self.projection.apply_event(
-            envelope,
-            {
-                "member_id": member.member_id,
-                "name": member.name,
-                "kind": member.kind.value,
-                "stage": member.programme.stage.value,
-                "cohort": member.programme.cohort,
-                "status": member.status.value,
-                "home_site_id": member.home_site_id,
-                "people": [p.person_id for p in member.people],
-            },
-        )
+        try:
+            return await self.projection.apply_event(
+                envelope,
+                {
+                    "member_id": member.member_id,
+                    "name": member.name,
+                    "kind": member.kind.value,
+                    "stage": member.programme.stage.value,
+                    "cohort": member.programme.cohort,
+                    "status": member.status.value,
+                    "home_site_id": member.home_site_id,
+                    "people": [p.person_id for p in member.people],
+                },
+            )
+        finally:
+            self.recent.forget(member.member_id)
 
     async def get(self, member_id: str) -> Document | None:
         return await self.projection.get(member_id)
+
+    async def lately(self, member_id: str) -> Document | None:
+        """The member as read at most `RECENT_SECONDS` ago, for a write path that reads it on every
+        command (a member's stage or status reaches this projection through Kafka anyway);
+        forgotten as soon as this process applies a change to it."""
+        recent = self.recent.get(member_id)
+        if recent is not None:
+            return recent
+        doc = await self.projection.get(member_id)
+        return None if doc is None else self.recent.put(member_id, doc)
 
     async def active(self) -> list[Document]:
         return await self.projection.collection.find({"status": MemberStatus.ACTIVE.value}).sort("_id", 1).to_list()

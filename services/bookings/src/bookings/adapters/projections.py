@@ -5,10 +5,11 @@
 - members from `community.member` and sites from `spaces.site`: the kit's `KnownMembers`
   and `KnownSites` (collections `members` and `sites`), read here as bookings' `MemberFacts`.
 
-Every booking command reads its offering and its site's time zone. Both change rarely and
-reach bookings through Kafka anyway, seconds after the fact at worst, so this process keeps
-what it read for `RECENT_SECONDS` (and forgets an entry as soon as it applies a change to
-it): two store reads fewer per command, for staleness of the same order as the projection's.
+Every booking command reads its offering, its member, and its site's time zone and calendar.
+They change rarely and reach bookings through Kafka anyway, seconds after the fact at worst,
+so this process keeps what it read for `RECENT_SECONDS` (and forgets an entry as soon as it
+applies a change to it): three store reads fewer per command, for staleness of the same order
+as the projection's.
 """
 
 from __future__ import annotations
@@ -84,6 +85,11 @@ class Projections:
 
     async def member(self, member_id: str) -> MemberFacts | None:
         doc = await self.members.get(member_id)
+        return None if doc is None else member_facts(doc)
+
+    async def member_lately(self, member_id: str) -> MemberFacts | None:
+        """The member as read at most `RECENT_SECONDS` ago: what a booking command checks."""
+        doc = await self.members.lately(member_id)
         return None if doc is None else member_facts(doc)
 
     async def members_at(self, site_ids: Sequence[str]) -> list[str]:

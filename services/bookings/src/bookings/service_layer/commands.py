@@ -68,7 +68,7 @@ class Booker:
         now = parts.now()
         # Independent reads, at once: every booking command makes them.
         (offering, zone), member = await asyncio.gather(
-            parts.offering(command.offering_id), parts.projections.member(command.member_id)
+            parts.offering(command.offering_id), parts.projections.member_lately(command.member_id)
         )
         session = session_at(offering, zone, command.starts_at)
         if session is None:

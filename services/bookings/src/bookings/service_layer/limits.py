@@ -26,6 +26,7 @@ from parkgrid.aggregates import AggregateStore, Decision, change
 from parkgrid.contracts.bookings import LimitsChanged
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.events import IntegrationEvent
+from parkgrid.known import Recent
 from parkgrid.outbox import AlreadyExists
 from parkgrid.refusals import StaleVersion
 from parkgrid.store import Document
@@ -61,6 +62,10 @@ class PlanLimits:
     def __init__(self, limits: LimitStore, allowances: Allowances) -> None:
         self.limits = limits
         self.allowances = allowances
+        self.recent: Recent[LimitPolicy] = Recent()
+        """Each site's rules as read at most `RECENT_SECONDS` ago, for the booking path (one store
+        read fewer per booking): a change saved here is forgotten at once; one saved through
+        another process applies to bookings from that long after it, at most."""
 
     async def policy(self, site_id: str) -> tuple[LimitPolicy, int]:
         """The site's rules and their version (0 and no rules while no admin has set any)."""
@@ -75,6 +80,7 @@ class PlanLimits:
             after, happened = plans.set_rules(LimitPolicy(site_id), rules, actor, now)
             with contextlib.suppress(AlreadyExists):
                 version = await self.limits.store.create(site_id, policy_state(after), publication(happened))
+                self.recent.forget(site_id)
                 return after, version
             raise StaleVersion(stale)
 
@@ -82,9 +88,12 @@ class PlanLimits:
             after, happened = plans.set_rules(policy_of(doc), rules, actor, now)
             return policy_state(after), publication(happened)
 
-        doc, version = await change(
-            self.limits.store, site_id, rule, expected_version=expected_version, what="limits of site", stale=stale
-        )
+        try:
+            doc, version = await change(
+                self.limits.store, site_id, rule, expected_version=expected_version, what="limits of site", stale=stale
+            )
+        finally:
+            self.recent.forget(site_id)
         return policy_of(doc), version
 
     async def allowances_for(
@@ -93,9 +102,11 @@ class PlanLimits:
         """What a booking of the offering's session reserves under its site's rules."""
         if offering.site_id is None:
             return []
-        found = await self.limits.get(offering.site_id)
+        policy = self.recent.get(offering.site_id)
+        if policy is None:
+            found = await self.limits.get(offering.site_id)
+            policy = self.recent.put(offering.site_id, LimitPolicy(offering.site_id) if found is None else found[0])
         ends_at = starts_at + timedelta(minutes=offering.session_minutes)
-        policy = None if found is None else found[0]
         return plans.allowances_for(policy, member, offering.category.value, starts_at, ends_at, zone)
 
     async def usage(self, member: MemberFacts, site_id: str, at: datetime, zone: str) -> list[Usage]:

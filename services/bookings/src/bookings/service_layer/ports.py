@@ -138,6 +138,10 @@ class Known(Protocol):
 
     async def member(self, member_id: str) -> MemberFacts | None: ...
 
+    async def member_lately(self, member_id: str) -> MemberFacts | None:
+        """The member as read a moment ago at most (`parkgrid.known.RECENT_SECONDS`): the booking path's read."""
+        ...
+
 
 __all__ = [
     "Allowances",
