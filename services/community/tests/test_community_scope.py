@@ -16,7 +16,7 @@ import pytest
 from community_support import SITE, STARTS, bearer, created, event_body, member_body, member_token, text
 from pydantic import ValidationError
 
-from community.entrypoints.http.events import EventIn, TimeRangeIn
+from community.entrypoints.http.inputs import EventIn, TimeRangeIn
 from community.entrypoints.http.members import LeaveIn, MemberIn, MemberPatch, StageIn
 from community.entrypoints.http.people import PersonIn
 from community.entrypoints.http.scope import events_seen, members_seen

@@ -12,7 +12,7 @@ from test_frontdesk_timeline import booking, day_of
 
 from frontdesk.domain.messages import translator
 from frontdesk.domain.today import check_in_open, hours_of, timeline_of
-from frontdesk.entrypoints.http.member_bookings import check_in_refusal
+from frontdesk.entrypoints.http.member_room_check_in import check_in_refusal
 from frontdesk.entrypoints.http.pages import templates
 from frontdesk.entrypoints.http.panels import Panel
 from frontdesk.entrypoints.http.today_panels import DeskDay

@@ -31,6 +31,7 @@ from frontdesk.entrypoints.http import (
     series_book,
     series_pages,
     signin,
+    staff_approval_decline,
     staff_approvals,
     staff_audit,
     staff_bookings,
@@ -140,6 +141,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 staff_rooms,
                 member_room_check_in,
                 staff_approvals,
+                staff_approval_decline,
                 staff_webhooks,
             )
         ],

@@ -11,8 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from community.entrypoints.http.events import EligibilityIn
-from community.entrypoints.http.inputs import DescriptionIn, Reason, TitleIn
+from community.entrypoints.http.inputs import DescriptionIn, EligibilityIn, Reason, TitleIn
 from community.entrypoints.http.scope import EventsService, IfMatch, RegistrationsService, event_for, tag
 from community.views import event_read
 from parkgrid.api.community import EventRead

@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import Field, ValidationInfo, field_validator
 
 from community import views
 from community.domain.events import CommunityEvent, refusal_for_time
-from community.entrypoints.http.inputs import DescriptionIn, TitleIn
+from community.entrypoints.http.inputs import EventIn, TimeRangeIn
 from community.entrypoints.http.scope import (
     MAX_LIMIT,
     EventsService,
@@ -26,12 +25,11 @@ from community.entrypoints.http.scope import (
 from community.views import event_read
 from parkgrid.api.community import EventPage, EventRead
 from parkgrid.auth import Role
-from parkgrid.contracts.common import Eligibility, Id, Mode, SpaceRequirement, TimeRange, TimeZone
-from parkgrid.contracts.community import CommunityEventKind, CommunityEventStatus
+from parkgrid.contracts.common import Id, Mode, TimeRange
+from parkgrid.contracts.community import CommunityEventStatus
 from parkgrid.contracts.spaces import SpaceFeature
 from parkgrid.http.access import CallerOrService, Staff, at_site
 from parkgrid.http.idempotency import command_id
-from parkgrid.http.models import RequestModel, strict
 from parkgrid.http.preconditions import optional_version
 from parkgrid.http.problems import Conflict, problems
 from parkgrid.inputs import Instant
@@ -39,43 +37,9 @@ from parkgrid.refusals import Refused
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
-EligibilityIn = strict(Eligibility)
-RequirementIn = strict(SpaceRequirement)
-
 WAITING: dict[int | str, dict[str, Any]] = {202: {"model": EventRead, "description": "Waiting for spaces' venue."}}
 VENUE_SAGA: dict[int | str, dict[str, Any]] = {**problems(403, 404, 409, 412), **WAITING}
 """What publishing or moving an event answers: done (200), waiting for spaces' venue (202), or refused."""
-
-
-class TimeRangeIn(RequestModel):
-    starts_at: Instant
-    ends_at: Instant
-
-    @field_validator("ends_at")
-    @classmethod
-    def _after_start(cls, ends_at: Instant, info: ValidationInfo) -> Instant:
-        starts_at = info.data.get("starts_at")
-        if starts_at is not None:
-            if ends_at <= starts_at:
-                raise ValueError("ends_at must be after starts_at")
-            if (ends_at - starts_at).days >= 14:
-                raise ValueError("a community event lasts less than 14 days")
-        return ends_at
-
-
-class EventIn(RequestModel):
-    event_id: Id | None = None
-    site_id: Id | None = None
-    kind: CommunityEventKind
-    mode: Mode = Mode.IN_PERSON
-    title: TitleIn
-    description: DescriptionIn
-    time: TimeRangeIn
-    time_zone: TimeZone | None = Field(None, description="Online events without a site; else the site's.")
-    capacity: int = Field(ge=1, le=5000)
-    audience: EligibilityIn = Field(default_factory=EligibilityIn)  # type: ignore[valid-type]
-    venue_requirement: RequirementIn | None = None  # type: ignore[valid-type]
-    publish: bool = False
 
 
 def plannable(time: TimeRange, events: EventsService, field: str) -> None:

@@ -1,7 +1,7 @@
 """A member books: an offering's slots by local day (full ones offer the waitlist directly),
 booking with the form's Idempotency-Key (pending turns into confirmed on the page by itself,
-htmx polling the status line), and checks itself in from the booking's page while the window is
-open. Cancelling and rescheduling are `member_changes`."""
+htmx polling the status line). Checking in (from the booking's page or a room's door) is
+`member_room_check_in`; cancelling and rescheduling are `member_changes`."""
 
 from __future__ import annotations
 
@@ -21,8 +21,7 @@ from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.inputs import whole_number
 from frontdesk.domain.limits import limit_refusal
 from frontdesk.domain.member_days import slot_days
-from frontdesk.domain.messages import Translate
-from frontdesk.domain.today import check_in_open, local_time
+from frontdesk.domain.today import check_in_open
 from frontdesk.entrypoints.http.asked import asked_status, day_asked
 from frontdesk.entrypoints.http.member_day import member_today
 from frontdesk.entrypoints.http.pages import Clients, form_of, page, see_other
@@ -175,38 +174,3 @@ async def booking_detail(request: Request, services: Clients, booking_id: str) -
 async def booking_status(request: Request, services: Clients, booking_id: str) -> HTMLResponse:
     """The status line alone: the booking page polls it while the booking is pending."""
     return await booking_page(request, services, booking_id, "partials/booking_status.html")
-
-
-@router.post("/bookings/{booking_id}/check-in")
-async def check_in(request: Request, services: Clients, booking_id: str) -> Response:
-    """The member checks itself in, then back to the booking (Post/Redirect/Get) with a line saying
-    so; a refusal (409) is said in the reader's language from the booking as it then stands:
-    released as a no-show at …, already checked in at …, or not open now."""
-    visitor = member_visitor(request)
-    form = await form_of(request)
-    notice = await checked_in(services, visitor, booking_id, form.get("idempotency_key"))
-    return see_other(f"/member/bookings/{booking_id}?notice={quote(notice)}")
-
-
-async def checked_in(services: Services, visitor: Visitor, booking_id: str, key: str | None) -> str:
-    """Check the member in; the line saying so, or why not (the booking's page and a room's door)."""
-    try:
-        await member_calls.check_in(services.bookings, visitor.token, booking_id, key)
-        return visitor.t("booking.checked_in")
-    except ServiceProblem as exc:
-        if exc.status != 409:
-            return exc.detail
-        found = await booking_panel(services, visitor, booking_id)
-        return check_in_refusal(found.data, visitor.t) if found.data is not None else exc.detail
-    except Unavailable as exc:
-        return visitor.t("unavailable", service=exc.service)
-
-
-def check_in_refusal(booking: BookingRead, t: Translate) -> str:
-    """Why bookings refused the check-in, from the booking's state, in the reader's words."""
-    zone = booking.time_zone
-    if booking.released_at is not None:
-        return t("booking.check_in_released", time=local_time(booking.released_at, zone))
-    if booking.checked_in_at is not None:
-        return t("booking.check_in_already", time=local_time(booking.checked_in_at, zone))
-    return t("booking.check_in_closed")

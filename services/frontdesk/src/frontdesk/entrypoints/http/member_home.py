@@ -6,7 +6,6 @@ events to register for, and the calendar feed link."""
 
 from __future__ import annotations
 
-import base64
 import uuid
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -15,9 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters import limit_calls, member_calls
-from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
+from frontdesk.adapters.services import Services
 from frontdesk.domain.member_days import site_name
-from frontdesk.entrypoints.http import member_changes, member_office
+from frontdesk.entrypoints.http import member_changes, member_events, member_office
 from frontdesk.entrypoints.http.asked import asked_status, search_asked
 from frontdesk.entrypoints.http.member_day import home_zone
 from frontdesk.entrypoints.http.pages import Clients, page, see_other
@@ -29,6 +28,7 @@ from parkgrid.contracts.catalogue import OfferingCategory
 router = APIRouter(prefix="/member")
 router.include_router(member_changes.router)
 router.include_router(member_office.router)
+router.include_router(member_events.router)
 
 GRID_PAGE = 12
 BOOKINGS_PAGE = 10
@@ -171,31 +171,6 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         status_code=asked_status(asked),
         input_error=asked.error,
     )
-
-
-@router.post("/events/{event_id}/registrations")
-async def register(request: Request, services: Clients, event_id: str) -> Response:
-    visitor = member_visitor(request)
-    member_id, person_id = own(visitor)
-    try:
-        answer = await services.community.register(visitor.token, event_id, person_id or "", member_id)
-        notice = visitor.t("home.registered", status=visitor.t(f"status.{answer.status}"))
-    except ServiceProblem as exc:
-        notice = exc.detail
-    except Unavailable as exc:
-        notice = visitor.t("unavailable", service=exc.service)
-    return see_other(f"/member?notice={quote(notice)}#events")
-
-
-@router.get("/registrations/{registration_id}/ticket", response_class=HTMLResponse)
-async def ticket(request: Request, services: Clients, registration_id: str) -> HTMLResponse:
-    """The QR code to show at the door (community signs the token; the desk scans or types it)."""
-    visitor = member_visitor(request)
-    found = await attempt(services.community.ticket(visitor.token, registration_id))
-    image = None
-    if found.data and found.data.qr_svg:
-        image = "data:image/svg+xml;base64," + base64.b64encode(found.data.qr_svg.encode()).decode()
-    return page(request, "ticket.html", visitor, ticket=found, image=image)
 
 
 @router.post("/waitlist/{entry_id}/leave")

@@ -1,5 +1,6 @@
 """A site's approvals (issue 25 part 2): the bookings awaiting its staff, the nearest deadline
-first, each approved with one click or declined with a reason after a confirmation page.
+first, each approved with one click or declined with a reason after a confirmation page
+(`staff_approval_decline`).
 
 Bookings decides, in one guarded write per booking: two desks deciding the same booking at once
 (or a desk and the deadline's sweep) end with one outcome, and the other desk is told "already
@@ -19,8 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters import approval_calls
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
-from frontdesk.domain.approvals import note_refusal, queue_rows, waiting_words
-from frontdesk.domain.forms import FormErrors
+from frontdesk.domain.approvals import queue_rows, waiting_words
 from frontdesk.domain.messages import localized
 from frontdesk.entrypoints.http.pages import Clients, form_of, page
 from frontdesk.entrypoints.http.panels import Panel, attempt
@@ -126,78 +126,3 @@ async def approve(request: Request, services: Clients, site_id: str, booking_id:
     offering = localized(booking.offering_title, visitor.language)
     member = form.get("member") or visitor.t("approvals.unknown_member")
     return done(queue_url(site_id), visitor.t("approvals.approved", offering=offering, member=member))
-
-
-async def decline_page(
-    request: Request,
-    services: Services,
-    visitor: Visitor,
-    site_id: str,
-    booking_id: str,
-    *,
-    errors: FormErrors | None = None,
-    note: str = "",
-    status_code: int = 200,
-) -> HTMLResponse:
-    """Decline, with the reason the member will read: the confirmation step before bookings is asked."""
-    site = await site_context(services, visitor, site_id)
-    booking = await attempt(services.bookings.booking(visitor.token, booking_id))
-    organisation = person = ""
-    if booking.data is not None:
-        member = await attempt(services.community.member(visitor.token, booking.data.member_id))
-        if member.data is not None:
-            organisation = member.data.name
-            person = next((p.name for p in member.data.people if p.person_id == booking.data.person_id), "")
-        elif services.members is not None:
-            known = await services.members.get(booking.data.member_id)
-            organisation = known.name if known else ""
-    return page(
-        request,
-        "staff_approval_decline.html",
-        visitor,
-        status_code=status_code,
-        errors=errors,
-        form={"note": note},
-        **site.context(),
-        booking_id=booking_id,
-        booking=booking,
-        organisation=organisation or visitor.t("approvals.unknown_member"),
-        person=person or visitor.t("approvals.unknown_person"),
-        key=new_key(),
-    )
-
-
-@router.get("/sites/{site_id}/approvals/{booking_id}/decline", response_class=HTMLResponse)
-async def confirm_decline(request: Request, services: Clients, site_id: str, booking_id: str) -> HTMLResponse:
-    return await decline_page(request, services, staff_at(request, site_id), site_id, booking_id)
-
-
-@router.post("/sites/{site_id}/approvals/{booking_id}/decline")
-async def decline(request: Request, services: Clients, site_id: str, booking_id: str) -> Response:
-    visitor = staff_at(request, site_id)
-    form = await form_of(request)
-    note = form.get("note", "")
-    refusal = note_refusal(note, visitor.t)
-    if refusal is not None:
-        errors = FormErrors(fields={"note": refusal})
-        return await decline_page(
-            request, services, visitor, site_id, booking_id, errors=errors, note=note, status_code=422
-        )
-    try:
-        booking = await approval_calls.decline(
-            services.bookings, visitor.token, booking_id, note.strip(), form.get("idempotency_key")
-        )
-    except ServiceProblem as exc:
-        if exc.status == 422:  # bookings' own rule for the reason, said in the desk's words
-            errors = FormErrors(fields={"note": visitor.t("approvals.note_refused")})
-            return await decline_page(
-                request, services, visitor, site_id, booking_id, errors=errors, note=note, status_code=422
-            )
-        return done(queue_url(site_id), refused_decision(exc, visitor))
-    except Unavailable as exc:
-        errors = FormErrors(general=[visitor.t("unavailable", service=exc.service)])
-        return await decline_page(
-            request, services, visitor, site_id, booking_id, errors=errors, note=note, status_code=503
-        )
-    offering = localized(booking.offering_title, visitor.language)
-    return done(queue_url(site_id), visitor.t("approvals.declined", offering=offering))
