@@ -90,7 +90,7 @@ def build(settings: InsightsSettings) -> InsightsParts:
     webhooks = Webhooks(
         store=hooks,
         facts=store,
-        sender=WebhookSender(settings.webhook_timeout_seconds),
+        sender=WebhookSender(settings.webhook_timeout_seconds, reach_private=settings.webhooks_reach_private_addresses),
         sent_log=notifications.sent_log,
         settings=settings,
     )

@@ -77,12 +77,28 @@ class InsightsSettings(KitSettings):
     webhook_max_attempts: int = Field(
         20, ge=1, validation_alias="INSIGHTS_WEBHOOK_MAX_ATTEMPTS", description="Tries per delivery (~2.6 days)."
     )
+    webhook_private_addresses: bool | None = Field(
+        None,
+        validation_alias="INSIGHTS_WEBHOOK_PRIVATE_ADDRESSES",
+        description=(
+            "Whether endpoints may resolve to private, loopback, link-local or other non-public addresses "
+            "(a receiver inside the park's network). Unset: only outside production (a developer's receiver)."
+        ),
+    )
     webhook_disable_after: int = Field(
         5,
         ge=1,
         validation_alias="INSIGHTS_WEBHOOK_DISABLE_AFTER",
         description="Deliveries given up in a row after which an endpoint is disabled and its owner mailed.",
     )
+
+    @property
+    def webhooks_reach_private_addresses(self) -> bool:
+        """Production sends only to public addresses unless told otherwise (no request forgery into
+        the park's own network: a metadata service, an admin port); development and tests allow them."""
+        if self.webhook_private_addresses is not None:
+            return self.webhook_private_addresses
+        return self.environment != "production"
 
     @model_validator(mode="after")
     def _login_only_over_tls(self) -> InsightsSettings:

@@ -9,16 +9,20 @@ outcome of the one that took over.
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError
 
-from insights.domain.webhooks import DeliveryStatus, signed_headers
+from insights.domain.webhooks import DeliveryStatus, address_refusal, signed_headers
 from parkgrid import paging
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 
@@ -146,17 +150,56 @@ class Sent:
     error: str | None
 
 
-class WebhookSender:
-    """POSTs a signed delivery with httpx; never follows redirects (a signed body goes where it was told)."""
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+"""A host and port → the addresses they resolve to (the system's resolver; a test's own)."""
 
-    def __init__(self, timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+
+async def resolve(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to now, or none when it does not."""
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return []
+    return sorted({str(info[4][0]) for info in found})
+
+
+async def receiver_refusal(url: str, resolver: Resolver = resolve) -> str | None:
+    """Why the receiver at `url` is not one ParkGrid sends to (a non-public address), or None."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return address_refusal(host, await resolver(host, port))
+
+
+class WebhookSender:
+    """POSTs a signed delivery with httpx; never follows redirects (a signed body goes where it was told).
+
+    Unless private addresses are allowed (`InsightsSettings.webhooks_reach_private_addresses`), the
+    host is resolved before each attempt and a non-public address refuses the attempt (a failed
+    one, retried later): DNS may have changed since the endpoint was registered. httpx resolves
+    again to connect, so a resolver that answers differently within milliseconds is not caught."""
+
+    def __init__(
+        self,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        reach_private: bool = True,
+        resolver: Resolver = resolve,
+    ) -> None:
         self.client = httpx.AsyncClient(
             timeout=timeout, follow_redirects=False, transport=transport, headers={"user-agent": USER_AGENT}
         )
+        self.reach_private = reach_private
+        self.resolver = resolver
 
     async def send(self, url: str, secret: str, message_id: str, body: str, at: datetime) -> Sent:
         headers = signed_headers(secret, message_id, at, body)
         started = time.perf_counter()
+        if not self.reach_private:
+            refusal = await receiver_refusal(url, self.resolver)
+            if refusal is not None:
+                return Sent(None, _since(started), f"not sent: {refusal}")
         try:
             response = await self.client.post(url, content=body.encode(), headers=headers)
         except httpx.HTTPError as exc:

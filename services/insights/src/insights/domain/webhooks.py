@@ -85,6 +85,22 @@ def url_refusal(url: str, *, allow_loopback_http: bool) -> str | None:
     return None
 
 
+def address_refusal(host: str, addresses: Sequence[str]) -> str | None:
+    """Why a receiver at these addresses (what `host` resolves to) is not one ParkGrid sends to, or
+    None: every address must be public. A private, loopback, link-local (cloud metadata), shared,
+    reserved or multicast address would let an admin's URL reach into the park's own network, so
+    one such address among several refuses the host (DNS may answer either)."""
+    if not addresses:
+        return f"{host} does not resolve to any address"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if not ip.is_global or ip.is_multicast:
+            return f"{host} resolves to {ip}, which is not a public address"
+    return None
+
+
 def is_loopback(host: str) -> bool:
     if host.lower() in LOOPBACK_NAMES:
         return True

@@ -24,7 +24,7 @@ from typing import Any
 
 from insights.adapters.mail import Mail, SentLog, Templates
 from insights.adapters.projection import InsightsStore, aware, fact_document
-from insights.adapters.webhooks import WebhookSender, WebhookStore, attempt_record
+from insights.adapters.webhooks import Resolver, WebhookSender, WebhookStore, attempt_record, receiver_refusal, resolve
 from insights.domain.webhooks import (
     DeliveryStatus,
     Schedule,
@@ -205,18 +205,30 @@ class Webhooks:
 class EndpointCommands:
     """Register, change and remove endpoints; the URL rule and the secret's life are decided here."""
 
-    def __init__(self, store: WebhookStore, settings: InsightsSettings, clock: Callable[[], datetime] = utc_now):
+    def __init__(
+        self,
+        store: WebhookStore,
+        settings: InsightsSettings,
+        clock: Callable[[], datetime] = utc_now,
+        resolver: Resolver = resolve,
+    ):
         self.store = store
         self.allow_loopback_http = settings.environment != "production"
+        self.reach_private = settings.webhooks_reach_private_addresses
         self.clock = clock
+        self.resolver = resolver
 
-    def _check_url(self, url: str) -> None:
+    async def _check_url(self, url: str) -> None:
+        """https (or loopback http in development), and, unless private addresses are allowed, a
+        host that resolves to public addresses only: the URL is refused now, not at its first delivery."""
         refusal = url_refusal(url, allow_loopback_http=self.allow_loopback_http)
+        if refusal is None and not self.reach_private:
+            refusal = await receiver_refusal(url, self.resolver)
         if refusal:
             raise Refused.invalid(refusal, field="url")
 
     async def register(self, fields: dict[str, Any], by: str) -> Document:
-        self._check_url(fields["url"])
+        await self._check_url(fields["url"])
         now = self.clock()
         endpoint = {
             **fields,
