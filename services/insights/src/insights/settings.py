@@ -85,6 +85,12 @@ class InsightsSettings(KitSettings):
             "(a receiver inside the park's network). Unset: only outside production (a developer's receiver)."
         ),
     )
+    webhook_rotation_grace_seconds: float = Field(
+        86400.0,
+        ge=0,
+        validation_alias="INSIGHTS_WEBHOOK_ROTATION_GRACE",
+        description="How long a rotated-out secret still signs beside the new one (receivers catch up).",
+    )
     webhook_disable_after: int = Field(
         5,
         ge=1,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,10 +54,13 @@ class WebhookStore:
     async def enabled_endpoints(self) -> list[Document]:
         return [d async for d in self.endpoints.find({"enabled": True})]
 
-    async def change_endpoint(self, endpoint_id: str, changes: Document) -> Document | None:
-        return await self.endpoints.find_one_and_update(
-            {"_id": endpoint_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
-        )
+    async def change_endpoint(
+        self, endpoint_id: str, changes: Document, *, secret_was: str | None = None
+    ) -> Document | None:
+        """Apply `changes`; with `secret_was`, only while the secret is still that one (a rotation
+        keeps the secret it replaced: two rotations at once must not both keep the same one)."""
+        query: Document = {"_id": endpoint_id} if secret_was is None else {"_id": endpoint_id, "secret": secret_was}
+        return await self.endpoints.find_one_and_update(query, {"$set": changes}, return_document=ReturnDocument.AFTER)
 
     async def remove_endpoint(self, endpoint_id: str) -> bool:
         return bool((await self.endpoints.delete_one({"_id": endpoint_id})).deleted_count)
@@ -193,7 +196,7 @@ class WebhookSender:
         self.reach_private = reach_private
         self.resolver = resolver
 
-    async def send(self, url: str, secret: str, message_id: str, body: str, at: datetime) -> Sent:
+    async def send(self, url: str, secret: str | Sequence[str], message_id: str, body: str, at: datetime) -> Sent:
         headers = signed_headers(secret, message_id, at, body)
         started = time.perf_counter()
         if not self.reach_private:

@@ -28,7 +28,7 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -61,15 +61,33 @@ def signature(secret: str, message_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def signed_headers(secret: str, message_id: str, at: datetime, body: str) -> dict[str, str]:
-    """The headers of one attempt: a receiver refuses a timestamp too far from its clock (replays)."""
+def signed_headers(secret: str | Sequence[str], message_id: str, at: datetime, body: str) -> dict[str, str]:
+    """The headers of one attempt: a receiver refuses a timestamp too far from its clock (replays).
+    Several secrets (a rotation's grace) give several space-separated signatures, as Standard
+    Webhooks allows: a receiver that knows either secret verifies the delivery."""
     timestamp = int(at.timestamp())
+    keys = [secret] if isinstance(secret, str) else list(secret)
     return {
         "content-type": "application/json",
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(secret, message_id, timestamp, body),
+        "webhook-signature": " ".join(signature(key, message_id, timestamp, body) for key in keys),
     }
+
+
+def signing_secrets(endpoint: Mapping[str, Any], now: datetime) -> list[str]:
+    """What signs a delivery to `endpoint` at `now`: its secret and, until its grace ends, the one a
+    rotation replaced (so a receiver updated a little after the rotation loses nothing)."""
+    found = [str(endpoint["secret"])]
+    previous, until = endpoint.get("previous_secret"), endpoint.get("previous_valid_until")
+    if previous and until is not None and _aware(until) > now:
+        found.append(str(previous))
+    return found
+
+
+def _aware(moment: datetime) -> datetime:
+    """The store gives naive UTC back."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def url_refusal(url: str, *, allow_loopback_http: bool) -> str | None:

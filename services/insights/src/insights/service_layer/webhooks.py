@@ -32,6 +32,7 @@ from insights.domain.webhooks import (
     event_body,
     new_secret,
     should_disable,
+    signing_secrets,
     site_of,
     succeeded,
     url_refusal,
@@ -152,7 +153,8 @@ class Webhooks:
             gone = {"at": at, "status_code": None, "latency_ms": None, "error": "endpoint disabled or removed"}
             await self.store.settle(delivery["_id"], claim, gone, {"status": DeliveryStatus.FAILED})
             return False
-        sent = await self.sender.send(endpoint["url"], endpoint["secret"], delivery["event_id"], delivery["body"], at)
+        keys = signing_secrets(endpoint, at)
+        sent = await self.sender.send(endpoint["url"], keys, delivery["event_id"], delivery["body"], at)
         attempt = attempt_record(at, sent, self.worker)
         made = claim  # one claim per attempt, an interrupted one included
         if succeeded(sent.status_code):
@@ -215,6 +217,7 @@ class EndpointCommands:
         self.store = store
         self.allow_loopback_http = settings.environment != "production"
         self.reach_private = settings.webhooks_reach_private_addresses
+        self.rotation_grace = timedelta(seconds=settings.webhook_rotation_grace_seconds)
         self.clock = clock
         self.resolver = resolver
 
@@ -259,16 +262,34 @@ class EndpointCommands:
             changes.update(enabled=enabled, disabled_reason=None if enabled else "disabled by an admin")
             if enabled:
                 changes["consecutive_failed"] = 0
-        if rotate_secret:
-            changes["secret"] = new_secret()
         if description is not None:
             changes["description"] = description
         if event_types is not None:
             changes["event_types"] = event_types
+        if rotate_secret:
+            return await self._rotate(endpoint_id, changes)
         changed = await self.store.change_endpoint(endpoint_id, changes)
         if changed is None:
             raise Refused.not_found(f"no webhook endpoint {endpoint_id}")
         return changed
+
+    async def _rotate(self, endpoint_id: str, changes: Document) -> Document:
+        """A new secret; the replaced one still signs beside it for `INSIGHTS_WEBHOOK_ROTATION_GRACE`
+        seconds, kept only while the secret is still the one read (a concurrent rotation reads again)."""
+        while True:
+            endpoint = await self.store.endpoint(endpoint_id)
+            if endpoint is None:
+                raise Refused.not_found(f"no webhook endpoint {endpoint_id}")
+            rotation = {
+                "secret": new_secret(),
+                "previous_secret": endpoint["secret"],
+                "previous_valid_until": self.clock() + self.rotation_grace,
+            }
+            changed = await self.store.change_endpoint(
+                endpoint_id, {**changes, **rotation}, secret_was=endpoint["secret"]
+            )
+            if changed is not None:
+                return changed
 
     async def remove(self, endpoint_id: str) -> None:
         """Its pending deliveries are given up by the worker when it finds the endpoint gone."""

@@ -99,7 +99,8 @@ async def get_endpoint(principal: Admin, store: Store, endpoint_id: str) -> Endp
 async def change_endpoint(
     principal: Admin, commands: Commands, endpoint_id: str, body: EndpointChange
 ) -> EndpointWithSecret | Endpoint:
-    """`rotate_secret: true` answers the new secret, this once; the old one stops signing at once."""
+    """`rotate_secret: true` answers the new secret, this once; the old one still signs beside it for
+    `INSIGHTS_WEBHOOK_ROTATION_GRACE` (a day), so receivers can switch without losing a delivery."""
     changed = await commands.change(
         endpoint_id,
         enabled=body.enabled,
