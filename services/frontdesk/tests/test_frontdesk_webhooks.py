@@ -6,14 +6,17 @@ its attempt, the admin disables and enables it again; both pages pass axe; a fro
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from frontdesk_support import SCREENSHOTS, SITE, Stack, axe_violations, member_body, signed_in, until_accepted
+from frontdesk_support import SCREENSHOTS, SITE, ZONE, Stack, axe_violations, member_body, signed_in, until_accepted
 from playwright.async_api import Browser, expect
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -153,3 +156,76 @@ async def test_a_refused_endpoint_is_said_next_to_its_field(browser: Browser, st
     await expect(page.locator("#url-error")).to_contain_text("An https:// address")
     await expect(page.get_by_label("Address (URL)")).to_have_attribute("aria-invalid", "true")
     await context.close()
+
+
+async def test_an_admin_replays_an_endpoint_and_rotates_its_secret(
+    browser: Browser, stack: Stack, partner: Partner
+) -> None:
+    """From the endpoint's page: a replay from a moment before the member was registered sends its
+    event again (the partner gets it twice, the log shows it replayed); a rotation asks for the
+    tick, then shows the new secret once, and the partner still on the old secret verifies the next
+    delivery (both signatures, for the grace), as does one told the new secret."""
+    admin = {"Authorization": f"Bearer {stack.admin}"}
+    async with httpx.AsyncClient(headers=admin, timeout=30) as http:
+        made = await http.post(
+            f"{stack.insights}/v1/webhooks/endpoints",
+            json={"url": partner.url, "event_types": ["parkgrid.community.member"], "owner_email": "ops@example.ma",
+                  "owner_language": "en", "description": "Replay and rotation"},
+            headers={"Idempotency-Key": "fd-webhook-actions"},
+        )  # fmt: skip
+        assert made.status_code == 201, made.text
+        endpoint, partner.secret = made.json()["id"], made.json()["secret"]
+        since = datetime.now(ZoneInfo(ZONE)).replace(second=0, microsecond=0) - timedelta(minutes=1)
+        registered = await until_accepted(
+            http, f"{stack.community}/v1/members", member_body("m-fd-webhook-2", "Replay Labs", SITE, [])
+        )
+        assert registered.status_code == 201, registered.text
+    for _ in range(60):
+        if partner.events:
+            break
+        await asyncio.sleep(0.5)
+    assert [e["data"]["member_id"] for e in partner.events] == ["m-fd-webhook-2"]
+
+    context = await signed_in(browser, stack.frontdesk, stack.token(Role.ADMIN, subject="admin-hooks-2"))
+    page = await context.new_page()
+    await page.goto(f"{stack.frontdesk}/staff/webhooks/{endpoint}")
+    await page.get_by_label(f"Every event it wants since ({ZONE})").fill(since.strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_role("button", name="Send again").click()
+    await expect(page.get_by_role("status")).to_contain_text("Queued again: ")  # the minute's member events
+
+    def received(member_id: str) -> int:
+        return sum(1 for e in partner.events if e["data"].get("member_id") == member_id)
+
+    for _ in range(60):
+        if received("m-fd-webhook-2") == 2:
+            break
+        await asyncio.sleep(0.5)
+    assert received("m-fd-webhook-2") == 2
+    assert partner.forged == 0
+    await page.reload()
+    await expect(page.locator("#webhook-deliveries")).to_contain_text("replayed")
+
+    await page.get_by_role("button", name="Rotate the secret").click()  # the tick is required
+    await expect(page.locator("#webhook-rotated")).to_have_count(0)
+    await page.get_by_label("I will give the new secret to the receiver's owner").check()
+    await page.get_by_role("button", name="Rotate the secret").click()
+    new_secret = await page.get_by_role("textbox", name="Signing secret").input_value()
+    assert new_secret.startswith("whsec_")
+    assert new_secret != partner.secret
+    assert await axe_violations(page) == []
+    await page.screenshot(path=str(SCREENSHOTS / "webhooks-rotated.png"), full_page=True)
+    await page.goto(f"{stack.frontdesk}/staff/webhooks/{endpoint}")
+    assert new_secret not in await page.content(), "the new secret is shown once"
+    await context.close()
+
+    async with httpx.AsyncClient(headers=admin, timeout=30) as http:  # the partner is still on the old secret
+        changed = await until_accepted(
+            http, f"{stack.community}/v1/members", member_body("m-fd-webhook-3", "Rotation Labs", SITE, [])
+        )
+        assert changed.status_code == 201, changed.text
+    for _ in range(60):
+        if received("m-fd-webhook-3"):
+            break
+        await asyncio.sleep(0.5)
+    assert received("m-fd-webhook-3") == 1, "verified with the old secret during the grace"
+    assert partner.forged == 0

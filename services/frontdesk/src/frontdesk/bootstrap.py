@@ -45,6 +45,7 @@ from frontdesk.entrypoints.http import (
     staff_today,
     staff_visitors,
     staff_waitlist,
+    staff_webhook_actions,
     staff_webhooks,
 )
 from frontdesk.entrypoints.http.pages import page, see_other
@@ -142,6 +143,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 member_room_check_in,
                 staff_approvals,
                 staff_approval_decline,
+                staff_webhook_actions,
                 staff_webhooks,
             )
         ],

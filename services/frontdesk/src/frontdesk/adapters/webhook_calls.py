@@ -1,15 +1,17 @@
 """Insights' webhook endpoints as the admins' page calls them, with the admin's own token: the list,
 registering one (the form's Idempotency-Key; the answer carries the secret, once), enabling or
-disabling, and an endpoint's delivery log with each delivery's attempts."""
+disabling, rotating the secret, replaying from a moment, and an endpoint's delivery log with each
+delivery's attempts."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from frontdesk.adapters.insights import Insights
-from parkgrid.api.webhooks import DeliveryDetail, DeliveryPage, Endpoint, EndpointPage, EndpointWithSecret
+from parkgrid.api.webhooks import DeliveryDetail, DeliveryPage, Endpoint, EndpointPage, EndpointWithSecret, Replay
 
 ROOT = "/v1/webhooks"
 
@@ -31,6 +33,20 @@ async def register(insights: Insights, token: str, body: Mapping[str, Any], key:
 async def switch(insights: Insights, token: str, endpoint_id: str, enabled: bool) -> Endpoint:
     path = f"{ROOT}/endpoints/{endpoint_id}"
     return insights.parse(Endpoint, await insights.patch(path, token, {"enabled": enabled}), path)
+
+
+async def rotate(insights: Insights, token: str, endpoint_id: str) -> EndpointWithSecret:
+    """A new secret, answered once; the old one still signs beside it for insights' grace period."""
+    path = f"{ROOT}/endpoints/{endpoint_id}"
+    return insights.parse(EndpointWithSecret, await insights.patch(path, token, {"rotate_secret": True}), path)
+
+
+async def replay(insights: Insights, token: str, endpoint_id: str, since: datetime, key: str) -> Replay:
+    """Every event since `since` the endpoint wants, sent again (the same key: enqueued once)."""
+    path = f"{ROOT}/endpoints/{endpoint_id}/replay"
+    body = {"since": since.isoformat()}
+    response = await insights.call("POST", path, token, body=body, headers={"Idempotency-Key": key})
+    return insights.parse(Replay, response.json(), path)
 
 
 async def deliveries(

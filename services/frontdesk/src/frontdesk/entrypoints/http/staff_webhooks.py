@@ -4,7 +4,8 @@ The page lists every endpoint (where, which families of events, which site, enab
 and why) with a button to disable or enable it, and a form to register one. The secret insights
 answers on registering is shown on that answer's page alone: it is never in a URL or a redirect,
 and no later page can show it again. An endpoint's page shows its deliveries, newest first, with
-every attempt (when, the receiver's status, how long it took, the error).
+every attempt (when, the receiver's status, how long it took, the error), and the forms to replay
+from a moment and to rotate the secret (`staff_webhook_actions`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from frontdesk.adapters import webhook_calls
 from frontdesk.adapters.insights import Insights
+from frontdesk.adapters.services import Services
 from frontdesk.domain import webhooks
 from frontdesk.domain.forms import FormErrors
 from frontdesk.entrypoints.http.pages import Clients, form_of, page
@@ -116,7 +118,23 @@ async def switch_endpoint(request: Request, insights: InsightsClient, endpoint_i
 async def endpoint_deliveries(
     request: Request, services: Clients, insights: InsightsClient, endpoint_id: str
 ) -> HTMLResponse:
-    visitor = admin(request)
+    return await endpoint_page(request, services, insights, admin(request), endpoint_id)
+
+
+async def endpoint_page(
+    request: Request,
+    services: Services,
+    insights: Insights,
+    visitor: Visitor,
+    endpoint_id: str,
+    *,
+    rotated: EndpointWithSecret | None = None,
+    errors: FormErrors | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int | None = None,
+) -> HTMLResponse:
+    """An endpoint's page: its delivery log (older pages by cursor), replaying from a moment, and
+    rotating its secret (`staff_webhook_actions`); `rotated` shows the new secret, this once."""
     cursor = request.query_params.get("cursor") or None
     endpoint = await attempt(webhook_calls.endpoint(insights, visitor.token, endpoint_id))
     log = await attempt(webhook_calls.deliveries(insights, visitor.token, endpoint_id, cursor))
@@ -126,9 +144,14 @@ async def endpoint_deliveries(
         request,
         "staff_webhook.html",
         visitor,
-        status_code=endpoint.problem.status if endpoint.problem else 200,
+        status_code=status_code or (endpoint.problem.status if endpoint.problem else 200),
         endpoint=endpoint,
         log=log,
         local=lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
         older=f"{HOME}/{endpoint_id}?{urlencode({'cursor': following})}" if following else None,
+        rotated=rotated,
+        errors=errors,
+        form=form or {},
+        key=new_key(),
+        zone=services.default_time_zone,
     )
