@@ -19,7 +19,7 @@ from bookings.domain import approvals as rules
 from bookings.domain import booking as lifecycle
 from bookings.domain.approvals import AlreadyDecided, ApprovalPolicy, NotAwaitingApproval, Outcome
 from bookings.domain.booking import Actor, Booking, InvalidBooking, Unavailable
-from bookings.domain.slots import session_key
+from bookings.domain.slots import bookable_window, session_key
 from bookings.service_layer.approvals import Approvals, Decide
 from bookings.service_layer.service import BookingService
 from parkgrid.contracts.bookings import BookingStatus
@@ -66,6 +66,27 @@ def test_the_deadline_is_the_window_or_before_the_session_whichever_comes_first(
     tomorrow = NOW + timedelta(hours=20)
     assert rules.deadline_of(policy, NOW, tomorrow) == tomorrow - rules.DECIDE_BEFORE_START
     assert rules.deadline_of(policy, NOW, NOW + timedelta(hours=1)) == NOW  # too late to wait: expires at once
+
+
+def test_a_session_too_soon_to_decide_is_neither_offered_nor_booked_by_anyone() -> None:
+    """A booking that waits for staff needs the time to decide: within `DECIDE_BEFORE_START` plus
+    `LEAST_TIME_TO_DECIDE` of the session it could only expire on arrival, so the slots leave the
+    session out and the rule refuses it, a walk-in included (the desk waives the offering's notice,
+    not the decision). An offering without approval keeps its own notice."""
+    least = lifecycle.DECIDE_BEFORE_START + lifecycle.LEAST_TIME_TO_DECIDE
+    too_soon, in_time = NOW + least - timedelta(minutes=1), NOW + least
+    for walk_in in (False, True):
+        with pytest.raises(InvalidBooking) as refused:
+            lifecycle.check_rules(clinic(), too_soon, 1, NOW, walk_in=walk_in)
+        assert refused.value.field == "starts_at"
+        assert f"{int(least.total_seconds()) // 60} minutes" in str(refused.value)
+        lifecycle.check_rules(clinic(), in_time, 1, NOW, walk_in=walk_in)
+        assert lifecycle.notice_of(clinic(), walk_in=walk_in) == least
+        earliest, _ = bookable_window(clinic(), NOW, walk_in=walk_in)
+        assert earliest == in_time
+    assert lifecycle.notice_of(offering("off-test-mentoring"), walk_in=True) == timedelta(0)
+    lifecycle.check_rules(offering("off-test-mentoring"), NOW + timedelta(minutes=5), 1, NOW, walk_in=True)
+    assert rules.deadline_of(rules.policy_of(clinic()), NOW, in_time) == NOW + lifecycle.LEAST_TIME_TO_DECIDE
 
 
 def test_a_held_booking_awaits_approval_instead_of_being_confirmed_and_holds_its_seat() -> None:

@@ -19,16 +19,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bookings.domain.booking import Booking, BookingRefused, InvalidBooking, Unavailable, release
+from bookings.domain.booking import (
+    DECIDE_BEFORE_START,
+    Booking,
+    BookingRefused,
+    InvalidBooking,
+    Unavailable,
+    release,
+)
 from bookings.domain.happened import BookingSecured, BookingTurnedDown
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.domain import DomainEvent
 from parkgrid.refusals import Refusal
 
-DECIDE_BEFORE_START = timedelta(hours=2)
-"""A decision is due at the latest this long before the session, so a member declined (or
-expired) still has time to book something else and the desk to prepare the room."""
 NOTE_MAX = 500
 DECLINED = "declined"
 APPROVAL_EXPIRED = "approval_expired"

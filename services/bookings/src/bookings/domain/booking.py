@@ -202,12 +202,32 @@ def is_walk_in(actor: Actor) -> bool:
     return actor.role in WALK_IN_ROLES
 
 
+DECIDE_BEFORE_START = timedelta(hours=2)
+"""An approval is due at the latest this long before the session, so a member declined (or
+expired) still has time to book something else and the desk to prepare the room."""
+LEAST_TIME_TO_DECIDE = timedelta(hours=1)
+"""The shortest time the site's staff are given to decide a booking that waits for them: a session
+sooner than `DECIDE_BEFORE_START` plus this is not offered, to anyone, for an offering that requires
+approval (it could only expire on arrival)."""
+
+
+def notice_of(offering: OfferingSnapshot, *, walk_in: bool = False) -> timedelta:
+    """How long before a session it may be booked: the offering's notice, waived for a walk-in; and
+    for an offering whose bookings wait for staff, never less than the time a decision needs."""
+    notice = timedelta(0) if walk_in else timedelta(minutes=offering.rules.min_notice_minutes)
+    approval = offering.rules.approval
+    if approval is not None and approval.required:
+        return max(notice, DECIDE_BEFORE_START + LEAST_TIME_TO_DECIDE)
+    return notice
+
+
 def check_rules(
     offering: OfferingSnapshot, starts_at: datetime, party_size: int, now: datetime, *, walk_in: bool = False
 ) -> None:
     """The offering's rules at `now`. The notice (`min_notice_minutes`) is there so the park can
-    prepare; a `walk_in` (the front desk booking for someone at the counter) waives it, as a desk
-    does for a member who needs a room in ten minutes. A session already begun is refused to all."""
+        prepare; a `walk_in` (the front desk booking for someone at the counter) waives it, as a desk
+        does for a member who needs a room in ten minutes, except the time staff need to decide a booking
+    that waits for them (`notice_of`). A session already begun is refused to all."""
     if offering.status != OfferingStatus.PUBLISHED:
         raise Unavailable(f"offering {offering.offering_id} is {offering.status.value}", field="offering_id")
     if party_size > offering.seats_per_session:
@@ -217,11 +237,10 @@ def check_rules(
         )
     if starts_at <= now:
         raise InvalidBooking("this session has already started", field="starts_at")
-    notice = timedelta(minutes=offering.rules.min_notice_minutes)
-    if starts_at < now + notice and not walk_in:
-        raise InvalidBooking(
-            f"book at least {offering.rules.min_notice_minutes} minutes before the session", field="starts_at"
-        )
+    notice = notice_of(offering, walk_in=walk_in)
+    if starts_at < now + notice:
+        minutes = int(notice.total_seconds()) // 60
+        raise InvalidBooking(f"book at least {minutes} minutes before the session", field="starts_at")
     if starts_at > now + timedelta(days=offering.rules.max_advance_days):
         raise InvalidBooking(
             f"sessions open for booking {offering.rules.max_advance_days} days ahead", field="starts_at"

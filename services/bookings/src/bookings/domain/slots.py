@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bookings.domain.booking import notice_of
 from parkgrid import weekly
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.contracts.common import Closure, WeeklyWindow
@@ -86,9 +87,8 @@ class SiteCalendar:
 
 def bookable_window(offering: OfferingSnapshot, now: datetime, *, walk_in: bool = False) -> tuple[datetime, datetime]:
     """The earliest and latest start the rules allow at `now` (notice and horizon); a walk-in
-    (the front desk booking at the counter) has no notice (`domain.booking.check_rules`)."""
-    notice = timedelta(0) if walk_in else timedelta(minutes=offering.rules.min_notice_minutes)
-    return now + notice, now + timedelta(days=offering.rules.max_advance_days)
+    (the front desk booking at the counter) has no notice but an approval's (`domain.booking.notice_of`)."""
+    return now + notice_of(offering, walk_in=walk_in), now + timedelta(days=offering.rules.max_advance_days)
 
 
 def sessions_between(
