@@ -77,6 +77,7 @@ MOMENTS = {
     "tuesday 13:00": _at(TUESDAY, 13),
     "tuesday 15:00": _at(TUESDAY, 15),
     "wednesday 18:00": _at(TUESDAY + timedelta(days=1), 18),
+    "wednesday 21:30": _at(TUESDAY + timedelta(days=1), 21, 30),
     "sunday 10:00": _at(TUESDAY + timedelta(days=5), 10),
 }
 
@@ -129,7 +130,27 @@ def test_the_demo_day_is_still_today_in_the_afternoon() -> None:
         today = [b for b in planned if b.site_id == site_id and _local(b).date() == TUESDAY and b.then != "wait"]
         assert len(today) >= 2, f"{site_id}: {len(today)} bookings today"  # of 15:30, 16:30 and 17:30
         assert any(b.starts_at < now + timedelta(hours=2) for b in today), f"{site_id}: none within the notice"
-        assert all(b.starts_at >= now + WALK_IN_LEAD for b in today), site_id
+        assert all(b.starts_at >= now + WALK_IN_LEAD for b in today if b.then != "visit"), site_id
+        assert all(b.starts_at <= now for b in today if b.then == "visit"), site_id  # the morning, recorded
+
+
+@pytest.mark.parametrize("hour", [18, 21])
+def test_an_evening_has_todays_visits_recorded(hour: int) -> None:
+    """Seeded in the evening, when too little of today is left to book, the front desk has recorded
+    who came earlier today as visits (checked in at once): Today is never empty on an open day.
+    The next open day is still the full demo day."""
+    wednesday = TUESDAY + timedelta(days=1)
+    now = _at(wednesday, hour)
+    planned = plan(now, OFFERINGS, MEMBERS, _calendars(), ROOMS)
+    for site_id in SITE_IDS:
+        today = [b for b in planned if b.site_id == site_id and _local(b).date() == wednesday]
+        visits = [b for b in today if b.then == "visit"]
+        assert len(today) >= 2, f"{site_id}: {len(today)} bookings today"
+        assert visits, f"{site_id}: no visit recorded"
+        assert all(b.starts_at <= now for b in visits), site_id
+        assert len({b.offering_id for b in today}) >= 2, site_id
+    morning = plan(_at(wednesday, 9), OFFERINGS, MEMBERS, _calendars(), ROOMS)
+    assert not [b for b in morning if b.then == "visit"]  # a day still ahead is booked, not recorded
 
 
 def test_a_site_closed_today_gets_the_next_open_day() -> None:
@@ -151,8 +172,12 @@ def test_every_planned_booking_is_one_the_rules_accept(moment: tuple[datetime, l
         session = session_at(offering, ZONE, b.starts_at)
         assert session is not None, b.booking_id
         assert session.ends_at == b.ends_at, b.booking_id
-        assert b.starts_at >= now + WALK_IN_LEAD, b.booking_id  # booked by the front desk: a walk-in
-        check_rules(offering, b.starts_at, 1, now, walk_in=True)
+        if b.then == "visit":  # recorded by the front desk once the session began
+            assert b.starts_at <= now, b.booking_id
+            check_rules(offering, b.starts_at, 1, now, walk_in=True, visit=True)
+        else:
+            assert b.starts_at >= now + WALK_IN_LEAD, b.booking_id  # booked by the front desk: a walk-in
+            check_rules(offering, b.starts_at, 1, now, walk_in=True)
         assert check_eligible(offering, members[b.member_id], b.person_id) == b.person_id
         assert _calendars()[b.site_id].refusal(session) is None
 

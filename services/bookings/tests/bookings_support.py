@@ -200,8 +200,10 @@ async def until_offered(client: httpx.AsyncClient, token: str, offering_id: str,
     await eventually(shown, within=30)
 
 
-async def open_site(spaces: FastAPI, rooms: int, buffers: dict[str, Any] | None = None) -> None:
-    """The test site in the real spaces (open 08:00-20:00 every day, `buffers` by kind) with `rooms`
+async def open_site(
+    spaces: FastAPI, rooms: int, buffers: dict[str, Any] | None = None, hours: tuple[str, str] = ("08:00", "20:00")
+) -> None:
+    """The test site in the real spaces (open `hours` every day, `buffers` by kind) with `rooms`
     meeting rooms of 6 seats, `room-0`…, written through its inventory (so published)."""
     inventory = spaces.state.components[Inventory]
     await inventory.register_site(
@@ -211,7 +213,7 @@ async def open_site(spaces: FastAPI, rooms: int, buffers: dict[str, Any] | None 
             city="Casablanca",
             country="MA",
             time_zone="Africa/Casablanca",
-            opening_hours=tuple(WeeklyWindow(weekday=d, opens="08:00", closes="20:00") for d in range(1, 8)),
+            opening_hours=tuple(WeeklyWindow(weekday=d, opens=hours[0], closes=hours[1]) for d in range(1, 8)),
             buffers=buffers or {},
         )
     )

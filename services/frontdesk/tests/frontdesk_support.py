@@ -56,6 +56,8 @@ ROOM = "off-fd-room"
 TPE_ONLY = "off-fd-tpe-clinic"
 FOUNDER_BODY = {"person_id": FOUNDER, "name": "Salma Benali", "email": "salma@example.ma", "role": "CEO"}
 WEEK = [{"weekday": d, "opens": "08:00", "closes": "19:00"} for d in range(1, 8)]
+ROUND_THE_CLOCK = [{"weekday": d, "opens": "00:00", "closes": "23:59"} for d in range(1, 8)]
+"""A site open, or an offering available, all day: some session is always under way or just ahead."""
 
 
 @dataclass
@@ -247,6 +249,26 @@ async def until_accepted(http: httpx.AsyncClient, url: str, body: dict[str, Any]
         if response.status_code < 300 or time.monotonic() > deadline:
             return response
         await asyncio.sleep(0.3)
+
+
+async def site_of_its_own(
+    http: httpx.AsyncClient, stack: Stack, site_id: str, name: str, city: str, hours: list[dict[str, Any]] = WEEK
+) -> None:
+    """A site for one test module (its queue, its day and its rooms are that module's alone), in
+    the suite's zone, written through spaces' API with the admin's `http`."""
+    site = {"site_id": site_id, "name": name, "city": city, "country": "MA", "time_zone": ZONE, "opening_hours": hours}
+    made = await http.post(f"{stack.spaces}/v1/sites", json=site)
+    assert made.status_code == 201, made.text
+
+
+async def startup_at(
+    http: httpx.AsyncClient, stack: Stack, site_id: str, member_id: str, name: str, person: dict[str, str]
+) -> None:
+    """A startup of one person at home at `site_id`, once community knows the site."""
+    created = await until_accepted(
+        http, f"{stack.community}/v1/members", member_body(member_id, name, site_id, [person])
+    )
+    assert created.status_code in (200, 201), created.text
 
 
 PHONE = {"width": 390, "height": 844}

@@ -17,15 +17,13 @@ import pytest
 import pytest_asyncio
 from frontdesk_support import (
     SCREENSHOTS,
-    WEEK,
-    ZONE,
     Stack,
     axe_violations,
-    member_body,
     offering_body,
     published_offering,
     signed_in,
-    until_accepted,
+    site_of_its_own,
+    startup_at,
 )
 from playwright.async_api import Browser, Page, expect
 
@@ -52,21 +50,9 @@ async def offering_id(stack: Stack) -> str:
     """A site of its own (its queue is this module's alone), a startup at home there and a one-seat
     clinic whose bookings wait for the site's staff (decided within 24 hours)."""
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
-        site = {
-            "site_id": SITE,
-            "name": "Technopark Approbations",
-            "city": "Agadir",
-            "country": "MA",
-            "time_zone": ZONE,
-            "opening_hours": WEEK,
-        }
-        made = await http.post(f"{stack.spaces}/v1/sites", json=site)
-        assert made.status_code == 201, made.text
+        await site_of_its_own(http, stack, SITE, "Technopark Approbations", "Agadir")
         person = {"person_id": PERSON, "name": PERSON_NAME, "email": "nadia.approvals@example.ma", "role": "CEO"}
-        created = await until_accepted(
-            http, f"{stack.community}/v1/members", member_body(MEMBER, ORGANISATION, SITE, [person])
-        )
-        assert created.status_code in (200, 201), created.text
+        await startup_at(http, stack, SITE, MEMBER, ORGANISATION, person)
         body = {
             **offering_body(TITLE, "expert_clinic", ["startup"]),
             "site_id": SITE,

@@ -14,14 +14,14 @@ import httpx
 import pytest
 import pytest_asyncio
 from frontdesk_support import (
+    ROUND_THE_CLOCK,
     SCREENSHOTS,
-    ZONE,
     Stack,
-    member_body,
     offering_body,
     published_offering,
     signed_in,
-    until_accepted,
+    site_of_its_own,
+    startup_at,
 )
 from playwright.async_api import Browser, expect
 
@@ -35,7 +35,6 @@ pytestmark = [pytest.mark.asyncio(loop_scope="session")]
 SITE = "site-fd-check-in"
 MEMBER = "m-fd-check-in"
 PERSON = "p-fd-check-in"
-ROUND_THE_CLOCK = [{"weekday": d, "opens": "00:00", "closes": "23:59"} for d in range(1, 8)]
 CHECKED_IN = "parkgrid.bookings.booking.checked_in"
 
 
@@ -43,21 +42,9 @@ CHECKED_IN = "parkgrid.bookings.booking.checked_in"
 async def offering_id(stack: Stack) -> str:
     """The site, a startup at home there (one person) and a published offering of 15-minute sessions."""
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
-        site = {
-            "site_id": SITE,
-            "name": "Technopark Nuit",
-            "city": "Casablanca",
-            "country": "MA",
-            "time_zone": ZONE,
-            "opening_hours": ROUND_THE_CLOCK,
-        }
-        made = await http.post(f"{stack.spaces}/v1/sites", json=site)
-        assert made.status_code == 201, made.text
+        await site_of_its_own(http, stack, SITE, "Technopark Nuit", "Casablanca", ROUND_THE_CLOCK)
         person = {"person_id": PERSON, "name": "Yasmine Alaoui", "email": "yasmine.nuit@example.ma", "role": "CEO"}
-        created = await until_accepted(
-            http, f"{stack.community}/v1/members", member_body(MEMBER, "Nuit Agritech", SITE, [person])
-        )
-        assert created.status_code in (200, 201), created.text
+        await startup_at(http, stack, SITE, MEMBER, "Nuit Agritech", person)
         body = {
             **offering_body("Night desk coaching", "mentoring", ["startup"]),
             "site_id": SITE,

@@ -23,15 +23,15 @@ import httpx
 import pytest
 import pytest_asyncio
 from frontdesk_support import (
+    ROUND_THE_CLOCK,
     SCREENSHOTS,
-    ZONE,
     Stack,
     axe_violations,
-    member_body,
     offering_body,
     published_offering,
     signed_in,
-    until_accepted,
+    site_of_its_own,
+    startup_at,
 )
 from playwright.async_api import Browser, expect
 
@@ -46,7 +46,6 @@ SITE = "site-fdr"
 ROOM = "sp-fdr-room"
 ROOM_NAME = "Salle Porte"
 MEMBER, PERSON = "m-fdr-startup", "p-fdr-founder"
-ROUND_THE_CLOCK = [{"weekday": d, "opens": "00:00", "closes": "23:59"} for d in range(1, 8)]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -55,17 +54,12 @@ async def offering_id(stack: Stack) -> str:
     15-minute sessions in a meeting room (its first free session is always inside the check-in
     window, whatever time the run starts)."""
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
-        site = {"site_id": SITE, "name": "Technopark Portes", "city": "Rabat", "country": "MA", "time_zone": ZONE}
-        created = await http.post(f"{stack.spaces}/v1/sites", json=site | {"opening_hours": ROUND_THE_CLOCK})
-        assert created.status_code == 201, created.text
+        await site_of_its_own(http, stack, SITE, "Technopark Portes", "Rabat", ROUND_THE_CLOCK)
         room = {"space_id": ROOM, "name": ROOM_NAME, "kind": "meeting_room", "capacity": 6}
         created = await http.post(f"{stack.spaces}/v1/sites/{SITE}/spaces", json=room)
         assert created.status_code == 201, created.text
         person = {"person_id": PERSON, "name": "Imane Berrada", "email": "imane@fdr.example", "role": "CEO"}
-        created = await until_accepted(
-            http, f"{stack.community}/v1/members", member_body(MEMBER, "Porte Labs", SITE, [person])
-        )
-        assert created.status_code in (200, 201), created.text
+        await startup_at(http, stack, SITE, MEMBER, "Porte Labs", person)
         need = {"kind": "meeting_room", "seats": 1, "features": []}
         body = offering_body("Stand-up room", "meeting_room", ["startup"], need) | {
             "site_id": SITE,

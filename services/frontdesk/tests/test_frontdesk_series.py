@@ -18,13 +18,13 @@ import httpx
 import pytest
 import pytest_asyncio
 from frontdesk_support import (
-    ZONE,
     Stack,
     axe_violations,
-    member_body,
     offering_body,
     published_offering,
     signed_in,
+    site_of_its_own,
+    startup_at,
     two_days_ahead_at_ten,
     until_accepted,
 )
@@ -42,7 +42,6 @@ MEMBER = "m-fd-series"
 PERSON = "p-fd-series"
 OTHER = "m-fd-series-other"
 OTHER_PERSON = "p-fd-series-other"
-WEEK = [{"weekday": d, "opens": "08:00", "closes": "19:00"} for d in range(1, 8)]
 FIRST = two_days_ahead_at_ten()
 
 
@@ -51,22 +50,10 @@ async def offering_id(stack: Stack) -> str:
     """A site of its own, two startups at home there, a one-seat mentoring hour; the other startup
     has already booked the session a week after the first."""
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
-        site = {
-            "site_id": SITE,
-            "name": "Technopark Séries",
-            "city": "Casablanca",
-            "country": "MA",
-            "time_zone": ZONE,
-            "opening_hours": WEEK,
-        }
-        made = await http.post(f"{stack.spaces}/v1/sites", json=site)
-        assert made.status_code == 201, made.text
+        await site_of_its_own(http, stack, SITE, "Technopark Séries", "Casablanca")
         for member_id, person_id, name in ((MEMBER, PERSON, "Série Agritech"), (OTHER, OTHER_PERSON, "Autre Fintech")):
             person = {"person_id": person_id, "name": "Nadia Tazi", "email": f"{person_id}@example.ma", "role": "CEO"}
-            created = await until_accepted(
-                http, f"{stack.community}/v1/members", member_body(member_id, name, SITE, [person])
-            )
-            assert created.status_code in (200, 201), created.text
+            await startup_at(http, stack, SITE, member_id, name, person)
         body = {**offering_body("Weekly mentoring", "mentoring", ["startup"]), "site_id": SITE}
         offering_id = await published_offering(http, stack, body, "series-mentoring", member_id=MEMBER)
         taken = await until_accepted(

@@ -10,7 +10,8 @@ front desk would see, and `seed_bookings` only carries it out:
 - each site's demo day is today in its own zone if the site is open and enough of today's
   sessions are still ahead (the seeder books as the front desk, which may book a walk-in at
   any time before a session begins; `WALK_IN_LEAD`), else its next open day, and then what is
-  left of today (an afternoon's rooms) is booked too;
+  left of today (an afternoon's rooms) is booked too, and, if that is not much (an evening), what
+  began earlier today is recorded as visits (checked in, as a desk records who came);
   the two open days after it get a few bookings too;
 - arrivals across the site's offerings of that day, a room timeline kept within what the
   site's rooms can host at once (so the saga's room request is confirmed, never `no_space`),
@@ -20,7 +21,8 @@ front desk would see, and `seed_bookings` only carries it out:
 - for each offering that requires staff approval, one request for its first session a day or
   more ahead (`APPROVAL_AHEAD`), left awaiting approval so the site's queue is not empty.
 
-Nothing is seeded in the past: spaces no longer reserves a past time and the rules refuse it.
+Nothing else is seeded in the past: only a visit, which the front desk records after the session
+began (`domain.booking.check_rules`), and a room held then is kept clear of the holds of that day.
 Ids are deterministic (`seed-<offering>-<session>-<member>`), so seeding again changes nothing.
 """
 
@@ -38,9 +40,9 @@ from zoneinfo import ZoneInfo
 
 from bookings.adapters.rooms import Rooms, room_of
 from bookings.bootstrap import BookingsSettings, build
-from bookings.domain.booking import Actor, BookingRefused, MemberFacts, check_eligible
+from bookings.domain.booking import VISIT_WITHIN, Actor, BookingRefused, MemberFacts, check_eligible
 from bookings.domain.rooms import Held, Room, is_free
-from bookings.domain.slots import Session, SiteCalendar, session_key_time, sessions_between
+from bookings.domain.slots import Session, SiteCalendar, session_key_time, sessions_begun, sessions_between
 from bookings.entrypoints.consumers import projections
 from bookings.service_layer.commands import BookCommand
 from bookings.service_layer.service import BookingService
@@ -70,7 +72,7 @@ APPROVAL_AHEAD = timedelta(hours=26)
 """A request awaiting approval is seeded for a session at least this far ahead: its decision, due
 within the offering's window and at the latest 2 h before, then stays open for the demo's day."""
 
-Then = Literal["stay", "arrive", "cancel", "wait"]
+Then = Literal["stay", "arrive", "cancel", "wait", "visit"]
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class PlannedBooking:
     ends_at: datetime
     then: Then = "stay"
     """`arrive`: checked in once check-in opens; `cancel`: the member cancels it; `wait`: the
-    session is full, the member joins its waitlist."""
+    session is full, the member joins its waitlist; `visit`: the session has begun, the front desk
+    records it (checked in at once)."""
 
     def local_day(self, time_zone: str) -> date:
         return self.starts_at.astimezone(ZoneInfo(time_zone)).date()
@@ -151,6 +154,18 @@ def _day_sessions(
         (offering, session)
         for offering in offerings
         for session in sessions_between(offering, zone, day, day, now + WALK_IN_LEAD, walk_in=True)
+        if calendar is None or calendar.refusal(session) is None
+    ]
+
+
+def _begun_sessions(
+    offerings: Sequence[OfferingSnapshot], zone: str, calendar: SiteCalendar | None, day: date, now: datetime
+) -> list[tuple[OfferingSnapshot, Session]]:
+    """The sessions of the day that have begun by `now` and the site hosts: a desk records them as visits."""
+    return [
+        (offering, session)
+        for offering in offerings
+        for session in sessions_begun(offering, zone, day, day, now)
         if calendar is None or calendar.refusal(session) is None
     ]
 
@@ -358,8 +373,13 @@ def plan(
         today = now.astimezone(ZoneInfo(zone)).date()
         if busy != today:  # what is left of today (an afternoon's rooms) is booked in place of a later day
             rest = _day_sessions(site_offerings, zone, calendar, today, now)
-            if rest:
-                out += _book_day(site, site_id, rest, people, load, PER_LATER_DAY)
+            today_booked = _book_day(site, site_id, rest, people, load, PER_LATER_DAY)
+            if len(today_booked) < PER_LATER_DAY:  # an evening: who came earlier today, recorded
+                begun = _begun_sessions(site_offerings, zone, calendar, today, now)
+                visits = _book_day(site, site_id, begun, people, load, PER_LATER_DAY - len(today_booked))
+                today_booked += [PlannedBooking(**{**b.__dict__, "then": "visit"}) for b in visits]
+            if today_booked:
+                out += today_booked
                 later = later[:-1]
         day = _book_day(site, site_id, _day_sessions(site_offerings, zone, calendar, busy, now), people, load, PER_SITE)
         waiting = _waitlist(site, people, day, by_id)
@@ -403,7 +423,8 @@ async def _wait_for_facts(service: BookingService, within: float) -> tuple[list[
 async def _site_facts(
     service: BookingService, rooms: Rooms, site_ids: set[str], now: datetime
 ) -> tuple[dict[str, SiteCalendar], list[Room], list[Held]]:
-    """The sites' calendars, their rooms, and what holds the rooms but the seed's own bookings."""
+    """The sites' calendars, their rooms, and what holds the rooms: from now on, all but the seed's own
+    bookings (the plan makes them again); earlier today, all but the seed's own visits (the same)."""
     calendars: dict[str, SiteCalendar] = {}
     buffers: dict[str, Any] = {}
     for site_id in site_ids:
@@ -414,10 +435,23 @@ async def _site_facts(
     known = [
         room_of(d, buffers.get(str(d["site_id"]))) for d in await rooms.spaces.projection.collection.find({}).to_list()
     ]
+    visits = await service.bookings.collection.find(
+        {"_id": {"$regex": "^seed-"}, "visit": True, "reservation_request_id": {"$ne": None}},
+        {"reservation_request_id": 1},
+    ).to_list()  # the visits an earlier run recorded: the plan makes them again
     held = [
         Held(str(d["space_id"]), d["starts_at"], d["ends_at"])
         for d in await rooms.holds.reservations.collection.find(
-            {"status": "confirmed", "ends_at": {"$gt": now}, "_id": {"$not": {"$regex": "^seed-"}}}
+            {
+                "status": "confirmed",
+                "$or": [
+                    {"ends_at": {"$gt": now}, "_id": {"$not": {"$regex": "^seed-"}}},
+                    {
+                        "ends_at": {"$gt": now - VISIT_WITHIN, "$lte": now},
+                        "_id": {"$nin": [d["reservation_request_id"] for d in visits]},
+                    },
+                ],
+            }
         ).to_list()
     ]
     held += [h for h in await rooms.holds.holding([r.space_id for r in known], now, now) if h.ends_at > now]
@@ -440,6 +474,7 @@ async def seed_bookings(service: BookingService, planned: Sequence[PlannedBookin
                     party_size=1,
                     join_waitlist=booking.then == "wait",
                     actor=FRONT_DESK,
+                    visit=booking.then == "visit",
                 )
             )
             made += 1

@@ -18,7 +18,7 @@ from bookings.adapters.rooms import Rooms
 from bookings.domain import calendar as ical
 from bookings.domain.booking import Booking, InvalidBooking
 from bookings.domain.rooms import some_room_free
-from bookings.domain.slots import MAX_RANGE_DAYS, Session, SiteCalendar, session_key, sessions_between
+from bookings.domain.slots import MAX_RANGE_DAYS, Session, SiteCalendar, session_key, sessions_begun, sessions_between
 from bookings.service_layer.service import BookingService
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingSnapshot, OfferingStatus
@@ -75,9 +75,11 @@ async def slots(
     rooms: Rooms | None = None,
     *,
     walk_in: bool = False,
+    begun: bool = False,
 ) -> dict[str, Any]:
     """Bookable sessions of [first, last] (local days; a week from today by default) with the seats left;
-    for the front desk (`walk_in`) also those within the offering's notice, as it may book them.
+    for the front desk (`walk_in`) also those within the offering's notice, as it may book them;
+    with `begun`, instead, the sessions it may record as visits (begun within `VISIT_WITHIN`).
 
     `first` and `last` are `Day`s (or `Instant`s: their dates), so a week past either is still a date.
     A room-backed offering (with `rooms`) shows only sessions at which a matching room is free."""
@@ -90,7 +92,11 @@ async def slots(
             raise InvalidBooking("`to` is before `from`", field="to")
         if (end - start).days > MAX_RANGE_DAYS:
             raise InvalidBooking(f"ask for at most {MAX_RANGE_DAYS} days at a time", field="to")
-        sessions = sessions_between(offering, zone, start, end, service.clock(), walk_in=walk_in)
+        now = service.clock()
+        if begun:
+            sessions = sessions_begun(offering, zone, start, end, now)
+        else:
+            sessions = sessions_between(offering, zone, start, end, now, walk_in=walk_in)
         site = await service.projections.sites.get(offering.site_id) if offering.site_id else None
         if site is not None:  # the site's calendar applies to every offering it runs
             sessions = SiteCalendar.of(site).hosts(sessions)

@@ -1,6 +1,7 @@
 """The booking aggregate: one member's seat(s) in one session of an offering, and its lifecycle.
 
     pending ──(space reserved)──> confirmed ──> checked_in ──> completed
+       ├──(space reserved, a visit the desk records: `visit`)──────────^
        │  └──(space reserved, the offering requires approval)──> awaiting_approval (domain.approvals)
        │                              │    ├──(end + grace, not checked in)──> no_show
        │                              │    └──(site's N minutes after start, not checked in)──> no_show, released
@@ -45,6 +46,8 @@ ACTIVE = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_
 """Statuses that hold a seat (one awaiting its staff's approval holds it as a confirmed one does)."""
 COUNTED = (*ACTIVE, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 """Statuses that count towards a member's per-period limit."""
+VISIT_WITHIN = timedelta(hours=24)
+"""How long after a session began the front desk may still record it as a visit (`check_rules`)."""
 
 
 class BookingRefused(Refused):
@@ -132,6 +135,9 @@ class Booking:
     awaited_at: datetime | None = None
     decided_at: datetime | None = None
     decline_note: str | None = None
+    visit: bool = False
+    """Recorded by the front desk once its session had begun (someone came without booking, or the
+    desk books after the fact): it needs no approval and is checked in as soon as it is secured."""
 
     @property
     def holds_seat(self) -> bool:
@@ -222,12 +228,19 @@ def notice_of(offering: OfferingSnapshot, *, walk_in: bool = False) -> timedelta
 
 
 def check_rules(
-    offering: OfferingSnapshot, starts_at: datetime, party_size: int, now: datetime, *, walk_in: bool = False
+    offering: OfferingSnapshot,
+    starts_at: datetime,
+    party_size: int,
+    now: datetime,
+    *,
+    walk_in: bool = False,
+    visit: bool = False,
 ) -> None:
     """The offering's rules at `now`. The notice (`min_notice_minutes`) is there so the park can
-        prepare; a `walk_in` (the front desk booking for someone at the counter) waives it, as a desk
-        does for a member who needs a room in ten minutes, except the time staff need to decide a booking
-    that waits for them (`notice_of`). A session already begun is refused to all."""
+            prepare; a `walk_in` (the front desk booking for someone at the counter) waives it, as a desk
+            does for a member who needs a room in ten minutes, except the time staff need to decide a booking
+        that waits for them (`notice_of`). A session already begun is refused to all, but as a `visit`:
+    the front desk recording, within `VISIT_WITHIN`, someone who came (the seats are still guarded)."""
     if offering.status != OfferingStatus.PUBLISHED:
         raise Unavailable(f"offering {offering.offering_id} is {offering.status.value}", field="offering_id")
     if party_size > offering.seats_per_session:
@@ -235,6 +248,9 @@ def check_rules(
             f"a session has {offering.seats_per_session} seat(s); party_size {party_size} is too many",
             field="party_size",
         )
+    if visit:
+        _check_visit(starts_at, now, walk_in=walk_in)
+        return
     if starts_at <= now:
         raise InvalidBooking("this session has already started", field="starts_at")
     notice = notice_of(offering, walk_in=walk_in)
@@ -245,6 +261,17 @@ def check_rules(
         raise InvalidBooking(
             f"sessions open for booking {offering.rules.max_advance_days} days ahead", field="starts_at"
         )
+
+
+def _check_visit(starts_at: datetime, now: datetime, *, walk_in: bool) -> None:
+    """A visit is the desk's record of a session that has begun, at most `VISIT_WITHIN` ago."""
+    if not walk_in:
+        raise InvalidBooking("only the front desk records a visit", field="attended")
+    if starts_at > now:
+        raise InvalidBooking("this session has not begun: book it instead of recording a visit", field="starts_at")
+    if starts_at < now - VISIT_WITHIN:
+        hours = int(VISIT_WITHIN.total_seconds()) // 3600
+        raise InvalidBooking(f"a visit is recorded within {hours} hours of its session's start", field="starts_at")
 
 
 def period_of(period: Period, day: date) -> tuple[date, date]:
@@ -303,7 +330,12 @@ def confirm(booking: Booking, space_id: str | None, now: datetime) -> tuple[Book
 
 def _secured(booking: Booking, space_id: str | None, now: datetime) -> tuple[Booking, list[DomainEvent]]:
     """Seat (and space) held: confirmed, or awaiting its site's staff when the offering requires
-    approval (`decide_by` was set when it was requested)."""
+    approval (`decide_by` was set when it was requested); a visit is confirmed and checked in at
+    once, by whoever recorded it, in the same write (no no-show sweep can come between)."""
+    if booking.visit:
+        confirmed = replace(booking, status=BookingStatus.CONFIRMED, space_id=space_id, confirmed_at=now)
+        checked = replace(confirmed, status=BookingStatus.CHECKED_IN, checked_in_at=now)
+        return checked, [BookingSecured(confirmed), MemberArrived(checked, booking.booked_by)]
     if booking.decide_by is not None:
         waiting = replace(booking, status=BookingStatus.AWAITING_APPROVAL, space_id=space_id, awaited_at=now)
         return waiting, [ApprovalAwaited(waiting)]

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bookings.domain.booking import notice_of
+from bookings.domain.booking import VISIT_WITHIN, notice_of
 from parkgrid import weekly
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.contracts.common import Closure, WeeklyWindow
@@ -99,6 +99,13 @@ def sessions_between(
     earliest, latest = bookable_window(offering, now, walk_in=walk_in)
     sessions = sessions_of(offering, time_zone, first, last)
     return [s for s in sessions if earliest <= s.starts_at <= latest and s.starts_at > now]
+
+
+def sessions_begun(offering: OfferingSnapshot, time_zone: str, first: date, last: date, now: datetime) -> list[Session]:
+    """The sessions of [first, last] (local days) the front desk may still record as visits at
+    `now`: begun, at most `VISIT_WITHIN` ago (`domain.booking.check_rules`)."""
+    sessions = sessions_of(offering, time_zone, first, last)
+    return [s for s in sessions if now - VISIT_WITHIN <= s.starts_at <= now]
 
 
 def session_at(offering: OfferingSnapshot, time_zone: str, starts_at: datetime) -> Session | None:

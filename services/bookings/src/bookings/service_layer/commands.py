@@ -46,6 +46,8 @@ class BookCommand:
     actor: Actor
     replaces: str | None = None
     series_id: str | None = None
+    visit: bool = False
+    """The front desk records a session that has begun (`domain.booking.check_rules`)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ class Booker:
             raise InvalidBooking(
                 f"{command.starts_at.isoformat()} is not the start of a session of this offering", field="starts_at"
             )
-        rules.check_rules(offering, session.starts_at, command.party_size, now, walk_in=rules.is_walk_in(command.actor))
+        walk_in = rules.is_walk_in(command.actor)
+        rules.check_rules(offering, session.starts_at, command.party_size, now, walk_in=walk_in, visit=command.visit)
         person_id = rules.check_eligible(offering, member, command.person_id)
         assert member is not None
         await admission.check_site(parts, offering, session.starts_at, session.ends_at)
@@ -106,6 +109,7 @@ class Booker:
             booked_by=command.actor,
             replaces=command.replaces,
             series_id=command.series_id,
+            visit=command.visit,
         )
         try:
             await admission.reserve(
@@ -135,7 +139,7 @@ class Booker:
             # (rejected, cancelled) before the retry came: its answer is that booking, never "full".
             await parts.seats.members.free(key, member.member_id, command.booking_id)
             return Outcome(decided[0], decided[1])
-        if command.join_waitlist:
+        if command.join_waitlist and not command.visit:  # a visit that happened waits for nothing
             return Outcome(entry=await self.seating.join_waitlist(booking, key, now))
         await parts.seats.members.free(key, member.member_id, command.booking_id)
         raise Unavailable("this session is full", field="starts_at")

@@ -40,7 +40,7 @@ log = get_logger(__name__)
 
 def pending_booking(offering: OfferingSnapshot, zone: str, now: datetime, **fields: Any) -> Booking:
     """A new booking of `offering`, pending until `open` decides; `fields` name the member and session
-    (and `decide_by` is set when the offering requires staff approval)."""
+    (and `decide_by` is set when the offering requires staff approval, unless it is a recorded visit)."""
     return Booking(
         offering_id=offering.offering_id,
         offering_title=offering.title.model_dump(),
@@ -51,7 +51,7 @@ def pending_booking(offering: OfferingSnapshot, zone: str, now: datetime, **fiel
         requested_at=now,
         credits=offering.credits or 0,
         requirement=offering.space_requirement.model_dump(mode="json") if offering.space_requirement else None,
-        decide_by=decide_by_of(offering, now, fields["starts_at"]),
+        decide_by=None if fields.get("visit") else decide_by_of(offering, now, fields["starts_at"]),
         **fields,
     )
 

@@ -182,12 +182,11 @@ class Catalogue(ServiceClient):
 
 
 class Bookings(ServiceClient):
-    async def slots(self, token: str, offering_id: str, start: date, end: date) -> SlotPage:
+    async def slots(self, token: str, offering_id: str, start: date, end: date, *, begun: bool = False) -> SlotPage:
+        """Bookable sessions of [start, end]; with `begun` (staff), those begun that a desk may record as visits."""
+        window = {"from": start.isoformat(), "to": end.isoformat()}
         return await self.read(
-            SlotPage,
-            f"/v1/offerings/{offering_id}/slots",
-            token,
-            **{"from": start.isoformat(), "to": end.isoformat()},
+            SlotPage, f"/v1/offerings/{offering_id}/slots", token, **window, **({"begun": "true"} if begun else {})
         )
 
     async def book(self, token: str, request: Mapping[str, Any]) -> BookingRead | WaitlistPlaceRead:

@@ -45,6 +45,11 @@ class BookingIn(RequestModel):
     starts_at: Instant
     party_size: int = Field(1, ge=1, le=500)
     join_waitlist: bool = False
+    attended: bool = Field(
+        False,
+        description="Staff only: record a visit to a session that has begun (within a day): the booking is"
+        " made checked in, the seats still guarded. A member asking is 403.",
+    )
 
 
 class CancelIn(RequestModel):
@@ -125,6 +130,8 @@ async def book(
         site = offering.site_id or await site_of_member(service, body.member_id)
         if not Scope(principal).sees(site_id=site):
             raise Forbidden(f"you are not front desk at {site}", field="offering_id")
+    if body.attended and principal.role not in (Role.ADMIN, Role.FRONT_DESK):
+        raise Forbidden("only the front desk records a visit", field="attended")
     person_id = body.person_id
     if principal.role == Role.MEMBER and person_id is None:
         person_id = principal.person_id
@@ -137,6 +144,7 @@ async def book(
         party_size=body.party_size,
         join_waitlist=body.join_waitlist,
         actor=actor_of(principal),
+        visit=body.attended,
     )
     return await reply(await service.book(command))
 

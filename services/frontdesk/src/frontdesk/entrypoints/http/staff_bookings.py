@@ -117,12 +117,14 @@ async def reschedule(request: Request, services: Clients, site_id: str, booking_
 async def book_on_behalf(request: Request, services: Clients, site_id: str, member_id: str) -> Response:
     visitor = staff_at(request, site_id)
     form = await form_of(request)
+    chosen = form.get("starts_at", "")
     body: dict[str, Any] = {
         "offering_id": form.get("offering_id", ""),
         "member_id": member_id,
-        "starts_at": form.get("starts_at", "").removeprefix("waitlist:"),
+        "starts_at": chosen.removeprefix("waitlist:").removeprefix("visit:"),
         "party_size": whole_number(form.get("party_size"), default=1),
-        "join_waitlist": form.get("join_waitlist") == "true" or form.get("starts_at", "").startswith("waitlist:"),
+        "join_waitlist": form.get("join_waitlist") == "true" or chosen.startswith("waitlist:"),
+        "attended": chosen.startswith("visit:"),  # a session begun today: the desk records a visit
     }
     if form.get("person_id"):
         body["person_id"] = form["person_id"]
@@ -134,4 +136,6 @@ async def book_on_behalf(request: Request, services: Clients, site_id: str, memb
         return back_to_form(member_url(site_id, member_id), outcome, kept, anchor="#book-title")
     status = visitor.t(f"status.{booking.status}")
     notice = f"{visitor.t('booking.title')} {booking.booking_id}: {status}"
+    if body["attended"] and booking.status == "checked_in":
+        notice = visitor.t("desk.visit_recorded", status=status)
     return done(member_url(site_id, member_id), notice)

@@ -127,9 +127,11 @@ async def member_page(
     )
     elsewhere = await based_elsewhere(services, member, site_id, member_id)
     slots: Panel[SlotPage] = Panel()
-    if offering_id:
-        slots = await attempt(
-            services.bookings.slots(visitor.token, offering_id, today_local, today_local + timedelta(days=7))
+    begun: Panel[SlotPage] = Panel()
+    if offering_id:  # what is ahead to book, and what began today to record as a visit
+        slots, begun = await asyncio.gather(
+            attempt(services.bookings.slots(visitor.token, offering_id, today_local, today_local + timedelta(days=7))),
+            attempt(services.bookings.slots(visitor.token, offering_id, today_local, today_local, begun=True)),
         )
     titles = {o.id: o.title for o in offerings.data.items} if offerings.data else {}
     waiting = waitlist.map(lambda found: [w for w in found.items if w.status == "waiting"])
@@ -164,6 +166,7 @@ async def member_page(
         offering_id=offering_id,
         slots=slots,
         days=slots.map(lambda found: slots_by_day(found.items, found.time_zone)),
+        visits=begun.map(lambda found: slots_by_day([s for s in found.items if s.remaining > 0], found.time_zone)),
         day_label=lambda d: day_label(d, visitor.t),
         can_check_in=lambda b: can_check_in(
             b.status, b.site_id, site_id, b.session.starts_at, b.session.ends_at, services.clock()
