@@ -17,7 +17,7 @@ import pytest
 from bookings.domain.booking import MemberFacts, check_eligible, check_rules
 from bookings.domain.rooms import Room
 from bookings.domain.slots import SiteCalendar, session_at
-from bookings.seed import DEMO_MEMBER, WALK_IN_LEAD, PlannedBooking, arrivals, demo_day, plan
+from bookings.seed import DEMO_MEMBER, PER_MEMBER, WALK_IN_LEAD, PlannedBooking, arrivals, demo_day, plan
 from catalogue.seed_data import demo_offerings
 from community.seed_data import members as demo_members
 from parkgrid.buffers import buffers_of
@@ -205,6 +205,22 @@ def test_no_two_room_bookings_need_more_rooms_than_the_site_has(moment: tuple[da
             and b.starts_at - widen < o.ends_at
         ]
         assert len(overlapping) <= fitting, f"{b.booking_id}: {len(overlapping)} overlapping, {fitting} rooms"
+
+
+def test_no_member_is_planned_past_its_share_nor_waits_once_it_has_it(
+    moment: tuple[datetime, list[PlannedBooking]],
+) -> None:
+    """A member joining a waitlist asks its allowances as a booking does (and gives them back): one
+    that has its share of the plan by then (the offerings' monthly limit) would be refused joining.
+    The seeder carries the plan out in order."""
+    _now, planned = moment
+    booked: Counter[str] = Counter()
+    for b in planned:
+        if b.then == "wait":
+            assert booked[b.member_id] < PER_MEMBER, f"{b.booking_id}: {booked[b.member_id]} booked already"
+        else:
+            booked[b.member_id] += 1
+    assert max(booked.values()) <= PER_MEMBER
 
 
 def test_seats_are_never_overbooked_and_a_full_session_has_members_waiting(

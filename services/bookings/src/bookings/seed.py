@@ -245,7 +245,11 @@ def _book_day(
 
 
 def _waitlist(
-    site: _Site, members: list[MemberFacts], day: list[PlannedBooking], offerings: Mapping[str, OfferingSnapshot]
+    site: _Site,
+    members: list[MemberFacts],
+    day: list[PlannedBooking],
+    offerings: Mapping[str, OfferingSnapshot],
+    load: Counter[str],
 ) -> list[PlannedBooking]:
     """Two members waiting for the day's first full one-seat session."""
     full = next((b for b in day if offerings[b.offering_id].seats_per_session == 1), None)
@@ -258,9 +262,10 @@ def _waitlist(
             break
         if member.member_id == full.member_id:
             continue
-        try:
-            person = check_eligible(offering, member, None)
-        except BookingRefused:
+        person = _may_book(
+            offering, member, load
+        )  # joining asks its allowances as a booking would (and gives them back)
+        if person is None:
             continue
         entry = PlannedBooking(
             booking_id_of(full.offering_id, full.starts_at, member.member_id),
@@ -382,7 +387,7 @@ def plan(
                 out += today_booked
                 later = later[:-1]
         day = _book_day(site, site_id, _day_sessions(site_offerings, zone, calendar, busy, now), people, load, PER_SITE)
-        waiting = _waitlist(site, people, day, by_id)
+        waiting = _waitlist(site, people, day, by_id, load)
         full = {(w.offering_id, w.starts_at) for w in waiting}
         cancelled = next((b for b in reversed(day) if (b.offering_id, b.starts_at) not in full), None)
         out += [PlannedBooking(**{**b.__dict__, "then": "cancel"}) if b is cancelled else b for b in day] + waiting
