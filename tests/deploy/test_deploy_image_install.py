@@ -119,7 +119,11 @@ def stack(infrastructure: Infrastructure, images: dict[str, Path]) -> Iterator[S
         infrastructure.kafka_bootstrap_servers,
         infrastructure.mongodb_uri,
         logs=REPO / ".local" / "logs" / "images",
-        extra_env={"PARKGRID_ENV": "production", "PARKGRID_TICKET_KEY": "ticket-key-" + uuid.uuid4().hex},
+        extra_env={
+            "PARKGRID_ENV": "production",
+            "PARKGRID_TICKET_KEY": "ticket-key-" + uuid.uuid4().hex,
+            "INSIGHTS_WEBHOOK_SEALING_KEY": "sealing-key-" + uuid.uuid4().hex,
+        },
         python={name: str(images[name]) for name in SERVICES},
     )
     try:

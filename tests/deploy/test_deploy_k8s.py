@@ -206,6 +206,14 @@ def test_tickets_are_signed_with_a_required_key_of_their_own() -> None:
     assert env["PARKGRID_TICKET_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "parkgrid-secrets", "key": "ticket-key"}
 
 
+def test_webhook_secrets_are_sealed_with_a_required_key_of_their_own() -> None:
+    """INSIGHTS_WEBHOOK_SEALING_KEY from the Secret, not optional: the image is production, where
+    insights refuses to start without it (tests/security/test_security_production_secrets.py)."""
+    env = {e["name"]: e for e in container(find(base_resources(), "Deployment", "insights"))["env"]}
+    sealing = env["INSIGHTS_WEBHOOK_SEALING_KEY"]["valueFrom"]["secretKeyRef"]
+    assert sealing == {"name": "parkgrid-secrets", "key": "webhook-sealing-key"}
+
+
 @pytest.mark.parametrize(("name", "port"), SERVICES)
 def test_selectors_match(name: str, port: int) -> None:
     resources = base_resources()

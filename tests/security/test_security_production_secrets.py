@@ -1,8 +1,8 @@
 """Outside development a service refuses to start on the public development secrets (issue 19,
-item 2), as a process would be started by an image: community without PARKGRID_TICKET_KEY, the web
-app on the development JWT secret, each with a message on stderr that names the setting and does
-not print the secrets it was given. Given secrets of their own they start, and the web app offers
-no demo sign-in.
+item 2), as a process would be started by an image: community without PARKGRID_TICKET_KEY, insights
+without INSIGHTS_WEBHOOK_SEALING_KEY (or with the development one), the web app on the development
+JWT secret, each with a message on stderr that names the setting and does not print the secrets it
+was given. Given secrets of their own they start, and the web app offers no demo sign-in.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from insights.settings import DEVELOPMENT_SEALING_KEY
 from parkgrid.settings import DEVELOPMENT_JWT_SECRET
 from parkgrid.testing.infrastructure import Infrastructure
 from parkgrid.testing.stack import REPO, Stack
@@ -63,6 +64,21 @@ def test_the_web_app_refuses_the_development_jwt_secret(infrastructure: Infrastr
     assert "PARKGRID_JWT_SECRET is the public development default, refused with PARKGRID_ENV=production" in stderr
 
 
+def test_insights_refuses_to_start_without_a_sealing_key(infrastructure: Infrastructure) -> None:
+    stderr = refusal("insights.bootstrap:app", infrastructure, PARKGRID_JWT_SECRET=SECRET)
+    assert "INSIGHTS_WEBHOOK_SEALING_KEY is required with PARKGRID_ENV=production" in stderr
+    assert SECRET not in stderr
+
+
+def test_insights_refuses_the_development_sealing_key(infrastructure: Infrastructure) -> None:
+    keys = f"{SECRET},{DEVELOPMENT_SEALING_KEY}"  # even as an old key kept for unsealing
+    stderr = refusal(
+        "insights.bootstrap:app", infrastructure, PARKGRID_JWT_SECRET=SECRET, INSIGHTS_WEBHOOK_SEALING_KEY=keys
+    )
+    assert "INSIGHTS_WEBHOOK_SEALING_KEY is the public development default" in stderr
+    assert SECRET not in stderr
+
+
 @pytest.fixture(scope="module")
 def production(infrastructure: Infrastructure) -> Iterator[Stack]:
     stack = Stack(
@@ -70,17 +86,21 @@ def production(infrastructure: Infrastructure) -> Iterator[Stack]:
         infrastructure.mongodb_uri,
         logs=REPO / ".local" / "logs" / "production-secrets",
         jwt_secret=SECRET,
-        extra_env={"PARKGRID_ENV": "production", "PARKGRID_TICKET_KEY": "ticket-" + uuid.uuid4().hex},
+        extra_env={
+            "PARKGRID_ENV": "production",
+            "PARKGRID_TICKET_KEY": "ticket-" + uuid.uuid4().hex,
+            "INSIGHTS_WEBHOOK_SEALING_KEY": "sealing-" + uuid.uuid4().hex,
+        },
     )
     try:
-        stack.start_all(["community", "frontdesk"])
+        stack.start_all(["community", "insights", "frontdesk"])
         yield stack
     finally:
         stack.stop()
 
 
 def test_with_secrets_of_their_own_they_start_and_offer_no_demo_sign_in(production: Stack) -> None:
-    for service in ("community", "frontdesk"):
+    for service in ("community", "insights", "frontdesk"):
         assert httpx.get(f"{production.url(service)}/readyz", timeout=5).status_code == 200
     page = httpx.get(f"{production.url('frontdesk')}/sign-in", timeout=10)
     assert page.status_code == 200

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from insights.adapters.mail import Notices, SentLog, SmtpRelay
 from insights.adapters.projection import PROJECTED_TOPICS, InsightsStore, topics_of
+from insights.adapters.sealing import Sealer
 from insights.adapters.webhooks import WebhookSender, WebhookStore
 from insights.entrypoints.http import routers
 from insights.service_layer.kpis import Kpis
@@ -85,7 +86,7 @@ def build(settings: InsightsSettings) -> InsightsParts:
     )
     runtime.on_store_ready(store.ensure_indexes)
     runtime.on_store_ready(notifications.ensure_indexes)
-    hooks = WebhookStore(runtime.db)
+    hooks = WebhookStore(runtime.db, Sealer.of(settings.webhook_sealing_keys))
     runtime.on_store_ready(hooks.ensure_indexes)
     webhooks = Webhooks(
         store=hooks,
@@ -101,7 +102,7 @@ def build(settings: InsightsSettings) -> InsightsParts:
         Kpis(store, ttl=settings.kpi_cache_seconds),
         notifications,
         webhooks,
-        EndpointCommands(hooks, settings),
+        EndpointCommands(hooks, settings, catch_up=webhooks.replay),
     )
     runtime.subscribe(*subscriptions(parts))
     return parts

@@ -8,6 +8,9 @@ from pydantic import Field, SecretStr, model_validator
 
 from parkgrid.settings import KitSettings
 
+DEVELOPMENT_SEALING_KEY = "parkgrid-local-development-webhook-sealing-key"
+"""Seals webhook secrets outside production only: public, so refused with PARKGRID_ENV=production."""
+
 
 class InsightsSettings(KitSettings):
     service_name: str = Field("insights", validation_alias="PARKGRID_SERVICE_NAME")
@@ -97,6 +100,34 @@ class InsightsSettings(KitSettings):
         validation_alias="INSIGHTS_WEBHOOK_DISABLE_AFTER",
         description="Deliveries given up in a row after which an endpoint is disabled and its owner mailed.",
     )
+
+    webhook_sealing_key: SecretStr | None = Field(
+        None,
+        validation_alias="INSIGHTS_WEBHOOK_SEALING_KEY",
+        description="The key that seals webhook secrets at rest (several, comma-separated: the first seals, all "
+        "unseal, for rotating it); required unless PARKGRID_ENV=development (then the development key).",
+    )
+
+    @property
+    def webhook_sealing_keys(self) -> str:
+        return self.webhook_sealing_key.get_secret_value() if self.webhook_sealing_key else DEVELOPMENT_SEALING_KEY
+
+    @model_validator(mode="after")
+    def _sealing_key_outside_development(self) -> InsightsSettings:
+        if self.development:
+            return self
+        keys = [k.strip() for k in self.webhook_sealing_keys.split(",")] if self.webhook_sealing_key else []
+        if not any(keys):
+            raise ValueError(
+                f"INSIGHTS_WEBHOOK_SEALING_KEY is required with PARKGRID_ENV={self.environment}: "
+                "the secret key that seals webhook secrets at rest (e.g. `openssl rand -base64 32`)"
+            )
+        if DEVELOPMENT_SEALING_KEY in keys:
+            raise ValueError(
+                "INSIGHTS_WEBHOOK_SEALING_KEY is the public development default, "
+                f"refused with PARKGRID_ENV={self.environment}"
+            )
+        return self
 
     @property
     def webhooks_reach_private_addresses(self) -> bool:

@@ -22,7 +22,9 @@ import httpx
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError
 
+from insights.adapters.sealing import Sealer
 from insights.domain.webhooks import DeliveryStatus, address_refusal, signed_headers
+from insights.settings import DEVELOPMENT_SEALING_KEY
 from parkgrid import paging
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 
@@ -30,11 +32,16 @@ USER_AGENT = "ParkGrid-Webhooks/1"
 
 
 class WebhookStore:
-    """`webhook_endpoints` and `webhook_deliveries` (each delivery carries its attempts)."""
+    """`webhook_endpoints` and `webhook_deliveries` (each delivery carries its attempts).
 
-    def __init__(self, db: Database) -> None:
+    Endpoints' secrets are sealed on the way in and unsealed on the way out (`adapters.sealing`):
+    the rest of insights only ever sees them readable. Without a `sealer` (tests that do not care),
+    the development key seals."""
+
+    def __init__(self, db: Database, sealer: Sealer | None = None) -> None:
         self.endpoints: Collection = db["webhook_endpoints"]
         self.deliveries: Collection = db["webhook_deliveries"]
+        self.sealer = sealer or Sealer([DEVELOPMENT_SEALING_KEY])
 
     async def ensure_indexes(self) -> None:
         await self.deliveries.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
@@ -43,24 +50,36 @@ class WebhookStore:
     # --- endpoints ---------------------------------------------------------------------------
 
     async def add_endpoint(self, endpoint: Document) -> None:
-        await self.endpoints.insert_one(endpoint)
+        await self.endpoints.insert_one(self.sealer.sealed(endpoint))
 
     async def endpoint(self, endpoint_id: str) -> Document | None:
-        return await self.endpoints.find_one({"_id": endpoint_id})
+        return self.sealer.unsealed(await self.endpoints.find_one({"_id": endpoint_id}))
 
     async def endpoint_page(self, limit: int, cursor: str | None) -> tuple[list[Document], str | None]:
-        return await paging.page(self.endpoints, {}, "created_at", limit, cursor, newest_first=True)
+        docs, following = await paging.page(self.endpoints, {}, "created_at", limit, cursor, newest_first=True)
+        return [self._readable(d) for d in docs], following
 
     async def enabled_endpoints(self) -> list[Document]:
-        return [d async for d in self.endpoints.find({"enabled": True})]
+        return [self._readable(d) async for d in self.endpoints.find({"enabled": True})]
+
+    def _readable(self, doc: Document) -> Document:
+        unsealed = self.sealer.unsealed(doc)
+        assert unsealed is not None
+        return unsealed
 
     async def change_endpoint(
         self, endpoint_id: str, changes: Document, *, secret_was: str | None = None
     ) -> Document | None:
         """Apply `changes`; with `secret_was`, only while the secret is still that one (a rotation
-        keeps the secret it replaced: two rotations at once must not both keep the same one)."""
-        query: Document = {"_id": endpoint_id} if secret_was is None else {"_id": endpoint_id, "secret": secret_was}
-        return await self.endpoints.find_one_and_update(query, {"$set": changes}, return_document=ReturnDocument.AFTER)
+        keeps the secret it replaced: two rotations at once must not both keep the same one). The
+        guard compares the secret's mark (or, stored before sealing, the secret itself)."""
+        query: Document = {"_id": endpoint_id}
+        if secret_was is not None:
+            query["$or"] = [{"secret_mark": self.sealer.mark(secret_was)}, {"secret": secret_was}]
+        changed = await self.endpoints.find_one_and_update(
+            query, {"$set": self.sealer.sealed(changes)}, return_document=ReturnDocument.AFTER
+        )
+        return self.sealer.unsealed(changed)
 
     async def remove_endpoint(self, endpoint_id: str) -> bool:
         return bool((await self.endpoints.delete_one({"_id": endpoint_id})).deleted_count)

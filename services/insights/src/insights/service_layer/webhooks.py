@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,10 +118,12 @@ class Webhooks:
         if await self.store.enqueue([delivery_document(e["_id"], fact, now) for e in endpoints]):
             self.rounds.wake()
 
-    async def replay(self, endpoint: Document, since: datetime, replay_id: str) -> int:
-        """Enqueue again every fact since `since` the endpoint wants; how many deliveries were new."""
+    async def replay(self, endpoint: Document, since: datetime, replay_id: str, until: datetime | None = None) -> int:
+        """Enqueue again every fact since `since` (and before `until`) the endpoint wants; how many
+        deliveries were new (a replay id already used enqueues nothing twice)."""
         now, enqueued, batch = self.clock(), 0, []
-        async for fact in self.facts.facts.find({"time": {"$gte": since}}).sort([("time", 1), ("_id", 1)]):
+        window = {"$gte": since} if until is None else {"$gte": since, "$lt": until}
+        async for fact in self.facts.facts.find({"time": window}).sort([("time", 1), ("_id", 1)]):
             if wants(endpoint["event_types"], endpoint.get("site_id"), fact["type"], fact["data"]):
                 batch.append(delivery_document(endpoint["_id"], fact, now, replay_id))
             if len(batch) >= REPLAY_BATCH:
@@ -204,6 +206,10 @@ class Webhooks:
 # --- the admins' commands --------------------------------------------------------------------
 
 
+CatchUp = Callable[[Document, datetime, str, datetime], Awaitable[int]]
+"""Enqueue what an endpoint missed: (endpoint, since, replay id, until) → deliveries enqueued (`Webhooks.replay`)."""
+
+
 class EndpointCommands:
     """Register, change and remove endpoints; the URL rule and the secret's life are decided here."""
 
@@ -213,8 +219,10 @@ class EndpointCommands:
         settings: InsightsSettings,
         clock: Callable[[], datetime] = utc_now,
         resolver: Resolver = resolve,
+        catch_up: CatchUp | None = None,
     ):
         self.store = store
+        self.catch_up = catch_up
         self.allow_loopback_http = settings.environment != "production"
         self.reach_private = settings.webhooks_reach_private_addresses
         self.rotation_grace = timedelta(seconds=settings.webhook_rotation_grace_seconds)
@@ -256,10 +264,18 @@ class EndpointCommands:
         description: str | None,
         event_types: list[str] | None,
     ) -> Document:
-        """Re-enabling forgets the failures that disabled it (the owner says the receiver is fixed)."""
-        changes: Document = {"updated_at": self.clock()}
-        if enabled is not None:
-            changes.update(enabled=enabled, disabled_reason=None if enabled else "disabled by an admin")
+        """Re-enabling forgets the failures that disabled it (the owner says the receiver is fixed)
+        and, after a disable for failures, catches up: every event it wants from the moment it was
+        disabled to now is enqueued once
+        (a replay whose id is that moment's, so enabling twice sends nothing twice); what comes next
+        reaches it as to any enabled endpoint."""
+        now = self.clock()
+        changes: Document = {"updated_at": now}
+        before = await self.store.endpoint(endpoint_id) if enabled and self.catch_up is not None else None
+        if enabled is not None:  # an admin's pause keeps no `disabled_at`: its backlog is not caught up
+            changes.update(
+                enabled=enabled, disabled_reason=None if enabled else "disabled by an admin", disabled_at=None
+            )
             if enabled:
                 changes["consecutive_failed"] = 0
         if description is not None:
@@ -267,10 +283,16 @@ class EndpointCommands:
         if event_types is not None:
             changes["event_types"] = event_types
         if rotate_secret:
-            return await self._rotate(endpoint_id, changes)
-        changed = await self.store.change_endpoint(endpoint_id, changes)
-        if changed is None:
-            raise Refused.not_found(f"no webhook endpoint {endpoint_id}")
+            changed = await self._rotate(endpoint_id, changes)
+        else:
+            found = await self.store.change_endpoint(endpoint_id, changes)
+            if found is None:
+                raise Refused.not_found(f"no webhook endpoint {endpoint_id}")
+            changed = found
+        if before is not None and not before["enabled"] and before.get("disabled_at") and self.catch_up is not None:
+            disabled_at = aware(before["disabled_at"])
+            replay_id = f"rp-reenabled-{endpoint_id}-{int(disabled_at.timestamp() * 1000)}"
+            await self.catch_up(changed, disabled_at, replay_id, now)
         return changed
 
     async def _rotate(self, endpoint_id: str, changes: Document) -> Document:
