@@ -142,7 +142,7 @@ def test_the_check_catches_a_service_writing_another_services_topic(generated: t
         "Write on bookings.booking"
     ]
     wildcard = parse_acls(script)["spaces"] | {("Write", "topic", "spaces.", "prefixed")}
-    assert violations("spaces", wildcard, {"spaces.commands", "community.member"}) == [
+    assert violations("spaces", wildcard, {"spaces.commands", "community.member", "insights.export"}) == [
         "Write on every topic matching 'spaces.' (prefixed)"
     ]
 

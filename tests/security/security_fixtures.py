@@ -369,6 +369,22 @@ def build_world(stack: Stack) -> World:
             lambda: next(iter(expect(http.get(deliveries, headers=admin), 200)["items"]), None),
             what="a webhook delivery of the world's events",
         )
+        insights = stack.url("insights")
+        export = expect(
+            http.post(
+                f"{insights}/v1/exports",
+                json={"member_id": MEMBER_A},
+                headers={**owner, "Idempotency-Key": "security-world-export"},
+            ),
+            202,
+        )
+        eventually(
+            lambda: (
+                expect(http.get(f"{insights}/v1/exports/{export['export_id']}", headers=owner), 200)["status"]
+                == "ready"
+            ),
+            what="the world's export gathered from every service",
+        )
     world.b_feed_path = b_feed["path"]
     world.per_service = {"bookings": {"entry_id": place["entry_id"]}}
     world.ids = {
@@ -392,6 +408,7 @@ def build_world(stack: Stack) -> World:
         "kpi": "bookings",
         "endpoint_id": endpoint["id"],
         "delivery_id": delivery["id"],
+        "export_id": export["export_id"],
         # Not path parameters: values the matrix's bodies need.
         "office_id": office["space_id"],
         "visit_day": visit["day"],

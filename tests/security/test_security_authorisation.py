@@ -429,6 +429,22 @@ READS: list[Row] = [
             ("POST", "/v1/webhooks/endpoints/{endpoint_id}/replay", {"since": "{day}T00:00:00Z"}),
         )
     ),
+    # --- insights: an export is the organisation's own, or the admins' (issue 22); never a desk's
+    Row("insights", "POST", "/v1/exports", "owner", 202, {"member_id": MEMBER_A}),
+    Row("insights", "POST", "/v1/exports", "admin", 202, {"member_id": MEMBER_A}),
+    Row("insights", "GET", "/v1/exports/{export_id}", "owner", 200, shows="{export_id}"),
+    Row("insights", "GET", "/v1/exports/{export_id}", "admin", 200, shows="{export_id}"),
+    Row("insights", "GET", "/v1/exports/{export_id}/archive", "owner", 200, shows="{member_id}"),
+    Row("insights", "POST", "/v1/exports", "anonymous", 401, {"member_id": MEMBER_A}),
+    *(
+        Row("insights", method, path, actor, expected, body)
+        for actor, member_expected in (("member_b", 404), ("desk_y", 403), ("desk_x", 403))
+        for method, path, body, expected in (
+            ("POST", "/v1/exports", {"member_id": MEMBER_A}, 403),
+            ("GET", "/v1/exports/{export_id}", None, member_expected),
+            ("GET", "/v1/exports/{export_id}/archive", None, member_expected),
+        )
+    ),
     Row("insights", "GET", "/v1/audit", "owner", 403, query={"object_id": MEMBER_A}),
     Row("insights", "GET", "/v1/audit", "anonymous", 401),
 ]

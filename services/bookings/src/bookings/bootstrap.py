@@ -31,6 +31,7 @@ from bookings.service_layer.parts import Timing
 from bookings.service_layer.series import SeriesDesk
 from bookings.service_layer.service import BookingService
 from parkgrid.events import registry
+from parkgrid.exports import ExportAnswers, Holding
 from parkgrid.http.access import provide
 from parkgrid.http.ratelimit import TokenBuckets, rate_limit
 from parkgrid.runtime import ServiceRuntime, create_app
@@ -89,6 +90,16 @@ def timing_of(settings: KitSettings) -> Timing:
     )
 
 
+EXPORTED = (
+    Holding("bookings"),
+    Holding("waitlist"),
+    Holding("series"),
+    Holding("entitlements", person_field=None),
+)
+"""What bookings holds on a member (`parkgrid.exports`): its bookings, waitlist places, series and
+entitlements (the calendar feed's token is a secret of the member's, not exported)."""
+
+
 def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionSeats] = SessionSeats) -> Wiring:
     """The runtime and the service over its store; `consumers=False` for a tool that picks its own."""
     runtime = ServiceRuntime(settings, registry=registry, topics=PUBLISHED)
@@ -110,6 +121,8 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
     runtime.relay_outbox_of(
         service.bookings.collection, service.waitlist.collection, service.ledger.collection, series.collection
     )
+    exports = ExportAnswers(db, "bookings", EXPORTED)
+    runtime.relay_outbox_of(exports.collection)
 
     async def indexes() -> None:
         await service.bookings.ensure_indexes()
@@ -126,7 +139,7 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
 
     runtime.on_store_ready(indexes)
     if consumers:
-        runtime.subscribe(*subscriptions(settings, db, service))
+        runtime.subscribe(*subscriptions(settings, db, service), exports.subscription(runtime.notify_relay))
     return Wiring(runtime, service, changes, SeriesDesk(service, series))
 
 

@@ -20,11 +20,25 @@ from community.service_layer.members import Members
 from community.service_layer.registrations import Registrations
 from parkgrid.contracts.topics import topics
 from parkgrid.events import registry
+from parkgrid.exports import ExportAnswers, Holding
 from parkgrid.http.access import provide
 from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import DEVELOPMENT_JWT_SECRET, DEVELOPMENT_TICKET_KEY, KitSettings
 
-PUBLISHED = topics("community.member", "community.event", "community.registration", "spaces.commands")
+PUBLISHED = topics(
+    "community.member", "community.event", "community.registration", "community.export", "spaces.commands"
+)
+EXPORTED = (
+    Holding(
+        "members",
+        person_field="person_ids",
+        people=("people", "former_people"),
+        exclude=("name_search", "name_sort", "emails", "person_ids", "former_person_ids"),
+    ),
+    Holding("registrations"),
+)
+"""What community holds on a member (`parkgrid.exports`): the organisation with its people, and
+registrations to events (a person's export: the organisation's record and that person's registrations)."""
 
 
 class CommunitySettings(KitSettings):
@@ -83,6 +97,8 @@ def build(settings: KitSettings, *, consumers: bool = True) -> Community:
     runtime = ServiceRuntime(settings, registry=registry, topics=PUBLISHED)
     store = CommunityStore(runtime.db)
     runtime.relay_outbox_of(*store.outbox_collections)
+    exports = ExportAnswers(runtime.db, "community", EXPORTED)
+    runtime.relay_outbox_of(exports.collection)
     runtime.on_store_ready(store.ensure_indexes)
     notify, zone = runtime.notify_relay, settings.default_time_zone
     events = Events(store.events, store.seats, notify, default_zone=zone)
@@ -92,7 +108,7 @@ def build(settings: KitSettings, *, consumers: bool = True) -> Community:
     door = timedelta(minutes=own.check_in_opens_minutes)
     registrations = Registrations(store, events, signer, notify, door_opens_before=door)
     if consumers:
-        runtime.subscribe(*subscriptions(store, events, registrations))
+        runtime.subscribe(*subscriptions(store, events, registrations), exports.subscription(notify))
     return Community(runtime, store, members, events, registrations)
 
 

@@ -23,6 +23,7 @@ from frontdesk.entrypoints.consumers import member_subscription, site_subscripti
 from frontdesk.entrypoints.http import (
     dashboard,
     demo,
+    exports,
     live,
     member_bookings,
     member_home,
@@ -145,6 +146,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 staff_approval_decline,
                 staff_webhook_actions,
                 staff_webhooks,
+                exports,
             )
         ],
     )

@@ -14,19 +14,24 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI
 
+from insights.adapters.exports import ExportStore
 from insights.adapters.mail import Notices, SentLog, SmtpRelay
 from insights.adapters.projection import PROJECTED_TOPICS, InsightsStore, topics_of
 from insights.adapters.sealing import Sealer
 from insights.adapters.webhooks import WebhookSender, WebhookStore
 from insights.entrypoints.http import routers
+from insights.service_layer.exports import Exports
 from insights.service_layer.kpis import Kpis
 from insights.service_layer.notifications import NOTIFYING_TOPICS, Notifications
 from insights.service_layer.projection import PROJECTION, Projector
 from insights.service_layer.webhooks import EndpointCommands, Webhooks
 from insights.settings import InsightsSettings
+from parkgrid.contracts.privacy import EXPORTING_SERVICES
+from parkgrid.contracts.topics import topic
 from parkgrid.events import registry
 from parkgrid.http.access import provide
 from parkgrid.runtime import ServiceRuntime, Subscription, create_app
@@ -36,7 +41,7 @@ from parkgrid.settings import KitSettings
 @dataclass
 class InsightsParts:
     """What `build` wires: the runtime, the projection's store and projector, the KPI queries, the mailer,
-    the webhooks' worker and the admins' endpoint commands."""
+    the webhooks' worker, the admins' endpoint commands and the exports."""
 
     runtime: ServiceRuntime
     store: InsightsStore
@@ -45,6 +50,7 @@ class InsightsParts:
     notifications: Notifications
     webhooks: Webhooks
     endpoints: EndpointCommands
+    exports: Exports
 
 
 def subscriptions(parts: InsightsParts) -> list[Subscription]:
@@ -62,11 +68,14 @@ def subscriptions(parts: InsightsParts) -> list[Subscription]:
         Subscription(name="notifications", topics=topics_of(NOTIFYING_TOPICS), handler=parts.notifications.on_event),
         # a group of its own: a slow endpoint lookup never holds up the projection or the mail
         Subscription(name="webhooks", topics=topics_of(PROJECTED_TOPICS), handler=parts.webhooks.on_event),
+        Subscription(
+            name="exports", topics=[topic(f"{s}.export") for s in EXPORTING_SERVICES], handler=parts.exports.on_answer
+        ),
     ]
 
 
 def build(settings: InsightsSettings) -> InsightsParts:
-    runtime = ServiceRuntime(settings, registry=registry)
+    runtime = ServiceRuntime(settings, registry=registry, topics=[topic("insights.export")])
     store = InsightsStore(runtime.db)
     notifications = Notifications(
         store=store,
@@ -95,6 +104,11 @@ def build(settings: InsightsSettings) -> InsightsParts:
         sent_log=notifications.sent_log,
         settings=settings,
     )
+    export_store = ExportStore(runtime.db)
+    runtime.relay_outbox_of(export_store.requests.collection)
+    runtime.on_store_ready(export_store.ensure_indexes)
+    exports = Exports(export_store, notifications.sent_log.collection, runtime.notify_relay)
+    runtime.every("forget-exports", timedelta(hours=1), exports.forget_expired)
     parts = InsightsParts(
         runtime,
         store,
@@ -103,6 +117,7 @@ def build(settings: InsightsSettings) -> InsightsParts:
         notifications,
         webhooks,
         EndpointCommands(hooks, settings, catch_up=webhooks.replay),
+        exports,
     )
     runtime.subscribe(*subscriptions(parts))
     return parts
@@ -118,7 +133,14 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
         routers=routers,
     )
     provide(
-        application, parts.store, parts.kpis, parts.notifications, parts.webhooks, parts.webhooks.store, parts.endpoints
+        application,
+        parts.store,
+        parts.kpis,
+        parts.notifications,
+        parts.webhooks,
+        parts.webhooks.store,
+        parts.endpoints,
+        parts.exports,
     )
     started = application.router.lifespan_context
 

@@ -16,6 +16,7 @@ from pydantic import Field
 from parkgrid.clock import utc_now
 from parkgrid.contracts.topics import topic, topics
 from parkgrid.events import registry
+from parkgrid.exports import ExportAnswers, Holding
 from parkgrid.http.access import provide
 from parkgrid.known import KnownMembers
 from parkgrid.runtime import ServiceRuntime, Subscription, create_app
@@ -42,7 +43,16 @@ PUBLISHED = (
     "spaces.day_pass",
     "spaces.waitlist",
     "spaces.visit",
+    "spaces.export",
 )
+EXPORTED = (
+    Holding("residencies", person_field=None),
+    Holding("office_waitlist", person_field=None),
+    Holding("day_passes"),
+    Holding("visits", person_field="host_person_id"),
+)
+"""What spaces holds on a member (`parkgrid.exports`): residencies and office waitlist places (the
+organisation's), day passes and the visitors it hosted (a person's too)."""
 
 
 class SpacesSettings(KitSettings):
@@ -91,7 +101,9 @@ def build(settings: KitSettings, clock: Callable[[], datetime] = utc_now) -> Ser
     day_pass_store = DayPassStore(runtime.db)
     waitlist_store = WaitlistStore(runtime.db)
     visit_store = VisitStore(runtime.db)
+    exports = ExportAnswers(runtime.db, "spaces", EXPORTED)
     runtime.relay_outbox_of(
+        exports.collection,
         *store.outbox_collections,
         day_pass_store.passes.collection,
         waitlist_store.entries.collection,
@@ -123,6 +135,7 @@ def build(settings: KitSettings, clock: Callable[[], datetime] = utc_now) -> Ser
             "members", [topic("community.member")], member_handler(members), projections=[members.projection.collection]
         ),
         Subscription("commands", [topic("spaces.commands")], command_handler(reservations, notify)),
+        exports.subscription(notify),
     )
     runtime.every("prune-holds", timedelta(seconds=own.prune_every_seconds), pruner.prune_once)
     runtime.every("forget-visitors", timedelta(seconds=own.prune_every_seconds), visits.erase_past)

@@ -9,6 +9,7 @@ AsyncAPI document.
 
 from __future__ import annotations
 
+from parkgrid.contracts.privacy import EXPORT_RETENTION_DAYS, EXPORTING_SERVICES
 from parkgrid.topics import TopicSpec
 
 
@@ -122,6 +123,29 @@ TOPICS: tuple[TopicSpec, ...] = (
         name="community.registration",
         description="Registrations to community events.",
         event_types=_types("community.registration", "confirmed", "waitlisted", "promoted", "cancelled", "checked_in"),
+    ),
+)
+
+EXPORT_RETENTION_MS = EXPORT_RETENTION_DAYS * 24 * 3600 * 1000
+"""Export topics carry personal data on its way to one archive: kept a week, not forever (`contracts.privacy`)."""
+TOPICS += (
+    TopicSpec(
+        name="insights.export",
+        partitions=1,
+        retention_ms=EXPORT_RETENTION_MS,
+        description="Requests for an export of what ParkGrid holds on a member or a person, to every service.",
+        event_types=_types("insights.export", "requested"),
+    ),
+    *(
+        TopicSpec(
+            name=f"{service}.export",
+            partitions=1,
+            key="export id",
+            retention_ms=EXPORT_RETENTION_MS,
+            description=f"{service.capitalize()}'s answers to export requests, in parts (a week's retention).",
+            event_types=_types(f"{service}.export", "answered"),
+        )
+        for service in EXPORTING_SERVICES
     ),
 )
 

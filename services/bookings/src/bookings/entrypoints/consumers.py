@@ -24,6 +24,7 @@ PUBLISHED = topics(
     "bookings.series",
     "bookings.entitlement",
     "bookings.limits",
+    "bookings.export",
     "spaces.commands",
 )
 

@@ -168,6 +168,7 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         more=lambda **changes: link(request, **changes),
         person_id=person_id,
         office_key=str(uuid.uuid4()),
+        export_key=str(uuid.uuid4()),
         status_code=asked_status(asked),
         input_error=asked.error,
     )
