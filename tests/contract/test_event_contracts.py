@@ -96,7 +96,7 @@ def envelope_of(event_type: str, version: int, sample: dict[str, Any], data: dic
 
 
 def test_every_registered_type_and_version_has_a_sample() -> None:
-    assert len(PAIRS) == 72
+    assert len(PAIRS) == 73
     missing = [path.name for path in (sample_path(t, v) for t, v in PAIRS) if not path.exists()]
     assert not missing, f"missing samples in {SAMPLES}: {missing}"
     expected = {sample_path(t, v).name for t, v in PAIRS}
@@ -181,6 +181,7 @@ STATUS_AFTER = {
     "parkgrid.community.member.stage_changed": "active",
     "parkgrid.community.member.person_added": "active",
     "parkgrid.community.member.person_removed": "active",
+    "parkgrid.community.member.person_erased": ("active", "left"),  # a member that left keeps people to erase
     "parkgrid.community.registration.promoted": "confirmed",
     "parkgrid.spaces.residency.started": "active",
     "parkgrid.spaces.residency.extended": "active",

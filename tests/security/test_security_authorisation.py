@@ -167,6 +167,10 @@ MATRIX: list[Row] = [
     Row("community", "POST", "/v1/members/{member_id}/people", "desk_y", 404, PERSON),
     Row("community", "POST", "/v1/members/{member_id}/people/{person_id}/leave", "member_b", 403),
     Row("community", "POST", "/v1/members/{member_id}/people/{person_id}/leave", "desk_y", 404),
+    # erasing someone is an admin's act: neither the member itself nor its own site's desk
+    Row("community", "POST", "/v1/members/{member_id}/people/{person_id}/erase", "owner", 403),
+    Row("community", "POST", "/v1/members/{member_id}/people/{person_id}/erase", "desk_x", 403),
+    Row("community", "POST", "/v1/members/{member_id}/people/{person_id}/erase", "desk_y", 403),
     Row("community", "POST", "/v1/members/{member_id}/leave", "member_b", 403, {}),
     Row("community", "POST", "/v1/members/{member_id}/leave", "desk_y", 404, {}),
     Row("community", "POST", "/v1/events", "member_b", 403, event_body(SITE_X)),

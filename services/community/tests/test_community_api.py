@@ -84,6 +84,41 @@ async def test_members_people_and_programme(
     assert [e.sequence for e in events if e.subject == "member-argan"] == [1, 2, 3, 4, 5]
 
 
+async def test_an_admin_erases_a_person_and_every_subscriber_is_told(
+    client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings
+) -> None:
+    desk, admin = bearer(tokens["desk"]), bearer(tokens["admin"])
+    await created(client.post("/v1/members", json=member_body("member-erase", people=2), headers=desk))
+    await client.post("/v1/members/member-erase/people/member-erase-p1/leave", headers=desk)
+    erase = "/v1/members/member-erase/people/{}/erase"
+    refused = await client.post(erase.format("member-erase-p0"), headers=desk)
+    assert refused.status_code == 403, refused.text  # a front desk cannot erase anyone
+    unknown = await client.post(erase.format("person-nobody"), headers=admin)
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    former = await client.post(erase.format("member-erase-p1"), headers=admin)
+    assert former.status_code == 200, former.text
+    assert former.json()["former_people"] == []
+    current = await client.post(erase.format("member-erase-p0"), headers=admin)
+    assert current.json()["people"] == []
+    again = await client.post(erase.format("member-erase-p0"), headers=admin)
+    assert (again.status_code, again.headers["ETag"]) == (200, current.headers["ETag"])  # no change, no event
+
+    erased_address = member_body("member-erase", people=2)["people"][0]["email"]
+    reused = await client.post(
+        "/v1/members",
+        json=member_body("member-after", people=0)
+        | {"people": [{"name": "Y", "email": erased_address, "role": "dev"}]},
+        headers=desk,
+    )
+    assert reused.status_code == 201, reused.text  # the directory let go of the address
+
+    events = [e for e in await read_topic(settings, "community.member", until=5) if e.subject == "member-erase"]
+    erased = [e for e in events if e.type.endswith(".person_erased")]
+    assert [e.data["person_id"] for e in erased] == ["member-erase-p1", "member-erase-p0"]
+    assert erased_address not in str(erased[-1].data)
+
+
 async def test_registration_ticket_and_check_in(
     client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings, community: Community
 ) -> None:

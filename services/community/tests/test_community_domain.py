@@ -57,6 +57,23 @@ def test_member_rules() -> None:
         rules.change_stage(gone, ProgrammeStage.ALUMNI, None, date(2026, 9, 1))
 
 
+def test_erasing_a_person_keeps_nothing_of_them_but_their_id() -> None:
+    grown, _ = rules.add_person(member(), person(2))
+    shrunk, _ = rules.remove_person(grown, "p1", date(2026, 6, 1))
+    for who in ("p1", "p2"):  # a former person, then a current one
+        shrunk, events = rules.erase_person(shrunk, who)
+        assert events == [happened.PersonErasedFromMember(shrunk, who)]
+    assert shrunk.people == []
+    assert shrunk.former_people == []
+    assert shrunk.erased_people == ["p1", "p2"]
+    assert "@" not in shrunk.model_dump_json()  # no address left anywhere in the aggregate
+    assert rules.erase_person(shrunk, "p1") == (shrunk, [])
+    with pytest.raises(LookupError):
+        rules.erase_person(shrunk, "p9")
+    gone, _ = rules.leave(grown, date(2026, 8, 1), None)
+    assert rules.erase_person(gone, "p2")[0].people == [person(1)]  # one who left can still be erased
+
+
 def test_publish_asks_for_a_venue_and_a_refusal_goes_back_to_draft() -> None:
     waiting, commands = saga.publish(event(), NONE)
     assert waiting.status == CommunityEventStatus.VENUE_PENDING

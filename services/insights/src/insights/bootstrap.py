@@ -24,6 +24,7 @@ from insights.adapters.projection import PROJECTED_TOPICS, InsightsStore, topics
 from insights.adapters.sealing import Sealer
 from insights.adapters.webhooks import WebhookSender, WebhookStore
 from insights.entrypoints.http import routers
+from insights.service_layer.erasure import Erasure
 from insights.service_layer.exports import Exports
 from insights.service_layer.kpis import Kpis
 from insights.service_layer.notifications import NOTIFYING_TOPICS, Notifications
@@ -112,7 +113,7 @@ def build(settings: InsightsSettings) -> InsightsParts:
     parts = InsightsParts(
         runtime,
         store,
-        Projector(store),
+        Projector(store, Erasure(notifications.notices, notifications.sent_log, export_store)),
         Kpis(store, ttl=settings.kpi_cache_seconds),
         notifications,
         webhooks,

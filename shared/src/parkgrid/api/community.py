@@ -53,6 +53,9 @@ class MemberRead(ReadModel):
     former_people: list[FormerPersonRead] = Field(default_factory=list)
     left_on: date | None = None
     leave_reason: str | None = None
+    erased_people: list[str] = Field(
+        default_factory=list, description="People erased at their request: their ids alone are kept."
+    )
     version: int
 
 

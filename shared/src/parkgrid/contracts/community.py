@@ -112,6 +112,17 @@ class PersonRemoved(IntegrationEvent, MemberSnapshot):
     person: Person
 
 
+@registry.register
+class PersonErased(IntegrationEvent, MemberSnapshot):
+    """Someone of the organisation (current or former) was erased at their request: forget every copy of their name and address (their id stays, naming nobody)."""  # noqa: E501
+
+    # Law 09-08 and the GDPR's right to erasure: the snapshot no longer holds them; a subscriber
+    # forgets what it keeps of them (name, email, what it mailed them). Their id stays in
+    # bookings and registrations.
+    event_type = "parkgrid.community.member.person_erased"
+    person_id: Id
+
+
 # --- community events ----------------------------------------------------------------
 
 

@@ -109,7 +109,14 @@ TOPICS: tuple[TopicSpec, ...] = (
         name="community.member",
         description="Member organisations, their people and programme stage.",
         event_types=_types(
-            "community.member", "registered", "updated", "stage_changed", "left", "person_added", "person_removed"
+            "community.member",
+            "registered",
+            "updated",
+            "stage_changed",
+            "left",
+            "person_added",
+            "person_removed",
+            "person_erased",
         ),
     ),
     TopicSpec(

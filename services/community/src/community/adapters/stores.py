@@ -143,6 +143,10 @@ class Directory:
             if taken.modified_count:
                 return True
 
+    async def release_email(self, email: str, member_id: str) -> None:
+        """`email` is no longer `member_id`'s (its person was erased): the pointer holds the address."""
+        await self.collection.delete_one({"_id": f"email:{email.casefold()}", "member_id": member_id})
+
 
 class CommunityStore:
     """Every collection of the community service."""

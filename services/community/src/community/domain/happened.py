@@ -61,6 +61,14 @@ class PersonLeft(DomainEvent):
 
 
 @dataclass(frozen=True)
+class PersonErasedFromMember(DomainEvent):
+    """Someone of the organisation was erased at their request: only their id is left."""
+
+    member: Member
+    person_id: str
+
+
+@dataclass(frozen=True)
 class MemberLeftProgramme(DomainEvent):
     """The organisation left the programme."""
 

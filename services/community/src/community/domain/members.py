@@ -18,6 +18,7 @@ from community.domain.happened import (
     MemberJoined,
     MemberLeftProgramme,
     MemberMovedStage,
+    PersonErasedFromMember,
     PersonJoined,
     PersonLeft,
 )
@@ -73,6 +74,9 @@ class Member(Kept):
     former_people: list[FormerPerson] = Field(default_factory=list)
     left_on: date | None = None
     leave_reason: str | None = None
+    erased_people: list[Id] = Field(
+        default_factory=list, description="People erased at their request, by id alone: a second erasure is no change."
+    )
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.person_id == person_id), None)
@@ -195,3 +199,22 @@ def leave(member: Member, on: date, reason: str | None) -> tuple[Member, list[Do
         return member, []
     gone = member.model_copy(update={"status": MemberStatus.LEFT, "left_on": on, "leave_reason": reason})
     return gone, [MemberLeftProgramme(gone, on=on, reason=reason)]
+
+
+def erase_person(member: Member, person_id: str) -> tuple[Member, list[DomainEvent]]:
+    """Forget someone of the organisation, current or former, at their request: their name and
+    email leave the aggregate for good, their id is kept among the erased so that a second erasure
+    is no change. An organisation that left can still have its people erased."""
+    if person_id in member.erased_people:
+        return member, []
+    known = member.person(person_id) is not None or any(f.person.person_id == person_id for f in member.former_people)
+    if not known:
+        raise LookupError(person_id)
+    forgotten = member.model_copy(
+        update={
+            "people": [p for p in member.people if p.person_id != person_id],
+            "former_people": [f for f in member.former_people if f.person.person_id != person_id],
+            "erased_people": [*member.erased_people, person_id],
+        }
+    )
+    return forgotten, [PersonErasedFromMember(forgotten, person_id)]

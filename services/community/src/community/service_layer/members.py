@@ -141,6 +141,23 @@ class Members:
 
         return await self._change(member_id, rule)
 
+    async def erase_person(self, member_id: str, person_id: str) -> tuple[Member, int]:
+        """The directory's pointer holds the address too: released first, so a crash in between
+        leaves the person (erased again on the retry), never their address without them."""
+        member, _ = await self.get(member_id)
+        former = {f.person.person_id: f.person for f in member.former_people}
+        person = member.person(person_id) or former.get(person_id)
+        if person is not None:
+            await self.store.directory.release_email(person.email, member_id)
+
+        def rule(member: Member, _: date) -> tuple[Member, list[DomainEvent]]:
+            try:
+                return rules.erase_person(member, person_id)
+            except LookupError:
+                raise UnknownPerson(person_id) from None
+
+        return await self._change(member_id, rule)
+
     async def leave(self, member_id: str, reason: str | None, on: date | None = None) -> tuple[Member, int]:
         return await self._change(member_id, lambda m, today: rules.leave(m, on or today, reason))
 

@@ -29,6 +29,7 @@ from parkgrid.contracts.community import (
     MemberStageChanged,
     MemberUpdated,
     PersonAdded,
+    PersonErased,
     PersonRemoved,
     RegistrationCancelled,
     RegistrationCheckedIn,
@@ -75,6 +76,11 @@ def _(fact: happened.PersonJoined) -> list[IntegrationEvent]:
 @publication.maps(happened.PersonLeft)
 def _(fact: happened.PersonLeft) -> list[IntegrationEvent]:
     return [PersonRemoved(**snapshot(fact.member, MemberSnapshot), person=fact.person)]
+
+
+@publication.maps(happened.PersonErasedFromMember)
+def _(fact: happened.PersonErasedFromMember) -> list[IntegrationEvent]:
+    return [PersonErased(**snapshot(fact.member, MemberSnapshot), person_id=fact.person_id)]
 
 
 @publication.maps(happened.MemberLeftProgramme)

@@ -53,3 +53,14 @@ class ExportStore:
         await self.parts.delete_many({"export_id": {"$in": expired}})
         result = await self.requests.collection.delete_many({"_id": {"$in": expired}, "outbox_pending": False})
         return int(result.deleted_count)
+
+    async def forget_member(self, member_id: str) -> int:
+        """Delete the exports of an organisation one of whose people was erased (an archive holds
+        their name and address) and their parts; how many. A part still on its way is ignored on
+        arrival, as for an expired export."""
+        gone = [d["_id"] for d in await self.requests.collection.find({"member_id": member_id}, {"_id": 1}).to_list()]
+        if not gone:
+            return 0
+        await self.parts.delete_many({"export_id": {"$in": gone}})
+        result = await self.requests.collection.delete_many({"_id": {"$in": gone}})
+        return int(result.deleted_count)

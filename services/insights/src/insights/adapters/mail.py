@@ -83,6 +83,11 @@ class Notices(DueRows):
             await self.collection.update_many({"_id": {"$in": ids}}, {"$set": erased})
         return ids
 
+    async def forget_person(self, person_id: str) -> int:
+        """Delete the notices meant for this person alone (they were erased); how many."""
+        result = await self.collection.delete_many({"person_id": person_id})
+        return int(result.deleted_count)
+
 
 @dataclass(frozen=True)
 class Mail:
@@ -135,6 +140,15 @@ class SentLog(DueRows):
         done = {"notice_id": {"$in": notice_ids}, "status": {"$in": ["sent", "abandoned"]}}
         result = await self.collection.update_many(done, {"$set": {"subject": text, "body": text}})
         return int(result.modified_count)
+
+    async def forget_addresses(self, addresses: set[str]) -> int:
+        """Delete every mail sent (or to be sent) to these addresses (as the person's organisation
+        spelt them); how many. A row's id holds its address too, so the row goes, not only its text."""
+        if not addresses:
+            return 0
+        spellings = sorted({*addresses, *(a.casefold() for a in addresses), *(a.lower() for a in addresses)})
+        result = await self.collection.delete_many({"email": {"$in": spellings}})
+        return int(result.deleted_count)
 
     async def rows(self, **query: Any) -> list[Document]:
         return [d async for d in self.collection.find(query)]

@@ -17,6 +17,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError
 
+from insights.domain import erasure
 from insights.domain.facts import Fact, aggregate_of
 from parkgrid.contracts.topics import topics
 from parkgrid.envelope import Envelope
@@ -144,6 +145,28 @@ class InsightsStore:
         for key in existing:
             envelope = newest[key]
             await self.latest.apply(key, envelope.sequence, aggregate_fields(envelope))
+
+    async def forget_person(self, member_id: str, person_id: str) -> set[str]:
+        """Take the person out of their organisation's facts and latest state (`insights.domain.erasure`):
+        a fact about them alone goes. The addresses they had, to forget the mails sent to them."""
+        found: set[str] = set()
+        async for fact in self.facts.find({"subject": member_id}, {"type": 1, "data": 1}):
+            if not str(fact["type"]).startswith(erasure.MEMBER_EVENTS):
+                continue
+            found |= erasure.addresses(fact["data"], person_id)
+            kept = erasure.without(fact["data"], person_id)
+            if kept is None:
+                await self.facts.delete_one({"_id": fact["_id"]})
+            elif kept != fact["data"]:
+                await self.facts.update_one({"_id": fact["_id"]}, {"$set": {"data": kept}})
+        key = aggregate_id(aggregate_of(erasure.ERASED), member_id)
+        latest = await self.aggregates.find_one({"_id": key}, {"state": 1})
+        if latest is not None:
+            found |= erasure.addresses(latest["state"], person_id)
+            kept = erasure.without(latest["state"], person_id)
+            if kept is not None and kept != latest["state"]:
+                await self.aggregates.update_one({"_id": key}, {"$set": {"state": kept}})
+        return found
 
     async def all_facts(self) -> list[Fact]:
         return [

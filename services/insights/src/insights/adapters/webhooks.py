@@ -23,6 +23,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError
 
 from insights.adapters.sealing import Sealer
+from insights.domain import erasure
 from insights.domain.webhooks import DeliveryStatus, address_refusal, signed_headers
 from insights.settings import DEVELOPMENT_SEALING_KEY
 from parkgrid import paging
@@ -103,6 +104,23 @@ class WebhookStore:
         return bool(result.modified_count)
 
     # --- deliveries --------------------------------------------------------------------------
+
+    async def forget_person(self, member_id: str, person_id: str) -> int:
+        """Take an erased person out of the bodies of their organisation's deliveries; a delivery
+        about them alone (they joined or left) goes, sent or not. How many deliveries changed."""
+        changed = 0
+        async for delivery in self.deliveries.find({"subject": member_id}, {"event_type": 1, "body": 1}):
+            if not str(delivery["event_type"]).startswith(erasure.MEMBER_EVENTS):
+                continue
+            body = erasure.body_without(delivery["body"], person_id)
+            if body is None:
+                await self.deliveries.delete_one({"_id": delivery["_id"]})
+            elif body != delivery["body"]:
+                await self.deliveries.update_one({"_id": delivery["_id"]}, {"$set": {"body": body}})
+            else:
+                continue
+            changed += 1
+        return changed
 
     async def enqueue(self, deliveries: list[Document]) -> int:
         """Insert the deliveries not there yet (unordered: duplicates are skipped); how many were new."""

@@ -9,19 +9,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from insights.adapters.projection import InsightsStore
+from insights.domain.erasure import ERASED
+from insights.service_layer.erasure import Erasure
 from parkgrid.consumer import Delivery
+from parkgrid.envelope import Envelope
 from parkgrid.rebuild import ProjectionSpec
 
 
 class Projector:
-    def __init__(self, store: InsightsStore) -> None:
+    """Records each fact; an erasure also takes the person out of the facts before it (a redelivered
+    erasure too: the facts it undoes may have been redelivered with it), then forgets the copies
+    outside the projection when an `erasure` is given (the live consumer's, not a rebuild's)."""
+
+    def __init__(self, store: InsightsStore, erasure: Erasure | None = None) -> None:
         self.store = store
+        self.erasure = erasure
 
     async def on_event(self, delivery: Delivery) -> None:
         await self.store.record(delivery.envelope)
+        await self._erase(delivery.envelope)
 
     async def on_batch(self, deliveries: Sequence[Delivery]) -> None:
         await self.store.record_many([d.envelope for d in deliveries])
+        for delivery in deliveries:
+            await self._erase(delivery.envelope)
+
+    async def _erase(self, envelope: Envelope) -> None:
+        if envelope.type != ERASED:
+            return
+        person_id = str(envelope.data["person_id"])
+        addresses = await self.store.forget_person(envelope.subject, person_id)
+        if self.erasure is not None:
+            await self.erasure.forget_copies(envelope.subject, person_id, addresses)
 
     async def after_drop(self) -> None:
         await self.store.ensure_indexes()

@@ -25,6 +25,7 @@ from typing import Any
 from insights.adapters.mail import Mail, SentLog, Templates
 from insights.adapters.projection import InsightsStore, aware, fact_document
 from insights.adapters.webhooks import Resolver, WebhookSender, WebhookStore, attempt_record, receiver_refusal, resolve
+from insights.domain.erasure import ERASED
 from insights.domain.webhooks import (
     DeliveryStatus,
     Schedule,
@@ -117,6 +118,8 @@ class Webhooks:
         ]
         if await self.store.enqueue([delivery_document(e["_id"], fact, now) for e in endpoints]):
             self.rounds.wake()
+        if envelope.type == ERASED:  # after its own delivery: the erasure names them by id alone
+            await self.store.forget_person(envelope.subject, str(envelope.data["person_id"]))
 
     async def replay(self, endpoint: Document, since: datetime, replay_id: str, until: datetime | None = None) -> int:
         """Enqueue again every fact since `since` (and before `until`) the endpoint wants; how many

@@ -1,4 +1,5 @@
-"""People of a member organisation: they join and leave (kept among `former_people`)."""
+"""People of a member organisation: they join and leave (kept among `former_people`), and an
+admin erases one at their request (nothing of them kept but their id)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from community.views import member_read
 from parkgrid.api.community import MemberRead, MemberWithPersonRead
 from parkgrid.contracts.common import Email, Id, Language
 from parkgrid.contracts.community import Person
-from parkgrid.http.access import Staff
+from parkgrid.http.access import Admin, Staff
 from parkgrid.http.idempotency import command_id
 from parkgrid.http.models import RequestModel
 from parkgrid.http.problems import problems
@@ -61,5 +62,22 @@ async def person_leaves(
 ) -> MemberRead:
     await member_for(members, member_id, principal)
     member, version = await members.remove_person(member_id, person_id)
+    tag(response, version)
+    return member_read(member, version)
+
+
+@router.post(
+    "/members/{member_id}/people/{person_id}/erase",
+    response_model=MemberRead,
+    responses=problems(403, 404, 409),
+)
+async def erase_person(
+    member_id: str, person_id: str, response: Response, principal: Admin, members: MembersService
+) -> MemberRead:
+    """Erase someone at their request: community forgets them and publishes
+    `community.member.person_erased`, on which every service forgets its copies. Erasing an
+    erased person changes nothing (200, same version)."""
+    await member_for(members, member_id, principal)
+    member, version = await members.erase_person(member_id, person_id)
     tag(response, version)
     return member_read(member, version)
