@@ -33,7 +33,7 @@ from parkgrid.http.models import ReadModel
 
 
 class FormerPersonRead(ReadModel):
-    """Someone who left the organisation: recorded, never deleted."""
+    """Someone who left the organisation: recorded, until they are erased at their request."""
 
     person: Person
     left_on: date

@@ -260,6 +260,10 @@ class Community(ServiceClient):
     async def member(self, token: str, member_id: str) -> MemberRead:
         return await self.read(MemberRead, f"/v1/members/{member_id}", token)
 
+    async def erase_person(self, token: str, member_id: str, person_id: str) -> MemberRead:
+        """Someone erased at their request (admins; 403 for anyone else); erasing twice changes nothing."""
+        return await self.send(MemberRead, f"/v1/members/{member_id}/people/{person_id}/erase", token)
+
     async def events(self, token: str, **filters: Any) -> EventPage:
         return await self.read(EventPage, "/v1/events", token, **filters)
 
