@@ -119,6 +119,24 @@ async def test_an_admin_erases_a_person_and_every_subscriber_is_told(
     assert erased_address not in str(erased[-1].data)
 
 
+async def test_an_organisation_that_left_is_erased_whole(
+    client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings
+) -> None:
+    desk, admin = bearer(tokens["desk"]), bearer(tokens["admin"])
+    await created(client.post("/v1/members", json=member_body("member-whole", people=2), headers=desk))
+    still_in = await client.post("/v1/members/member-whole/erase", headers=admin)
+    assert still_in.status_code == 409, still_in.text
+    await client.post("/v1/members/member-whole/leave", json={"reason": "closed"}, headers=desk)
+    assert (await client.post("/v1/members/member-whole/erase", headers=desk)).status_code == 403
+    erased = await client.post("/v1/members/member-whole/erase", headers=admin)
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["people"] == []
+    assert erased.json()["erased_people"] == ["member-whole-p0", "member-whole-p1"]
+    events = await read_topic(settings, "community.member", until=4)
+    assert [e.type.rsplit(".", 1)[1] for e in events] == ["registered", "left", "person_erased", "person_erased"]
+    assert "@" not in str(events[-1].data)
+
+
 async def test_registration_ticket_and_check_in(
     client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings, community: Community
 ) -> None:

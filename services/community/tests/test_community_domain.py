@@ -74,6 +74,19 @@ def test_erasing_a_person_keeps_nothing_of_them_but_their_id() -> None:
     assert rules.erase_person(gone, "p2")[0].people == [person(1)]  # one who left can still be erased
 
 
+def test_an_organisation_that_left_has_everyone_erased_one_fact_each() -> None:
+    grown, _ = rules.add_person(member(), person(2))
+    shrunk, _ = rules.remove_person(grown, "p1", date(2026, 6, 1))
+    with pytest.raises(rules.WrongState):
+        rules.erase_everyone(shrunk)  # still in the programme
+    gone, _ = rules.leave(shrunk, date(2026, 8, 1), None)
+    forgotten, events = rules.erase_everyone(gone)
+    assert [e.person_id for e in events if isinstance(e, happened.PersonErasedFromMember)] == ["p2", "p1"]
+    assert (forgotten.people, forgotten.former_people, forgotten.erased_people) == ([], [], ["p2", "p1"])
+    assert forgotten.name == gone.name  # the organisation stays
+    assert rules.erase_everyone(forgotten) == (forgotten, [])
+
+
 def test_publish_asks_for_a_venue_and_a_refusal_goes_back_to_draft() -> None:
     waiting, commands = saga.publish(event(), NONE)
     assert waiting.status == CommunityEventStatus.VENUE_PENDING

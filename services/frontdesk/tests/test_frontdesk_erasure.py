@@ -2,8 +2,8 @@
 the real broker: an admin opens a member's page, chooses "Erase…" beside one of its people, reads
 what erasure means on a confirmation page and confirms; the member's page no longer lists them,
 and insights, which had their name and address in its fact log (its audit trail shows it), has
-forgotten them while it keeps the other person. A front desk sees no "Erase…" and is refused the
-page. Each page passes axe."""
+forgotten them while it keeps the other person. An organisation that left is erased whole, from
+one link. A front desk sees no "Erase…" and is refused the page. Each page passes axe."""
 
 from __future__ import annotations
 
@@ -97,3 +97,34 @@ async def test_a_front_desk_may_not_erase_anyone(browser: Browser, stack: Stack,
     assert refused is not None
     assert refused.status == 403
     await desk.close()
+
+
+async def test_an_organisation_that_left_is_erased_whole(browser: Browser, stack: Stack) -> None:
+    gone, people = (
+        "m-fd-erase-whole",
+        [
+            {"person_id": "p-fd-whole-1", "name": "Hind Alami", "email": "hind@closed.example", "role": "CEO"},
+            {"person_id": "p-fd-whole-2", "name": "Yassine Idrissi", "email": "yassine@closed.example", "role": "CTO"},
+        ],
+    )
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
+        created = await until_accepted(
+            http, f"{stack.community}/v1/members", member_body(gone, "Closed Ventures", SITE, people)
+        )
+        assert created.status_code in (200, 201), created.text
+        left = await http.post(f"{stack.community}/v1/members/{gone}/leave", json={"reason": "closed down"})
+        assert left.status_code == 200, left.text
+
+    admin = await signed_in(browser, stack.frontdesk, stack.admin)
+    page = await admin.new_page()
+    await page.goto(f"{stack.frontdesk}/staff/sites/{SITE}/members/{gone}")
+    await page.locator("#erase-everyone").click()
+    await expect(page.locator("h1")).to_have_text("Erase everyone of Closed Ventures")
+    await expect(page.locator("section.card .list")).to_contain_text("Yassine Idrissi")
+    assert await axe_violations(page) == []
+    await page.get_by_role("button", name="Erase everyone of Closed Ventures").click()
+    await page.wait_for_url(f"**/staff/sites/{SITE}/members/{gone}?notice=*")
+    await expect(page.locator(".notice").first).to_have_text("Everyone of the organisation was erased.")
+    await expect(page.locator("table.people tbody tr")).to_have_count(0)
+    await expect(page.locator("#erase-everyone")).to_have_count(0)
+    await admin.close()

@@ -218,3 +218,16 @@ def erase_person(member: Member, person_id: str) -> tuple[Member, list[DomainEve
         }
     )
     return forgotten, [PersonErasedFromMember(forgotten, person_id)]
+
+
+def erase_everyone(member: Member) -> tuple[Member, list[DomainEvent]]:
+    """An organisation that left the programme asks to be forgotten: each of its people, current
+    and former, is erased (one fact each, as if one by one). While it is in the programme, its
+    people are erased one by one, at each one's request."""
+    if member.status != MemberStatus.LEFT:
+        raise WrongState(f"{member.name} is still in the programme: erase its people one by one, or once it left")
+    events: list[DomainEvent] = []
+    for person_id in [p.person_id for p in member.people] + [f.person.person_id for f in member.former_people]:
+        member, erased = erase_person(member, person_id)
+        events += erased
+    return member, events

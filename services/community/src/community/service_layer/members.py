@@ -17,7 +17,7 @@ from community.domain.members import Member, MemberRuleBroken
 from community.service_layer.versioned import Versioned
 from parkgrid.clock import utc_now
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
-from parkgrid.contracts.community import Person, Programme
+from parkgrid.contracts.community import MemberStatus, Person, Programme
 from parkgrid.domain import DomainEvent
 from parkgrid.refusals import Refusal, Refused
 from parkgrid.zones import NETWORK_TIME_ZONE
@@ -157,6 +157,14 @@ class Members:
                 raise UnknownPerson(person_id) from None
 
         return await self._change(member_id, rule)
+
+    async def erase_everyone(self, member_id: str) -> tuple[Member, int]:
+        """Every person of an organisation that left, their addresses released first (as for one)."""
+        member, _ = await self.get(member_id)
+        if member.status == MemberStatus.LEFT:
+            for person in [*member.people, *(f.person for f in member.former_people)]:
+                await self.store.directory.release_email(person.email, member_id)
+        return await self._change(member_id, lambda m, _: rules.erase_everyone(m))
 
     async def leave(self, member_id: str, reason: str | None, on: date | None = None) -> tuple[Member, int]:
         return await self._change(member_id, lambda m, today: rules.leave(m, on or today, reason))

@@ -264,6 +264,10 @@ class Community(ServiceClient):
         """Someone erased at their request (admins; 403 for anyone else); erasing twice changes nothing."""
         return await self.send(MemberRead, f"/v1/members/{member_id}/people/{person_id}/erase", token)
 
+    async def erase_everyone(self, token: str, member_id: str) -> MemberRead:
+        """Every person of an organisation that left (admins; 409 while it is in the programme)."""
+        return await self.send(MemberRead, f"/v1/members/{member_id}/erase", token)
+
     async def events(self, token: str, **filters: Any) -> EventPage:
         return await self.read(EventPage, "/v1/events", token, **filters)
 

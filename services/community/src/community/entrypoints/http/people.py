@@ -81,3 +81,14 @@ async def erase_person(
     member, version = await members.erase_person(member_id, person_id)
     tag(response, version)
     return member_read(member, version)
+
+
+@router.post("/members/{member_id}/erase", response_model=MemberRead, responses=problems(403, 404, 409))
+async def erase_everyone(member_id: str, response: Response, principal: Admin, members: MembersService) -> MemberRead:
+    """An organisation that left asks to be forgotten: each of its people is erased
+    (`person_erased` for each); the organisation itself (a legal entity) stays, with its name.
+    While it is in the programme: 409."""
+    await member_for(members, member_id, principal)
+    member, version = await members.erase_everyone(member_id)
+    tag(response, version)
+    return member_read(member, version)

@@ -1,7 +1,8 @@
 """Erasing someone at their request (issue 22, item 3), for admins: from a member's page, a
 confirmation page naming the person and what erasure means (it cannot be undone), then
-community's erasure. The page and the action are refused to a front desk here already, not only
-by community: a desk never sees the button, and a forged address answers the not-allowed page."""
+community's erasure; for an organisation that left, everyone of it at once. The pages and
+actions are refused to a front desk here already, not only by community: a desk never sees
+the links, and a forged address answers the not-allowed page."""
 
 from __future__ import annotations
 
@@ -60,3 +61,29 @@ async def erase(request: Request, services: Clients, site_id: str, member_id: st
     if outcome.answer is None:
         return back_to_form(erase_path(site_id, member_id, person_id), outcome)
     return done(f"/staff/sites/{site_id}/members/{member_id}", visitor.t("erase.done"), anchor="#people-title")
+
+
+@router.get("/sites/{site_id}/members/{member_id}/erase", response_class=HTMLResponse)
+async def confirm_erase_everyone(request: Request, services: Clients, site_id: str, member_id: str) -> HTMLResponse:
+    visitor = admin_at(request, site_id)
+    site = await site_context(services, visitor, site_id)
+    member = await attempt(services.community.member(visitor.token, member_id))
+    return page(
+        request,
+        "staff_erase_person.html",
+        visitor,
+        **site.context(),
+        member=member,
+        member_id=member_id,
+        everyone=True,
+        errors=form_refusal(request),
+    )
+
+
+@router.post("/sites/{site_id}/members/{member_id}/erase")
+async def erase_everyone(request: Request, services: Clients, site_id: str, member_id: str) -> Response:
+    visitor = admin_at(request, site_id)
+    outcome = await run(services.community.erase_everyone(visitor.token, member_id), visitor)
+    if outcome.answer is None:
+        return back_to_form(f"/staff/sites/{site_id}/members/{member_id}/erase", outcome)
+    return done(f"/staff/sites/{site_id}/members/{member_id}", visitor.t("erase.done_everyone"), anchor="#people-title")
