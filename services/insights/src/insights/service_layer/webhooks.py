@@ -54,6 +54,10 @@ REPLAY_BATCH = 500
 DISABLED_MAIL = "webhook_disabled"
 
 
+ENDPOINTS_FRESH = timedelta(seconds=2)
+"""How long the webhooks' consumer trusts its last read of the enabled endpoints (`Webhooks._enabled_at`)."""
+
+
 def delivery_document(endpoint_id: str, fact: Document, now: datetime, replay_id: str | None = None) -> dict[str, Any]:
     """A new delivery of a fact (the fact log's shape) to an endpoint, due now."""
     time = aware(fact["time"])
@@ -103,8 +107,22 @@ class Webhooks:
             settings.webhook_retry_seconds, settings.webhook_retry_max_seconds, settings.webhook_max_attempts
         )
         self.rounds = Rounds("webhooks", settings.webhook_interval_seconds)
+        self._endpoints: tuple[datetime, list[Document]] | None = None
 
     # --- 1. events → deliveries -------------------------------------------------------------
+
+    async def _enabled_at(self, event_time: datetime, now: datetime) -> list[Document]:
+        """The enabled endpoints, read again only for an event newer than the last read or when
+        that read is over `ENDPOINTS_FRESH` old. An endpoint made since the last read was made after
+        every older event, which it does not want (`created_at` ≤ the event's time): so catching
+        up on a backlog reads the endpoints every few seconds, not once per event. A change to an
+        endpoint reaches this worker within `ENDPOINTS_FRESH` (a delivery to an endpoint disabled
+        meanwhile is refused at sending, as for any delivery queued before a disable)."""
+        cached = self._endpoints
+        if cached is None or aware(event_time) > cached[0] or now - cached[0] > ENDPOINTS_FRESH:
+            cached = (now, await self.store.enabled_endpoints())
+            self._endpoints = cached
+        return cached[1]
 
     async def on_event(self, delivery: Delivery) -> None:
         envelope = delivery.envelope
@@ -112,7 +130,7 @@ class Webhooks:
         now = self.clock()
         endpoints = [
             e
-            for e in await self.store.enabled_endpoints()
+            for e in await self._enabled_at(envelope.time, now)
             if aware(e["created_at"]) <= aware(envelope.time)
             and wants(e["event_types"], e.get("site_id"), envelope.type, envelope.data)
         ]
