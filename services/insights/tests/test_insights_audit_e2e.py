@@ -4,6 +4,8 @@ answers "who changed what, when" by object, by actor and by kind, newest first, 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import httpx
 from fastapi import FastAPI
 from insights_fixtures import answered, app, bearer, eventually, settings, smtp_sink, spaces
@@ -46,7 +48,8 @@ async def test_the_trail_says_who_changed_a_site_what_and_when_to_admins_only(
         await eventually(both_seen, what="insights to record the site's two events")
         latest, first = (await answered(http.get("/v1/audit", params=trail, headers=ana), 200))["items"]
         assert (latest["kind"], latest["object_id"], latest["actor"]) == ("site", SITE, "admin:admin-ana")
-        assert latest["time"] >= first["time"]
+        # as instants: an ISO time with no fraction ("…:27Z") sorts after one with ("…:27.052Z") as text
+        assert datetime.fromisoformat(latest["time"]) >= datetime.fromisoformat(first["time"])
         assert {c["field"]: (c["before"], c["after"]) for c in latest["changes"]} == {
             "name": ("Technopark Audit", "Technopark Audit-Salé"),
             "no_show_release_minutes": (None, "20"),
