@@ -9,6 +9,7 @@ type in exactly one topic and follows the naming rules.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -22,6 +23,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaError
 
+from parkgrid import shredding
 from parkgrid.contracts import TOPICS, topic_of
 from parkgrid.contracts.catalogue import OfferingPublished, OfferingUpdated
 from parkgrid.contracts.common import Money
@@ -96,7 +98,7 @@ def envelope_of(event_type: str, version: int, sample: dict[str, Any], data: dic
 
 
 def test_every_registered_type_and_version_has_a_sample() -> None:
-    assert len(PAIRS) == 73
+    assert len(PAIRS) == 82
     missing = [path.name for path in (sample_path(t, v) for t, v in PAIRS) if not path.exists()]
     assert not missing, f"missing samples in {SAMPLES}: {missing}"
     expected = {sample_path(t, v).name for t, v in PAIRS}
@@ -122,9 +124,26 @@ def test_sample_parses_into_the_newest_model(event_type: str, version: int) -> N
     if version == latest:
         assert parsed.model_dump(mode="json").keys() == sample["data"].keys()
         assert parsed == registry.model(event_type, version).model_validate(sample["data"])
-    else:  # upcast: the same fact as the newest version's sample
+    else:  # upcast: the same fact as the newest version's sample (its sealed values opened)
         newest = load_sample(event_type, latest)
-        assert parsed == registry.parse(envelope_of(event_type, latest, newest))
+        assert parsed == registry.parse(envelope_of(event_type, latest, newest, opened_sample(newest["data"])))
+
+
+def sample_key(person_id: str) -> str:
+    """The key a sample seals a person's fields with: their id, padded (never a real key)."""
+    return base64.urlsafe_b64encode(person_id.encode().ljust(32, b".")[:32]).decode()
+
+
+def opened_sample(data: dict[str, Any]) -> dict[str, Any]:
+    """A sample's data with each person's sealed name and email opened (v1 samples are in clear)."""
+
+    def opened(person: dict[str, Any]) -> dict[str, Any]:
+        clear = shredding.opened_person(person, {person["person_id"]: sample_key(person["person_id"])})
+        assert clear is not None, f"{person['person_id']}'s sample fields do not open with the sample key"
+        return clear
+
+    data = {**data, "people": [opened(p) for p in data["people"]]} if "people" in data else dict(data)
+    return {**data, "person": opened(data["person"])} if "person" in data else data
 
 
 @pytest.mark.parametrize(("event_type", "version"), PAIRS, ids=PAIR_IDS)

@@ -24,7 +24,7 @@ from bookings.service_layer.service import BookingService
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.catalogue import OfferingPublished
 from parkgrid.contracts.common import MemberKind, ProgrammeStage, SpaceKind, SpaceRequirement, TimeRange, WeeklyWindow
-from parkgrid.contracts.community import MemberRegistered, MemberStatus, Person, Programme
+from parkgrid.contracts.community import MemberRegistered, MemberStatus, Programme, SealedPerson
 from parkgrid.contracts.spaces import Requester, SiteRegistered
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
@@ -78,7 +78,7 @@ def offering(offering_id: str = "off-test-mentoring", **changes: Any) -> Offerin
 
 def member(member_id: str = MEMBER, *, kind: str = "startup", stage: str = "incubation", **changes: Any) -> Any:
     people = changes.pop("people", None) or [
-        Person(
+        SealedPerson(
             person_id=f"person-{member_id.removeprefix('member-')}-1",
             name="Salma",
             email="salma@example.ma",

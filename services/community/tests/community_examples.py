@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime, timedelta
 
 from community.domain import members as rules
@@ -21,6 +22,11 @@ def person(n: int) -> Person:
     return Person(person_id=f"p{n}", name=f"P{n}", email=f"p{n}@org.ma", role="dev")
 
 
+def key(n: int) -> str:
+    """Person `n`'s key, the same at every run (a real one is random)."""
+    return base64.urlsafe_b64encode(f"key of p{n}".encode().ljust(32, b".")).decode()
+
+
 def member() -> rules.Member:
     """An incubated startup of Rabat with one person, as registered."""
     programme = rules.programme(ProgrammeStage.INCUBATION, "2026-A", date(2026, 1, 5), None)
@@ -32,6 +38,7 @@ def member() -> rules.Member:
         home_site_id="site-rabat",
         programme=programme,
         people=[person(1)],
+        keys={"p1": key(1)},
     )
     return created
 

@@ -81,7 +81,17 @@ async def test_members_people_and_programme(
         "member-zitoun": ["registered", "left"],
     }
     assert all(e.data["member_id"] == e.subject for e in events)
-    assert [e.sequence for e in events if e.subject == "member-argan"] == [1, 2, 3, 4, 5]
+    # In order, numbered by the member's version (each person's key, on its own topic, takes a number too).
+    assert [e.sequence for e in events if e.subject == "member-argan"] == [2, 4, 5, 6, 7]
+    keys = await read_topic(settings, "community.subject_key", until=4)
+    assert sorted(e.subject for e in keys) == [
+        "member-argan-p0",
+        "member-zitoun-p0",
+        "member-zitoun-p1",
+        "person-salma",
+    ]
+    assert {e.data["member_id"] for e in keys} == {"member-argan", "member-zitoun"}
+    assert all("salma@argan.ma" not in str(e.data) for e in events)  # the address only ever sealed
 
 
 async def test_an_admin_erases_a_person_and_every_subscriber_is_told(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from community_examples import LATER, START, TIME, event, member, person, registration
+from community_examples import LATER, START, TIME, event, key, member, person, registration
 
 from community.adapters.tickets import Ticket, TicketRefused, TicketSigner
 from community.domain import events as saga
@@ -31,6 +31,7 @@ def test_a_member_is_registered_with_its_planned_end() -> None:
         home_site_id=org.home_site_id,
         programme=org.programme,
         people=org.people,
+        keys=org.keys,
     )
     assert events == [happened.MemberJoined(org)]
 
@@ -39,10 +40,10 @@ def test_member_rules() -> None:
     org = member()
     assert org.programme.planned_end_on == date(2027, 7, 5)  # 18 months
     with pytest.raises(MemberRuleBroken):
-        rules.add_person(org, Person(person_id="p9", name="X", email="P1@org.ma", role="dev"))
-    grown, events = rules.add_person(org, person(2))
+        rules.add_person(org, Person(person_id="p9", name="X", email="P1@org.ma", role="dev"), key(9))
+    grown, events = rules.add_person(org, person(2), key(2))
     assert events == [happened.PersonJoined(grown, person(2))]
-    assert rules.add_person(grown, person(2))[1] == []  # idempotent
+    assert rules.add_person(grown, person(2), key(2))[1] == []  # idempotent
     shrunk, _ = rules.remove_person(grown, "p1", date(2026, 6, 1))
     assert [p.person_id for p in shrunk.people] == ["p2"]
     assert shrunk.former_people[0].person.person_id == "p1"
@@ -58,7 +59,7 @@ def test_member_rules() -> None:
 
 
 def test_erasing_a_person_keeps_nothing_of_them_but_their_id() -> None:
-    grown, _ = rules.add_person(member(), person(2))
+    grown, _ = rules.add_person(member(), person(2), key(2))
     shrunk, _ = rules.remove_person(grown, "p1", date(2026, 6, 1))
     for who in ("p1", "p2"):  # a former person, then a current one
         shrunk, events = rules.erase_person(shrunk, who)
@@ -66,6 +67,7 @@ def test_erasing_a_person_keeps_nothing_of_them_but_their_id() -> None:
     assert shrunk.people == []
     assert shrunk.former_people == []
     assert shrunk.erased_people == ["p1", "p2"]
+    assert shrunk.keys == {}  # their keys went with them: what the events sealed is unreadable
     assert "@" not in shrunk.model_dump_json()  # no address left anywhere in the aggregate
     assert rules.erase_person(shrunk, "p1") == (shrunk, [])
     with pytest.raises(LookupError):
@@ -75,7 +77,7 @@ def test_erasing_a_person_keeps_nothing_of_them_but_their_id() -> None:
 
 
 def test_an_organisation_that_left_has_everyone_erased_one_fact_each() -> None:
-    grown, _ = rules.add_person(member(), person(2))
+    grown, _ = rules.add_person(member(), person(2), key(2))
     shrunk, _ = rules.remove_person(grown, "p1", date(2026, 6, 1))
     with pytest.raises(rules.WrongState):
         rules.erase_everyone(shrunk)  # still in the programme
@@ -85,6 +87,15 @@ def test_an_organisation_that_left_has_everyone_erased_one_fact_each() -> None:
     assert (forgotten.people, forgotten.former_people, forgotten.erased_people) == ([], [], ["p2", "p1"])
     assert forgotten.name == gone.name  # the organisation stays
     assert rules.erase_everyone(forgotten) == (forgotten, [])
+
+
+def test_people_kept_from_before_sealing_get_keys_once() -> None:
+    org = member().model_copy(update={"keys": {}})
+    made = iter(["k-a", "k-b"])
+    keyed, events = rules.with_keys(org, lambda: next(made))
+    assert keyed.keys == {"p1": "k-a"}
+    assert events == [happened.KeysIssued(keyed, ("p1",))]
+    assert rules.with_keys(keyed, lambda: next(made)) == (keyed, [])
 
 
 def test_publish_asks_for_a_venue_and_a_refusal_goes_back_to_draft() -> None:

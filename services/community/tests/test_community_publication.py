@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from community_examples import ORG, START, TIME, event, member, person, registration
+from community_examples import ORG, START, TIME, event, key, member, person, registration
 
 from community.domain import events as saga
 from community.domain import happened
@@ -12,6 +12,7 @@ from community.domain import members as rules
 from community.domain import registrations as lifecycle
 from community.domain.events import Seats
 from community.service_layer.publication import publication
+from parkgrid import shredding
 from parkgrid.contracts.common import SpaceRequirement as Requirement
 from parkgrid.contracts.community import RegistrationStatus
 from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
@@ -31,11 +32,19 @@ def test_every_domain_event_is_published() -> None:
 
 def test_a_member_is_published_as_its_snapshot_without_what_community_keeps() -> None:
     org = member()
-    org, _ = rules.add_person(org, person(2))
+    org, _ = rules.add_person(org, person(2), key(2))
     org, _ = rules.remove_person(org, "p1", date(2026, 6, 1))
     gone, facts = rules.leave(org, date(2026, 8, 1), "acquired")
     assert gone.former_people
-    assert published(facts) == [
+    [(_, body)] = published(facts)
+    [p2] = body["people"]  # type: ignore[misc]
+    # Name and email sealed under p2's key: opened with it, and with nothing else.
+    assert shredding.is_sealed(p2["name"])
+    assert shredding.is_sealed(p2["email"])
+    assert shredding.opened_person(p2, {"p2": key(2)}) == {**p2, "name": "P2", "email": "p2@org.ma"}
+    assert shredding.opened_person(p2, {"p1": key(1)}) is None
+    body["people"] = [{**p2, "name": "P2", "email": "p2@org.ma"}]  # type: ignore[index]
+    assert [("MemberLeft", body)] == [
         (
             "MemberLeft",
             {
@@ -57,6 +66,18 @@ def test_a_member_is_published_as_its_snapshot_without_what_community_keeps() ->
             },
         )
     ]
+
+
+def test_keys_are_published_before_what_they_open_and_shredded_with_the_person() -> None:
+    org, facts = rules.add_person(member(), person(2), key(2))
+    public = publication(facts)
+    assert [type(e).__name__ for e in public] == ["SubjectKeyIssued", "PersonAdded"]
+    assert (public[0].person_id, public[0].key, public[0].partition_key("m-1")) == ("p2", key(2), "p2")  # type: ignore[attr-defined]
+    _, facts = rules.erase_person(org, "p2")
+    public = publication(facts)
+    assert [type(e).__name__ for e in public] == ["PersonErased", "SubjectKeyShredded"]
+    assert public[1].partition_key("m-1") == "p2"
+    assert "P2" not in str(public[0].model_dump())
 
 
 def test_the_venue_saga_sends_spaces_its_commands() -> None:

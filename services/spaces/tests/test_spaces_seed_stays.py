@@ -10,7 +10,7 @@ from spaces_support import member_fields, publish_members
 
 from parkgrid.clock import utc_now
 from parkgrid.contracts.common import Actor, MemberKind, ProgrammeStage
-from parkgrid.contracts.community import MemberRegistered, Person, Programme
+from parkgrid.contracts.community import MemberRegistered, Programme, SealedPerson
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
 from parkgrid.testing.topics import read_topic
@@ -106,7 +106,7 @@ async def test_seeding_expects_a_few_visitors_today_at_each_open_site_once(
     store = SpacesStore(database)
     await store.ensure_indexes()
     await seed_into(Inventory(store), [s for s in SITES if s[0] in ("site-casablanca", "site-rabat")])
-    people = {"people": [Person(person_id="p-host-casa", name="Hind", email="hind@example.ma", role="CEO")]}
+    people = {"people": [SealedPerson(person_id="p-host-casa", name="Hind", email="hind@example.ma", role="CEO")]}
     host = MemberRegistered(**{**_registered(*MEMBERS[0]).model_dump(), **people})
     await publish_members(settings, [(host, 1), (_registered(*MEMBERS[6]), 1)])
 

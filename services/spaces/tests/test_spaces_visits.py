@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from spaces_support import SITE, Clock, add_site_with_rooms, bearer, fields_of, registered
 
 from parkgrid.auth import Role, issue_token
-from parkgrid.contracts.community import MemberRegistered, Person
+from parkgrid.contracts.community import MemberRegistered, SealedPerson
 from parkgrid.events import registry
 from parkgrid.known import KnownMembers
 from parkgrid.settings import KitSettings
@@ -32,7 +32,9 @@ async def host_members(database: Database) -> None:
     members = KnownMembers(database["members"])
     for member_id, people in (("org-1", ("person-1", "person-2")), ("org-2", ("person-9",))):
         fields = registered(member_id).model_dump()
-        fields["people"] = [Person(person_id=p, name=p.title(), email=f"{p}@example.org", role="CEO") for p in people]
+        fields["people"] = [
+            SealedPerson(person_id=p, name=p.title(), email=f"{p}@example.org", role="CEO") for p in people
+        ]
         event = MemberRegistered(**fields)
         await members.apply(registry.envelope(event, source="community", subject=member_id, sequence=1), event)
 

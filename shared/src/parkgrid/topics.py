@@ -49,9 +49,16 @@ class TopicSpec(BaseModel):
     description: str = ""
     event_types: tuple[str, ...] = ()
     """The CloudEvents `type`s published to this topic (the AsyncAPI messages)."""
+    compacted_within_ms: int | None = None
+    """On a compacted topic: how long a superseded record may stay at most (the segment rolls and
+    the cleaner runs within it), for a record that must leave the log, not only be superseded."""
 
     def configs(self) -> dict[str, str]:
-        return {"cleanup.policy": self.cleanup_policy, "retention.ms": str(self.retention_ms)}
+        configs = {"cleanup.policy": self.cleanup_policy, "retention.ms": str(self.retention_ms)}
+        if self.compacted_within_ms is not None:
+            configs["segment.ms"] = str(self.compacted_within_ms)
+            configs["max.compaction.lag.ms"] = str(self.compacted_within_ms)
+        return configs
 
     def dead_letters(self) -> TopicSpec:
         return TopicSpec(

@@ -26,14 +26,19 @@ from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import DEVELOPMENT_JWT_SECRET, DEVELOPMENT_TICKET_KEY, KitSettings
 
 PUBLISHED = topics(
-    "community.member", "community.event", "community.registration", "community.export", "spaces.commands"
+    "community.member",
+    "community.subject_key",
+    "community.event",
+    "community.registration",
+    "community.export",
+    "spaces.commands",
 )
 EXPORTED = (
     Holding(
         "members",
         person_field="person_ids",
         people=("people", "former_people"),
-        exclude=("name_search", "name_sort", "emails", "person_ids", "former_person_ids"),
+        exclude=("name_search", "name_sort", "emails", "person_ids", "former_person_ids", "keys"),
     ),
     Holding("registrations"),
 )

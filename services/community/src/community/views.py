@@ -31,7 +31,7 @@ HIDDEN_FROM_MEMBERS = (CommunityEventStatus.DRAFT, CommunityEventStatus.VENUE_PE
 
 
 def member_read(member: Member, version: int) -> MemberRead:
-    return MemberRead.model_validate({**member.model_dump(mode="json"), "version": version})
+    return MemberRead.model_validate({**member.model_dump(mode="json", exclude={"keys"}), "version": version})
 
 
 def event_read(event: CommunityEvent, version: int) -> EventRead:

@@ -19,6 +19,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from insights.adapters.exports import ExportStore
+from insights.adapters.keys import SUBJECT_KEYS, SubjectKeys
 from insights.adapters.mail import Notices, SentLog, SmtpRelay
 from insights.adapters.projection import PROJECTED_TOPICS, InsightsStore, topics_of
 from insights.adapters.sealing import Sealer
@@ -46,6 +47,7 @@ class InsightsParts:
 
     runtime: ServiceRuntime
     store: InsightsStore
+    keys: SubjectKeys
     projector: Projector
     kpis: Kpis
     notifications: Notifications
@@ -72,13 +74,22 @@ def subscriptions(parts: InsightsParts) -> list[Subscription]:
         Subscription(
             name="exports", topics=[topic(f"{s}.export") for s in EXPORTING_SERVICES], handler=parts.exports.on_answer
         ),
+        # people's keys, kept apart from the facts (never a fact, never a webhook): a shredded key goes at once
+        Subscription(
+            name=SUBJECT_KEYS,
+            topics=[topic("community.subject_key")],
+            handler=parts.keys.on_event,
+            projections=[parts.keys.collection],
+        ),
     ]
 
 
 def build(settings: InsightsSettings) -> InsightsParts:
     runtime = ServiceRuntime(settings, registry=registry, topics=[topic("insights.export")])
     store = InsightsStore(runtime.db)
+    keys = SubjectKeys(runtime.db[SUBJECT_KEYS])
     notifications = Notifications(
+        keys=keys,
         store=store,
         notices=Notices(runtime.db["notices"]),
         sent_log=SentLog(runtime.db["sent_mail"]),
@@ -113,6 +124,7 @@ def build(settings: InsightsSettings) -> InsightsParts:
     parts = InsightsParts(
         runtime,
         store,
+        keys,
         Projector(store, Erasure(notifications.notices, notifications.sent_log, export_store)),
         Kpis(store, ttl=settings.kpi_cache_seconds),
         notifications,

@@ -4,6 +4,7 @@ events, and registrations to them."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
@@ -52,8 +53,8 @@ class Programme(Contract):
     planned_end_on: Day | None = None
 
 
-class MemberSnapshot(Contract):
-    """A member organisation with its people and programme, as it stands after the event."""
+class Organisation(Contract):
+    """What every member event says of the organisation itself (its people are versioned apart)."""
 
     member_id: Id
     name: str = Field(min_length=1, max_length=200)
@@ -62,7 +63,105 @@ class MemberSnapshot(Contract):
     home_site_id: Id
     status: MemberStatus
     programme: Programme
+
+
+class MemberSnapshotV1(Organisation):
+    """A member organisation with its people (names and addresses in clear) and programme: v1 events."""
+
     people: list[Person] = Field(default_factory=list, description="Current people (those who left are not listed).")
+
+
+Sealable = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=1000,
+        description="Sealed under the person's own key: `shredded:v1:<person id>:<Fernet token>`, opened with the "
+        "key `community.subject_key` carries for that person (`parkgrid.shredding.opened`); once the person is "
+        "erased, nobody can. In clear in an event written before v2 (read as v2 by upcasting).",
+    ),
+]
+
+
+class SealedPerson(Contract):
+    """Someone of a member organisation as member events (v2) carry them: who they are and how to
+    reach them sealed under a key of their own, so that erasing them leaves nothing readable."""
+
+    person_id: Id
+    name: Sealable
+    email: Sealable
+    role: str = Field(max_length=100, description="Their role in the organisation, e.g. CEO.")
+    language: Language = Language.FR
+
+
+class MemberSnapshot(Organisation):
+    """A member organisation with its people and programme, as it stands after the event; each
+    person's name and email sealed under their own key (`SealedPerson`)."""
+
+    people: list[SealedPerson] = Field(
+        default_factory=list, description="Current people (those who left are not listed)."
+    )
+
+
+# v1: people in clear. Still read (upcast to v2: a value in clear is a valid sealable one).
+
+
+@registry.register
+class MemberRegisteredV1(IntegrationEvent, MemberSnapshotV1):
+    """An organisation joined a park's programme (v1: people in clear)."""
+
+    event_type = "parkgrid.community.member.registered"
+
+
+@registry.register
+class MemberUpdatedV1(IntegrationEvent, MemberSnapshotV1):
+    """An organisation's details changed (v1: people in clear)."""
+
+    event_type = "parkgrid.community.member.updated"
+
+
+@registry.register
+class MemberStageChangedV1(IntegrationEvent, MemberSnapshotV1):
+    """An organisation moved to another programme stage (v1: people in clear)."""
+
+    event_type = "parkgrid.community.member.stage_changed"
+    previous_stage: ProgrammeStage
+
+
+@registry.register
+class MemberLeftV1(IntegrationEvent, MemberSnapshotV1):
+    """An organisation left the programme (v1: people in clear)."""
+
+    event_type = "parkgrid.community.member.left"
+    left_on: Day
+    reason: str | None = Field(None, max_length=500)
+
+
+@registry.register
+class PersonAddedV1(IntegrationEvent, MemberSnapshotV1):
+    """Someone joined a member organisation (v1: people in clear)."""
+
+    event_type = "parkgrid.community.member.person_added"
+    person: Person
+
+
+@registry.register
+class PersonRemovedV1(IntegrationEvent, MemberSnapshotV1):
+    """Someone left a member organisation (v1: people in clear)."""
+
+    event_type = "parkgrid.community.member.person_removed"
+    person: Person
+
+
+@registry.register
+class PersonErasedV1(IntegrationEvent, MemberSnapshotV1):
+    """Someone of the organisation was erased at their request (v1: the others in clear)."""
+
+    event_type = "parkgrid.community.member.person_erased"
+    person_id: Id
+
+
+# v2: each person's name and email sealed under their own key.
 
 
 @registry.register
@@ -70,6 +169,7 @@ class MemberRegistered(IntegrationEvent, MemberSnapshot):
     """An organisation joined a park's programme."""
 
     event_type = "parkgrid.community.member.registered"
+    version = 2
 
 
 @registry.register
@@ -77,6 +177,7 @@ class MemberUpdated(IntegrationEvent, MemberSnapshot):
     """An organisation's details changed."""
 
     event_type = "parkgrid.community.member.updated"
+    version = 2
 
 
 @registry.register
@@ -84,6 +185,7 @@ class MemberStageChanged(IntegrationEvent, MemberSnapshot):
     """An organisation moved to another programme stage."""
 
     event_type = "parkgrid.community.member.stage_changed"
+    version = 2
     previous_stage: ProgrammeStage
 
 
@@ -92,6 +194,7 @@ class MemberLeft(IntegrationEvent, MemberSnapshot):
     """An organisation left the programme (recorded, never deleted)."""
 
     event_type = "parkgrid.community.member.left"
+    version = 2
     left_on: Day
     reason: str | None = Field(None, max_length=500)
 
@@ -101,7 +204,8 @@ class PersonAdded(IntegrationEvent, MemberSnapshot):
     """Someone joined a member organisation."""
 
     event_type = "parkgrid.community.member.person_added"
-    person: Person
+    version = 2
+    person: SealedPerson
 
 
 @registry.register
@@ -109,18 +213,62 @@ class PersonRemoved(IntegrationEvent, MemberSnapshot):
     """Someone left a member organisation."""
 
     event_type = "parkgrid.community.member.person_removed"
-    person: Person
+    version = 2
+    person: SealedPerson
 
 
 @registry.register
 class PersonErased(IntegrationEvent, MemberSnapshot):
     """Someone of the organisation (current or former) was erased at their request: forget every copy of their name and address (their id stays, naming nobody)."""  # noqa: E501
 
-    # Law 09-08 and the GDPR's right to erasure: the snapshot no longer holds them; a subscriber
-    # forgets what it keeps of them (name, email, what it mailed them). Their id stays in
-    # bookings and registrations.
+    # Law 09-08 and the GDPR's right to erasure: the snapshot no longer holds them, their key is
+    # shredded (`SubjectKeyShredded`), and a subscriber forgets what it keeps of them in clear.
+    # Their id stays in bookings and registrations.
     event_type = "parkgrid.community.member.person_erased"
+    version = 2
     person_id: Id
+
+
+for _v1 in (
+    MemberRegisteredV1,
+    MemberUpdatedV1,
+    MemberStageChangedV1,
+    MemberLeftV1,
+    PersonAddedV1,
+    PersonRemovedV1,
+    PersonErasedV1,
+):
+    registry.upcaster(_v1.event_type, from_version=1)(dict)
+
+
+# --- people's keys -------------------------------------------------------------------
+
+
+@registry.register
+class SubjectKeyIssued(IntegrationEvent):
+    """A person's key: it opens their sealed name and email in member events (`parkgrid.shredding`)."""
+
+    event_type = "parkgrid.community.subject_key.issued"
+    addressed_to = "community.subject_key"
+    person_id: Id
+    member_id: Id
+    key: str = Field(min_length=1, max_length=200, description="A Fernet key (url-safe base64).")
+
+    def partition_key(self, aggregate_id: str) -> str:
+        return self.person_id
+
+
+@registry.register
+class SubjectKeyShredded(IntegrationEvent):
+    """The person was erased: their key is gone, and with it every sealed value of theirs, wherever it is kept."""
+
+    event_type = "parkgrid.community.subject_key.shredded"
+    addressed_to = "community.subject_key"
+    person_id: Id
+    member_id: Id
+
+    def partition_key(self, aggregate_id: str) -> str:
+        return self.person_id
 
 
 # --- community events ----------------------------------------------------------------

@@ -12,6 +12,9 @@ from __future__ import annotations
 from parkgrid.contracts.privacy import EXPORT_RETENTION_DAYS, EXPORTING_SERVICES
 from parkgrid.topics import TopicSpec
 
+SHREDDED_WITHIN_MS = 24 * 3600 * 1000
+"""How long a shredded person's key may still be in `community.subject_key`'s log (compaction's bound)."""
+
 
 def _types(prefix: str, *verbs: str) -> tuple[str, ...]:
     return tuple(f"parkgrid.{prefix}.{verb}" for verb in verbs)
@@ -118,6 +121,16 @@ TOPICS: tuple[TopicSpec, ...] = (
             "person_removed",
             "person_erased",
         ),
+    ),
+    TopicSpec(
+        name="community.subject_key",
+        key="person id",
+        cleanup_policy="compact",
+        compacted_within_ms=SHREDDED_WITHIN_MS,
+        description="Each person's key, which opens their sealed name and email in member events; on "
+        "erasure the key is shredded. Compacted: the newest record per person is kept, so a shredded key "
+        "leaves the log within a day. Personal data: only readers entitled to it may consume this topic.",
+        event_types=_types("community.subject_key", "issued", "shredded"),
     ),
     TopicSpec(
         name="community.event",

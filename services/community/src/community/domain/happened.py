@@ -61,6 +61,14 @@ class PersonLeft(DomainEvent):
 
 
 @dataclass(frozen=True)
+class KeysIssued(DomainEvent):
+    """People kept from before sealing existed got their keys."""
+
+    member: Member
+    person_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PersonErasedFromMember(DomainEvent):
     """Someone of the organisation was erased at their request: only their id is left."""
 

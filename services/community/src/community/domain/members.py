@@ -8,12 +8,14 @@ publication turns that into the full-state events subscribers read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from pydantic import Field
 
 from community.domain.happened import (
+    KeysIssued,
     MemberDetailsChanged,
     MemberJoined,
     MemberLeftProgramme,
@@ -77,6 +79,11 @@ class Member(Kept):
     erased_people: list[Id] = Field(
         default_factory=list, description="People erased at their request, by id alone: a second erasure is no change."
     )
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each person's key (current and former), which seals their name and email in the events "
+        "(`parkgrid.shredding`): the one place it is kept; erasing them deletes it. Never in a read model.",
+    )
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.person_id == person_id), None)
@@ -117,7 +124,9 @@ def register(
     home_site_id: str,
     programme: Programme,
     people: list[Person],
+    keys: dict[str, str],
 ) -> tuple[Member, list[DomainEvent]]:
+    """`keys`: one new key per person (made by the caller: the rules make nothing random)."""
     _check_people(people)
     member = Member(
         member_id=member_id,
@@ -128,6 +137,7 @@ def register(
         status=MemberStatus.ACTIVE,
         programme=programme,
         people=people,
+        keys={p.person_id: keys[p.person_id] for p in people},
     )
     return member, [MemberJoined(member)]
 
@@ -167,13 +177,15 @@ def change_stage(
     return moved, [MemberMovedStage(moved, previous_stage=previous.stage)]
 
 
-def add_person(member: Member, person: Person) -> tuple[Member, list[DomainEvent]]:
+def add_person(member: Member, person: Person, key: str) -> tuple[Member, list[DomainEvent]]:
+    """`key`: a new key for them, kept if they get one (the caller makes it)."""
     _active(member)
     if member.person(person.person_id) is not None:
         return member, []
     if any(p.email.casefold() == person.email.casefold() for p in member.people):
         raise MemberRuleBroken(f"{person.email} is already someone of {member.name}", field="email")
-    grown = member.model_copy(update={"people": [*member.people, person]})
+    keys = {**member.keys, person.person_id: member.keys.get(person.person_id, key)}
+    grown = member.model_copy(update={"people": [*member.people, person], "keys": keys})
     return grown, [PersonJoined(grown, person)]
 
 
@@ -215,6 +227,7 @@ def erase_person(member: Member, person_id: str) -> tuple[Member, list[DomainEve
             "people": [p for p in member.people if p.person_id != person_id],
             "former_people": [f for f in member.former_people if f.person.person_id != person_id],
             "erased_people": [*member.erased_people, person_id],
+            "keys": {k: v for k, v in member.keys.items() if k != person_id},
         }
     )
     return forgotten, [PersonErasedFromMember(forgotten, person_id)]
@@ -231,3 +244,15 @@ def erase_everyone(member: Member) -> tuple[Member, list[DomainEvent]]:
         member, erased = erase_person(member, person_id)
         events += erased
     return member, events
+
+
+def with_keys(member: Member, new_key: Callable[[], str]) -> tuple[Member, list[DomainEvent]]:
+    """Every person, current and former, with a key: a member kept from before sealing existed
+    gets its people's keys at its next change (published first, so that readers hold them before
+    the events they open)."""
+    everyone = [p.person_id for p in member.people] + [f.person.person_id for f in member.former_people]
+    missing = [person_id for person_id in everyone if person_id not in member.keys]
+    if not missing:
+        return member, []
+    keyed = member.model_copy(update={"keys": {**member.keys, **{p: new_key() for p in missing}}})
+    return keyed, [KeysIssued(keyed, tuple(missing))]

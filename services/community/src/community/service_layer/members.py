@@ -20,6 +20,7 @@ from parkgrid.contracts.common import MemberKind, ProgrammeStage
 from parkgrid.contracts.community import MemberStatus, Person, Programme
 from parkgrid.domain import DomainEvent
 from parkgrid.refusals import Refusal, Refused
+from parkgrid.shredding import new_key
 from parkgrid.zones import NETWORK_TIME_ZONE
 
 Rule = Callable[[Member, date], tuple[Member, list[DomainEvent]]]
@@ -99,6 +100,7 @@ class Members:
             home_site_id=home_site_id,
             programme=rules.programme(stage, cohort, start, planned_end_on),
             people=people,
+            keys={p.person_id: new_key() for p in people},
         )
         return await self.members.create(member_id, member, events)
 
@@ -112,7 +114,14 @@ class Members:
         """`rule` with today at the member's home site (read first: the rule is pure)."""
         member, _ = await self.get(member_id)
         today = await self.today_at(member.home_site_id)
-        return await self.members.change(member_id, lambda m: rule(m, today), expected_version)
+
+        def keyed(current: Member) -> tuple[Member, list[DomainEvent]]:
+            """The rule on a member whose people all have keys (one kept from before gets them now)."""
+            with_keys, issued = rules.with_keys(current, new_key)
+            changed, events = rule(with_keys, today)
+            return changed, [*issued, *events]
+
+        return await self.members.change(member_id, keyed, expected_version)
 
     async def update(
         self, member_id: str, changes: dict[str, object], expected_version: int | None
@@ -130,7 +139,8 @@ class Members:
 
     async def add_person(self, member_id: str, person: Person) -> tuple[Member, int]:
         await self._claim(member_id, [person], "email")
-        return await self._change(member_id, lambda m, _: rules.add_person(m, person))
+        key = new_key()
+        return await self._change(member_id, lambda m, _: rules.add_person(m, person, key))
 
     async def remove_person(self, member_id: str, person_id: str) -> tuple[Member, int]:
         def rule(member: Member, today: date) -> tuple[Member, list[DomainEvent]]:

@@ -3,8 +3,10 @@
 Members, events and registrations are community's own models; subscribers read the
 contract snapshots of `parkgrid.contracts.community` (every event carries the full
 snapshot) and spaces reads its commands. A field community keeps for itself (former
-people, the saga's bookkeeping, the placing round) never leaks: a snapshot takes only
-the fields its contract declares.
+people, people's keys, the saga's bookkeeping, the placing round) never leaks: a snapshot
+takes only the fields its contract declares. A person's name and email are sealed under
+their key (`parkgrid.shredding`), published on `community.subject_key` before the first
+event that needs it and shredded when they are erased.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from community.domain import happened
+from community.domain.members import Member
 from parkgrid.contracts.common import Contract
 from parkgrid.contracts.community import (
     CommunityEventCancelled,
@@ -28,6 +31,7 @@ from parkgrid.contracts.community import (
     MemberSnapshot,
     MemberStageChanged,
     MemberUpdated,
+    Person,
     PersonAdded,
     PersonErased,
     PersonRemoved,
@@ -37,10 +41,14 @@ from parkgrid.contracts.community import (
     RegistrationPromoted,
     RegistrationSnapshot,
     RegistrationWaitlisted,
+    SealedPerson,
+    SubjectKeyIssued,
+    SubjectKeyShredded,
 )
 from parkgrid.contracts.spaces import ReleaseRequested, Requester, ReservationRequested
 from parkgrid.domain import Publication
 from parkgrid.events import IntegrationEvent
+from parkgrid.shredding import sealed_person
 
 publication = Publication("community")
 
@@ -53,40 +61,65 @@ def snapshot(aggregate: BaseModel, contract: type[Contract]) -> dict[str, Any]:
 # --- members -------------------------------------------------------------------------
 
 
+def sealed(member: Member, person: Person) -> SealedPerson:
+    """The person as events carry them: name and email sealed under their key (never in clear:
+    a person without a key is a fault, not a person to publish)."""
+    return SealedPerson.model_validate(sealed_person(person.model_dump(mode="json"), member.keys[person.person_id]))
+
+
+def member_snapshot(member: Member) -> dict[str, Any]:
+    """The member's public snapshot, each person sealed."""
+    return {**snapshot(member, MemberSnapshot), "people": [sealed(member, p) for p in member.people]}
+
+
+def key_of(member: Member, person_id: str) -> SubjectKeyIssued:
+    return SubjectKeyIssued(person_id=person_id, member_id=member.member_id, key=member.keys[person_id])
+
+
 @publication.maps(happened.MemberJoined)
 def _(fact: happened.MemberJoined) -> list[IntegrationEvent]:
-    return [MemberRegistered(**snapshot(fact.member, MemberSnapshot))]
+    keys: list[IntegrationEvent] = [key_of(fact.member, p.person_id) for p in fact.member.people]
+    return [*keys, MemberRegistered(**member_snapshot(fact.member))]
+
+
+@publication.maps(happened.KeysIssued)
+def _(fact: happened.KeysIssued) -> list[IntegrationEvent]:
+    return [key_of(fact.member, person_id) for person_id in fact.person_ids]
 
 
 @publication.maps(happened.MemberDetailsChanged)
 def _(fact: happened.MemberDetailsChanged) -> list[IntegrationEvent]:
-    return [MemberUpdated(**snapshot(fact.member, MemberSnapshot))]
+    return [MemberUpdated(**member_snapshot(fact.member))]
 
 
 @publication.maps(happened.MemberMovedStage)
 def _(fact: happened.MemberMovedStage) -> list[IntegrationEvent]:
-    return [MemberStageChanged(**snapshot(fact.member, MemberSnapshot), previous_stage=fact.previous_stage)]
+    return [MemberStageChanged(**member_snapshot(fact.member), previous_stage=fact.previous_stage)]
 
 
 @publication.maps(happened.PersonJoined)
 def _(fact: happened.PersonJoined) -> list[IntegrationEvent]:
-    return [PersonAdded(**snapshot(fact.member, MemberSnapshot), person=fact.person)]
+    person = sealed(fact.member, fact.person)
+    return [key_of(fact.member, fact.person.person_id), PersonAdded(**member_snapshot(fact.member), person=person)]
 
 
 @publication.maps(happened.PersonLeft)
 def _(fact: happened.PersonLeft) -> list[IntegrationEvent]:
-    return [PersonRemoved(**snapshot(fact.member, MemberSnapshot), person=fact.person)]
+    return [PersonRemoved(**member_snapshot(fact.member), person=sealed(fact.member, fact.person))]
 
 
 @publication.maps(happened.PersonErasedFromMember)
 def _(fact: happened.PersonErasedFromMember) -> list[IntegrationEvent]:
-    return [PersonErased(**snapshot(fact.member, MemberSnapshot), person_id=fact.person_id)]
+    member_id = fact.member.member_id
+    return [
+        PersonErased(**member_snapshot(fact.member), person_id=fact.person_id),
+        SubjectKeyShredded(person_id=fact.person_id, member_id=member_id),
+    ]
 
 
 @publication.maps(happened.MemberLeftProgramme)
 def _(fact: happened.MemberLeftProgramme) -> list[IntegrationEvent]:
-    member = snapshot(fact.member, MemberSnapshot)
-    return [MemberLeft(**member, left_on=fact.on, reason=fact.reason)]
+    return [MemberLeft(**member_snapshot(fact.member), left_on=fact.on, reason=fact.reason)]
 
 
 # --- community events, and their commands to spaces ---------------------------------

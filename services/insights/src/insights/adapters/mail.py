@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pymongo import ASCENDING
 
 from insights.domain.notices import Notice, arabic_days, local_day, local_time
+from parkgrid import shredding
 from parkgrid.store import Collection, Document, DuplicateKeyError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -96,6 +97,8 @@ class Mail:
     language: str
     subject: str
     body: str
+    person_id: str | None = None
+    """Whom the address belongs to: their mails are forgotten with them (`forget_person`)."""
 
     @property
     def key(self) -> str:
@@ -114,6 +117,7 @@ class SentLog(DueRows):
             "language": mail.language,
             "subject": mail.subject,
             "body": mail.body,
+            "person_id": mail.person_id,
         }
         return await self.insert_once(row, "queued", now)
 
@@ -141,13 +145,13 @@ class SentLog(DueRows):
         result = await self.collection.update_many(done, {"$set": {"subject": text, "body": text}})
         return int(result.modified_count)
 
-    async def forget_addresses(self, addresses: set[str]) -> int:
-        """Delete every mail sent (or to be sent) to these addresses (as the person's organisation
-        spelt them); how many. A row's id holds its address too, so the row goes, not only its text."""
-        if not addresses:
-            return 0
-        spellings = sorted({*addresses, *(a.casefold() for a in addresses), *(a.lower() for a in addresses)})
-        result = await self.collection.delete_many({"email": {"$in": spellings}})
+    async def forget_person(self, person_id: str, addresses: set[str]) -> int:
+        """Delete every mail sent (or to be sent) to this person, found by their id or, for a mail
+        kept from before mails knew it, by their addresses in clear; how many. A row's id holds its
+        address too, so the row goes, not only its text."""
+        clear = {a for a in addresses if not shredding.is_sealed(a)}
+        spellings = sorted({*clear, *(a.casefold() for a in clear), *(a.lower() for a in clear)})
+        result = await self.collection.delete_many({"$or": [{"person_id": person_id}, {"email": {"$in": spellings}}]})
         return int(result.deleted_count)
 
     async def rows(self, **query: Any) -> list[Document]:

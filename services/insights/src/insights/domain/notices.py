@@ -95,6 +95,7 @@ class Recipient:
     email: str
     name: str
     language: str
+    person_id: str | None = None
 
 
 def notice_for_event(
@@ -293,7 +294,7 @@ def residency_ending(residency: Mapping[str, Any], today: date) -> Notice | None
 def recipients(member: Mapping[str, Any], person_id: str | None) -> list[Recipient]:
     """Who gets a member's notice: the person it is about, else (or if they left) everyone of the member."""
     people = [
-        Recipient(p["email"], p["name"], template_language(p.get("language")))
+        Recipient(p["email"], p["name"], template_language(p.get("language")), p.get("person_id"))
         for p in member.get("people", [])
         if person_id is None or p["person_id"] == person_id
     ]

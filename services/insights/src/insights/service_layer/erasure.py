@@ -26,7 +26,7 @@ class Erasure:
 
     async def forget_copies(self, member_id: str, person_id: str, addresses: set[str]) -> None:
         notices = await self.notices.forget_person(person_id)
-        mails = await self.sent_log.forget_addresses(addresses)
+        mails = await self.sent_log.forget_person(person_id, addresses)
         exports = await self.exports.forget_member(member_id)
         log.info(
             "person.erased", member_id=member_id, person_id=person_id, notices=notices, mails=mails, exports=exports

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from insights.adapters.keys import SUBJECT_KEYS, SubjectKeys
 from insights.adapters.mail import Mail, Notices, SentLog, SmtpRelay, Templates
 from insights.adapters.projection import InsightsStore
 from insights.domain.notices import (
@@ -65,8 +66,10 @@ class Notifications:
         settings: InsightsSettings,
         templates: Templates | None = None,
         clock: Callable[[], datetime] = utc_now,
+        keys: SubjectKeys | None = None,
     ) -> None:
         self.store = store
+        self.keys = keys or SubjectKeys(store.db[SUBJECT_KEYS])
         self.notices = notices
         self.sent_log = sent_log
         self.relay = relay
@@ -160,12 +163,16 @@ class Notifications:
         if member is None:
             await self._retry_later(doc, now, "no_recipient")
             return 0
+        people_in_clear, closed = await self.keys.opened_people(member)
+        if closed and (doc["person_id"] is None or doc["person_id"] in closed):
+            await self._retry_later(doc, now, "no_recipient")  # their key is on its way (or they are being erased)
+            return 0
         context = await self._complete(doc["kind"], dict(doc["context"]))
-        people = recipients(member, doc["person_id"])
+        people = recipients({**member, "people": people_in_clear}, doc["person_id"])
         claimed = 0
         for person in people:
             subject, body = self.templates.render(doc["kind"], person.language, person.name, context)
-            mail = Mail(doc["_id"], person.email, person.language, subject, body)
+            mail = Mail(doc["_id"], person.email, person.language, subject, body, person.person_id)
             claimed += await self.sent_log.claim(mail, now)
         await self.notices.settle(doc["_id"], "resolved" if people else "no_recipient")
         return claimed
