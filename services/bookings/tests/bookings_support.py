@@ -77,14 +77,19 @@ def offering(offering_id: str = "off-test-mentoring", **changes: Any) -> Offerin
 
 
 def member(member_id: str = MEMBER, *, kind: str = "startup", stage: str = "incubation", **changes: Any) -> Any:
-    people = changes.pop("people", None) or [
-        SealedPerson(
-            person_id=f"person-{member_id.removeprefix('member-')}-1",
-            name="Salma",
-            email="salma@example.ma",
-            role="CEO",
-        )
-    ]
+    given = changes.pop("people", None)
+    people = (
+        [SealedPerson.model_validate(p.model_dump()) for p in given]
+        if given
+        else [
+            SealedPerson(
+                person_id=f"person-{member_id.removeprefix('member-')}-1",
+                name="Salma",
+                email="salma@example.ma",
+                role="CEO",
+            )
+        ]
+    )
     return MemberRegistered(
         member_id=member_id,
         name=changes.pop("name", f"Startup {member_id}"),
