@@ -30,6 +30,9 @@ from parkgrid.kafka import client_options, make_producer
 from parkgrid.settings import KitSettings
 from parkgrid.topics import ensure_topics
 
+# Starts a Kafka broker of its own: not in the --unit tier.
+pytestmark = pytest.mark.processes
+
 REPO = Path(__file__).resolve().parents[2]
 KAFKA_LIB = REPO / ".local" / "kafka" / "lib"
 CLUSTER_ID = "UGFya0dyaWRTYXNsVGVzdA"  # base64url of "ParkGridSaslTest"

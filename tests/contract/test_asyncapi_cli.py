@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+# Runs the AsyncAPI CLI, a node process: not in the --unit tier.
+pytestmark = pytest.mark.processes
+
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "node_modules" / ".bin" / "asyncapi"
 DOCUMENT = ROOT / "shared" / "contracts" / "asyncapi.yaml"

@@ -30,6 +30,9 @@ from parkgrid.images import ROOT
 from parkgrid.testing.infrastructure import Infrastructure
 from parkgrid.testing.stack import REPO, Stack, declared_services
 
+# Builds a virtualenv per image with uv and runs its commands: not in the --unit tier.
+pytestmark = pytest.mark.processes
+
 IMAGES_PY = ROOT / "shared/src/parkgrid/images.py"
 SERVICES = [s.name for s in declared_services()]
 DEVELOPMENT_TOOLS = ("pytest", "mypy", "playwright", "ruff")

@@ -106,6 +106,7 @@ def violations(service: str, grants: set[tuple[str, str, str, str]], reads: set[
     return problems
 
 
+@pytest.mark.processes  # the plan comes from kafka_acls.py, a process of its own
 def test_each_service_writes_only_its_own_topics(generated: tuple[list[object], str]) -> None:
     accesses, script = generated
     grants = parse_acls(script)
@@ -135,6 +136,7 @@ def test_each_service_writes_only_its_own_topics(generated: tuple[list[object], 
     assert ("Read", "topic", "spaces.site", "literal") in grants["catalogue"]
 
 
+@pytest.mark.processes  # the plan comes from kafka_acls.py, a process of its own
 def test_the_check_catches_a_service_writing_another_services_topic(generated: tuple[list[object], str]) -> None:
     _, script = generated
     grants = parse_acls(script)["catalogue"] | {("Write", "topic", "bookings.booking", "literal")}
@@ -200,6 +202,7 @@ def test_mongodb_users_template_covers_every_service_with_its_own_database_only(
         assert f'role: "{forbidden}' not in script
 
 
+@pytest.mark.processes  # the plan comes from kafka_acls.py, a process of its own
 def test_the_generated_script_runs_and_refuses_a_missing_password(
     generator: ModuleType, generated: tuple[list[object], str], tmp_path: Path
 ) -> None:
