@@ -28,8 +28,8 @@ from parkgrid.contracts.community import MemberRegistered, MemberStatus, Program
 from parkgrid.contracts.spaces import Requester, SiteRegistered
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
-from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.store import Document
+from parkgrid.testing import topics
 from spaces.domain.sites import Site, Space
 from spaces.service_layer.handlers import Inventory, ReservationRequest
 
@@ -271,12 +271,7 @@ async def book_room(client: httpx.AsyncClient, headers: dict[str, str], offering
 
 
 async def publish(settings: BookingsSettings, items: Iterable[tuple[str, Envelope]]) -> None:
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id="bookings-tests")
-    await producer.start()
-    try:
-        await EventPublisher(producer, settings.topic_prefix).publish_many(items)
-    finally:
-        await producer.stop()
+    await topics.publish(settings, items, client_id="bookings-tests")
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:

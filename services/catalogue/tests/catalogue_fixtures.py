@@ -20,10 +20,11 @@ from parkgrid.contracts.spaces import SiteRegistered, SpaceAdded, SpaceRetired, 
 from parkgrid.contracts.topics import topic
 from parkgrid.envelope import Envelope
 from parkgrid.events import registry
-from parkgrid.kafka import EventPublisher, make_producer
+from parkgrid.kafka import EventPublisher
 from parkgrid.known import KnownSites
 from parkgrid.settings import KitSettings
 from parkgrid.testing.plugin import ServiceSettings
+from parkgrid.testing.topics import publishing
 from parkgrid.testing.topics import read_topic as read_prefixed_topic
 from parkgrid.topics import TopicSpec, ensure_topics
 
@@ -76,12 +77,8 @@ def site_event(site_id: str, city: str = "Rabat", sequence: int = 1) -> Envelope
 async def publishing_as(settings: KitSettings, source: str, topics: list[TopicSpec]) -> AsyncIterator[EventPublisher]:
     """A publisher standing in for the `source` service on this test's `topics` (created first)."""
     await ensure_topics(settings.kafka_bootstrap_servers, [t.prefixed(settings.topic_prefix) for t in topics])
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"test-{source}")
-    await producer.start()
-    try:
-        yield EventPublisher(producer, settings.topic_prefix)
-    finally:
-        await producer.stop()
+    async with publishing(settings, client_id=f"test-{source}") as publisher:
+        yield publisher
 
 
 async def register_sites(settings: KitSettings, site_ids: list[str]) -> None:

@@ -16,8 +16,8 @@ from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.spaces import SiteRegistered
 from parkgrid.envelope import Envelope
 from parkgrid.events import registry
-from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.settings import KitSettings
+from parkgrid.testing import topics
 from parkgrid.testing.topics import read_topic as read_prefixed_topic
 from spaces.bootstrap import build_app as build_spaces
 from spaces.seed import SITES as SPACES_SITES
@@ -131,33 +131,22 @@ async def created(response: Awaitable[httpx.Response], status: int = 201) -> dic
 
 
 async def publish_sites(settings: KitSettings, site_ids: Iterable[str]) -> None:
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id="community-tests")
-    await producer.start()
-    try:
-        publisher = EventPublisher(producer, settings.topic_prefix)
-        items = []
-        for site_id in site_ids:
-            site = SiteRegistered(
-                site_id=site_id,
-                name=f"Technopark {site_id}",
-                city="Rabat",
-                country="MA",
-                time_zone="Africa/Casablanca",
-                opening_hours=[{"weekday": d, "opens": "08:30", "closes": "18:30"} for d in range(1, 6)],
-            )
-            items.append(("spaces.site", registry.envelope(site, source="spaces", subject=site_id, sequence=1)))
-        await publisher.publish_many(items)
-    finally:
-        await producer.stop()
+    items = []
+    for site_id in site_ids:
+        site = SiteRegistered(
+            site_id=site_id,
+            name=f"Technopark {site_id}",
+            city="Rabat",
+            country="MA",
+            time_zone="Africa/Casablanca",
+            opening_hours=[{"weekday": d, "opens": "08:30", "closes": "18:30"} for d in range(1, 6)],
+        )
+        items.append(("spaces.site", registry.envelope(site, source="spaces", subject=site_id, sequence=1)))
+    await publish(settings, items)
 
 
 async def publish(settings: KitSettings, items: Iterable[tuple[str, Envelope]]) -> None:
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id="community-tests")
-    await producer.start()
-    try:
-        await EventPublisher(producer, settings.topic_prefix).publish_many(list(items))
-    finally:
-        await producer.stop()
+    await topics.publish(settings, items, client_id="community-tests")
 
 
 async def wait_for(

@@ -37,9 +37,9 @@ from insights.bootstrap import build_app as build_insights
 from insights.settings import InsightsSettings
 from parkgrid.auth import Role, issue_token
 from parkgrid.events import IntegrationEvent, registry
-from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.settings import KitSettings
 from parkgrid.store import connect
+from parkgrid.testing import topics
 from parkgrid.testing.infrastructure import Infrastructure
 from spaces.bootstrap import build_app as build_spaces
 
@@ -159,16 +159,12 @@ def insights_settings(infrastructure: Infrastructure, run: str, prefix: str) -> 
 
 async def publish(settings: KitSettings, topic: str, events: Iterable[tuple[IntegrationEvent, str, int]]) -> None:
     """Publish contract events (event, subject, sequence) as their owning service would."""
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id="frontdesk-tests")
-    await producer.start()
-    try:
-        publisher = EventPublisher(producer, settings.topic_prefix)
-        source = topic.split(".")[0]
-        await publisher.publish_many(
-            (topic, registry.envelope(e, source=source, subject=subject, sequence=seq)) for e, subject, seq in events
-        )
-    finally:
-        await producer.stop()
+    source = topic.split(".")[0]
+    await topics.publish(
+        settings,
+        ((topic, registry.envelope(e, source=source, subject=subject, sequence=seq)) for e, subject, seq in events),
+        client_id="frontdesk-tests",
+    )
 
 
 async def eventually(check: Any, what: str, within: float = 30.0) -> None:

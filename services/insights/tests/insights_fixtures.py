@@ -19,18 +19,21 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
-from insights.adapters.projection import PROJECTED_TOPICS, topics_of
+from insights.adapters.mail import SentLog
+from insights.adapters.projection import PROJECTED_TOPICS, InsightsStore, topics_of
+from insights.adapters.webhooks import WebhookSender, WebhookStore
 from insights.bootstrap import build_app
 from insights.service_layer.notifications import NOTIFYING_TOPICS
+from insights.service_layer.webhooks import Webhooks
 from insights.settings import InsightsSettings
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
-from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.runtime import ServiceRuntime
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
+from parkgrid.testing import topics
 from parkgrid.testing.plugin import CreateTopics, ServiceSettings
 from parkgrid.topics import ensure_topics
 from spaces.bootstrap import build_app as build_spaces
@@ -199,12 +202,7 @@ def wrap(event: IntegrationEvent, subject: str, sequence: int, source: str) -> E
 
 async def publish(settings: InsightsSettings, items: Sequence[tuple[str, Envelope]]) -> None:
     """Produce with the kit's publisher onto the test's prefixed topics, as the services would."""
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id="insights-tests")
-    await producer.start()
-    try:
-        await EventPublisher(producer, settings.topic_prefix).publish_many(items)
-    finally:
-        await producer.stop()
+    await topics.publish(settings, items, client_id="insights-tests")
 
 
 def consumer_named(app: FastAPI, name: str) -> Any:
@@ -217,3 +215,18 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0,
     while not await asyncio.wait_for(check(), within):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.1)
+
+
+def webhooks_worker(
+    database: Database, settings: InsightsSettings, store: WebhookStore | None = None, **options: Any
+) -> Webhooks:
+    """The delivery worker over the test's database, built as bootstrap builds it (`options`: a
+    clock, a worker name); `store` when the test counts or shares the endpoint store's calls."""
+    return Webhooks(
+        store=store or WebhookStore(database),
+        facts=InsightsStore(database),
+        sender=WebhookSender(settings.webhook_timeout_seconds),
+        sent_log=SentLog(database["sent_mail"]),
+        settings=settings,
+        **options,
+    )

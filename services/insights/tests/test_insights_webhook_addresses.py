@@ -6,12 +6,11 @@ on this machine and the real store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from insights_fixtures import free_port, settings, smtp_sink
-from webhook_receiver import Receiver
+from insights_fixtures import settings, smtp_sink
+from webhook_receiver import Receiver, receiver
 
 from insights.adapters.webhooks import WebhookSender, WebhookStore
 from insights.domain.webhooks import address_refusal
@@ -20,17 +19,9 @@ from insights.settings import InsightsSettings
 from parkgrid.refusals import Refused
 from parkgrid.store import Database
 
-__all__ = ["settings", "smtp_sink"]
+__all__ = ["receiver", "settings", "smtp_sink"]
 
 ENDPOINT = {"event_types": ["parkgrid.bookings"], "owner_email": "ops@example.ma", "owner_language": "fr"}
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    made = Receiver(free_port())
-    made.start()
-    yield made
-    made.stop()
 
 
 @pytest.mark.parametrize(

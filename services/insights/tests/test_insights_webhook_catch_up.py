@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from insights_fixtures import settings, smtp_sink
+from insights_fixtures import settings, smtp_sink, webhooks_worker
 
-from insights.adapters.mail import SentLog
 from insights.adapters.projection import InsightsStore
-from insights.adapters.webhooks import WebhookSender, WebhookStore
-from insights.service_layer.webhooks import EndpointCommands, Webhooks
+from insights.adapters.webhooks import WebhookStore
+from insights.service_layer.webhooks import EndpointCommands
 from insights.settings import InsightsSettings
 from parkgrid.store import Database
 
@@ -26,13 +25,7 @@ async def test_re_enabled_after_failures_it_gets_what_it_missed_once(
     settings: InsightsSettings, database: Database
 ) -> None:
     store, facts = WebhookStore(database), InsightsStore(database)
-    worker = Webhooks(
-        store=store,
-        facts=facts,
-        sender=WebhookSender(settings.webhook_timeout_seconds),
-        sent_log=SentLog(database["sent_mail"]),
-        settings=settings,
-    )
+    worker = webhooks_worker(database, settings, store)
     now = datetime.now(UTC)
     disabled_at = now - timedelta(hours=3)
     commands = EndpointCommands(store, settings, clock=lambda: now, catch_up=worker.replay)

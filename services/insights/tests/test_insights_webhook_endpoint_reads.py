@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from insights_fixtures import settings, smtp_sink, wrap
+from insights_fixtures import settings, smtp_sink, webhooks_worker, wrap
 
-from insights.adapters.mail import SentLog
-from insights.adapters.projection import InsightsStore
-from insights.adapters.webhooks import WebhookSender, WebhookStore
-from insights.service_layer.webhooks import ENDPOINTS_FRESH, EndpointCommands, Webhooks
+from insights.adapters.webhooks import WebhookStore
+from insights.service_layer.webhooks import ENDPOINTS_FRESH, EndpointCommands
 from insights.settings import InsightsSettings
 from parkgrid.consumer import Delivery
 from parkgrid.contracts import community as c
@@ -51,14 +49,7 @@ async def test_a_backlog_reads_the_endpoints_once_and_a_new_endpoint_misses_noth
     now = datetime.now(UTC)
     clock = [now]
     store = CountedStore(database)
-    worker = Webhooks(
-        store=store,
-        facts=InsightsStore(database),
-        sender=WebhookSender(settings.webhook_timeout_seconds),
-        sent_log=SentLog(database["sent_mail"]),
-        settings=settings,
-        clock=lambda: clock[0],
-    )
+    worker = webhooks_worker(database, settings, store, clock=lambda: clock[0])
     commands = EndpointCommands(store, settings, clock=lambda: clock[0] - timedelta(hours=2))
     try:
         early = await commands.register(dict(FIELDS), by="admin:a-1")  # made two hours ago

@@ -6,23 +6,19 @@ through the real store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from insights_fixtures import free_port, settings, smtp_sink
+from insights_fixtures import settings, smtp_sink, webhooks_worker
 from standardwebhooks.webhooks import Webhook
-from webhook_receiver import Receiver
+from webhook_receiver import Receiver, receiver
 
-from insights.adapters.mail import SentLog
-from insights.adapters.projection import InsightsStore
-from insights.adapters.webhooks import WebhookSender, WebhookStore
+from insights.adapters.webhooks import WebhookStore
 from insights.domain.webhooks import new_secret, signed_headers, signing_secrets
-from insights.service_layer.webhooks import EndpointCommands, Webhooks, delivery_document
+from insights.service_layer.webhooks import EndpointCommands, delivery_document
 from insights.settings import InsightsSettings
 from parkgrid.store import Database
 
-__all__ = ["settings", "smtp_sink"]
+__all__ = ["receiver", "settings", "smtp_sink"]
 
 NOW = datetime(2026, 12, 5, 9, tzinfo=UTC)
 
@@ -43,14 +39,6 @@ def test_the_replaced_secret_signs_until_its_grace_ends() -> None:
     assert signing_secrets({"secret": "whsec_only"}, NOW) == ["whsec_only"]
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    made = Receiver(free_port())
-    made.start()
-    yield made
-    made.stop()
-
-
 async def test_a_receiver_with_the_old_secret_verifies_during_the_grace_only(
     settings: InsightsSettings, receiver: Receiver, database: Database
 ) -> None:
@@ -66,13 +54,7 @@ async def test_a_receiver_with_the_old_secret_verifies_during_the_grace_only(
     assert rotated["secret"] != old
     assert rotated["previous_secret"] == old
     receiver.secret = old  # the receiver has not been told the new secret yet
-    worker = Webhooks(
-        store=store,
-        facts=InsightsStore(database),
-        sender=WebhookSender(settings.webhook_timeout_seconds),
-        sent_log=SentLog(database["sent_mail"]),
-        settings=settings,
-    )
+    worker = webhooks_worker(database, settings, store)
 
     async def deliver(event_id: str) -> None:
         fact = {"_id": event_id, "type": "parkgrid.bookings.booking.confirmed", "subject": "bk-1", "sequence": 1,

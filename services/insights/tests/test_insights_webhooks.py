@@ -29,13 +29,13 @@ from insights_fixtures import (
     settings,
     smtp_sink,
     topics_ready,
+    webhooks_worker,
     wrap,
 )
 from webhook_receiver import Receiver
 
-from insights.adapters.mail import SentLog
 from insights.adapters.projection import InsightsStore
-from insights.adapters.webhooks import WebhookSender, WebhookStore
+from insights.adapters.webhooks import WebhookStore
 from insights.bootstrap import build_app
 from insights.service_layer.webhooks import EndpointCommands, Webhooks, delivery_document
 from insights.settings import InsightsSettings
@@ -356,14 +356,7 @@ async def test_two_workers_racing_on_the_same_due_deliveries_send_each_once(
     assert await store.enqueue([delivery_document(endpoint["_id"], f, now) for f in facts]) == 0, "once per event"
 
     def worker(name: str) -> Webhooks:
-        return Webhooks(
-            store=store,
-            facts=InsightsStore(database),
-            sender=WebhookSender(settings.webhook_timeout_seconds),
-            sent_log=SentLog(database["sent_mail"]),
-            settings=settings,
-            worker=name,
-        )
+        return webhooks_worker(database, settings, store, worker=name)
 
     one, two = worker("one"), worker("two")
     try:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+from insights_fixtures import free_port
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -91,3 +93,12 @@ class Receiver:
 
     def events(self) -> list[dict[str, Any]]:
         return [json.loads(a.body) for a in self.arrivals]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A receiver already listening on a free port, stopped after the test."""
+    made = Receiver(free_port())
+    made.start()
+    yield made
+    made.stop()

@@ -14,9 +14,9 @@ from parkgrid.contracts.common import MemberKind, ProgrammeStage, SpaceKind, Spa
 from parkgrid.contracts.community import MemberLeft, MemberRegistered, MemberStatus, Programme
 from parkgrid.contracts.spaces import Requester
 from parkgrid.events import IntegrationEvent, registry
-from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
+from parkgrid.testing.topics import publish
 from spaces.service_layer.handlers import ReservationRequest
 
 SITE = "site-test"
@@ -99,15 +99,11 @@ def reservation_request(
 
 
 async def publish_commands(settings: KitSettings, events: Iterable[IntegrationEvent], subject: str) -> None:
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id="spaces-tests")
-    await producer.start()
-    try:
-        publisher = EventPublisher(producer, settings.topic_prefix)
-        await publisher.publish_many(
-            ("spaces.commands", registry.envelope(e, source="bookings", subject=subject, sequence=1)) for e in events
-        )
-    finally:
-        await producer.stop()
+    await publish(
+        settings,
+        (("spaces.commands", registry.envelope(e, source="bookings", subject=subject, sequence=1)) for e in events),
+        client_id="spaces-tests",
+    )
 
 
 def member_fields(
@@ -134,19 +130,17 @@ def left(member_id: str, name: str | None = None) -> MemberLeft:
 
 async def publish_members(settings: KitSettings, events: Iterable[tuple[IntegrationEvent, int]]) -> None:
     """Publish community member events (each with its sequence) as the community service would."""
-    producer = make_producer(settings.kafka_bootstrap_servers, client_id="spaces-tests")
-    await producer.start()
-    try:
-        publisher = EventPublisher(producer, settings.topic_prefix)
-        await publisher.publish_many(
+    await publish(
+        settings,
+        (
             (
                 "community.member",
                 registry.envelope(e, source="community", subject=e.member_id, sequence=seq),  # type: ignore[attr-defined]
             )
             for e, seq in events
-        )
-    finally:
-        await producer.stop()
+        ),
+        client_id="spaces-tests",
+    )
 
 
 async def wait_projected(database: Database, members: dict[str, int], within: float = 30.0) -> None:

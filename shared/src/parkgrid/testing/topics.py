@@ -1,19 +1,37 @@
-"""Reading what a test's services published (the envelopes on a prefixed topic, from the start)
-and how far their consumer groups are behind."""
+"""Publishing as another service would, reading what a test's services published (the envelopes
+on a prefixed topic, from the start) and how far their consumer groups are behind."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from parkgrid.envelope import Envelope
-from parkgrid.kafka import client_options
+from parkgrid.kafka import EventPublisher, client_options, make_producer
 from parkgrid.settings import KitSettings
+
+
+@asynccontextmanager
+async def publishing(settings: KitSettings, client_id: str = "tests") -> AsyncIterator[EventPublisher]:
+    """The kit's publisher onto `settings`' prefixed topics, as a service's own, for one test step."""
+    producer = make_producer(settings.kafka_bootstrap_servers, client_id=client_id)
+    await producer.start()
+    try:
+        yield EventPublisher(producer, settings.topic_prefix)
+    finally:
+        await producer.stop()
+
+
+async def publish(settings: KitSettings, items: Iterable[tuple[str, Envelope]], client_id: str = "tests") -> None:
+    """Publish (topic, envelope) pairs as the service that owns them would."""
+    async with publishing(settings, client_id) as publisher:
+        await publisher.publish_many(list(items))
 
 
 async def read_topic(

@@ -6,7 +6,7 @@ awaiting approval (404)."""
 
 from __future__ import annotations
 
-from frontdesk.adapters.member_calls import command
+from frontdesk.adapters.commands import command
 from frontdesk.adapters.services import Bookings
 from parkgrid.api.approvals import ApprovalPage
 from parkgrid.api.bookings import BookingRead

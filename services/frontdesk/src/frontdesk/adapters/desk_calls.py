@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from frontdesk.adapters.services import Bookings, Community, ServiceClient, Spaces
-from parkgrid.api.bookings import BookingPage, BookingRead, WaitlistPlaceRead
+from frontdesk.adapters.commands import command
+from frontdesk.adapters.services import Bookings, Community, Spaces
+from parkgrid.api.bookings import BookingPage, BookingRead
 from parkgrid.api.community import MemberPage, MemberRead, RegistrationPage, RegistrationRead
 from parkgrid.api.spaces import (
     AcceptedOffer,
@@ -25,15 +26,6 @@ from parkgrid.api.spaces import (
 
 MEMBERS_SEARCHED = 500
 """At most this many members of a site are fetched to search them (five pages of 100)."""
-
-
-async def staff_command(
-    client: ServiceClient, path: str, token: str, body: Mapping[str, Any], key: str | None
-) -> dict[str, Any]:
-    headers = {"Idempotency-Key": key} if key else {}
-    response = await client.call("POST", path, token, body=body, headers=headers)
-    answer: dict[str, Any] = response.json() if response.content else {}
-    return answer
 
 
 async def bookings_page(bookings: Bookings, token: str, member_id: str, **window: str | None) -> BookingPage:
@@ -62,12 +54,12 @@ async def cancel_booking(
     bookings: Bookings, token: str, booking_id: str, override: bool, key: str | None
 ) -> BookingRead:
     path = f"/v1/bookings/{booking_id}/cancel"
-    return bookings.parse(BookingRead, await staff_command(bookings, path, token, {"override": override}, key), path)
+    return bookings.parse(BookingRead, await command(bookings, path, token, {"override": override}, key), path)
 
 
 async def reschedule(bookings: Bookings, token: str, booking_id: str, starts_at: str, key: str | None) -> BookingRead:
     path = f"/v1/bookings/{booking_id}/reschedule"
-    answer = await staff_command(bookings, path, token, {"starts_at": starts_at}, key)
+    answer = await command(bookings, path, token, {"starts_at": starts_at}, key)
     return bookings.parse(BookingRead, answer, path)
 
 
@@ -76,14 +68,14 @@ async def register(
 ) -> RegistrationRead:
     path = f"/v1/events/{event_id}/registrations"
     body = {"person_id": person_id, "member_id": member_id}
-    return community.parse(RegistrationRead, await staff_command(community, path, token, body, key), path)
+    return community.parse(RegistrationRead, await command(community, path, token, body, key), path)
 
 
 async def cancel_registration(
     community: Community, token: str, registration_id: str, key: str | None
 ) -> RegistrationRead:
     path = f"/v1/registrations/{registration_id}/cancel"
-    return community.parse(RegistrationRead, await staff_command(community, path, token, {}, key), path)
+    return community.parse(RegistrationRead, await command(community, path, token, {}, key), path)
 
 
 async def residency(spaces: Spaces, token: str, residency_id: str) -> ResidencyRead:
@@ -95,45 +87,34 @@ async def residency_command(
 ) -> ResidencyRead:
     """`extend` `{ends_on}`, `move` `{space_id, moves_on}` or `end` `{ends_on?}` a residency."""
     path = f"/v1/residencies/{residency_id}/{verb}"
-    return spaces.parse(ResidencyRead, await staff_command(spaces, path, token, body, key), path)
+    return spaces.parse(ResidencyRead, await command(spaces, path, token, body, key), path)
 
 
 async def offer_office(
     spaces: Spaces, token: str, site_id: str, body: Mapping[str, Any], key: str | None
 ) -> WaitlistEntryRead:
     path = f"/v1/sites/{site_id}/office-waitlist/offers"
-    return spaces.parse(WaitlistEntryRead, await staff_command(spaces, path, token, body, key), path)
+    return spaces.parse(WaitlistEntryRead, await command(spaces, path, token, body, key), path)
 
 
 async def accept_office(spaces: Spaces, token: str, entry_id: str, key: str | None) -> AcceptedOffer:
     path = f"/v1/office-waitlist/{entry_id}/accept"
-    return spaces.parse(AcceptedOffer, await staff_command(spaces, path, token, {}, key), path)
+    return spaces.parse(AcceptedOffer, await command(spaces, path, token, {}, key), path)
 
 
 async def decline_office(spaces: Spaces, token: str, entry_id: str, key: str | None) -> SteppedOut:
     path = f"/v1/office-waitlist/{entry_id}/decline"
-    return spaces.parse(SteppedOut, await staff_command(spaces, path, token, {}, key), path)
+    return spaces.parse(SteppedOut, await command(spaces, path, token, {}, key), path)
 
 
 async def day_pass(spaces: Spaces, token: str, body: Mapping[str, Any], key: str | None) -> DayPassRead:
     path = "/v1/day-passes"
-    return spaces.parse(DayPassRead, await staff_command(spaces, path, token, body, key), path)
-
-
-async def book(
-    bookings: Bookings, token: str, body: Mapping[str, Any], key: str | None
-) -> BookingRead | WaitlistPlaceRead:
-    """The booking, or its place in line when the session was full and the desk chose to wait."""
-    path = "/v1/bookings"
-    answer = await staff_command(bookings, path, token, body, key)
-    if answer.get("status") == "waitlisted":
-        return bookings.parse(WaitlistPlaceRead, answer, path)
-    return bookings.parse(BookingRead, answer, path)
+    return spaces.parse(DayPassRead, await command(spaces, path, token, body, key), path)
 
 
 async def start_residency(spaces: Spaces, token: str, body: Mapping[str, Any], key: str | None) -> ResidencyRead:
     path = "/v1/residencies"
-    return spaces.parse(ResidencyRead, await staff_command(spaces, path, token, body, key), path)
+    return spaces.parse(ResidencyRead, await command(spaces, path, token, body, key), path)
 
 
 async def office_places(spaces: Spaces, token: str, member_id: str) -> WaitlistEntryList:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from frontdesk.adapters.member_calls import command
+from frontdesk.adapters.commands import command
 from frontdesk.adapters.services import Bookings
 from parkgrid.api.series import SeriesPage, SeriesRead
 

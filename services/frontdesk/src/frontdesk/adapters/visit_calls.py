@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from frontdesk.adapters.member_calls import command
+from frontdesk.adapters.commands import command
 from frontdesk.adapters.services import Spaces
 from parkgrid.api.spaces import VisitList, VisitRead
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters import member_calls
+from frontdesk.adapters import commands
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.eligibility import Standing, ineligibility, open_to
 from frontdesk.domain.forms import FormErrors
@@ -124,7 +124,7 @@ async def book(request: Request, services: Clients) -> Response:
     if person_id:
         body["person_id"] = person_id
     try:
-        answer = await member_calls.book(services.bookings, visitor.token, body, form.get("idempotency_key"))
+        answer = await commands.book(services.bookings, visitor.token, body, form.get("idempotency_key"))
     except ServiceProblem as exc:
         full = exc.status == 409
         reached = limit_refusal(exc.problem, visitor.t)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frontdesk.adapters import desk_calls
+from frontdesk.adapters import commands, desk_calls
 from frontdesk.domain.desk import day_label, slots_by_day
 from frontdesk.domain.inputs import whole_number
 from frontdesk.entrypoints.http.pages import Clients, form_of, page
@@ -128,7 +128,7 @@ async def book_on_behalf(request: Request, services: Clients, site_id: str, memb
     }
     if form.get("person_id"):
         body["person_id"] = form["person_id"]
-    call = desk_calls.book(services.bookings, visitor.token, body, form.get("idempotency_key"))
+    call = commands.book(services.bookings, visitor.token, body, form.get("idempotency_key"))
     outcome = await run(call, visitor, BOOK_FIELDS)
     booking = outcome.answer
     if booking is None:
