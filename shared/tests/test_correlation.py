@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import httpx
 from aiokafka import AIOKafkaConsumer
 from fastapi import APIRouter, Request
 from kit_samples import COUNTERS, counter_store, increment, registry
@@ -20,6 +19,7 @@ from parkgrid.http.access import Staff
 from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
+from parkgrid.testing.http import app_client
 
 
 async def test_correlation_flows_from_request_through_events_and_consumers(
@@ -53,7 +53,7 @@ async def test_correlation_flows_from_request_through_events_and_consumers(
 
     app = create_app(runtime, title="corrtest", routers=[router])
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async with app_client(app, "test", raise_app_exceptions=True) as client:
             token = issue_token(settings, role=Role.FRONT_DESK, subject="fd-7", sites=["site-rabat"])
             caller = {"Authorization": f"Bearer {token}"}
             response = await client.post(

@@ -24,6 +24,7 @@ from parkgrid.http.problems import Conflict, NotFound
 from parkgrid.runtime import ServiceRuntime, create_app
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database, Document, ping
+from parkgrid.testing.http import app_client
 
 MAX_BODY = 2048
 READY_WITHIN = 30.0  # seconds; the broker may be (re)starting while the tests run
@@ -155,8 +156,7 @@ async def app(settings: KitSettings) -> AsyncIterator[FastAPI]:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     # raise_app_exceptions=False: Starlette re-raises an unhandled error after answering 500
     # (so that servers log it); a real server would not pass it to the client either.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://httptest") as http:
+    async with app_client(app, "httptest") as http:
         yield http
 
 

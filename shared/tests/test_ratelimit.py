@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from fastapi import Depends, FastAPI
 
@@ -10,6 +9,7 @@ from parkgrid.auth import Role, TokenVerifier, issue_token
 from parkgrid.http.problems import install_problem_handlers
 from parkgrid.http.ratelimit import TokenBuckets, rate_limit
 from parkgrid.settings import KitSettings
+from parkgrid.testing.http import app_client
 
 
 class FakeClock:
@@ -75,7 +75,7 @@ def app(settings: KitSettings) -> FastAPI:
 async def test_a_member_over_the_limit_gets_429_with_retry_after(app: FastAPI, settings: KitSettings) -> None:
     member = {"Authorization": f"Bearer {issue_token(settings, role=Role.MEMBER, member_id='member-a')}"}
     other = {"Authorization": f"Bearer {issue_token(settings, role=Role.MEMBER, member_id='member-b')}"}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with app_client(app, "test", raise_app_exceptions=True) as client:
         assert [(await client.post("/v1/bookings", headers=member)).status_code for _ in range(2)] == [200, 200]
         refused = await client.post("/v1/bookings", headers=member)
         assert refused.status_code == 429
@@ -87,5 +87,5 @@ async def test_a_member_over_the_limit_gets_429_with_retry_after(app: FastAPI, s
 
 async def test_front_desk_is_not_limited(app: FastAPI, settings: KitSettings) -> None:
     staff = {"Authorization": f"Bearer {issue_token(settings, role=Role.FRONT_DESK, sites=['site-rabat'])}"}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with app_client(app, "test", raise_app_exceptions=True) as client:
         assert {(await client.post("/v1/bookings", headers=staff)).status_code for _ in range(5)} == {200}

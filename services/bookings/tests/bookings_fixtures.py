@@ -17,6 +17,7 @@ from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database, Document
+from parkgrid.testing.http import app_client
 from parkgrid.testing.plugin import CreateTopics
 
 
@@ -48,8 +49,7 @@ async def app(settings: BookingsSettings) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as http:
+    async with app_client(app, "bookings") as http:
         yield http
 
 

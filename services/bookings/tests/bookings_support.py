@@ -30,6 +30,7 @@ from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.store import Document
 from parkgrid.testing import topics
+from parkgrid.testing.http import app_client
 from spaces.domain.sites import Site, Space
 from spaces.service_layer.handlers import Inventory, ReservationRequest
 
@@ -256,8 +257,7 @@ async def running(app: FastAPI) -> AsyncIterator[FastAPI]:
 @contextlib.asynccontextmanager
 async def http_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of a service's app started by `running` (not the `client` fixture's app)."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as client:
+    async with app_client(app, "bookings") as client:
         yield client
 
 

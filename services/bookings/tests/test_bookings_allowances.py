@@ -34,6 +34,7 @@ from parkgrid.consumer import Delivery
 from parkgrid.contracts.common import Closure
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.store import Document
+from parkgrid.testing.http import app_client
 
 pytest_plugins = ["bookings_fixtures"]
 
@@ -41,8 +42,7 @@ DAY = 5  # every racing session on one local day: one period for every allowance
 
 
 async def race(service: BookingService, token: str, starts: list[str]) -> list[tuple[int, dict[str, Any]]]:
-    transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=False)  # type: ignore[attr-defined]
-    async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as client:
+    async with app_client(service.app, "bookings") as client:  # type: ignore[attr-defined]
 
         async def book(starts_at: str) -> tuple[int, dict[str, Any]]:
             body = {"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": starts_at}

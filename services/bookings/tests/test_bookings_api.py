@@ -23,6 +23,7 @@ from bookings_support import (
 
 from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
+from parkgrid.testing.http import app_client
 from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["bookings_fixtures"]
@@ -191,11 +192,7 @@ async def test_a_member_sending_too_many_booking_commands_gets_429_with_retry_af
     application = build_app(limited)
     member = {"Authorization": f"Bearer {tokens['member']}"}
     body = {"offering_id": "no-such-offering", "member_id": MEMBER, "starts_at": "2030-01-07T10:00:00+01:00"}
-    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-    async with (
-        application.router.lifespan_context(application),
-        httpx.AsyncClient(transport=transport, base_url="http://bookings") as http,
-    ):
+    async with application.router.lifespan_context(application), app_client(application, "bookings") as http:
         answers = [await http.post("/v1/bookings", json=body, headers=member) for _ in range(3)]
         staff = await http.post("/v1/bookings", json=body, headers={"Authorization": f"Bearer {tokens['desk']}"})
     assert [a.status_code != 429 for a in answers] == [True, True, False], [a.text for a in answers]

@@ -40,6 +40,7 @@ from parkgrid.contracts.common import SpaceRequirement
 from parkgrid.contracts.spaces import SiteRegistered, SpaceAdded
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.settings import KitSettings
+from parkgrid.testing.http import app_client
 from parkgrid.testing.plugin import CreateTopics
 from spaces.bootstrap import build_app as build_spaces
 from spaces.service_layer.handlers import Inventory, ReservationRequest, Reservations
@@ -83,8 +84,7 @@ async def test_no_session_is_offered_in_a_reservations_cleaning_and_spaces_refus
         admin = bearer(issue_token(settings, role=Role.ADMIN, subject="admin-1"))
         member_token = issue_token(settings, role=Role.MEMBER, member_id=MEMBER, person_id="person-acme-1")
         day, other_day = in_days(3).date(), in_days(4).date()
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as client:
+        async with app_client(app, "bookings") as client:
             # The room known to bookings (from spaces' events): both sessions offered.
             await until_offered(client, member_token, "off-eleven", day, ["11:00"])
             await until_offered(client, member_token, "off-half-past", day, ["11:30"])

@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from bookings_support import bearer, in_days, member, offering, project, site
 from fastapi import FastAPI
@@ -21,6 +20,7 @@ from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.store import Document
+from parkgrid.testing.http import app_client
 from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["bookings_fixtures"]
@@ -63,8 +63,7 @@ async def test_five_hundred_racing_bookings_for_ten_seats(racing_app: FastAPI, s
     await project(service, site(), offering(seats_per_session=SEATS), *(member(m) for m in members))
     starts_at = in_days(5)
     tokens = {m: issue_token(settings, role=Role.MEMBER, member_id=m, person_id=f"person-{m[7:]}-1") for m in members}
-    transport = httpx.ASGITransport(app=racing_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=120) as client:
+    async with app_client(racing_app, "bookings", timeout=120) as client:
 
         async def book(number: int, member_id: str) -> tuple[int, dict[str, Any]]:
             body = {

@@ -18,6 +18,7 @@ from bookings.bootstrap import BookingsSettings
 from bookings.service_layer.service import BookingService
 from parkgrid.consumer import Delivery
 from parkgrid.events import registry
+from parkgrid.testing.http import app_client
 from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["bookings_fixtures"]
@@ -101,8 +102,7 @@ async def test_seven_bookings_racing_for_the_last_three_room_hours_of_a_week_hol
     service = racing
     guarded = not isinstance(service.ledger.allowances, UnguardedAllowances)
     await project(service, site(), room(), member(MEMBER, stage="pre_incubation"))
-    transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=False)  # type: ignore[attr-defined]
-    async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as client:
+    async with app_client(service.app, "bookings") as client:  # type: ignore[attr-defined]
         assert (await set_limits(client, tokens["admin"], [WEEKLY_ROOM_HOURS], '"0"')).status_code == 200
         assert (await book(client, tokens["member"], DAY, 9)).status_code == 201  # 1 of 4 hours
         answers = await asyncio.gather(*(book(client, tokens["member"], DAY, hour) for hour in range(10, 17)))

@@ -10,7 +10,6 @@ import contextlib
 import random
 from typing import Any
 
-import httpx
 import pytest
 from bookings_support import MEMBER, bearer, eventually, in_days, member, offering, open_site, project, running
 from fastapi import FastAPI
@@ -19,6 +18,7 @@ from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
 from parkgrid.settings import KitSettings
+from parkgrid.testing.http import app_client
 from spaces.adapters.stores import SpacesStore
 from spaces.bootstrap import build_app as build_spaces
 from spaces.service_layer.handlers import Reservations
@@ -50,8 +50,7 @@ async def test_the_saga_confirms_rejects_and_releases(settings: BookingsSettings
             member("member-c"),
         )
         admin = bearer(issue_token(settings, role=Role.ADMIN, subject="admin-1"))
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=60) as client:
+        async with app_client(app, "bookings") as client:
             body = {"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": in_days(4).isoformat()}
             first = await client.post("/v1/bookings", json=body, headers={**admin, "Prefer": "wait=20"})
             assert first.status_code == 201, first.text
@@ -138,8 +137,7 @@ async def test_restarts_mid_saga_end_consistent(settings: BookingsSettings, spac
             await gate.wait()
             in_flight += 1
             try:
-                transport = httpx.ASGITransport(app=apps["bookings"], raise_app_exceptions=False)
-                async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=30) as client:
+                async with app_client(apps["bookings"], "bookings", timeout=30) as client:
                     response = await client.post("/v1/bookings", json=body, headers=headers)
                 last = (response.status_code, response.text[:200])
                 if response.status_code in (201, 202):

@@ -26,6 +26,7 @@ from bookings.service_layer.commands import BookCommand, Outcome
 from bookings.service_layer.series import SeriesDesk
 from bookings.service_layer.service import BookingService
 from parkgrid.auth import Role, issue_token
+from parkgrid.testing.http import app_client
 from parkgrid.testing.topics import read_topic
 
 pytest_plugins = ["bookings_fixtures"]
@@ -215,8 +216,7 @@ async def test_series_and_single_bookings_racing_for_the_last_seats_never_overse
     await project(service, site(), offering(seats_per_session=SEATS), *(member(m) for m in everyone))
     tokens = {m: issue_token(settings, role=Role.MEMBER, member_id=m, person_id=f"person-{m[7:]}-1") for m in everyone}
     sessions = [in_days(7 + 7 * week) for week in range(WEEKS)]
-    transport = httpx.ASGITransport(app=racing_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bookings", timeout=120) as client:
+    async with app_client(racing_app, "bookings", timeout=120) as client:
 
         async def a_series(member_id: str) -> httpx.Response:
             return await client.post(

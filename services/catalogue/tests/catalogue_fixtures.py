@@ -23,6 +23,7 @@ from parkgrid.events import registry
 from parkgrid.kafka import EventPublisher
 from parkgrid.known import KnownSites
 from parkgrid.settings import KitSettings
+from parkgrid.testing.http import app_client
 from parkgrid.testing.plugin import ServiceSettings
 from parkgrid.testing.topics import publishing
 from parkgrid.testing.topics import read_topic as read_prefixed_topic
@@ -48,7 +49,7 @@ async def app(settings: KitSettings) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+    async with app_client(app, "test", raise_app_exceptions=True) as c:
         yield c
 
 

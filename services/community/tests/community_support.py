@@ -18,6 +18,7 @@ from parkgrid.envelope import Envelope
 from parkgrid.events import registry
 from parkgrid.settings import KitSettings
 from parkgrid.testing import topics
+from parkgrid.testing.http import app_client
 from parkgrid.testing.topics import read_topic as read_prefixed_topic
 from spaces.bootstrap import build_app as build_spaces
 from spaces.seed import SITES as SPACES_SITES
@@ -38,8 +39,7 @@ async def running_service(settings: KitSettings) -> AsyncIterator[tuple[httpx.As
     application = build_app(settings)
     async with application.router.lifespan_context(application):
         await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
-        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://community", timeout=60) as http:
+        async with app_client(application, "community") as http:
             yield http, application.state.community
 
 

@@ -34,6 +34,7 @@ from parkgrid.runtime import ServiceRuntime
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database
 from parkgrid.testing import topics
+from parkgrid.testing.http import app_client
 from parkgrid.testing.plugin import CreateTopics, ServiceSettings
 from parkgrid.topics import ensure_topics
 from spaces.bootstrap import build_app as build_spaces
@@ -149,8 +150,7 @@ async def neighbour(
     try:
         async with application.router.lifespan_context(application):
             await asyncio.wait_for(application.state.runtime.kafka_ready.wait(), 30)
-            transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url=f"http://{name}", timeout=60) as http:
+            async with app_client(application, f"{name}") as http:
                 yield http
     finally:
         await database.client.drop_database(database.name + suffix)
@@ -181,7 +181,7 @@ def bearer(settings: KitSettings, role: Role, **claims: Any) -> dict[str, str]:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30) as c:
+    async with app_client(app, "test", raise_app_exceptions=True, timeout=30) as c:
         yield c
 
 

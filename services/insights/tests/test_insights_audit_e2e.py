@@ -12,6 +12,7 @@ from insights_fixtures import answered, app, bearer, eventually, settings, smtp_
 
 from insights.settings import InsightsSettings
 from parkgrid.auth import Role
+from parkgrid.testing.http import app_client
 
 __all__ = ["app", "settings", "smtp_sink", "spaces"]
 
@@ -38,7 +39,7 @@ async def test_the_trail_says_who_changed_a_site_what_and_when_to_admins_only(
     refused = await spaces.patch(f"/v1/sites/{SITE}", json={"name": "Mine now"}, headers=desk)
     assert refused.status_code == 403, refused.text  # refused: it changes nothing, so it is in no trail
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://insights") as http:
+    async with app_client(app, "insights", raise_app_exceptions=True) as http:
         trail = {"object_id": SITE}
 
         async def both_seen() -> bool:

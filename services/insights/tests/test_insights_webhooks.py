@@ -43,6 +43,7 @@ from parkgrid.auth import Role
 from parkgrid.contracts import bookings as b
 from parkgrid.envelope import Envelope
 from parkgrid.store import Database
+from parkgrid.testing.http import app_client
 
 __all__ = ["app", "client", "settings", "smtp_sink"]
 
@@ -235,10 +236,9 @@ async def _mailed(sink: Sink) -> bool:
 async def deployed(settings: InsightsSettings) -> AsyncIterator[httpx.AsyncClient]:
     """One deployment of insights (its consumers and its webhook worker), and a client of its API."""
     application = build_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://insights") as http:
-            yield http
+    lifespan = application.router.lifespan_context(application)
+    async with lifespan, app_client(application, "insights", raise_app_exceptions=True) as http:
+        yield http
 
 
 async def test_a_redeploy_mid_delivery_delivers_once_in_the_log(

@@ -13,6 +13,7 @@ from spaces_support import SITE, Clock
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.topics import TOPICS
 from parkgrid.settings import KitSettings
+from parkgrid.testing.http import app_client
 from parkgrid.testing.plugin import CreateTopics, ServiceSettings
 from spaces.bootstrap import build_app
 
@@ -43,8 +44,7 @@ async def app(settings: KitSettings, clock: Clock) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://spaces", timeout=60) as http:
+    async with app_client(app, "spaces") as http:
         yield http
 
 
