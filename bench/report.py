@@ -110,6 +110,16 @@ def markdown(result: dict[str, Any]) -> str:
                 f"| {n} | {_fmt(f.get('bookings_per_s'), 1)} | {_fmt(f.get('requests_per_s'), 1)} "
                 f"| {_fmt(f.get('p50_ms'))} | {_fmt(f.get('p95_ms'))} |"
             )
+    if result.get("store_backends"):
+        lines += ["", "## Store backends: FerretDB on SQLite (default) and on PostgreSQL 15, same run", ""]
+        lines += ["| operation | SQLite ops/s | PostgreSQL ops/s | PostgreSQL ÷ SQLite (min to max) |"]
+        lines += ["|---|---|---|---|"]
+        for operation, row in result["store_backends"].items():
+            ratio = row.get("ratio") or {}
+            lines.append(
+                f"| {operation} | {_fmt(row.get('sqlite'), 0)} | {_fmt(row.get('postgresql'), 0)} "
+                f"| {_fmt(ratio.get('median'))} ({_fmt(ratio.get('min'))} to {_fmt(ratio.get('max'))}) |"
+            )
     if result.get("skipped"):
         lines += ["", "## Skipped", ""] + [f"- {k}: {v}" for k, v in result["skipped"].items()]
     failed = [c for c in result["checks"] if not c["ok"]]

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from bench import baselines, bookings, catchup
+from bench import baselines, bookings, catchup, stores
 from bench.baselines import Env
 from bench.http_write import Poster, booking_like, client_for, offering_body, throughput_then_latency
 from bench.loadgen import Summary
@@ -90,6 +90,7 @@ class Bench:
         self.errors: list[str] = []
         self.skipped: dict[str, str] = {}
         self.scaling_figures: dict[str, dict[str, Any]] = {}
+        self.store_rounds: list[dict[str, dict[str, Any]]] = []
         self.rounds: list[dict[str, Any]] = []
         self.latencies: dict[str, list[float]] = {}
         self.processes: list[UvicornProcess] = []
@@ -187,6 +188,7 @@ class Bench:
         for process in self.processes:
             process.stop()
         await self.scaling()
+        await self.store_backends()
         load_after = os.getloadavg()
         result = self.result(load_before, load_after, stream)
         for path in write(result, self.latencies, RESULTS):
@@ -239,6 +241,34 @@ class Bench:
                 f"  scaling x{n}: {figures.get('bookings_per_s')} bookings/s, {time.perf_counter() - began:.1f} s",
                 flush=True,
             )
+
+    async def store_backends(self) -> None:
+        """FerretDB on SQLite (this run's store) and on PostgreSQL, the same primitives at the same
+        concurrency, alternating which goes first each round (`bench.stores`)."""
+        reason = "skipped: --skip-stores" if self.args.skip_stores else stores.unavailable()
+        if reason is not None:
+            self.skipped["store backends (SQLite vs PostgreSQL)"] = reason
+            return
+        operations = 1000 if self.args.quick else 4000
+        try:
+            with stores.side_store(self.log_dir) as postgresql:
+                for r in range(self.profile.rounds):
+                    order = [("sqlite", self.env.mongodb_uri), ("postgresql", postgresql)]
+                    figures: dict[str, dict[str, Any]] = {}
+                    for backend, uri in order if r % 2 == 0 else order[::-1]:
+                        figures[backend] = await stores.measure(uri, operations, self.profile.concurrency)
+                        won, taken = figures[backend]["race_won"], figures[backend]["race_taken"]
+                        self.check(
+                            r + 1,
+                            f"store {backend}: {stores.RACERS} racing guarded updates take exactly {stores.SEATS}",
+                            won == stores.SEATS and taken == stores.SEATS,
+                            f"won {won}, taken {taken}",
+                        )
+                    self.store_rounds.append(figures)
+                    print(f"  store backends round {r + 1}: {figures}", flush=True)
+        except Exception as exc:
+            self.errors.append(f"store backends: {exc!r}")
+            traceback.print_exc()
 
     async def round(
         self,
@@ -446,6 +476,7 @@ class Bench:
             "rounds": self.rounds,
             "checks": self.checks,
             "scaling": self.scaling_figures,
+            "store_backends": stores_summary(self.store_rounds),
             "skipped": self.skipped,
             "errors": self.errors,
         }
@@ -486,12 +517,27 @@ def _git_rev() -> str:
         return "unknown"
 
 
+def stores_summary(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Per operation: the median ops/s of each backend over the rounds and PostgreSQL ÷ SQLite."""
+    summary: dict[str, dict[str, Any]] = {}
+    for operation in stores.OPERATIONS:
+        row: dict[str, Any] = {}
+        for backend in ("sqlite", "postgresql"):
+            values = [r[backend][operation] for r in rounds if backend in r]
+            row[backend] = statistics.median(values) if values else None
+        ratios = [r["postgresql"][operation] / r["sqlite"][operation] for r in rounds if len(r) == 2]
+        row["ratio"] = aggregate(ratios) if ratios else None
+        summary[operation] = row
+    return summary if rounds else {}
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short windows, 10k catch-up events, 2 rounds")
     parser.add_argument("--rounds", type=int, default=0, help="override the number of rounds")
     parser.add_argument("--skip-bookings", action="store_true", help="record the bookings scenarios as skipped")
     parser.add_argument("--skip-scaling", action="store_true", help="skip bookings x1, x2, x3 (scaling workload)")
+    parser.add_argument("--skip-stores", action="store_true", help="skip the SQLite vs PostgreSQL store comparison")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases and topics")
     return parser.parse_args(argv)
 

@@ -73,3 +73,19 @@ def test_cost_sums_every_process_but_the_driver() -> None:
     assert out["complete"] is True
     restarted = cost({"wall_s": 1.0, "cpu_s": {"kafka": None, "svc": 1.0}}, operations=1000)
     assert restarted["complete"] is False
+
+
+def test_store_backends_summarise_to_medians_and_postgresql_over_sqlite_per_round() -> None:
+    from bench.run import stores_summary
+
+    rounds = [
+        {"sqlite": {"insert": 100.0, "guarded_inc": 50.0, "read_by_id": 200.0},
+         "postgresql": {"insert": 80.0, "guarded_inc": 25.0, "read_by_id": 100.0}},
+        {"sqlite": {"insert": 200.0, "guarded_inc": 50.0, "read_by_id": 100.0},
+         "postgresql": {"insert": 100.0, "guarded_inc": 50.0, "read_by_id": 100.0}},
+    ]  # fmt: skip
+    summary = stores_summary(rounds)
+    assert summary["insert"]["sqlite"] == 150.0
+    assert summary["insert"]["ratio"] == {"median": 0.65, "min": 0.5, "max": 0.8, "rounds": 2}
+    assert summary["guarded_inc"]["ratio"]["median"] == 0.75
+    assert stores_summary([]) == {}

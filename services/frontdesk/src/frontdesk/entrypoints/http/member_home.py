@@ -63,6 +63,16 @@ def filters_of(request: Request) -> dict[str, str]:
     }
 
 
+def grid_query(request: Request, filters: dict[str, str], query: str | None, member_id: str) -> dict[str, Any]:
+    """The catalogue's query for one page of the grid: narrowed to what the member may book
+    unless they asked for everything."""
+    grid: dict[str, Any] = {"limit": GRID_PAGE, "q": query or None, "cursor": request.query_params.get("cursor")}
+    grid |= {"site": filters["site"] or None, "category": filters["category"] or None}
+    if not filters["everything"]:
+        grid |= {"member_id": member_id, "eligible": "true"}
+    return grid
+
+
 def link(request: Request, **changes: str | None) -> str:
     """This page's address with some parameters changed (None drops one): the "more" links."""
     params = {k: v for k, v in request.query_params.items() if k != "notice"}
@@ -82,14 +92,6 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
     query = asked.value
     filters = filters_of(request)
     now = services.clock()
-    grid_filters: dict[str, Any] = {
-        "limit": GRID_PAGE,
-        "q": query or None,
-        "cursor": request.query_params.get("cursor"),
-    }
-    grid_filters |= {"site": filters["site"] or None, "category": filters["category"] or None}
-    if not filters["everything"]:
-        grid_filters |= {"member_id": member_id, "eligible": "true"}
     upcoming_at = request.query_params.get("upcoming") or None
     past_at = request.query_params.get("past") or None
     (
@@ -107,7 +109,7 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         usage,
     ) = await gather(
         services.community.member(visitor.token, member_id),
-        services.catalogue.offerings(visitor.token, **grid_filters),
+        services.catalogue.offerings(visitor.token, **grid_query(request, filters, query, member_id)),
         services.catalogue.offerings(visitor.token, member_id=member_id, eligible="true", limit=100),
         services.bookings.bookings(
             visitor.token, member_id=member_id, limit=BOOKINGS_PAGE, cursor=upcoming_at, **{"from": now.isoformat()}
@@ -137,7 +139,6 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         site_ids.add(member.data.home_site_id)
     if filters["site"] and filters["site"] != "network":
         site_ids.add(filters["site"])
-    sites = sorted(((s, site_name(s, names, visitor.t)) for s in site_ids), key=lambda pair: pair[1])
     registered = (
         {r.event_id: r for r in registrations.data.items if r.status != "cancelled"} if registrations.data else {}
     )
@@ -161,7 +162,7 @@ async def home(request: Request, services: Clients) -> HTMLResponse:
         query=query,
         filters=filters,
         categories=CATEGORIES,
-        sites=sites,
+        sites=sorted(((s, site_name(s, names, visitor.t)) for s in site_ids), key=lambda pair: pair[1]),
         names=names,
         site_name=lambda s: site_name(s, names, visitor.t),
         zone=zone,
