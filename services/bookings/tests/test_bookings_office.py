@@ -72,6 +72,31 @@ async def test_racing_members_never_get_more_seats_than_there_are() -> None:
     assert await taken(desk) == 3
 
 
+async def test_a_visibly_full_session_is_refused_with_reads_only() -> None:
+    """The hot slot's many refusals claim no place and try no seat (issue 21): the same answers
+    as the guarded path gives, a member's own place named first; one that waits still queues."""
+    desk = office()
+    await desk.book(command(1))
+    claims: list[tuple[str, ...]] = []
+    claim = desk.seats.members.claim
+
+    async def counted(key: str, member_id: str, booking_id: str) -> tuple[str, bool]:
+        claims.append((member_id, booking_id))
+        return await claim(key, member_id, booking_id)
+
+    desk.seats.members.claim = counted  # type: ignore[method-assign]
+    with pytest.raises(Unavailable, match="this session is full"):
+        await desk.book(command(2))
+    with pytest.raises(Unavailable, match="already has a booking"):
+        await desk.book(command(1, booking_id="b-1-again"))
+    assert claims == []
+    assert await desk.published("b-2") == []
+    waiting = await desk.book(command(3, join_waitlist=True))
+    assert waiting.entry is not None
+    assert claims == [("m-3", "b-3")]
+    assert await taken(desk) == 1
+
+
 async def test_a_late_cancellation_is_late_unless_staff_waive_it() -> None:
     desk = office(seats=2)
     await desk.book(command(1))

@@ -45,6 +45,19 @@ class SeatGuardContract:
         assert await seats.sessions.taken("off-1", STARTS, STARTS) == {KEY: 2}
         assert await seats.sessions.taken("off-2", STARTS, STARTS) == {}
 
+    async def test_a_session_is_visibly_full_only_to_a_party_that_does_not_fit_and_holds_nothing(
+        self, seats: SeatGuards
+    ) -> None:
+        assert not await seats.sessions.visibly_full(KEY, 2, 1, "b-1")  # no session yet
+        await self.take(seats, "b-1")
+        assert not await seats.sessions.visibly_full(KEY, 2, 1, "b-2")
+        assert await seats.sessions.visibly_full(KEY, 2, 2, "b-2")  # a party of two does not fit
+        await self.take(seats, "b-2")
+        assert await seats.sessions.visibly_full(KEY, 2, 1, "b-3")
+        assert not await seats.sessions.visibly_full(KEY, 2, 1, "b-2")  # a retry of a holder
+        await seats.sessions.release(KEY, "b-1", 1)
+        assert not await seats.sessions.visibly_full(KEY, 2, 1, "b-3")
+
     async def test_a_party_needs_room_for_all_of_it(self, seats: SeatGuards) -> None:
         assert await self.take(seats, "b-1", room=3, party=2)
         assert not await self.take(seats, "b-2", room=3, party=2)
@@ -86,7 +99,9 @@ class SeatGuardContract:
 
     async def test_a_member_has_one_place_per_session(self, seats: SeatGuards) -> None:
         members = seats.members
+        assert await members.holder(KEY, "m-1") is None
         assert await members.claim(KEY, "m-1", "b-1") == ("b-1", True)
+        assert await members.holder(KEY, "m-1") == "b-1"
         assert await members.claim(KEY, "m-1", "b-1") == ("b-1", False)  # a retried command
         assert await members.claim(KEY, "m-1", "b-2") == ("b-1", False)
         assert await members.claim(KEY, "m-2", "b-3") == ("b-3", True)

@@ -36,6 +36,11 @@ class SeatGuard(Protocol):
         """Give the seats back, once: True only if `booking_id` held them."""
         ...
 
+    async def visibly_full(self, key: str, seats: int, party_size: int, booking_id: str) -> bool:
+        """True when the party does not fit now and `booking_id` holds none of the seats: a
+        refusal that needs no write. A read only: it never grants (only `take`, guarded, does)."""
+        ...
+
     async def next_in_line(self, key: str) -> int: ...
 
     async def taken(self, offering_id: str, first: datetime, last: datetime) -> dict[str, int]: ...
@@ -53,6 +58,10 @@ class PlaceGuard(Protocol):
     """One booking (or waitlist place) per member per session."""
 
     async def claim(self, key: str, member_id: str, booking_id: str) -> tuple[str, bool]: ...
+
+    async def holder(self, key: str, member_id: str) -> str | None:
+        """The booking id that has the member's place in the session, if any (a read)."""
+        ...
 
     async def free(self, key: str, member_id: str, booking_id: str) -> None: ...
 
@@ -103,6 +112,11 @@ class InMemorySessionSeats:
         session["changed_at"] = self.clock()
         return True
 
+    async def visibly_full(self, key: str, seats: int, party_size: int, booking_id: str) -> bool:
+        await asyncio.sleep(0)
+        session = self.sessions.get(key)
+        return session is not None and booking_id not in session["holders"] and session["taken"] > seats - party_size
+
     async def next_in_line(self, key: str) -> int:
         await asyncio.sleep(0)
         session = self.sessions.get(key)
@@ -151,6 +165,10 @@ class InMemorySessionMembers:
             return self.places[place], False
         self.places[place] = booking_id
         return booking_id, True
+
+    async def holder(self, key: str, member_id: str) -> str | None:
+        await asyncio.sleep(0)
+        return self.places.get(f"{key}|{member_id}")
 
     async def free(self, key: str, member_id: str, booking_id: str) -> None:
         await asyncio.sleep(0)

@@ -82,6 +82,16 @@ class SessionSeats:
         )
         return result.matched_count == 1
 
+    async def visibly_full(self, key: str, seats: int, party_size: int, booking_id: str) -> bool:
+        """A refusal that needs no write (the hot slot's 490 of 500): one read of the counter.
+
+        It never grants a seat; a seat freed just after the read is one this request missed, as
+        if it had come a moment earlier: the read is a state the session was in during it."""
+        session = await self.collection.find_one({"_id": key}, {"taken": 1, "holders": 1})
+        if session is None or booking_id in session.get("holders", []):
+            return False
+        return int(session["taken"]) > seats - party_size
+
     async def next_in_line(self, key: str) -> int:
         """The session's next waitlist number (1, 2, ...): one atomic `$inc`, no counting."""
         doc = await self.collection.find_one_and_update(
@@ -137,6 +147,10 @@ class SessionMembers:
                 return await self.claim(key, member_id, booking_id)
             holder: str = doc["booking_id"]
             return holder, False
+
+    async def holder(self, key: str, member_id: str) -> str | None:
+        doc = await self.collection.find_one({"_id": f"{key}|{member_id}"}, {"booking_id": 1})
+        return None if doc is None else str(doc["booking_id"])
 
     async def free(self, key: str, member_id: str, booking_id: str) -> None:
         await self.collection.delete_one({"_id": f"{key}|{member_id}", "booking_id": booking_id})

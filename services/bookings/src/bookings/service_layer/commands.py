@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bookings.domain import booking as rules
-from bookings.domain.booking import Actor, Booking, InvalidBooking, Unavailable
+from bookings.domain.booking import Actor, Booking, InvalidBooking, MemberFacts, Unavailable
 from bookings.domain.slots import session_at, session_key
 from bookings.service_layer import admission
 from bookings.service_layer.lifecycle import Lifecycle
@@ -59,6 +59,12 @@ class Outcome:
     entry: Document | None = None
 
 
+def already_placed(name: str, holder: str) -> Unavailable:
+    """One place per member per session: another booking (or waitlist place) of theirs has it."""
+    detail = f"{name} already has a booking or a waitlist place for this session ({holder})"
+    return Unavailable(detail, field="starts_at")
+
+
 class Booker:
     def __init__(self, parts: Parts, seating: Seating, lifecycle: Lifecycle) -> None:
         self.parts = parts
@@ -83,12 +89,15 @@ class Booker:
         assert member is not None
         await admission.check_site(parts, offering, session.starts_at, session.ends_at)
         key = session_key(offering.offering_id, session.starts_at)
+        if not command.join_waitlist and await parts.seats.sessions.visibly_full(
+            key, offering.seats_per_session, command.party_size, command.booking_id
+        ):
+            answered = await self._full(key, member, command)
+            if answered is not None:
+                return answered
         holder, fresh = await parts.seats.members.claim(key, member.member_id, command.booking_id)
         if holder != command.booking_id:
-            raise Unavailable(
-                f"{member.name} already has a booking or a waitlist place for this session ({holder})",
-                field="starts_at",
-            )
+            raise already_placed(member.name, holder)
         if not fresh:  # a retried command: the first run's answer, or finish what it started
             found = await parts.bookings.get(command.booking_id)
             if found is not None:
@@ -142,6 +151,24 @@ class Booker:
         if command.join_waitlist and not command.visit:  # a visit that happened waits for nothing
             return Outcome(entry=await self.seating.join_waitlist(booking, key, now))
         await parts.seats.members.free(key, member.member_id, command.booking_id)
+        raise Unavailable("this session is full", field="starts_at")
+
+    async def _full(self, key: str, member: MemberFacts, command: BookCommand) -> Outcome | None:
+        """The session is visibly full and the command does not wait: answered with reads only,
+        as the guarded path would answer it (no place claimed, no seat tried, no outbox).
+
+        The member's place is named first, as the claim would; a retried command whose booking
+        was stored and decided gets that booking. A retry that holds the place (its first run
+        stopped half-way) goes on to finish what it started: None."""
+        holder, decided = await asyncio.gather(
+            self.parts.seats.members.holder(key, member.member_id), self.parts.bookings.get(command.booking_id)
+        )
+        if holder is not None and holder != command.booking_id:
+            raise already_placed(member.name, holder)
+        if decided is not None:
+            return Outcome(decided[0], decided[1])
+        if holder == command.booking_id:
+            return None
         raise Unavailable("this session is full", field="starts_at")
 
     async def reschedule(
