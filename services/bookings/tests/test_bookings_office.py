@@ -86,14 +86,29 @@ async def test_a_visibly_full_session_is_refused_with_reads_only() -> None:
 
     desk.seats.members.claim = counted  # type: ignore[method-assign]
     with pytest.raises(Unavailable, match="this session is full"):
-        await desk.book(command(2))
+        await desk.book(command(2))  # the guarded path finds it full: the office remembers
+    assert claims == [("m-2", "b-2")]
+    with pytest.raises(Unavailable, match="this session is full"):
+        await desk.book(command(4))
     with pytest.raises(Unavailable, match="already has a booking"):
         await desk.book(command(1, booking_id="b-1-again"))
-    assert claims == []
-    assert await desk.published("b-2") == []
+    assert claims == [("m-2", "b-2")]  # neither claimed a place nor tried a seat
+    assert await desk.published("b-4") == []
     waiting = await desk.book(command(3, join_waitlist=True))
     assert waiting.entry is not None
-    assert claims == [("m-3", "b-3")]
+    assert claims[-1] == ("m-3", "b-3")
+    assert await taken(desk) == 1
+
+
+async def test_a_seat_freed_after_the_office_saw_the_session_full_is_booked() -> None:
+    desk = office()
+    await desk.book(command(1))
+    with pytest.raises(Unavailable, match="full"):
+        await desk.book(command(2))
+    await desk.cancel("b-1", Actor("member", "p-1"))
+    made = await desk.book(command(4))
+    assert made.booking is not None
+    assert made.booking.status == BookingStatus.CONFIRMED
     assert await taken(desk) == 1
 
 

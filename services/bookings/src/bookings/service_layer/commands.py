@@ -20,6 +20,7 @@ other: it reserves too, the booking it replaces lending its own share until it i
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -65,11 +66,33 @@ def already_placed(name: str, holder: str) -> Unavailable:
     return Unavailable(detail, field="starts_at")
 
 
+SEEN_FULL = 4096
+"""How many sessions this process remembers having found full (the oldest forgotten first)."""
+
+
 class Booker:
     def __init__(self, parts: Parts, seating: Seating, lifecycle: Lifecycle) -> None:
         self.parts = parts
         self.seating = seating
         self.lifecycle = lifecycle
+        self.seen_full: OrderedDict[str, None] = OrderedDict()
+        """Sessions whose seat was last refused here: only these are read before a claim, so a
+        booking of a session with room pays no extra read, and a hot slot's refusals need no write."""
+
+    def _saw_full(self, key: str) -> None:
+        self.seen_full[key] = None
+        self.seen_full.move_to_end(key)
+        while len(self.seen_full) > SEEN_FULL:
+            self.seen_full.popitem(last=False)
+
+    async def _visibly_full(self, key: str, seats: int, command: BookCommand) -> bool:
+        """Only for a session found full lately, and a command that would not wait: one read."""
+        if command.join_waitlist or key not in self.seen_full:
+            return False
+        if await self.parts.seats.sessions.visibly_full(key, seats, command.party_size, command.booking_id):
+            return True
+        self.seen_full.pop(key, None)  # a seat came free: back to the guarded path alone
+        return False
 
     async def book(self, command: BookCommand) -> Outcome:
         parts = self.parts
@@ -89,9 +112,7 @@ class Booker:
         assert member is not None
         await admission.check_site(parts, offering, session.starts_at, session.ends_at)
         key = session_key(offering.offering_id, session.starts_at)
-        if not command.join_waitlist and await parts.seats.sessions.visibly_full(
-            key, offering.seats_per_session, command.party_size, command.booking_id
-        ):
+        if await self._visibly_full(key, offering.seats_per_session, command):
             answered = await self._full(key, member, command)
             if answered is not None:
                 return answered
@@ -142,6 +163,7 @@ class Booker:
                 await self.lifecycle.retire_replaced(opened)
             return Outcome(opened, version)
         await admission.give_back(parts, member.member_id, command.booking_id)  # a waitlist place holds none
+        self._saw_full(key)
         decided = await parts.bookings.get(command.booking_id)
         if decided is not None:
             # A retry of a command whose booking was stored, then decided and let its seat go
