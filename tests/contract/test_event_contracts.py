@@ -98,7 +98,7 @@ def envelope_of(event_type: str, version: int, sample: dict[str, Any], data: dic
 
 
 def test_every_registered_type_and_version_has_a_sample() -> None:
-    assert len(PAIRS) == 82
+    assert len(PAIRS) == 88
     missing = [path.name for path in (sample_path(t, v) for t, v in PAIRS) if not path.exists()]
     assert not missing, f"missing samples in {SAMPLES}: {missing}"
     expected = {sample_path(t, v).name for t, v in PAIRS}
@@ -214,6 +214,9 @@ STATUS_AFTER = {
     "parkgrid.spaces.reservation.released": "released",
     "parkgrid.spaces.waitlist.offer_lapsed": "declined",
     "parkgrid.community.event.revised": "published",
+    "parkgrid.billing.charge.recorded": "open",
+    "parkgrid.billing.invoice.credit_note_issued": "issued",
+    "parkgrid.billing.invoice.settled": "paid",
 }
 
 

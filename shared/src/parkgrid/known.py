@@ -154,6 +154,7 @@ class KnownMembers:
                     "kind": member.kind.value,
                     "stage": member.programme.stage.value,
                     "cohort": member.programme.cohort,
+                    "programme_started_on": member.programme.started_on.isoformat(),
                     "status": member.status.value,
                     "home_site_id": member.home_site_id,
                     "people": [p.person_id for p in member.people],

@@ -5,8 +5,8 @@ Subscribers in Python import this package; others read the generated JSON Schema
 AsyncAPI document in `shared/contracts/`.
 """
 
-from parkgrid.contracts import bookings, catalogue, community, privacy, spaces
+from parkgrid.contracts import billing, bookings, catalogue, community, privacy, spaces
 from parkgrid.contracts.topics import TOPICS, topic_of
 from parkgrid.events import registry
 
-__all__ = ["TOPICS", "bookings", "catalogue", "community", "privacy", "registry", "spaces", "topic_of"]
+__all__ = ["TOPICS", "billing", "bookings", "catalogue", "community", "privacy", "registry", "spaces", "topic_of"]

@@ -144,6 +144,21 @@ TOPICS: tuple[TopicSpec, ...] = (
         description="Registrations to community events.",
         event_types=_types("community.registration", "confirmed", "waitlisted", "promoted", "cancelled", "checked_in"),
     ),
+    TopicSpec(
+        name="billing.charge",
+        description="Charges of member organisations for what they used: recorded, voided before invoicing.",
+        event_types=_types("billing.charge", "recorded", "voided"),
+    ),
+    TopicSpec(
+        name="billing.invoice",
+        description="Invoices and credit notes, numbered without gaps per legal entity: issued, settled.",
+        event_types=_types("billing.invoice", "issued", "credit_note_issued", "settled"),
+    ),
+    TopicSpec(
+        name="billing.payment",
+        description="Payments of member organisations, as staff recorded them.",
+        event_types=_types("billing.payment", "recorded"),
+    ),
 )
 
 EXPORT_RETENTION_MS = EXPORT_RETENTION_DAYS * 24 * 3600 * 1000

@@ -1,0 +1,7 @@
+"""Billing's HTTP API under /v1, one router per feature: price lists, invoices, payments, accounts, periods."""
+
+from __future__ import annotations
+
+from billing.entrypoints.http import invoices, members, payments, periods, prices
+
+routers = [prices.router, invoices.router, payments.router, members.router, periods.router]

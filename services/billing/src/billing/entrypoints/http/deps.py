@@ -1,0 +1,18 @@
+"""What billing's routes are given: its parts, provided by `bootstrap.build_app` (parkgrid.http.access)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from billing.adapters.charges import Charges
+from billing.adapters.invoices import Invoices
+from billing.adapters.payments import Payments
+from billing.service_layer.closing import Closing
+from billing.service_layer.ledger import Ledger
+from parkgrid.http.access import component
+
+Books = Annotated[Ledger, component(Ledger)]
+Close = Annotated[Closing, component(Closing)]
+ChargeStore = Annotated[Charges, component(Charges)]
+InvoiceStore = Annotated[Invoices, component(Invoices)]
+PaymentStore = Annotated[Payments, component(Payments)]

@@ -1,0 +1,65 @@
+"""Invoices and credit notes: staff see those of their sites, a member its own (others do not exist
+for them); the invoice reads as a page in its customer's language; admins issue credit notes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import HTMLResponse
+
+from billing.adapters.rendering import invoice_html
+from billing.entrypoints.http.deps import Books
+from billing.views import invoice_read
+from parkgrid.api.billing import CreditNoteIn, InvoiceRead
+from parkgrid.clock import utc_now
+from parkgrid.http.access import Admin, Scoped
+from parkgrid.http.idempotency import command_id
+from parkgrid.http.problems import problems
+
+router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
+
+
+@router.get("", response_model=list[InvoiceRead])
+async def invoices(
+    scope: Scoped,
+    books: Books,
+    member_id: Annotated[str | None, Query(max_length=100)] = None,
+    site_id: Annotated[str | None, Query(max_length=100)] = None,
+    period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
+    overdue: bool = False,
+) -> list[InvoiceRead]:
+    """Issued invoices and credit notes the caller may see, newest first."""
+    today = utc_now().date()
+    found = await books.invoices.find(scope.query(), member_id=member_id, site_id=site_id, period=period)
+    return [invoice_read(i, today) for i in found if not overdue or i.overdue(today)]
+
+
+@router.get("/{invoice_id}", response_model=InvoiceRead, responses=problems(404))
+async def invoice(invoice_id: str, scope: Scoped, books: Books) -> InvoiceRead:
+    found = await books.invoice(invoice_id)
+    scope.require(f"invoice {invoice_id}", site_id=found.site_id, member_id=found.customer.member_id)
+    return invoice_read(found, utc_now().date())
+
+
+@router.get("/{invoice_id}/document", response_class=HTMLResponse, responses=problems(404))
+async def invoice_document(invoice_id: str, scope: Scoped, books: Books) -> HTMLResponse:
+    """The invoice as a printable page, in its customer's language (fr, en or ar, right to left)."""
+    found = await books.invoice(invoice_id)
+    scope.require(f"invoice {invoice_id}", site_id=found.site_id, member_id=found.customer.member_id)
+    return HTMLResponse(invoice_html(found))
+
+
+@router.post("/{invoice_id}/credit-notes", status_code=201, response_model=InvoiceRead, responses=problems(404, 409))
+async def credit_note(
+    invoice_id: str,
+    body: CreditNoteIn,
+    principal: Admin,
+    books: Books,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> InvoiceRead:
+    """A credit note taking back some lines of an issued invoice (all of them without `charge_ids`);
+    the invoice itself never changes. The same Idempotency-Key is the same credit note."""
+    note_id = "cn-" + command_id(f"billing.credit_note:{invoice_id}", idempotency_key)
+    note = await books.credit(invoice_id, note_id, body.charge_ids)
+    return invoice_read(note, utc_now().date())

@@ -1,0 +1,60 @@
+"""A member organisation's account: its charges, its balance, and the billing profile its invoices
+are addressed with (ICE, legal name, address, language; kept by staff)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from billing.entrypoints.http.deps import Books, ChargeStore
+from billing.views import balance_read, charge_read
+from parkgrid.api.billing import BalanceRead, BillingProfileIn, BillingProfileRead, ChargeRead
+from parkgrid.clock import utc_now
+from parkgrid.contracts.billing import ChargeStatus
+from parkgrid.http.access import Scoped, Staff, acts_for, at_site
+from parkgrid.http.problems import problems
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+
+@router.get("/charges", response_model=list[ChargeRead])
+async def charges(
+    scope: Scoped,
+    store: ChargeStore,
+    member_id: Annotated[str | None, Query(max_length=100)] = None,
+    status: ChargeStatus | None = None,
+) -> list[ChargeRead]:
+    """Charges the caller may see (a member: its own; a desk: its sites'), newest first."""
+    found = await store.find(scope.query(), member_id=member_id, status=status.value if status else None)
+    return [charge_read(c) for c in found]
+
+
+@router.get("/members/{member_id}/balance", response_model=BalanceRead, responses=problems(403, 404))
+async def balance(
+    member_id: str, scope: Scoped, books: Books, site_id: Annotated[str | None, Query(max_length=100)] = None
+) -> BalanceRead:
+    """Invoiced less credited less paid, at one site or (admins, the member) across the network."""
+    principal = scope.principal
+    acts_for(principal, member_id)
+    if site_id is not None:
+        at_site(principal, site_id, hidden=True)
+    elif scope.sites is not None:
+        at_site(principal, "", hidden=True, detail="name the site: a desk sees the balance at its own sites")
+    return balance_read(member_id, site_id, await books.balance(member_id, site_id, utc_now().date()))
+
+
+@router.get("/members/{member_id}/billing-profile", response_model=BillingProfileRead, responses=problems(403))
+async def billing_profile(member_id: str, scope: Scoped, books: Books) -> BillingProfileRead:
+    acts_for(scope.principal, member_id)
+    found = await books.profiles.get(member_id) or {}
+    return BillingProfileRead.model_validate({"member_id": member_id, **{k: v for k, v in found.items() if k != "_id"}})
+
+
+@router.put("/members/{member_id}/billing-profile", response_model=BillingProfileRead, responses=problems(403))
+async def set_billing_profile(
+    member_id: str, body: BillingProfileIn, principal: Staff, books: Books
+) -> BillingProfileRead:
+    """Staff keep the details invoices are addressed with; the next invoice uses them."""
+    saved = await books.set_profile(member_id, body.model_dump(mode="json"))
+    return BillingProfileRead.model_validate({"member_id": member_id, **{k: v for k, v in saved.items() if k != "_id"}})

@@ -1,0 +1,18 @@
+"""Settings of the billing service: the kit's, under billing's name, and when its period close runs."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from parkgrid.settings import KitSettings
+
+
+class BillingSettings(KitSettings):
+    service_name: str = Field("billing", validation_alias="PARKGRID_SERVICE_NAME")
+    close_every_seconds: float = Field(
+        3600.0,
+        gt=0,
+        validation_alias="BILLING_CLOSE_EVERY_SECONDS",
+        description="How often the period close runs: it invoices every month that ended and is not invoiced yet, "
+        "and finishes a close a crash interrupted (each step is idempotent).",
+    )
