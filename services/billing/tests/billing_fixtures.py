@@ -53,9 +53,7 @@ def price_list(site_id: str = SITE, **changes: Any) -> PriceList:
         "day_pass": 8_000,
         "late_cancellation_percent": 50,
         "no_show_percent": 100,
-        "discounts": (
-            Discount(label="Incubation", percent=50, stage=ProgrammeStage.INCUBATION, within_months=18),
-        ),
+        "discounts": (Discount(label="Incubation", percent=50, stage=ProgrammeStage.INCUBATION, within_months=18),),
     }
     return PriceList(**{**fields, **changes})
 
@@ -122,8 +120,9 @@ def offering(offering_id: str, price_minor: int | None, *, site_id: str = SITE, 
 
 
 def member(member_id: str = MEMBER, *, stage: str = "incubation", started_on: str = "2026-03-02") -> Envelope:
-    data = sample("parkgrid.community.member.registered", 2, member_id=member_id, name="Qalam EdTech",
-                  home_site_id=SITE)
+    data = sample(
+        "parkgrid.community.member.registered", 2, member_id=member_id, name="Qalam EdTech", home_site_id=SITE
+    )
     data["programme"] = {**data["programme"], "stage": stage, "started_on": started_on}
     data["people"] = []
     return envelope("parkgrid.community.member.registered", member_id, 1, data, version=2)

@@ -52,7 +52,12 @@ async def test_a_confirmed_booking_is_charged_once_however_often_it_is_delivered
         ("bookings.booking", confirmed),  # redelivered
     )
     charge = await charge_in(app, "booking:bk-1")
-    assert (charge.quantity, charge.unit_price_minor, charge.discount_percent, charge.net_minor) == (2, 25_000, 50, 25_000)
+    assert (charge.quantity, charge.unit_price_minor, charge.discount_percent, charge.net_minor) == (
+        2,
+        25_000,
+        50,
+        25_000,
+    )
 
     await publish_as_others(settings, ("bookings.booking", confirmed))  # once more, after it was charged
     recorded = await read_topic(settings, "billing.charge", 1, types={"parkgrid.billing.charge.recorded"}, grace=2.0)
@@ -105,10 +110,23 @@ async def test_a_residency_is_charged_pro_rata_at_the_close_of_its_months(app: F
     await publish_as_others(
         settings,
         ("community.member", member(stage="resident")),
-        ("spaces.residency", residency("started", "res-1", 1, space_id="sp-a", starts_on="2026-04-13",
-                                       ends_on="2027-04-12")),
-        ("spaces.residency", residency("moved", "res-1", 2, space_id="sp-b", starts_on="2026-04-13",
-                                       ends_on="2027-04-12", moved_on="2026-05-11", previous_space_id="sp-a")),
+        (
+            "spaces.residency",
+            residency("started", "res-1", 1, space_id="sp-a", starts_on="2026-04-13", ends_on="2027-04-12"),
+        ),
+        (
+            "spaces.residency",
+            residency(
+                "moved",
+                "res-1",
+                2,
+                space_id="sp-b",
+                starts_on="2026-04-13",
+                ends_on="2027-04-12",
+                moved_on="2026-05-11",
+                previous_space_id="sp-a",
+            ),
+        ),
     )
     ledger = ledger_of(app)
 
@@ -122,9 +140,11 @@ async def test_a_residency_is_charged_pro_rata_at_the_close_of_its_months(app: F
     may = await closing.close("2026-05")
     assert (april.count, may.count) == (1, 1)
     april_charge = await part(app, Charges).get("residency:res-1:2026-04:0")
-    assert april_charge is not None and april_charge.net_minor == 360_000  # 18 of 30 days of 6 000.00 MAD
+    assert april_charge is not None
+    assert april_charge.net_minor == 360_000
     may_a, may_b = [await part(app, Charges).get(f"residency:res-1:2026-05:{i}") for i in (0, 1)]
-    assert may_a is not None and may_b is not None
+    assert may_a is not None
+    assert may_b is not None
     assert (may_a.net_minor, may_b.net_minor) == (193_548, 406_452)  # 10 and 21 days of 31
     assert (await closing.close("2026-05")).count == 0  # closing again issues nothing new
     assert await part(app, Charges).collection.count_documents({"member_id": MEMBER}) == 3

@@ -256,7 +256,8 @@ def test_an_invoice_total_is_always_the_sum_of_its_lines(lines: list[tuple[int, 
 
 def test_a_draft_has_no_number_and_is_due_after_the_terms() -> None:
     invoice = a_draft(charge_of(10_000))
-    assert invoice.number is None and not invoice.issued
+    assert invoice.number is None
+    assert not invoice.issued
     assert invoice.invoice_id == "inv:site-rabat:m-1:2026-04"
     assert invoice.due_on == date(2026, 5, 31)
 
@@ -283,7 +284,11 @@ def test_a_payment_may_not_exceed_what_is_due() -> None:
 def test_a_credit_note_takes_lines_back_once() -> None:
     issued = invoices.issue(a_draft(charge_of(10_000, n=1), charge_of(5_000, n=2)), 7)
     note = invoices.credit_note(issued, "cn-1", ["booking:b-2"], date(2026, 5, 6), [])
-    assert (note.kind, note.credits_invoice_id, note.total_minor) == (DocumentKind.CREDIT_NOTE, issued.invoice_id, 6_000)
+    assert (note.kind, note.credits_invoice_id, note.total_minor) == (
+        DocumentKind.CREDIT_NOTE,
+        issued.invoice_id,
+        6_000,
+    )
     after = invoices.credited(issued, note)
     assert after.due_minor == 12_000
     with pytest.raises(Refused):

@@ -235,4 +235,3 @@ async def test_charges_of_a_closed_month_arriving_late_go_on_the_next_invoice(ap
     assert may.issued == {SITE: ["TPR-2026-000002"]}
     found = await ledger_of(app).invoice(rules.invoice_id_for(SITE, "m-1", "2026-05"))
     assert [line.net_minor for line in found.lines] == [4_000]
-
