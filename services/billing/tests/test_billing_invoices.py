@@ -235,3 +235,22 @@ async def test_charges_of_a_closed_month_arriving_late_go_on_the_next_invoice(ap
     assert may.issued == {SITE: ["TPR-2026-000002"]}
     found = await ledger_of(app).invoice(rules.invoice_id_for(SITE, "m-1", "2026-05"))
     assert [line.net_minor for line in found.lines] == [4_000]
+
+
+async def test_the_periodic_close_invoices_last_month_and_any_older_month_left_open(app: FastAPI) -> None:
+    closing = part(app, Closing)
+    closing.today = lambda: date(2026, 7, 5)
+    await charged(
+        app,
+        a_charge("m-1", 1, day=date(2026, 4, 10)),
+        a_charge("m-1", 2, day=date(2026, 6, 20)),
+        a_charge("m-1", 3, day=date(2026, 7, 2)),
+    )
+
+    closed = await closing.close_ended_months()
+
+    assert [(c.period, c.count) for c in closed] == [("2026-04", 1), ("2026-05", 0), ("2026-06", 1)]
+    july = await closing.charges.get("booking:m-1-3")
+    assert july is not None
+    assert (july.status, july.invoice_id) == (ChargeStatus.OPEN, None)  # this month is not over
+    assert [c.count for c in await closing.close_ended_months()] == [0]  # only last month, nothing new

@@ -133,8 +133,9 @@ def seed() -> None:
     from importlib.metadata import entry_points
 
     # Upstream contexts first: catalogue checks sites against what spaces published; spaces'
-    # residencies and office waitlist need community's members.
-    order = ["spaces", "community", "spaces-stays", "catalogue", "bookings", "frontdesk"]
+    # residencies and office waitlist need community's members. Billing's price lists come
+    # before anything it charges, its month's invoices after everything.
+    order = ["billing", "spaces", "community", "spaces-stays", "catalogue", "bookings", "frontdesk", "billing-invoices"]
     seeders = sorted(
         entry_points(group="parkgrid.seeders"),
         key=lambda e: (order.index(e.name) if e.name in order else len(order), e.name),

@@ -29,7 +29,7 @@ from billing.adapters.prices import PriceLists
 from billing.domain import invoices as rules
 from billing.domain.charges import for_residency_month
 from billing.domain.invoices import Customer
-from billing.domain.money import month_bounds, month_of, months_between
+from billing.domain.money import month_bounds, month_of, months_between, previous_month
 from billing.domain.prices import PriceList, in_force
 from billing.service_layer.charging import Charging
 from billing.service_layer.publication import issued
@@ -87,19 +87,18 @@ class Closing:
         return closed
 
     async def close_ended_months(self) -> list[Closed]:
-        """Every month that ended and still has open charges: what the periodic job runs.
+        """Last month, and every older month that still has open charges: what the periodic job runs.
 
-        Only the month before today's is closed in the normal course; an older one is a month
-        whose close never ran (billing was down), and is closed on its own so its invoice says
-        its own month."""
+        Last month is closed again on every run (it charges its residencies; what is invoiced
+        stays); an older month is one whose close never ran (billing was down), and is closed
+        on its own so its invoices say their own month."""
         today = self.today()
+        periods = {previous_month(today)}
         oldest = await self.charges.collection.find_one({"status": "open"}, sort=[("billable_on", 1)])
-        if oldest is None:
-            await self.finish_drafts()
-            return []
-        first = date.fromisoformat(str(oldest["billable_on"]))
-        ended = [p for p in months_between(first, today) if p != month_of(today)]
-        return [await self.close(period) for period in ended]
+        if oldest is not None:
+            first = date.fromisoformat(str(oldest["billable_on"]))
+            periods.update(p for p in months_between(first, today) if p != month_of(today))
+        return [await self.close(period) for period in sorted(periods)]
 
     async def charge_residencies(self, site_id: str, period: str) -> int:
         first, last = month_bounds(period)

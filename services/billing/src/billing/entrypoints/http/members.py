@@ -13,7 +13,7 @@ from parkgrid.api.billing import BalanceRead, BillingProfileIn, BillingProfileRe
 from parkgrid.clock import utc_now
 from parkgrid.contracts.billing import ChargeStatus
 from parkgrid.http.access import Scoped, Staff, acts_for, at_site
-from parkgrid.http.problems import problems
+from parkgrid.http.problems import InvalidInput, problems
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
@@ -40,7 +40,7 @@ async def balance(
     if site_id is not None:
         at_site(principal, site_id, hidden=True)
     elif scope.sites is not None:
-        at_site(principal, "", hidden=True, detail="name the site: a desk sees the balance at its own sites")
+        raise InvalidInput("a front desk names the site whose balance it reads", field="site_id")
     return balance_read(member_id, site_id, await books.balance(member_id, site_id, utc_now().date()))
 
 
