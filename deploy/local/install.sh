@@ -4,7 +4,8 @@
 #   ferretdb  MongoDB-wire server built from the Go module proxy (deploy/local/ferretdb)
 #   kcat      Debian package, a non-Python Kafka client for checks
 #   chromium  Debian package, the browser the web app's browser tests drive
-# Usage: install.sh [kafka|ferretdb|kcat|chromium|all]...   (default: all)
+#   pango     Debian packages (Pango and the DejaVu fonts) billing's PDF invoices are drawn with
+# Usage: install.sh [kafka|ferretdb|kcat|chromium|pango|all]...   (default: all)
 # Idempotent and fast when already done: each part is skipped when a stamp holding
 # the hash of its inputs matches, so a changed pom.xml / go.mod re-installs by itself.
 set -euo pipefail
@@ -144,6 +145,13 @@ install_kcat() { apt_install kcat command -v kcat; }
 # images ship a /usr/bin/chromium launcher without the browser behind it.
 install_chromium() { apt_install chromium dpkg -s chromium; }
 
+# WeasyPrint (billing's invoices as PDF) loads Pango at run time; DejaVu has Latin and Arabic.
+install_pango() {
+    apt_install libpango-1.0-0 dpkg -s libpango-1.0-0
+    apt_install libpangoft2-1.0-0 dpkg -s libpangoft2-1.0-0
+    apt_install fonts-dejavu-core dpkg -s fonts-dejavu-core
+}
+
 main() {
     local parts=("$@")
     [[ ${#parts[@]} -gt 0 ]] || parts=(all)
@@ -159,8 +167,9 @@ main() {
             ferretdb) install_ferretdb ;;
             kcat) install_kcat ;;
             chromium) install_chromium ;;
-            all) install_kafka; install_ferretdb; install_kcat; install_chromium ;;
-            *) die "unknown part '$p' (use kafka|ferretdb|kcat|chromium|all)" ;;
+            pango) install_pango ;;
+            all) install_kafka; install_ferretdb; install_kcat; install_chromium; install_pango ;;
+            *) die "unknown part '$p' (use kafka|ferretdb|kcat|chromium|pango|all)" ;;
         esac
     done
 }

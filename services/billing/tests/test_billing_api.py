@@ -128,6 +128,22 @@ async def test_the_document_reads_in_the_customers_language(
         assert mention in page.text
 
 
+async def test_the_invoice_downloads_as_pdf_for_those_who_see_it(
+    app: FastAPI, client: httpx.AsyncClient, settings: KitSettings
+) -> None:
+    invoice_id = await an_invoice(app)
+
+    pdf = await client.get(f"/v1/invoices/{invoice_id}/document.pdf", headers=token(settings, Role.MEMBER))
+
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == 'attachment; filename="TPR-2026-000001.pdf"'
+    assert pdf.content.startswith(b"%PDF-")
+    assert len(pdf.content) > 2_000
+    other = token(settings, Role.MEMBER, member_id="mb-other")
+    problem(await client.get(f"/v1/invoices/{invoice_id}/document.pdf", headers=other), 404)
+
+
 async def test_payments_are_recorded_once_per_key_by_the_sites_staff_and_never_past_the_due(
     app: FastAPI, client: httpx.AsyncClient, settings: KitSettings
 ) -> None:

@@ -1,4 +1,5 @@
-"""An invoice or credit note as a printable page in its customer's language (fr, en, ar right to left).
+"""An invoice or credit note as a printable page, and as PDF, in its customer's language (fr, en,
+ar right to left).
 
 Labels are the document's own, in `LABELS`; amounts read `1 234,50 MAD`. The page is what the web
 app shows and prints; it carries every mention Moroccan invoices must: both parties' ICE, the
@@ -107,3 +108,18 @@ def invoice_html(invoice: Invoice) -> str:
             title=LABELS[language]["credit_note" if invoice.kind == DocumentKind.CREDIT_NOTE else "invoice"],
         )
     )
+
+
+class PdfUnavailable(RuntimeError):
+    """This host cannot render PDF (WeasyPrint needs Pango: deploy/local/install.sh installs it)."""
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The same page as PDF (WeasyPrint). Imported when first asked for, so a host without Pango
+    still serves everything else and answers a PDF request with a clear 503."""
+    try:
+        from weasyprint import HTML
+    except OSError as missing:  # Pango's shared libraries not found
+        raise PdfUnavailable(str(missing)) from None
+    pdf: bytes = HTML(string=invoice_html(invoice)).write_pdf()
+    return pdf

@@ -3,19 +3,20 @@ for them); the invoice reads as a page in its customer's language; admins issue 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
-from billing.adapters.rendering import invoice_html
+from billing.adapters.rendering import PdfUnavailable, invoice_html, invoice_pdf
 from billing.entrypoints.http.deps import Books
 from billing.views import invoice_read
 from parkgrid.api.billing import CreditNoteIn, InvoiceRead
 from parkgrid.clock import utc_now
 from parkgrid.http.access import Admin, Scoped
 from parkgrid.http.idempotency import command_id
-from parkgrid.http.problems import problems
+from parkgrid.http.problems import ServiceUnavailable, problems
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
@@ -48,6 +49,26 @@ async def invoice_document(invoice_id: str, scope: Scoped, books: Books) -> HTML
     found = await books.invoice(invoice_id)
     scope.require(f"invoice {invoice_id}", site_id=found.site_id, member_id=found.customer.member_id)
     return HTMLResponse(invoice_html(found))
+
+
+@router.get(
+    "/{invoice_id}/document.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **problems(404, 503)},
+)
+async def invoice_pdf_document(invoice_id: str, scope: Scoped, books: Books) -> Response:
+    """The invoice as PDF, to download (its number names the file)."""
+    found = await books.invoice(invoice_id)
+    scope.require(f"invoice {invoice_id}", site_id=found.site_id, member_id=found.customer.member_id)
+    try:
+        pdf = await asyncio.to_thread(invoice_pdf, found)
+    except PdfUnavailable as exc:
+        raise ServiceUnavailable(f"PDF rendering is not available on this host: {exc}") from None
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{found.number}.pdf"'},
+    )
 
 
 @router.post("/{invoice_id}/credit-notes", status_code=201, response_model=InvoiceRead, responses=problems(404, 409))
