@@ -7,7 +7,20 @@ from datetime import date
 from typing import Any
 
 import httpx
-from billing_fixtures import MEMBER, OTHER_SITE, SITE, app, client, ledger_of, part, settings, token
+from billing_fixtures import (
+    MEMBER,
+    OTHER_SITE,
+    SITE,
+    app,
+    client,
+    eventually,
+    ledger_of,
+    member,
+    part,
+    publish_as_others,
+    settings,
+    token,
+)
 from fastapi import FastAPI
 
 from billing.domain import invoices as rules
@@ -15,6 +28,7 @@ from billing.domain.charges import Charge
 from billing.service_layer.closing import Closing
 from parkgrid.auth import Role
 from parkgrid.contracts.billing import ChargeCause
+from parkgrid.known import KnownMembers
 from parkgrid.settings import KitSettings
 
 __all__ = ["app", "client", "settings"]
@@ -113,9 +127,18 @@ async def test_the_document_reads_in_the_customers_language(
 ) -> None:
     desk = token(settings, Role.FRONT_DESK)
     profile = {"legal_name": "Qalam EdTech SARL", "ice": "002345678000091", "language": "ar"}
+    problem(await client.put(f"/v1/members/{MEMBER}/billing-profile", json=profile, headers=desk), 403)  # unknown yet
+    await publish_as_others(settings, ("community.member", member()))
+    members = part(app, KnownMembers)
+    await eventually(lambda: members.get(MEMBER), "billing knows the member")
     problem(await client.put(f"/v1/members/{MEMBER}/billing-profile", json={"ice": "12"}, headers=desk), 422, "ice")
+    far_desk = token(settings, Role.FRONT_DESK, sites=[OTHER_SITE])
+    problem(await client.put(f"/v1/members/{MEMBER}/billing-profile", json=profile, headers=far_desk), 403)
     saved = await client.put(f"/v1/members/{MEMBER}/billing-profile", json=profile, headers=desk)
     assert saved.status_code == 200, saved.text
+    own = await client.get(f"/v1/members/{MEMBER}/billing-profile", headers=token(settings, Role.MEMBER))
+    assert own.json()["ice"] == "002345678000091"
+    problem(await client.get(f"/v1/members/{MEMBER}/billing-profile", headers=far_desk), 404)
     invoice_id = await an_invoice(app)
 
     page = await client.get(f"/v1/invoices/{invoice_id}/document", headers=token(settings, Role.MEMBER))

@@ -141,7 +141,9 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
         description="Charges from what members use, monthly invoices numbered without gaps, payments.",
         routers=routers,
     )
-    provide(application, parts.ledger, parts.closing, parts.charges, parts.invoices, parts.payments)
+    provide(
+        application, parts.ledger, parts.closing, parts.charges, parts.invoices, parts.payments, parts.closing.members
+    )
 
     async def close_and_finish() -> None:
         await parts.closing.close_ended_months()

@@ -10,9 +10,11 @@ from billing.adapters.payments import Payments
 from billing.service_layer.closing import Closing
 from billing.service_layer.ledger import Ledger
 from parkgrid.http.access import component
+from parkgrid.known import KnownMembers
 
 Books = Annotated[Ledger, component(Ledger)]
 Close = Annotated[Closing, component(Closing)]
 ChargeStore = Annotated[Charges, component(Charges)]
 InvoiceStore = Annotated[Invoices, component(Invoices)]
 PaymentStore = Annotated[Payments, component(Payments)]
+Members = Annotated[KnownMembers, component(KnownMembers)]

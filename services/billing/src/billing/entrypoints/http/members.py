@@ -7,13 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from billing.entrypoints.http.deps import Books, ChargeStore
+from billing.entrypoints.http.deps import Books, ChargeStore, Members
 from billing.views import balance_read, charge_read
 from parkgrid.api.billing import BalanceRead, BillingProfileIn, BillingProfileRead, ChargeRead
+from parkgrid.auth import Role
 from parkgrid.clock import utc_now
 from parkgrid.contracts.billing import ChargeStatus
 from parkgrid.http.access import Scoped, Staff, acts_for, at_site
-from parkgrid.http.problems import InvalidInput, problems
+from parkgrid.http.problems import Forbidden, InvalidInput, problems
+from parkgrid.known import KnownMembers
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
@@ -44,17 +46,28 @@ async def balance(
     return balance_read(member_id, site_id, await books.balance(member_id, site_id, utc_now().date()))
 
 
-@router.get("/members/{member_id}/billing-profile", response_model=BillingProfileRead, responses=problems(403))
-async def billing_profile(member_id: str, scope: Scoped, books: Books) -> BillingProfileRead:
-    acts_for(scope.principal, member_id)
+async def home_site(members: KnownMembers, member_id: str) -> str | None:
+    """The member's home site, as community said (None: billing has not heard of the member)."""
+    doc = await members.get(member_id)
+    return None if doc is None else str(doc["home_site_id"])
+
+
+@router.get("/members/{member_id}/billing-profile", response_model=BillingProfileRead, responses=problems(404))
+async def billing_profile(member_id: str, scope: Scoped, books: Books, members: Members) -> BillingProfileRead:
+    """The organisation's own, its home site's staff and admins read it (others: 404)."""
+    scope.require(f"billing profile of {member_id}", site_id=await home_site(members, member_id), member_id=member_id)
     found = await books.profiles.get(member_id) or {}
     return BillingProfileRead.model_validate({"member_id": member_id, **{k: v for k, v in found.items() if k != "_id"}})
 
 
 @router.put("/members/{member_id}/billing-profile", response_model=BillingProfileRead, responses=problems(403))
 async def set_billing_profile(
-    member_id: str, body: BillingProfileIn, principal: Staff, books: Books
+    member_id: str, body: BillingProfileIn, principal: Staff, books: Books, members: Members
 ) -> BillingProfileRead:
-    """Staff keep the details invoices are addressed with; the next invoice uses them."""
+    """Admins and the member's home site's staff keep the details invoices are addressed with; the
+    next invoice uses them."""
+    site = await home_site(members, member_id)
+    if principal.role == Role.FRONT_DESK and (site is None or not principal.may_act_at_site(site)):
+        raise Forbidden("the staff of the member's home site keep its billing profile", field="member_id")
     saved = await books.set_profile(member_id, body.model_dump(mode="json"))
     return BillingProfileRead.model_validate({"member_id": member_id, **{k: v for k, v in saved.items() if k != "_id"}})
