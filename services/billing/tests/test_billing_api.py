@@ -3,6 +3,7 @@ what is refused and how (problem+json naming the field), and keyed commands done
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from billing_fixtures import (
 )
 from fastapi import FastAPI
 
+from billing.adapters.gateway import SIGNATURE_HEADER, GatewayHook, SignedNotices
 from billing.domain import invoices as rules
 from billing.domain.charges import Charge
 from billing.service_layer.closing import Closing
@@ -235,3 +237,46 @@ async def test_only_admins_issue_credit_notes_and_close_periods(
     closed = await client.post("/v1/periods/2026-05/close", json={}, headers=admin)
     assert closed.status_code == 200
     assert closed.json()["count"] == 0
+
+
+async def test_a_signed_gateway_notice_is_a_payment_once_and_an_unsigned_one_nothing(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    invoice_id = await an_invoice(app)
+    gateway = SignedNotices("cmi", b"shared-secret")
+    app.state.components[GatewayHook] = GatewayHook(gateway)
+    notice = json.dumps(
+        {
+            "reference": "CMI-778812",
+            "invoice_id": invoice_id,
+            "amount_minor": 12_000,
+            "currency": "MAD",
+            "paid_on": "2026-05-03",
+        }
+    ).encode()
+
+    forged = await client.post("/v1/gateway/notifications", content=notice, headers={SIGNATURE_HEADER: "sha256=00"})
+    problem(forged, 401)
+    signed = {SIGNATURE_HEADER: gateway.sign(notice), "content-type": "application/json"}
+    first = await client.post("/v1/gateway/notifications", content=notice, headers=signed)
+    again = await client.post("/v1/gateway/notifications", content=notice, headers=signed)  # the gateway retries
+
+    assert first.status_code == again.status_code == 200, first.text
+    assert first.json()["payment_id"] == again.json()["payment_id"]
+    assert (first.json()["method"], first.json()["recorded_by"]["subject"]) == ("card", "cmi")
+    ledger = ledger_of(app)
+    assert (await ledger.invoice(invoice_id)).status.value == "paid"
+    assert len(await ledger.payments.of_member(MEMBER)) == 1
+
+    # Paid at the desk meanwhile: the money the gateway took is the organisation's credit.
+    late = notice.replace(b"CMI-778812", b"CMI-778813")
+    answer = await client.post(
+        "/v1/gateway/notifications", content=late, headers={**signed, SIGNATURE_HEADER: gateway.sign(late)}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["invoice_id"] is None
+    assert (await ledger.balance(MEMBER, None, date(2026, 5, 3))).owed_minor == -12_000
+
+
+async def test_without_a_gateway_every_notice_is_refused(client: httpx.AsyncClient) -> None:
+    problem(await client.post("/v1/gateway/notifications", content=b"{}"), 401)

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from billing.adapters.charges import Charges
 from billing.adapters.facts import OfferingPrices, Profiles, Residencies, SpaceNames
+from billing.adapters.gateway import GatewayHook, gateway_of
 from billing.adapters.invoices import Invoices, Numbers
 from billing.adapters.payments import Payments
 from billing.adapters.prices import PriceLists
@@ -141,8 +142,16 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
         description="Charges from what members use, monthly invoices numbered without gaps, payments.",
         routers=routers,
     )
+    secret = config.gateway_secret.get_secret_value() if config.gateway_secret else None
     provide(
-        application, parts.ledger, parts.closing, parts.charges, parts.invoices, parts.payments, parts.closing.members
+        application,
+        parts.ledger,
+        parts.closing,
+        parts.charges,
+        parts.invoices,
+        parts.payments,
+        parts.closing.members,
+        GatewayHook(gateway_of(config.gateway_name, secret)),
     )
 
     async def close_and_finish() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from parkgrid.settings import KitSettings
 
@@ -15,4 +15,16 @@ class BillingSettings(KitSettings):
         validation_alias="BILLING_CLOSE_EVERY_SECONDS",
         description="How often the period close runs: it invoices every month that ended and is not invoiced yet, "
         "and finishes a close a crash interrupted (each step is idempotent).",
+    )
+    gateway_name: str = Field(
+        "gateway",
+        max_length=40,
+        pattern=r"^[a-z0-9_-]+$",
+        validation_alias="BILLING_GATEWAY_NAME",
+        description="The online payment gateway's name, in payments it records (billing.adapters.gateway).",
+    )
+    gateway_secret: SecretStr | None = Field(
+        None,
+        validation_alias="BILLING_GATEWAY_SECRET",
+        description="The secret the gateway signs its payment notices with; none: no online payments.",
     )

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from billing.adapters.documents import invoice_of, invoice_state, payment_of, payment_state
 from billing.adapters.facts import Profiles
+from billing.adapters.gateway import GatewayPayment
 from billing.adapters.invoices import Invoices
 from billing.adapters.payments import Payments
 from billing.adapters.prices import PriceLists
@@ -28,8 +29,9 @@ from billing.service_layer.closing import Closing
 from billing.service_layer.publication import payment_recorded, settled
 from parkgrid.aggregates import change
 from parkgrid.clock import utc_now
-from parkgrid.contracts.billing import DocumentKind, InvoiceStatus
+from parkgrid.contracts.billing import DocumentKind, InvoiceStatus, PaymentMethod
 from parkgrid.events import IntegrationEvent
+from parkgrid.http.idempotency import command_id
 from parkgrid.outbox import AlreadyExists
 from parkgrid.refusals import Refused
 from parkgrid.store import Document
@@ -101,6 +103,29 @@ class Ledger:
         self.written()
         await self.finish_pending(payment.invoice_id)
         return await self._payment(payment.payment_id)
+
+    async def record_gateway_payment(self, paid: GatewayPayment) -> Payment:
+        """A payment an online gateway took: on its invoice, or on the account when the invoice has
+        less left to pay by now (the money was taken: it is the organisation's credit, never lost)."""
+        invoice = await self.invoice(paid.invoice_id)
+        payment = Payment(
+            payment_id="gw-" + command_id(f"billing.gateway:{paid.gateway}", paid.reference),
+            member_id=invoice.customer.member_id,
+            site_id=invoice.site_id,
+            amount_minor=paid.amount_minor,
+            currency=paid.currency,
+            method=PaymentMethod.CARD,
+            reference=paid.reference,
+            received_on=paid.paid_on,
+            invoice_id=invoice.invoice_id,
+            recorded_by_role="service",
+            recorded_by=paid.gateway,
+            recorded_at=self.clock(),
+        )
+        try:
+            return await self.record_payment(payment)
+        except Refused:
+            return await self.record_payment(replace(payment, invoice_id=None))
 
     async def _payment(self, payment_id: str) -> Payment:
         found = await self.payments.get(payment_id)
