@@ -128,6 +128,30 @@ async def test_a_close_that_crashed_after_taking_a_number_is_finished_with_that_
     assert await closing.numbers.in_series(SERIES) == [1, 2]
 
 
+async def test_a_close_that_crashed_after_claiming_or_after_issuing_is_finished(app: FastAPI) -> None:
+    await charged(app, a_charge("m-claimed", 1), a_charge("m-issued", 1))
+    closing = part(app, Closing)
+    claimed_id = rules.invoice_id_for(SITE, "m-claimed", "2026-04")
+    await closing.charges.claim(claimed_id, SITE, "m-claimed", date(2026, 4, 30))  # then the process died
+    issued_id = rules.invoice_id_for(SITE, "m-issued", "2026-04")
+    original = closing.charges.mark_invoiced
+
+    async def dies(invoice_id: str) -> None:
+        raise ConnectionError("killed")
+
+    closing.charges.mark_invoiced = dies  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        await closing.invoice(SITE, "m-issued", "2026-04", price_list())  # issued, charges left open
+    closing.charges.mark_invoiced = original  # type: ignore[method-assign]
+
+    closed = await closing.close("2026-04")
+
+    assert closed.issued == {SITE: ["TPR-2026-000002"]}  # m-claimed; m-issued was number 1
+    assert (await ledger_of(app).invoice(claimed_id)).lines[0].charge_id == "booking:m-claimed-1"
+    assert await closing.charges.collection.count_documents({"status": "open"}) == 0
+    assert (await closing.charges.on_invoice(issued_id))[0].status == ChargeStatus.INVOICED
+
+
 async def test_an_invoice_total_is_the_sum_of_its_lines_as_stored_and_published(
     app: FastAPI, settings: KitSettings
 ) -> None:

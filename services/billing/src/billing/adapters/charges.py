@@ -37,8 +37,9 @@ class Charges:
         return {"site_id": site_id, "status": ChargeStatus.OPEN.value, "billable_on": {"$lte": until.isoformat()}}
 
     async def members_owing(self, site_id: str, until: date) -> list[str]:
-        """The members with open charges at the site billable on or before `until`."""
-        found = await self.collection.distinct("member_id", {**self._open(site_id, until), "invoice_id": None})
+        """The members with open charges at the site billable on or before `until`: not claimed yet,
+        or claimed by a close that stopped before it issued (it is finished, not skipped)."""
+        found = await self.collection.distinct("member_id", self._open(site_id, until))
         return sorted(str(member) for member in found)
 
     async def claim(self, invoice_id: str, site_id: str, member_id: str, until: date) -> None:

@@ -138,7 +138,10 @@ class Closing:
         invoice_id = rules.invoice_id_for(site_id, member_id, period)
         existing = await self.invoices.get(invoice_id)
         if existing is not None and existing[0].issued:
-            return None  # issued by an earlier close: what is open now goes on the next month's
+            # Issued by an earlier close (which may have stopped before marking its charges):
+            # what is open now goes on the next month's.
+            await self.charges.mark_invoiced(invoice_id)
+            return None
         if existing is None:
             await self.charges.claim(invoice_id, site_id, member_id, month_bounds(period)[1])
             claimed = await self.charges.on_invoice(invoice_id)
