@@ -146,6 +146,11 @@ def expect(answer: httpx.Response, *statuses: int) -> dict[str, Any]:
     return body
 
 
+PRICE_LIST = {
+    "effective_from": "2020-01-01",
+    "legal_entity": {"code": "SECX", "name": "Technopark X SA", "ice": "001525369000088", "address": "Rabat"},
+    "day_pass": 10_000,
+}
 WEBHOOK = {"url": "https://partner.invalid/hooks", "event_types": ["parkgrid.bookings"], "owner_email": "ops@x.ma"}
 
 
@@ -157,6 +162,11 @@ def build_world(stack: Stack) -> World:
     with httpx.Client(timeout=15) as http:
         for site in (SITE_X, SITE_Y):
             expect(http.post(f"{spaces}/v1/sites", json=site_body(site), headers=admin), 201)
+        # X's prices, before anything A uses there is published (billing charges from the events)
+        billing = stack.url("billing")
+        expect(
+            http.put(f"{billing}/v1/price-lists/{SITE_X}", json=PRICE_LIST, headers={**admin, "If-Match": '"0"'}), 200
+        )
         # an admin's webhook endpoint for what follows; it cannot be reached, so its deliveries stay in the log
         endpoint = expect(
             http.post(
@@ -360,6 +370,34 @@ def build_world(stack: Stack) -> World:
             ),
             201,
         )
+        # A's day pass charged by billing, its month closed: A's invoice at X, partly paid at X's desk
+        charge_id = f"day_pass:{day_pass['day_pass_id']}"
+        eventually(
+            lambda: any(
+                c["charge_id"] == charge_id
+                for c in expect(http.get(f"{billing}/v1/charges", params={"member_id": MEMBER_A}, headers=admin), 200)
+            ),
+            what="billing charged A's day pass",
+        )
+        period = (date.today() + timedelta(days=1)).strftime("%Y-%m")
+        expect(http.post(f"{billing}/v1/periods/{period}/close", json={"site_ids": [SITE_X]}, headers=admin), 200)
+        invoice = expect(http.get(f"{billing}/v1/invoices/inv:{SITE_X}:{MEMBER_A}:{period}", headers=admin), 200)
+        payment = expect(
+            http.post(
+                f"{billing}/v1/payments",
+                json={
+                    "member_id": MEMBER_A,
+                    "site_id": SITE_X,
+                    "amount_minor": 100,
+                    "method": "cash",
+                    "reference": "SEC-1",
+                    "received_on": date.today().isoformat(),
+                    "invoice_id": invoice["invoice_id"],
+                },
+                headers={**world.headers("desk_x"), "Idempotency-Key": "security-payment"},
+            ),
+            201,
+        )
         feed = expect(http.get(f"{bookings}/v1/members/{MEMBER_A}/calendar-feed", headers=owner), 200)
         b_feed = expect(
             http.get(f"{bookings}/v1/members/{MEMBER_B}/calendar-feed", headers=world.headers("member_b")), 200
@@ -409,6 +447,11 @@ def build_world(stack: Stack) -> World:
         "endpoint_id": endpoint["id"],
         "delivery_id": delivery["id"],
         "export_id": export["export_id"],
+        "invoice_id": invoice["invoice_id"],
+        "invoice_number": invoice["number"],
+        "charge_id": charge_id,
+        "payment_id": payment["payment_id"],
+        "period": period,
         # Not path parameters: values the matrix's bodies need.
         "office_id": office["space_id"],
         "visit_day": visit["day"],

@@ -456,7 +456,85 @@ READS: list[Row] = [
     Row("insights", "GET", "/v1/audit", "anonymous", 401),
 ]
 
-MATRIX += READS
+PAYMENT = {
+    "member_id": MEMBER_A,
+    "site_id": SITE_X,
+    "amount_minor": 100,
+    "method": "cash",
+    "reference": "Intrus",
+    "received_on": "{day}",
+    "invoice_id": "{invoice_id}",
+}
+A_INVOICE = "{invoice_id}"
+
+BILLING: list[Row] = [
+    # --- billing: prices are read by the site's staff and set by admins; an invoice, its charges and
+    # its payments are the organisation's and its site's staff's; closes and credit notes the admins'
+    Row("billing", "GET", "/v1/price-lists/{site_id}", "desk_x", 200, shows="{site_id}"),
+    Row("billing", "GET", "/v1/price-lists/{site_id}", "desk_y", 404),
+    Row("billing", "GET", "/v1/price-lists/{site_id}", "member_b", 403),
+    Row("billing", "GET", "/v1/price-lists/{site_id}", "anonymous", 401),
+    Row("billing", "PUT", "/v1/price-lists/{site_id}", "desk_x", 403, {}, headers=IF_MATCH),
+    Row("billing", "PUT", "/v1/price-lists/{site_id}", "member_b", 403, {}, headers=IF_MATCH),
+    Row("billing", "GET", "/v1/invoices", "owner", 200, shows=A_INVOICE),
+    Row("billing", "GET", "/v1/invoices", "desk_x", 200, shows=A_INVOICE),
+    Row("billing", "GET", "/v1/invoices/{invoice_id}", "owner", 200, shows=A_INVOICE),
+    Row("billing", "GET", "/v1/invoices/{invoice_id}/document", "desk_x", 200, shows="{invoice_number}"),
+    Row("billing", "GET", "/v1/invoices/{invoice_id}/document.pdf", "owner", 200),
+    Row("billing", "GET", "/v1/payments", "owner", 200, shows="{payment_id}"),
+    Row("billing", "GET", "/v1/charges", "owner", 200, shows="{charge_id}"),
+    Row("billing", "GET", "/v1/members/{member_id}/balance", "owner", 200, shows="{member_id}"),
+    Row(
+        "billing",
+        "GET",
+        "/v1/members/{member_id}/balance",
+        "desk_x",
+        200,
+        query={"site_id": SITE_X},
+        shows="{member_id}",
+    ),
+    Row("billing", "GET", "/v1/members/{member_id}/billing-profile", "owner", 200, shows="{member_id}"),
+    Row("billing", "POST", "/v1/gateway/notifications", "anonymous", 401, {}),
+    *(
+        Row("billing", "GET", path, actor, 200, query=query, hides=hidden)
+        for actor in ("member_b", "desk_y")
+        for path, hidden in (
+            ("/v1/invoices", A_INVOICE),
+            ("/v1/payments", "{payment_id}"),
+            ("/v1/charges", "{charge_id}"),
+        )
+        for query in (None, {"member_id": MEMBER_A}, *([{"site_id": SITE_X}] if path == "/v1/invoices" else []))
+    ),
+    *(
+        Row("billing", "GET", path, actor, 404)
+        for actor in ("member_b", "desk_y")
+        for path in (
+            "/v1/invoices/{invoice_id}",
+            "/v1/invoices/{invoice_id}/document",
+            "/v1/invoices/{invoice_id}/document.pdf",
+            "/v1/members/{member_id}/billing-profile",
+        )
+    ),
+    Row("billing", "GET", "/v1/members/{member_id}/balance", "member_b", 403),
+    Row("billing", "GET", "/v1/members/{member_id}/balance", "member_b", 403, query={"site_id": SITE_X}),
+    Row("billing", "GET", "/v1/members/{member_id}/balance", "desk_y", 422),  # a desk names its site
+    Row("billing", "GET", "/v1/members/{member_id}/balance", "desk_y", 404, query={"site_id": SITE_X}),
+    *(
+        Row("billing", method, path, actor, 403, body)
+        for actor in ("member_b", "desk_y", "owner", "desk_x")
+        for method, path, body in (
+            ("POST", "/v1/invoices/{invoice_id}/credit-notes", {}),
+            ("POST", "/v1/periods/{period}/close", {}),
+        )
+    ),
+    *(Row("billing", "POST", "/v1/payments", actor, 403, PAYMENT) for actor in ("member_b", "desk_y", "owner")),
+    *(
+        Row("billing", "PUT", "/v1/members/{member_id}/billing-profile", actor, 403, {"language": "fr"})
+        for actor in ("member_b", "desk_y", "owner")
+    ),
+]
+
+MATRIX += READS + BILLING
 
 # Operations no matrix row attacks, with the reason. Kept empty on purpose: add one only with a why.
 PUBLIC: dict[tuple[str, str, str], str] = {}
