@@ -11,7 +11,7 @@
 // and PARKGRID_DATABASE left unset (parkgrid_<service>). The services (deploy/local/services.tsv)
 // are listed here; tests/reliability/test_reliability_hardening.py fails when one is missing.
 
-const SERVICES = ["frontdesk", "catalogue", "bookings", "spaces", "community", "insights"];
+const SERVICES = ["frontdesk", "catalogue", "bookings", "spaces", "community", "insights", "billing"];
 const OPS_USER = "parkgrid-ops";
 
 function passwordOf(user) {

@@ -44,6 +44,7 @@ REQUESTS = {
     "spaces": "/v1/sites",
     "community": "/v1/members",
     "insights": "/v1/kpis",
+    "billing": "/v1/invoices",
 }
 
 
@@ -109,7 +110,8 @@ def test_the_ops_image_runs_its_commands(images: dict[str, Path]) -> None:
         text=True,
         check=True,
     ).stdout.split()
-    assert seeders == sorted([*SERVICES, "spaces-stays"])  # spaces seeds residencies after community
+    # spaces seeds residencies after community; billing invoices last month after everyone
+    assert seeders == sorted([*SERVICES, "spaces-stays", "billing-invoices"])
     for command in ([str(python.parent / "parkgrid"), "--help"], [str(python), "-m", "aiosmtpd", "--help"]):
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, f"{command}: {done.stderr}"
