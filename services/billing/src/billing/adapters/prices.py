@@ -2,8 +2,9 @@
 
 A new version is inserted as the site's highest plus one (`<site>:<version>`), so two admins
 publishing at once cannot both be version 4: the second collides and is told to read again.
-Charges are priced by the version in force on their day; the versions are read once a
-minute per site at most, as prices change a few times a year.
+Charges are priced by the version in force on their day; a site's versions are read once a
+minute at most once it has some, as prices change a few times a year (a new version is
+published ahead of the day it applies from, so the minute does not matter).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class PriceLists:
         if read is not None and not fresh and time.monotonic() - read[0] < FRESH_SECONDS:
             return read[1]
         versions = [price_list_of(d) async for d in self.collection.find({"site_id": site_id}).sort("version", 1)]
-        self._read[site_id] = (time.monotonic(), versions)
+        if versions:  # a site without prices is asked again: its first list may be on its way
+            self._read[site_id] = (time.monotonic(), versions)
         return versions
 
     async def at(self, site_id: str, on: date) -> PriceList | None:
