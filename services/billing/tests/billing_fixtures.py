@@ -17,9 +17,11 @@ import pytest
 from fastapi import FastAPI
 
 from billing.bootstrap import build_app
+from billing.domain.charges import Charge
 from billing.domain.prices import Discount, LegalEntity, PriceList
 from billing.service_layer.ledger import Ledger
 from parkgrid.auth import Role, issue_token
+from parkgrid.contracts.billing import ChargeCause
 from parkgrid.contracts.common import ProgrammeStage, SpaceKind
 from parkgrid.contracts.topics import topics
 from parkgrid.envelope import Envelope
@@ -56,6 +58,26 @@ def price_list(site_id: str = SITE, **changes: Any) -> PriceList:
         "discounts": (Discount(label="Incubation", percent=50, stage=ProgrammeStage.INCUBATION, within_months=18),),
     }
     return PriceList(**{**fields, **changes})
+
+
+def a_charge(member_id: str, n: int | str, net: int = 10_000, day: date = date(2026, 4, 10)) -> Charge:
+    """A booking's charge of `net` (before 20 % VAT) at the test's site, as charging would record it."""
+    return Charge(
+        charge_id=f"booking:{member_id}-{n}",
+        member_id=member_id,
+        site_id=SITE,
+        cause=ChargeCause.BOOKING,
+        cause_id=f"{member_id}-{n}",
+        description=f"Session {n}",
+        billable_on=day,
+        quantity=1,
+        unit_price_minor=net,
+        discount_percent=0,
+        net_minor=net,
+        vat_rate_bp=2000,
+        currency="MAD",
+        price_list_version=1,
+    )
 
 
 @pytest.fixture

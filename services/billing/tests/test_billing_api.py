@@ -12,6 +12,7 @@ from billing_fixtures import (
     MEMBER,
     OTHER_SITE,
     SITE,
+    a_charge,
     app,
     client,
     eventually,
@@ -26,10 +27,8 @@ from fastapi import FastAPI
 
 from billing.adapters.gateway import SIGNATURE_HEADER, GatewayHook, SignedNotices
 from billing.domain import invoices as rules
-from billing.domain.charges import Charge
 from billing.service_layer.closing import Closing
 from parkgrid.auth import Role
-from parkgrid.contracts.billing import ChargeCause
 from parkgrid.known import KnownMembers
 from parkgrid.settings import KitSettings
 
@@ -55,22 +54,7 @@ def problem(response: httpx.Response, status: int, field: str | None = None) -> 
 
 
 async def an_invoice(app: FastAPI, member_id: str = MEMBER, net: int = 10_000) -> str:
-    charge = Charge(
-        charge_id=f"booking:{member_id}-api",
-        member_id=member_id,
-        site_id=SITE,
-        cause=ChargeCause.BOOKING,
-        cause_id=f"{member_id}-api",
-        description="Pitch clinic",
-        billable_on=date(2026, 4, 10),
-        quantity=1,
-        unit_price_minor=net,
-        discount_percent=0,
-        net_minor=net,
-        vat_rate_bp=2000,
-        currency="MAD",
-        price_list_version=1,
-    )
+    charge = a_charge(member_id, "api", net)
     assert await ledger_of(app).closing.charging.record(charge)
     await part(app, Closing).close("2026-04")
     return rules.invoice_id_for(SITE, member_id, "2026-04")

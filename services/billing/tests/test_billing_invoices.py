@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from billing_fixtures import SITE, app, ledger_of, part, price_list, settings
+from billing_fixtures import SITE, a_charge, app, ledger_of, part, price_list, settings
 from fastapi import FastAPI
 
 from billing.adapters.documents import invoice_state
@@ -18,7 +18,7 @@ from billing.domain.invoices import Invoice
 from billing.domain.money import vat_of
 from billing.domain.payments import Payment
 from billing.service_layer.closing import Closing
-from parkgrid.contracts.billing import ChargeCause, ChargeStatus, DocumentKind, InvoiceStatus, PaymentMethod
+from parkgrid.contracts.billing import ChargeStatus, DocumentKind, InvoiceStatus, PaymentMethod
 from parkgrid.refusals import Refused
 from parkgrid.settings import KitSettings
 from parkgrid.testing.topics import read_topic
@@ -26,25 +26,6 @@ from parkgrid.testing.topics import read_topic
 __all__ = ["app", "settings"]
 
 SERIES = "TPR:invoice:2026"
-
-
-def a_charge(member_id: str, n: int, net: int = 10_000, day: date = date(2026, 4, 10)) -> Charge:
-    return Charge(
-        charge_id=f"booking:{member_id}-{n}",
-        member_id=member_id,
-        site_id=SITE,
-        cause=ChargeCause.BOOKING,
-        cause_id=f"{member_id}-{n}",
-        description=f"Session {n}",
-        billable_on=day,
-        quantity=1,
-        unit_price_minor=net,
-        discount_percent=0,
-        net_minor=net,
-        vat_rate_bp=2000,
-        currency="MAD",
-        price_list_version=1,
-    )
 
 
 async def charged(app: FastAPI, *charges: Charge) -> None:
