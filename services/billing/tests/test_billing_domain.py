@@ -321,3 +321,14 @@ def test_the_balance_counts_invoices_credit_notes_and_every_payment() -> None:
     assert (owed.invoiced_minor, owed.credited_minor, owed.paid_minor) == (18_000, 6_000, 5_000)
     assert owed.owed_minor == 7_000
     assert owed.overdue_minor == 12_000  # due 31 May, 120.00 MAD of it left after the credit note
+
+
+def test_a_rooms_included_minutes_are_not_charged_and_still_shown() -> None:
+    room = session(category=OfferingCategory.MEETING_ROOM, minutes=90)
+    partly = rules.for_booking(room, None, PRICES, None, included_minutes=60)
+    assert partly is not None
+    assert (partly.unit_price_minor, partly.net_minor) == (7_500, 7_500)  # the half hour left
+    assert partly.description.endswith("60 min included")
+    whole = rules.for_booking(room, None, PRICES, None, included_minutes=90)
+    assert whole is not None
+    assert whole.net_minor == 0  # a line of nothing to pay: the invoice shows the hours used

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from billing.adapters.allowances import Allowances
 from billing.adapters.charges import Charges
 from billing.adapters.facts import OfferingPrices, Profiles, Residencies, SpaceNames
 from billing.adapters.gateway import GatewayHook, gateway_of
@@ -111,6 +112,7 @@ def build(settings: BillingSettings, *, consumers: bool = True) -> BillingParts:
         members=members,
         spaces=SpaceNames(db["spaces"]),
         residencies=residencies,
+        allowances=Allowances(db["allowances"]),
         written=runtime.notify_relay,
     )
     profiles = Profiles(db["billing_profiles"])

@@ -54,6 +54,7 @@ def demo_price_lists(effective_from: date) -> list[PriceList]:
             monthly={SpaceKind.PRIVATE_OFFICE: office, SpaceKind.DEDICATED_DESK: desk},
             room_hour=room,
             day_pass=day_pass,
+            included_room_hours=4,
             late_cancellation_percent=50,
             no_show_percent=100,
             discounts=PROGRAMME_RATES,

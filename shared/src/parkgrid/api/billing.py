@@ -45,6 +45,9 @@ class PriceListIn(RequestModel):
     space_monthly: dict[Id, int] = Field(default_factory=dict, description="A month of one named space.")
     room_hour: int = Field(0, ge=0, le=10_000_000)
     day_pass: int = Field(0, ge=0, le=10_000_000)
+    included_room_hours: int = Field(
+        0, ge=0, le=744, description="Meeting-room hours a month each private office includes, used before charging."
+    )
     late_cancellation_percent: int = Field(100, ge=0, le=100)
     no_show_percent: int = Field(100, ge=0, le=100)
     payment_terms_days: int = Field(30, ge=0, le=120)

@@ -9,6 +9,7 @@ from pymongo import ASCENDING
 
 from billing.adapters.documents import residency_of, residency_state
 from billing.domain.charges import OfferingPrice, Residency
+from parkgrid.contracts.common import SpaceKind
 from parkgrid.envelope import Envelope
 from parkgrid.projection import SEQ_FIELD, Projection
 from parkgrid.store import Collection, Document
@@ -75,6 +76,22 @@ class Residencies:
             {"sites": site_id, "first_day": {"$lte": last.isoformat()}, "last_day": {"$gte": first.isoformat()}}
         )
         return [residency_of(doc) async for doc in found]
+
+    async def offices_of(self, member_id: str, site_id: str, first: date, last: date) -> int:
+        """How many private offices the member held at the site between `first` and `last` (a move is one)."""
+        held = await self.at_site_during(site_id, first, last)
+        return sum(
+            1
+            for residency in held
+            if residency.member_id == member_id
+            and any(
+                stay.site_id == site_id
+                and stay.kind == SpaceKind.PRIVATE_OFFICE
+                and stay.first_day <= last
+                and stay.last_day >= first
+                for stay in residency.stays
+            )
+        )
 
     async def drop(self) -> None:
         await self.collection.drop()

@@ -108,11 +108,29 @@ class OfferingPrice:
     currency: str
 
 
+def hourly(booking: BookedSession, price: OfferingPrice | None, prices: PriceList) -> bool:
+    """A meeting room booked without a price of its own nor credits: charged by the hour at the site's
+    rate, after the hours its residents' offices include (`PriceList.included_room_hours`)."""
+    return (
+        price is None
+        and booking.category == OfferingCategory.MEETING_ROOM
+        and booking.credits == 0
+        and prices.room_hour > 0
+    )
+
+
 def for_booking(
-    booking: BookedSession, price: OfferingPrice | None, prices: PriceList, member: MemberFacts | None
+    booking: BookedSession,
+    price: OfferingPrice | None,
+    prices: PriceList,
+    member: MemberFacts | None,
+    included_minutes: int = 0,
 ) -> Charge | None:
     """A confirmed booking's charge: its offering's price per place; a meeting room without one by
-    the hour at the site's rate; nothing for what is free or paid in credits."""
+    the hour at the site's rate, less the `included_minutes` its office's allowance covers (a line
+    of nothing to pay when it covers all: the invoice shows the hours used); nothing for what is
+    free or paid in credits."""
+    included = ""
     if price is not None:
         if price.currency != prices.currency:
             raise CurrencyMismatch(
@@ -120,11 +138,13 @@ def for_booking(
                 f"{booking.site_id} invoices in {prices.currency}"
             )
         unit, quantity = price.amount_minor, booking.party_size
-    elif booking.category == OfferingCategory.MEETING_ROOM and booking.credits == 0 and prices.room_hour:
-        unit, quantity = pro_rata(prices.room_hour, booking.minutes, 60), 1
+        if unit == 0:
+            return None
+    elif hourly(booking, price, prices):
+        unit, quantity = pro_rata(prices.room_hour, booking.minutes - included_minutes, 60), 1
+        if included_minutes:
+            included = f", {included_minutes} min included"
     else:
-        return None
-    if unit == 0:
         return None
     places = f" ({booking.party_size} places)" if quantity > 1 else ""
     return priced(
@@ -133,7 +153,7 @@ def for_booking(
         member=member,
         member_id=booking.member_id,
         site_id=booking.site_id,
-        description=f"{booking.title}: {booking.day.isoformat()}{places}",
+        description=f"{booking.title}: {booking.day.isoformat()}{places}{included}",
         billable_on=booking.day,
         quantity=quantity,
         unit_price_minor=unit,

@@ -78,6 +78,8 @@ class PriceList:
     room_hour: int = 0
     """An hour of a meeting room booked through an offering without a price of its own."""
     day_pass: int = 0
+    included_room_hours: int = 0
+    """Meeting-room hours a month each private office of a residency includes, used before any is charged."""
     late_cancellation_percent: int = 100
     no_show_percent: int = 100
     payment_terms_days: int = 30

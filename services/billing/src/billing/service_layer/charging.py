@@ -13,13 +13,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from billing.adapters.allowances import Allowances, allowance_key
 from billing.adapters.charges import Charges
 from billing.adapters.documents import charge_of, charge_state, member_facts_of
 from billing.adapters.facts import OfferingPrices, Residencies, SpaceNames
 from billing.adapters.prices import PriceLists
 from billing.domain import charges as rules
 from billing.domain.charges import BookedSession, Charge, DayPass, OfferingPrice, Residency, Stay
-from billing.domain.prices import MemberFacts
+from billing.domain.money import month_bounds, month_of
+from billing.domain.prices import MemberFacts, PriceList
 from billing.service_layer.publication import charge_recorded, charge_voided
 from parkgrid.aggregates import change
 from parkgrid.consumer import Delivery, TransientError
@@ -58,6 +60,7 @@ class Charging:
     members: KnownMembers
     spaces: SpaceNames
     residencies: Residencies
+    allowances: Allowances
     written: Callable[[], None] = lambda: None
 
     async def member(self, member_id: str) -> MemberFacts | None:
@@ -106,7 +109,21 @@ class Charging:
         if not await self.offerings.known(booking.offering_id):
             raise TransientError(f"offering {booking.offering_id} not known yet")
         price = await self.offerings.price(booking.offering_id)
-        await self.record(rules.for_booking(session, price, prices, await self.member(booking.member_id)))
+        included = await self.included_minutes(session, price, prices)
+        await self.record(rules.for_booking(session, price, prices, await self.member(booking.member_id), included))
+
+    async def included_minutes(self, session: BookedSession, price: OfferingPrice | None, prices: PriceList) -> int:
+        """The minutes of an hourly room booking its member's offices include this month (taken now)."""
+        if not prices.included_room_hours or not rules.hourly(session, price, prices):
+            return 0
+        first, last = month_bounds(month_of(session.day))
+        offices = await self.residencies.offices_of(session.member_id, session.site_id, first, last)
+        if not offices:
+            return 0
+        key = allowance_key(session.member_id, session.site_id, month_of(session.day))
+        return await self.allowances.take(
+            key, session.booking_id, session.minutes, 60 * prices.included_room_hours * offices
+        )
 
     async def on_booking_undone(self, booking: BookingSnapshot, cause: ChargeCause | None, what: str) -> None:
         """A cancellation (`cause` LATE_CANCELLATION when late, None in time) or a no-show released early."""
@@ -129,6 +146,9 @@ class Charging:
                 return  # the booking's charge stands as it is
             await self.record(rules.fee(booked, cause, percent, what))
         await self.void(booked_id, what)
+        if cause is None:  # cancelled in time: the included hours it used are free again
+            key = allowance_key(booked.member_id, booked.site_id, month_of(booked.billable_on))
+            await self.allowances.give_back(key, booking.booking_id)
 
     # --- spaces ---------------------------------------------------------------------------
 
