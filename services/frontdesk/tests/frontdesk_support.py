@@ -1,10 +1,10 @@
 """The front desk's test stack (the `stack` fixture of frontdesk_fixtures runs it once per session).
 
-The six real apps (spaces, catalogue, community, bookings, insights and the web app), each served by
-uvicorn on a random port over the real store and broker, with demo data written through the
+The seven real apps (spaces, catalogue, community, bookings, insights, billing and the web app), each
+served by uvicorn on a random port over the real store and broker, with demo data written through the
 services' own APIs. A second web app, `degraded`, reaches catalogue and spaces but not
-bookings, community or insights (a port where nothing listens): its panels must say so while the
-rest of every page works. Tests keep to their own ids, so one stack serves them all.
+bookings, community, insights or billing (a port where nothing listens): its panels must say so while
+the rest of every page works. Tests keep to their own ids, so one stack serves them all.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Browser, BrowserContext, Page
 
+from billing.bootstrap import build_app as build_billing
+from billing.settings import BillingSettings
 from bookings.bootstrap import build_app as build_bookings
 from catalogue.bootstrap import build_app as build_catalogue
 from community.bootstrap import build_app as build_community
@@ -79,6 +81,10 @@ class Stack:
     "in half an hour" is tomorrow, so a test asks Today for this date, never for today)."""
     insights: str = ""
     """The insights app the web app's dashboard reads (the degraded web app cannot reach it)."""
+    billing: str = ""
+    """The billing app the web app's billing pages read (the degraded web app cannot reach it)."""
+    billing_app: FastAPI | None = None
+    """Billing's app object, whose parts (`app.state.components`) a test may use to charge a member."""
 
     @property
     def event_today(self) -> str:
@@ -146,6 +152,11 @@ def kit_settings(infrastructure: Infrastructure, service: str, run: str, prefix:
         "PARKGRID_LOG_JSON": False,
         "PARKGRID_LOG_LEVEL": "WARNING",
     }
+
+
+def billing_settings(infrastructure: Infrastructure, run: str, prefix: str) -> BillingSettings:
+    """Billing with its period close left to the tests (they close a month through its API)."""
+    return BillingSettings(**kit_settings(infrastructure, "billing", run, prefix))
 
 
 def insights_settings(infrastructure: Infrastructure, run: str, prefix: str) -> InsightsSettings:
@@ -379,7 +390,7 @@ async def _ready(url: str) -> bool:
 
 @asynccontextmanager
 async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
-    """The five apps over a fresh prefix and databases, seeded; dropped afterwards."""
+    """The seven apps over a fresh prefix and databases, seeded; dropped afterwards."""
     run = uuid.uuid4().hex[:10]
     prefix = f"t{run}."
     kafka = KitSettings(**kit_settings(infrastructure, "tests", run, prefix))
@@ -399,6 +410,8 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
             urls["insights"] = await apps.enter_async_context(
                 serve(build_insights(insights_settings(infrastructure, run, prefix)))
             )
+            billing_app = build_billing(billing_settings(infrastructure, run, prefix))
+            urls["billing"] = await apps.enter_async_context(serve(billing_app))
             nowhere = f"http://127.0.0.1:{closed_port()}"
             for name, bookings, community in (
                 ("frontdesk", urls["bookings"], urls["community"]),
@@ -411,6 +424,7 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
                     FRONTDESK_BOOKINGS_URL=bookings,
                     FRONTDESK_COMMUNITY_URL=community,
                     FRONTDESK_INSIGHTS_URL=urls["insights"] if name == "frontdesk" else nowhere,
+                    FRONTDESK_BILLING_URL=urls["billing"] if name == "frontdesk" else nowhere,
                     FRONTDESK_LIVE_HEARTBEAT=0.5,
                     PARKGRID_ENV="development",
                 )
@@ -427,6 +441,8 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
                 bookings=urls["bookings"],
                 community=urls["community"],
                 insights=urls["insights"],
+                billing=urls["billing"],
+                billing_app=billing_app,
                 settings=frontdesk_settings,
                 kafka=kafka,
                 offerings={},
@@ -434,7 +450,7 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
             await seed_stack(stack)
             yield stack
     finally:
-        for service in ("spaces", "catalogue", "community", "bookings", "insights", "frontdesk", "degraded"):
+        for service in ("spaces", "catalogue", "community", "bookings", "insights", "billing", "frontdesk", "degraded"):
             await mongo.drop_database(f"test_{run}_{service}")
         await mongo.close()
 

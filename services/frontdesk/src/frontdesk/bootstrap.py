@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from frontdesk.adapters.billing import Billing
 from frontdesk.adapters.event_sites import EventSites
 from frontdesk.adapters.insights import Insights
 from frontdesk.adapters.known_members import MemberDirectory
@@ -24,9 +25,11 @@ from frontdesk.entrypoints.http import (
     dashboard,
     demo,
     exports,
+    invoice_documents,
     live,
     member_bookings,
     member_home,
+    member_invoices,
     member_room_check_in,
     member_visitors,
     series_book,
@@ -35,7 +38,9 @@ from frontdesk.entrypoints.http import (
     staff_approval_decline,
     staff_approvals,
     staff_audit,
+    staff_billing,
     staff_bookings,
+    staff_credit_notes,
     staff_erasure,
     staff_events,
     staff_limits,
@@ -149,11 +154,16 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
                 staff_webhook_actions,
                 staff_webhooks,
                 exports,
+                staff_billing,
+                staff_credit_notes,
+                member_invoices,
+                invoice_documents,
             )
         ],
     )
     insights = Insights("insights", settings.insights_url, timeout=settings.service_timeout)
-    provide(app, settings, services, frontdesk.feed, insights)
+    billing = Billing("billing", settings.billing_url, timeout=settings.service_timeout)
+    provide(app, settings, services, frontdesk.feed, insights, billing)
     app.add_middleware(TokenRefresh)
     app.mount("/static/vendor", StaticFiles(directory=htmx_dir(settings), check_dir=False), name="vendor")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -178,6 +188,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
             finally:
                 await services.close()
                 await insights.close()
+                await billing.close()
                 oidc = getattr(application.state, "oidc_client", None)  # made at the first OIDC sign-in
                 if oidc is not None:
                     await oidc.close()

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from frontdesk.adapters.billing import Billing
 from frontdesk.adapters.services import Services
 from frontdesk.domain.forms import FormErrors
 from frontdesk.domain.limits import usage_words
@@ -38,6 +39,8 @@ templates.env.globals["portal_moment"] = local_day_label
 
 Clients = Annotated[Services, component(Services)]
 """The four service clients, as a route dependency (`bootstrap` provides them)."""
+BillingClient = Annotated[Billing, component(Billing)]
+"""Billing's client, as a route dependency (`bootstrap` provides it)."""
 Settings = Annotated[FrontdeskSettings, component(FrontdeskSettings)]
 Feed = Annotated[LiveFeed, component(LiveFeed)]
 
