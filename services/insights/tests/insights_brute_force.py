@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -197,6 +198,57 @@ def kpis(envelopes: list[Envelope], first: date, last: date, as_of: datetime, si
     for d in members:
         stages[d["programme"]["stage"]] += 1
     out["members_by_stage"] = dict(stages)
+    out.update(money(known, first, last, as_of, here))
+    return out
+
+
+def money(known: Known, first: date, last: date, as_of: datetime, here: Callable[[str | None], bool]) -> dict[str, Any]:
+    """Revenue, receivables and charges of README's definitions, in dirhams' centimes only."""
+    out: dict[str, Any] = {}
+    documents = [(i, d) for i, d in known.all("billing.invoice") if d["currency"] == "MAD"]
+    payments = [d for _, d in known.all("billing.payment") if d["currency"] == "MAD"]
+
+    def signed(d: dict[str, Any], amount: str) -> int:
+        value: int = d[amount]
+        return -value if d["kind"] == "credit_note" else value
+
+    issued = [d for _, d in documents if here(d["site_id"]) and first.isoformat() <= d["issued_on"] <= last.isoformat()]
+    out["revenue_net_minor"] = sum(signed(d, "net_minor") for d in issued)
+    out["revenue_gross_minor"] = sum(signed(d, "total_minor") for d in issued)
+    by_site: dict[str, int] = defaultdict(int)
+    for d in issued:
+        by_site[d["site_id"]] += signed(d, "net_minor")
+    out["revenue_by_site_minor"] = dict(by_site)
+    out["receivables_minor"] = sum(signed(d, "total_minor") for _, d in documents if here(d["site_id"])) - sum(
+        p["amount_minor"] for p in payments if here(p["site_id"])
+    )
+    overdue = late = 0
+    for invoice_id, d in documents:
+        if d["kind"] != "invoice" or not here(d["site_id"]):
+            continue
+        if known.went_through("billing.invoice", invoice_id, "settled") is not None:
+            continue
+        if as_of.date().isoformat() <= d["due_on"]:
+            continue
+        left = d["total_minor"]
+        left -= sum(p["amount_minor"] for p in payments if p["invoice_id"] == invoice_id)
+        left -= sum(n["total_minor"] for _, n in documents if n["credits_invoice_id"] == invoice_id)
+        if left > 0:
+            overdue += left
+            late += 1
+    out["receivables_overdue_minor"] = overdue
+    out["invoices_overdue"] = late
+    by_cause: dict[str, int] = defaultdict(int)
+    for _, d in known.all("billing.charge"):
+        if (
+            d["status"] != "voided"
+            and d["currency"] == "MAD"
+            and here(d["site_id"])
+            and first.isoformat() <= d["billable_on"] <= last.isoformat()
+        ):
+            by_cause[d["cause"]] += d["net_minor"]
+    out["charges_minor"] = sum(by_cause.values())
+    out["charges_by_cause_minor"] = dict(by_cause)
     return out
 
 

@@ -1,7 +1,8 @@
 """A seeded scenario of September 2026 at two sites: every contracted event the other services
 would publish (sites, spaces, members, bookings with their outcomes, waitlists, community
-events and registrations, residencies, reservations, day passes), each with the time it
-happened, so that KPIs "as of" a past moment are meaningful."""
+events and registrations, residencies, reservations, day passes, and billing's charges,
+invoices, credit notes and payments of them), each with the time it happened, so that KPIs
+"as of" a past moment are meaningful."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from insights_billing import Books
 
 from parkgrid.contracts import bookings as b
 from parkgrid.contracts import community as c
@@ -365,4 +368,104 @@ def build(seed: int = 7) -> Scenario:
             person_id=f"p-{n % 11 + 1}-1", day=on, places_taken=1, capacity=20,
         )  # fmt: skip
         sc.add("spaces.day_pass", day_pass, f"dp-{n}", local(on, 9))
+    bill(sc)
     return sc
+
+
+# --- billing ------------------------------------------------------------------------------------
+
+BOOKING_PRICE = 25000
+DAY_PASS_PRICE = 9000
+SEAT_MONTH_PRICE = 120000
+MONTHS = ("2026-08", "2026-09", "2026-10")
+
+
+def latest(sc: Scenario, aggregate: str) -> dict[str, tuple[dict[str, Any], datetime, datetime]]:
+    """subject → (newest data, time of its first event, time of its newest) of one aggregate so far."""
+    found: dict[str, tuple[dict[str, Any], datetime, datetime]] = {}
+    for topic, e in sc.items:
+        if topic == aggregate:
+            first = found[e.subject][1] if e.subject in found else e.time
+            found[e.subject] = (dict(e.data), first, e.time)
+    return found
+
+
+def bill(sc: Scenario) -> None:
+    """What billing would publish of the scenario's use: charges for bookings (voided when cancelled
+    in time, a fee when late or missed), residencies by month and day passes; the month's invoices
+    on the 1st of the next, paid in full, in part, credited, or not at all; a payment on account."""
+    books = Books(sc.add)
+    charges: list[dict[str, Any]] = []
+    for booking_id, (d, first_at, last_at) in sorted(latest(sc, "bookings.booking").items()):
+        if d["site_id"] is None or d["status"] in ("pending", "rejected"):
+            continue
+        on = datetime.fromisoformat(d["session"]["starts_at"]).astimezone(ZONE).date()
+        common = {"site_id": d["site_id"], "member_id": d["member_id"], "billable_on": on}
+        charge = books.charge(first_at, charge_id=f"ch-booking-{booking_id}", cause="booking", cause_id=booking_id,
+                              net_minor=BOOKING_PRICE, **common)  # fmt: skip
+        if d["status"] == "cancelled":
+            books.void(charge, last_at)
+            if not d["late"]:
+                continue
+        else:
+            charges.append(charge)
+        if d["status"] in ("cancelled", "no_show"):
+            cause = "late_cancellation" if d["status"] == "cancelled" else "no_show"
+            fee = books.charge(last_at, charge_id=f"ch-{cause}-{booking_id}", cause=cause, cause_id=booking_id,
+                               net_minor=BOOKING_PRICE // 2, **common)  # fmt: skip
+            charges.append(fee)
+    for residency_id, (d, first_at, _) in sorted(latest(sc, "spaces.residency").items()):
+        for month in MONTHS:
+            start = date.fromisoformat(f"{month}-01")
+            if not (d["starts_on"][:7] <= month <= d["ends_on"][:7]):
+                continue
+            billable_on = max(start, date.fromisoformat(d["starts_on"]))
+            at = max(first_at, datetime(start.year, start.month, 1, 3, tzinfo=UTC))
+            charges.append(
+                books.charge(at, charge_id=f"ch-residency-{residency_id}-{month}", site_id=d["site_id"],
+                             member_id=d["member_id"], cause="residency", cause_id=f"{residency_id}-{month}",
+                             billable_on=billable_on, net_minor=d["seats"] * SEAT_MONTH_PRICE)
+            )  # fmt: skip
+    for day_pass_id, (d, first_at, _) in sorted(latest(sc, "spaces.day_pass").items()):
+        charges.append(
+            books.charge(first_at, charge_id=f"ch-day_pass-{day_pass_id}", site_id=d["site_id"],
+                         member_id=d["member_id"], cause="day_pass", cause_id=day_pass_id,
+                         billable_on=date.fromisoformat(d["day"]), net_minor=DAY_PASS_PRICE)
+        )  # fmt: skip
+    # August's invoices, issued on 1 September, and what became of them; September's on 1 October, unpaid.
+    for month, issued_on in (("2026-08", date(2026, 9, 1)), ("2026-09", date(2026, 10, 1))):
+        owed: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        for charge in charges:
+            if charge["billable_on"].startswith(month):
+                owed.setdefault((charge["site_id"], charge["member_id"]), []).append(
+                    (charge["charge_id"], charge["net_minor"])
+                )
+        issued_at = local(issued_on, 6)
+        for i, ((site_id, member_id), lines) in enumerate(sorted(owed.items())):
+            terms = 7 if i % 2 else 30
+            invoice = books.invoice(issued_at, invoice_id=f"inv-{site_id}-{member_id}-{month}", site_id=site_id,
+                                    member_id=member_id, period=month, issued_on=issued_on,
+                                    due_on=issued_on + timedelta(days=terms), lines=lines)  # fmt: skip
+            if month != "2026-08":
+                continue
+            fate, total = i % 5, invoice["total_minor"]
+            paying = {"site_id": site_id, "member_id": member_id, "invoice_id": invoice["invoice_id"]}
+            if fate == 0:  # paid in full
+                books.pay(utc(2026, 9, 5, 10), payment_id=f"pay-{i}", amount_minor=total, **paying)
+                books.settle(invoice, utc(2026, 9, 5, 10), total)
+            elif fate == 1:  # paid in part
+                books.pay(utc(2026, 9, 10, 10), payment_id=f"pay-{i}", amount_minor=total // 2, **paying)
+            elif fate == 2:  # a line credited, the rest paid late
+                note = books.credit(invoice, utc(2026, 9, 20, 10), note_id=f"cn-{i}", issued_on=date(2026, 9, 20),
+                                    charge_ids=[lines[0][0]])  # fmt: skip
+                rest = total - note["total_minor"]
+                if rest:
+                    books.pay(utc(2026, 9, 25, 10), payment_id=f"pay-{i}", amount_minor=rest, **paying)
+                books.settle(invoice, utc(2026, 9, 25, 10), rest)
+            elif fate == 4:  # every line credited: covered, nothing paid
+                books.credit(invoice, utc(2026, 9, 3, 10), note_id=f"cn-{i}", issued_on=date(2026, 9, 3),
+                             charge_ids=[line[0] for line in lines])  # fmt: skip
+                books.settle(invoice, utc(2026, 9, 3, 10), 0)
+            # fate 3: never paid
+    books.pay(utc(2026, 9, 15, 11), payment_id="pay-account", site_id="site-rabat", member_id="m-2",
+              amount_minor=50000)  # fmt: skip

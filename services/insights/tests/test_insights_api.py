@@ -64,6 +64,12 @@ async def test_kpis_as_json_csv_and_svg_for_staff_only_and_bad_ranges_refused(
     for category, count in kpis["bookings_by_category"].items():
         assert int(by_key[("bookings_by_category", category)]) == count
     assert float(by_key[("occupancy", "private_office.rate")]) == round(kpis["occupancy"]["private_office"]["rate"], 6)
+    # amounts stay integers of centimes in the CSV, as in the JSON (never a float's rounding)
+    assert int(by_key[("revenue_net_minor", "")]) == kpis["revenue_net_minor"] > 0
+    assert int(by_key[("receivables_overdue_minor", "")]) == kpis["receivables_overdue_minor"] > 0
+    for cause, amount in kpis["charges_by_cause_minor"].items():
+        assert int(by_key[("charges_by_cause_minor", cause)]) == amount
+    assert set(kpis["charges_by_cause_minor"]) >= {"booking", "day_pass", "residency"}
     assert {row["site_id"] for row in table} == {"network"}
 
     chart = await client.get("/v1/kpis/bookings_by_category.svg", params=SEPTEMBER, headers=admin)
@@ -133,6 +139,8 @@ async def test_a_front_desk_sees_the_kpis_of_its_own_sites_only(
     together = await kpis(both_desk)
     assert together["sites"] == ["site-casa", "site-rabat"]
     assert together["kpis"]["bookings"] == rabat["kpis"]["bookings"] + casa["kpis"]["bookings"]
+    for money in ("revenue_net_minor", "receivables_minor", "charges_minor"):
+        assert together["kpis"][money] == rabat["kpis"][money] + casa["kpis"][money], money
     assert set(together["kpis"]["bookings_by_site"]) <= {"site-rabat", "site-casa"}
     assert together["kpis"]["bookings"] < network["kpis"]["bookings"]
     exported = await client.get("/v1/kpis.csv", params=SEPTEMBER, headers=rabat_desk)

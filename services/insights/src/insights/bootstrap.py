@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from insights.adapters.exports import ExportStore
 from insights.adapters.keys import SUBJECT_KEYS, SubjectKeys
 from insights.adapters.mail import Notices, SentLog, SmtpRelay
-from insights.adapters.projection import PROJECTED_TOPICS, InsightsStore, topics_of
+from insights.adapters.projection import PROJECTED_TOPICS, WEBHOOK_TOPICS, InsightsStore, topics_of
 from insights.adapters.sealing import Sealer
 from insights.adapters.webhooks import WebhookSender, WebhookStore
 from insights.entrypoints.http import routers
@@ -70,7 +70,8 @@ def subscriptions(parts: InsightsParts) -> list[Subscription]:
         ),
         Subscription(name="notifications", topics=topics_of(NOTIFYING_TOPICS), handler=parts.notifications.on_event),
         # a group of its own: a slow endpoint lookup never holds up the projection or the mail
-        Subscription(name="webhooks", topics=topics_of(PROJECTED_TOPICS), handler=parts.webhooks.on_event),
+        # (billing's facts are projected for the KPIs but not offered to endpoints: `domain.webhooks.offered`)
+        Subscription(name="webhooks", topics=topics_of(WEBHOOK_TOPICS), handler=parts.webhooks.on_event),
         Subscription(
             name="exports", topics=[topic(f"{s}.export") for s in EXPORTING_SERVICES], handler=parts.exports.on_answer
         ),

@@ -1,7 +1,10 @@
 """What the insights service's routes answer: the KPIs of a scope (JSON; CSV and SVG are not models).
 
 Every KPI of `insights.domain.kpis.DEFINITIONS`, by name: counts are integers, rates are
-0..1 or null when there is nothing to divide by, breakdowns map a key to a count.
+0..1 or null when there is nothing to divide by, breakdowns map a key to a count. Amounts
+(`*_minor`, from billing's events) are integers of minor units (centimes of MAD), as billing's
+own contracts keep them: never floats. They were added after the others, so they default to
+zero (or empty) for a client reading an answer from an insights that does not compute them yet.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from datetime import datetime
 from pydantic import ConfigDict, Field
 
 from parkgrid.http.models import ReadModel
+
+MINOR = "Minor units (centimes) of MAD."
 
 
 class TimeToConfirmation(ReadModel):
@@ -60,6 +65,29 @@ class Kpis(ReadModel):
     residency_turnover_rate: float | None
     members: int
     members_by_stage: dict[str, int]
+    revenue_net_minor: int = Field(
+        0, description=f"Invoices issued in the range (by issued_on) less credit notes, net of VAT. {MINOR}"
+    )
+    revenue_gross_minor: int = Field(0, description=f"The same, VAT included. {MINOR}")
+    revenue_by_site_minor: dict[str, int] = Field(
+        default_factory=dict, description=f"Net invoiced revenue per site. {MINOR}"
+    )
+    receivables_minor: int = Field(
+        0,
+        description="Owed at as_of: invoices' totals less credit notes and payments (negative: paid in "
+        f"advance). {MINOR}",
+    )
+    receivables_overdue_minor: int = Field(
+        0, description=f"What is left to pay at as_of on invoices past their due date and not settled. {MINOR}"
+    )
+    invoices_overdue: int = Field(0, description="Invoices past their due date at as_of and not settled.")
+    charges_minor: int = Field(
+        0, description=f"Charged for what was used in the range (by billable_on), voided left out, net. {MINOR}"
+    )
+    charges_by_cause_minor: dict[str, int] = Field(
+        default_factory=dict,
+        description=f"The same per cause: residency (offices, desks), booking, day_pass, fees. {MINOR}",
+    )
 
 
 class Title(ReadModel):
@@ -69,7 +97,10 @@ class Title(ReadModel):
 
 class KpiDefinition(ReadModel):
     name: str
-    unit: str = Field(description="count, rate (0..1), counts (a breakdown), minutes or occupancy (per kind).")
+    unit: str = Field(
+        description="count, rate (0..1), counts (a breakdown), minutes, occupancy (per kind), amount "
+        "(minor units of MAD) or amounts (a breakdown of amounts)."
+    )
     title: Title
 
 

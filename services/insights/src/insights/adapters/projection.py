@@ -19,6 +19,7 @@ from pymongo.errors import BulkWriteError
 
 from insights.domain import erasure
 from insights.domain.facts import Fact, aggregate_of
+from insights.domain.kpis_billing import BILLING_TOPICS
 from parkgrid.contracts.topics import topics
 from parkgrid.envelope import Envelope
 from parkgrid.projection import SEQ_FIELD, Projection
@@ -37,7 +38,12 @@ PROJECTED_TOPICS = (
     "community.member",
     "community.event",
     "community.registration",
+    *BILLING_TOPICS,
 )
+"""Every fact topic: the log the KPIs, the audit trail and the rebuild read (billing's since the money KPIs)."""
+
+WEBHOOK_TOPICS = tuple(t for t in PROJECTED_TOPICS if t not in BILLING_TOPICS)
+"""The topics the webhooks' consumer reads: billing's facts are not offered (`domain.webhooks.offered`)."""
 
 
 def aggregate_id(aggregate: str, subject: str) -> str:

@@ -1,8 +1,9 @@
 """One SVG chart per KPI, rendered on the server so the web app can embed it as an image.
 
 Horizontal bars: a breakdown gets a bar per key, a rate one bar out of 100 %, occupancy a
-bar per kind of space (its rate), the confirmation delay its median and mean. Text is
-escaped; the chart has a fixed width and grows with its bars.
+bar per kind of space (its rate), the confirmation delay its median and mean, an amount (or a
+breakdown of amounts) in dirhams though it is kept in centimes. Text is escaped; the chart has
+a fixed width and grows with its bars.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from insights.domain.kpis import BY_NAME
+from insights.domain.kpis_billing import CURRENCY
 
 WIDTH = 480
 BAR_HEIGHT = 22
 GAP = 8
 LABEL_WIDTH = 150
+VALUE_WIDTH = 70
+CHAR_WIDTH = 7
+"""About the width of a 12 px system-ui character, digits included: enough to size the values' column."""
 TOP = 36
 
 
@@ -28,6 +33,15 @@ def _number(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _money(minor: int | None) -> str:
+    """Centimes shown as dirhams, `12,345.60 MAD`: integer arithmetic, so never a float's rounding."""
+    if minor is None:
+        return "-"
+    sign = "-" if minor < 0 else ""
+    units, cents = divmod(abs(minor), 100)
+    return f"{sign}{units:,}.{cents:02d} {CURRENCY}"
 
 
 def series_of(name: str, value: Any) -> tuple[list[tuple[str, float, str]], float]:
@@ -46,6 +60,12 @@ def series_of(name: str, value: Any) -> tuple[list[tuple[str, float, str]], floa
             for label, key in (("median", "median_minutes"), ("mean", "mean_minutes"))
         ]
         return bars, max([b[1] for b in bars] + [1.0])
+    if unit == "amount":  # a negative amount (paid in advance) draws no bar and says so in its text
+        return [(BY_NAME[name].title_en, float(value or 0), _money(value))], float(max(abs(value or 0), 1))
+    if unit == "amounts":
+        amounts: Mapping[str, int] = value
+        bars = [(str(k), float(v), _money(v)) for k, v in amounts.items()]
+        return bars, max([abs(b[1]) for b in bars] + [1.0])
     counts: Mapping[str, float] = value
     bars = [(str(k), float(v), _number(v)) for k, v in counts.items()]
     return bars, max([b[1] for b in bars] + [1.0])
@@ -54,7 +74,8 @@ def series_of(name: str, value: Any) -> tuple[list[tuple[str, float, str]], floa
 def render(name: str, value: Any, subtitle: str) -> str:
     bars, full = series_of(name, value)
     height = TOP + max(len(bars), 1) * (BAR_HEIGHT + GAP) + 24
-    span = WIDTH - LABEL_WIDTH - 70
+    # the values' column: 70 px as ever, wider for long texts (an amount in dirhams) so none is cut off
+    span = WIDTH - LABEL_WIDTH - max(VALUE_WIDTH, CHAR_WIDTH * max((len(b[2]) for b in bars), default=0) + 6)
     title = escape(BY_NAME[name].title_en)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '

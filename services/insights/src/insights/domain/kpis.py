@@ -9,7 +9,9 @@ thing measured (a 09:00 session in Casablanca is on its Casablanca date):
   a reservation by its start in its site's zone; a day pass by its day;
 - residencies by their dates (starts_on..ends_on, inclusive);
 - stocks (members per stage, residents) are measured at the end of the range, and never
-  with facts later than `as_of`.
+  with facts later than `as_of`;
+- money (revenue, receivables, charges) from billing's facts, in integer minor units of MAD:
+  `insights.domain.kpis_billing`, where each is defined.
 
 Rates are `None` when their denominator is zero (nothing to measure is not 0 %).
 """
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from insights.domain import kpis_billing
 from insights.domain.facts import Fact, Histories, History, day, end_of_day, histories_as_of, local_date, moment
 
 NETWORK = "network"
@@ -39,7 +42,8 @@ class KpiDefinition:
     title_en: str
     title_fr: str
     unit: str
-    """`count`, `rate` (0..1), `counts` (a breakdown), `minutes`, `occupancy` (per kind)."""
+    """`count`, `rate` (0..1), `counts` (a breakdown), `minutes`, `occupancy` (per kind), `amount` (an
+    integer of minor units: centimes of MAD) or `amounts` (a breakdown of amounts)."""
 
 
 DEFINITIONS: tuple[KpiDefinition, ...] = (
@@ -75,6 +79,21 @@ DEFINITIONS: tuple[KpiDefinition, ...] = (
     KpiDefinition("residency_turnover_rate", "Residency turnover", "Rotation des résidents", "rate"),
     KpiDefinition("members", "Active members", "Membres actifs", "count"),
     KpiDefinition("members_by_stage", "Members per stage", "Membres par étape", "counts"),
+    KpiDefinition("revenue_net_minor", "Invoiced revenue (excl. VAT)", "Chiffre d'affaires facturé HT", "amount"),
+    KpiDefinition("revenue_gross_minor", "Invoiced revenue (incl. VAT)", "Chiffre d'affaires facturé TTC", "amount"),
+    KpiDefinition(
+        "revenue_by_site_minor", "Invoiced revenue per site (excl. VAT)", "Chiffre d'affaires HT par site", "amounts"
+    ),
+    KpiDefinition("receivables_minor", "Receivables", "Créances clients", "amount"),
+    KpiDefinition("receivables_overdue_minor", "Overdue receivables", "Créances échues", "amount"),
+    KpiDefinition("invoices_overdue", "Overdue invoices", "Factures échues", "count"),
+    KpiDefinition("charges_minor", "Charged for use (excl. VAT)", "Prestations facturables HT", "amount"),
+    KpiDefinition(
+        "charges_by_cause_minor",
+        "Charged per cause: offices, services (excl. VAT)",
+        "Prestations par motif : bureaux, services (HT)",
+        "amounts",
+    ),
 )
 BY_NAME = {d.name: d for d in DEFINITIONS}
 
@@ -126,6 +145,7 @@ def compute(facts: Iterable[Fact], scope: Scope) -> dict[str, Any]:
     kpis["occupancy"] = _occupancy(known, scope)
     kpis.update(_residencies(known, scope))
     kpis.update(_members(at_end, scope))
+    kpis.update(kpis_billing.money(known, scope))
     return kpis
 
 

@@ -128,9 +128,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+WITHHELD = ("parkgrid.billing.",)
+"""Facts insights projects (for the money KPIs) but offers to no endpoint: billing's charges,
+invoices and payments are a member organisation's accounts, and no one has decided yet that a
+partner subscribed to `parkgrid` (or a site) should receive them. A live delivery and a replay
+from the fact log both ask `wants`, so neither sends them."""
+
+
+def offered(event_type: str) -> bool:
+    """Whether webhook endpoints may be sent this type of event at all."""
+    return not event_type.startswith(WITHHELD)
+
+
 def wants(event_types: Sequence[str], site_id: str | None, event_type: str, data: Mapping[str, Any]) -> bool:
     """Whether an endpoint subscribed to `event_types` (exact types or dotted prefixes) and, when
-    named, one site, wants this event. A site-bound endpoint never gets network-wide events."""
+    named, one site, wants this event. A site-bound endpoint never gets network-wide events, and
+    no endpoint gets what is not `offered`."""
+    if not offered(event_type):
+        return False
     if not any(event_type == t or event_type.startswith(t.rstrip(".*") + ".") for t in event_types):
         return False
     return site_id is None or site_of(data) == site_id
