@@ -368,7 +368,7 @@ async def test_a_desk_of_another_site_is_not_shown_the_billing_page(stack: Stack
 async def test_a_member_reads_my_invoices_and_opens_the_printable_invoice(browser: Browser, stack: Stack) -> None:
     member_id, person = (
         "m-fd-bill-member",
-        {"person_id": "p-fd-bill", "name": "Nadia Alami", "email": "nadia@example.ma", "role": "CFO"},
+        {"person_id": "p-fd-bill", "name": "Nadia Alami", "email": "nadia.billing@example.ma", "role": "CFO"},
     )
     invoice = await invoiced(stack, member_id, "Billing Member Labs", person)
     other = await invoiced(stack, "m-fd-bill-other", "Billing Other Labs")
