@@ -150,6 +150,7 @@ PRICE_LIST = {
     "effective_from": "2020-01-01",
     "legal_entity": {"code": "SECX", "name": "Technopark X SA", "ice": "001525369000088", "address": "Rabat"},
     "day_pass": 10_000,
+    "credit_packs": [{"code": "room-5", "label": "Pack 5 h", "room_hours": 5, "price": 50_000, "valid_months": 3}],
 }
 WEBHOOK = {"url": "https://partner.invalid/hooks", "event_types": ["parkgrid.bookings"], "owner_email": "ops@x.ma"}
 
@@ -398,6 +399,18 @@ def build_world(stack: Stack) -> World:
             ),
             201,
         )
+        attempts = iter(range(1000))
+
+        def sell_pack() -> dict[str, Any] | None:
+            """X's desk sells A a pack once billing has heard of A (a fresh key each try: a 404 is kept)."""
+            sold = http.post(
+                f"{billing}/v1/members/{MEMBER_A}/credit-packs",
+                json={"site_id": SITE_X, "code": "room-5"},
+                headers={**world.headers("desk_x"), "Idempotency-Key": f"security-pack-{next(attempts)}"},
+            )
+            return dict(sold.json()) if sold.status_code == 201 else None
+
+        pack = eventually(sell_pack, what="billing sold A a credit pack at X")
         feed = expect(http.get(f"{bookings}/v1/members/{MEMBER_A}/calendar-feed", headers=owner), 200)
         b_feed = expect(
             http.get(f"{bookings}/v1/members/{MEMBER_B}/calendar-feed", headers=world.headers("member_b")), 200
@@ -451,6 +464,7 @@ def build_world(stack: Stack) -> World:
         "invoice_number": invoice["number"],
         "charge_id": charge_id,
         "payment_id": payment["payment_id"],
+        "pack_sale_id": pack["sale_id"],
         "period": period,
         # Not path parameters: values the matrix's bodies need.
         "office_id": office["space_id"],

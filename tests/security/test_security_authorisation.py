@@ -494,6 +494,17 @@ BILLING: list[Row] = [
         shows="{member_id}",
     ),
     Row("billing", "GET", "/v1/members/{member_id}/billing-profile", "owner", 200, shows="{member_id}"),
+    Row("billing", "GET", "/v1/members/{member_id}/credit-packs", "owner", 200, shows="{pack_sale_id}"),
+    Row("billing", "GET", "/v1/members/{member_id}/credit-packs", "desk_x", 200, shows="{pack_sale_id}"),
+    Row("billing", "GET", "/v1/members/{member_id}/credit-packs", "desk_y", 200, hides="{pack_sale_id}"),
+    Row("billing", "GET", "/v1/members/{member_id}/credit-packs", "desk_y", 404, query={"site_id": SITE_X}),
+    Row("billing", "GET", "/v1/members/{member_id}/credit-packs", "member_b", 403),
+    *(
+        Row(
+            "billing", "POST", "/v1/members/{member_id}/credit-packs", actor, 403, {"site_id": SITE_X, "code": "room-5"}
+        )
+        for actor in ("member_b", "desk_y", "owner")
+    ),
     Row("billing", "POST", "/v1/gateway/notifications", "anonymous", 401, {}),
     *(
         Row("billing", "GET", path, actor, 200, query=query, hides=hidden)

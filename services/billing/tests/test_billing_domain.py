@@ -3,6 +3,7 @@ residencies pro rata across moves, invoices whose totals are their lines', numbe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -10,12 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from billing.domain import charges as rules
-from billing.domain import invoices
+from billing.domain import invoices, packs
 from billing.domain.charges import BookedSession, DayPass, OfferingPrice, Residency, Stay
 from billing.domain.invoices import Customer
 from billing.domain.money import discounted, months_between, pro_rata, text, vat_of
 from billing.domain.payments import Payment, balance
-from billing.domain.prices import Discount, LegalEntity, MemberFacts, PriceList, in_force
+from billing.domain.prices import CreditPack, Discount, LegalEntity, MemberFacts, PriceList, in_force
 from parkgrid.contracts.billing import ChargeCause, ChargeStatus, DocumentKind, InvoiceStatus, PaymentMethod
 from parkgrid.contracts.catalogue import OfferingCategory
 from parkgrid.contracts.common import MemberKind, ProgrammeStage, SpaceKind
@@ -332,3 +333,47 @@ def test_a_rooms_included_minutes_are_not_charged_and_still_shown() -> None:
     whole = rules.for_booking(room, None, PRICES, None, included_minutes=90)
     assert whole is not None
     assert whole.net_minor == 0  # a line of nothing to pay: the invoice shows the hours used
+
+
+# --- credit packs ---------------------------------------------------------------------
+
+PACK = CreditPack(code="room-10", label="Pack 10 h", room_hours=10, price=120_000, valid_months=3)
+
+
+def test_a_pack_lasts_until_the_day_before_the_same_day_months_later() -> None:
+    assert packs.expiry(date(2026, 3, 20), 3) == date(2026, 6, 19)
+    assert packs.expiry(date(2026, 4, 1), 1) == date(2026, 4, 30)
+    assert packs.expiry(date(2026, 1, 31), 1) == date(2026, 2, 28)  # February has no 31st
+    assert packs.expiry(date(2026, 11, 15), 3) == date(2027, 2, 14)
+
+
+def test_a_site_sells_only_the_packs_of_its_list() -> None:
+    prices = replace(PRICES, credit_packs=(PACK,))
+    sale, pack = packs.sell(prices, "room-10", sale_id="s-1", member_id="m-1", sold_on=date(2026, 4, 2), sold_by="d")
+    assert (sale.minutes, sale.expires_on, sale.price_list_version, pack) == (600, date(2026, 7, 1), 2, PACK)
+    with pytest.raises(Refused) as refused:
+        packs.sell(PRICES, "room-10", sale_id="s-2", member_id="m-1", sold_on=date(2026, 4, 2), sold_by="d")
+    assert refused.value.field == "code"
+
+
+def test_a_session_spends_the_pack_expiring_first_and_none_out_of_its_dates() -> None:
+    prices = replace(PRICES, credit_packs=(PACK, replace(PACK, code="room-2", valid_months=1)))
+    sold = {
+        code: packs.sell(prices, code, sale_id=code, member_id="m-1", sold_on=on, sold_by="d")[0]
+        for code, on in (("room-10", date(2026, 3, 20)), ("room-2", date(2026, 4, 10)))
+    }
+    assert [s.sale_id for s in packs.spending_order(sold.values(), date(2026, 4, 15))] == ["room-2", "room-10"]
+    assert [s.sale_id for s in packs.spending_order(sold.values(), date(2026, 4, 5))] == ["room-10"]
+    assert [s.sale_id for s in packs.spending_order(sold.values(), date(2026, 6, 20))] == []
+
+
+def test_a_pack_is_charged_at_its_price_less_the_programme_rate_and_covers_room_minutes() -> None:
+    prices = replace(PRICES, credit_packs=(PACK,))
+    sale, pack = packs.sell(prices, "room-10", sale_id="s-1", member_id="m-1", sold_on=date(2026, 4, 2), sold_by="d")
+    charge = rules.for_credit_pack(sale, pack, prices, INCUBATED)
+    assert (charge.charge_id, charge.net_minor, charge.billable_on) == ("credit_pack:s-1", 60_000, date(2026, 4, 2))
+    room = session(category=OfferingCategory.MEETING_ROOM, minutes=120)
+    booked = rules.for_booking(room, None, PRICES, None, included_minutes=60, prepaid_minutes=30)
+    assert booked is not None
+    assert booked.net_minor == 7_500  # the half hour neither included nor prepaid
+    assert booked.description.endswith("60 min included, 30 min from credit packs")

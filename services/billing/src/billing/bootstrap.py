@@ -17,6 +17,7 @@ from billing.adapters.charges import Charges
 from billing.adapters.facts import OfferingPrices, Profiles, Residencies, SpaceNames
 from billing.adapters.gateway import GatewayHook, gateway_of
 from billing.adapters.invoices import Invoices, Numbers
+from billing.adapters.packs import CreditPacks
 from billing.adapters.payments import Payments
 from billing.adapters.prices import PriceLists
 from billing.entrypoints.http import routers
@@ -30,6 +31,7 @@ from billing.service_layer.charging import (
 )
 from billing.service_layer.closing import Closing
 from billing.service_layer.ledger import Ledger
+from billing.service_layer.selling import PackSelling
 from billing.settings import BillingSettings
 from parkgrid.contracts.topics import topic, topics
 from parkgrid.events import registry
@@ -49,6 +51,7 @@ class BillingParts:
     charging: Charging
     closing: Closing
     ledger: Ledger
+    selling: PackSelling
     charges: Charges
     invoices: Invoices
     numbers: Numbers
@@ -103,7 +106,8 @@ def build(settings: BillingSettings, *, consumers: bool = True) -> BillingParts:
     charges, invoices, payments = Charges(db["charges"]), Invoices(db["invoices"]), Payments(db["payments"])
     numbers, prices = Numbers(db["invoice_numbers"]), PriceLists(db["price_lists"])
     residencies, members = Residencies(db["residencies"]), KnownMembers(db["members"])
-    for store in (charges, invoices, payments, numbers, prices, residencies):
+    packs = CreditPacks(db["credit_packs"])
+    for store in (charges, invoices, payments, numbers, prices, residencies, packs):
         runtime.on_store_ready(store.ensure_indexes)
     charging = Charging(
         charges=charges,
@@ -113,6 +117,7 @@ def build(settings: BillingSettings, *, consumers: bool = True) -> BillingParts:
         spaces=SpaceNames(db["spaces"]),
         residencies=residencies,
         allowances=Allowances(db["allowances"]),
+        packs=packs,
         written=runtime.notify_relay,
     )
     profiles = Profiles(db["billing_profiles"])
@@ -132,7 +137,8 @@ def build(settings: BillingSettings, *, consumers: bool = True) -> BillingParts:
     runtime.relay_outbox_of(charges.collection, invoices.collection, payments.collection)
     if consumers:
         runtime.subscribe(*subscriptions(charging))
-    return BillingParts(runtime, charging, closing, ledger, charges, invoices, numbers, payments)
+    selling = PackSelling(charging)
+    return BillingParts(runtime, charging, closing, ledger, selling, charges, invoices, numbers, payments)
 
 
 def build_app(settings: KitSettings | None = None) -> FastAPI:
@@ -148,6 +154,7 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
     provide(
         application,
         parts.ledger,
+        parts.selling,
         parts.closing,
         parts.charges,
         parts.invoices,
@@ -159,8 +166,10 @@ def build_app(settings: KitSettings | None = None) -> FastAPI:
     async def close_and_finish() -> None:
         await parts.closing.close_ended_months()
         await parts.ledger.finish_every_pending()
+        await parts.selling.finish()
 
-    # Invoices every month that ended, and finishes what a crash left (drafts, pending payments).
+    # Invoices every month that ended, and finishes what a crash left (drafts, pending payments,
+    # packs sold but not charged).
     parts.runtime.every("period-close", timedelta(seconds=config.close_every_seconds), close_and_finish)
     return application
 

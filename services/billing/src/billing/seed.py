@@ -4,7 +4,8 @@
 year), so the bookings, day passes and residencies the others seed next are charged as they are
 published. `billing-invoices` runs last: once billing has heard of the demo's members and
 residencies, each organisation gets a billing profile (its ICE), last month is closed (the
-invoices a park sends at the start of a month), and a believable part of them is paid.
+invoices a park sends at the start of a month), a believable part of them is paid, and some
+organisations bought a pack of room hours this month.
 Idempotent: a site with a price list keeps it, a closed month issues nothing twice, a payment
 seeded before has the same id.
 """
@@ -76,9 +77,35 @@ async def seed_invoices() -> str:
     period = previous_month(utc_now().date())
     closed = await parts.closing.close(period)
     paid = await _pay_some(parts, period)
+    packs = await _sell_packs(parts)
     await _drain(parts)
     await parts.runtime.mongo.close()
-    return f"billing: {closed.count} invoices issued for {period}, {paid} paid; {len(members)} billing profiles"
+    return (
+        f"billing: {closed.count} invoices issued for {period}, {paid} paid; {len(members)} billing profiles; "
+        f"{packs} credit packs sold this month"
+    )
+
+
+async def _sell_packs(parts: BillingParts) -> int:
+    """One organisation in four bought ten room hours at its home site early this month."""
+    today = utc_now().date()
+    on = max(today.replace(day=1), today - timedelta(days=4))
+    members = [doc async for doc in parts.runtime.db["members"].find({}, {"_id": 1, "home_site_id": 1})]
+    sold = 0
+    for member in sorted(members, key=lambda m: str(m["_id"]))[::4]:
+        prices = await parts.ledger.prices.at(str(member["home_site_id"]), on)
+        if prices is None or prices.pack("salle-10h") is None:
+            continue  # a site whose list predates packs sells none
+        await parts.selling.sell(
+            sale_id=f"pack-seed-{member['_id']}",
+            member_id=str(member["_id"]),
+            site_id=prices.site_id,
+            code="salle-10h",
+            on=on,
+            by="seed",
+        )
+        sold += 1
+    return sold
 
 
 async def _pay_some(parts: BillingParts, period: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from billing.domain.prices import Discount, LegalEntity, PriceList
+from billing.domain.prices import CreditPack, Discount, LegalEntity, PriceList
 from parkgrid.contracts.common import MemberKind, ProgrammeStage, SpaceKind
 
 MITC = LegalEntity(
@@ -44,6 +44,18 @@ SITES: list[tuple[str, LegalEntity, int, int, int, int]] = [
 ]
 
 
+def room_packs(room_hour: int) -> tuple[CreditPack, ...]:
+    """The room-hour packs every demo site sells: ten hours for nine, twenty-five for twenty."""
+    return (
+        CreditPack(
+            code="salle-10h", label="Pack 10 heures de salle", room_hours=10, price=9 * room_hour, valid_months=3
+        ),
+        CreditPack(
+            code="salle-25h", label="Pack 25 heures de salle", room_hours=25, price=20 * room_hour, valid_months=6
+        ),
+    )
+
+
 def demo_price_lists(effective_from: date) -> list[PriceList]:
     return [
         PriceList(
@@ -58,6 +70,7 @@ def demo_price_lists(effective_from: date) -> list[PriceList]:
             late_cancellation_percent=50,
             no_show_percent=100,
             discounts=PROGRAMME_RATES,
+            credit_packs=room_packs(room),
         )
         for site_id, entity, office, desk, room, day_pass in SITES
     ]

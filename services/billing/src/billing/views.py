@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from billing.adapters.documents import price_list_state
+from billing.domain import charges as rules
 from billing.domain.charges import Charge
 from billing.domain.invoices import Invoice
+from billing.domain.packs import PackSale
 from billing.domain.payments import Balance, Payment
 from billing.domain.prices import PriceList
 from billing.service_layer.publication import charge_recorded, invoice_snapshot, payment_recorded
-from parkgrid.api.billing import BalanceRead, ChargeRead, InvoiceRead, PaymentRead, PriceListRead
+from parkgrid.api.billing import BalanceRead, ChargeRead, InvoiceRead, PackSaleRead, PaymentRead, PriceListRead
+from parkgrid.contracts.billing import ChargeCause
 
 
 def price_list_read(prices: PriceList) -> PriceListRead:
@@ -48,4 +51,19 @@ def balance_read(member_id: str, site_id: str | None, balance: Balance) -> Balan
         paid_minor=balance.paid_minor,
         owed_minor=balance.owed_minor,
         overdue_minor=balance.overdue_minor,
+    )
+
+
+def pack_sale_read(sale: PackSale, used: int) -> PackSaleRead:
+    return PackSaleRead(
+        sale_id=sale.sale_id,
+        member_id=sale.member_id,
+        site_id=sale.site_id,
+        code=sale.code,
+        label=sale.label,
+        minutes=sale.minutes,
+        minutes_left=max(0, sale.minutes - used),
+        sold_on=sale.sold_on,
+        expires_on=sale.expires_on,
+        charge_id=rules.charge_id_of(ChargeCause.CREDIT_PACK, sale.sale_id),
     )

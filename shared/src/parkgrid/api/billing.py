@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from parkgrid.contracts.billing import (
     PERIOD_PATTERN,
@@ -32,6 +32,16 @@ class DiscountIn(RequestModel):
     within_months: int | None = Field(None, ge=1, le=120, description="Only in the first N months of the programme.")
 
 
+class CreditPackIn(RequestModel):
+    """Meeting-room hours sold ahead: used after an office's included hours, before any hour is charged."""
+
+    code: Id = Field(description="What the desk sells it as; unique in the list.")
+    label: Text = Field(min_length=1, max_length=100)
+    room_hours: int = Field(ge=1, le=1000)
+    price: int = Field(ge=0, le=100_000_000, description="Minor units, before VAT.")
+    valid_months: int = Field(ge=1, le=36, description="How long its hours last from the day of the sale.")
+
+
 class PriceListIn(RequestModel):
     """A new version of a site's prices (minor units, before VAT), in force from `effective_from`."""
 
@@ -52,6 +62,14 @@ class PriceListIn(RequestModel):
     no_show_percent: int = Field(100, ge=0, le=100)
     payment_terms_days: int = Field(30, ge=0, le=120)
     discounts: list[DiscountIn] = Field(default_factory=list, max_length=20)
+    credit_packs: list[CreditPackIn] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def packs_unique(self) -> PriceListIn:
+        codes = [pack.code for pack in self.credit_packs]
+        if len(codes) != len(set(codes)):
+            raise ValueError("each credit pack needs a code of its own")
+        return self
 
 
 class PriceListRead(PriceListIn):
@@ -116,6 +134,26 @@ class BillingProfileIn(RequestModel):
 
 class BillingProfileRead(BillingProfileIn):
     member_id: str
+
+
+class PackSaleIn(RequestModel):
+    """A credit pack of the site's price list sold to a member organisation today."""
+
+    site_id: Id
+    code: Id
+
+
+class PackSaleRead(ReadModel):
+    sale_id: str
+    member_id: str
+    site_id: str
+    code: str
+    label: str
+    minutes: int = Field(description="The room minutes the pack holds.")
+    minutes_left: int
+    sold_on: dt.date
+    expires_on: dt.date = Field(description="The last day its hours pay for a session.")
+    charge_id: str = Field(description="The charge the sale put on the month's invoice.")
 
 
 class PeriodCloseIn(RequestModel):

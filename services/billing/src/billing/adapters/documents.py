@@ -8,8 +8,9 @@ from typing import Any
 
 from billing.domain.charges import Charge, Residency, Stay
 from billing.domain.invoices import Customer, Invoice, Line
+from billing.domain.packs import PackSale
 from billing.domain.payments import Payment
-from billing.domain.prices import Discount, LegalEntity, MemberFacts, PriceList
+from billing.domain.prices import CreditPack, Discount, LegalEntity, MemberFacts, PriceList
 from parkgrid.contracts.billing import ChargeCause, ChargeStatus, DocumentKind, PaymentMethod
 from parkgrid.contracts.common import Language, MemberKind, ProgrammeStage, SpaceKind
 from parkgrid.store import Document
@@ -159,6 +160,7 @@ def price_list_state(prices: PriceList) -> Document:
             }
             for d in prices.discounts
         ],
+        "credit_packs": [asdict(pack) for pack in prices.credit_packs],
     }
 
 
@@ -188,6 +190,26 @@ def price_list_of(doc: Document) -> PriceList:
             )
             for d in doc.get("discounts", [])
         ),
+        credit_packs=tuple(CreditPack(**pack) for pack in doc.get("credit_packs", [])),
+    )
+
+
+def pack_sale_state(sale: PackSale) -> Document:
+    return {**asdict(sale), "sold_on": sale.sold_on.isoformat(), "expires_on": sale.expires_on.isoformat()}
+
+
+def pack_sale_of(doc: Document) -> PackSale:
+    return PackSale(
+        sale_id=doc["sale_id"],
+        member_id=doc["member_id"],
+        site_id=doc["site_id"],
+        code=doc["code"],
+        label=doc["label"],
+        minutes=int(doc["minutes"]),
+        sold_on=_day(doc["sold_on"]),
+        expires_on=_day(doc["expires_on"]),
+        price_list_version=int(doc["price_list_version"]),
+        sold_by=doc["sold_by"],
     )
 
 

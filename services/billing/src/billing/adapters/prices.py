@@ -43,6 +43,11 @@ class PriceLists:
     async def at(self, site_id: str, on: date) -> PriceList | None:
         return in_force(await self.versions(site_id), on)
 
+    async def version(self, site_id: str, version: int) -> PriceList | None:
+        """One version of the site's list, as it was published (versions are never rewritten)."""
+        doc = await self.collection.find_one({"_id": f"{site_id}:{version}"})
+        return None if doc is None else price_list_of(doc)
+
     async def current(self, site_id: str) -> PriceList | None:
         versions = await self.versions(site_id, fresh=True)
         return versions[-1] if versions else None

@@ -1,6 +1,7 @@
 """Charges: what a member organisation owes for one cause, priced once by the site's price list.
 
-A charge's id derives from its cause (`booking:<id>`, `day_pass:<id>`, `residency:<id>:<month>:<stay>`),
+A charge's id derives from its cause (`booking:<id>`, `day_pass:<id>`, `residency:<id>:<month>:<stay>`,
+`credit_pack:<sale id>`),
 so however often the causing event is delivered, there is one charge. A charge stays open
 until its month is invoiced; a booking cancelled in time voids its charge before that, a
 late cancellation or a no-show turns it into the fee the site's policy says.
@@ -13,7 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from billing.domain.money import discounted, month_bounds, pro_rata, share
-from billing.domain.prices import MemberFacts, PriceList
+from billing.domain.packs import PackSale
+from billing.domain.prices import CreditPack, MemberFacts, PriceList
 from parkgrid.contracts.billing import ChargeCause, ChargeStatus
 from parkgrid.contracts.catalogue import OfferingCategory
 from parkgrid.contracts.common import SpaceKind
@@ -125,11 +127,12 @@ def for_booking(
     prices: PriceList,
     member: MemberFacts | None,
     included_minutes: int = 0,
+    prepaid_minutes: int = 0,
 ) -> Charge | None:
     """A confirmed booking's charge: its offering's price per place; a meeting room without one by
-    the hour at the site's rate, less the `included_minutes` its office's allowance covers (a line
-    of nothing to pay when it covers all: the invoice shows the hours used); nothing for what is
-    free or paid in credits."""
+    the hour at the site's rate, less the `included_minutes` its office's allowance covers and the
+    `prepaid_minutes` its credit packs pay for (a line of nothing to pay when they cover all: the
+    invoice shows the hours used); nothing for what is free or paid in programme credits."""
     included = ""
     if price is not None:
         if price.currency != prices.currency:
@@ -141,9 +144,11 @@ def for_booking(
         if unit == 0:
             return None
     elif hourly(booking, price, prices):
-        unit, quantity = pro_rata(prices.room_hour, booking.minutes - included_minutes, 60), 1
+        unit, quantity = pro_rata(prices.room_hour, booking.minutes - included_minutes - prepaid_minutes, 60), 1
         if included_minutes:
             included = f", {included_minutes} min included"
+        if prepaid_minutes:
+            included += f", {prepaid_minutes} min from credit packs"
     else:
         return None
     places = f" ({booking.party_size} places)" if quantity > 1 else ""
@@ -157,6 +162,22 @@ def for_booking(
         billable_on=booking.day,
         quantity=quantity,
         unit_price_minor=unit,
+        prices=prices,
+    )
+
+
+def for_credit_pack(sale: PackSale, pack: CreditPack, prices: PriceList, member: MemberFacts | None) -> Charge:
+    """A credit pack's charge, on the month of its sale, at the price (and discount) of the list that sold it."""
+    return priced(
+        ChargeCause.CREDIT_PACK,
+        sale.sale_id,
+        member=member,
+        member_id=sale.member_id,
+        site_id=sale.site_id,
+        description=f"{pack.label}: {pack.room_hours} h, until {sale.expires_on.isoformat()}",
+        billable_on=sale.sold_on,
+        quantity=1,
+        unit_price_minor=pack.price,
         prices=prices,
     )
 

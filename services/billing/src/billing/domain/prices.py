@@ -4,7 +4,7 @@ Price lists are versioned per site: staff publish a new version that applies fro
 on, and a charge records the version that priced it, so an old invoice reads the same
 whatever the prices became. The rates here are the ones a technopark publishes: offices
 and dedicated desks by the month, a meeting room by the hour, a day pass, and programme
-rates (an incubated startup in its first 18 months pays less).
+rates (an incubated startup in its first 18 months pays less), and credit packs of room hours.
 """
 
 from __future__ import annotations
@@ -62,6 +62,19 @@ class Discount:
 
 
 @dataclass(frozen=True)
+class CreditPack:
+    """Meeting-room hours sold ahead at a price (`price` minor units, before VAT): a member's hourly
+    room bookings at the site use them after the hours its offices include and before any hour is
+    charged, until `valid_months` after the sale."""
+
+    code: str
+    label: str
+    room_hours: int
+    price: int
+    valid_months: int
+
+
+@dataclass(frozen=True)
 class PriceList:
     """One version of a site's prices (minor units of `currency`, before VAT)."""
 
@@ -84,6 +97,11 @@ class PriceList:
     no_show_percent: int = 100
     payment_terms_days: int = 30
     discounts: Sequence[Discount] = ()
+    credit_packs: Sequence[CreditPack] = ()
+
+    def pack(self, code: str) -> CreditPack | None:
+        """The credit pack the site sells under `code` in this version (None: it sells no such pack)."""
+        return next((pack for pack in self.credit_packs if pack.code == code), None)
 
     def discount_for(self, member: MemberFacts | None, on: date) -> Discount | None:
         """The largest discount the member has on `on` (none for an unknown member)."""

@@ -17,8 +17,10 @@ from billing.adapters.allowances import Allowances, allowance_key
 from billing.adapters.charges import Charges
 from billing.adapters.documents import charge_of, charge_state, member_facts_of
 from billing.adapters.facts import OfferingPrices, Residencies, SpaceNames
+from billing.adapters.packs import CreditPacks
 from billing.adapters.prices import PriceLists
 from billing.domain import charges as rules
+from billing.domain import packs
 from billing.domain.charges import BookedSession, Charge, DayPass, OfferingPrice, Residency, Stay
 from billing.domain.money import month_bounds, month_of
 from billing.domain.prices import MemberFacts, PriceList
@@ -61,6 +63,7 @@ class Charging:
     spaces: SpaceNames
     residencies: Residencies
     allowances: Allowances
+    packs: CreditPacks
     written: Callable[[], None] = lambda: None
 
     async def member(self, member_id: str) -> MemberFacts | None:
@@ -109,12 +112,17 @@ class Charging:
         if not await self.offerings.known(booking.offering_id):
             raise TransientError(f"offering {booking.offering_id} not known yet")
         price = await self.offerings.price(booking.offering_id)
-        included = await self.included_minutes(session, price, prices)
-        await self.record(rules.for_booking(session, price, prices, await self.member(booking.member_id), included))
+        member = await self.member(booking.member_id)
+        if not rules.hourly(session, price, prices):
+            await self.record(rules.for_booking(session, price, prices, member))
+            return
+        included = await self.included_minutes(session, prices)
+        prepaid = await self.prepaid_minutes(session, session.minutes - included)
+        await self.record(rules.for_booking(session, price, prices, member, included, prepaid))
 
-    async def included_minutes(self, session: BookedSession, price: OfferingPrice | None, prices: PriceList) -> int:
+    async def included_minutes(self, session: BookedSession, prices: PriceList) -> int:
         """The minutes of an hourly room booking its member's offices include this month (taken now)."""
-        if not prices.included_room_hours or not rules.hourly(session, price, prices):
+        if not prices.included_room_hours:
             return 0
         first, last = month_bounds(month_of(session.day))
         offices = await self.residencies.offices_of(session.member_id, session.site_id, first, last)
@@ -124,6 +132,19 @@ class Charging:
         return await self.allowances.take(
             key, session.booking_id, session.minutes, 60 * prices.included_room_hours * offices
         )
+
+    async def prepaid_minutes(self, session: BookedSession, wanted: int) -> int:
+        """Up to `wanted` minutes of the booking taken from its member's credit packs at the site,
+        the pack expiring first first (each take is the packs' own compare-and-set, once per booking)."""
+        taken = 0
+        if wanted <= 0:
+            return 0
+        sales = await self.packs.of_member(session.member_id, session.site_id)
+        for sale in packs.spending_order((sale for sale, _ in sales), session.day):
+            taken += await self.packs.minutes.take(sale.sale_id, session.booking_id, wanted - taken, sale.minutes)
+            if taken >= wanted:
+                break
+        return taken
 
     async def on_booking_undone(self, booking: BookingSnapshot, cause: ChargeCause | None, what: str) -> None:
         """A cancellation (`cause` LATE_CANCELLATION when late, None in time) or a no-show released early."""
@@ -146,9 +167,11 @@ class Charging:
                 return  # the booking's charge stands as it is
             await self.record(rules.fee(booked, cause, percent, what))
         await self.void(booked_id, what)
-        if cause is None:  # cancelled in time: the included hours it used are free again
+        if cause is None:  # cancelled in time: the included and prepaid hours it used are free again
             key = allowance_key(booked.member_id, booked.site_id, month_of(booked.billable_on))
             await self.allowances.give_back(key, booking.booking_id)
+            for sale_id in await self.packs.taken_by(booking.booking_id):
+                await self.packs.minutes.give_back(sale_id, booking.booking_id)
 
     # --- spaces ---------------------------------------------------------------------------
 

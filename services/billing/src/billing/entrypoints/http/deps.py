@@ -9,10 +9,12 @@ from billing.adapters.invoices import Invoices
 from billing.adapters.payments import Payments
 from billing.service_layer.closing import Closing
 from billing.service_layer.ledger import Ledger
+from billing.service_layer.selling import PackSelling
 from parkgrid.http.access import component
 from parkgrid.known import KnownMembers
 
 Books = Annotated[Ledger, component(Ledger)]
+Selling = Annotated[PackSelling, component(PackSelling)]
 Close = Annotated[Closing, component(Closing)]
 ChargeStore = Annotated[Charges, component(Charges)]
 InvoiceStore = Annotated[Invoices, component(Invoices)]

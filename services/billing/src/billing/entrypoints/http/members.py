@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 
-from billing.entrypoints.http.deps import Books, ChargeStore, Members
-from billing.views import balance_read, charge_read
-from parkgrid.api.billing import BalanceRead, BillingProfileIn, BillingProfileRead, ChargeRead
+from billing.entrypoints.http.deps import Books, ChargeStore, Members, Selling
+from billing.views import balance_read, charge_read, pack_sale_read
+from parkgrid.api.billing import (
+    BalanceRead,
+    BillingProfileIn,
+    BillingProfileRead,
+    ChargeRead,
+    PackSaleIn,
+    PackSaleRead,
+)
 from parkgrid.auth import Role
 from parkgrid.clock import utc_now
 from parkgrid.contracts.billing import ChargeStatus
 from parkgrid.http.access import Scoped, Staff, acts_for, at_site
+from parkgrid.http.idempotency import command_id
 from parkgrid.http.problems import Forbidden, InvalidInput, problems
 from parkgrid.known import KnownMembers
 
@@ -71,3 +79,42 @@ async def set_billing_profile(
         raise Forbidden("the staff of the member's home site keep its billing profile", field="member_id")
     saved = await books.set_profile(member_id, body.model_dump(mode="json"))
     return BillingProfileRead.model_validate({"member_id": member_id, **{k: v for k, v in saved.items() if k != "_id"}})
+
+
+@router.post(
+    "/members/{member_id}/credit-packs", status_code=201, response_model=PackSaleRead, responses=problems(403, 404, 422)
+)
+async def sell_credit_pack(
+    member_id: str,
+    body: PackSaleIn,
+    principal: Staff,
+    selling: Selling,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> PackSaleRead:
+    """Sell one of the site's credit packs to the organisation today: its hours are usable at once,
+    its charge goes on this month's invoice. The same Idempotency-Key sells it once."""
+    at_site(principal, body.site_id)
+    sale = await selling.sell(
+        sale_id="pack-" + command_id(f"billing.pack:{principal.subject}", idempotency_key),
+        member_id=member_id,
+        site_id=body.site_id,
+        code=body.code,
+        on=utc_now().date(),
+        by=principal.subject,
+    )
+    found = await selling.packs.get(sale.sale_id)
+    return pack_sale_read(sale, found[1] if found else 0)
+
+
+@router.get("/members/{member_id}/credit-packs", response_model=list[PackSaleRead], responses=problems(403, 404))
+async def credit_packs(
+    member_id: str, scope: Scoped, selling: Selling, site_id: Annotated[str | None, Query(max_length=100)] = None
+) -> list[PackSaleRead]:
+    """The organisation's packs and the hours each has left, newest first (a member: its own; a
+    desk: at its sites; admins: all)."""
+    principal = scope.principal
+    acts_for(principal, member_id)
+    if site_id is not None:
+        at_site(principal, site_id, hidden=True)
+    sales = await selling.packs.of_member(member_id, site_id)
+    return [pack_sale_read(sale, used) for sale, used in sales if scope.sites is None or sale.site_id in scope.sites]
