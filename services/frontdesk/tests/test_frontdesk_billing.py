@@ -30,6 +30,7 @@ from frontdesk_support import (
 from playwright.async_api import Browser, expect
 
 from billing.domain.charges import Charge
+from billing.domain.packs import expiry
 from billing.service_layer.closing import Closing
 from frontdesk.domain.billing import credited_lines, minor_units, money, profile_body, state_key
 from frontdesk.domain.messages import translator
@@ -55,6 +56,9 @@ PRICE_LIST: dict[str, Any] = {
     "room_hour": 0,
     "day_pass": 0,
     "payment_terms_days": 30,
+    "credit_packs": [
+        {"code": "salle-10h", "label": "Pack 10 heures de salle", "room_hours": 10, "price": 90_000, "valid_months": 3}
+    ],
 }
 """The stack site's prices: nothing the other modules book costs anything, so only the charges a test
 records here are invoiced."""
@@ -415,6 +419,57 @@ async def test_a_member_reads_my_invoices_and_opens_the_printable_invoice(browse
     assert '<html lang="ar" dir="rtl">' in arabic.text
     assert "<h1>فواتيري</h1>" in arabic.text
     assert "696,00 MAD" in arabic.text
+
+
+# ---------------------------------------------------------------- credit packs
+
+
+@ON_THE_STACK
+async def test_a_desk_sells_a_credit_pack_and_the_member_reads_its_hours(browser: Browser, stack: Stack) -> None:
+    member_id = "m-fd-bill-packs"
+    await invoiced(stack, member_id, "Billing Packs Labs")
+    context = await signed_in(browser, stack.frontdesk, stack.staff)
+    page = await context.new_page()
+    await page.goto(f"{stack.frontdesk}{billing_page(member_id)}")
+    await expect(page.locator("#packs-none")).to_have_text("No credit pack bought.")
+    form = page.locator("#pack-form")
+    await form.get_by_label("Pack sold").select_option(label="Pack 10 heures de salle: 10 h, 900.00 MAD")
+    await form.get_by_role("button", name="Sell the pack").click()
+    until = pack_expiry(utc_now().date())
+    await expect(page.get_by_role("status")).to_have_text(f"Pack 10 heures de salle sold: 10 h until {until}.")
+    await expect(page.locator("#packs li")).to_have_count(1)
+    await expect(page.locator("#packs")).to_contain_text("10 h left of 10 h")
+    await expect(page.locator("#packs")).to_contain_text(f"until {until}")
+    assert await axe_violations(page) == []
+    await page.screenshot(path=str(SCREENSHOTS / "billing-packs.png"), full_page=True)
+    await context.close()
+
+    async with stack.browser(stack.staff, headers=ENGLISH) as desk:  # the same form twice: one pack
+        shown = await desk.get(billing_page(member_id))
+        twice = {"idempotency_key": key_of(shown.text, "pack-form"), "code": "salle-10h"}
+        for _ in range(2):
+            path, _query = redirected_to(await desk.post(f"{billing_page(member_id)}/packs", data=twice))
+            assert path == billing_page(member_id)
+        path, query = redirected_to(
+            await desk.post(f"{billing_page(member_id)}/packs", data={"idempotency_key": "k-none", "code": "salle-99h"})
+        )
+        assert query["field"] == ["code"]
+        assert query["error"] == ["Choose one of the packs this site sells."]
+    token = stack.token(Role.MEMBER, member_id=member_id, person_id="p-fd-bill-packs")
+    async with stack.browser(token, headers={"Accept-Language": "fr"}) as member:
+        mine = await member.get("/member/invoices")
+    assert mine.status_code == 200
+    assert mine.text.count("Pack 10 heures de salle") == 2
+    assert "10 h restantes sur 10 h" in mine.text
+    assert 'id="pack-form"' not in mine.text  # members read their packs; the desk sells them
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
+        charges = await http.get(f"{stack.billing}/v1/charges", params={"member_id": member_id, "status": "open"})
+    assert [(c["cause"], c["net_minor"]) for c in charges.json()] == [("credit_pack", 90_000)] * 2
+
+
+def pack_expiry(sold_on: date) -> str:
+    """The day a three-month pack sold on `sold_on` lasts until, as the pages print it."""
+    return expiry(sold_on, 3).strftime("%d/%m/%Y")
 
 
 # ---------------------------------------------------------------- credit notes (admins)

@@ -16,7 +16,14 @@ from urllib.parse import quote
 
 from frontdesk.adapters.commands import command
 from frontdesk.adapters.services import M, ServiceClient, Unavailable
-from parkgrid.api.billing import BalanceRead, BillingProfileRead, InvoiceRead, PaymentRead
+from parkgrid.api.billing import (
+    BalanceRead,
+    BillingProfileRead,
+    InvoiceRead,
+    PackSaleRead,
+    PaymentRead,
+    PriceListsRead,
+)
 
 
 def _path_id(value: str) -> str:
@@ -70,3 +77,18 @@ class Billing(ServiceClient):
         """A credit note taking back the invoice's `charge_ids` (None: every line not taken back yet); admins only."""
         path = f"/v1/invoices/{_path_id(invoice_id)}/credit-notes"
         return self.parse(InvoiceRead, await command(self, path, token, {"charge_ids": charge_ids}, key), path)
+
+    async def credit_packs(self, token: str, member_id: str, site_id: str | None = None) -> list[PackSaleRead]:
+        """The organisation's packs of room hours (at `site_id` if given) and the minutes each has left."""
+        return await self.listed(
+            PackSaleRead, f"/v1/members/{_path_id(member_id)}/credit-packs", token, site_id=site_id
+        )
+
+    async def price_lists(self, token: str, site_id: str) -> PriceListsRead:
+        """The site's prices, among them the credit packs its desk sells."""
+        return await self.read(PriceListsRead, f"/v1/price-lists/{_path_id(site_id)}", token)
+
+    async def sell_pack(self, token: str, member_id: str, body: Mapping[str, Any], key: str | None) -> PackSaleRead:
+        """A pack of the site's price list sold to the organisation (once per form)."""
+        path = f"/v1/members/{_path_id(member_id)}/credit-packs"
+        return self.parse(PackSaleRead, await command(self, path, token, body, key), path)

@@ -15,7 +15,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from frontdesk.domain.messages import Translate
-from parkgrid.api.billing import InvoiceRead
+from parkgrid.api.billing import InvoiceRead, PriceListsRead
 from parkgrid.contracts.billing import DocumentKind, PaymentMethod
 from parkgrid.contracts.common import Language
 
@@ -33,6 +33,9 @@ PAYMENT_FIELDS = ["amount", "method", "reference", "received_on", "invoice_id"]
 
 PROFILE_FIELDS = ["legal_name", "ice", "address", "language"]
 """The billing profile form's inputs, named like billing's fields."""
+
+PACK_FIELDS = ["code"]
+"""The credit pack form's one input: which of the site's packs is sold."""
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _AMOUNT = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
@@ -124,3 +127,15 @@ def creditable(invoice: InvoiceRead) -> bool:
 def payable(invoices: Iterable[InvoiceRead]) -> list[InvoiceRead]:
     """The invoices a payment can be recorded on: those with something left to pay."""
     return [i for i in invoices if i.kind == DocumentKind.INVOICE and i.due_minor > 0]
+
+
+def hours(minutes: int) -> str:
+    """Minutes of a pack as hours a person reads: `600` → `10`, `90` → `1.5`."""
+    return f"{minutes // 60}" if minutes % 60 == 0 else f"{minutes / 60:.1f}"
+
+
+def packs_on_sale(prices: PriceListsRead | None) -> list[tuple[str, str, int, int]]:
+    """The credit packs the site's list in force sells: (code, label, hours, price in minor units)."""
+    if prices is None or prices.current is None:
+        return []
+    return [(p.code, p.label, p.room_hours, p.price) for p in prices.current.credit_packs]

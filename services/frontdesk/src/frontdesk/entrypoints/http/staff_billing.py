@@ -1,8 +1,9 @@
 """A member organisation's billing at the front desk, a page linked from its member page: its balance
 at the desk's site (owed, of which overdue), its invoices and credit notes there (each with its
-printable document), its payments, and the desk's two forms: "Record a payment" (dirhams typed with
-decimals, sent as centimes, with the form's Idempotency-Key: a double submit is one payment) and the
-billing profile the next invoices are addressed with (ICE, legal name, address, language).
+printable document), its payments, its packs of room hours, and the desk's three forms: "Record a
+payment" (dirhams typed with decimals, sent as centimes, with the form's Idempotency-Key: a double
+submit is one payment), the billing profile the next invoices are addressed with (ICE, legal name,
+address, language), and "Sell a credit pack" (one of the site's price list, once per form).
 
 Billing decides everything (what a desk may see and record, what is due); a refusal comes back next
 to the field it names, in the reader's language, and billing down leaves the page with a notice in
@@ -20,13 +21,16 @@ from frontdesk.adapters.billing import Billing
 from frontdesk.adapters.services import ServiceProblem, Services, Unavailable
 from frontdesk.domain.billing import (
     METHODS,
+    PACK_FIELDS,
     PAYMENT_FIELDS,
     PROFILE_FIELDS,
     PROFILE_LANGUAGES,
     creditable,
     form_field,
+    hours,
     minor_units,
     money,
+    packs_on_sale,
     payable,
     payment_body,
     profile_body,
@@ -87,12 +91,18 @@ async def member_billing(
 ) -> HTMLResponse:
     visitor = staff_at(request, site_id)
     site = await site_context(services, visitor, site_id)
-    name, balance, documents, payments, profile = await asyncio.gather(
-        organisation_name(services, visitor, member_id),
-        attempt(billing.balance(visitor.token, member_id, site_id)),
-        attempt(billing.invoices(visitor.token, member_id, site_id)),
-        attempt(billing.payments(visitor.token, member_id)),
-        attempt(billing.profile(visitor.token, member_id)),
+    (name, balance, documents, payments, profile), (packs, prices) = await asyncio.gather(
+        asyncio.gather(
+            organisation_name(services, visitor, member_id),
+            attempt(billing.balance(visitor.token, member_id, site_id)),
+            attempt(billing.invoices(visitor.token, member_id, site_id)),
+            attempt(billing.payments(visitor.token, member_id)),
+            attempt(billing.profile(visitor.token, member_id)),
+        ),
+        asyncio.gather(
+            attempt(billing.credit_packs(visitor.token, member_id, site_id)),
+            attempt(billing.price_lists(visitor.token, site_id)),
+        ),
     )
     asked = request.query_params
     refused_form = asked.get("form", "")
@@ -124,6 +134,10 @@ async def member_billing(
         payment_errors=refused if refused_form == "payment" else FormErrors(),
         profile_form=profile_typed,
         profile_errors=refused if refused_form == "profile" else FormErrors(),
+        packs=packs,
+        on_sale=packs_on_sale(prices.data),
+        pack_errors=refused if refused_form == "pack" else FormErrors(),
+        hours=hours,
         is_admin=visitor.principal.role == Role.ADMIN,
         creditable=creditable,
         state_key=state_key,
@@ -189,3 +203,20 @@ async def keep_profile(request: Request, billing: BillingClient, site_id: str, m
         kept = {"form": "profile", **{k: form.get(k, "") for k in PROFILE_FIELDS}}
         return back_to_form(back, refused, kept, "#profile-title")
     return done(back, visitor.t("billing.profile_saved"))
+
+
+@router.post("/sites/{site_id}/members/{member_id}/billing/packs")
+async def sell_pack(request: Request, billing: BillingClient, site_id: str, member_id: str) -> Response:
+    visitor = staff_at(request, site_id)
+    form = await form_of(request)
+    back = billing_url(site_id, member_id)
+    body = {"site_id": site_id, "code": form.get("code", "")}
+    outcome = await run(
+        billing.sell_pack(visitor.token, member_id, body, form.get("idempotency_key")), visitor, PACK_FIELDS
+    )
+    if outcome.answer is None:
+        refused = in_own_words(outcome, visitor, PACK_FIELDS, "billing.invalid.")
+        return back_to_form(back, refused, {"form": "pack", "code": body["code"]}, "#packs-title")
+    sold = outcome.answer
+    until = sold.expires_on.strftime("%d/%m/%Y")
+    return done(back, visitor.t("billing.pack_sold", label=sold.label, hours=hours(sold.minutes), until=until))
