@@ -1,20 +1,34 @@
-"""The KPI dashboard (issue 24, item 4): its presentation rules without infrastructure, its pages
-over HTTP against the real insights of the stack (and the degraded web app that cannot reach it),
-and a front desk using it in a real browser (Debian's Chromium) with an axe-core check.
+"""The KPI dashboard (issue 24, item 4; billing's KPIs: issue 20, item 5): its presentation rules
+without infrastructure, its pages over HTTP against the real insights of the stack (and the degraded
+web app that cannot reach it), billing's figures in dirhams from billing's events as insights counts
+them, and a front desk using it in a real browser (Debian's Chromium) with an axe-core check.
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import io
-from datetime import date, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from frontdesk_support import MENTORING, SCREENSHOTS, SITE, ZONE, Stack, axe_violations, eventually
+import pytest_asyncio
+from frontdesk_support import (
+    MENTORING,
+    SCREENSHOTS,
+    SITE,
+    ZONE,
+    Stack,
+    axe_violations,
+    eventually,
+    publish,
+    site_of_its_own,
+)
 from playwright.async_api import Browser, expect
 
 from frontdesk.domain.dashboard import (
@@ -33,6 +47,10 @@ from frontdesk.domain.messages import translator
 from frontdesk.entrypoints.http.pages import templates
 from frontdesk.entrypoints.http.panels import Panel
 from parkgrid.api.insights import KpiReport
+from parkgrid.auth import Role
+from parkgrid.contracts import billing as bl
+from parkgrid.contracts.common import Actor
+from parkgrid.events import IntegrationEvent
 
 pytest_plugins = ["frontdesk_fixtures"]
 
@@ -123,6 +141,7 @@ def test_a_site_report_becomes_figures_and_charts_in_the_readers_language() -> N
         "event_rates",
         "turnover",
         "members_by_stage",
+        "charges_by_cause",
     ]
     categories = board.charts[0]
     # a category the catalogue of words does not know yet keeps its raw name
@@ -150,6 +169,71 @@ def test_the_network_report_has_bookings_by_site_named() -> None:
     assert [(b.label, b.shown) for b in by_site.bars] == [("Technopark", "7"), ("Whole network", "2")]
 
 
+MONEY: dict[str, Any] = {
+    "revenue_net_minor": 1_234_567,
+    "revenue_gross_minor": 1_481_480,
+    "revenue_by_site_minor": {"site-a": 1_234_567, "site-b": -5_000},
+    "receivables_minor": 1_281_480,
+    "receivables_overdue_minor": 1_000_000,
+    "invoices_overdue": 1,
+    "charges_minor": 842_345,
+    "charges_by_cause_minor": {"residency": 800_000, "booking": 30_000, "day_pass": 12_345},
+}
+"""Billing's KPIs as insights answers them: integer centimes of MAD."""
+
+
+def test_billing_figures_are_dirhams_written_as_each_language_writes_them() -> None:
+    for language, revenue, overdue in (
+        ("fr", f"12{NARROW_SPACE}345,67 MAD", f"10{NARROW_SPACE}000,00 MAD"),
+        ("en", "12,345.67 MAD", "10,000.00 MAD"),
+        ("ar", "12.345,67 MAD", "10.000,00 MAD"),  # Western digits, as on billing's own pages
+    ):
+        board = dashboard_of(report(**MONEY), translator(language), language, {})
+        shown = [f.shown for f in board.billing]
+        assert shown[0] == revenue
+        assert shown[3] == overdue
+        assert shown[4] == "1"  # how many invoices are overdue: a count
+    board = dashboard_of(report(**MONEY), translator("fr"), "fr", {})
+    assert [(f.label, f.shown) for f in board.billing] == [
+        ("Chiffre d'affaires facturé HT", f"12{NARROW_SPACE}345,67 MAD"),
+        ("Chiffre d'affaires facturé TTC", f"14{NARROW_SPACE}814,80 MAD"),
+        ("Créances clients", f"12{NARROW_SPACE}814,80 MAD"),
+        ("Créances échues", f"10{NARROW_SPACE}000,00 MAD"),
+        ("Factures échues", "1"),
+    ]
+    # an insights that does not compute money yet answers zeros: said as such, never a raw key
+    assert [f.shown for f in dashboard_of(report(), translator("en"), "en", {}).billing][:4] == ["0.00 MAD"] * 4
+
+
+def test_charges_set_residencies_beside_services_whose_causes_are_the_detail() -> None:
+    board = dashboard_of(report(**MONEY), translator("en"), "en", {})
+    charges = next(c for c in board.charts if c.name == "charges_by_cause")
+    assert [(b.label, b.shown, b.detail) for b in charges.bars] == [
+        ("Residencies (offices, desks)", "8,000.00 MAD", ""),
+        ("Services", "423.45 MAD", "bookings 300.00 MAD, day passes 123.45 MAD"),
+    ]
+    assert charges.note == "Charged for use in all, excl. VAT: 8,423.45 MAD"
+    assert charges.summary.startswith("Charged for use excl. VAT, by cause: Residencies (offices, desks) 8,000.00 MAD")
+    # nothing charged: no bars (the page says there is nothing to show), the total still said
+    empty = next(c for c in dashboard_of(report(), translator("fr"), "fr", {}).charts if c.name == "charges_by_cause")
+    assert empty.bars == []
+    assert empty.note == "Facturable pour l'usage, en tout, HT : 0,00 MAD"
+
+
+def test_revenue_per_site_is_charted_where_the_report_covers_several_sites() -> None:
+    one = dashboard_of(report(**MONEY), translator("en"), "en", {"site-a": "Technopark"})
+    assert "revenue_by_site" not in [c.name for c in one.charts]
+    network = dashboard_of(report(site_id=None, **MONEY), translator("ar"), "ar", {"site-a": "Technopark"})
+    by_site = next(c for c in network.charts if c.name == "revenue_by_site")
+    assert [(b.label, b.shown) for b in by_site.bars] == [("Technopark", "12.345,67 MAD"), ("site-b", "-50,00 MAD")]
+    # more credited than invoiced draws no bar; the amounts' column is wide enough for their text
+    shapes = by_site.shapes("ar")
+    assert shapes[0].bar_width == round(WIDTH - LABEL_WIDTH - by_site.value_room - 2 * PAD, 1)
+    assert shapes[1].bar_width == 0
+    assert by_site.value_room > VALUE_ROOM
+    assert shapes[0].value_x - by_site.value_room + 6 >= 0  # mirrored: the value ends inside the chart
+
+
 def test_bars_scale_to_the_largest_count_or_to_100_percent_and_mirror_in_arabic() -> None:
     board = dashboard_of(report(**SAMPLE), translator("en"), "en", {})
     counts, rates = board.charts[0], board.charts[1]
@@ -168,7 +252,7 @@ def test_bars_scale_to_the_largest_count_or_to_100_percent_and_mirror_in_arabic(
 
 def test_arabic_page_is_right_to_left_with_its_charts_and_tables() -> None:
     t = translator("ar")
-    board = dashboard_of(report(**SAMPLE), t, "ar", {})
+    board = dashboard_of(report(**SAMPLE | MONEY), t, "ar", {})
     html = templates.get_template("dashboard.html").render(
         request=SimpleNamespace(url=SimpleNamespace(path="/staff/dashboard")),
         visitor=None,
@@ -180,7 +264,7 @@ def test_arabic_page_is_right_to_left_with_its_charts_and_tables() -> None:
         form={},
         site_id=SITE,
         scope="Technopark",
-        report=Panel(data=report(**SAMPLE)),
+        report=Panel(data=report(**SAMPLE | MONEY)),
         board=Panel(data=board),
         as_of=date(2026, 12, 4),
         period="…",
@@ -194,6 +278,7 @@ def test_arabic_page_is_right_to_left_with_its_charts_and_tables() -> None:
     assert 'direction="rtl"' in html
     assert "الحجوزات حسب الفئة" in html
     assert "نسبة الغياب" in html
+    assert "<dt>رقم المعاملات المفوتر دون احتساب الضريبة</dt><dd>12.345,67 MAD</dd>" in html
     assert html.count('<svg role="img"') == html.count('<table class="kpi-table">') == len(board.charts)
 
 
@@ -275,7 +360,185 @@ async def test_with_insights_down_the_dashboard_says_so_and_the_csv_goes_back(st
         assert relayed.headers["location"].startswith(f"/staff/sites/{SITE}/dashboard?as_of=2026-12-01&notice=")
 
 
+# -- billing's KPIs over HTTP: billing's events, counted by the stack's insights -----------------
+
+MONEY_SITE = "site-fd-money"
+MONEY_SITE_NAME = "Technopark Kénitra"
+MONEY_MEMBER = "m-fd-money"
+
+
+def invoice(invoice_id: str, number: str, issued_on: date, due_on: date, net_minor: int) -> bl.InvoiceIssued:
+    """An invoice of one line at 20 % VAT, as billing issues it at the money site."""
+    vat_minor = net_minor // 5
+    line = bl.InvoiceLine(
+        charge_id=None, description="Bureau 3", quantity=1, unit_price_minor=net_minor,
+        net_minor=net_minor, vat_rate_bp=2000, vat_minor=vat_minor,
+    )  # fmt: skip
+    return bl.InvoiceIssued(
+        invoice_id=invoice_id, kind=bl.DocumentKind.INVOICE, number=number, member_id=MONEY_MEMBER,
+        member_name="Gharb Robotics", site_id=MONEY_SITE,
+        legal_entity=bl.LegalEntity(code="TPK", name="Technopark Kénitra SA", ice="001525369000088", address="Kénitra"),
+        period=issued_on.strftime("%Y-%m"), issued_on=issued_on, due_on=due_on, language="fr", currency="MAD",
+        lines=[line], net_minor=net_minor, vat_minor=vat_minor, total_minor=net_minor + vat_minor,
+        status=bl.InvoiceStatus.ISSUED,
+    )  # fmt: skip
+
+
+def charge(charge_id: str, cause: str, billable_on: date, net_minor: int) -> dict[str, object]:
+    return {
+        "charge_id": charge_id, "member_id": MONEY_MEMBER, "site_id": MONEY_SITE, "cause": cause,
+        "cause_id": f"{cause}-{charge_id}", "description": f"{cause} {charge_id}", "billable_on": billable_on,
+        "quantity": 1, "unit_price_minor": net_minor, "net_minor": net_minor, "vat_rate_bp": 2000,
+        "currency": "MAD", "price_list_version": 1, "status": bl.ChargeStatus.OPEN,
+    }  # fmt: skip
+
+
+async def money_site_booked(stack: Stack, as_of: date) -> None:
+    """A site of this test's own, whose books billing's events write: two invoices (one 5 days past
+    due, paid 2 000,00 of 12 000,00), charges of an office and of services (one voided), all dated
+    from `as_of`, then waits for insights to count every one."""
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
+        await site_of_its_own(http, stack, MONEY_SITE, MONEY_SITE_NAME, "Kénitra")
+    late = invoice(
+        "inv-fd-money-a", "TPK-2026-000001", as_of - timedelta(days=20), as_of - timedelta(days=5), 1_000_000
+    )
+    recent = invoice(
+        "inv-fd-money-b", "TPK-2026-000002", as_of - timedelta(days=2), as_of + timedelta(days=28), 234_567
+    )
+    paid = bl.PaymentRecorded(
+        payment_id="pay-fd-money", member_id=MONEY_MEMBER, site_id=MONEY_SITE, amount_minor=200_000, currency="MAD",
+        method=bl.PaymentMethod.CHEQUE, reference="CHQ-7731", received_on=as_of - timedelta(days=1),
+        invoice_id=late.invoice_id, recorded_by=Actor(role="front_desk", subject="desk-kenitra"),
+        recorded_at=datetime.now(UTC),
+    )  # fmt: skip
+    office = charge("ch-fd-money-office", "residency", as_of - timedelta(days=10), 800_000)
+    booked = charge("ch-fd-money-room", "booking", as_of - timedelta(days=3), 30_000)
+    day_pass = charge("ch-fd-money-pass", "day_pass", as_of - timedelta(days=1), 12_345)
+    no_show = charge("ch-fd-money-absent", "no_show", as_of - timedelta(days=4), 5_000)
+    charges: list[tuple[IntegrationEvent, str, int]] = [
+        (bl.ChargeRecorded.model_validate(c), str(c["charge_id"]), 1) for c in (office, booked, day_pass, no_show)
+    ]
+    voided = bl.ChargeVoided.model_validate(no_show | {"status": bl.ChargeStatus.VOIDED, "reason": "cancelled in time"})
+    await publish(stack.kafka, "billing.charge", [*charges, (voided, "ch-fd-money-absent", 2)])
+    await publish(stack.kafka, "billing.invoice", [(late, late.invoice_id, 1), (recent, recent.invoice_id, 1)])
+    await publish(stack.kafka, "billing.payment", [(paid, paid.payment_id, 1)])
+
+    async def counted() -> bool:
+        first, last = period_of(as_of)
+        params = {"site_id": MONEY_SITE, "from": first.isoformat(), "to": last.isoformat(), "as_of": as_of.isoformat()}
+        async with httpx.AsyncClient(base_url=stack.insights, timeout=10) as http:
+            answer = await http.get("/v1/kpis", params=params, headers={"Authorization": f"Bearer {stack.admin}"})
+        kpis = answer.json()["kpis"]
+        return (kpis["revenue_net_minor"], kpis["receivables_minor"], kpis["charges_minor"]) == (
+            1_234_567,
+            1_281_480,
+            842_345,
+        )
+
+    await eventually(counted, "insights to count billing's events", within=60)
+
+
+def figures_in(page: str, section: str) -> dict[str, str]:
+    """The figures (label to value) of one section of the dashboard's HTML."""
+    found = re.search(rf'<section aria-labelledby="{section}-title" id="{section}">(.*?)</section>', page, re.S)
+    assert found, f"no {section} on the page"
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", found.group(1))
+    return {html.unescape(label): html.unescape(value) for label, value in pairs}
+
+
+def table_of(page: str, chart: str) -> dict[str, str]:
+    """A chart's table (measure to value, its detail included) from the dashboard's HTML."""
+    found = re.search(rf'<section class="card chart"[^>]*id="kpi-{chart}">(.*?)</section>', page, re.S)
+    assert found, f"no {chart} chart on the page"
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td></tr>', found.group(1))
+    return {html.unescape(k): html.unescape(re.sub(r"<[^>]+>", "", v)) for k, v in rows}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def money_as_of(stack: Stack) -> date:
+    """The "as of" date of the money site's books, written once for the module: the UTC date, at
+    whose end billing's events just published are known whatever the suite's zone."""
+    as_of = datetime.now(UTC).date()
+    await money_site_booked(stack, as_of)
+    return as_of
+
+
+@pages
+async def test_billing_kpis_are_shown_in_dirhams_in_french_and_arabic(stack: Stack, money_as_of: date) -> None:
+    as_of = money_as_of
+    desk = stack.token(Role.FRONT_DESK, sites=[SITE, MONEY_SITE])
+    asked = {"as_of": as_of.isoformat()}
+    # a desk of the site reads its money, as it reads its members' balances on their billing pages
+    async with stack.browser(desk, headers={"Accept-Language": "fr"}) as http:
+        page = await http.get(f"/staff/sites/{MONEY_SITE}/dashboard", params=asked)
+        assert page.status_code == 200
+        assert figures_in(page.text, "billing-figures") == {
+            "Chiffre d'affaires facturé HT": f"12{NARROW_SPACE}345,67 MAD",
+            "Chiffre d'affaires facturé TTC": f"14{NARROW_SPACE}814,80 MAD",
+            "Créances clients": f"12{NARROW_SPACE}814,80 MAD",
+            "Créances échues": f"10{NARROW_SPACE}000,00 MAD",
+            "Factures échues": "1",
+        }
+        assert table_of(page.text, "charges_by_cause") == {
+            "Résidences (bureaux, postes)": f"8{NARROW_SPACE}000,00 MAD",
+            # the voided no-show is left out, as insights counts it
+            "Services": "423,45 MAD (réservations 300,00 MAD, pass journée 123,45 MAD)",
+        }
+        assert f"Facturable pour l&#39;usage, en tout, HT : 8{NARROW_SPACE}423,45 MAD" in page.text
+        assert 'id="kpi-revenue_by_site"' not in page.text  # one site: no chart per site
+        # the desk's sites together: revenue per site, by the site's name
+        together = await http.get("/staff/dashboard", params=asked)
+        assert together.status_code == 200
+        assert table_of(together.text, "revenue_by_site")[MONEY_SITE_NAME] == f"12{NARROW_SPACE}345,67 MAD"
+    # the admin's network, in Arabic: right to left, the same amounts in Moroccan Arabic's writing
+    async with stack.browser(stack.admin, headers={"Accept-Language": "ar"}) as http:
+        network = await http.get("/staff/dashboard", params=asked)
+        assert network.status_code == 200
+        assert 'dir="rtl"' in network.text
+        assert table_of(network.text, "revenue_by_site")[MONEY_SITE_NAME] == "12.345,67 MAD"
+        site = await http.get(f"/staff/sites/{MONEY_SITE}/dashboard", params=asked)
+        figures = figures_in(site.text, "billing-figures")
+        assert figures["رقم المعاملات المفوتر دون احتساب الضريبة"] == "12.345,67 MAD"
+        assert figures["رقم المعاملات المفوتر شامل الضريبة"] == "14.814,80 MAD"
+        assert figures["المستحقات على الأعضاء"] == "12.814,80 MAD"
+        assert figures["المستحقات المتأخرة"] == "10.000,00 MAD"
+        assert table_of(site.text, "charges_by_cause")["الإقامات (مكاتب ومقاعد)"] == "8.000,00 MAD"
+        assert '<svg role="img" aria-labelledby="chart-charges_by_cause chart-charges_by_cause-desc"' in site.text
+    # insights down: the billing figures go with the charts, the page still answers
+    async with stack.browser(desk, degraded=True) as http:
+        degraded = await http.get(f"/staff/sites/{MONEY_SITE}/dashboard", params=asked)
+        assert degraded.status_code == 200
+        assert "insights est indisponible" in degraded.text
+        assert 'id="billing-figures"' not in degraded.text
+
+
 # -- a front desk in a real browser ------------------------------------------------------------
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_billing_tiles_and_charts_pass_axe_in_french_and_arabic(
+    browser: Browser, stack: Stack, money_as_of: date
+) -> None:
+    desk = stack.token(Role.FRONT_DESK, sites=[SITE, MONEY_SITE])
+    for lang, revenue in (("fr", f"12{NARROW_SPACE}345,67 MAD"), ("ar", "12.345,67 MAD")):
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        await context.add_cookies(
+            [
+                {"name": "parkgrid_token", "value": desk, "url": stack.frontdesk},
+                {"name": "parkgrid_lang", "value": lang, "url": stack.frontdesk},
+            ]
+        )
+        page = await context.new_page()
+        for path in (f"/staff/sites/{MONEY_SITE}/dashboard", "/staff/dashboard"):
+            await page.goto(f"{stack.frontdesk}{path}?as_of={money_as_of.isoformat()}")
+            await expect(page.locator("#billing-figures dd").first).to_have_text(
+                revenue if path != "/staff/dashboard" else re.compile(r"MAD")
+            )
+            await expect(page.locator("#kpi-charges_by_cause svg[role=img]")).to_be_visible()
+            assert await axe_violations(page) == [], f"{lang} {path}"
+        await expect(page.locator("#kpi-revenue_by_site svg[role=img]")).to_be_visible()
+        await page.screenshot(path=str(SCREENSHOTS / f"dashboard-billing-{lang}.png"), full_page=True)
+        await context.close()
 
 
 async def kpis_of(stack: Stack, as_of: date) -> dict[str, Any]:

@@ -1,9 +1,14 @@
 """The dashboard's presentation rules: the insights KPIs (`KpiReport`) as bar charts with their
-text alternative, numbers and dates in the reader's language, and the period an "as of" date shows.
+text alternative, numbers, amounts and dates in the reader's language, and the period an "as of"
+date shows.
 
 Each chart is drawn server-side as inline SVG from these shapes (bars' geometry computed here,
 mirrored for a right-to-left reader), and the same values are the data table beside it: the
 numbers are written next to every bar, so nothing is said by colour alone. Pure: no I/O.
+
+Billing's KPIs (invoiced revenue, receivables, charges by cause) are integer centimes of MAD in the
+report; they are said in dirhams by billing's own presentation rule (`frontdesk.domain.billing.money`),
+so an amount reads the same on the dashboard as on a member's billing page.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from frontdesk.domain.billing import money
 from frontdesk.domain.member_days import day_label
 from frontdesk.domain.messages import RIGHT_TO_LEFT, Translate, translator
-from parkgrid.api.insights import KpiReport
+from parkgrid.api.insights import KpiReport, Kpis
 
 PERIOD_DAYS = 30
 """The dashboard shows the 30 local days ending on its "as of" date (insights' own default span)."""
@@ -28,6 +34,15 @@ VALUE_ROOM = 90
 ROW = 30
 BAR = 18
 PAD = 8
+CHAR_WIDTH = 8
+"""About the width of one character of a bar's value (14 px digits, in the SVG's units): an amount's
+column is sized by its longest text so that `12 345,67 MAD` is not cut off at the chart's edge."""
+
+CURRENCY = "MAD"
+"""Insights counts the network's currency only (every price list is in dirhams): its amounts are centimes of it."""
+
+RESIDENCY = "residency"
+"""The charge cause of offices and desks; every other cause (a booking, a day pass, a fee) is a service."""
 
 
 def period_of(as_of: date) -> tuple[date, date]:
@@ -87,7 +102,8 @@ class BarShape:
 
 @dataclass(frozen=True)
 class Chart:
-    """A bar chart: a count (scaled to its largest bar) or a rate (scaled to 100 %)."""
+    """A bar chart: counts or amounts (scaled to the largest bar; a negative amount draws none) or
+    rates (scaled to 100 %)."""
 
     name: str
     title: str
@@ -96,6 +112,8 @@ class Chart:
     note: str = ""
     summary: str = ""
     """The chart in one sentence, its text alternative (`summary_of`)."""
+    value_room: int = VALUE_ROOM
+    """Room after the longest bar for its value (wider for amounts: `amounts_chart`)."""
 
     @property
     def height(self) -> int:
@@ -103,8 +121,8 @@ class Chart:
 
     def shapes(self, language: str) -> list[BarShape]:
         """The bars' geometry: label column, bar, value after it; all mirrored for right to left."""
-        scale = 1.0 if self.unit == "rate" else max((b.value or 0 for b in self.bars), default=0) or 1.0
-        track = WIDTH - LABEL_WIDTH - VALUE_ROOM - 2 * PAD
+        scale = 1.0 if self.unit == "rate" else max([0.0, *(b.value or 0 for b in self.bars)]) or 1.0
+        track = WIDTH - LABEL_WIDTH - self.value_room - 2 * PAD
         rtl = language in RIGHT_TO_LEFT
         out = []
         for index, bar in enumerate(self.bars):
@@ -141,6 +159,8 @@ class Dashboard:
 
     figures: list[Figure] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    billing: list[Figure] = field(default_factory=list)
+    """The money figures (revenue, receivables), in their own group: amounts, not counts."""
 
 
 def label_of(t: Translate, key: str, fallback: str) -> str:
@@ -158,12 +178,65 @@ def counts_chart(
     return Chart(name, title, "count", bars)
 
 
+def amount(minor: int, t: Translate) -> str:
+    """Centimes of the network's currency in dirhams as the reader writes them (`1 234,56 MAD`)."""
+    return money(minor, CURRENCY, t)
+
+
+def amounts_chart(name: str, title: str, values: Mapping[str, int], label: Mapping[str, str], t: Translate) -> Chart:
+    """A breakdown of amounts (a key to centimes), largest first, each in dirhams; a negative amount
+    (more credited than invoiced) draws no bar and says so in its text."""
+    ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
+    bars = [Bar(k, label.get(k, k), float(v), amount(v, t)) for k, v in ordered]
+    return Chart(name, title, "amount", bars, value_room=value_room_of(bars))
+
+
+def value_room_of(bars: list[Bar]) -> int:
+    """Room for the longest value after a full bar: amounts in dirhams are longer than counts."""
+    longest = max((len(b.shown) for b in bars), default=0)
+    return max(VALUE_ROOM, CHAR_WIDTH * longest + 2 * 6)
+
+
+def charges_chart(k: Kpis, t: Translate) -> Chart:
+    """What members were charged for what they used, residencies (offices, desks) beside services;
+    the services' causes (bookings, day passes, fees) are the table's detail, the total its note."""
+    by_cause = k.charges_by_cause_minor
+    services = {c: v for c, v in sorted(by_cause.items()) if c != RESIDENCY}
+    detail = ", ".join(f"{label_of(t, f'dashboard.cause.{c}', c)} {amount(v, t)}" for c, v in services.items())
+    offices, served = by_cause.get(RESIDENCY, 0), sum(services.values())
+    bars = [
+        Bar(RESIDENCY, t("dashboard.charges.residencies"), float(offices), amount(offices, t)),
+        Bar("services", t("dashboard.charges.services"), float(served), amount(served, t), detail),
+    ]
+    return Chart(
+        "charges_by_cause",
+        t("dashboard.chart.charges_by_cause"),
+        "amount",
+        bars if by_cause else [],
+        note=t("dashboard.charges.total", amount=amount(k.charges_minor, t)),
+        value_room=value_room_of(bars),
+    )
+
+
+def billing_figures(k: Kpis, t: Translate, language: str) -> list[Figure]:
+    """Invoiced revenue of the period (excl. and incl. VAT, credit notes deducted) and what members
+    owe at the "as of" date, of which overdue (and on how many invoices)."""
+    return [
+        Figure(t("dashboard.kpi.revenue_net_minor"), amount(k.revenue_net_minor, t)),
+        Figure(t("dashboard.kpi.revenue_gross_minor"), amount(k.revenue_gross_minor, t)),
+        Figure(t("dashboard.kpi.receivables_minor"), amount(k.receivables_minor, t)),
+        Figure(t("dashboard.kpi.receivables_overdue_minor"), amount(k.receivables_overdue_minor, t)),
+        Figure(t("dashboard.kpi.invoices_overdue"), count(k.invoices_overdue, language)),
+    ]
+
+
 def dashboard_of(report: KpiReport, t: Translate, language: str, site_names: Mapping[str, str]) -> Dashboard:
     """The KPIs of the report as headline figures and charts in the reader's language.
 
     Bookings by category (and by site when the report covers more than one), the bookings'
     outcomes (confirmation, refusal, cancellation, late cancellation, no-show), occupancy per
-    kind of space, events, residencies (turnover) and members per programme stage."""
+    kind of space, events, residencies (turnover), members per programme stage, charges by cause
+    and invoiced revenue by site (when the report covers more than one); billing's figures apart."""
     k = report.kpis
 
     def rate(name: str) -> Bar:
@@ -177,7 +250,10 @@ def dashboard_of(report: KpiReport, t: Translate, language: str, site_names: Map
     categories = {c: label_of(t, f"portal.category.{c}", c) for c in k.bookings_by_category}
     kinds = {kind: label_of(t, f"desk.kind.{kind}", kind) for kind in k.occupancy}
     stages = {s: label_of(t, f"dashboard.stage.{s}", s) for s in k.members_by_stage}
-    sites = {s: site_names.get(s, t("portal.network") if s == "network" else s) for s in k.bookings_by_site}
+    sites = {
+        s: site_names.get(s, t("portal.network") if s == "network" else s)
+        for s in (*k.bookings_by_site, *k.revenue_by_site_minor)
+    }
 
     occupancy = [
         Bar(
@@ -237,7 +313,12 @@ def dashboard_of(report: KpiReport, t: Translate, language: str, site_names: Map
             note=t("dashboard.kpi.residency_turnover_rate") + " " + percent(k.residency_turnover_rate, language),
         ),
         counts_chart("members_by_stage", t("dashboard.chart.members_by_stage"), k.members_by_stage, stages, language),
+        charges_chart(k, t),
     ]
+    if report.site_id is None:
+        charts.append(
+            amounts_chart("revenue_by_site", t("dashboard.chart.revenue_by_site"), k.revenue_by_site_minor, sites, t)
+        )
     figures = [
         Figure(t("dashboard.kpi.bookings"), count(k.bookings, language)),
         Figure(t("dashboard.kpi.no_show_rate"), percent(k.no_show_rate, language)),
@@ -245,4 +326,4 @@ def dashboard_of(report: KpiReport, t: Translate, language: str, site_names: Map
         Figure(t("dashboard.kpi.events"), count(k.events, language)),
         Figure(t("dashboard.kpi.members"), count(k.members, language)),
     ]
-    return Dashboard(figures, [replace(c, summary=summary_of(c, t)) for c in charts])
+    return Dashboard(figures, [replace(c, summary=summary_of(c, t)) for c in charts], billing_figures(k, t, language))

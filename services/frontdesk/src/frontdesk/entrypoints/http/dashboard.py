@@ -3,7 +3,10 @@ or for what the visitor sees together (the network for an admin, a desk's own si
 any date (`?as_of=`, a GET form), and the same as CSV through the web app with the visitor's token.
 
 Insights decides what a token may see (a front desk naming another site is 403); a site page
-is kept to the desk's own sites here too (`staff_at`). Insights down costs the charts only.
+is kept to the desk's own sites here too (`staff_at`). Billing's KPIs (revenue, receivables,
+charges) come in the same report, so they are seen by whoever sees it: an admin the network's, a
+desk its own sites' (as it sees its members' balances on their billing pages). Insights down costs
+the charts and figures only.
 """
 
 from __future__ import annotations
