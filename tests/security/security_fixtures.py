@@ -376,7 +376,9 @@ def build_world(stack: Stack) -> World:
         eventually(
             lambda: any(
                 c["charge_id"] == charge_id
-                for c in expect(http.get(f"{billing}/v1/charges", params={"member_id": MEMBER_A}, headers=admin), 200)
+                for c in expect(http.get(f"{billing}/v1/charges", params={"member_id": MEMBER_A}, headers=admin), 200)[
+                    "items"
+                ]
             ),
             what="billing charged A's day pass",
         )

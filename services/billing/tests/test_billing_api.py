@@ -101,11 +101,50 @@ async def test_invoices_are_seen_by_their_organisation_and_their_sites_staff_onl
     problem(await client.get(f"/v1/invoices/{invoice_id}", headers=other), 404)
     problem(await client.get(f"/v1/invoices/{invoice_id}", headers=far_desk), 404)
     problem(await client.get(f"/v1/invoices/{invoice_id}/document", headers=far_desk), 404)
-    assert (await client.get("/v1/invoices", headers=other)).json() == []
-    assert (await client.get("/v1/invoices", headers=far_desk)).json() == []
-    assert [i["invoice_id"] for i in (await client.get("/v1/invoices", headers=mine)).json()] == [invoice_id]
+    assert (await client.get("/v1/invoices", headers=other)).json() == {"items": [], "next_cursor": None}
+    assert (await client.get("/v1/invoices", headers=far_desk)).json()["items"] == []
+    assert [i["invoice_id"] for i in (await client.get("/v1/invoices", headers=mine)).json()["items"]] == [invoice_id]
     problem(await client.get("/v1/invoices", params={"period": "2026-13"}, headers=mine), 422, "period")
     problem(await client.get("/v1/invoices/no-such-invoice", headers=token(settings, Role.ADMIN)), 404)
+
+
+async def test_lists_come_a_page_at_a_time_newest_first_and_overdue_ones_on_request(
+    app: FastAPI, client: httpx.AsyncClient, settings: KitSettings
+) -> None:
+    charging = ledger_of(app).closing.charging
+    for n in range(5):
+        assert await charging.record(a_charge(MEMBER, f"p{n}", day=date(2026, 4, 10 + n)))
+    admin = token(settings, Role.ADMIN)
+
+    pages, cursor = [], None
+    while True:
+        answer = await client.get(
+            "/v1/charges", params={"limit": 2, **({"cursor": cursor} if cursor else {})}, headers=admin
+        )
+        assert answer.status_code == 200, answer.text
+        pages.append([c["charge_id"] for c in answer.json()["items"]])
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            break
+
+    assert pages == [
+        [f"booking:{MEMBER}-p4", f"booking:{MEMBER}-p3"],
+        [f"booking:{MEMBER}-p2", f"booking:{MEMBER}-p1"],
+        [f"booking:{MEMBER}-p0"],
+    ]
+    problem(await client.get("/v1/charges", params={"cursor": "not-a-cursor"}, headers=admin), 422, "cursor")
+    problem(await client.get("/v1/charges", params={"limit": 0}, headers=admin), 422, "limit")
+    closing = part(app, Closing)
+    closing.today = lambda: date(2026, 5, 1)  # closed on time: issued 1 May, due 31 May, overdue since
+    await closing.close("2026-04")
+    assert await charging.record(a_charge("mb-late", "p0", day=date(2026, 4, 30)))
+    closing.today = lambda: date.today()  # a charge found late: invoiced today, not due yet
+    await closing.close("2026-04")
+    everything = await client.get("/v1/invoices", headers=admin)
+    assert len(everything.json()["items"]) == 2
+    overdue = await client.get("/v1/invoices", params={"overdue": "true"}, headers=admin)
+    assert [i["number"] for i in overdue.json()["items"]] == ["TPR-2026-000001"]
+    assert overdue.json()["items"][0]["overdue"] is True
 
 
 async def test_the_document_reads_in_the_customers_language(
@@ -190,7 +229,7 @@ async def test_payments_are_recorded_once_per_key_by_the_sites_staff_and_never_p
     )
     problem(await client.get(f"/v1/members/{MEMBER}/balance", headers=desk), 422, "site_id")
     problem(await client.get(f"/v1/members/{MEMBER}/balance", headers=token(settings, Role.MEMBER, member_id="x")), 403)
-    assert len((await client.get("/v1/payments", headers=token(settings, Role.MEMBER))).json()) == 1
+    assert len((await client.get("/v1/payments", headers=token(settings, Role.MEMBER))).json()["items"]) == 1
 
 
 async def test_only_admins_issue_credit_notes_and_close_periods(

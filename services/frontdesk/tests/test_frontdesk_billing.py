@@ -130,7 +130,7 @@ async def invoiced(stack: Stack, member_id: str, name: str, person: dict[str, st
         assert closed.status_code == 200, closed.text
         found = await http.get(f"{stack.billing}/v1/invoices", params={"member_id": member_id})
         assert found.status_code == 200, found.text
-        (invoice,) = [InvoiceRead.model_validate(i) for i in found.json()]
+        (invoice,) = [InvoiceRead.model_validate(i) for i in found.json()["items"]]
     assert invoice.total_minor == 69_600
     return invoice
 
@@ -294,7 +294,7 @@ async def test_a_desk_reads_the_invoice_records_a_partial_payment_and_the_balanc
 
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
         payments = await http.get(f"{stack.billing}/v1/payments", params={"member_id": member_id})
-    assert [(p["amount_minor"], p["method"], p["invoice_id"]) for p in payments.json()] == [
+    assert [(p["amount_minor"], p["method"], p["invoice_id"]) for p in payments.json()["items"]] == [
         (20_050, "cheque", invoice.invoice_id)
     ]
 
@@ -464,7 +464,7 @@ async def test_a_desk_sells_a_credit_pack_and_the_member_reads_its_hours(browser
     assert 'id="pack-form"' not in mine.text  # members read their packs; the desk sells them
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {stack.admin}"}, timeout=30) as http:
         charges = await http.get(f"{stack.billing}/v1/charges", params={"member_id": member_id, "status": "open"})
-    assert [(c["cause"], c["net_minor"]) for c in charges.json()] == [("credit_pack", 90_000)] * 2
+    assert [(c["cause"], c["net_minor"]) for c in charges.json()["items"]] == [("credit_pack", 90_000)] * 2
 
 
 def pack_expiry(sold_on: date) -> str:

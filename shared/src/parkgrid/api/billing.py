@@ -93,6 +93,16 @@ class InvoiceRead(InvoiceSnapshot):
     overdue: bool
 
 
+class ChargePage(ReadModel):
+    items: list[ChargeRead]
+    next_cursor: str | None = Field(None, description="Opaque; pass it as `cursor` for the next page.")
+
+
+class InvoicePage(ReadModel):
+    items: list[InvoiceRead]
+    next_cursor: str | None = Field(None, description="Opaque; pass it as `cursor` for the next page.")
+
+
 class PaymentIn(RequestModel):
     member_id: Id
     site_id: Id
@@ -106,6 +116,11 @@ class PaymentIn(RequestModel):
 
 class PaymentRead(PaymentSnapshot):
     pass
+
+
+class PaymentPage(ReadModel):
+    items: list[PaymentRead]
+    next_cursor: str | None = Field(None, description="Opaque; pass it as `cursor` for the next page.")
 
 
 class CreditNoteIn(RequestModel):

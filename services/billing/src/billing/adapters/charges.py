@@ -8,12 +8,11 @@ from pymongo import ASCENDING
 
 from billing.adapters.documents import charge_of
 from billing.domain.charges import Charge
+from parkgrid import paging
 from parkgrid.contracts.billing import ChargeStatus
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Collection, Document
-
-LIMIT = 500
 
 
 class Charges:
@@ -62,19 +61,23 @@ class Charges:
             {"$set": {"status": ChargeStatus.INVOICED.value}, "$inc": {"version": 1}},
         )
 
-    async def find(
-        self, within: Document, *, member_id: str | None = None, status: str | None = None, limit: int = LIMIT
-    ) -> list[Charge]:
-        """Charges inside `within` (the caller's scope), newest billable first."""
+    async def page(
+        self,
+        within: Document,
+        *,
+        member_id: str | None = None,
+        status: str | None = None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Charge], str | None]:
+        """One page of the charges inside `within` (the caller's scope), newest billable first, and
+        the cursor of the next."""
         query: Document = {}
         if member_id:
             query["member_id"] = member_id
         if status:
             query["status"] = status
-        docs = (
-            await self.collection.find({"$and": [query, within]}, {"outbox": 0})
-            .sort([("billable_on", -1), ("_id", ASCENDING)])
-            .limit(limit)
-            .to_list()
+        docs, following = await paging.page(
+            self.collection, {"$and": [query, within]}, "billable_on", limit, cursor, newest_first=True
         )
-        return [charge_of(doc) for doc in docs]
+        return [charge_of(doc) for doc in docs], following

@@ -9,16 +9,18 @@ before issuing finds the number again by its invoice, so no number is ever left 
 
 from __future__ import annotations
 
+from datetime import date
+
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import PyMongoError
 
 from billing.adapters.documents import invoice_of
 from billing.domain.invoices import Invoice
+from parkgrid import paging
+from parkgrid.contracts.billing import DocumentKind, InvoiceStatus
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Collection, Document, is_duplicate_key
-
-LIMIT = 500
 
 
 class Invoices:
@@ -39,27 +41,39 @@ class Invoices:
         """Invoices a close created and did not issue (it crashed, or is issuing them now)."""
         return [str(d["_id"]) async for d in self.collection.find({"status": "draft"}, {"_id": 1})]
 
-    async def find(
+    async def find(self, within: Document, *, period: str | None = None) -> list[Invoice]:
+        """Every issued invoice and credit note inside `within` (of `period`), for jobs, not for pages."""
+        query: Document = {"status": {"$ne": "draft"}, **({"period": period} if period else {})}
+        return [invoice_of(doc) async for doc in self.collection.find({"$and": [query, within]}, {"outbox": 0})]
+
+    async def page(
         self,
         within: Document,
         *,
         member_id: str | None = None,
         site_id: str | None = None,
         period: str | None = None,
-        limit: int = LIMIT,
-    ) -> list[Invoice]:
-        """Issued invoices and credit notes inside `within` (the caller's scope), newest first."""
+        overdue_on: date | None = None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Invoice], str | None]:
+        """One page of the issued invoices and credit notes inside `within` (the caller's scope),
+        newest first, and the cursor of the next. With `overdue_on`, only the invoices overdue that
+        day: the store narrows to unpaid invoices past their due date, the rule (`Invoice.overdue`,
+        which also counts credit notes) decides, so a page may hold fewer than `limit`."""
         query: Document = {"status": {"$ne": "draft"}}
         for name, value in (("member_id", member_id), ("site_id", site_id), ("period", period)):
             if value:
                 query[name] = value
-        docs = (
-            await self.collection.find({"$and": [query, within]}, {"outbox": 0})
-            .sort([("issued_on", DESCENDING), ("number", DESCENDING)])
-            .limit(limit)
-            .to_list()
+        if overdue_on is not None:
+            query["status"] = {"$in": [InvoiceStatus.ISSUED.value, InvoiceStatus.PARTIALLY_PAID.value]}
+            query["kind"] = DocumentKind.INVOICE.value
+            query["due_on"] = {"$lt": overdue_on.isoformat()}
+        docs, following = await paging.page(
+            self.collection, {"$and": [query, within]}, "issued_on", limit, cursor, newest_first=True
         )
-        return [invoice_of(doc) for doc in docs]
+        found = [invoice_of(doc) for doc in docs]
+        return [i for i in found if overdue_on is None or i.overdue(overdue_on)], following
 
     async def of_member(self, member_id: str, site_id: str | None = None) -> list[Invoice]:
         query: Document = {"member_id": member_id, "status": {"$ne": "draft"}}

@@ -16,7 +16,8 @@ from billing.adapters.documents import pack_sale_of, pack_sale_state
 from billing.domain.packs import PackSale
 from parkgrid.store import Collection, Document, is_duplicate_key
 
-LIMIT = 500
+BATCH = 500
+"""Uncharged packs finished per periodic run (the rest on the next)."""
 
 
 class CreditPacks:
@@ -52,17 +53,17 @@ class CreditPacks:
 
     async def uncharged(self) -> list[PackSale]:
         """Sales whose charge a crash may have kept from being recorded (`CreditPacking.finish`)."""
-        return [pack_sale_of(doc) for doc in await self.collection.find({"charged": False}).to_list(LIMIT)]
+        return [pack_sale_of(doc) for doc in await self.collection.find({"charged": False}).to_list(BATCH)]
 
     async def of_member(self, member_id: str, site_id: str | None = None) -> list[tuple[PackSale, int]]:
         """The member's packs (at a site) and the minutes each has used, newest sale first."""
         query: Document = {"member_id": member_id}
         if site_id is not None:
             query["site_id"] = site_id
-        docs = await self.collection.find(query).sort([("sold_on", -1), ("_id", ASCENDING)]).to_list(LIMIT)
+        docs = await self.collection.find(query).sort([("sold_on", -1), ("_id", ASCENDING)]).to_list()
         return [(pack_sale_of(doc), int(doc["used"])) for doc in docs]
 
     async def taken_by(self, booking_id: str) -> list[str]:
         """The sales `booking_id` took minutes from."""
-        docs = await self.collection.find({"takes.booking_id": booking_id}, {"_id": 1}).to_list(LIMIT)
+        docs = await self.collection.find({"takes.booking_id": booking_id}, {"_id": 1}).to_list()
         return [str(doc["_id"]) for doc in docs]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 
 from billing.adapters.documents import payment_of
 from billing.domain.payments import Payment
+from parkgrid import paging
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
 from parkgrid.store import Collection, Document
-
-LIMIT = 500
 
 
 class Payments:
@@ -32,12 +31,13 @@ class Payments:
             query["site_id"] = site_id
         return [payment_of(doc) async for doc in self.collection.find(query, {"outbox": 0})]
 
-    async def find(self, within: Document, *, member_id: str | None = None, limit: int = LIMIT) -> list[Payment]:
+    async def page(
+        self, within: Document, *, member_id: str | None = None, limit: int, cursor: str | None
+    ) -> tuple[list[Payment], str | None]:
+        """One page of the payments inside `within` (the caller's scope), newest received first, and
+        the cursor of the next."""
         query: Document = {"member_id": member_id} if member_id else {}
-        docs = (
-            await self.collection.find({"$and": [query, within]}, {"outbox": 0})
-            .sort([("received_on", DESCENDING), ("_id", ASCENDING)])
-            .limit(limit)
-            .to_list()
+        docs, following = await paging.page(
+            self.collection, {"$and": [query, within]}, "received_on", limit, cursor, newest_first=True
         )
-        return [payment_of(doc) for doc in docs]
+        return [payment_of(doc) for doc in docs], following

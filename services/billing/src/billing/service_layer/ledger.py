@@ -29,7 +29,7 @@ from billing.service_layer.closing import Closing
 from billing.service_layer.publication import payment_recorded, settled
 from parkgrid.aggregates import change
 from parkgrid.clock import utc_now
-from parkgrid.contracts.billing import DocumentKind, InvoiceStatus, PaymentMethod
+from parkgrid.contracts.billing import InvoiceStatus, PaymentMethod
 from parkgrid.events import IntegrationEvent
 from parkgrid.http.idempotency import command_id
 from parkgrid.outbox import AlreadyExists
@@ -183,7 +183,3 @@ class Ledger:
         invoices = await self.invoices.of_member(member_id, site_id)
         payments = await self.payments.of_member(member_id, site_id)
         return balance(invoices, payments, today)
-
-    async def overdue(self, within: Document, today: date) -> list[Invoice]:
-        found = await self.invoices.find(within)
-        return [i for i in found if i.kind == DocumentKind.INVOICE and i.overdue(today)]

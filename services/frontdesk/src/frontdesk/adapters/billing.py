@@ -31,7 +31,30 @@ def _path_id(value: str) -> str:
     return quote(value, safe=":")
 
 
+PAGE = 100
+"""Items asked per page of billing's lists (its largest)."""
+PAGES = 10
+"""Pages read at most for one panel: an organisation's thousand latest invoices or payments."""
+
+
 class Billing(ServiceClient):
+    async def paged(self, model: type[M], path: str, token: str, **params: Any) -> list[M]:
+        """The items of a paged list (`{items, next_cursor}`), newest first, the cursor followed for
+        at most `PAGES` pages."""
+        found: list[M] = []
+        cursor: str | None = None
+        for _ in range(PAGES):
+            asked = {**params, "limit": PAGE, **({"cursor": cursor} if cursor else {})}
+            answer = (await self.call("GET", path, token, params=asked)).json()
+            items = answer.get("items") if isinstance(answer, dict) else None
+            if not isinstance(items, list):
+                raise Unavailable(self.name, f"an answer that is not a page of {model.__name__}")
+            found += [self.parse(model, item, path) for item in items]
+            cursor = answer.get("next_cursor")
+            if not cursor:
+                break
+        return found
+
     async def listed(self, model: type[M], path: str, token: str, **params: Any) -> list[M]:
         """A JSON array answer, each item as its read model (anything else is billing breaking its contract)."""
         answer = (await self.call("GET", path, token, params=params)).json()
@@ -41,7 +64,7 @@ class Billing(ServiceClient):
 
     async def invoices(self, token: str, member_id: str, site_id: str | None = None) -> list[InvoiceRead]:
         """The organisation's invoices and credit notes the caller may see (at `site_id` if given), newest first."""
-        return await self.listed(InvoiceRead, "/v1/invoices", token, member_id=member_id, site_id=site_id)
+        return await self.paged(InvoiceRead, "/v1/invoices", token, member_id=member_id, site_id=site_id)
 
     async def invoice(self, token: str, invoice_id: str) -> InvoiceRead:
         return await self.read(InvoiceRead, f"/v1/invoices/{_path_id(invoice_id)}", token)
@@ -51,7 +74,7 @@ class Billing(ServiceClient):
         return (await self.call("GET", f"/v1/invoices/{_path_id(invoice_id)}/document", token)).text
 
     async def payments(self, token: str, member_id: str) -> list[PaymentRead]:
-        return await self.listed(PaymentRead, "/v1/payments", token, member_id=member_id)
+        return await self.paged(PaymentRead, "/v1/payments", token, member_id=member_id)
 
     async def balance(self, token: str, member_id: str, site_id: str | None = None) -> BalanceRead:
         """At one site (a front desk must name one), or across the network (an admin, the member)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import Query
+
 from billing.adapters.charges import Charges
 from billing.adapters.invoices import Invoices
 from billing.adapters.payments import Payments
@@ -20,3 +22,7 @@ ChargeStore = Annotated[Charges, component(Charges)]
 InvoiceStore = Annotated[Invoices, component(Invoices)]
 PaymentStore = Annotated[Payments, component(Payments)]
 Members = Annotated[KnownMembers, component(KnownMembers)]
+
+MAX_LIMIT = 100
+Cursor = Annotated[str | None, Query(max_length=1000, description="The `next_cursor` of the page before.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, Response
 
 from billing.adapters.rendering import PdfUnavailable, invoice_html, invoice_pdf
-from billing.entrypoints.http.deps import Books
+from billing.entrypoints.http.deps import Books, Cursor, Limit
 from billing.views import invoice_read
-from parkgrid.api.billing import CreditNoteIn, InvoiceRead
+from parkgrid.api.billing import CreditNoteIn, InvoicePage, InvoiceRead
 from parkgrid.clock import utc_now
 from parkgrid.http.access import Admin, Scoped
 from parkgrid.http.idempotency import command_id
@@ -21,7 +21,7 @@ from parkgrid.http.problems import ServiceUnavailable, problems
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
 
-@router.get("", response_model=list[InvoiceRead])
+@router.get("", response_model=InvoicePage, responses=problems(422))
 async def invoices(
     scope: Scoped,
     books: Books,
@@ -29,11 +29,22 @@ async def invoices(
     site_id: Annotated[str | None, Query(max_length=100)] = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
     overdue: bool = False,
-) -> list[InvoiceRead]:
-    """Issued invoices and credit notes the caller may see, newest first."""
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> InvoicePage:
+    """Issued invoices and credit notes the caller may see, newest first, a page at a time (with
+    `overdue`, a page may hold fewer than `limit`: follow `next_cursor` to the end)."""
     today = utc_now().date()
-    found = await books.invoices.find(scope.query(), member_id=member_id, site_id=site_id, period=period)
-    return [invoice_read(i, today) for i in found if not overdue or i.overdue(today)]
+    found, following = await books.invoices.page(
+        scope.query(),
+        member_id=member_id,
+        site_id=site_id,
+        period=period,
+        overdue_on=today if overdue else None,
+        limit=limit,
+        cursor=cursor,
+    )
+    return InvoicePage(items=[invoice_read(i, today) for i in found], next_cursor=following)
 
 
 @router.get("/{invoice_id}", response_model=InvoiceRead, responses=problems(404))

@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
-from billing.entrypoints.http.deps import Books, ChargeStore, Members, Selling
+from billing.entrypoints.http.deps import Books, ChargeStore, Cursor, Limit, Members, Selling
 from billing.views import balance_read, charge_read, pack_sale_read
 from parkgrid.api.billing import (
     BalanceRead,
     BillingProfileIn,
     BillingProfileRead,
-    ChargeRead,
+    ChargePage,
     PackSaleIn,
     PackSaleRead,
 )
@@ -28,16 +28,20 @@ from parkgrid.known import KnownMembers
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
 
-@router.get("/charges", response_model=list[ChargeRead])
+@router.get("/charges", response_model=ChargePage, responses=problems(422))
 async def charges(
     scope: Scoped,
     store: ChargeStore,
     member_id: Annotated[str | None, Query(max_length=100)] = None,
     status: ChargeStatus | None = None,
-) -> list[ChargeRead]:
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> ChargePage:
     """Charges the caller may see (a member: its own; a desk: its sites'), newest first."""
-    found = await store.find(scope.query(), member_id=member_id, status=status.value if status else None)
-    return [charge_read(c) for c in found]
+    found, following = await store.page(
+        scope.query(), member_id=member_id, status=status.value if status else None, limit=limit, cursor=cursor
+    )
+    return ChargePage(items=[charge_read(c) for c in found], next_cursor=following)
 
 
 @router.get("/members/{member_id}/balance", response_model=BalanceRead, responses=problems(403, 404))

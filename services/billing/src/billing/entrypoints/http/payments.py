@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from billing.domain.payments import Payment
-from billing.entrypoints.http.deps import Books
+from billing.entrypoints.http.deps import Books, Cursor, Limit
 from billing.views import payment_read
-from parkgrid.api.billing import PaymentIn, PaymentRead
+from parkgrid.api.billing import PaymentIn, PaymentPage, PaymentRead
 from parkgrid.clock import utc_now
 from parkgrid.http.access import Scoped, Staff, at_site
 from parkgrid.http.idempotency import command_id
@@ -46,8 +46,14 @@ async def record_payment(
     return payment_read(await books.record_payment(payment))
 
 
-@router.get("", response_model=list[PaymentRead])
+@router.get("", response_model=PaymentPage, responses=problems(422))
 async def payments(
-    scope: Scoped, books: Books, member_id: Annotated[str | None, Query(max_length=100)] = None
-) -> list[PaymentRead]:
-    return [payment_read(p) for p in await books.payments.find(scope.query(), member_id=member_id)]
+    scope: Scoped,
+    books: Books,
+    member_id: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> PaymentPage:
+    """Payments the caller may see (a member: its own; a desk: at its sites), newest received first."""
+    found, following = await books.payments.page(scope.query(), member_id=member_id, limit=limit, cursor=cursor)
+    return PaymentPage(items=[payment_read(p) for p in found], next_cursor=following)
