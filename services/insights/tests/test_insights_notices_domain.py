@@ -111,6 +111,13 @@ def test_every_kind_renders_in_french_english_and_arabic() -> None:
         "guest_company": None,
         "site_name": "Technopark Rabat",
         "arrived_at": "2026-12-01T09:41:00Z",
+        "number": "TPR-2026-000042",
+        "legal_entity": "Technopark Rabat SA",
+        "due_on": "2026-11-15",
+        "days_overdue": 16,
+        "amount_due_minor": 290000,
+        "total_minor": 390000,
+        "currency": "MAD",
     }
     for kind in NoticeKind:
         french = templates.render(kind.value, "fr", "Salma", context)

@@ -23,7 +23,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pymongo import ASCENDING
 
-from insights.domain.notices import Notice, arabic_days, local_day, local_time
+from insights.domain.notices import Notice, amount, arabic_days, arabic_days_ago, local_day, local_time
 from parkgrid import shredding
 from parkgrid.store import Collection, Document, DuplicateKeyError
 
@@ -162,8 +162,9 @@ class Templates:
     """`templates/<language>/<kind>.txt`: a `Subject:` line, a blank line, the body (jinja2).
 
     Besides the context `c` and the person's `name`, a template has `text` (a localized text in
-    its language, else French), `when` (an instant in a zone), `on` (a calendar day) and, for
-    Arabic, `days` (in N days, the noun agreeing with N)."""
+    its language, else French), `when` (an instant in a zone), `on` (a calendar day), `money`
+    (minor units and a currency as an amount in its language) and, for Arabic, `days` (in N days)
+    and `days_ago` (N days ago), the noun agreeing with N."""
 
     def __init__(self, root: Path = TEMPLATES) -> None:
         self.env = Environment(
@@ -185,8 +186,13 @@ class Templates:
         def on(value: str) -> str:
             return local_day(value, language)
 
+        def money(minor: int, currency: str) -> str:
+            return amount(minor, currency, language)
+
         template = self.env.get_template(f"{language}/{kind}.txt")
-        rendered = template.render(name=name, c=context, text=text, when=when, on=on, days=arabic_days)
+        rendered = template.render(
+            name=name, c=context, text=text, when=when, on=on, money=money, days=arabic_days, days_ago=arabic_days_ago
+        )
         head, _, body = rendered.partition("\n\n")
         subject = head.removeprefix("Subject:").strip()
         return subject, body.strip() + "\n"

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -64,6 +65,17 @@ def fact_document(envelope: Envelope) -> Document:
         "actor": envelope.actor,
         "data": envelope.data,
     }
+
+
+def fact_of(document: Document) -> Fact:
+    return Fact(
+        document["_id"],
+        document["type"],
+        document["subject"],
+        document["sequence"],
+        aware(document["time"]),
+        document["data"],
+    )
 
 
 REGISTRATION = "community.registration"
@@ -175,10 +187,14 @@ class InsightsStore:
         return found
 
     async def all_facts(self) -> list[Fact]:
-        return [
-            Fact(d["_id"], d["type"], d["subject"], d["sequence"], aware(d["time"]), d["data"])
-            async for d in self.facts.find({}).batch_size(5000)
-        ]
+        return [fact_of(d) async for d in self.facts.find({}).batch_size(5000)]
+
+    async def facts_of(self, aggregates: Sequence[str]) -> list[Fact]:
+        """The facts of these aggregates (topic names) alone: the mailer's overdue invoices read
+        billing's documents and payments, not the whole log."""
+        types = "|".join(re.escape(a) for a in aggregates)
+        query: Document = {"type": {"$regex": f"^parkgrid\\.({types})\\."}}
+        return [fact_of(d) async for d in self.facts.find(query).batch_size(5000)]
 
     async def facts_until(self, as_of: datetime) -> list[Fact]:
         # The local store filters without an index in its own process: filtering here is faster.

@@ -14,7 +14,8 @@ minor units (centimes) throughout: a sum of integers is exact, and equal to bill
   invoice's total less every credit note and every payment known then (a payment on account,
   naming no invoice, counts too: billing's `Balance`). The overdue part is, per invoice past its
   `due_on` (on `as_of`'s UTC date, as billing decides it) and not `settled`, what payments on it
-  and credit notes correcting it have not covered.
+  and credit notes correcting it have not covered (`overdue_invoices`: the one rule, which the
+  mailer's overdue reminders read too).
 - **charges** (`charges_*`): what members were charged for what they used, by `billable_on` in
   the range, voided charges left out; by cause, so a park sees what its offices (`residency`)
   earn beside its services (`booking`, `day_pass`, fees).
@@ -27,6 +28,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from insights.domain.facts import Histories, History, day
@@ -76,35 +79,60 @@ def revenue(known: Histories, scope: Scope) -> dict[str, Any]:
     }
 
 
-def receivables(known: Histories, scope: Scope) -> dict[str, Any]:
-    """What members owe at `as_of` (negative when they paid in advance), and what of it is overdue."""
-    today = scope.as_of.date()
+@dataclass(frozen=True)
+class Overdue:
+    """An invoice past its due date with something left to pay on it, on a given day."""
+
+    invoice: Mapping[str, Any]
+    """Its latest state (number, member, site, due date, total)."""
+    left_minor: int
+    """Its total less the payments naming it and the credit notes correcting it: above 0."""
+    days: int
+    """Days since its `due_on`: 1 the day after."""
+
+
+def overdue_invoices(known: Histories, today: date) -> list[Overdue]:
+    """Every invoice past its `due_on` on `today` (a UTC date, as billing decides it), not `settled`,
+    that payments naming it and credit notes correcting it have not covered.
+
+    The one rule of "overdue": the receivables KPI sums it, the mailer's reminders name it. A
+    payment on account (naming no invoice) pays none of them."""
     documents = _documents(known, INVOICES)
-    payments = [h.state for h in _documents(known, PAYMENTS)]
     # What covers each invoice: the payments naming it and the credit notes correcting it, wherever
     # the scope is (billing keeps both at the invoice's site anyway).
     covered: Counter[str] = Counter()
-    for payment in payments:
-        if payment.get("invoice_id"):
-            covered[payment["invoice_id"]] += payment["amount_minor"]
+    for payment in _documents(known, PAYMENTS):
+        if payment.state.get("invoice_id"):
+            covered[payment.state["invoice_id"]] += payment.state["amount_minor"]
     for h in documents:
         if h.state["kind"] == CREDIT_NOTE and h.state.get("credits_invoice_id"):
             covered[h.state["credits_invoice_id"]] += h.state["total_minor"]
-    owed = overdue = late = 0
+    found: list[Overdue] = []
     for h in documents:
         document = h.state
-        if not scope.at(document["site_id"]):
+        if document["kind"] == CREDIT_NOTE or SETTLED in h.verbs():
             continue
-        if document["kind"] == CREDIT_NOTE:
-            owed -= document["total_minor"]
-            continue
-        owed += document["total_minor"]
+        due_on = day(document["due_on"])
         left = document["total_minor"] - covered[document["invoice_id"]]
-        if SETTLED not in h.verbs() and today > day(document["due_on"]) and left > 0:
-            overdue += left
-            late += 1
-    owed -= sum(p["amount_minor"] for p in payments if scope.at(p["site_id"]))
-    return {"receivables_minor": owed, "receivables_overdue_minor": overdue, "invoices_overdue": late}
+        if today > due_on and left > 0:
+            found.append(Overdue(document, left, (today - due_on).days))
+    return found
+
+
+def receivables(known: Histories, scope: Scope) -> dict[str, Any]:
+    """What members owe at `as_of` (negative when they paid in advance), and what of it is overdue."""
+    owed = 0
+    for h in _documents(known, INVOICES):
+        document = h.state
+        if scope.at(document["site_id"]):
+            owed += -document["total_minor"] if document["kind"] == CREDIT_NOTE else document["total_minor"]
+    owed -= sum(h.state["amount_minor"] for h in _documents(known, PAYMENTS) if scope.at(h.state["site_id"]))
+    late = [o for o in overdue_invoices(known, scope.as_of.date()) if scope.at(o.invoice["site_id"])]
+    return {
+        "receivables_minor": owed,
+        "receivables_overdue_minor": sum(o.left_minor for o in late),
+        "invoices_overdue": len(late),
+    }
 
 
 def charges(known: Histories, scope: Scope) -> dict[str, Any]:

@@ -4,7 +4,8 @@ A notice is "tell this member (or this person of it) that X happened"; the maile
 it into one mail per recipient. Event notices are keyed by the event's id, so a
 redelivered event is the same notice; periodic notices (reminders, residency endings)
 by what they are about and its date, so a rescheduled session or an extended residency
-gets a new one and an unchanged one never a second.
+gets a new one and an unchanged one never a second; overdue invoices by the invoice and
+the stage reached (`OVERDUE_STAGES`), so each stage is mailed once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from insights.domain.facts import day, moment, zone
+from insights.domain.facts import Histories, day, moment, zone
+from insights.domain.kpis_billing import Overdue, overdue_invoices
 
 
 class NoticeKind(StrEnum):
@@ -40,6 +42,7 @@ class NoticeKind(StrEnum):
     OFFICE_OFFERED = "office_offered"
     OFFICE_OFFER_LAPSED = "office_offer_lapsed"
     VISITOR_ARRIVED = "visitor_arrived"
+    INVOICE_OVERDUE = "invoice_overdue"
 
 
 EVENT_NOTICES: dict[str, NoticeKind] = {
@@ -78,6 +81,13 @@ a new description, capacity or audience changes nothing they must act on)."""
 
 REMINDER_AHEAD = timedelta(hours=24)
 RESIDENCY_NOTICE_DAYS = 30
+
+OVERDUE_STAGES = (1, 15, 30)
+"""Days past an invoice's due date on which its organisation is reminded, once each: the day
+after (a transfer forgotten, or still on its way: the mail says to ignore it then), half a month
+on, and a month on, by when a second month's invoice is usually out beside it. Three mails at
+most per invoice, never one every round: a reminder each run would be noise a member learns to
+ignore, and beyond a month it is for the site's staff to call, not for more mail."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +301,53 @@ def residency_ending(residency: Mapping[str, Any], today: date) -> Notice | None
     )
 
 
+def overdue_stage(days_overdue: int) -> int | None:
+    """The latest stage an invoice `days_overdue` days past due has reached, None before the first.
+
+    Only the latest: a stage missed (insights down that day) is not mailed late beside the next."""
+    reached = [stage for stage in OVERDUE_STAGES if stage <= days_overdue]
+    return reached[-1] if reached else None
+
+
+def invoice_overdue(overdue: Overdue) -> Notice | None:
+    """An overdue invoice's reminder at the stage it has reached: every person of the member is told
+    once per stage (the id is the invoice and the stage)."""
+    stage = overdue_stage(overdue.days)
+    if stage is None:
+        return None
+    invoice = overdue.invoice
+    return Notice(
+        f"invoice-overdue:{invoice['invoice_id']}:{stage}",
+        NoticeKind.INVOICE_OVERDUE,
+        invoice["member_id"],
+        None,
+        {"stage": stage, **overdue_context(overdue)},
+    )
+
+
+def overdue_context(overdue: Overdue) -> dict[str, Any]:
+    """What an overdue reminder says of its invoice: written again when the mail is, so it tells
+    what is left then."""
+    invoice = overdue.invoice
+    return {
+        "invoice_id": invoice["invoice_id"],
+        "number": invoice["number"],
+        "site_id": invoice["site_id"],
+        "legal_entity": invoice["legal_entity"]["name"],
+        "due_on": invoice["due_on"],
+        "days_overdue": overdue.days,
+        "amount_due_minor": overdue.left_minor,
+        "total_minor": invoice["total_minor"],
+        "currency": invoice["currency"],
+    }
+
+
+def overdue_reminders(known: Histories, today: date) -> list[Notice]:
+    """The reminders due on `today` (a UTC date, as billing decides what is late): one per overdue
+    invoice, at its latest stage; a settled or fully credited invoice is not overdue, so none."""
+    return [n for n in map(invoice_overdue, overdue_invoices(known, today)) if n]
+
+
 def recipients(member: Mapping[str, Any], person_id: str | None) -> list[Recipient]:
     """Who gets a member's notice: the person it is about, else (or if they left) everyone of the member."""
     people = [
@@ -362,6 +419,38 @@ def arabic_days(count: int) -> str:
     if count <= 10:
         return f"بعد {count} أيام"
     return f"بعد {count} يومًا"
+
+
+NARROW_NO_BREAK_SPACE = "\u202f"
+
+
+def amount(minor: int, currency: str, language: str) -> str:
+    """Minor units as the member reads an amount: `1 234,56 MAD` (fr, narrow no-break spaces, as on
+    billing's invoices), `1,234.56 MAD` (en), `1.234,56 MAD` (ar, as Moroccan Arabic writing groups
+    it, Western digits; the web app's forms). Integer arithmetic: never a float's rounding."""
+    sign = "-" if minor < 0 else ""
+    units, cents = divmod(abs(minor), 100)
+    grouped = f"{units:,}"
+    if language == "en":
+        return f"{sign}{grouped}.{cents:02d} {currency}"
+    separator = "." if language == "ar" else NARROW_NO_BREAK_SPACE
+    return f"{sign}{grouped.replace(',', separator)},{cents:02d} {currency}"
+
+
+def arabic_days_ago(count: int) -> str:
+    """N days ago (since N days), in Arabic, the noun agreeing with its number: with digits, 3 to 10
+    take the plural, 11 to 99 the singular accusative, hundreds the singular."""
+    if count <= 0:
+        return "اليوم"
+    if count == 1:
+        return "منذ يوم واحد"
+    if count == 2:
+        return "منذ يومين"
+    if 3 <= count % 100 <= 10:
+        return f"منذ {count} أيام"
+    if 11 <= count % 100 <= 99:
+        return f"منذ {count} يومًا"
+    return f"منذ {count} يوم"
 
 
 def retry_delay(attempts: int, first: float, ceiling: float = 3600.0) -> timedelta:

@@ -8,8 +8,10 @@ Three steps, each safe to repeat:
    rendered in the person's language.
 3. `deliver` sends each due row on its own: a refused recipient is retried with
    exponential backoff and never holds up anyone else's mail.
-`schedule` adds the periodic notices: reminders the day before a session or event, and
-residencies ending within 30 days; and forgets visitors' names past their retention.
+`schedule` adds the periodic notices: reminders the day before a session or event,
+residencies ending within 30 days, and overdue invoices at each of their stages (read from
+billing's facts by the receivables KPI's own rule); and forgets visitors' names past their
+retention.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 from insights.adapters.keys import SUBJECT_KEYS, SubjectKeys
 from insights.adapters.mail import Mail, Notices, SentLog, SmtpRelay, Templates
 from insights.adapters.projection import InsightsStore
+from insights.domain.facts import Histories, histories_as_of
+from insights.domain.kpis_billing import INVOICES, PAYMENTS, Overdue, overdue_invoices
 from insights.domain.notices import (
     REGISTRANT_NOTICES,
     Fate,
@@ -29,6 +33,8 @@ from insights.domain.notices import (
     booking_reminder,
     event_reminder,
     notice_for_event,
+    overdue_context,
+    overdue_reminders,
     recipients,
     registrant_notices,
     registration_cancelled_fate,
@@ -104,7 +110,8 @@ class Notifications:
             self.rounds.wake()
 
     async def schedule(self, now: datetime | None = None) -> int:
-        """Add the reminders and residency endings that are due; returns how many were new."""
+        """Add the reminders, residency endings and overdue invoices' reminders that are due; returns
+        how many were new."""
         now = now or self.clock()
         found: list[Notice] = []
         for booking in await self.store.states("bookings.booking", status="confirmed"):
@@ -118,6 +125,7 @@ class Notifications:
             found += [n for n in [event_reminder(registration, zones[event_id], now)] if n]
         for residency in await self.store.states("spaces.residency", status="active"):
             found += [n for n in [residency_ending(residency, now.date())] if n]
+        found += overdue_reminders(await self._billing(now), now.date())
         await self.forget_guests(now)
         added = 0
         for notice in found:
@@ -125,6 +133,11 @@ class Notifications:
         if added:
             self.rounds.wake()
         return added
+
+    async def _billing(self, now: datetime) -> Histories:
+        """Billing's invoices, credit notes and payments as of `now`, folded from the fact log as the
+        money KPIs fold them."""
+        return histories_as_of(await self.store.facts_of((INVOICES, PAYMENTS)), now)
 
     async def forget_guests(self, now: datetime) -> int:
         """A visitor's name and company are personal data: `visitor_retention_days` after the host's
@@ -141,15 +154,26 @@ class Notifications:
     async def resolve(self, now: datetime | None = None) -> int:
         now = now or self.clock()
         claimed = 0
-        for doc in await self.notices.due(now):
+        due = await self.notices.due(now)
+        overdue: dict[str, Overdue] = {}
+        if any(doc["kind"] == NoticeKind.INVOICE_OVERDUE for doc in due):
+            # what is overdue now, not when the notice was added: paid or credited meanwhile, no mail
+            overdue = {o.invoice["invoice_id"]: o for o in overdue_invoices(await self._billing(now), now.date())}
+        for doc in due:
             try:
-                claimed += await self._resolve_one(doc, now)
+                claimed += await self._resolve_one(doc, now, overdue)
             except Exception as exc:  # one notice that cannot be rendered must not stop the others
                 log.warning("notice.unresolved", notice=doc["_id"], error=repr(exc))
                 await self._retry_later(doc, now, "unresolvable")
         return claimed
 
-    async def _resolve_one(self, doc: dict[str, Any], now: datetime) -> int:
+    async def _resolve_one(self, doc: dict[str, Any], now: datetime, overdue: dict[str, Overdue]) -> int:
+        if doc["kind"] == NoticeKind.INVOICE_OVERDUE:
+            late = overdue.get(doc["context"]["invoice_id"])
+            if late is None:  # settled or credited since the schedule found it late
+                await self.notices.settle(doc["_id"], "not_overdue")
+                return 0
+            doc = {**doc, "context": {**doc["context"], **overdue_context(late)}}
         if doc["kind"] == NoticeKind.REGISTRATION_CANCELLED:
             event = await self.store.state("community.event", doc["context"]["event_id"])
             fate = registration_cancelled_fate(doc["context"], event, doc["attempts"])
@@ -193,7 +217,7 @@ class Notifications:
             booking = await self.store.state("bookings.booking", context["booking_id"])
             if booking is not None:
                 context.update(title=booking["offering_title"], time_zone=booking.get("time_zone"))
-        if kind == NoticeKind.VISITOR_ARRIVED:
+        if kind in (NoticeKind.VISITOR_ARRIVED, NoticeKind.INVOICE_OVERDUE):
             site = await self.store.state("spaces.site", context["site_id"])
             context["site_name"] = context["site_id"] if site is None else site["name"]
         if context.get("event_id") and not context.get("time_zone"):
