@@ -499,6 +499,7 @@ BILLING: list[Row] = [
     Row("billing", "GET", "/v1/members/{member_id}/credit-packs", "desk_y", 200, hides="{pack_sale_id}"),
     Row("billing", "GET", "/v1/members/{member_id}/credit-packs", "desk_y", 404, query={"site_id": SITE_X}),
     Row("billing", "GET", "/v1/members/{member_id}/credit-packs", "member_b", 403),
+    Row("billing", "GET", "/v1/members/{member_id}/credit-packs", "member_b", 403, query={"site_id": SITE_X}),
     *(
         Row(
             "billing", "POST", "/v1/members/{member_id}/credit-packs", actor, 403, {"site_id": SITE_X, "code": "room-5"}
