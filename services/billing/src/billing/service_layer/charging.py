@@ -44,7 +44,7 @@ from parkgrid.events import IntegrationEvent
 from parkgrid.known import KnownMembers
 from parkgrid.logging import get_logger
 from parkgrid.outbox import AlreadyExists
-from parkgrid.refusals import Refused
+from parkgrid.refusals import Refusal, Refused
 from parkgrid.store import Document
 
 log = get_logger(__name__)
@@ -94,9 +94,12 @@ class Charging:
                 return None
             return charge_state(voided), [charge_voided(voided, reason)]
 
-        if await self.charges.store.get(charge_id) is None:
-            return
-        await change(self.charges.store, charge_id, rule, what="charge")
+        try:
+            await change(self.charges.store, charge_id, rule, what="charge")
+        except Refused as exc:
+            if exc.kind != Refusal.NOT_FOUND:
+                raise
+            return  # nothing was charged for that cause
         self.written()
 
     # --- bookings ---------------------------------------------------------------------
