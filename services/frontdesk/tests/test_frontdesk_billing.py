@@ -391,6 +391,13 @@ async def test_a_member_reads_my_invoices_and_opens_the_printable_invoice(browse
     assert await axe_violations(page) == []
     await page.screenshot(path=str(SCREENSHOTS / "billing-member.png"), full_page=True)
 
+    async with page.expect_download() as downloading:
+        await row.get_by_role("link", name=f"Download PDF {invoice.number}").click()
+    download = await downloading.value
+    assert download.suggested_filename == f"{invoice.number}.pdf"
+    saved = await download.path()
+    assert saved.read_bytes().startswith(b"%PDF-")
+
     async with context.expect_page() as opened:
         await row.get_by_role("link", name=f"Printable invoice {invoice.number}").click()
     document = await opened.value
@@ -409,6 +416,12 @@ async def test_a_member_reads_my_invoices_and_opens_the_printable_invoice(browse
         assert "sandbox" in relayed.headers["content-security-policy"]
         assert relayed.headers["cache-control"] == "private, no-store"
         path, query = redirected_to(await http.get(f"/member/invoices/{other.invoice_id}/document"))
+        assert path == "/member/invoices"
+        assert query["notice"][0].startswith("The invoice cannot be opened:")
+        pdf = await http.get(f"/member/invoices/{invoice.invoice_id}/document.pdf")
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.headers["content-disposition"] == f'attachment; filename="{invoice.number}.pdf"'
+        path, query = redirected_to(await http.get(f"/member/invoices/{other.invoice_id}/document.pdf"))
         assert path == "/member/invoices"
         assert query["notice"][0].startswith("The invoice cannot be opened:")
         staff_page = await http.get(billing_page(member_id))

@@ -10,6 +10,7 @@ every other service client. Amounts stay integer minor units (centimes) here: th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -72,6 +73,14 @@ class Billing(ServiceClient):
     async def document(self, token: str, invoice_id: str) -> str:
         """The printable invoice: billing's HTML page in its customer's language."""
         return (await self.call("GET", f"/v1/invoices/{_path_id(invoice_id)}/document", token)).text
+
+    async def pdf(self, token: str, invoice_id: str) -> tuple[bytes, str]:
+        """The invoice as PDF and the file name billing gives it (`<number>.pdf`)."""
+        answer = await self.call("GET", f"/v1/invoices/{_path_id(invoice_id)}/document.pdf", token)
+        if not answer.headers.get("content-type", "").startswith("application/pdf"):
+            raise Unavailable(self.name, "an answer that is not a PDF")
+        found = re.search(r'filename="([^"/\\]+)"', answer.headers.get("content-disposition", ""))
+        return answer.content, found.group(1) if found else "invoice.pdf"
 
     async def payments(self, token: str, member_id: str) -> list[PaymentRead]:
         return await self.paged(PaymentRead, "/v1/payments", token, member_id=member_id)

@@ -4,6 +4,8 @@ invoice in its customer's language, right to left in Arabic) as it came. Billing
 read which invoice; a refusal or billing down returns to the page the link was on, with the reason
 as a line above it.
 
+The PDF (billing's `document.pdf`) downloads the same way, under the file name billing gives it.
+
 The page is billing's, served under the web app's address, so it is sandboxed: no script runs,
 nothing is fetched from elsewhere, and no cache keeps it."""
 
@@ -41,6 +43,18 @@ async def printable(billing: Billing, visitor: Visitor, invoice_id: str, back: s
     return HTMLResponse(html, headers=DOCUMENT_HEADERS)
 
 
+async def downloaded(billing: Billing, visitor: Visitor, invoice_id: str, back: str) -> Response:
+    """The invoice's PDF as billing made it, to save (billing without PDF rendering: 503, said on the page)."""
+    try:
+        pdf, name = await billing.pdf(visitor.token, invoice_id)
+    except ServiceProblem as exc:
+        return done(back, visitor.t("billing.document_refused", detail=exc.detail))
+    except Unavailable as exc:
+        return done(back, visitor.t("unavailable", service=exc.service))
+    headers = {**DOCUMENT_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
 @router.get("/staff/sites/{site_id}/members/{member_id}/billing/invoices/{invoice_id}/document")
 async def staff_document(
     request: Request, billing: BillingClient, site_id: str, member_id: str, invoice_id: str
@@ -49,6 +63,19 @@ async def staff_document(
     return await printable(billing, visitor, invoice_id, billing_url(site_id, member_id))
 
 
+@router.get("/staff/sites/{site_id}/members/{member_id}/billing/invoices/{invoice_id}/document.pdf")
+async def staff_pdf(
+    request: Request, billing: BillingClient, site_id: str, member_id: str, invoice_id: str
+) -> Response:
+    visitor = staff_at(request, site_id)
+    return await downloaded(billing, visitor, invoice_id, billing_url(site_id, member_id))
+
+
 @router.get("/member/invoices/{invoice_id}/document")
 async def member_document(request: Request, billing: BillingClient, invoice_id: str) -> Response:
     return await printable(billing, member_visitor(request), invoice_id, MEMBER_INVOICES)
+
+
+@router.get("/member/invoices/{invoice_id}/document.pdf")
+async def member_pdf(request: Request, billing: BillingClient, invoice_id: str) -> Response:
+    return await downloaded(billing, member_visitor(request), invoice_id, MEMBER_INVOICES)
