@@ -124,7 +124,8 @@ async def test_closes_killed_at_random_moments_number_and_invoice_everything_onc
         infrastructure.kafka_bootstrap_servers,
         infrastructure.mongodb_uri,
         ["billing"],
-        extra_env={"BILLING_CLOSE_EVERY_SECONDS": "3600"},
+        # Its organisations are never registered in community: charged at once, without a programme rate.
+        extra_env={"BILLING_CLOSE_EVERY_SECONDS": "3600", "BILLING_MEMBER_PATIENCE_SECONDS": "0"},
     ) as stack:
         client: MongoClient[dict[str, Any]] = MongoClient(infrastructure.mongodb_uri, tz_aware=True)
         db = client[stack.database("billing")]

@@ -81,7 +81,10 @@ def a_charge(member_id: str, n: int | str, net: int = 10_000, day: date = date(2
 
 
 @pytest.fixture
-def settings(service_settings: ServiceSettings) -> KitSettings:
+def settings(service_settings: ServiceSettings, monkeypatch: pytest.MonkeyPatch) -> KitSettings:
+    """The test's billing, waiting at most 2 s for a member community never tells it of (the tests
+    whose member is registered publish it first, or wait for it)."""
+    monkeypatch.setenv("BILLING_MEMBER_PATIENCE_SECONDS", "2")
     return service_settings("billing")
 
 

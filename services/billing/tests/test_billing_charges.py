@@ -3,6 +3,8 @@ the redelivery, the site's policy for late cancellations, day passes, residencie
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from billing_fixtures import (
     MEMBER,
     app,
@@ -24,6 +26,7 @@ from billing.adapters.charges import Charges
 from billing.domain.charges import Charge
 from billing.service_layer.closing import Closing
 from parkgrid.contracts.billing import ChargeStatus
+from parkgrid.metrics import RETRIED
 from parkgrid.settings import KitSettings
 from parkgrid.testing.topics import read_topic
 
@@ -40,15 +43,36 @@ async def charge_in(app: FastAPI, charge_id: str, status: ChargeStatus | None = 
     return await eventually(found, f"charge {charge_id} {status or ''}")
 
 
+def retries_of(event_type: str) -> float:
+    """How often any consumer of this process retried an event of `event_type` as a passing failure."""
+    return sum(
+        sample.value
+        for metric in RETRIED.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+        and sample.labels.get("reason") == "transient"
+        and sample.labels.get("type") == event_type
+    )
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
 async def test_a_confirmed_booking_is_charged_once_however_often_it_is_delivered(
     app: FastAPI, settings: KitSettings
 ) -> None:
+    ledger_of(app).closing.charging.member_patience = timedelta(seconds=60)  # production's is 5 minutes
     confirmed = booking("confirmed", "bk-1", "off-clinic", sequence=2)
+    waited = retries_of("parkgrid.bookings.booking.confirmed")
+    await publish_as_others(
+        settings, ("catalogue.offering", offering("off-clinic", 25_000)), ("bookings.booking", confirmed)
+    )
+    # The member is told after billing tried the booking: it waits for the member's programme rate.
+    await eventually(lambda: _true(retries_of("parkgrid.bookings.booking.confirmed") > waited), "a wait")
     await publish_as_others(
         settings,
-        ("catalogue.offering", offering("off-clinic", 25_000)),
         ("community.member", member()),
-        ("bookings.booking", confirmed),
         ("bookings.booking", confirmed),  # redelivered
     )
     charge = await charge_in(app, "booking:bk-1")

@@ -119,6 +119,7 @@ def build(settings: BillingSettings, *, consumers: bool = True) -> BillingParts:
         allowances=Allowances(db["allowances"]),
         packs=packs,
         written=runtime.notify_relay,
+        member_patience=timedelta(seconds=settings.member_patience_seconds),
     )
     profiles = Profiles(db["billing_profiles"])
     closing = Closing(

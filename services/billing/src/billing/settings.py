@@ -16,6 +16,13 @@ class BillingSettings(KitSettings):
         description="How often the period close runs: it invoices every month that ended and is not invoiced yet, "
         "and finishes a close a crash interrupted (each step is idempotent).",
     )
+    member_patience_seconds: float = Field(
+        300.0,
+        ge=0,
+        validation_alias="BILLING_MEMBER_PATIENCE_SECONDS",
+        description="How long a charge waits to hear of its member from community (its programme rate) before it "
+        "is priced without: events of different topics arrive in no set order (billing.service_layer.charging).",
+    )
     gateway_name: str = Field(
         "gateway",
         max_length=40,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from billing.adapters.allowances import Allowances, allowance_key
@@ -26,6 +27,7 @@ from billing.domain.money import month_bounds, month_of
 from billing.domain.prices import MemberFacts, PriceList
 from billing.service_layer.publication import charge_recorded, charge_voided
 from parkgrid.aggregates import change
+from parkgrid.clock import utc_now
 from parkgrid.consumer import Delivery, TransientError
 from parkgrid.contracts.billing import ChargeCause
 from parkgrid.contracts.bookings import BookingCancelled, BookingConfirmed, BookingNoShow, BookingSnapshot
@@ -65,9 +67,22 @@ class Charging:
     allowances: Allowances
     packs: CreditPacks
     written: Callable[[], None] = lambda: None
+    member_patience: timedelta = timedelta(minutes=5)
+    """Far longer than one consumer lags another, far shorter than a stalled partition is bearable
+    (`BILLING_MEMBER_PATIENCE_SECONDS`)."""
+    clock: Callable[[], datetime] = utc_now
 
     async def member(self, member_id: str) -> MemberFacts | None:
         return member_facts_of(await self.members.get(member_id))
+
+    async def payer(self, member_id: str, sent_at: datetime) -> MemberFacts | None:
+        """The member a charge is priced for (its programme rate), waited for while community's
+        word on it may still be on its way: events of different topics arrive in no set order.
+        Past `member_patience` (a member erased meanwhile, say) the charge is priced without it."""
+        found = await self.member(member_id)
+        if found is None and self.clock() - sent_at < self.member_patience:
+            raise TransientError(f"member {member_id} not known yet")
+        return found
 
     async def record(self, charge: Charge | None) -> bool:
         """Insert the charge with its event; False when its cause was charged already."""
@@ -104,7 +119,7 @@ class Charging:
 
     # --- bookings ---------------------------------------------------------------------
 
-    async def on_booking_confirmed(self, booking: BookingSnapshot) -> None:
+    async def on_booking_confirmed(self, booking: BookingSnapshot, sent_at: datetime) -> None:
         if booking.site_id is None:
             return  # an online session of the whole network: nobody to invoice it
         session = booked_session(booking)
@@ -115,7 +130,7 @@ class Charging:
         if not await self.offerings.known(booking.offering_id):
             raise TransientError(f"offering {booking.offering_id} not known yet")
         price = await self.offerings.price(booking.offering_id)
-        member = await self.member(booking.member_id)
+        member = await self.payer(booking.member_id, sent_at)
         if not rules.hourly(session, price, prices):
             await self.record(rules.for_booking(session, price, prices, member))
             return
@@ -178,14 +193,14 @@ class Charging:
 
     # --- spaces ---------------------------------------------------------------------------
 
-    async def on_day_pass(self, issued: DayPassIssued) -> None:
+    async def on_day_pass(self, issued: DayPassIssued, sent_at: datetime) -> None:
         prices = await self.prices.at(issued.site_id, issued.day)
         if prices is None:
             return
         day_pass = DayPass(
             issued.day_pass_id, issued.member_id, issued.site_id, await self.spaces.name(issued.space_id), issued.day
         )
-        await self.record(rules.for_day_pass(day_pass, prices, await self.member(issued.member_id)))
+        await self.record(rules.for_day_pass(day_pass, prices, await self.payer(issued.member_id, sent_at)))
 
     async def on_residency(self, delivery: Delivery, event: ResidencySnapshot) -> None:
         """Keep the residency's stays: charged month by month at each period close."""
@@ -238,7 +253,7 @@ def booking_handler(charging: Charging) -> Handler:
     async def on_booking(delivery: Delivery) -> None:
         event = delivery.event
         if isinstance(event, BookingConfirmed):
-            await charging.on_booking_confirmed(event)
+            await charging.on_booking_confirmed(event, delivery.envelope.time)
         elif isinstance(event, BookingCancelled):
             cause = ChargeCause.LATE_CANCELLATION if event.late else None
             await charging.on_booking_undone(event, cause, "Late cancellation" if event.late else "Cancelled")
@@ -281,7 +296,7 @@ def stays_handler(charging: Charging) -> Handler:
     async def on_spaces_fact(delivery: Delivery) -> None:
         event = delivery.event
         if isinstance(event, DayPassIssued):
-            await charging.on_day_pass(event)
+            await charging.on_day_pass(event, delivery.envelope.time)
         elif isinstance(event, ResidencySnapshot):
             await charging.on_residency(delivery, event)
 
