@@ -34,9 +34,11 @@ PROJECTIONS = {"offerings": "offering_prices", "spaces": "spaces", "members": "m
 
 
 async def everything(app: FastAPI, collection: str) -> list[Document]:
-    """The collection's documents, less the outbox the relay empties in its own time."""
+    """The collection's documents, less the outbox and the relay's lease on it, which the relay
+    empties and lets go in its own time."""
     charges = part(app, Charges)
-    found = charges.collection.database[collection].find({}, {"outbox": 0, "outbox_pending": 0}).sort("_id", 1)
+    relays = {field: 0 for field in ("outbox", "outbox_pending", "outbox_lease_owner", "outbox_lease_until")}
+    found = charges.collection.database[collection].find({}, relays).sort("_id", 1)
     listed: list[Document] = await found.to_list()
     return listed
 
