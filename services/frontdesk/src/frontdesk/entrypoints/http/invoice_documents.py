@@ -11,6 +11,9 @@ nothing is fetched from elsewhere, and no cache keeps it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -31,28 +34,35 @@ DOCUMENT_HEADERS = {
 """The relayed page may style itself and print (`allow-modals`), nothing else."""
 
 MEMBER_INVOICES = "/member/invoices"
+T = TypeVar("T")
 
 
-async def printable(billing: Billing, visitor: Visitor, invoice_id: str, back: str) -> Response:
+async def relayed(fetch: Awaitable[T], visitor: Visitor, back: str, answer: Callable[[T], Response]) -> Response:
+    """Billing's document as `answer` makes it a response; a refusal or billing down: back to `back`, said."""
     try:
-        html = await billing.document(visitor.token, invoice_id)
+        found = await fetch
     except ServiceProblem as exc:
         return done(back, visitor.t("billing.document_refused", detail=exc.detail))
     except Unavailable as exc:
         return done(back, visitor.t("unavailable", service=exc.service))
-    return HTMLResponse(html, headers=DOCUMENT_HEADERS)
+    return answer(found)
 
 
-async def downloaded(billing: Billing, visitor: Visitor, invoice_id: str, back: str) -> Response:
+def printable(billing: Billing, visitor: Visitor, invoice_id: str, back: str) -> Awaitable[Response]:
+    """The invoice's page, as billing wrote it, sandboxed."""
+    page = billing.document(visitor.token, invoice_id)
+    return relayed(page, visitor, back, lambda html: HTMLResponse(html, headers=DOCUMENT_HEADERS))
+
+
+def downloaded(billing: Billing, visitor: Visitor, invoice_id: str, back: str) -> Awaitable[Response]:
     """The invoice's PDF as billing made it, to save (billing without PDF rendering: 503, said on the page)."""
-    try:
-        pdf, name = await billing.pdf(visitor.token, invoice_id)
-    except ServiceProblem as exc:
-        return done(back, visitor.t("billing.document_refused", detail=exc.detail))
-    except Unavailable as exc:
-        return done(back, visitor.t("unavailable", service=exc.service))
-    headers = {**DOCUMENT_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(pdf, media_type="application/pdf", headers=headers)
+
+    def attachment(found: tuple[bytes, str]) -> Response:
+        pdf, name = found
+        headers = {**DOCUMENT_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(pdf, media_type="application/pdf", headers=headers)
+
+    return relayed(billing.pdf(visitor.token, invoice_id), visitor, back, attachment)
 
 
 @router.get("/staff/sites/{site_id}/members/{member_id}/billing/invoices/{invoice_id}/document")
