@@ -4,7 +4,7 @@ A sale is priced once by the site's price list (its charge, `credit_pack:<sale i
 month's invoice like any other) and keeps its minutes for the member at that site from the day
 it is sold until it expires. An hourly room booking then takes what it needs, in this order:
 the hours the member's offices include this month, then its packs, the one expiring first
-first, and pays for the rest by the hour (`charging.Charging.covered_minutes`).
+first, and pays for the rest by the hour (`charging.Charging.included_minutes`, `prepaid_minutes`).
 """
 
 from __future__ import annotations
