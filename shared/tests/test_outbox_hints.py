@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from datetime import timedelta
 
 from kit_samples import COUNTERS, CounterIncremented, counter_store, increment
 
 from parkgrid.kafka import EventPublisher, make_producer
-from parkgrid.outbox import OutboxRelay
+from parkgrid.metrics import STORE_COMMANDS
+from parkgrid.outbox import INSERT_LEASE, OutboxRelay, _written_here
 from parkgrid.store import Collection, Database
 from parkgrid.testing.plugin import CreateTopics
 
@@ -59,3 +61,91 @@ async def test_notified_writes_are_published_by_id_and_others_by_the_sweep(
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await producer.stop()
+
+
+def _find_and_modify_count() -> float:
+    return STORE_COMMANDS.labels("findAndModify")._value.get()
+
+
+async def test_a_new_aggregate_is_leased_at_insert_and_published_without_a_claim(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    """The one relay watching a collection gets each new document as written, leased to it:
+    no `findAndModify` claims it, and the lease and the entries are gone once published."""
+    await create_topics([COUNTERS])
+    store = counter_store(database["counters"])
+    producer = make_producer(kafka_bootstrap, client_id="lease-test")
+    await producer.start()
+    relay = OutboxRelay(
+        [store.collection], EventPublisher(producer, topic_prefix), owner="lease-test", sweep_interval=600.0
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.5)  # past the first sweep
+        claims = _find_and_modify_count()
+        for n in range(5):
+            await increment(store, f"counter-{n}")
+        relay.notify()
+        for n in range(5):
+            await _until_published(store.collection, f"counter-{n}", within=20.0)
+        assert relay.published_count == 5
+        assert _find_and_modify_count() == claims, "a new aggregate was claimed by a round trip of its own"
+        stored = await store.collection.find_one({"_id": "counter-0"})
+        assert stored is not None
+        assert stored["outbox"] == []
+        assert "outbox_lease_owner" not in stored
+        # Written again (an update appends): claimed as it is now, by a hint.
+        await increment(store, "counter-0")
+        relay.notify()
+        await _until_published(store.collection, "counter-0", within=20.0)
+        assert relay.published_count == 6
+    finally:
+        await relay.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await producer.stop()
+
+
+async def test_a_lease_taken_at_insert_by_a_relay_that_died_expires(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    """A process that dies between its insert and its relay's publication leaves a lease of at most
+    `INSERT_LEASE`: another relay's sweep publishes the entries once it has expired, not before."""
+    await create_topics([COUNTERS])
+    store = counter_store(database["counters"])
+    collection = store.collection
+    key = (collection.database.name, collection.name)
+    _written_here.watch(key, "dead-relay", timedelta(seconds=1))  # a relay that never runs its pass
+    try:
+        await increment(store, "counter-orphan")
+    finally:
+        _written_here.unwatch(key, "dead-relay")
+    stored = await collection.find_one({"_id": "counter-orphan"})
+    assert stored is not None
+    assert stored["outbox_lease_owner"] == "dead-relay"
+    producer = make_producer(kafka_bootstrap, client_id="lease-expiry-test")
+    await producer.start()
+    try:
+        survivor = OutboxRelay([collection], EventPublisher(producer, topic_prefix), owner="survivor")
+        assert await survivor.drain_once(sweep=True) == 0, "claimed while another relay's lease held"
+        await asyncio.sleep(1.2)
+        assert await survivor.drain_once(sweep=True) == 1
+        assert not await _pending(collection, "counter-orphan")
+    finally:
+        await producer.stop()
+
+
+def test_only_a_collection_watched_by_one_relay_leases_at_insert() -> None:
+    key = ("db", "leases")
+    assert _written_here.lessee(key) is None
+    _written_here.watch(key, "one", INSERT_LEASE)
+    try:
+        lessee = _written_here.lessee(key)
+        assert lessee is not None
+        assert lessee.owner == "one"
+        _written_here.watch(key, "two", INSERT_LEASE)
+        assert _written_here.lessee(key) is None, "two relays: neither may assume the other will not publish"
+        _written_here.unwatch(key, "two")
+    finally:
+        _written_here.unwatch(key, "one")
+    assert _written_here.lessee(key) is None

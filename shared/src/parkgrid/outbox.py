@@ -7,6 +7,11 @@ then publishes them (idempotent producer, acks=all) and removes them. A crash be
 publish and removal publishes again, which consumers absorb through the projection
 version guard.
 
+A new aggregate written in a process whose relay watches its collection is inserted already
+leased to that relay (for `INSERT_LEASE` at most), and the relay publishes it from the
+document as written: the claim a `findAndModify` would make costs no round trip of its own.
+A crash before it is published leaves a lease that expires within seconds.
+
 The relay measures what an operator watches (`parkgrid.metrics`): each batch's publish
 latency, the events published by type, and, every few seconds, the backlog and the age of
 the oldest waiting event. Its publish spans continue each event's trace (`parkgrid.telemetry`).
@@ -23,9 +28,11 @@ import os
 import socket
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bson import decode, encode
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -38,6 +45,11 @@ from parkgrid.store import Collection, Document
 from parkgrid.telemetry import publishing_span
 
 log = get_logger(__name__)
+
+INSERT_LEASE = timedelta(seconds=5)
+"""The longest a lease taken with an insert lasts (shorter if the relay's own lease is): the
+relay publishes within milliseconds, and a process that dies first delays its entries only this
+long before another relay claims them."""
 
 RESERVED_FIELDS = frozenset({"_id", "version", "outbox", "outbox_pending", "outbox_lease_owner", "outbox_lease_until"})
 
@@ -88,12 +100,21 @@ class MongoAggregateStore:
             "outbox": self._entries(aggregate_id, version - len(events) + 1, events),
             "outbox_pending": bool(events),
         }
+        key = _key(self.collection)
+        lessee = _written_here.lessee(key) if events else None
+        if lessee is not None:
+            doc["outbox_lease_owner"] = lessee.owner
+            doc["outbox_lease_until"] = datetime.now(UTC) + lessee.insert_lease
         try:
             await self.collection.insert_one(doc)
         except DuplicateKeyError:
             raise AlreadyExists(aggregate_id) from None
-        if events:
-            _written_here.add(_key(self.collection), aggregate_id)
+        if lessee is not None:
+            # What a read would return (BSON dates to the millisecond), so that the relay's
+            # removal matches the stored entries exactly.
+            _written_here.lease(key, decode(encode(doc), self.collection.codec_options))
+        elif events:
+            _written_here.add(key, aggregate_id)
         return version
 
     async def update(
@@ -143,6 +164,12 @@ def default_owner(service: str) -> str:
     return f"{service}@{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass(frozen=True)
+class _Lessee:
+    owner: str
+    insert_lease: timedelta
+
+
 class _WrittenHere:
     """Aggregates this process wrote with events since its relay last looked: a hint, never the truth.
 
@@ -151,34 +178,61 @@ class _WrittenHere:
     the store's work in a saga. With the ids at hand the relay claims them directly; its
     periodic sweep still finds whatever a hint missed (another process's writes, a crash).
     Only collections a running relay watches are recorded, so nothing grows without a reader.
+
+    A collection watched by exactly one relay in this process also takes leases at insert: the
+    new document is handed to that relay as written (`lease`), already claimed for it. With two
+    relays watching, neither could be sure the other would not publish it, so only hints are kept.
     """
 
     def __init__(self) -> None:
         self._ids: dict[tuple[str, str], set[str]] = {}
-        self._watchers: dict[tuple[str, str], int] = {}
+        self._leased: dict[tuple[str, str], dict[str, Document]] = {}
+        self._watchers: dict[tuple[str, str], list[_Lessee]] = {}
 
-    def watch(self, key: tuple[str, str]) -> None:
-        self._watchers[key] = self._watchers.get(key, 0) + 1
+    def watch(self, key: tuple[str, str], owner: str, insert_lease: timedelta) -> None:
+        self._watchers.setdefault(key, []).append(_Lessee(owner, insert_lease))
         self._ids.setdefault(key, set())
+        self._leased.setdefault(key, {})
 
-    def unwatch(self, key: tuple[str, str]) -> None:
-        self._watchers[key] -= 1
-        if not self._watchers[key]:
+    def unwatch(self, key: tuple[str, str], owner: str) -> None:
+        watchers = self._watchers[key]
+        watchers.remove(next(w for w in watchers if w.owner == owner))
+        if not watchers:
             del self._watchers[key]
             self._ids.pop(key, None)
+            self._leased.pop(key, None)
+
+    def lessee(self, key: tuple[str, str]) -> _Lessee | None:
+        """The relay a new document of this collection is leased to at insert, if there is one."""
+        watchers = self._watchers.get(key)
+        return watchers[0] if watchers is not None and len(watchers) == 1 else None
 
     def add(self, key: tuple[str, str], aggregate_id: str) -> None:
         ids = self._ids.get(key)
         if ids is not None:
             ids.add(aggregate_id)
 
-    def take(self, key: tuple[str, str]) -> list[str]:
+    def lease(self, key: tuple[str, str], doc: Document) -> None:
+        leased = self._leased.get(key)
+        if leased is not None:
+            leased[doc["_id"]] = doc
+        else:  # the relay stopped meanwhile: its successor's sweep finds it once the lease expires
+            self.add(key, doc["_id"])
+
+    def take(self, key: tuple[str, str]) -> tuple[list[str], list[Document]]:
+        """The ids to claim, and the documents already leased (none of them among the ids: a
+        document also named by a hint was written again since, and is claimed as it is now)."""
         ids = self._ids.get(key)
-        if not ids:
-            return []
-        taken = list(ids)
-        ids.clear()
-        return taken
+        leased = self._leased.get(key)
+        taken = list(ids) if ids else []
+        if ids:
+            ids.clear()
+        if not leased:
+            return taken, []
+        named = set(taken)
+        docs = [doc for aggregate_id, doc in leased.items() if aggregate_id not in named]
+        leased.clear()
+        return taken, docs
 
 
 _written_here = _WrittenHere()
@@ -233,7 +287,7 @@ class OutboxRelay:
     async def run(self) -> None:
         keys = [_key(c) for c in self.collections]
         for key in keys:
-            _written_here.watch(key)
+            _written_here.watch(key, self.owner, min(self.lease, INSERT_LEASE))
         measuring = asyncio.create_task(self._measure_backlog_every(), name="outbox-backlog")
         try:
             await self._run()
@@ -242,7 +296,7 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await measuring
             for key in keys:
-                _written_here.unwatch(key)
+                _written_here.unwatch(key, self.owner)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -306,11 +360,13 @@ class OutboxRelay:
 
     async def _drain(self, collection: Collection, *, sweep: bool) -> int:
         now = datetime.now(UTC)
-        ids = _written_here.take(_key(collection))
+        ids, claimed = _written_here.take(_key(collection))
         if sweep:
             found = await collection.find({"outbox_pending": True}, {"_id": 1}).limit(self.batch_size).to_list()
             ids = list(dict.fromkeys([*ids, *(doc["_id"] for doc in found)]))
-        claimed: list[Document] = []
+        if claimed:  # leased at insert: claimed already, unless a hint or the sweep names it too
+            named = set(ids)
+            claimed = [doc for doc in claimed if doc["_id"] not in named]
         for aggregate_id in ids:
             doc = await collection.find_one_and_update(
                 {
