@@ -97,6 +97,15 @@ class Events:
             raise UnknownEvent(event_id)
         return found
 
+    async def get_as_saved(self, event_id: str) -> tuple[CommunityEvent, int]:
+        """The event in one read, without the seat book's: its `registered` and `waitlisted` are
+        those of its last change, not now's. For what decides on the event's status, site, time,
+        audience or capacity and shows no counts (a registration, whose seat the seat book decides)."""
+        found = await self.events.find(event_id)
+        if found is None:
+            raise UnknownEvent(event_id)
+        return found
+
     async def _change(
         self, event_id: str, rule: Callable[[CommunityEvent, Seats], rules.Change], expected_version: int | None = None
     ) -> tuple[CommunityEvent, int]:

@@ -6,6 +6,7 @@ a person registered already answers 200 with the existing one.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -61,13 +62,30 @@ async def register(
     events: EventsService,
     registrations: RegistrationsService,
 ) -> RegistrationRead:
-    """A member registers a person of their organisation; staff register anyone they see on their behalf."""
-    event, _ = await event_for(events, event_id, principal)
+    """A member registers a person of their organisation; staff register anyone they see on their behalf.
+
+    The event and the person's organisation are read at once (neither read depends on the other);
+    what they decide is checked in the same order as before: an event the caller does not see is
+    404 before anything else. The event is read without its seat counts (`counts=False`): the
+    seat is decided by the seat book's conditional update, and the answer shows no counts."""
+    refused: Forbidden | None = None
     if principal.role == Role.SERVICE:
-        raise Forbidden("services do not register people")
-    if principal.role == Role.MEMBER and body.member_id is not None and body.member_id != principal.member_id:
-        raise Forbidden("members register people of their own organisation only", field="member_id")
-    found = await store.member_of_person(body.person_id)
+        refused = Forbidden("services do not register people")
+    elif principal.role == Role.MEMBER and body.member_id is not None and body.member_id != principal.member_id:
+        refused = Forbidden("members register people of their own organisation only", field="member_id")
+    if refused is not None:
+        await event_for(events, event_id, principal, counts=False)
+        raise refused
+    seen, found = await asyncio.gather(
+        event_for(events, event_id, principal, counts=False),
+        store.member_of_person(body.person_id),
+        return_exceptions=True,
+    )
+    if isinstance(seen, BaseException):  # the event's answer first, as when they were read in turn
+        raise seen
+    if isinstance(found, BaseException):
+        raise found
+    event, _ = seen
     if found is None or (principal.role == Role.FRONT_DESK and not sees_member(principal, found[0])):
         raise Refused.invalid(f"there is no person {body.person_id} in any organisation", field="person_id")
     member, _ = found

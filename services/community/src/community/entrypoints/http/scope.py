@@ -90,9 +90,14 @@ def events_seen(principal: Principal) -> Document:
     return {"site_id": {"$in": [*principal.sites, None]}}
 
 
-async def event_for(events: Events, event_id: str, principal: Principal) -> tuple[CommunityEvent, int]:
-    """The event as this caller may see it: another site's (to a front desk) and drafts (to members) are 404."""
-    event, version = await events.get(event_id)
+async def event_for(
+    events: Events, event_id: str, principal: Principal, *, counts: bool = True
+) -> tuple[CommunityEvent, int]:
+    """The event as this caller may see it: another site's (to a front desk) and drafts (to members) are 404.
+
+    Without `counts`, one read: the seat counts are those of the event's last change (`Events.get_as_saved`),
+    for a route that does not answer with them (what the caller sees depends on status and site only)."""
+    event, version = await (events.get(event_id) if counts else events.get_as_saved(event_id))
     if not sees_event(principal, event):
         raise UnknownEvent(event_id)
     return event, version
