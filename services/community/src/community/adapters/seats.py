@@ -112,13 +112,15 @@ class SeatBook:
             return 0
         return int(doc["taken"])
 
-    async def place(self, event_id: str, key: str, now: datetime) -> Placement:
+    async def place(self, event_id: str, key: str, now: datetime, capacity: int | None = None) -> Placement:
         """A seat if one is free and nobody waits, else a place at the end of the queue; neither
-        once the event has started at `now` (the updates' own condition decides, not a read)."""
-        doc = await self.collection.find_one({"_id": event_id}, {"capacity": 1, "taken": 1, "waiting": 1})
-        if doc is None:
-            raise LookupError(event_id)
-        capacity = doc["capacity"]
+        once the event has started at `now` (the updates' own condition decides, not a read).
+
+        `capacity` is the event's as the caller read it: the seat is then tried at once, with no
+        read of the counts first (the guard has `capacity` equal to it, so a capacity being
+        changed meanwhile only fails the try and queues the key; the caller promotes when it sees
+        a seat free after queueing, `Registrations.complete_placement`). Without it, the counts
+        are read first and the seat is tried only if one looks free."""
         fresh = {
             "_id": event_id,
             "seated": {"$ne": key},
@@ -126,7 +128,14 @@ class SeatBook:
             "closed": False,
             "starts_at": {"$gt": now},
         }
-        if doc["waiting"] == 0 and doc["taken"] < capacity:  # else not worth a try: the guard decides anyway
+        worth_a_try = capacity is not None
+        if capacity is None:
+            doc = await self.collection.find_one({"_id": event_id}, {"capacity": 1, "taken": 1, "waiting": 1})
+            if doc is None:
+                raise LookupError(event_id)
+            capacity = int(doc["capacity"])
+            worth_a_try = doc["waiting"] == 0 and doc["taken"] < capacity  # else the guard would refuse anyway
+        if worth_a_try:
             seated = await self.collection.find_one_and_update(
                 {**fresh, "capacity": capacity, "taken": {"$lt": capacity}, "waiting": 0},
                 {"$inc": {"taken": 1, "next_arrival": 1}, "$push": {"seated": key}},
@@ -142,7 +151,8 @@ class SeatBook:
         if queued is not None:
             return Placement(Placed.QUEUED, queued["next_arrival"], queued["waiting"])
         current = await self.collection.find_one({"_id": event_id})
-        assert current is not None
+        if current is None:
+            raise LookupError(event_id)
         if key in current["seated"]:
             return Placement(Placed.SEATED)
         if key in current["queue"]:

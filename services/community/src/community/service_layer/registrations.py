@@ -162,17 +162,20 @@ class Registrations:
             if not registration.placing and registration.status in ACTIVE:
                 return registration, version, False
             break
-        registration, version = await self.complete_placement(rid, placing)
+        registration, version = await self.complete_placement(rid, placing, capacity=event.capacity)
         return registration, version, True
 
     async def complete_placement(
-        self, rid: str, read: tuple[Registration, int] | None = None
+        self, rid: str, read: tuple[Registration, int] | None = None, *, capacity: int | None = None
     ) -> tuple[Registration, int]:
-        """Decide the seat of a placing registration and publish it (idempotent; the reconciler's too)."""
+        """Decide the seat of a placing registration and publish it (idempotent; the reconciler's too).
+
+        `capacity`, the event's as just read, lets the seat book try the seat without reading its
+        counts first (`SeatBook.place`); its guard decides either way."""
         registration, version = read or await self.get(rid)
         if not registration.placing:
             return registration, version
-        placement = await self.store.seats.place(registration.event_id, registration.seat_key, self.clock())
+        placement = await self.store.seats.place(registration.event_id, registration.seat_key, self.clock(), capacity)
         if placement.outcome == Placed.CLOSED:
             await self._abandon(registration, version)
             raise NotOpen("the event was cancelled; registration is closed")
