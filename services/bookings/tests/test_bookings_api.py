@@ -23,6 +23,8 @@ from bookings_support import (
 
 from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
+from parkgrid.metrics import STORE_COMMANDS
+from parkgrid.store import Database
 from parkgrid.testing.http import app_client
 from parkgrid.testing.topics import read_topic
 
@@ -89,6 +91,46 @@ async def test_a_member_books_a_seat_once_and_a_retry_gets_the_same_answer(
     events = await read_topic(settings, "bookings.booking", until=1)
     assert [(e.type, e.subject) for e in events] == [("parkgrid.bookings.booking.confirmed", booking["id"])]
     assert events[0].data["session"]["starts_at"].startswith(in_days(3).date().isoformat())
+
+
+async def test_a_keyed_booking_keeps_its_answer_and_a_repeat_gets_it_without_a_second_write(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str], database: Database
+) -> None:
+    """The booking's own insert keeps the answer: the idempotency record is not written again,
+    and a repeat is answered with the first answer, byte for byte, even once the booking has
+    changed (cancelled here); another body with the same key is still 422."""
+    await ready(service)
+    headers = bearer(tokens["member"], **{"Idempotency-Key": "k-kept"})
+    completes = STORE_COMMANDS.labels("update")._value.get()
+    first = await client.post("/v1/bookings", json=body(), headers=headers)
+    assert first.status_code == 201, first.text
+    assert STORE_COMMANDS.labels("update")._value.get() - completes == 1, "the seat guard only, no record update"
+    booking_id = first.json()["id"]
+    records = await database["idempotency_keys"].find({}).to_list()
+    assert [r["state"] for r in records] == ["in_progress"]
+    shown = await client.get(f"/v1/bookings/{booking_id}", headers=bearer(tokens["member"]))
+    untimed = {k: v for k, v in first.json().items() if not k.endswith("_at")}  # the store keeps milliseconds
+    assert untimed == {k: v for k, v in shown.json().items() if not k.endswith("_at")}, "kept as the route renders it"
+    assert shown.json().keys() == first.json().keys()
+    assert shown.headers["ETag"] == first.headers["ETag"]
+    cancelled = await client.post(f"/v1/bookings/{booking_id}/cancel", json={}, headers=bearer(tokens["member"]))
+    assert cancelled.status_code == 200, cancelled.text
+    again = await client.post("/v1/bookings", json=body(), headers=headers)
+    assert again.status_code == 201
+    assert again.content == first.content
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (again.headers["Location"], again.headers["ETag"]) == (first.headers["Location"], first.headers["ETag"])
+    other_body = await client.post("/v1/bookings", json=body(party_size=1, join_waitlist=True), headers=headers)
+    assert other_body.status_code == 422
+    assert other_body.json()["errors"][0]["field"] == "Idempotency-Key"
+    # Waiting for the saga (`Prefer: wait`) answers after the insert: that answer is recorded as before.
+    waited = bearer(tokens["member"], **{"Idempotency-Key": "k-waited", "Prefer": "wait=1"})
+    later = await client.post("/v1/bookings", json=body(starts_at=in_days(3, 11).isoformat()), headers=waited)
+    assert later.status_code == 201, later.text
+    states = {r["state"] for r in await database["idempotency_keys"].find({}).to_list()}
+    assert states == {"in_progress", "done"}
+    repeated = await client.post("/v1/bookings", json=body(starts_at=in_days(3, 11).isoformat()), headers=waited)
+    assert repeated.content == later.content
 
 
 async def test_bad_input_is_refused_naming_the_problem(

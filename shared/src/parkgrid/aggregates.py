@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from parkgrid.events import EventRegistry, IntegrationEvent
-from parkgrid.outbox import AlreadyExists, VersionConflict, check_state, outbox_entries
+from parkgrid.outbox import AlreadyExists, Answer, VersionConflict, check_state, outbox_entries
 from parkgrid.refusals import Refused, StaleVersion
 from parkgrid.store import Document
 
@@ -35,7 +35,13 @@ class AggregateStore(Protocol):
 
     async def get(self, aggregate_id: str) -> Document | None: ...
 
-    async def create(self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent]) -> int: ...
+    async def create(
+        self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], *, answer: Answer | None = None
+    ) -> int: ...
+
+    async def kept_answer(self, aggregate_id: str) -> Document | None:
+        """The answer kept by `create`, if it kept one."""
+        ...
 
     async def update(
         self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[IntegrationEvent]
@@ -61,13 +67,20 @@ class InMemoryAggregateStore:
         doc = self.documents.get(aggregate_id)
         if doc is None:
             return None
-        return copy.deepcopy({k: v for k, v in doc.items() if k != "outbox"})
+        return copy.deepcopy({k: v for k, v in doc.items() if k not in ("outbox", "kept_answer")})
+
+    async def kept_answer(self, aggregate_id: str) -> Document | None:
+        await asyncio.sleep(0)
+        doc = self.documents.get(aggregate_id)
+        return None if doc is None else copy.deepcopy(doc.get("kept_answer"))
 
     async def outbox(self, aggregate_id: str) -> list[Document]:
         doc = self.documents.get(aggregate_id)
         return copy.deepcopy(doc.get("outbox", [])) if doc else []
 
-    async def create(self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent]) -> int:
+    async def create(
+        self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], *, answer: Answer | None = None
+    ) -> int:
         check_state(state)
         await asyncio.sleep(0)  # a real store's round trip: concurrent writers interleave here too
         if aggregate_id in self.documents:
@@ -80,6 +93,8 @@ class InMemoryAggregateStore:
             "outbox": self._entries(aggregate_id, version - len(events) + 1, events),
             "outbox_pending": bool(events),
         }
+        if answer is not None:
+            self.documents[aggregate_id]["kept_answer"] = answer(version)
         return version
 
     async def update(

@@ -17,7 +17,8 @@ latency, the events published by type, and, every few seconds, the backlog and t
 the oldest waiting event. Its publish spans continue each event's trace (`parkgrid.telemetry`).
 
 Fields the kit reserves on an aggregate document: `_id`, `version`, `outbox`,
-`outbox_pending`, `outbox_lease_owner`, `outbox_lease_until`.
+`outbox_pending`, `outbox_lease_owner`, `outbox_lease_until`, and `kept_answer` (the answer to
+the command that created it, `parkgrid.http.idempotency`; never read with the state).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import contextlib
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,7 +52,14 @@ INSERT_LEASE = timedelta(seconds=5)
 relay publishes within milliseconds, and a process that dies first delays its entries only this
 long before another relay claims them."""
 
-RESERVED_FIELDS = frozenset({"_id", "version", "outbox", "outbox_pending", "outbox_lease_owner", "outbox_lease_until"})
+RESERVED_FIELDS = frozenset(
+    {"_id", "version", "outbox", "outbox_pending", "outbox_lease_owner", "outbox_lease_until", "kept_answer"}
+)
+_NOT_STATE = {"outbox": 0, "kept_answer": 0}
+
+Answer = Callable[[int], Document]
+"""The answer to the command that creates an aggregate, given the version it is created at:
+kept with it by the same insert (`parkgrid.http.idempotency`: a repeat of the command gets it)."""
 
 
 class VersionConflict(Exception):
@@ -79,7 +87,11 @@ class MongoAggregateStore:
         await self.collection.create_index([("outbox_pending", ASCENDING)], name="outbox_pending")
 
     async def get(self, aggregate_id: str) -> Document | None:
-        return await self.collection.find_one({"_id": aggregate_id}, {"outbox": 0})
+        return await self.collection.find_one({"_id": aggregate_id}, _NOT_STATE)
+
+    async def kept_answer(self, aggregate_id: str) -> Document | None:
+        doc = await self.collection.find_one({"_id": aggregate_id}, {"kept_answer": 1})
+        return None if doc is None else doc.get("kept_answer")
 
     async def outbox(self, aggregate_id: str) -> list[Document]:
         """The aggregate's entries not yet published (a test's view of what it will say)."""
@@ -89,8 +101,11 @@ class MongoAggregateStore:
     def _entries(self, aggregate_id: str, first_sequence: int, events: Sequence[IntegrationEvent]) -> list[Document]:
         return outbox_entries(self.registry, self.source, self.topic, aggregate_id, first_sequence, events)
 
-    async def create(self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent]) -> int:
-        """Insert a new aggregate at version len(events); each event gets its own sequence."""
+    async def create(
+        self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], *, answer: Answer | None = None
+    ) -> int:
+        """Insert a new aggregate at version len(events); each event gets its own sequence, and
+        `answer`, if given, is kept with it (`kept_answer`)."""
         check_state(state)
         version = max(len(events), 1)
         doc = {
@@ -100,6 +115,8 @@ class MongoAggregateStore:
             "outbox": self._entries(aggregate_id, version - len(events) + 1, events),
             "outbox_pending": bool(events),
         }
+        if answer is not None:
+            doc["kept_answer"] = answer(version)
         key = _key(self.collection)
         lessee = _written_here.lessee(key) if events else None
         if lessee is not None:
@@ -464,6 +481,7 @@ async def pending_count(collection: Collection) -> int:
 
 __all__ = [
     "AlreadyExists",
+    "Answer",
     "MongoAggregateStore",
     "OutboxRelay",
     "PyMongoError",

@@ -101,6 +101,9 @@ class ServiceRuntime:
         self.idempotency = IdempotencyRecords(
             self.db["idempotency_keys"], stale_after=timedelta(seconds=settings.idempotency_takeover_seconds)
         )
+        self.kept_answers: dict[str, Callable[[str, str], Awaitable[Document | None]]] = {}
+        """By path: where a route that keeps its answer in the aggregate it creates (`answer_kept`)
+        finds it again, from the caller and the Idempotency-Key."""
         self.publisher: EventPublisher | None = None
         self.relay_collections: list[Collection] = []
         self.relay_lease = relay_lease
@@ -417,7 +420,11 @@ def create_app(
         except Exception:
             return "anonymous"
 
-    app.add_middleware(IdempotencyMiddleware, records=lambda: runtime.idempotency, caller=caller)
+    async def kept(path: str, caller: str, key: str) -> Document | None:
+        find = runtime.kept_answers.get(path)
+        return None if find is None else await find(caller, key)
+
+    app.add_middleware(IdempotencyMiddleware, records=lambda: runtime.idempotency, caller=caller, kept=kept)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.add_middleware(CorrelationMiddleware)

@@ -25,6 +25,7 @@ from bookings.adapters.sessions import Seats, SessionSeats
 from bookings.adapters.waitlists import WaitingLines
 from bookings.entrypoints.consumers import PUBLISHED, subscriptions
 from bookings.entrypoints.http import routers
+from bookings.entrypoints.http.bookings import kept_answer
 from bookings.entrypoints.http.common import SelfBookingLimit, Zones
 from bookings.service_layer.changes import BookingChanges
 from bookings.service_layer.parts import Timing
@@ -138,6 +139,7 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
         await series.ensure_indexes()
 
     runtime.on_store_ready(indexes)
+    runtime.kept_answers["/v1/bookings"] = kept_answer(service)
     if consumers:
         runtime.subscribe(*subscriptions(settings, db, service), exports.subscription(runtime.notify_relay))
     return Wiring(runtime, service, changes, SeriesDesk(service, series))

@@ -6,6 +6,12 @@ that response again (`Idempotent-Replayed: true`); a repeat with another body is
 a repeat while the first is still running is 409. A record left in progress by a
 crash is taken over after `stale_after`, which is safe because commands derive their
 aggregate ids from the key (see `command_id`), so a second run finds the first's work.
+
+A route whose answer is kept by the aggregate its command creates (`answer_kept`: the
+aggregate's own insert stored it, `parkgrid.outbox.MongoAggregateStore.create`) leaves its
+record in progress and saves the write that would store the answer twice. A repeat of it
+finds that answer through `kept` (by path, caller and key, as the route derived the id)
+before anything else, and is answered with it exactly as from a record.
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parkgrid.http.middleware import header, send_problem
@@ -27,6 +35,11 @@ from parkgrid.store import Collection
 IDEMPOTENCY_HEADER = "idempotency-key"
 _KEPT_HEADERS = {b"content-type", b"location", b"etag"}
 _NAMESPACE = uuid.UUID("0b6c2f3e-8e0e-4a43-9a7b-5d1d9c0a7e11")
+KEPT = "idempotency_answer_kept"
+"""The scope state flag a route sets when its answer is kept by the aggregate it created."""
+
+KeptAnswers = Callable[[str, str, str], Awaitable[dict[str, Any] | None]]
+"""(path, caller, Idempotency-Key) → the answer an aggregate keeps for that request, if any."""
 
 
 def command_id(scope_key: str, idempotency_key: str | None) -> str:
@@ -36,6 +49,37 @@ def command_id(scope_key: str, idempotency_key: str | None) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{scope_key}\x00{idempotency_key}"))
 
 
+def stored_answer(status: int, headers: Sequence[tuple[bytes, bytes]], body: bytes) -> dict[str, Any]:
+    """An answer as it is kept (in a record, or in an aggregate) and replayed."""
+    return {
+        "status": status,
+        # objects, not [name, value] pairs: FerretDB refuses nested arrays
+        "headers": [{"name": k.decode("latin-1"), "value": v.decode("latin-1")} for k, v in headers],
+        "body": base64.b64encode(body).decode(),
+    }
+
+
+def json_answer(status: int, model: type[BaseModel], content: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """`content` as a route declaring `model` as its response model renders it (FastAPI validates
+    and dumps it by alias, Starlette's `JSONResponse` writes it), ready to keep (`stored_answer`)."""
+    body = bytes(JSONResponse(model.model_validate(content).model_dump(mode="json", by_alias=True)).body)
+    named = [(b"content-type", b"application/json")]
+    named += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    return stored_answer(status, named, body)
+
+
+def response_of(answer: dict[str, Any]) -> Response:
+    """The first answer to a request, from what is kept of it."""
+    headers = {h["name"]: h["value"] for h in answer["headers"] if h["name"] != "content-type"}
+    return Response(base64.b64decode(answer["body"]), answer["status"], headers, media_type="application/json")
+
+
+def answer_kept(scope: Scope) -> None:
+    """Say that this request's answer is kept by the aggregate its command just created, so the
+    middleware need not store it again (the route serves `kept` for its path)."""
+    scope.setdefault("state", {})[KEPT] = True
+
+
 class IdempotencyRecords:
     """Stored answers to keyed requests."""
 
@@ -43,41 +87,39 @@ class IdempotencyRecords:
         self.collection = collection
         self.stale_after = stale_after
 
-    async def begin(self, record_id: str, fingerprint: str) -> dict[str, Any] | None:
-        """Claim the key; None if claimed, else the existing record (a replay or a clash)."""
-        now = datetime.now(UTC)
+    async def begin(self, record_id: str, fingerprint: str, *, take_over: bool = True) -> dict[str, Any] | None:
+        """Claim the key; None if claimed, else the existing record (a replay or a clash).
+
+        With `take_over`, a stale record in progress for the same request is taken over."""
         try:
             await self.collection.insert_one(
-                {"_id": record_id, "fingerprint": fingerprint, "state": "in_progress", "started_at": now}
+                {"_id": record_id, "fingerprint": fingerprint, "state": "in_progress", "started_at": datetime.now(UTC)}
             )
             return None
         except DuplicateKeyError:
             pass
         existing = await self.collection.find_one({"_id": record_id})
         if existing is None:
-            return await self.begin(record_id, fingerprint)
-        if existing["state"] == "in_progress" and existing["fingerprint"] == fingerprint:
-            taken = await self.collection.update_one(
-                {"_id": record_id, "state": "in_progress", "started_at": {"$lt": now - self.stale_after}},
-                {"$set": {"started_at": now}},
-            )
-            if taken.modified_count:
-                return None
+            return await self.begin(record_id, fingerprint, take_over=take_over)
+        if take_over and await self.take_over(existing, fingerprint):
+            return None
         return existing
 
+    async def take_over(self, existing: dict[str, Any], fingerprint: str) -> bool:
+        """Take over a record left in progress for the same request longer than `stale_after`."""
+        if existing["state"] != "in_progress" or existing["fingerprint"] != fingerprint:
+            return False
+        now = datetime.now(UTC)
+        taken = await self.collection.update_one(
+            {"_id": existing["_id"], "state": "in_progress", "started_at": {"$lt": now - self.stale_after}},
+            {"$set": {"started_at": now}},
+        )
+        return bool(taken.modified_count)
+
     async def complete(self, record_id: str, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        answer = stored_answer(status, headers, body)
         await self.collection.update_one(
-            {"_id": record_id},
-            {
-                "$set": {
-                    "state": "done",
-                    "status": status,
-                    # objects, not [name, value] pairs: FerretDB refuses nested arrays
-                    "headers": [{"name": k.decode("latin-1"), "value": v.decode("latin-1")} for k, v in headers],
-                    "body": base64.b64encode(body).decode(),
-                    "completed_at": datetime.now(UTC),
-                }
-            },
+            {"_id": record_id}, {"$set": {"state": "done", **answer, "completed_at": datetime.now(UTC)}}
         )
 
     async def abandon(self, record_id: str) -> None:
@@ -98,10 +140,12 @@ class IdempotencyMiddleware:
         app: ASGIApp,
         records: Callable[[], IdempotencyRecords | None],
         caller: Callable[[Scope], Awaitable[str]],
+        kept: KeptAnswers | None = None,
     ) -> None:
         self.app = app
         self.records = records
         self.caller = caller
+        self.kept = kept
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = header(scope, IDEMPOTENCY_HEADER) if scope["type"] == "http" else None
@@ -128,10 +172,17 @@ class IdempotencyMiddleware:
             b"\x00".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
         ).hexdigest()
         record_id = hashlib.sha256(f"{caller}\x00{key}".encode()).hexdigest()
-        existing = await records.begin(record_id, fingerprint)
+        existing = await records.begin(record_id, fingerprint, take_over=False)
         if existing is not None:
-            await self._answer_repeat(existing, fingerprint, scope, send)
-            return
+            kept = None
+            if existing["state"] == "in_progress" and existing["fingerprint"] == fingerprint and self.kept:
+                kept = await self.kept(scope["path"], caller, key)
+            if kept is not None:
+                await self._replay(kept, send)
+                return
+            if not await records.take_over(existing, fingerprint):
+                await self._answer_repeat(existing, fingerprint, scope, send)
+                return
 
         replayed = False
 
@@ -159,6 +210,8 @@ class IdempotencyMiddleware:
             raise
         if captured["status"] >= 500:
             await records.abandon(record_id)
+        elif scope["state"].get(KEPT):
+            pass  # kept by the aggregate the command created: found through `kept` by a repeat
         else:
             await records.complete(record_id, captured["status"], captured["headers"], captured["body"])
 
@@ -171,10 +224,14 @@ class IdempotencyMiddleware:
         elif existing["state"] != "done":
             problem = Conflict("a request with this Idempotency-Key is still being processed; retry shortly")
         else:
-            body = base64.b64decode(existing["body"])
-            headers = [(h["name"].encode("latin-1"), h["value"].encode("latin-1")) for h in existing["headers"]]
-            headers += [(b"idempotent-replayed", b"true"), (b"content-length", str(len(body)).encode())]
-            await send({"type": "http.response.start", "status": existing["status"], "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await self._replay(existing, send)
             return
         await send_problem(send, problem, scope["path"])
+
+    @staticmethod
+    async def _replay(answer: dict[str, Any], send: Send) -> None:
+        body = base64.b64decode(answer["body"])
+        headers = [(h["name"].encode("latin-1"), h["value"].encode("latin-1")) for h in answer["headers"]]
+        headers += [(b"idempotent-replayed", b"true"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": answer["status"], "headers": headers})
+        await send({"type": "http.response.body", "body": body})

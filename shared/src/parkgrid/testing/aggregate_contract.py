@@ -107,6 +107,21 @@ class AggregateStoreContract:
         with pytest.raises(ValueError, match="reserved"):
             await store.update("c1", 1, {"outbox": []}, [])
 
+    async def test_an_aggregate_keeps_the_answer_to_the_command_that_created_it(self, store: AggregateStore) -> None:
+        """Given its version by the insert, kept beside the state (never read with it) and through
+        every later write; an aggregate created without one keeps none."""
+        await store.create("c1", {"count": 0}, [Counted(count=0)], answer=lambda version: {"status": 201, "v": version})
+        await store.create("c2", {"count": 0}, [])
+        doc = await store.get("c1")
+        assert doc is not None
+        assert "kept_answer" not in doc
+        await store.update("c1", 1, {"count": 1}, [Counted(count=1)])
+        assert await store.kept_answer("c1") == {"status": 201, "v": 1}
+        assert await store.kept_answer("c2") is None
+        assert await store.kept_answer("nobody") is None
+        with pytest.raises(ValueError, match="reserved"):
+            await store.update("c1", 2, {"kept_answer": {}}, [])
+
     async def test_a_command_goes_to_its_topic_keyed_as_it_says(self, store: AggregateStore) -> None:
         await store.create("c1", {"count": 0}, [Counted(count=0), Announce(site_id="site-rabat")])
         fact, command = await store.outbox("c1")

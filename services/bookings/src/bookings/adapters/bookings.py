@@ -21,7 +21,7 @@ from parkgrid import paging
 from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.events import IntegrationEvent, registry
-from parkgrid.outbox import MongoAggregateStore
+from parkgrid.outbox import Answer, MongoAggregateStore
 from parkgrid.store import Collection, Document
 
 
@@ -52,8 +52,12 @@ class BookingAggregates:
         doc = await self.store.get(booking_id)
         return None if doc is None else (booking_of(doc), doc["version"])
 
-    async def add(self, booking: Booking, events: Sequence[IntegrationEvent]) -> int:
-        return await self.store.create(booking.booking_id, state_of(booking), events)
+    async def add(self, booking: Booking, events: Sequence[IntegrationEvent], *, answer: Answer | None = None) -> int:
+        return await self.store.create(booking.booking_id, state_of(booking), events, answer=answer)
+
+    async def kept_answer(self, booking_id: str) -> Document | None:
+        """The answer the command that made this booking gave, kept with it (`Answering`)."""
+        return await self.store.kept_answer(booking_id)
 
     async def save(self, booking: Booking, expected_version: int, events: Sequence[IntegrationEvent]) -> int:
         return await self.store.update(booking.booking_id, expected_version, state_of(booking), events)

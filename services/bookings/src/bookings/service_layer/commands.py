@@ -30,7 +30,7 @@ from bookings.domain.slots import session_at, session_key
 from bookings.service_layer import admission
 from bookings.service_layer.lifecycle import Lifecycle
 from bookings.service_layer.parts import Parts
-from bookings.service_layer.seating import Seating, pending_booking
+from bookings.service_layer.seating import Answering, Seating, pending_booking
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.store import Document
 
@@ -49,6 +49,8 @@ class BookCommand:
     series_id: str | None = None
     visit: bool = False
     """The front desk records a session that has begun (`domain.booking.check_rules`)."""
+    answering: Answering | None = None
+    """How the caller answers the booking this command stores, kept with it by the same insert."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Outcome:
     booking: Booking | None = None
     version: int = 0
     entry: Document | None = None
+    answer: Document | None = None
+    """The answer kept with the booking (`BookCommand.answering`), when this command stored it."""
 
 
 def already_placed(name: str, holder: str) -> Unavailable:
@@ -158,10 +162,10 @@ class Booker:
             await parts.seats.members.free(key, member.member_id, command.booking_id)
             raise
         if took:
-            opened, version, stored_now = await self.seating.open(booking, key)
+            opened, version, stored_now, answer = await self.seating.open(booking, key, command.answering)
             if stored_now and opened.status == BookingStatus.CONFIRMED and opened.replaces:
                 await self.lifecycle.retire_replaced(opened)
-            return Outcome(opened, version)
+            return Outcome(opened, version, answer=answer)
         await admission.give_back(parts, member.member_id, command.booking_id)  # a waitlist place holds none
         self._saw_full(key)
         decided = await parts.bookings.get(command.booking_id)

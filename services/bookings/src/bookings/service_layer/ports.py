@@ -14,6 +14,7 @@ from bookings.domain.entitlements import Allowance, Entitlement
 from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.catalogue import OfferingSnapshot
 from parkgrid.events import IntegrationEvent
+from parkgrid.outbox import Answer
 from parkgrid.store import Document
 
 Already = Callable[[], Awaitable[Mapping[str, int]]]
@@ -27,7 +28,11 @@ class BookingRecords(Protocol):
 
     async def get(self, booking_id: str) -> tuple[Booking, int] | None: ...
 
-    async def add(self, booking: Booking, events: Sequence[IntegrationEvent]) -> int: ...
+    async def add(self, booking: Booking, events: Sequence[IntegrationEvent], *, answer: Answer | None = None) -> int:
+        """Store a new booking (and `answer`, kept with it: `kept_answer`)."""
+        ...
+
+    async def kept_answer(self, booking_id: str) -> Document | None: ...
 
     async def save(self, booking: Booking, expected_version: int, events: Sequence[IntegrationEvent]) -> int: ...
 

@@ -13,7 +13,7 @@ through `open` too.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,11 @@ from parkgrid.outbox import AlreadyExists, VersionConflict
 from parkgrid.store import Document
 
 log = get_logger(__name__)
+
+Answering = Callable[[Booking, int], Document]
+"""How a command's caller answers the booking it made, at its version: kept with the booking by
+the insert that stores it, so a repeat of the command is answered the same without a write of its
+own (`parkgrid.http.idempotency`)."""
 
 
 def pending_booking(offering: OfferingSnapshot, zone: str, now: datetime, **fields: Any) -> Booking:
@@ -61,24 +66,34 @@ class Seating:
         self.parts = parts
         self.leaving = leaving or Leaving(parts)
 
-    async def open(self, booking: Booking, key: str) -> tuple[Booking, int, bool]:
-        """Store the booking whose seats are held; True if stored now (False: a retry found it)."""
+    async def open(
+        self, booking: Booking, key: str, answering: Answering | None = None
+    ) -> tuple[Booking, int, bool, Document | None]:
+        """Store the booking whose seats are held; True if stored now (False: a retry found it),
+        and the answer kept with it when `answering` is given and it was stored now."""
         parts = self.parts
         opened, happened = rules.open_booking(booking, parts.now())
+        kept: list[Document] = []
+
+        def answer(version: int) -> Document:
+            assert answering is not None
+            kept.append(answering(opened, version))
+            return kept[0]
+
         try:
-            version = await parts.bookings.add(opened, publication(happened))
+            version = await parts.bookings.add(opened, publication(happened), answer=answer if answering else None)
         except AlreadyExists:
             # A retry of a command whose booking exists: keep nothing for it beyond what it holds.
             existing, version = await parts.get(booking.booking_id)
             if not existing.holds_seat:
                 await self._give_back(key, booking, given_back(existing.status, existing.late))
-            return existing, version, False
+            return existing, version, False, None
         except Exception:
             # The booking was not stored: give back what it held, so nothing leaks.
             await self._give_back(key, booking, admission.EVERYTHING)
             raise
         parts.written()
-        return opened, version, True
+        return opened, version, True, kept[0] if kept else None
 
     async def _give_back(self, key: str, booking: Booking, allowances: Sequence[str]) -> None:
         await self.parts.seats.sessions.release(key, booking.booking_id, booking.party_size)

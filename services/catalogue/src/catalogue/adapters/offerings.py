@@ -29,7 +29,7 @@ from parkgrid.contracts.catalogue import OfferingStatus
 from parkgrid.contracts.topics import topic
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.logging import get_logger
-from parkgrid.outbox import MongoAggregateStore
+from parkgrid.outbox import Answer, MongoAggregateStore
 from parkgrid.store import Collection, Document, is_duplicate_key
 
 log = get_logger(__name__)
@@ -89,8 +89,13 @@ class Offerings:
     async def get(self, aggregate_id: str) -> Document | None:
         return await self.store.get(aggregate_id)
 
-    async def create(self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent]) -> int:
-        version = await self.store.create(aggregate_id, state, events)
+    async def kept_answer(self, aggregate_id: str) -> Document | None:
+        return await self.store.kept_answer(aggregate_id)
+
+    async def create(
+        self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], *, answer: Answer | None = None
+    ) -> int:
+        version = await self.store.create(aggregate_id, state, events, answer=answer)
         await self._index(offering_of({**state, "_id": aggregate_id}), version)
         return version
 

@@ -4,20 +4,26 @@
 for its space answers 202 with its Location; `Prefer: wait=N` holds the answer up to N
 seconds (at most `MAX_WAIT`) for the saga to settle it. Every booking body carries its
 version as ETag.
+
+A keyed `POST` that does not wait keeps its answer in the booking it stores (`answering`):
+the idempotency record is then not written a second time, and a repeat finds the answer
+through `kept_answer` (registered for the path in `bootstrap`).
 """
 
 from __future__ import annotations
 
 import re
 import time as clock
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import Field
 
 from bookings.adapters.bookings import view
 from bookings.adapters.ledgers import entry_view
+from bookings.domain.booking import Booking
 from bookings.entrypoints.http.common import Changes, Service, actor_of, may_act_on, self_booking_limit, site_of_member
 from bookings.service_layer.changes import BookingChanges
 from bookings.service_layer.commands import BookCommand, Outcome
@@ -27,10 +33,11 @@ from parkgrid.auth import Role
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.contracts.common import Id
 from parkgrid.http.access import Caller, CallerOrService, Scope, acts_for
-from parkgrid.http.idempotency import command_id
+from parkgrid.http.idempotency import answer_kept, command_id, json_answer, response_of
 from parkgrid.http.models import RequestModel
 from parkgrid.http.problems import Forbidden, problems
 from parkgrid.inputs import Instant, Text
+from parkgrid.store import Document
 
 MAX_WAIT = 30.0
 PENDING: dict[int | str, dict[str, Any]] = {202: {"model": BookingRead, "description": "Pending: its space is sought."}}
@@ -59,6 +66,27 @@ class CancelIn(RequestModel):
 
 class RescheduleIn(RequestModel):
     starts_at: Instant
+
+
+def booking_id_of(subject: str, idempotency_key: str | None) -> str:
+    """The id of the booking a `POST /v1/bookings` of `subject` makes (random without a key)."""
+    return command_id(f"bookings.booking:{subject}", idempotency_key)
+
+
+def answering(booking: Booking, version: int) -> Document:
+    """What `Reply` answers a booking it does not wait for: kept with the booking it stores."""
+    status = 202 if booking.status == BookingStatus.PENDING else 201
+    headers = {"Location": f"/v1/bookings/{booking.booking_id}", "ETag": f'"{version}"'}
+    return json_answer(status, BookingRead, view(booking, version), headers)
+
+
+def kept_answer(service: BookingService) -> Callable[[str, str], Awaitable[Document | None]]:
+    """How the idempotency middleware finds the answer a keyed `POST /v1/bookings` kept."""
+
+    async def find(subject: str, idempotency_key: str) -> Document | None:
+        return await service.bookings.kept_answer(booking_id_of(subject, idempotency_key))
+
+    return find
 
 
 def wait_seconds(prefer: str | None) -> float:
@@ -116,6 +144,7 @@ IdempotencyKey = Annotated[str | None, Header()]
 )
 async def book(
     body: BookingIn,
+    request: Request,
     principal: CallerOrService,
     service: Service,
     reply: Replying,
@@ -136,7 +165,7 @@ async def book(
     if principal.role == Role.MEMBER and person_id is None:
         person_id = principal.person_id
     command = BookCommand(
-        booking_id=command_id(f"bookings.booking:{principal.subject}", idempotency_key),
+        booking_id=booking_id_of(principal.subject, idempotency_key),
         offering_id=body.offering_id,
         member_id=body.member_id,
         person_id=person_id,
@@ -145,8 +174,13 @@ async def book(
         join_waitlist=body.join_waitlist,
         actor=actor_of(principal),
         visit=body.attended,
+        answering=answering if idempotency_key and not reply.wait else None,
     )
-    return await reply(await service.book(command))
+    outcome = await service.book(command)
+    if outcome.answer is not None:
+        answer_kept(request.scope)
+        return response_of(outcome.answer)
+    return await reply(outcome)
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingRead, responses=problems(403, 404, 409))
