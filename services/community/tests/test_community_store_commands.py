@@ -126,3 +126,23 @@ async def test_a_registration_costs_at_most_nine_commands_confirmed_and_ten_wait
     occupancy = await community.store.seats.occupancy(EVENT)
     assert occupancy is not None
     assert (occupancy.taken, occupancy.waiting) == (1, 1)
+
+
+async def test_a_capacity_the_event_has_not_recorded_yet_still_seats_in_order(
+    client: httpx.AsyncClient, community: Community, tokens: dict[str, str]
+) -> None:
+    """The seat is tried with the event's capacity: while the seats have a larger one (an edit
+    between its two writes), the try fails, the key is queued and promoted at once, in order."""
+    admin = bearer(tokens["admin"])
+    await created(client.post("/v1/members", json=member_body(MEMBER, people=3), headers=admin))
+    await created(client.post("/v1/events", json=event_body(EVENT, capacity=1, publish=True), headers=admin))
+    assert await community.store.seats.resize(EVENT, 2) is None  # the event still says 1
+
+    url = f"/v1/events/{EVENT}/registrations"
+    answers = [await created(client.post(url, json={"person_id": f"{MEMBER}-p{i}"}, headers=admin)) for i in range(3)]
+
+    assert [a["status"] for a in answers] == ["confirmed", "confirmed", "waitlisted"]
+    assert answers[2]["waitlist_position"] == 1
+    occupancy = await community.store.seats.occupancy(EVENT)
+    assert occupancy is not None
+    assert (occupancy.taken, occupancy.waiting) == (2, 1)
