@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from kit_samples import COUNTERS, CounterIncremented, counter_store, increment
 
@@ -149,3 +149,53 @@ def test_only_a_collection_watched_by_one_relay_leases_at_insert() -> None:
     finally:
         _written_here.unwatch(key, "one")
     assert _written_here.lessee(key) is None
+
+
+def _writes() -> float:
+    return sum(STORE_COMMANDS.labels(name)._value.get() for name in ("findAndModify", "update"))
+
+
+async def test_an_update_is_leased_unless_another_relay_holds_the_document(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    """An update with events takes the lease for this process's relay in its own write (two writes
+    an update, its removal included, not three); a document another relay holds keeps that lease."""
+    await create_topics([COUNTERS])
+    store = counter_store(database["counters"])
+    producer = make_producer(kafka_bootstrap, client_id="update-lease-test")
+    await producer.start()
+    relay = OutboxRelay(
+        [store.collection], EventPublisher(producer, topic_prefix), owner="update-lease-test", sweep_interval=600.0
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.5)
+        await increment(store, "counter-u")
+        relay.notify()
+        await _until_published(store.collection, "counter-u", within=20.0)
+        writes = _writes()
+        for _ in range(3):
+            await increment(store, "counter-u")
+            relay.notify()
+            await _until_published(store.collection, "counter-u", within=20.0)
+        assert relay.published_count == 4
+        assert _writes() - writes == 6, "each update and its removal: no claim of its own"
+
+        held = {"outbox_lease_owner": "another-relay", "outbox_lease_until": datetime.now(UTC) + timedelta(minutes=1)}
+        await store.collection.update_one({"_id": "counter-u"}, {"$set": held})
+        await increment(store, "counter-u")
+        relay.notify()
+        await asyncio.sleep(0.5)
+        stored = await store.collection.find_one({"_id": "counter-u"})
+        assert stored is not None
+        assert stored["outbox_lease_owner"] == "another-relay", "a lease another relay holds was taken"
+        assert stored["value"] == 5
+        assert await _pending(store.collection, "counter-u")
+        await store.collection.update_one({"_id": "counter-u"}, {"$set": {"outbox_lease_until": datetime.now(UTC)}})
+        assert await relay.drain_once(sweep=True) == 1  # once it has expired
+        assert not await _pending(store.collection, "counter-u")
+    finally:
+        await relay.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await producer.stop()

@@ -7,10 +7,12 @@ then publishes them (idempotent producer, acks=all) and removes them. A crash be
 publish and removal publishes again, which consumers absorb through the projection
 version guard.
 
-A new aggregate written in a process whose relay watches its collection is inserted already
+An aggregate written in a process whose relay watches its collection is written already
 leased to that relay (for `INSERT_LEASE` at most), and the relay publishes it from the
 document as written: the claim a `findAndModify` would make costs no round trip of its own.
-A crash before it is published leaves a lease that expires within seconds.
+An insert takes the lease as it creates the document; an update takes it only if no other
+relay holds one, and returns the outbox as it is then. A crash before it is published leaves
+a lease that expires within seconds.
 
 The relay measures what an operator watches (`parkgrid.metrics`): each batch's publish
 latency, the events published by type, and, every few seconds, the backlog and the age of
@@ -144,12 +146,52 @@ class MongoAggregateStore:
         if events:
             update["$set"]["outbox_pending"] = True
             update["$push"] = {"outbox": {"$each": self._entries(aggregate_id, expected_version + 1, events)}}
+            if await self._update_leased(aggregate_id, expected_version, update):
+                return version
         result = await self.collection.update_one({"_id": aggregate_id, "version": expected_version}, update)
         if result.matched_count != 1:
             raise VersionConflict(f"{aggregate_id} is not at version {expected_version}")
         if events:
             _written_here.add(_key(self.collection), aggregate_id)
         return version
+
+    async def _update_leased(self, aggregate_id: str, expected_version: int, update: dict[str, Any]) -> bool:
+        """The update, taking the lease for this process's relay in the same write, as an insert does.
+
+        Only a document no other relay holds is leased (the filter says so), and the write returns
+        the outbox as it now is, every entry not yet published included: the relay publishes from
+        that. False when nothing matched: the version moved, or another relay holds the lease (the
+        caller then writes as without a relay, and that relay, or a hint, publishes)."""
+        key = _key(self.collection)
+        lessee = _written_here.lessee(key)
+        if lessee is None:
+            return False
+        now = datetime.now(UTC)
+        leased = {
+            "$set": {
+                **update["$set"],
+                "outbox_lease_owner": lessee.owner,
+                "outbox_lease_until": now + lessee.insert_lease,
+            },
+            "$push": update["$push"],
+        }
+        doc = await self.collection.find_one_and_update(
+            {
+                "_id": aggregate_id,
+                "version": expected_version,
+                "$or": [
+                    {"outbox_lease_until": None},
+                    {"outbox_lease_until": {"$lt": now}},
+                    {"outbox_lease_owner": lessee.owner},
+                ],
+            },
+            leased,
+            return_document=ReturnDocument.AFTER,  # whole: FerretDB 1.24 has no findAndModify projection
+        )
+        if doc is None:
+            return False
+        _written_here.lease(key, doc)
+        return True
 
 
 def outbox_entries(
