@@ -8,7 +8,6 @@ version it was read at, so two writers that both saw the range free cannot both 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -144,22 +143,28 @@ class Calendars:
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
 
-    async def open(self, space_id: str, site_id: str) -> None:
-        with contextlib.suppress(DuplicateKeyError):
-            await self.collection.insert_one({"_id": space_id, "site_id": site_id, "version": 0, "holds": []})
-
     async def get(self, space_id: str, site_id: str) -> Calendar:
         doc = await self.collection.find_one({"_id": space_id})
-        if doc is None:
-            await self.open(space_id, site_id)
+        return _calendar_from(doc) if doc is not None else await self.opened(space_id, site_id)
+
+    async def opened(self, space_id: str, site_id: str) -> Calendar:
+        """The calendar of a space none was found for: opened empty at version 0 (one insert),
+        or, when another writer opened it first, as it is now (one read)."""
+        try:
+            await self.collection.insert_one({"_id": space_id, "site_id": site_id, "version": 0, "holds": []})
+        except DuplicateKeyError:
             doc = await self.collection.find_one({"_id": space_id})
             assert doc is not None
-        return Calendar(
-            space_id=space_id,
-            version=doc["version"],
-            holds=[_hold_from(h) for h in doc["holds"]],
-            closed_before=_aware(doc["closed_before"]) if doc.get("closed_before") else None,
-        )
+            return _calendar_from(doc)
+        return Calendar(space_id=space_id, version=0)
+
+    async def of(self, space_ids: Sequence[str]) -> dict[str, Calendar]:
+        """The calendars of these spaces that exist, by space id, in one read. A snapshot like
+        `get`'s: a hold decided on one is still appended only under its version guard."""
+        if not space_ids:
+            return {}
+        docs = await self.collection.find({"_id": {"$in": list(space_ids)}}).to_list()
+        return {doc["_id"]: _calendar_from(doc) for doc in docs}
 
     async def prune(self, cut: datetime) -> int:
         """Remove the holds that ended before `cut` from every calendar; how many went.
@@ -281,15 +286,19 @@ class Calendars:
         )
         return result.matched_count == 1
 
-    async def holding(self, site_id: str, reservation_id: str) -> str | None:
-        """The space on which this reservation already holds a range, if any."""
-        doc = await self.collection.find_one({"site_id": site_id, "holds.reservation_id": reservation_id}, {"_id": 1})
-        return doc["_id"] if doc else None
-
 
 def _aware(moment: datetime) -> datetime:
     """The store gives back naive UTC datetimes unless the client is tz-aware."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _calendar_from(doc: Document) -> Calendar:
+    return Calendar(
+        space_id=doc["_id"],
+        version=doc["version"],
+        holds=[_hold_from(h) for h in doc["holds"]],
+        closed_before=_aware(doc["closed_before"]) if doc.get("closed_before") else None,
+    )
 
 
 def _hold_from(doc: Document) -> Hold:

@@ -172,12 +172,13 @@ class Reservations:
     async def reserve(self, request: ReservationRequest) -> Document:
         """Confirm or refuse `request`; a request seen before gets its first answer."""
         rid = request.request_id
-        # Independent reads, at once: this runs inside every room booking's saga.
-        existing, site_doc, listed, already = await asyncio.gather(
+        # Independent reads, at once: this runs inside every room booking's saga. The read of the
+        # reservation is the dedup: a request answered before (confirmed, refused or released
+        # since) gets that answer and touches no calendar.
+        existing, site_doc, listed = await asyncio.gather(
             self.get(rid),
             self.store.sites.get(request.site_id),
             self.store.spaces_of(request.site_id, active_only=True),
-            self.store.calendars.holding(request.site_id, rid),
         )
         if existing is not None:
             return existing
@@ -200,7 +201,7 @@ class Reservations:
             if requirement.features:
                 detail += f" with {', '.join(requirement.features)}"
             return await self._refuse(request, Refusal(RefusalReason.NO_SPACE_FITS, detail))
-        held, in_the_past = await self._hold(request, site, fitting, already)
+        held, in_the_past = await self._hold(request, site, fitting)
         if held is None and in_the_past:
             return await self._refuse(
                 request, Refusal(RefusalReason.INVALID_REQUEST, "that time is past: it can no longer be reserved")
@@ -218,29 +219,34 @@ class Reservations:
             self.notify()
         return doc
 
-    async def _hold(
-        self, request: ReservationRequest, site: Site, fitting: list[Space], already: str | None
-    ) -> tuple[Space | None, bool]:
+    async def _hold(self, request: ReservationRequest, site: Site, fitting: list[Space]) -> tuple[Space | None, bool]:
         """The space held for the request, if any; and whether a space was refused only because
-        the range reaches into its calendar's pruned past. `already`: the space on which the
-        request holds a range (a crash came between hold and answer): kept, not a second one.
+        the range reaches into its calendar's pruned past.
+
+        The fitting spaces' calendars are read at once (one command, not one per space tried).
+        A range the request already holds on one of them (a crash came between hold and
+        answer) is kept, not held a second time.
 
         Each space's buffers (its own, else its kind's at `site`) are part of the decision the
         calendar's version-guarded write makes: a range read free with them is appended only if
         the calendar is still as read, so two requests that conflict only through the buffers
-        cannot both be held."""
+        cannot both be held. A calendar read at once with the others is such a read: when it
+        changed since, the write fails and the calendar is read again."""
         rid = request.request_id
         start, end = request.time.starts_at, request.time.ends_at
         seats = request.requirement.seats
-        if already is not None:
-            for space in fitting:
-                if space.space_id == already:
-                    return space, False
+        read = await self.store.calendars.of([space.space_id for space in fitting])
+        for space in fitting:
+            calendar = read.get(space.space_id)
+            if calendar is not None and calendar.held_by(rid) is not None:
+                return space, False
         in_the_past = False
         for space in fitting:
             buffers = space.buffers_at(site)
+            calendar = read.get(space.space_id)
             while True:
-                calendar = await self.store.calendars.get(space.space_id, space.site_id)
+                if calendar is None:
+                    calendar = await self.store.calendars.opened(space.space_id, space.site_id)
                 if calendar.held_by(rid) is not None:
                     return space, False
                 if not calendar.admits(space, buffers, start, end, seats):
@@ -249,6 +255,7 @@ class Reservations:
                 if await self.store.calendars.add_hold(calendar, space.hold_for(rid, start, end, seats)):
                     return space, False
                 # the calendar changed under us: read it again
+                calendar = await self.store.calendars.get(space.space_id, space.site_id)
         return None, in_the_past
 
     def _record(self, request: ReservationRequest, status: ReservationStatus, space: Space | None) -> Reservation:
