@@ -83,7 +83,8 @@ class Approvals:
             return (state_of(booking), publication(happened)) if happened else None
 
         doc, version = await change(self.parts.bookings.store, booking_id, rule, what="booking")
+        decided = booking_of(doc)
         if saved:
             self.parts.written()
-            self.parts.changed(booking_id)
-        return booking_of(doc), version, saved
+            self.parts.changed(booking_id, (decided, version))
+        return decided, version, saved

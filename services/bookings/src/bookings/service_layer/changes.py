@@ -6,13 +6,24 @@ ten store reads a second and added 50 ms to every saga on average; under load th
 slowed the very consumer they waited for. The consumer that applies the answer usually runs
 in the process the request waits in, so it says so here; a request served by another
 instance (several in one consumer group) still re-reads, only rarely (`Watch.RECHECK`).
+
+The change comes with the booking as it was written (and its version), so the request it wakes
+answers without reading it again: the saga's answer is one store read shorter.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+
+from bookings.domain.booking import Booking
+
+Written = tuple[Booking, int]
+"""A booking as a change wrote it, at its version."""
+
+Changed = Callable[[str, Written | None], None]
+"""What wakes the requests waiting for a booking (`BookingChanges.changed`)."""
 
 
 class Watch:
@@ -22,15 +33,21 @@ class Watch:
 
     def __init__(self) -> None:
         self._changed = asyncio.Event()
+        self._written: Written | None = None
 
-    def _set(self) -> None:
+    def _set(self, written: Written | None) -> None:
+        if written is not None and (self._written is None or written[1] > self._written[1]):
+            self._written = written
         self._changed.set()
 
-    async def wait(self, at_most: float) -> None:
-        """Return when the booking changed, or after `at_most` (capped at RECHECK) seconds."""
+    async def wait(self, at_most: float) -> Written | None:
+        """Return when the booking changed, or after `at_most` (capped at RECHECK) seconds: the
+        booking as the change wrote it, if it said (None: read it)."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout=min(at_most, self.RECHECK))
         self._changed.clear()
+        written, self._written = self._written, None
+        return written
 
 
 class BookingChanges:
@@ -39,9 +56,9 @@ class BookingChanges:
     def __init__(self) -> None:
         self._watches: dict[str, set[Watch]] = {}
 
-    def changed(self, booking_id: str) -> None:
+    def changed(self, booking_id: str, written: Written | None = None) -> None:
         for watch in self._watches.get(booking_id, ()):
-            watch._set()
+            watch._set(written)
 
     @contextlib.contextmanager
     def watch(self, booking_id: str) -> Iterator[Watch]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bookings.adapters.guards import SeatGuards
 from bookings.domain.booking import Actor, Booking, InvalidBooking
+from bookings.service_layer.changes import Changed
 from bookings.service_layer.ports import BookingRecords, CreditsHeld, Known, WaitingLines
 from parkgrid.clock import utc_now
 from parkgrid.contracts.catalogue import OfferingSnapshot
@@ -52,7 +53,7 @@ class Parts:
     ledger: CreditsHeld
     clock: Callable[[], datetime] = utc_now
     written: Callable[[], None] = field(default=lambda: None)  # wakes the outbox relay
-    changed: Callable[[str], None] = field(default=lambda booking_id: None)  # wakes `Prefer: wait` requests
+    changed: Changed = field(default=lambda booking_id, written: None)  # wakes `Prefer: wait` requests
     timing: Timing = field(default_factory=Timing)
     limits: PlanLimits | None = None  # the sites' per-period limits per plan; none: no such limits
 

@@ -67,7 +67,7 @@ class Saga:
             return (state_of(booking), publication(happened)) if happened else None
 
         try:
-            doc, _ = await change(self.parts.bookings.store, event.reference_id, rule, what="booking")
+            doc, version = await change(self.parts.bookings.store, event.reference_id, rule, what="booking")
         except VersionConflict:
             raise TransientError(f"booking {event.reference_id} kept changing; handle again") from None
         except Refused as refused:
@@ -78,7 +78,7 @@ class Saga:
         booking = booking_of(doc)
         if saved:
             self.parts.written()
-            self.parts.changed(booking.booking_id)
+            self.parts.changed(booking.booking_id, (booking, version))
         current = booking.reservation_request_id == event.request_id
         confirmed = isinstance(event, ReservationConfirmed) and booking.status == BookingStatus.CONFIRMED
         if confirmed and current and booking.replaces:

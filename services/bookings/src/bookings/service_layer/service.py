@@ -19,6 +19,7 @@ from bookings.adapters.sessions import Seats
 from bookings.adapters.waitlists import WaitingLines
 from bookings.domain.booking import Booking
 from bookings.service_layer.approvals import Approvals
+from bookings.service_layer.changes import Changed
 from bookings.service_layer.commands import BookCommand, Booker, Outcome
 from bookings.service_layer.ledger import Credits, Entitlements
 from bookings.service_layer.lifecycle import Lifecycle
@@ -84,7 +85,7 @@ class BookingService(BookingOffice):
         projections: Projections,
         ledger: Ledger,
         written: Callable[[], None] = lambda: None,
-        changed: Callable[[str], None] = lambda booking_id: None,
+        changed: Changed = lambda booking_id, written: None,
         timing: Timing | None = None,
         limits: SiteLimits | None = None,
     ) -> None:

@@ -162,13 +162,13 @@ class Sweepers:
             return (state_of(booking), publication(happened)) if happened else None
 
         try:
-            doc, _ = await change(self.parts.bookings.store, booking_id, rule, what="booking")
+            doc, version = await change(self.parts.bookings.store, booking_id, rule, what="booking")
         except VersionConflict:
             return None
         booking = booking_of(doc)
         if changed:
             self.parts.written()
-            self.parts.changed(booking_id)
+            self.parts.changed(booking_id, (booking, version))
         return booking, changed
 
     async def reclaim_lost_seats(self, now: datetime) -> int:

@@ -116,8 +116,8 @@ class Reply:
             with self.changes.watch(booking.booking_id) as watch:
                 booking, version = await self.service.get(booking.booking_id)
                 while booking.status == BookingStatus.PENDING and (left := deadline - clock.monotonic()) > 0:
-                    await watch.wait(left)
-                    booking, version = await self.service.get(booking.booking_id)
+                    written = await watch.wait(left)
+                    booking, version = written or await self.service.get(booking.booking_id)
             response.headers["Preference-Applied"] = f"wait={self.wait:g}"
         response.headers["Location"] = f"/v1/bookings/{booking.booking_id}"
         response.headers["ETag"] = f'"{version}"'
