@@ -1,0 +1,339 @@
+"""`python -m bench.profile`: where a booking's time goes, to tell the store's share from ours.
+
+`make bench` says how far each scenario is from the bare stack; this says why, in three parts,
+on the same local infrastructure (Kafka and FerretDB must run):
+
+1. **The store's own price** (`store_prices`): each kind of command a booking sends, one at a
+   time on an idle store, with FerretDB's CPU per command read from `/proc` (its own timing of
+   the work, whatever the client adds).
+2. **The booking write path** (`write_path`): the bench's bookings stack, a closed loop at the
+   bench's concurrency; store commands per booking by name (the services' `/metrics`), and CPU
+   per booking of each process (bookings, FerretDB, Kafka, the driver). With `--spy` (py-spy on
+   PATH or in `PY_SPY`), the bookings process is sampled meanwhile and its heaviest frames
+   listed.
+3. **The saga's timeline** (`saga_timeline`): meeting-room bookings at the bench's rate, each
+   step dated by the envelope each service wrote (`ce_time`, when it wrote) and the Kafka record
+   (when its relay published it), so that each hop and each service's share is a p50 of its own.
+
+Writes `bench/results/<stamp>-profile.md` and prints it. What it found on 2026-12-05 is in
+bench/README.md ("Where the time goes").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+from bench import bookings
+from bench.http_write import Poster, client_for
+from bench.loadgen import closed_loop
+from bench.run import QUICK, Env
+from bench.system import ROOT, CpuMeter, cpu_seconds, infra_pids
+from parkgrid.store import connect
+
+RESULTS = ROOT / "bench" / "results"
+
+# --------------------------------------------------------------------------- pure parts
+
+
+def per_request(before: Mapping[str, float], after: Mapping[str, float], requests: int) -> dict[str, float]:
+    """Commands per request by name, the busiest first (names that did not move left out)."""
+    moved = {name: round((after.get(name, 0.0) - before.get(name, 0.0)) / requests, 2) for name in after}
+    return dict(sorted(((n, v) for n, v in moved.items() if v > 0), key=lambda item: -item[1]))
+
+
+def commands_by_name(metrics: str) -> dict[str, float]:
+    """`parkgrid_store_commands_total` by command name, from a Prometheus text page."""
+    found: dict[str, float] = {}
+    for line in metrics.splitlines():
+        if line.startswith("parkgrid_store_commands_total{"):
+            labels, value = line.rsplit(" ", 1)
+            name = labels.split('command="', 1)[1].split('"', 1)[0]
+            found[name] = found.get(name, 0.0) + float(value)
+    return found
+
+
+def heaviest_frames(raw: Iterable[str], own: Sequence[str], limit: int = 25) -> tuple[int, list[tuple[str, float]]]:
+    """py-spy's raw output (`frame;frame;... count` per line) → samples, and the share of them in
+    which each frame of `own` code (a path containing one of `own`) is on the stack."""
+    total = 0
+    inclusive: Counter[str] = Counter()
+    for line in raw:
+        line = line.rstrip()
+        if not line or " " not in line:
+            continue
+        stack, count = line.rsplit(" ", 1)
+        total += int(count)
+        seen = set()
+        for frame in stack.split(";"):
+            if any(part in frame for part in own):
+                name = frame.split(" (")[0]
+                if name not in seen:
+                    seen.add(name)
+                    inclusive[name] += int(count)
+    return total, [(name, round(100.0 * n / total, 1)) for name, n in inclusive.most_common(limit)] if total else []
+
+
+Step = tuple[str, float, float]
+"""(topic:event type, when the service wrote it, when its relay published it), in seconds."""
+
+
+def timeline(sent: float, answered: float, steps: Sequence[Step]) -> dict[str, float]:
+    """One saga's segments in ms: each step's write after the previous one (the first after the
+    request was sent), each publication after its write, and the answer after the last write."""
+    segments: dict[str, float] = {}
+    previous = sent
+    for name, written, published in sorted(steps, key=lambda step: step[1]):
+        segments[f"{name} written"] = 1000.0 * (written - previous)
+        segments[f"{name} published"] = 1000.0 * (published - written)
+        previous = written
+    segments["answered after the last write"] = 1000.0 * (answered - previous)
+    segments["total"] = 1000.0 * (answered - sent)
+    return segments
+
+
+def medians(rows: Iterable[Mapping[str, float]]) -> dict[str, tuple[float, int]]:
+    collected: dict[str, list[float]] = {}
+    for row in rows:
+        for name, value in row.items():
+            collected.setdefault(name, []).append(value)
+    return {name: (round(statistics.median(values), 1), len(values)) for name, values in collected.items()}
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+async def store_prices(mongodb_uri: str, repeat: int = 300) -> list[tuple[str, float, float]]:
+    """(command, wall ms, FerretDB CPU ms) per command, one at a time on an idle store."""
+    ferretdb = infra_pids().get("ferretdb")
+    client = connect(mongodb_uri, app_name="bench-profile", counted=False)
+    name = f"profile{uuid.uuid4().hex[:8]}"
+    docs = client[name]["docs"]
+    small = client[name]["small"]
+    body = {"status": "confirmed", "outbox": [], "outbox_pending": False, "version": 1, "payload": "x" * 1500}
+    await docs.insert_many([{**body, "_id": f"d{i}"} for i in range(repeat)])
+    now = datetime.now(UTC)
+    lease = [{"outbox_lease_until": None}, {"outbox_lease_until": {"$lt": now}}, {"outbox_lease_owner": "me"}]
+    cases: list[tuple[str, Callable[[int], Awaitable[Any]]]] = [
+        ("insert (a booking-sized document)", lambda i: docs.insert_one({**body, "_id": f"n{i}"})),
+        ("insert (a small document)", lambda i: small.insert_one({"_id": f"s{i}", "holder": "b"})),
+        ("find by _id", lambda i: docs.find_one({"_id": f"d{i}"})),
+        ("update by _id ($inc)", lambda i: docs.update_one({"_id": f"d{i}"}, {"$inc": {"version": 1}})),
+        (
+            "guarded update (_id + a condition)",
+            lambda i: docs.update_one({"_id": f"d{i}", "version": 2}, {"$inc": {"version": 1}}),
+        ),
+        (
+            "findAndModify (the relay's lease)",
+            lambda i: docs.find_one_and_update({"_id": f"n{i}", "$or": lease}, {"$set": {"outbox_lease_owner": "me"}}),
+        ),
+    ]
+    prices = []
+    try:
+        for label, command in cases:
+            before = cpu_seconds(ferretdb) if ferretdb else None
+            began = time.perf_counter()
+            for i in range(repeat):
+                await command(i)
+            wall = 1000.0 * (time.perf_counter() - began) / repeat
+            after = cpu_seconds(ferretdb) if ferretdb else None
+            cpu = 1000.0 * (after - before) / repeat if before is not None and after is not None else float("nan")
+            prices.append((label, round(wall, 2), round(cpu, 2)))
+        began = time.perf_counter()
+        before = cpu_seconds(ferretdb) if ferretdb else None
+        await docs.find({"outbox_pending": True}, {"_id": 1}).limit(100).to_list()
+        after = cpu_seconds(ferretdb) if ferretdb else None
+        scan = 1000.0 * (after - before) if before is not None and after is not None else float("nan")
+        prices.append((f"find outbox_pending (the relay's sweep) over {2 * repeat} documents",
+                       round(1000.0 * (time.perf_counter() - began), 2), round(scan, 2)))  # fmt: skip
+    finally:
+        await client.drop_database(name)
+        await client.close()
+    return prices
+
+
+async def metrics_of(url: str) -> dict[str, float]:
+    async with httpx.AsyncClient(timeout=10) as http:
+        return commands_by_name((await http.get(url + "/metrics")).text)
+
+
+def spy_binary() -> str | None:
+    return os.environ.get("PY_SPY") or shutil.which("py-spy")
+
+
+async def write_path(bench: bookings.BookingsBench, seconds: float, spy: bool) -> dict[str, Any]:
+    url = bench.bookings.url
+    async with client_for(QUICK.concurrency) as client:
+        poster = Poster(
+            client,
+            url + "/v1/bookings",
+            lambda i: bench.desk_body(),
+            headers=lambda i: bench.desk_token,
+            expected=(201,),
+            idempotency_keys=True,
+        )
+        await closed_loop(poster, concurrency=QUICK.concurrency, duration_s=2.0)  # warm
+        before = await metrics_of(url)
+        sampler = None
+        frames = RESULTS / f"profile-{uuid.uuid4().hex[:6]}.txt"
+        binary = spy_binary() if spy else None
+        if binary:
+            sampler = subprocess.Popen(  # noqa: ASYNC220 - a sampler beside the loop, waited for below
+                [binary, "record", "--pid", str(bench.bookings.pid), "--duration", str(int(seconds)), "--rate", "250",
+                 "--format", "raw", "-o", str(frames), "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=(RESULTS / "profile-spy.log").open("w"),
+            )  # fmt: skip
+        meter = CpuMeter({"driver": os.getpid(), "bookings": bench.bookings.pid, **infra_pids()}).start()
+        summary = await closed_loop(poster, concurrency=QUICK.concurrency, duration_s=seconds)
+        cpu = meter.stop()
+        await bench.quiesce()
+        after = await metrics_of(url)
+        found: dict[str, Any] = {
+            "bookings_per_s": round(summary.count / seconds, 1),
+            "commands": per_request(before, after, summary.count),
+            "cpu_ms_per_booking": {
+                name: round(1000.0 * value / summary.count, 2)
+                for name, value in cpu["cpu_s"].items()
+                if value is not None and summary.count
+            },
+        }
+        if sampler is not None:
+            await asyncio.to_thread(sampler.wait)
+            found["samples"], found["frames"] = await asyncio.to_thread(sampled, frames)
+        return found
+
+
+def sampled(frames: Path) -> tuple[int, list[tuple[str, float]]]:
+    """What py-spy wrote (and then removed), as `heaviest_frames` of ParkGrid's own code."""
+    if not frames.exists():
+        return 0, []
+    with frames.open() as raw:
+        found = heaviest_frames(raw, ("/bookings/", "/parkgrid/"))
+    frames.unlink()
+    return found
+
+
+async def saga_timeline(bench: bookings.BookingsBench, sagas: int, rate: float) -> dict[str, tuple[float, int]]:
+    sent: dict[str, tuple[float, float]] = {}
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def saga(i: int) -> None:
+            began = time.time()
+            response = await client.post(
+                bench.bookings.url + "/v1/bookings",
+                json=bench.body(bookings.ROOM, i, bench.starts[400 + i]),
+                headers={**bench.desk_token, "Prefer": "wait=10"},
+            )
+            if response.status_code == 201:
+                sent[response.json()["id"]] = (began, time.time())
+
+        running = []
+        for i in range(sagas):
+            running.append(asyncio.create_task(saga(i)))
+            await asyncio.sleep(1.0 / rate)
+        await asyncio.gather(*running)
+    await bench.quiesce()
+    prefix = bench.env.prefix
+    steps: dict[str, list[Step]] = {}
+    consumer = AIOKafkaConsumer(
+        *(prefix + topic for topic in ("bookings.booking", "spaces.commands", "spaces.reservation")),
+        bootstrap_servers=bench.env.bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        for partition, records in (await consumer.getmany(timeout_ms=5000, max_records=100_000)).items():
+            for record in records:
+                headers = {k: v.decode() for k, v in (record.headers or [])}
+                data = json.loads(record.value) if record.value else {}
+                booking = data.get("booking_id") or data.get("reference_id") or headers.get("ce_subject")
+                written = datetime.fromisoformat(headers["ce_time"].replace("Z", "+00:00")).timestamp()
+                name = partition.topic.removeprefix(prefix) + ":" + headers["ce_type"].rsplit(".", 1)[-1]
+                steps.setdefault(str(booking), []).append((name, written, record.timestamp / 1000.0))
+    finally:
+        await consumer.stop()
+    return medians(timeline(began, answered, steps[b]) for b, (began, answered) in sent.items() if b in steps)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report(stamp: str, prices: list[tuple[str, float, float]], path: dict[str, Any],
+           saga: dict[str, tuple[float, int]]) -> str:  # fmt: skip
+    lines = [f"# bench profile {stamp}", "", "## The store's price per command (one at a time, idle store)", "",
+             "| command | wall ms | FerretDB CPU ms |", "|---|---|---|"]  # fmt: skip
+    lines += [f"| {label} | {wall} | {cpu} |" for label, wall, cpu in prices]
+    lines += ["", f"## The booking write path (closed loop, c={QUICK.concurrency})", "",
+              f"{path['bookings_per_s']} bookings/s.", "", "| store command | per booking |", "|---|---|"]  # fmt: skip
+    lines += [f"| {name} | {n} |" for name, n in path["commands"].items()]
+    lines += ["", "| process | CPU ms per booking |", "|---|---|"]
+    lines += [f"| {name} | {ms} |" for name, ms in path["cpu_ms_per_booking"].items()]
+    if path.get("frames"):
+        lines += ["", f"bookings, sampled by py-spy ({path['samples']} samples): share of samples with the frame on"
+                  " the stack", "", "| frame | % |", "|---|---|"]  # fmt: skip
+        lines += [f"| {name} | {share} |" for name, share in path["frames"]]
+    lines += ["", "## The saga's timeline (p50 per segment)", "", "| segment | p50 ms | sagas |", "|---|---|---|"]
+    lines += [f"| {name} | {p50} | {n} |" for name, (p50, n) in saga.items()]
+    return "\n".join(lines) + "\n"
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    env = Env(
+        os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/"),
+        uuid.uuid4().hex[:8],
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    logs = RESULTS / f"{stamp}-profile-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    mongo = connect(env.mongodb_uri, app_name="bench-profile", counted=False)
+    databases: list[str] = []
+
+    def database(name: str) -> str:
+        databases.append(env.database(name))
+        return databases[-1]
+
+    prices = await store_prices(env.mongodb_uri)
+    bench = bookings.BookingsBench(env, QUICK, database, mongo, logs)
+    try:
+        await bench.set_up()
+        path = await write_path(bench, args.seconds, args.spy)
+        saga = await saga_timeline(bench, args.sagas, QUICK.saga_rate)
+    finally:
+        for process in bench.processes:
+            process.stop()
+        for name in databases:
+            await mongo.drop_database(name)
+        await mongo.close()
+    text = report(stamp, prices, path, saga)
+    (RESULTS / f"{stamp}-profile.md").write_text(text)
+    print(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="the write path's closed loop")
+    parser.add_argument("--sagas", type=int, default=40, help="meeting-room sagas at the bench's rate")
+    parser.add_argument("--spy", action="store_true", help="sample bookings with py-spy (PY_SPY or on PATH)")
+    return asyncio.run(main_async(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
