@@ -196,7 +196,7 @@ async def write_path(bench: bookings.BookingsBench, seconds: float, spy: bool) -
             sampler = subprocess.Popen(  # noqa: ASYNC220 - a sampler beside the loop, waited for below
                 [binary, "record", "--pid", str(bench.bookings.pid), "--duration", str(int(seconds)), "--rate", "250",
                  "--format", "raw", "-o", str(frames), "--nonblocking"],
-                stdout=subprocess.DEVNULL, stderr=(RESULTS / "profile-spy.log").open("w"),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
         meter = CpuMeter({"driver": os.getpid(), "bookings": bench.bookings.pid, **infra_pids()}).start()
         summary = await closed_loop(poster, concurrency=QUICK.concurrency, duration_s=seconds)
@@ -223,7 +223,7 @@ def sampled(frames: Path) -> tuple[int, list[tuple[str, float]]]:
     if not frames.exists():
         return 0, []
     with frames.open() as raw:
-        found = heaviest_frames(raw, ("/bookings/", "/parkgrid/"))
+        found = heaviest_frames(raw, ("bookings/", "parkgrid/"))
     frames.unlink()
     return found
 
