@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from kit_samples import COUNTERS, CounterIncremented, counter_store, increment
 
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.metrics import STORE_COMMANDS
-from parkgrid.outbox import INSERT_LEASE, OutboxRelay, _written_here
+from parkgrid.outbox import INSERT_LEASE, MongoAggregateStore, OutboxRelay, _written_here
 from parkgrid.store import Collection, Database
 from parkgrid.testing.plugin import CreateTopics
 
@@ -29,20 +30,29 @@ async def _until_published(collection: Collection, aggregate_id: str, within: fl
         await asyncio.sleep(0.05)
 
 
+@contextlib.asynccontextmanager
+async def running_relay(store: MongoAggregateStore, kafka: str, prefix: str, owner: str) -> AsyncIterator[OutboxRelay]:
+    """This process's relay of `store`, past its first sweep; the next one not within a test."""
+    producer = make_producer(kafka, client_id=owner)
+    await producer.start()
+    relay = OutboxRelay([store.collection], EventPublisher(producer, prefix), owner=owner, sweep_interval=600.0)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.5)
+        yield relay
+    finally:
+        await relay.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await producer.stop()
+
+
 async def test_notified_writes_are_published_by_id_and_others_by_the_sweep(
     database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
 ) -> None:
     await create_topics([COUNTERS])
     store = counter_store(database["counters"])
-    producer = make_producer(kafka_bootstrap, client_id="hints-test")
-    await producer.start()
-    # The first sweep runs at start; the next one not within this test.
-    relay = OutboxRelay(
-        [store.collection], EventPublisher(producer, topic_prefix), owner="hints-test", sweep_interval=600.0
-    )
-    task = asyncio.create_task(relay.run())
-    try:
-        await asyncio.sleep(0.5)
+    async with running_relay(store, kafka_bootstrap, topic_prefix, "hints-test") as relay:
         # Written as another process would: pending in the store, unknown to this process.
         entries = store._entries("counter-b", 1, [CounterIncremented(counter_id="counter-b", value=1)])
         await store.collection.insert_one(
@@ -56,11 +66,6 @@ async def test_notified_writes_are_published_by_id_and_others_by_the_sweep(
 
         assert await relay.drain_once(sweep=True) == 1  # the sweep finds what no hint named
         assert not await _pending(store.collection, "counter-b")
-    finally:
-        await relay.stop()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await producer.stop()
 
 
 def _find_and_modify_count() -> float:
@@ -74,14 +79,7 @@ async def test_a_new_aggregate_is_leased_at_insert_and_published_without_a_claim
     no `findAndModify` claims it, and the lease and the entries are gone once published."""
     await create_topics([COUNTERS])
     store = counter_store(database["counters"])
-    producer = make_producer(kafka_bootstrap, client_id="lease-test")
-    await producer.start()
-    relay = OutboxRelay(
-        [store.collection], EventPublisher(producer, topic_prefix), owner="lease-test", sweep_interval=600.0
-    )
-    task = asyncio.create_task(relay.run())
-    try:
-        await asyncio.sleep(0.5)  # past the first sweep
+    async with running_relay(store, kafka_bootstrap, topic_prefix, "lease-test") as relay:
         claims = _find_and_modify_count()
         for n in range(5):
             await increment(store, f"counter-{n}")
@@ -99,11 +97,6 @@ async def test_a_new_aggregate_is_leased_at_insert_and_published_without_a_claim
         relay.notify()
         await _until_published(store.collection, "counter-0", within=20.0)
         assert relay.published_count == 6
-    finally:
-        await relay.stop()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await producer.stop()
 
 
 async def test_a_lease_taken_at_insert_by_a_relay_that_died_expires(
@@ -162,14 +155,7 @@ async def test_an_update_is_leased_unless_another_relay_holds_the_document(
     an update, its removal included, not three); a document another relay holds keeps that lease."""
     await create_topics([COUNTERS])
     store = counter_store(database["counters"])
-    producer = make_producer(kafka_bootstrap, client_id="update-lease-test")
-    await producer.start()
-    relay = OutboxRelay(
-        [store.collection], EventPublisher(producer, topic_prefix), owner="update-lease-test", sweep_interval=600.0
-    )
-    task = asyncio.create_task(relay.run())
-    try:
-        await asyncio.sleep(0.5)
+    async with running_relay(store, kafka_bootstrap, topic_prefix, "update-lease-test") as relay:
         await increment(store, "counter-u")
         relay.notify()
         await _until_published(store.collection, "counter-u", within=20.0)
@@ -194,8 +180,3 @@ async def test_an_update_is_leased_unless_another_relay_holds_the_document(
         await store.collection.update_one({"_id": "counter-u"}, {"$set": {"outbox_lease_until": datetime.now(UTC)}})
         assert await relay.drain_once(sweep=True) == 1  # once it has expired
         assert not await _pending(store.collection, "counter-u")
-    finally:
-        await relay.stop()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await producer.stop()

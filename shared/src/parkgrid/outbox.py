@@ -179,11 +179,7 @@ class MongoAggregateStore:
             {
                 "_id": aggregate_id,
                 "version": expected_version,
-                "$or": [
-                    {"outbox_lease_until": None},
-                    {"outbox_lease_until": {"$lt": now}},
-                    {"outbox_lease_owner": lessee.owner},
-                ],
+                "$or": unleased_or_held_by(lessee.owner, now),
             },
             leased,
             return_document=ReturnDocument.AFTER,  # whole: FerretDB 1.24 has no findAndModify projection
@@ -192,6 +188,16 @@ class MongoAggregateStore:
             return False
         _written_here.lease(key, doc)
         return True
+
+
+def unleased_or_held_by(owner: str, now: datetime) -> list[Document]:
+    """The `$or` a lease is taken under: no relay holds the document, its lease has expired, or
+    `owner` holds it already."""
+    return [
+        {"outbox_lease_until": None},
+        {"outbox_lease_until": {"$lt": now}},
+        {"outbox_lease_owner": owner},
+    ]
 
 
 def outbox_entries(
@@ -431,11 +437,7 @@ class OutboxRelay:
                 {
                     "_id": aggregate_id,
                     "outbox_pending": True,
-                    "$or": [
-                        {"outbox_lease_until": None},
-                        {"outbox_lease_until": {"$lt": now}},
-                        {"outbox_lease_owner": self.owner},
-                    ],
+                    "$or": unleased_or_held_by(self.owner, now),
                 },
                 {"$set": {"outbox_lease_owner": self.owner, "outbox_lease_until": now + self.lease}},
                 return_document=ReturnDocument.AFTER,
