@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from kit_samples import COUNTERS, CounterIncremented, counter_store, increment
+from pymongo import ReturnDocument
 
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.metrics import STORE_COMMANDS
@@ -180,3 +181,41 @@ async def test_an_update_is_leased_unless_another_relay_holds_the_document(
         await store.collection.update_one({"_id": "counter-u"}, {"$set": {"outbox_lease_until": datetime.now(UTC)}})
         assert await relay.drain_once(sweep=True) == 1  # once it has expired
         assert not await _pending(store.collection, "counter-u")
+
+
+async def test_published_outboxes_of_one_size_are_emptied_by_one_command_and_one_that_grew_keeps_its_rest(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    await create_topics([COUNTERS])
+    store = counter_store(database["counters"])
+    for name in ("counter-x", "counter-y", "counter-z"):
+        await increment(store, name)  # no relay watches: written pending, not leased
+    producer = make_producer(kafka_bootstrap, client_id="removal-test")
+    await producer.start()
+    try:
+        relay = OutboxRelay([store.collection], EventPublisher(producer, topic_prefix), owner="removal-test")
+        # Claimed and read as the relay reads them; then counter-z grows before its removal.
+        claimed = [
+            await store.collection.find_one_and_update(
+                {"_id": name}, {"$set": {"outbox_lease_owner": "removal-test"}}, return_document=ReturnDocument.AFTER
+            )
+            for name in ("counter-x", "counter-y", "counter-z")
+        ]
+        await increment(store, "counter-z")
+        updates = STORE_COMMANDS.labels("update")._value.get()
+        await relay._remove_published(store.collection, claimed)
+        assert STORE_COMMANDS.labels("update")._value.get() - updates == 3, (
+            "one for the batch, two for the one that grew"
+        )
+        for name in ("counter-x", "counter-y"):
+            emptied = await store.collection.find_one({"_id": name})
+            assert emptied is not None
+            assert (emptied["outbox"], emptied["outbox_pending"]) == ([], False)
+            assert "outbox_lease_owner" not in emptied
+        grown = await store.collection.find_one({"_id": "counter-z"})
+        assert grown is not None
+        assert [entry["envelope"]["sequence"] for entry in grown["outbox"]] == [2], "only what was published went"
+        assert grown["outbox_pending"] is True
+        assert "outbox_lease_owner" not in grown
+    finally:
+        await producer.stop()

@@ -58,6 +58,7 @@ RESERVED_FIELDS = frozenset(
     {"_id", "version", "outbox", "outbox_pending", "outbox_lease_owner", "outbox_lease_until", "kept_answer"}
 )
 _NOT_STATE = {"outbox": 0, "kept_answer": 0}
+_LEASE = {"outbox_lease_owner": "", "outbox_lease_until": ""}
 
 Answer = Callable[[int], Document]
 """The answer to the command that creates an aggregate, given the version it is created at:
@@ -476,27 +477,46 @@ class OutboxRelay:
         self._publish_seconds.observe(time.perf_counter() - started)
         for _, envelope in items:
             PUBLISHED.labels(self.service, envelope.type).inc()
-        for doc in claimed:
-            await self._remove_published(collection, doc)
+        await self._remove_published(collection, claimed)
         return len(items)
 
-    async def _remove_published(self, collection: Collection, doc: Document) -> None:
-        """Remove the entries just published, and the lease; clear `outbox_pending` if none is left."""
-        entries = doc.get("outbox", [])
-        lease = {"outbox_lease_owner": "", "outbox_lease_until": ""}
-        # Entries are only ever appended, and removed only by the lease holder: while the
-        # lease is ours, an outbox of the size we read holds exactly what we published.
-        emptied = await collection.update_one(
-            {"_id": doc["_id"], "outbox_lease_owner": self.owner, "outbox": {"$size": len(entries)}},
-            {"$set": {"outbox": [], "outbox_pending": False}, "$unset": lease},
-        )
-        if emptied.matched_count:
-            return
-        # Events were appended meanwhile: remove ours only ($pullAll with the entries exactly as
-        # read: FerretDB's $pull ignores conditions); the next pass publishes the rest.
+    async def _remove_published(self, collection: Collection, claimed: Sequence[Document]) -> None:
+        """Remove the entries just published, and the lease; clear `outbox_pending` if none is left.
+
+        Entries are only ever appended, and removed only by the lease holder: while the lease is
+        ours, an outbox of the size we read holds exactly what we published. So the documents
+        read with outboxes of one size are emptied by one command (`_id $in`, the size and our
+        lease in the filter); any it did not match grew meanwhile and lose only what was published.
+        """
+        by_size: dict[int, list[Document]] = {}
+        for doc in claimed:
+            by_size.setdefault(len(doc.get("outbox", [])), []).append(doc)
+        for size, docs in by_size.items():
+            ids = [doc["_id"] for doc in docs]
+            ours: Document = {"outbox_lease_owner": self.owner, "outbox": {"$size": size}}
+            emptying = {"$set": {"outbox": [], "outbox_pending": False}, "$unset": _LEASE}
+            if len(ids) == 1:
+                emptied = await collection.update_one({"_id": ids[0], **ours}, emptying)
+            else:
+                emptied = await collection.update_many({"_id": {"$in": ids}, **ours}, emptying)
+            if emptied.matched_count == len(ids):
+                continue
+            grown = {doc["_id"] for doc in docs} if len(ids) == 1 else {
+                found["_id"]
+                for found in await collection.find(
+                    {"_id": {"$in": ids}, "outbox_lease_owner": self.owner}, {"_id": 1}
+                ).to_list()
+            }  # fmt: skip
+            for doc in docs:
+                if doc["_id"] in grown:
+                    await self._pull_published(collection, doc)
+
+    async def _pull_published(self, collection: Collection, doc: Document) -> None:
+        """Events were appended meanwhile: remove ours only ($pullAll with the entries exactly as
+        read: FerretDB's $pull ignores conditions); the next pass publishes the rest."""
         await collection.update_one(
             {"_id": doc["_id"], "outbox_lease_owner": self.owner},
-            {"$pullAll": {"outbox": entries}, "$unset": lease},
+            {"$pullAll": {"outbox": doc.get("outbox", [])}, "$unset": _LEASE},
         )
         await collection.update_one({"_id": doc["_id"], "outbox": {"$size": 0}}, {"$set": {"outbox_pending": False}})
 
