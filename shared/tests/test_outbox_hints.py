@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from kit_samples import COUNTERS, CounterIncremented, counter_store, increment
 from pymongo import ReturnDocument
@@ -218,4 +219,62 @@ async def test_published_outboxes_of_one_size_are_emptied_by_one_command_and_one
         assert grown["outbox_pending"] is True
         assert "outbox_lease_owner" not in grown
     finally:
+        await producer.stop()
+
+
+async def test_an_update_while_its_entries_are_being_published_publishes_each_entry_once(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    """The relay has taken a new document and is publishing it when an update appends to it: the
+    update must not hand the relay a second copy of the entry in flight (published twice)."""
+    await create_topics([COUNTERS])
+    store = counter_store(database["counters"])
+    collection = store.collection
+    key = (collection.database.name, collection.name)
+    producer = make_producer(kafka_bootstrap, client_id="in-flight-test")
+    await producer.start()
+    _written_here.watch(key, "in-flight", INSERT_LEASE)  # its relay runs pass by pass, below
+    try:
+        relay = OutboxRelay([collection], EventPublisher(producer, topic_prefix), owner="in-flight")
+        await increment(store, "counter-f")
+        _, in_flight = _written_here.take(key)  # the relay's pass has taken it: publishing...
+        assert [doc["_id"] for doc in in_flight] == ["counter-f"]
+        await increment(store, "counter-f")  # ...when an update appends to it
+        await relay._remove_published(collection, in_flight)  # that pass ends: its entry goes
+        assert await relay.drain_once(sweep=False) == 1, "the entry published by the pass before went out again"
+        assert not await _pending(collection, "counter-f")
+    finally:
+        _written_here.unwatch(key, "in-flight")
+        await producer.stop()
+
+
+async def test_a_document_found_by_the_sweep_before_its_copy_was_handed_over_is_published_once(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    """The sweep can find a new document before its insert has answered (and handed the relay its
+    copy): the copy that arrives while that pass publishes is then not published again."""
+    await create_topics([COUNTERS])
+    store = counter_store(database["counters"])
+    collection = store.collection
+    key = (collection.database.name, collection.name)
+    producer = make_producer(kafka_bootstrap, client_id="late-copy-test")
+    await producer.start()
+    _written_here.watch(key, "late-copy", INSERT_LEASE)
+    try:
+        relay = OutboxRelay([collection], EventPublisher(producer, topic_prefix), owner="late-copy")
+        await increment(store, "counter-l")
+        _, (copy,) = _written_here.take(key)  # not handed over yet: the insert has not answered
+        publish = relay.publisher.publish_many
+
+        async def handed_over_meanwhile(items: Any) -> None:
+            _written_here.lease(key, copy)
+            await publish(items)
+
+        relay.publisher.publish_many = handed_over_meanwhile  # type: ignore[method-assign]
+        assert await relay.drain_once(sweep=True) == 1
+        relay.publisher.publish_many = publish  # type: ignore[method-assign]
+        assert await relay.drain_once(sweep=False) == 0, "the copy handed over late was published again"
+        assert not await _pending(collection, "counter-l")
+    finally:
+        _written_here.unwatch(key, "late-copy")
         await producer.stop()

@@ -159,10 +159,12 @@ class MongoAggregateStore:
     async def _update_leased(self, aggregate_id: str, expected_version: int, update: dict[str, Any]) -> bool:
         """The update, taking the lease for this process's relay in the same write, as an insert does.
 
-        Only a document no other relay holds is leased (the filter says so), and the write returns
-        the outbox as it now is, every entry not yet published included: the relay publishes from
-        that. False when nothing matched: the version moved, or another relay holds the lease (the
-        caller then writes as without a relay, and that relay, or a hint, publishes)."""
+        Only a document with nothing left to publish is leased this way (the filter says so: an
+        empty outbox, and no other relay's lease), so the outbox the write returns holds exactly
+        this update's entries, and the relay publishes from that. An outbox with entries may be
+        being published right now (by this relay too): a copy of it would publish them twice. So
+        then, as when the version moved, nothing matches, and False: the caller writes as without
+        a relay, and the relay claims the document by its hint once the entries before are gone."""
         key = _key(self.collection)
         lessee = _written_here.lessee(key)
         if lessee is None:
@@ -180,6 +182,7 @@ class MongoAggregateStore:
             {
                 "_id": aggregate_id,
                 "version": expected_version,
+                "outbox": {"$size": 0},
                 "$or": unleased_or_held_by(lessee.owner, now),
             },
             leased,
@@ -284,6 +287,16 @@ class _WrittenHere:
             leased[doc["_id"]] = doc
         else:  # the relay stopped meanwhile: its successor's sweep finds it once the lease expires
             self.add(key, doc["_id"])
+
+    def published(self, key: tuple[str, str], entry_ids: set[str]) -> None:
+        """Forget a document handed over after the relay had already claimed it by a search (its
+        insert answered after the sweep found it): nothing in it is left to publish."""
+        leased = self._leased.get(key)
+        if not leased:
+            return
+        for aggregate_id, doc in list(leased.items()):
+            if {entry["id"] for entry in doc.get("outbox", [])} <= entry_ids:
+                del leased[aggregate_id]
 
     def take(self, key: tuple[str, str]) -> tuple[list[str], list[Document]]:
         """The ids to claim, and the documents already leased (none of them among the ids: a
@@ -478,6 +491,9 @@ class OutboxRelay:
         for _, envelope in items:
             PUBLISHED.labels(self.service, envelope.type).inc()
         await self._remove_published(collection, claimed)
+        if ids:  # claimed by id: a copy of one of them handed over meanwhile is published already
+            sent = {entry["id"] for doc in claimed for entry in doc.get("outbox", [])}
+            _written_here.published(_key(collection), sent)
         return len(items)
 
     async def _remove_published(self, collection: Collection, claimed: Sequence[Document]) -> None:
