@@ -7,11 +7,14 @@ store client sends meanwhile is counted (PyMongo command monitoring, what
 included. Not counted: the relay's periodic search for pending outboxes and the backlog
 gauge (a find per collection every second and every five seconds, whatever the traffic).
 
-One new request, once the rooms' calendars exist: the reservation (the dedup), the site and
-its active spaces (three reads at once), the fitting rooms' calendars (one read), the guarded
-hold, the reservation's insert with its answer, the relay's removal: 7. Before, the calendars
-were read one room at a time after a search for a hold of the request: 8 when the first room
-was free, 9 when it was taken; a redelivery cost 4, now 3.
+One new request, once the rooms' calendars exist: the reservation (the dedup), the site, its
+active spaces and the calendars of the rooms that fitted as the site's spaces were last seen
+(four reads at once), the guarded hold, the reservation's insert with its answer, the relay's
+removal: 7 commands, 3 in turn before the answer is written (the reads, the hold, the insert).
+Before, the calendars were read one room at a time after a search for a hold of the request: 8
+when the first room was free, 9 when it was taken; then in one read after the first three
+(7 commands, 4 in turn). A redelivery costs the four reads at once (4: the calendars' read is
+sent before the dedup read answers); 3 when the calendars were read after it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pymongo import monitoring
-from spaces_support import SITE, add_site_with_rooms, publish_commands
+from spaces_support import SITE, add_site_with_rooms, bearer, publish_commands
 
 from parkgrid.consumer import ConsumerRunner
 from parkgrid.contracts.common import SpaceKind, SpaceRequirement, TimeRange
@@ -32,6 +35,8 @@ from parkgrid.contracts.spaces import Requester, ReservationRequested
 from parkgrid.metrics import StoreCommands
 from parkgrid.settings import KitSettings
 from parkgrid.testing.topics import read_topic
+from spaces.adapters.stores import Calendars
+from spaces.service_layer.handlers import Reservations
 
 pytest_plugins = ["spaces_fixtures"]
 
@@ -40,7 +45,7 @@ ROOMS = [
     {"space_id": "room-big", "name": "Cèdre", "capacity": 10, "features": ["screen"]},
 ]
 NEW_REQUEST_AT_MOST = 7
-REDELIVERY_AT_MOST = 3
+REDELIVERY_AT_MOST = 4
 
 Command = tuple[str, str, Any]
 """A store command as sent: its name, its collection, its filter."""
@@ -77,6 +82,37 @@ def recorder(settings: KitSettings, monkeypatch: pytest.MonkeyPatch) -> Recorder
 
     monkeypatch.setattr(StoreCommands, "started", started)
     return recording
+
+
+@pytest.fixture
+def calendars_read_at_once(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether the calendars were read while the dedup read was in flight, per request handled.
+
+    The dedup read (`Reservations.get`) is held until a calendar read starts (at most 3 s), so
+    it answers only once the calendars are asked for: they are read with it, in the first
+    round trip, or only after it (and then it waited the 3 s in vain)."""
+    seen: list[bool] = []
+    asked = asyncio.Event()
+    get, of = Reservations.get, Calendars.of
+
+    async def dedup_read(self: Reservations, reservation_id: str) -> Any:
+        asked.clear()
+        reading = asyncio.ensure_future(get(self, reservation_id))
+        try:
+            async with asyncio.timeout(3):
+                await asyncio.wait_for(asked.wait(), None)
+            seen.append(True)
+        except TimeoutError:
+            seen.append(False)
+        return await reading
+
+    async def calendars_of(self: Calendars, space_ids: Any) -> Any:
+        asked.set()
+        return await of(self, space_ids)
+
+    monkeypatch.setattr(Reservations, "get", dedup_read)
+    monkeypatch.setattr(Calendars, "of", calendars_of)
+    return seen
 
 
 def requested(request_id: str, hour: int, seats: int = 2) -> ReservationRequested:
@@ -122,24 +158,38 @@ def show(sent: list[Command]) -> str:
     return "\n".join(f"{command} {collection} {where}" for command, collection, where in sent)
 
 
-async def test_one_reservation_request_costs_at_most_seven_store_commands(
-    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings, recorder: Recorder
+async def test_one_reservation_request_costs_seven_store_commands_three_in_turn(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    settings: KitSettings,
+    recorder: Recorder,
+    calendars_read_at_once: list[bool],
 ) -> None:
     await add_site_with_rooms(client, tokens["admin"], ROOMS)
     # Both rooms' calendars exist (as they do for every room after its first reservation).
     await handled(app, settings, recorder, requested("req-warm-small", 9))
     await handled(app, settings, recorder, requested("req-warm-big", 14, seats=6))
 
+    calendars_read_at_once.clear()
     free = await handled(app, settings, recorder, requested("req-free", 11))
     assert len(free) <= NEW_REQUEST_AT_MOST, show(free)
     # The smallest room is taken at 09:00: the next fitting one is held, for no extra read.
     taken = await handled(app, settings, recorder, requested("req-taken", 9))
     assert len(taken) <= NEW_REQUEST_AT_MOST, show(taken)
-    for sent in (free, taken):  # one guarded write of one calendar, one insert, the relay's removal
+    for rid, sent in (("req-free", free), ("req-taken", taken)):  # four reads at once, a hold, an insert
+        reads = sorted((collection, str(where)) for command, collection, where in sent if command == "find")
+        assert reads == [
+            ("reservations", str({"_id": rid})),
+            ("sites", str({"_id": SITE})),
+            ("space_calendars", str({"_id": {"$in": ["room-small", "room-big"]}})),
+            ("spaces", str({"site_id": SITE, "status": "active"})),
+        ], show(sent)
         writes = [(command, collection) for command, collection, _ in sent if command != "find"]
         assert writes == [("update", "space_calendars"), ("insert", "reservations"), ("update", "reservations")], show(
             sent
         )
+    assert calendars_read_at_once == [True, True], "the calendars were read after the dedup read answered"
 
     # Delivered again: the first answer stands, nothing is written and nothing more is said.
     again = await handled(app, settings, recorder, requested("req-free", 11), answered=False)
@@ -151,4 +201,41 @@ async def test_one_reservation_request_costs_at_most_seven_store_commands(
         ("req-taken", "confirmed", "room-big"),
         ("req-warm-big", "confirmed", "room-big"),
         ("req-warm-small", "confirmed", "room-small"),
+    ]
+
+
+async def test_the_calendars_read_ahead_are_a_guess_the_fresh_spaces_decide(
+    app: FastAPI, client: httpx.AsyncClient, tokens: dict[str, str], settings: KitSettings, recorder: Recorder
+) -> None:
+    """The calendars read with the first reads are those of the rooms that fitted as the site's
+    spaces were last seen: a room added since is still found (its calendar read after them, then
+    opened), a room retired since is read but never held."""
+    await add_site_with_rooms(client, tokens["admin"], ROOMS)
+    await handled(app, settings, recorder, requested("req-first", 9))
+    room = {"kind": "meeting_room", "space_id": "room-huge", "name": "Atlas", "capacity": 20, "features": ["screen"]}
+    response = await client.post(f"/v1/sites/{SITE}/spaces", json=room, headers=bearer(tokens["admin"]))
+    assert response.status_code == 201, response.text
+
+    huge = await handled(app, settings, recorder, requested("req-huge", 10, seats=15))
+    calendars = [(command, where) for command, collection, where in huge if collection == "space_calendars"]
+    assert calendars == [
+        ("find", {"_id": {"$in": ["room-huge"]}}),
+        ("insert", None),
+        ("update", {"_id": "room-huge", "version": 0}),
+    ], show(huge)
+
+    response = await client.post("/v1/spaces/room-small/retire", headers=bearer(tokens["admin"]))
+    assert response.status_code == 200, response.text
+    retired = await handled(app, settings, recorder, requested("req-after-retire", 11))
+    calendars = [(command, where) for command, collection, where in retired if collection == "space_calendars"]
+    assert calendars == [
+        ("find", {"_id": {"$in": ["room-small", "room-big", "room-huge"]}}),
+        ("insert", None),  # room-big's first hold opens its calendar
+        ("update", {"_id": "room-big", "version": 0}),
+    ], show(retired)
+    answers = await read_topic(settings, "spaces.reservation", until=3, grace=0.5)
+    assert sorted((e.data["request_id"], e.type.rsplit(".", 1)[1], e.data["space_id"]) for e in answers) == [
+        ("req-after-retire", "confirmed", "room-big"),
+        ("req-first", "confirmed", "room-small"),
+        ("req-huge", "confirmed", "room-huge"),
     ]

@@ -29,6 +29,7 @@ from parkgrid.store import Document
 from spaces.adapters.stores import SpacesStore, create_once
 from spaces.domain.happened import Change
 from spaces.domain.model import (
+    Calendar,
     Refusal,
     Reservation,
     SpacesRefused,
@@ -149,6 +150,14 @@ class ReservationRequest:
         return cls(**{f.name: getattr(command, f.name) for f in fields(cls)})
 
 
+@dataclass(frozen=True)
+class Prefetched:
+    """Calendars read before the fitting spaces were known: those of the spaces `asked` that exist."""
+
+    asked: set[str]
+    found: dict[str, Calendar]
+
+
 class Reservations:
     """Short-term reservations: the best-fitting free space, never two overlapping on one space
     (on a hot-desk area: never more seats than its places, its day passes counted in)."""
@@ -159,6 +168,9 @@ class Reservations:
         self.store = store
         self.notify = notify
         self.clock = clock
+        self._spaces_seen: dict[str, list[Space]] = {}
+        """Each site's active spaces as the last request for it read them: which calendars to read
+        with that request's own reads (a guess; what is decided comes from the fresh read)."""
 
     def check_horizon(self, starts_at: datetime) -> None:
         """A reservation more than two years ahead is a 422 naming `time.starts_at`."""
@@ -174,11 +186,15 @@ class Reservations:
         rid = request.request_id
         # Independent reads, at once: this runs inside every room booking's saga. The read of the
         # reservation is the dedup: a request answered before (confirmed, refused or released
-        # since) gets that answer and touches no calendar.
-        existing, site_doc, listed = await asyncio.gather(
+        # since) gets that answer and touches no calendar. The calendars of the spaces that fit
+        # as this site's spaces were last seen are read with them (a guess that spares the saga a
+        # round trip: `_hold` reads any fitting space's calendar the guess missed).
+        expected = [s.space_id for s in best_fits(self._spaces_seen.get(request.site_id, ()), request.requirement)]
+        existing, site_doc, listed, calendars = await asyncio.gather(
             self.get(rid),
             self.store.sites.get(request.site_id),
             self.store.spaces_of(request.site_id, active_only=True),
+            self.store.calendars.of(expected),
         )
         if existing is not None:
             return existing
@@ -190,6 +206,7 @@ class Reservations:
         if invalid is not None:
             return await self._refuse(request, Refusal(RefusalReason.INVALID_REQUEST, invalid))
         site = Site.from_document(site_doc)
+        self._spaces_seen[request.site_id] = [s for s, _ in listed]
         refusal = site.refusal_for(request.time.starts_at, request.time.ends_at)
         if refusal is not None:
             return await self._refuse(request, refusal)
@@ -201,7 +218,7 @@ class Reservations:
             if requirement.features:
                 detail += f" with {', '.join(requirement.features)}"
             return await self._refuse(request, Refusal(RefusalReason.NO_SPACE_FITS, detail))
-        held, in_the_past = await self._hold(request, site, fitting)
+        held, in_the_past = await self._hold(request, site, fitting, Prefetched(set(expected), calendars))
         if held is None and in_the_past:
             return await self._refuse(
                 request, Refusal(RefusalReason.INVALID_REQUEST, "that time is past: it can no longer be reserved")
@@ -219,13 +236,16 @@ class Reservations:
             self.notify()
         return doc
 
-    async def _hold(self, request: ReservationRequest, site: Site, fitting: list[Space]) -> tuple[Space | None, bool]:
+    async def _hold(
+        self, request: ReservationRequest, site: Site, fitting: list[Space], prefetched: Prefetched
+    ) -> tuple[Space | None, bool]:
         """The space held for the request, if any; and whether a space was refused only because
         the range reaches into its calendar's pruned past.
 
-        The fitting spaces' calendars are read at once (one command, not one per space tried).
-        A range the request already holds on one of them (a crash came between hold and
-        answer) is kept, not held a second time.
+        The fitting spaces' calendars were read with the request's first reads (`prefetched`);
+        those of fitting spaces that read did not ask for are read at once now (one command, not
+        one per space tried). A range the request already holds on one of them (a crash came
+        between hold and answer) is kept, not held a second time.
 
         Each space's buffers (its own, else its kind's at `site`) are part of the decision the
         calendar's version-guarded write makes: a range read free with them is appended only if
@@ -235,7 +255,8 @@ class Reservations:
         rid = request.request_id
         start, end = request.time.starts_at, request.time.ends_at
         seats = request.requirement.seats
-        read = await self.store.calendars.of([space.space_id for space in fitting])
+        unread = [space.space_id for space in fitting if space.space_id not in prefetched.asked]
+        read = {**prefetched.found, **await self.store.calendars.of(unread)}
         for space in fitting:
             calendar = read.get(space.space_id)
             if calendar is not None and calendar.held_by(rid) is not None:
