@@ -53,7 +53,7 @@ async def test_a_member_no_longer_eligible_leaves_the_line_and_the_next_is_promo
     assert found is not None
     assert found[0].status == BookingStatus.CONFIRMED
     # m-1's place in the session is free again: it may book another time, or this one.
-    assert await desk.seats.members.claim(session_key("off-test-mentoring", SESSION), "m-1", "b-x") == ("b-x", True)
+    assert await desk.seats.sessions.place(session_key("off-test-mentoring", SESSION), "m-1") is None
 
 
 async def test_a_cohort_outside_the_offering_is_refused() -> None:

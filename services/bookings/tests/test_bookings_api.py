@@ -25,6 +25,7 @@ from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
 from parkgrid.metrics import STORE_COMMANDS
 from parkgrid.store import Database
+from parkgrid.testing.commands import store_commands
 from parkgrid.testing.http import app_client
 from parkgrid.testing.topics import read_topic
 
@@ -131,6 +132,27 @@ async def test_a_keyed_booking_keeps_its_answer_and_a_repeat_gets_it_without_a_s
     assert states == {"in_progress", "done"}
     repeated = await client.post("/v1/bookings", json=body(starts_at=in_days(3, 11).isoformat()), headers=waited)
     assert repeated.content == later.content
+
+
+async def test_a_booking_writes_three_documents_in_its_request_and_the_member_s_place_is_one_with_its_seats(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    """Issue 21: the member's place and the seats are one guarded write of the session's document
+    (it was an insert of its own, `session_members`, before): a keyed booking's request writes its
+    idempotency record, the session's seats and places, and the booking with its outbox."""
+    await ready(service)
+    warm = await client.post(
+        "/v1/bookings", json=body(starts_at=in_days(4).isoformat()), headers=bearer(tokens["member"])
+    )
+    assert warm.status_code == 201, warm.text  # the offering, the site and the member read once before
+    with store_commands() as commands:
+        made = await client.post(
+            "/v1/bookings", json=body(), headers=bearer(tokens["member"], **{"Idempotency-Key": "k-3"})
+        )
+    assert made.status_code == 201, made.text
+    writes = [c for c in commands if c.split()[0] in ("insert", "update", "findAndModify", "delete")]
+    assert writes == ["insert idempotency_keys", "update session_seats", "insert bookings"], commands
+    assert len(commands) <= 5, commands  # and at most the member's and the idempotency key's reads
 
 
 async def test_bad_input_is_refused_naming_the_problem(

@@ -15,6 +15,7 @@ import pytest
 from bookings_support import bearer, in_days, member, offering, project, site
 from fastapi import FastAPI
 
+from bookings.adapters.guards import Seated
 from bookings.adapters.sessions import SessionSeats
 from bookings.bootstrap import BookingsSettings, build_app
 from bookings.service_layer.service import BookingService
@@ -34,8 +35,10 @@ class UnguardedSeats(SessionSeats):
     def seat_filter(self, key: str, seats: int, party_size: int, booking_id: str) -> Document:
         return {"_id": key, "holders": {"$ne": booking_id}}
 
-    async def visibly_full(self, key: str, seats: int, party_size: int, booking_id: str) -> bool:
-        return False  # no count of seats anywhere
+    async def without_room(
+        self, key: str, seats: int, party_size: int, member_id: str, booking_id: str
+    ) -> Seated | None:
+        return None  # no count of seats anywhere
 
 
 @pytest.fixture

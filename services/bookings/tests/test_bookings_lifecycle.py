@@ -188,8 +188,8 @@ async def test_seats_of_a_booking_never_stored_are_given_back_when_no_retry_come
     # What the dead process left: MEMBER's place and two seats for "bk-lost", no booking.
     booked, _ = await service.offering("off-test-mentoring")
     key = session_key(booked.offering_id, start)
-    assert (await service.seats.members.claim(key, MEMBER, "bk-lost"))[1]
-    assert await service.seats.sessions.take(key, booked.offering_id, start.astimezone(UTC), 2, "bk-lost", 1)
+    lost = await service.seats.sessions.seat(key, booked.offering_id, start.astimezone(UTC), 2, MEMBER, "bk-lost", 1)
+    assert lost.fresh
     allowances = service.ledger.allowances
     for allowance in allowances_for(booked, MEMBER, "incubation", start.date()):
         assert await allowances.reserve(allowance, "bk-lost")

@@ -9,11 +9,12 @@ over HTTP) is covered by `test_bookings_api`, `test_bookings_lifecycle` and
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from bookings_fakes import MENTORING, ROOM, SESSION, InMemoryOffice, command, office
 
+from bookings.adapters.guards import Seated
 from bookings.domain.booking import Actor, Unavailable
 from bookings.domain.slots import session_key
 from parkgrid.contracts.bookings import BookingStatus
@@ -78,13 +79,22 @@ async def test_a_visibly_full_session_is_refused_with_reads_only() -> None:
     desk = office()
     await desk.book(command(1))
     claims: list[tuple[str, ...]] = []
-    claim = desk.seats.members.claim
+    seat, queue = desk.seats.sessions.seat, desk.seats.sessions.queue
 
-    async def counted(key: str, member_id: str, booking_id: str) -> tuple[str, bool]:
+    async def counted(
+        key: str, offering_id: str, starts_at: datetime, seats: int, member_id: str, booking_id: str, party_size: int
+    ) -> Seated:
         claims.append((member_id, booking_id))
-        return await claim(key, member_id, booking_id)
+        return await seat(key, offering_id, starts_at, seats, member_id, booking_id, party_size)
 
-    desk.seats.members.claim = counted  # type: ignore[method-assign]
+    async def queued(
+        key: str, offering_id: str, starts_at: datetime, member_id: str, booking_id: str
+    ) -> tuple[str, int]:
+        claims.append((member_id, booking_id))
+        return await queue(key, offering_id, starts_at, member_id, booking_id)
+
+    desk.seats.sessions.seat = counted  # type: ignore[method-assign]
+    desk.seats.sessions.queue = queued  # type: ignore[method-assign]
     with pytest.raises(Unavailable, match="this session is full"):
         await desk.book(command(2))  # the guarded path finds it full: the office remembers
     assert claims == [("m-2", "b-2")]

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bookings.adapters.guards import InMemorySeats, SeatGuards
+from bookings.adapters.guards import InMemorySeats, Seated, SeatGuards
 from bookings.adapters.sessions import Seats
 from parkgrid.clock import utc_now
 from parkgrid.store import Database
 
-KEY = "off-1|2030-01-07T09:00:00+00:00"
+KEY = "off-1@20300107T0900Z"  # session_key("off-1", STARTS)
 STARTS = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
 
@@ -45,18 +45,85 @@ class SeatGuardContract:
         assert await seats.sessions.taken("off-1", STARTS, STARTS) == {KEY: 2}
         assert await seats.sessions.taken("off-2", STARTS, STARTS) == {}
 
-    async def test_a_session_is_visibly_full_only_to_a_party_that_does_not_fit_and_holds_nothing(
+    async def seat(
+        self, seats: SeatGuards, member_id: str, booking_id: str, *, room: int = 2, party: int = 1
+    ) -> Seated:
+        return await seats.sessions.seat(KEY, "off-1", STARTS, room, member_id, booking_id, party)
+
+    async def test_a_session_without_room_is_refused_by_a_read_that_names_the_members_place(
         self, seats: SeatGuards
     ) -> None:
-        assert not await seats.sessions.visibly_full(KEY, 2, 1, "b-1")  # no session yet
-        await self.take(seats, "b-1")
-        assert not await seats.sessions.visibly_full(KEY, 2, 1, "b-2")
-        assert await seats.sessions.visibly_full(KEY, 2, 2, "b-2")  # a party of two does not fit
-        await self.take(seats, "b-2")
-        assert await seats.sessions.visibly_full(KEY, 2, 1, "b-3")
-        assert not await seats.sessions.visibly_full(KEY, 2, 1, "b-2")  # a retry of a holder
-        await seats.sessions.release(KEY, "b-1", 1)
-        assert not await seats.sessions.visibly_full(KEY, 2, 1, "b-3")
+        sessions = seats.sessions
+        assert await sessions.without_room(KEY, 2, 1, "m-1", "b-1") is None  # no session yet
+        await self.seat(seats, "m-1", "b-1")
+        assert await sessions.without_room(KEY, 2, 1, "m-2", "b-2") is None
+        assert await sessions.without_room(KEY, 2, 2, "m-2", "b-2") == Seated(None)  # two do not fit
+        assert await sessions.without_room(KEY, 2, 1, "m-1", "b-9") == Seated("b-1")  # the member's place
+        await self.seat(seats, "m-2", "b-2")
+        assert await sessions.without_room(KEY, 2, 1, "m-3", "b-3") == Seated(None)
+        assert await sessions.without_room(KEY, 2, 1, "m-2", "b-2") is None  # a retry of a holder
+        await sessions.give_up(KEY, "m-1", "b-1", 1)
+        assert await sessions.without_room(KEY, 2, 1, "m-3", "b-3") is None
+
+    async def test_a_member_has_one_place_per_session_taken_with_the_seats(self, seats: SeatGuards) -> None:
+        sessions = seats.sessions
+        assert await sessions.place(KEY, "m-1") is None
+        assert await self.seat(seats, "m-1", "b-1") == Seated("b-1", True, True)
+        assert await sessions.place(KEY, "m-1") == "b-1"
+        assert await self.seat(seats, "m-1", "b-1") == Seated("b-1", True, False)  # a retried command
+        assert await self.seat(seats, "m-1", "b-2") == Seated("b-1")  # another booking of the member
+        await sessions.free_place(KEY, "m-1", "b-2")  # not the holder: nothing freed
+        assert await sessions.place(KEY, "m-1") == "b-1"
+        await sessions.give_up(KEY, "m-1", "b-1", 1)  # the seat and the place, once
+        await sessions.give_up(KEY, "m-1", "b-1", 1)
+        session = await sessions.get(KEY)
+        assert session is not None
+        assert (session["taken"], session["holders"], session.get("places")) == (0, [], {})
+        assert await self.seat(seats, "m-1", "b-2") == Seated("b-2", True, True)
+
+    async def test_a_refused_booking_leaves_the_members_place_free_and_a_waitlist_place_takes_it(
+        self, seats: SeatGuards
+    ) -> None:
+        sessions = seats.sessions
+        assert await self.seat(seats, "m-1", "b-1", room=1) == Seated("b-1", True, True)
+        assert await self.seat(seats, "m-2", "b-2", room=1) == Seated(None)
+        assert await sessions.place(KEY, "m-2") is None
+        assert await sessions.queue(KEY, "off-1", STARTS, "m-2", "b-2") == ("b-2", 1)
+        assert await sessions.queue(KEY, "off-1", STARTS, "m-3", "b-3") == ("b-3", 2)
+        assert await sessions.queue(KEY, "off-1", STARTS, "m-2", "b-4") == ("b-2", 0)  # one place each
+        assert await self.seat(seats, "m-2", "b-5", room=3) == Seated("b-2")  # waiting is a place too
+        assert await self.seat(seats, "m-2", "b-2", room=1) == Seated("b-2", False, False)  # no seat for it
+        assert await sessions.take(KEY, "off-1", STARTS, 2, "b-2", 1)  # promoted: the seat alone
+        assert await self.seat(seats, "m-2", "b-2", room=2) == Seated("b-2", True, False)
+        session = await sessions.get(KEY)
+        assert session is not None
+        assert (session["taken"], session["places"]) == (2, {"m-1": "b-1", "m-2": "b-2", "m-3": "b-3"})
+
+    async def test_a_member_id_with_a_dot_has_its_place_too(self, seats: SeatGuards) -> None:
+        assert await self.seat(seats, "acme.io", "b-1") == Seated("b-1", True, True)
+        assert await self.seat(seats, "acme.io", "b-2") == Seated("b-1")
+        assert await seats.sessions.place(KEY, "acme.io") == "b-1"
+        assert await seats.sessions.place(KEY, "acme~io") == "b-1"  # "~" is in no id: the stored key
+        await seats.sessions.give_up(KEY, "acme.io", "b-1", 1)
+        assert await seats.sessions.place(KEY, "acme.io") is None
+
+    async def test_racing_bookings_of_one_member_take_one_place_and_one_seat(self, seats: SeatGuards) -> None:
+        """Issue 21: the place and the seats are one write; without the place in its guard, a
+        member's ten racing bookings (other Idempotency-Keys) take ten seats."""
+        seated = await asyncio.gather(*(self.seat(seats, "m-1", f"b-{n}", room=5) for n in range(10)))
+        assert [s.fresh for s in seated].count(True) == 1
+        assert len({s.holder for s in seated}) == 1
+        session = await seats.sessions.get(KEY)
+        assert session is not None
+        assert (session["taken"], len(session["holders"])) == (1, 1)
+
+    async def test_racing_members_never_oversell_a_session(self, seats: SeatGuards) -> None:
+        seated = await asyncio.gather(*(self.seat(seats, f"m-{n}", f"b-{n}", room=5) for n in range(20)))
+        assert [s.seats_held for s in seated].count(True) == 5
+        assert [s.holder for s in seated].count(None) == 15
+        session = await seats.sessions.get(KEY)
+        assert session is not None
+        assert (session["taken"], len(session["places"])) == (5, 5)
 
     async def test_a_party_needs_room_for_all_of_it(self, seats: SeatGuards) -> None:
         assert await self.take(seats, "b-1", room=3, party=2)
@@ -97,26 +164,6 @@ class SeatGuardContract:
         await self.take(seats, "b-2")
         assert len(await seats.sessions.unaudited_quiet_since(utc_now() + timedelta(minutes=1), upcoming_from=now)) == 1
 
-    async def test_a_member_has_one_place_per_session(self, seats: SeatGuards) -> None:
-        members = seats.members
-        assert await members.holder(KEY, "m-1") is None
-        assert await members.claim(KEY, "m-1", "b-1") == ("b-1", True)
-        assert await members.holder(KEY, "m-1") == "b-1"
-        assert await members.claim(KEY, "m-1", "b-1") == ("b-1", False)  # a retried command
-        assert await members.claim(KEY, "m-1", "b-2") == ("b-1", False)
-        assert await members.claim(KEY, "m-2", "b-3") == ("b-3", True)
-        await members.free(KEY, "m-1", "b-2")  # not the holder: nothing freed
-        assert await members.claim(KEY, "m-1", "b-2") == ("b-1", False)
-        await members.free(KEY, "m-1", "b-1")
-        assert await members.claim(KEY, "m-1", "b-2") == ("b-2", True)
-        await members.free_booking("b-3")
-        assert await members.claim(KEY, "m-2", "b-4") == ("b-4", True)
-
-    async def test_racing_claims_give_the_place_to_one(self, seats: SeatGuards) -> None:
-        claims = await asyncio.gather(*(seats.members.claim(KEY, "m-1", f"b-{n}") for n in range(10)))
-        assert len({holder for holder, _ in claims}) == 1
-        assert [fresh for _, fresh in claims].count(True) == 1
-
 
 class TestInMemorySeats(SeatGuardContract):
     @pytest.fixture
@@ -128,3 +175,28 @@ class TestMongoSeats(SeatGuardContract):
     @pytest.fixture
     def seats(self, database: Database) -> SeatGuards:
         return Seats(database)
+
+    async def test_the_places_stored_before_issue_21_move_into_their_sessions(self, database: Database) -> None:
+        """`session_members` held one document per place; the service's start moves each into
+        its session's `places` once (a place taken there meanwhile wins) and deletes it."""
+        old = database["session_members"]
+        other = "off-2@20300107T0900Z"
+        await old.insert_many(
+            [
+                {"_id": f"{KEY}|m-1", "booking_id": "b-1"},
+                {"_id": f"{KEY}|m-2", "booking_id": "b-old"},
+                {"_id": f"{other}|acme.io", "booking_id": "b-3"},
+            ]
+        )
+        seats = Seats(database)
+        assert await seats.sessions.seat(KEY, "off-1", STARTS, 5, "m-2", "b-2", 1) == Seated("b-2", True, True)
+        assert await seats.adopt_places() == 3
+        assert await seats.adopt_places() == 0  # once
+        assert await old.count_documents({}) == 0
+        assert await seats.sessions.place(KEY, "m-1") == "b-1"
+        assert await seats.sessions.place(KEY, "m-2") == "b-2"  # taken in the session meanwhile: kept
+        assert await seats.sessions.place(other, "acme.io") == "b-3"
+        assert await seats.sessions.seat(KEY, "off-1", STARTS, 5, "m-1", "b-9", 1) == Seated("b-1")
+        moved = await seats.sessions.get(other)
+        assert moved is not None
+        assert (moved["offering_id"], moved["starts_at"].replace(tzinfo=UTC), moved["taken"]) == ("off-2", STARTS, 0)

@@ -40,7 +40,7 @@ async def test_a_hold_expires_once_however_many_sweeps_race() -> None:
     seats = await desk.seats.sessions.get(session_key(ROOM, SESSION))
     assert seats is not None
     assert (seats["taken"], seats["holders"]) == (0, [])
-    assert desk.seats.members.places == {}
+    assert seats.get("places") == {}
 
 
 async def test_a_place_leaves_once_of_ten_concurrent_leaves_and_frees_the_members_place() -> None:
@@ -52,7 +52,7 @@ async def test_a_place_leaves_once_of_ten_concurrent_leaves_and_frees_the_member
     assert sum(1 for r in leaves if not isinstance(r, BaseException)) == 1
     assert all(isinstance(r, Unavailable) for r in leaves if isinstance(r, BaseException))
     assert await said(desk, "wl-b-2") == ["joined", "left"]
-    assert f"{session_key(MENTORING, SESSION)}|m-2" not in desk.seats.members.places
+    assert await desk.seats.sessions.place(session_key(MENTORING, SESSION), "m-2") is None
     await desk.cancel("b-1", Actor("member", "p-1"))  # the seat frees: nobody is promoted
     assert await desk.bookings.get("b-2") is None
 
@@ -155,4 +155,4 @@ async def test_the_lost_seat_sweeper_gives_back_the_allowances_of_a_booking_neve
     desk.at(NOW + timedelta(minutes=11))
     assert await desk.reclaim_lost_seats(desk.clock()) == 1
     assert all((d["used"], d["held"], d["holders"]) == (0, {}, []) for d in held.values())
-    assert desk.seats.members.places == {}
+    assert all(not session.get("places") for session in desk.seats.sessions.sessions.values())

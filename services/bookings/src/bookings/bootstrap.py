@@ -129,6 +129,7 @@ def build(settings: KitSettings, *, consumers: bool = True, seats: type[SessionS
         await service.bookings.ensure_indexes()
         await service.approvals.queue.ensure_indexes()
         await service.seats.sessions.ensure_indexes()
+        await service.seats.adopt_places()
         await service.waitlist.ensure_indexes()
         await service.ledger.ensure_indexes()
         await SiteLimits(db["limit_policies"]).ensure_indexes()

@@ -1,11 +1,13 @@
-"""The seat guards as a port, and their in-memory implementation.
+"""The seat guard as a port, and its in-memory implementation.
 
-Booking, cancelling and promoting stand on two guards: the seats of a session (taken only
-while there is room, once per booking) and the member's one place in a session. The real
-ones are MongoDB conditional updates (`adapters.sessions`); `InMemorySeats` applies the same
-rule in one step with no await between the check and the write, which is what atomic means
-on one event loop. `tests/test_bookings_seats.py` runs one suite against both, so a
-service-layer test on the in-memory guards proves what the real ones would do.
+Booking, cancelling and promoting stand on one document per session that guards two rules at
+once: its seats (taken only while there is room, once per booking) and each member's one place
+in it (a booking or a waitlist place). A booking takes both by one conditional write (`seat`), a
+waitlist place takes the place alone with its number in line (`queue`). The real guard is a
+MongoDB conditional update (`adapters.sessions`); `InMemorySeats` applies the same rule in one
+step with no await between the check and the write, which is what atomic means on one event
+loop. `tests/test_bookings_seats.py` runs one suite against both, so a service-layer test on the
+in-memory guard proves what the real one would do.
 """
 
 from __future__ import annotations
@@ -13,11 +15,29 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from parkgrid.clock import utc_now
 from parkgrid.store import Document
+
+
+@dataclass(frozen=True)
+class Seated:
+    """What `seat` found: the booking id that has the member's place in the session (None: no
+    one's, and the party did not fit), whether the booking asking holds its seats, and whether
+    this call claimed them (False: a retried command, or another booking of the member)."""
+
+    holder: str | None
+    seats_held: bool = False
+    fresh: bool = False
+
+
+def place_key(member_id: str) -> str:
+    """A member's place as a key of the session's `places`: ids may hold ".", which a stored
+    field name cannot (it is MongoDB's path separator); they never hold "~" (`ID_PATTERN`)."""
+    return member_id.replace(".", "~")
 
 
 class SeatGuard(Protocol):
@@ -32,13 +52,51 @@ class SeatGuard(Protocol):
         """True if `booking_id` holds its seats (now, or already); False when the party does not fit."""
         ...
 
+    async def seat(
+        self,
+        key: str,
+        offering_id: str,
+        starts_at: datetime,
+        seats: int,
+        member_id: str,
+        booking_id: str,
+        party_size: int,
+    ) -> Seated:
+        """The member's place and the party's seats, by one conditional write: only while the
+        member has no place in the session and the party fits. A refusal says why (`Seated`)."""
+        ...
+
+    async def queue(
+        self, key: str, offering_id: str, starts_at: datetime, member_id: str, booking_id: str
+    ) -> tuple[str, int]:
+        """The member's place without seats (a waitlist place) and its number in line, by one write:
+        the booking id that has the place, and the number when it is `booking_id` (a retried
+        command that has it already draws a new one, as `next_in_line` would)."""
+        ...
+
+    async def place(self, key: str, member_id: str) -> str | None:
+        """The booking id that has the member's place in the session, if any (a read)."""
+        ...
+
+    async def free_place(self, key: str, member_id: str, booking_id: str) -> None:
+        """The member's place is free again, if `booking_id` has it."""
+        ...
+
     async def release(self, key: str, booking_id: str, party_size: int) -> bool:
         """Give the seats back, once: True only if `booking_id` held them."""
         ...
 
-    async def visibly_full(self, key: str, seats: int, party_size: int, booking_id: str) -> bool:
-        """True when the party does not fit now and `booking_id` holds none of the seats: a
-        refusal that needs no write. A read only: it never grants (only `take`, guarded, does)."""
+    async def give_up(self, key: str, member_id: str, booking_id: str, party_size: int) -> None:
+        """Give back the seats `booking_id` holds and the member's place it has (each once; either may
+        be held alone): one write when it has both."""
+        ...
+
+    async def without_room(
+        self, key: str, seats: int, party_size: int, member_id: str, booking_id: str
+    ) -> Seated | None:
+        """A refusal that needs no write (the hot slot's 490 of 500), by one read: the member's place
+        another booking has, or none and the party does not fit. None when only the guarded write
+        can decide (room, or `booking_id` has the place). It never grants: only `seat` does."""
         ...
 
     async def next_in_line(self, key: str) -> int: ...
@@ -54,52 +112,84 @@ class SeatGuard(Protocol):
     async def mark_audited(self, session: Document) -> None: ...
 
 
-class PlaceGuard(Protocol):
-    """One booking (or waitlist place) per member per session."""
-
-    async def claim(self, key: str, member_id: str, booking_id: str) -> tuple[str, bool]: ...
-
-    async def holder(self, key: str, member_id: str) -> str | None:
-        """The booking id that has the member's place in the session, if any (a read)."""
-        ...
-
-    async def free(self, key: str, member_id: str, booking_id: str) -> None: ...
-
-    async def free_booking(self, booking_id: str) -> None: ...
-
-
 class SeatGuards(Protocol):
-    """Both guards, as the service layer takes them."""
+    """The guard, as the service layer takes it."""
 
     @property
     def sessions(self) -> SeatGuard: ...
 
-    @property
-    def members(self) -> PlaceGuard: ...
-
 
 class InMemorySessionSeats:
-    """`SeatGuard` in a dict: the same guard as `SessionSeats.seat_filter`, checked and applied at once."""
+    """`SeatGuard` in a dict: the same guard as `SessionSeats`, checked and applied at once."""
 
     def __init__(self) -> None:
         self.sessions: dict[str, Document] = {}
         self.clock: Callable[[], datetime] = utc_now
 
-    async def take(
-        self, key: str, offering_id: str, starts_at: datetime, seats: int, booking_id: str, party_size: int
-    ) -> bool:
-        await asyncio.sleep(0)  # a real store's round trip: concurrent takers interleave here too
-        session = self.sessions.get(key)
-        if session is None:  # the session's first booking creates its counter, as the upsert does
-            session = {"_id": key, "offering_id": offering_id, "starts_at": starts_at, "taken": 0, "holders": []}
-            self.sessions[key] = session
-        elif booking_id in session["holders"] or session["taken"] > seats - party_size:
-            return booking_id in session["holders"]
+    def _session(self, key: str, offering_id: str, starts_at: datetime) -> Document:
+        """The session's counter, created by its first booking or place, as the upsert does."""
+        return self.sessions.setdefault(
+            key, {"_id": key, "offering_id": offering_id, "starts_at": starts_at, "taken": 0, "holders": []}
+        )
+
+    def _hold(self, session: Document, booking_id: str, party_size: int) -> None:
         session["taken"] += party_size
         session["holders"].append(booking_id)
         session.setdefault("parties", {})[booking_id] = party_size
         session.update({"changed_at": self.clock(), "audited": False})
+
+    async def take(
+        self, key: str, offering_id: str, starts_at: datetime, seats: int, booking_id: str, party_size: int
+    ) -> bool:
+        await asyncio.sleep(0)  # a real store's round trip: concurrent takers interleave here too
+        session = self._session(key, offering_id, starts_at)
+        if booking_id in session["holders"] or session["taken"] > seats - party_size:
+            return booking_id in session["holders"]
+        self._hold(session, booking_id, party_size)
         return True
+
+    async def seat(
+        self,
+        key: str,
+        offering_id: str,
+        starts_at: datetime,
+        seats: int,
+        member_id: str,
+        booking_id: str,
+        party_size: int,
+    ) -> Seated:
+        await asyncio.sleep(0)
+        session = self._session(key, offering_id, starts_at)
+        holder = session.get("places", {}).get(place_key(member_id))
+        if holder is not None:
+            return Seated(holder, holder == booking_id and booking_id in session["holders"])
+        if session["taken"] > seats - party_size:
+            return Seated(None)
+        self._hold(session, booking_id, party_size)
+        session.setdefault("places", {})[place_key(member_id)] = booking_id
+        return Seated(booking_id, True, True)
+
+    async def queue(
+        self, key: str, offering_id: str, starts_at: datetime, member_id: str, booking_id: str
+    ) -> tuple[str, int]:
+        await asyncio.sleep(0)
+        session = self._session(key, offering_id, starts_at)
+        holder = str(session.setdefault("places", {}).setdefault(place_key(member_id), booking_id))
+        if holder != booking_id:
+            return holder, 0
+        session["queued"] = session.get("queued", 0) + 1
+        return holder, int(session["queued"])
+
+    async def place(self, key: str, member_id: str) -> str | None:
+        await asyncio.sleep(0)
+        holder = self.sessions.get(key, {}).get("places", {}).get(place_key(member_id))
+        return None if holder is None else str(holder)
+
+    async def free_place(self, key: str, member_id: str, booking_id: str) -> None:
+        await asyncio.sleep(0)
+        places = self.sessions.get(key, {}).get("places", {})
+        if places.get(place_key(member_id)) == booking_id:
+            del places[place_key(member_id)]
 
     async def release(self, key: str, booking_id: str, party_size: int) -> bool:
         await asyncio.sleep(0)
@@ -112,10 +202,21 @@ class InMemorySessionSeats:
         session["changed_at"] = self.clock()
         return True
 
-    async def visibly_full(self, key: str, seats: int, party_size: int, booking_id: str) -> bool:
+    async def give_up(self, key: str, member_id: str, booking_id: str, party_size: int) -> None:
+        await self.release(key, booking_id, party_size)
+        await self.free_place(key, member_id, booking_id)
+
+    async def without_room(
+        self, key: str, seats: int, party_size: int, member_id: str, booking_id: str
+    ) -> Seated | None:
         await asyncio.sleep(0)
         session = self.sessions.get(key)
-        return session is not None and booking_id not in session["holders"] and session["taken"] > seats - party_size
+        if session is None:
+            return None
+        holder = session.get("places", {}).get(place_key(member_id))
+        if holder is not None:
+            return None if holder == booking_id else Seated(holder)
+        return Seated(None) if session["taken"] > seats - party_size else None
 
     async def next_in_line(self, key: str) -> int:
         await asyncio.sleep(0)
@@ -152,48 +253,18 @@ class InMemorySessionSeats:
             stored["audited"] = True
 
 
-class InMemorySessionMembers:
-    """`PlaceGuard` in a dict: the first claim of a (session, member) keeps it until freed."""
-
-    def __init__(self) -> None:
-        self.places: dict[str, str] = {}
-
-    async def claim(self, key: str, member_id: str, booking_id: str) -> tuple[str, bool]:
-        await asyncio.sleep(0)
-        place = f"{key}|{member_id}"
-        if place in self.places:
-            return self.places[place], False
-        self.places[place] = booking_id
-        return booking_id, True
-
-    async def holder(self, key: str, member_id: str) -> str | None:
-        await asyncio.sleep(0)
-        return self.places.get(f"{key}|{member_id}")
-
-    async def free(self, key: str, member_id: str, booking_id: str) -> None:
-        await asyncio.sleep(0)
-        if self.places.get(f"{key}|{member_id}") == booking_id:
-            del self.places[f"{key}|{member_id}"]
-
-    async def free_booking(self, booking_id: str) -> None:
-        await asyncio.sleep(0)
-        for place in [p for p, holder in self.places.items() if holder == booking_id]:
-            del self.places[place]
-
-
 class InMemorySeats:
-    """Both in-memory guards (`SeatGuards`)."""
+    """The in-memory guard (`SeatGuards`)."""
 
     def __init__(self) -> None:
         self.sessions = InMemorySessionSeats()
-        self.members = InMemorySessionMembers()
 
 
 __all__ = [
     "InMemorySeats",
-    "InMemorySessionMembers",
     "InMemorySessionSeats",
-    "PlaceGuard",
     "SeatGuard",
     "SeatGuards",
+    "Seated",
+    "place_key",
 ]

@@ -1,12 +1,14 @@
 """Seats of a session, "one booking per member per session" and a member's allowances, with single-document atomicity.
 
 - `session_seats`: one document per session (`_id` = offering + start), with the seats
-  `taken`, the booking ids `holders` that hold them and each one's party size (`parties`).
-  A seat is taken by one conditional update: `$inc` only while `taken <= seats - party_size`
-  and only if this booking is not a holder yet, so concurrent requests can never oversell,
-  and a retried command never takes a second seat. Releasing is the reverse, conditional on being a holder.
-- `session_members`: one document per (session, member), `_id` = session + member: the
-  unique `_id` index decides which booking (or waitlist place) of a member a session has.
+  `taken`, the booking ids `holders` that hold them, each one's party size (`parties`), and
+  each member's one place (`places`: member, by `place_key`, to the booking or waitlist place
+  that has it). A booking takes its place and its seats by one conditional update: `$inc`
+  only while `taken <= seats - party_size` and only while the member has no place, so
+  concurrent requests can never oversell, a member never books a session twice, and a retried
+  command never takes a second seat. Releasing is the reverse, conditional on being a holder.
+  (Places were documents of their own, `session_members`, until issue 21 folded the place into
+  the seat's write: `Seats.adopt_places` moves those left.)
 - `allowances`: one document per member allowance (bookings of an offering per period,
   credits of a category per period), reserved the way seats are taken (`MemberAllowances`).
 """
@@ -21,7 +23,9 @@ from typing import Any
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import PyMongoError
 
+from bookings.adapters.guards import Seated, place_key
 from bookings.domain.entitlements import Allowance
+from bookings.domain.slots import session_key_start
 from parkgrid.clock import utc_now
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError, is_duplicate_key
 
@@ -35,8 +39,25 @@ class SessionSeats:
         await self.collection.create_index([("offering_id", ASCENDING), ("starts_at", ASCENDING)])
 
     def seat_filter(self, key: str, seats: int, party_size: int, booking_id: str) -> Document:
-        """The guard: room for the party, and not already held by this booking."""
+        """The seats' guard: room for the party, and not already held by this booking."""
         return {"_id": key, "holders": {"$ne": booking_id}, "taken": {"$lte": seats - party_size}}
+
+    def _holding(self, booking_id: str, party_size: int, **also: Any) -> Document:
+        """The update that gives `booking_id` its seats (and `also`: the member's place)."""
+        changes = {"changed_at": self.clock(), f"parties.{booking_id}": party_size, "audited": False, **also}
+        return {"$inc": {"taken": party_size}, "$push": {"holders": booking_id}, "$set": changes}
+
+    async def _guarded(self, guard: Document, update: Document, offering_id: str, starts_at: datetime) -> bool:
+        """One guarded write that creates the session's counter if it has none (upsert); False when the
+        guard refused (a counter that exists and fails the guard makes the upsert a duplicate key)."""
+        first = {**update, "$setOnInsert": {"offering_id": offering_id, "starts_at": starts_at}}
+        try:
+            result = await self.collection.update_one(guard, first, upsert=True)
+        except PyMongoError as exc:
+            if not is_duplicate_key(exc):
+                raise
+            return False
+        return result.matched_count == 1 or result.upserted_id is not None
 
     async def take(
         self,
@@ -47,50 +68,123 @@ class SessionSeats:
         booking_id: str,
         party_size: int,
     ) -> bool:
-        """True if `booking_id` holds its seats in the session (now, or already: a retried command)."""
-        update: Document = {
-            "$inc": {"taken": party_size},
-            "$push": {"holders": booking_id},
-            "$set": {"changed_at": self.clock(), f"parties.{booking_id}": party_size, "audited": False},
-        }
+        """True if `booking_id` holds its seats in the session (now, or already: a retried command).
+        The member's place is not looked at: a waitlist place being promoted has it already."""
+        if party_size > seats:
+            return False
         guard = self.seat_filter(key, seats, party_size, booking_id)
-        try:
-            # The session's first booking creates its counter (upsert); later ones update it.
-            first = {**update, "$setOnInsert": {"offering_id": offering_id, "starts_at": starts_at}}
-            result = await self.collection.update_one(guard, first, upsert=True)
-            if result.matched_count == 1 or result.upserted_id is not None:
-                return True
-        except PyMongoError as exc:
-            # The counter exists and the guard refused (full, or held already), or a concurrent
-            # first booking created it just now: one plain guarded update decides.
-            if not is_duplicate_key(exc):
-                raise
+        update = self._holding(booking_id, party_size)
+        if await self._guarded(guard, update, offering_id, starts_at):
+            return True
+        # The counter exists and the guard refused (full, or held already), or a concurrent
+        # first booking created it just now: one plain guarded update decides.
         if (await self.collection.update_one(guard, update)).matched_count == 1:
             return True
         return await self.collection.find_one({"_id": key, "holders": booking_id}, {"_id": 1}) is not None
 
+    async def seat(
+        self,
+        key: str,
+        offering_id: str,
+        starts_at: datetime,
+        seats: int,
+        member_id: str,
+        booking_id: str,
+        party_size: int,
+    ) -> Seated:
+        """The member's place and the party's seats in one guarded write (one command when granted).
+
+        Refused, one read says why: the place another booking (or this one: a retried command)
+        has, or no place and no room. A place free and room after all (a seat given back, or a
+        concurrent first booking created the counter) means the guarded write decides again:
+        every refusal it makes is some concurrent write that changed the session."""
+        if party_size > seats:
+            return Seated(None)
+        place = f"places.{place_key(member_id)}"
+        guard = {**self.seat_filter(key, seats, party_size, booking_id), place: {"$exists": False}}
+        update = self._holding(booking_id, party_size, **{place: booking_id})
+        while not await self._guarded(guard, update, offering_id, starts_at):
+            session = await self.collection.find_one({"_id": key}, {"taken": 1, "holders": 1, place: 1})
+            if session is None:
+                continue
+            holder = _place_of(session, member_id)
+            if holder is not None:
+                return Seated(holder, holder == booking_id and booking_id in session.get("holders", []))
+            if int(session.get("taken", 0)) > seats - party_size:
+                return Seated(None)
+        return Seated(booking_id, True, True)
+
+    async def queue(
+        self, key: str, offering_id: str, starts_at: datetime, member_id: str, booking_id: str
+    ) -> tuple[str, int]:
+        place = f"places.{place_key(member_id)}"
+        try:
+            session = await self.collection.find_one_and_update(
+                {"_id": key, place: {"$exists": False}},
+                {
+                    "$inc": {"queued": 1},
+                    "$set": {place: booking_id},
+                    "$setOnInsert": {"offering_id": offering_id, "starts_at": starts_at},
+                },
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            if session is not None:  # always, with `upsert` and AFTER
+                return booking_id, int(session["queued"])
+        except PyMongoError as exc:
+            if not is_duplicate_key(exc):  # the member has a place: whose?
+                raise
+        holder = await self.place(key, member_id)
+        if holder is None:  # freed meanwhile
+            return await self.queue(key, offering_id, starts_at, member_id, booking_id)
+        return holder, (await self.next_in_line(key) if holder == booking_id else 0)
+
+    async def place(self, key: str, member_id: str) -> str | None:
+        place = f"places.{place_key(member_id)}"
+        session = await self.collection.find_one({"_id": key}, {place: 1})
+        return None if session is None else _place_of(session, member_id)
+
+    async def free_place(self, key: str, member_id: str, booking_id: str) -> None:
+        place = f"places.{place_key(member_id)}"
+        await self.collection.update_one({"_id": key, place: booking_id}, {"$unset": {place: ""}})
+
+    def _releasing(self, booking_id: str, party_size: int, *places: str) -> Document:
+        unset = {f"parties.{booking_id}": "", **dict.fromkeys(places, "")}
+        return {
+            "$inc": {"taken": -party_size},
+            "$pullAll": {"holders": [booking_id]},
+            "$set": {"changed_at": self.clock()},
+            "$unset": unset,
+        }
+
     async def release(self, key: str, booking_id: str, party_size: int) -> bool:
         """Give the seats back (once: only while the booking is a holder)."""
         result = await self.collection.update_one(
-            {"_id": key, "holders": booking_id},
-            {
-                "$inc": {"taken": -party_size},
-                "$pullAll": {"holders": [booking_id]},
-                "$set": {"changed_at": self.clock()},
-                "$unset": {f"parties.{booking_id}": ""},
-            },
+            {"_id": key, "holders": booking_id}, self._releasing(booking_id, party_size)
         )
         return result.matched_count == 1
 
-    async def visibly_full(self, key: str, seats: int, party_size: int, booking_id: str) -> bool:
-        """A refusal that needs no write (the hot slot's 490 of 500): one read of the counter.
+    async def give_up(self, key: str, member_id: str, booking_id: str, party_size: int) -> None:
+        place = f"places.{place_key(member_id)}"
+        both = {"_id": key, "holders": booking_id, place: booking_id}
+        if (await self.collection.update_one(both, self._releasing(booking_id, party_size, place))).matched_count:
+            return
+        await self.release(key, booking_id, party_size)
+        await self.free_place(key, member_id, booking_id)
 
-        It never grants a seat; a seat freed just after the read is one this request missed, as
-        if it had come a moment earlier: the read is a state the session was in during it."""
-        session = await self.collection.find_one({"_id": key}, {"taken": 1, "holders": 1})
-        if session is None or booking_id in session.get("holders", []):
-            return False
-        return int(session["taken"]) > seats - party_size
+    async def without_room(
+        self, key: str, seats: int, party_size: int, member_id: str, booking_id: str
+    ) -> Seated | None:
+        """A seat freed just after the read is one this request missed, as if it had come a moment
+        earlier: the read is a state the session was in during it."""
+        place = f"places.{place_key(member_id)}"
+        session = await self.collection.find_one({"_id": key}, {"taken": 1, place: 1})
+        if session is None:
+            return None
+        holder = _place_of(session, member_id)
+        if holder is not None:
+            return None if holder == booking_id else Seated(holder)
+        return Seated(None) if int(session.get("taken", 0)) > seats - party_size else None
 
     async def next_in_line(self, key: str) -> int:
         """The session's next waitlist number (1, 2, ...): one atomic `$inc`, no counting."""
@@ -128,44 +222,39 @@ class SessionSeats:
         )
 
 
-class SessionMembers:
-    def __init__(self, collection: Collection) -> None:
-        self.collection = collection
-
-    async def claim(self, key: str, member_id: str, booking_id: str) -> tuple[str, bool]:
-        """Make `booking_id` the member's one booking of the session.
-
-        Returns the booking id that has the place, and whether it was claimed just now (a
-        booking id that claims afresh cannot have made anything yet)."""
-        claim_id = f"{key}|{member_id}"
-        try:
-            await self.collection.insert_one({"_id": claim_id, "booking_id": booking_id, "at": utc_now()})
-            return booking_id, True
-        except DuplicateKeyError:
-            doc = await self.collection.find_one({"_id": claim_id})
-            if doc is None:  # freed meanwhile
-                return await self.claim(key, member_id, booking_id)
-            holder: str = doc["booking_id"]
-            return holder, False
-
-    async def holder(self, key: str, member_id: str) -> str | None:
-        doc = await self.collection.find_one({"_id": f"{key}|{member_id}"}, {"booking_id": 1})
-        return None if doc is None else str(doc["booking_id"])
-
-    async def free(self, key: str, member_id: str, booking_id: str) -> None:
-        await self.collection.delete_one({"_id": f"{key}|{member_id}", "booking_id": booking_id})
-
-    async def free_booking(self, booking_id: str) -> None:
-        """Free the place a booking id claimed, member unknown (a booking id claims one place)."""
-        await self.collection.delete_many({"booking_id": booking_id})
+def _place_of(session: Document, member_id: str) -> str | None:
+    holder = (session.get("places") or {}).get(place_key(member_id))
+    return None if holder is None else str(holder)
 
 
 class Seats:
-    """Both guards of a database."""
+    """The guard of a database (`SeatGuards`)."""
 
     def __init__(self, db: Database, seats: Any = SessionSeats) -> None:
         self.sessions: SessionSeats = seats(db["session_seats"])
-        self.members = SessionMembers(db["session_members"])
+        self._places_before = db["session_members"]
+
+    async def adopt_places(self) -> int:
+        """Move the places stored before issue 21 (`session_members`, `_id` = session + "|" + member,
+        a session key holds no "|") into their sessions' `places`; each moved once, then deleted, so
+        a restart half-way moves the rest. A place already taken there stays as it is."""
+        moved = 0
+        async for old in self._places_before.find({}):
+            key, _, member_id = str(old["_id"]).partition("|")
+            offering_id, starts_at = session_key_start(key)
+            place = f"places.{place_key(member_id)}"
+            with contextlib.suppress(DuplicateKeyError):
+                await self.sessions.collection.update_one(
+                    {"_id": key, place: {"$exists": False}},
+                    {
+                        "$set": {place: old["booking_id"]},
+                        "$setOnInsert": {"offering_id": offering_id, "starts_at": starts_at, "taken": 0},
+                    },
+                    upsert=True,
+                )
+            await self._places_before.delete_one({"_id": old["_id"]})
+            moved += 1
+        return moved
 
 
 Already = Callable[[], Awaitable[Mapping[str, int]]]

@@ -45,6 +45,12 @@ def session_key(offering_id: str, starts_at: datetime) -> str:
     return f"{offering_id}@{session_key_time(starts_at)}"
 
 
+def session_key_start(key: str) -> tuple[str, datetime]:
+    """The offering and the start a `session_key` names (an offering id holds no "@")."""
+    offering_id, _, at = key.rpartition("@")
+    return offering_id, datetime.strptime(at, "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
+
+
 def sessions_of(offering: OfferingSnapshot, time_zone: str, first: date, last: date) -> list[Session]:
     """Every session of the offering in the local days [first, last], whatever the rules: back to
     back from each of its windows' opening, none on its closures (the kit's `parkgrid.weekly`)."""

@@ -5,11 +5,12 @@ on one document and each idempotent for the booking's id, in an order that never
 a seat be sold twice:
 
 0. refuse what the rules or the site's calendar refuse (`admission.check_site`),
-1. claim the member's place in the session (`session_members`, unique `_id`),
-2. reserve the member's allowances: per-member limit and credits (`allowances`,
+1. reserve the member's allowances: per-member limit and credits (`allowances`,
    conditional `$inc` naming the booking, `admission.reserve`),
-3. take the seats (`session_seats`, conditional `$inc`),
-4. store the booking with its events (and, if a space is needed, the reservation
+2. take the member's place in the session and the seats, by one conditional write of the
+   session's document (`session_seats`: `$inc` while the party fits and the member has no
+   place; a waitlist place takes the place alone, with its number in line),
+3. store the booking with its events (and, if a space is needed, the reservation
    request to spaces) in one write (`Seating.open`).
 
 A retried command (same Idempotency-Key, hence same booking id) finds each step done; a
@@ -21,11 +22,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bookings.adapters.guards import Seated
 from bookings.domain import booking as rules
-from bookings.domain.booking import Actor, Booking, InvalidBooking, MemberFacts, Unavailable
+from bookings.domain.booking import Actor, Booking, BookingRefused, InvalidBooking, MemberFacts, Unavailable
+from bookings.domain.entitlements import given_back
 from bookings.domain.slots import session_at, session_key
 from bookings.service_layer import admission
 from bookings.service_layer.lifecycle import Lifecycle
@@ -89,15 +93,6 @@ class Booker:
         while len(self.seen_full) > SEEN_FULL:
             self.seen_full.popitem(last=False)
 
-    async def _visibly_full(self, key: str, seats: int, command: BookCommand) -> bool:
-        """Only for a session found full lately, and a command that would not wait: one read."""
-        if command.join_waitlist or key not in self.seen_full:
-            return False
-        if await self.parts.seats.sessions.visibly_full(key, seats, command.party_size, command.booking_id):
-            return True
-        self.seen_full.pop(key, None)  # a seat came free: back to the guarded path alone
-        return False
-
     async def book(self, command: BookCommand) -> Outcome:
         parts = self.parts
         now = parts.now()
@@ -116,20 +111,12 @@ class Booker:
         assert member is not None
         await admission.check_site(parts, offering, session.starts_at, session.ends_at)
         key = session_key(offering.offering_id, session.starts_at)
-        if await self._visibly_full(key, offering.seats_per_session, command):
-            answered = await self._full(key, member, command)
+        seats = offering.seats_per_session
+        refused = await self._without_room(key, seats, member, command)
+        if refused is not None:
+            answered = await self._refused(refused, member, command)
             if answered is not None:
                 return answered
-        holder, fresh = await parts.seats.members.claim(key, member.member_id, command.booking_id)
-        if holder != command.booking_id:
-            raise already_placed(member.name, holder)
-        if not fresh:  # a retried command: the first run's answer, or finish what it started
-            found = await parts.bookings.get(command.booking_id)
-            if found is not None:
-                return Outcome(found[0], found[1])
-            entry = await parts.waitlist.get(f"wl-{command.booking_id}")
-            if entry is not None:
-                return Outcome(entry=entry)
         booking = pending_booking(
             offering,
             zone,
@@ -145,23 +132,43 @@ class Booker:
             series_id=command.series_id,
             visit=command.visit,
         )
+        # The allowances first: a seat is never held, even for a moment, by a booking its
+        # member's limit or credits then refuse (another member would have been told "full").
         try:
             await admission.reserve(
                 parts, offering, zone, member, booking.booking_id, booking.starts_at, command.replaces
             )
-        except Exception:
-            await parts.seats.members.free(key, member.member_id, command.booking_id)
+        except BookingRefused:
+            # A retried command whose first run has its place (a waitlist place, say) gets what that
+            # run made, whatever the member's allowances say now.
+            if await parts.seats.sessions.place(key, member.member_id) == command.booking_id:
+                made = await self._made(command.booking_id)
+                if made is not None:
+                    return made
             raise
         try:
-            took = await parts.seats.sessions.take(
-                key, offering.offering_id, booking.starts_at, offering.seats_per_session, booking.booking_id,
+            seated = await parts.seats.sessions.seat(
+                key, offering.offering_id, booking.starts_at, seats, member.member_id, booking.booking_id,
                 booking.party_size,
             )  # fmt: skip
+            if seated.holder == command.booking_id and not seated.fresh:
+                # A retried command: the first run's answer, or finish what it started.
+                found = await self._made(command.booking_id)
+                if found is not None:
+                    await admission.give_back(parts, member.member_id, command.booking_id, self._unheld(found))
+                    return found
+                if not seated.seats_held:  # its first run stopped with the place and no seat
+                    took = await parts.seats.sessions.take(
+                        key, offering.offering_id, booking.starts_at, seats, booking.booking_id, booking.party_size
+                    )
+                    seated = Seated(command.booking_id, took)
         except Exception:
             await admission.give_back(parts, member.member_id, command.booking_id)
-            await parts.seats.members.free(key, member.member_id, command.booking_id)
             raise
-        if took:
+        if seated.holder not in (None, command.booking_id):
+            await admission.give_back(parts, member.member_id, command.booking_id)
+            raise already_placed(member.name, seated.holder)
+        if seated.seats_held:
             opened, version, stored_now, answer = await self.seating.open(booking, key, command.answering)
             if stored_now and opened.status == BookingStatus.CONFIRMED and opened.replaces:
                 await self.lifecycle.retire_replaced(opened)
@@ -172,29 +179,55 @@ class Booker:
         if decided is not None:
             # A retry of a command whose booking was stored, then decided and let its seat go
             # (rejected, cancelled) before the retry came: its answer is that booking, never "full".
-            await parts.seats.members.free(key, member.member_id, command.booking_id)
+            await parts.seats.sessions.free_place(key, member.member_id, command.booking_id)
             return Outcome(decided[0], decided[1])
         if command.join_waitlist and not command.visit:  # a visit that happened waits for nothing
-            return Outcome(entry=await self.seating.join_waitlist(booking, key, now))
-        await parts.seats.members.free(key, member.member_id, command.booking_id)
+            holder, position = await parts.seats.sessions.queue(
+                key, offering.offering_id, booking.starts_at, member.member_id, command.booking_id
+            )
+            if holder != command.booking_id:
+                raise already_placed(member.name, holder)
+            return Outcome(entry=await self.seating.join_waitlist(booking, key, now, position))
+        await parts.seats.sessions.free_place(key, member.member_id, command.booking_id)
         raise Unavailable("this session is full", field="starts_at")
 
-    async def _full(self, key: str, member: MemberFacts, command: BookCommand) -> Outcome | None:
-        """The session is visibly full and the command does not wait: answered with reads only,
-        as the guarded path would answer it (no place claimed, no seat tried, no outbox).
+    async def _made(self, booking_id: str) -> Outcome | None:
+        """What a command's first run made: its booking, or its waitlist place."""
+        found = await self.parts.bookings.get(booking_id)
+        if found is not None:
+            return Outcome(found[0], found[1])
+        entry = await self.parts.waitlist.get(f"wl-{booking_id}")
+        return None if entry is None else Outcome(entry=entry)
 
-        The member's place is named first, as the claim would; a retried command whose booking
-        was stored and decided gets that booking. A retry that holds the place (its first run
-        stopped half-way) goes on to finish what it started: None."""
-        holder, decided = await asyncio.gather(
-            self.parts.seats.members.holder(key, member.member_id), self.parts.bookings.get(command.booking_id)
+    @staticmethod
+    def _unheld(made: Outcome) -> Sequence[str]:
+        """What of its allowances a retried command reserved again that its first run's outcome does
+        not hold: a waitlist place holds none, a booking what its status keeps."""
+        if made.booking is None:
+            return admission.EVERYTHING
+        return () if made.booking.holds_seat else given_back(made.booking.status, made.booking.late)
+
+    async def _without_room(self, key: str, seats: int, member: MemberFacts, command: BookCommand) -> Seated | None:
+        """Only for a session found full lately, and a command that would not wait: one read."""
+        if command.join_waitlist or key not in self.seen_full:
+            return None
+        refused = await self.parts.seats.sessions.without_room(
+            key, seats, command.party_size, member.member_id, command.booking_id
         )
-        if holder is not None and holder != command.booking_id:
-            raise already_placed(member.name, holder)
+        if refused is None:
+            self.seen_full.pop(key, None)  # a seat came free: back to the guarded path alone
+        return refused
+
+    async def _refused(self, refused: Seated, member: MemberFacts, command: BookCommand) -> Outcome | None:
+        """A session visibly full (or the member's place another booking's), and a command that does not
+        wait: answered with reads only, as the guarded path would answer it (no place claimed, no
+        seat tried, no outbox). A retried command whose booking was stored and decided gets that
+        booking."""
+        if refused.holder is not None:
+            raise already_placed(member.name, refused.holder)
+        decided = await self.parts.bookings.get(command.booking_id)
         if decided is not None:
             return Outcome(decided[0], decided[1])
-        if holder == command.booking_id:
-            return None
         raise Unavailable("this session is full", field="starts_at")
 
     async def reschedule(

@@ -2,8 +2,8 @@
 
 Without multi-document transactions, a booking is made in steps that are each atomic on
 one document and each idempotent for the booking's id, in an order that never lets a
-seat be sold twice (see `commands`): the member's place, then the seats, then the
-booking. `open` is the last step, and gives back what the booking held when it cannot be
+seat be sold twice (see `commands`): the member's allowances, then the member's place and
+the seats (one write), then the booking. `open` is the last step, and gives back what the booking held when it cannot be
 stored. Freeing a seat (cancelled, rejected) is the reverse, allowances included (a late
 cancellation keeps its credits), then the first in line on the waitlist is promoted: each
 promoted entry passes every rule of a booking again (`admission`) and becomes a booking
@@ -96,13 +96,13 @@ class Seating:
         return opened, version, True, kept[0] if kept else None
 
     async def _give_back(self, key: str, booking: Booking, allowances: Sequence[str]) -> None:
-        await self.parts.seats.sessions.release(key, booking.booking_id, booking.party_size)
-        await self.parts.seats.members.free(key, booking.member_id, booking.booking_id)
+        await self.parts.seats.sessions.give_up(key, booking.member_id, booking.booking_id, booking.party_size)
         await admission.give_back(self.parts, booking.member_id, booking.booking_id, allowances)
 
-    async def join_waitlist(self, booking: Booking, key: str, now: datetime) -> Document:
+    async def join_waitlist(self, booking: Booking, key: str, now: datetime, position: int) -> Document:
+        """The waitlist place of a booking that has the member's place in the session and its
+        number in line (`SeatGuard.queue`)."""
         entry_id = f"wl-{booking.booking_id}"
-        position = await self.parts.seats.sessions.next_in_line(key)
         state: Document = {
             "entry_id": entry_id,
             "booking_id": booking.booking_id,

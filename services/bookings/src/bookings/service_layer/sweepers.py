@@ -196,7 +196,10 @@ class Sweepers:
                 if place is not None and await self.seating.finish_promotion(place):
                     continue  # promoted, then the process died before its booking: stored now
                 if await seats.sessions.release(session["_id"], booking_id, int(party)):
-                    await seats.members.free_booking(booking_id)
+                    # Its member's place, found by value (a place's key is its own `place_key`).
+                    for member, holder in (session.get("places") or {}).items():
+                        if holder == booking_id:
+                            await seats.sessions.free_place(session["_id"], member, booking_id)
                     await self.parts.ledger.allowances.give_back_lost(booking_id)
                     given_back += 1
                     log.warning("bookings.lost_seat_reclaimed", session=session["_id"], booking=booking_id, seats=party)

@@ -38,7 +38,7 @@ class Leaving:
 
         doc, _ = await change(self.parts.waitlist.store, entry_id, rule, what="waitlist place")
         self.parts.written()
-        await self.parts.seats.members.free(doc["session_key"], doc["member_id"], doc["booking_id"])
+        await self.parts.seats.sessions.free_place(doc["session_key"], doc["member_id"], doc["booking_id"])
         log.info("bookings.waitlist_left", entry=entry_id, reason=reason)
         return doc
 
