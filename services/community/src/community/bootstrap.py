@@ -106,7 +106,7 @@ def build(settings: KitSettings, *, consumers: bool = True) -> Community:
     runtime.relay_outbox_of(exports.collection)
     runtime.on_store_ready(store.ensure_indexes)
     notify, zone = runtime.notify_relay, settings.default_time_zone
-    events = Events(store.events, store.seats, notify, default_zone=zone)
+    events = Events(store.events, store.seats, notify, default_zone=zone, lately=store.event_lately)
     members = Members(store, notify, default_zone=zone)
     own = CommunitySettings.of(settings)
     signer = TicketSigner(own.ticket_signing_key)

@@ -27,6 +27,7 @@ from enum import StrEnum
 
 from pymongo import ASCENDING, ReturnDocument
 
+from parkgrid.known import Recent
 from parkgrid.store import Collection, Document, DuplicateKeyError
 
 
@@ -43,6 +44,8 @@ class Placement:
     outcome: Placed
     arrival: int | None = None
     position: int | None = None
+    seats: Occupancy | None = None
+    """The seat document as the placing update left it (or as read when the key was there already)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class Occupancy:
 class SeatBook:
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
+        self.full_lately: Recent[bool] = Recent()
+        """Events whose seats this process saw full (or someone waiting) at most `RECENT_SECONDS` ago:
+        `place` queues at once, without the seat try that would fail; forgotten when a seat is
+        released, the capacity changes, or a queueing shows a seat free (the caller then promotes)."""
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("closed", ASCENDING), ("_id", ASCENDING)], name="open")
@@ -105,6 +112,7 @@ class SeatBook:
         resized = await self.collection.update_one(
             {"_id": event_id, "closed": False, "taken": {"$lte": capacity}}, {"$set": {"capacity": capacity}}
         )
+        self.full_lately.forget(event_id)
         if resized.matched_count:
             return None
         doc = await self.collection.find_one({"_id": event_id}, {"taken": 1, "closed": 1})
@@ -118,9 +126,12 @@ class SeatBook:
 
         `capacity` is the event's as the caller read it: the seat is then tried at once, with no
         read of the counts first (the guard has `capacity` equal to it, so a capacity being
-        changed meanwhile only fails the try and queues the key; the caller promotes when it sees
-        a seat free after queueing, `Registrations.complete_placement`). Without it, the counts
-        are read first and the seat is tried only if one looks free."""
+        changed meanwhile only fails the try and queues the key), or not at all while this process
+        saw the seats full lately (`full_lately`): the key is queued at once. The placement carries
+        the seat document as the queueing left it; the caller promotes when it shows a seat free
+        (`Registrations.complete_placement`), so a wrong guess of either kind seats the queue's
+        head, in order, at once. Without it, the counts are read first and the seat is tried only
+        if one looks free."""
         fresh = {
             "_id": event_id,
             "seated": {"$ne": key},
@@ -128,7 +139,7 @@ class SeatBook:
             "closed": False,
             "starts_at": {"$gt": now},
         }
-        worth_a_try = capacity is not None
+        worth_a_try = capacity is not None and self.full_lately.get(event_id) is None
         if capacity is None:
             doc = await self.collection.find_one({"_id": event_id}, {"capacity": 1, "taken": 1, "waiting": 1})
             if doc is None:
@@ -142,21 +153,28 @@ class SeatBook:
                 return_document=ReturnDocument.AFTER,
             )
             if seated is not None:
-                return Placement(Placed.SEATED, seated["next_arrival"])
+                if seated["taken"] >= seated["capacity"]:
+                    self.full_lately.put(event_id, True)
+                return Placement(Placed.SEATED, seated["next_arrival"], seats=_occupancy(seated))
         queued = await self.collection.find_one_and_update(
             fresh,
             {"$inc": {"waiting": 1, "next_arrival": 1}, "$push": {"queue": key}},
             return_document=ReturnDocument.AFTER,
         )
         if queued is not None:
-            return Placement(Placed.QUEUED, queued["next_arrival"], queued["waiting"])
+            seats = _occupancy(queued)
+            if seats.taken < seats.capacity:
+                self.full_lately.forget(event_id)
+            else:
+                self.full_lately.put(event_id, True)
+            return Placement(Placed.QUEUED, queued["next_arrival"], queued["waiting"], seats)
         current = await self.collection.find_one({"_id": event_id})
         if current is None:
             raise LookupError(event_id)
         if key in current["seated"]:
-            return Placement(Placed.SEATED)
+            return Placement(Placed.SEATED, seats=_occupancy(current))
         if key in current["queue"]:
-            return Placement(Placed.QUEUED, None, current["queue"].index(key) + 1)
+            return Placement(Placed.QUEUED, None, current["queue"].index(key) + 1, _occupancy(current))
         if current["closed"]:
             return Placement(Placed.CLOSED)
         if not _after(current.get("starts_at"), now):
@@ -170,10 +188,12 @@ class SeatBook:
             {"$inc": {"taken": -1}, "$pullAll": {"seated": [key], "promoting": [key]}},
         )
         if freed.modified_count:
+            self.full_lately.forget(event_id)
             return Placed.SEATED
         left = await self.collection.update_one(
             {"_id": event_id, "queue": key}, {"$inc": {"waiting": -1}, "$pullAll": {"queue": [key]}}
         )
+        self.full_lately.forget(event_id)
         return Placed.QUEUED if left.modified_count else None
 
     async def release_other_rounds(self, event_id: str, registration_id: str, keep: str | None) -> None:

@@ -9,8 +9,9 @@ venue it did not record, nor records one it did not ask for.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from pymongo import ASCENDING
 
@@ -20,13 +21,14 @@ from community.domain.members import Member
 from community.domain.registrations import Registration
 from parkgrid.contracts.spaces import ReservationSnapshot
 from parkgrid.envelope import Envelope
-from parkgrid.events import registry
-from parkgrid.known import KnownSites
-from parkgrid.outbox import MongoAggregateStore
+from parkgrid.events import EventRegistry, IntegrationEvent, registry
+from parkgrid.known import KnownSites, Recent
+from parkgrid.outbox import Answer, MongoAggregateStore
 from parkgrid.projection import Projection
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 
 SOURCE = "community"
+T = TypeVar("T")
 
 
 def member_state(member: Member) -> Document:
@@ -71,6 +73,81 @@ def event_of(doc: Document) -> CommunityEvent:
 
 def registration_of(doc: Document) -> Registration:
     return Registration.model_validate(_clean(doc))
+
+
+class Lately(Generic[T]):
+    """What this process read of an aggregate at most `RECENT_SECONDS` ago (`parkgrid.known.Recent`),
+    forgotten as soon as this process writes it.
+
+    A read that was under way while a write ended is not kept (it may have read the state before
+    the write): `forget` counts the writes, and a read keeps its value only if none ended meanwhile.
+    A write by another process is not seen here: staleness up to `RECENT_SECONDS`."""
+
+    def __init__(self) -> None:
+        self.recent: Recent[T] = Recent()
+        self.writes = 0
+
+    async def read(self, key: str, load: Callable[[], Awaitable[T | None]]) -> T | None:
+        found = self.recent.get(key)
+        if found is not None:
+            return found
+        writes = self.writes
+        value = await load()
+        if value is not None and writes == self.writes:
+            self.recent.put(key, value)
+        return value
+
+    def forget(self, key: str) -> None:
+        self.writes += 1
+        self.recent.forget(key)
+
+
+class RememberedAggregates(MongoAggregateStore, Generic[T]):
+    """An aggregate store whose `lately` answers what was read at most `RECENT_SECONDS` ago; every
+    write through it (create, update: every command's) forgets the aggregate, whether it succeeded or not."""
+
+    def __init__(
+        self,
+        collection: Collection,
+        load: Callable[[Document], T],
+        *,
+        registry: EventRegistry,
+        source: str,
+        topic: str,
+    ) -> None:
+        super().__init__(collection, registry=registry, source=source, topic=topic)
+        self.load = load
+        self.remembered: Lately[tuple[T, int]] = Lately()
+
+    async def create(
+        self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], *, answer: Answer | None = None
+    ) -> int:
+        try:
+            return await super().create(aggregate_id, state, events, answer=answer)
+        finally:
+            self.remembered.forget(aggregate_id)
+
+    async def update(
+        self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[IntegrationEvent]
+    ) -> int:
+        try:
+            return await super().update(aggregate_id, expected_version, state, events)
+        finally:
+            self.remembered.forget(aggregate_id)
+
+    async def lately(self, aggregate_id: str, read: Callable[[T], None] = lambda _: None) -> tuple[T, int] | None:
+        """The aggregate and its version as read at most `RECENT_SECONDS` ago (None: not found, not
+        remembered); `read` is told of each aggregate read from the store."""
+
+        async def load() -> tuple[T, int] | None:
+            doc = await self.get(aggregate_id)
+            if doc is None:
+                return None
+            aggregate = self.load(doc)
+            read(aggregate)
+            return aggregate, int(doc["version"])
+
+        return await self.remembered.read(aggregate_id, load)
 
 
 class VenueReservations:
@@ -153,8 +230,12 @@ class CommunityStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.members = MongoAggregateStore(db["members"], registry=registry, source=SOURCE, topic="community.member")
-        self.events = MongoAggregateStore(db["events"], registry=registry, source=SOURCE, topic="community.event")
+        self.members: RememberedAggregates[Member] = RememberedAggregates(
+            db["members"], member_of, registry=registry, source=SOURCE, topic="community.member"
+        )
+        self.events: RememberedAggregates[CommunityEvent] = RememberedAggregates(
+            db["events"], event_of, registry=registry, source=SOURCE, topic="community.event"
+        )
         self.registrations = MongoAggregateStore(
             db["registrations"], registry=registry, source=SOURCE, topic="community.registration"
         )
@@ -162,6 +243,9 @@ class CommunityStore:
         self.sites = KnownSites(db["sites"])
         self.venue_reservations = VenueReservations(db["venue_reservations"])
         self.directory = Directory(db["people"])
+        self.people_lately: Recent[str] = Recent()
+        """Person → organisation, as listed by a member read at most `RECENT_SECONDS` ago (a hint:
+        the member, read lately too, decides; see `member_of_person_lately`)."""
 
     @property
     def outbox_collections(self) -> list[Collection]:
@@ -246,6 +330,39 @@ class CommunityStore:
         if found is None or found[0].person(person_id) is None:
             return None
         return found
+
+    async def member_lately(self, member_id: str) -> tuple[Member, int] | None:
+        """The member as read at most `RECENT_SECONDS` ago (forgotten when this process writes it)."""
+
+        def point(member: Member) -> None:
+            for person in member.people:
+                self.people_lately.put(person.person_id, member_id)
+
+        return await self.members.lately(member_id, point)
+
+    async def member_of_person_lately(self, person_id: str) -> tuple[Member, int] | None:
+        """`member_of_person` from what was read at most `RECENT_SECONDS` ago: the organisation that
+        listed the person when it was read lately; else the directory's pointer, then that member.
+
+        The member document decides, as in `member_of_person`: a hint whose member (read lately)
+        no longer lists the person falls back to the directory."""
+        hinted = self.people_lately.get(person_id)
+        if hinted is not None:
+            found = await self.member_lately(hinted)
+            if found is not None and found[0].person(person_id) is not None:
+                return found
+            self.people_lately.forget(person_id)
+        member_id = await self.directory.member_id_of(person_id)
+        found = await self.member_lately(member_id) if member_id else None
+        if found is None or found[0].person(person_id) is None:
+            return None
+        return found
+
+    async def event_lately(self, event_id: str) -> tuple[CommunityEvent, int] | None:
+        """The event as saved (no seat counts: those of its last change), read at most `RECENT_SECONDS`
+        ago and forgotten when this process writes it. For a registration: what decides on the
+        event's status, site, audience and capacity; the seat book's guarded update decides the seat."""
+        return await self.events.lately(event_id)
 
     async def lists_email(self, member_id: str, email: str) -> bool:
         """Whether the organisation counts someone with this email among its current people."""

@@ -11,7 +11,7 @@ rules run on `InMemoryAggregateStore` in the fast tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -61,8 +61,12 @@ class Events:
         notify: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utc_now,
         default_zone: str = NETWORK_TIME_ZONE,
+        lately: Callable[[str], Awaitable[tuple[CommunityEvent, int] | None]] | None = None,
     ) -> None:
         self.events = Versioned(aggregates, load=event_of, state=event_state, what="event", notify=notify)
+        self.lately = lately or self.events.find
+        """The event as read at most a moment ago (`CommunityStore.event_lately`: `RECENT_SECONDS`,
+        forgotten when this process writes it); without it, read each time."""
         self.seating = seating
         self.clock = clock
         self.default_zone = default_zone
@@ -98,10 +102,11 @@ class Events:
         return found
 
     async def get_as_saved(self, event_id: str) -> tuple[CommunityEvent, int]:
-        """The event in one read, without the seat book's: its `registered` and `waitlisted` are
-        those of its last change, not now's. For what decides on the event's status, site, time,
-        audience or capacity and shows no counts (a registration, whose seat the seat book decides)."""
-        found = await self.events.find(event_id)
+        """The event as read at most a moment ago (`lately`), without the seat book's: its
+        `registered` and `waitlisted` are those of its last change, not now's. For what decides on
+        the event's status, site, time, audience or capacity and shows no counts (a registration,
+        whose seat the seat book's guarded update decides, with the start and the closing it keeps)."""
+        found = await self.lately(event_id)
         if found is None:
             raise UnknownEvent(event_id)
         return found

@@ -192,11 +192,17 @@ class Registrations:
             # Not retried: the seat was decided for this round's key, so a moved version means
             # another pass (a retry, the reconciler) wrote the outcome and owns its follow-ups.
             return await self.get(rid)
-        occupancy = await self.store.seats.occupancy(registration.event_id)
-        if occupancy is not None and occupancy.closed:
-            # The event was cancelled while this seat was being given: follow it.
+        # No read of the seats after the write: the placing update returned them. A cancellation
+        # closes the seats before it saves the event (`Events.cancel`), so a seat or queue place
+        # given before the close belongs to a registration written before it, which the reaction
+        # to `CommunityEventCancelled` (`cancel_all`) finds and cancels.
+        seats = placement.seats
+        if seats is not None and seats.closed:
+            # Found where a first pass put it, after the event was closed: follow the cancellation.
             return await self.cancel(rid, SYSTEM)
-        if placement.outcome == Placed.QUEUED and occupancy is not None and occupancy.taken < occupancy.capacity:
+        if placement.outcome == Placed.QUEUED and seats is not None and seats.taken < seats.capacity:
+            # Queued while a seat was free (a capacity the event had not recorded yet, a seat
+            # released between the try and the queueing, or seats guessed full): seat the head.
             await self.promote(registration.event_id)
             return await self.get(rid)
         return changed, version

@@ -67,7 +67,9 @@ async def register(
     The event and the person's organisation are read at once (neither read depends on the other);
     what they decide is checked in the same order as before: an event the caller does not see is
     404 before anything else. The event is read without its seat counts (`counts=False`): the
-    seat is decided by the seat book's conditional update, and the answer shows no counts."""
+    seat is decided by the seat book's conditional update, and the answer shows no counts. Both
+    are what this process read at most `RECENT_SECONDS` ago, forgotten when it writes them
+    (`CommunityStore.event_lately`, `member_of_person_lately`)."""
     refused: Forbidden | None = None
     if principal.role == Role.SERVICE:
         refused = Forbidden("services do not register people")
@@ -78,7 +80,7 @@ async def register(
         raise refused
     seen, found = await asyncio.gather(
         event_for(events, event_id, principal, counts=False),
-        store.member_of_person(body.person_id),
+        store.member_of_person_lately(body.person_id),
         return_exceptions=True,
     )
     if isinstance(seen, BaseException):  # the event's answer first, as when they were read in turn
