@@ -135,17 +135,12 @@ class RememberedAggregates(MongoAggregateStore, Generic[T]):
         finally:
             self.remembered.forget(aggregate_id)
 
-    async def lately(self, aggregate_id: str, read: Callable[[T], None] = lambda _: None) -> tuple[T, int] | None:
-        """The aggregate and its version as read at most `RECENT_SECONDS` ago (None: not found, not
-        remembered); `read` is told of each aggregate read from the store."""
+    async def lately(self, aggregate_id: str) -> tuple[T, int] | None:
+        """The aggregate and its version as read at most `RECENT_SECONDS` ago (None: not found, not remembered)."""
 
         async def load() -> tuple[T, int] | None:
             doc = await self.get(aggregate_id)
-            if doc is None:
-                return None
-            aggregate = self.load(doc)
-            read(aggregate)
-            return aggregate, int(doc["version"])
+            return None if doc is None else (self.load(doc), int(doc["version"]))
 
         return await self.remembered.read(aggregate_id, load)
 
@@ -185,13 +180,18 @@ class Directory:
     organisation: the unique `_id` decides between two organisations claiming one email).
     """
 
-    def __init__(self, collection: Collection) -> None:
+    def __init__(self, collection: Collection, moved: Callable[[str], None] = lambda _: None) -> None:
         self.collection = collection
+        self.moved = moved
+        """Told of each person pointed here (what was read of their pointer lately is forgotten)."""
 
     async def point(self, person_id: str, member_id: str) -> None:
-        await self.collection.update_one(
-            {"_id": f"person:{person_id}"}, {"$set": {"member_id": member_id}}, upsert=True
-        )
+        try:
+            await self.collection.update_one(
+                {"_id": f"person:{person_id}"}, {"$set": {"member_id": member_id}}, upsert=True
+            )
+        finally:
+            self.moved(person_id)
 
     async def member_id_of(self, person_id: str) -> str | None:
         doc = await self.collection.find_one({"_id": f"person:{person_id}"})
@@ -242,10 +242,10 @@ class CommunityStore:
         self.seats = SeatBook(db["seats"])
         self.sites = KnownSites(db["sites"])
         self.venue_reservations = VenueReservations(db["venue_reservations"])
-        self.directory = Directory(db["people"])
-        self.people_lately: Recent[str] = Recent()
-        """Person → organisation, as listed by a member read at most `RECENT_SECONDS` ago (a hint:
-        the member, read lately too, decides; see `member_of_person_lately`)."""
+        self.people_lately: Lately[str] = Lately()
+        """Person → organisation, the directory's pointer as read at most `RECENT_SECONDS` ago,
+        forgotten when this process points the person (`Directory.point`)."""
+        self.directory = Directory(db["people"], moved=self.people_lately.forget)
 
     @property
     def outbox_collections(self) -> list[Collection]:
@@ -333,26 +333,15 @@ class CommunityStore:
 
     async def member_lately(self, member_id: str) -> tuple[Member, int] | None:
         """The member as read at most `RECENT_SECONDS` ago (forgotten when this process writes it)."""
-
-        def point(member: Member) -> None:
-            for person in member.people:
-                self.people_lately.put(person.person_id, member_id)
-
-        return await self.members.lately(member_id, point)
+        return await self.members.lately(member_id)
 
     async def member_of_person_lately(self, person_id: str) -> tuple[Member, int] | None:
-        """`member_of_person` from what was read at most `RECENT_SECONDS` ago: the organisation that
-        listed the person when it was read lately; else the directory's pointer, then that member.
+        """`member_of_person` from what was read at most `RECENT_SECONDS` ago: the directory's pointer,
+        then that member (the member document decides, as in `member_of_person`).
 
-        The member document decides, as in `member_of_person`: a hint whose member (read lately)
-        no longer lists the person falls back to the directory."""
-        hinted = self.people_lately.get(person_id)
-        if hinted is not None:
-            found = await self.member_lately(hinted)
-            if found is not None and found[0].person(person_id) is not None:
-                return found
-            self.people_lately.forget(person_id)
-        member_id = await self.directory.member_id_of(person_id)
+        The pointer is not guessed from a member's people: a person id listed by two organisations
+        (only emails are claimed) is the directory's to decide."""
+        member_id = await self.people_lately.read(person_id, lambda: self.directory.member_id_of(person_id))
         found = await self.member_lately(member_id) if member_id else None
         if found is None or found[0].person(person_id) is None:
             return None
