@@ -50,12 +50,25 @@ async def test_the_saga_confirms_rejects_and_releases(settings: BookingsSettings
             member("member-c"),
         )
         admin = bearer(issue_token(settings, role=Role.ADMIN, subject="admin-1"))
+        read: list[str] = []
+        get = service.bookings.store.get
+
+        async def reading(booking_id: str) -> Any:
+            read.append(booking_id)
+            import traceback
+
+            traceback.print_stack(limit=12, file=__import__("sys").stdout)
+            return await get(booking_id)
+
+        service.bookings.store.get = reading  # type: ignore[method-assign]
         async with app_client(app, "bookings") as client:
             body = {"offering_id": "off-test-mentoring", "member_id": MEMBER, "starts_at": in_days(4).isoformat()}
             first = await client.post("/v1/bookings", json=body, headers={**admin, "Prefer": "wait=20"})
             assert first.status_code == 201, first.text
             assert first.json()["status"] == "confirmed"
             assert first.json()["space_id"] == "room-0"
+            # Spaces' answer was applied to the booking as this process stored it: no read (issue 21).
+            assert first.json()["id"] not in read
             # The only room is taken at that time: the other offering's booking is refused.
             other = {**body, "offering_id": "off-test-room", "member_id": "member-b"}
             pending = await client.post("/v1/bookings", json=other, headers=admin)

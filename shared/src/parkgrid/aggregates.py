@@ -123,6 +123,7 @@ async def change(
     what: str = "aggregate",
     stale: str | None = None,
     attempts: int = 100,
+    known: Document | None = None,
 ) -> tuple[Document, int]:
     """Load the aggregate, apply `rule`, save under the version guard; reload and retry if it moved.
 
@@ -130,22 +131,33 @@ async def change(
     something else than what is there now, so `StaleVersion` (412, its detail `stale` when
     given). A missing aggregate is
     `Refused.not_found` naming `what`. Returns the document as saved and its version.
+
+    `known` is the document as this process last wrote it (its `version` included), when it has
+    it: the first attempt decides on it instead of reading. It may be stale; the version guard
+    then refuses the write and the aggregate is read as usual. Only a write proves it current,
+    so when the rule wants no write on it (or an If-Match names another version), the aggregate
+    is read and decided again.
     """
     for _ in range(attempts):
-        doc = await store.get(aggregate_id)
+        remembered, known = known, None
+        doc = remembered if remembered is not None else await store.get(aggregate_id)
         if doc is None:
             raise Refused.not_found(f"there is no {what} {aggregate_id}")
         version = int(doc["version"])
         if expected_version is not None and version != expected_version:
+            if remembered is not None:
+                continue
             raise StaleVersion(stale or f"{what} {aggregate_id} is at version {version}, not {expected_version}")
         decision = rule(doc)
         if decision is None:
+            if remembered is not None:
+                continue
             return doc, version
         state, events = decision
         try:
             saved = await store.update(aggregate_id, version, state, events)
         except VersionConflict:
-            if expected_version is not None:
+            if expected_version is not None and remembered is None:
                 raise StaleVersion(stale or f"{what} {aggregate_id} changed meanwhile") from None
             continue
         return {**doc, **state, "version": saved}, saved

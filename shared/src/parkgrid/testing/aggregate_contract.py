@@ -153,6 +153,36 @@ class AggregateStoreContract:
         _, version = await change(store, "c1", _count(), expected_version=2)
         assert version == 3
 
+    async def test_change_decides_on_a_known_document_and_reads_only_when_it_proves_stale(
+        self, store: AggregateStore
+    ) -> None:
+        """`known`: the document as this process last wrote it saves the read when it is current;
+        a stale one is refused by the version guard and the aggregate read and decided again; a
+        rule that wants no write on it, or an If-Match it does not meet, reads too."""
+        await store.create("c1", {"count": 0}, [])
+        reads = 0
+        get = store.get
+
+        async def counted(aggregate_id: str) -> Document | None:
+            nonlocal reads
+            reads += 1
+            return await get(aggregate_id)
+
+        store.get = counted  # type: ignore[method-assign]
+        known = {"_id": "c1", "count": 0, "version": 1}
+        doc, version = await change(store, "c1", _count(5), known=known)
+        assert (doc["count"], version, reads) == (5, 2, 0)
+        doc, version = await change(store, "c1", _count(), known=known)  # stale: at version 2 now
+        assert (doc["count"], version, reads) == (6, 3, 1)
+        doc, version = await change(store, "c1", lambda d: None if d["count"] == 0 else _count()(d), known=known)
+        assert (doc["count"], version, reads) == (7, 4, 2)  # nothing to do on the known one: read, then done
+        with pytest.raises(StaleVersion):
+            await change(store, "c1", _count(), known={**known, "version": 4}, expected_version=3)
+        assert reads == 3
+        stored = await get("c1")
+        assert stored is not None
+        assert (stored["count"], stored["version"]) == (7, 4)
+
     async def test_change_of_nothing_is_not_found_and_a_rule_may_refuse_or_pass(self, store: AggregateStore) -> None:
         with pytest.raises(Refused) as missing:
             await change(store, "nobody", _count(), what="counter")

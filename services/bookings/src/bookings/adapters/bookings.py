@@ -8,11 +8,14 @@ the pending booking is stored, and released exactly when its cancellation is.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+import bson
+from bson.codec_options import CodecOptions
 from pymongo import ASCENDING
 
 from bookings.domain.booking import Actor, Booking
@@ -42,18 +45,42 @@ def booking_of(doc: Document) -> Booking:
 LIST_KEY = "starts_at"
 
 
+STORED: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
+"""How the store's client reads documents back (`parkgrid.store.client`)."""
+AWAITING_SPACE = 1024
+"""How many bookings pending a space this process remembers as stored (the oldest forgotten first)."""
+
+
 class BookingAggregates:
     """Bookings read and written as `Booking`s over any `AggregateStore` (MongoDB's, or the kit's in-memory one)."""
 
     def __init__(self, store: AggregateStore) -> None:
         self.store = store
+        self._awaiting_space: OrderedDict[str, Document] = OrderedDict()
+        """Bookings this process stored pending a space, as stored: spaces' answer is applied to
+        the document as written (`recall`), with no read of it first, unless it moved since."""
 
     async def get(self, booking_id: str) -> tuple[Booking, int] | None:
         doc = await self.store.get(booking_id)
         return None if doc is None else (booking_of(doc), doc["version"])
 
     async def add(self, booking: Booking, events: Sequence[IntegrationEvent], *, answer: Answer | None = None) -> int:
-        return await self.store.create(booking.booking_id, state_of(booking), events, answer=answer)
+        state = state_of(booking)
+        version = await self.store.create(booking.booking_id, state, events, answer=answer)
+        if booking.reservation_request_id is not None:
+            self._remember({**state, "_id": booking.booking_id, "version": version})
+        return version
+
+    def _remember(self, doc: Document) -> None:
+        # As the store gives it back (milliseconds, UTC): what a read would have given.
+        self._awaiting_space[doc["_id"]] = bson.decode(bson.encode(doc), STORED)
+        while len(self._awaiting_space) > AWAITING_SPACE:
+            self._awaiting_space.popitem(last=False)
+
+    def recall(self, booking_id: str) -> Document | None:
+        """The booking as this process stored it pending a space (once; `parkgrid.aggregates.change`'s
+        `known`: it may have moved since, which the version guard finds)."""
+        return self._awaiting_space.pop(booking_id, None)
 
     async def kept_answer(self, booking_id: str) -> Document | None:
         """The answer the command that made this booking gave, kept with it (`Answering`)."""

@@ -67,7 +67,10 @@ class Saga:
             return (state_of(booking), publication(happened)) if happened else None
 
         try:
-            doc, version = await change(self.parts.bookings.store, event.reference_id, rule, what="booking")
+            known = self.parts.bookings.recall(event.reference_id)  # as stored by this process, if it was
+            doc, version = await change(
+                self.parts.bookings.store, event.reference_id, rule, what="booking", known=known
+            )
         except VersionConflict:
             raise TransientError(f"booking {event.reference_id} kept changing; handle again") from None
         except Refused as refused:

@@ -12,6 +12,7 @@ through `kept_answer` (registered for the path in `bootstrap`).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time as clock
 from collections.abc import Awaitable, Callable
@@ -25,7 +26,7 @@ from bookings.adapters.bookings import view
 from bookings.adapters.ledgers import entry_view
 from bookings.domain.booking import Booking
 from bookings.entrypoints.http.common import Changes, Service, actor_of, may_act_on, self_booking_limit, site_of_member
-from bookings.service_layer.changes import BookingChanges
+from bookings.service_layer.changes import BookingChanges, Watch
 from bookings.service_layer.commands import BookCommand, Outcome
 from bookings.service_layer.service import BookingService
 from parkgrid.api.bookings import BookingRead, WaitlistPlaceRead
@@ -104,7 +105,13 @@ class Reply:
     response: Response
     wait: float
 
-    async def __call__(self, outcome: Outcome) -> dict[str, Any]:
+    def watching(self, booking_id: str) -> contextlib.AbstractContextManager[Watch | None]:
+        """When the caller waits, watch the booking from before the command that stores it: a change
+        the saga applies after the store wakes the answer with the booking as written, and the
+        outcome is the booking as it stood before any (no read in between)."""
+        return self.changes.watch(booking_id) if self.wait else contextlib.nullcontext()
+
+    async def __call__(self, outcome: Outcome, watched: Watch | None = None) -> dict[str, Any]:
         response = self.response
         if outcome.entry is not None:
             response.status_code = 201
@@ -113,8 +120,10 @@ class Reply:
         booking, version = outcome.booking, outcome.version
         if booking.status == BookingStatus.PENDING and self.wait:
             deadline = clock.monotonic() + self.wait
-            with self.changes.watch(booking.booking_id) as watch:
-                booking, version = await self.service.get(booking.booking_id)
+            with contextlib.nullcontext(watched) if watched else self.changes.watch(booking.booking_id) as watch:
+                assert watch is not None
+                if watched is None:  # watched from now: what changed before is read
+                    booking, version = await self.service.get(booking.booking_id)
                 while booking.status == BookingStatus.PENDING and (left := deadline - clock.monotonic()) > 0:
                     written = await watch.wait(left)
                     booking, version = written or await self.service.get(booking.booking_id)
@@ -176,11 +185,12 @@ async def book(
         visit=body.attended,
         answering=answering if idempotency_key and not reply.wait else None,
     )
-    outcome = await service.book(command)
-    if outcome.answer is not None:
-        answer_kept(request.scope)
-        return response_of(outcome.answer)
-    return await reply(outcome)
+    with reply.watching(command.booking_id) as watch:
+        outcome = await service.book(command)
+        if outcome.answer is not None:
+            answer_kept(request.scope)
+            return response_of(outcome.answer)
+        return await reply(outcome, watch)
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingRead, responses=problems(403, 404, 409))
@@ -215,8 +225,9 @@ async def reschedule(
     booking, _ = await service.get(booking_id)
     await may_act_on(service, principal, booking)
     new_id = command_id(f"bookings.reschedule:{principal.subject}:{booking_id}", idempotency_key)
-    moved, version = await service.reschedule(booking_id, body.starts_at, actor_of(principal), new_id)
-    return await reply(Outcome(moved, version))
+    with reply.watching(new_id) as watch:
+        moved, version = await service.reschedule(booking_id, body.starts_at, actor_of(principal), new_id)
+        return await reply(Outcome(moved, version), watch)
 
 
 @router.post("/bookings/{booking_id}/check-in", response_model=BookingRead, responses=problems(403, 404, 409))
