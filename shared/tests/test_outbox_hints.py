@@ -16,6 +16,7 @@ from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.metrics import STORE_COMMANDS
 from parkgrid.outbox import INSERT_LEASE, MongoAggregateStore, OutboxRelay, _written_here
 from parkgrid.store import Collection, Database
+from parkgrid.testing.commands import store_commands
 from parkgrid.testing.plugin import CreateTopics
 
 
@@ -278,3 +279,75 @@ async def test_a_document_found_by_the_sweep_before_its_copy_was_handed_over_is_
     finally:
         _written_here.unwatch(key, "late-copy")
         await producer.stop()
+
+
+async def test_under_steady_writes_the_relay_sweeps_once_an_interval_not_on_every_pass(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    """A pass that publishes what hints named goes on at once; only a sweep that filled its batch
+    sweeps again at once. (Every pass after a sweep swept while writes kept coming: on FerretDB a
+    sweep scans the whole collection.)"""
+    await create_topics([COUNTERS])
+    store = counter_store(database["counters"])
+    producer = make_producer(kafka_bootstrap, client_id="steady")
+    await producer.start()
+    try:
+        with store_commands() as commands:  # the relay's task is started inside: its commands too
+            relay = OutboxRelay(
+                [store.collection], EventPublisher(producer, topic_prefix), owner="steady", sweep_interval=0.5
+            )
+            task = asyncio.create_task(relay.run())
+            began, written = time.monotonic(), 0
+            while time.monotonic() - began < 2.5:
+                await store.create(f"steady-{written}", {"value": 1}, [CounterIncremented(counter_id="s", value=1)])
+                relay.notify()
+                written += 1
+                await asyncio.sleep(0.005)
+            await _until_published(store.collection, f"steady-{written - 1}", within=10)
+            await relay.stop()
+            await task
+    finally:
+        await producer.stop()
+    sweeps = commands.count("find counters")  # creates and the relay's claims and removals are no finds
+    assert written > 50
+    assert 2 <= sweeps <= 2.5 / 0.5 + 3, f"{sweeps} sweeps for {written} writes in 2.5 s"
+
+
+async def test_a_relay_whose_sweeps_find_only_its_own_writes_sweeps_less_often_until_one_finds_another_s(
+    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    """`sweep_at_most`: sweeps that find nothing this process did not write double the wait for the
+    next; another process's write is still published within it, and brings the pace back."""
+    await create_topics([COUNTERS])
+    store = counter_store(database["counters"])
+    producer = make_producer(kafka_bootstrap, client_id="pace")
+    await producer.start()
+    try:
+        with store_commands() as commands:
+            relay = OutboxRelay(
+                [store.collection],
+                EventPublisher(producer, topic_prefix),
+                owner="pace",
+                sweep_interval=0.2,
+                sweep_at_most=1.6,
+            )
+            task = asyncio.create_task(relay.run())
+            await store.create("pace-own", {"value": 1}, [CounterIncremented(counter_id="pace-own", value=1)])
+            relay.notify()
+            await asyncio.sleep(3.0)
+            alone = commands.count("find counters")
+            entries = store._entries("pace-other", 1, [CounterIncremented(counter_id="pace-other", value=1)])
+            await store.collection.insert_one(
+                {"_id": "pace-other", "value": 1, "version": 1, "outbox": entries, "outbox_pending": True}
+            )
+            await _until_published(store.collection, "pace-other", within=1.6 + 1.0)
+            found = commands.count("find counters")
+            await asyncio.sleep(1.5)  # back at 0.2 s: sweeps about 0.2, 0.6 and 1.4 s after (at 1.6 s: one at most)
+            after = commands.count("find counters") - found
+            await relay.stop()
+            await task
+    finally:
+        await producer.stop()
+    assert not await _pending(store.collection, "pace-own")
+    assert alone <= 6, f"{alone} sweeps in 3 s (every 0.2 s would be 15)"
+    assert after >= 2, f"{after} sweeps in the 1.5 s after another process's write was found"

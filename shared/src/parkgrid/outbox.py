@@ -298,6 +298,10 @@ class _WrittenHere:
             if {entry["id"] for entry in doc.get("outbox", [])} <= entry_ids:
                 del leased[aggregate_id]
 
+    def named(self, key: tuple[str, str]) -> set[str]:
+        """The ids written here since the relay last took them (hinted or leased), not taken."""
+        return {*self._ids.get(key, ()), *self._leased.get(key, {})}
+
     def take(self, key: tuple[str, str]) -> tuple[list[str], list[Document]]:
         """The ids to claim, and the documents already leased (none of them among the ids: a
         document also named by a hint was written again since, and is claimed as it is now)."""
@@ -340,6 +344,7 @@ class OutboxRelay:
         lease: timedelta = timedelta(seconds=30),
         batch_size: int = 100,
         sweep_interval: float = 1.0,
+        sweep_at_most: float | None = None,
         backlog_interval: float = 5.0,
     ) -> None:
         self.collections = list(collections)
@@ -351,6 +356,13 @@ class OutboxRelay:
         self.lease = lease
         self.batch_size = batch_size
         self.sweep_interval = sweep_interval
+        self.sweep_at_most = max(sweep_interval, sweep_at_most or sweep_interval)
+        """A sweep that finds nothing this process did not write doubles the wait for the next, up
+        to this: a relay whose process names its writes by hints sweeps only for what others (or a
+        crash) left, and on FerretDB each sweep scans the whole collection. One that finds any sweeps
+        at `sweep_interval` again. A relay without writers of its own (`serve_relay`) keeps its pace."""
+        self._found_foreign = False
+        self._swept_full = False
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self.published_count = 0
@@ -382,6 +394,7 @@ class OutboxRelay:
         failures = 0
         sweep = True
         last_sweep = loop.time()
+        every = self.sweep_interval
         while not self._stopping.is_set():
             try:
                 published = await self.drain_once(sweep=sweep)
@@ -391,13 +404,19 @@ class OutboxRelay:
                 log.warning("outbox.relay_failed", owner=self.owner, error=repr(exc), attempt=failures)
                 await self._idle(min(10.0, 0.2 * 2**failures))
                 sweep = True  # the hints taken by the failed pass are found again by searching
+                every = self.sweep_interval
                 continue
             if sweep:
                 last_sweep = loop.time()
+                every = self.sweep_interval if self._found_foreign else min(self.sweep_at_most, every * 2)
             if published:
-                continue  # a sweep that found work sweeps again: a batch may have been full
-            woken = await self._idle(max(0.0, last_sweep + self.sweep_interval - loop.time()))
-            sweep = not woken or loop.time() - last_sweep >= self.sweep_interval
+                # Go on at once; sweep again at once only if the sweep filled its batch (more may
+                # be waiting), else once its interval is over: a sweep scans the whole collection
+                # on FerretDB, and what this process writes is named by its hints.
+                sweep = (sweep and self._swept_full) or loop.time() - last_sweep >= every
+                continue
+            woken = await self._idle(max(0.0, last_sweep + every - loop.time()))
+            sweep = not woken or loop.time() - last_sweep >= every
 
     async def _measure_backlog_every(self) -> None:
         while True:
@@ -432,6 +451,7 @@ class OutboxRelay:
         Without `sweep`, only the aggregates this process wrote since the last pass.
         """
         total = 0
+        self._found_foreign = self._swept_full = False
         for collection in self.collections:
             total += await self._drain(collection, sweep=sweep)
         self.published_count += total
@@ -442,6 +462,9 @@ class OutboxRelay:
         ids, claimed = _written_here.take(_key(collection))
         if sweep:
             found = await collection.find({"outbox_pending": True}, {"_id": 1}).limit(self.batch_size).to_list()
+            self._swept_full = self._swept_full or len(found) >= self.batch_size
+            ours = {*ids, *(doc["_id"] for doc in claimed), *_written_here.named(_key(collection))}
+            self._found_foreign = self._found_foreign or any(doc["_id"] not in ours for doc in found)
             ids = list(dict.fromkeys([*ids, *(doc["_id"] for doc in found)]))
         if claimed:  # leased at insert: claimed already, unless a hint or the sweep names it too
             named = set(ids)

@@ -113,6 +113,10 @@ class ServiceRuntime:
         # In a service, `notify_relay` names each write to its relay, so sweeping is only for
         # what other processes left; a relay of its own process hears of nothing and sweeps often.
         self.relay_sweep_interval = 1.0
+        self.relay_sweep_at_most = 5.0
+        """While its sweeps find only what this process wrote, the relay sweeps less often, up to
+        this (`OutboxRelay.sweep_at_most`): what another process or a crash leaves is published
+        within it (an insert lease of a dead process expires within `INSERT_LEASE` first)."""
         self.consumers: list[ConsumerRunner] = []
         self.projections: dict[str, ProjectionSpec] = {}
         self.kafka_ready = asyncio.Event()
@@ -315,6 +319,7 @@ class ServiceRuntime:
                 owner=default_owner(self.settings.service_name),
                 lease=self.relay_lease,
                 sweep_interval=self.relay_sweep_interval,
+                sweep_at_most=self.relay_sweep_at_most,
             )
             await self.relay.run()
 
@@ -329,7 +334,9 @@ class ServiceRuntime:
         if not self.relay_collections:
             raise ValueError(f"{self.settings.service_name} has no outbox to relay")
         self.runs_relay = True
-        self.relay_sweep_interval = 0.25
+        self.relay_sweep_interval = self.relay_sweep_at_most = (
+            0.25  # no writer of its own: every write is found by a sweep
+        )
         self._spawn(self._connect_kafka(), "kafka-connect")
         try:
             await stop.wait()
