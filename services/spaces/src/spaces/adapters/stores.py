@@ -4,12 +4,19 @@ Sites, spaces and reservations are aggregates with an embedded outbox
 (`parkgrid.outbox.MongoAggregateStore`). A space's calendar is one document per space with
 its held ranges and a version: a hold is appended only if the calendar is still at the
 version it was read at, so two writers that both saw the range free cannot both take it.
+
+A site with its active spaces, as a reservation request reads them, is remembered for
+`parkgrid.known.RECENT_SECONDS` and forgotten as soon as this process writes that site or one
+of its spaces (`SitesLately`): spaces is the only writer of sites and spaces, so within one
+process the memory is exact; another replica's (or the seeder's) write is seen at most
+`RECENT_SECONDS` late.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,7 +26,8 @@ from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.common import SpaceKind
 from parkgrid.contracts.spaces import SpaceStatus
 from parkgrid.events import IntegrationEvent, registry
-from parkgrid.outbox import AlreadyExists, MongoAggregateStore
+from parkgrid.known import Recent
+from parkgrid.outbox import AlreadyExists, Answer, MongoAggregateStore
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 from spaces.domain.model import Calendar, Hold
 from spaces.domain.sites import Site, Space
@@ -46,13 +54,97 @@ def aggregates(db: Database, collection: str, topic: str) -> MongoAggregateStore
     return MongoAggregateStore(db[collection], registry=registry, source=SOURCE, topic=topic)
 
 
+class Inventoried(MongoAggregateStore):
+    """Sites or spaces: every write through it (create, update; done or not) is told to `written`
+    with the site it concerns, `site_of(aggregate_id, state)`."""
+
+    def __init__(
+        self,
+        collection: Collection,
+        topic: str,
+        *,
+        site_of: Callable[[str, Document], str | None],
+        written: Callable[[str | None], None],
+    ) -> None:
+        super().__init__(collection, registry=registry, source=SOURCE, topic=topic)
+        self.site_of = site_of
+        self.written = written
+
+    async def create(
+        self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], *, answer: Answer | None = None
+    ) -> int:
+        try:
+            return await super().create(aggregate_id, state, events, answer=answer)
+        finally:
+            self.written(self.site_of(aggregate_id, state))
+
+    async def update(
+        self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[IntegrationEvent]
+    ) -> int:
+        try:
+            return await super().update(aggregate_id, expected_version, state, events)
+        finally:
+            self.written(self.site_of(aggregate_id, state))
+
+
+@dataclass(frozen=True)
+class SiteInventory:
+    """A site and its active spaces, as read together for a reservation request."""
+
+    site: Site
+    spaces: list[Space]
+
+
+class SitesLately:
+    """Each site with its active spaces as this process read them at most `RECENT_SECONDS` ago
+    (`parkgrid.known.Recent`), forgotten as soon as this process writes the site or one of its spaces.
+
+    A read under way while a write of sites or spaces ended is not kept (it may have read the
+    state before the write): `forget` counts the writes, and a read keeps what it found only if
+    none ended meanwhile. A write by another process is not seen here: staleness up to
+    `RECENT_SECONDS`. An unknown site is not remembered (read again each time)."""
+
+    def __init__(self) -> None:
+        self.recent: Recent[SiteInventory] = Recent()
+        self.writes = 0
+
+    def remembered(self, site_id: str) -> SiteInventory | None:
+        return self.recent.get(site_id)
+
+    async def read(self, site_id: str, load: Callable[[], Awaitable[SiteInventory | None]]) -> SiteInventory | None:
+        found = self.recent.get(site_id)
+        if found is not None:
+            return found
+        writes = self.writes
+        value = await load()
+        if value is not None and writes == self.writes:
+            self.recent.put(site_id, value)
+        return value
+
+    def forget(self, site_id: str | None) -> None:
+        """The site (None: every site, when a write does not say which) is read again next time."""
+        self.writes += 1
+        if site_id is None:
+            self.recent = Recent()
+        else:
+            self.recent.forget(site_id)
+
+
 class SpacesStore:
     """Every collection of the spaces service."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.sites = aggregates(db, "sites", "spaces.site")
-        self.spaces = aggregates(db, "spaces", "spaces.space")
+        self.sites_lately = SitesLately()
+        self.sites = Inventoried(
+            db["sites"], "spaces.site", site_of=lambda site_id, _: site_id, written=self.sites_lately.forget
+        )
+        self.spaces = Inventoried(
+            db["spaces"],
+            "spaces.space",
+            site_of=lambda _, state: state.get("site_id"),
+            written=self.sites_lately.forget,
+        )
         self.reservations = aggregates(db, "reservations", "spaces.reservation")
         self.calendars = Calendars(db["space_calendars"])
         self.residencies = aggregates(db, "residencies", "spaces.residency")
@@ -81,6 +173,16 @@ class SpacesStore:
     async def space(self, space_id: str) -> tuple[Space, int] | None:
         doc = await self.spaces.get(space_id)
         return (Space.from_document(doc), doc["version"]) if doc else None
+
+    async def site_lately(self, site_id: str) -> SiteInventory | None:
+        """The site and its active spaces, read at once, or as this process read them at most
+        `RECENT_SECONDS` ago and has written neither since (`SitesLately`); None: no such site."""
+
+        async def load() -> SiteInventory | None:
+            doc, listed = await asyncio.gather(self.sites.get(site_id), self.spaces_of(site_id, active_only=True))
+            return None if doc is None else SiteInventory(Site.from_document(doc), [s for s, _ in listed])
+
+        return await self.sites_lately.read(site_id, load)
 
     async def all_sites(self, where: Document | None = None) -> list[tuple[Site, int]]:
         """Every site, or those matching `where` (a caller's scope)."""

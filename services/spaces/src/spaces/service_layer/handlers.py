@@ -169,8 +169,8 @@ class Reservations:
         self.notify = notify
         self.clock = clock
         self._spaces_seen: dict[str, list[Space]] = {}
-        """Each site's active spaces as the last request for it read them: which calendars to read
-        with that request's own reads (a guess; what is decided comes from the fresh read)."""
+        """Each site's active spaces as the last request for it had them: which calendars to read
+        with that request's own reads (a guess; `_hold` reads those it missed)."""
 
     def check_horizon(self, starts_at: datetime) -> None:
         """A reservation more than two years ahead is a 422 naming `time.starts_at`."""
@@ -186,14 +186,15 @@ class Reservations:
         rid = request.request_id
         # Independent reads, at once: this runs inside every room booking's saga. The read of the
         # reservation is the dedup: a request answered before (confirmed, refused or released
-        # since) gets that answer and touches no calendar. The calendars of the spaces that fit
-        # as this site's spaces were last seen are read with them (a guess that spares the saga a
-        # round trip: `_hold` reads any fitting space's calendar the guess missed).
+        # since) gets that answer and touches no calendar. The site and its active spaces are
+        # those this process read at most `RECENT_SECONDS` ago and has written neither since
+        # (`SpacesStore.site_lately`: no command then; else both read now). The calendars of the
+        # spaces that fit as this site's spaces were last seen are read with them (a guess that
+        # spares the saga a round trip: `_hold` reads any fitting space's calendar the guess missed).
         expected = [s.space_id for s in best_fits(self._spaces_seen.get(request.site_id, ()), request.requirement)]
-        existing, site_doc, listed, calendars = await asyncio.gather(
+        existing, inventory, calendars = await asyncio.gather(
             self.get(rid),
-            self.store.sites.get(request.site_id),
-            self.store.spaces_of(request.site_id, active_only=True),
+            self.store.site_lately(request.site_id),
             self.store.calendars.of(expected),
         )
         if existing is not None:
@@ -201,16 +202,15 @@ class Reservations:
         invalid = invalid_range(request.time.starts_at, request.time.ends_at) or reservation_horizon_refusal(
             request.time.starts_at, self.clock()
         )
-        if site_doc is None:
+        if inventory is None:
             return await self._refuse(request, Refusal(RefusalReason.UNKNOWN_SITE, f"no site {request.site_id}"))
         if invalid is not None:
             return await self._refuse(request, Refusal(RefusalReason.INVALID_REQUEST, invalid))
-        site = Site.from_document(site_doc)
-        self._spaces_seen[request.site_id] = [s for s, _ in listed]
+        site, spaces = inventory.site, inventory.spaces
+        self._spaces_seen[request.site_id] = spaces
         refusal = site.refusal_for(request.time.starts_at, request.time.ends_at)
         if refusal is not None:
             return await self._refuse(request, refusal)
-        spaces = [s for s, _ in listed]
         fitting = best_fits(spaces, request.requirement)
         if not fitting:
             requirement = request.requirement
