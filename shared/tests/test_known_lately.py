@@ -4,6 +4,7 @@ seen at once; over the real store."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
@@ -11,7 +12,7 @@ from parkgrid.contracts.community import MemberRegistered, MemberStageChanged, M
 from parkgrid.contracts.spaces import SiteRegistered, SiteUpdated
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent
-from parkgrid.known import KnownMembers, KnownSites, Recent
+from parkgrid.known import KnownMembers, KnownSites, Lately, Recent
 from parkgrid.store import Database
 
 TUESDAY_NINE = datetime(2026, 12, 8, 9, tzinfo=UTC)
@@ -84,3 +85,35 @@ async def test_a_member_read_lately_is_kept_until_this_process_applies_a_change(
     )
     await members.apply(_envelope(moved, "member-k", 2), moved)
     assert (await members.lately("member-k") or {})["stage"] == "acceleration"
+
+
+async def test_what_a_process_writes_itself_is_read_again_after_its_write_even_by_a_read_it_overtook() -> None:
+    """`Lately`: a read under way while a write of the same key ends may hold the state from before
+    it; the request that read it uses it, the next one reads again. `forget(None)` forgets all."""
+    lately: Lately[str] = Lately()
+    reading, written = asyncio.Event(), asyncio.Event()
+
+    async def before_the_write() -> str:
+        reading.set()
+        await written.wait()
+        return "before"
+
+    read = asyncio.create_task(lately.read("k", before_the_write))
+    await reading.wait()
+    lately.forget("k")  # the write ended while the read was under way
+    written.set()
+    assert await read == "before"
+    assert lately.remembered("k") is None
+
+    async def after_the_write() -> str:
+        return "after"
+
+    async def nothing() -> str | None:
+        return None
+
+    assert await lately.read("k", after_the_write) == "after"
+    assert await lately.read("k", before_the_write) == "after"  # remembered: not read
+    assert await lately.read("gone", nothing) is None
+    assert lately.remembered("gone") is None  # nothing found is not remembered
+    lately.forget(None)
+    assert lately.remembered("k") is None

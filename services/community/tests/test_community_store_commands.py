@@ -37,7 +37,6 @@ import pytest
 from community_support import bearer, created, event_body, member_body, text, wait_for
 from pymongo import monitoring
 
-from community.adapters.stores import Lately
 from community.bootstrap import Community
 from community.domain.registrations import Status
 from community.service_layer.registrations import registration_id
@@ -176,28 +175,6 @@ async def test_what_a_registration_read_lately_is_forgotten_when_this_process_wr
     third = await client.post(url, json={"person_id": f"{MEMBER}-p2"}, headers=admin)
     assert third.status_code == 409, third.text
     assert third.json()["detail"] == f"Startup {MEMBER} has left the programme"
-
-
-async def test_a_read_a_write_overtook_is_not_remembered() -> None:
-    """A read under way while a write of the same aggregate ends may hold the state from before it."""
-    lately: Lately[str] = Lately()
-    reading, written = asyncio.Event(), asyncio.Event()
-
-    async def before_the_write() -> str:
-        reading.set()
-        await written.wait()
-        return "before"
-
-    read = asyncio.create_task(lately.read("cevt", before_the_write))
-    await reading.wait()
-    lately.forget("cevt")  # the write ended while the read was under way
-    written.set()
-    assert await read == "before"
-
-    async def after_the_write() -> str:
-        return "after"
-
-    assert await lately.read("cevt", after_the_write) == "after"
 
 
 async def test_seats_guessed_full_while_one_is_free_still_seat_in_order(

@@ -9,7 +9,6 @@ found again after a crash, and the dedup read that keeps a redelivery from touch
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -21,8 +20,7 @@ from spaces_support import SITE, add_site_with_rooms, bearer, reservation_reques
 
 from parkgrid.contracts.common import SpaceKind, TimeRange
 from parkgrid.store import Document
-from spaces.adapters.stores import SiteInventory, SitesLately, SpacesStore
-from spaces.domain.sites import Site
+from spaces.adapters.stores import SpacesStore
 from spaces.service_layer.handlers import ReservationRequest, Reservations
 
 pytest_plugins = ["spaces_fixtures"]
@@ -117,31 +115,6 @@ async def test_a_write_by_another_process_is_seen_at_most_recent_seconds_late(
     later = time.monotonic() + 2.5  # RECENT_SECONDS (2) on
     monkeypatch.setattr("parkgrid.known.time", SimpleNamespace(monotonic=lambda: later))
     assert answer_of(await reservations.reserve(request("r-beyond", 14))) == ("refused", None, "site_closed")
-
-
-async def test_a_read_overtaken_by_a_write_is_not_kept() -> None:
-    """A read under way when a write of a site or a space ended may hold the state before it."""
-    lately = SitesLately()
-    site = Site.from_document(
-        {"site_id": SITE, "name": "S", "city": "C", "country": "MA", "time_zone": "UTC", "opening_hours": []}
-    )
-    reading = asyncio.Event()
-    answered = asyncio.Event()
-
-    async def load() -> SiteInventory:
-        reading.set()
-        await answered.wait()
-        return SiteInventory(site, [])
-
-    read = asyncio.create_task(lately.read(SITE, load))
-    await reading.wait()
-    lately.forget(SITE)  # a write ends while the read is under way
-    answered.set()
-    assert (await read).site == site  # the request that read it uses it
-    assert lately.remembered(SITE) is None  # but the next one reads again
-
-    assert (await lately.read(SITE, load)).site == site
-    assert lately.remembered(SITE) is not None
 
 
 async def test_a_crash_after_the_hold_before_the_answer_finds_its_hold_again(

@@ -15,6 +15,7 @@ as the projection's own (events arrive seconds after the fact at worst).
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -51,6 +52,41 @@ class Recent(Generic[T]):
 
     def forget(self, key: str) -> None:
         self._entries.pop(key, None)
+
+
+class Lately(Generic[T]):
+    """What this process read of an aggregate it writes itself, at most `RECENT_SECONDS` ago,
+    forgotten as soon as this process writes it (`forget`): within one process the memory is
+    exact, and another process's write is seen within `RECENT_SECONDS`.
+
+    A read that was under way while a write ended is not kept (it may hold the state from before
+    the write): `forget` counts the writes, and a read keeps what it found only if none ended
+    meanwhile. Nothing found is not remembered (read again each time)."""
+
+    def __init__(self) -> None:
+        self.recent: Recent[T] = Recent()
+        self.writes = 0
+
+    def remembered(self, key: str) -> T | None:
+        return self.recent.get(key)
+
+    async def read(self, key: str, load: Callable[[], Awaitable[T | None]]) -> T | None:
+        found = self.recent.get(key)
+        if found is not None:
+            return found
+        writes = self.writes
+        value = await load()
+        if value is not None and writes == self.writes:
+            self.recent.put(key, value)
+        return value
+
+    def forget(self, key: str | None) -> None:
+        """`key` is read again next time (None: every key, when a write does not say which)."""
+        self.writes += 1
+        if key is None:
+            self.recent = Recent()
+        else:
+            self.recent.forget(key)
 
 
 class KnownSites:

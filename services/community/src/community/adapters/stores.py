@@ -22,7 +22,7 @@ from community.domain.registrations import Registration
 from parkgrid.contracts.spaces import ReservationSnapshot
 from parkgrid.envelope import Envelope
 from parkgrid.events import EventRegistry, IntegrationEvent, registry
-from parkgrid.known import KnownSites, Recent
+from parkgrid.known import KnownSites, Lately
 from parkgrid.outbox import Answer, MongoAggregateStore
 from parkgrid.projection import Projection
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
@@ -73,33 +73,6 @@ def event_of(doc: Document) -> CommunityEvent:
 
 def registration_of(doc: Document) -> Registration:
     return Registration.model_validate(_clean(doc))
-
-
-class Lately(Generic[T]):
-    """What this process read of an aggregate at most `RECENT_SECONDS` ago (`parkgrid.known.Recent`),
-    forgotten as soon as this process writes it.
-
-    A read that was under way while a write ended is not kept (it may have read the state before
-    the write): `forget` counts the writes, and a read keeps its value only if none ended meanwhile.
-    A write by another process is not seen here: staleness up to `RECENT_SECONDS`."""
-
-    def __init__(self) -> None:
-        self.recent: Recent[T] = Recent()
-        self.writes = 0
-
-    async def read(self, key: str, load: Callable[[], Awaitable[T | None]]) -> T | None:
-        found = self.recent.get(key)
-        if found is not None:
-            return found
-        writes = self.writes
-        value = await load()
-        if value is not None and writes == self.writes:
-            self.recent.put(key, value)
-        return value
-
-    def forget(self, key: str) -> None:
-        self.writes += 1
-        self.recent.forget(key)
 
 
 class RememberedAggregates(MongoAggregateStore, Generic[T]):

@@ -15,7 +15,7 @@ process the memory is exact; another replica's (or the seeder's) write is seen a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,7 +26,7 @@ from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.common import SpaceKind
 from parkgrid.contracts.spaces import SpaceStatus
 from parkgrid.events import IntegrationEvent, registry
-from parkgrid.known import Recent
+from parkgrid.known import Lately
 from parkgrid.outbox import AlreadyExists, Answer, MongoAggregateStore
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 from spaces.domain.model import Calendar, Hold
@@ -95,39 +95,10 @@ class SiteInventory:
     spaces: list[Space]
 
 
-class SitesLately:
-    """Each site with its active spaces as this process read them at most `RECENT_SECONDS` ago
-    (`parkgrid.known.Recent`), forgotten as soon as this process writes the site or one of its spaces.
-
-    A read under way while a write of sites or spaces ended is not kept (it may have read the
-    state before the write): `forget` counts the writes, and a read keeps what it found only if
-    none ended meanwhile. A write by another process is not seen here: staleness up to
-    `RECENT_SECONDS`. An unknown site is not remembered (read again each time)."""
-
-    def __init__(self) -> None:
-        self.recent: Recent[SiteInventory] = Recent()
-        self.writes = 0
-
-    def remembered(self, site_id: str) -> SiteInventory | None:
-        return self.recent.get(site_id)
-
-    async def read(self, site_id: str, load: Callable[[], Awaitable[SiteInventory | None]]) -> SiteInventory | None:
-        found = self.recent.get(site_id)
-        if found is not None:
-            return found
-        writes = self.writes
-        value = await load()
-        if value is not None and writes == self.writes:
-            self.recent.put(site_id, value)
-        return value
-
-    def forget(self, site_id: str | None) -> None:
-        """The site (None: every site, when a write does not say which) is read again next time."""
-        self.writes += 1
-        if site_id is None:
-            self.recent = Recent()
-        else:
-            self.recent.forget(site_id)
+SitesLately = Lately[SiteInventory]
+"""Each site with its active spaces as this process read them at most `RECENT_SECONDS` ago,
+forgotten as soon as this process writes the site or one of its spaces (a write that does not
+say which site forgets all)."""
 
 
 class SpacesStore:
