@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from parkgrid.aggregates import AggregateStore, InMemoryAggregateStore
-from parkgrid.outbox import MongoAggregateStore
+from parkgrid.outbox import AlreadyExists, MongoAggregateStore, VersionConflict
 from parkgrid.store import Database
 from parkgrid.testing.aggregate_contract import TOPIC, AggregateStoreContract, registry
 
@@ -20,3 +20,22 @@ class TestMongoAggregateStore(AggregateStoreContract):
     @pytest.fixture
     def store(self, database: Database) -> AggregateStore:
         return MongoAggregateStore(database["counters"], registry=registry, source="sample", topic=TOPIC)
+
+    async def test_every_write_is_told_to_written_done_or_not(self, database: Database) -> None:
+        """`written`: what a process remembers of an aggregate it writes is forgotten by each write
+        through the store, also one the guard refused (it may have missed a write by another)."""
+        told: list[tuple[str, int]] = []
+        store = MongoAggregateStore(
+            database["told"],
+            registry=registry,
+            source="sample",
+            topic=TOPIC,
+            written=lambda aggregate_id, state: told.append((aggregate_id, state["count"])),
+        )
+        await store.create("c1", {"count": 0}, [])
+        with pytest.raises(AlreadyExists):
+            await store.create("c1", {"count": 1}, [])
+        await store.update("c1", 1, {"count": 2}, [])
+        with pytest.raises(VersionConflict):
+            await store.update("c1", 1, {"count": 3}, [])
+        assert told == [("c1", 0), ("c1", 1), ("c1", 2), ("c1", 3)]

@@ -80,11 +80,22 @@ class MongoAggregateStore:
     and `parkgrid.testing.aggregate_contract` the one suite both pass.
     """
 
-    def __init__(self, collection: Collection, *, registry: EventRegistry, source: str, topic: str) -> None:
+    def __init__(
+        self,
+        collection: Collection,
+        *,
+        registry: EventRegistry,
+        source: str,
+        topic: str,
+        written: Callable[[str, Document], None] | None = None,
+    ) -> None:
         self.collection = collection
         self.registry = registry
         self.source = source
         self.topic = topic
+        self.written = written
+        """Told of every write through this store (create, update), done or not, with the aggregate
+        and the state written: what the process remembers of it (`parkgrid.known.Lately`) goes."""
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("outbox_pending", ASCENDING)], name="outbox_pending")
@@ -109,6 +120,25 @@ class MongoAggregateStore:
     ) -> int:
         """Insert a new aggregate at version len(events); each event gets its own sequence, and
         `answer`, if given, is kept with it (`kept_answer`)."""
+        try:
+            return await self._create(aggregate_id, state, events, answer)
+        finally:
+            if self.written is not None:
+                self.written(aggregate_id, state)
+
+    async def update(
+        self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[IntegrationEvent]
+    ) -> int:
+        """Replace the aggregate's state if still at `expected_version`, appending its events."""
+        try:
+            return await self._update(aggregate_id, expected_version, state, events)
+        finally:
+            if self.written is not None:
+                self.written(aggregate_id, state)
+
+    async def _create(
+        self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], answer: Answer | None
+    ) -> int:
         check_state(state)
         version = max(len(events), 1)
         doc = {
@@ -137,10 +167,9 @@ class MongoAggregateStore:
             _written_here.add(key, aggregate_id)
         return version
 
-    async def update(
+    async def _update(
         self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[IntegrationEvent]
     ) -> int:
-        """Replace the aggregate's state if still at `expected_version`, appending its events."""
         check_state(state)
         version = expected_version + max(len(events), 1)
         update: dict[str, Any] = {"$set": {**state, "version": version}}

@@ -9,7 +9,7 @@ venue it did not record, nor records one it did not ask for.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -21,9 +21,9 @@ from community.domain.members import Member
 from community.domain.registrations import Registration
 from parkgrid.contracts.spaces import ReservationSnapshot
 from parkgrid.envelope import Envelope
-from parkgrid.events import EventRegistry, IntegrationEvent, registry
+from parkgrid.events import EventRegistry, registry
 from parkgrid.known import KnownSites, Lately
-from parkgrid.outbox import Answer, MongoAggregateStore
+from parkgrid.outbox import MongoAggregateStore
 from parkgrid.projection import Projection
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 
@@ -88,25 +88,15 @@ class RememberedAggregates(MongoAggregateStore, Generic[T]):
         source: str,
         topic: str,
     ) -> None:
-        super().__init__(collection, registry=registry, source=source, topic=topic)
-        self.load = load
         self.remembered: Lately[tuple[T, int]] = Lately()
-
-    async def create(
-        self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], *, answer: Answer | None = None
-    ) -> int:
-        try:
-            return await super().create(aggregate_id, state, events, answer=answer)
-        finally:
-            self.remembered.forget(aggregate_id)
-
-    async def update(
-        self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[IntegrationEvent]
-    ) -> int:
-        try:
-            return await super().update(aggregate_id, expected_version, state, events)
-        finally:
-            self.remembered.forget(aggregate_id)
+        super().__init__(
+            collection,
+            registry=registry,
+            source=source,
+            topic=topic,
+            written=lambda aggregate_id, _: self.remembered.forget(aggregate_id),
+        )
+        self.load = load
 
     async def lately(self, aggregate_id: str) -> tuple[T, int] | None:
         """The aggregate and its version as read at most `RECENT_SECONDS` ago (None: not found, not remembered)."""

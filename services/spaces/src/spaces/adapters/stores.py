@@ -27,7 +27,7 @@ from parkgrid.contracts.common import SpaceKind
 from parkgrid.contracts.spaces import SpaceStatus
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.known import Lately
-from parkgrid.outbox import AlreadyExists, Answer, MongoAggregateStore
+from parkgrid.outbox import AlreadyExists, MongoAggregateStore
 from parkgrid.store import Collection, Database, Document, DuplicateKeyError
 from spaces.domain.model import Calendar, Hold
 from spaces.domain.sites import Site, Space
@@ -54,37 +54,20 @@ def aggregates(db: Database, collection: str, topic: str) -> MongoAggregateStore
     return MongoAggregateStore(db[collection], registry=registry, source=SOURCE, topic=topic)
 
 
-class Inventoried(MongoAggregateStore):
-    """Sites or spaces: every write through it (create, update; done or not) is told to `written`
+SiteOf = Callable[[str, Document], str | None]
+Forget = Callable[[str | None], None]
+
+
+def inventoried(db: Database, collection: str, topic: str, *, site_of: SiteOf, written: Forget) -> MongoAggregateStore:
+    """Sites or spaces: every write through them (create, update; done or not) is told to `written`
     with the site it concerns, `site_of(aggregate_id, state)`."""
-
-    def __init__(
-        self,
-        collection: Collection,
-        topic: str,
-        *,
-        site_of: Callable[[str, Document], str | None],
-        written: Callable[[str | None], None],
-    ) -> None:
-        super().__init__(collection, registry=registry, source=SOURCE, topic=topic)
-        self.site_of = site_of
-        self.written = written
-
-    async def create(
-        self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], *, answer: Answer | None = None
-    ) -> int:
-        try:
-            return await super().create(aggregate_id, state, events, answer=answer)
-        finally:
-            self.written(self.site_of(aggregate_id, state))
-
-    async def update(
-        self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[IntegrationEvent]
-    ) -> int:
-        try:
-            return await super().update(aggregate_id, expected_version, state, events)
-        finally:
-            self.written(self.site_of(aggregate_id, state))
+    return MongoAggregateStore(
+        db[collection],
+        registry=registry,
+        source=SOURCE,
+        topic=topic,
+        written=lambda aggregate_id, state: written(site_of(aggregate_id, state)),
+    )
 
 
 @dataclass(frozen=True)
@@ -107,11 +90,12 @@ class SpacesStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.sites_lately = SitesLately()
-        self.sites = Inventoried(
-            db["sites"], "spaces.site", site_of=lambda site_id, _: site_id, written=self.sites_lately.forget
+        self.sites = inventoried(
+            db, "sites", "spaces.site", site_of=lambda site_id, _: site_id, written=self.sites_lately.forget
         )
-        self.spaces = Inventoried(
-            db["spaces"],
+        self.spaces = inventoried(
+            db,
+            "spaces",
             "spaces.space",
             site_of=lambda _, state: state.get("site_id"),
             written=self.sites_lately.forget,
