@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from kit_samples import COUNTERS, CounterIncremented, project, registry
 
-from parkgrid.consumer import ConsumerRunner, Delivery, Handler, TransientError
+from parkgrid.consumer import FULL_STATE_BATCH, ConsumerRunner, Delivery, Handler, TransientError
 from parkgrid.deadletters import read_dead_letters, redrive
 from parkgrid.envelope import Envelope
+from parkgrid.events import IntegrationEvent
 from parkgrid.projection import Projection
 from parkgrid.store import Database
 from parkgrid.testing.plugin import CreateTopics
@@ -123,7 +124,11 @@ async def test_each_event_delivered_three_times_projects_as_once(
 
 
 async def test_newest_per_key_applies_each_key_once_per_batch_and_still_dead_letters_poison(
-    database: Database, kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+    database: Database,
+    kafka_bootstrap: str,
+    topic_prefix: str,
+    create_topics: CreateTopics,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
     records = [record_of(_event(c, v)) for v in range(1, 6) for c in ("a", "b")]
@@ -142,9 +147,20 @@ async def test_newest_per_key_applies_each_key_once_per_batch_and_still_dead_let
         return sorted((d["_id"], d["value"]) for d in docs) == [("a", 5), ("b", 5)]
 
     runner = _runner(kafka_bootstrap, topic, f"{topic_prefix}g", handle, concurrency=4, newest_per_key=True)
+    assert runner.batch_size == FULL_STATE_BATCH
+    assert runner.registry is not None
+    parse, parsed = runner.registry.parse, 0
+
+    def counted(envelope: Envelope) -> IntegrationEvent:
+        nonlocal parsed
+        parsed += 1
+        return parse(envelope)
+
+    monkeypatch.setattr(runner.registry, "parse", counted)
     await _run_until(runner, caught_up)
     assert handled == [("a", 5), ("b", 5)] or handled == [("b", 5), ("a", 5)], handled  # one batch
     assert runner.superseded_count == 9
+    assert parsed == 11, "each valid record parsed once: the newest is not parsed again to be handled"
     letters = await read_dead_letters(kafka_bootstrap, topic)
     assert [d.header("dlq_origin_offset") for d in letters] == ["3"]
 

@@ -77,6 +77,13 @@ class Backoff:
         return base * random.uniform(0.5, 1.0)
 
 
+Parsed = tuple[Envelope, IntegrationEvent | None]
+"""A record as parsed: its envelope, and its event when the consumer has a registry."""
+
+FULL_STATE_BATCH = 500
+"""Records a `newest_per_key` consumer fetches at a time (the bench's raw catch-up fetches as many)."""
+
+
 class ConsumerRunner:
     """Runs one consumer group over some topics, feeding a handler one message at a time.
 
@@ -89,6 +96,8 @@ class ConsumerRunner:
     the others are checked (malformed ones still go to the DLQ) and committed unhandled. Only
     for projections of full-state events, where the newest state is all the others would lead
     to: a catch-up from offset 0 then writes each aggregate once per batch, not once per event.
+    Such a consumer fetches `FULL_STATE_BATCH` records at a time (others `batch_size`, 200): the
+    more of one aggregate's events a batch holds, the fewer writes a catch-up makes.
 
     With `from_end`, it is a group-less reader: no consumer group at the broker (nothing
     joined, nothing committed), every partition of its topics assigned to it, read from their
@@ -108,7 +117,7 @@ class ConsumerRunner:
         registry: EventRegistry | None = None,
         max_attempts: int = 5,
         backoff: Backoff | None = None,
-        batch_size: int = 200,
+        batch_size: int | None = None,
         auto_offset_reset: str = "earliest",
         concurrency: int = 1,
         newest_per_key: bool = False,
@@ -125,7 +134,7 @@ class ConsumerRunner:
         self.registry = registry
         self.max_attempts = max_attempts
         self.backoff = backoff or Backoff()
-        self.batch_size = batch_size
+        self.batch_size = batch_size or (FULL_STATE_BATCH if newest_per_key else 200)
         self.auto_offset_reset = auto_offset_reset
         self.concurrency = max(1, concurrency)
         self.newest_per_key = newest_per_key
@@ -272,10 +281,11 @@ class ConsumerRunner:
 
         async def run_key(chain: list[ConsumerRecord[bytes, bytes]]) -> None:
             async with gate:
+                parsed: Parsed | None = None
                 if self.newest_per_key and len(chain) > 1:
-                    chain = await self._newest_valid(chain, producer, done)
+                    chain, parsed = await self._newest_valid(chain, producer, done)
                 for record in chain:
-                    if self._stopping.is_set() or not await self._process(record, producer):
+                    if self._stopping.is_set() or not await self._process(record, producer, parsed):
                         return
                     done.add(record.offset)
 
@@ -287,40 +297,45 @@ class ConsumerRunner:
 
     async def _newest_valid(
         self, chain: list[ConsumerRecord[bytes, bytes]], producer: AIOKafkaProducer, done: set[int]
-    ) -> list[ConsumerRecord[bytes, bytes]]:
-        """Of one key's records, the newest state that parses (as a one-record chain); the others
-        are marked done: the malformed after going to the DLQ, the valid as superseded.
+    ) -> tuple[list[ConsumerRecord[bytes, bytes]], Parsed | None]:
+        """Of one key's records, the newest state that parses (as a one-record chain, with what it
+        parsed to, so it is not parsed again); the others are marked done: the malformed after
+        going to the DLQ, the valid as superseded.
 
         Newest by the envelope's sequence (the aggregate's version), not by offset: a late or
         replayed older event may come after a newer one.
         """
-        newest: tuple[int, ConsumerRecord[bytes, bytes]] | None = None
+        newest: tuple[ConsumerRecord[bytes, bytes], Parsed] | None = None
         valid = 0
         for record in chain:
             try:
                 envelope = Envelope.from_kafka(record.key, record.value, record.headers)
-                if self.registry is not None:
-                    self.registry.parse(envelope)
+                event = self.registry.parse(envelope) if self.registry is not None else None
             except MalformedMessage as exc:
                 await self._dead_letter(record, producer, exc)
                 done.add(record.offset)
                 continue
             valid += 1
-            if newest is None or envelope.sequence >= newest[0]:
-                newest = (envelope.sequence, record)
+            if newest is None or envelope.sequence >= newest[1][0].sequence:
+                newest = (record, (envelope, event))
         for record in chain:
-            if newest is not None and record is not newest[1]:
+            if newest is not None and record is not newest[0]:
                 done.add(record.offset)
         self.superseded_count += max(0, valid - 1)
-        return [] if newest is None else [newest[1]]
+        return ([], None) if newest is None else ([newest[0]], newest[1])
 
     # --- one message -----------------------------------------------------------------
 
-    async def _process(self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer) -> bool:
-        """Handle or dead-letter one record; False if told to stop before either happened."""
+    async def _process(
+        self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer, parsed: Parsed | None = None
+    ) -> bool:
+        """Handle or dead-letter one record (`parsed`: what it parses to, when that is known already);
+        False if told to stop before either happened."""
         try:
-            envelope = Envelope.from_kafka(record.key, record.value, record.headers)
-            event = self.registry.parse(envelope) if self.registry is not None else None
+            if parsed is None:
+                envelope = Envelope.from_kafka(record.key, record.value, record.headers)
+                parsed = envelope, self.registry.parse(envelope) if self.registry is not None else None
+            envelope, event = parsed
         except MalformedMessage as exc:
             await self._dead_letter(record, producer, exc)
             return True
