@@ -179,7 +179,7 @@ class Booker:
         if decided is not None:
             # A retry of a command whose booking was stored, then decided and let its seat go
             # (rejected, cancelled) before the retry came: its answer is that booking, never "full".
-            await parts.seats.sessions.free_place(key, member.member_id, command.booking_id)
+            await self._leave_place(key, member, seated, command)
             return Outcome(decided[0], decided[1])
         if command.join_waitlist and not command.visit:  # a visit that happened waits for nothing
             holder, position = await parts.seats.sessions.queue(
@@ -188,8 +188,14 @@ class Booker:
             if holder != command.booking_id:
                 raise already_placed(member.name, holder)
             return Outcome(entry=await self.seating.join_waitlist(booking, key, now, position))
-        await parts.seats.sessions.free_place(key, member.member_id, command.booking_id)
+        await self._leave_place(key, member, seated, command)
         raise Unavailable("this session is full", field="starts_at")
+
+    async def _leave_place(self, key: str, member: MemberFacts, seated: Seated, command: BookCommand) -> None:
+        """Free the member's place if this command has it (a retry whose first run took it): a
+        refusal of a command that took none writes nothing."""
+        if seated.holder == command.booking_id:
+            await self.parts.seats.sessions.free_place(key, member.member_id, command.booking_id)
 
     async def _made(self, booking_id: str) -> Outcome | None:
         """What a command's first run made: its booking, or its waitlist place."""
