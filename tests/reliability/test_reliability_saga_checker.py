@@ -69,7 +69,7 @@ def settled() -> tuple[Snapshot, list[Answer]]:
                     "offering_id": ROOM_OFFERING,
                     "starts_at": START,
                     "taken": 1,
-                    "holders": [CONFIRMED],
+                    "places": {"m-1": f"{CONFIRMED}/1"},
                 }
             ],
         },
@@ -130,7 +130,7 @@ def room_reserved_twice(snapshot: Snapshot) -> None:
     other = booking_id_of("k-other")
     _bookings(snapshot).append(_booking(other, "confirmed", "r-other", "m-4"))
     _reservations(snapshot).append(_reservation("r-other", other, "confirmed"))
-    snapshot["bookings"]["session_seats"][0].update(taken=2, holders=[CONFIRMED, other])
+    snapshot["bookings"]["session_seats"][0].update(taken=2, places={"m-1": f"{CONFIRMED}/1", "m-4": f"{other}/1"})
 
 
 @pytest.mark.parametrize(

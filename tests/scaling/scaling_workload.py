@@ -539,8 +539,10 @@ async def violations(stack: Stack, plan: Plan, runs: Sequence[Run]) -> list[str]
         used = sum(b["party_size"] for b in held)
         if d["taken"] > seats or used > seats:
             problems.append(f"session {d['_id']} oversold: taken {d['taken']}, bookings {used}, seats {seats}")
-        if d["taken"] != used or set(d.get("holders", [])) != {b["_id"] for b in held}:
-            problems.append(f"session {d['_id']}: counter {d['taken']} {d.get('holders')} vs bookings {used}")
+        # Each member's place: "<booking>/<seats>" when it holds seats (bookings' `place_value`).
+        holders = {str(v).split("/")[0] for v in (d.get("places") or {}).values() if "/" in str(v)}
+        if d["taken"] != used or holders != {b["_id"] for b in held}:
+            problems.append(f"session {d['_id']}: counter {d['taken']} {sorted(holders)} vs bookings {used}")
     missing = set(active) - {d["_id"] for d in sessions}
     if missing:
         problems.append(f"active bookings in sessions without a seat counter: {sorted(missing)[:5]}")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bookings.adapters.guards import InMemorySeats, Seated, SeatGuards
+from bookings.adapters.guards import InMemorySeats, Seated, SeatGuards, seats_held
 from bookings.adapters.sessions import Seats
 from parkgrid.clock import utc_now
 from parkgrid.store import Database
@@ -28,20 +28,23 @@ class SeatGuardContract:
         raise NotImplementedError
 
     async def take(self, seats: SeatGuards, booking_id: str, *, room: int = 2, party: int = 1) -> bool:
-        return await seats.sessions.take(KEY, "off-1", STARTS, room, booking_id, party)
+        """The seats of a booking whose member ("m" + its number) has a place without seats (a
+        waitlist place, taken here first if it has none)."""
+        member = "m" + booking_id.removeprefix("b")
+        await seats.sessions.queue(KEY, "off-1", STARTS, member, booking_id)
+        return await seats.sessions.take(KEY, room, member, booking_id, party)
 
     async def test_seats_are_taken_while_the_party_fits_and_once_per_booking(self, seats: SeatGuards) -> None:
+        assert not await seats.sessions.take(KEY, 2, "m-1", "b-1", 1)  # no place: no seats
         assert await self.take(seats, "b-1")
         assert await self.take(seats, "b-1")  # a retried command holds what it took
         assert await self.take(seats, "b-2")
         assert not await self.take(seats, "b-3")
+        assert not await seats.sessions.take(KEY, 2, "m-1", "b-9", 1)  # another booking's place
         session = await seats.sessions.get(KEY)
         assert session is not None
-        assert (session["taken"], sorted(session["holders"]), session["parties"]) == (
-            2,
-            ["b-1", "b-2"],
-            {"b-1": 1, "b-2": 1},
-        )
+        assert (session["taken"], seats_held(session)) == (2, {"b-1": 1, "b-2": 1})
+        assert session["places"] == {"m-1": "b-1/1", "m-2": "b-2/1", "m-3": "b-3"}  # one field each
         assert await seats.sessions.taken("off-1", STARTS, STARTS) == {KEY: 2}
         assert await seats.sessions.taken("off-2", STARTS, STARTS) == {}
 
@@ -78,7 +81,7 @@ class SeatGuardContract:
         await sessions.give_up(KEY, "m-1", "b-1", 1)
         session = await sessions.get(KEY)
         assert session is not None
-        assert (session["taken"], session["holders"], session.get("places")) == (0, [], {})
+        assert (session["taken"], session.get("places")) == (0, {})
         assert await self.seat(seats, "m-1", "b-2") == Seated("b-2", True, True)
 
     async def test_a_refused_booking_leaves_the_members_place_free_and_a_waitlist_place_takes_it(
@@ -93,11 +96,11 @@ class SeatGuardContract:
         assert await sessions.queue(KEY, "off-1", STARTS, "m-2", "b-4") == ("b-2", 0)  # one place each
         assert await self.seat(seats, "m-2", "b-5", room=3) == Seated("b-2")  # waiting is a place too
         assert await self.seat(seats, "m-2", "b-2", room=1) == Seated("b-2", False, False)  # no seat for it
-        assert await sessions.take(KEY, "off-1", STARTS, 2, "b-2", 1)  # promoted: the seat alone
+        assert await sessions.take(KEY, 2, "m-2", "b-2", 1)  # promoted: the seat alone
         assert await self.seat(seats, "m-2", "b-2", room=2) == Seated("b-2", True, False)
         session = await sessions.get(KEY)
         assert session is not None
-        assert (session["taken"], session["places"]) == (2, {"m-1": "b-1", "m-2": "b-2", "m-3": "b-3"})
+        assert (session["taken"], session["places"]) == (2, {"m-1": "b-1/1", "m-2": "b-2/1", "m-3": "b-3"})
 
     async def test_a_member_id_with_a_dot_has_its_place_too(self, seats: SeatGuards) -> None:
         assert await self.seat(seats, "acme.io", "b-1") == Seated("b-1", True, True)
@@ -115,7 +118,7 @@ class SeatGuardContract:
         assert len({s.holder for s in seated}) == 1
         session = await seats.sessions.get(KEY)
         assert session is not None
-        assert (session["taken"], len(session["holders"])) == (1, 1)
+        assert (session["taken"], len(seats_held(session))) == (1, 1)
 
     async def test_racing_members_never_oversell_a_session(self, seats: SeatGuards) -> None:
         seated = await asyncio.gather(*(self.seat(seats, f"m-{n}", f"b-{n}", room=5) for n in range(20)))
@@ -131,14 +134,15 @@ class SeatGuardContract:
         assert await self.take(seats, "b-3", room=3, party=1)
 
     async def test_seats_are_given_back_once_and_can_be_taken_again(self, seats: SeatGuards) -> None:
-        assert not await seats.sessions.release(KEY, "b-1", 1)  # no session yet
+        assert not await seats.sessions.release(KEY, "m-1", "b-1", 1)  # no session yet
         await self.take(seats, "b-1", room=1)
         assert not await self.take(seats, "b-2", room=1)
-        assert await seats.sessions.release(KEY, "b-1", 1)
-        assert not await seats.sessions.release(KEY, "b-1", 1)
+        assert not await seats.sessions.release(KEY, "m-1", "b-1", 2)  # not what it holds
+        assert await seats.sessions.release(KEY, "m-1", "b-1", 1)
+        assert not await seats.sessions.release(KEY, "m-1", "b-1", 1)
         session = await seats.sessions.get(KEY)
         assert session is not None
-        assert (session["taken"], session["holders"], session.get("parties")) == (0, [], {})
+        assert (session["taken"], seats_held(session), session["places"]["m-1"]) == (0, {}, "b-1")  # place kept
         assert await self.take(seats, "b-2", room=1)
 
     async def test_racing_requests_never_oversell(self, seats: SeatGuards) -> None:
@@ -150,18 +154,18 @@ class SeatGuardContract:
 
     async def test_the_waitlist_is_numbered_per_session(self, seats: SeatGuards) -> None:
         assert await seats.sessions.next_in_line(KEY) == 1  # no session: nothing counted
-        await self.take(seats, "b-1")
+        await self.seat(seats, "m-1", "b-1")
         assert [await seats.sessions.next_in_line(KEY) for _ in range(3)] == [1, 2, 3]
 
     async def test_a_quiet_session_is_audited_until_its_seats_change(self, seats: SeatGuards) -> None:
-        await self.take(seats, "b-1")
+        await self.seat(seats, "m-1", "b-1")
         later, now = utc_now() + timedelta(minutes=1), utc_now()
         [quiet] = await seats.sessions.unaudited_quiet_since(later, upcoming_from=now)
         assert quiet["_id"] == KEY
         assert await seats.sessions.unaudited_quiet_since(later, upcoming_from=STARTS + timedelta(days=1)) == []
         await seats.sessions.mark_audited(quiet)
         assert await seats.sessions.unaudited_quiet_since(later, upcoming_from=now) == []
-        await self.take(seats, "b-2")
+        await self.seat(seats, "m-2", "b-2")
         assert len(await seats.sessions.unaudited_quiet_since(utc_now() + timedelta(minutes=1), upcoming_from=now)) == 1
 
 
@@ -200,3 +204,30 @@ class TestMongoSeats(SeatGuardContract):
         moved = await seats.sessions.get(other)
         assert moved is not None
         assert (moved["offering_id"], moved["starts_at"].replace(tzinfo=UTC), moved["taken"]) == ("off-2", STARTS, 0)
+
+    async def test_the_holders_stored_before_issue_21_fold_into_their_places(self, database: Database) -> None:
+        """A session stored with its holders in an array and their parties in a map: the service's
+        start folds each into its member's place (found there, or under its booking's member)."""
+        await database["bookings"].insert_one({"_id": "b-2", "member_id": "acme.io", "party_size": 2})
+        await database["session_seats"].insert_one(
+            {
+                "_id": KEY,
+                "offering_id": "off-1",
+                "starts_at": STARTS,
+                "taken": 3,
+                "holders": ["b-1", "b-2"],
+                "parties": {"b-1": 1},
+                "places": {"m-1": "b-1", "m-3": "b-3"},
+                "changed_at": STARTS,
+            }
+        )
+        seats = Seats(database)
+        assert await seats.adopt_places() == 1
+        assert await seats.adopt_places() == 0  # once
+        session = await seats.sessions.get(KEY)
+        assert session is not None
+        assert "holders" not in session
+        assert "parties" not in session
+        assert session["places"] == {"m-1": "b-1/1", "acme~io": "b-2/2", "m-3": "b-3"}
+        assert await seats.sessions.release(KEY, "acme.io", "b-2", 2)  # held as before
+        assert await seats.sessions.seat(KEY, "off-1", STARTS, 5, "m-3", "b-9", 1) == Seated("b-3")

@@ -16,6 +16,7 @@ import pytest
 from bookings_fakes import DAY, MEMBERS, MENTORING, NOW, ROOM, SESSION, InMemoryOffice, KnownFacts, command, office
 from bookings_support import SITE, local, offering
 
+from bookings.adapters.guards import seats_held
 from bookings.domain.booking import Actor, Unavailable
 from bookings.domain.slots import session_key
 from parkgrid.contracts.bookings import BookingStatus
@@ -39,7 +40,7 @@ async def test_a_hold_expires_once_however_many_sweeps_race() -> None:
     assert await desk.published("b-1") == ["requested", "requested", "rejected", "release_requested"]
     seats = await desk.seats.sessions.get(session_key(ROOM, SESSION))
     assert seats is not None
-    assert (seats["taken"], seats["holders"]) == (0, [])
+    assert (seats["taken"], seats_held(seats)) == (0, {})
     assert seats.get("places") == {}
 
 
@@ -64,7 +65,7 @@ async def race_leave_and_promotion(turns: int) -> str:
     await desk.book(command(1))
     await desk.book(command(2, join_waitlist=True))
     key = session_key(MENTORING, SESSION)
-    assert await desk.seats.sessions.release(key, "b-1", 1)
+    assert await desk.seats.sessions.release(key, "m-1", "b-1", 1)
 
     async def leave() -> None:
         for _ in range(turns):
@@ -80,13 +81,13 @@ async def race_leave_and_promotion(turns: int) -> str:
     assert seats is not None
     if place["status"] == "left":
         assert (booking, told) == (None, ["joined", "left"]), f"turns={turns}: left, yet {booking} {told}"
-        assert (seats["taken"], seats["holders"]) == (0, [])
+        assert (seats["taken"], seats_held(seats)) == (0, {})
         return "left"
     assert place["status"] == "promoted"
     assert booking is not None, f"turns={turns}: promoted without a booking"
     assert booking[0].status == BookingStatus.CONFIRMED
     assert told == ["joined", "promoted"], f"turns={turns}: {told}"
-    assert (seats["taken"], seats["holders"]) == (1, ["b-2"])
+    assert (seats["taken"], seats_held(seats)) == (1, {"b-2": 1})
     return "promoted"
 
 
@@ -104,7 +105,7 @@ async def test_the_promotion_scan_reaches_sessions_behind_batches_of_full_ones()
         await desk.book(command(n, starts_at=start))
         await desk.book(command(n + 4, starts_at=start, join_waitlist=True))
     last = session_key(MENTORING, starts[-1])
-    assert await desk.seats.sessions.release(last, "b-3", 1)  # freed, its promotion lost
+    assert await desk.seats.sessions.release(last, "m-3", "b-3", 1)  # freed, its promotion lost
     keys, cursor = await desk.waitlist.sessions_waiting(None, 2)
     assert last not in keys
     assert cursor is not None
@@ -118,9 +119,9 @@ async def test_a_promotion_a_crash_left_without_its_booking_is_finished_by_the_s
     await desk.book(command(1))
     await desk.book(command(2, join_waitlist=True))
     key = session_key(MENTORING, SESSION)
-    assert await desk.seats.sessions.release(key, "b-1", 1)
+    assert await desk.seats.sessions.release(key, "m-1", "b-1", 1)
     # What a process dying after marking the place promoted leaves: the seat, the mark, no booking.
-    assert await desk.seats.sessions.take(key, MENTORING, SESSION, 1, "b-2", 1)
+    assert await desk.seats.sessions.take(key, 1, "m-2", "b-2", 1)
     await desk.seating._mark_promoted("wl-b-2")
     assert await desk.bookings.get("b-2") is None
     desk.at(NOW + timedelta(minutes=11))
@@ -129,7 +130,7 @@ async def test_a_promotion_a_crash_left_without_its_booking_is_finished_by_the_s
     assert (finished.status, finished.waitlist_entry_id) == (BookingStatus.CONFIRMED, "wl-b-2")
     seats = await desk.seats.sessions.get(key)
     assert seats is not None
-    assert seats["holders"] == ["b-2"]
+    assert seats_held(seats) == {"b-2": 1}
 
 
 async def test_the_lost_seat_sweeper_gives_back_the_allowances_of_a_booking_never_stored() -> None:

@@ -40,16 +40,40 @@ def place_key(member_id: str) -> str:
     return member_id.replace(".", "~")
 
 
+def place_value(booking_id: str, party_size: int = 0) -> str:
+    """What a member's place holds: the booking id alone (a place without seats: a waitlist place,
+    or a command that has not taken them yet), or with the seats it holds, as "<booking>/<seats>"
+    (no id holds "/", `ID_PATTERN`).
+
+    One field per member, not three (the place, a holders array and a party map, as before):
+    FerretDB decodes and encodes every field of a document on every command, about 12-25 µs per
+    field, so the session's document is the booking path's dearest command and its size is
+    what a busy session pays (bench/README.md, 2026-12-06 afternoon)."""
+    return f"{booking_id}/{party_size}" if party_size else booking_id
+
+
+def parse_place(value: object) -> tuple[str, int]:
+    """`place_value` read back: (booking id, seats held; 0 for a place without seats)."""
+    booking_id, _, seats = str(value).partition("/")
+    return booking_id, int(seats) if seats else 0
+
+
+def seats_held(session: Document) -> dict[str, int]:
+    """Booking id → seats it holds in the session, from its stored document."""
+    held = (parse_place(value) for value in (session.get("places") or {}).values())
+    return {booking_id: seats for booking_id, seats in held if seats}
+
+
 class SeatGuard(Protocol):
     """The seats of each session: who holds them and how many are taken, and when they last
     changed (`changed_at`, by `clock`: the service's, which `BookingOffice` gives it)."""
 
     clock: Callable[[], datetime]
 
-    async def take(
-        self, key: str, offering_id: str, starts_at: datetime, seats: int, booking_id: str, party_size: int
-    ) -> bool:
-        """True if `booking_id` holds its seats (now, or already); False when the party does not fit."""
+    async def take(self, key: str, seats: int, member_id: str, booking_id: str, party_size: int) -> bool:
+        """The seats of a booking that has the member's place already (a waitlist place promoted, a
+        command whose first run stopped after the place), by one guarded write. True if it holds
+        them (now, or already); False when the party does not fit or it has no place."""
         ...
 
     async def seat(
@@ -82,8 +106,8 @@ class SeatGuard(Protocol):
         """The member's place is free again, if `booking_id` has it."""
         ...
 
-    async def release(self, key: str, booking_id: str, party_size: int) -> bool:
-        """Give the seats back, once: True only if `booking_id` held them."""
+    async def release(self, key: str, member_id: str, booking_id: str, party_size: int) -> bool:
+        """Give the seats back, once, keeping the member's place: True only if `booking_id` held them."""
         ...
 
     async def give_up(self, key: str, member_id: str, booking_id: str, party_size: int) -> None:
@@ -129,24 +153,28 @@ class InMemorySessionSeats:
     def _session(self, key: str, offering_id: str, starts_at: datetime) -> Document:
         """The session's counter, created by its first booking or place, as the upsert does."""
         return self.sessions.setdefault(
-            key, {"_id": key, "offering_id": offering_id, "starts_at": starts_at, "taken": 0, "holders": []}
+            key, {"_id": key, "offering_id": offering_id, "starts_at": starts_at, "taken": 0, "places": {}}
         )
 
-    def _hold(self, session: Document, booking_id: str, party_size: int) -> None:
+    def _places(self, key: str) -> dict[str, str]:
+        places: dict[str, str] = self.sessions.get(key, {}).get("places", {})
+        return places
+
+    def _hold(self, session: Document, member_id: str, booking_id: str, party_size: int) -> None:
         session["taken"] += party_size
-        session["holders"].append(booking_id)
-        session.setdefault("parties", {})[booking_id] = party_size
+        session["places"][place_key(member_id)] = place_value(booking_id, party_size)
         session.update({"changed_at": self.clock(), "audited": False})
 
-    async def take(
-        self, key: str, offering_id: str, starts_at: datetime, seats: int, booking_id: str, party_size: int
-    ) -> bool:
+    async def take(self, key: str, seats: int, member_id: str, booking_id: str, party_size: int) -> bool:
         await asyncio.sleep(0)  # a real store's round trip: concurrent takers interleave here too
-        session = self._session(key, offering_id, starts_at)
-        if booking_id in session["holders"] or session["taken"] > seats - party_size:
-            return booking_id in session["holders"]
-        self._hold(session, booking_id, party_size)
-        return True
+        session = self.sessions.get(key)
+        if session is None:
+            return False
+        value: str | None = session["places"].get(place_key(member_id))
+        if value == booking_id and session["taken"] <= seats - party_size:
+            self._hold(session, member_id, booking_id, party_size)
+            return True
+        return value == place_value(booking_id, party_size)
 
     async def seat(
         self,
@@ -160,13 +188,13 @@ class InMemorySessionSeats:
     ) -> Seated:
         await asyncio.sleep(0)
         session = self._session(key, offering_id, starts_at)
-        holder = session.get("places", {}).get(place_key(member_id))
-        if holder is not None:
-            return Seated(holder, holder == booking_id and booking_id in session["holders"])
+        value = session["places"].get(place_key(member_id))
+        if value is not None:
+            holder, held = parse_place(value)
+            return Seated(holder, holder == booking_id and held > 0)
         if session["taken"] > seats - party_size:
             return Seated(None)
-        self._hold(session, booking_id, party_size)
-        session.setdefault("places", {})[place_key(member_id)] = booking_id
+        self._hold(session, member_id, booking_id, party_size)
         return Seated(booking_id, True, True)
 
     async def queue(
@@ -174,7 +202,7 @@ class InMemorySessionSeats:
     ) -> tuple[str, int]:
         await asyncio.sleep(0)
         session = self._session(key, offering_id, starts_at)
-        holder = str(session.setdefault("places", {}).setdefault(place_key(member_id), booking_id))
+        holder = parse_place(session["places"].setdefault(place_key(member_id), booking_id))[0]
         if holder != booking_id:
             return holder, 0
         session["queued"] = session.get("queued", 0) + 1
@@ -182,29 +210,35 @@ class InMemorySessionSeats:
 
     async def place(self, key: str, member_id: str) -> str | None:
         await asyncio.sleep(0)
-        holder = self.sessions.get(key, {}).get("places", {}).get(place_key(member_id))
-        return None if holder is None else str(holder)
+        value = self._places(key).get(place_key(member_id))
+        return None if value is None else parse_place(value)[0]
 
     async def free_place(self, key: str, member_id: str, booking_id: str) -> None:
         await asyncio.sleep(0)
-        places = self.sessions.get(key, {}).get("places", {})
+        places = self._places(key)
         if places.get(place_key(member_id)) == booking_id:
             del places[place_key(member_id)]
 
-    async def release(self, key: str, booking_id: str, party_size: int) -> bool:
-        await asyncio.sleep(0)
+    def _give_back(self, key: str, member_id: str, booking_id: str, party_size: int, keep_place: bool) -> bool:
         session = self.sessions.get(key)
-        if session is None or booking_id not in session["holders"]:
+        if session is None or session["places"].get(place_key(member_id)) != place_value(booking_id, party_size):
             return False
         session["taken"] -= party_size
-        session["holders"] = [h for h in session["holders"] if h != booking_id]
-        session.get("parties", {}).pop(booking_id, None)
+        if keep_place:
+            session["places"][place_key(member_id)] = booking_id
+        else:
+            del session["places"][place_key(member_id)]
         session["changed_at"] = self.clock()
         return True
 
+    async def release(self, key: str, member_id: str, booking_id: str, party_size: int) -> bool:
+        await asyncio.sleep(0)
+        return self._give_back(key, member_id, booking_id, party_size, keep_place=True)
+
     async def give_up(self, key: str, member_id: str, booking_id: str, party_size: int) -> None:
-        await self.release(key, booking_id, party_size)
-        await self.free_place(key, member_id, booking_id)
+        await asyncio.sleep(0)
+        if not self._give_back(key, member_id, booking_id, party_size, keep_place=False):
+            await self.free_place(key, member_id, booking_id)
 
     async def without_room(
         self, key: str, seats: int, party_size: int, member_id: str, booking_id: str
@@ -213,8 +247,9 @@ class InMemorySessionSeats:
         session = self.sessions.get(key)
         if session is None:
             return None
-        holder = session.get("places", {}).get(place_key(member_id))
-        if holder is not None:
+        value = session["places"].get(place_key(member_id))
+        if value is not None:
+            holder = parse_place(value)[0]
             return None if holder == booking_id else Seated(holder)
         return Seated(None) if session["taken"] > seats - party_size else None
 
@@ -243,13 +278,16 @@ class InMemorySessionSeats:
         quiet = [
             copy.deepcopy(s)
             for s in self.sessions.values()
-            if s["starts_at"] >= upcoming_from and s["changed_at"] < moment and s.get("audited") is not True
+            if s["starts_at"] >= upcoming_from
+            and "changed_at" in s
+            and s["changed_at"] < moment
+            and s.get("audited") is not True
         ]
         return quiet[:limit]
 
     async def mark_audited(self, session: Document) -> None:
         stored = self.sessions.get(session["_id"])
-        if stored is not None and stored["changed_at"] == session["changed_at"]:
+        if stored is not None and stored.get("changed_at") == session.get("changed_at"):
             stored["audited"] = True
 
 

@@ -1,14 +1,16 @@
 """Seats of a session, "one booking per member per session" and a member's allowances, with single-document atomicity.
 
 - `session_seats`: one document per session (`_id` = offering + start), with the seats
-  `taken`, the booking ids `holders` that hold them, each one's party size (`parties`), and
-  each member's one place (`places`: member, by `place_key`, to the booking or waitlist place
-  that has it). A booking takes its place and its seats by one conditional update: `$inc`
-  only while `taken <= seats - party_size` and only while the member has no place, so
-  concurrent requests can never oversell, a member never books a session twice, and a retried
-  command never takes a second seat. Releasing is the reverse, conditional on being a holder.
-  (Places were documents of their own, `session_members`, until issue 21 folded the place into
-  the seat's write: `Seats.adopt_places` moves those left.)
+  `taken` and each member's one place (`places`: member, by `place_key`, to `place_value`: the
+  booking or waitlist place that has it, with the seats it holds). A booking takes its place and
+  its seats by one conditional update: `$inc` only while `taken <= seats - party_size` and only
+  while the member has no place, so concurrent requests can never oversell, a member never books
+  a session twice, and a retried command never takes a second seat (its place is there).
+  Releasing is the reverse, conditional on the place holding those seats. One field per member
+  keeps the document small: FerretDB pays for every field of it on every command.
+  (Places were documents of their own, `session_members`, and the seats' holders an array and a
+  map beside them, until issue 21 folded both into the place: `Seats.adopt_places` moves those
+  left.)
 - `allowances`: one document per member allowance (bookings of an offering per period,
   credits of a category per period), reserved the way seats are taken (`MemberAllowances`).
 """
@@ -23,7 +25,7 @@ from typing import Any
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import PyMongoError
 
-from bookings.adapters.guards import Seated, place_key
+from bookings.adapters.guards import Seated, parse_place, place_key, place_value
 from bookings.domain.entitlements import Allowance
 from bookings.domain.slots import session_key_start
 from parkgrid.clock import utc_now
@@ -38,14 +40,15 @@ class SessionSeats:
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("offering_id", ASCENDING), ("starts_at", ASCENDING)])
 
-    def seat_filter(self, key: str, seats: int, party_size: int, booking_id: str) -> Document:
-        """The seats' guard: room for the party, and not already held by this booking."""
-        return {"_id": key, "holders": {"$ne": booking_id}, "taken": {"$lte": seats - party_size}}
+    def seat_filter(self, key: str, seats: int, party_size: int) -> Document:
+        """The seats' guard: room for the party."""
+        return {"_id": key, "taken": {"$lte": seats - party_size}}
 
-    def _holding(self, booking_id: str, party_size: int, **also: Any) -> Document:
-        """The update that gives `booking_id` its seats (and `also`: the member's place)."""
-        changes = {"changed_at": self.clock(), f"parties.{booking_id}": party_size, "audited": False, **also}
-        return {"$inc": {"taken": party_size}, "$push": {"holders": booking_id}, "$set": changes}
+    def _holding(self, member_id: str, booking_id: str, party_size: int) -> Document:
+        """The update that gives `booking_id` the member's place with its seats."""
+        place = f"places.{place_key(member_id)}"
+        changes = {"changed_at": self.clock(), "audited": False, place: place_value(booking_id, party_size)}
+        return {"$inc": {"taken": party_size}, "$set": changes}
 
     async def _guarded(self, guard: Document, update: Document, offering_id: str, starts_at: datetime) -> bool:
         """One guarded write that creates the session's counter if it has none (upsert); False when the
@@ -59,28 +62,18 @@ class SessionSeats:
             return False
         return result.matched_count == 1 or result.upserted_id is not None
 
-    async def take(
-        self,
-        key: str,
-        offering_id: str,
-        starts_at: datetime,
-        seats: int,
-        booking_id: str,
-        party_size: int,
-    ) -> bool:
-        """True if `booking_id` holds its seats in the session (now, or already: a retried command).
-        The member's place is not looked at: a waitlist place being promoted has it already."""
+    async def take(self, key: str, seats: int, member_id: str, booking_id: str, party_size: int) -> bool:
+        """True if `booking_id`, which has the member's place (without seats: a waitlist place being
+        promoted, or a command whose first run stopped after the place), holds its seats now or
+        already (a retried call)."""
         if party_size > seats:
             return False
-        guard = self.seat_filter(key, seats, party_size, booking_id)
-        update = self._holding(booking_id, party_size)
-        if await self._guarded(guard, update, offering_id, starts_at):
+        place = f"places.{place_key(member_id)}"
+        guard = {**self.seat_filter(key, seats, party_size), place: booking_id}
+        if (await self.collection.update_one(guard, self._holding(member_id, booking_id, party_size))).matched_count:
             return True
-        # The counter exists and the guard refused (full, or held already), or a concurrent
-        # first booking created it just now: one plain guarded update decides.
-        if (await self.collection.update_one(guard, update)).matched_count == 1:
-            return True
-        return await self.collection.find_one({"_id": key, "holders": booking_id}, {"_id": 1}) is not None
+        held = {"_id": key, place: place_value(booking_id, party_size)}
+        return await self.collection.find_one(held, {"_id": 1}) is not None
 
     async def seat(
         self,
@@ -101,15 +94,15 @@ class SessionSeats:
         if party_size > seats:
             return Seated(None)
         place = f"places.{place_key(member_id)}"
-        guard = {**self.seat_filter(key, seats, party_size, booking_id), place: {"$exists": False}}
-        update = self._holding(booking_id, party_size, **{place: booking_id})
+        guard = {**self.seat_filter(key, seats, party_size), place: {"$exists": False}}
+        update = self._holding(member_id, booking_id, party_size)
         while not await self._guarded(guard, update, offering_id, starts_at):
-            session = await self.collection.find_one({"_id": key}, {"taken": 1, "holders": 1, place: 1})
+            session = await self.collection.find_one({"_id": key}, {"taken": 1, place: 1})
             if session is None:
                 continue
             holder = _place_of(session, member_id)
             if holder is not None:
-                return Seated(holder, holder == booking_id and booking_id in session.get("holders", []))
+                return Seated(holder[0], holder[0] == booking_id and holder[1] > 0)
             if int(session.get("taken", 0)) > seats - party_size:
                 return Seated(None)
         return Seated(booking_id, True, True)
@@ -123,8 +116,8 @@ class SessionSeats:
                 {"_id": key, place: {"$exists": False}},
                 {
                     "$inc": {"queued": 1},
-                    "$set": {place: booking_id},
-                    "$setOnInsert": {"offering_id": offering_id, "starts_at": starts_at},
+                    "$set": {place: place_value(booking_id)},
+                    "$setOnInsert": {"offering_id": offering_id, "starts_at": starts_at, "taken": 0},
                 },
                 upsert=True,
                 return_document=ReturnDocument.AFTER,
@@ -142,35 +135,31 @@ class SessionSeats:
     async def place(self, key: str, member_id: str) -> str | None:
         place = f"places.{place_key(member_id)}"
         session = await self.collection.find_one({"_id": key}, {place: 1})
-        return None if session is None else _place_of(session, member_id)
+        holder = None if session is None else _place_of(session, member_id)
+        return None if holder is None else holder[0]
 
     async def free_place(self, key: str, member_id: str, booking_id: str) -> None:
+        """Free a place without seats (`give_up` frees one with them)."""
         place = f"places.{place_key(member_id)}"
-        await self.collection.update_one({"_id": key, place: booking_id}, {"$unset": {place: ""}})
+        await self.collection.update_one({"_id": key, place: place_value(booking_id)}, {"$unset": {place: ""}})
 
-    def _releasing(self, booking_id: str, party_size: int, *places: str) -> Document:
-        unset = {f"parties.{booking_id}": "", **dict.fromkeys(places, "")}
-        return {
-            "$inc": {"taken": -party_size},
-            "$pullAll": {"holders": [booking_id]},
-            "$set": {"changed_at": self.clock()},
-            "$unset": unset,
-        }
+    async def _give_back(self, key: str, member_id: str, booking_id: str, party_size: int, *, keep_place: bool) -> bool:
+        place = f"places.{place_key(member_id)}"
+        changes: Document = {"$inc": {"taken": -party_size}, "$set": {"changed_at": self.clock()}}
+        if keep_place:
+            changes["$set"][place] = place_value(booking_id)
+        else:
+            changes["$unset"] = {place: ""}
+        held = {"_id": key, place: place_value(booking_id, party_size)}
+        return (await self.collection.update_one(held, changes)).matched_count == 1
 
-    async def release(self, key: str, booking_id: str, party_size: int) -> bool:
-        """Give the seats back (once: only while the booking is a holder)."""
-        result = await self.collection.update_one(
-            {"_id": key, "holders": booking_id}, self._releasing(booking_id, party_size)
-        )
-        return result.matched_count == 1
+    async def release(self, key: str, member_id: str, booking_id: str, party_size: int) -> bool:
+        """Give the seats back (once: only while the place holds them); the place stays."""
+        return await self._give_back(key, member_id, booking_id, party_size, keep_place=True)
 
     async def give_up(self, key: str, member_id: str, booking_id: str, party_size: int) -> None:
-        place = f"places.{place_key(member_id)}"
-        both = {"_id": key, "holders": booking_id, place: booking_id}
-        if (await self.collection.update_one(both, self._releasing(booking_id, party_size, place))).matched_count:
-            return
-        await self.release(key, booking_id, party_size)
-        await self.free_place(key, member_id, booking_id)
+        if not await self._give_back(key, member_id, booking_id, party_size, keep_place=False):
+            await self.free_place(key, member_id, booking_id)
 
     async def without_room(
         self, key: str, seats: int, party_size: int, member_id: str, booking_id: str
@@ -183,7 +172,7 @@ class SessionSeats:
             return None
         holder = _place_of(session, member_id)
         if holder is not None:
-            return None if holder == booking_id else Seated(holder)
+            return None if holder[0] == booking_id else Seated(holder[0])
         return Seated(None) if int(session.get("taken", 0)) > seats - party_size else None
 
     async def next_in_line(self, key: str) -> int:
@@ -222,9 +211,10 @@ class SessionSeats:
         )
 
 
-def _place_of(session: Document, member_id: str) -> str | None:
-    holder = (session.get("places") or {}).get(place_key(member_id))
-    return None if holder is None else str(holder)
+def _place_of(session: Document, member_id: str) -> tuple[str, int] | None:
+    """(booking id, seats held) of the member's place, if it has one."""
+    value = (session.get("places") or {}).get(place_key(member_id))
+    return None if value is None else parse_place(value)
 
 
 class Seats:
@@ -233,11 +223,14 @@ class Seats:
     def __init__(self, db: Database, seats: Any = SessionSeats) -> None:
         self.sessions: SessionSeats = seats(db["session_seats"])
         self._places_before = db["session_members"]
+        self._bookings = db["bookings"]
 
     async def adopt_places(self) -> int:
-        """Move the places stored before issue 21 (`session_members`, `_id` = session + "|" + member,
-        a session key holds no "|") into their sessions' `places`; each moved once, then deleted, so
-        a restart half-way moves the rest. A place already taken there stays as it is."""
+        """Move what was stored before issue 21 into the places, at the service's start: the places
+        of `session_members` (`_id` = session + "|" + member, a session key holds no "|"), each
+        moved once, then deleted, so a restart half-way moves the rest (a place already taken
+        there stays as it is); then each session's `holders` and `parties`, folded into its
+        places. The number of places and sessions moved."""
         moved = 0
         async for old in self._places_before.find({}):
             key, _, member_id = str(old["_id"]).partition("|")
@@ -254,7 +247,33 @@ class Seats:
                 )
             await self._places_before.delete_one({"_id": old["_id"]})
             moved += 1
+        async for session in self.sessions.collection.find({"holders": {"$exists": True}}):
+            await self._fold_holders(session)
+            moved += 1
         return moved
+
+    async def _fold_holders(self, session: Document) -> None:
+        """A session as stored before issue 21's last step: its holders' seats go into their members'
+        places (a holder with no place found there is placed under its booking's member)."""
+        places: dict[str, str] = {key: str(value) for key, value in (session.get("places") or {}).items()}
+        parties = session.get("parties") or {}
+        by_booking = {value: key for key, value in places.items()}
+        for booking_id in map(str, session.get("holders", [])):
+            party = parties.get(booking_id)
+            key = by_booking.get(booking_id)
+            if key is None or party is None:
+                booking = await self._bookings.find_one({"_id": booking_id}, {"member_id": 1, "party_size": 1})
+                if booking is None:
+                    continue  # nothing to place it under: the count stays, the audit sees it
+                key = key or place_key(str(booking["member_id"]))
+                party = party or booking.get("party_size", 1)
+            if parse_place(places.get(key, booking_id))[0] == booking_id:  # never another booking's place
+                places[key] = place_value(booking_id, int(party))
+        unchanged = session.get("changed_at", {"$exists": False})
+        await self.sessions.collection.update_one(
+            {"_id": session["_id"], "changed_at": unchanged},
+            {"$set": {"places": places}, "$unset": {"holders": "", "parties": ""}},
+        )
 
 
 Already = Callable[[], Awaitable[Mapping[str, int]]]

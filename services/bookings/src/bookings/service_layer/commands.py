@@ -159,7 +159,7 @@ class Booker:
                     return found
                 if not seated.seats_held:  # its first run stopped with the place and no seat
                     took = await parts.seats.sessions.take(
-                        key, offering.offering_id, booking.starts_at, seats, booking.booking_id, booking.party_size
+                        key, seats, member.member_id, booking.booking_id, booking.party_size
                     )
                     seated = Seated(command.booking_id, took)
         except Exception:

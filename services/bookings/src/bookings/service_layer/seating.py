@@ -173,7 +173,7 @@ class Seating:
                 continue
             booking_id, party = entry["booking_id"], entry["party_size"]
             took = await parts.seats.sessions.take(
-                key, offering.offering_id, entry["starts_at"], offering.seats_per_session, booking_id, party
+                key, offering.seats_per_session, entry["member_id"], booking_id, party
             )
             if not took:
                 await admission.give_back(parts, member.member_id, booking_id)
@@ -183,7 +183,7 @@ class Seating:
             except (Unavailable, VersionConflict):
                 # It left (or was promoted by a concurrent run, which stores the booking itself).
                 if not await self._promoted(entry["_id"]):
-                    await parts.seats.sessions.release(key, booking_id, party)
+                    await parts.seats.sessions.release(key, entry["member_id"], booking_id, party)
                     await admission.give_back(parts, member.member_id, booking_id)
                 continue
             await self.open(_booking_of(entry, offering, zone, now), key)

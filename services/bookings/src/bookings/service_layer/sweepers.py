@@ -18,6 +18,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bookings.adapters.bookings import booking_of, state_of
+from bookings.adapters.guards import parse_place
 from bookings.domain import booking as rules
 from bookings.domain.booking import Booking
 from bookings.service_layer.parts import Parts
@@ -186,20 +187,20 @@ class Sweepers:
         reclaimed = 0
         for session in await seats.sessions.unaudited_quiet_since(now - LOST_SEAT_AFTER, upcoming_from=now):
             given_back = 0
-            holders = [str(h) for h in session.get("holders", [])]
+            held = {
+                member: parse_place(value) for member, value in (session.get("places") or {}).items()
+            }  # fmt: skip
+            holders = [booking_id for booking_id, seats in held.values() if seats]
             stored = await self.parts.bookings.stored(holders) if holders else set()
-            for booking_id in holders:
-                party = (session.get("parties") or {}).get(booking_id)
-                if booking_id in stored or party is None:  # no party size: held before it was recorded
+            for member, (booking_id, party) in held.items():
+                if not party or booking_id in stored:
                     continue
                 place = await self.parts.waitlist.get(f"wl-{booking_id}")
                 if place is not None and await self.seating.finish_promotion(place):
                     continue  # promoted, then the process died before its booking: stored now
-                if await seats.sessions.release(session["_id"], booking_id, int(party)):
-                    # Its member's place, found by value (a place's key is its own `place_key`).
-                    for member, holder in (session.get("places") or {}).items():
-                        if holder == booking_id:
-                            await seats.sessions.free_place(session["_id"], member, booking_id)
+                # The place's key is the member's `place_key`, which `give_up` maps to itself.
+                if await seats.sessions.release(session["_id"], member, booking_id, party):
+                    await seats.sessions.free_place(session["_id"], member, booking_id)
                     await self.parts.ledger.allowances.give_back_lost(booking_id)
                     given_back += 1
                     log.warning("bookings.lost_seat_reclaimed", session=session["_id"], booking=booking_id, seats=party)
