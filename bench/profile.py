@@ -45,6 +45,7 @@ from bench.loadgen import closed_loop
 from bench.run import QUICK, Env
 from bench.system import ROOT, CpuMeter, cpu_seconds, infra_pids
 from parkgrid.store import connect
+from parkgrid.topics import delete_topics_with_prefix
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -218,6 +219,18 @@ async def write_path(bench: bookings.BookingsBench, seconds: float, spy: bool) -
         return found
 
 
+async def idle_cost(bench: bookings.BookingsBench, seconds: float) -> dict[str, float]:
+    """CPU ms per second of each process with no request coming, after the write path has left
+    its data: what the relays' sweeps, the sweepers, the backlog gauges and the consumers' polls
+    cost on their own. The write path's CPU per booking includes this share (ms per s ÷ bookings
+    per s), so a background task's price is told apart from a booking's."""
+    await asyncio.sleep(2.0)  # what the load left in flight settles first
+    meter = CpuMeter({"bookings": bench.bookings.pid, "spaces": bench.spaces.pid, **infra_pids()}).start()
+    await asyncio.sleep(seconds)
+    cpu = meter.stop()
+    return {name: round(1000.0 * value / cpu["wall_s"], 1) for name, value in cpu["cpu_s"].items() if value is not None}
+
+
 def sampled(frames: Path) -> tuple[int, list[tuple[str, float]]]:
     """What py-spy wrote (and then removed), as `heaviest_frames` of ParkGrid's own code."""
     if not frames.exists():
@@ -275,7 +288,7 @@ async def saga_timeline(bench: bookings.BookingsBench, sagas: int, rate: float) 
 
 
 def report(stamp: str, prices: list[tuple[str, float, float]], path: dict[str, Any],
-           saga: dict[str, tuple[float, int]]) -> str:  # fmt: skip
+           saga: dict[str, tuple[float, int]], idle: Mapping[str, float] | None = None) -> str:  # fmt: skip
     lines = [f"# bench profile {stamp}", "", "## The store's price per command (one at a time, idle store)", "",
              "| command | wall ms | FerretDB CPU ms |", "|---|---|---|"]  # fmt: skip
     lines += [f"| {label} | {wall} | {cpu} |" for label, wall, cpu in prices]
@@ -288,6 +301,12 @@ def report(stamp: str, prices: list[tuple[str, float, float]], path: dict[str, A
         lines += ["", f"bookings, sampled by py-spy ({path['samples']} samples): share of samples with the frame on"
                   " the stack", "", "| frame | % |", "|---|---|"]  # fmt: skip
         lines += [f"| {name} | {share} |" for name, share in path["frames"]]
+    if idle:
+        rate = path["bookings_per_s"] or 1.0
+        lines += ["", "## With no request coming (after the write path)", "",
+                  "| process | CPU ms per s | as ms per booking at the write path's rate |",
+                  "|---|---|---|"]  # fmt: skip
+        lines += [f"| {name} | {ms} | {round(ms / rate, 2)} |" for name, ms in idle.items()]
     lines += ["", "## The saga's timeline (p50 per segment)", "", "| segment | p50 ms | sagas |", "|---|---|---|"]
     lines += [f"| {name} | {p50} | {n} |" for name, (p50, n) in saga.items()]
     return "\n".join(lines) + "\n"
@@ -314,6 +333,7 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         await bench.set_up()
         path = await write_path(bench, args.seconds, args.spy)
+        idle = await idle_cost(bench, args.idle)
         saga = await saga_timeline(bench, args.sagas, QUICK.saga_rate)
     finally:
         for process in bench.processes:
@@ -321,7 +341,9 @@ async def main_async(args: argparse.Namespace) -> int:
         for name in databases:
             await mongo.drop_database(name)
         await mongo.close()
-    text = report(stamp, prices, path, saga)
+        # Its topics too: a broker keeps paying for every partition it holds, idle or not.
+        await delete_topics_with_prefix(env.bootstrap, f"bench{env.run_id}")
+    text = report(stamp, prices, path, saga, idle)
     (RESULTS / f"{stamp}-profile.md").write_text(text)
     print(text)
     return 0
@@ -330,6 +352,7 @@ async def main_async(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="the write path's closed loop")
+    parser.add_argument("--idle", type=float, default=10.0, help="seconds measured with no request coming")
     parser.add_argument("--sagas", type=int, default=40, help="meeting-room sagas at the bench's rate")
     parser.add_argument("--spy", action="store_true", help="sample bookings with py-spy (PY_SPY or on PATH)")
     return asyncio.run(main_async(parser.parse_args(argv)))
