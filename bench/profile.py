@@ -40,9 +40,10 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 from bench import bookings
+from bench.baselines import Env
 from bench.http_write import Poster, client_for
 from bench.loadgen import closed_loop
-from bench.run import QUICK, Env
+from bench.run import QUICK
 from bench.system import ROOT, CpuMeter, cpu_seconds, infra_pids
 from parkgrid.store import connect
 from parkgrid.topics import delete_topics_with_prefix

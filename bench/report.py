@@ -51,7 +51,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"# ParkGrid bench {meta['stamp']} ({'quick' if meta['quick'] else 'full'}, {meta['rounds']} round(s))",
         "",
         f"git {meta['git']}, {meta['cpus']} CPU(s), load average {meta['load_before']} before, "
-        f"{meta['load_after']} after; HTTP concurrency {meta['concurrency']}.",
+        f"{meta['load_after']} after; HTTP concurrency {meta['concurrency']}; the broker held "
+        f"{meta.get('broker', {}).get('partitions', '?')} partitions "
+        f"({meta.get('broker', {}).get('earlier_bench_topics_deleted', 0)} topics of earlier runs deleted first).",
         "",
         "## Ratios (median of per-round ratios, min-max)",
         "",
