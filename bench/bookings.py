@@ -34,7 +34,7 @@ from bench.hot_event import HotEvent
 from bench.http_write import Poster, client_for, throughput_then_latency
 from bench.loadgen import Summary, open_loop, timed_batch
 from bench.samples import SAMPLES
-from bench.system import ROOT, UvicornProcess, cost, per_request, store_commands
+from bench.system import ROOT, UvicornProcess, cost, per_request, quiet_load, store_commands
 from parkgrid.auth import Role, issue_token
 from parkgrid.contracts.catalogue import OfferingPublished
 from parkgrid.contracts.community import MemberRegistered
@@ -266,6 +266,7 @@ class BookingsBench:
             commands[scenario] = per_request(counted, now, requests)
             counted = now
 
+        out["cpus_busy_before"] = await quiet_load()
         async with client_for(p.concurrency) as client:
             # 1. write path, an offering without a space
             poster = Poster(

@@ -90,6 +90,10 @@ def markdown(result: dict[str, Any]) -> str:
             f"{partial}; its rate is over the events it applied.",
         ]
     rounds = result["rounds"]
+    busy = [r["cpus_busy_before"] for r in rounds if "cpus_busy_before" in r]
+    if busy:
+        lines += ["", f"CPUs busy with no request sent, just before the bookings scenarios (per round): "
+                  f"{', '.join(_fmt(b) for b in busy)} of {result['meta']['cpus']}."]  # fmt: skip
     scenarios = sorted({s for r in rounds for s in r.get("store_commands", {})})
     if scenarios:
         lines += ["", "## Store commands per request (median over rounds; relay and consumers included)", ""]

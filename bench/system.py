@@ -50,6 +50,23 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def busy_seconds() -> float:
+    """CPU-seconds the whole machine has spent busy since boot (all CPUs, every process)."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+async def quiet_load(seconds: float = 2.0) -> float:
+    """How many of the machine's CPUs are busy while nothing is sent: the background work of the
+    processes up (relays, sweepers, consumers' polls, the broker) and anything else on the box,
+    which a scenario's figures then share the CPUs with."""
+    before, began = busy_seconds(), time.perf_counter()
+    await asyncio.sleep(seconds)
+    return round((busy_seconds() - before) / (time.perf_counter() - began), 2)
+
+
 def start_time(pid: int) -> int | None:
     """The process's start time in ticks since boot: tells a restarted pid from the same one."""
     try:
