@@ -1,6 +1,6 @@
 """`python -m bench.profile`: where a booking's time goes, to tell the store's share from ours.
 
-`make bench` says how far each scenario is from the bare stack; this says why, in three parts,
+`make bench` says how far each scenario is from the bare stack; this says why, in four parts,
 on the same local infrastructure (Kafka and FerretDB must run):
 
 1. **The store's own price** (`store_prices`): each kind of command a booking sends, one at a
@@ -11,7 +11,10 @@ on the same local infrastructure (Kafka and FerretDB must run):
    per booking of each process (bookings, FerretDB, Kafka, the driver). With `--spy` (py-spy on
    PATH or in `PY_SPY`), the bookings process is sampled meanwhile and its heaviest frames
    listed.
-3. **The saga's timeline** (`saga_timeline`): meeting-room bookings at the bench's rate, each
+3. **With no request coming** (`idle_cost`): each process's CPU per second once the write path
+   is over, what background work (relays, sweepers, consumers' polls, the broker) adds to the
+   CPU per booking above.
+4. **The saga's timeline** (`saga_timeline`): meeting-room bookings at the bench's rate, each
    step dated by the envelope each service wrote (`ce_time`, when it wrote) and the Kafka record
    (when its relay published it), so that each hop and each service's share is a p50 of its own.
 
