@@ -48,6 +48,24 @@ def _by_id(docs: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {str(d["_id"]): d for d in docs}
 
 
+def calendar_holds(calendar: dict[str, Any]) -> list[dict[str, Any]]:
+    """A space calendar's holds as documents. Spaces stores each as one line,
+    `starts|ends|places|r|held_at|holder` (`spaces.adapters.stores.hold_line`); a calendar
+    written before that holds documents."""
+    holds = []
+    for stored in calendar.get("holds", []):
+        if isinstance(stored, str):
+            starts, ends, _places, residency, _held_at, holder = stored.split("|", 5)
+            stored = {
+                "reservation_id": holder,
+                "starts_at": datetime.fromisoformat(starts),
+                "ends_at": datetime.fromisoformat(ends),
+                "residency": residency == "r",
+            }
+        holds.append(stored)
+    return holds
+
+
 def overlaps(holds: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Pairs of holds on one calendar whose time ranges intersect."""
     ordered = sorted(holds, key=lambda h: _aware(h["starts_at"]))
@@ -198,9 +216,10 @@ def check(snapshot: Snapshot, accepted: Accepted) -> list[str]:
         if entry.get("status") == "offered" and entry.get("offer")
     }
     for calendar in db("spaces", "space_calendars"):
-        for first, second in overlaps(calendar.get("holds", [])):
+        holds = calendar_holds(calendar)
+        for first, second in overlaps(holds):
             violations.append(f"overlap: space_calendars {calendar['_id']} holds {first} and {second} at once")
-        for hold in calendar.get("holds", []):
+        for hold in holds:
             held_by = str(hold.get("reservation_id"))
             if hold.get("residency"):
                 if held_by not in residencies and held_by not in offered:

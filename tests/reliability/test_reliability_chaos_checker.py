@@ -216,3 +216,26 @@ def test_the_checker_fails_on_an_overdrawn_or_miscounted_allowance() -> None:
     assert "allowance negative: used -1 < 0" in violations, violations
     assert "allowance negative: used -1 ≠ held {}" in violations, violations
     assert not [v for v in violations if "allowance fine" in v], violations
+
+
+def test_the_checker_reads_calendar_holds_stored_as_lines() -> None:
+    """Spaces stores each hold as one line (`spaces.adapters.stores.hold_line`)."""
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+
+    def line(holder: str, hours: tuple[int, int], residency: bool = False) -> str:
+        starts, ends = (start + timedelta(hours=h) for h in hours)
+        return f"{starts.isoformat()}|{ends.isoformat()}||{'r' if residency else ''}||{holder}"
+
+    snapshot: Snapshot = {
+        "spaces": {
+            "reservations": [{"_id": "r1", "status": "confirmed", "space_id": "office"}],
+            "residencies": [{"_id": "res1", "status": "active", "space_id": "office"}],
+            "space_calendars": [
+                {"_id": "office", "holds": [line("res1", (0, 720), True), line("r1", (50, 51)), line("r2", (800, 801))]}
+            ],
+        },
+    }
+    violations = check(snapshot, Accepted())
+    assert "overlap: space_calendars office holds res1 and r1 at once" in violations, violations
+    assert "hold r2 on office: no confirmed reservation" in violations, violations
+    assert len(violations) == 2, violations

@@ -24,7 +24,7 @@ from parkgrid.contracts.spaces import Requester, ReservationRequested
 from parkgrid.settings import KitSettings
 from parkgrid.testing.topics import read_topic
 from spaces.adapters.day_passes import DayPassStore
-from spaces.adapters.stores import SpacesStore
+from spaces.adapters.stores import SpacesStore, hold_from_stored
 from spaces.service_layer.handlers import Reservations
 
 pytest_plugins = ["spaces_fixtures"]
@@ -138,8 +138,8 @@ async def test_the_same_request_racing_itself_gives_one_reservation(
     assert {a["space_id"] for a in answers} == {answers[0]["space_id"]}
     assert {a["status"] for a in answers} == {"confirmed"}
     calendars = app.state.components[SpacesStore].calendars.collection
-    holds = [h async for calendar in calendars.find({}) for h in calendar["holds"]]
-    assert [h["reservation_id"] for h in holds] == ["dup-1"]
+    holds = [hold_from_stored(h) async for calendar in calendars.find({}) for h in calendar["holds"]]
+    assert [h.reservation_id for h in holds] == ["dup-1"]
     assert await app.state.components[SpacesStore].reservations.collection.count_documents({}) == 1
 
 

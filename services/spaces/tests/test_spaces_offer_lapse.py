@@ -58,8 +58,8 @@ async def test_an_unanswered_offer_lapses_once_and_passes_to_the_next(
     assert out["status"] == "declined"
     line = (await client.get(f"/v1/sites/{SITE}/office-waitlist", headers=desk)).json()["items"]
     assert [(e["member_id"], e["status"]) for e in line] == [("org-2", "offered")]
-    calendar = await app.state.components[SpacesStore].calendars.collection.find_one({"_id": "office-4"})
-    assert [h["reservation_id"] for h in calendar["holds"]] == [line[0]["offer"]["residency_id"]]
+    calendar = await app.state.components[SpacesStore].calendars.get("office-4", SITE)
+    assert [h.reservation_id for h in calendar.holds] == [line[0]["offer"]["residency_id"]]
 
     events = await read_topic(settings, "spaces.waitlist", until=5)
     kinds = [e.type.rsplit(".", 1)[1] for e in events]
@@ -94,8 +94,8 @@ async def test_an_accept_racing_the_sweeps_either_starts_the_residency_or_loses_
         *(waitlist.lapse_offers() for _ in range(SWEEPS)),
     )
     entry = (await client.get(f"/v1/office-waitlist/{entry_id}", headers=desk)).json()
-    calendar = await app.state.components[SpacesStore].calendars.collection.find_one({"_id": "office-4"})
-    held = [h["reservation_id"] for h in calendar["holds"]]
+    calendar = await app.state.components[SpacesStore].calendars.get("office-4", SITE)
+    held = [h.reservation_id for h in calendar.holds]
     residency = await client.get(f"/v1/residencies/{residency_id}", headers=desk)
     if accepted.status_code < 300:
         assert (entry["status"], sum(lapsed), held, residency.status_code) == ("accepted", 0, [residency_id], 200)

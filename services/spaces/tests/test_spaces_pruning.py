@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,9 +62,9 @@ async def test_past_holds_are_pruned_and_the_past_stays_closed(
     assert len((await calendars.find_one({"_id": "room-1"}))["holds"]) == 3
 
     assert await app.state.components[HoldPruner].prune_once() == 2  # kept: 7 days
-    calendar = await calendars.find_one({"_id": "room-1"})
-    assert [h["reservation_id"] for h in calendar["holds"]] == [ids[2]]
-    assert calendar["closed_before"] is not None
+    calendar = await app.state.components[SpacesStore].calendars.get("room-1", SITE)
+    assert [h.reservation_id for h in calendar.holds] == [ids[2]]
+    assert calendar.closed_before is not None
     assert await app.state.components[HoldPruner].prune_once() == 0
 
     # The reservations themselves are history, not gone; releasing one still works.
@@ -115,3 +115,36 @@ async def test_the_running_service_prunes_by_itself(settings: KitSettings, monke
         while (await calendars.find_one({"_id": "room-1"}))["holds"]:
             assert time.monotonic() < deadline, "the past hold was never pruned"
             await asyncio.sleep(0.1)
+
+
+async def test_a_calendar_stored_with_hold_documents_is_pruned_repaired_and_stored_as_lines(app: FastAPI) -> None:
+    """Calendars written before holds were lines (sub-documents) are read as they are: the pruner
+    and the residency repair still find them, and their next write stores every hold as a line."""
+    calendars = app.state.components[SpacesStore].calendars
+    now = datetime.now(UTC)
+    old_holds = [
+        {
+            "reservation_id": "r-past",
+            "starts_at": now - timedelta(days=30, hours=1),
+            "ends_at": now - timedelta(days=30),
+        },
+        {"reservation_id": "r-next", "starts_at": now + timedelta(days=1), "ends_at": now + timedelta(days=1, hours=1)},
+        {
+            "reservation_id": "res-1",
+            "starts_at": now + timedelta(days=40),
+            "ends_at": now + timedelta(days=90),
+            "residency": True,
+        },
+    ]
+    await calendars.collection.insert_one({"_id": "room-old", "site_id": SITE, "version": 3, "holds": old_holds})
+    assert [doc["_id"] for doc in await calendars.with_residency_holds()] == ["room-old"]
+
+    assert await calendars.prune(now - timedelta(days=7)) == 1
+    stored = await calendars.collection.find_one({"_id": "room-old"})
+    assert all(isinstance(line, str) for line in stored["holds"]), stored["holds"]
+    assert (stored["version"], stored["residency_holds"]) == (4, 1)
+    calendar = await calendars.get("room-old", SITE)
+    assert [(h.reservation_id, h.residency) for h in calendar.holds] == [("r-next", False), ("res-1", True)]
+    assert [doc["_id"] for doc in await calendars.with_residency_holds()] == ["room-old"]
+    assert await calendars.prune(now + timedelta(days=2)) == 1, "found by its first end, now a field of its own"
+    assert [h.reservation_id for h in (await calendars.get("room-old", SITE)).holds] == ["res-1"]
