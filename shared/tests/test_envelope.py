@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from bson import decode, encode
+from bson.codec_options import CodecOptions
 
 from parkgrid.envelope import Envelope, MalformedMessage
 from parkgrid.logging import bind_actor, bind_correlation
@@ -119,3 +121,20 @@ def test_reading_twice_gives_the_same_id_and_time() -> None:
     first = Envelope.from_kafka(env.kafka_key(), env.kafka_value(), env.kafka_headers())
     second = Envelope.from_kafka(env.kafka_key(), env.kafka_value(), env.kafka_headers())
     assert (first.id, first.time) == (second.id, second.time) == (env.id, env.time)
+
+
+def test_the_stored_form_is_one_text_that_publishes_as_the_document_form_did() -> None:
+    """An outbox keeps an envelope as JSON text (one value for the store, not 15-40). The relay
+    publishes from it exactly what it published from the document a BSON round trip gave back
+    (dates to the millisecond), older outboxes' documents included."""
+    env = _envelope().model_copy(update={"time": datetime(2026, 3, 1, 9, 30, 5, 123_456, tzinfo=UTC)})
+    stored = env.stored()
+    assert isinstance(stored, str)
+    assert "tracestate" not in json.loads(stored), "an optional attribute is kept only when there is one"
+    from_document = Envelope.from_stored(decode(encode(env.to_document()), CodecOptions(tz_aware=False)))
+    from_text = Envelope.from_stored(stored)
+    assert from_text == from_document
+    assert from_text.time == datetime(2026, 3, 1, 9, 30, 5, 123_000, tzinfo=UTC)
+    assert from_text.kafka_headers() == from_document.kafka_headers()
+    assert from_text.kafka_value() == from_document.kafka_value()
+    assert from_text.kafka_key() == from_document.kafka_key()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from parkgrid.events import EventRegistry, IntegrationEvent
-from parkgrid.outbox import AlreadyExists, Answer, VersionConflict, check_state, outbox_entries
+from parkgrid.outbox import AlreadyExists, Answer, VersionConflict, check_state, outbox_entries, readable
 from parkgrid.refusals import Refused, StaleVersion
 from parkgrid.store import Document
 
@@ -76,7 +76,7 @@ class InMemoryAggregateStore:
 
     async def outbox(self, aggregate_id: str) -> list[Document]:
         doc = self.documents.get(aggregate_id)
-        return copy.deepcopy(doc.get("outbox", [])) if doc else []
+        return readable(doc.get("outbox", [])) if doc else []
 
     async def create(
         self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], *, answer: Answer | None = None

@@ -110,7 +110,7 @@ class MongoAggregateStore:
     async def outbox(self, aggregate_id: str) -> list[Document]:
         """The aggregate's entries not yet published (a test's view of what it will say)."""
         doc = await self.collection.find_one({"_id": aggregate_id}, {"outbox": 1})
-        return list(doc.get("outbox", [])) if doc else []
+        return readable(doc.get("outbox", [])) if doc else []
 
     def _entries(self, aggregate_id: str, first_sequence: int, events: Sequence[IntegrationEvent]) -> list[Document]:
         return outbox_entries(self.registry, self.source, self.topic, aggregate_id, first_sequence, events)
@@ -248,8 +248,14 @@ def outbox_entries(
         envelope = registry.envelope(
             event, source=source, subject=event.partition_key(aggregate_id), sequence=first_sequence + offset
         )
-        entries.append({"id": envelope.id, "topic": event.addressed_to or topic, "envelope": envelope.to_document()})
+        entries.append({"id": envelope.id, "topic": event.addressed_to or topic, "envelope": envelope.stored()})
     return entries
+
+
+def readable(entries: Sequence[Document]) -> list[Document]:
+    """Outbox entries with each envelope as a document (`Envelope.to_document`), whatever form
+    it is stored in: what a test reads of what an aggregate will say."""
+    return [{**entry, "envelope": Envelope.from_stored(entry["envelope"]).to_document()} for entry in entries]
 
 
 def check_state(state: Document) -> None:
@@ -513,7 +519,7 @@ class OutboxRelay:
         if not claimed:
             return 0
         items = [
-            (entry["topic"], Envelope.from_document(entry["envelope"]))
+            (entry["topic"], Envelope.from_stored(entry["envelope"]))
             for doc in claimed
             for entry in doc.get("outbox", [])
         ]
@@ -596,10 +602,9 @@ async def backlog(collection: Collection) -> tuple[int, datetime | None]:
     async for doc in collection.find({"outbox_pending": True}, {"outbox": 1}):
         for entry in doc.get("outbox", []):
             total += 1
-            written = entry.get("envelope", {}).get("time")
-            if isinstance(written, datetime):
-                written = written if written.tzinfo else written.replace(tzinfo=UTC)
-                oldest = written if oldest is None or written < oldest else oldest
+            written = Envelope.from_stored(entry["envelope"]).time
+            written = written if written.tzinfo else written.replace(tzinfo=UTC)
+            oldest = written if oldest is None or written < oldest else oldest
     return total, oldest
 
 
