@@ -18,6 +18,12 @@ The relay measures what an operator watches (`parkgrid.metrics`): each batch's p
 latency, the events published by type, and, every few seconds, the backlog and the age of
 the oldest waiting event. Its publish spans continue each event's trace (`parkgrid.telemetry`).
 
+An entry is `{id, topic, envelope}`, the envelope as one JSON text (`Envelope.stored`): the
+store decodes and encodes every value of a document on each command that touches it, and an
+envelope as a document was 15-40 of them. Entries written as documents before are still read;
+a relay of an older version cannot read the text, so older replicas are stopped before newer
+ones start.
+
 Fields the kit reserves on an aggregate document: `_id`, `version`, `outbox`,
 `outbox_pending`, `outbox_lease_owner`, `outbox_lease_until`, and `kept_answer` (the answer to
 the command that created it, `parkgrid.http.idempotency`; never read with the state).
