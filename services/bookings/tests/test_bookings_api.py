@@ -155,6 +155,26 @@ async def test_a_booking_writes_three_documents_in_its_request_and_the_member_s_
     assert len(commands) <= 5, commands  # and at most the member's and the idempotency key's reads
 
 
+async def test_a_session_seen_full_refuses_a_command_with_a_fresh_id_by_one_read(
+    client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
+) -> None:
+    """Without an Idempotency-Key the booking's id is new, so no earlier try can have stored it:
+    the refusal reads the session and nothing else. With a key it may be a retry, and the
+    booking that try stored is looked for (and answered if it was)."""
+    await ready(service)
+    desk = bearer(tokens["desk"])
+    assert (await client.post("/v1/bookings", json=body(), headers=desk)).status_code == 201  # its one seat
+    other = body(member_id=OTHER_MEMBER)
+    assert (await client.post("/v1/bookings", json=other, headers=desk)).status_code == 409  # now seen full
+    with store_commands() as unkeyed:
+        assert (await client.post("/v1/bookings", json=other, headers=desk)).status_code == 409
+    assert unkeyed == ["find session_seats"], unkeyed
+    with store_commands() as keyed:
+        refused = await client.post("/v1/bookings", json=other, headers={**desk, "Idempotency-Key": "k-full"})
+    assert refused.status_code == 409, refused.text
+    assert "find bookings" in keyed, keyed
+
+
 async def test_bad_input_is_refused_naming_the_problem(
     client: httpx.AsyncClient, service: BookingService, tokens: dict[str, str]
 ) -> None:

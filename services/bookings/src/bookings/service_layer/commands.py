@@ -55,6 +55,9 @@ class BookCommand:
     """The front desk records a session that has begun (`domain.booking.check_rules`)."""
     answering: Answering | None = None
     """How the caller answers the booking this command stores, kept with it by the same insert."""
+    fresh_id: bool = False
+    """`booking_id` was made for this command alone (a request without an Idempotency-Key): no
+    earlier try of it can have stored a booking, so a refusal does not look for one."""
 
 
 @dataclass(frozen=True)
@@ -228,10 +231,10 @@ class Booker:
         """A session visibly full (or the member's place another booking's), and a command that does not
         wait: answered with reads only, as the guarded path would answer it (no place claimed, no
         seat tried, no outbox). A retried command whose booking was stored and decided gets that
-        booking."""
+        booking (a command with a fresh id cannot be a retry: one read in all)."""
         if refused.holder is not None:
             raise already_placed(member.name, refused.holder)
-        decided = await self.parts.bookings.get(command.booking_id)
+        decided = None if command.fresh_id else await self.parts.bookings.get(command.booking_id)
         if decided is not None:
             return Outcome(decided[0], decided[1])
         raise Unavailable("this session is full", field="starts_at")

@@ -184,6 +184,7 @@ async def book(
         actor=actor_of(principal),
         visit=body.attended,
         answering=answering if idempotency_key and not reply.wait else None,
+        fresh_id=not idempotency_key,
     )
     with reply.watching(command.booking_id) as watch:
         outcome = await service.book(command)
