@@ -384,6 +384,7 @@ def hold_line(hold: Hold) -> str:
 
 
 def hold_from_stored(stored: str | Document) -> Hold:
+    """A hold as a calendar stores it: a line (`hold_line`), or a sub-document (written before)."""
     if isinstance(stored, str):
         starts, ends, places, residency, held_at, holder = stored.split("|", 5)
         return Hold(
