@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from kit_samples import COUNTERS, CounterIncremented, project, registry
 
-from parkgrid.consumer import FULL_STATE_BATCH, ConsumerRunner, Delivery, Handler, TransientError
+from parkgrid.consumer import COMMIT_SECONDS, FULL_STATE_BATCH, ConsumerRunner, Delivery, Handler, TransientError
 from parkgrid.deadletters import read_dead_letters, redrive
 from parkgrid.envelope import Envelope
 from parkgrid.events import IntegrationEvent
@@ -17,6 +17,7 @@ from parkgrid.projection import Projection
 from parkgrid.store import Database
 from parkgrid.testing.plugin import CreateTopics
 from parkgrid.testing.records import produce_records, quick_consumer, record_of
+from parkgrid.testing.topics import consumer_lag
 
 
 def _event(counter_id: str, value: int) -> Envelope:
@@ -230,6 +231,50 @@ async def test_offsets_are_committed_only_after_the_effect_and_a_restart_resumes
     await _run_until(second, rest)
     assert seen == list(range(1, 11))
     assert resumed == list(range(11, 21)), "the message whose effect was not stored must come again; nothing twice"
+
+
+async def test_a_steady_stream_commits_its_offsets_twice_a_second_and_all_of_them_once_idle(
+    kafka_bootstrap: str, topic_prefix: str, create_topics: CreateTopics
+) -> None:
+    """Each commit is a write at the broker's group coordinator: one per record handled cost the
+    broker about 1 ms of CPU per record and consumer group (bench/README). Committing what was
+    handled every `COMMIT_SECONDS` while records keep coming, and at once when none come, bounds
+    the commits by the time elapsed, not by the records; a crash redelivers at most that much,
+    which handlers already take (they are idempotent)."""
+    [topic] = await create_topics([COUNTERS.model_copy(update={"partitions": 1})])
+    group = f"{topic_prefix}g"
+    commits = 0
+    handled: list[int] = []
+
+    class Counting(ConsumerRunner):
+        async def _commit(self, consumer: Any, partitions: Any) -> None:
+            nonlocal commits
+            commits += any(tp in self._processed for tp in partitions)
+            await super()._commit(consumer, partitions)
+
+    async def handle(delivery: Delivery) -> None:
+        handled.append(delivery.envelope.sequence)
+
+    runner = Counting(name="test", bootstrap_servers=kafka_bootstrap, group_id=group, topics=[topic], handler=handle)
+    task = asyncio.create_task(runner.run())
+    started = asyncio.get_running_loop().time()
+    try:
+        async with asyncio.timeout(60):
+            while not runner.connected:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1)  # the group joined: records sent from now are fetched as they come
+            for value in range(1, 61):
+                await produce_records(kafka_bootstrap, topic, [record_of(_event("s", value))])
+            while len(handled) < 60:
+                await asyncio.sleep(0.05)
+            while (await consumer_lag(kafka_bootstrap, [group]))[group]:  # committed while still running
+                await asyncio.sleep(0.1)
+        elapsed = asyncio.get_running_loop().time() - started
+        assert handled == list(range(1, 61))
+        assert 1 <= commits <= elapsed / COMMIT_SECONDS + 2, (commits, elapsed)
+    finally:
+        await runner.stop()
+        await task
 
 
 async def test_redrive_sends_dead_letters_back_once(
