@@ -66,6 +66,14 @@ def calendar_holds(calendar: dict[str, Any]) -> list[dict[str, Any]]:
     return holds
 
 
+def seat_keys(stored: str | list[str] | None) -> list[str]:
+    """An event seat chart's `seated`, `queue` or `promoting` keys. Community stores each as one
+    space-separated string (`community.adapters.seats.keys_of`); a chart written before, as an array."""
+    if not stored:
+        return []
+    return stored.split() if isinstance(stored, str) else list(stored)
+
+
 def overlaps(holds: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Pairs of holds on one calendar whose time ranges intersect."""
     ordered = sorted(holds, key=lambda h: _aware(h["starts_at"]))
@@ -259,13 +267,13 @@ def check(snapshot: Snapshot, accepted: Accepted) -> list[str]:
             )
     for seats_doc in db("community", "seats"):
         capacity = int(seats_doc.get("capacity", 0))
-        seated = seats_doc.get("seated", [])
+        seated = seat_keys(seats_doc.get("seated"))
         if len(seated) != len(set(seated)):
             violations.append(f"duplicate effect: event {seats_doc['_id']} seats a key twice")
         if int(seats_doc.get("taken", 0)) > capacity:
             violations.append(f"oversold: event {seats_doc['_id']} counts {seats_doc.get('taken')} of {capacity}")
-        if seats_doc.get("promoting"):
-            violations.append(f"promotion unfinished: event {seats_doc['_id']} promoting {seats_doc['promoting']}")
+        if promoting := seat_keys(seats_doc.get("promoting")):
+            violations.append(f"promotion unfinished: event {seats_doc['_id']} promoting {promoting}")
         event_id = str(seats_doc["_id"])
         if event_id in accepted.event_capacity and int(seats_doc.get("taken", 0)) != confirmed[event_id]:
             violations.append(

@@ -239,3 +239,21 @@ def test_the_checker_reads_calendar_holds_stored_as_lines() -> None:
     assert "overlap: space_calendars office holds res1 and r1 at once" in violations, violations
     assert "hold r2 on office: no confirmed reservation" in violations, violations
     assert len(violations) == 2, violations
+
+
+def test_the_checker_reads_seat_charts_stored_as_strings_or_arrays() -> None:
+    """Community stores an event's keys as space-separated strings (`community.adapters.seats`)."""
+    snapshot: Snapshot = {
+        "community": {
+            "seats": [
+                {"_id": "e1", "capacity": 2, "taken": 2, "seated": "a:1 b:1", "queue": "c:1", "promoting": ""},
+                {"_id": "e2", "capacity": 2, "taken": 2, "seated": "a:1 a:1", "queue": "", "promoting": "a:1"},
+                {"_id": "e3", "capacity": 2, "taken": 1, "seated": ["a:1"], "queue": [], "promoting": []},
+            ],
+        },
+    }
+    violations = check(snapshot, Accepted())
+    assert violations == [
+        "duplicate effect: event e2 seats a key twice",
+        "promotion unfinished: event e2 promoting ['a:1']",
+    ], violations

@@ -21,9 +21,9 @@ queue's) guarded update, the outcome's write (which takes the relay's lease) and
 removal. The event and the person's organisation are what this process read at most
 `RECENT_SECONDS` ago (forgotten when it writes them), and so is the person's pointer (4
 commands for a person read lately); the seats are not read after the outcome's write (the
-placing update returned them); and while this process saw the seats full lately, the key is
-queued with no seat try that would fail. The first registration after the event or the member
-was written reads them: 7 (event, member + the 5).
+placing update returned them); and the seats' update is decided on the seats this process last
+wrote, with no read before it (`adapters.seats`). The first registration after the event or the
+member was written reads them: 7 (event, member + the 5).
 """
 
 from __future__ import annotations
@@ -177,27 +177,6 @@ async def test_what_a_registration_read_lately_is_forgotten_when_this_process_wr
     assert third.json()["detail"] == f"Startup {MEMBER} has left the programme"
 
 
-async def test_seats_guessed_full_while_one_is_free_still_seat_in_order(
-    client: httpx.AsyncClient, community: Community, tokens: dict[str, str]
-) -> None:
-    """This process saw the seats full lately, but one is free (released by another process): the
-    key is queued with no seat try, the queueing shows the free seat, and the head is seated at once."""
-    admin = bearer(tokens["admin"])
-    await created(client.post("/v1/members", json=member_body(MEMBER, people=3), headers=admin))
-    await created(client.post("/v1/events", json=event_body(EVENT, capacity=2, publish=True), headers=admin))
-    url = f"/v1/events/{EVENT}/registrations"
-    first = await created(client.post(url, json={"person_id": f"{MEMBER}-p0"}, headers=admin))
-    community.store.seats.full_lately.put(EVENT, True)  # a wrong guess: one seat is free
-
-    answers = [await created(client.post(url, json={"person_id": f"{MEMBER}-p{i}"}, headers=admin)) for i in (1, 2)]
-
-    assert [first["status"], *(a["status"] for a in answers)] == ["confirmed", "confirmed", "waitlisted"]
-    assert answers[1]["waitlist_position"] == 1
-    occupancy = await community.store.seats.occupancy(EVENT)
-    assert occupancy is not None
-    assert (occupancy.taken, occupancy.waiting, occupancy.promoting) == (2, 1, [])
-
-
 async def test_an_event_cancelled_while_a_seat_is_given_leaves_that_registration_cancelled(
     client: httpx.AsyncClient, community: Community, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,8 +222,8 @@ async def test_an_event_cancelled_while_a_seat_is_given_leaves_that_registration
 async def test_a_capacity_the_event_has_not_recorded_yet_still_seats_in_order(
     client: httpx.AsyncClient, community: Community, tokens: dict[str, str]
 ) -> None:
-    """The seat is tried with the event's capacity: while the seats have a larger one (an edit
-    between its two writes), the try fails, the key is queued and promoted at once, in order."""
+    """The seats decide with their own capacity: while the event still records a smaller one (an
+    edit between its two writes), a seat the seats have is given, in order."""
     admin = bearer(tokens["admin"])
     await created(client.post("/v1/members", json=member_body(MEMBER, people=3), headers=admin))
     await created(client.post("/v1/events", json=event_body(EVENT, capacity=1, publish=True), headers=admin))

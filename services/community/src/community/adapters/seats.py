@@ -1,42 +1,54 @@
-"""The seats of each community event: one document per event, changed only atomically.
+"""The seats of each community event: one document per event, changed only by compare-and-set.
 
-`{_id: event_id, capacity, taken, waiting, next_arrival, seated: [key], queue: [key],
-promoting: [key], closed, starts_at}`. A seat is taken by one conditional update (`taken < capacity`
-and nobody waiting, the key not there yet), else the key joins the end of the queue, in
-the same order as the updates are applied: that order *is* the arrival order. Keys are
-`<registration>:<round>`, so every operation is idempotent per key: a retried or
-duplicated call finds its key where the first call put it. Promotion moves the head of
-the queue to a free seat and records it in `promoting` in the same update, so a crash
-before the registration is told leaves a trace that the next pass finishes. Nobody is
-promoted, and no seat or queue place is given, once the event has started (`starts_at > now`
-is in the condition of the update that moves or places), and a capacity never goes below
-the seats taken (`resize`'s condition). The start is copied from the event after the event
-is saved (`retime`, a compare-and-set); a crash in between is repaired by the reconciler
-(`CommunityStore.align_seat_starts`). The document of a
-cancelled or completed event is `closed`: the reconciler's scan (by the `{closed, _id}`
-index, in bounded batches) never reads it again.
+`{_id: event_id, version, capacity, taken, waiting, next_arrival, seated, queue, promoting,
+closed, starts_at}`, where `seated`, `queue` and `promoting` are each one string of keys
+separated by spaces, in order (the queue's order is the promotion order). Why strings: FerretDB
+decodes and encodes every value of a document on each command that touches it, so a hot event's
+300 keys as array elements cost about 17 µs each per command (bench/README); as three strings they
+cost next to nothing. Documents stored with arrays are still read, and their next write stores
+strings.
+
+Who gets what is decided in `domain.seats`, on the seats as read; the change is written by one
+update whose filter holds the version read (and the decision's premises: open, not started, the
+capacity decided on), which bumps the version. Of two decisions on the same seats one is
+written, the other finds the version moved, reads again and decides again: that order of writes
+*is* the arrival order. In one process, the decisions of one event take turns (a lock per event)
+and start from the seats this process last wrote or read, so a hot event's registration costs
+one command, not a read and a write, and no decision is wasted on a conflict within the process.
+Every other write (`resize`, `retime`, `close`) bumps the version too.
+
+Nobody is promoted, and no seat or queue place is given, once the event has started, and a
+capacity never goes below the seats taken (`resize`'s condition). The start is copied from the
+event after the event is saved (`retime`, a compare-and-set); a crash in between is repaired by
+the reconciler (`CommunityStore.align_seat_starts`). The document of a cancelled or completed
+event is `closed`: the reconciler's scan (by the `{closed, _id}` index, in bounded batches) never
+reads it again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
+from typing import Any, TypeVar
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 
-from parkgrid.known import Recent
+from community.domain import seats as rules
+from community.domain.seats import Occupancy, Placed, SeatChart
 from parkgrid.store import Collection, Document, DuplicateKeyError
 
+__all__ = ["Occupancy", "Placed", "Placement", "SeatBook", "keys_of"]
 
-class Placed(StrEnum):
-    SEATED = "seated"
-    QUEUED = "queued"
-    CLOSED = "closed"
-    STARTED = "started"
-    """The event had started when the place was asked for: nothing given."""
+T = TypeVar("T")
+
+KNOWN_EVENTS = 256
+"""Events whose seats one process keeps as it last wrote or read them."""
+
+MAX_TRIES = 50
+"""Decisions on one change before giving up: each lost try means another write won meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -45,209 +57,151 @@ class Placement:
     arrival: int | None = None
     position: int | None = None
     seats: Occupancy | None = None
-    """The seat document as the placing update left it (or as read when the key was there already)."""
+    """The seats as the placing write left them (or as read when the key was there already)."""
 
 
-@dataclass(frozen=True)
-class Occupancy:
-    capacity: int
-    taken: int
-    waiting: int
-    queue: list[str]
-    promoting: list[str]
-    closed: bool
+def keys_of(stored: str | list[str] | None) -> tuple[str, ...]:
+    """The keys of `seated`, `queue` or `promoting` as stored: a string of keys, or an older array."""
+    if stored is None:
+        return ()
+    if isinstance(stored, str):
+        return tuple(stored.split())
+    return tuple(stored)
 
-    def position_of(self, key: str) -> int | None:
-        return self.queue.index(key) + 1 if key in self.queue else None
+
+def _seats(doc: Document) -> SeatChart:
+    return SeatChart(
+        capacity=doc["capacity"],
+        taken=doc["taken"],
+        waiting=doc["waiting"],
+        next_arrival=doc["next_arrival"],
+        seated=keys_of(doc.get("seated")),
+        queue=keys_of(doc.get("queue")),
+        promoting=keys_of(doc.get("promoting")),
+        closed=doc["closed"],
+        starts_at=doc.get("starts_at"),
+    )
 
 
 class SeatBook:
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
-        self.full_lately: Recent[bool] = Recent()
-        """Events whose seats this process saw full (or someone waiting) at most `RECENT_SECONDS` ago:
-        `place` queues at once, without the seat try that would fail; forgotten when a seat is
-        released, the capacity changes, or a queueing shows a seat free (the caller then promotes)."""
+        self._known: dict[str, tuple[SeatChart, int | None]] = {}
+        """Each event's seats and version as this process last wrote or read them (any may be stale:
+        the write's version condition finds out)."""
+        self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("closed", ASCENDING), ("_id", ASCENDING)], name="open")
 
     async def open(self, event_id: str, capacity: int, starts_at: datetime) -> None:
-        """Create the event's seats (nothing if they exist)."""
+        """Create the event's seats (nothing if they exist); this process then knows them."""
+        chart = SeatChart(capacity, 0, 0, 0, (), (), (), closed=False, starts_at=starts_at)
         with contextlib.suppress(DuplicateKeyError):
             await self.collection.insert_one(
-                {
-                    "_id": event_id,
-                    "capacity": capacity,
-                    "taken": 0,
-                    "waiting": 0,
-                    "next_arrival": 0,
-                    "seated": [],
-                    "queue": [],
-                    "promoting": [],
-                    "closed": False,
-                    "starts_at": starts_at,
-                }
+                {"_id": event_id, **_stored(chart, 0), "capacity": capacity, "closed": False, "starts_at": starts_at}
             )
+            self._remember(event_id, chart, 0)
+
+    async def get(self, event_id: str) -> SeatChart | None:
+        doc = await self.collection.find_one({"_id": event_id})
+        return _seats(doc) if doc else None
 
     async def occupancy(self, event_id: str) -> Occupancy | None:
-        doc = await self.collection.find_one({"_id": event_id})
-        return _occupancy(doc) if doc else None
+        seats = await self.get(event_id)
+        return seats.occupancy() if seats else None
 
     async def occupancies(self, event_ids: Iterable[str]) -> dict[str, Occupancy]:
         """The seats of several events at once (a page of events), by event id."""
         ids = list(event_ids)
         if not ids:
             return {}
-        return {doc["_id"]: _occupancy(doc) async for doc in self.collection.find({"_id": {"$in": ids}})}
+        return {doc["_id"]: _seats(doc).occupancy() async for doc in self.collection.find({"_id": {"$in": ids}})}
 
     async def retime(self, event_id: str, starts_at: datetime, was: datetime | None = None) -> bool:
         """The event moved: registration and promotion stop at its new start. With `was`, only if
         the document still has that start (a repair never overwrites a newer retime); True if set."""
         guard: Document = {"_id": event_id} if was is None else {"_id": event_id, "starts_at": was}
-        return bool((await self.collection.update_one(guard, {"$set": {"starts_at": starts_at}})).modified_count)
+        return await self._other_write(guard, {"$set": {"starts_at": starts_at}})
 
     async def resize(self, event_id: str, capacity: int) -> int | None:
         """Set the capacity if no more seats than that are taken (one conditional update); else the seats taken."""
-        resized = await self.collection.update_one(
-            {"_id": event_id, "closed": False, "taken": {"$lte": capacity}}, {"$set": {"capacity": capacity}}
-        )
-        self.full_lately.forget(event_id)
-        if resized.matched_count:
+        guard = {"_id": event_id, "closed": False, "taken": {"$lte": capacity}}
+        if await self._other_write(guard, {"$set": {"capacity": capacity}}, matched=True):
             return None
         doc = await self.collection.find_one({"_id": event_id}, {"taken": 1, "closed": 1})
         if doc is None or doc["closed"]:
             return 0
         return int(doc["taken"])
 
-    async def place(self, event_id: str, key: str, now: datetime, capacity: int | None = None) -> Placement:
-        """A seat if one is free and nobody waits, else a place at the end of the queue; neither
-        once the event has started at `now` (the updates' own condition decides, not a read).
+    async def close(self, event_id: str) -> None:
+        """No more seats are given (the event is cancelled or over); those held are released one by one."""
+        await self._other_write({"_id": event_id, "closed": False}, {"$set": {"closed": True}})
 
-        `capacity` is the event's as the caller read it: the seat is then tried at once, with no
-        read of the counts first (the guard has `capacity` equal to it, so a capacity being
-        changed meanwhile only fails the try and queues the key), or not at all while this process
-        saw the seats full lately (`full_lately`): the key is queued at once. The placement carries
-        the seat document as the queueing left it; the caller promotes when it shows a seat free
-        (`Registrations.complete_placement`), so a wrong guess of either kind seats the queue's
-        head, in order, at once. Without it, the counts are read first and the seat is tried only
-        if one looks free."""
-        fresh = {
-            "_id": event_id,
-            "seated": {"$ne": key},
-            "queue": {"$ne": key},
-            "closed": False,
-            "starts_at": {"$gt": now},
-        }
-        worth_a_try = capacity is not None and self.full_lately.get(event_id) is None
-        if capacity is None:
-            doc = await self.collection.find_one({"_id": event_id}, {"capacity": 1, "taken": 1, "waiting": 1})
-            if doc is None:
-                raise LookupError(event_id)
-            capacity = int(doc["capacity"])
-            worth_a_try = doc["waiting"] == 0 and doc["taken"] < capacity  # else the guard would refuse anyway
-        if worth_a_try:
-            seated = await self.collection.find_one_and_update(
-                {**fresh, "capacity": capacity, "taken": {"$lt": capacity}, "waiting": 0},
-                {"$inc": {"taken": 1, "next_arrival": 1}, "$push": {"seated": key}},
-                return_document=ReturnDocument.AFTER,
-            )
-            if seated is not None:
-                if seated["taken"] >= seated["capacity"]:
-                    self.full_lately.put(event_id, True)
-                return Placement(Placed.SEATED, seated["next_arrival"], seats=_occupancy(seated))
-        queued = await self.collection.find_one_and_update(
-            fresh,
-            {"$inc": {"waiting": 1, "next_arrival": 1}, "$push": {"queue": key}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if queued is not None:
-            seats = _occupancy(queued)
-            if seats.taken < seats.capacity:
-                self.full_lately.forget(event_id)
-            else:
-                self.full_lately.put(event_id, True)
-            return Placement(Placed.QUEUED, queued["next_arrival"], queued["waiting"], seats)
-        current = await self.collection.find_one({"_id": event_id})
-        if current is None:
-            raise LookupError(event_id)
-        if key in current["seated"]:
-            return Placement(Placed.SEATED, seats=_occupancy(current))
-        if key in current["queue"]:
-            return Placement(Placed.QUEUED, None, current["queue"].index(key) + 1, _occupancy(current))
-        if current["closed"]:
-            return Placement(Placed.CLOSED)
-        if not _after(current.get("starts_at"), now):
-            return Placement(Placed.STARTED)
-        return await self.place(event_id, key, now)  # the key left between the two reads: try again
+    async def _other_write(self, guard: Document, update: dict[str, Any], *, matched: bool = False) -> bool:
+        """A change outside the seat decisions: it bumps the version, so no decision on the seats
+        from before it is written; True if it changed the document (or, with `matched`, matched it)."""
+        self._known.pop(guard["_id"], None)
+        written = await self.collection.update_one(guard, {**update, "$inc": {"version": 1}})
+        self._known.pop(guard["_id"], None)
+        return bool(written.matched_count if matched else written.modified_count)
+
+    async def place(self, event_id: str, key: str, now: datetime) -> Placement:
+        """A seat if one is free and nobody waits, else a place at the end of the queue; neither
+        once the event is closed or has started at `now` (`domain.seats.place`), written only on
+        the seats it was decided on. A key already placed is answered where it is."""
+
+        def decide(seats: SeatChart) -> tuple[rules.Placing, SeatChart | None]:
+            placing = rules.place(seats, key, now)
+            return placing, placing.seats if placing.changed else None
+
+        placing, seats = await self._change(event_id, decide, now=now)
+        if placing.outcome in (Placed.CLOSED, Placed.STARTED):
+            return Placement(placing.outcome)
+        return Placement(placing.outcome, placing.arrival, placing.position, seats.occupancy())
 
     async def release(self, event_id: str, key: str) -> Placed | None:
         """Give back the seat or the queue place of `key`; None if it holds neither (idempotent)."""
-        freed = await self.collection.update_one(
-            {"_id": event_id, "seated": key},
-            {"$inc": {"taken": -1}, "$pullAll": {"seated": [key], "promoting": [key]}},
-        )
-        if freed.modified_count:
-            self.full_lately.forget(event_id)
-            return Placed.SEATED
-        left = await self.collection.update_one(
-            {"_id": event_id, "queue": key}, {"$inc": {"waiting": -1}, "$pullAll": {"queue": [key]}}
-        )
-        self.full_lately.forget(event_id)
-        return Placed.QUEUED if left.modified_count else None
+
+        def decide(seats: SeatChart) -> tuple[Placed | None, SeatChart | None]:
+            released = rules.release(seats, key)
+            return (None, None) if released is None else released
+
+        with contextlib.suppress(LookupError):
+            released, _ = await self._change(event_id, decide)
+            return released
+        return None
 
     async def release_other_rounds(self, event_id: str, registration_id: str, keep: str | None) -> None:
         """Give back what older rounds of a registration still hold (after a crash mid-cancel)."""
-        doc = await self.collection.find_one({"_id": event_id}, {"seated": 1, "queue": 1})
-        if doc is None:
+        seats = await self.get(event_id)
+        if seats is None:
             return
         prefix = registration_id + ":"
-        for key in [*doc["seated"], *doc["queue"]]:
+        for key in [*seats.seated, *seats.queue]:
             if key.startswith(prefix) and key != keep:
                 await self.release(event_id, key)
 
     async def holds(self, event_id: str, key: str) -> Placed | None:
-        doc = await self.collection.find_one({"_id": event_id}, {"seated": 1, "queue": 1})
-        if doc is None:
-            return None
-        if key in doc["seated"]:
-            return Placed.SEATED
-        return Placed.QUEUED if key in doc["queue"] else None
+        seats = await self.get(event_id)
+        return seats.holds(key) if seats else None
 
     async def move_head(self, event_id: str, now: datetime) -> str | None:
         """Seat the first in the queue if a seat is free and the event has not started; the key moved, or None."""
-        while True:
-            doc = await self.collection.find_one({"_id": event_id})
-            if doc is None or doc["closed"] or not doc["queue"] or doc["taken"] >= doc["capacity"]:
-                return None
-            head: str = doc["queue"][0]
-            moved = await self.collection.update_one(
-                {
-                    "_id": event_id,
-                    "queue": head,
-                    "capacity": doc["capacity"],
-                    "taken": {"$lt": doc["capacity"]},
-                    "starts_at": {"$gt": now},
-                    "closed": False,
-                },
-                {
-                    "$inc": {"taken": 1, "waiting": -1},
-                    "$pullAll": {"queue": [head]},
-                    "$push": {"seated": head, "promoting": head},
-                },
-            )
-            if moved.modified_count:
-                return head
-            if not await self.collection.count_documents({"_id": event_id, "starts_at": {"$gt": now}}):
-                return None  # started (or no start known): the queue stays as it is
+
+        def decide(seats: SeatChart) -> tuple[str | None, SeatChart | None]:
+            moved = rules.move_head(seats, now)
+            return (None, None) if moved is None else moved
+
+        with contextlib.suppress(LookupError):
+            head, _ = await self._change(event_id, decide, now=now)
+            return head
+        return None
 
     async def promoted(self, event_id: str, key: str) -> None:
         """The registration of `key` was told of its seat."""
-        await self.collection.update_one({"_id": event_id}, {"$pullAll": {"promoting": [key]}})
-
-    async def close(self, event_id: str) -> None:
-        """No more seats are given (the event is cancelled or over); those held are released one by one."""
-        await self.collection.update_one({"_id": event_id, "closed": False}, {"$set": {"closed": True}})
+        with contextlib.suppress(LookupError):
+            await self._change(event_id, lambda seats: (None, rules.promoted(seats, key)))
 
     async def events_to_promote(self, batch: int = 200) -> list[str]:
         """Events where a promotion is half-done or a seat is free while people wait.
@@ -266,26 +220,79 @@ class SeatBook:
                 .to_list()
             )
             for doc in docs:
-                if doc["promoting"] or (doc["waiting"] > 0 and doc["taken"] < doc["capacity"]):
+                if keys_of(doc.get("promoting")) or (doc["waiting"] > 0 and doc["taken"] < doc["capacity"]):
                     found.append(doc["_id"])
             if len(docs) < batch:
                 return found
             after = docs[-1]["_id"]
 
+    # --- one decision, written on the seats it was made on ---------------------------
 
-def _after(starts_at: datetime | None, now: datetime) -> bool:
-    """Whether a stored start (naive UTC from the store) is after `now`; no start known is not."""
-    if starts_at is None:
-        return False
-    return (starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=UTC)) > now
+    async def _change(
+        self,
+        event_id: str,
+        decide: Callable[[SeatChart], tuple[T, SeatChart | None]],
+        *,
+        now: datetime | None = None,
+    ) -> tuple[T, SeatChart]:
+        """Decide on the seats as known (read if not), write the seats decided (if any) under the
+        version decided on; on a lost write, read and decide again. The answer, and the seats after.
+
+        With `now`, the write also holds the event open at `now` (a start or a close written
+        without the version, by hand or by an older replica, still stops a decision made before it)."""
+        async with self._turn(event_id):
+            for _ in range(MAX_TRIES):
+                known = self._known.get(event_id)
+                if known is None:
+                    doc = await self.collection.find_one({"_id": event_id})
+                    if doc is None:
+                        raise LookupError(event_id)
+                    known = self._remember(event_id, _seats(doc), doc.get("version"))
+                seats, version = known
+                answer, after = decide(seats)
+                if after is None:
+                    return answer, seats
+                guard: Document = {"_id": event_id, "version": version if version is not None else {"$exists": False}}
+                guard |= {"capacity": seats.capacity, "closed": seats.closed}
+                if now is not None:
+                    guard["starts_at"] = {"$gt": now}  # a seat or a place is given: only before the start
+                written = await self.collection.update_one(guard, {"$set": _stored(after, (version or 0) + 1)})
+                if written.modified_count:
+                    self._remember(event_id, after, (version or 0) + 1)
+                    return answer, after
+                self._known.pop(event_id, None)  # another write came first: read and decide again
+            raise RuntimeError(f"the seats of {event_id} changed under {MAX_TRIES} decisions in a row")
+
+    def _remember(self, event_id: str, seats: SeatChart, version: int | None) -> tuple[SeatChart, int | None]:
+        if len(self._known) >= KNOWN_EVENTS and event_id not in self._known:
+            self._known.pop(next(iter(self._known)))  # the one remembered longest ago
+        self._known[event_id] = (seats, version)
+        return seats, version
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, event_id: str) -> AsyncIterator[None]:
+        """The decisions of one event in this process, one at a time (the lock lives while used)."""
+        lock, users = self._turns.get(event_id) or (asyncio.Lock(), 0)
+        self._turns[event_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._turns[event_id]
+            if users == 1:
+                del self._turns[event_id]
+            else:
+                self._turns[event_id] = (lock, users - 1)
 
 
-def _occupancy(doc: Document) -> Occupancy:
-    return Occupancy(
-        capacity=doc["capacity"],
-        taken=doc["taken"],
-        waiting=doc["waiting"],
-        queue=list(doc["queue"]),
-        promoting=list(doc["promoting"]),
-        closed=doc["closed"],
-    )
+def _stored(seats: SeatChart, version: int) -> Document:
+    """The fields a decision changes, as stored (the keys as strings)."""
+    return {
+        "version": version,
+        "taken": seats.taken,
+        "waiting": seats.waiting,
+        "next_arrival": seats.next_arrival,
+        "seated": " ".join(seats.seated),
+        "queue": " ".join(seats.queue),
+        "promoting": " ".join(seats.promoting),
+    }

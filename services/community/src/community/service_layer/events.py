@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from community.adapters.seats import Occupancy
 from community.adapters.stores import event_of, event_state
 from community.domain import events as rules
 from community.domain.events import CommunityEvent, Seats
+from community.domain.seats import Occupancy
 from community.service_layer.versioned import Versioned
 from parkgrid.aggregates import AggregateStore
 from parkgrid.clock import utc_now

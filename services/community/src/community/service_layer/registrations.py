@@ -15,13 +15,13 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from community.adapters.seats import Placed
 from community.adapters.stores import CommunityStore, registration_of, registration_state
 from community.adapters.tickets import Ticket, TicketRefused, TicketSigner
 from community.domain import registrations as rules
 from community.domain.events import CommunityEvent, refusal_for_audience
 from community.domain.members import Member
 from community.domain.registrations import ACTIVE, Door, Registration, Status, WrongState, key_parts
+from community.domain.seats import Placed
 from community.service_layer.events import Events
 from community.service_layer.publication import publication
 from community.service_layer.versioned import Versioned
@@ -162,20 +162,17 @@ class Registrations:
             if not registration.placing and registration.status in ACTIVE:
                 return registration, version, False
             break
-        registration, version = await self.complete_placement(rid, placing, capacity=event.capacity)
+        registration, version = await self.complete_placement(rid, placing)
         return registration, version, True
 
     async def complete_placement(
-        self, rid: str, read: tuple[Registration, int] | None = None, *, capacity: int | None = None
+        self, rid: str, read: tuple[Registration, int] | None = None
     ) -> tuple[Registration, int]:
-        """Decide the seat of a placing registration and publish it (idempotent; the reconciler's too).
-
-        `capacity`, the event's as just read, lets the seat book try the seat without reading its
-        counts first (`SeatBook.place`); its guard decides either way."""
+        """Decide the seat of a placing registration and publish it (idempotent; the reconciler's too)."""
         registration, version = read or await self.get(rid)
         if not registration.placing:
             return registration, version
-        placement = await self.store.seats.place(registration.event_id, registration.seat_key, self.clock(), capacity)
+        placement = await self.store.seats.place(registration.event_id, registration.seat_key, self.clock())
         if placement.outcome == Placed.CLOSED:
             await self._abandon(registration, version)
             raise NotOpen("the event was cancelled; registration is closed")
@@ -201,8 +198,8 @@ class Registrations:
             # Found where a first pass put it, after the event was closed: follow the cancellation.
             return await self.cancel(rid, SYSTEM)
         if placement.outcome == Placed.QUEUED and seats is not None and seats.taken < seats.capacity:
-            # Queued while a seat was free (a capacity the event had not recorded yet, a seat
-            # released between the try and the queueing, or seats guessed full): seat the head.
+            # Queued while a seat was free: someone waited for it (a seat released whose
+            # promotion is still under way): seat the head, in order.
             await self.promote(registration.event_id)
             return await self.get(rid)
         return changed, version

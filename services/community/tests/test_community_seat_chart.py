@@ -1,0 +1,183 @@
+"""An event's seat chart: the rules (pure, `domain.seats`) and their store (`adapters.seats`).
+
+The store writes a decision only on the seats it was made on (the version it read); several
+processes deciding at once on one event's seats are here several `SeatBook`s over one
+collection, each with its own memory of the seats, as replicas of the service would be.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from community.adapters.seats import SeatBook, keys_of
+from community.domain import seats as rules
+from community.domain.seats import Placed, SeatChart
+from parkgrid.store import Database
+
+NOW = datetime(2026, 12, 6, 9, tzinfo=UTC)
+LATER = NOW + timedelta(days=3)
+
+
+def _chart(capacity: int = 2, **changes: object) -> SeatChart:
+    chart = SeatChart(capacity, 0, 0, 0, (), (), (), closed=False, starts_at=LATER)
+    return replace(chart, **changes)  # type: ignore[arg-type]
+
+
+# --- the rules ------------------------------------------------------------------------
+
+
+def test_seats_go_in_arrival_order_then_the_queue_and_a_key_is_placed_once() -> None:
+    chart = _chart()
+    outcomes = []
+    for key in ("a:1", "b:1", "c:1", "d:1"):
+        placing = rules.place(chart, key, NOW)
+        outcomes.append((placing.outcome, placing.arrival, placing.position))
+        chart = placing.seats
+    assert outcomes == [
+        (Placed.SEATED, 1, None),
+        (Placed.SEATED, 2, None),
+        (Placed.QUEUED, 3, 1),
+        (Placed.QUEUED, 4, 2),
+    ]
+    again = rules.place(chart, "c:1", NOW)
+    assert (again.outcome, again.position, again.changed) == (Placed.QUEUED, 1, False)
+    assert not rules.place(chart, "a:1", NOW).changed
+    assert (chart.taken, chart.waiting, chart.seated, chart.queue) == (2, 2, ("a:1", "b:1"), ("c:1", "d:1"))
+
+
+def test_nobody_is_placed_or_moved_once_closed_or_started() -> None:
+    assert rules.place(_chart(closed=True), "a:1", NOW).outcome == Placed.CLOSED
+    assert rules.place(_chart(starts_at=NOW), "a:1", NOW).outcome == Placed.STARTED
+    assert rules.place(_chart(starts_at=None), "a:1", NOW).outcome == Placed.STARTED
+    naive = LATER.replace(tzinfo=None)  # as the store gives a start back
+    assert rules.place(_chart(starts_at=naive), "a:1", NOW).outcome == Placed.SEATED
+    waiting = _chart(capacity=1, taken=0, waiting=1, queue=("q:1",))
+    assert rules.move_head(replace(waiting, starts_at=NOW), NOW) is None
+    assert rules.move_head(replace(waiting, closed=True), NOW) is None
+
+
+def test_a_freed_seat_goes_to_the_head_of_the_queue_until_told() -> None:
+    chart = _chart(capacity=1, taken=1, waiting=2, seated=("a:1",), queue=("b:1", "c:1"))
+    released = rules.release(chart, "a:1")
+    assert released is not None
+    assert released[0] == Placed.SEATED
+    assert rules.move_head(chart, NOW) is None  # no seat free yet
+    moved = rules.move_head(released[1], NOW)
+    assert moved is not None
+    head, after = moved
+    assert (head, after.seated, after.queue, after.promoting) == ("b:1", ("b:1",), ("c:1",), ("b:1",))
+    assert (after.taken, after.waiting) == (1, 1)
+    told = rules.promoted(after, "b:1")
+    assert told is not None
+    assert told.promoting == ()
+    assert rules.promoted(told, "b:1") is None
+    left = rules.release(told, "c:1")
+    assert left is not None
+    assert (left[0], left[1].waiting, left[1].queue) == (Placed.QUEUED, 0, ())
+    assert rules.release(left[1], "c:1") is None
+
+
+def test_stored_keys_are_read_as_strings_or_older_arrays() -> None:
+    assert keys_of("a:1 b:2") == ("a:1", "b:2")
+    assert keys_of("") == ()
+    assert keys_of(["a:1", "b:2"]) == ("a:1", "b:2")
+    assert keys_of(None) == ()
+
+
+# --- the store --------------------------------------------------------------------------
+
+
+async def test_replicas_deciding_at_once_seat_exactly_the_capacity_in_one_arrival_order(database: Database) -> None:
+    """Four books (four processes' memories) over one document, 120 keys for 10 seats, all at once.
+
+    Negative control: with the version taken out of the write's condition, books deciding on
+    seats they remember from before another book's write overwrite it, and the counts go wrong."""
+    collection = database["seats"]
+    books = [SeatBook(collection) for _ in range(4)]
+    await books[0].open("cevt-race", 10, LATER)
+    for book in books:  # each remembers the empty seats: every first decision starts from them
+        assert await book.place("cevt-race", "warm:1", NOW) is not None
+    await books[0].release("cevt-race", "warm:1")
+    keys = [f"r{n}:1" for n in range(120)]
+    random.Random(7).shuffle(keys)
+
+    placements = await asyncio.gather(*(books[n % 4].place("cevt-race", key, NOW) for n, key in enumerate(keys)))
+
+    outcomes = Counter(p.outcome for p in placements)
+    assert outcomes == {Placed.SEATED: 10, Placed.QUEUED: 110}
+    chart = await books[0].get("cevt-race")
+    assert chart is not None
+    assert (chart.taken, chart.waiting) == (10, 110)
+    assert sorted(chart.seated + chart.queue) == sorted(keys)
+    arrivals = sorted(p.arrival for p in placements if p.arrival is not None)
+    assert arrivals == list(range(arrivals[0], arrivals[0] + 120)), "one arrival number per key, none twice"
+    seated_by_arrival = sorted((p.arrival, k) for p, k in zip(placements, keys, strict=True) if p.outcome == "seated")
+    queued_by_arrival = sorted((p.arrival, k) for p, k in zip(placements, keys, strict=True) if p.outcome == "queued")
+    assert list(chart.seated) == [k for _, k in seated_by_arrival]
+    assert list(chart.queue) == [k for _, k in queued_by_arrival], "the queue is the order of the decisions"
+    assert max(a for a, _ in seated_by_arrival) < min(a for a, _ in queued_by_arrival)
+
+
+async def test_a_decision_on_seats_another_process_changed_is_made_again(database: Database) -> None:
+    one, other = SeatBook(database["seats"]), SeatBook(database["seats"])
+    await one.open("cevt-two", 2, LATER)
+    assert (await one.place("cevt-two", "a:1", NOW)).outcome == Placed.SEATED  # `one` remembers 1 taken
+    assert (await other.place("cevt-two", "b:1", NOW)).outcome == Placed.SEATED
+    third = await one.place("cevt-two", "c:1", NOW)
+    assert (third.outcome, third.arrival, third.position) == (Placed.QUEUED, 3, 1)
+    await other.close("cevt-two")
+    assert (await one.place("cevt-two", "d:1", NOW)).outcome == Placed.CLOSED
+    assert await one.release("cevt-two", "a:1") == Placed.SEATED  # a close still lets seats go
+
+
+async def test_a_start_written_without_the_version_still_stops_a_decision(database: Database) -> None:
+    """An older replica or a hand repair may write the start alone: the write's own condition holds it."""
+    book = SeatBook(database["seats"])
+    await book.open("cevt-moved", 2, LATER)
+    assert (await book.place("cevt-moved", "a:1", NOW)).outcome == Placed.SEATED
+    await database["seats"].update_one({"_id": "cevt-moved"}, {"$set": {"starts_at": NOW}})
+    assert (await book.place("cevt-moved", "b:1", NOW)).outcome == Placed.STARTED
+    assert await book.move_head("cevt-moved", NOW) is None
+
+
+async def test_seats_stored_as_arrays_are_read_and_stored_as_strings_by_their_next_write(database: Database) -> None:
+    collection = database["seats"]
+    await collection.insert_one(
+        {
+            "_id": "cevt-old",
+            "capacity": 1,
+            "taken": 1,
+            "waiting": 1,
+            "next_arrival": 2,
+            "seated": ["a:1"],
+            "queue": ["b:1"],
+            "promoting": [],
+            "closed": False,
+            "starts_at": LATER,
+        }
+    )
+    book = SeatBook(collection)
+    assert await book.holds("cevt-old", "b:1") == Placed.QUEUED
+    assert await book.events_to_promote() == []
+    assert await book.release("cevt-old", "a:1") == Placed.SEATED
+    assert await book.events_to_promote() == ["cevt-old"]
+    assert await book.move_head("cevt-old", NOW) == "b:1"
+    doc = await collection.find_one({"_id": "cevt-old"})
+    assert doc is not None
+    assert (doc["seated"], doc["queue"], doc["promoting"], doc["version"]) == ("b:1", "", "b:1", 2)
+
+
+async def test_the_seat_chart_is_stored_as_a_few_values_however_many_keys(database: Database) -> None:
+    """FerretDB decodes every value of a document on each command (bench/README): 300 keys must not be 300 values."""
+    book = SeatBook(database["seats"])
+    await book.open("cevt-big", 50, LATER)
+    for n in range(60):
+        await book.place("cevt-big", f"reg-{n:020d}:1", NOW)
+    doc = await database["seats"].find_one({"_id": "cevt-big"})
+    assert doc is not None
+    assert all(not isinstance(value, list | dict) for value in doc.values()), doc
+    assert (doc["taken"], doc["waiting"], len(doc["queue"].split())) == (50, 10, 10)
