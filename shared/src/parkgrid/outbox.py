@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bson import decode, encode
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -166,9 +165,10 @@ class MongoAggregateStore:
         except DuplicateKeyError:
             raise AlreadyExists(aggregate_id) from None
         if lessee is not None:
-            # What a read would return (BSON dates to the millisecond), so that the relay's
-            # removal matches the stored entries exactly.
-            _written_here.lease(key, decode(encode(doc), self.collection.codec_options))
+            # All the relay reads of a leased document. The entries hold only strings (the
+            # envelope as text), so they are as a read would return them, and the removal's
+            # `$pullAll` matches them exactly.
+            _written_here.lease(key, {"_id": aggregate_id, "outbox": doc["outbox"]})
         elif events:
             _written_here.add(key, aggregate_id)
         return version
