@@ -1,4 +1,5 @@
-"""The demo's first impression: every offering it seeds can be booked and then confirmed.
+"""The demo's first impression: every offering it seeds can be booked and then confirmed, and
+every community event it seeds gets its venue.
 
 Catalogue and spaces seed their demo data independently. These checks read both seeds
 together, the way a member's booking meets them (a room-backed session needs an active space
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from catalogue.seed_data import demo_offerings
+from community.seed_data import events as demo_events
 from parkgrid.contracts.spaces import SpaceFeature
 from parkgrid.weekly import wall_clock
 from spaces.seed import OPENING_HOURS, SITES, spaces_of
@@ -57,6 +59,23 @@ def test_every_session_window_lies_inside_the_sites_opening_hours(offering_id: s
             and wall_clock(window["closes"]) <= wall_clock(hours.closes)
         ]
         assert hosts, f"{offering_id}: {window} is outside the site's opening hours"
+
+
+IN_PERSON_EVENTS = [row for row in demo_events() if row.get("site")]
+
+
+@pytest.mark.parametrize("row", IN_PERSON_EVENTS, ids=[row["slug"] for row in IN_PERSON_EVENTS])
+def test_every_in_person_event_fits_its_sites_opening_hours(row: dict[str, Any]) -> None:
+    """Spaces refuses a venue outside the site's hours (`outside_opening_hours`), and the event
+    then stays a draft nobody can register for. An event of this week (`in_days`) may be moved to
+    any day its site is open; the others are held to their `weekday`."""
+    starts = wall_clock(row["start"])
+    ends = starts.replace(hour=starts.hour + row["hours"])
+    days = [row["weekday"]] if "weekday" in row else range(1, 8)
+    assert any(
+        hours.weekday in days and wall_clock(hours.opens) <= starts and ends <= wall_clock(hours.closes)
+        for hours in OPENING_HOURS
+    ), f"{row['slug']}: {row['start']} for {row['hours']} h fits no opening hours of its site"
 
 
 @pytest.mark.parametrize("site_id", sorted(SIZES))

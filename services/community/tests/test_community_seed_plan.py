@@ -29,14 +29,14 @@ def test_this_weeks_events_fall_this_week_with_time_to_register_on_days_their_si
         if event.site_id is not None:
             assert starts.astimezone(CASABLANCA).weekday() < 5, f"{event.event_id} on a day its site is closed"
     pitch = next(e for e in soon if e.event_id == "cevt-pitch-casablanca")
-    # 17:30 today is less than NOTICE away at 16:00, and the weekend is closed: Monday.
-    assert pitch.time.starts_at == datetime(2026, 12, 7, 17, 30, tzinfo=CASABLANCA)
+    # 16:00 today is less than NOTICE away at 16:00, and the weekend is closed: Monday.
+    assert pitch.time.starts_at == datetime(2026, 12, 7, 16, 0, tzinfo=CASABLANCA)
 
 
 def test_an_event_of_today_is_today_when_there_is_time() -> None:
     morning = datetime(2026, 12, 3, 9, 0, tzinfo=CASABLANCA)  # a Thursday
     pitch = next(e for e in demo_events(morning, open_on_weekdays) if e.event_id == "cevt-pitch-casablanca")
-    assert pitch.time.starts_at == datetime(2026, 12, 3, 17, 30, tzinfo=CASABLANCA)
+    assert pitch.time.starts_at == datetime(2026, 12, 3, 16, 0, tzinfo=CASABLANCA)
 
 
 def test_the_other_events_are_after_the_coming_monday_and_ids_do_not_depend_on_the_day() -> None:
