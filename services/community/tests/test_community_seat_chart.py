@@ -134,6 +134,20 @@ async def test_a_decision_on_seats_another_process_changed_is_made_again(databas
     assert await one.release("cevt-two", "a:1") == Placed.SEATED  # a close still lets seats go
 
 
+async def test_a_seat_freed_by_another_replica_is_given_by_one_that_remembers_the_chart_full(
+    database: Database,
+) -> None:
+    """Nothing to do on the chart remembered is not an answer: only the stored chart may say so
+    (else a replica that saw the seats full would never promote, not even by the reconciler)."""
+    one, other = SeatBook(database["seats"]), SeatBook(database["seats"])
+    await one.open("cevt-freed", 1, LATER)
+    assert (await one.place("cevt-freed", "a:1", NOW)).outcome == Placed.SEATED
+    assert (await one.place("cevt-freed", "b:1", NOW)).outcome == Placed.QUEUED  # `one`: full, b waits
+    assert await other.release("cevt-freed", "a:1") == Placed.SEATED
+    assert await one.move_head("cevt-freed", NOW) == "b:1"
+    assert await one.move_head("cevt-freed", NOW) is None
+
+
 async def test_a_start_written_without_the_version_still_stops_a_decision(database: Database) -> None:
     """An older replica or a hand repair may write the start alone: the write's own condition holds it."""
     book = SeatBook(database["seats"])

@@ -15,7 +15,9 @@ written, the other finds the version moved, reads again and decides again: that 
 *is* the arrival order. In one process, the decisions of one event take turns (a lock per event)
 and start from the seats this process last wrote or read, so a hot event's registration costs
 one command, not a read and a write, and no decision is wasted on a conflict within the process.
-Every other write (`resize`, `retime`, `close`) bumps the version too.
+A decision to change nothing (the key is placed already, nobody to move) is made again on the
+chart as read before it is answered: what this process remembers may miss another replica's
+write, such as a freed seat. Every other write (`resize`, `retime`, `close`) bumps the version too.
 
 Nobody is promoted, and no seat or queue place is given, once the event has started, and a
 capacity never goes below the seats taken (`resize`'s condition). The start is copied from the
@@ -236,22 +238,29 @@ class SeatBook:
         now: datetime | None = None,
     ) -> tuple[T, SeatChart]:
         """Decide on the seats as known (read if not), write the seats decided (if any) under the
-        version decided on; on a lost write, read and decide again. The answer, and the seats after.
+        version decided on; on a lost write, read and decide again. A decision to write nothing is
+        final only on the chart as read. The answer, and the seats after.
 
         With `now`, the write also holds the event open at `now` (a start or a close written
         without the version, by hand or by an older replica, still stops a decision made before it)."""
         async with self._turn(event_id):
             for _ in range(MAX_TRIES):
-                known = self._known.get(event_id)
+                known, fresh = self._known.get(event_id), False
                 if known is None:
                     doc = await self.collection.find_one({"_id": event_id})
                     if doc is None:
                         raise LookupError(event_id)
-                    known = self._remember(event_id, _seats(doc), doc.get("version"))
+                    known, fresh = self._remember(event_id, _seats(doc), doc.get("version")), True
                 seats, version = known
                 answer, after = decide(seats)
                 if after is None:
-                    return answer, seats
+                    if fresh:
+                        return answer, seats
+                    # Nothing to write, decided on what this process remembers: another replica
+                    # may have changed the chart since (freed a seat, moved the start). Only the
+                    # stored chart may say that nothing is to be done.
+                    self._known.pop(event_id, None)
+                    continue
                 guard: Document = {"_id": event_id, "version": version if version is not None else {"$exists": False}}
                 guard |= {"capacity": seats.capacity, "closed": seats.closed}
                 if now is not None:
