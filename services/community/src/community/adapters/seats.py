@@ -13,7 +13,8 @@ update whose filter holds the version read (and the decision's premises: open, n
 capacity decided on), which bumps the version. Of two decisions on the same seats one is
 written, the other finds the version moved, reads again and decides again: that order of writes
 *is* the arrival order. In one process, the decisions of one event take turns (a lock per event)
-and start from the seats this process last wrote or read, so a hot event's registration costs
+and start from the seats this process last wrote or read (at most `RECENT_SECONDS` ago,
+`parkgrid.known.Recent`), so a hot event's registration costs
 one command, not a read and a write, and no decision is wasted on a conflict within the process.
 A decision to change nothing (the key is placed already, nobody to move) is made again on the
 chart as read before it is answered: what this process remembers may miss another replica's
@@ -40,6 +41,7 @@ from pymongo import ASCENDING
 
 from community.domain import seats as rules
 from community.domain.seats import Occupancy, Placed, SeatChart
+from parkgrid.known import Recent
 from parkgrid.store import Collection, Document, DuplicateKeyError
 
 __all__ = ["Occupancy", "Placed", "Placement", "SeatBook", "keys_of"]
@@ -47,7 +49,7 @@ __all__ = ["Occupancy", "Placed", "Placement", "SeatBook", "keys_of"]
 T = TypeVar("T")
 
 KNOWN_EVENTS = 256
-"""Events whose seats one process keeps as it last wrote or read them."""
+"""Events whose seats one process keeps as it last wrote or read them (`RECENT_SECONDS` each)."""
 
 MAX_TRIES = 50
 """Decisions on one change before giving up: each lost try means another write won meanwhile."""
@@ -88,7 +90,7 @@ def _seats(doc: Document) -> SeatChart:
 class SeatBook:
     def __init__(self, collection: Collection) -> None:
         self.collection = collection
-        self._known: dict[str, tuple[SeatChart, int | None]] = {}
+        self._known: Recent[tuple[SeatChart, int | None]] = Recent(KNOWN_EVENTS)
         """Each event's seats and version as this process last wrote or read them (any may be stale:
         the write's version condition finds out)."""
         self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
@@ -103,7 +105,7 @@ class SeatBook:
             await self.collection.insert_one(
                 {"_id": event_id, **_stored(chart, 0), "capacity": capacity, "closed": False, "starts_at": starts_at}
             )
-            self._remember(event_id, chart, 0)
+            self._known.put(event_id, (chart, 0))
 
     async def get(self, event_id: str) -> SeatChart | None:
         doc = await self.collection.find_one({"_id": event_id})
@@ -143,9 +145,9 @@ class SeatBook:
     async def _other_write(self, guard: Document, update: dict[str, Any], *, matched: bool = False) -> bool:
         """A change outside the seat decisions: it bumps the version, so no decision on the seats
         from before it is written; True if it changed the document (or, with `matched`, matched it)."""
-        self._known.pop(guard["_id"], None)
+        self._known.forget(guard["_id"])
         written = await self.collection.update_one(guard, {**update, "$inc": {"version": 1}})
-        self._known.pop(guard["_id"], None)
+        self._known.forget(guard["_id"])
         return bool(written.matched_count if matched else written.modified_count)
 
     async def place(self, event_id: str, key: str, now: datetime) -> Placement:
@@ -250,7 +252,7 @@ class SeatBook:
                     doc = await self.collection.find_one({"_id": event_id})
                     if doc is None:
                         raise LookupError(event_id)
-                    known, fresh = self._remember(event_id, _seats(doc), doc.get("version")), True
+                    known, fresh = self._known.put(event_id, (_seats(doc), doc.get("version"))), True
                 seats, version = known
                 answer, after = decide(seats)
                 if after is None:
@@ -259,7 +261,7 @@ class SeatBook:
                     # Nothing to write, decided on what this process remembers: another replica
                     # may have changed the chart since (freed a seat, moved the start). Only the
                     # stored chart may say that nothing is to be done.
-                    self._known.pop(event_id, None)
+                    self._known.forget(event_id)
                     continue
                 guard: Document = {"_id": event_id, "version": version if version is not None else {"$exists": False}}
                 guard |= {"capacity": seats.capacity, "closed": seats.closed}
@@ -267,16 +269,10 @@ class SeatBook:
                     guard["starts_at"] = {"$gt": now}  # a seat or a place is given: only before the start
                 written = await self.collection.update_one(guard, {"$set": _stored(after, (version or 0) + 1)})
                 if written.modified_count:
-                    self._remember(event_id, after, (version or 0) + 1)
+                    self._known.put(event_id, (after, (version or 0) + 1))
                     return answer, after
-                self._known.pop(event_id, None)  # another write came first: read and decide again
+                self._known.forget(event_id)  # another write came first: read and decide again
             raise RuntimeError(f"the seats of {event_id} changed under {MAX_TRIES} decisions in a row")
-
-    def _remember(self, event_id: str, seats: SeatChart, version: int | None) -> tuple[SeatChart, int | None]:
-        if len(self._known) >= KNOWN_EVENTS and event_id not in self._known:
-            self._known.pop(next(iter(self._known)))  # the one remembered longest ago
-        self._known[event_id] = (seats, version)
-        return seats, version
 
     @contextlib.asynccontextmanager
     async def _turn(self, event_id: str) -> AsyncIterator[None]:
