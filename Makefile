@@ -19,6 +19,9 @@ BENCH_ARGS ?=
 # A checkout is development (public development secrets, demo sign-in) only because it says so:
 # unset, every ParkGrid process is production and refuses them.
 export PARKGRID_ENV ?= development
+# FerretDB's backend for whatever starts the infrastructure (run, up, test, bench, chaos):
+# sqlite (measured faster here, bench/README.md) or postgresql (deploy/local/README.md).
+export STORE ?= sqlite
 
 .PHONY: help install lock i18n contracts infra-up infra-down infra-status infra-logs infra-wipe \
         run up down test test-unit bench chaos lint format clean
@@ -66,7 +69,7 @@ contracts: $(INSTALL_STAMP) ## regenerate JSON Schemas and the AsyncAPI document
 
 # ------------------------------------------------------------------ infrastructure
 
-infra-up: install ## start Kafka and FerretDB on loopback and create the declared topics
+infra-up: install ## start Kafka and FerretDB (STORE=sqlite|postgresql) on loopback, create the declared topics
 	$(INFRA) up
 	$(BIN)/parkgrid topics --ensure --quiet
 

@@ -45,6 +45,9 @@ def _fmt(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+_BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL 15"}
+
+
 def markdown(result: dict[str, Any]) -> str:
     meta = result["meta"]
     lines = [
@@ -53,7 +56,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"git {meta['git']}, {meta['cpus']} CPU(s), load average {meta['load_before']} before, "
         f"{meta['load_after']} after; HTTP concurrency {meta['concurrency']}; the broker held "
         f"{meta.get('broker', {}).get('partitions', '?')} partitions "
-        f"({meta.get('broker', {}).get('earlier_bench_topics_deleted', 0)} topics of earlier runs deleted first).",
+        f"({meta.get('broker', {}).get('earlier_bench_topics_deleted', 0)} topics of earlier runs deleted first); "
+        f"the store: FerretDB on {_BACKENDS.get(meta.get('store_backend', 'sqlite'), '?')}.",
         "",
         "## Ratios (median of per-round ratios, min-max)",
         "",
@@ -118,6 +122,11 @@ def markdown(result: dict[str, Any]) -> str:
             )
     if result.get("store_backends"):
         lines += ["", "## Store backends: FerretDB on SQLite (default) and on PostgreSQL 15, same run", ""]
+        lines += [
+            f"The run's store was FerretDB on {_BACKENDS.get(meta.get('store_backend', 'sqlite'), '?')}; "
+            "the other was started beside it.",
+            "",
+        ]
         lines += ["| operation | SQLite ops/s | PostgreSQL ops/s | PostgreSQL ÷ SQLite (min to max) |"]
         lines += ["|---|---|---|---|"]
         for operation, row in result["store_backends"].items():

@@ -246,17 +246,20 @@ class Bench:
             )
 
     async def store_backends(self) -> None:
-        """FerretDB on SQLite (this run's store) and on PostgreSQL, the same primitives at the same
-        concurrency, alternating which goes first each round (`bench.stores`)."""
+        """FerretDB on SQLite and on PostgreSQL, one of them this run's store (`STORE`) and the other
+        started beside it: the same primitives at the same concurrency, alternating which goes
+        first each round (`bench.stores`)."""
         reason = "skipped: --skip-stores" if self.args.skip_stores else stores.unavailable()
         if reason is not None:
             self.skipped["store backends (SQLite vs PostgreSQL)"] = reason
             return
         operations = 1000 if self.args.quick else 4000
+        ours = stores.run_store()
         try:
-            with stores.side_store(self.log_dir) as postgresql:
+            with stores.side_store(self.log_dir, stores.other_than(ours)) as beside:
                 for r in range(self.profile.rounds):
-                    order = [("sqlite", self.env.mongodb_uri), ("postgresql", postgresql)]
+                    uris = {ours: self.env.mongodb_uri, stores.other_than(ours): beside}
+                    order = [(backend, uris[backend]) for backend in stores.BACKENDS]
                     figures: dict[str, dict[str, Any]] = {}
                     for backend, uri in order if r % 2 == 0 else order[::-1]:
                         figures[backend] = await stores.measure(uri, operations, self.profile.concurrency)
@@ -470,6 +473,7 @@ class Bench:
                 "load_after": [round(x, 2) for x in load_after],
                 "kafka": self.env.bootstrap,
                 "store": self.env.mongodb_uri,
+                "store_backend": stores.run_store(),
                 "topic_prefix": self.env.prefix,
                 "broker": self.broker,
                 "catchup_stream": stream,

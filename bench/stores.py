@@ -1,5 +1,7 @@
 """The store backend as a measured choice: FerretDB on SQLite (what `make run` starts) against
 FerretDB on PostgreSQL 15, in the same run, on the operations ParkGrid's write path is made of.
+The run's store is whichever `infra.sh` started (`STORE=sqlite|postgresql`, `run_store()`);
+the other one is started beside it for the comparison.
 
 FerretDB 1.24 can keep its data in SQLite or in PostgreSQL. Stock FerretDB reads a document,
 then writes it back, so on either backend a guarded update is not atomic (FerretDB issue 3040);
@@ -7,9 +9,10 @@ the project's build serializes write commands (deploy/local/ferretdb/serialize-w
 which makes them atomic on both, and costs PostgreSQL the concurrent writes it would otherwise
 bring. Whether PostgreSQL is still worth it is measured here, not assumed.
 
-`side_store()` starts a PostgreSQL cluster (a temporary directory, a free loopback port; as the
-`postgres` user when run as root, which PostgreSQL refuses) and a second FerretDB on it with the
-same binary, then removes both. `measure()` runs, at the same concurrency on each store:
+`side_store("postgresql")` starts a PostgreSQL cluster (a temporary directory, a free loopback
+port; as the `postgres` user when run as root, which PostgreSQL refuses) and a second FerretDB on
+it with the same binary, then removes both; `side_store("sqlite")`, a second FerretDB on SQLite
+files of its own. `measure()` runs, at the same concurrency on each store:
 - `insert`: insert_one of a booking-sized document (every command's outbox and aggregate);
 - `guarded_inc`: update_one with a guard on the counter (the seat guard, the version guard);
 - `read_by_id`: find_one by _id (every read of an aggregate);
@@ -31,12 +34,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.system import ROOT, free_port
+from bench.system import free_port, infra_pids, local_dir
 from parkgrid.store import connect
 
 POSTGRES_BIN = Path(os.environ.get("POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
-FERRETDB_BIN = ROOT / ".local" / "bin" / "ferretdb"
+FERRETDB_BIN = local_dir() / "bin" / "ferretdb"
 OPERATIONS = ("insert", "guarded_inc", "read_by_id")
+BACKENDS = ("sqlite", "postgresql")
 RACERS, SEATS = 200, 10
 
 
@@ -47,6 +51,24 @@ def unavailable() -> str | None:
     if not FERRETDB_BIN.exists():
         return "skipped: FerretDB is not built (make install)"
     return None
+
+
+def run_store() -> str:
+    """The backend of the FerretDB `infra.sh` runs (its `--handler`), `sqlite` when it is not ours
+    to read (a store started some other way is taken to be the default)."""
+    pid = infra_pids().get("ferretdb")
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if pid else []
+    except OSError:
+        args = []
+    for arg in args:
+        if arg.startswith(b"--handler=") and arg[len(b"--handler=") :].decode() in BACKENDS:
+            return arg[len(b"--handler=") :].decode()
+    return "sqlite"
+
+
+def other_than(backend: str) -> str:
+    return BACKENDS[1 - BACKENDS.index(backend)]
 
 
 def _as_postgres(command: list[str]) -> list[str]:
@@ -63,8 +85,12 @@ def _wait_for(ready: Callable[[], bool], what: str, within: float = 30.0) -> Non
 
 
 @contextlib.contextmanager
-def side_store(log_dir: Path) -> Iterator[str]:
-    """A FerretDB on a fresh PostgreSQL cluster for the length of the block; its MongoDB URI."""
+def side_store(log_dir: Path, backend: str = "postgresql") -> Iterator[str]:
+    """A FerretDB of its own on `backend` for the length of the block; its MongoDB URI."""
+    if backend == "sqlite":
+        with _sqlite_store(log_dir) as uri:
+            yield uri
+        return
     where = Path(tempfile.mkdtemp(prefix="parkgrid-bench-pg-"))
     data, state = where / "data", where / "ferretdb"
     state.mkdir()
@@ -116,6 +142,44 @@ def side_store(log_dir: Path) -> Iterator[str]:
                 ferretdb.wait(10)
             ferretdb.kill()
         subprocess.run([*pg_ctl, "-m", "fast", "stop"], capture_output=True)
+        shutil.rmtree(where, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _sqlite_store(log_dir: Path) -> Iterator[str]:
+    """A FerretDB on SQLite files in a temporary directory, as `infra.sh` starts the default store
+    (`synchronous(normal)`), on a free loopback port."""
+    where = Path(tempfile.mkdtemp(prefix="parkgrid-bench-sqlite-"))
+    data, state = where / "data", where / "ferretdb"
+    data.mkdir()
+    state.mkdir()
+    port = free_port()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (log_dir / "ferretdb-sqlite.log").open("ab") as log:
+        ferretdb = subprocess.Popen(
+            [
+                str(FERRETDB_BIN),
+                "--handler=sqlite",
+                f"--sqlite-url=file:{data}/?_pragma=synchronous(normal)",
+                f"--listen-addr=127.0.0.1:{port}",
+                f"--state-dir={state}",
+                "--debug-addr=-",
+                "--telemetry=disable",
+                "--log-level=error",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=state,
+        )
+    try:
+        uri = f"mongodb://127.0.0.1:{port}/?retryWrites=false"
+        _wait_for(lambda: _pings(uri), "FerretDB on SQLite")
+        yield uri
+    finally:
+        ferretdb.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            ferretdb.wait(10)
+        ferretdb.kill()
         shutil.rmtree(where, ignore_errors=True)
 
 

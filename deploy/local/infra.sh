@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts/stops the project's real peers on loopback, without Docker:
 #   kafka     single-node KRaft broker+controller (jars from Maven Central)
-#   ferretdb  MongoDB wire protocol on FerretDB's embedded SQLite backend
+#   ferretdb  MongoDB wire protocol on FerretDB's embedded SQLite backend, or with
+#             STORE=postgresql on a PostgreSQL 15 cluster of its own (Debian's package)
 # Usage: infra.sh up|down|status|logs|wipe [kafka|ferretdb]
 # Everything (config, data, logs, pid files) lives under $PARKGRID_LOCAL
 # (default <repo>/.local), so the repo and the machine stay clean.
@@ -16,6 +17,12 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 FERRETDB_HOST="${FERRETDB_HOST:-127.0.0.1}"
 FERRETDB_PORT="${FERRETDB_PORT:-27017}"
+# FerretDB's backend. sqlite, the default, is what `make bench` measured faster on this box
+# (bench/README.md: "Store backends"); postgresql starts a cluster under $PARKGRID_LOCAL/postgresql
+# on POSTGRES_PORT (loopback) and FerretDB on it, the same port and URI for the services.
+STORE="${STORE:-sqlite}"
+POSTGRES_PORT="${POSTGRES_PORT:-54329}"
+POSTGRES_BIN="${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}"
 INFRA_TIMEOUT="${INFRA_TIMEOUT:-120}"
 
 # A fixed cluster id (base64url of 16 bytes, "ParkGridLocal001"): the node is formatted
@@ -31,6 +38,8 @@ K_PROPS="$K_CONF/server.properties"
 F_BIN="$PARKGRID_LOCAL/bin/ferretdb"
 F_DATA="$PARKGRID_LOCAL/ferretdb/data"
 F_STATE="$PARKGRID_LOCAL/ferretdb/state"
+P_DIR="$PARKGRID_LOCAL/postgresql"  # the cluster's data, its socket and its log
+P_DATA="$P_DIR/data"
 RUN="$PARKGRID_LOCAL/run"
 LOGS="$PARKGRID_LOCAL/logs"
 
@@ -336,29 +345,101 @@ probe_kafka() { # pid
 
 # ---------------------------------------------------------------- ferretdb
 
+# The backend arguments of the FerretDB that STORE asks for.
+ferretdb_backend() {
+    case "$STORE" in
+        # synchronous(normal): with SQLite's WAL, a commit is safe from any process crash (kill -9
+        #   of FerretDB included) and is fsynced at checkpoints, not one fsync per write: the
+        #   durability of MongoDB's default write concern (journal flushed every 100 ms), which is
+        #   what production runs. FULL (SQLite's default) cost ~3 ms of fsync per write here, held
+        #   under FerretDB's one-writer lock. FERRETDB_SYNCHRONOUS=full restores it.
+        sqlite) printf '%s\n' --handler=sqlite \
+            "--sqlite-url=file:$F_DATA/?_pragma=synchronous(${FERRETDB_SYNCHRONOUS:-normal})" ;;
+        postgresql) printf '%s\n' --handler=postgresql \
+            "--postgresql-url=postgres://postgres@127.0.0.1:$POSTGRES_PORT/ferretdb" ;;
+    esac
+}
+
+# The backend a running FerretDB of ours was started with (sqlite, postgresql), from its argv.
+ferretdb_store_of() { # pid
+    local a args=()
+    mapfile -d '' -t args <"/proc/$1/cmdline" 2>/dev/null || return 1
+    for a in "${args[@]}"; do
+        if [[ "$a" == --handler=* ]]; then printf '%s' "${a#--handler=}"; return 0; fi
+    done
+    return 1
+}
+
 start_ferretdb() {
-    local log pf
+    local log pf backend=()
     log="$(log_of ferretdb)"
     pf="$(pidfile_of ferretdb)"
+    mapfile -t backend < <(ferretdb_backend)
     mkdir -p "$F_DATA" "$F_STATE"
     cd "$F_STATE"
     # --debug-addr=- : no HTTP debug listener (it would take port 8088).
     # --telemetry=disable : no attempt to reach beacon.ferretdb.com.
     # --log-level=error : at warn, FerretDB dumps every failed command as a ~20-line
     #   WARN (e.g. each pymongo close sends endSessions, which 1.24 does not know).
-    # synchronous(normal): with SQLite's WAL, a commit is safe from any process crash (kill -9
-    #   of FerretDB included) and is fsynced at checkpoints, not one fsync per write: the
-    #   durability of MongoDB's default write concern (journal flushed every 100 ms), which is
-    #   what production runs. FULL (SQLite's default) cost ~3 ms of fsync per write here, held
-    #   under FerretDB's one-writer lock. FERRETDB_SYNCHRONOUS=full restores it.
-    setsid nohup "$F_BIN" \
-        --handler=sqlite --sqlite-url="file:$F_DATA/?_pragma=synchronous(${FERRETDB_SYNCHRONOUS:-normal})" \
+    setsid nohup "$F_BIN" "${backend[@]}" \
         --listen-addr="$FERRETDB_HOST:$FERRETDB_PORT" \
         --state-dir="$F_STATE" --debug-addr=- --telemetry=disable --log-level=error \
         >>"$log" 2>&1 </dev/null 8>&- &
     printf '%s\n' "$!" >"$pf"
     disown "$!"     # no "Killed" job notices from this shell if it must be killed
     cd - >/dev/null
+}
+
+# ---------------------------------------------------------------- postgresql (STORE=postgresql)
+
+# PostgreSQL refuses to run as root: its tools run as the `postgres` user then, which owns
+# $P_DIR (and must be able to reach it: a $PARKGRID_LOCAL under a 0700 directory will not do).
+as_postgres() {
+    if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+postgresql_running() { as_postgres "$POSTGRES_BIN/pg_ctl" -D "$P_DATA" status >/dev/null 2>&1; }
+
+# Creates the cluster on first use and starts it (waiting until it takes connections), then
+# makes FerretDB's database. The server's log is $P_DIR/postgresql.log.
+start_postgresql() {
+    [[ -x "$POSTGRES_BIN/initdb" ]] || { err "postgresql: $POSTGRES_BIN/initdb not found (apt-get install postgresql-15)"; return 1; }
+    mkdir -p "$P_DIR"
+    if [[ $EUID -eq 0 ]]; then chown postgres:postgres "$P_DIR"; fi
+    if ! as_postgres test -w "$P_DIR"; then
+        err "postgresql: the postgres user cannot write $P_DIR (is a parent directory private?)"
+        return 1
+    fi
+    if [[ ! -f "$P_DATA/PG_VERSION" ]]; then
+        say "postgresql: creating a cluster in $P_DATA"
+        rm -rf "$P_DATA"
+        # Its output to ferretdb's log: $P_DIR/postgresql.log is the server's, written as `postgres`.
+        as_postgres "$POSTGRES_BIN/initdb" -D "$P_DATA" -A trust -U postgres --no-sync >>"$(log_of ferretdb)" 2>&1 \
+            || { err "postgresql: initdb failed (see $(log_of ferretdb))"; return 1; }
+    fi
+    if postgresql_running; then
+        say "postgresql: already running ($P_DATA)"
+    else
+        # synchronous_commit=off: a commit is durable within a moment (the WAL writer flushes it),
+        # as SQLite's synchronous=normal under WAL that the default store runs with.
+        say "postgresql: starting on 127.0.0.1:$POSTGRES_PORT"
+        as_postgres "$POSTGRES_BIN/pg_ctl" -D "$P_DATA" -l "$P_DIR/postgresql.log" -w -t 60 \
+            -o "-p $POSTGRES_PORT -k $P_DIR -c listen_addresses=127.0.0.1 -c synchronous_commit=off" \
+            start >/dev/null 8>&- || { err "postgresql: did not start (see $P_DIR/postgresql.log)"; return 1; }
+    fi
+    if ! as_postgres "$POSTGRES_BIN/psql" -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = 'ferretdb'" 2>/dev/null | grep -q 1; then
+        as_postgres "$POSTGRES_BIN/createdb" -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres ferretdb \
+            || { err "postgresql: could not create the ferretdb database"; return 1; }
+    fi
+}
+
+stop_postgresql() {
+    [[ -f "$P_DATA/postmaster.pid" ]] || return 0
+    if postgresql_running; then
+        say "postgresql: stopping"
+        as_postgres "$POSTGRES_BIN/pg_ctl" -D "$P_DATA" -m fast -w stop >/dev/null 2>&1 || true
+    fi
 }
 
 probe_ferretdb() { # pid ; 0 ready, 1 the process exited, 2 not ready yet
@@ -377,6 +458,10 @@ already_up() { # part
     pf="$(pidfile_of "$part")"
     if pid="$(running_pid "$part")"; then
         printf '%s\n' "$pid" >"$pf"
+        if [[ "$part" == ferretdb ]] && [[ "$(ferretdb_store_of "$pid" || true)" != "$STORE" ]]; then
+            err "ferretdb: running on $(ferretdb_store_of "$pid" || echo '?'), not STORE=$STORE: stop it first ($0 down ferretdb)"
+            return 4
+        fi
         if port_open "${addr%:*}" "${addr##*:}"; then
             say "$part: already running (pid $pid, $addr)"
             return 0
@@ -450,13 +535,17 @@ down_part() { # part
         say "$part: stopped"
     fi
     rm -f "$pf"
+    # Whatever STORE says now: a cluster left by an earlier STORE=postgresql goes down with it.
+    if [[ "$part" == ferretdb ]]; then stop_postgresql; fi
 }
 
 cmd_up() {
     local part started=() failed=() deadline pid rc
     local -A t0=()      # part -> start time (ms), for the "ready in N s" lines
     # Install only what is being started (fast no-op when already installed).
-    "$HERE/install.sh" "$@" 8>&-
+    local installs=("$@")
+    if [[ "$STORE" == postgresql && " $* " == *" ferretdb "* ]]; then installs+=(postgresql); fi
+    "$HERE/install.sh" "${installs[@]}" 8>&-
     mkdir -p "$RUN" "$LOGS"
     for part in "$@"; do
         t0[$part]="$(now_ms)"
@@ -465,6 +554,7 @@ cmd_up() {
         case $rc in
             0) continue ;;
             3) started+=("$part"); continue ;;
+            4) failed+=("$part"); continue ;;
         esac
         rotate_log "$part"
         case "$part" in
@@ -478,7 +568,12 @@ cmd_up() {
                 say "kafka: starting on $(addr_of kafka) (controller $KAFKA_HOST:$KAFKA_CONTROLLER_PORT)"
                 start_kafka ;;
             ferretdb)
-                say "ferretdb: starting on $(addr_of ferretdb)"
+                if [[ "$STORE" == postgresql ]] && ! start_postgresql; then
+                    report_failure ferretdb "its PostgreSQL cluster did not start"
+                    failed+=(ferretdb)
+                    continue
+                fi
+                say "ferretdb: starting on $(addr_of ferretdb) (on $STORE)"
                 start_ferretdb ;;
         esac
         started+=("$part")
@@ -544,7 +639,11 @@ cmd_status() {
         addr="$(addr_of "$part")"
         if pid="$(running_pid "$part")"; then
             if port_open "${addr%:*}" "${addr##*:}"; then
-                say "$part: running (pid $pid, $addr)"
+                if [[ "$part" == ferretdb ]]; then
+                    say "$part: running (pid $pid, $addr, on $(ferretdb_store_of "$pid" || echo '?'))"
+                else
+                    say "$part: running (pid $pid, $addr)"
+                fi
             else
                 say "$part: starting or unhealthy (pid $pid, $addr not answering)"
                 rc=3
@@ -581,7 +680,7 @@ cmd_wipe() {
     for part in "$@"; do
         case "$part" in
             kafka) rm -rf "$K_DATA" "$K_LOGDIR" "$K_CONF" ;;
-            ferretdb) rm -rf "$PARKGRID_LOCAL/ferretdb" ;;
+            ferretdb) rm -rf "$PARKGRID_LOCAL/ferretdb" "$P_DIR" ;;
         esac
         rm -f "$(log_of "$part")" "$(log_of "$part").1"
         say "$part: data wiped"
@@ -592,7 +691,8 @@ usage() {
     cat >&2 <<EOF
 usage: $0 up|down|status|logs|wipe [kafka|ferretdb]
 env: PARKGRID_LOCAL=$PARKGRID_LOCAL KAFKA_HOST KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_HEAP
-     FERRETDB_HOST FERRETDB_PORT INFRA_TIMEOUT (s) FOLLOW=1 (logs -f)
+     FERRETDB_HOST FERRETDB_PORT STORE=sqlite|postgresql POSTGRES_PORT POSTGRES_BIN
+     INFRA_TIMEOUT (s) FOLLOW=1 (logs -f)
 EOF
     exit 2
 }
@@ -604,6 +704,7 @@ main() {
         case "$2" in kafka | ferretdb) parts=("$2") ;; *) usage ;; esac
     fi
     [[ "$INFRA_TIMEOUT" =~ ^[0-9]+$ ]] || { err "INFRA_TIMEOUT must be a number of seconds"; exit 2; }
+    case "$STORE" in sqlite | postgresql) ;; *) err "STORE must be sqlite or postgresql, not '$STORE'"; exit 2 ;; esac
     mkdir -p "$PARKGRID_LOCAL"
     case "$cmd" in
         up | down | wipe)

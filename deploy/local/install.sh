@@ -5,7 +5,9 @@
 #   kcat      Debian package, a non-Python Kafka client for checks
 #   chromium  Debian package, the browser the web app's browser tests drive
 #   pango     Debian packages (Pango and the DejaVu fonts) billing's PDF invoices are drawn with
-# Usage: install.sh [kafka|ferretdb|kcat|chromium|pango|all]...   (default: all)
+#   postgresql  Debian's PostgreSQL 15, FerretDB's other backend (infra.sh with STORE=postgresql,
+#             and the store comparison of `make bench`)
+# Usage: install.sh [kafka|ferretdb|kcat|chromium|pango|postgresql|all]...   (default: all)
 # Idempotent and fast when already done: each part is skipped when a stamp holding
 # the hash of its inputs matches, so a changed pom.xml / go.mod re-installs by itself.
 set -euo pipefail
@@ -152,6 +154,10 @@ install_pango() {
     apt_install fonts-dejavu-core dpkg -s fonts-dejavu-core
 }
 
+# PostgreSQL 15 for FerretDB's PostgreSQL backend; only the server binaries are used (no service
+# is enabled: infra.sh runs a cluster of its own under $PARKGRID_LOCAL).
+install_postgresql() { apt_install postgresql-15 test -x "${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}/initdb"; }
+
 main() {
     local parts=("$@")
     [[ ${#parts[@]} -gt 0 ]] || parts=(all)
@@ -168,8 +174,9 @@ main() {
             kcat) install_kcat ;;
             chromium) install_chromium ;;
             pango) install_pango ;;
-            all) install_kafka; install_ferretdb; install_kcat; install_chromium; install_pango ;;
-            *) die "unknown part '$p' (use kafka|ferretdb|kcat|chromium|pango|all)" ;;
+            postgresql) install_postgresql ;;
+            all) install_kafka; install_ferretdb; install_kcat; install_chromium; install_pango; install_postgresql ;;
+            *) die "unknown part '$p' (use kafka|ferretdb|kcat|chromium|pango|postgresql|all)" ;;
         esac
     done
 }
