@@ -641,6 +641,10 @@ cmd_status() {
             if port_open "${addr%:*}" "${addr##*:}"; then
                 if [[ "$part" == ferretdb ]]; then
                     say "$part: running (pid $pid, $addr, on $(ferretdb_store_of "$pid" || echo '?'))"
+                    if [[ "$(ferretdb_store_of "$pid" || true)" != "$STORE" ]]; then
+                        err "ferretdb: not on STORE=$STORE (down ferretdb first, or say STORE=$(ferretdb_store_of "$pid" || echo '?'))"
+                        rc=4
+                    fi
                 else
                     say "$part: running (pid $pid, $addr)"
                 fi

@@ -7,7 +7,8 @@ in a `$PARKGRID_LOCAL` of its own, on free ports, with the FerretDB binary `make
 - `up ferretdb` creates the cluster, starts it and FerretDB on it, which answers on its port;
 - a guarded update through it takes exactly the seats there are (the atomicity the services rely
   on, as `tests/conformance/test_store_backends.py` proves at length);
-- `status` says which backend runs, and an `up` asking for the other backend while it runs is
+- `status` says which backend runs, and fails when asked about the other (so `make test` or
+  `make bench` do not take it as theirs); an `up` asking for the other backend while it runs is
   refused, not silently served by the wrong store;
 - `down` stops FerretDB and the cluster; a second `up` finds the data kept; `wipe` removes it.
 """
@@ -106,6 +107,9 @@ async def test_infra_runs_ferretdb_on_postgresql_when_store_says_so(store: Local
     status = store.run("status", "ferretdb")
     assert status.returncode == 0, status.stdout + status.stderr
     assert "on postgresql" in status.stdout
+    other_status = store.run("status", "ferretdb", STORE="sqlite")  # what `make test` asks before an up
+    assert other_status.returncode == 4
+    assert "not on STORE=sqlite" in other_status.stderr
     other = store.run("up", "ferretdb", STORE="sqlite")
     assert other.returncode != 0
     assert "running on postgresql, not STORE=sqlite" in other.stderr
