@@ -96,9 +96,8 @@ def side_store(log_dir: Path, backend: str = "postgresql") -> Iterator[str]:
     state.mkdir()
     if os.geteuid() == 0:
         shutil.chown(where, "postgres", "postgres")
-    pg_port, f_port = free_port(), free_port()
+    pg_port = free_port()
     pg_ctl = _as_postgres([str(POSTGRES_BIN / "pg_ctl"), "-D", str(data)])
-    ferretdb: subprocess.Popen[bytes] | None = None
     log_dir.mkdir(parents=True, exist_ok=True)
     try:
         subprocess.run(
@@ -116,31 +115,10 @@ def side_store(log_dir: Path, backend: str = "postgresql") -> Iterator[str]:
             check=True,
             capture_output=True,
         )
-        with (log_dir / "ferretdb-postgresql.log").open("ab") as log:
-            ferretdb = subprocess.Popen(
-                [
-                    str(FERRETDB_BIN),
-                    "--handler=postgresql",
-                    f"--postgresql-url=postgres://postgres@127.0.0.1:{pg_port}/ferretdb",
-                    f"--listen-addr=127.0.0.1:{f_port}",
-                    f"--state-dir={state}",
-                    "--debug-addr=-",
-                    "--telemetry=disable",
-                    "--log-level=error",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=state,
-            )
-        uri = f"mongodb://127.0.0.1:{f_port}/?retryWrites=false"
-        _wait_for(lambda: _pings(uri), "FerretDB on PostgreSQL")
-        yield uri
+        backend = ["--handler=postgresql", f"--postgresql-url=postgres://postgres@127.0.0.1:{pg_port}/ferretdb"]
+        with _ferretdb(backend, state, log_dir / "ferretdb-postgresql.log") as uri:
+            yield uri
     finally:
-        if ferretdb is not None:
-            ferretdb.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                ferretdb.wait(10)
-            ferretdb.kill()
         subprocess.run([*pg_ctl, "-m", "fast", "stop"], capture_output=True)
         shutil.rmtree(where, ignore_errors=True)
 
@@ -148,39 +126,49 @@ def side_store(log_dir: Path, backend: str = "postgresql") -> Iterator[str]:
 @contextlib.contextmanager
 def _sqlite_store(log_dir: Path) -> Iterator[str]:
     """A FerretDB on SQLite files in a temporary directory, as `infra.sh` starts the default store
-    (`synchronous(normal)`), on a free loopback port."""
+    (`synchronous(normal)`)."""
     where = Path(tempfile.mkdtemp(prefix="parkgrid-bench-sqlite-"))
     data, state = where / "data", where / "ferretdb"
     data.mkdir()
     state.mkdir()
-    port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
-    with (log_dir / "ferretdb-sqlite.log").open("ab") as log:
+    try:
+        backend = ["--handler=sqlite", f"--sqlite-url=file:{data}/?_pragma=synchronous(normal)"]
+        with _ferretdb(backend, state, log_dir / "ferretdb-sqlite.log") as uri:
+            yield uri
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _ferretdb(backend: list[str], state: Path, log: Path) -> Iterator[str]:
+    """The project's FerretDB on `backend` (its handler's arguments) and a free loopback port,
+    answering, until the block ends; its MongoDB URI."""
+    port = free_port()
+    with log.open("ab") as out:
         ferretdb = subprocess.Popen(
             [
                 str(FERRETDB_BIN),
-                "--handler=sqlite",
-                f"--sqlite-url=file:{data}/?_pragma=synchronous(normal)",
+                *backend,
                 f"--listen-addr=127.0.0.1:{port}",
                 f"--state-dir={state}",
                 "--debug-addr=-",
                 "--telemetry=disable",
                 "--log-level=error",
             ],
-            stdout=log,
+            stdout=out,
             stderr=subprocess.STDOUT,
             cwd=state,
         )
     try:
         uri = f"mongodb://127.0.0.1:{port}/?retryWrites=false"
-        _wait_for(lambda: _pings(uri), "FerretDB on SQLite")
+        _wait_for(lambda: _pings(uri), f"FerretDB ({backend[0]})")
         yield uri
     finally:
         ferretdb.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             ferretdb.wait(10)
         ferretdb.kill()
-        shutil.rmtree(where, ignore_errors=True)
 
 
 def _pings(uri: str) -> bool:
