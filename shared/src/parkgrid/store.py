@@ -28,6 +28,7 @@ __all__ = [
     "Document",
     "DuplicateKeyError",
     "connect",
+    "create_index",
     "is_duplicate_key",
     "ping",
 ]
@@ -82,3 +83,23 @@ def is_duplicate_key(exc: PyMongoError) -> bool:
         message = str(exc).lower()
         return exc.code == 11000 or "duplicate key" in message or "unique constraint failed" in message
     return False
+
+
+async def create_index(collection: Collection, keys: list[tuple[str, int]], *, name: str | None = None) -> str:
+    """`collection.create_index(keys, name=name)`, which may race another creation of the same index.
+
+    FerretDB 1.24 answers a `createIndexes` that meets the same index being created meanwhile
+    (another process's start, or a collection re-created by a write while a rebuild makes its
+    indexes again after a drop) with "SQL logic error: index ... already exists" instead of
+    MongoDB's no-op. Then the index is looked up: if it is there with these keys, the work was
+    done; anything else is raised as it came."""
+    try:
+        return await collection.create_index(keys, name=name) if name else await collection.create_index(keys)
+    except OperationFailure as exc:
+        if "already exists" not in str(exc):
+            raise
+        wanted = name or "_".join(f"{field}_{direction}" for field, direction in keys)
+        found = (await collection.index_information()).get(wanted)
+        if found is None or [tuple(k) for k in found["key"]] != [(f, d) for f, d in keys]:
+            raise
+        return wanted

@@ -24,7 +24,7 @@ from insights.domain.kpis_billing import BILLING_TOPICS
 from parkgrid.contracts.topics import topics
 from parkgrid.envelope import Envelope
 from parkgrid.projection import SEQ_FIELD, Projection
-from parkgrid.store import Database, Document, DuplicateKeyError
+from parkgrid.store import Database, Document, DuplicateKeyError, create_index
 from parkgrid.topics import TopicSpec
 
 PROJECTED_TOPICS = (
@@ -101,11 +101,13 @@ class InsightsStore:
         self.latest = Projection(self.aggregates)
 
     async def ensure_indexes(self) -> None:
-        await self.facts.create_index([("time", ASCENDING)])
-        await self.facts.create_index([("subject", ASCENDING), ("time", ASCENDING)], name="audit_subject")
-        await self.facts.create_index([("actor", ASCENDING), ("time", ASCENDING)], name="audit_actor")
-        await self.aggregates.create_index([("aggregate", ASCENDING), ("status", ASCENDING)])
-        await self.aggregates.create_index([("aggregate", ASCENDING), ("event_id", ASCENDING)], name="event")
+        """Also after a rebuild's drop, while the live consumer may be re-creating the collections:
+        `create_index` takes the same index made meanwhile as done (a FerretDB race)."""
+        await create_index(self.facts, [("time", ASCENDING)])
+        await create_index(self.facts, [("subject", ASCENDING), ("time", ASCENDING)], name="audit_subject")
+        await create_index(self.facts, [("actor", ASCENDING), ("time", ASCENDING)], name="audit_actor")
+        await create_index(self.aggregates, [("aggregate", ASCENDING), ("status", ASCENDING)])
+        await create_index(self.aggregates, [("aggregate", ASCENDING), ("event_id", ASCENDING)], name="event")
         await self.flatten_event_ids()
 
     async def flatten_event_ids(self) -> int:

@@ -1,0 +1,51 @@
+"""`parkgrid.store.create_index`: the same index made meanwhile is done, anything else is raised.
+
+FerretDB 1.24 answers a `createIndexes` that races another creation of the same index with
+"SQL logic error: index ... already exists" (seen in insights' rebuild, whose drop and index
+creation meet the live consumer re-creating the collection). A fake collection plays the race."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pymongo.errors import OperationFailure
+
+from parkgrid.store import create_index
+
+RACE = "SQL logic error: index aggregates_659545c1_event already exists (1)"
+
+
+class RacedCollection:
+    def __init__(self, error: str, indexes: dict[str, Any]) -> None:
+        self.error = error
+        self.indexes = indexes
+
+    async def create_index(self, keys: list[tuple[str, int]], name: str | None = None) -> str:
+        raise OperationFailure(self.error, code=1)
+
+    async def index_information(self) -> dict[str, Any]:
+        return self.indexes
+
+
+async def test_an_index_made_meanwhile_with_the_same_keys_is_done() -> None:
+    made = RacedCollection(RACE, {"event": {"key": [("aggregate", 1), ("event_id", 1)]}})
+    assert await create_index(made, [("aggregate", 1), ("event_id", 1)], name="event") == "event"  # type: ignore[arg-type]
+
+
+async def test_an_unnamed_index_is_found_by_its_default_name() -> None:
+    made = RacedCollection(RACE, {"time_1": {"key": [("time", 1)]}})
+    assert await create_index(made, [("time", 1)]) == "time_1"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("error", "indexes"),
+    [
+        (RACE, {}),  # the error, but no such index: raised
+        (RACE, {"event": {"key": [("aggregate", 1)]}}),  # a different index by that name: raised
+        ("some other failure", {"event": {"key": [("aggregate", 1), ("event_id", 1)]}}),
+    ],
+)
+async def test_anything_else_is_raised(error: str, indexes: dict[str, Any]) -> None:
+    with pytest.raises(OperationFailure):
+        await create_index(RacedCollection(error, indexes), [("aggregate", 1), ("event_id", 1)], name="event")  # type: ignore[arg-type]
