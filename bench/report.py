@@ -50,6 +50,7 @@ _BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL 15"}
 
 def markdown(result: dict[str, Any]) -> str:
     meta = result["meta"]
+    store = _BACKENDS.get(meta.get("store_backend", "sqlite"), "?")
     lines = [
         f"# ParkGrid bench {meta['stamp']} ({'quick' if meta['quick'] else 'full'}, {meta['rounds']} round(s))",
         "",
@@ -57,7 +58,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"{meta['load_after']} after; HTTP concurrency {meta['concurrency']}; the broker held "
         f"{meta.get('broker', {}).get('partitions', '?')} partitions "
         f"({meta.get('broker', {}).get('earlier_bench_topics_deleted', 0)} topics of earlier runs deleted first); "
-        f"the store: FerretDB on {_BACKENDS.get(meta.get('store_backend', 'sqlite'), '?')}.",
+        f"the store: FerretDB on {store}.",
         "",
         "## Ratios (median of per-round ratios, min-max)",
         "",
@@ -123,8 +124,7 @@ def markdown(result: dict[str, Any]) -> str:
     if result.get("store_backends"):
         lines += ["", "## Store backends: FerretDB on SQLite (default) and on PostgreSQL 15, same run", ""]
         lines += [
-            f"The run's store was FerretDB on {_BACKENDS.get(meta.get('store_backend', 'sqlite'), '?')}; "
-            "the other was started beside it.",
+            f"The run's store was FerretDB on {store}; the other was started beside it.",
             "",
         ]
         lines += ["| operation | SQLite ops/s | PostgreSQL ops/s | PostgreSQL ÷ SQLite (min to max) |"]
