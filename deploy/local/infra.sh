@@ -17,6 +17,9 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 FERRETDB_HOST="${FERRETDB_HOST:-127.0.0.1}"
 FERRETDB_PORT="${FERRETDB_PORT:-27017}"
+# FerretDB's HTTP debug listener (metrics, Go pprof), e.g. 127.0.0.1:8089 to profile the store
+# (bench/README.md); "-" (the default) starts none, as port 8088 is often taken.
+FERRETDB_DEBUG_ADDR="${FERRETDB_DEBUG_ADDR:--}"
 # FerretDB's backend. sqlite, the default, is what `make bench` measured faster on this box
 # (bench/README.md: "Store backends"); postgresql starts a cluster under $PARKGRID_LOCAL/postgresql
 # on POSTGRES_PORT (loopback) and FerretDB on it, the same port and URI for the services.
@@ -377,13 +380,13 @@ start_ferretdb() {
     mapfile -t backend < <(ferretdb_backend)
     mkdir -p "$F_DATA" "$F_STATE"
     cd "$F_STATE"
-    # --debug-addr=- : no HTTP debug listener (it would take port 8088).
+    # --debug-addr: none unless FERRETDB_DEBUG_ADDR asks (FerretDB's own default would take 8088).
     # --telemetry=disable : no attempt to reach beacon.ferretdb.com.
     # --log-level=error : at warn, FerretDB dumps every failed command as a ~20-line
     #   WARN (e.g. each pymongo close sends endSessions, which 1.24 does not know).
     setsid nohup "$F_BIN" "${backend[@]}" \
         --listen-addr="$FERRETDB_HOST:$FERRETDB_PORT" \
-        --state-dir="$F_STATE" --debug-addr=- --telemetry=disable --log-level=error \
+        --state-dir="$F_STATE" --debug-addr="$FERRETDB_DEBUG_ADDR" --telemetry=disable --log-level=error \
         >>"$log" 2>&1 </dev/null 8>&- &
     printf '%s\n' "$!" >"$pf"
     disown "$!"     # no "Killed" job notices from this shell if it must be killed

@@ -21,7 +21,7 @@ class RacedCollection:
         self.error = error
         self.indexes = indexes
 
-    async def create_index(self, keys: list[tuple[str, int]], name: str | None = None) -> str:
+    async def create_index(self, keys: list[tuple[str, int]], **options: Any) -> str:
         raise OperationFailure(self.error, code=1)
 
     async def index_information(self) -> dict[str, Any]:
@@ -36,6 +36,18 @@ async def test_an_index_made_meanwhile_with_the_same_keys_is_done() -> None:
 async def test_an_unnamed_index_is_found_by_its_default_name() -> None:
     made = RacedCollection(RACE, {"time_1": {"key": [("time", 1)]}})
     assert await create_index(made, [("time", 1)]) == "time_1"  # type: ignore[arg-type]
+
+
+async def test_a_unique_index_made_meanwhile_as_unique_is_done() -> None:
+    made = RacedCollection(RACE, {"one": {"key": [("invoice_id", 1)], "unique": True}})
+    assert await create_index(made, [("invoice_id", 1)], name="one", unique=True) == "one"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("asked", "found"), [(True, False), (False, True)])
+async def test_an_index_made_meanwhile_unique_otherwise_is_raised(asked: bool, found: bool) -> None:
+    made = RacedCollection(RACE, {"one": {"key": [("invoice_id", 1)], **({"unique": True} if found else {})}})
+    with pytest.raises(OperationFailure):
+        await create_index(made, [("invoice_id", 1)], name="one", unique=asked)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ from parkgrid.events import EventRegistry, IntegrationEvent
 from parkgrid.kafka import EventPublisher
 from parkgrid.logging import get_logger
 from parkgrid.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, PUBLISHED, RELAY_PUBLISH_SECONDS
-from parkgrid.store import Collection, Document
+from parkgrid.store import Collection, Document, create_index
 from parkgrid.telemetry import publishing_span
 
 log = get_logger(__name__)
@@ -103,7 +103,7 @@ class MongoAggregateStore:
         and the state written: what the process remembers of it (`parkgrid.known.Lately`) goes."""
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("outbox_pending", ASCENDING)], name="outbox_pending")
+        await create_index(self.collection, [("outbox_pending", ASCENDING)], name="outbox_pending")
 
     async def get(self, aggregate_id: str) -> Document | None:
         return await self.collection.find_one({"_id": aggregate_id}, _NOT_STATE)

@@ -14,7 +14,7 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from parkgrid.envelope import Envelope
-from parkgrid.store import Collection, Document
+from parkgrid.store import Collection, Document, create_index
 
 SEQ_FIELD = "_seq"
 
@@ -27,7 +27,7 @@ class Projection:
 
     async def ensure_indexes(self, *fields: str) -> None:
         for field in fields:
-            await self.collection.create_index([(field, ASCENDING)])
+            await create_index(self.collection, [(field, ASCENDING)])
 
     async def apply(self, aggregate_id: str, sequence: int, fields: Document) -> bool:
         """Set `fields` on the aggregate's document if `sequence` is newer; True if applied.

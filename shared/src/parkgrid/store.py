@@ -85,21 +85,32 @@ def is_duplicate_key(exc: PyMongoError) -> bool:
     return False
 
 
-async def create_index(collection: Collection, keys: list[tuple[str, int]], *, name: str | None = None) -> str:
-    """`collection.create_index(keys, name=name)`, which may race another creation of the same index.
+async def create_index(
+    collection: Collection, keys: list[tuple[str, int]], *, name: str | None = None, unique: bool = False
+) -> str:
+    """`collection.create_index(keys, name=name, unique=unique)`, which may race another creation of
+    the same index.
 
     FerretDB 1.24 answers a `createIndexes` that meets the same index being created meanwhile
     (another process's start, or a collection re-created by a write while a rebuild makes its
     indexes again after a drop) with "SQL logic error: index ... already exists" instead of
-    MongoDB's no-op. Then the index is looked up: if it is there with these keys, the work was
-    done; anything else is raised as it came."""
+    MongoDB's no-op. Then the index is looked up: if it is there with these keys (and as unique,
+    or not, as asked), the work was done; anything else is raised as it came. Every service's
+    `ensure_indexes` goes through here."""
+    options: dict[str, Any] = {"unique": True} if unique else {}
+    if name:
+        options["name"] = name
     try:
-        return await collection.create_index(keys, name=name) if name else await collection.create_index(keys)
+        return await collection.create_index(keys, **options)
     except OperationFailure as exc:
         if "already exists" not in str(exc):
             raise
         wanted = name or "_".join(f"{field}_{direction}" for field, direction in keys)
         found = (await collection.index_information()).get(wanted)
-        if found is None or [tuple(k) for k in found["key"]] != [(f, d) for f, d in keys]:
+        if (
+            found is None
+            or [tuple(k) for k in found["key"]] != [(f, d) for f, d in keys]
+            or bool(found.get("unique")) != unique
+        ):
             raise
         return wanted

@@ -12,7 +12,7 @@ from parkgrid import paging
 from parkgrid.contracts.billing import ChargeStatus
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
-from parkgrid.store import Collection, Document
+from parkgrid.store import Collection, Document, create_index
 
 
 class Charges:
@@ -22,11 +22,13 @@ class Charges:
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
-        await self.collection.create_index(
-            [("site_id", ASCENDING), ("status", ASCENDING), ("billable_on", ASCENDING)], name="open_by_site"
+        await create_index(
+            self.collection,
+            [("site_id", ASCENDING), ("status", ASCENDING), ("billable_on", ASCENDING)],
+            name="open_by_site",
         )
-        await self.collection.create_index([("member_id", ASCENDING), ("billable_on", ASCENDING)], name="by_member")
-        await self.collection.create_index([("invoice_id", ASCENDING)], name="by_invoice")
+        await create_index(self.collection, [("member_id", ASCENDING), ("billable_on", ASCENDING)], name="by_member")
+        await create_index(self.collection, [("invoice_id", ASCENDING)], name="by_invoice")
 
     async def get(self, charge_id: str) -> Charge | None:
         doc = await self.store.get(charge_id)

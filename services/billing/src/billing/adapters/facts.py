@@ -12,7 +12,7 @@ from billing.domain.charges import OfferingPrice, Residency
 from parkgrid.contracts.common import SpaceKind
 from parkgrid.envelope import Envelope
 from parkgrid.projection import SEQ_FIELD, Projection
-from parkgrid.store import Collection, Document
+from parkgrid.store import Collection, Document, create_index
 
 
 class OfferingPrices:
@@ -57,7 +57,7 @@ class Residencies:
         self.collection = collection
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("sites", ASCENDING), ("last_day", ASCENDING)], name="by_site")
+        await create_index(self.collection, [("sites", ASCENDING), ("last_day", ASCENDING)], name="by_site")
 
     async def get(self, residency_id: str) -> tuple[Residency, int] | None:
         doc = await self.collection.find_one({"_id": residency_id})

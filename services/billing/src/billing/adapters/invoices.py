@@ -20,7 +20,7 @@ from parkgrid import paging
 from parkgrid.contracts.billing import DocumentKind, InvoiceStatus
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
-from parkgrid.store import Collection, Document, is_duplicate_key
+from parkgrid.store import Collection, Document, create_index, is_duplicate_key
 
 
 class Invoices:
@@ -30,8 +30,8 @@ class Invoices:
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
-        await self.collection.create_index([("member_id", ASCENDING), ("issued_on", ASCENDING)], name="by_member")
-        await self.collection.create_index([("site_id", ASCENDING), ("status", ASCENDING)], name="by_site")
+        await create_index(self.collection, [("member_id", ASCENDING), ("issued_on", ASCENDING)], name="by_member")
+        await create_index(self.collection, [("site_id", ASCENDING), ("status", ASCENDING)], name="by_site")
 
     async def get(self, invoice_id: str) -> tuple[Invoice, int] | None:
         doc = await self.store.get(invoice_id)
@@ -94,8 +94,8 @@ class Numbers:
         self.collection = collection
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("invoice_id", ASCENDING)], name="one_number_per_invoice", unique=True)
-        await self.collection.create_index([("series", ASCENDING), ("n", DESCENDING)], name="highest")
+        await create_index(self.collection, [("invoice_id", ASCENDING)], name="one_number_per_invoice", unique=True)
+        await create_index(self.collection, [("series", ASCENDING), ("n", DESCENDING)], name="highest")
 
     async def of(self, invoice_id: str) -> int | None:
         found = await self.collection.find_one({"invoice_id": invoice_id})

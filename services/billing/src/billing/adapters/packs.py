@@ -14,7 +14,7 @@ from pymongo.errors import PyMongoError
 from billing.adapters.allowances import Allowances
 from billing.adapters.documents import pack_sale_of, pack_sale_state
 from billing.domain.packs import PackSale
-from parkgrid.store import Collection, Document, is_duplicate_key
+from parkgrid.store import Collection, Document, create_index, is_duplicate_key
 
 BATCH = 500
 """Uncharged packs finished per periodic run (the rest on the next)."""
@@ -26,9 +26,9 @@ class CreditPacks:
         self.minutes = Allowances(collection)
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("member_id", ASCENDING), ("site_id", ASCENDING)], name="by_member")
-        await self.collection.create_index([("takes.booking_id", ASCENDING)], name="by_booking")
-        await self.collection.create_index([("charged", ASCENDING)], name="by_charged")
+        await create_index(self.collection, [("member_id", ASCENDING), ("site_id", ASCENDING)], name="by_member")
+        await create_index(self.collection, [("takes.booking_id", ASCENDING)], name="by_booking")
+        await create_index(self.collection, [("charged", ASCENDING)], name="by_charged")
 
     async def open(self, sale: PackSale) -> PackSale:
         """Keep the sale (uncharged, nothing used); a retried sale finds the one kept first."""

@@ -9,7 +9,7 @@ from billing.domain.payments import Payment
 from parkgrid import paging
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
-from parkgrid.store import Collection, Document
+from parkgrid.store import Collection, Document, create_index
 
 
 class Payments:
@@ -19,7 +19,7 @@ class Payments:
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
-        await self.collection.create_index([("member_id", ASCENDING), ("received_on", ASCENDING)], name="by_member")
+        await create_index(self.collection, [("member_id", ASCENDING), ("received_on", ASCENDING)], name="by_member")
 
     async def get(self, payment_id: str) -> Payment | None:
         doc = await self.store.get(payment_id)

@@ -18,7 +18,7 @@ from pymongo.errors import PyMongoError
 from billing.adapters.documents import price_list_of, price_list_state
 from billing.domain.prices import PriceList, in_force
 from parkgrid.refusals import Refused
-from parkgrid.store import Collection, is_duplicate_key
+from parkgrid.store import Collection, create_index, is_duplicate_key
 
 FRESH_SECONDS = 60.0
 
@@ -29,7 +29,7 @@ class PriceLists:
         self._read: dict[str, tuple[float, list[PriceList]]] = {}
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("site_id", ASCENDING), ("version", DESCENDING)], name="by_site")
+        await create_index(self.collection, [("site_id", ASCENDING), ("version", DESCENDING)], name="by_site")
 
     async def versions(self, site_id: str, *, fresh: bool = False) -> list[PriceList]:
         read = self._read.get(site_id)

@@ -14,7 +14,7 @@ from bookings.adapters.bookings import booking_of
 from bookings.domain.booking import Booking
 from parkgrid import paging
 from parkgrid.contracts.bookings import BookingStatus
-from parkgrid.store import Collection, Document
+from parkgrid.store import Collection, Document, create_index
 
 QUEUE_KEY = "decide_by"
 DUE_BATCH = 200
@@ -26,8 +26,8 @@ class ApprovalQueue:
         self.collection = collection
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("site_id", ASCENDING), ("status", ASCENDING), (QUEUE_KEY, ASCENDING)])
-        await self.collection.create_index([("status", ASCENDING), (QUEUE_KEY, ASCENDING)])
+        await create_index(self.collection, [("site_id", ASCENDING), ("status", ASCENDING), (QUEUE_KEY, ASCENDING)])
+        await create_index(self.collection, [("status", ASCENDING), (QUEUE_KEY, ASCENDING)])
 
     async def waiting(
         self, site_id: str, limit: int, cursor: str | None = None, members: Sequence[str] = ()

@@ -25,7 +25,7 @@ from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.outbox import Answer, MongoAggregateStore
-from parkgrid.store import Collection, Document
+from parkgrid.store import Collection, Document, create_index
 
 
 def state_of(booking: Booking) -> Document:
@@ -107,7 +107,7 @@ class Bookings(BookingAggregates):
             [("status", ASCENDING), ("requested_at", ASCENDING)],
             [("session_key", ASCENDING)],
         ):
-            await self.collection.create_index(fields)
+            await create_index(self.collection, fields)
 
     async def find(
         self,

@@ -16,12 +16,13 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from parkgrid.contracts.community import CommunityEventSnapshot, RegistrationSnapshot
 from parkgrid.envelope import Envelope
 from parkgrid.projection import Projection
-from parkgrid.store import Collection, Database, Document
+from parkgrid.store import Collection, Database, Document, create_index
 
 RESCHEDULED_LEEWAY = timedelta(days=366)
 
@@ -78,7 +79,7 @@ class FeedLinks:
         return str(doc.get("member_id") or doc["_id"]), None if person is None else str(person)
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index("token")
+        await create_index(self.collection, [("token", ASCENDING)])
 
 
 class CommunityEvents:

@@ -13,7 +13,7 @@ from bookings.domain.entitlements import Entitlement
 from parkgrid.contracts.bookings import WaitlistEntrySnapshot
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
-from parkgrid.store import Collection, Document, DuplicateKeyError
+from parkgrid.store import Collection, Document, DuplicateKeyError, create_index
 
 
 def entry_snapshot(doc: Document) -> dict[str, Any]:
@@ -48,7 +48,7 @@ class Ledger:
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
         await self.allowances.ensure_indexes()
-        await self.collection.create_index([("member_id", ASCENDING), ("period_start", ASCENDING)])
+        await create_index(self.collection, [("member_id", ASCENDING), ("period_start", ASCENDING)])
 
     async def get(self, entitlement_id: str) -> tuple[Entitlement, int] | None:
         doc = await self.store.get(entitlement_id)

@@ -8,7 +8,7 @@ from pymongo import ASCENDING
 
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
-from parkgrid.store import Collection, Document
+from parkgrid.store import Collection, Document, create_index
 
 LIMIT = 100
 
@@ -20,7 +20,7 @@ class SeriesBook:
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
-        await self.collection.create_index([("member_id", ASCENDING), ("requested_at", ASCENDING)])
+        await create_index(self.collection, [("member_id", ASCENDING), ("requested_at", ASCENDING)])
 
     async def get(self, series_id: str) -> Document | None:
         return await self.store.get(series_id)

@@ -29,7 +29,7 @@ from bookings.adapters.guards import Seated, parse_place, place_key, place_value
 from bookings.domain.entitlements import Allowance
 from bookings.domain.slots import session_key_start
 from parkgrid.clock import utc_now
-from parkgrid.store import Collection, Database, Document, DuplicateKeyError, is_duplicate_key
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError, create_index, is_duplicate_key
 
 
 class SessionSeats:
@@ -38,7 +38,7 @@ class SessionSeats:
         self.clock: Callable[[], datetime] = utc_now  # the service's (`BookingOffice`)
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("offering_id", ASCENDING), ("starts_at", ASCENDING)])
+        await create_index(self.collection, [("offering_id", ASCENDING), ("starts_at", ASCENDING)])
 
     def seat_filter(self, key: str, seats: int, party_size: int) -> Document:
         """The seats' guard: room for the party."""
@@ -314,8 +314,8 @@ class MemberAllowances:
         self.collection = collection
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("member_id", ASCENDING)])
-        await self.collection.create_index([("holders", ASCENDING)])
+        await create_index(self.collection, [("member_id", ASCENDING)])
+        await create_index(self.collection, [("holders", ASCENDING)])
 
     def allowance_filter(self, allowance: Allowance, booking_id: str, replaces: str | None) -> Document:
         """The guard: room for the amount (the booking this one replaces lends its own), not held yet."""

@@ -17,7 +17,7 @@ from bookings.domain.waitlist import WAITING
 from parkgrid import paging
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
-from parkgrid.store import Collection, Document
+from parkgrid.store import Collection, Document, create_index
 
 IN_LINE = [("position", ASCENDING), ("_id", ASCENDING)]
 SESSIONS_KEY = "starts_at"
@@ -30,9 +30,11 @@ class WaitingLines:
 
     async def ensure_indexes(self) -> None:
         await self.store.ensure_indexes()
-        await self.collection.create_index([("status", ASCENDING), ("starts_at", ASCENDING)])
-        await self.collection.create_index([("session_key", ASCENDING), ("status", ASCENDING), ("position", ASCENDING)])
-        await self.collection.create_index([("member_id", ASCENDING), ("joined_at", ASCENDING)])
+        await create_index(self.collection, [("status", ASCENDING), ("starts_at", ASCENDING)])
+        await create_index(
+            self.collection, [("session_key", ASCENDING), ("status", ASCENDING), ("position", ASCENDING)]
+        )
+        await create_index(self.collection, [("member_id", ASCENDING), ("joined_at", ASCENDING)])
 
     async def get(self, entry_id: str) -> Document | None:
         return await self.store.get(entry_id)

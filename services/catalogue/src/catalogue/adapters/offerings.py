@@ -30,7 +30,7 @@ from parkgrid.contracts.topics import topic
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.logging import get_logger
 from parkgrid.outbox import Answer, MongoAggregateStore
-from parkgrid.store import Collection, Document, is_duplicate_key
+from parkgrid.store import Collection, Document, create_index, is_duplicate_key
 
 log = get_logger(__name__)
 
@@ -77,14 +77,14 @@ class Offerings:
         """Indexes for MongoDB; FerretDB 1.24 (SQLite) uses only the `_id` one for queries
         (see the README: its other filters are evaluated while scanning)."""
         await self.store.ensure_indexes()
-        await self.collection.create_index([(PENDING, ASCENDING)], name=PENDING)
+        await create_index(self.collection, [(PENDING, ASCENDING)], name=PENDING)
         for name, fields in (
             ("status_title", [("status", ASCENDING), ("title_sort", ASCENDING), ("_id", ASCENDING)]),
             ("status_created", [("status", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)]),
             ("site_status_title", [("site", ASCENDING), ("status", ASCENDING), ("title_sort", ASCENDING)]),
             ("category_status_title", [("category", ASCENDING), ("status", ASCENDING), ("title_sort", ASCENDING)]),
         ):
-            await self.search.create_index(fields, name=name)
+            await create_index(self.search, fields, name=name)
 
     async def get(self, aggregate_id: str) -> Document | None:
         return await self.store.get(aggregate_id)

@@ -42,7 +42,7 @@ from pymongo import ASCENDING
 from community.domain import seats as rules
 from community.domain.seats import Occupancy, Placed, SeatChart
 from parkgrid.known import Recent
-from parkgrid.store import Collection, Document, DuplicateKeyError
+from parkgrid.store import Collection, Document, DuplicateKeyError, create_index
 
 __all__ = ["Occupancy", "Placed", "Placement", "SeatBook", "keys_of"]
 
@@ -96,7 +96,7 @@ class SeatBook:
         self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("closed", ASCENDING), ("_id", ASCENDING)], name="open")
+        await create_index(self.collection, [("closed", ASCENDING), ("_id", ASCENDING)], name="open")
 
     async def open(self, event_id: str, capacity: int, starts_at: datetime) -> None:
         """Create the event's seats (nothing if they exist); this process then knows them."""

@@ -25,7 +25,7 @@ from parkgrid.events import EventRegistry, registry
 from parkgrid.known import KnownSites, Lately
 from parkgrid.outbox import MongoAggregateStore
 from parkgrid.projection import Projection
-from parkgrid.store import Collection, Database, Document, DuplicateKeyError
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError, create_index
 
 SOURCE = "community"
 T = TypeVar("T")
@@ -218,14 +218,14 @@ class CommunityStore:
         for aggregates in (self.members, self.events, self.registrations):
             await aggregates.ensure_indexes()
         members = self.members.collection
-        await members.create_index([("person_ids", ASCENDING)], name="person")
-        await members.create_index([("name_sort", ASCENDING), ("_id", ASCENDING)], name="name")
-        await members.create_index([("home_site_id", ASCENDING)], name="site")
-        await self.events.collection.create_index([("starts_at", ASCENDING), ("_id", ASCENDING)], name="starts")
+        await create_index(members, [("person_ids", ASCENDING)], name="person")
+        await create_index(members, [("name_sort", ASCENDING), ("_id", ASCENDING)], name="name")
+        await create_index(members, [("home_site_id", ASCENDING)], name="site")
+        await create_index(self.events.collection, [("starts_at", ASCENDING), ("_id", ASCENDING)], name="starts")
         registrations = self.registrations.collection
-        await registrations.create_index([("event_id", ASCENDING)], name="event")
-        await registrations.create_index([("member_id", ASCENDING)], name="member")
-        await registrations.create_index([("placing", ASCENDING)], name="placing")
+        await create_index(registrations, [("event_id", ASCENDING)], name="event")
+        await create_index(registrations, [("member_id", ASCENDING)], name="member")
+        await create_index(registrations, [("placing", ASCENDING)], name="placing")
         await self.venue_reservations.projection.ensure_indexes("event_id")
         await self.seats.ensure_indexes()
         await self.bring_seats_up_to_date()

@@ -9,7 +9,7 @@ from pymongo import ASCENDING
 
 from parkgrid.events import registry
 from parkgrid.outbox import MongoAggregateStore
-from parkgrid.store import Collection, Database, Document, DuplicateKeyError
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError, create_index
 
 
 class ExportStore:
@@ -23,7 +23,7 @@ class ExportStore:
 
     async def ensure_indexes(self) -> None:
         await self.requests.ensure_indexes()
-        await self.parts.create_index([("export_id", ASCENDING)], name="export")
+        await create_index(self.parts, [("export_id", ASCENDING)], name="export")
 
     async def add_part(self, part: Document) -> bool:
         """Keep a part once (a redelivered part is the same part); True if it is new."""

@@ -25,7 +25,7 @@ from pymongo import ASCENDING
 
 from insights.domain.notices import Notice, amount, arabic_days, arabic_days_ago, local_day, local_time
 from parkgrid import shredding
-from parkgrid.store import Collection, Document, DuplicateKeyError
+from parkgrid.store import Collection, Document, DuplicateKeyError, create_index
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -38,7 +38,7 @@ class DueRows:
         self.collection = collection
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+        await create_index(self.collection, [("status", ASCENDING), ("due_at", ASCENDING)])
 
     async def insert_once(self, row: Document, status: str, now: datetime) -> bool:
         """Insert the row due now; False if a row of that id is already there."""

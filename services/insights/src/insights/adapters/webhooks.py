@@ -27,7 +27,7 @@ from insights.domain import erasure
 from insights.domain.webhooks import DeliveryStatus, address_refusal, signed_headers
 from insights.settings import DEVELOPMENT_SEALING_KEY
 from parkgrid import paging
-from parkgrid.store import Collection, Database, Document, DuplicateKeyError
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError, create_index
 
 USER_AGENT = "ParkGrid-Webhooks/1"
 
@@ -45,8 +45,8 @@ class WebhookStore:
         self.sealer = sealer or Sealer([DEVELOPMENT_SEALING_KEY])
 
     async def ensure_indexes(self) -> None:
-        await self.deliveries.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
-        await self.deliveries.create_index([("endpoint_id", ASCENDING), ("created_at", DESCENDING)])
+        await create_index(self.deliveries, [("status", ASCENDING), ("due_at", ASCENDING)])
+        await create_index(self.deliveries, [("endpoint_id", ASCENDING), ("created_at", DESCENDING)])
 
     # --- endpoints ---------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from datetime import date
 
 from pymongo import ASCENDING
 
-from parkgrid.store import Database, Document
+from parkgrid.store import Database, Document, create_index
 from spaces.adapters.stores import aggregates
 
 
@@ -23,7 +23,7 @@ class DayPassStore:
 
     async def ensure_indexes(self) -> None:
         await self.passes.ensure_indexes()
-        await self.passes.collection.create_index([("day", ASCENDING), ("space_id", ASCENDING)], name="day")
+        await create_index(self.passes.collection, [("day", ASCENDING), ("space_id", ASCENDING)], name="day")
 
     async def taken(self, space_id: str, day: date) -> int:
         """Passes issued for the area on that day."""

@@ -28,7 +28,7 @@ from parkgrid.contracts.spaces import SpaceStatus
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.known import Lately
 from parkgrid.outbox import AlreadyExists, MongoAggregateStore
-from parkgrid.store import Collection, Database, Document, DuplicateKeyError
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError, create_index
 from spaces.domain.model import Calendar, Hold
 from spaces.domain.sites import Site, Space
 
@@ -117,8 +117,8 @@ class SpacesStore:
     async def ensure_indexes(self) -> None:
         for aggregates in (self.sites, self.spaces, self.reservations, self.residencies):
             await aggregates.ensure_indexes()
-        await self.spaces.collection.create_index([("site_id", ASCENDING)], name="site")
-        await self.reservations.collection.create_index([("site_id", ASCENDING)], name="site")
+        await create_index(self.spaces.collection, [("site_id", ASCENDING)], name="site")
+        await create_index(self.reservations.collection, [("site_id", ASCENDING)], name="site")
         await self.calendars.absorb(self.former_residency_calendars)
 
     async def site(self, site_id: str) -> tuple[Site, int] | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import ASCENDING
 
-from parkgrid.store import Database, Document
+from parkgrid.store import Database, Document, create_index
 from spaces.adapters.stores import aggregates
 
 LISTED = 200
@@ -21,9 +21,9 @@ class VisitStore:
 
     async def ensure_indexes(self) -> None:
         await self.visits.ensure_indexes()
-        await self.visits.collection.create_index([("site_id", ASCENDING), ("day", ASCENDING)], name="site_day")
-        await self.visits.collection.create_index([("member_id", ASCENDING), ("day", ASCENDING)], name="member_day")
-        await self.visits.collection.create_index([("erased", ASCENDING), ("day", ASCENDING)], name="erased_day")
+        await create_index(self.visits.collection, [("site_id", ASCENDING), ("day", ASCENDING)], name="site_day")
+        await create_index(self.visits.collection, [("member_id", ASCENDING), ("day", ASCENDING)], name="member_day")
+        await create_index(self.visits.collection, [("erased", ASCENDING), ("day", ASCENDING)], name="erased_day")
 
     async def listed(
         self, narrowed: dict[str, Any], *, first: date | None = None, last: date | None = None

@@ -12,7 +12,7 @@ from datetime import datetime
 from pymongo import ASCENDING
 
 from parkgrid.contracts.spaces import WaitlistStatus
-from parkgrid.store import Database, Document, DuplicateKeyError
+from parkgrid.store import Database, Document, DuplicateKeyError, create_index
 from spaces.adapters.stores import aggregates
 from spaces.domain.waitlist import OPEN, Ticket
 
@@ -28,9 +28,9 @@ class WaitlistStore:
 
     async def ensure_indexes(self) -> None:
         await self.entries.ensure_indexes()
-        await self.entries.collection.create_index([("site_id", ASCENDING), ("seats", ASCENDING)], name="line")
-        await self.entries.collection.create_index([("member_id", ASCENDING)], name="member")
-        await self.entries.collection.create_index([("status", ASCENDING), ("offered_at", ASCENDING)], name="offers")
+        await create_index(self.entries.collection, [("site_id", ASCENDING), ("seats", ASCENDING)], name="line")
+        await create_index(self.entries.collection, [("member_id", ASCENDING)], name="member")
+        await create_index(self.entries.collection, [("status", ASCENDING), ("offered_at", ASCENDING)], name="offers")
 
     async def offers_made_before(self, cut: datetime, now: datetime, limit: int = 100) -> list[Document]:
         """Offers still unanswered that were made before `cut`, the oldest first (at most `limit`).
