@@ -1,4 +1,6 @@
-"""`STORE=postgresql`: deploy/local/infra.sh runs FerretDB on a PostgreSQL 15 cluster of its own.
+"""deploy/local/infra.sh's store: FerretDB on SQLite, or on a PostgreSQL 15 cluster of its own.
+
+`STORE=postgresql` runs FerretDB on a PostgreSQL 15 cluster of its own.
 
 FerretDB on SQLite is what `make run`, `make test` and `make bench` start by default (bench/README
 measures why); the other backend is one variable away (`make run STORE=postgresql`), and a way to
@@ -11,6 +13,9 @@ in a `$PARKGRID_LOCAL` of its own, on free ports, with the FerretDB binary `make
   `make bench` do not take it as theirs); an `up` asking for the other backend while it runs is
   refused, not silently served by the wrong store;
 - `down` stops FerretDB and the cluster; a second `up` finds the data kept; `wipe` removes it.
+
+On either backend, FerretDB runs with the Go garbage collector's setting infra.sh gives it
+(`FERRETDB_GOGC`, bench/README.md says why) and serves its profile when `FERRETDB_DEBUG_ADDR` asks.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,13 +42,13 @@ BUILT = Path(os.environ.get("PARKGRID_LOCAL", str(REPO / ".local"))) / "bin"
 
 
 class LocalStore:
-    def __init__(self, local: Path) -> None:
+    def __init__(self, local: Path, backend: str = "postgresql") -> None:
         self.local = local
         self.port = free_port()
         self.env = {
             **os.environ,
             "PARKGRID_LOCAL": str(local),
-            "STORE": "postgresql",
+            "STORE": backend,
             "FERRETDB_PORT": str(self.port),
             "POSTGRES_PORT": str(free_port()),
         }
@@ -54,15 +60,16 @@ class LocalStore:
         )
 
 
-@pytest.fixture
-def store() -> Iterator[LocalStore]:
+@pytest.fixture(params=["postgresql"])
+def store(request: pytest.FixtureRequest) -> Iterator[LocalStore]:
+    """A `$PARKGRID_LOCAL` of its own, on free ports, for the backend the parameter names."""
     if not (BUILT / "ferretdb").exists():
         pytest.fail(f"FerretDB is not built in {BUILT} (make install)")
     # Not under pytest's tmp_path: its parents are private to root, and PostgreSQL runs as `postgres`.
     local = Path(tempfile.mkdtemp(prefix="parkgrid-store-"))
     local.chmod(0o755)
     (local / "bin").symlink_to(BUILT)  # the binary and its stamp: install.sh builds nothing
-    store = LocalStore(local)
+    store = LocalStore(local, request.param)
     try:
         yield store
     finally:
@@ -134,3 +141,28 @@ def test_infra_refuses_a_store_it_does_not_know(store: LocalStore) -> None:
     refused = store.run("up", "ferretdb", STORE="mongodb")
     assert refused.returncode == 2
     assert "STORE must be sqlite or postgresql, not 'mongodb'" in refused.stderr
+
+
+def environment_of(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair)
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+async def test_ferretdb_runs_with_its_gc_setting_and_serves_its_profile_when_asked(store: LocalStore) -> None:
+    debug = f"127.0.0.1:{free_port()}"
+    up = store.run("up", "ferretdb", FERRETDB_DEBUG_ADDR=debug)
+    assert up.returncode == 0, up.stdout + up.stderr
+    pid = int((store.local / "run" / "ferretdb.pid").read_text())
+    assert environment_of(pid).get("GOGC") == "400"
+    index = await asyncio.to_thread(urllib.request.urlopen, f"http://{debug}/debug/pprof/", timeout=10)
+    assert index.status == 200 and b"profile" in index.read()
+    assert await seats_taken(store.uri, racers=30, seats=5) == (5, 5)
+
+    assert store.run("down", "ferretdb").returncode == 0
+    again = store.run("up", "ferretdb", FERRETDB_GOGC="100")
+    assert again.returncode == 0, again.stdout + again.stderr
+    pid = int((store.local / "run" / "ferretdb.pid").read_text())
+    assert environment_of(pid).get("GOGC") == "100"
+    with pytest.raises(OSError):  # no debug listener unless asked
+        urllib.request.urlopen(f"http://{debug}/debug/pprof/", timeout=2)
