@@ -11,6 +11,8 @@ on the same local infrastructure (Kafka and FerretDB must run):
    per booking of each process (bookings, FerretDB, Kafka, the driver). With `--spy` (py-spy on
    PATH or in `PY_SPY`), the bookings process is sampled meanwhile and its heaviest frames
    listed.
+   When FerretDB serves its profiler (`FERRETDB_DEBUG_ADDR`, `bench.store_profile`), its own CPU
+   profile is taken meanwhile too, and its CPU per booking split by command and kind of work.
 3. **With no request coming** (`idle_cost`): each process's CPU per second once the write path
    is over, what background work (relays, sweepers, consumers' polls, the broker) adds to the
    CPU per booking above.
@@ -42,7 +44,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from bench import bookings
+from bench import bookings, store_profile
 from bench.baselines import Env
 from bench.http_write import Poster, client_for
 from bench.loadgen import closed_loop
@@ -130,8 +132,13 @@ async def store_prices(mongodb_uri: str, repeat: int = 300) -> list[tuple[str, f
     name = f"profile{uuid.uuid4().hex[:8]}"
     docs = client[name]["docs"]
     small = client[name]["small"]
+    sessions = client[name]["sessions"]
     body = {"status": "confirmed", "outbox": [], "outbox_pending": False, "version": 1, "payload": "x" * 1500}
     await docs.insert_many([{**body, "_id": f"d{i}"} for i in range(repeat)])
+    # A session's seats with 200 members' places (bookings' `session_seats`, as in the bench's
+    # coworking days): FerretDB decodes and re-encodes every place on each seat taken.
+    places = {f"pl_mb-bench-{m:04d}": f"bk-{m:024d}/1" for m in range(200)}
+    await sessions.insert_many([{"_id": f"s{i}", "taken": 200, "places": places} for i in range(repeat)])
     now = datetime.now(UTC)
     lease = [{"outbox_lease_until": None}, {"outbox_lease_until": {"$lt": now}}, {"outbox_lease_owner": "me"}]
     cases: list[tuple[str, Callable[[int], Awaitable[Any]]]] = [
@@ -142,6 +149,13 @@ async def store_prices(mongodb_uri: str, repeat: int = 300) -> list[tuple[str, f
         (
             "guarded update (_id + a condition)",
             lambda i: docs.update_one({"_id": f"d{i}", "version": 2}, {"$inc": {"version": 1}}),
+        ),
+        (
+            "guarded update of a session holding 200 places (a seat taken)",
+            lambda i: sessions.update_one(
+                {"_id": f"s{i}", "taken": {"$lte": 1999}, "places.pl_new": {"$exists": False}},
+                {"$inc": {"taken": 1}, "$set": {"places.pl_new": "bk-new/1"}},
+            ),
         ),
         (
             "findAndModify (the relay's lease)",
@@ -181,7 +195,7 @@ def spy_binary() -> str | None:
     return os.environ.get("PY_SPY") or shutil.which("py-spy")
 
 
-async def write_path(bench: bookings.BookingsBench, seconds: float, spy: bool) -> dict[str, Any]:
+async def write_path(bench: bookings.BookingsBench, seconds: float, spy: bool, stamp: str) -> dict[str, Any]:
     url = bench.bookings.url
     async with client_for(QUICK.concurrency) as client:
         poster = Poster(
@@ -203,6 +217,11 @@ async def write_path(bench: bookings.BookingsBench, seconds: float, spy: bool) -
                  "--format", "raw", "-o", str(frames), "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
+        address = store_profile.debug_address()
+        pprof = RESULTS / f"{stamp}-ferretdb.pprof"
+        profiling = (
+            asyncio.create_task(store_profile.capture(address, max(1, int(seconds)), pprof)) if address else None
+        )
         meter = CpuMeter({"driver": os.getpid(), "bookings": bench.bookings.pid, **infra_pids()}).start()
         summary = await closed_loop(poster, concurrency=QUICK.concurrency, duration_s=seconds)
         cpu = meter.stop()
@@ -220,7 +239,28 @@ async def write_path(bench: bookings.BookingsBench, seconds: float, spy: bool) -
         if sampler is not None:
             await asyncio.to_thread(sampler.wait)
             found["samples"], found["frames"] = await asyncio.to_thread(sampled, frames)
+        found["ferretdb"] = await ferretdb_profile(profiling, pprof)
         return found
+
+
+async def ferretdb_profile(profiling: asyncio.Task[str | None] | None, pprof: Path) -> dict[str, Any]:
+    """FerretDB's own profile of the write path, summed (`bench.store_profile`), or why there is none."""
+    if profiling is None:
+        return {"missing": "FerretDB's debug listener is off (start the infrastructure with "
+                           "FERRETDB_DEBUG_ADDR=127.0.0.1:8089 to take its profile)"}  # fmt: skip
+    failed = await profiling
+    if failed:
+        return {"missing": failed}
+    traces = await store_profile.traces_of(pprof)
+    if traces is None:
+        return {"missing": f"`go tool pprof` could not read {pprof.name}"}
+    summed = store_profile.breakdown(traces)
+    return {
+        "file": pprof.name,
+        "sampled_ms": round(summed.total_ms),
+        "by_command": summed.shares(summed.by_command),
+        "by_kind": summed.shares(summed.by_kind),
+    }
 
 
 async def idle_cost(bench: bookings.BookingsBench, seconds: float) -> dict[str, float]:
@@ -305,6 +345,7 @@ def report(stamp: str, prices: list[tuple[str, float, float]], path: dict[str, A
         lines += ["", f"bookings, sampled by py-spy ({path['samples']} samples): share of samples with the frame on"
                   " the stack", "", "| frame | % |", "|---|---|"]  # fmt: skip
         lines += [f"| {name} | {share} |" for name, share in path["frames"]]
+    lines += ferretdb_lines(path.get("ferretdb", {}), path["cpu_ms_per_booking"].get("ferretdb"))
     if idle:
         rate = path["bookings_per_s"] or 1.0
         lines += ["", "## With no request coming (after the write path)", "",
@@ -314,6 +355,23 @@ def report(stamp: str, prices: list[tuple[str, float, float]], path: dict[str, A
     lines += ["", "## The saga's timeline (p50 per segment)", "", "| segment | p50 ms | sagas |", "|---|---|---|"]
     lines += [f"| {name} | {p50} | {n} |" for name, (p50, n) in saga.items()]
     return "\n".join(lines) + "\n"
+
+
+def ferretdb_lines(found: Mapping[str, Any], ms_per_booking: float | None) -> list[str]:
+    """FerretDB's profile as two tables: its CPU by command and by kind of work, each as a share of
+    its samples and as ms per booking (the share of the CPU `/proc` measured)."""
+    if not found:
+        return []
+    lines = ["", "### FerretDB's own profile of the write path", ""]
+    if "missing" in found:
+        return [*lines, f"Not taken: {found['missing']}."]
+    lines.append(f"{found['sampled_ms']} ms of CPU sampled (`go tool pprof bench/results/{found['file']}`).")
+    for title, rows in (("command", found["by_command"]), ("kind of work", found["by_kind"])):
+        lines += ["", f"| {title} | % of FerretDB's samples | ms per booking |", "|---|---|---|"]
+        for name, share in rows:
+            ms = "" if ms_per_booking is None else round(ms_per_booking * share / 100.0, 2)
+            lines.append(f"| {name} | {share} | {ms} |")
+    return lines
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -336,7 +394,7 @@ async def main_async(args: argparse.Namespace) -> int:
     bench = bookings.BookingsBench(env, QUICK, database, mongo, logs)
     try:
         await bench.set_up()
-        path = await write_path(bench, args.seconds, args.spy)
+        path = await write_path(bench, args.seconds, args.spy, stamp)
         idle = await idle_cost(bench, args.idle)
         saga = await saga_timeline(bench, args.sagas, QUICK.saga_rate)
     finally:
