@@ -17,12 +17,19 @@ RACE = "SQL logic error: index aggregates_659545c1_event already exists (1)"
 
 
 class RacedCollection:
-    def __init__(self, error: str, indexes: dict[str, Any]) -> None:
+    """Answers `failures` creations with `error` (every one by default), then creates the index."""
+
+    def __init__(self, error: str, indexes: dict[str, Any], failures: int = 1_000) -> None:
         self.error = error
         self.indexes = indexes
+        self.failures = failures
+        self.calls = 0
 
     async def create_index(self, keys: list[tuple[str, int]], **options: Any) -> str:
-        raise OperationFailure(self.error, code=1)
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise OperationFailure(self.error, code=1)
+        return str(options.get("name", "made"))
 
     async def index_information(self) -> dict[str, Any]:
         return self.indexes
@@ -47,7 +54,7 @@ async def test_a_unique_index_made_meanwhile_as_unique_is_done() -> None:
 async def test_an_index_made_meanwhile_unique_otherwise_is_raised(asked: bool, found: bool) -> None:
     made = RacedCollection(RACE, {"one": {"key": [("invoice_id", 1)], **({"unique": True} if found else {})}})
     with pytest.raises(OperationFailure):
-        await create_index(made, [("invoice_id", 1)], name="one", unique=asked)  # type: ignore[arg-type]
+        await create_index(made, [("invoice_id", 1)], name="one", unique=asked, retry_after=0)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -60,4 +67,27 @@ async def test_an_index_made_meanwhile_unique_otherwise_is_raised(asked: bool, f
 )
 async def test_anything_else_is_raised(error: str, indexes: dict[str, Any]) -> None:
     with pytest.raises(OperationFailure):
-        await create_index(RacedCollection(error, indexes), [("aggregate", 1), ("event_id", 1)], name="event")  # type: ignore[arg-type]
+        await create_index(
+            RacedCollection(error, indexes), [("aggregate", 1), ("event_id", 1)], name="event", retry_after=0
+        )  # type: ignore[arg-type]
+
+
+async def test_an_index_not_listed_yet_is_asked_for_again_until_the_other_creation_has_recorded_it() -> None:
+    # SQLite has the index, FerretDB's list not yet: the next createIndexes is the no-op MongoDB's is.
+    made = RacedCollection(RACE, {}, failures=2)
+    assert await create_index(made, [("actor", 1), ("time", 1)], name="audit_actor", retry_after=0) == "audit_actor"  # type: ignore[arg-type]
+    assert made.calls == 3
+
+
+async def test_an_index_never_listed_is_raised_after_the_last_attempt() -> None:
+    never = RacedCollection(RACE, {})
+    with pytest.raises(OperationFailure):
+        await create_index(never, [("actor", 1)], name="audit_actor", attempts=4, retry_after=0)  # type: ignore[arg-type]
+    assert never.calls == 4
+
+
+async def test_another_index_by_that_name_is_raised_at_once() -> None:
+    other = RacedCollection(RACE, {"audit_actor": {"key": [("actor", 1)]}})
+    with pytest.raises(OperationFailure):
+        await create_index(other, [("actor", 1), ("time", 1)], name="audit_actor", retry_after=0)  # type: ignore[arg-type]
+    assert other.calls == 1

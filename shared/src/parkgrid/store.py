@@ -8,6 +8,7 @@ MongoDB: single-document atomicity only, no transactions, no change streams; see
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -86,7 +87,13 @@ def is_duplicate_key(exc: PyMongoError) -> bool:
 
 
 async def create_index(
-    collection: Collection, keys: list[tuple[str, int]], *, name: str | None = None, unique: bool = False
+    collection: Collection,
+    keys: list[tuple[str, int]],
+    *,
+    name: str | None = None,
+    unique: bool = False,
+    attempts: int = 5,
+    retry_after: float = 0.05,
 ) -> str:
     """`collection.create_index(keys, name=name, unique=unique)`, which may race another creation of
     the same index.
@@ -95,22 +102,27 @@ async def create_index(
     (another process's start, or a collection re-created by a write while a rebuild makes its
     indexes again after a drop) with "SQL logic error: index ... already exists" instead of
     MongoDB's no-op. Then the index is looked up: if it is there with these keys (and as unique,
-    or not, as asked), the work was done; anything else is raised as it came. Every service's
-    `ensure_indexes` goes through here."""
+    or not, as asked), the work was done. The other creation may not have recorded it yet (SQLite
+    has the index, FerretDB's list of indexes not yet), so it is asked for again, up to `attempts`
+    times, `retry_after` seconds apart and twice that each time (about 1.5 s in all), after which
+    the error is raised as it came; so is any other error. Every service's `ensure_indexes` goes
+    through here."""
     options: dict[str, Any] = {"unique": True} if unique else {}
     if name:
         options["name"] = name
-    try:
-        return await collection.create_index(keys, **options)
-    except OperationFailure as exc:
-        if "already exists" not in str(exc):
-            raise
-        wanted = name or "_".join(f"{field}_{direction}" for field, direction in keys)
-        found = (await collection.index_information()).get(wanted)
-        if (
-            found is None
-            or [tuple(k) for k in found["key"]] != [(f, d) for f, d in keys]
-            or bool(found.get("unique")) != unique
-        ):
-            raise
-        return wanted
+    wanted = name or "_".join(f"{field}_{direction}" for field, direction in keys)
+    for attempt in range(attempts):
+        try:
+            return await collection.create_index(keys, **options)
+        except OperationFailure as exc:
+            if "already exists" not in str(exc):
+                raise
+            found = (await collection.index_information()).get(wanted)
+            if found is not None:
+                if [tuple(k) for k in found["key"]] != [(f, d) for f, d in keys] or bool(found.get("unique")) != unique:
+                    raise  # another index by that name: not ours to take
+                return wanted
+            if attempt == attempts - 1:
+                raise
+        await asyncio.sleep(retry_after * 2**attempt)
+    raise AssertionError("unreachable: the last attempt returns or raises")
