@@ -395,7 +395,7 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         await bench.set_up()
         path = await write_path(bench, args.seconds, args.spy, stamp)
-        idle = await idle_cost(bench, args.idle)
+        idle = await idle_cost(bench, args.idle) if args.idle > 0 else None
         saga = await saga_timeline(bench, args.sagas, QUICK.saga_rate)
     finally:
         for process in bench.processes:
