@@ -201,12 +201,24 @@ async def test_an_event_cancelled_while_a_seat_is_given_leaves_that_registration
         return []  # the reconciler leaves placings alone here: the reaction alone must finish this one
 
     monkeypatch.setattr(community.store, "placing_since", no_placings)
+    cancel = community.registrations.cancel
+
+    async def slow_cancel(*args: Any) -> Any:
+        """The reaction writes the seat's outcome (confirmed, placing no more), then cancels: a
+        moment between the two, in which the test once went on (CI failure, 2026-12-06)."""
+        await asyncio.sleep(0.2)
+        return await cancel(*args)
+
+    monkeypatch.setattr(community.registrations, "cancel", slow_cancel)
     url = f"/v1/events/{EVENT}/registrations"
     answer = asyncio.create_task(client.post(url, json={"person_id": f"{MEMBER}-p0"}, headers=admin))
     await seated.wait()
     await created(client.post(f"/v1/events/{EVENT}/cancel", json={"reason": "speaker ill"}, headers=admin), 200)
     rid = registration_id(EVENT, f"{MEMBER}-p0")
-    await wait_for(lambda: community.store.registration(rid), lambda f: f is not None and not f[0].placing)
+    finished = (Status.CANCELLED, False)  # the reaction's last write, not its first
+    await wait_for(
+        lambda: community.store.registration(rid), lambda f: f is not None and (f[0].status, f[0].placing) == finished
+    )
     go_on.set()
 
     body = await created(answer)
