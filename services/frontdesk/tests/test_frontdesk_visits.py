@@ -7,13 +7,17 @@ page offers no begun session."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 import pytest_asyncio
 from frontdesk_support import (
     ROUND_THE_CLOCK,
+    ZONE,
     Stack,
     axe_violations,
     offering_body,
@@ -37,6 +41,28 @@ ORGANISATION = "Draa Solar"
 PERSON_NAME = "Youssef Amrani"
 TITLE = "Prototype lab slot"
 QUARTERS = [{"weekday": d, "opens": "00:00", "closes": "23:45"} for d in range(1, 8)]
+LAST_START = 23 * 60 + 30
+"""The day's last session starts at 23:30 local and ends at 23:45: none is under way until midnight."""
+
+
+async def a_session_under_way(margin: timedelta = timedelta(seconds=90)) -> None:
+    """Wait, if need be, until a session of QUARTERS is under way for `margin` more at least.
+
+    The latest begun session is the one the test records a visit to, and today's page must show it
+    checked in: once it has ended, the bookings sweeper completes it (CI once recorded the visit at
+    23:44 local and read "completed"). Waits up to `margin` near the end of a quarter, and until
+    midnight between 23:45 and 00:00, when no session runs."""
+    while True:
+        now = datetime.now(ZoneInfo(ZONE))
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        minutes = (now - midnight) // timedelta(minutes=1)
+        start = midnight + timedelta(minutes=minutes - minutes % 15)
+        if (start - midnight) // timedelta(minutes=1) > LAST_START:
+            await asyncio.sleep((midnight + timedelta(days=1) - now).total_seconds() + 2)
+        elif (end := start + timedelta(minutes=15)) - now < margin:
+            await asyncio.sleep((end - now).total_seconds() + 2)
+        else:
+            return
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -59,6 +85,7 @@ async def offering_id(stack: Stack) -> str:
 async def test_the_desk_records_a_visit_that_began_and_today_shows_it_checked_in(
     browser: Browser, stack: Stack, offering_id: str
 ) -> None:
+    await a_session_under_way()
     desk = await signed_in(browser, stack.frontdesk, stack.token(Role.FRONT_DESK, sites=[SITE]))
     page = await desk.new_page()
     await page.goto(f"{stack.frontdesk}/staff/sites/{SITE}/members/{MEMBER}")
