@@ -111,7 +111,8 @@ async def create_index(
     if name:
         options["name"] = name
     wanted = name or "_".join(f"{field}_{direction}" for field, direction in keys)
-    for attempt in range(attempts):
+    attempt = 0
+    while True:
         try:
             return await collection.create_index(keys, **options)
         except OperationFailure as exc:
@@ -125,4 +126,4 @@ async def create_index(
             if attempt == attempts - 1:
                 raise
         await asyncio.sleep(retry_after * 2**attempt)
-    raise AssertionError("unreachable: the last attempt returns or raises")
+        attempt += 1
