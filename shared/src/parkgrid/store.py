@@ -9,10 +9,11 @@ MongoDB: single-document atomicity only, no transactions, no change streams; see
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pymongo import AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
@@ -30,6 +31,7 @@ __all__ = [
     "DuplicateKeyError",
     "connect",
     "create_index",
+    "find_any",
     "is_duplicate_key",
     "ping",
 ]
@@ -127,3 +129,35 @@ async def create_index(
                 raise
         await asyncio.sleep(retry_after * 2**attempt)
         attempt += 1
+
+
+async def find_any(
+    collection: Collection,
+    filters: Sequence[Document],
+    *,
+    projection: Document | None = None,
+    sort: str | None = None,
+    limit: int,
+) -> list[Document]:
+    """The documents matching any of `filters`, at most `limit`: ascending by the field `sort`
+    (then `_id`; every document found must have it) when given, else in the order of the
+    filters. What `{"$or": filters}`, or a `$in` on one field, would find.
+
+    One query per filter, because FerretDB (SQLite) pushes an equality on an indexed field down
+    to its index (use-indexes.patch) but answers `$or` and `$in` by reading every document of the
+    collection. A periodic job that asks "rows in one of these states, due by now" of a table
+    that keeps its history (bookings, mail sent, webhook deliveries) thus reads only the rows in
+    those states, not every row it ever settled. A document matching two filters comes once."""
+    found: dict[Any, Document] = {}
+    for filter_ in filters:
+        if sort is None and len(found) >= limit:
+            break
+        cursor = collection.find(filter_, projection)
+        if sort is not None:
+            cursor = cursor.sort([(sort, ASCENDING), ("_id", ASCENDING)])
+        async for doc in cursor.limit(limit):
+            found.setdefault(doc["_id"], doc)
+    docs = list(found.values())
+    if sort is not None:
+        docs.sort(key=lambda doc: (doc[sort], doc["_id"]))
+    return docs[:limit]

@@ -25,7 +25,7 @@ from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.outbox import Answer, MongoAggregateStore
-from parkgrid.store import Collection, Document, create_index
+from parkgrid.store import Collection, Document, create_index, find_any
 
 
 def state_of(booking: Booking) -> Document:
@@ -40,6 +40,11 @@ def booking_of(doc: Document) -> Booking:
     fields["booked_by"] = Actor(**doc["booked_by"])
     fields["status"] = BookingStatus(doc["status"])
     return Booking(**fields)
+
+
+def due_filter(status: str, ended_before: datetime) -> Document:
+    """The bookings of one status whose session ended before `ended_before` (`BookingAggregates.due`)."""
+    return {"status": status, "ends_at": {"$lt": ended_before}}
 
 
 LIST_KEY = "starts_at"
@@ -157,13 +162,14 @@ class Bookings(BookingAggregates):
         return [booking_of(d) for d in docs]
 
     async def due(self, statuses: Sequence[str], ended_before: datetime, limit: int = 200) -> list[tuple[Booking, int]]:
-        docs = (
-            await self.collection.find(
-                {"status": {"$in": list(statuses)}, "ends_at": {"$lt": ended_before}}, {"outbox": 0}
-            )
-            .limit(limit)
-            .to_list()
-        )
+        """Bookings in one of `statuses` whose session ended before `ended_before`, at most `limit`.
+
+        One equality on `status` each (`find_any`): the sweep runs every half minute at every
+        replica, and on FerretDB a `$in` was a scan of the whole collection, the park's history
+        included; the `{status, ends_at}` index answers an equality, so the sweep reads only the
+        bookings still in those statuses (the ones to come and the ones just ended)."""
+        filters = [due_filter(status, ended_before) for status in statuses]
+        docs = await find_any(self.collection, filters, projection={"outbox": 0}, limit=limit)
         return [(booking_of(d), d["version"]) for d in docs]
 
     async def not_checked_in(
