@@ -281,7 +281,7 @@ class InMemorySessionSeats:
             if s["starts_at"] >= upcoming_from
             and "changed_at" in s
             and s["changed_at"] < moment
-            and s.get("audited") is not True
+            and s.get("audited") is False
         ]
         return quiet[:limit]
 
