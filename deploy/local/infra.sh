@@ -25,6 +25,9 @@ FERRETDB_DEBUG_ADDR="${FERRETDB_DEBUG_ADDR:--}"
 # collects about 14 times a second (heap target 16-23 MB, resident under 110 MB) and its CPU per
 # booking fell 10-20 % (bench/README.md, "FerretDB's own profile"). FERRETDB_GOGC=100 is Go's.
 FERRETDB_GOGC="${FERRETDB_GOGC:-400}"
+# More of SQLite's pragmas for FerretDB's connections, appended to its URI as given, e.g.
+# '&_pragma=wal_autocheckpoint(10000)' (bench/README.md, 2026-12-07: checkpoints measured). None by default.
+FERRETDB_SQLITE_EXTRA="${FERRETDB_SQLITE_EXTRA:-}"
 # FerretDB's backend. sqlite, the default, is what `make bench` measured faster on this box
 # (bench/README.md: "Store backends"); postgresql starts a cluster under $PARKGRID_LOCAL/postgresql
 # on POSTGRES_PORT (loopback) and FerretDB on it, the same port and URI for the services.
@@ -362,7 +365,7 @@ ferretdb_backend() {
         #   what production runs. FULL (SQLite's default) cost ~3 ms of fsync per write here, held
         #   under FerretDB's one-writer lock. FERRETDB_SYNCHRONOUS=full restores it.
         sqlite) printf '%s\n' --handler=sqlite \
-            "--sqlite-url=file:$F_DATA/?_pragma=synchronous(${FERRETDB_SYNCHRONOUS:-normal})" ;;
+            "--sqlite-url=file:$F_DATA/?_pragma=synchronous(${FERRETDB_SYNCHRONOUS:-normal})$FERRETDB_SQLITE_EXTRA" ;;
         postgresql) printf '%s\n' --handler=postgresql \
             "--postgresql-url=postgres://postgres@127.0.0.1:$POSTGRES_PORT/ferretdb" ;;
     esac

@@ -15,7 +15,8 @@ in a `$PARKGRID_LOCAL` of its own, on free ports, with the FerretDB binary `make
 - `down` stops FerretDB and the cluster; a second `up` finds the data kept; `wipe` removes it.
 
 On either backend, FerretDB runs with the Go garbage collector's setting infra.sh gives it
-(`FERRETDB_GOGC`, bench/README.md says why) and serves its profile when `FERRETDB_DEBUG_ADDR` asks.
+(`FERRETDB_GOGC`, bench/README.md says why) and serves its profile when `FERRETDB_DEBUG_ADDR` asks;
+on SQLite, `FERRETDB_SQLITE_EXTRA` adds pragmas to its URI.
 """
 
 from __future__ import annotations
@@ -149,6 +150,10 @@ def environment_of(pid: int) -> dict[str, str]:
     return dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair)
 
 
+def arguments_of(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+
+
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 async def test_ferretdb_runs_with_its_gc_setting_and_serves_its_profile_when_asked(store: LocalStore) -> None:
     debug = f"127.0.0.1:{free_port()}"
@@ -162,9 +167,13 @@ async def test_ferretdb_runs_with_its_gc_setting_and_serves_its_profile_when_ask
     assert await seats_taken(store.uri, racers=30, seats=5) == (5, 5)
 
     assert store.run("down", "ferretdb").returncode == 0
-    again = store.run("up", "ferretdb", FERRETDB_GOGC="100")
+    extra = "&_pragma=wal_autocheckpoint(5000)"
+    again = store.run("up", "ferretdb", FERRETDB_GOGC="100", FERRETDB_SQLITE_EXTRA=extra)
     assert again.returncode == 0, again.stdout + again.stderr
     pid = int((store.local / "run" / "ferretdb.pid").read_text())
     assert environment_of(pid).get("GOGC") == "100"
+    argv = arguments_of(pid)
+    assert any(a.startswith("--sqlite-url=") and a.endswith("_pragma=synchronous(normal)" + extra) for a in argv), argv
+    assert await count_sessions(store.uri) == 1  # the pragma taken, the store serves what it held
     with pytest.raises(urllib.error.URLError):  # no debug listener unless asked
         await asyncio.to_thread(urllib.request.urlopen, f"http://{debug}/debug/pprof/", timeout=2)
