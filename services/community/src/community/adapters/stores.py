@@ -19,6 +19,7 @@ from community.adapters.seats import SeatBook
 from community.domain.events import CommunityEvent
 from community.domain.members import Member
 from community.domain.registrations import Registration
+from parkgrid.contracts.community import CommunityEventStatus
 from parkgrid.contracts.spaces import ReservationSnapshot
 from parkgrid.envelope import Envelope
 from parkgrid.events import EventRegistry, registry
@@ -51,6 +52,11 @@ def event_state(event: CommunityEvent) -> Document:
     state["starts_at"] = event.time.starts_at  # BSON dates, for range queries and sorting
     state["ends_at"] = event.time.ends_at
     return state
+
+
+def ended_filter(moment: datetime) -> Document:
+    """Published events that ended before `moment`: what the reconciler completes."""
+    return {"status": CommunityEventStatus.PUBLISHED.value, "ends_at": {"$lt": moment}}
 
 
 def registration_state(registration: Registration) -> Document:
@@ -222,6 +228,8 @@ class CommunityStore:
         await create_index(members, [("name_sort", ASCENDING), ("_id", ASCENDING)], name="name")
         await create_index(members, [("home_site_id", ASCENDING)], name="site")
         await create_index(self.events.collection, [("starts_at", ASCENDING), ("_id", ASCENDING)], name="starts")
+        # The reconciler's `events_ended_before`: FerretDB answers only an equality leading an index.
+        await create_index(self.events.collection, [("status", ASCENDING), ("ends_at", ASCENDING)], name="status_ends")
         registrations = self.registrations.collection
         await create_index(registrations, [("event_id", ASCENDING)], name="event")
         await create_index(registrations, [("member_id", ASCENDING)], name="member")
@@ -344,9 +352,8 @@ class CommunityStore:
         return [d["_id"] for d in docs]
 
     async def events_ended_before(self, moment: datetime, limit: int = 100) -> list[str]:
-        docs = (
-            await self.events.collection.find({"status": "published", "ends_at": {"$lt": moment}}, {"_id": 1})
-            .limit(limit)
-            .to_list()
-        )
+        """Published events that ended before `moment` (the reconciler's, every few seconds at every
+        replica). The `{status, ends_at}` index answers it: without it, FerretDB read every event
+        ever held, completed and cancelled ones included."""
+        docs = await self.events.collection.find(ended_filter(moment), {"_id": 1}).limit(limit).to_list()
         return [d["_id"] for d in docs]
