@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -402,6 +403,15 @@ def create_app(
         if keys is not None:  # an issuer's keys before the first request (held ones serve if it is down)
             with contextlib.suppress(Exception):
                 await keys.refresh()
+        # Python's full collections walk every object the process holds, the hundreds of
+        # thousands made at start (modules, pydantic's and FastAPI's schemas, routes) included:
+        # 55-123 ms in bookings under load, every request waiting meanwhile (bench/README.md,
+        # 2026-12-07). What exists once the app has started lives as long as the process, so it
+        # is set aside from collection (`gc.freeze`): walked never, freed never. Once per process
+        # (a test run starts many apps in one).
+        if gc.get_freeze_count() == 0:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
