@@ -104,3 +104,39 @@ async def test_ferretdb_answers_an_equality_filter_from_the_index_on_the_field(
     for filter_, index in (({"member_id": "mb-0001"}, "by_member"), ({"pending": True}, "by_pending")):
         plan = (await collection.find(filter_).explain())["queryPlanner"]["Plan"]
         assert any("USING INDEX" in step and step.rstrip().find(index) > 0 for step in plan), plan
+
+
+async def test_a_dotted_filter_through_an_array_of_documents_matches_in_every_command(database: Database) -> None:
+    """`{"takes.booking_id": id}` matches a document whose array `takes` holds an element with that
+    booking id, in find, count, update and delete alike (billing's allowances give back that way).
+
+    FerretDB 1.24 on PostgreSQL pushed such a key down as `#> '{takes,booking_id}'`, which is NULL
+    through an array: every command but find (which leaves dotted keys out) matched nothing, until
+    deploy/local/ferretdb/nested-filters-postgresql.patch. Run with `STORE=postgresql` to hold that
+    backend to it."""
+    collection = database["takes"]
+    await collection.insert_many(
+        [
+            {"_id": "a", "used": 90, "takes": [{"booking_id": f"b-{n}", "minutes": 90 - 30 * n} for n in (1, 2)]},
+            {"_id": "b", "used": 30, "takes": [{"booking_id": "b-3", "minutes": 30}]},
+            {"_id": "c", "used": 0, "takes": []},
+        ]
+    )
+    taken = {"takes.booking_id": "b-2"}
+    assert [d["_id"] for d in await collection.find(taken).to_list()] == ["a"]
+    assert await collection.count_documents(taken) == 1
+    given_back = await collection.update_one(
+        {"_id": "a", **taken}, {"$inc": {"used": -30}, "$pull": {"takes": {"booking_id": "b-2", "minutes": 30}}}
+    )
+    assert given_back.matched_count == 1
+    assert await collection.find_one({"_id": "a"}) == {
+        "_id": "a",
+        "used": 60,
+        "takes": [{"booking_id": "b-1", "minutes": 60}],
+    }
+    assert (await collection.update_one({"_id": "a", **taken}, {"$inc": {"used": -30}})).matched_count == 0  # once
+    found = await collection.find_one_and_update({"takes.booking_id": "b-3"}, {"$set": {"seen": True}})
+    assert found is not None
+    assert found["_id"] == "b"
+    assert (await collection.delete_many({"takes.booking_id": "b-1"})).deleted_count == 1
+    assert sorted(d["_id"] for d in await collection.find({}).to_list()) == ["b", "c"]
