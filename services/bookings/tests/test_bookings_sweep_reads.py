@@ -14,7 +14,8 @@ from bookings_support import a_booking
 from bookings.adapters.bookings import Bookings, due_filter
 from bookings.adapters.sessions import SessionSeats, unaudited_filter
 from parkgrid.contracts.bookings import BookingStatus
-from parkgrid.store import Database, Document
+from parkgrid.store import Database
+from parkgrid.testing.plans import assert_read_from_an_index
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 SETTLED = (BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW, BookingStatus.REJECTED)
@@ -51,24 +52,11 @@ async def test_the_sweep_finds_every_due_booking_of_the_statuses_asked_and_no_ot
     assert await bookings.due([BookingStatus.CONFIRMED.value], ended_before=NOW - timedelta(days=2)) == []
 
 
-def read_from_an_index(planner: Document, index: str) -> None:
-    """The plan reads the collection through `index` (MongoDB's or FerretDB's wording), with no scan."""
-    if "winningPlan" in planner:  # MongoDB
-        assert "IXSCAN" in str(planner["winningPlan"]), planner
-        assert index in str(planner["winningPlan"]), planner
-        return
-    # FerretDB (SQLite's EXPLAIN QUERY PLAN): the equality is pushed down to an index it leads
-    # (use-indexes.patch); the ranges are then filtered among those rows.
-    plan = planner["Plan"]
-    assert any("USING INDEX" in step and index in step for step in plan), plan
-    assert not any("detail=SCAN" in step for step in plan), plan
-
-
 async def test_the_lost_seat_audit_reads_its_sessions_from_the_index_on_audited(database: Database) -> None:
     sessions = SessionSeats(database["session_seats"])
     await sessions.ensure_indexes()
     planner = (await sessions.collection.find(unaudited_filter(NOW, NOW)).explain())["queryPlanner"]
-    read_from_an_index(planner, "audited_1_starts_at_1")
+    assert_read_from_an_index(planner, "audited_1_starts_at_1")
 
 
 async def test_each_status_the_sweep_reads_is_answered_from_an_index_on_the_status(database: Database) -> None:
@@ -76,7 +64,7 @@ async def test_each_status_the_sweep_reads_is_answered_from_an_index_on_the_stat
     for status in (BookingStatus.CONFIRMED.value, BookingStatus.CHECKED_IN.value):
         planner = (await bookings.collection.find(due_filter(status, NOW)).explain())["queryPlanner"]
         # MongoDB or SQLite may take either index the status leads
-        read_from_an_index(planner, "status_1_")
+        assert_read_from_an_index(planner, "status_1_")
     # What `due` asked before: FerretDB scans every document for it.
     before = {
         "status": {"$in": [BookingStatus.CONFIRMED.value, BookingStatus.CHECKED_IN.value]},

@@ -1,0 +1,21 @@
+"""What a query plan says, for the tests that hold a hot or periodic query to an index."""
+
+from __future__ import annotations
+
+from parkgrid.store import Document
+
+
+def assert_read_from_an_index(planner: Document, index: str) -> None:
+    """`explain()["queryPlanner"]` reads the collection through an index, with no scan.
+
+    MongoDB's plan must be an index scan of `index`. FerretDB's (SQLite's EXPLAIN QUERY PLAN) must
+    name `index` in a step `USING INDEX` (an equality pushed down to an index it leads:
+    use-indexes.patch; the rest of the filter is then applied among those rows) and hold no
+    `SCAN` of the table."""
+    if "winningPlan" in planner:  # MongoDB
+        assert "IXSCAN" in str(planner["winningPlan"]), planner
+        assert index in str(planner["winningPlan"]), planner
+        return
+    plan = planner["Plan"]
+    assert any("USING INDEX" in step and index in step for step in plan), plan
+    assert not any("detail=SCAN" in step for step in plan), plan
