@@ -1,4 +1,5 @@
-"""Store conformance: equality filters on top-level fields find what MongoDB finds, by their index.
+"""Store conformance: equality filters and date ranges on top-level fields find what MongoDB finds,
+by their index.
 
 The project's FerretDB build has SQLite select the rows of `field: "text"` and `field: true|false`
 itself (deploy/local/ferretdb/scalar-filters.patch), through FerretDB's index on the field when
@@ -7,16 +8,23 @@ a range of the same index. Each filter here must find exactly what MongoDB's equ
 scalar equal to the value, or an array holding it), whatever the other documents hold: arrays,
 escaped and non-ASCII strings, numbers where a flag is expected, objects, null, nothing. On
 FerretDB, the plan SQLite chose must name the index.
+
+A date range with two bounds is pushed down too (use-indexes.patch, `dateRange`): the same holds
+for it, among dates before 2001 and after 2286 (whose milliseconds have other than 13 digits),
+negative ones, arrays, strings, numbers, objects, null and nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
 
-from parkgrid.store import Database, Document
+from parkgrid.store import Database, Document, before
+from parkgrid.testing.plans import assert_read_from_an_index
 
 ROWS = 300
 
@@ -140,3 +148,110 @@ async def test_a_dotted_filter_through_an_array_of_documents_matches_in_every_co
     assert found["_id"] == "b"
     assert (await collection.delete_many({"takes.booking_id": "b-1"})).deleted_count == 1
     assert sorted(d["_id"] for d in await collection.find({}).to_list()) == ["b", "c"]
+
+
+# --- date ranges -----------------------------------------------------------------------------
+
+DAY = datetime(2026, 12, 7, tzinfo=UTC)
+DATES: list[Document] = [
+    *(
+        {"_id": f"t{i:03d}", "status": "open" if i % 2 else "closed", "ends_at": DAY + timedelta(hours=i - 50)}
+        for i in range(100)
+    ),
+    {"_id": "before-2001", "status": "open", "ends_at": datetime(1990, 5, 1, tzinfo=UTC)},  # 12 digits of ms
+    {"_id": "before-1970", "status": "open", "ends_at": datetime(1960, 5, 1, tzinfo=UTC)},  # negative
+    {"_id": "at-the-epoch", "status": "open", "ends_at": datetime(1970, 1, 1, 0, 0, 0, 5000, tzinfo=UTC)},  # 1 digit
+    {"_id": "after-2286", "status": "open", "ends_at": datetime(2300, 1, 1, tzinfo=UTC)},  # 14 digits
+    {"_id": "array", "status": "open", "ends_at": [datetime(1990, 5, 1, tzinfo=UTC), DAY + timedelta(days=400)]},
+    {"_id": "array-in", "status": "open", "ends_at": [DAY - timedelta(hours=1)]},
+    {"_id": "status-array", "status": ["open", "x"], "ends_at": DAY - timedelta(hours=3)},
+    {"_id": "string", "status": "open", "ends_at": "2026-12-06T10:00:00+00:00"},
+    {"_id": "number", "status": "open", "ends_at": int((DAY - timedelta(hours=1)).timestamp() * 1000)},
+    {"_id": "object", "status": "open", "ends_at": {"at": DAY - timedelta(hours=1)}},
+    {"_id": "null", "status": "open", "ends_at": None},
+    {"_id": "nothing", "status": "open"},
+]
+COMPARE: dict[str, Callable[[datetime, datetime], bool]] = {
+    "$lt": lambda a, b: a < b,
+    "$lte": lambda a, b: a <= b,
+    "$gt": lambda a, b: a > b,
+    "$gte": lambda a, b: a >= b,
+}
+
+
+def expected_in_range(docs: list[Document], filter_: Document) -> list[str]:
+    """MongoDB's comparisons, written out: a date compares with a date only, an array by any of its
+    elements (each comparison by its own), a missing field never; equalities as `expected`."""
+
+    def compares(value: Any, op: str, bound: datetime) -> bool:
+        if isinstance(value, list):
+            return any(compares(item, op, bound) for item in value)
+        return isinstance(value, datetime) and COMPARE[op](value, bound)
+
+    def holds(doc: Document, key: str, wanted: Any) -> bool:
+        if not isinstance(wanted, dict):
+            return bool(expected([doc], {key: wanted}))
+        return key in doc and all(compares(doc[key], op, bound) for op, bound in wanted.items())
+
+    return sorted(d["_id"] for d in docs if all(holds(d, k, v) for k, v in filter_.items()))
+
+
+@pytest.fixture
+async def dated(database: Database) -> tuple[Any, list[Document]]:
+    collection = database["dated"]
+    await collection.insert_many([dict(d) for d in DATES])
+    await collection.create_index([("status", 1), ("ends_at", 1)], name="status_ends")
+    return collection, DATES
+
+
+@pytest.mark.parametrize(
+    "filter_",
+    [
+        {"status": "open", "ends_at": before(DAY)},
+        {"ends_at": before(DAY)},
+        {"status": "open", "ends_at": {"$gt": DAY - timedelta(hours=10), "$lte": DAY + timedelta(hours=10)}},
+        {"status": "closed", "ends_at": {"$gte": DAY, "$lt": datetime(2200, 1, 1, tzinfo=UTC)}},
+        {"status": "open", "ends_at": {"$gte": datetime(1980, 1, 1, tzinfo=UTC), "$lt": DAY}},  # a bound of 12 digits
+        {"status": "open", "ends_at": {"$gte": DAY, "$lt": datetime(2400, 1, 1, tzinfo=UTC)}},  # and of 14
+        {"status": "open", "ends_at": {"$lt": DAY}},  # one bound
+        {"status": "open", "ends_at": {"$gt": DAY}},
+        {"ends_at": {"$lte": datetime(2001, 1, 1, tzinfo=UTC)}},
+        {"status": "open", "ends_at": {"$gte": DAY + timedelta(days=300), "$lt": DAY + timedelta(days=500)}},
+    ],
+    ids=lambda f: str(f).replace(" ", "")[:60],
+)
+async def test_a_date_range_finds_what_mongodb_comparisons_find(
+    dated: tuple[Any, list[Document]], filter_: Document
+) -> None:
+    """Our FerretDB pushes a date range with two bounds of 13 digits of milliseconds down to the
+    index (use-indexes.patch): dates of other lengths, arrays, other types, null and a missing
+    field must be found or left exactly as MongoDB's comparisons find or leave them."""
+    collection, docs = dated
+    found = sorted(d["_id"] for d in await collection.find(filter_, {"_id": 1}).to_list())
+    assert found == expected_in_range(docs, filter_)
+    assert await collection.count_documents(filter_) == len(found)
+
+
+async def test_a_date_range_updates_and_deletes_exactly_those(dated: tuple[Any, list[Document]]) -> None:
+    collection, docs = dated
+    in_range = {"status": "open", "ends_at": before(DAY)}
+    wanted = expected_in_range(docs, in_range)
+    assert {"array", "array-in", "status-array"} <= set(wanted)
+    updated = await collection.update_many(in_range, {"$set": {"seen": True}})
+    assert updated.matched_count == len(wanted)
+    assert sorted(d["_id"] for d in await collection.find({"seen": True}, {"_id": 1}).to_list()) == wanted
+    deleted = await collection.delete_many({"ends_at": {"$gte": DAY, "$lt": DAY + timedelta(days=500)}})
+    assert deleted.deleted_count == len(
+        expected_in_range(docs, {"ends_at": {"$gte": DAY, "$lt": DAY + timedelta(days=500)}})
+    )
+
+
+async def test_ferretdb_searches_the_index_by_an_equality_and_a_date_range_together(
+    dated: tuple[Any, list[Document]], mongo_client: AsyncMongoClient[Document]
+) -> None:
+    info = await mongo_client.admin.command("buildInfo")
+    if not any(key.lower().startswith("ferretdb") for key in info):
+        pytest.skip("the plan's wording is FerretDB's (SQLite's EXPLAIN QUERY PLAN)")
+    collection, _ = dated
+    planner = (await collection.find({"status": "open", "ends_at": before(DAY)}).explain())["queryPlanner"]
+    assert_read_from_an_index(planner, "status_ends", ranged=True)

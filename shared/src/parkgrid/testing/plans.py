@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from parkgrid.store import Document
 
 
-def assert_read_from_an_index(planner: Document, index: str) -> None:
+def assert_read_from_an_index(planner: Document, index: str, *, ranged: bool = False) -> None:
     """`explain()["queryPlanner"]` reads the collection through an index, with no scan.
 
     MongoDB's plan must be an index scan of `index`. FerretDB's (SQLite's EXPLAIN QUERY PLAN) must
     name `index` in a step `USING INDEX` (an equality pushed down to an index it leads:
     use-indexes.patch; the rest of the filter is then applied among those rows) and hold no
-    `SCAN` of the table."""
+    `SCAN` of the table. `ranged`: on FerretDB, one such step also searches the index's next
+    field by a range (a date range with both bounds after the equality: `parkgrid.store.before`),
+    so only the rows in the range are read, not every row of the equality."""
     if "winningPlan" in planner:  # MongoDB
         assert "IXSCAN" in str(planner["winningPlan"]), planner
         assert index in str(planner["winningPlan"]), planner
@@ -19,3 +23,6 @@ def assert_read_from_an_index(planner: Document, index: str) -> None:
     plan = planner["Plan"]
     assert any("USING INDEX" in step and index in step for step in plan), plan
     assert not any("detail=SCAN" in step for step in plan), plan
+    if ranged:
+        searched = re.compile(r"USING INDEX \S*" + re.escape(index) + r"\S* \(<expr>=\? AND <expr>[<>]")
+        assert any(searched.search(step) for step in plan), plan

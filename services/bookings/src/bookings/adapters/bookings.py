@@ -25,7 +25,7 @@ from parkgrid.aggregates import AggregateStore
 from parkgrid.contracts.bookings import BookingStatus
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.outbox import Answer, MongoAggregateStore
-from parkgrid.store import Collection, Document, create_index, find_any
+from parkgrid.store import Collection, Document, before, create_index, find_any
 
 
 def state_of(booking: Booking) -> Document:
@@ -44,7 +44,7 @@ def booking_of(doc: Document) -> Booking:
 
 def due_filter(status: str, ended_before: datetime) -> Document:
     """The bookings of one status whose session ended before `ended_before` (`BookingAggregates.due`)."""
-    return {"status": status, "ends_at": {"$lt": ended_before}}
+    return {"status": status, "ends_at": before(ended_before)}
 
 
 LIST_KEY = "starts_at"

@@ -26,7 +26,7 @@ from parkgrid.events import EventRegistry, registry
 from parkgrid.known import KnownSites, Lately
 from parkgrid.outbox import MongoAggregateStore
 from parkgrid.projection import Projection
-from parkgrid.store import Collection, Database, Document, DuplicateKeyError, create_index
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError, before, create_index
 
 SOURCE = "community"
 T = TypeVar("T")
@@ -56,7 +56,7 @@ def event_state(event: CommunityEvent) -> Document:
 
 def ended_filter(moment: datetime) -> Document:
     """Published events that ended before `moment`: what the reconciler completes."""
-    return {"status": CommunityEventStatus.PUBLISHED.value, "ends_at": {"$lt": moment}}
+    return {"status": CommunityEventStatus.PUBLISHED.value, "ends_at": before(moment)}
 
 
 def registration_state(registration: Registration) -> Document:
