@@ -51,6 +51,20 @@ def expected(docs: list[Document], filter_: Document) -> list[str]:
     return sorted(d["_id"] for d in docs if all(k in d and matches(d[k], v) for k, v in filter_.items()))
 
 
+async def assert_found_and_counted(collection: Any, filter_: Document, wanted: list[str]) -> None:
+    """`find` and `count_documents` select exactly the documents `wanted` (their sorted ids)."""
+    found = sorted(d["_id"] for d in await collection.find(filter_, {"_id": 1}).to_list())
+    assert found == wanted
+    assert await collection.count_documents(filter_) == len(found)
+
+
+async def assert_updated(collection: Any, filter_: Document, wanted: list[str]) -> None:
+    """`update_many` matches exactly the documents `wanted`, and changes those."""
+    updated = await collection.update_many(filter_, {"$set": {"seen": True}})
+    assert updated.matched_count == len(wanted)
+    assert sorted(d["_id"] for d in await collection.find({"seen": True}, {"_id": 1}).to_list()) == wanted
+
+
 @pytest.fixture
 async def bookings(database: Database) -> tuple[Any, list[Document]]:
     collection = database["filters"]
@@ -87,17 +101,12 @@ async def test_an_equality_filter_finds_what_mongodb_equality_finds(
     bookings: tuple[Any, list[Document]], filter_: Document
 ) -> None:
     collection, docs = bookings
-    found = sorted(d["_id"] for d in await collection.find(filter_, {"_id": 1}).to_list())
-    assert found == expected(docs, filter_)
-    assert await collection.count_documents(filter_) == len(found)
+    await assert_found_and_counted(collection, filter_, expected(docs, filter_))
 
 
 async def test_an_equality_filter_updates_and_deletes_exactly_those(bookings: tuple[Any, list[Document]]) -> None:
     collection, docs = bookings
-    wanted = expected(docs, {"member_id": "mb-0001"})
-    updated = await collection.update_many({"member_id": "mb-0001"}, {"$set": {"seen": True}})
-    assert updated.matched_count == len(wanted)
-    assert sorted(d["_id"] for d in await collection.find({"seen": True}, {"_id": 1}).to_list()) == wanted
+    await assert_updated(collection, {"member_id": "mb-0001"}, expected(docs, {"member_id": "mb-0001"}))
     deleted = await collection.delete_many({"pending": True})
     assert deleted.deleted_count == len(expected(docs, {"pending": True}))
 
@@ -227,9 +236,7 @@ async def test_a_date_range_finds_what_mongodb_comparisons_find(
     index (use-indexes.patch): dates of other lengths, arrays, other types, null and a missing
     field must be found or left exactly as MongoDB's comparisons find or leave them."""
     collection, docs = dated
-    found = sorted(d["_id"] for d in await collection.find(filter_, {"_id": 1}).to_list())
-    assert found == expected_in_range(docs, filter_)
-    assert await collection.count_documents(filter_) == len(found)
+    await assert_found_and_counted(collection, filter_, expected_in_range(docs, filter_))
 
 
 async def test_a_date_range_updates_and_deletes_exactly_those(dated: tuple[Any, list[Document]]) -> None:
@@ -237,9 +244,7 @@ async def test_a_date_range_updates_and_deletes_exactly_those(dated: tuple[Any, 
     in_range = {"status": "open", "ends_at": before(DAY)}
     wanted = expected_in_range(docs, in_range)
     assert {"array", "array-in", "status-array"} <= set(wanted)
-    updated = await collection.update_many(in_range, {"$set": {"seen": True}})
-    assert updated.matched_count == len(wanted)
-    assert sorted(d["_id"] for d in await collection.find({"seen": True}, {"_id": 1}).to_list()) == wanted
+    await assert_updated(collection, in_range, wanted)
     deleted = await collection.delete_many({"ends_at": {"$gte": DAY, "$lt": DAY + timedelta(days=500)}})
     assert deleted.deleted_count == len(
         expected_in_range(docs, {"ends_at": {"$gte": DAY, "$lt": DAY + timedelta(days=500)}})
