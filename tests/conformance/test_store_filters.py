@@ -65,6 +65,13 @@ async def assert_updated(collection: Any, filter_: Document, wanted: list[str]) 
     assert sorted(d["_id"] for d in await collection.find({"seen": True}, {"_id": 1}).to_list()) == wanted
 
 
+async def skip_unless_ferretdb(client: AsyncMongoClient[Document]) -> None:
+    """A plan's wording is FerretDB's (SQLite's EXPLAIN QUERY PLAN): skipped on MongoDB."""
+    info = await client.admin.command("buildInfo")
+    if not any(key.lower().startswith("ferretdb") for key in info):
+        pytest.skip("the plan's wording is FerretDB's (SQLite's EXPLAIN QUERY PLAN)")
+
+
 @pytest.fixture
 async def bookings(database: Database) -> tuple[Any, list[Document]]:
     collection = database["filters"]
@@ -114,9 +121,7 @@ async def test_an_equality_filter_updates_and_deletes_exactly_those(bookings: tu
 async def test_ferretdb_answers_an_equality_filter_from_the_index_on_the_field(
     bookings: tuple[Any, list[Document]], mongo_client: AsyncMongoClient[Document]
 ) -> None:
-    info = await mongo_client.admin.command("buildInfo")
-    if not any(key.lower().startswith("ferretdb") for key in info):
-        pytest.skip("the plan's wording is FerretDB's (SQLite's EXPLAIN QUERY PLAN)")
+    await skip_unless_ferretdb(mongo_client)
     collection, _ = bookings
     for filter_, index in (({"member_id": "mb-0001"}, "by_member"), ({"pending": True}, "by_pending")):
         plan = (await collection.find(filter_).explain())["queryPlanner"]["Plan"]
@@ -254,9 +259,7 @@ async def test_a_date_range_updates_and_deletes_exactly_those(dated: tuple[Any, 
 async def test_ferretdb_searches_the_index_by_an_equality_and_a_date_range_together(
     dated: tuple[Any, list[Document]], mongo_client: AsyncMongoClient[Document]
 ) -> None:
-    info = await mongo_client.admin.command("buildInfo")
-    if not any(key.lower().startswith("ferretdb") for key in info):
-        pytest.skip("the plan's wording is FerretDB's (SQLite's EXPLAIN QUERY PLAN)")
+    await skip_unless_ferretdb(mongo_client)
     collection, _ = dated
     planner = (await collection.find({"status": "open", "ends_at": before(DAY)}).explain())["queryPlanner"]
     assert_read_from_an_index(planner, "status_ends", ranged=True)
