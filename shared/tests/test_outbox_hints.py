@@ -180,7 +180,10 @@ async def test_an_update_is_leased_unless_another_relay_holds_the_document(
         assert stored["outbox_lease_owner"] == "another-relay", "a lease another relay holds was taken"
         assert stored["value"] == 5
         assert await _pending(store.collection, "counter-u")
-        await store.collection.update_one({"_id": "counter-u"}, {"$set": {"outbox_lease_until": datetime.now(UTC)}})
+        # Expired a second ago: a lease ending "now" could fall in the same millisecond (a BSON date's
+        # precision) as the relay's own `now`, and `$lt` would not yet see it expired.
+        expired = datetime.now(UTC) - timedelta(seconds=1)
+        await store.collection.update_one({"_id": "counter-u"}, {"$set": {"outbox_lease_until": expired}})
         assert await relay.drain_once(sweep=True) == 1  # once it has expired
         assert not await _pending(store.collection, "counter-u")
 
