@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,15 @@ from bench.system import UvicornProcess, per_request, store_commands
 
 SEATS, REGISTRATIONS = 50, 300
 ORGANISATIONS, PEOPLE = 30, 10
+
+
+@dataclass
+class Registered:
+    """A round's registrations: how long they took, every answer's status, each decision."""
+
+    settle_s: float = 0.0
+    statuses: list[int | str] = field(default_factory=list)
+    decided: list[str] = field(default_factory=list)
 
 
 def person_id(i: int) -> str:
@@ -75,51 +85,60 @@ class HotEvent:
                         raise RuntimeError(f"community refused the bench's members: {answer.text}")
                     await asyncio.sleep(0.3)
 
+    async def publish_event(self, client: httpx.AsyncClient, event_id: str, starts_at: datetime) -> str:
+        """A new event of `SEATS` seats, published: the URL its registrations are posted to."""
+        event = {
+            "event_id": event_id,
+            "site_id": self.site_id,
+            "kind": "workshop",
+            "title": {"fr": "Atelier levée de fonds", "en": "Fundraising workshop"},
+            "description": {"fr": "Complet en quelques secondes.", "en": "Full in seconds."},
+            "time": {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=1)).isoformat()},
+            "capacity": SEATS,
+            "publish": True,
+        }
+        created = await client.post(f"{self.community.url}/v1/events", json=event, headers=self.admin)
+        if created.status_code not in (200, 201):
+            raise RuntimeError(f"community refused the hot event: {created.status_code} {created.text}")
+        return f"{self.community.url}/v1/events/{event_id}/registrations"
+
+    async def register_everyone(self, client: httpx.AsyncClient, url: str) -> Registered:
+        """`REGISTRATIONS` people registered at `url`, `concurrency` at a time."""
+        registered = Registered()
+
+        def register(i: int) -> Callable[[], Awaitable[bool]]:
+            async def go() -> bool:
+                try:
+                    response = await client.post(url, json={"person_id": person_id(i)}, headers=self.admin)
+                except httpx.HTTPError as exc:  # counted, so that a lost answer shows in the check
+                    registered.statuses.append(type(exc).__name__)
+                    return False
+                registered.statuses.append(response.status_code)
+                if response.status_code == 201:
+                    registered.decided.append(str(response.json()["status"]))
+                return response.status_code == 201
+
+            return go
+
+        registered.settle_s, _ = await timed_batch([register(i) for i in range(REGISTRATIONS)], self.concurrency)
+        return registered
+
     async def round(
         self, r: int, starts_at: datetime, out: dict[str, Any], check: Callable[[int, str, bool, str], None]
     ) -> None:
-        statuses: list[int | str] = []
-        decided: list[str] = []
         counted = await store_commands([self.community])
         async with client_for(self.concurrency) as client:
-            event = {
-                "event_id": f"ev-bench-hot-{r}",
-                "site_id": self.site_id,
-                "kind": "workshop",
-                "title": {"fr": "Atelier levée de fonds", "en": "Fundraising workshop"},
-                "description": {"fr": "Complet en quelques secondes.", "en": "Full in seconds."},
-                "time": {"starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=1)).isoformat()},
-                "capacity": SEATS,
-                "publish": True,
-            }
-            created = await client.post(f"{self.community.url}/v1/events", json=event, headers=self.admin)
-            if created.status_code not in (200, 201):
-                raise RuntimeError(f"community refused the hot event: {created.status_code} {created.text}")
-            url = f"{self.community.url}/v1/events/{event['event_id']}/registrations"
-
-            def register(i: int) -> Callable[[], Awaitable[bool]]:
-                async def go() -> bool:
-                    try:
-                        response = await client.post(url, json={"person_id": person_id(i)}, headers=self.admin)
-                    except httpx.HTTPError as exc:  # counted, so that a lost answer shows in the check
-                        statuses.append(type(exc).__name__)
-                        return False
-                    statuses.append(response.status_code)
-                    if response.status_code == 201:
-                        decided.append(str(response.json()["status"]))
-                    return response.status_code == 201
-
-                return go
-
-            settle_s, _ = await timed_batch([register(i) for i in range(REGISTRATIONS)], self.concurrency)
-        confirmed, waitlisted = decided.count("confirmed"), decided.count("waitlisted")
+            url = await self.publish_event(client, f"ev-bench-hot-{r}", starts_at)
+            registered = await self.register_everyone(client, url)
+        confirmed, waitlisted = registered.decided.count("confirmed"), registered.decided.count("waitlisted")
+        statuses = registered.statuses
         await asyncio.sleep(2)  # the relay's tail: its outbox is published within a poll or two
         out.setdefault("store_commands", {})[f"hot event ({REGISTRATIONS} for {SEATS} seats)"] = per_request(
             counted, await store_commands([self.community]), REGISTRATIONS
         )
         out["hot_event"] = {
-            "settle_s": round(settle_s, 3),
-            "rate": round(REGISTRATIONS / settle_s, 2),
+            "settle_s": round(registered.settle_s, 3),
+            "rate": round(REGISTRATIONS / registered.settle_s, 2),
             "confirmed": confirmed,
             "waitlisted": waitlisted,
             "statuses": {s: statuses.count(s) for s in set(statuses)},

@@ -1,6 +1,6 @@
 """`python -m bench.profile`: where a booking's time goes, to tell the store's share from ours.
 
-`make bench` says how far each scenario is from the bare stack; this says why, in four parts,
+`make bench` says how far each scenario is from the bare stack; this says why, in five parts,
 on the same local infrastructure (Kafka and FerretDB must run):
 
 1. **The store's own price** (`store_prices`): each kind of command a booking sends, one at a
@@ -19,6 +19,12 @@ on the same local infrastructure (Kafka and FerretDB must run):
 4. **The saga's timeline** (`saga_timeline`): meeting-room bookings at the bench's rate, each
    step dated by the envelope each service wrote (`ce_time`, when it wrote) and the Kafka record
    (when its relay published it), so that each hop and each service's share is a p50 of its own.
+5. **The hot event against the bare loop** (`hot_event_cost`, `--pairs`): the bare
+   FastAPI+insert app's closed loop, then a hot-event round (`bench.hot_event`), alternating, at
+   the bench's concurrency; CPU per request of every process (the driver, the bare app, community,
+   bookings, spaces, Kafka, FerretDB) over the loop or the round's registrations. With
+   `decision_budget`, it says how much of the system's CPU a decision may cost for `make bench`'s
+   target (0.8 x the bare rate) on this box, against what it costs.
 
 Writes `bench/results/<stamp>-profile.md` and prints it. What it found on 2026-12-05 is in
 bench/README.md ("Where the time goes").
@@ -46,10 +52,11 @@ from aiokafka import AIOKafkaConsumer
 
 from bench import bookings, store_profile
 from bench.baselines import Env
-from bench.http_write import Poster, client_for
+from bench.hot_event import REGISTRATIONS
+from bench.http_write import Poster, booking_like, client_for
 from bench.loadgen import closed_loop
-from bench.run import QUICK
-from bench.system import ROOT, CpuMeter, cpu_seconds, infra_pids
+from bench.run import QUICK, service_env
+from bench.system import ROOT, CpuMeter, UvicornProcess, cpu_seconds, infra_pids
 from parkgrid.store import connect
 from parkgrid.topics import delete_topics_with_prefix
 
@@ -120,6 +127,17 @@ def medians(rows: Iterable[Mapping[str, float]]) -> dict[str, tuple[float, int]]
         for name, value in row.items():
             collected.setdefault(name, []).append(value)
     return {name: (round(statistics.median(values), 1), len(values)) for name, values in collected.items()}
+
+
+def system_ms(cpu_ms: Mapping[str, float], driver: str = "driver") -> float:
+    """CPU ms per request of every process but the load driver."""
+    return round(sum(ms for name, ms in cpu_ms.items() if name != driver), 2)
+
+
+def decision_budget(bare_per_s: float, driver_ms: float, target: float = 0.8, cores: float = 2.0) -> float:
+    """The system's CPU ms a decision may cost for `target` x the bare loop's rate, with `cores` fully
+    busy (which they never are) and the load driver's own share per decision taken out first."""
+    return round(cores * 1000.0 / (target * bare_per_s) - driver_ms, 2)
 
 
 # --------------------------------------------------------------------------- measuring
@@ -328,11 +346,48 @@ async def saga_timeline(bench: bookings.BookingsBench, sagas: int, rate: float) 
     return medians(timeline(began, answered, steps[b]) for b, (began, answered) in sent.items() if b in steps)
 
 
+async def hot_event_cost(
+    bench: bookings.BookingsBench, bare: UvicornProcess, pairs: int, seconds: float
+) -> list[dict[str, Any]]:
+    """`pairs` times: the bare loop for `seconds`, then a hot event's registrations; each one's rate
+    and CPU ms per request by process (the relay's tail after the registrations is left out)."""
+    hot = bench.hot_event
+    pids = {"driver": os.getpid(), "bare": bare.pid, "community": hot.community.pid,
+            "bookings": bench.bookings.pid, "spaces": bench.spaces.pid, **infra_pids()}  # fmt: skip
+    concurrency = QUICK.concurrency
+
+    def per(cpu: Mapping[str, Any], requests: int) -> dict[str, float]:
+        return {name: round(1000.0 * value / requests, 2) for name, value in cpu["cpu_s"].items() if value is not None}
+
+    rows: list[dict[str, Any]] = []
+    starts = bookings.slot_starts(pairs, first_day=20)
+    async with client_for(concurrency) as client:
+        bare_post = Poster(client, bare.url + "/v1/items", booking_like)
+        await closed_loop(bare_post, concurrency=concurrency, duration_s=2.0)  # warm
+        for n in range(pairs):
+            meter = CpuMeter(pids).start()
+            loop = await closed_loop(bare_post, concurrency=concurrency, duration_s=seconds)
+            cpu = meter.stop()
+            rows.append({"pair": n + 1, "what": "bare", "per_s": round(loop.throughput, 1),
+                         "cpu_ms": per(cpu, max(1, loop.count))})  # fmt: skip
+            url = await hot.publish_event(client, f"ev-profile-{bench.env.run_id}-{n}", starts[n])
+            await asyncio.sleep(1.0)  # the event's own writes and events settle first
+            meter = CpuMeter(pids).start()
+            registered = await hot.register_everyone(client, url)
+            cpu = meter.stop()
+            rows.append({"pair": n + 1, "what": "hot event", "per_s": round(REGISTRATIONS / registered.settle_s, 1),
+                         "cpu_ms": per(cpu, REGISTRATIONS),
+                         "answered": registered.statuses.count(201)})  # fmt: skip
+            await asyncio.sleep(2.0)  # the relay's and the consumers' tail, before the next loop
+    return rows
+
+
 # --------------------------------------------------------------------------- report
 
 
 def report(stamp: str, prices: list[tuple[str, float, float]], path: dict[str, Any],
-           saga: dict[str, tuple[float, int]], idle: Mapping[str, float] | None = None) -> str:  # fmt: skip
+           saga: dict[str, tuple[float, int]], idle: Mapping[str, float] | None = None,
+           hot: Sequence[Mapping[str, Any]] = ()) -> str:  # fmt: skip
     lines = [f"# bench profile {stamp}", "", "## The store's price per command (one at a time, idle store)", "",
              "| command | wall ms | FerretDB CPU ms |", "|---|---|---|"]  # fmt: skip
     lines += [f"| {label} | {wall} | {cpu} |" for label, wall, cpu in prices]
@@ -354,7 +409,37 @@ def report(stamp: str, prices: list[tuple[str, float, float]], path: dict[str, A
         lines += [f"| {name} | {ms} | {round(ms / rate, 2)} |" for name, ms in idle.items()]
     lines += ["", "## The saga's timeline (p50 per segment)", "", "| segment | p50 ms | sagas |", "|---|---|---|"]
     lines += [f"| {name} | {p50} | {n} |" for name, (p50, n) in saga.items()]
+    lines += hot_event_lines(hot)
     return "\n".join(lines) + "\n"
+
+
+def hot_event_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The pairs as one table: each row's rate, the driver's CPU and the system's, by process; for
+    each hot event, its ratio to the bare loop before it and the budget that ratio's target leaves."""
+    if not rows:
+        return []
+    names = sorted({name for row in rows for name in row["cpu_ms"] if name != "driver"})
+    lines = ["", f"## The hot event against the bare loop (c={QUICK.concurrency}, CPU ms per request)", "",
+             "| pair | what | per s | ÷ bare | driver | system | budget at 0.8 | " + " | ".join(names) + " |",
+             "|---" * (7 + len(names)) + "|"]  # fmt: skip
+    bare: Mapping[str, Any] | None = None
+    for row in rows:
+        cpu = row["cpu_ms"]
+        ratio = budget = ""
+        if row["what"] == "bare":
+            bare = row
+        elif bare is not None:
+            ratio = str(round(row["per_s"] / bare["per_s"], 2))
+            budget = str(decision_budget(bare["per_s"], cpu.get("driver", 0.0)))
+        each = " | ".join(str(cpu.get(name, "")) for name in names)
+        lines.append(f"| {row['pair']} | {row['what']} | {row['per_s']} | {ratio} | {cpu.get('driver', '')} | "
+                     f"{system_ms(cpu)} | {budget} | {each} |")  # fmt: skip
+    short = [
+        f"pair {row['pair']}: {row['answered']}" for row in rows if row.get("answered", REGISTRATIONS) != REGISTRATIONS
+    ]
+    if short:
+        lines += ["", f"Not every registration was answered 201 (of {REGISTRATIONS}): " + ", ".join(short) + "."]
+    return lines
 
 
 def ferretdb_lines(found: Mapping[str, Any], ms_per_booking: float | None) -> list[str]:
@@ -397,6 +482,15 @@ async def main_async(args: argparse.Namespace) -> int:
         path = await write_path(bench, args.seconds, args.spy, stamp)
         idle = await idle_cost(bench, args.idle) if args.idle > 0 else None
         saga = await saga_timeline(bench, args.sagas, QUICK.saga_rate)
+        hot: list[dict[str, Any]] = []
+        if args.pairs > 0:
+            bare_db = database("bare")
+            bare = UvicornProcess(
+                "bare", "bench.bare_app:app", {**service_env(env, "bare", bare_db), "BENCH_DATABASE": bare_db}, logs
+            )
+            bench.processes.append(bare)
+            await bare.start()
+            hot = await hot_event_cost(bench, bare, args.pairs, args.pair_seconds)
     finally:
         for process in bench.processes:
             process.stop()
@@ -405,7 +499,7 @@ async def main_async(args: argparse.Namespace) -> int:
         await mongo.close()
         # Its topics too: a broker keeps paying for every partition it holds, idle or not.
         await delete_topics_with_prefix(env.bootstrap, f"bench{env.run_id}")
-    text = report(stamp, prices, path, saga, idle)
+    text = report(stamp, prices, path, saga, idle, hot)
     (RESULTS / f"{stamp}-profile.md").write_text(text)
     print(text)
     return 0
@@ -417,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=float, default=10.0, help="seconds measured with no request coming")
     parser.add_argument("--sagas", type=int, default=40, help="meeting-room sagas at the bench's rate")
     parser.add_argument("--spy", action="store_true", help="sample bookings with py-spy (PY_SPY or on PATH)")
+    parser.add_argument("--pairs", type=int, default=3, help="bare loops and hot events, alternating (0: none)")
+    parser.add_argument("--pair-seconds", type=float, default=3.0, help="each bare loop of the pairs")
     return asyncio.run(main_async(parser.parse_args(argv)))
 
 
