@@ -129,6 +129,11 @@ def medians(rows: Iterable[Mapping[str, float]]) -> dict[str, tuple[float, int]]
     return {name: (round(statistics.median(values), 1), len(values)) for name, values in collected.items()}
 
 
+def cpu_ms_per(cpu: Mapping[str, Any], requests: int) -> dict[str, float]:
+    """A `CpuMeter` reading as CPU ms per request by process (a process that restarted left out)."""
+    return {name: round(1000.0 * value / requests, 2) for name, value in cpu["cpu_s"].items() if value is not None}
+
+
 def system_ms(cpu_ms: Mapping[str, float], driver: str = "driver") -> float:
     """CPU ms per request of every process but the load driver."""
     return round(sum(ms for name, ms in cpu_ms.items() if name != driver), 2)
@@ -248,11 +253,7 @@ async def write_path(bench: bookings.BookingsBench, seconds: float, spy: bool, s
         found: dict[str, Any] = {
             "bookings_per_s": round(summary.count / seconds, 1),
             "commands": per_request(before, after, summary.count),
-            "cpu_ms_per_booking": {
-                name: round(1000.0 * value / summary.count, 2)
-                for name, value in cpu["cpu_s"].items()
-                if value is not None and summary.count
-            },
+            "cpu_ms_per_booking": cpu_ms_per(cpu, summary.count) if summary.count else {},
         }
         if sampler is not None:
             await asyncio.to_thread(sampler.wait)
@@ -356,9 +357,6 @@ async def hot_event_cost(
             "bookings": bench.bookings.pid, "spaces": bench.spaces.pid, **infra_pids()}  # fmt: skip
     concurrency = QUICK.concurrency
 
-    def per(cpu: Mapping[str, Any], requests: int) -> dict[str, float]:
-        return {name: round(1000.0 * value / requests, 2) for name, value in cpu["cpu_s"].items() if value is not None}
-
     rows: list[dict[str, Any]] = []
     starts = bookings.slot_starts(pairs, first_day=20)
     async with client_for(concurrency) as client:
@@ -369,14 +367,14 @@ async def hot_event_cost(
             loop = await closed_loop(bare_post, concurrency=concurrency, duration_s=seconds)
             cpu = meter.stop()
             rows.append({"pair": n + 1, "what": "bare", "per_s": round(loop.throughput, 1),
-                         "cpu_ms": per(cpu, max(1, loop.count))})  # fmt: skip
+                         "cpu_ms": cpu_ms_per(cpu, max(1, loop.count))})  # fmt: skip
             url = await hot.publish_event(client, f"ev-profile-{bench.env.run_id}-{n}", starts[n])
             await asyncio.sleep(1.0)  # the event's own writes and events settle first
             meter = CpuMeter(pids).start()
             registered = await hot.register_everyone(client, url)
             cpu = meter.stop()
             rows.append({"pair": n + 1, "what": "hot event", "per_s": round(REGISTRATIONS / registered.settle_s, 1),
-                         "cpu_ms": per(cpu, REGISTRATIONS),
+                         "cpu_ms": cpu_ms_per(cpu, REGISTRATIONS),
                          "answered": registered.statuses.count(201)})  # fmt: skip
             await asyncio.sleep(2.0)  # the relay's and the consumers' tail, before the next loop
     return rows
