@@ -8,6 +8,9 @@ import pytest
 
 from parkgrid.store import Document
 
+USING_INDEX = re.compile(r"USING (?:COVERING )?INDEX")
+"""How SQLite names a search of an index; a covering one (the index holds all the step needs) too."""
+
 
 def skip_a_postgresql_plan(planner: Document) -> None:
     """Skip the test when `explain()["queryPlanner"]` is FerretDB's on PostgreSQL (`STORE=postgresql`):
@@ -20,7 +23,8 @@ def assert_read_from_an_index(planner: Document, index: str, *, ranged: bool = F
     """`explain()["queryPlanner"]` reads the collection through an index, with no scan.
 
     MongoDB's plan must be an index scan of `index`. FerretDB's (SQLite's EXPLAIN QUERY PLAN) must
-    name `index` in a step `USING INDEX` (an equality pushed down to an index it leads:
+    name `index` in a step `USING INDEX` or `USING COVERING INDEX` (an equality pushed down to an
+    index it leads:
     use-indexes.patch; the rest of the filter is then applied among those rows) and hold no
     `SCAN` of the table. `ranged`: on FerretDB, one such step also searches the index's next
     field by a range (a date range with both bounds after the equality: `parkgrid.store.before`),
@@ -33,8 +37,8 @@ def assert_read_from_an_index(planner: Document, index: str, *, ranged: bool = F
         return
     skip_a_postgresql_plan(planner)
     plan = planner["Plan"]
-    assert any("USING INDEX" in step and index in step for step in plan), plan
+    assert any(USING_INDEX.search(step) and index in step for step in plan), plan
     assert not any("detail=SCAN" in step for step in plan), plan
     if ranged:
-        searched = re.compile(r"USING INDEX \S*" + re.escape(index) + r"\S* \(<expr>=\? AND <expr>[<>]")
+        searched = re.compile(USING_INDEX.pattern + r" \S*" + re.escape(index) + r"\S* \(<expr>=\? AND <expr>[<>]")
         assert any(searched.search(step) for step in plan), plan
