@@ -151,7 +151,7 @@ async def test_staff_approve_and_decline_what_awaits_and_the_sweep_expires_the_r
     gone = await client.post(f"/v1/approvals/{third['id']}/decline", json={"note": "x"}, headers=desk)
     assert (gone.status_code, gone.json()["outcome"]) == (409, "expired")
 
-    published = await read_topic(settings, "bookings.booking", until=6, types={AWAITING, CONFIRMED, REJECTED})
+    published = await read_topic(settings, "bookings.booking", until=7, types={AWAITING, CONFIRMED, REJECTED})
     seen = {(e.subject, e.type): e for e in published}
     assert seen[(first["id"], AWAITING)].data["decide_by"] is not None
     assert seen[(first["id"], CONFIRMED)].data["status"] == "confirmed"
