@@ -1,3 +1,7 @@
+// The wrapper pins FerretDB and verifies its module zip (go.sum); nothing is built from it.
+// The indirect requirements below are upstream FerretDB v1.24.2's. The build uses the
+// patched copy's own go.mod (deploy/local/install.sh), in which prepared-statements.patch
+// moves modernc.org/sqlite from v1.32.0 to v1.62.0 (SQLite 3.54.1).
 module parkgrid/ferretdb
 
 go 1.26.8
