@@ -137,7 +137,7 @@ test-unit: $(INSTALL_STAMP) ## every test that needs no infrastructure (domains,
 lint: $(INSTALL_STAMP) ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	MYPYPATH=$(subst $(eval) ,:,$(strip shared/src $(addsuffix /src,$(SERVICE_DIRS)))) $(BIN)/mypy shared/src $(addsuffix /src,$(SERVICE_DIRS))
+	MYPYPATH=$(subst $(eval) ,:,$(strip shared/src $(addsuffix /src,$(SERVICE_DIRS)))) $(BIN)/mypy shared/src $(addsuffix /src,$(SERVICE_DIRS)) bench
 
 format: $(INSTALL_STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

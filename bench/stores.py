@@ -115,8 +115,8 @@ def side_store(log_dir: Path, backend: str = "postgresql") -> Iterator[str]:
             check=True,
             capture_output=True,
         )
-        backend = ["--handler=postgresql", f"--postgresql-url=postgres://postgres@127.0.0.1:{pg_port}/ferretdb"]
-        with _ferretdb(backend, state, log_dir / "ferretdb-postgresql.log") as uri:
+        handler = ["--handler=postgresql", f"--postgresql-url=postgres://postgres@127.0.0.1:{pg_port}/ferretdb"]
+        with _ferretdb(handler, state, log_dir / "ferretdb-postgresql.log") as uri:
             yield uri
     finally:
         subprocess.run([*pg_ctl, "-m", "fast", "stop"], capture_output=True)
@@ -133,23 +133,23 @@ def _sqlite_store(log_dir: Path) -> Iterator[str]:
     state.mkdir()
     log_dir.mkdir(parents=True, exist_ok=True)
     try:
-        backend = ["--handler=sqlite", f"--sqlite-url=file:{data}/?_pragma=synchronous(normal)"]
-        with _ferretdb(backend, state, log_dir / "ferretdb-sqlite.log") as uri:
+        handler = ["--handler=sqlite", f"--sqlite-url=file:{data}/?_pragma=synchronous(normal)"]
+        with _ferretdb(handler, state, log_dir / "ferretdb-sqlite.log") as uri:
             yield uri
     finally:
         shutil.rmtree(where, ignore_errors=True)
 
 
 @contextlib.contextmanager
-def _ferretdb(backend: list[str], state: Path, log: Path) -> Iterator[str]:
-    """The project's FerretDB on `backend` (its handler's arguments) and a free loopback port,
+def _ferretdb(handler: list[str], state: Path, log: Path) -> Iterator[str]:
+    """The project's FerretDB with `handler` (its backend's arguments) and a free loopback port,
     answering, until the block ends; its MongoDB URI."""
     port = free_port()
     with log.open("ab") as out:
         ferretdb = subprocess.Popen(
             [
                 str(FERRETDB_BIN),
-                *backend,
+                *handler,
                 f"--listen-addr=127.0.0.1:{port}",
                 f"--state-dir={state}",
                 "--debug-addr=-",
@@ -162,7 +162,7 @@ def _ferretdb(backend: list[str], state: Path, log: Path) -> Iterator[str]:
         )
     try:
         uri = f"mongodb://127.0.0.1:{port}/?retryWrites=false"
-        _wait_for(lambda: _pings(uri), f"FerretDB ({backend[0]})")
+        _wait_for(lambda: _pings(uri), f"FerretDB ({handler[0]})")
         yield uri
     finally:
         ferretdb.terminate()
@@ -176,6 +176,7 @@ def _pings(uri: str) -> bool:
     from pymongo.errors import PyMongoError
 
     try:
+        client: MongoClient[dict[str, object]]
         with MongoClient(uri, serverSelectionTimeoutMS=500) as client:
             client.admin.command("ping")
         return True
