@@ -12,6 +12,8 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 INFRA := bash deploy/local/infra.sh
 SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+MYPY_PATH := $(subst $(eval) ,:,$(strip shared/src $(addsuffix /src,$(SERVICE_DIRS))))
+TEST_DIRS := shared/tests $(addsuffix /tests,$(SERVICE_DIRS)) $(patsubst %/,%,$(sort $(dir $(wildcard tests/*/*.py))))
 INSTALL_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
@@ -134,10 +136,13 @@ chaos: install ## the long fault-injection runs (kill -9 of services, store and 
 test-unit: $(INSTALL_STAMP) ## every test that needs no infrastructure (domains, service layers on fakes, kit), in about a minute
 	$(BIN)/python -m pytest --unit $(PYTEST_ARGS)
 
-lint: $(INSTALL_STAMP) ## ruff and mypy
+lint: $(INSTALL_STAMP) ## ruff and mypy (the code, the bench and every test directory)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	MYPYPATH=$(subst $(eval) ,:,$(strip shared/src $(addsuffix /src,$(SERVICE_DIRS)))) $(BIN)/mypy shared/src $(addsuffix /src,$(SERVICE_DIRS)) bench
+	MYPYPATH=$(MYPY_PATH) $(BIN)/mypy shared/src $(addsuffix /src,$(SERVICE_DIRS)) bench
+	@# One run per test directory: pytest puts each on sys.path (its helpers import as top-level
+	@# modules), and each has its own conftest.py.
+	@for d in $(TEST_DIRS); do echo "mypy $$d"; MYPYPATH=$(MYPY_PATH):$$d $(BIN)/mypy $$d || exit 1; done
 
 format: $(INSTALL_STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -39,7 +39,7 @@ async def increment(store: MongoAggregateStore, counter_id: str) -> int:
                 return 1
             except AlreadyExists:
                 continue
-        value = doc["value"] + 1
+        value: int = doc["value"] + 1
         try:
             await store.update(
                 counter_id, doc["version"], {"value": value}, [CounterIncremented(counter_id=counter_id, value=value)]

@@ -43,7 +43,7 @@ def test_the_old_buffer_minutes_means_both_sides_and_beats_the_kind_default() ->
 
 
 def test_a_kind_given_as_the_enum_finds_its_default() -> None:
-    by_kind = {SpaceKind.MEETING_ROOM: {"after_minutes": 5}}
+    by_kind: dict[str, dict[str, int]] = {SpaceKind.MEETING_ROOM: {"after_minutes": 5}}
     assert buffers_of(room(kind=SpaceKind.MEETING_ROOM), by_kind) == Buffers(0, 5)
 
 

@@ -99,6 +99,7 @@ def test_malformed_records_are_named_for_what_is_wrong(
         headers = [(k, b"minus one" if k == "ce_sequence" else v) for k, v in good]
     elif headers == "specversion-0.3":
         headers = [(k, b"0.3" if k == "ce_specversion" else v) for k, v in good]
+    assert not isinstance(headers, str), headers  # every named case is replaced above
     with pytest.raises(MalformedMessage, match=reason):
         Envelope.from_kafka(b"k", value, good if headers is None else headers)
 

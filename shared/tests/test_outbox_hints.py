@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aiokafka.structs import RecordMetadata
 from kit_samples import COUNTERS, CounterIncremented, counter_store, increment
 from pymongo import ReturnDocument
 
+from parkgrid.envelope import Envelope
 from parkgrid.kafka import EventPublisher, make_producer
 from parkgrid.metrics import STORE_COMMANDS
 from parkgrid.outbox import INSERT_LEASE, MongoAggregateStore, OutboxRelay, _written_here, readable
@@ -72,7 +74,8 @@ async def test_notified_writes_are_published_by_id_and_others_by_the_sweep(
 
 
 def _find_and_modify_count() -> float:
-    return STORE_COMMANDS.labels("findAndModify")._value.get()
+    count: float = STORE_COMMANDS.labels("findAndModify")._value.get()
+    return count
 
 
 async def test_a_new_aggregate_is_leased_at_insert_and_published_without_a_claim(
@@ -148,7 +151,8 @@ def test_only_a_collection_watched_by_one_relay_leases_at_insert() -> None:
 
 
 def _writes() -> float:
-    return sum(STORE_COMMANDS.labels(name)._value.get() for name in ("findAndModify", "update"))
+    count: float = sum(STORE_COMMANDS.labels(name)._value.get() for name in ("findAndModify", "update"))
+    return count
 
 
 async def test_an_update_is_leased_unless_another_relay_holds_the_document(
@@ -200,12 +204,13 @@ async def test_published_outboxes_of_one_size_are_emptied_by_one_command_and_one
     try:
         relay = OutboxRelay([store.collection], EventPublisher(producer, topic_prefix), owner="removal-test")
         # Claimed and read as the relay reads them; then counter-z grows before its removal.
-        claimed = [
-            await store.collection.find_one_and_update(
+        claimed: list[dict[str, Any]] = []
+        for name in ("counter-x", "counter-y", "counter-z"):
+            doc = await store.collection.find_one_and_update(
                 {"_id": name}, {"$set": {"outbox_lease_owner": "removal-test"}}, return_document=ReturnDocument.AFTER
             )
-            for name in ("counter-x", "counter-y", "counter-z")
-        ]
+            assert doc is not None, name
+            claimed.append(doc)
         await increment(store, "counter-z")
         updates = STORE_COMMANDS.labels("update")._value.get()
         await relay._remove_published(store.collection, claimed)
@@ -270,9 +275,9 @@ async def test_a_document_found_by_the_sweep_before_its_copy_was_handed_over_is_
         _, (copy,) = _written_here.take(key)  # not handed over yet: the insert has not answered
         publish = relay.publisher.publish_many
 
-        async def handed_over_meanwhile(items: Any) -> None:
+        async def handed_over_meanwhile(items: Iterable[tuple[str, Envelope]]) -> list[RecordMetadata]:
             _written_here.lease(key, copy)
-            await publish(items)
+            return await publish(items)
 
         relay.publisher.publish_many = handed_over_meanwhile  # type: ignore[method-assign]
         assert await relay.drain_once(sweep=True) == 1

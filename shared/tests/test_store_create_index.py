@@ -68,8 +68,11 @@ async def test_an_index_made_meanwhile_unique_otherwise_is_raised(asked: bool, f
 async def test_anything_else_is_raised(error: str, indexes: dict[str, Any]) -> None:
     with pytest.raises(OperationFailure):
         await create_index(
-            RacedCollection(error, indexes), [("aggregate", 1), ("event_id", 1)], name="event", retry_after=0
-        )  # type: ignore[arg-type]
+            RacedCollection(error, indexes),  # type: ignore[arg-type]  # a fake collection playing the race
+            [("aggregate", 1), ("event_id", 1)],
+            name="event",
+            retry_after=0,
+        )
 
 
 async def test_an_index_not_listed_yet_is_asked_for_again_until_the_other_creation_has_recorded_it() -> None:

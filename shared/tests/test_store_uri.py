@@ -53,7 +53,8 @@ async def test_writes_go_through_with_the_test_stores_uri(mongodb_uri: str, data
 
 
 def commands(name: str) -> float:
-    return STORE_COMMANDS.labels(name)._value.get()
+    count: float = STORE_COMMANDS.labels(name)._value.get()
+    return count
 
 
 async def test_a_counted_client_counts_each_command_it_sends_and_a_probe_none(

@@ -258,7 +258,9 @@ async def test_guarded_find_one_and_update_is_claimed_by_exactly_one_of_20_concu
 
     owners = [claim["outbox_lease_owner"] for claim in claims if claim is not None]
     assert len(owners) == 1, f"{len(owners)} callers claimed the same lease: {owners}"
-    assert (await database.bookings.find_one({"_id": "bk1"}))["outbox_lease_owner"] == owners[0]
+    booking = await database.bookings.find_one({"_id": "bk1"})
+    assert booking is not None
+    assert booking["outbox_lease_owner"] == owners[0]
 
 
 # ---------------------------------------------------------------------------- guarded $inc
@@ -340,8 +342,12 @@ async def test_push_each_appends_all_entries_in_order(database: Database) -> Non
     await database.aggs.update_one({"_id": "a1"}, {"$push": {"outbox": {"$each": [entry(2), entry(3)]}}})
     await database.aggs.update_one({"_id": "a2"}, {"$push": {"outbox": {"$each": [entry(1)]}}}, upsert=True)
 
-    assert (await database.aggs.find_one({"_id": "a1"}))["outbox"] == [entry(1), entry(2), entry(3)]
-    assert (await database.aggs.find_one({"_id": "a2"}))["outbox"] == [entry(1)]
+    a1 = await database.aggs.find_one({"_id": "a1"})
+    a2 = await database.aggs.find_one({"_id": "a2"})
+    assert a1 is not None
+    assert a1["outbox"] == [entry(1), entry(2), entry(3)]
+    assert a2 is not None
+    assert a2["outbox"] == [entry(1)]
 
 
 async def test_pull_with_a_condition_removes_only_the_matching_entries(
@@ -371,11 +377,15 @@ async def test_pull_with_a_condition_removes_only_the_matching_entries(
 async def test_pull_all_removes_exactly_the_given_entries(database: Database) -> None:
     """A portable way to remove published entries: name them in full, as read from the store."""
     await database.aggs.insert_one({"_id": "a1", "outbox": [entry(1), entry(2), entry(3)]})
-    published = (await database.aggs.find_one({"_id": "a1"}))["outbox"][:2]
+    before = await database.aggs.find_one({"_id": "a1"})
+    assert before is not None
+    published = before["outbox"][:2]
 
     await database.aggs.update_one({"_id": "a1"}, {"$pullAll": {"outbox": published}})
 
-    assert (await database.aggs.find_one({"_id": "a1"}))["outbox"] == [entry(3)]
+    after = await database.aggs.find_one({"_id": "a1"})
+    assert after is not None
+    assert after["outbox"] == [entry(3)]
 
 
 async def test_size_filter_matches_arrays_of_that_length_only(database: Database) -> None:
@@ -418,7 +428,9 @@ async def test_datetimes_round_trip_tz_aware_at_millisecond_precision(database: 
     now = datetime.now(UTC)
     await database.leases.insert_one({"_id": 1, "at": now})
 
-    stored = (await database.leases.find_one({"_id": 1}))["at"]
+    lease = await database.leases.find_one({"_id": 1})
+    assert lease is not None
+    stored = lease["at"]
 
     assert stored.tzinfo is not None
     assert stored.utcoffset() == timedelta(0)
@@ -737,7 +749,9 @@ async def test_ferretdb_silently_ignores_push_slice_position_and_sort(database: 
     )
 
     assert result.modified_count == 1
-    assert (await database.aggs.find_one({"_id": "a1"}))["items"] == [3, 1, 2, 0]
+    a1 = await database.aggs.find_one({"_id": "a1"})
+    assert a1 is not None
+    assert a1["items"] == [3, 1, 2, 0]
 
 
 # ---------------------------------------------------------------------------- projection version guard

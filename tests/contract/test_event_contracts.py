@@ -41,7 +41,6 @@ FORMATS = FormatChecker()
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE)
 
 
-@FORMATS.checks("date-time", raises=ValueError)
 def _date_time(value: object) -> bool:
     """RFC 3339 `date-time`: the offset is mandatory (jsonschema checks it only with extras)."""
     if not isinstance(value, str):
@@ -50,6 +49,11 @@ def _date_time(value: object) -> bool:
         return False
     datetime.fromisoformat(value.upper())  # a real date and time (no 2026-02-30)
     return True
+
+
+# Registered by a call rather than as a decorator: jsonschema is untyped here, and an untyped
+# decorator would make `_date_time` untyped too.
+FORMATS.checks("date-time", raises=ValueError)(_date_time)
 
 
 @cache
@@ -81,7 +85,7 @@ def load_sample(event_type: str, version: int) -> dict[str, Any]:
     path = sample_path(event_type, version)
     if not path.exists():
         pytest.fail(f"no sample {path.relative_to(SAMPLES.parents[2])}")
-    sample = json.loads(path.read_text(encoding="utf-8"))
+    sample: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     assert set(sample) == {"subject", "sequence", "data"}, path.name
     return sample
 

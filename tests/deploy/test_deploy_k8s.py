@@ -14,6 +14,7 @@ import functools
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -638,7 +639,7 @@ def test_each_workload_admits_only_its_callers_on_its_port(rendered: list[Resour
     found = workloads(rendered)
     callers = {name: {"frontdesk", "prometheus"} for name, _ in SERVICES}
     callers["frontdesk"] = {"ingress controller", "prometheus"}
-    sources = {
+    sources: dict[str, Callable[[Resource], bool]] = {
         "frontdesk": lambda peer: peer_is(peer, pod=found["frontdesk"]),
         "prometheus": lambda peer: peer_is(peer, namespace=PROMETHEUS[0], pod=PROMETHEUS[1]),
         "ingress controller": lambda peer: peer_is(peer, namespace=INGRESS_CONTROLLER, pod={}),

@@ -17,12 +17,12 @@ import pytest
 import pytest_asyncio
 import uvicorn
 from fastapi import FastAPI
+from oidc_provider import Provider, free_port, running_provider
 
 from parkgrid.auth import ClaimMapping, CurrentPrincipal, Role, TokenVerifier, issue_token
 from parkgrid.http.problems import Unauthorized, install_problem_handlers
 from parkgrid.jwks import JwksKeys
 from parkgrid.settings import KitSettings
-from tests.oidc.oidc_provider import Provider, free_port, running_provider
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.processes]  # a provider process: not --unit
 

@@ -129,6 +129,7 @@ async def setup(client: Client, accepted: Accepted) -> dict[str, Any]:
         "opening_hours": WEEK,
     }
     await until_2xx(client, "spaces", "/v1/sites", site, "setup-site")
+    body: dict[str, Any]
     for space_id, capacity in ROOMS:
         body = {"space_id": space_id, "name": space_id, "kind": "meeting_room", "capacity": capacity}
         await until_2xx(client, "spaces", f"/v1/sites/{SITE}/spaces", body, f"setup-{space_id}")
@@ -150,7 +151,7 @@ async def setup(client: Client, accepted: Accepted) -> dict[str, Any]:
         accepted.members[member_id(i)] = answer.json()
     offerings: dict[str, str] = {}
     for key, seats in OFFERING_SEATS.items():
-        body: dict[str, Any] = {
+        body = {
             "site_id": SITE,
             "category": "meeting_room" if key.endswith("room") else "mentoring",
             "title": {"fr": key, "en": key},
@@ -190,8 +191,8 @@ async def setup(client: Client, accepted: Accepted) -> dict[str, Any]:
         while True:
             first = (date.today() + timedelta(days=2)).isoformat()
             last = (date.today() + timedelta(days=4)).isoformat()
-            answer = await client.get("bookings", f"/v1/offerings/{offering_id}/slots", **{"from": first, "to": last})
-            items = answer.json().get("items", []) if answer is not None and answer.status_code == 200 else []
+            listed = await client.get("bookings", f"/v1/offerings/{offering_id}/slots", **{"from": first, "to": last})
+            items = listed.json().get("items", []) if listed is not None and listed.status_code == 200 else []
             if items:
                 slots[offering_id] = [s["starts_at"] for s in items[:4]]
                 break

@@ -39,9 +39,8 @@ class Accepted:
 
 
 def _aware(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _by_id(docs: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -130,9 +129,10 @@ def check(snapshot: Snapshot, accepted: Accepted) -> list[str]:
             if booking_id not in bookings:
                 violations.append(f"booking {booking_id} (key {key}): accepted but not in bookings.bookings")
     for booking_id in accepted.booking_cancels:
-        doc = bookings.get(booking_id)
-        if doc is None or doc.get("status") != "cancelled":
-            violations.append(f"booking {booking_id}: cancel accepted, stored as {doc and doc.get('status')!r}")
+        cancelled = bookings.get(booking_id)
+        if cancelled is None or cancelled.get("status") != "cancelled":
+            stored = cancelled and cancelled.get("status")
+            violations.append(f"booking {booking_id}: cancel accepted, stored as {stored!r}")
     for booking_id, doc in bookings.items():
         status = doc.get("status")
         if status == "pending":
@@ -148,7 +148,7 @@ def check(snapshot: Snapshot, accepted: Accepted) -> list[str]:
                     f"booking {booking_id}: confirmed, its reservation {request_id} is "
                     f"{reservation and reservation.get('status')!r}"
                 )
-            elif reservation.get("space_id") != doc.get("space_id"):
+            elif reservation is not None and reservation.get("space_id") != doc.get("space_id"):
                 violations.append(
                     f"booking {booking_id}: space {doc.get('space_id')} ≠ reserved {reservation['space_id']}"
                 )
@@ -250,9 +250,9 @@ def check(snapshot: Snapshot, accepted: Accepted) -> list[str]:
             f"registration {i}: accepted but not in community.registrations" for i in ids if i not in registrations
         ]
     for registration_id in accepted.registration_cancels:
-        doc = registrations.get(registration_id)
-        if doc is None or doc.get("status") != "cancelled":
-            stored = doc and doc.get("status")
+        registration = registrations.get(registration_id)
+        if registration is None or registration.get("status") != "cancelled":
+            stored = registration and registration.get("status")
             violations.append(f"registration {registration_id}: cancel accepted, stored as {stored!r}")
     seated = {"confirmed", "checked_in"}
     confirmed = Counter(d.get("event_id") for d in registrations.values() if d.get("status") in seated)
@@ -267,8 +267,8 @@ def check(snapshot: Snapshot, accepted: Accepted) -> list[str]:
             )
     for seats_doc in db("community", "seats"):
         capacity = int(seats_doc.get("capacity", 0))
-        seated = seat_keys(seats_doc.get("seated"))
-        if len(seated) != len(set(seated)):
+        seated_keys = seat_keys(seats_doc.get("seated"))
+        if len(seated_keys) != len(set(seated_keys)):
             violations.append(f"duplicate effect: event {seats_doc['_id']} seats a key twice")
         if int(seats_doc.get("taken", 0)) > capacity:
             violations.append(f"oversold: event {seats_doc['_id']} counts {seats_doc.get('taken')} of {capacity}")

@@ -30,7 +30,7 @@ from reliability_chaos_check import Accepted, Snapshot, check
 
 from parkgrid.envelope import Envelope
 from parkgrid.events import EventRegistry, IntegrationEvent
-from parkgrid.outbox import MongoAggregateStore, OutboxRelay
+from parkgrid.outbox import Answer, MongoAggregateStore, OutboxRelay
 from parkgrid.projection import SEQ_FIELD, Projection
 from parkgrid.store import Database, Document
 
@@ -59,8 +59,10 @@ class MemoryPublisher:
 class OutboxWriteRemoved(MongoAggregateStore):
     """The bug: the state change is written, its events are not pushed to the outbox."""
 
-    async def create(self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent]) -> int:
-        return await super().create(aggregate_id, state, [])
+    async def create(
+        self, aggregate_id: str, state: Document, events: Sequence[IntegrationEvent], *, answer: Answer | None = None
+    ) -> int:
+        return await super().create(aggregate_id, state, [], answer=answer)
 
     async def update(
         self, aggregate_id: str, expected_version: int, state: Document, events: Sequence[IntegrationEvent]

@@ -25,7 +25,7 @@ import statistics
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -264,7 +264,7 @@ async def set_up(
 
 
 @contextlib.asynccontextmanager
-async def mongo(stack: Stack) -> Any:
+async def mongo(stack: Stack) -> AsyncIterator[AsyncMongoClient[dict[str, Any]]]:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stack.mongodb_uri, tz_aware=True)
     try:
         yield client
@@ -299,6 +299,11 @@ class RoundRobin:
 
 def live_urls(stack: Stack, service: str = "bookings") -> Callable[[], list[str]]:
     return lambda: [i.url for i in stack.instances.get(service, []) if i.alive()]
+
+
+def fixed_urls(urls: Sequence[str]) -> Callable[[], Sequence[str]]:
+    """Always the same URLs (e.g. the first n live instances, chosen once)."""
+    return lambda: urls
 
 
 @dataclass
@@ -690,7 +695,7 @@ async def throughput(
         urls = live_urls(stack)()[:n]
         if len(urls) < n:
             break
-        run = await drive(stack, plan, RoundRobin(lambda urls=urls: urls), concurrency=concurrency, seconds=seconds)
+        run = await drive(stack, plan, RoundRobin(fixed_urls(urls)), concurrency=concurrency, seconds=seconds)
         runs.append(run)
         figures[n] = run.summary()
         print(f"bookings x{n}: {figures[n]['bookings_per_s']} bookings/s, {figures[n]['requests_per_s']} requests/s")

@@ -24,6 +24,7 @@ import schemathesis
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err, Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from schemathesis.specs.openapi.formats import get_default_format_strategies
 
@@ -95,7 +96,10 @@ def test_no_server_error_and_responses_match_the_schema(stack: Stack, service: s
     headers = stack.headers(Role.ADMIN)
     failures: list[str] = []
     counter = [0]
-    operations = [result.ok() for result in schema.get_all_operations()]
+    results = list(schema.get_all_operations())
+    invalid = [str(result.err()) for result in results if isinstance(result, Err)]
+    assert not invalid, f"{service}: operations its OpenAPI document does not define validly: {invalid}"
+    operations = [result.ok() for result in results if isinstance(result, Ok)]
     for operation in operations:
         exercise(operation, base_url, headers, failures, counter)
     print(f"{service}: {counter[0]} generated requests over {len(operations)} operations")

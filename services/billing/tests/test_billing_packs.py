@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import Any
 
 import httpx
 from billing_fixtures import (
@@ -36,6 +37,7 @@ from billing.domain.prices import CreditPack
 from billing.service_layer.selling import PackSelling
 from parkgrid.auth import Role
 from parkgrid.contracts.billing import ChargeCause, ChargeStatus
+from parkgrid.envelope import Envelope
 from parkgrid.settings import KitSettings
 
 __all__ = ["app", "client", "settings"]
@@ -45,7 +47,7 @@ TWO_HOURS = CreditPack(code="room-2", label="Pack 2 h de salle", room_hours=2, p
 APRIL_FIRST = date(2026, 4, 1)
 
 
-async def with_packs(app: FastAPI, settings: KitSettings, **changes: object) -> PackSelling:
+async def with_packs(app: FastAPI, settings: KitSettings, **changes: Any) -> PackSelling:
     """The test's site sells both packs (version 2 of its list) and billing knows the member."""
     await ledger_of(app).prices.publish(price_list(credit_packs=(TEN_HOURS, TWO_HOURS), **changes), 1)
     await publish_as_others(settings, ("community.member", member()))
@@ -118,7 +120,11 @@ async def test_room_hours_come_from_the_office_then_the_pack_expiring_first_then
     rooms = [booking("confirmed", f"bk-{i}", "off-room", sequence=2, category="meeting_room") for i in range(3)]
     for room in rooms:  # 90 minutes each, one after the other so the order of takes is known
         await publish_as_others(settings, ("bookings.booking", room))
-        await eventually(lambda r=room: part(app, Charges).get(f"booking:{r.subject}"), "the booking charged")
+
+        async def charge_of(r: Envelope = room) -> Charge | None:
+            return await part(app, Charges).get(f"booking:{r.subject}")
+
+        await eventually(charge_of, "the booking charged")
 
     packs = {sale.sale_id: used for sale, used in await selling.packs.of_member(MEMBER)}
     # 270 min booked: 60 included, 120 from the short pack, 90 from the long one, nothing charged

@@ -64,7 +64,7 @@ def test_the_deadline_is_the_window_or_before_the_session_whichever_comes_first(
     policy = ApprovalPolicy(required=True, decide_within_hours=48)
     assert rules.deadline_of(policy, NOW, START) == NOW + timedelta(hours=48)
     tomorrow = NOW + timedelta(hours=20)
-    assert rules.deadline_of(policy, NOW, tomorrow) == tomorrow - rules.DECIDE_BEFORE_START
+    assert rules.deadline_of(policy, NOW, tomorrow) == tomorrow - lifecycle.DECIDE_BEFORE_START
     assert rules.deadline_of(policy, NOW, NOW + timedelta(hours=1)) == NOW  # too late to wait: expires at once
 
 

@@ -156,6 +156,7 @@ async def test_staff_approve_and_decline_what_awaits_and_the_sweep_expires_the_r
     assert seen[(first["id"], AWAITING)].data["decide_by"] is not None
     assert seen[(first["id"], CONFIRMED)].data["status"] == "confirmed"
     rejection = seen[(second["id"], REJECTED)]
+    assert rejection.dataschema is not None
     assert rejection.dataschema.endswith(":v3")
     assert (rejection.data["reason"], rejection.data["decline_note"]) == ("declined", note)
     assert seen[(third["id"], REJECTED)].data["reason"] == "approval_expired"

@@ -156,7 +156,8 @@ async def test_a_cancellation_gives_the_hours_back_once_and_the_usage_says_so(
         await service.on_booking_event(delivery)
 
     async def one_hour_back() -> bool:
-        return (await usage(tokens["member"]))["used"] == 1.0
+        used: float = (await usage(tokens["member"]))["used"]
+        return used == 1.0
 
     await eventually(one_hour_back)
     assert (await book(client, tokens["member"], DAY, 11)).status_code == 201

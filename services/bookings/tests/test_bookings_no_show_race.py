@@ -87,6 +87,6 @@ async def test_a_late_check_in_racing_the_release_ends_with_one_outcome(
     for envelope in published:
         seen.setdefault(envelope.subject, []).append(envelope.type)
     assert seen == {booking_id: [outcome] for booking_id, outcome in outcomes.items()}
-    released = [e for e in published if e.type == NO_SHOW]
-    assert all(e.data["released_at"] is not None for e in released)
-    print(f"outcomes: {sum(o == CHECKED_IN for o in outcomes.values())} checked in, {len(released)} released")
+    no_shows = [e for e in published if e.type == NO_SHOW]
+    assert all(e.data["released_at"] is not None for e in no_shows)
+    print(f"outcomes: {sum(o == CHECKED_IN for o in outcomes.values())} checked in, {len(no_shows)} released")

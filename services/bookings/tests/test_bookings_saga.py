@@ -53,12 +53,9 @@ async def test_the_saga_confirms_rejects_and_releases(settings: BookingsSettings
         read: list[str] = []
         get = service.bookings.store.get
 
-        async def reading(booking_id: str) -> Any:
-            read.append(booking_id)
-            import traceback
-
-            traceback.print_stack(limit=12, file=__import__("sys").stdout)
-            return await get(booking_id)
+        async def reading(aggregate_id: str) -> dict[str, Any] | None:
+            read.append(aggregate_id)
+            return await get(aggregate_id)
 
         service.bookings.store.get = reading  # type: ignore[method-assign]
         async with app_client(app, "bookings") as client:

@@ -83,7 +83,8 @@ async def test_dates_at_the_edges_of_the_calendar_are_422_naming_the_field(
     await ready(service)
     desk = bearer(tokens["desk"])
     made = await book(client, tokens["admin"], "off-test-mentoring", MEMBER)
-    asks = [
+    # (method, path, query, body, and the query field named, if any: without one, the body's `starts_at`)
+    asks: list[tuple[str, str, dict[str, str] | None, dict[str, str] | None, *tuple[str, ...]]] = [
         ("GET", "/v1/offerings/off-test-mentoring/slots", {"from": value}, None, "from"),
         ("GET", "/v1/offerings/off-test-mentoring/slots", {"to": value}, None, "to"),
         ("GET", "/v1/bookings", {"from": value}, None, "from"),

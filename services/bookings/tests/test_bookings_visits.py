@@ -36,6 +36,7 @@ from bookings_support import running as started
 from bookings.bootstrap import BookingsSettings, build_app
 from bookings.domain import booking as lifecycle
 from bookings.domain.booking import Actor, InvalidBooking
+from bookings.domain.happened import BookingSecured
 from bookings.domain.slots import sessions_begun
 from bookings.service_layer.seating import pending_booking
 from bookings.service_layer.service import BookingService
@@ -98,7 +99,9 @@ def test_a_visit_is_confirmed_and_checked_in_at_once_and_needs_no_approval() -> 
     secured, happened = lifecycle.open_booking(visit, NOW)
     assert [type(e).__name__ for e in happened] == ["BookingSecured", "MemberArrived"]
     assert (secured.status, secured.confirmed_at, secured.checked_in_at) == (BookingStatus.CHECKED_IN, NOW, NOW)
-    assert happened[0].booking.status == BookingStatus.CONFIRMED  # booking.confirmed, then booking.checked_in
+    confirmed = happened[0]
+    assert isinstance(confirmed, BookingSecured)
+    assert confirmed.booking.status == BookingStatus.CONFIRMED  # booking.confirmed, then booking.checked_in
     assert lifecycle.release_no_show(secured, 10, NOW + timedelta(minutes=20)) == (secured, [])
     done, _ = lifecycle.settle(secured, secured.ends_at)
     assert done.status == BookingStatus.COMPLETED

@@ -32,7 +32,11 @@ from parkgrid.topics import TopicSpec, ensure_topics
 CASABLANCA = "Africa/Casablanca"
 T = TypeVar("T")
 TOPICS_USED = [OFFERINGS_TOPIC, topic("spaces.site"), topic("spaces.space")]
-SPACE_EVENTS = {"added": SpaceAdded, "updated": SpaceUpdated, "retired": SpaceRetired}
+SPACE_EVENTS: dict[str, type[SpaceAdded] | type[SpaceUpdated] | type[SpaceRetired]] = {
+    "added": SpaceAdded,
+    "updated": SpaceUpdated,
+    "retired": SpaceRetired,
+}
 
 
 @pytest.fixture

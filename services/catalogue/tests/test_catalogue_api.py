@@ -34,10 +34,10 @@ from catalogue.service_layer.handlers import Catalogue
 from parkgrid.auth import Role
 from parkgrid.contracts.catalogue import OfferingPublished, OfferingUpdated, OfferingWithdrawn
 from parkgrid.envelope import Envelope
-from parkgrid.events import registry
+from parkgrid.events import IntegrationEvent, registry
 from parkgrid.known import KnownSites
 from parkgrid.settings import KitSettings
-from parkgrid.store import Database
+from parkgrid.store import Database, Document
 
 __all__ = ["app", "client", "settings"]
 
@@ -94,10 +94,11 @@ async def test_lifecycle_reaches_the_topic_as_the_contract_says(
 
     envelopes = await read_topic(settings, "catalogue.offering", 3)
     events = [registry.parse(e) for e in envelopes]
-    assert [type(e) for e in events] == [OfferingPublished, OfferingUpdated, OfferingWithdrawn]
+    published_types: list[type[IntegrationEvent]] = [OfferingPublished, OfferingUpdated, OfferingWithdrawn]
+    assert [type(e) for e in events] == published_types
     assert [e.sequence for e in envelopes] == [3, 4, 5]
     assert {e.subject for e in envelopes} == {offering_id}
-    assert all(e.dataschema.endswith(":v2") and e.source == "catalogue" for e in envelopes)
+    assert all(e.dataschema is not None and e.dataschema.endswith(":v2") and e.source == "catalogue" for e in envelopes)
     first, second, third = (e.model_dump(mode="json") for e in events)
     assert first["seats_per_session"] == 2
     assert first["status"] == "published"
@@ -222,13 +223,19 @@ async def test_an_event_written_before_a_crash_is_published_once_after_restart(
     before_crash = Catalogue(offerings=offerings, site_facts=site_lookup(sites, KnownSpaces(database["spaces"])))
     _offering, _ = await before_crash.create_offering("o-crash", OfferingDetails.model_validate(body()))
     await before_crash.publish_offering("o-crash")
-    assert (await database["offerings"].find_one({"_id": "o-crash"}))["outbox_pending"] is True
+
+    async def stored() -> Document:
+        doc = await database["offerings"].find_one({"_id": "o-crash"})
+        assert doc is not None
+        return doc
+
+    assert (await stored())["outbox_pending"] is True
 
     restarted = build_app(settings)
     async with restarted.router.lifespan_context(restarted):
         envelopes = await read_topic(settings, "catalogue.offering", 1)
         deadline = time.monotonic() + 10
-        while (await database["offerings"].find_one({"_id": "o-crash"}))["outbox_pending"]:
+        while (await stored())["outbox_pending"]:
             assert time.monotonic() < deadline
             await asyncio.sleep(0.1)
     assert len(envelopes) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -114,7 +114,7 @@ def test_local_slots_keep_wall_clock_time_across_the_ramadan_offset_change() -> 
     """Morocco leaves +01:00 for +00:00 on 2026-02-15 and returns on 2026-03-22."""
     windows = [WeeklyWindow(weekday=d, opens="09:00", closes="11:00") for d in range(1, 8)]
     slots = local_slots(windows, [], "Africa/Casablanca", 60, date(2026, 2, 13), date(2026, 3, 23))
-    by_day = {start.date(): [] for start, _ in slots}
+    by_day: dict[date, list[tuple[datetime, datetime]]] = {start.date(): [] for start, _ in slots}
     for start, end in slots:
         by_day[start.date()].append((start, end))
     for day, day_slots in by_day.items():

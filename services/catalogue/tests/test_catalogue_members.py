@@ -21,7 +21,7 @@ from catalogue.adapters.offerings import Offerings
 from catalogue.domain import offering as rules
 from catalogue.domain.offering import OfferingDetails
 from parkgrid.auth import Role, issue_token
-from parkgrid.contracts.catalogue import OfferingCategory
+from parkgrid.contracts.catalogue import OfferingCategory, OfferingStatus
 from parkgrid.contracts.common import MemberKind, ProgrammeStage
 from parkgrid.contracts.community import (
     MemberLeft,
@@ -88,7 +88,7 @@ async def loaded(app: FastAPI) -> list[dict[str, Any]]:
     """Network-wide offerings with random eligibility, bulk-loaded with their search entries."""
     offerings = part(app, Offerings)
     rng = random.Random(6)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for index in range(80):
         details = OfferingDetails.model_validate(
             {
@@ -109,7 +109,7 @@ async def loaded(app: FastAPI) -> list[dict[str, Any]]:
         status = rng.choice(["draft", "published", "published"])
         created = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=index)
         drafted, _ = rules.draft(f"o-{index:03d}", details, None, created)
-        offering = replace(drafted, status=rules.OfferingStatus(status))
+        offering = replace(drafted, status=OfferingStatus(status))
         rows.append({"id": offering.offering_id, "details": details, "status": status, "offering": offering})
     await offerings.load([r["offering"] for r in rows])
     return rows

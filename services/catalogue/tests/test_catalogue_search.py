@@ -28,7 +28,7 @@ from catalogue.domain import offering as rules
 from catalogue.domain.offering import OfferingDetails, SiteFacts
 from catalogue.seed_data import DEMO_SITES
 from parkgrid.auth import Role
-from parkgrid.contracts.catalogue import OfferingCategory
+from parkgrid.contracts.catalogue import OfferingCategory, OfferingStatus
 from parkgrid.contracts.common import MemberKind, Mode, ProgrammeStage
 from parkgrid.settings import KitSettings
 from parkgrid.testing.plans import USING_INDEX, skip_a_postgresql_plan
@@ -126,7 +126,7 @@ def generated_rows() -> list[dict[str, Any]]:
     for index in range(COUNT):
         details, status, created_at = generated(index, rng)
         drafted, _ = rules.draft(f"o-{index:05d}", details, facts.get(details.site_id or ""), created_at)
-        offering = replace(drafted, status=rules.OfferingStatus(status))
+        offering = replace(drafted, status=OfferingStatus(status))
         rows.append({"id": offering.offering_id, "details": details, "status": status, "offering": offering})
     return rows
 

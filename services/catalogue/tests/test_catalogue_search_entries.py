@@ -44,7 +44,9 @@ async def test_an_offering_written_without_its_entry_is_caught_up(database: Data
     assert await offerings.catch_up() == 1
     docs, _ = await find(offerings.collection, offerings.search, search)
     assert [d["_id"] for d in docs] == ["o-crash"]
-    assert (await offerings.collection.find_one({"_id": "o-crash"}))["search_pending"] is False
+    stored = await offerings.collection.find_one({"_id": "o-crash"})
+    assert stored is not None
+    assert stored["search_pending"] is False
     assert await offerings.catch_up() == 0
     assert (await find(offerings.collection, offerings.search, Search(member_kind="tpe")))[0] == []
 
@@ -60,5 +62,6 @@ async def test_an_older_projection_never_overwrites_a_newer_entry(database: Data
     newer = await offerings.update(renamed.offering_id, version, state_of(renamed), [])
     await offerings._upsert_entries([(first, version)])  # a late retry of the first projection
     entry = await offerings.search.find_one({"_id": "o-1"})
+    assert entry is not None
     assert entry["version"] == newer
     assert entry["title_sort"] == "export workshop"

@@ -115,8 +115,10 @@ async def test_replicas_deciding_at_once_seat_exactly_the_capacity_in_one_arriva
     assert sorted(chart.seated + chart.queue) == sorted(keys)
     arrivals = sorted(p.arrival for p in placements if p.arrival is not None)
     assert arrivals == list(range(arrivals[0], arrivals[0] + 120)), "one arrival number per key, none twice"
-    seated_by_arrival = sorted((p.arrival, k) for p, k in zip(placements, keys, strict=True) if p.outcome == "seated")
-    queued_by_arrival = sorted((p.arrival, k) for p, k in zip(placements, keys, strict=True) if p.outcome == "queued")
+    # every placement has its arrival (just asserted): the filter on it only tells mypy so
+    placed = [(p.outcome, p.arrival, k) for p, k in zip(placements, keys, strict=True) if p.arrival is not None]
+    seated_by_arrival = sorted((a, k) for outcome, a, k in placed if outcome == "seated")
+    queued_by_arrival = sorted((a, k) for outcome, a, k in placed if outcome == "queued")
     assert list(chart.seated) == [k for _, k in seated_by_arrival]
     assert list(chart.queue) == [k for _, k in queued_by_arrival], "the queue is the order of the decisions"
     assert max(a for a, _ in seated_by_arrival) < min(a for a, _ in queued_by_arrival)

@@ -100,7 +100,7 @@ def report(site_id: str | None = SITE, **kpis: Any) -> KpiReport:
     )
 
 
-SAMPLE = {
+SAMPLE: dict[str, Any] = {
     "bookings": 1234,
     "bookings_by_category": {"meeting_room": 4, "mentoring": 9, "quantum_lab": 1},
     "bookings_by_site": {"site-a": 7, "network": 2},
@@ -570,7 +570,8 @@ async def test_a_front_desk_reads_the_kpis_changes_the_date_and_downloads_the_cs
     day = starts_at.astimezone(ZoneInfo(ZONE)).date()
 
     async def counted() -> bool:
-        return (await kpis_of(stack, day))["bookings_by_category"].get("mentoring", 0) >= 1
+        by_category: dict[str, int] = (await kpis_of(stack, day))["bookings_by_category"]
+        return by_category.get("mentoring", 0) >= 1
 
     await eventually(counted, "insights to count the booking")
     expected = await kpis_of(stack, day)

@@ -82,7 +82,7 @@ async def desk(stack: Stack) -> AsyncIterator[Desk]:
             created = await http.post(f"{stack.spaces}/v1/sites/{SITE}/spaces", json=space)
             assert created.status_code == 201, created.text
         for member_id in (RESIDENT, FIRST, SECOND, BUSY, VISITOR):
-            body = {
+            member_body = {
                 "member_id": member_id,
                 "name": f"Org {member_id[6:].title()}",
                 "kind": "startup",
@@ -99,7 +99,7 @@ async def desk(stack: Stack) -> AsyncIterator[Desk]:
                     }
                 ],
             }
-            created = await until_accepted(http, f"{stack.community}/v1/members", body)
+            created = await until_accepted(http, f"{stack.community}/v1/members", member_body)
             assert created.status_code == 201, created.text
         offering = offering_body("Growth mentoring", "mentoring", ["startup"]) | {
             "site_id": SITE,

@@ -111,8 +111,8 @@ def kpis(envelopes: list[Envelope], first: date, last: date, as_of: datetime, si
     }
     regs = [(i, d) for i, d in known.all("community.registration") if d["event_id"] in events]
     capacity = sum(e["capacity"] for e in events.values() if e["status"] != "cancelled")
-    seated = defaultdict(int)
-    checked = defaultdict(int)
+    seated: dict[str, int] = defaultdict(int)
+    checked: dict[str, int] = defaultdict(int)
     for _, d in regs:
         seated[d["event_id"]] += d["status"] in ("confirmed", "checked_in")
         checked[d["event_id"]] += d["status"] == "checked_in"

@@ -140,8 +140,8 @@ def build(seed: int = 7) -> Scenario:
             **member["programme"],
             "stage": "acceleration" if previous != "acceleration" else "alumni",
         }
-        event = c.MemberStageChanged.model_validate({**member, "previous_stage": previous})
-        sc.add("community.member", event, member["member_id"], utc(2026, 9, 5))
+        stage_changed = c.MemberStageChanged.model_validate({**member, "previous_stage": previous})
+        sc.add("community.member", stage_changed, member["member_id"], utc(2026, 9, 5))
     leaver = {**members["m-12"], "status": "left"}
     sc.add(
         "community.member", c.MemberLeft.model_validate({**leaver, "left_on": "2026-09-20"}), "m-12", utc(2026, 9, 20)
@@ -150,7 +150,7 @@ def build(seed: int = 7) -> Scenario:
     # --- bookings -----------------------------------------------------------------------------
     booking_sessions: dict[str, list[dict[str, str]]] = {}
     for n in range(1, 41):
-        offering_id, category, site_id = OFFERINGS[n % len(OFFERINGS)]
+        offering_id, category, offering_site = OFFERINGS[n % len(OFFERINGS)]
         member_id = f"m-{rng.randint(1, 11)}"
         on = date(2026, 9, 1) + timedelta(days=rng.randint(-3, 40))
         starts = local(on, rng.choice([0, 9, 10, 14, 16, 23]), 30)
@@ -160,7 +160,7 @@ def build(seed: int = 7) -> Scenario:
         booking_id = f"bk-{n}"
         base = {
             "booking_id": booking_id, "offering_id": offering_id, "offering_title": text(f"Offering {offering_id}"),
-            "category": category, "site_id": site_id, "time_zone": TZ, "session": session,
+            "category": category, "site_id": offering_site, "time_zone": TZ, "session": session,
             "member_id": member_id, "person_id": f"p-{member_id[2:]}-1", "party_size": 1,
             "booked_by": ACTOR, "requested_at": requested_at.isoformat(), "credits": 1,
         }  # fmt: skip
@@ -232,12 +232,12 @@ def build(seed: int = 7) -> Scenario:
         ("ev-5", "site-casa", date(2026, 10, 20), 6, "published"),
         ("ev-6", "site-rabat", date(2026, 9, 15), 6, "draft"),
     ]
-    people = [(m["member_id"], p["person_id"]) for m in members.values() for p in m["people"]]
-    for event_id, site_id, on, capacity, fate in plans:
+    attendees = [(m["member_id"], p["person_id"]) for m in members.values() for p in m["people"]]
+    for event_id, event_site, on, capacity, fate in plans:
         starts = local(on, 18)
         event = {
-            "event_id": event_id, "site_id": site_id, "kind": "workshop",
-            "mode": "online" if site_id is None else "in_person",
+            "event_id": event_id, "site_id": event_site, "kind": "workshop",
+            "mode": "online" if event_site is None else "in_person",
             "title": text(f"Event {event_id}"), "description": text("About"),
             "time": {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()},
             "time_zone": TZ, "capacity": capacity,
@@ -249,7 +249,7 @@ def build(seed: int = 7) -> Scenario:
         event["status"] = "published"
         sc.add("community.event", c.CommunityEventPublished.model_validate(event), event_id, utc(2026, 8, 21))
         registrations: list[dict[str, Any]] = []
-        chosen = rng.sample(people, min(len(people), capacity + 3))
+        chosen = rng.sample(attendees, min(len(attendees), capacity + 3))
         for i, (member_id, person_id) in enumerate(chosen):
             registration_id = f"{event_id}-r{i}"
             seated = i < capacity

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from insights.adapters.mail import TEMPLATES, Templates
 from insights.domain.notices import (
@@ -162,7 +163,7 @@ def test_arabic_counts_of_days_agree_with_their_number() -> None:
     ]
 
 
-EVENT = {
+EVENT: dict[str, Any] = {
     "event_id": "evt-1",
     "title": {"fr": "Demo day", "en": "Demo day"},
     "time": {"starts_at": "2026-12-09T15:00:00+00:00", "ends_at": "2026-12-09T18:00:00+00:00"},

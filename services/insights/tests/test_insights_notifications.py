@@ -168,7 +168,7 @@ async def test_reminders_the_day_before_and_residencies_ending_are_sent_once(
         return b.BookingConfirmed.model_validate({**data, "confirmed_at": old.isoformat()})
 
     today = now.date()
-    residency = {
+    residency: dict[str, Any] = {
         "residency_id": "res-1",
         "member_id": "m-1",
         "site_id": "site-rabat",

@@ -355,7 +355,7 @@ async def test_two_workers_racing_on_the_same_due_deliveries_send_each_once(
     )
     receiver.secret = endpoint["secret"]
     now = datetime.now(UTC)
-    facts = [
+    facts: list[dict[str, Any]] = [
         {"_id": f"ev-{n}", "type": CONFIRMED, "subject": f"bk-{n}", "sequence": 1, "time": now, "data": {"n": n}}
         for n in range(6)
     ]

@@ -202,7 +202,8 @@ PAIRS = 12
 
 
 def weekdays(first: date, count: int) -> list[date]:
-    days, day = [], first
+    days: list[date] = []
+    day = first
     while len(days) < count:
         if day.isoweekday() <= 5:
             days.append(day)

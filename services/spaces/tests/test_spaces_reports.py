@@ -34,13 +34,19 @@ async def test_turnover_and_utilisation_over_a_week(
         ("org-2", "office-2", "2026-11-01", "2026-12-09"),  # leaves on Wednesday
         ("org-3", "desk-1", "2026-12-10", "2027-12-31"),  # arrives on Thursday
     ):
-        body = {"member_id": member, "site_id": SITE, "space_id": space, "starts_on": starts_on, "ends_on": ends_on}
+        body: dict[str, Any] = {
+            "member_id": member,
+            "site_id": SITE,
+            "space_id": space,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+        }
         assert (await client.post("/v1/residencies", json=body, headers=desk)).status_code == 201
     for starts_at, ends_at in (
         ("2026-12-08T10:00:00+01:00", "2026-12-08T12:00:00+01:00"),
         ("2026-12-12T09:00:00+01:00", "2026-12-12T11:00:00+01:00"),
     ):
-        body: dict[str, Any] = {
+        body = {
             "site_id": SITE,
             "requirement": {"kind": "meeting_room", "seats": 4},
             "time": {"starts_at": starts_at, "ends_at": ends_at},

@@ -141,7 +141,8 @@ def requested(request_id: str, hour: int, seats: int = 2) -> ReservationRequeste
 
 
 def commands_consumer(app: FastAPI) -> ConsumerRunner:
-    return next(c for c in app.state.runtime.consumers if c.name == "commands")
+    consumer: ConsumerRunner = next(c for c in app.state.runtime.consumers if c.name == "commands")
+    return consumer
 
 
 async def handled(

@@ -191,7 +191,7 @@ async def test_naming_another_site_in_a_body_is_forbidden(
     client: httpx.AsyncClient, tokens: dict[str, str], world: World
 ) -> None:
     desk, other = bearer(tokens["desk"]), bearer(tokens["other_desk"])
-    bodies = [
+    bodies: list[tuple[str, dict[str, Any]]] = [
         (
             "/v1/reservations",
             {"site_id": SITE, "requirement": {"kind": "meeting_room", "seats": 3}, "time": RESERVATION_TIME},
@@ -301,8 +301,8 @@ async def test_dates_at_the_edges_are_invalid_input_naming_the_field(
     for instant in INSTANT_EDGES:
         for end in ("starts_at", "ends_at"):
             time = {**RESERVATION_TIME, end: instant}
-            body = {"site_id": SITE, "requirement": {"kind": "meeting_room", "seats": 3}, "time": time}
-            response = await client.post("/v1/reservations", json=body, headers=desk)
+            reservation = {"site_id": SITE, "requirement": {"kind": "meeting_room", "seats": 3}, "time": time}
+            response = await client.post("/v1/reservations", json=reservation, headers=desk)
             assert f"time.{end}" in fields_of(response), (instant, end)
 
     # A residency or an offer starts at most 31 days back and 2 years ahead of today at the site

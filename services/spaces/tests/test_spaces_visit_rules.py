@@ -4,12 +4,14 @@ demo's plan of today's guests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
 
 from parkgrid.contracts.common import Actor, WeeklyWindow
 from parkgrid.contracts.spaces import VisitArrived, VisitCancelled, VisitExpected, VisitLeft, VisitStatus
+from parkgrid.domain import DomainEvent
 from spaces.domain.happened import Document
 from spaces.domain.sites import Site
 from spaces.domain.visits import (
@@ -50,7 +52,7 @@ def expected(day: date = TODAY) -> Document:
     return {**state, "_id": "v-1", "version": 1}
 
 
-def made(doc: Document, change: tuple[Document, list[object]] | None) -> Document:
+def made(doc: Document, change: tuple[Document, list[DomainEvent]] | None) -> Document:
     assert change is not None
     return {**doc, **change[0]}
 
@@ -99,7 +101,12 @@ def test_forgetting_the_guest_keeps_the_record_and_freezes_it() -> None:
     forgotten = made(doc, change)
     assert erase(forgotten) is None
     assert (forgotten["status"], forgotten["member_id"], forgotten["day"]) == ("expected", "m-1", "2026-12-01")
-    for step in (lambda d: arrive(d, NOON, TODAY), lambda d: cancel(d, HOST), lambda d: leave(d, NOON)):
+    steps: list[Callable[[Document], object]] = [
+        lambda d: arrive(d, NOON, TODAY),
+        lambda d: cancel(d, HOST),
+        lambda d: leave(d, NOON),
+    ]
+    for step in steps:
         with pytest.raises(VisitRefused, match="retention"):
             step(forgotten)
 
