@@ -10,7 +10,6 @@ a real service (spaces) as a uvicorn process through the `Stack`, the real store
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from pymongo import AsyncMongoClient
 from parkgrid.auth import Role
 from parkgrid.envelope import Envelope
 from parkgrid.testing.stack import Stack, relay_of
-from parkgrid.topics import delete_topics_with_prefix
 
 pytest.importorskip("spaces", reason="the relay process is shown with the spaces service")
 
@@ -98,7 +96,5 @@ async def test_relay_process_publishes_what_an_instance_without_relay_wrote(
         assert await asyncio.to_thread(relay.process.wait, 15) == 0, Stack.tail(relay)
     finally:
         await asyncio.to_thread(stack.stop)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(delete_topics_with_prefix(kafka_bootstrap, stack.topic_prefix), 20)
-        await mongo.drop_database(stack.database("spaces"))
+        await asyncio.to_thread(stack.forget)
         await mongo.close()

@@ -41,7 +41,7 @@ from parkgrid.contracts.topics import TOPICS
 from parkgrid.http.idempotency import command_id
 from parkgrid.testing.stack import REPO, Instance, Stack, declared_services, free_port
 from parkgrid.testing.topics import consumer_lag
-from parkgrid.topics import delete_topics_with_prefix, ensure_topics
+from parkgrid.topics import ensure_topics
 
 SITE = "site-scale"
 ZONE = "Africa/Casablanca"
@@ -634,12 +634,7 @@ def add_bookings(stack: Stack) -> Instance:
 async def clean_up(stack: Stack) -> None:
     """Stop the processes, delete the stack's topics and drop its databases."""
     stack.stop()
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(delete_topics_with_prefix(stack.kafka_bootstrap, stack.topic_prefix), timeout=20)
-    with contextlib.suppress(Exception):
-        async with mongo(stack) as client:
-            for service in SERVICES:
-                await client.drop_database(stack.database(service))
+    await asyncio.to_thread(stack.forget)
 
 
 async def measure(

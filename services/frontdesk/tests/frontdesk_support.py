@@ -16,7 +16,7 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -43,6 +43,7 @@ from parkgrid.settings import KitSettings
 from parkgrid.store import connect
 from parkgrid.testing import topics
 from parkgrid.testing.infrastructure import Infrastructure
+from parkgrid.topics import delete_topics_with_prefix
 from spaces.bootstrap import build_app as build_spaces
 
 SITE = "site-fd"
@@ -453,6 +454,8 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
         for service in ("spaces", "catalogue", "community", "bookings", "insights", "billing", "frontdesk", "degraded"):
             await mongo.drop_database(f"test_{run}_{service}")
         await mongo.close()
+        with suppress(Exception):  # a broker that outlives the tests would keep its ~50 partitions
+            await asyncio.wait_for(delete_topics_with_prefix(infrastructure.kafka_bootstrap_servers, prefix), 30)
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -14,12 +14,14 @@ service's instances run with PARKGRID_RELAY=off, so the relay can be killed apar
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -31,6 +33,8 @@ import httpx
 
 from parkgrid.auth import Role, issue_token
 from parkgrid.settings import KitSettings
+from parkgrid.store import connect
+from parkgrid.topics import delete_topics_with_prefix
 
 REPO = Path(__file__).resolve().parents[4]
 SERVICES_TSV = REPO / "deploy" / "local" / "services.tsv"
@@ -280,6 +284,29 @@ class Stack:
                         os.killpg(instance.process.pid, signal.SIGKILL)
                     instance.process.wait(timeout=10)
 
+    def forget(self, within: float = 30.0) -> None:
+        """Delete the stack's topics and drop its databases, best effort, once it is stopped.
+
+        A broker and a store that outlive the tests (`make up`, a developer's) would otherwise
+        gather every run's: about fifty partitions a stack, which the broker pays for idle and
+        on every restart. Runs in a thread of its own, so it is callable from inside an event loop."""
+
+        async def forgetting() -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(delete_topics_with_prefix(self.kafka_bootstrap, self.topic_prefix), within)
+            client = connect(self.mongodb_uri, app_name="parkgrid-stack")
+            try:
+                with contextlib.suppress(Exception):
+                    for name in await asyncio.wait_for(client.list_database_names(), within):
+                        if name.startswith(f"{self.run_id}_"):
+                            await asyncio.wait_for(client.drop_database(name), within)
+            finally:
+                await client.close()
+
+        worker = threading.Thread(target=asyncio.run, args=(forgetting(),), name=f"forget-{self.run_id}", daemon=True)
+        worker.start()
+        worker.join(3 * within)
+
     @staticmethod
     def tail(instance: Instance, lines: int = 30) -> str:
         try:
@@ -292,10 +319,12 @@ class Stack:
 def running_stack(
     kafka_bootstrap: str, mongodb_uri: str, services: Iterable[str] | None = None, **kwargs: object
 ) -> Iterator[Stack]:
-    """A stack with these services (default: every installed one) started, stopped afterwards."""
+    """A stack with these services (default: every installed one) started; stopped and its topics
+    and databases gone afterwards."""
     stack = Stack(kafka_bootstrap, mongodb_uri, logs=REPO / ".local" / "logs" / "stack", **kwargs)  # type: ignore[arg-type]
     try:
         stack.start_all(services)
         yield stack
     finally:
         stack.stop()
+        stack.forget()
