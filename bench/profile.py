@@ -368,14 +368,17 @@ async def hot_event_cost(
             cpu = meter.stop()
             rows.append({"pair": n + 1, "what": "bare", "per_s": round(loop.throughput, 1),
                          "cpu_ms": cpu_ms_per(cpu, max(1, loop.count))})  # fmt: skip
-            url = await hot.publish_event(client, f"ev-profile-{bench.env.run_id}-{n}", starts[n])
+            event_id = f"ev-profile-{bench.env.run_id}-{n}"
+            url = await hot.publish_event(client, event_id, starts[n])
             await asyncio.sleep(1.0)  # the event's own writes and events settle first
             meter = CpuMeter(pids).start()
             registered = await hot.register_everyone(client, url)
             cpu = meter.stop()
+            seats = await bench.mongo[hot.database]["seats"].find_one({"_id": event_id}, {"version": 1})
             rows.append({"pair": n + 1, "what": "hot event", "per_s": round(REGISTRATIONS / registered.settle_s, 1),
                          "cpu_ms": cpu_ms_per(cpu, REGISTRATIONS),
-                         "answered": registered.statuses.count(201)})  # fmt: skip
+                         "answered": registered.statuses.count(201),
+                         "seat_writes": seats.get("version") if seats else None})  # fmt: skip
             await asyncio.sleep(2.0)  # the relay's and the consumers' tail, before the next loop
     return rows
 
@@ -432,6 +435,11 @@ def hot_event_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
         each = " | ".join(str(cpu.get(name, "")) for name in names)
         lines.append(f"| {row['pair']} | {row['what']} | {row['per_s']} | {ratio} | {cpu.get('driver', '')} | "
                      f"{system_ms(cpu)} | {budget} | {each} |")  # fmt: skip
+    writes = [f"pair {row['pair']}: {row['seat_writes']}" for row in rows if row.get("seat_writes") is not None]
+    if writes:
+        lines += ["", f"Writes of the event's seats for its {REGISTRATIONS} registrations (each write bumps the"
+                  " version; decisions asked while one is under way share the next): "
+                  + ", ".join(writes) + "."]  # fmt: skip
     short = [
         f"pair {row['pair']}: {row['answered']}" for row in rows if row.get("answered", REGISTRATIONS) != REGISTRATIONS
     ]

@@ -12,11 +12,12 @@ import random
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from community.adapters.seats import SeatBook, keys_of
 from community.domain import seats as rules
 from community.domain.seats import Placed, SeatChart
-from parkgrid.store import Database
+from parkgrid.store import Collection, Database
 
 NOW = datetime(2026, 12, 6, 9, tzinfo=UTC)
 LATER = NOW + timedelta(days=3)
@@ -122,6 +123,129 @@ async def test_replicas_deciding_at_once_seat_exactly_the_capacity_in_one_arriva
     assert list(chart.seated) == [k for _, k in seated_by_arrival]
     assert list(chart.queue) == [k for _, k in queued_by_arrival], "the queue is the order of the decisions"
     assert max(a for a, _ in seated_by_arrival) < min(a for a, _ in queued_by_arrival)
+
+
+class Gated:
+    """The seats' collection, counting the seat writes; a write waits while `gate` is clear."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+        self.writes = 0
+        self.passed = 0
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.collection, name)
+
+    async def update_one(self, *args: Any, **kwargs: Any) -> Any:
+        self.writes += 1
+        await self.gate.wait()
+        self.passed += 1
+        return await self.collection.update_one(*args, **kwargs)
+
+    async def writing(self, count: int) -> None:
+        while self.writes < count:
+            await asyncio.sleep(0.001)
+
+
+def _gated(database: Database) -> tuple[Gated, SeatBook]:
+    gated = Gated(database["seats"])
+    return gated, SeatBook(cast(Collection, gated))
+
+
+async def test_decisions_asked_while_a_write_is_under_way_are_written_together_in_the_order_asked(
+    database: Database,
+) -> None:
+    """Forty registrations at once in one process: the first is written alone, the 39 asked
+    meanwhile by one more write, each decided on the seats the one before left. Written one by
+    one, as before the batches, the forty would cost forty writes."""
+    gated, book = _gated(database)
+    await book.open("cevt-rush", 10, LATER)
+    keys = [f"r{n:02d}:1" for n in range(40)]
+
+    placements = await asyncio.gather(*(book.place("cevt-rush", key, NOW) for key in keys))
+
+    assert [p.arrival for p in placements] == list(range(1, 41)), "arrival order is the order asked"
+    assert [p.outcome for p in placements] == [Placed.SEATED] * 10 + [Placed.QUEUED] * 30
+    assert [p.position for p in placements[10:]] == list(range(1, 31))
+    assert [p.seats.taken for p in placements if p.seats] == [*range(1, 11), *[10] * 30], "the seats after each"
+    assert gated.writes == 2
+    chart = await book.get("cevt-rush")
+    assert chart is not None
+    assert (chart.seated, chart.queue) == (tuple(keys[:10]), tuple(keys[10:]))
+    doc = await database["seats"].find_one({"_id": "cevt-rush"})
+    assert doc is not None
+    assert doc["version"] == 2
+
+
+async def test_a_caller_cancelled_while_its_batch_is_written_leaves_the_others_decided(database: Database) -> None:
+    gated, book = _gated(database)
+    await book.open("cevt-cancel", 10, LATER)
+    gated.gate.clear()
+    first = asyncio.create_task(book.place("cevt-cancel", "a:1", NOW))
+    await gated.writing(1)  # `a` is being written: the next ones wait for their turn
+    leader = asyncio.create_task(book.place("cevt-cancel", "b:1", NOW))
+    others = [asyncio.create_task(book.place("cevt-cancel", f"{k}:1", NOW)) for k in "cde"]
+    await asyncio.sleep(0.01)
+    gated.gate.set()
+    while gated.passed < 1:
+        await asyncio.sleep(0)
+    gated.gate.clear()  # `a` is written; `b` takes c, d and e along and waits to write them
+    await gated.writing(2)
+    leader.cancel()
+    gated.gate.set()
+
+    assert (await first).outcome == Placed.SEATED
+    assert [(p.outcome, p.arrival) for p in await asyncio.gather(*others)] == [(Placed.SEATED, n) for n in (2, 3, 4)]
+    assert leader.cancelled()
+    chart = await book.get("cevt-cancel")
+    assert chart is not None
+    assert chart.seated == ("a:1", "c:1", "d:1", "e:1"), "b was never written; the rest were, once each"
+    assert book._asked == {}
+
+
+async def test_a_decision_that_fails_fails_only_its_caller_in_a_batch(database: Database) -> None:
+    gated, book = _gated(database)
+    await book.open("cevt-fail", 10, LATER)
+    gated.gate.clear()
+    first = asyncio.create_task(book.place("cevt-fail", "a:1", NOW))
+    await gated.writing(1)
+
+    def refuse(seats: SeatChart) -> tuple[None, SeatChart | None]:
+        raise ValueError("refused")
+
+    failing = asyncio.create_task(book._change("cevt-fail", refuse))
+    placing = asyncio.create_task(book.place("cevt-fail", "b:1", NOW))
+    await asyncio.sleep(0.01)
+    gated.gate.set()
+
+    assert (await first).outcome == Placed.SEATED
+    assert (await placing).outcome == Placed.SEATED
+    assert isinstance(failing.exception(), ValueError)
+    assert gated.writes == 2
+
+
+async def test_a_batch_decided_on_remembered_seats_another_replica_changed_is_decided_again(
+    database: Database,
+) -> None:
+    """`one` remembers the seat taken; `other` frees it. A batch of `one` (move the head, place
+    c) decided on what it remembers loses its write, and is decided again on the stored seats."""
+    one, other = SeatBook(database["seats"]), SeatBook(database["seats"])
+    await one.open("cevt-batch", 1, LATER)
+    assert (await one.place("cevt-batch", "a:1", NOW)).outcome == Placed.SEATED
+    assert (await one.place("cevt-batch", "b:1", NOW)).outcome == Placed.QUEUED
+    assert await other.release("cevt-batch", "a:1") == Placed.SEATED
+    async with one._turn("cevt-batch"):  # both are asked while the turn is taken: one batch
+        head = asyncio.create_task(one.move_head("cevt-batch", NOW))
+        third = asyncio.create_task(one.place("cevt-batch", "c:1", NOW))
+        await asyncio.sleep(0.01)
+    assert await head == "b:1"
+    placed = await third
+    assert (placed.outcome, placed.position) == (Placed.QUEUED, 1)
+    chart = await other.get("cevt-batch")
+    assert chart is not None
+    assert (chart.seated, chart.queue, chart.promoting) == (("b:1",), ("c:1",), ("b:1",))
 
 
 async def test_a_decision_on_seats_another_process_changed_is_made_again(database: Database) -> None:

@@ -16,6 +16,9 @@ written, the other finds the version moved, reads again and decides again: that 
 and start from the seats this process last wrote or read (at most `RECENT_SECONDS` ago,
 `parkgrid.known.Recent`), so a hot event's registration costs
 one command, not a read and a write, and no decision is wasted on a conflict within the process.
+The decisions asked while a write is under way are made together, in the order asked, and
+written by one update (`_decide_together`): under a rush, a batch of registrations shares one
+write of the seats instead of queueing for one write each.
 A decision to change nothing (the key is placed already, nobody to move) is made again on the
 chart as read before it is answered: what this process remembers may miss another replica's
 write, such as a freed seat. Every other write (`resize`, `retime`, `close`) bumps the version too.
@@ -35,7 +38,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pymongo import ASCENDING
 
@@ -94,6 +97,8 @@ class SeatBook:
         """Each event's seats and version as this process last wrote or read them (any may be stale:
         the write's version condition finds out)."""
         self._turns: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._asked: dict[str, list[_Asked[Any]]] = {}
+        """Each event's decisions asked for and not yet taken into a batch."""
 
     async def ensure_indexes(self) -> None:
         await create_index(self.collection, [("closed", ASCENDING), ("_id", ASCENDING)], name="open")
@@ -230,7 +235,7 @@ class SeatBook:
                 return found
             after = docs[-1]["_id"]
 
-    # --- one decision, written on the seats it was made on ---------------------------
+    # --- decisions, written on the seats they were made on ---------------------------
 
     async def _change(
         self,
@@ -239,44 +244,93 @@ class SeatBook:
         *,
         now: datetime | None = None,
     ) -> tuple[T, SeatChart]:
-        """Decide on the seats as known (read if not), write the seats decided (if any) under the
-        version decided on; on a lost write, read and decide again. A decision to write nothing is
-        final only on the chart as read. The answer, and the seats after.
+        """Decide on the seats (`_decide_together`), with every decision on this event asked in
+        this process while the last write was under way; the answer, and the seats after it.
 
         With `now`, the write also holds the event open at `now` (a start or a close written
         without the version, by hand or by an older replica, still stops a decision made before it)."""
-        async with self._turn(event_id):
-            for _ in range(MAX_TRIES):
-                known, fresh = self._known.get(event_id), False
-                if known is None:
-                    doc = await self.collection.find_one({"_id": event_id})
-                    if doc is None:
-                        raise LookupError(event_id)
-                    known, fresh = self._known.put(event_id, (_seats(doc), doc.get("version"))), True
-                seats, version = known
-                answer, after = decide(seats)
-                if after is None:
-                    if fresh:
-                        return answer, seats
-                    # Nothing to write, decided on what this process remembers: another replica
-                    # may have changed the chart since (freed a seat, moved the start). Only the
-                    # stored chart may say that nothing is to be done.
-                    self._known.forget(event_id)
+        asked: _Asked[T] = _Asked(decide, now, asyncio.get_running_loop().create_future())
+        self._asked.setdefault(event_id, []).append(asked)
+        try:
+            async with self._turn(event_id):
+                if not asked.answer.done():  # nobody took it along: take all that wait, this one among them
+                    batch = self._asked.pop(event_id, [])
+                    try:
+                        await self._decide_together(event_id, batch)
+                    except BaseException:  # the store failed or this caller was cancelled: the rest wait on
+                        self._known.forget(event_id)  # the write may have landed
+                        undone = [one for one in batch if not one.answer.done()]
+                        self._asked[event_id] = undone + self._asked.get(event_id, [])
+                        raise
+        finally:
+            if not asked.answer.done():  # cancelled while waiting: nobody decides for it any more
+                waiting = self._asked.get(event_id, [])
+                with contextlib.suppress(ValueError):
+                    waiting.remove(asked)
+                if not waiting:
+                    self._asked.pop(event_id, None)
+        return asked.answer.result()
+
+    async def _decide_together(self, event_id: str, asked: list[_Asked[Any]]) -> None:
+        """Decide each in turn on the seats as known (read if not), each on the seats the one
+        before left, and write the seats after the last one in one update under the version
+        decided on; on a lost write, read and decide them all again. One write for a batch is
+        what keeps a hot event's seats from being the queue every registration waits in.
+
+        A decision to write nothing is final only on the chart as read (what this process
+        remembers may miss another replica's write, such as a freed seat): made on remembered
+        seats, it is made again after the others are written."""
+        for _ in range(MAX_TRIES):
+            if not asked:
+                return
+            known, fresh = self._known.get(event_id), False
+            if known is None:
+                doc = await self.collection.find_one({"_id": event_id})
+                if doc is None:
+                    for one in asked:
+                        one.fail(LookupError(event_id))
+                    return
+                known, fresh = self._known.put(event_id, (_seats(doc), doc.get("version"))), True
+            seats, version = known
+            decided: list[tuple[_Asked[Any], Any, SeatChart]] = []
+            again: list[_Asked[Any]] = []
+            after, latest = seats, None
+            for one in asked:
+                try:
+                    answer, changed = one.decide(after)
+                except Exception as refused:  # a rule that refuses: that caller's answer, not the others'
+                    one.fail(refused)
                     continue
+                if changed is None and not fresh:
+                    again.append(one)
+                    continue
+                if changed is not None:
+                    after = changed
+                    if one.now is not None:
+                        latest = one.now if latest is None else max(latest, one.now)
+                decided.append((one, answer, after))
+            if after is not seats:
                 guard: Document = {"_id": event_id, "version": version if version is not None else {"$exists": False}}
                 guard |= {"capacity": seats.capacity, "closed": seats.closed}
-                if now is not None:
-                    guard["starts_at"] = {"$gt": now}  # a seat or a place is given: only before the start
+                if latest is not None:
+                    guard["starts_at"] = {"$gt": latest}  # a seat or a place is given: only before the start
                 written = await self.collection.update_one(guard, {"$set": _stored(after, (version or 0) + 1)})
-                if written.modified_count:
-                    self._known.put(event_id, (after, (version or 0) + 1))
-                    return answer, after
-                self._known.forget(event_id)  # another write came first: read and decide again
-            raise RuntimeError(f"the seats of {event_id} changed under {MAX_TRIES} decisions in a row")
+                if not written.modified_count:
+                    self._known.forget(event_id)  # another write came first: read and decide again
+                    asked = [one for one in asked if not one.answer.done()]
+                    continue
+                self._known.put(event_id, (after, (version or 0) + 1))
+            elif again:
+                self._known.forget(event_id)  # only the stored chart may say that nothing is to be done
+            for one, answer, seats_after in decided:
+                one.answer.set_result((answer, seats_after))
+            asked = again
+        for one in asked:
+            one.fail(RuntimeError(f"the seats of {event_id} changed under {MAX_TRIES} decisions in a row"))
 
     @contextlib.asynccontextmanager
     async def _turn(self, event_id: str) -> AsyncIterator[None]:
-        """The decisions of one event in this process, one at a time (the lock lives while used)."""
+        """The decisions of one event in this process, one batch at a time (the lock lives while used)."""
         lock, users = self._turns.get(event_id) or (asyncio.Lock(), 0)
         self._turns[event_id] = (lock, users + 1)
         try:
@@ -288,6 +342,19 @@ class SeatBook:
                 del self._turns[event_id]
             else:
                 self._turns[event_id] = (lock, users - 1)
+
+
+@dataclass(frozen=True)
+class _Asked(Generic[T]):
+    """One decision asked for, and where its answer goes (whoever writes the batch it is in)."""
+
+    decide: Callable[[SeatChart], tuple[T, SeatChart | None]]
+    now: datetime | None
+    answer: asyncio.Future[tuple[T, SeatChart]]
+
+    def fail(self, error: Exception) -> None:
+        if not self.answer.done():
+            self.answer.set_exception(error)
 
 
 def _stored(seats: SeatChart, version: int) -> Document:
