@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError, WriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError, WriteError
 
 from parkgrid.http.idempotency import IdempotencyRecords
 from parkgrid.projection import SEQ_FIELD, Projection
@@ -109,6 +109,30 @@ async def test_id_collision_on_insert_raises_duplicate_key_error(database: Datab
     assert caught.value.code == 11000
     assert is_duplicate_key(caught.value)
     assert await database.bays.find_one({"_id": "b1"}) == {"_id": "b1", "code": "A-1"}
+
+
+async def test_unordered_insert_many_refuses_each_duplicate_alone_by_its_index(database: Database) -> None:
+    """What `parkgrid.store.Inserts` relies on: in one unordered insert, a taken `_id` or unique key
+    refuses only its own document, reported at its index with code 11000, and the rest are written."""
+    await database.bays.create_index([("code", ASCENDING)], unique=True)
+    await database.bays.insert_one({"_id": "b1", "code": "A-1"})
+    docs = [
+        {"_id": "b2", "code": "B-2"},
+        {"_id": "b1", "code": "C-3"},  # the `_id` is taken
+        {"_id": "b3", "code": "A-1"},  # the code is taken
+        {"_id": "b4", "code": "D-4"},
+        {"_id": "b4", "code": "E-5"},  # taken by the document before it in the same command
+    ]
+
+    with pytest.raises(BulkWriteError) as caught:
+        await database.bays.insert_many(docs, ordered=False)
+
+    errors = caught.value.details["writeErrors"]
+    assert sorted(error["index"] for error in errors) == [1, 2, 4]
+    assert {error["code"] for error in errors} == {11000}
+    assert caught.value.details["nInserted"] == 2
+    stored = {doc["_id"]: doc["code"] async for doc in database.bays.find({})}
+    assert stored == {"b1": "A-1", "b2": "B-2", "b4": "D-4"}
 
 
 async def test_sparse_unique_index_lets_documents_without_the_field_coexist(database: Database) -> None:

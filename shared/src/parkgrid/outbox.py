@@ -49,7 +49,7 @@ from parkgrid.events import EventRegistry, IntegrationEvent
 from parkgrid.kafka import EventPublisher
 from parkgrid.logging import get_logger
 from parkgrid.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, PUBLISHED, RELAY_PUBLISH_SECONDS
-from parkgrid.store import Collection, Document, create_index
+from parkgrid.store import Collection, Document, Inserts, create_index
 from parkgrid.telemetry import publishing_span
 
 log = get_logger(__name__)
@@ -95,6 +95,8 @@ class MongoAggregateStore:
         written: Callable[[str, Document], None] | None = None,
     ) -> None:
         self.collection = collection
+        self.inserts = Inserts(collection)
+        """New aggregates asked for at once go together (a group commit: `parkgrid.store.Inserts`)."""
         self.registry = registry
         self.source = source
         self.topic = topic
@@ -161,7 +163,7 @@ class MongoAggregateStore:
             doc["outbox_lease_owner"] = lessee.owner
             doc["outbox_lease_until"] = datetime.now(UTC) + lessee.insert_lease
         try:
-            await self.collection.insert_one(doc)
+            await self.inserts.insert(doc)
         except DuplicateKeyError:
             raise AlreadyExists(aggregate_id) from None
         if lessee is not None:

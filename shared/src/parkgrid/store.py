@@ -9,21 +9,24 @@ MongoDB: single-document atomicity only, no transactions, no change streams; see
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError, WriteError
 
 from parkgrid.metrics import StoreCommands
 
 Document = dict[str, Any]
 Collection = AsyncCollection[Document]
 Database = AsyncDatabase[Document]
+A = TypeVar("A")
+R = TypeVar("R")
 
 __all__ = [
     "EARLIEST",
@@ -31,6 +34,8 @@ __all__ = [
     "Database",
     "Document",
     "DuplicateKeyError",
+    "Inserts",
+    "Reads",
     "before",
     "connect",
     "create_index",
@@ -89,6 +94,134 @@ def is_duplicate_key(exc: PyMongoError) -> bool:
         message = str(exc).lower()
         return exc.code == 11000 or "duplicate key" in message or "unique constraint failed" in message
     return False
+
+
+class _Together(Generic[A, R]):
+    """Requests of one kind from this process, sent together when they meet: a group commit.
+
+    While one is under way, those asked for meanwhile wait for it and go as the next command, all
+    of them; a lone request goes at once. Under a rush, k requests cost the store one command (a
+    round trip, and on FerretDB one handler pass) instead of k; at rest nothing waits.
+
+    Each caller gets its own answer or error. A caller cancelled while it waits takes its request
+    out; one cancelled while its batch is sent does not stop the others' (its own request may then
+    be carried out, as a lone command cancelled in flight may be)."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[A, asyncio.Future[R]]] = []
+        self._turn = asyncio.Lock()
+
+    async def _ask(self, request: A) -> R:
+        asked: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((request, asked))
+        try:
+            async with self._turn:
+                if self._waits(asked):  # nobody took it along: send all that wait, this one among them
+                    batch, self._waiting = self._waiting, []
+                    await asyncio.shield(self._send_all(batch))
+            return await asked  # answered, or in a batch a caller cancelled in flight left to finish
+        finally:
+            if self._waits(asked):  # cancelled before it was sent: it is not
+                self._waiting = [(r, f) for r, f in self._waiting if f is not asked]
+
+    def _waits(self, asked: asyncio.Future[R]) -> bool:
+        return any(f is asked for _, f in self._waiting)
+
+    async def _send_all(self, batch: list[tuple[A, asyncio.Future[R]]]) -> None:
+        try:
+            answers = await self._send([request for request, _ in batch])
+        except Exception as exc:  # every caller gets what the command raised
+            answers = [exc] * len(batch)
+        except BaseException:
+            for _, asked in batch:
+                asked.cancel()
+            raise
+        for (_, asked), answer in zip(batch, answers, strict=True):
+            if asked.done():
+                continue
+            if isinstance(answer, BaseException):
+                asked.set_exception(answer)
+            else:
+                asked.set_result(answer)
+            asked.add_done_callback(_retrieved)  # a caller cancelled in flight never reads its answer
+
+    async def _send(self, requests: list[A]) -> Sequence[R | Exception]:
+        """One command for all of `requests`: each one's answer, or the error it alone would raise."""
+        raise NotImplementedError
+
+
+def _retrieved(asked: asyncio.Future[Any]) -> None:
+    if not asked.cancelled():
+        asked.exception()
+
+
+class Inserts(_Together[Document, None]):
+    """One collection's inserts, sent together when they meet (`_Together`): the documents asked for
+    while an insert is under way go as one `insert_many`, unordered, so each is inserted or refused
+    alone (a duplicate key refusing only its own; tests/conformance shows FerretDB does so too).
+    On FerretDB they are also one transaction instead of k; it serializes its writes anyway
+    (deploy/local/ferretdb/serialize-writes.patch), so nothing runs less in parallel than it did.
+    Each caller gets None, or the error a lone `insert_one` would have raised (`DuplicateKeyError`
+    for a taken unique key)."""
+
+    def __init__(self, collection: Collection) -> None:
+        super().__init__()
+        self.collection = collection
+
+    async def insert(self, doc: Document) -> None:
+        await self._ask(doc)
+
+    async def _send(self, requests: list[Document]) -> Sequence[Exception | None]:
+        if len(requests) == 1:
+            await self.collection.insert_one(requests[0])
+            return [None]
+        try:
+            await self.collection.insert_many(requests, ordered=False)
+        except BulkWriteError as exc:
+            refused = {error["index"]: error for error in exc.details.get("writeErrors", [])}
+            if exc.details.get("writeConcernErrors") or not refused:
+                raise
+            return [_write_error(refused[index]) if index in refused else None for index in range(len(requests))]
+        return [None] * len(requests)
+
+
+class Reads(_Together[Any, Document | None]):
+    """One collection's reads by `_id`, sent together when they meet (`_Together`): the ids asked for
+    while a read is under way go as one `find({_id: {$in: ids}})`, which FerretDB answers from
+    its primary key (deploy/local/ferretdb/scalar-filters.patch). Each caller gets the document
+    (with `projection`), or None, as its lone `find_one` would have; the batch is sent after each
+    caller asked, so a caller reads at least what it wrote before it asked."""
+
+    def __init__(self, collection: Collection, projection: Document | None = None) -> None:
+        super().__init__()
+        self.collection = collection
+        self.projection = projection
+
+    async def get(self, document_id: Any) -> Document | None:
+        return await self._ask(document_id)
+
+    async def _send(self, requests: list[Any]) -> Sequence[Document | None]:
+        if len(requests) == 1:
+            return [await self.collection.find_one({"_id": requests[0]}, self.projection)]
+        ids = list(dict.fromkeys(requests))
+        found = {doc["_id"]: doc async for doc in self.collection.find({"_id": {"$in": ids}}, self.projection)}
+        given: set[int] = set()
+        answers: list[Document | None] = []
+        for document_id in requests:
+            doc = found.get(document_id)
+            if doc is not None and id(doc) in given:
+                doc = copy.deepcopy(doc)  # an id asked twice: each caller its own document, as find_one gives
+            elif doc is not None:
+                given.add(id(doc))
+            answers.append(doc)
+        return answers
+
+
+def _write_error(error: Document) -> PyMongoError:
+    """One document's refusal in an unordered insert, as its lone `insert_one` would have raised it."""
+    if error.get("code") == 11000:
+        return DuplicateKeyError(error.get("errmsg", "duplicate key"), 11000, error)
+    return WriteError(error.get("errmsg", "write error"), error.get("code"), error)
 
 
 async def create_index(

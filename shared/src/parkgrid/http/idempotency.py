@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parkgrid.http.middleware import header, send_problem
 from parkgrid.http.problems import Conflict, InvalidInput, Problem
-from parkgrid.store import Collection
+from parkgrid.store import Collection, Inserts
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 _KEPT_HEADERS = {b"content-type", b"location", b"etag"}
@@ -85,6 +85,8 @@ class IdempotencyRecords:
 
     def __init__(self, collection: Collection, *, stale_after: timedelta = timedelta(seconds=60)) -> None:
         self.collection = collection
+        self.inserts = Inserts(collection)
+        """Keys claimed at once are claimed by one command (a group commit, `parkgrid.store.Inserts`)."""
         self.stale_after = stale_after
 
     async def begin(self, record_id: str, fingerprint: str, *, take_over: bool = True) -> dict[str, Any] | None:
@@ -92,7 +94,7 @@ class IdempotencyRecords:
 
         With `take_over`, a stale record in progress for the same request is taken over."""
         try:
-            await self.collection.insert_one(
+            await self.inserts.insert(
                 {"_id": record_id, "fingerprint": fingerprint, "state": "in_progress", "started_at": datetime.now(UTC)}
             )
             return None

@@ -26,7 +26,7 @@ from parkgrid.events import EventRegistry, registry
 from parkgrid.known import KnownSites, Lately
 from parkgrid.outbox import MongoAggregateStore
 from parkgrid.projection import Projection
-from parkgrid.store import Collection, Database, Document, DuplicateKeyError, before, create_index
+from parkgrid.store import Collection, Database, Document, DuplicateKeyError, Reads, before, create_index
 
 SOURCE = "community"
 T = TypeVar("T")
@@ -151,6 +151,8 @@ class Directory:
 
     def __init__(self, collection: Collection, moved: Callable[[str], None] = lambda _: None) -> None:
         self.collection = collection
+        self.pointers = Reads(collection)
+        """A person's pointer, read together with those asked for meanwhile (a rush of registrations)."""
         self.moved = moved
         """Told of each person pointed here (what was read of their pointer lately is forgotten)."""
 
@@ -163,7 +165,7 @@ class Directory:
             self.moved(person_id)
 
     async def member_id_of(self, person_id: str) -> str | None:
-        doc = await self.collection.find_one({"_id": f"person:{person_id}"})
+        doc = await self.pointers.get(f"person:{person_id}")
         return doc["member_id"] if doc else None
 
     async def claim_email(self, email: str, member_id: str, owner_lists: Callable[[str, str], Awaitable[bool]]) -> bool:
