@@ -61,6 +61,15 @@ def held(database: Database) -> tuple[Held, Inserts]:
     return collection, Inserts(cast(Collection, collection))
 
 
+async def one_under_way(database: Database, **fields: Any) -> tuple[Held, Inserts, asyncio.Task[None]]:
+    """Inserts over a held collection, with the insert of `first` under way and held."""
+    collection, inserts = held(database)
+    collection.gate.clear()
+    first = asyncio.create_task(inserts.insert({"_id": "first", **fields}))
+    await collection.sending(1)
+    return collection, inserts, first
+
+
 async def stored(database: Database) -> dict[str, Any]:
     return {doc["_id"]: doc.get("code") async for doc in database["items"].find({})}
 
@@ -82,10 +91,7 @@ async def test_a_lone_insert_goes_at_once_and_a_rush_goes_as_one_more_command(da
 async def test_each_caller_is_refused_only_for_its_own_taken_key(database: Database) -> None:
     await database["items"].create_index([("code", ASCENDING)], unique=True)
     await database["items"].insert_one({"_id": "taken", "code": "T"})
-    collection, inserts = held(database)
-    collection.gate.clear()
-    first = asyncio.create_task(inserts.insert({"_id": "first", "code": "F"}))
-    await collection.sending(1)  # under way: the next five wait, then go together
+    collection, inserts, first = await one_under_way(database, code="F")  # the next five wait, then go together
     docs = [
         {"_id": "a", "code": "A"},
         {"_id": "taken", "code": "X"},
@@ -113,10 +119,7 @@ async def test_each_caller_is_refused_only_for_its_own_taken_key(database: Datab
 
 
 async def test_a_caller_cancelled_before_its_turn_inserts_nothing(database: Database) -> None:
-    collection, inserts = held(database)
-    collection.gate.clear()
-    first = asyncio.create_task(inserts.insert({"_id": "first"}))
-    await collection.sending(1)
+    collection, inserts, first = await one_under_way(database)
     gone = asyncio.create_task(inserts.insert({"_id": "gone"}))
     kept = asyncio.create_task(inserts.insert({"_id": "kept"}))
     await asyncio.sleep(0.01)
@@ -132,10 +135,7 @@ async def test_a_caller_cancelled_before_its_turn_inserts_nothing(database: Data
 
 
 async def test_a_caller_cancelled_while_its_batch_is_sent_leaves_the_others_inserted(database: Database) -> None:
-    collection, inserts = held(database)
-    collection.gate.clear()
-    first = asyncio.create_task(inserts.insert({"_id": "first"}))
-    await collection.sending(1)
+    collection, inserts, first = await one_under_way(database)
     leader = asyncio.create_task(inserts.insert({"_id": "leader"}))
     others = [asyncio.create_task(inserts.insert({"_id": f"other-{n}"})) for n in range(3)]
     await asyncio.sleep(0.01)
@@ -156,10 +156,7 @@ async def test_a_caller_cancelled_while_its_batch_is_sent_leaves_the_others_inse
 
 
 async def test_a_document_the_store_refuses_is_its_callers_write_error_alone(database: Database) -> None:
-    collection, inserts = held(database)
-    collection.gate.clear()
-    first = asyncio.create_task(inserts.insert({"_id": "first"}))
-    await collection.sending(1)
+    collection, inserts, first = await one_under_way(database)
     bad = asyncio.create_task(inserts.insert({"_id": "bad", "$bad": 1}))
     good = asyncio.create_task(inserts.insert({"_id": "good"}))
     await asyncio.sleep(0.01)
@@ -174,10 +171,7 @@ async def test_a_document_the_store_refuses_is_its_callers_write_error_alone(dat
 
 
 async def test_a_command_that_fails_is_every_callers_error(database: Database) -> None:
-    collection, inserts = held(database)
-    collection.gate.clear()
-    first = asyncio.create_task(inserts.insert({"_id": "first"}))
-    await collection.sending(1)
+    collection, inserts, first = await one_under_way(database)
     collection.failing = AutoReconnect("the store went away")
     rush = [asyncio.create_task(inserts.insert({"_id": f"lost-{n}"})) for n in range(3)]
     await asyncio.sleep(0.01)
