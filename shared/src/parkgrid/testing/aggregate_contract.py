@@ -71,6 +71,23 @@ class AggregateStoreContract:
         assert doc is not None
         assert doc["count"] == 0
 
+    async def test_creations_at_once_each_land_or_find_their_id_taken_alone(self, store: AggregateStore) -> None:
+        """Twenty at once, ten ids twice each (the real store sends such a rush as one command,
+        `parkgrid.store.Inserts`): each id is created once, by one of its two, with its state and
+        events; the other alone is told it exists."""
+        outcomes = await asyncio.gather(
+            *(store.create(f"r{n % 10}", {"count": n}, [Counted(count=n)]) for n in range(20)),
+            return_exceptions=True,
+        )
+        for n in range(10):
+            first, second = outcomes[n], outcomes[n + 10]
+            assert sorted([type(first).__name__, type(second).__name__]) == ["AlreadyExists", "int"], (first, second)
+            doc = await store.get(f"r{n}")
+            assert doc is not None
+            created = n if first == 1 else n + 10
+            assert (doc["count"], doc["version"]) == (created, 1)
+            assert [e["envelope"]["data"]["count"] for e in await store.outbox(f"r{n}")] == [created]
+
     async def test_an_unknown_aggregate_reads_as_none(self, store: AggregateStore) -> None:
         assert await store.get("nobody") is None
         assert await store.outbox("nobody") == []
