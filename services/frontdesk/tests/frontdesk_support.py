@@ -41,7 +41,7 @@ from parkgrid.auth import Role, issue_token
 from parkgrid.events import IntegrationEvent, registry
 from parkgrid.settings import KitSettings
 from parkgrid.store import connect
-from parkgrid.testing import topics
+from parkgrid.testing import leftovers, topics
 from parkgrid.testing.infrastructure import Infrastructure
 from parkgrid.topics import delete_topics_with_prefix
 from spaces.bootstrap import build_app as build_spaces
@@ -394,6 +394,7 @@ async def running_stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
     """The seven apps over a fresh prefix and databases, seeded; dropped afterwards."""
     run = uuid.uuid4().hex[:10]
     prefix = f"t{run}."
+    leftovers.note(leftovers.Prefixes(topics=prefix, databases=f"test_{run}"))
     kafka = KitSettings(**kit_settings(infrastructure, "tests", run, prefix))
     mongo = connect(infrastructure.mongodb_uri, app_name="frontdesk-tests")
     try:

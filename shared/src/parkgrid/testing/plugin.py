@@ -10,14 +10,19 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
 
 from parkgrid.settings import KitSettings
 from parkgrid.store import Database, Document, connect
-from parkgrid.testing.infrastructure import Infrastructure, provide
+from parkgrid.testing import leftovers
+from parkgrid.testing.infrastructure import Infrastructure, provide, repo_root
 from parkgrid.topics import TopicSpec, delete_topics_with_prefix, ensure_topics
 
 INFRASTRUCTURE_FIXTURES = frozenset({"infrastructure"})
@@ -64,10 +69,31 @@ def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
 
+def apart(work: Callable[[], Coroutine[Any, Any, object]]) -> None:
+    """Run `work` to its end on a loop of its own thread: a session fixture may first be set up
+    from inside a test's running loop (`request.getfixturevalue`), where `asyncio.run` refuses."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(lambda: asyncio.run(work())).result()
+
+
 @pytest.fixture(scope="session")
 def infrastructure() -> Iterator[Infrastructure]:
+    """The broker and the store, with what killed runs left on them removed first (`leftovers`)."""
     with provide() as infra:
-        yield infra
+        if infra.origin == "testcontainers":  # containers of this run only: they go with it
+            yield infra
+            return
+        folder = Path(os.environ.get("PARKGRID_LOCAL") or repo_root() / ".local") / "test-leftovers"
+        ledger = leftovers.open_ledger(folder, infra.kafka_bootstrap_servers, infra.mongodb_uri)
+        apart(ledger.clear_dead_runs)
+        try:
+            yield infra
+        finally:
+            leftovers.close_ledger()
+            try:
+                apart(ledger.clear)
+            except Exception as exc:  # the ledger stays, and the next run removes them
+                warnings.warn(f"could not remove this run's leftover topics and databases: {exc!r}", stacklevel=1)
 
 
 @pytest.fixture
@@ -88,6 +114,7 @@ async def topic_prefix(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     and its restart then takes minutes.
     """
     prefix = unique("t") + "."
+    leftovers.note(leftovers.Prefixes(topics=prefix, databases=""))
     infra: Infrastructure | None = (
         request.getfixturevalue("infrastructure") if "infrastructure" in request.fixturenames else None
     )
@@ -110,6 +137,7 @@ async def mongo_client(mongodb_uri: str) -> AsyncIterator[AsyncMongoClient[Docum
 async def database(mongo_client: AsyncMongoClient[Document]) -> AsyncIterator[Database]:
     """A fresh database, dropped after the test."""
     name = unique("test_")
+    leftovers.note(leftovers.Prefixes(topics="", databases=name))
     try:
         yield mongo_client[name]
     finally:

@@ -34,6 +34,7 @@ import httpx
 from parkgrid.auth import Role, issue_token
 from parkgrid.settings import KitSettings
 from parkgrid.store import connect
+from parkgrid.testing import leftovers
 from parkgrid.topics import delete_topics_with_prefix
 
 REPO = Path(__file__).resolve().parents[4]
@@ -112,6 +113,10 @@ class Stack:
     python: dict[str, str] = field(default_factory=dict)
     instances: dict[str, list[Instance]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Written down before anything is made under it, so a killed run's stack is removed later.
+        leftovers.note(leftovers.Prefixes(topics=self.topic_prefix, databases=self.run_id))
 
     @property
     def topic_prefix(self) -> str:
