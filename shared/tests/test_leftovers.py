@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
 from parkgrid.store import connect
 from parkgrid.testing.leftovers import Ledger, Prefixes, remove
+from parkgrid.testing.topics import topics_named
 from parkgrid.topics import TopicSpec, ensure_topics
 
 
@@ -47,15 +47,6 @@ def ledgers_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-async def _topics(bootstrap: str, prefix: str) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        return sorted(t for t in await admin.list_topics() if t.startswith(prefix))
-    finally:
-        await admin.close()
-
-
 async def test_a_killed_runs_topics_and_databases_go_and_a_live_runs_and_another_brokers_stay(
     kafka_bootstrap: str, mongodb_uri: str, tmp_path: Path, dead_pid: int, live_pid: int
 ) -> None:
@@ -79,12 +70,12 @@ async def test_a_killed_runs_topics_and_databases_go_and_a_live_runs_and_another
         cleared = await Ledger(tmp_path, kafka_bootstrap, mongodb_uri).clear_dead_runs()
 
         assert cleared == 1
-        assert await _topics(kafka_bootstrap, killed.topics) == []
+        assert await topics_named(kafka_bootstrap, killed.topics) == []
         names = await client.list_database_names()
         assert [n for n in names if n.startswith(killed.databases + "_") or n == killed.databases] == []
         assert longer in names
         for kept in (running, elsewhere):
-            assert len(await _topics(kafka_bootstrap, kept.topics)) == 2  # with its dead letters
+            assert len(await topics_named(kafka_bootstrap, kept.topics)) == 2  # with its dead letters
             assert {kept.databases, kept.databases + "_spaces"} <= set(names)
         assert ledgers_in(tmp_path) == sorted([f"{live_pid}.jsonl", f"{other_dead_pid}.jsonl"])
     finally:
@@ -107,7 +98,7 @@ async def test_a_run_removes_what_its_tests_left_then_its_ledger(
 
         await ledger.clear()
 
-        assert await _topics(kafka_bootstrap, left.topics) == []
+        assert await topics_named(kafka_bootstrap, left.topics) == []
         assert left.databases not in await client.list_database_names()
         assert not ledger.path.exists()
     finally:

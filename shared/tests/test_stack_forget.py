@@ -5,20 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient
-
 from parkgrid.store import connect
 from parkgrid.testing.stack import Stack
+from parkgrid.testing.topics import topics_named
 from parkgrid.topics import TopicSpec, ensure_topics
-
-
-async def _topics(bootstrap: str, prefix: str) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        return sorted(t for t in await admin.list_topics() if t.startswith(prefix))
-    finally:
-        await admin.close()
 
 
 async def test_a_forgotten_stack_has_no_topics_and_no_databases_left(
@@ -33,15 +23,15 @@ async def test_a_forgotten_stack_has_no_topics_and_no_databases_left(
     try:
         for run, service in ((stack, "spaces"), (stack, "bookings"), (other, "spaces")):
             await client[run.database(service)]["sites"].insert_one({"_id": "site-1"})
-        assert len(await _topics(kafka_bootstrap, stack.topic_prefix)) == 4  # each with its dead letters
+        assert len(await topics_named(kafka_bootstrap, stack.topic_prefix)) == 4  # each with its dead letters
 
         await asyncio.to_thread(stack.forget)
 
-        assert await _topics(kafka_bootstrap, stack.topic_prefix) == []
+        assert await topics_named(kafka_bootstrap, stack.topic_prefix) == []
         names = await client.list_database_names()
         assert [n for n in names if n.startswith(stack.run_id)] == []
         site = other.topic_prefix + "spaces.site"
-        assert await _topics(kafka_bootstrap, other.topic_prefix) == [site, site + ".dlq"]
+        assert await topics_named(kafka_bootstrap, other.topic_prefix) == [site, site + ".dlq"]
         assert other.database("spaces") in names
     finally:
         await asyncio.to_thread(other.forget)

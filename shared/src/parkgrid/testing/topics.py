@@ -105,3 +105,13 @@ async def consumer_lag(
         with contextlib.suppress(asyncio.CancelledError):  # aiokafka may raise it from a group-less stop
             await consumer.stop()
         await admin.close()
+
+
+async def topics_named(bootstrap_servers: str, prefix: str) -> list[str]:
+    """The broker's topics whose names start with `prefix`, sorted (what a clean-up left)."""
+    admin = AIOKafkaAdminClient(**client_options(bootstrap_servers))
+    await admin.start()
+    try:
+        return sorted(t for t in await admin.list_topics() if t.startswith(prefix))
+    finally:
+        await admin.close()
