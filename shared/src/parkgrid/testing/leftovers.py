@@ -2,7 +2,7 @@
 
 Each test removes its topics and databases when it ends (`topic_prefix`, `database`, `Stack`).
 A run killed mid-test (a CI timeout, Ctrl-C twice, the kernel's OOM killer) removes nothing, and
-a removal that fails is only logged. On a broker that outlives the runs (`make up`, a
+a test's removal that fails is swallowed (it must not fail the test). On a broker that outlives the runs (`make up`, a
 developer's), the partitions then pile up: 801 of them slowed the bench's afternoon run of
 2026-12-07 (bench/README.md), and a broker pays for each one, idle or not.
 
@@ -132,20 +132,26 @@ def alive(pid: int) -> bool:
 async def remove(kafka: str, mongodb: str, prefixes: list[Prefixes]) -> None:
     """Delete the topics and drop the databases under `prefixes` (one listing of each)."""
     topic_starts = tuple(p.topics for p in prefixes if p.topics)
-    admin = AIOKafkaAdminClient(**client_options(kafka))
-    await admin.start()
-    try:
-        doomed = [name for name in await admin.list_topics() if topic_starts and name.startswith(topic_starts)]
-        for i in range(0, len(doomed), DELETE_AT_ONCE):
-            await admin.delete_topics(doomed[i : i + DELETE_AT_ONCE], timeout_ms=60_000)
-    finally:
-        await admin.close()
-    client = connect(mongodb, app_name="parkgrid-tests-leftovers", counted=False)
-    try:
-        for name in await client.list_database_names():
-            if any(p.databases and p.owns_database(name) for p in prefixes):
-                await client.drop_database(name)
-    finally:
-        await client.close()
-    if doomed:
-        log.info("tests.leftovers_removed", topics=len(doomed))
+    databases = [p for p in prefixes if p.databases]
+    doomed: list[str] = []
+    if topic_starts:
+        admin = AIOKafkaAdminClient(**client_options(kafka))
+        await admin.start()
+        try:
+            doomed = [name for name in await admin.list_topics() if name.startswith(topic_starts)]
+            for i in range(0, len(doomed), DELETE_AT_ONCE):
+                await admin.delete_topics(doomed[i : i + DELETE_AT_ONCE], timeout_ms=60_000)
+        finally:
+            await admin.close()
+    dropped: list[str] = []
+    if databases:
+        client = connect(mongodb, app_name="parkgrid-tests-leftovers", counted=False)
+        try:
+            for name in await client.list_database_names():
+                if any(p.owns_database(name) for p in databases):
+                    await client.drop_database(name)
+                    dropped.append(name)
+        finally:
+            await client.close()
+    if doomed or dropped:
+        log.info("tests.leftovers_removed", topics=len(doomed), databases=len(dropped))

@@ -85,15 +85,20 @@ def infrastructure() -> Iterator[Infrastructure]:
             return
         folder = Path(os.environ.get("PARKGRID_LOCAL") or repo_root() / ".local") / "test-leftovers"
         ledger = leftovers.open_ledger(folder, infra.kafka_bootstrap_servers, infra.mongodb_uri)
-        apart(ledger.clear_dead_runs)
+        clean_up(ledger.clear_dead_runs, "what killed runs left")  # their ledgers stay for the next run
         try:
             yield infra
         finally:
             leftovers.close_ledger()
-            try:
-                apart(ledger.clear)
-            except Exception as exc:  # the ledger stays, and the next run removes them
-                warnings.warn(f"could not remove this run's leftover topics and databases: {exc!r}", stacklevel=1)
+            clean_up(ledger.clear, "what this run's tests left")  # its ledger stays for the next run
+
+
+def clean_up(work: Callable[[], Coroutine[Any, Any, object]], what: str) -> None:
+    """Clean-up that must not fail the run: a failure is a warning in pytest's summary."""
+    try:
+        apart(work)
+    except Exception as exc:
+        warnings.warn(f"could not remove {what} on the broker and store: {exc!r}", stacklevel=1)
 
 
 @pytest.fixture
