@@ -8,6 +8,7 @@ other tests (one stack per session) see none of it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -121,5 +122,21 @@ async def test_the_room_timeline_shows_a_bookings_preparation_and_cleaning(
     assert prep["x"] < meeting["x"] < cleaning["x"]
     assert abs(cleaning["width"] - 2 * prep["width"]) < 3
     assert abs(meeting["width"] - 4 * prep["width"]) < 6
+    # The timeline takes the page's width, and a block's lines are cut, never broken letter by
+    # letter: the time and what is booked take one line each, the whole is in its title.
+    panel, page_width = page.locator("section:has(#panel-bookings)"), page.locator(".today")
+    panel_box, today_box = await panel.bounding_box(), await page_width.bounding_box()
+    assert panel_box is not None
+    assert today_box is not None
+    assert abs(panel_box["width"] - today_box["width"]) < 2
+    await expect(block).to_have_attribute("title", re.compile("Nadia Fassi"))
+    time_box, what_box = await block.locator(".time").bounding_box(), await block.locator(".what").bounding_box()
+    assert time_box is not None
+    assert what_box is not None
+    assert what_box["height"] < 1.5 * time_box["height"]
     await page.screenshot(path=str(SCREENSHOTS / "desk-timeline-buffers.png"), full_page=True)
+    # A day without events offers no event check-in (nothing to choose in it).
+    await page.goto(f"{stack.frontdesk}/staff/sites/{SITE}/today?date={(booked.day + timedelta(days=40)).isoformat()}")
+    await expect(page.locator("#panel-events")).to_contain_text("No event today.")
+    assert await page.locator("form[action*='/check-ins']").count() == 0
     await desk.close()
